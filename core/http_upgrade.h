@@ -1,0 +1,68 @@
+/*
+ * http_upgrade.h - the HTTP/1.1 side of the WebSocket opening handshake.
+ *
+ * RFC 6455 §4.1-4.2 on top of RFC 7230 §3: a GET request with
+ * "Upgrade: websocket" and "Connection: Upgrade" (a token in a list), answered
+ * by "101 Switching Protocols" whose Sec-WebSocket-Accept is
+ * base64(SHA-1(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")).
+ *
+ * The parsers work on a complete header block held by the caller (which caps
+ * its size); they never allocate and distinguish "incomplete" from
+ * "malformed", as picohttpparser does. Header names are case-insensitive.
+ */
+#ifndef MQTTKA_HTTP_UPGRADE_H
+#define MQTTKA_HTTP_UPGRADE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum http_parse_result {
+    HTTP_PARSE_OK = 0,       /* a whole header block; *header_len says its size */
+    HTTP_PARSE_INCOMPLETE,   /* no blank line yet: feed more bytes */
+    HTTP_PARSE_MALFORMED,    /* not HTTP/1.x, or a broken header line */
+} http_parse_result;
+
+#define HTTP_VALUE_MAX 128
+
+typedef struct http_upgrade_request {
+    bool is_get;
+    bool upgrade_websocket;   /* Upgrade: websocket (token, any case) */
+    bool connection_upgrade;  /* Connection lists the "upgrade" token */
+    char target[HTTP_VALUE_MAX];      /* request target, truncated */
+    char key[64];                     /* Sec-WebSocket-Key, "" if absent */
+    char protocols[HTTP_VALUE_MAX];   /* Sec-WebSocket-Protocol as sent (joined with ", " when repeated) */
+    char extensions[HTTP_VALUE_MAX];  /* Sec-WebSocket-Extensions as sent */
+} http_upgrade_request;
+
+typedef struct http_upgrade_response {
+    int status;                       /* 100..999 */
+    bool upgrade_websocket;
+    bool connection_upgrade;
+    char accept[64];                  /* Sec-WebSocket-Accept, "" if absent */
+    char protocol[HTTP_VALUE_MAX];    /* Sec-WebSocket-Protocol chosen */
+    char extensions[HTTP_VALUE_MAX];  /* Sec-WebSocket-Extensions accepted */
+} http_upgrade_response;
+
+/* Does this look like the start of an HTTP request ("GET ")? Needs at most
+ * 4 bytes; returns false for a shorter prefix that could still match only
+ * when `len` < 4 and the bytes differ. */
+bool http_looks_like_request(const uint8_t *buf, size_t len);
+
+/* Parses a request header block at the start of buf. On OK fills *out and
+ * *header_len (bytes up to and including the blank line). */
+http_parse_result http_parse_request(const uint8_t *buf, size_t len,
+                                     http_upgrade_request *out, size_t *header_len);
+
+/* Parses a response header block at the start of buf. */
+http_parse_result http_parse_response(const uint8_t *buf, size_t len,
+                                      http_upgrade_response *out, size_t *header_len);
+
+/* true when `accept` is the right Sec-WebSocket-Accept for `key`. */
+bool http_ws_accept_matches(const char *key, const char *accept);
+
+/* true when the comma-separated token list `list` contains `token`
+ * (case-insensitive, optional whitespace around commas). */
+bool http_token_list_contains(const char *list, const char *token);
+
+#endif

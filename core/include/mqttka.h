@@ -1,0 +1,360 @@
+/*
+ * mqttka.h - the one public header of the mqttka core.
+ *
+ * The core turns TCP segments into MQTT keepalive findings. It is pure C11:
+ * no libpcap, no Wireshark, no clock, no stdout, no files. Front ends (the CLI,
+ * the Wireshark plugin) translate their input into mqttka_segment records,
+ * push them in capture order, and receive everything the core learns through
+ * one callback (mqttka_event_fn).
+ *
+ * Rules implemented: ../shared/FINDINGS.md (kept in the repository as
+ * docs/FINDINGS.md). Finding and verdict names are public interface.
+ *
+ * Ownership: every pointer inside an mqttka_event is borrowed for the duration
+ * of the callback only. The core never retains a pointer the caller passed in.
+ */
+#ifndef MQTTKA_H
+#define MQTTKA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MQTTKA_VERSION "0.1.0"
+
+/* Times are microseconds since the Unix epoch, as read from the capture. */
+typedef int64_t mqttka_time;
+#define MQTTKA_TIME_NONE INT64_MIN
+
+/* ------------------------------------------------------------------------ */
+/* Input                                                                     */
+
+typedef struct mqttka_endpoint {
+    uint8_t family; /* 4 or 6 */
+    uint8_t addr[16]; /* IPv4 uses the first 4 bytes; the rest are zero */
+    uint16_t port;
+} mqttka_endpoint;
+
+enum {
+    MQTTKA_TCP_FIN = 0x01,
+    MQTTKA_TCP_SYN = 0x02,
+    MQTTKA_TCP_RST = 0x04,
+    MQTTKA_TCP_PSH = 0x08,
+    MQTTKA_TCP_ACK = 0x10,
+};
+
+/* One captured TCP segment. `payload` holds `captured_len` bytes; when the
+ * capture cut the packet short (snaplen), `wire_len` > `captured_len` and the
+ * missing tail is treated as a capture gap. */
+typedef struct mqttka_segment {
+    mqttka_endpoint src;
+    mqttka_endpoint dst;
+    uint32_t seq;
+    uint32_t ack;
+    uint8_t tcp_flags; /* MQTTKA_TCP_* */
+    const uint8_t *payload;
+    size_t captured_len;
+    size_t wire_len;
+    mqttka_time ts;
+    uint64_t tag; /* opaque to the core; the front ends use the frame number */
+} mqttka_segment;
+
+/* ------------------------------------------------------------------------ */
+/* Configuration: every cap says what abuse it stops.                       */
+
+#define MQTTKA_MAX_IDLE_TIMEOUTS 4
+
+typedef struct mqttka_config {
+    /* Flows tracked at once: a SYN flood must not grow the table forever.
+     * When full, the least recently active flow is dropped (resource_limit). */
+    size_t max_flows;
+    /* Out-of-order segments held per direction, and their bytes: a peer that
+     * never fills a hole must not make us buffer the rest of its stream. */
+    size_t max_ooo_segments;
+    size_t max_ooo_bytes;
+    /* Out-of-order bytes held across all flows together. */
+    size_t max_total_buffered_bytes;
+    /* HTTP Upgrade header block (request or response): headers are buffered
+     * whole to be parsed, so their size is capped. */
+    size_t max_http_header_bytes;
+    /* Bytes kept of a CONNECT/CONNACK/DISCONNECT/AUTH body for decoding; the
+     * rest of a longer packet is skipped. Other packet types keep nothing. */
+    size_t max_mqtt_kept_bytes;
+    /* Findings kept in a connection's summary (events are emitted always). */
+    size_t max_summary_findings;
+
+    /* Tolerances (FINDINGS.md "Definitions"). */
+    mqttka_time tol_min;     /* tol = max(tol_min, tol_percent % of KAe) */
+    uint32_t tol_percent;
+    mqttka_time grace_min;   /* G = max(grace_min, KAe * grace_percent / 100) */
+    uint32_t grace_percent;
+    mqttka_time resp_max;    /* T_resp = min(resp_max, KAe * resp_percent / 100) */
+    uint32_t resp_percent;
+    /* Idle timeouts of intermediaries (nginx, load balancers: 60 s; HAProxy: 50 s). */
+    mqttka_time idle_timeouts[MQTTKA_MAX_IDLE_TIMEOUTS];
+    size_t n_idle_timeouts;
+} mqttka_config;
+
+/* Fills *cfg with the safe defaults documented in mqttka.1. */
+void mqttka_config_default(mqttka_config *cfg);
+
+/* ------------------------------------------------------------------------ */
+/* Output                                                                    */
+
+typedef enum mqttka_direction {
+    MQTTKA_C2S = 0, /* client to server */
+    MQTTKA_S2C = 1,
+} mqttka_direction;
+
+typedef enum mqttka_side {
+    MQTTKA_SIDE_NONE = 0,
+    MQTTKA_SIDE_CLIENT,
+    MQTTKA_SIDE_SERVER,
+} mqttka_side;
+
+typedef enum mqttka_transport {
+    MQTTKA_TRANSPORT_TCP = 0,
+    MQTTKA_TRANSPORT_WEBSOCKET,
+} mqttka_transport;
+
+typedef enum mqttka_severity {
+    MQTTKA_INFO = 0,
+    MQTTKA_WARN,
+    MQTTKA_ERROR,
+} mqttka_severity;
+
+/* Finding kinds. The names (mqttka_finding_name) are the JSON `kind`s and
+ * the Wireshark field values: never rename one once shipped. */
+typedef enum mqttka_finding_kind {
+    MQTTKA_F_KEEPALIVE_NEGOTIATED = 0,
+    MQTTKA_F_KEEPALIVE_DISABLED,
+    MQTTKA_F_KEEPALIVE_OVERRIDDEN,
+    MQTTKA_F_SERVER_KEEPALIVE_IGNORED,
+    MQTTKA_F_SERVER_KEEPALIVE_INVALID,
+    MQTTKA_F_CLIENT_SILENT_OVER_KEEPALIVE,
+    MQTTKA_F_CLIENT_SILENT_OVER_1_5_KEEPALIVE,
+    MQTTKA_F_SERVER_KEEPALIVE_NOT_ENFORCED,
+    MQTTKA_F_PINGREQ_UNANSWERED,
+    MQTTKA_F_PINGRESP_LATE,
+    MQTTKA_F_PINGRESP_RTT,
+    MQTTKA_F_PINGRESP_UNSOLICITED,
+    MQTTKA_F_PINGREQ_FROM_SERVER,
+    MQTTKA_F_WS_PING_UNANSWERED,
+    MQTTKA_F_WS_HANDSHAKE_FAILED,
+    MQTTKA_F_WS_SUBPROTOCOL,
+    MQTTKA_F_WS_MASK_VIOLATION,
+    MQTTKA_F_WS_FRAMING_ERROR,
+    MQTTKA_F_MQTT_IN_TEXT_FRAME,
+    MQTTKA_F_WS_DEFLATE_FAILED,
+    MQTTKA_F_WS_COMPRESSED_SKIPPED,
+    MQTTKA_F_MALFORMED_FIXED_HEADER,
+    MQTTKA_F_MALFORMED_PING,
+    MQTTKA_F_CONNECT_PROTOCOL_INVALID,
+    MQTTKA_F_CAPTURE_GAP,
+    MQTTKA_F_RESOURCE_LIMIT,
+    MQTTKA_F_COUNT
+} mqttka_finding_kind;
+
+/* Why the connection ended: one verdict per connection (FINDINGS.md). */
+typedef enum mqttka_verdict {
+    MQTTKA_V_OPEN = 0,
+    MQTTKA_V_MQTT_DISCONNECT,
+    MQTTKA_V_SERVER_CLOSED_KEEPALIVE,
+    MQTTKA_V_CLIENT_CLOSED_MISSING_PINGRESP,
+    MQTTKA_V_CLIENT_CLOSED_DESPITE_PINGRESP,
+    MQTTKA_V_WS_CLOSE,
+    MQTTKA_V_INTERMEDIARY_IDLE_CLOSE,
+    MQTTKA_V_CLIENT_CLOSED,
+    MQTTKA_V_SERVER_CLOSED,
+    MQTTKA_V_RESET,
+    MQTTKA_V_COUNT
+} mqttka_verdict;
+
+typedef enum mqttka_close_mechanism {
+    MQTTKA_CLOSE_NONE = 0,
+    MQTTKA_CLOSE_MQTT_DISCONNECT,
+    MQTTKA_CLOSE_WS_CLOSE,
+    MQTTKA_CLOSE_FIN,
+    MQTTKA_CLOSE_RST,
+} mqttka_close_mechanism;
+
+#define MQTTKA_DETAIL_MAX 160
+
+typedef struct mqttka_finding {
+    mqttka_finding_kind kind;
+    mqttka_severity severity;
+    mqttka_time ts;        /* when it became known */
+    uint64_t tag;          /* the frame it is about (look here in Wireshark) */
+    uint64_t reported_tag; /* the frame at which it became known (>= tag);
+                              0 when it became known at the end of input */
+    mqttka_direction dir;  /* the direction it concerns */
+    /* A number that goes with the kind: seconds of silence, RTT in seconds,
+     * the keepalive... NAN-free: `has_value` says whether it is set. */
+    bool has_value;
+    double value;
+    char detail[MQTTKA_DETAIL_MAX]; /* one line for people, NUL-terminated */
+} mqttka_finding;
+
+typedef struct mqttka_connection {
+    uint64_t id;             /* 1, 2, ... in order of first sight */
+    mqttka_endpoint client;
+    mqttka_endpoint server;
+    mqttka_transport transport;
+    bool ws_upgraded;        /* a 101 answer was seen */
+    char ws_subprotocol[32]; /* the server's choice; "" when none */
+    char ws_extensions[64];  /* the server's Sec-WebSocket-Extensions */
+    uint8_t mqtt_level;      /* 0 unknown, 3 (3.1), 4 (3.1.1), 5 (5.0) */
+    char client_id[48];      /* truncated with "..." when longer */
+    int32_t keepalive;       /* -1 when unknown */
+    int32_t server_keepalive;
+    int32_t effective_keepalive;
+    mqttka_time start;
+    mqttka_time end;
+    uint64_t first_tag;
+} mqttka_connection;
+
+#define MQTTKA_MQTT_TYPES 16
+
+typedef struct mqttka_summary {
+    const mqttka_connection *conn;
+    uint32_t packets[2][MQTTKA_MQTT_TYPES]; /* [direction][packet type] */
+    uint32_t pingreq, pingresp, pingreq_unanswered;
+    uint32_t rtt_count;                 /* ping pairs; 0 means no RTT figures */
+    mqttka_time rtt_min, rtt_median, rtt_p95, rtt_max;
+    mqttka_time max_client_silence;     /* MQTTKA_TIME_NONE when unknown */
+    mqttka_side close_initiator;
+    mqttka_close_mechanism close_mechanism;
+    int32_t ws_close_code;              /* -1 when none */
+    char ws_close_reason[64];
+    int32_t disconnect_reason;          /* MQTT 5 DISCONNECT reason, -1 when none */
+    mqttka_time close_ts;               /* MQTTKA_TIME_NONE when still open */
+    uint64_t close_tag;                 /* frame of the first close, 0 if none */
+    mqttka_verdict verdict;
+    char verdict_detail[MQTTKA_DETAIL_MAX];
+    const mqttka_finding *findings;     /* the first max_summary_findings, no RTTs */
+    size_t n_findings;
+    size_t findings_omitted;
+} mqttka_summary;
+
+typedef enum mqttka_event_type {
+    MQTTKA_EV_WS_HANDSHAKE = 0, /* the Upgrade request's answer (or its absence) */
+    MQTTKA_EV_WS_CONTROL,       /* a complete WebSocket Ping, Pong or Close */
+    MQTTKA_EV_MQTT_PACKET,      /* a complete MQTT control packet */
+    MQTTKA_EV_FINDING,
+    MQTTKA_EV_CONNECTION,       /* the summary, once per connection, at its end */
+} mqttka_event_type;
+
+typedef struct mqttka_ws_handshake {
+    bool upgraded;          /* 101 with a valid accept */
+    int status;             /* HTTP status, 0 if never answered */
+    const char *path;       /* the request target */
+} mqttka_ws_handshake;
+
+typedef struct mqttka_ws_control {
+    uint8_t opcode;               /* 8 close, 9 ping, 10 pong */
+    const uint8_t *payload;       /* unmasked */
+    size_t payload_len;
+    int32_t close_code;           /* close: the status code, -1 if absent */
+} mqttka_ws_control;
+
+typedef struct mqttka_connect_info {
+    uint8_t level;          /* protocol level: 3, 4, 5 (others are invalid) */
+    char protocol_name[8];
+    uint8_t flags;
+    uint16_t keepalive;
+    bool clean_session;
+    const char *client_id;  /* truncated copy, NUL-terminated */
+    size_t client_id_len;   /* the length on the wire */
+} mqttka_connect_info;
+
+typedef struct mqttka_connack_info {
+    uint8_t flags;
+    uint8_t code;           /* 3.x return code or 5.0 reason code */
+    int32_t server_keepalive; /* -1 when absent */
+} mqttka_connack_info;
+
+typedef struct mqttka_mqtt_packet {
+    uint8_t type;            /* 1 CONNECT ... 15 AUTH */
+    uint8_t flags;           /* low nibble of the first byte */
+    uint32_t remaining_length;
+    uint64_t stream_offset;  /* of its first byte in this direction's MQTT stream */
+    mqttka_time silence;     /* client packets: time since the previous one, else NONE */
+    mqttka_time rtt;         /* PINGRESP: time since its PINGREQ, else NONE */
+    uint64_t pair_tag;       /* PINGRESP: its PINGREQ's frame, else 0 */
+    const mqttka_connect_info *connect;   /* CONNECT only */
+    const mqttka_connack_info *connack;   /* CONNACK only */
+    int32_t reason_code;     /* DISCONNECT (5.0): its reason code, else -1 */
+} mqttka_mqtt_packet;
+
+typedef struct mqttka_event {
+    mqttka_event_type type;
+    const mqttka_connection *conn;
+    mqttka_direction dir;
+    mqttka_time ts;
+    uint64_t tag;            /* frame that completed the item; 0 at end of input */
+    union {
+        mqttka_ws_handshake handshake;
+        mqttka_ws_control control;
+        mqttka_mqtt_packet mqtt;
+        const mqttka_finding *finding;
+        const mqttka_summary *summary;
+    } u;
+} mqttka_event;
+
+typedef void (*mqttka_event_fn)(void *user_data, const mqttka_event *ev);
+
+/* ------------------------------------------------------------------------ */
+/* The analyzer                                                              */
+
+typedef struct mqttka_analyzer mqttka_analyzer;
+
+typedef enum mqttka_status {
+    MQTTKA_OK = 0,
+    MQTTKA_ERR_NOMEM,   /* allocation failed; the analyzer stays usable */
+    MQTTKA_ERR_INVALID, /* a caller error: NULL argument, bad config */
+} mqttka_status;
+
+/* Creates an analyzer. `cfg` is copied (NULL means defaults); `fn` receives
+ * every event with `user_data`. On success writes the handle to *out. */
+mqttka_status mqttka_new(mqttka_analyzer **out, const mqttka_config *cfg,
+                         mqttka_event_fn fn, void *user_data);
+
+/* Frees the analyzer and every flow without emitting events; NULL after. */
+void mqttka_free(mqttka_analyzer **a);
+
+/* Pushes one TCP segment. Segments must come in capture order. Returns
+ * MQTTKA_OK or MQTTKA_ERR_NOMEM (then that segment was dropped and a
+ * resource_limit finding was emitted). Bad traffic is never an error. */
+mqttka_status mqttka_push(mqttka_analyzer *a, const mqttka_segment *seg);
+
+/* Tells the analyzer that time `now` has come with no new packet (live
+ * capture): findings that only need time to pass are emitted. Returns the
+ * next time at which calling again may emit something, or MQTTKA_TIME_NONE. */
+mqttka_time mqttka_tick(mqttka_analyzer *a, mqttka_time now);
+
+/* End of input at time `end` (the last record's time): every connection gets
+ * its end-of-capture findings and its summary, and is forgotten. */
+void mqttka_finish(mqttka_analyzer *a, mqttka_time end);
+
+/* Names */
+const char *mqttka_finding_name(mqttka_finding_kind k);
+const char *mqttka_severity_name(mqttka_severity s);
+const char *mqttka_verdict_name(mqttka_verdict v);
+const char *mqttka_close_mechanism_name(mqttka_close_mechanism m); /* NULL for NONE */
+const char *mqttka_side_name(mqttka_side s);                       /* NULL for NONE */
+const char *mqttka_mqtt_type_name(uint8_t type);                   /* "CONNECT"... */
+/* "3.1", "3.1.1", "5.0" or NULL */
+const char *mqttka_mqtt_version_name(uint8_t level);
+
+/* Writes "1.2.3.4:80" or "[::1]:80" into buf (at least 56 bytes). */
+void mqttka_endpoint_format(const mqttka_endpoint *e, char *buf, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

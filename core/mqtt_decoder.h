@@ -1,0 +1,150 @@
+/*
+ * mqtt_decoder.h - MQTT control packets from one direction's byte stream.
+ *
+ * MQTT 3.1.1 §2.2 / 5.0 §2.1 fixed header:
+ *
+ *   bit    7   6   5   4   3   2   1   0
+ *   byte1  packet type    | flags
+ *   byte2.. Remaining Length: 1-4 bytes, 7 bits each, bit 7 = "more"
+ *
+ * The stream decoder splits the bytes (unmasked WebSocket payload or a TCP
+ * stream: MQTT-6.0.0-2 says packets need not align with frames) into
+ * packets. It keeps the body only of CONNECT, CONNACK, DISCONNECT and AUTH,
+ * and only up to a cap; every other body is counted and skipped, so a
+ * 256 MB PUBLISH costs no memory.
+ *
+ * The body parsers decode CONNECT (3.1 "MQIsdp" level 3, 3.1.1 "MQTT" level
+ * 4, 5.0 level 5 with properties), CONNACK (with the 5.0 Server Keep Alive
+ * property 0x13) and the 5.0 DISCONNECT reason code.
+ */
+#ifndef MQTTKA_MQTT_DECODER_H
+#define MQTTKA_MQTT_DECODER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+    MQTT_CONNECT = 1, MQTT_CONNACK, MQTT_PUBLISH, MQTT_PUBACK, MQTT_PUBREC,
+    MQTT_PUBREL, MQTT_PUBCOMP, MQTT_SUBSCRIBE, MQTT_SUBACK, MQTT_UNSUBSCRIBE,
+    MQTT_UNSUBACK, MQTT_PINGREQ, MQTT_PINGRESP, MQTT_DISCONNECT, MQTT_AUTH,
+};
+
+#define MQTT_MAX_REMAINING_LENGTH 268435455u /* 0xFF,0xFF,0xFF,0x7F */
+
+typedef enum mqtt_malformation {
+    MQTT_M_TYPE_ZERO = 0,         /* reserved type 0: stream cannot be trusted */
+    MQTT_M_TYPE_15_BEFORE_5,      /* AUTH exists only in 5.0 */
+    MQTT_M_BAD_FLAGS,             /* flag bits other than the required ones */
+    MQTT_M_QOS_3,                 /* PUBLISH with both QoS bits set */
+    MQTT_M_LENGTH_TOO_LONG,       /* Remaining Length over 4 bytes: stream cannot be trusted */
+    MQTT_M_LENGTH_NOT_MINIMAL,    /* 5.0 §1.5.5: minimal number of bytes */
+    MQTT_M_BAD_PING,              /* PINGREQ/PINGRESP with flags or a body */
+    MQTT_M_TRUNCATED,             /* the stream ended inside a packet */
+    MQTT_M_COUNT
+} mqtt_malformation;
+
+typedef struct mqtt_packet_view {
+    uint8_t type;
+    uint8_t flags;
+    uint32_t remaining_length;
+    uint8_t header_len;        /* 2..5 */
+    uint64_t stream_offset;    /* of the first byte of the fixed header */
+    const uint8_t *body;       /* kept bytes of the body (CONNECT, CONNACK, DISCONNECT, AUTH); else NULL */
+    size_t body_len;           /* <= remaining_length */
+    bool body_truncated;       /* body_len < remaining_length because of the cap */
+} mqtt_packet_view;
+
+typedef struct mqtt_stream_callbacks {
+    /* A whole packet has arrived. `p` and its body are borrowed. */
+    void (*packet)(void *ctx, const mqtt_packet_view *p);
+    /* A rule was broken. When `fatal`, the stream can no longer be split
+     * into packets and the decoder now skips everything (sticky). */
+    void (*malformed)(void *ctx, mqtt_malformation m, bool fatal, uint8_t first_byte);
+} mqtt_stream_callbacks;
+
+typedef struct mqtt_stream {
+    uint8_t hdr[5];
+    uint8_t hdr_have;
+    bool in_body;
+    bool skipping;             /* sticky: gave up on this stream */
+    uint8_t type, flags;
+    uint32_t remaining_length;
+    uint32_t body_done;
+    uint64_t offset;           /* stream bytes consumed so far */
+    uint64_t packet_offset;
+    uint8_t *keep;             /* allocated lazily, max_keep bytes, reused */
+    size_t keep_cap;
+    size_t keep_len;
+    size_t max_keep;
+    bool keep_failed;          /* allocation failed: body not kept */
+} mqtt_stream;
+
+const char *mqtt_malformation_name(mqtt_malformation m);
+
+/* `max_keep`: most bytes kept of a body for decoding (mqttka_config). */
+void mqtt_stream_init(mqtt_stream *s, size_t max_keep);
+void mqtt_stream_free(mqtt_stream *s);
+
+/* Consumes all `len` bytes. `level` is the protocol level known for the
+ * connection (0 unknown, 3, 4, 5): it decides the 5.0-only rules. */
+void mqtt_stream_push(mqtt_stream *s, uint8_t level, const uint8_t *bytes, size_t len,
+                      const mqtt_stream_callbacks *cb, void *ctx);
+
+/* The stream has ended: reports MQTT_M_TRUNCATED if inside a packet. */
+void mqtt_stream_end(mqtt_stream *s, const mqtt_stream_callbacks *cb, void *ctx);
+
+/* The stream lost bytes: give up (sticky skip). */
+void mqtt_stream_skip(mqtt_stream *s);
+
+/* Is this prefix the start of an MQTT CONNECT (0x10, a valid Remaining
+ * Length, then 00 04 "MQTT" or 00 06 "MQIsdp")? Returns 1 yes, 0 no, -1
+ * need more bytes (at most 13 are ever needed). */
+int mqtt_looks_like_connect(const uint8_t *buf, size_t len);
+
+typedef enum mqtt_parse_result {
+    MQTT_PARSE_OK = 0,
+    MQTT_PARSE_TRUNCATED,   /* the body ends early (or was cut by the keep cap) */
+    MQTT_PARSE_INVALID,     /* a field breaks the spec */
+} mqtt_parse_result;
+
+typedef struct mqtt_connect {
+    char protocol_name[8];   /* "MQTT", "MQIsdp", or the first bytes of another name */
+    uint16_t protocol_name_len;
+    uint8_t level;
+    uint8_t flags;
+    bool reserved_flag_set;  /* flags bit 0 */
+    bool protocol_valid;     /* MQIsdp/3, MQTT/4 or MQTT/5 */
+    uint16_t keepalive;
+    char client_id[48];      /* truncated copy, NUL-terminated */
+    uint16_t client_id_len;  /* as on the wire */
+    bool has_client_id;      /* the body reached the client id */
+    bool server_keepalive_property; /* a 5.0 CONNECT carried 0x13: not allowed there */
+} mqtt_connect;
+
+/* Parses a CONNECT body. On OK or TRUNCATED (when at least the keepalive was
+ * read) fills *out; returns INVALID for a body too short for the keepalive. */
+mqtt_parse_result mqtt_parse_connect(const uint8_t *body, size_t len, mqtt_connect *out);
+
+typedef struct mqtt_connack {
+    uint8_t flags;
+    uint8_t code;                 /* return code (3.x) or reason code (5.0) */
+    int32_t server_keepalive;     /* -1 absent */
+    unsigned server_keepalive_count; /* how many times 0x13 appeared */
+} mqtt_connack;
+
+mqtt_parse_result mqtt_parse_connack(const uint8_t *body, size_t len, uint8_t level, mqtt_connack *out);
+
+typedef struct mqtt_disconnect {
+    int32_t reason_code;          /* -1 when absent (3.x, or 5.0 with no body) */
+    unsigned server_keepalive_count; /* 0x13 here is a protocol error */
+} mqtt_disconnect;
+
+mqtt_parse_result mqtt_parse_disconnect(const uint8_t *body, size_t len, uint8_t level, mqtt_disconnect *out);
+
+/* Reads an MQTT variable byte integer (1-4 bytes). Returns 1 and writes
+ * *value and *used on success, 0 when more bytes are needed, -1 when it is
+ * longer than 4 bytes. */
+int mqtt_varint(const uint8_t *buf, size_t len, uint32_t *value, size_t *used);
+
+#endif
