@@ -201,7 +201,7 @@ typedef enum mqttka_close_mechanism {
     MQTTKA_CLOSE_RST,
 } mqttka_close_mechanism;
 
-#define MQTTKA_DETAIL_MAX 160
+#define MQTTKA_DETAIL_MAX 256
 
 typedef struct mqttka_finding {
     mqttka_finding_kind kind;

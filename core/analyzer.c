@@ -1,0 +1,281 @@
+/*
+ * analyzer.c - the public entry points of the core, and event emission.
+ *
+ * Segments are pushed in capture order; each is routed to its flow (created
+ * on a SYN or on payload, never on a bare ACK, so stray ACKs of forgotten
+ * flows cost nothing), and the flow's pipeline (connection.c) turns it into
+ * events. A flow is ended and forgotten on RST or when both sides sent FIN,
+ * and at mqttka_finish.
+ */
+#include "analyzer_internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SECONDS(n) ((mqttka_time)(n) * 1000000)
+
+void mqttka_config_default(mqttka_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->max_flows = 1u << 20;
+    cfg->max_ooo_segments = 64;
+    cfg->max_ooo_bytes = 256 * 1024;
+    cfg->max_total_buffered_bytes = 64u * 1024 * 1024;
+    cfg->max_http_header_bytes = 8 * 1024;
+    cfg->max_mqtt_kept_bytes = 1024;
+    cfg->max_summary_findings = 32;
+    cfg->tol_min = SECONDS(1);
+    cfg->tol_percent = 2;
+    cfg->grace_min = SECONDS(7);
+    cfg->grace_percent = 50;
+    cfg->resp_max = SECONDS(10);
+    cfg->resp_percent = 50;
+    cfg->idle_timeouts[0] = SECONDS(60);
+    cfg->idle_timeouts[1] = SECONDS(50);
+    cfg->n_idle_timeouts = 2;
+}
+
+static bool config_valid(const mqttka_config *c)
+{
+    return c->max_flows > 0 && c->max_http_header_bytes >= 16 &&
+           c->max_mqtt_kept_bytes >= 16 && c->n_idle_timeouts <= MQTTKA_MAX_IDLE_TIMEOUTS &&
+           c->tol_min >= 0 && c->grace_min >= 0 && c->resp_max >= 0;
+}
+
+mqttka_status mqttka_new(mqttka_analyzer **out, const mqttka_config *cfg,
+                         mqttka_event_fn fn, void *user_data)
+{
+    if (!out || !fn)
+        return MQTTKA_ERR_INVALID;
+    mqttka_config c;
+    if (cfg)
+        c = *cfg;
+    else
+        mqttka_config_default(&c);
+    if (!config_valid(&c))
+        return MQTTKA_ERR_INVALID;
+    mqttka_analyzer *a = calloc(1, sizeof *a);
+    if (!a)
+        return MQTTKA_ERR_NOMEM;
+    a->cfg = c;
+    a->fn = fn;
+    a->user_data = user_data;
+    a->next_conn_id = 1;
+    a->now = MQTTKA_TIME_NONE;
+    if (!flow_table_init(&a->flows)) {
+        free(a);
+        return MQTTKA_ERR_NOMEM;
+    }
+    *out = a;
+    return MQTTKA_OK;
+}
+
+void mqttka_free(mqttka_analyzer **pa)
+{
+    if (!pa || !*pa)
+        return;
+    mqttka_analyzer *a = *pa;
+    while (a->flows.lru_head)
+        flow_release(a, a->flows.lru_head);
+    flow_table_free(&a->flows);
+    free(a);
+    *pa = NULL;
+}
+
+void emit_event(mqttka_analyzer *a, const mqttka_event *ev)
+{
+    a->fn(a->user_data, ev);
+}
+
+mqttka_severity finding_default_severity(mqttka_finding_kind k)
+{
+    switch (k) {
+    case MQTTKA_F_KEEPALIVE_NEGOTIATED:
+    case MQTTKA_F_KEEPALIVE_DISABLED:
+    case MQTTKA_F_KEEPALIVE_OVERRIDDEN:
+    case MQTTKA_F_PINGRESP_RTT:
+    case MQTTKA_F_CAPTURE_GAP:
+        return MQTTKA_INFO;
+    case MQTTKA_F_SERVER_KEEPALIVE_INVALID:
+    case MQTTKA_F_CLIENT_SILENT_OVER_1_5_KEEPALIVE:
+    case MQTTKA_F_PINGREQ_FROM_SERVER:
+    case MQTTKA_F_WS_HANDSHAKE_FAILED:
+    case MQTTKA_F_WS_MASK_VIOLATION:
+    case MQTTKA_F_WS_FRAMING_ERROR:
+    case MQTTKA_F_MQTT_IN_TEXT_FRAME:
+    case MQTTKA_F_MALFORMED_FIXED_HEADER:
+    case MQTTKA_F_MALFORMED_PING:
+    case MQTTKA_F_CONNECT_PROTOCOL_INVALID:
+        return MQTTKA_ERROR;
+    default:
+        return MQTTKA_WARN;
+    }
+}
+
+void emit_finding(const push_ctx *pc, session *s, mqttka_finding_kind kind,
+                  mqttka_severity severity, mqttka_direction dir, uint64_t about_tag,
+                  bool has_value, double value, const char *fmt, ...)
+{
+    if (kind != MQTTKA_F_PINGRESP_RTT) {
+        if (s->kind_emitted[kind] >= FINDINGS_PER_KIND_MAX)
+            return;
+        s->kind_emitted[kind]++;
+    }
+    mqttka_finding f;
+    memset(&f, 0, sizeof f);
+    f.kind = kind;
+    f.severity = severity;
+    f.ts = pc->ts;
+    f.tag = about_tag ? about_tag : pc->tag;
+    f.reported_tag = pc->tag;
+    f.dir = dir;
+    f.has_value = has_value;
+    f.value = has_value ? value : 0.0;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(f.detail, sizeof f.detail, fmt, ap);
+    va_end(ap);
+
+    mqttka_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = MQTTKA_EV_FINDING;
+    ev.conn = &s->conn;
+    ev.dir = dir;
+    ev.ts = pc->ts;
+    ev.tag = pc->tag;
+    ev.u.finding = &f;
+    emit_event(pc->a, &ev);
+
+    if (kind == MQTTKA_F_PINGRESP_RTT)
+        return;
+    if (s->n_findings >= pc->a->cfg.max_summary_findings) {
+        s->findings_omitted++;
+        return;
+    }
+    if (s->n_findings == s->cap_findings) {
+        size_t cap = s->cap_findings ? s->cap_findings * 2 : 4;
+        if (cap > pc->a->cfg.max_summary_findings)
+            cap = pc->a->cfg.max_summary_findings;
+        mqttka_finding *nf = realloc(s->findings, cap * sizeof *nf);
+        if (!nf) {
+            s->findings_omitted++;
+            return;
+        }
+        s->findings = nf;
+        s->cap_findings = cap;
+    }
+    s->findings[s->n_findings++] = f;
+}
+
+/* Makes room for a new flow by ending the least recently active one. */
+static void evict_oldest(mqttka_analyzer *a, const mqttka_segment *seg)
+{
+    struct flow *old = a->flows.lru_tail;
+    if (!old)
+        return;
+    push_ctx pc = {a, old, 0, seg->ts, seg->tag};
+    if (old->sess) {
+        emit_finding(&pc, old->sess, MQTTKA_F_RESOURCE_LIMIT, MQTTKA_WARN, MQTTKA_C2S,
+                     old->last_tag, false, 0,
+                     "flow table full (%zu flows): least recently active connection dropped",
+                     a->cfg.max_flows);
+    }
+    flow_end(&pc);
+    flow_release(a, old);
+}
+
+mqttka_status mqttka_push(mqttka_analyzer *a, const mqttka_segment *seg)
+{
+    if (!a || !seg || (seg->captured_len && !seg->payload))
+        return MQTTKA_ERR_INVALID;
+    mqttka_segment s = *seg;
+    if (s.wire_len < s.captured_len)
+        s.wire_len = s.captured_len;
+    if (a->now == MQTTKA_TIME_NONE || s.ts > a->now)
+        a->now = s.ts;
+
+    int side = 0;
+    struct flow *f = flow_table_find(&a->flows, &s.src, &s.dst, &side);
+    if (!f) {
+        bool opens = (s.tcp_flags & MQTTKA_TCP_SYN) || s.wire_len > 0;
+        if (!opens || (s.tcp_flags & MQTTKA_TCP_RST))
+            return MQTTKA_OK;
+        if (a->flows.count >= a->cfg.max_flows)
+            evict_oldest(a, &s);
+        f = flow_table_insert(&a->flows, &s.src, &s.dst);
+        if (!f)
+            return MQTTKA_ERR_NOMEM;
+        side = 0;
+        f->first_ts = s.ts;
+        f->first_tag = s.tag;
+    } else {
+        flow_table_touch(&a->flows, f);
+    }
+    f->last_ts = s.ts;
+    f->last_tag = s.tag;
+
+    push_ctx pc = {a, f, side, s.ts, s.tag};
+    if (flow_push_segment(&pc, &s)) {
+        flow_end(&pc);
+        flow_release(a, f);
+    }
+    return MQTTKA_OK;
+}
+
+mqttka_time mqttka_tick(mqttka_analyzer *a, mqttka_time now)
+{
+    if (!a)
+        return MQTTKA_TIME_NONE;
+    if (a->now == MQTTKA_TIME_NONE || now > a->now)
+        a->now = now;
+    mqttka_time next = MQTTKA_TIME_NONE;
+    for (struct flow *f = a->flows.lru_head; f; f = f->lru_next) {
+        if (!f->sess)
+            continue;
+        push_ctx pc = {a, f, 0, now, 0};
+        mqttka_time t = keepalive_tick(&pc, f->sess, now);
+        if (t != MQTTKA_TIME_NONE && (next == MQTTKA_TIME_NONE || t < next))
+            next = t;
+    }
+    return next;
+}
+
+static int by_connection_id(const void *x, const void *y)
+{
+    const struct flow *fx = *(const struct flow *const *)x;
+    const struct flow *fy = *(const struct flow *const *)y;
+    uint64_t ix = fx->sess ? fx->sess->conn.id : UINT64_MAX;
+    uint64_t iy = fy->sess ? fy->sess->conn.id : UINT64_MAX;
+    return ix < iy ? -1 : ix > iy;
+}
+
+void mqttka_finish(mqttka_analyzer *a, mqttka_time end)
+{
+    if (!a)
+        return;
+    if (a->now == MQTTKA_TIME_NONE || end > a->now)
+        a->now = end;
+    /* Summaries come out in connection order so output is deterministic. */
+    size_t n = a->flows.count;
+    struct flow **all = n ? malloc(n * sizeof *all) : NULL;
+    if (all) {
+        size_t i = 0;
+        for (struct flow *f = a->flows.lru_head; f && i < n; f = f->lru_next)
+            all[i++] = f;
+        qsort(all, i, sizeof *all, by_connection_id);
+        for (size_t k = 0; k < i; k++) {
+            push_ctx pc = {a, all[k], 0, end, 0};
+            flow_end(&pc);
+            flow_release(a, all[k]);
+        }
+        free(all);
+    }
+    while (a->flows.lru_tail) { /* only if the sort array could not be had */
+        struct flow *f = a->flows.lru_tail;
+        push_ctx pc = {a, f, 0, end, 0};
+        flow_end(&pc);
+        flow_release(a, f);
+    }
+}

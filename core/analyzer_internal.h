@@ -1,0 +1,271 @@
+/*
+ * analyzer_internal.h - the analyzer's private state, shared by its files.
+ *
+ *   analyzer.c    public API: new/free/push/tick/finish, event emission
+ *   flow_table.c  flows by address pair, least-recently-active order, caps
+ *   connection.c  per-flow pipeline: TCP stream -> HTTP Upgrade -> WebSocket
+ *                 -> MQTT stream, and protocol detection on any port
+ *   keepalive.c   the MQTT keepalive rules (FINDINGS.md: Negotiation,
+ *                 Cadence and pings)
+ *   verdict.c     why the connection ended, and the summary figures
+ *
+ * Memory: a flow that carries neither MQTT nor a WebSocket handshake costs
+ * one `struct flow`; the session (MQTT state, decoders) is allocated only
+ * when the stream proves to be ours. Nothing is sized from the wire.
+ */
+#ifndef MQTTKA_ANALYZER_INTERNAL_H
+#define MQTTKA_ANALYZER_INTERNAL_H
+
+#include "mqttka.h"
+#include "http_upgrade.h"
+#include "mqtt_decoder.h"
+#include "tcp_stream.h"
+#include "ws_decoder.h"
+
+/* What a flow turned out to carry. */
+typedef enum flow_proto {
+    PROTO_UNKNOWN = 0, /* waiting for the first payload bytes */
+    PROTO_HTTP,        /* WebSocket opening handshake in progress */
+    PROTO_WEBSOCKET,   /* upgraded: frames in both directions */
+    PROTO_MQTT_TCP,    /* MQTT straight over TCP */
+    PROTO_NONE,        /* not ours: payload is ignored */
+} flow_proto;
+
+/* Longest prefix needed to recognise a stream: "GET " or an MQTT CONNECT
+ * up to its protocol name (mqtt_looks_like_connect needs at most 13). */
+#define DETECT_PREFIX_MAX 16
+
+/* PINGREQs awaiting a PINGRESP. Real clients keep one outstanding; the cap
+ * stops a client flooding PINGREQs from growing state. */
+#define PINGQ_MAX 8
+
+/* RTT samples kept for median and p95 (the most recent ones): per-connection
+ * memory must not grow with capture duration. min, max and count are exact. */
+#define RTT_SAMPLES_MAX 64
+
+/* Emission cap per finding kind and connection: a hostile stream repeating
+ * one violation must not flood the output (pingresp_rtt is exempt). */
+#define FINDINGS_PER_KIND_MAX 64
+
+typedef struct http_handshake {
+    uint8_t *buf[2];        /* header blocks being collected, per side */
+    size_t len[2];
+    bool request_done;
+    bool response_done;
+    http_upgrade_request request;
+    mqttka_time request_ts;
+    uint64_t request_tag;
+} http_handshake;
+
+typedef struct ping_pending {
+    mqttka_time ts;
+    uint64_t tag;
+    bool warned; /* already reported as overtaken by a later PINGREQ */
+} ping_pending;
+
+typedef struct ws_ping_pending {
+    bool outstanding;
+    uint64_t payload_hash;
+    size_t payload_len;
+    mqttka_time ts;
+    uint64_t tag;
+} ws_ping_pending;
+
+typedef struct close_event {
+    bool seen;
+    mqttka_side side;
+    mqttka_time ts;
+    uint64_t tag;
+} close_event;
+
+typedef struct session {
+    mqttka_connection conn; /* the public view, updated as we learn */
+
+    /* decoders, indexed by mqttka_direction */
+    ws_decoder ws[2];
+    mqtt_stream mqtt[2];
+    bool direction_lost[2];   /* stream skipped after a gap or a fatal error */
+    bool ws_deflate;          /* permessage-deflate negotiated */
+    bool text_reported[2];
+    bool mask_reported[2];
+    bool compressed_reported[2];
+    bool handshake_failed;
+
+    /* negotiation */
+    bool connect_seen;
+    bool connack_seen;
+    bool accepted;
+    bool timing_off;          /* a direction is lost: timing verdicts suppressed */
+
+    /* client cadence */
+    mqttka_time last_client_ts;
+    uint64_t last_client_tag;
+    uint8_t last_client_type;
+    bool gap_in_silence;      /* a capture gap since the last client packet */
+    bool ska_ignored_reported;
+    bool silence_ka_ticked;   /* live mode already reported this silence */
+    bool silence_15_ticked;
+    mqttka_time max_client_silence;
+    mqttka_time last_data_ts; /* last payload seen in either direction */
+
+    /* MQTT pings */
+    ping_pending pingq[PINGQ_MAX];
+    size_t pingq_len;
+    uint32_t pingreq, pingresp, pingreq_unanswered;
+    mqttka_time last_pingreq_ts;
+    bool last_pingreq_answered;
+
+    /* RTT figures */
+    uint32_t rtt_count;
+    mqttka_time rtt_min, rtt_max;
+    mqttka_time rtt_ring[RTT_SAMPLES_MAX];
+    size_t rtt_next;
+
+    /* WebSocket pings, by the direction of the Ping */
+    ws_ping_pending ws_ping[2];
+
+    /* how it ended */
+    close_event first_close;
+    mqttka_close_mechanism first_close_mechanism;
+    close_event disconnect;
+    int32_t disconnect_reason;
+    close_event ws_close;
+    int32_t ws_close_code;
+    char ws_close_reason[64];
+    bool server_closed_any;   /* the server closed (FIN, RST or WS Close) */
+    mqttka_time server_close_ts;
+    /* snapshots taken at the first close, for the verdict */
+    mqttka_time silence_at_close;     /* NONE when timing is not trustworthy */
+    mqttka_time oldest_ping_at_close; /* NONE when no PINGREQ was outstanding */
+    uint64_t oldest_ping_tag_at_close;
+    bool last_client_was_pingreq_at_close;
+    mqttka_time last_pingreq_at_close;
+    mqttka_time last_data_at_close;   /* payload seen before the close */
+    bool msg_compressed[2];   /* the current WebSocket message has RSV1 */
+
+    uint32_t packets[2][MQTTKA_MQTT_TYPES];
+
+    /* findings kept for the summary */
+    mqttka_finding *findings;
+    size_t n_findings, cap_findings, findings_omitted;
+    uint8_t kind_emitted[MQTTKA_F_COUNT];
+} session;
+
+struct flow {
+    struct flow *hash_next;
+    struct flow *lru_prev, *lru_next; /* most recently active first */
+    mqttka_endpoint ep[2];            /* ep[0] sent the first segment seen */
+    tcp_stream tcp[2];                /* by side: tcp[s] carries ep[s] -> ep[1-s] */
+    int8_t client_side;               /* -1 until known */
+    flow_proto proto;
+    bool fin[2];
+    mqttka_time fin_ts[2];
+    uint64_t fin_tag[2];
+    bool rst;
+    uint8_t rst_side;
+    mqttka_time rst_ts;
+    uint64_t rst_tag;
+    mqttka_time first_ts, last_ts;
+    uint64_t first_tag, last_tag;
+    uint8_t prefix[2][DETECT_PREFIX_MAX];
+    uint8_t prefix_len[2];
+    bool limit_reported;
+    http_handshake *http;             /* only during the handshake */
+    session *sess;                    /* once the stream is ours */
+};
+
+typedef struct flow_table {
+    struct flow **buckets;
+    size_t n_buckets; /* a power of two */
+    size_t count;
+    struct flow *lru_head, *lru_tail;
+} flow_table;
+
+struct mqttka_analyzer {
+    mqttka_config cfg;
+    mqttka_event_fn fn;
+    void *user_data;
+    flow_table flows;
+    size_t total_buffered; /* out-of-order bytes queued in every flow */
+    uint64_t next_conn_id;
+    mqttka_time now;       /* the latest time seen (capture or tick) */
+};
+
+/* The context of the segment being processed, for timestamps and tags. */
+typedef struct push_ctx {
+    mqttka_analyzer *a;
+    struct flow *f;
+    int side;              /* the flow side whose stream is being delivered */
+    mqttka_time ts;
+    uint64_t tag;          /* 0 while finishing at the end of input */
+} push_ctx;
+
+/* flow_table.c */
+bool flow_table_init(flow_table *t);
+void flow_table_free(flow_table *t);
+/* Finds the flow of this address pair; *side tells which side sent. */
+struct flow *flow_table_find(flow_table *t, const mqttka_endpoint *src,
+                             const mqttka_endpoint *dst, int *side);
+/* Inserts a new flow (src as side 0); NULL when out of memory. */
+struct flow *flow_table_insert(flow_table *t, const mqttka_endpoint *src,
+                               const mqttka_endpoint *dst);
+void flow_table_remove(flow_table *t, struct flow *f);
+void flow_table_touch(flow_table *t, struct flow *f);
+
+/* connection.c */
+/* Returns true when the segment ended the flow (RST, or both FINs). */
+bool flow_push_segment(const push_ctx *pc, const mqttka_segment *seg);
+/* Ends a flow: flushes its streams and, for a session, emits end findings
+ * and the summary. Does not free it. */
+void flow_end(const push_ctx *pc);
+void flow_release(mqttka_analyzer *a, struct flow *f);
+mqttka_direction flow_direction(const struct flow *f, int side);
+
+/* analyzer.c: emission */
+void emit_event(mqttka_analyzer *a, const mqttka_event *ev);
+/* Emits a finding for the session and keeps it for the summary. `about_tag`
+ * is the frame it concerns; the reported frame is pc->tag. */
+void emit_finding(const push_ctx *pc, session *s, mqttka_finding_kind kind,
+                  mqttka_severity severity, mqttka_direction dir, uint64_t about_tag,
+                  bool has_value, double value, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 9, 10)))
+#endif
+    ;
+mqttka_severity finding_default_severity(mqttka_finding_kind k);
+
+/* keepalive.c */
+typedef struct keepalive_limits {
+    mqttka_time tol, grace, t_resp;
+} keepalive_limits;
+keepalive_limits keepalive_limits_for(const mqttka_config *cfg, int32_t kae);
+void keepalive_on_packet(const push_ctx *pc, session *s, mqttka_direction dir,
+                         const mqtt_packet_view *p);
+void keepalive_on_ws_control(const push_ctx *pc, session *s, mqttka_direction dir,
+                             uint8_t opcode, const uint8_t *payload, size_t len);
+/* A side closed (FIN, RST, WS Close). */
+void keepalive_on_close(const push_ctx *pc, session *s, mqttka_side side,
+                        mqttka_close_mechanism how);
+void keepalive_on_gap(session *s);
+/* End of the connection (closed, or end of input): end-of-silence and
+ * outstanding-ping findings. */
+void keepalive_on_end(const push_ctx *pc, session *s, bool end_of_input);
+mqttka_time keepalive_tick(const push_ctx *pc, session *s, mqttka_time now);
+
+/* verdict.c */
+void verdict_build_summary(const push_ctx *pc, session *s, mqttka_summary *out);
+
+static inline double us_to_s(mqttka_time t) { return (double)t / 1e6; }
+
+/* Copies a NUL-terminated string, truncating it to fit `size` bytes. */
+static inline void str_copy(char *dst, size_t size, const char *src)
+{
+    size_t i = 0;
+    if (!size)
+        return;
+    for (; i + 1 < size && src[i]; i++)
+        dst[i] = src[i];
+    dst[i] = '\0';
+}
+
+#endif

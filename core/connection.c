@@ -1,0 +1,644 @@
+/*
+ * connection.c - one flow's pipeline, from TCP segments to MQTT packets.
+ *
+ *   TCP segment --tcp_stream--> in-order bytes per side
+ *     PROTO_UNKNOWN   the first bytes decide: "GET " -> HTTP, an MQTT
+ *                     CONNECT -> MQTT over TCP, anything else -> not ours.
+ *                     No port is special (RFC 6455 §4.1 handshake, MQTT
+ *                     3.1.1 §3.1: CONNECT is the first packet).
+ *     PROTO_HTTP      the Upgrade request and its answer (http_upgrade.c)
+ *     PROTO_WEBSOCKET frames (ws_decoder.c) -> unmasked payload -> MQTT
+ *     PROTO_MQTT_TCP  bytes -> MQTT (mqtt_decoder.c)
+ *   MQTT packets and WebSocket control frames -> keepalive.c
+ *
+ * The client is the side that sent the SYN or, without one, the side whose
+ * stream starts with the request or the CONNECT.
+ */
+#include "analyzer_internal.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A WebSocket handshake never answered is reported only once the flow has
+ * closed or this long has passed since the request at the end of input: a
+ * capture that simply stops right after a request proves nothing. */
+#define HANDSHAKE_ANSWER_WAIT ((mqttka_time)5 * 1000000)
+
+typedef struct decode_ctx {
+    const push_ctx *pc;
+    session *s;
+    mqttka_direction dir;
+} decode_ctx;
+
+mqttka_direction flow_direction(const struct flow *f, int side)
+{
+    if (f->client_side < 0)
+        return side == 0 ? MQTTKA_C2S : MQTTKA_S2C;
+    return side == f->client_side ? MQTTKA_C2S : MQTTKA_S2C;
+}
+
+static mqttka_side side_of(mqttka_direction dir)
+{
+    return dir == MQTTKA_C2S ? MQTTKA_SIDE_CLIENT : MQTTKA_SIDE_SERVER;
+}
+
+static tcp_stream_limits stream_limits(mqttka_analyzer *a)
+{
+    tcp_stream_limits lim = {a->cfg.max_ooo_segments, a->cfg.max_ooo_bytes,
+                             a->cfg.max_total_buffered_bytes, &a->total_buffered};
+    return lim;
+}
+
+static void http_free(http_handshake *h)
+{
+    if (!h)
+        return;
+    free(h->buf[0]);
+    free(h->buf[1]);
+    free(h);
+}
+
+static void session_free(session *s)
+{
+    if (!s)
+        return;
+    mqtt_stream_free(&s->mqtt[0]);
+    mqtt_stream_free(&s->mqtt[1]);
+    free(s->findings);
+    free(s);
+}
+
+void flow_release(mqttka_analyzer *a, struct flow *f)
+{
+    tcp_stream_limits lim = stream_limits(a);
+    flow_table_remove(&a->flows, f);
+    tcp_stream_free(&f->tcp[0], &lim);
+    tcp_stream_free(&f->tcp[1], &lim);
+    http_free(f->http);
+    session_free(f->sess);
+    free(f);
+}
+
+static session *session_new(const push_ctx *pc, mqttka_transport transport)
+{
+    struct flow *f = pc->f;
+    session *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    int client = f->client_side < 0 ? 0 : f->client_side;
+    s->conn.id = pc->a->next_conn_id++;
+    s->conn.client = f->ep[client];
+    s->conn.server = f->ep[1 - client];
+    s->conn.transport = transport;
+    s->conn.keepalive = s->conn.server_keepalive = s->conn.effective_keepalive = -1;
+    s->conn.start = f->first_ts;
+    s->conn.end = f->last_ts;
+    s->conn.first_tag = f->first_tag;
+    s->last_client_ts = MQTTKA_TIME_NONE;
+    s->max_client_silence = MQTTKA_TIME_NONE;
+    s->last_pingreq_ts = MQTTKA_TIME_NONE;
+    s->last_data_ts = MQTTKA_TIME_NONE;
+    s->disconnect_reason = -1;
+    s->ws_close_code = -1;
+    s->server_close_ts = MQTTKA_TIME_NONE;
+    s->silence_at_close = MQTTKA_TIME_NONE;
+    s->oldest_ping_at_close = MQTTKA_TIME_NONE;
+    s->last_pingreq_at_close = MQTTKA_TIME_NONE;
+    s->last_data_at_close = MQTTKA_TIME_NONE;
+    mqtt_stream_init(&s->mqtt[0], pc->a->cfg.max_mqtt_kept_bytes);
+    mqtt_stream_init(&s->mqtt[1], pc->a->cfg.max_mqtt_kept_bytes);
+    return s;
+}
+
+/* Stops decoding one direction for good (a hole, a fatal malformation, data
+ * we cannot decode): packets there are no longer seen, so the timing rules
+ * that depend on seeing every packet are switched off for the connection. */
+static void direction_lose(session *s, mqttka_direction dir)
+{
+    s->direction_lost[dir] = true;
+    mqtt_stream_skip(&s->mqtt[dir]);
+    s->timing_off = true;
+}
+
+/* ---------------------------------------------------------------- MQTT -- */
+
+static void on_mqtt_packet(void *ctx, const mqtt_packet_view *p)
+{
+    decode_ctx *d = ctx;
+    keepalive_on_packet(d->pc, d->s, d->dir, p);
+}
+
+static void on_mqtt_malformed(void *ctx, mqtt_malformation m, bool fatal, uint8_t first_byte)
+{
+    decode_ctx *d = ctx;
+    mqttka_finding_kind kind =
+        m == MQTT_M_BAD_PING ? MQTTKA_F_MALFORMED_PING : MQTTKA_F_MALFORMED_FIXED_HEADER;
+    emit_finding(d->pc, d->s, kind, MQTTKA_ERROR, d->dir, 0, false, 0,
+                 "%s MQTT stream: %s (first byte 0x%02x)%s",
+                 d->dir == MQTTKA_C2S ? "client" : "server", mqtt_malformation_name(m),
+                 first_byte, fatal ? "; the rest of this direction is not decoded" : "");
+    if (fatal)
+        direction_lose(d->s, d->dir);
+}
+
+static const mqtt_stream_callbacks mqtt_callbacks = {on_mqtt_packet, on_mqtt_malformed};
+
+static void mqtt_feed(const push_ctx *pc, session *s, mqttka_direction dir,
+                      const uint8_t *bytes, size_t len)
+{
+    if (s->direction_lost[dir])
+        return;
+    decode_ctx d = {pc, s, dir};
+    mqtt_stream_push(&s->mqtt[dir], s->conn.mqtt_level, bytes, len, &mqtt_callbacks, &d);
+}
+
+/* ----------------------------------------------------------- WebSocket -- */
+
+static void on_ws_frame_header(void *ctx, const ws_frame_header *h)
+{
+    decode_ctx *d = ctx;
+    session *s = d->s;
+    if (h->opcode != WS_OP_TEXT && h->opcode != WS_OP_BINARY)
+        return;
+    /* RFC 7692 §6: RSV1 on a message's first frame marks it compressed. */
+    s->msg_compressed[d->dir] = s->ws_deflate && (h->rsv & 0x4);
+    if (s->msg_compressed[d->dir] && !s->compressed_reported[d->dir]) {
+        s->compressed_reported[d->dir] = true;
+        emit_finding(d->pc, s, MQTTKA_F_WS_COMPRESSED_SKIPPED, MQTTKA_WARN, d->dir, 0, false, 0,
+                     "%s sends permessage-deflate compressed messages; MQTT in this direction "
+                     "is not decoded (decompression is not implemented yet)",
+                     d->dir == MQTTKA_C2S ? "client" : "server");
+        direction_lose(s, d->dir);
+    }
+}
+
+static void on_ws_data(void *ctx, uint8_t message_opcode, const ws_frame_header *h,
+                       const uint8_t *bytes, size_t len)
+{
+    decode_ctx *d = ctx;
+    session *s = d->s;
+    (void)h;
+    if (s->msg_compressed[d->dir])
+        return;
+    if (message_opcode == WS_OP_TEXT && !s->text_reported[d->dir]) {
+        s->text_reported[d->dir] = true;
+        emit_finding(d->pc, s, MQTTKA_F_MQTT_IN_TEXT_FRAME, MQTTKA_ERROR, d->dir, 0, false, 0,
+                     "%s carries MQTT in a WebSocket text frame; MQTT-6.0.0-1 requires binary",
+                     d->dir == MQTTKA_C2S ? "client" : "server");
+    }
+    mqtt_feed(d->pc, s, d->dir, bytes, len);
+}
+
+static void on_ws_control(void *ctx, const ws_frame_header *h, const uint8_t *payload,
+                          size_t len)
+{
+    decode_ctx *d = ctx;
+    keepalive_on_ws_control(d->pc, d->s, d->dir, h->opcode, payload, len);
+}
+
+static void on_ws_violation(void *ctx, ws_violation v, const ws_frame_header *h)
+{
+    decode_ctx *d = ctx;
+    session *s = d->s;
+    const char *who = d->dir == MQTTKA_C2S ? "client" : "server";
+    if (v == WS_V_UNMASKED_CLIENT_FRAME || v == WS_V_MASKED_SERVER_FRAME) {
+        if (s->mask_reported[d->dir])
+            return;
+        s->mask_reported[d->dir] = true;
+        emit_finding(d->pc, s, MQTTKA_F_WS_MASK_VIOLATION, MQTTKA_ERROR, d->dir, 0, false, 0,
+                     "%s sent a%s frame (opcode %u): %s (RFC 6455 §5.1)", who,
+                     h->masked ? " masked" : "n unmasked", (unsigned)h->opcode,
+                     ws_violation_name(v));
+        return;
+    }
+    emit_finding(d->pc, s, MQTTKA_F_WS_FRAMING_ERROR, MQTTKA_ERROR, d->dir, 0, false, 0,
+                 "%s frame (opcode %u, length %llu): %s", who, (unsigned)h->opcode,
+                 (unsigned long long)h->payload_len, ws_violation_name(v));
+}
+
+static const ws_decoder_callbacks ws_callbacks = {
+    on_ws_frame_header, on_ws_data, on_ws_control, NULL, on_ws_violation,
+};
+
+static void ws_feed(const push_ctx *pc, session *s, mqttka_direction dir,
+                    const uint8_t *bytes, size_t len)
+{
+    if (s->direction_lost[dir] && !s->compressed_reported[dir])
+        return; /* a hole: frame boundaries are lost too */
+    decode_ctx d = {pc, s, dir};
+    ws_decoder_push(&s->ws[dir], bytes, len, &ws_callbacks, &d);
+}
+
+/* -------------------------------------------------------- HTTP Upgrade -- */
+
+static bool contains_token_ci(const char *haystack, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (const char *p = haystack; *p; p++) {
+        size_t i = 0;
+        while (i < n && p[i] && tolower((unsigned char)p[i]) == needle[i])
+            i++;
+        if (i == n)
+            return true;
+    }
+    return false;
+}
+
+static void emit_handshake(const push_ctx *pc, session *s, bool upgraded, int status,
+                           const char *path)
+{
+    mqttka_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = MQTTKA_EV_WS_HANDSHAKE;
+    ev.conn = &s->conn;
+    ev.dir = MQTTKA_S2C;
+    ev.ts = pc->ts;
+    ev.tag = pc->tag;
+    ev.u.handshake.upgraded = upgraded;
+    ev.u.handshake.status = status;
+    ev.u.handshake.path = path;
+    emit_event(pc->a, &ev);
+}
+
+static void check_subprotocol(const push_ctx *pc, session *s, const http_upgrade_request *req,
+                              const char *chosen)
+{
+    if (!req->protocols[0]) {
+        emit_finding(pc, s, MQTTKA_F_WS_SUBPROTOCOL, MQTTKA_WARN, MQTTKA_C2S, s->conn.first_tag,
+                     false, 0,
+                     "client offered no Sec-WebSocket-Protocol; MQTT-6.0.0-3 expects \"mqtt\"");
+        return;
+    }
+    if (!chosen[0]) {
+        emit_finding(pc, s, MQTTKA_F_WS_SUBPROTOCOL, MQTTKA_WARN, MQTTKA_S2C, 0, false, 0,
+                     "server chose no subprotocol from the client's offer \"%s\"",
+                     req->protocols);
+        return;
+    }
+    if (!http_token_list_contains(req->protocols, chosen)) {
+        emit_finding(pc, s, MQTTKA_F_WS_SUBPROTOCOL, MQTTKA_WARN, MQTTKA_S2C, 0, false, 0,
+                     "server chose subprotocol \"%s\", which the client did not offer (\"%s\")",
+                     chosen, req->protocols);
+        return;
+    }
+    if (strcmp(chosen, "mqtt") != 0) {
+        emit_finding(pc, s, MQTTKA_F_WS_SUBPROTOCOL, MQTTKA_INFO, MQTTKA_S2C, 0, false, 0,
+                     "subprotocol \"%s\" is a legacy name; the standard one is \"mqtt\"", chosen);
+    }
+}
+
+/* Appends to a side's header block, allocated once at the configured cap.
+ * Returns false when the block would exceed the cap. */
+static bool http_append(const push_ctx *pc, http_handshake *h, int i, const uint8_t *bytes,
+                        size_t len)
+{
+    size_t cap = pc->a->cfg.max_http_header_bytes;
+    if (!h->buf[i]) {
+        h->buf[i] = malloc(cap);
+        if (!h->buf[i])
+            return false;
+    }
+    if (len > cap - h->len[i])
+        return false;
+    memcpy(h->buf[i] + h->len[i], bytes, len);
+    h->len[i] += len;
+    return true;
+}
+
+static void give_up(struct flow *f)
+{
+    f->proto = PROTO_NONE;
+    http_free(f->http);
+    f->http = NULL;
+}
+
+static void start_websocket(const push_ctx *pc, session *s, const http_upgrade_response *resp)
+{
+    struct flow *f = pc->f;
+    s->conn.ws_upgraded = true;
+    str_copy(s->conn.ws_subprotocol, sizeof s->conn.ws_subprotocol, resp->protocol);
+    str_copy(s->conn.ws_extensions, sizeof s->conn.ws_extensions, resp->extensions);
+    s->ws_deflate = contains_token_ci(resp->extensions, "permessage-deflate");
+    ws_decoder_init(&s->ws[MQTTKA_C2S], true, s->ws_deflate);
+    ws_decoder_init(&s->ws[MQTTKA_S2C], false, s->ws_deflate);
+    f->proto = PROTO_WEBSOCKET;
+}
+
+static void http_request_bytes(const push_ctx *pc, const uint8_t *bytes, size_t len)
+{
+    struct flow *f = pc->f;
+    http_handshake *h = f->http;
+    if (h->request_done)
+        return; /* a client must wait for the 101 (RFC 6455 §4.1) */
+    if (!http_append(pc, h, 0, bytes, len)) {
+        give_up(f);
+        return;
+    }
+    size_t header_len = 0;
+    http_parse_result r = http_parse_request(h->buf[0], h->len[0], &h->request, &header_len);
+    if (r == HTTP_PARSE_INCOMPLETE)
+        return;
+    if (r == HTTP_PARSE_MALFORMED || !h->request.is_get || !h->request.upgrade_websocket) {
+        give_up(f); /* plain HTTP: none of our business */
+        return;
+    }
+    h->request_done = true;
+    h->request_ts = pc->ts;
+    h->request_tag = pc->tag;
+    free(h->buf[0]);
+    h->buf[0] = NULL;
+    if (!f->sess) {
+        f->sess = session_new(pc, MQTTKA_TRANSPORT_WEBSOCKET);
+        if (!f->sess)
+            give_up(f);
+    }
+}
+
+static void http_response_bytes(const push_ctx *pc, const uint8_t *bytes, size_t len)
+{
+    struct flow *f = pc->f;
+    http_handshake *h = f->http;
+    session *s = f->sess;
+    if (!h->request_done || !s) {
+        give_up(f); /* the server spoke first: not an HTTP client we know */
+        return;
+    }
+    if (!http_append(pc, h, 1, bytes, len)) {
+        emit_finding(pc, s, MQTTKA_F_RESOURCE_LIMIT, MQTTKA_WARN, MQTTKA_S2C, 0, false, 0,
+                     "HTTP response header block exceeds %zu bytes; connection not decoded",
+                     pc->a->cfg.max_http_header_bytes);
+        give_up(f);
+        return;
+    }
+    http_upgrade_response resp;
+    size_t header_len = 0;
+    http_parse_result r = http_parse_response(h->buf[1], h->len[1], &resp, &header_len);
+    if (r == HTTP_PARSE_INCOMPLETE)
+        return;
+    h->response_done = true;
+    if (r == HTTP_PARSE_MALFORMED) {
+        emit_handshake(pc, s, false, 0, h->request.target);
+        emit_finding(pc, s, MQTTKA_F_WS_HANDSHAKE_FAILED, MQTTKA_ERROR, MQTTKA_S2C, 0, false, 0,
+                     "the answer to the WebSocket Upgrade request is not valid HTTP");
+        give_up(f);
+        return;
+    }
+    bool accept_ok = http_ws_accept_matches(h->request.key, resp.accept);
+    bool upgraded = resp.status == 101 && resp.upgrade_websocket;
+    emit_handshake(pc, s, upgraded && accept_ok, resp.status, h->request.target);
+    if (!upgraded) {
+        emit_finding(pc, s, MQTTKA_F_WS_HANDSHAKE_FAILED, MQTTKA_ERROR, MQTTKA_S2C, 0, true,
+                     resp.status, "WebSocket Upgrade of %s answered with HTTP %d, not 101",
+                     h->request.target, resp.status);
+        give_up(f);
+        return;
+    }
+    if (!accept_ok) {
+        /* The server switched protocols anyway, so the frames are decoded. */
+        emit_finding(pc, s, MQTTKA_F_WS_HANDSHAKE_FAILED, MQTTKA_ERROR, MQTTKA_S2C, 0, false, 0,
+                     "101 answer with a wrong Sec-WebSocket-Accept \"%s\" (RFC 6455 §4.2.2)",
+                     resp.accept);
+    }
+    check_subprotocol(pc, s, &h->request, resp.protocol);
+    start_websocket(pc, s, &resp);
+    /* Frames sent right behind the 101 in the same segment. */
+    size_t rest = h->len[1] - header_len;
+    uint8_t *block = h->buf[1];
+    h->buf[1] = NULL;
+    http_free(f->http);
+    f->http = NULL;
+    if (rest)
+        ws_feed(pc, s, MQTTKA_S2C, block + header_len, rest);
+    free(block);
+}
+
+/* ------------------------------------------------------------ Detection -- */
+
+static bool client_side_agrees(struct flow *f, int side)
+{
+    if (f->client_side < 0)
+        f->client_side = (int8_t)side;
+    return f->client_side == side;
+}
+
+static void stream_bytes(const push_ctx *pc, const uint8_t *bytes, size_t len);
+
+/* Collects up to DETECT_PREFIX_MAX bytes of the first payload, decides what
+ * the flow carries, then replays the prefix into the chosen decoder. */
+static void detect(const push_ctx *pc, const uint8_t *bytes, size_t len)
+{
+    struct flow *f = pc->f;
+    int side = pc->side;
+    uint8_t *prefix = f->prefix[side];
+    size_t have = f->prefix_len[side];
+    size_t take = len < DETECT_PREFIX_MAX - have ? len : DETECT_PREFIX_MAX - have;
+    memcpy(prefix + have, bytes, take);
+    have += take;
+    f->prefix_len[side] = (uint8_t)have;
+
+    static const char get[] = "GET ";
+    size_t cmp = have < 4 ? have : 4;
+    bool http_maybe = memcmp(prefix, get, cmp) == 0;
+    int mqtt = mqtt_looks_like_connect(prefix, have);
+
+    if (http_maybe && have >= 4) {
+        if (!client_side_agrees(f, side)) {
+            give_up(f);
+            return;
+        }
+        f->http = calloc(1, sizeof *f->http);
+        if (!f->http) {
+            give_up(f);
+            return;
+        }
+        f->proto = PROTO_HTTP;
+    } else if (mqtt == 1) {
+        if (!client_side_agrees(f, side)) {
+            give_up(f);
+            return;
+        }
+        f->sess = session_new(pc, MQTTKA_TRANSPORT_TCP);
+        if (!f->sess) {
+            give_up(f);
+            return;
+        }
+        f->proto = PROTO_MQTT_TCP;
+    } else if ((http_maybe || mqtt < 0) && have < DETECT_PREFIX_MAX) {
+        return; /* not decided yet: wait for more bytes */
+    } else {
+        give_up(f);
+        return;
+    }
+    uint8_t replay[DETECT_PREFIX_MAX];
+    memcpy(replay, prefix, have);
+    stream_bytes(pc, replay, have);
+    if (take < len)
+        stream_bytes(pc, bytes + take, len - take);
+}
+
+static void stream_bytes(const push_ctx *pc, const uint8_t *bytes, size_t len)
+{
+    struct flow *f = pc->f;
+    mqttka_direction dir = flow_direction(f, pc->side);
+    if (f->sess && len)
+        f->sess->last_data_ts = pc->ts;
+    switch (f->proto) {
+    case PROTO_UNKNOWN:
+        detect(pc, bytes, len);
+        break;
+    case PROTO_HTTP:
+        if (dir == MQTTKA_C2S)
+            http_request_bytes(pc, bytes, len);
+        else
+            http_response_bytes(pc, bytes, len);
+        break;
+    case PROTO_WEBSOCKET:
+        ws_feed(pc, f->sess, dir, bytes, len);
+        break;
+    case PROTO_MQTT_TCP:
+        mqtt_feed(pc, f->sess, dir, bytes, len);
+        break;
+    case PROTO_NONE:
+        break;
+    }
+}
+
+static void on_stream_data(void *ctx, const uint8_t *bytes, size_t len)
+{
+    const push_ctx *pc = ctx;
+    stream_bytes(pc, bytes, len);
+}
+
+static void on_stream_gap(void *ctx, uint64_t missing)
+{
+    const push_ctx *pc = ctx;
+    struct flow *f = pc->f;
+    session *s = f->sess;
+    mqttka_direction dir = flow_direction(f, pc->side);
+    if (f->proto == PROTO_UNKNOWN || f->proto == PROTO_HTTP) {
+        give_up(f);
+        return;
+    }
+    if (!s || s->direction_lost[dir])
+        return;
+    emit_finding(pc, s, MQTTKA_F_CAPTURE_GAP, MQTTKA_INFO, dir, 0, missing > 0, (double)missing,
+                 "%s stream has a hole of %llu bytes that the capture missed; this direction "
+                 "is not decoded from here and timing verdicts are suppressed",
+                 dir == MQTTKA_C2S ? "client" : "server", (unsigned long long)missing);
+    keepalive_on_gap(s);
+    direction_lose(s, dir);
+}
+
+static const tcp_stream_sink stream_sink = {on_stream_data, on_stream_gap};
+
+/* --------------------------------------------------------- The segment -- */
+
+static void note_limit(const push_ctx *pc, tcp_push_result r)
+{
+    struct flow *f = pc->f;
+    if (r == TCP_PUSH_OK || !f->sess || f->limit_reported)
+        return;
+    f->limit_reported = true;
+    emit_finding(pc, f->sess, MQTTKA_F_RESOURCE_LIMIT, MQTTKA_WARN,
+                 flow_direction(f, pc->side), 0, false, 0,
+                 r == TCP_PUSH_NOMEM
+                     ? "out of memory queueing out-of-order segments; treated as a gap"
+                     : "out-of-order queue full (max %zu segments, %zu bytes per direction, "
+                       "%zu in all); treated as a gap",
+                 pc->a->cfg.max_ooo_segments, pc->a->cfg.max_ooo_bytes,
+                 pc->a->cfg.max_total_buffered_bytes);
+}
+
+bool flow_push_segment(const push_ctx *pc, const mqttka_segment *seg)
+{
+    struct flow *f = pc->f;
+    int side = pc->side;
+    uint8_t flags = seg->tcp_flags;
+    if ((flags & MQTTKA_TCP_SYN) && f->client_side < 0)
+        f->client_side = (int8_t)((flags & MQTTKA_TCP_ACK) ? 1 - side : side);
+
+    if (f->proto != PROTO_NONE) {
+        tcp_stream_limits lim = stream_limits(pc->a);
+        push_ctx self = *pc;
+        tcp_push_result r = tcp_stream_push(&f->tcp[side], &lim, seg->seq,
+                                            (flags & MQTTKA_TCP_SYN) != 0,
+                                            (flags & MQTTKA_TCP_FIN) != 0, seg->payload,
+                                            seg->captured_len, seg->wire_len, &stream_sink,
+                                            &self);
+        note_limit(pc, r);
+        if ((flags & MQTTKA_TCP_ACK) && f->proto != PROTO_NONE) {
+            push_ctx other = *pc;
+            other.side = 1 - side;
+            tcp_stream_acked(&f->tcp[1 - side], seg->ack, &stream_sink, &other);
+        }
+    }
+
+    mqttka_side who = side_of(flow_direction(f, side));
+    if ((flags & MQTTKA_TCP_FIN) && !f->fin[side]) {
+        f->fin[side] = true;
+        f->fin_ts[side] = seg->ts;
+        f->fin_tag[side] = seg->tag;
+        if (f->sess)
+            keepalive_on_close(pc, f->sess, who, MQTTKA_CLOSE_FIN);
+    }
+    if (flags & MQTTKA_TCP_RST) {
+        f->rst = true;
+        f->rst_side = (uint8_t)side;
+        f->rst_ts = seg->ts;
+        f->rst_tag = seg->tag;
+        if (f->sess)
+            keepalive_on_close(pc, f->sess, who, MQTTKA_CLOSE_RST);
+        return true;
+    }
+    return f->fin[0] && f->fin[1];
+}
+
+void flow_end(const push_ctx *pc)
+{
+    struct flow *f = pc->f;
+    tcp_stream_limits lim = stream_limits(pc->a);
+    for (int side = 0; side < 2; side++) {
+        if (f->proto == PROTO_NONE)
+            break;
+        push_ctx p = *pc;
+        p.side = side;
+        tcp_stream_flush(&f->tcp[side], &stream_sink, &p, &lim);
+    }
+    session *s = f->sess;
+    if (!s)
+        return;
+    bool end_of_input = pc->tag == 0;
+    if (f->proto == PROTO_HTTP && f->http && f->http->request_done && !f->http->response_done) {
+        bool closed = f->fin[0] || f->fin[1] || f->rst;
+        if (closed || pc->ts - f->http->request_ts >= HANDSHAKE_ANSWER_WAIT) {
+            emit_handshake(pc, s, false, 0, f->http->request.target);
+            emit_finding(pc, s, MQTTKA_F_WS_HANDSHAKE_FAILED, MQTTKA_ERROR, MQTTKA_C2S,
+                         f->http->request_tag, false, 0,
+                         "WebSocket Upgrade request for %s was never answered (%s)",
+                         f->http->request.target,
+                         closed ? "the connection closed first" : "until the end of the capture");
+        }
+    }
+    if (f->proto == PROTO_WEBSOCKET || f->proto == PROTO_MQTT_TCP) {
+        for (int side = 0; side < 2; side++) {
+            mqttka_direction dir = flow_direction(f, side);
+            if (!f->fin[side] || s->direction_lost[dir])
+                continue; /* a capture that stops mid-packet is not a malformation */
+            decode_ctx d = {pc, s, dir};
+            mqtt_stream_end(&s->mqtt[dir], &mqtt_callbacks, &d);
+        }
+    }
+    keepalive_on_end(pc, s, end_of_input);
+    mqttka_summary sum;
+    verdict_build_summary(pc, s, &sum);
+    mqttka_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = MQTTKA_EV_CONNECTION;
+    ev.conn = &s->conn;
+    ev.ts = pc->ts;
+    ev.tag = pc->tag;
+    ev.u.summary = &sum;
+    emit_event(pc->a, &ev);
+}

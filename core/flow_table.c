@@ -1,0 +1,167 @@
+/*
+ * flow_table.c - TCP flows by address pair.
+ *
+ * A chained hash table whose hash is symmetric in the two endpoints, so both
+ * directions find the same flow, plus a list in order of last activity: the
+ * analyzer drops the least recently active flow when max_flows is reached,
+ * which is what keeps a SYN flood from growing the table without bound.
+ */
+#include "analyzer_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define FLOW_TABLE_INITIAL_BUCKETS 1024u
+
+static uint64_t endpoint_hash(const mqttka_endpoint *e)
+{
+    /* FNV-1a over the bytes that identify an endpoint. */
+    uint64_t h = 1469598103934665603ull;
+    size_t n = e->family == 6 ? 16 : 4;
+    for (size_t i = 0; i < n; i++) {
+        h ^= e->addr[i];
+        h *= 1099511628211ull;
+    }
+    h ^= e->port;
+    h *= 1099511628211ull;
+    h ^= e->family;
+    h *= 1099511628211ull;
+    return h;
+}
+
+static uint64_t pair_hash(const mqttka_endpoint *x, const mqttka_endpoint *y)
+{
+    uint64_t a = endpoint_hash(x), b = endpoint_hash(y);
+    uint64_t lo = a < b ? a : b, hi = a < b ? b : a;
+    uint64_t h = lo * 0x9E3779B97F4A7C15ull ^ hi;
+    return h ^ (h >> 29);
+}
+
+static bool endpoint_equal(const mqttka_endpoint *x, const mqttka_endpoint *y)
+{
+    return x->family == y->family && x->port == y->port &&
+           memcmp(x->addr, y->addr, sizeof x->addr) == 0;
+}
+
+bool flow_table_init(flow_table *t)
+{
+    memset(t, 0, sizeof *t);
+    t->buckets = calloc(FLOW_TABLE_INITIAL_BUCKETS, sizeof *t->buckets);
+    if (!t->buckets)
+        return false;
+    t->n_buckets = FLOW_TABLE_INITIAL_BUCKETS;
+    return true;
+}
+
+void flow_table_free(flow_table *t)
+{
+    free(t->buckets);
+    memset(t, 0, sizeof *t);
+}
+
+struct flow *flow_table_find(flow_table *t, const mqttka_endpoint *src,
+                             const mqttka_endpoint *dst, int *side)
+{
+    size_t b = (size_t)(pair_hash(src, dst) & (t->n_buckets - 1));
+    for (struct flow *f = t->buckets[b]; f; f = f->hash_next) {
+        if (endpoint_equal(&f->ep[0], src) && endpoint_equal(&f->ep[1], dst)) {
+            *side = 0;
+            return f;
+        }
+        if (endpoint_equal(&f->ep[1], src) && endpoint_equal(&f->ep[0], dst)) {
+            *side = 1;
+            return f;
+        }
+    }
+    return NULL;
+}
+
+/* Doubles the bucket array when the table is as full as it is wide. A failed
+ * allocation just leaves longer chains: correctness does not depend on it. */
+static void maybe_grow(flow_table *t)
+{
+    if (t->count < t->n_buckets || t->n_buckets > SIZE_MAX / 2 / sizeof *t->buckets)
+        return;
+    size_t n = t->n_buckets * 2;
+    struct flow **nb = calloc(n, sizeof *nb);
+    if (!nb)
+        return;
+    for (size_t i = 0; i < t->n_buckets; i++) {
+        struct flow *f = t->buckets[i];
+        while (f) {
+            struct flow *next = f->hash_next;
+            size_t b = (size_t)(pair_hash(&f->ep[0], &f->ep[1]) & (n - 1));
+            f->hash_next = nb[b];
+            nb[b] = f;
+            f = next;
+        }
+    }
+    free(t->buckets);
+    t->buckets = nb;
+    t->n_buckets = n;
+}
+
+static void lru_unlink(flow_table *t, struct flow *f)
+{
+    if (f->lru_prev)
+        f->lru_prev->lru_next = f->lru_next;
+    else
+        t->lru_head = f->lru_next;
+    if (f->lru_next)
+        f->lru_next->lru_prev = f->lru_prev;
+    else
+        t->lru_tail = f->lru_prev;
+    f->lru_prev = f->lru_next = NULL;
+}
+
+static void lru_push_front(flow_table *t, struct flow *f)
+{
+    f->lru_prev = NULL;
+    f->lru_next = t->lru_head;
+    if (t->lru_head)
+        t->lru_head->lru_prev = f;
+    t->lru_head = f;
+    if (!t->lru_tail)
+        t->lru_tail = f;
+}
+
+struct flow *flow_table_insert(flow_table *t, const mqttka_endpoint *src,
+                               const mqttka_endpoint *dst)
+{
+    maybe_grow(t);
+    struct flow *f = calloc(1, sizeof *f);
+    if (!f)
+        return NULL;
+    f->ep[0] = *src;
+    f->ep[1] = *dst;
+    f->client_side = -1;
+    tcp_stream_init(&f->tcp[0]);
+    tcp_stream_init(&f->tcp[1]);
+    size_t b = (size_t)(pair_hash(src, dst) & (t->n_buckets - 1));
+    f->hash_next = t->buckets[b];
+    t->buckets[b] = f;
+    lru_push_front(t, f);
+    t->count++;
+    return f;
+}
+
+void flow_table_remove(flow_table *t, struct flow *f)
+{
+    size_t b = (size_t)(pair_hash(&f->ep[0], &f->ep[1]) & (t->n_buckets - 1));
+    for (struct flow **pp = &t->buckets[b]; *pp; pp = &(*pp)->hash_next) {
+        if (*pp == f) {
+            *pp = f->hash_next;
+            break;
+        }
+    }
+    lru_unlink(t, f);
+    t->count--;
+}
+
+void flow_table_touch(flow_table *t, struct flow *f)
+{
+    if (t->lru_head == f)
+        return;
+    lru_unlink(t, f);
+    lru_push_front(t, f);
+}

@@ -1,0 +1,570 @@
+/*
+ * keepalive.c - the MQTT keepalive rules (docs/FINDINGS.md).
+ *
+ * MQTT 3.1.1 §3.1.2.10 / 5.0 §3.1.2.10: the client must send some control
+ * packet at least every Keep Alive seconds (MQTT-3.1.2-23 / -22); a server
+ * that hears nothing for one and a half times that must close the network
+ * connection (MQTT-3.1.2-24). In 5.0 a CONNACK's Server Keep Alive (property
+ * 0x13) replaces the client's value (MQTT-3.2.2-21). PINGREQ must be
+ * answered by PINGRESP (MQTT-3.12.4-1); answers come in order, so pairing is
+ * first in, first out.
+ *
+ * Every packet event carries what a reader needs beside it (client silence,
+ * ping RTT); findings follow the packet event that triggered them.
+ */
+#include "analyzer_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define SECOND ((mqttka_time)1000000)
+
+static mqttka_time max_time(mqttka_time a, mqttka_time b) { return a > b ? a : b; }
+static mqttka_time min_time(mqttka_time a, mqttka_time b) { return a < b ? a : b; }
+
+keepalive_limits keepalive_limits_for(const mqttka_config *cfg, int32_t kae)
+{
+    mqttka_time ka = kae > 0 ? (mqttka_time)kae * SECOND : 0;
+    keepalive_limits l;
+    l.tol = max_time(cfg->tol_min, ka * (mqttka_time)cfg->tol_percent / 100);
+    l.grace = max_time(cfg->grace_min, ka * (mqttka_time)cfg->grace_percent / 100);
+    l.t_resp = ka > 0 ? min_time(cfg->resp_max, ka * (mqttka_time)cfg->resp_percent / 100)
+                      : cfg->resp_max;
+    return l;
+}
+
+static const char *who(mqttka_direction dir) { return dir == MQTTKA_C2S ? "client" : "server"; }
+
+/* Timing rules apply once a keepalive is in force and every packet of the
+ * interval could be seen. */
+static bool timing_applies(const session *s)
+{
+    return !s->timing_off && s->conn.effective_keepalive > 0 && (!s->connack_seen || s->accepted);
+}
+
+/* Judges one interval of client silence that ended at the current moment
+ * (a client packet, a close, or the end of the capture). */
+static void judge_silence(const push_ctx *pc, session *s, mqttka_time silence,
+                          uint64_t about_tag, const char *ended_by)
+{
+    if (s->last_client_ts == MQTTKA_TIME_NONE || s->gap_in_silence || !timing_applies(s))
+        return;
+    if (s->max_client_silence == MQTTKA_TIME_NONE || silence > s->max_client_silence)
+        s->max_client_silence = silence;
+    int32_t kae = s->conn.effective_keepalive;
+    keepalive_limits l = keepalive_limits_for(&pc->a->cfg, kae);
+    mqttka_time ka = (mqttka_time)kae * SECOND;
+    mqttka_time ka15 = ka + ka / 2;
+    double secs = us_to_s(silence);
+
+    if (silence > ka + l.tol && !s->silence_ka_ticked) {
+        emit_finding(pc, s, MQTTKA_F_CLIENT_SILENT_OVER_KEEPALIVE, MQTTKA_WARN, MQTTKA_C2S,
+                     about_tag, true, secs,
+                     "client silent %.3f s (%.2f x keepalive %d s) until %s; last client "
+                     "packet in frame %llu (MQTT-3.1.2-23)",
+                     secs, secs / kae, kae, ended_by, (unsigned long long)s->last_client_tag);
+    }
+    if (silence > ka15 + l.tol && !s->silence_15_ticked) {
+        emit_finding(pc, s, MQTTKA_F_CLIENT_SILENT_OVER_1_5_KEEPALIVE, MQTTKA_ERROR, MQTTKA_C2S,
+                     about_tag, true, secs,
+                     "client silent %.3f s, over 1.5 x keepalive = %.1f s: the server must "
+                     "close the connection (MQTT-3.1.2-24)",
+                     secs, us_to_s(ka15));
+        mqttka_time deadline = s->last_client_ts + ka15 + l.grace;
+        bool server_closed_in_time =
+            s->server_closed_any && s->server_close_ts <= deadline;
+        if (!server_closed_in_time && silence > ka15 + l.grace) {
+            emit_finding(pc, s, MQTTKA_F_SERVER_KEEPALIVE_NOT_ENFORCED, MQTTKA_WARN, MQTTKA_S2C,
+                         about_tag, true, secs,
+                         "server had not closed %.1f s after the client went quiet "
+                         "(1.5 x keepalive %.1f s + grace %.1f s)",
+                         secs, us_to_s(ka15), us_to_s(l.grace));
+        }
+    }
+    int32_t ska = s->conn.server_keepalive, ka_client = s->conn.keepalive;
+    if (ska >= 0 && ka_client > ska && !s->ska_ignored_reported) {
+        keepalive_limits lc = keepalive_limits_for(&pc->a->cfg, ka_client);
+        if (silence > (mqttka_time)ska * SECOND + l.tol &&
+            silence <= (mqttka_time)ka_client * SECOND + lc.tol) {
+            s->ska_ignored_reported = true;
+            emit_finding(pc, s, MQTTKA_F_SERVER_KEEPALIVE_IGNORED, MQTTKA_WARN, MQTTKA_C2S,
+                         about_tag, true, secs,
+                         "client silent %.3f s: it keeps its own keepalive of %d s, not the "
+                         "server's %d s (MQTT-3.2.2-21)",
+                         secs, ka_client, ska);
+        }
+    }
+}
+
+/* ------------------------------------------------------------ CONNECT -- */
+
+static void on_connect(const push_ctx *pc, session *s, const mqtt_packet_view *p,
+                       mqttka_connect_info *info)
+{
+    mqtt_connect c;
+    memset(&c, 0, sizeof c);
+    mqtt_parse_result r = p->body ? mqtt_parse_connect(p->body, p->body_len, &c)
+                                  : MQTT_PARSE_INVALID;
+    s->connect_seen = true;
+    if (r == MQTT_PARSE_INVALID) {
+        emit_finding(pc, s, MQTTKA_F_CONNECT_PROTOCOL_INVALID, MQTTKA_ERROR, MQTTKA_C2S, 0,
+                     false, 0, "CONNECT too short to hold a keepalive (%u bytes)",
+                     (unsigned)p->remaining_length);
+        return;
+    }
+    if (!c.protocol_valid || c.reserved_flag_set) {
+        emit_finding(pc, s, MQTTKA_F_CONNECT_PROTOCOL_INVALID, MQTTKA_ERROR, MQTTKA_C2S, 0,
+                     false, 0, "CONNECT with protocol \"%s\" level %u%s",
+                     c.protocol_name, (unsigned)c.level,
+                     c.reserved_flag_set ? " and the reserved flag bit set" : "");
+    }
+    if (c.protocol_valid) {
+        s->conn.mqtt_level = c.level;
+        s->conn.keepalive = c.keepalive;
+        s->conn.effective_keepalive = c.keepalive;
+    }
+    str_copy(s->conn.client_id, sizeof s->conn.client_id, c.client_id);
+    if (c.server_keepalive_property) {
+        emit_finding(pc, s, MQTTKA_F_SERVER_KEEPALIVE_INVALID, MQTTKA_ERROR, MQTTKA_C2S, 0,
+                     false, 0, "Server Keep Alive (0x13) sent in a CONNECT; only CONNACK may "
+                     "carry it");
+    }
+    info->level = c.level;
+    memcpy(info->protocol_name, c.protocol_name, sizeof info->protocol_name);
+    info->flags = c.flags;
+    info->keepalive = c.keepalive;
+    info->clean_session = (c.flags & 0x02) != 0;
+    info->client_id = s->conn.client_id;
+    info->client_id_len = c.client_id_len;
+}
+
+/* ------------------------------------------------------------ CONNACK -- */
+
+static bool connack_accepted(uint8_t level, uint8_t code)
+{
+    return level == 5 ? code < 0x80 : code == 0;
+}
+
+static void on_connack(const push_ctx *pc, session *s, const mqtt_packet_view *p,
+                       mqttka_connack_info *info)
+{
+    mqtt_connack c;
+    memset(&c, 0, sizeof c);
+    c.server_keepalive = -1;
+    uint8_t level = s->conn.mqtt_level;
+    mqtt_parse_result r = p->body ? mqtt_parse_connack(p->body, p->body_len, level, &c)
+                                  : MQTT_PARSE_INVALID;
+    s->connack_seen = true;
+    info->flags = c.flags;
+    info->code = c.code;
+    info->server_keepalive = c.server_keepalive;
+    if (r == MQTT_PARSE_INVALID && p->body_len < 2)
+        return;
+    if (c.server_keepalive_count > 1) {
+        emit_finding(pc, s, MQTTKA_F_SERVER_KEEPALIVE_INVALID, MQTTKA_ERROR, MQTTKA_S2C, 0,
+                     false, 0, "CONNACK carries Server Keep Alive (0x13) %u times",
+                     c.server_keepalive_count);
+    }
+    s->accepted = connack_accepted(level, c.code);
+    if (!s->accepted) {
+        bool id_is_the_cause = s->conn.client_id[0] == '\0' && s->connect_seen;
+        if (level < 5 && c.code == 2 && !id_is_the_cause) {
+            emit_finding(pc, s, MQTTKA_F_KEEPALIVE_DISABLED, MQTTKA_INFO, MQTTKA_S2C, 0, true,
+                         s->conn.keepalive,
+                         "CONNACK refused keepalive %d s with return code 2: mosquitto answers "
+                         "so when a 3.x client's keepalive exceeds max_keepalive",
+                         s->conn.keepalive);
+        }
+        return;
+    }
+    if (c.server_keepalive >= 0) {
+        s->conn.server_keepalive = c.server_keepalive;
+        s->conn.effective_keepalive = c.server_keepalive;
+    }
+    int32_t kae = s->conn.effective_keepalive;
+    if (kae < 0)
+        return;
+    emit_finding(pc, s, MQTTKA_F_KEEPALIVE_NEGOTIATED, MQTTKA_INFO, MQTTKA_S2C, 0, true, kae,
+                 "MQTT %s, keepalive %d s%s, effective %d s; the server must close after "
+                 "%.1f s of client silence",
+                 mqttka_mqtt_version_name(level) ? mqttka_mqtt_version_name(level) : "?",
+                 s->conn.keepalive, c.server_keepalive >= 0 ? ", server keepalive set" : "",
+                 kae, 1.5 * kae);
+    if (kae == 0) {
+        emit_finding(pc, s, MQTTKA_F_KEEPALIVE_DISABLED, MQTTKA_INFO, MQTTKA_S2C, 0, true, 0,
+                     "keepalive 0: no keepalive checks for this connection");
+    }
+    if (c.server_keepalive >= 0 && c.server_keepalive != s->conn.keepalive) {
+        emit_finding(pc, s, MQTTKA_F_KEEPALIVE_OVERRIDDEN, MQTTKA_INFO, MQTTKA_S2C, 0, true,
+                     c.server_keepalive,
+                     "server keepalive %d s replaces the client's %d s (MQTT-3.2.2-21)",
+                     c.server_keepalive, s->conn.keepalive);
+    }
+}
+
+/* -------------------------------------------------------------- Pings -- */
+
+static void pingq_pop(session *s)
+{
+    memmove(&s->pingq[0], &s->pingq[1], (s->pingq_len - 1) * sizeof s->pingq[0]);
+    s->pingq_len--;
+}
+
+static void on_pingreq(const push_ctx *pc, session *s)
+{
+    s->pingreq++;
+    s->last_pingreq_ts = pc->ts;
+    s->last_pingreq_answered = false;
+    for (size_t i = 0; i < s->pingq_len; i++) {
+        ping_pending *q = &s->pingq[i];
+        if (q->warned)
+            continue;
+        q->warned = true;
+        emit_finding(pc, s, MQTTKA_F_PINGREQ_UNANSWERED, MQTTKA_WARN, MQTTKA_C2S, q->tag, true,
+                     us_to_s(pc->ts - q->ts),
+                     "PINGREQ in frame %llu had no PINGRESP before the next PINGREQ "
+                     "(%.3f s later)",
+                     (unsigned long long)q->tag, us_to_s(pc->ts - q->ts));
+    }
+    if (s->pingq_len == PINGQ_MAX) {
+        s->pingreq_unanswered++; /* dropped from tracking: never answered in time */
+        pingq_pop(s);
+    }
+    ping_pending np = {pc->ts, pc->tag, false};
+    s->pingq[s->pingq_len++] = np;
+}
+
+static void record_rtt(session *s, mqttka_time rtt)
+{
+    if (s->rtt_count == 0 || rtt < s->rtt_min)
+        s->rtt_min = rtt;
+    if (s->rtt_count == 0 || rtt > s->rtt_max)
+        s->rtt_max = rtt;
+    s->rtt_count++;
+    s->rtt_ring[s->rtt_next] = rtt;
+    s->rtt_next = (s->rtt_next + 1) % RTT_SAMPLES_MAX;
+}
+
+/* Pairs a PINGRESP with the oldest PINGREQ. Returns false when none waits. */
+static bool pair_pingresp(session *s, mqttka_time now, ping_pending *req, mqttka_time *rtt)
+{
+    if (s->pingq_len == 0)
+        return false;
+    *req = s->pingq[0];
+    pingq_pop(s);
+    *rtt = now - req->ts < 0 ? 0 : now - req->ts;
+    s->pingresp++;
+    s->last_pingreq_answered = s->pingq_len == 0;
+    record_rtt(s, *rtt);
+    return true;
+}
+
+/* ------------------------------------------------------------ packets -- */
+
+static void on_disconnect(const push_ctx *pc, session *s, mqttka_direction dir,
+                          const mqtt_packet_view *p, mqttka_mqtt_packet *out)
+{
+    mqtt_disconnect d;
+    memset(&d, 0, sizeof d);
+    d.reason_code = -1;
+    if (s->conn.mqtt_level == 5)
+        (void)mqtt_parse_disconnect(p->body ? p->body : (const uint8_t *)"", p->body_len, 5, &d);
+    out->reason_code = d.reason_code;
+    if (d.server_keepalive_count) {
+        emit_finding(pc, s, MQTTKA_F_SERVER_KEEPALIVE_INVALID, MQTTKA_ERROR, dir, 0, false, 0,
+                     "Server Keep Alive (0x13) sent in a DISCONNECT; only CONNACK may carry it");
+    }
+    if (!s->disconnect.seen) {
+        s->disconnect.seen = true;
+        s->disconnect.side = dir == MQTTKA_C2S ? MQTTKA_SIDE_CLIENT : MQTTKA_SIDE_SERVER;
+        s->disconnect.ts = pc->ts;
+        s->disconnect.tag = pc->tag;
+        s->disconnect_reason = d.reason_code;
+    }
+}
+
+void keepalive_on_packet(const push_ctx *pc, session *s, mqttka_direction dir,
+                         const mqtt_packet_view *p)
+{
+    mqttka_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = MQTTKA_EV_MQTT_PACKET;
+    ev.conn = &s->conn;
+    ev.dir = dir;
+    ev.ts = pc->ts;
+    ev.tag = pc->tag;
+    mqttka_mqtt_packet *m = &ev.u.mqtt;
+    m->type = p->type;
+    m->flags = p->flags;
+    m->remaining_length = p->remaining_length;
+    m->stream_offset = p->stream_offset;
+    m->silence = MQTTKA_TIME_NONE;
+    m->rtt = MQTTKA_TIME_NONE;
+    m->reason_code = -1;
+    s->packets[dir][p->type & 0x0f]++;
+
+    mqttka_connect_info connect_info;
+    mqttka_connack_info connack_info;
+    ping_pending req = {0, 0, false};
+    bool paired = false;
+    mqttka_time silence = MQTTKA_TIME_NONE;
+
+    if (dir == MQTTKA_C2S) {
+        if (p->type == MQTT_CONNECT && !s->connect_seen) {
+            memset(&connect_info, 0, sizeof connect_info);
+            on_connect(pc, s, p, &connect_info);
+            m->connect = &connect_info;
+        }
+        if (s->last_client_ts != MQTTKA_TIME_NONE) {
+            silence = pc->ts - s->last_client_ts < 0 ? 0 : pc->ts - s->last_client_ts;
+            m->silence = silence;
+        }
+    } else {
+        if (p->type == MQTT_CONNACK && !s->connack_seen) {
+            memset(&connack_info, 0, sizeof connack_info);
+            on_connack(pc, s, p, &connack_info);
+            m->connack = &connack_info;
+        }
+        if (p->type == MQTT_PINGRESP) {
+            paired = pair_pingresp(s, pc->ts, &req, &m->rtt);
+            if (paired)
+                m->pair_tag = req.tag;
+        }
+    }
+    if (p->type == MQTT_DISCONNECT)
+        on_disconnect(pc, s, dir, p, m);
+    emit_event(pc->a, &ev);
+
+    /* Findings that follow from this packet. */
+    if (dir == MQTTKA_C2S) {
+        if (silence != MQTTKA_TIME_NONE)
+            judge_silence(pc, s, silence, pc->tag, "this packet");
+        s->last_client_ts = pc->ts;
+        s->last_client_tag = pc->tag;
+        s->last_client_type = p->type;
+        s->gap_in_silence = false;
+        s->silence_ka_ticked = s->silence_15_ticked = false;
+        if (p->type == MQTT_PINGREQ)
+            on_pingreq(pc, s);
+        else if (p->type == MQTT_PINGRESP)
+            emit_finding(pc, s, MQTTKA_F_PINGRESP_UNSOLICITED, MQTTKA_WARN, dir, 0, false, 0,
+                         "the client sent a PINGRESP; only servers answer pings");
+    } else if (p->type == MQTT_PINGREQ) {
+        emit_finding(pc, s, MQTTKA_F_PINGREQ_FROM_SERVER, MQTTKA_ERROR, dir, 0, false, 0,
+                     "the server sent a PINGREQ; only clients send them (MQTT 3.12)");
+    } else if (p->type == MQTT_PINGRESP) {
+        if (!paired) {
+            emit_finding(pc, s, MQTTKA_F_PINGRESP_UNSOLICITED, MQTTKA_WARN, dir, 0, false, 0,
+                         "PINGRESP with no PINGREQ outstanding");
+        } else {
+            double rtt = us_to_s(m->rtt);
+            emit_finding(pc, s, MQTTKA_F_PINGRESP_RTT, MQTTKA_INFO, dir, 0, true, rtt,
+                         "PINGRESP %.3f ms after the PINGREQ in frame %llu", rtt * 1000.0,
+                         (unsigned long long)req.tag);
+            keepalive_limits l = keepalive_limits_for(&pc->a->cfg, s->conn.effective_keepalive);
+            if (m->rtt > l.t_resp) {
+                emit_finding(pc, s, MQTTKA_F_PINGRESP_LATE, MQTTKA_WARN, dir, 0, true, rtt,
+                             "PINGRESP %.3f s after the PINGREQ in frame %llu (deadline %.1f s)",
+                             rtt, (unsigned long long)req.tag, us_to_s(l.t_resp));
+            }
+        }
+    }
+    if (p->type == MQTT_DISCONNECT)
+        keepalive_on_close(pc, s, dir == MQTTKA_C2S ? MQTTKA_SIDE_CLIENT : MQTTKA_SIDE_SERVER,
+                           MQTTKA_CLOSE_MQTT_DISCONNECT);
+}
+
+/* ---------------------------------------------------- WebSocket control -- */
+
+static uint64_t payload_hash(const uint8_t *p, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+void keepalive_on_ws_control(const push_ctx *pc, session *s, mqttka_direction dir,
+                             uint8_t opcode, const uint8_t *payload, size_t len)
+{
+    int32_t code = -1;
+    if (opcode == WS_OP_CLOSE && len >= 2)
+        code = payload[0] << 8 | payload[1];
+
+    mqttka_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = MQTTKA_EV_WS_CONTROL;
+    ev.conn = &s->conn;
+    ev.dir = dir;
+    ev.ts = pc->ts;
+    ev.tag = pc->tag;
+    ev.u.control.opcode = opcode;
+    ev.u.control.payload = payload;
+    ev.u.control.payload_len = len;
+    ev.u.control.close_code = code;
+    emit_event(pc->a, &ev);
+
+    if (opcode == WS_OP_PING) {
+        ws_ping_pending *w = &s->ws_ping[dir];
+        if (w->outstanding) {
+            emit_finding(pc, s, MQTTKA_F_WS_PING_UNANSWERED, MQTTKA_WARN, dir, w->tag, true,
+                         us_to_s(pc->ts - w->ts),
+                         "WebSocket Ping from the %s in frame %llu got no Pong before the next "
+                         "Ping (RFC 6455 §5.5.2)",
+                         who(dir), (unsigned long long)w->tag);
+        }
+        w->outstanding = true;
+        w->payload_hash = payload_hash(payload, len);
+        w->payload_len = len;
+        w->ts = pc->ts;
+        w->tag = pc->tag;
+    } else if (opcode == WS_OP_PONG) {
+        ws_ping_pending *w = &s->ws_ping[1 - dir];
+        if (w->outstanding && w->payload_len == len && w->payload_hash == payload_hash(payload, len))
+            w->outstanding = false;
+    } else if (opcode == WS_OP_CLOSE) {
+        if (!s->ws_close.seen) {
+            s->ws_close.seen = true;
+            s->ws_close.side = dir == MQTTKA_C2S ? MQTTKA_SIDE_CLIENT : MQTTKA_SIDE_SERVER;
+            s->ws_close.ts = pc->ts;
+            s->ws_close.tag = pc->tag;
+            s->ws_close_code = code;
+            size_t rlen = len > 2 ? len - 2 : 0;
+            if (rlen > sizeof s->ws_close_reason - 1)
+                rlen = sizeof s->ws_close_reason - 1;
+            for (size_t i = 0; i < rlen; i++) {
+                uint8_t c = payload[2 + i];
+                s->ws_close_reason[i] = (char)(c >= 0x20 && c < 0x7f ? c : '?');
+            }
+            s->ws_close_reason[rlen] = '\0';
+        }
+        keepalive_on_close(pc, s, dir == MQTTKA_C2S ? MQTTKA_SIDE_CLIENT : MQTTKA_SIDE_SERVER,
+                           MQTTKA_CLOSE_WS_CLOSE);
+    }
+}
+
+/* -------------------------------------------------------------- close -- */
+
+void keepalive_on_gap(session *s)
+{
+    s->gap_in_silence = true;
+}
+
+void keepalive_on_close(const push_ctx *pc, session *s, mqttka_side side,
+                        mqttka_close_mechanism how)
+{
+    if (side == MQTTKA_SIDE_SERVER && !s->server_closed_any) {
+        s->server_closed_any = true;
+        s->server_close_ts = pc->ts;
+    }
+    if (s->first_close.seen)
+        return;
+    s->first_close.seen = true;
+    s->first_close.side = side;
+    s->first_close.ts = pc->ts;
+    s->first_close.tag = pc->tag;
+    s->first_close_mechanism = how;
+    if (s->pingq_len) {
+        s->oldest_ping_at_close = s->pingq[0].ts;
+        s->oldest_ping_tag_at_close = s->pingq[0].tag;
+    }
+    s->last_client_was_pingreq_at_close = s->last_client_type == MQTT_PINGREQ;
+    s->last_pingreq_at_close = s->last_pingreq_ts;
+    s->last_data_at_close = s->last_data_ts;
+    if (s->last_client_ts != MQTTKA_TIME_NONE && !s->gap_in_silence && timing_applies(s)) {
+        mqttka_time silence = pc->ts - s->last_client_ts < 0 ? 0 : pc->ts - s->last_client_ts;
+        s->silence_at_close = silence;
+        if (how != MQTTKA_CLOSE_MQTT_DISCONNECT || side != MQTTKA_SIDE_CLIENT)
+            judge_silence(pc, s, silence, pc->tag, "the connection closed");
+    }
+}
+
+void keepalive_on_end(const push_ctx *pc, session *s, bool end_of_input)
+{
+    bool still_open = !s->first_close.seen;
+    uint64_t last_tag = pc->f->last_tag;
+    if (still_open && end_of_input && s->last_client_ts != MQTTKA_TIME_NONE) {
+        mqttka_time silence = pc->ts - s->last_client_ts < 0 ? 0 : pc->ts - s->last_client_ts;
+        judge_silence(pc, s, silence, last_tag, "the end of the capture");
+    }
+    keepalive_limits l = keepalive_limits_for(&pc->a->cfg, s->conn.effective_keepalive);
+    for (size_t i = 0; i < s->pingq_len; i++) {
+        ping_pending *q = &s->pingq[i];
+        if (still_open && pc->ts - q->ts <= l.t_resp)
+            continue; /* the capture ended before an answer was due */
+        s->pingreq_unanswered++;
+        if (s->timing_off)
+            continue; /* the answer may be in what the capture missed */
+        emit_finding(pc, s, MQTTKA_F_PINGREQ_UNANSWERED, MQTTKA_ERROR, MQTTKA_C2S, q->tag, true,
+                     us_to_s((still_open ? pc->ts : s->first_close.ts) - q->ts),
+                     "PINGREQ in frame %llu never got a PINGRESP before %s",
+                     (unsigned long long)q->tag,
+                     still_open ? "the end of the capture" : "the connection closed");
+    }
+    s->pingq_len = 0;
+    for (int d = 0; d < 2; d++) {
+        ws_ping_pending *w = &s->ws_ping[d];
+        if (!w->outstanding)
+            continue;
+        if (still_open && pc->ts - w->ts <= l.t_resp)
+            continue;
+        w->outstanding = false;
+        emit_finding(pc, s, MQTTKA_F_WS_PING_UNANSWERED, MQTTKA_WARN, (mqttka_direction)d,
+                     w->tag, false, 0,
+                     "WebSocket Ping from the %s in frame %llu got no Pong before %s",
+                     who((mqttka_direction)d), (unsigned long long)w->tag,
+                     still_open ? "the end of the capture" : "the connection closed");
+    }
+}
+
+/* Live capture: report what time alone has decided. */
+mqttka_time keepalive_tick(const push_ctx *pc, session *s, mqttka_time now)
+{
+    if (s->first_close.seen || !timing_applies(s) || s->gap_in_silence)
+        return MQTTKA_TIME_NONE;
+    int32_t kae = s->conn.effective_keepalive;
+    keepalive_limits l = keepalive_limits_for(&pc->a->cfg, kae);
+    mqttka_time ka = (mqttka_time)kae * SECOND, ka15 = ka + ka / 2;
+    mqttka_time next = MQTTKA_TIME_NONE;
+    if (s->last_client_ts != MQTTKA_TIME_NONE) {
+        mqttka_time silence = now - s->last_client_ts;
+        mqttka_time t1 = s->last_client_ts + ka + l.tol, t2 = s->last_client_ts + ka15 + l.tol;
+        if (!s->silence_ka_ticked && silence > ka + l.tol) {
+            s->silence_ka_ticked = true;
+            emit_finding(pc, s, MQTTKA_F_CLIENT_SILENT_OVER_KEEPALIVE, MQTTKA_WARN, MQTTKA_C2S,
+                         s->last_client_tag, true, us_to_s(silence),
+                         "client silent for %.3f s so far, over keepalive %d s; last client "
+                         "packet in frame %llu",
+                         us_to_s(silence), kae, (unsigned long long)s->last_client_tag);
+        }
+        if (!s->silence_15_ticked && silence > ka15 + l.tol) {
+            s->silence_15_ticked = true;
+            emit_finding(pc, s, MQTTKA_F_CLIENT_SILENT_OVER_1_5_KEEPALIVE, MQTTKA_ERROR,
+                         MQTTKA_C2S, s->last_client_tag, true, us_to_s(silence),
+                         "client silent for %.3f s so far, over 1.5 x keepalive: the server "
+                         "must close the connection",
+                         us_to_s(silence));
+        }
+        if (!s->silence_ka_ticked)
+            next = t1;
+        else if (!s->silence_15_ticked)
+            next = t2;
+    }
+    for (size_t i = 0; i < s->pingq_len; i++) {
+        ping_pending *q = &s->pingq[i];
+        if (q->warned)
+            continue;
+        if (now - q->ts > l.t_resp) {
+            q->warned = true;
+            emit_finding(pc, s, MQTTKA_F_PINGREQ_UNANSWERED, MQTTKA_WARN, MQTTKA_C2S, q->tag, true,
+                         us_to_s(now - q->ts),
+                         "PINGREQ in frame %llu has had no PINGRESP for %.3f s (deadline %.1f s)",
+                         (unsigned long long)q->tag, us_to_s(now - q->ts), us_to_s(l.t_resp));
+        } else if (next == MQTTKA_TIME_NONE || q->ts + l.t_resp < next) {
+            next = q->ts + l.t_resp + 1;
+        }
+    }
+    return next;
+}
