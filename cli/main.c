@@ -1,0 +1,194 @@
+/*
+ * main.c - mqttka: read a capture, push its TCP segments through the core,
+ * print what the core reports.
+ *
+ * Exit status: 0 done; 1 a finding at or above --fail-on was reported;
+ * 2 bad usage, or input that could not be read to its end (then everything
+ * read before the damage is still analysed and reported first).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture_reader.h"
+#include "mqttka.h"
+#include "options.h"
+#include "output.h"
+#include "packet_parse.h"
+
+enum {
+    EXIT_DONE = 0,
+    EXIT_FINDINGS = 1, /* --fail-on threshold reached */
+    EXIT_TROUBLE = 2,  /* usage or input */
+};
+
+/* The mqttka_event_fn: note the worst severity, then print. */
+static void on_event(void *user_data, const mqttka_event *ev)
+{
+    output_state *o = user_data;
+    if (ev->type == MQTTKA_EV_FINDING && ev->u.finding) {
+        mqttka_severity sev = ev->u.finding->severity;
+        if (!o->finding_seen || sev > o->worst_severity)
+            o->worst_severity = sev;
+        o->finding_seen = true;
+    }
+    if (o->format == OUTPUT_JSON)
+        output_json_event(o, ev);
+    else
+        output_text_event(o, ev);
+}
+
+static const char *input_name(const char *path)
+{
+    return strcmp(path, "-") == 0 ? "stdin" : path;
+}
+
+/* Counts what became of one record and, for TCP, pushes its segment. */
+static void handle_record(mqttka_analyzer *a, int linktype, const capture_record *rec,
+                          capture_stats *stats)
+{
+    mqttka_segment seg;
+    stats->matched++;
+    switch (packet_parse(linktype, rec->data, rec->captured_len, rec->wire_len, &seg)) {
+    case PACKET_PARSE_TCP:
+        seg.ts = rec->ts;
+        seg.tag = rec->frame;
+        stats->tcp_segments++;
+        /* NOMEM drops the segment; the core reports it as resource_limit. */
+        (void)mqttka_push(a, &seg);
+        break;
+    case PACKET_PARSE_NOT_TCP:
+    case PACKET_PARSE_UNSUPPORTED_LINK: stats->not_tcp++; break;
+    case PACKET_PARSE_FRAGMENT: stats->ip_fragments++; break;
+    case PACKET_PARSE_SNAPPED: stats->snapped++; break;
+    case PACKET_PARSE_MALFORMED: stats->malformed++; break;
+    }
+}
+
+static bool fail_threshold_reached(const cli_options *opts, const output_state *o)
+{
+    if (!o->finding_seen)
+        return false;
+    switch (opts->fail_on) {
+    case FAIL_ON_WARN: return o->worst_severity >= MQTTKA_WARN;
+    case FAIL_ON_ERROR: return o->worst_severity >= MQTTKA_ERROR;
+    case FAIL_NEVER: break;
+    }
+    return false;
+}
+
+/* Reads the capture to its end (or its damage) through the analyzer.
+ * Returns the exit status. */
+static int analyse(const cli_options *opts)
+{
+    const char *name = input_name(opts->read_path);
+    char err[CAPTURE_ERROR_MAX];
+    capture_reader reader;
+    if (!capture_reader_open_file(&reader, opts->read_path, err, sizeof err)) {
+        fprintf(stderr, "mqttka: %s: %s\n", name, err);
+        return EXIT_TROUBLE;
+    }
+    if (!packet_parse_link_supported(reader.linktype)) {
+        const char *link = pcap_datalink_val_to_name(reader.linktype);
+        fprintf(stderr, "mqttka: %s: link type %d (%s) is not supported\n", name,
+                reader.linktype, link ? link : "unknown");
+        capture_reader_close(&reader);
+        return EXIT_TROUBLE;
+    }
+    if (opts->filter && !capture_reader_set_filter(&reader, opts->filter, err, sizeof err)) {
+        fprintf(stderr, "mqttka: bad filter '%s': %s\n", opts->filter, err);
+        capture_reader_close(&reader);
+        return EXIT_TROUBLE;
+    }
+
+    output_state out = {
+        .out = stdout,
+        .format = opts->format,
+        .quiet = opts->quiet,
+        .capture_start = MQTTKA_TIME_NONE,
+        .finding_seen = false,
+        .worst_severity = MQTTKA_INFO,
+    };
+    mqttka_analyzer *analyzer = NULL;
+    mqttka_status st = mqttka_new(&analyzer, &opts->config, on_event, &out);
+    if (st != MQTTKA_OK) {
+        fprintf(stderr, "mqttka: cannot start the analyzer: %s\n",
+                st == MQTTKA_ERR_NOMEM ? "out of memory" : "invalid configuration");
+        capture_reader_close(&reader);
+        return EXIT_TROUBLE;
+    }
+
+    capture_stats stats;
+    memset(&stats, 0, sizeof stats);
+    stats.link_name = packet_parse_link_name(reader.linktype);
+    capture_status cs;
+    capture_record rec;
+    while ((cs = capture_reader_next(&reader, &rec, err, sizeof err)) == CAPTURE_RECORD) {
+        if (out.capture_start == MQTTKA_TIME_NONE)
+            out.capture_start = reader.first_ts;
+        handle_record(analyzer, reader.linktype, &rec, &stats);
+    }
+    /* Records dropped by the filter still set the capture's span. */
+    if (out.capture_start == MQTTKA_TIME_NONE)
+        out.capture_start = reader.first_ts;
+    stats.records = reader.records;
+    stats.first_ts = reader.first_ts;
+    stats.last_ts = reader.last_ts;
+    stats.complete = cs == CAPTURE_END;
+
+    /* Whatever was read is analysed and reported, damaged input or not. */
+    mqttka_finish(analyzer, reader.last_ts != MQTTKA_TIME_NONE ? reader.last_ts : 0);
+    mqttka_free(&analyzer);
+    if (opts->format == OUTPUT_JSON)
+        output_json_capture(&out, &stats);
+    else
+        output_text_capture(&out, &stats);
+    capture_reader_close(&reader);
+
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "mqttka: cannot write the output\n");
+        return EXIT_TROUBLE;
+    }
+    if (cs == CAPTURE_TRUNCATED) {
+        fprintf(stderr, "mqttka: %s: capture is cut short after %llu records (%s)\n", name,
+                (unsigned long long)reader.records, err);
+        return EXIT_TROUBLE;
+    }
+    if (cs == CAPTURE_READ_ERROR) {
+        fprintf(stderr, "mqttka: %s: capture is damaged after %llu records (%s)\n", name,
+                (unsigned long long)reader.records, err);
+        return EXIT_TROUBLE;
+    }
+    return fail_threshold_reached(opts, &out) ? EXIT_FINDINGS : EXIT_DONE;
+}
+
+int main(int argc, char **argv)
+{
+    /* Line by line, so that a pipe (`mqttka --json | jq`) sees each event as
+     * it comes; the size hint is ignored for line buffering. */
+    setvbuf(stdout, NULL, _IOLBF, 0);
+
+    cli_options opts;
+    char err[512];
+    int status;
+    switch (options_parse(argc, argv, &opts, err, sizeof err)) {
+    case OPTIONS_HELP:
+        options_print_help(stdout);
+        status = EXIT_DONE;
+        break;
+    case OPTIONS_VERSION:
+        printf("mqttka %s (%s)\n", MQTTKA_VERSION, pcap_lib_version());
+        status = EXIT_DONE;
+        break;
+    case OPTIONS_USAGE_ERROR:
+        fprintf(stderr, "mqttka: %s (see mqttka --help)\n", err);
+        status = EXIT_TROUBLE;
+        break;
+    case OPTIONS_RUN:
+    default:
+        status = analyse(&opts);
+        break;
+    }
+    options_release(&opts);
+    return status;
+}

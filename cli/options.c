@@ -1,0 +1,336 @@
+/*
+ * options.c - getopt_long over mqttka's options; tolerances and caps go
+ * straight into the core's mqttka_config.
+ */
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Seconds accepted by the tolerance options: more than 1.5 times the
+ * largest keepalive (65535 s) with room to spare, and far from overflowing
+ * a microsecond count. */
+#define MAX_OPTION_SECONDS 1000000.0
+/* Percentages of KAe: 1000 % is already ten keepalives. */
+#define MAX_OPTION_PERCENT 1000UL
+/* --max-flows / --max-findings: large enough for any real capture, small
+ * enough that a typo cannot ask the core for terabytes. */
+#define MAX_OPTION_FLOWS 10000000UL
+#define MAX_OPTION_FINDINGS 1000000UL
+
+enum {
+    OPT_JSON = 256,
+    OPT_FAIL_ON,
+    OPT_TOLERANCE,
+    OPT_GRACE,
+    OPT_PINGRESP_DEADLINE,
+    OPT_IDLE_TIMEOUTS,
+    OPT_MAX_FLOWS,
+    OPT_MAX_FINDINGS,
+};
+
+static const struct option long_options[] = {
+    {"read", required_argument, NULL, 'r'},
+    {"filter", required_argument, NULL, 'f'},
+    {"interface", required_argument, NULL, 'i'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"fail-on", required_argument, NULL, OPT_FAIL_ON},
+    {"tolerance", required_argument, NULL, OPT_TOLERANCE},
+    {"grace", required_argument, NULL, OPT_GRACE},
+    {"pingresp-deadline", required_argument, NULL, OPT_PINGRESP_DEADLINE},
+    {"idle-timeouts", required_argument, NULL, OPT_IDLE_TIMEOUTS},
+    {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
+    {"max-findings", required_argument, NULL, OPT_MAX_FINDINGS},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+/* Seconds for --help: "1", "0.5". */
+static double as_seconds(mqttka_time t)
+{
+    return (double)t / 1e6;
+}
+
+void options_print_help(FILE *out)
+{
+    mqttka_config d;
+    mqttka_config_default(&d);
+    fputs("Usage: mqttka -r FILE [options] [FILTER...]\n"
+          "Explain MQTT keepalive behaviour (over WebSocket or plain TCP) in a capture.\n"
+          "\n"
+          "Input:\n"
+          "  -r, --read FILE           read a pcap or pcapng file; '-' reads standard input\n"
+          "  -f, --filter EXPR         BPF filter as tcpdump takes it (also: the words after\n"
+          "                            the options); frame numbers stay those of the file\n"
+          "  -i, --interface IFACE     live capture: not supported yet\n"
+          "\n"
+          "Output:\n"
+          "  -q, --quiet               print only the per-connection summaries\n"
+          "      --json                JSON Lines: one object per event and per connection\n"
+          "      --fail-on LEVEL       exit 1 if a finding of LEVEL (warn or error) or worse\n"
+          "                            was reported\n"
+          "\n"
+          "Tolerances (seconds may have decimals; PERCENT is of the effective keepalive):\n",
+          out);
+    fprintf(out,
+            "      --tolerance MIN_S,PERCENT\n"
+            "                            tol = max(MIN_S, PERCENT of KAe)     [%g,%u]\n"
+            "      --grace MIN_S,PERCENT broker grace G = max(MIN_S, PERCENT of KAe) [%g,%u]\n"
+            "      --pingresp-deadline MAX_S,PERCENT\n"
+            "                            T_resp = min(MAX_S, PERCENT of KAe)  [%g,%u]\n"
+            "      --idle-timeouts S[,S...]\n"
+            "                            idle timeouts of proxies and load balancers, up\n"
+            "                            to %d, or 'none'                      [",
+            as_seconds(d.tol_min), (unsigned)d.tol_percent, as_seconds(d.grace_min),
+            (unsigned)d.grace_percent, as_seconds(d.resp_max), (unsigned)d.resp_percent,
+            MQTTKA_MAX_IDLE_TIMEOUTS);
+    for (size_t i = 0; i < d.n_idle_timeouts && i < MQTTKA_MAX_IDLE_TIMEOUTS; i++)
+        fprintf(out, "%s%g", i ? "," : "", as_seconds(d.idle_timeouts[i]));
+    fprintf(out,
+            "%s]\n"
+            "\n"
+            "Limits:\n"
+            "      --max-flows N         TCP flows tracked at once            [%zu]\n"
+            "      --max-findings N      findings kept in each connection's summary [%zu]\n"
+            "\n"
+            "  -h, --help                show this help and exit\n"
+            "  -V, --version             show the version and exit\n"
+            "\n"
+            "Exit status: 0 done; 1 a finding reached --fail-on; 2 bad usage, unreadable or\n"
+            "truncated input. See mqttka(1).\n",
+            d.n_idle_timeouts ? "" : "none", d.max_flows, d.max_summary_findings);
+}
+
+/* Decimal seconds ("1", "0.5") as microseconds, within 0..MAX_OPTION_SECONDS. */
+static bool parse_seconds(const char *text, mqttka_time *out)
+{
+    if (!*text)
+        return false;
+    char *end;
+    errno = 0;
+    double seconds = strtod(text, &end);
+    if (errno != 0 || *end != '\0' || !(seconds >= 0.0 && seconds <= MAX_OPTION_SECONDS))
+        return false;
+    *out = (mqttka_time)(seconds * 1e6 + 0.5);
+    return true;
+}
+
+/* A whole number in 0..max, digits only. */
+static bool parse_count(const char *text, unsigned long max, unsigned long *out)
+{
+    if (*text < '0' || *text > '9')
+        return false;
+    char *end;
+    errno = 0;
+    unsigned long long value = strtoull(text, &end, 10);
+    if (errno != 0 || *end != '\0' || value > max)
+        return false;
+    *out = (unsigned long)value;
+    return true;
+}
+
+/* "SECONDS,PERCENT". */
+static bool parse_seconds_percent(const char *text, mqttka_time *seconds, uint32_t *percent)
+{
+    const char *comma = strchr(text, ',');
+    if (!comma)
+        return false;
+    char head[64];
+    size_t head_len = (size_t)(comma - text);
+    if (head_len >= sizeof head)
+        return false;
+    memcpy(head, text, head_len);
+    head[head_len] = '\0';
+    mqttka_time s;
+    unsigned long p;
+    if (!parse_seconds(head, &s) || !parse_count(comma + 1, MAX_OPTION_PERCENT, &p))
+        return false;
+    *seconds = s;
+    *percent = (uint32_t)p;
+    return true;
+}
+
+/* "S[,S...]" (each > 0) or "none". */
+static bool parse_idle_timeouts(const char *text, mqttka_config *cfg)
+{
+    mqttka_time found[MQTTKA_MAX_IDLE_TIMEOUTS];
+    size_t n = 0;
+    if (strcmp(text, "none") != 0) {
+        const char *p = text;
+        for (;;) {
+            const char *comma = strchr(p, ',');
+            size_t len = comma ? (size_t)(comma - p) : strlen(p);
+            char item[64];
+            if (n == MQTTKA_MAX_IDLE_TIMEOUTS || len >= sizeof item)
+                return false;
+            memcpy(item, p, len);
+            item[len] = '\0';
+            if (!parse_seconds(item, &found[n]) || found[n] == 0)
+                return false;
+            n++;
+            if (!comma)
+                break;
+            p = comma + 1;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        cfg->idle_timeouts[i] = found[i];
+    cfg->n_idle_timeouts = n;
+    return true;
+}
+
+/* Joins the words left after the options into one filter, as tcpdump does. */
+static char *join_words(char **words, int count)
+{
+    size_t len = 1;
+    for (int i = 0; i < count; i++)
+        len += strlen(words[i]) + 1;
+    char *joined = malloc(len);
+    if (!joined)
+        return NULL;
+    joined[0] = '\0';
+    for (int i = 0; i < count; i++) {
+        if (i)
+            strcat(joined, " ");
+        strcat(joined, words[i]);
+    }
+    return joined;
+}
+
+/* The option as the user typed it, for messages. */
+static const char *option_name(char **argv, int index)
+{
+    return index > 0 && argv[index - 1] ? argv[index - 1] : "?";
+}
+
+options_result options_parse(int argc, char **argv, cli_options *opts, char *err,
+                             size_t err_size)
+{
+    memset(opts, 0, sizeof *opts);
+    opts->format = OUTPUT_TEXT;
+    opts->fail_on = FAIL_NEVER;
+    mqttka_config_default(&opts->config);
+
+    opterr = 0; /* our messages, one line each */
+    optind = 1;
+    int c;
+    bool seen_help = false, seen_version = false;
+    while ((c = getopt_long(argc, argv, ":r:f:i:qhV", long_options, NULL)) != -1) {
+        const char *arg = optarg;
+        unsigned long count;
+        switch (c) {
+        case 'r': opts->read_path = arg; break;
+        case 'f': opts->filter = arg; break;
+        case 'i': opts->interface = arg; break;
+        case 'q': opts->quiet = true; break;
+        case 'h': seen_help = true; break;
+        case 'V': seen_version = true; break;
+        case OPT_JSON: opts->format = OUTPUT_JSON; break;
+        case OPT_FAIL_ON:
+            if (strcmp(arg, "warn") == 0) {
+                opts->fail_on = FAIL_ON_WARN;
+            } else if (strcmp(arg, "error") == 0) {
+                opts->fail_on = FAIL_ON_ERROR;
+            } else {
+                snprintf(err, err_size, "--fail-on takes 'warn' or 'error', not '%s'", arg);
+                return OPTIONS_USAGE_ERROR;
+            }
+            break;
+        case OPT_TOLERANCE:
+            if (!parse_seconds_percent(arg, &opts->config.tol_min, &opts->config.tol_percent)) {
+                snprintf(err, err_size, "--tolerance takes MIN_SECONDS,PERCENT, not '%s'", arg);
+                return OPTIONS_USAGE_ERROR;
+            }
+            break;
+        case OPT_GRACE:
+            if (!parse_seconds_percent(arg, &opts->config.grace_min,
+                                       &opts->config.grace_percent)) {
+                snprintf(err, err_size, "--grace takes MIN_SECONDS,PERCENT, not '%s'", arg);
+                return OPTIONS_USAGE_ERROR;
+            }
+            break;
+        case OPT_PINGRESP_DEADLINE:
+            if (!parse_seconds_percent(arg, &opts->config.resp_max,
+                                       &opts->config.resp_percent)) {
+                snprintf(err, err_size,
+                         "--pingresp-deadline takes MAX_SECONDS,PERCENT, not '%s'", arg);
+                return OPTIONS_USAGE_ERROR;
+            }
+            break;
+        case OPT_IDLE_TIMEOUTS:
+            if (!parse_idle_timeouts(arg, &opts->config)) {
+                snprintf(err, err_size,
+                         "--idle-timeouts takes up to %d positive SECONDS separated by "
+                         "commas, or 'none', not '%s'",
+                         MQTTKA_MAX_IDLE_TIMEOUTS, arg);
+                return OPTIONS_USAGE_ERROR;
+            }
+            break;
+        case OPT_MAX_FLOWS:
+            if (!parse_count(arg, MAX_OPTION_FLOWS, &count) || count == 0) {
+                snprintf(err, err_size, "--max-flows takes a number from 1 to %lu, not '%s'",
+                         MAX_OPTION_FLOWS, arg);
+                return OPTIONS_USAGE_ERROR;
+            }
+            opts->config.max_flows = count;
+            break;
+        case OPT_MAX_FINDINGS:
+            if (!parse_count(arg, MAX_OPTION_FINDINGS, &count)) {
+                snprintf(err, err_size, "--max-findings takes a number from 0 to %lu, not '%s'",
+                         MAX_OPTION_FINDINGS, arg);
+                return OPTIONS_USAGE_ERROR;
+            }
+            opts->config.max_summary_findings = count;
+            break;
+        case ':':
+            snprintf(err, err_size, "option '%s' needs an argument", option_name(argv, optind));
+            return OPTIONS_USAGE_ERROR;
+        default:
+            if (optopt && optopt < 256)
+                snprintf(err, err_size, "unknown option '-%c'", optopt);
+            else
+                snprintf(err, err_size, "unknown option '%s'", option_name(argv, optind));
+            return OPTIONS_USAGE_ERROR;
+        }
+    }
+    if (seen_help)
+        return OPTIONS_HELP;
+    if (seen_version)
+        return OPTIONS_VERSION;
+
+    if (optind < argc) {
+        if (opts->filter) {
+            snprintf(err, err_size, "a filter was given twice: with -f and as '%s'",
+                     argv[optind]);
+            return OPTIONS_USAGE_ERROR;
+        }
+        opts->filter_storage = join_words(argv + optind, argc - optind);
+        if (!opts->filter_storage) {
+            snprintf(err, err_size, "out of memory");
+            return OPTIONS_USAGE_ERROR;
+        }
+        opts->filter = opts->filter_storage;
+    }
+    if (opts->interface) {
+        snprintf(err, err_size,
+                 "live capture (-i %s) is not yet supported: capture to a file and use -r",
+                 opts->interface);
+        return OPTIONS_USAGE_ERROR;
+    }
+    if (!opts->read_path) {
+        snprintf(err, err_size, "no input: give -r FILE, or -r - for standard input");
+        return OPTIONS_USAGE_ERROR;
+    }
+    return OPTIONS_RUN;
+}
+
+void options_release(cli_options *opts)
+{
+    free(opts->filter_storage);
+    opts->filter_storage = NULL;
+    opts->filter = NULL;
+}

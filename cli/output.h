@@ -1,0 +1,57 @@
+/*
+ * output.h - what the outputs share: the state passed to the core as
+ * user_data, the capture's counters, and one entry point per format.
+ *
+ * The outputs only translate core events into text or JSON Lines; they keep
+ * no state between events except the capture's start time (for relative
+ * times in the text) and the worst severity seen (for --fail-on).
+ */
+#ifndef MQTTKA_CLI_OUTPUT_H
+#define MQTTKA_CLI_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "mqttka.h"
+#include "options.h"
+
+/* What became of the capture's records (also in the JSON "capture" object). */
+typedef struct capture_stats {
+    const char *link_name;   /* "EN10MB"... */
+    uint64_t records;        /* read, filtered or not */
+    uint64_t matched;        /* passed the BPF filter (all, without one) */
+    uint64_t tcp_segments;   /* pushed to the analyzer */
+    uint64_t not_tcp;        /* ARP, UDP, ICMP...: not ours */
+    uint64_t ip_fragments;   /* only whole datagrams are decoded */
+    uint64_t snapped;        /* snaplen cut a header: flow unknown */
+    uint64_t malformed;      /* headers that do not add up */
+    mqttka_time first_ts;    /* MQTTKA_TIME_NONE for an empty capture */
+    mqttka_time last_ts;
+    bool complete;           /* false when the input was cut short or damaged */
+} capture_stats;
+
+typedef struct output_state {
+    FILE *out;
+    output_format format;
+    bool quiet;
+    /* The first record's time: text times count from it. Set before the
+     * first segment is pushed. */
+    mqttka_time capture_start;
+    bool finding_seen;
+    mqttka_severity worst_severity; /* valid when finding_seen */
+} output_state;
+
+/* Text: one timeline line per event (summaries only with -q). */
+void output_text_event(output_state *o, const mqttka_event *ev);
+void output_text_capture(output_state *o, const capture_stats *s);
+
+/* JSON Lines: one object per event, per connection and for the capture. */
+void output_json_event(output_state *o, const mqttka_event *ev);
+void output_json_capture(output_state *o, const capture_stats *s);
+
+/* The wire names of directions: "c2s" / "s2c" (JSON) and "C>S" / "S>C" (text). */
+const char *output_dir_json(mqttka_direction d);
+const char *output_dir_text(mqttka_direction d);
+
+#endif

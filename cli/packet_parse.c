@@ -1,0 +1,380 @@
+/*
+ * packet_parse.c - link layer -> IPv4 / IPv6 -> TCP, one captured record.
+ *
+ *   Ethernet II        dst(6) src(6) type(2), then 0..n tags: TPID(2 = 8100/88a8/9100) TCI(2)
+ *   NULL / LOOP        family(4), host byte order of the capturing machine
+ *   LINUX_SLL          pkttype(2) hatype(2) halen(2) addr(8) protocol(2)
+ *   LINUX_SLL2         protocol(2) reserved(2) ifindex(4) hatype(2) pkttype(1) halen(1) addr(8)
+ *   IPv4 (RFC 791)     ver|ihl(1) tos(1) total(2) id(2) flags|frag(2) ttl(1) proto(1)
+ *                      csum(2) src(4) dst(4) options(ihl*4 - 20)
+ *   IPv6 (RFC 8200)    ver|tc|flow(4) payload(2) next(1) hops(1) src(16) dst(16),
+ *                      then extension headers: hop-by-hop 0, routing 43, destination 60
+ *                      (next(1) len(1): (len+1)*8 bytes), fragment 44 (8 bytes),
+ *                      AH 51 (RFC 4302: (len+2)*4 bytes)
+ *   TCP (RFC 9293)     sport(2) dport(2) seq(4) ack(4) off|rsv(1) flags(1) win(2)
+ *                      csum(2) urg(2) options(off*4 - 20)
+ *
+ * The IP header's length, not the record's, says where the TCP payload ends:
+ * Ethernet pads short frames to 60 bytes, and that padding must not become
+ * MQTT bytes. The record's wire length only bounds the IP length.
+ */
+#include "packet_parse.h"
+
+#include <string.h>
+
+#include "packet_cursor.h"
+
+/* Link types, by value, so that the parser builds without pcap headers
+ * (pcap's DLT_RAW is 12 on most systems, 14 on OpenBSD). */
+enum {
+    LINK_NULL = 0,
+    LINK_EN10MB = 1,
+    LINK_DLT_RAW = 12,
+    LINK_DLT_RAW_OPENBSD = 14,
+    LINK_RAW = 101,
+    LINK_LOOP = 108,
+    LINK_LINUX_SLL = 113,
+    LINK_IPV4 = 228,
+    LINK_IPV6 = 229,
+    LINK_LINUX_SLL2 = 276,
+};
+
+enum {
+    ETHERTYPE_IPV4 = 0x0800,
+    ETHERTYPE_IPV6 = 0x86dd,
+    ETHERTYPE_8021Q = 0x8100,
+    ETHERTYPE_8021AD = 0x88a8,
+    ETHERTYPE_QINQ_OLD = 0x9100, /* pre-802.1ad stacked tags */
+};
+
+enum {
+    IPPROTO_NUM_HOPOPTS = 0,
+    IPPROTO_NUM_TCP = 6,
+    IPPROTO_NUM_ROUTING = 43,
+    IPPROTO_NUM_FRAGMENT = 44,
+    IPPROTO_NUM_AH = 51,
+    IPPROTO_NUM_NONE = 59,
+    IPPROTO_NUM_DSTOPTS = 60,
+};
+
+/* Address family values that NULL/LOOP headers carry for IPv6: Linux and
+ * the BSDs disagree (Linux 10, NetBSD/OpenBSD 24, FreeBSD 28, macOS 30). */
+static bool af_is_inet6(uint32_t af)
+{
+    return af == 10 || af == 24 || af == 28 || af == 30;
+}
+
+enum { AF_NUM_INET = 2 };
+
+/* Tag stacks deeper than this are not real traffic: a frame made of nothing
+ * but tags must not be walked 4 bytes at a time to its end. */
+#define MAX_VLAN_TAGS 8
+
+/* IPv6 extension headers walked before giving up: the protocol sets no
+ * limit, but a chain of hundreds is an attack on parsers, not traffic. */
+#define MAX_IPV6_EXT_HEADERS 16
+
+typedef struct parse_state {
+    packet_cursor cur;   /* over the captured bytes */
+    size_t wire_len;     /* the whole frame's length on the wire */
+    bool snapped;        /* captured_len < wire_len */
+} parse_state;
+
+/* The status for a header that the cursor could not read whole. */
+static packet_parse_status short_read(const parse_state *ps)
+{
+    return ps->snapped ? PACKET_PARSE_SNAPPED : PACKET_PARSE_MALFORMED;
+}
+
+/* Wire bytes of the frame from the cursor on. */
+static size_t wire_left(const parse_state *ps)
+{
+    return ps->wire_len > ps->cur.pos ? ps->wire_len - ps->cur.pos : 0;
+}
+
+/* The TCP header and payload: the cursor stands at the TCP header, and the
+ * IP header said the segment is `segment_wire_len` bytes long. */
+static packet_parse_status parse_tcp(parse_state *ps, size_t segment_wire_len,
+                                     mqttka_segment *seg)
+{
+    packet_cursor *c = &ps->cur;
+    packet_cursor_limit(c, segment_wire_len);
+    uint16_t sport, dport;
+    uint32_t seq, ack;
+    uint8_t offset_byte, flags;
+    if (!packet_cursor_be16(c, &sport) || !packet_cursor_be16(c, &dport) ||
+        !packet_cursor_be32(c, &seq) || !packet_cursor_be32(c, &ack) ||
+        !packet_cursor_u8(c, &offset_byte) || !packet_cursor_u8(c, &flags))
+        return segment_wire_len < 20 ? PACKET_PARSE_MALFORMED : short_read(ps);
+    size_t header_len = (size_t)(offset_byte >> 4) * 4;
+    if (header_len < 20 || header_len > segment_wire_len)
+        return PACKET_PARSE_MALFORMED;
+    /* window, checksum, urgent pointer, options */
+    if (!packet_cursor_skip(c, header_len - 14))
+        return short_read(ps);
+
+    seg->src.port = sport;
+    seg->dst.port = dport;
+    seg->seq = seq;
+    seg->ack = ack;
+    seg->tcp_flags = (uint8_t)(flags & (MQTTKA_TCP_FIN | MQTTKA_TCP_SYN | MQTTKA_TCP_RST |
+                                        MQTTKA_TCP_PSH | MQTTKA_TCP_ACK));
+    seg->wire_len = segment_wire_len - header_len;
+    seg->captured_len = packet_cursor_left(c);
+    if (seg->captured_len > seg->wire_len)
+        seg->captured_len = seg->wire_len;
+    seg->payload = packet_cursor_here(c);
+    return PACKET_PARSE_TCP;
+}
+
+static packet_parse_status parse_ipv4(parse_state *ps, mqttka_segment *out)
+{
+    packet_cursor *c = &ps->cur;
+    size_t datagram_wire_max = wire_left(ps);
+    uint8_t version_ihl, tos, ttl, protocol;
+    uint16_t total_len, id, frag, checksum;
+    uint8_t src[4], dst[4];
+    if (!packet_cursor_u8(c, &version_ihl))
+        return short_read(ps);
+    if (version_ihl >> 4 != 4)
+        return PACKET_PARSE_MALFORMED;
+    size_t header_len = (size_t)(version_ihl & 0x0f) * 4;
+    if (header_len < 20)
+        return PACKET_PARSE_MALFORMED;
+    if (!packet_cursor_u8(c, &tos) || !packet_cursor_be16(c, &total_len) ||
+        !packet_cursor_be16(c, &id) || !packet_cursor_be16(c, &frag) ||
+        !packet_cursor_u8(c, &ttl) || !packet_cursor_u8(c, &protocol) ||
+        !packet_cursor_be16(c, &checksum) || !packet_cursor_copy(c, src, 4) ||
+        !packet_cursor_copy(c, dst, 4) || !packet_cursor_skip(c, header_len - 20))
+        return header_len > datagram_wire_max ? PACKET_PARSE_MALFORMED : short_read(ps);
+
+    size_t datagram_len = total_len;
+    /* A total length of 0 is what a sender with TCP segmentation offload
+     * hands to the capture point: the frame itself is the datagram. */
+    if (datagram_len == 0)
+        datagram_len = datagram_wire_max;
+    if (datagram_len < header_len || datagram_len > datagram_wire_max)
+        return PACKET_PARSE_MALFORMED;
+    bool more_fragments = (frag & 0x2000) != 0;
+    unsigned fragment_offset = frag & 0x1fff;
+    if (more_fragments || fragment_offset != 0)
+        return PACKET_PARSE_FRAGMENT;
+    if (protocol != IPPROTO_NUM_TCP)
+        return PACKET_PARSE_NOT_TCP;
+
+    mqttka_segment seg;
+    memset(&seg, 0, sizeof seg);
+    seg.src.family = 4;
+    seg.dst.family = 4;
+    memcpy(seg.src.addr, src, 4);
+    memcpy(seg.dst.addr, dst, 4);
+    packet_parse_status st = parse_tcp(ps, datagram_len - header_len, &seg);
+    if (st == PACKET_PARSE_TCP)
+        *out = seg;
+    return st;
+}
+
+static packet_parse_status parse_ipv6(parse_state *ps, mqttka_segment *out)
+{
+    packet_cursor *c = &ps->cur;
+    size_t datagram_wire_max = wire_left(ps);
+    uint32_t version_class_flow;
+    uint16_t payload_len;
+    uint8_t next_header, hop_limit;
+    uint8_t src[16], dst[16];
+    if (!packet_cursor_be32(c, &version_class_flow))
+        return short_read(ps);
+    if (version_class_flow >> 28 != 6)
+        return PACKET_PARSE_MALFORMED;
+    if (!packet_cursor_be16(c, &payload_len) || !packet_cursor_u8(c, &next_header) ||
+        !packet_cursor_u8(c, &hop_limit) || !packet_cursor_copy(c, src, 16) ||
+        !packet_cursor_copy(c, dst, 16))
+        return datagram_wire_max < 40 ? PACKET_PARSE_MALFORMED : short_read(ps);
+
+    size_t remaining = payload_len;
+    /* 0 is a jumbogram or, in practice, segmentation offload: as for IPv4,
+     * the frame is the datagram. */
+    if (remaining == 0)
+        remaining = datagram_wire_max - 40;
+    if (remaining > datagram_wire_max - 40)
+        return PACKET_PARSE_MALFORMED;
+
+    for (unsigned n = 0;; n++) {
+        if (n > MAX_IPV6_EXT_HEADERS)
+            return PACKET_PARSE_MALFORMED;
+        size_t ext_len;
+        uint8_t following, len_field;
+        switch (next_header) {
+        case IPPROTO_NUM_TCP: {
+            mqttka_segment seg;
+            memset(&seg, 0, sizeof seg);
+            seg.src.family = 6;
+            seg.dst.family = 6;
+            memcpy(seg.src.addr, src, 16);
+            memcpy(seg.dst.addr, dst, 16);
+            packet_parse_status st = parse_tcp(ps, remaining, &seg);
+            if (st == PACKET_PARSE_TCP)
+                *out = seg;
+            return st;
+        }
+        case IPPROTO_NUM_HOPOPTS:
+        case IPPROTO_NUM_ROUTING:
+        case IPPROTO_NUM_DSTOPTS:
+        case IPPROTO_NUM_AH:
+            if (remaining < 8)
+                return PACKET_PARSE_MALFORMED;
+            if (!packet_cursor_u8(c, &following) || !packet_cursor_u8(c, &len_field))
+                return short_read(ps);
+            ext_len = next_header == IPPROTO_NUM_AH ? ((size_t)len_field + 2) * 4
+                                                    : ((size_t)len_field + 1) * 8;
+            if (ext_len > remaining)
+                return PACKET_PARSE_MALFORMED;
+            if (!packet_cursor_skip(c, ext_len - 2))
+                return short_read(ps);
+            break;
+        case IPPROTO_NUM_FRAGMENT: {
+            uint8_t reserved;
+            uint16_t offset_flags;
+            uint32_t ident;
+            ext_len = 8;
+            if (remaining < ext_len)
+                return PACKET_PARSE_MALFORMED;
+            if (!packet_cursor_u8(c, &following) || !packet_cursor_u8(c, &reserved) ||
+                !packet_cursor_be16(c, &offset_flags) || !packet_cursor_be32(c, &ident))
+                return short_read(ps);
+            /* An atomic fragment (offset 0, no more fragments) is a whole
+             * datagram; anything else would need reassembly. */
+            if ((offset_flags >> 3) != 0 || (offset_flags & 1) != 0)
+                return PACKET_PARSE_FRAGMENT;
+            break;
+        }
+        case IPPROTO_NUM_NONE:
+        default:
+            return PACKET_PARSE_NOT_TCP;
+        }
+        remaining -= ext_len;
+        next_header = following;
+    }
+}
+
+/* An IP datagram whose version is only known from its first nibble (RAW). */
+static packet_parse_status parse_ip_by_version(parse_state *ps, mqttka_segment *out)
+{
+    if (packet_cursor_left(&ps->cur) < 1)
+        return short_read(ps);
+    switch (packet_cursor_here(&ps->cur)[0] >> 4) {
+    case 4: return parse_ipv4(ps, out);
+    case 6: return parse_ipv6(ps, out);
+    default: return PACKET_PARSE_MALFORMED;
+    }
+}
+
+/* The payload of an Ethernet-style type field, VLAN tags included. */
+static packet_parse_status parse_ethertype(parse_state *ps, uint16_t ethertype,
+                                           mqttka_segment *out)
+{
+    for (unsigned tags = 0; ethertype == ETHERTYPE_8021Q || ethertype == ETHERTYPE_8021AD ||
+                            ethertype == ETHERTYPE_QINQ_OLD;
+         tags++) {
+        uint16_t tci;
+        if (tags >= MAX_VLAN_TAGS)
+            return PACKET_PARSE_MALFORMED;
+        if (!packet_cursor_be16(&ps->cur, &tci) || !packet_cursor_be16(&ps->cur, &ethertype))
+            return short_read(ps);
+    }
+    switch (ethertype) {
+    case ETHERTYPE_IPV4: return parse_ipv4(ps, out);
+    case ETHERTYPE_IPV6: return parse_ipv6(ps, out);
+    default: return PACKET_PARSE_NOT_TCP;
+    }
+}
+
+static packet_parse_status parse_ethernet(parse_state *ps, mqttka_segment *out)
+{
+    uint16_t ethertype;
+    if (!packet_cursor_skip(&ps->cur, 12) || !packet_cursor_be16(&ps->cur, &ethertype))
+        return short_read(ps);
+    return parse_ethertype(ps, ethertype, out);
+}
+
+static packet_parse_status parse_null(parse_state *ps, mqttka_segment *out)
+{
+    uint8_t b[4];
+    if (!packet_cursor_copy(&ps->cur, b, 4))
+        return short_read(ps);
+    /* Written in the byte order of the machine that captured: the family
+     * values are small, so whichever reading fits in 16 bits is the one. */
+    uint32_t little = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+                      (uint32_t)b[3] << 24;
+    uint32_t big = (uint32_t)b[3] | (uint32_t)b[2] << 8 | (uint32_t)b[1] << 16 |
+                   (uint32_t)b[0] << 24;
+    uint32_t af = little <= 0xffff ? little : big;
+    if (af == AF_NUM_INET)
+        return parse_ipv4(ps, out);
+    if (af_is_inet6(af))
+        return parse_ipv6(ps, out);
+    return PACKET_PARSE_NOT_TCP;
+}
+
+static packet_parse_status parse_linux_sll(parse_state *ps, mqttka_segment *out)
+{
+    uint16_t protocol;
+    if (!packet_cursor_skip(&ps->cur, 14) || !packet_cursor_be16(&ps->cur, &protocol))
+        return short_read(ps);
+    return parse_ethertype(ps, protocol, out);
+}
+
+static packet_parse_status parse_linux_sll2(parse_state *ps, mqttka_segment *out)
+{
+    uint16_t protocol;
+    if (!packet_cursor_be16(&ps->cur, &protocol) || !packet_cursor_skip(&ps->cur, 18))
+        return short_read(ps);
+    return parse_ethertype(ps, protocol, out);
+}
+
+bool packet_parse_link_supported(int linktype)
+{
+    return packet_parse_link_name(linktype) != NULL;
+}
+
+const char *packet_parse_link_name(int linktype)
+{
+    switch (linktype) {
+    case LINK_NULL: return "NULL";
+    case LINK_EN10MB: return "EN10MB";
+    case LINK_DLT_RAW:
+    case LINK_DLT_RAW_OPENBSD:
+    case LINK_RAW: return "RAW";
+    case LINK_LOOP: return "LOOP";
+    case LINK_LINUX_SLL: return "LINUX_SLL";
+    case LINK_IPV4: return "IPV4";
+    case LINK_IPV6: return "IPV6";
+    case LINK_LINUX_SLL2: return "LINUX_SLL2";
+    default: return NULL;
+    }
+}
+
+packet_parse_status packet_parse(int linktype, const uint8_t *data, size_t captured_len,
+                                 size_t wire_len, mqttka_segment *out)
+{
+    parse_state ps;
+    ps.cur = packet_cursor_make(data, data ? captured_len : 0);
+    /* A record claiming fewer wire bytes than it holds is damaged; believe
+     * the bytes, they are all we can read anyway. */
+    ps.wire_len = wire_len < captured_len ? captured_len : wire_len;
+    ps.snapped = captured_len < wire_len;
+
+    switch (linktype) {
+    case LINK_EN10MB: return parse_ethernet(&ps, out);
+    case LINK_NULL:
+    case LINK_LOOP: return parse_null(&ps, out);
+    case LINK_LINUX_SLL: return parse_linux_sll(&ps, out);
+    case LINK_LINUX_SLL2: return parse_linux_sll2(&ps, out);
+    case LINK_DLT_RAW:
+    case LINK_DLT_RAW_OPENBSD:
+    case LINK_RAW: return parse_ip_by_version(&ps, out);
+    case LINK_IPV4: return parse_ipv4(&ps, out);
+    case LINK_IPV6: return parse_ipv6(&ps, out);
+    default: return PACKET_PARSE_UNSUPPORTED_LINK;
+    }
+}
