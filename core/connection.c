@@ -561,17 +561,21 @@ bool flow_push_segment(const push_ctx *pc, const mqttka_segment *seg)
 
     if (f->proto != PROTO_NONE) {
         tcp_stream_limits lim = stream_limits(pc->a);
-        push_ctx self = *pc;
-        tcp_push_result r = tcp_stream_push(&f->tcp[side], &lim, seg->seq,
-                                            (flags & MQTTKA_TCP_SYN) != 0,
-                                            (flags & MQTTKA_TCP_FIN) != 0, seg->payload,
-                                            seg->captured_len, seg->wire_len, &stream_sink,
-                                            &self);
-        note_limit(pc, r);
-        if ((flags & MQTTKA_TCP_ACK) && f->proto != PROTO_NONE) {
+        /* The ACK first: it tells what the peer had received before this
+         * segment was sent, so holes it reveals come before this data. */
+        if (flags & MQTTKA_TCP_ACK) {
             push_ctx other = *pc;
             other.side = 1 - side;
             tcp_stream_acked(&f->tcp[1 - side], seg->ack, &stream_sink, &other);
+        }
+        push_ctx self = *pc;
+        if (f->proto != PROTO_NONE) {
+            tcp_push_result r = tcp_stream_push(&f->tcp[side], &lim, seg->seq,
+                                                (flags & MQTTKA_TCP_SYN) != 0,
+                                                (flags & MQTTKA_TCP_FIN) != 0, seg->payload,
+                                                seg->captured_len, seg->wire_len, &stream_sink,
+                                                &self);
+            note_limit(pc, r);
         }
     }
 

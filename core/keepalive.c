@@ -98,44 +98,53 @@ static void judge_silence(const push_ctx *pc, session *s, mqttka_time silence,
 
 /* ------------------------------------------------------------ CONNECT -- */
 
-static void on_connect(const push_ctx *pc, session *s, const mqtt_packet_view *p,
-                       mqttka_connect_info *info)
+/* Parses a CONNECT into *c and the event's *info; findings come later, in
+ * apply_connect, so that they follow the packet event. */
+static mqtt_parse_result parse_connect(session *s, const mqtt_packet_view *p, mqtt_connect *c,
+                                       mqttka_connect_info *info)
 {
-    mqtt_connect c;
-    memset(&c, 0, sizeof c);
-    mqtt_parse_result r = p->body ? mqtt_parse_connect(p->body, p->body_len, &c)
+    memset(c, 0, sizeof *c);
+    mqtt_parse_result r = p->body ? mqtt_parse_connect(p->body, p->body_len, c)
                                   : MQTT_PARSE_INVALID;
     s->connect_seen = true;
-    if (r == MQTT_PARSE_INVALID) {
+    if (r == MQTT_PARSE_INVALID && !c->protocol_valid)
+        return r;
+    if (c->protocol_valid) {
+        s->conn.mqtt_level = c->level;
+        s->conn.keepalive = c->keepalive;
+        s->conn.effective_keepalive = c->keepalive;
+    }
+    str_copy(s->conn.client_id, sizeof s->conn.client_id, c->client_id);
+    info->level = c->level;
+    memcpy(info->protocol_name, c->protocol_name, sizeof info->protocol_name);
+    info->flags = c->flags;
+    info->keepalive = c->keepalive;
+    info->clean_session = (c->flags & 0x02) != 0;
+    info->client_id = s->conn.client_id;
+    info->client_id_len = c->client_id_len;
+    return r;
+}
+
+static void apply_connect(const push_ctx *pc, session *s, const mqtt_packet_view *p,
+                          mqtt_parse_result r, const mqtt_connect *c)
+{
+    if (r == MQTT_PARSE_INVALID && !c->protocol_valid) {
         emit_finding(pc, s, MQTTKA_F_CONNECT_PROTOCOL_INVALID, MQTTKA_ERROR, MQTTKA_C2S, 0,
                      false, 0, "CONNECT too short to hold a keepalive (%u bytes)",
                      (unsigned)p->remaining_length);
         return;
     }
-    if (!c.protocol_valid || c.reserved_flag_set) {
+    if (!c->protocol_valid || c->reserved_flag_set) {
         emit_finding(pc, s, MQTTKA_F_CONNECT_PROTOCOL_INVALID, MQTTKA_ERROR, MQTTKA_C2S, 0,
                      false, 0, "CONNECT with protocol \"%s\" level %u%s",
-                     c.protocol_name, (unsigned)c.level,
-                     c.reserved_flag_set ? " and the reserved flag bit set" : "");
+                     c->protocol_name, (unsigned)c->level,
+                     c->reserved_flag_set ? " and the reserved flag bit set" : "");
     }
-    if (c.protocol_valid) {
-        s->conn.mqtt_level = c.level;
-        s->conn.keepalive = c.keepalive;
-        s->conn.effective_keepalive = c.keepalive;
-    }
-    str_copy(s->conn.client_id, sizeof s->conn.client_id, c.client_id);
-    if (c.server_keepalive_property) {
+    if (c->server_keepalive_property) {
         emit_finding(pc, s, MQTTKA_F_SERVER_KEEPALIVE_INVALID, MQTTKA_ERROR, MQTTKA_C2S, 0,
                      false, 0, "Server Keep Alive (0x13) sent in a CONNECT; only CONNACK may "
                      "carry it");
     }
-    info->level = c.level;
-    memcpy(info->protocol_name, c.protocol_name, sizeof info->protocol_name);
-    info->flags = c.flags;
-    info->keepalive = c.keepalive;
-    info->clean_session = (c.flags & 0x02) != 0;
-    info->client_id = s->conn.client_id;
-    info->client_id_len = c.client_id_len;
 }
 
 /* ------------------------------------------------------------ CONNACK -- */
@@ -145,30 +154,44 @@ static bool connack_accepted(uint8_t level, uint8_t code)
     return level == 5 ? code < 0x80 : code == 0;
 }
 
-static void on_connack(const push_ctx *pc, session *s, const mqtt_packet_view *p,
-                       mqttka_connack_info *info)
+/* Parses a CONNACK and settles the effective keepalive; findings come in
+ * apply_connack, after the packet event. */
+static mqtt_parse_result parse_connack(session *s, const mqtt_packet_view *p, mqtt_connack *c,
+                                       mqttka_connack_info *info)
 {
-    mqtt_connack c;
-    memset(&c, 0, sizeof c);
-    c.server_keepalive = -1;
+    memset(c, 0, sizeof *c);
+    c->server_keepalive = -1;
     uint8_t level = s->conn.mqtt_level;
-    mqtt_parse_result r = p->body ? mqtt_parse_connack(p->body, p->body_len, level, &c)
+    mqtt_parse_result r = p->body ? mqtt_parse_connack(p->body, p->body_len, level, c)
                                   : MQTT_PARSE_INVALID;
     s->connack_seen = true;
-    info->flags = c.flags;
-    info->code = c.code;
-    info->server_keepalive = c.server_keepalive;
+    info->flags = c->flags;
+    info->code = c->code;
+    info->server_keepalive = c->server_keepalive;
+    if (r == MQTT_PARSE_INVALID && p->body_len < 2)
+        return r;
+    s->accepted = connack_accepted(level, c->code);
+    if (s->accepted && c->server_keepalive >= 0) {
+        s->conn.server_keepalive = c->server_keepalive;
+        s->conn.effective_keepalive = c->server_keepalive;
+    }
+    return r;
+}
+
+static void apply_connack(const push_ctx *pc, session *s, const mqtt_packet_view *p,
+                          mqtt_parse_result r, const mqtt_connack *c)
+{
+    uint8_t level = s->conn.mqtt_level;
     if (r == MQTT_PARSE_INVALID && p->body_len < 2)
         return;
-    if (c.server_keepalive_count > 1) {
+    if (c->server_keepalive_count > 1) {
         emit_finding(pc, s, MQTTKA_F_SERVER_KEEPALIVE_INVALID, MQTTKA_ERROR, MQTTKA_S2C, 0,
                      false, 0, "CONNACK carries Server Keep Alive (0x13) %u times",
-                     c.server_keepalive_count);
+                     c->server_keepalive_count);
     }
-    s->accepted = connack_accepted(level, c.code);
     if (!s->accepted) {
         bool id_is_the_cause = s->conn.client_id[0] == '\0' && s->connect_seen;
-        if (level < 5 && c.code == 2 && !id_is_the_cause) {
+        if (level < 5 && c->code == 2 && !id_is_the_cause) {
             emit_finding(pc, s, MQTTKA_F_KEEPALIVE_DISABLED, MQTTKA_INFO, MQTTKA_S2C, 0, true,
                          s->conn.keepalive,
                          "CONNACK refused keepalive %d s with return code 2: mosquitto answers "
@@ -177,10 +200,6 @@ static void on_connack(const push_ctx *pc, session *s, const mqtt_packet_view *p
         }
         return;
     }
-    if (c.server_keepalive >= 0) {
-        s->conn.server_keepalive = c.server_keepalive;
-        s->conn.effective_keepalive = c.server_keepalive;
-    }
     int32_t kae = s->conn.effective_keepalive;
     if (kae < 0)
         return;
@@ -188,17 +207,17 @@ static void on_connack(const push_ctx *pc, session *s, const mqtt_packet_view *p
                  "MQTT %s, keepalive %d s%s, effective %d s; the server must close after "
                  "%.1f s of client silence",
                  mqttka_mqtt_version_name(level) ? mqttka_mqtt_version_name(level) : "?",
-                 s->conn.keepalive, c.server_keepalive >= 0 ? ", server keepalive set" : "",
+                 s->conn.keepalive, c->server_keepalive >= 0 ? ", server keepalive set" : "",
                  kae, 1.5 * kae);
     if (kae == 0) {
         emit_finding(pc, s, MQTTKA_F_KEEPALIVE_DISABLED, MQTTKA_INFO, MQTTKA_S2C, 0, true, 0,
                      "keepalive 0: no keepalive checks for this connection");
     }
-    if (c.server_keepalive >= 0 && c.server_keepalive != s->conn.keepalive) {
+    if (c->server_keepalive >= 0 && c->server_keepalive != s->conn.keepalive) {
         emit_finding(pc, s, MQTTKA_F_KEEPALIVE_OVERRIDDEN, MQTTKA_INFO, MQTTKA_S2C, 0, true,
-                     c.server_keepalive,
+                     c->server_keepalive,
                      "server keepalive %d s replaces the client's %d s (MQTT-3.2.2-21)",
-                     c.server_keepalive, s->conn.keepalive);
+                     c->server_keepalive, s->conn.keepalive);
     }
 }
 
@@ -305,6 +324,10 @@ void keepalive_on_packet(const push_ctx *pc, session *s, mqttka_direction dir,
 
     mqttka_connect_info connect_info;
     mqttka_connack_info connack_info;
+    mqtt_connect connect;
+    mqtt_connack connack;
+    mqtt_parse_result connect_result = MQTT_PARSE_OK, connack_result = MQTT_PARSE_OK;
+    bool is_first_connect = false, is_first_connack = false;
     ping_pending req = {0, 0, false};
     bool paired = false;
     mqttka_time silence = MQTTKA_TIME_NONE;
@@ -312,7 +335,8 @@ void keepalive_on_packet(const push_ctx *pc, session *s, mqttka_direction dir,
     if (dir == MQTTKA_C2S) {
         if (p->type == MQTT_CONNECT && !s->connect_seen) {
             memset(&connect_info, 0, sizeof connect_info);
-            on_connect(pc, s, p, &connect_info);
+            is_first_connect = true;
+            connect_result = parse_connect(s, p, &connect, &connect_info);
             m->connect = &connect_info;
         }
         if (s->last_client_ts != MQTTKA_TIME_NONE) {
@@ -322,7 +346,8 @@ void keepalive_on_packet(const push_ctx *pc, session *s, mqttka_direction dir,
     } else {
         if (p->type == MQTT_CONNACK && !s->connack_seen) {
             memset(&connack_info, 0, sizeof connack_info);
-            on_connack(pc, s, p, &connack_info);
+            is_first_connack = true;
+            connack_result = parse_connack(s, p, &connack, &connack_info);
             m->connack = &connack_info;
         }
         if (p->type == MQTT_PINGRESP) {
@@ -336,6 +361,10 @@ void keepalive_on_packet(const push_ctx *pc, session *s, mqttka_direction dir,
     emit_event(pc->a, &ev);
 
     /* Findings that follow from this packet. */
+    if (is_first_connect)
+        apply_connect(pc, s, p, connect_result, &connect);
+    if (is_first_connack)
+        apply_connack(pc, s, p, connack_result, &connack);
     if (dir == MQTTKA_C2S) {
         if (silence != MQTTKA_TIME_NONE)
             judge_silence(pc, s, silence, pc->tag, "this packet");
