@@ -1,0 +1,492 @@
+/*
+ * http_upgrade.c - the WebSocket opening handshake, RFC 6455 §4.1-4.2, read
+ * with the HTTP/1.1 message syntax of RFC 7230 §3:
+ *
+ *   request-line = method SP request-target SP HTTP-version CRLF
+ *   status-line  = HTTP-version SP status-code [SP reason-phrase] CRLF
+ *   header-field = field-name ":" OWS field-value OWS CRLF
+ *   obs-fold     = CRLF 1*( SP / HTAB )     (§3.2.4: read as one SP)
+ *   CRLF                                    (the empty line ends the block)
+ *
+ *   GET /mqtt HTTP/1.1
+ *   Upgrade: websocket
+ *   Connection: Upgrade
+ *   Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==
+ *   Sec-WebSocket-Protocol: mqtt
+ *
+ *   HTTP/1.1 101 Switching Protocols
+ *   Upgrade: websocket
+ *   Connection: Upgrade
+ *   Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=
+ *   Sec-WebSocket-Protocol: mqtt
+ *
+ * Lines may end in a bare LF as well (§3.5 lets a recipient accept that).
+ * Nothing is allocated: values are copied, trimmed and truncated, into the
+ * fixed fields of the caller's struct, and every read stays below `len`.
+ */
+#include "http_upgrade.h"
+
+#include <string.h>
+
+#include "byte_cursor.h"
+#include "sha1.h"
+
+/* RFC 6455 §1.3: appended to the key before hashing. */
+static const char http_ws_guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+/* base64 of a SHA-1 digest: 4 characters per 3 bytes, rounded up. */
+#define HTTP_ACCEPT_LEN (4 * ((SHA1_DIGEST_LEN + 2) / 3))
+
+/* "HTTP/1.x": the only versions that have an Upgrade handshake. */
+#define HTTP_VERSION_LEN 8
+/* "HTTP/1.1 101": version, SP, three digits. */
+#define HTTP_STATUS_LINE_MIN (HTTP_VERSION_LEN + 1 + 3)
+
+typedef struct http_span {
+    const uint8_t *p;
+    size_t len;
+} http_span;
+
+/* ------------------------------------------------------------------------ */
+/* Characters                                                                 */
+
+static bool http_is_ows(uint8_t c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* OWS, plus the CR and LF that an obs-fold leaves inside a raw value. */
+static bool http_is_ows_or_fold(uint8_t c)
+{
+    return http_is_ows(c) || c == '\r' || c == '\n';
+}
+
+/* RFC 7230 §3.2.6 tchar. */
+static bool http_is_tchar(uint8_t c)
+{
+    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+        return true;
+    return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+/* Control characters have no place in a value (HTAB excepted): a NUL would
+ * also cut the C string the value is copied into. */
+static bool http_is_value_char(uint8_t c)
+{
+    return c == '\t' || (c >= 0x20 && c != 0x7f);
+}
+
+static bool http_is_digit(uint8_t c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static uint8_t http_lower(uint8_t c)
+{
+    return (c >= 'A' && c <= 'Z') ? (uint8_t)(c - 'A' + 'a') : c;
+}
+
+static bool http_span_equals_ci(http_span s, const char *lit)
+{
+    size_t n = strlen(lit);
+    if (s.len != n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (http_lower(s.p[i]) != http_lower((uint8_t)lit[i]))
+            return false;
+    return true;
+}
+
+static bool http_span_all(http_span s, bool (*ok)(uint8_t))
+{
+    for (size_t i = 0; i < s.len; i++)
+        if (!ok(s.p[i]))
+            return false;
+    return true;
+}
+
+static http_span http_span_trim(http_span s, bool (*strip)(uint8_t))
+{
+    while (s.len > 0 && strip(s.p[0])) {
+        s.p++;
+        s.len--;
+    }
+    while (s.len > 0 && strip(s.p[s.len - 1]))
+        s.len--;
+    return s;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Token lists (RFC 7230 §7: 1#element, empty elements allowed)               */
+
+static bool http_span_token_list_contains(http_span list, const char *token)
+{
+    if (token[0] == '\0')
+        return false;
+    size_t start = 0;
+    for (size_t i = 0;; i++) {
+        if (i < list.len && list.p[i] != ',')
+            continue;
+        http_span element = {list.p + start, i - start};
+        if (http_span_equals_ci(http_span_trim(element, http_is_ows_or_fold), token))
+            return true;
+        if (i == list.len)
+            return false;
+        start = i + 1;
+    }
+}
+
+bool http_token_list_contains(const char *list, const char *token)
+{
+    if (!list || !token)
+        return false;
+    http_span s = {(const uint8_t *)list, strlen(list)};
+    return http_span_token_list_contains(s, token);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Copying values into fixed fields                                           */
+
+/* Appends up to what fits in dst[cap] (cap >= 1), keeping the NUL; *used is
+ * strlen(dst) before and after. */
+static void http_append(char *dst, size_t cap, size_t *used, const uint8_t *p, size_t n)
+{
+    size_t room = cap - 1 - *used;
+    if (n > room)
+        n = room;
+    memcpy(dst + *used, p, n);
+    *used += n;
+    dst[*used] = '\0';
+}
+
+/* A raw value may span folded lines: each line's part is trimmed, and the
+ * non-empty parts are joined with one SP, as §3.2.4 allows. */
+static void http_append_value(char *dst, size_t cap, size_t *used, http_span raw)
+{
+    bool first = true;
+    size_t start = 0;
+    for (size_t i = 0;; i++) {
+        if (i < raw.len && raw.p[i] != '\n')
+            continue;
+        http_span part = http_span_trim((http_span){raw.p + start, i - start}, http_is_ows_or_fold);
+        if (part.len > 0) {
+            if (!first)
+                http_append(dst, cap, used, (const uint8_t *)" ", 1);
+            http_append(dst, cap, used, part.p, part.len);
+            first = false;
+        }
+        if (i == raw.len)
+            return;
+        start = i + 1;
+    }
+}
+
+static bool http_value_is_blank(http_span raw)
+{
+    return http_span_trim(raw, http_is_ows_or_fold).len == 0;
+}
+
+/* Single-valued headers (key, accept): the first non-blank one counts. */
+static void http_field_set_once(char *dst, size_t cap, http_span raw)
+{
+    size_t used = 0;
+    if (dst[0] != '\0')
+        return;
+    http_append_value(dst, cap, &used, raw);
+}
+
+/* List-valued headers repeated on several lines mean the same as one line
+ * joined with commas (RFC 7230 §3.2.2). */
+static void http_field_join(char *dst, size_t cap, http_span raw)
+{
+    size_t used = strlen(dst);
+    if (http_value_is_blank(raw))
+        return;
+    if (used > 0)
+        http_append(dst, cap, &used, (const uint8_t *)", ", 2);
+    http_append_value(dst, cap, &used, raw);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Lines                                                                       */
+
+/* Finds the empty line that ends the header block; *end is the offset just
+ * past it. Only LF is searched for, so CRLF and bare LF both end lines. */
+static bool http_find_block_end(const uint8_t *buf, size_t len, size_t *end)
+{
+    size_t line_start = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (buf[i] != '\n')
+            continue;
+        size_t line_len = i - line_start;
+        if (line_len == 0 || (line_len == 1 && buf[line_start] == '\r')) {
+            *end = i + 1;
+            return true;
+        }
+        line_start = i + 1;
+    }
+    return false;
+}
+
+/* Takes the next line from a block known to end in LF; the line excludes
+ * its LF and a CR just before it. A CR anywhere else stays in the line, where
+ * the character checks reject it. */
+static bool http_next_line(byte_cursor *c, http_span *line)
+{
+    size_t left = byte_cursor_left(c);
+    const uint8_t *start = c->data + c->pos;
+    const uint8_t *lf = left ? memchr(start, '\n', left) : NULL;
+    const uint8_t *taken = NULL;
+
+    if (!lf)
+        return false;
+    size_t len = (size_t)(lf - start);
+    (void)byte_cursor_bytes(c, len + 1, &taken);
+    if (len > 0 && start[len - 1] == '\r')
+        len--;
+    line->p = start;
+    line->len = len;
+    return true;
+}
+
+static bool http_is_version(http_span s)
+{
+    return s.len == HTTP_VERSION_LEN && memcmp(s.p, "HTTP/1.", 7) == 0 && http_is_digit(s.p[7]);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Header fields                                                               */
+
+typedef void (*http_header_fn)(void *out, http_span name, http_span raw_value);
+
+/* Reads header lines up to the empty one, handing each field (with its
+ * folded continuation lines) to `on_header`. */
+static http_parse_result http_parse_fields(byte_cursor *lines, http_header_fn on_header, void *out)
+{
+    http_span name = {NULL, 0};
+    http_span value = {NULL, 0};
+    bool pending = false;
+    http_span line;
+
+    while (http_next_line(lines, &line)) {
+        if (line.len == 0) {
+            if (pending)
+                on_header(out, name, value);
+            return HTTP_PARSE_OK;
+        }
+        if (!http_span_all(line, http_is_value_char))
+            return HTTP_PARSE_MALFORMED;
+
+        if (http_is_ows(line.p[0])) {
+            /* obs-fold: this line continues the previous field's value. */
+            if (!pending)
+                return HTTP_PARSE_MALFORMED;
+            value.len = (size_t)(line.p + line.len - value.p);
+            continue;
+        }
+
+        if (pending)
+            on_header(out, name, value);
+
+        const uint8_t *colon = memchr(line.p, ':', line.len);
+        if (!colon)
+            return HTTP_PARSE_MALFORMED;
+        name.p = line.p;
+        name.len = (size_t)(colon - line.p);
+        /* §3.2.4: no whitespace between the name and the colon. */
+        if (name.len == 0 || !http_span_all(name, http_is_tchar))
+            return HTTP_PARSE_MALFORMED;
+        value.p = colon + 1;
+        value.len = (size_t)(line.p + line.len - value.p);
+        pending = true;
+    }
+    /* Unreachable for a block from http_find_block_end: it ends with an
+     * empty line. */
+    return HTTP_PARSE_MALFORMED;
+}
+
+static void http_request_header(void *out, http_span name, http_span raw)
+{
+    http_upgrade_request *r = out;
+
+    if (http_span_equals_ci(name, "upgrade")) {
+        if (http_span_token_list_contains(raw, "websocket"))
+            r->upgrade_websocket = true;
+    } else if (http_span_equals_ci(name, "connection")) {
+        if (http_span_token_list_contains(raw, "upgrade"))
+            r->connection_upgrade = true;
+    } else if (http_span_equals_ci(name, "sec-websocket-key")) {
+        http_field_set_once(r->key, sizeof r->key, raw);
+    } else if (http_span_equals_ci(name, "sec-websocket-protocol")) {
+        http_field_join(r->protocols, sizeof r->protocols, raw);
+    } else if (http_span_equals_ci(name, "sec-websocket-extensions")) {
+        http_field_join(r->extensions, sizeof r->extensions, raw);
+    }
+}
+
+static void http_response_header(void *out, http_span name, http_span raw)
+{
+    http_upgrade_response *r = out;
+
+    if (http_span_equals_ci(name, "upgrade")) {
+        if (http_span_token_list_contains(raw, "websocket"))
+            r->upgrade_websocket = true;
+    } else if (http_span_equals_ci(name, "connection")) {
+        if (http_span_token_list_contains(raw, "upgrade"))
+            r->connection_upgrade = true;
+    } else if (http_span_equals_ci(name, "sec-websocket-accept")) {
+        http_field_set_once(r->accept, sizeof r->accept, raw);
+    } else if (http_span_equals_ci(name, "sec-websocket-protocol")) {
+        http_field_join(r->protocol, sizeof r->protocol, raw);
+    } else if (http_span_equals_ci(name, "sec-websocket-extensions")) {
+        http_field_join(r->extensions, sizeof r->extensions, raw);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Requests and responses                                                      */
+
+bool http_looks_like_request(const uint8_t *buf, size_t len)
+{
+    static const char get[] = "GET ";
+    const size_t need = sizeof get - 1;
+    size_t n = len < need ? len : need;
+
+    /* No bytes are no evidence either way; say no. */
+    if (n == 0)
+        return false;
+    return memcmp(buf, get, n) == 0;
+}
+
+/* method SP request-target SP HTTP-version */
+static bool http_parse_request_line(http_span line, http_upgrade_request *r)
+{
+    size_t i = 0;
+
+    while (i < line.len && http_is_tchar(line.p[i]))
+        i++;
+    if (i == 0 || i == line.len || line.p[i] != ' ')
+        return false;
+    r->is_get = i == 3 && memcmp(line.p, "GET", 3) == 0; /* methods are case-sensitive */
+
+    size_t target_start = ++i;
+    while (i < line.len && line.p[i] != ' ')
+        i++;
+    if (i == target_start || i == line.len)
+        return false;
+    size_t used = 0;
+    http_append(r->target, sizeof r->target, &used, line.p + target_start, i - target_start);
+
+    http_span version = {line.p + i + 1, line.len - i - 1};
+    return http_is_version(version);
+}
+
+/* HTTP-version SP 3DIGIT [SP reason-phrase] */
+static bool http_parse_status_line(http_span line, http_upgrade_response *r)
+{
+    if (line.len < HTTP_STATUS_LINE_MIN)
+        return false;
+    if (!http_is_version((http_span){line.p, HTTP_VERSION_LEN}) || line.p[HTTP_VERSION_LEN] != ' ')
+        return false;
+
+    const uint8_t *code = line.p + HTTP_VERSION_LEN + 1;
+    if (!http_is_digit(code[0]) || !http_is_digit(code[1]) || !http_is_digit(code[2]) ||
+        code[0] == '0')
+        return false;
+    /* The reason phrase is free text, already checked for control characters. */
+    if (line.len > HTTP_STATUS_LINE_MIN && line.p[HTTP_STATUS_LINE_MIN] != ' ')
+        return false;
+    r->status = (code[0] - '0') * 100 + (code[1] - '0') * 10 + (code[2] - '0');
+    return true;
+}
+
+http_parse_result http_parse_request(const uint8_t *buf, size_t len, http_upgrade_request *out,
+                                     size_t *header_len)
+{
+    size_t end = 0;
+    http_upgrade_request r;
+    http_span line;
+
+    if (!http_find_block_end(buf, len, &end))
+        return HTTP_PARSE_INCOMPLETE;
+
+    memset(&r, 0, sizeof r);
+    byte_cursor lines = byte_cursor_make(buf, end);
+    if (!http_next_line(&lines, &line) || !http_span_all(line, http_is_value_char) ||
+        !http_parse_request_line(line, &r))
+        return HTTP_PARSE_MALFORMED;
+    http_parse_result res = http_parse_fields(&lines, http_request_header, &r);
+    if (res != HTTP_PARSE_OK)
+        return res;
+
+    *out = r;
+    *header_len = end;
+    return HTTP_PARSE_OK;
+}
+
+http_parse_result http_parse_response(const uint8_t *buf, size_t len, http_upgrade_response *out,
+                                      size_t *header_len)
+{
+    size_t end = 0;
+    http_upgrade_response r;
+    http_span line;
+
+    if (!http_find_block_end(buf, len, &end))
+        return HTTP_PARSE_INCOMPLETE;
+
+    memset(&r, 0, sizeof r);
+    byte_cursor lines = byte_cursor_make(buf, end);
+    if (!http_next_line(&lines, &line) || !http_span_all(line, http_is_value_char) ||
+        !http_parse_status_line(line, &r))
+        return HTTP_PARSE_MALFORMED;
+    http_parse_result res = http_parse_fields(&lines, http_response_header, &r);
+    if (res != HTTP_PARSE_OK)
+        return res;
+
+    *out = r;
+    *header_len = end;
+    return HTTP_PARSE_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Sec-WebSocket-Accept                                                       */
+
+/* RFC 4648 §4 base64 with padding; `out` holds 4 * ceil(n / 3) + 1 bytes. */
+static void http_base64(const uint8_t *in, size_t n, char *out)
+{
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t o = 0;
+
+    for (size_t i = 0; i < n; i += 3) {
+        size_t left = n - i;
+        uint32_t group = (uint32_t)in[i] << 16;
+        if (left > 1)
+            group |= (uint32_t)in[i + 1] << 8;
+        if (left > 2)
+            group |= in[i + 2];
+        out[o++] = alphabet[(group >> 18) & 0x3f];
+        out[o++] = alphabet[(group >> 12) & 0x3f];
+        out[o++] = left > 1 ? alphabet[(group >> 6) & 0x3f] : '=';
+        out[o++] = left > 2 ? alphabet[group & 0x3f] : '=';
+    }
+    out[o] = '\0';
+}
+
+bool http_ws_accept_matches(const char *key, const char *accept)
+{
+    uint8_t digest[SHA1_DIGEST_LEN];
+    char expected[HTTP_ACCEPT_LEN + 1];
+    sha1_ctx c;
+
+    /* Without a key there is no right answer to compare with. */
+    if (!key || !accept || key[0] == '\0')
+        return false;
+
+    sha1_init(&c);
+    sha1_update(&c, (const uint8_t *)key, strlen(key));
+    sha1_update(&c, (const uint8_t *)http_ws_guid, sizeof http_ws_guid - 1);
+    sha1_final(&c, digest);
+    http_base64(digest, sizeof digest, expected);
+    return strcmp(expected, accept) == 0;
+}

@@ -1,0 +1,146 @@
+/*
+ * sha1.c - SHA-1, FIPS 180-4 §5.1.1 (padding), §5.3.1 (initial hash value),
+ * §6.1.2 (hash computation), written from the standard.
+ *
+ * A message is padded with one 1 bit, zeros, and its length in bits as a
+ * 64-bit big-endian number, to a multiple of 512 bits:
+ *
+ *   | message ... | 0x80 | 0x00 ... | length in bits (8 bytes, big-endian) |
+ *   |<------------------ k x 64 bytes ------------------------------------>|
+ *
+ * Each 64-byte block is expanded to 80 words and mixed into H0..H4 in 80
+ * rounds; the digest is H0..H4 in big-endian order.
+ */
+#include "sha1.h"
+
+#include <string.h>
+
+#define SHA1_LENGTH_FIELD 8 /* bytes of the bit length at the end of the padding */
+
+static uint32_t sha1_rotl(uint32_t x, unsigned n)
+{
+    return (x << n) | (x >> (32u - n));
+}
+
+static uint32_t sha1_load_be32(const uint8_t *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+/* FIPS 180-4 §6.1.2 steps 1-4 for one block. */
+static void sha1_compress(uint32_t state[5], const uint8_t block[SHA1_BLOCK_LEN])
+{
+    uint32_t w[80];
+
+    for (size_t t = 0; t < 16; t++)
+        w[t] = sha1_load_be32(block + 4 * t);
+    for (size_t t = 16; t < 80; t++)
+        w[t] = sha1_rotl(w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16], 1);
+
+    uint32_t a = state[0], b = state[1], c = state[2], d = state[3], e = state[4];
+
+    for (size_t t = 0; t < 80; t++) {
+        uint32_t f, k;
+        if (t < 20) {
+            f = (b & c) ^ (~b & d); /* Ch */
+            k = 0x5a827999u;
+        } else if (t < 40) {
+            f = b ^ c ^ d; /* Parity */
+            k = 0x6ed9eba1u;
+        } else if (t < 60) {
+            f = (b & c) ^ (b & d) ^ (c & d); /* Maj */
+            k = 0x8f1bbcdcu;
+        } else {
+            f = b ^ c ^ d; /* Parity */
+            k = 0xca62c1d6u;
+        }
+        uint32_t temp = sha1_rotl(a, 5) + f + e + k + w[t];
+        e = d;
+        d = c;
+        c = sha1_rotl(b, 30);
+        b = a;
+        a = temp;
+    }
+
+    state[0] += a;
+    state[1] += b;
+    state[2] += c;
+    state[3] += d;
+    state[4] += e;
+}
+
+void sha1_init(sha1_ctx *c)
+{
+    /* FIPS 180-4 §5.3.1 */
+    c->state[0] = 0x67452301u;
+    c->state[1] = 0xefcdab89u;
+    c->state[2] = 0x98badcfeu;
+    c->state[3] = 0x10325476u;
+    c->state[4] = 0xc3d2e1f0u;
+    c->total_len = 0;
+    c->block_have = 0;
+}
+
+void sha1_update(sha1_ctx *c, const uint8_t *data, size_t len)
+{
+    if (len == 0)
+        return; /* data may be NULL then */
+    c->total_len += len;
+
+    /* Top up a partial block first. */
+    if (c->block_have > 0) {
+        size_t room = SHA1_BLOCK_LEN - c->block_have;
+        size_t n = len < room ? len : room;
+        memcpy(c->block + c->block_have, data, n);
+        c->block_have += n;
+        data += n;
+        len -= n;
+        if (c->block_have < SHA1_BLOCK_LEN)
+            return;
+        sha1_compress(c->state, c->block);
+        c->block_have = 0;
+    }
+
+    /* Whole blocks straight from the caller's buffer. */
+    for (; len >= SHA1_BLOCK_LEN; data += SHA1_BLOCK_LEN, len -= SHA1_BLOCK_LEN)
+        sha1_compress(c->state, data);
+
+    if (len > 0) {
+        memcpy(c->block, data, len);
+        c->block_have = len;
+    }
+}
+
+void sha1_final(sha1_ctx *c, uint8_t out[SHA1_DIGEST_LEN])
+{
+    /* The standard counts bits modulo 2^64 (messages are < 2^64 bits). */
+    const uint64_t bit_len = c->total_len << 3;
+
+    c->block[c->block_have++] = 0x80;
+    if (c->block_have > SHA1_BLOCK_LEN - SHA1_LENGTH_FIELD) {
+        /* No room left for the length: it goes in one more block. */
+        memset(c->block + c->block_have, 0, SHA1_BLOCK_LEN - c->block_have);
+        sha1_compress(c->state, c->block);
+        c->block_have = 0;
+    }
+    memset(c->block + c->block_have, 0, SHA1_BLOCK_LEN - SHA1_LENGTH_FIELD - c->block_have);
+    for (size_t i = 0; i < SHA1_LENGTH_FIELD; i++)
+        c->block[SHA1_BLOCK_LEN - 1 - i] = (uint8_t)(bit_len >> (8 * i));
+    sha1_compress(c->state, c->block);
+
+    for (size_t i = 0; i < 5; i++) {
+        out[4 * i] = (uint8_t)(c->state[i] >> 24);
+        out[4 * i + 1] = (uint8_t)(c->state[i] >> 16);
+        out[4 * i + 2] = (uint8_t)(c->state[i] >> 8);
+        out[4 * i + 3] = (uint8_t)c->state[i];
+    }
+    c->block_have = 0;
+}
+
+void sha1(const uint8_t *data, size_t len, uint8_t out[SHA1_DIGEST_LEN])
+{
+    sha1_ctx c;
+    sha1_init(&c);
+    sha1_update(&c, data, len);
+    sha1_final(&c, out);
+}

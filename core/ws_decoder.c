@@ -1,0 +1,349 @@
+/*
+ * ws_decoder.c - RFC 6455 §5 WebSocket framing, one direction, streamed.
+ *
+ * Implements §5.2 (base framing), §5.3 (client-to-server masking), §5.4
+ * (fragmentation) and §5.5 (control frames), plus the RSV1 rule of RFC 7692
+ * §6 (permessage-deflate sets RSV1 on the first frame of a message only).
+ *
+ *   byte 0: |FIN|RSV1|RSV2|RSV3| opcode (4) |
+ *   byte 1: |MASK| payload len (7)          |
+ *   then    16-bit length if len7 == 126, 64-bit length if len7 == 127
+ *           (network byte order), then the 4-byte masking key if MASK,
+ *           then the payload.
+ *
+ * Each rule is checked at the byte that decides it:
+ *   byte 0        reserved opcode, RSV bits, fragmented control frame,
+ *                 stray continuation, interrupted message
+ *   byte 1        mask bit against the direction
+ *   last length   non-minimal length, 64-bit length with its top bit set,
+ *   byte          control frame longer than 125 bytes
+ * Nothing is fatal: the declared length always says where the next frame
+ * starts, so the decoder keeps going after reporting.
+ *
+ * While a violation is reported, the ws_frame_header passed along holds only
+ * the fields decided so far; the others are zero.
+ */
+#include "ws_decoder.h"
+
+#include <string.h>
+
+#include "byte_cursor.h"
+
+/* Masked payload is unmasked through a stack buffer of this size: large
+ * enough to keep the number of data callbacks per megabyte low, small enough
+ * to keep the stack shallow when the decoder runs deep inside a front end. */
+#define WS_UNMASK_CHUNK 256
+
+#define WS_LEN7_EXT16 126 /* §5.2: the 16-bit extended length follows */
+#define WS_LEN7_EXT64 127 /* §5.2: the 64-bit extended length follows */
+#define WS_MASK_KEY_LEN 4
+
+#define WS_BIT_FIN 0x80
+#define WS_BIT_MASK 0x80
+#define WS_RSV1 0x4
+#define WS_RSV2_RSV3 0x3
+
+/* What becomes of a frame's payload. */
+typedef enum ws_payload_kind {
+    WS_PAYLOAD_DATA,    /* text, binary, continuation: streamed to `data` */
+    WS_PAYLOAD_CONTROL, /* close, ping, pong: collected for `control` */
+    WS_PAYLOAD_SKIP,    /* reserved opcode: meaning unknown, skipped */
+} ws_payload_kind;
+
+static const ws_decoder_callbacks ws_no_callbacks = {0};
+
+const char *ws_violation_name(ws_violation v)
+{
+    switch (v) {
+    case WS_V_UNMASKED_CLIENT_FRAME:
+        return "unmasked client frame";
+    case WS_V_MASKED_SERVER_FRAME:
+        return "masked server frame";
+    case WS_V_RSV_WITHOUT_EXTENSION:
+        return "RSV bit without a negotiated extension";
+    case WS_V_RSV1_ON_CONTROL:
+        return "RSV1 on a control frame";
+    case WS_V_RSV1_ON_CONTINUATION:
+        return "RSV1 on a continuation frame";
+    case WS_V_CONTROL_TOO_LONG:
+        return "control frame longer than 125 bytes";
+    case WS_V_CONTROL_FRAGMENTED:
+        return "fragmented control frame";
+    case WS_V_RESERVED_OPCODE:
+        return "reserved opcode";
+    case WS_V_NON_MINIMAL_LENGTH:
+        return "payload length not in its minimal form";
+    case WS_V_LENGTH_MSB_SET:
+        return "64-bit payload length with its top bit set";
+    case WS_V_STRAY_CONTINUATION:
+        return "continuation frame with no message started";
+    case WS_V_MESSAGE_INTERRUPTED:
+        return "new message before the previous one finished";
+    case WS_V_COUNT:
+        break;
+    }
+    return "unknown violation";
+}
+
+void ws_decoder_init(ws_decoder *d, bool from_client, bool extension_rsv1)
+{
+    memset(d, 0, sizeof *d);
+    d->from_client = from_client;
+    d->extension_rsv1 = extension_rsv1;
+}
+
+bool ws_decoder_mid_frame(const ws_decoder *d)
+{
+    return d->hdr_have > 0 || d->in_payload;
+}
+
+/* §5.5: control frames are those whose opcode has its top bit set, reserved
+ * ones (0xB-0xF) included. */
+static bool ws_opcode_is_control(uint8_t opcode)
+{
+    return (opcode & 0x8) != 0;
+}
+
+static bool ws_opcode_is_reserved(uint8_t opcode)
+{
+    return (opcode >= 0x3 && opcode <= 0x7) || opcode >= 0xB;
+}
+
+static ws_payload_kind ws_payload_kind_of(uint8_t opcode)
+{
+    if (ws_opcode_is_reserved(opcode))
+        return WS_PAYLOAD_SKIP;
+    return ws_opcode_is_control(opcode) ? WS_PAYLOAD_CONTROL : WS_PAYLOAD_DATA;
+}
+
+static void ws_report(const ws_decoder *d, ws_violation v, const ws_decoder_callbacks *cb,
+                      void *ctx)
+{
+    if (cb->violation)
+        cb->violation(ctx, v, &d->cur);
+}
+
+/* Byte 0 decides FIN, RSV and the opcode, and with them every rule that
+ * depends only on the frame type and the message state. The message state is
+ * updated here too, so the data callback knows the message's opcode. */
+static void ws_first_byte(ws_decoder *d, uint8_t b, const ws_decoder_callbacks *cb, void *ctx)
+{
+    memset(&d->cur, 0, sizeof d->cur);
+    d->cur.fin = (b & WS_BIT_FIN) != 0;
+    d->cur.rsv = (uint8_t)((b >> 4) & 0x7);
+    d->cur.opcode = (uint8_t)(b & 0x0F);
+
+    const uint8_t opcode = d->cur.opcode;
+    const bool control = ws_opcode_is_control(opcode);
+
+    if (ws_opcode_is_reserved(opcode))
+        ws_report(d, WS_V_RESERVED_OPCODE, cb, ctx);
+
+    if (!d->extension_rsv1) {
+        if (d->cur.rsv != 0)
+            ws_report(d, WS_V_RSV_WITHOUT_EXTENSION, cb, ctx);
+    } else {
+        /* RFC 7692 defines RSV1 only; RSV2 and RSV3 still need an extension
+         * that nothing here negotiated. */
+        if (d->cur.rsv & WS_RSV2_RSV3)
+            ws_report(d, WS_V_RSV_WITHOUT_EXTENSION, cb, ctx);
+        if (d->cur.rsv & WS_RSV1) {
+            if (control)
+                ws_report(d, WS_V_RSV1_ON_CONTROL, cb, ctx);
+            else if (opcode == WS_OP_CONTINUATION)
+                ws_report(d, WS_V_RSV1_ON_CONTINUATION, cb, ctx);
+        }
+    }
+
+    if (control && !d->cur.fin)
+        ws_report(d, WS_V_CONTROL_FRAGMENTED, cb, ctx);
+
+    if (opcode == WS_OP_CONTINUATION) {
+        if (!d->message_open) {
+            /* Typically a capture that started mid-message: the payload is
+             * still worth decoding, and MQTT over WebSocket is binary. */
+            ws_report(d, WS_V_STRAY_CONTINUATION, cb, ctx);
+            d->message_opcode = WS_OP_BINARY;
+        }
+        d->message_open = !d->cur.fin;
+    } else if (opcode == WS_OP_TEXT || opcode == WS_OP_BINARY) {
+        if (d->message_open)
+            ws_report(d, WS_V_MESSAGE_INTERRUPTED, cb, ctx);
+        d->message_opcode = opcode;
+        d->message_open = !d->cur.fin;
+    }
+    /* Control frames may sit between the frames of a message (§5.4), and
+     * reserved opcodes have no known meaning: neither touches the message. */
+}
+
+/* Byte 1 decides the mask bit and how long the header is. */
+static void ws_second_byte(ws_decoder *d, uint8_t b, const ws_decoder_callbacks *cb, void *ctx)
+{
+    const uint8_t len7 = (uint8_t)(b & 0x7F);
+    uint8_t header_len = 2;
+
+    d->cur.masked = (b & WS_BIT_MASK) != 0;
+    if (len7 == WS_LEN7_EXT16)
+        header_len += 2;
+    else if (len7 == WS_LEN7_EXT64)
+        header_len += 8;
+    else
+        d->cur.payload_len = len7;
+    if (d->cur.masked)
+        header_len += WS_MASK_KEY_LEN;
+    d->cur.header_len = header_len;
+
+    if (d->from_client && !d->cur.masked)
+        ws_report(d, WS_V_UNMASKED_CLIENT_FRAME, cb, ctx);
+    else if (!d->from_client && d->cur.masked)
+        ws_report(d, WS_V_MASKED_SERVER_FRAME, cb, ctx);
+}
+
+/* The last byte of the extended length decides the length rules. */
+static void ws_extended_length_done(ws_decoder *d, const ws_decoder_callbacks *cb, void *ctx)
+{
+    byte_cursor hc = byte_cursor_make(d->hdr, d->hdr_have);
+    const uint8_t len7 = (uint8_t)(d->hdr[1] & 0x7F);
+
+    (void)byte_cursor_skip(&hc, 2);
+    if (len7 == WS_LEN7_EXT16) {
+        uint16_t len16 = 0;
+        (void)byte_cursor_be16(&hc, &len16);
+        d->cur.payload_len = len16;
+        if (len16 < WS_LEN7_EXT16)
+            ws_report(d, WS_V_NON_MINIMAL_LENGTH, cb, ctx);
+    } else {
+        uint64_t len64 = 0;
+        (void)byte_cursor_be64(&hc, &len64);
+        d->cur.payload_len = len64;
+        if (len64 >> 63)
+            ws_report(d, WS_V_LENGTH_MSB_SET, cb, ctx);
+        else if (len64 <= UINT16_MAX)
+            ws_report(d, WS_V_NON_MINIMAL_LENGTH, cb, ctx);
+    }
+
+    if (ws_opcode_is_control(d->cur.opcode) && d->cur.payload_len > WS_CONTROL_MAX)
+        ws_report(d, WS_V_CONTROL_TOO_LONG, cb, ctx);
+}
+
+/* The frame's payload is all there (possibly empty): report it and get
+ * ready for the next frame's header. */
+static void ws_finish_frame(ws_decoder *d, const ws_decoder_callbacks *cb, void *ctx)
+{
+    if (ws_payload_kind_of(d->cur.opcode) == WS_PAYLOAD_CONTROL && cb->control)
+        cb->control(ctx, &d->cur, d->control, d->control_have);
+    if (cb->frame_end)
+        cb->frame_end(ctx, &d->cur);
+    d->frames++;
+    d->hdr_have = 0;
+    d->in_payload = false;
+    d->payload_done = 0;
+    d->control_have = 0;
+}
+
+/* Adds one header byte; completes the header when it is the last one. */
+static void ws_header_byte(ws_decoder *d, uint8_t b, const ws_decoder_callbacks *cb, void *ctx)
+{
+    d->hdr[d->hdr_have++] = b;
+
+    if (d->hdr_have == 1) {
+        ws_first_byte(d, b, cb, ctx);
+        return;
+    }
+    if (d->hdr_have == 2)
+        ws_second_byte(d, b, cb, ctx);
+
+    const uint8_t len7 = (uint8_t)(d->hdr[1] & 0x7F);
+    if ((len7 == WS_LEN7_EXT16 && d->hdr_have == 2 + 2) ||
+        (len7 == WS_LEN7_EXT64 && d->hdr_have == 2 + 8))
+        ws_extended_length_done(d, cb, ctx);
+
+    if (d->hdr_have < d->cur.header_len)
+        return;
+
+    if (d->cur.masked)
+        memcpy(d->cur.mask, d->hdr + d->cur.header_len - WS_MASK_KEY_LEN, WS_MASK_KEY_LEN);
+    if (cb->frame_header)
+        cb->frame_header(ctx, &d->cur);
+    if (d->cur.payload_len == 0)
+        ws_finish_frame(d, cb, ctx);
+    else
+        d->in_payload = true;
+}
+
+/* Streams `len` payload bytes that start `d->payload_done` bytes into the
+ * frame's payload; the mask key position follows from that offset (§5.3),
+ * so a push may end anywhere. */
+static void ws_payload_bytes(ws_decoder *d, const uint8_t *bytes, size_t len,
+                             const ws_decoder_callbacks *cb, void *ctx)
+{
+    const size_t mask_phase = (size_t)(d->payload_done & 3u);
+    const uint8_t *mask = d->cur.mask;
+
+    switch (ws_payload_kind_of(d->cur.opcode)) {
+    case WS_PAYLOAD_SKIP:
+        return;
+
+    case WS_PAYLOAD_CONTROL: {
+        /* Bytes past the §5.5 limit of an oversized frame are dropped: the
+         * limit was reported, and the first 125 bytes carry what matters. */
+        size_t room = WS_CONTROL_MAX - d->control_have;
+        size_t keep = len < room ? len : room;
+        for (size_t i = 0; i < keep; i++) {
+            uint8_t key = d->cur.masked ? mask[(mask_phase + i) & 3u] : 0;
+            d->control[d->control_have + i] = (uint8_t)(bytes[i] ^ key);
+        }
+        d->control_have += keep;
+        return;
+    }
+
+    case WS_PAYLOAD_DATA:
+        if (!cb->data)
+            return;
+        if (!d->cur.masked) {
+            cb->data(ctx, d->message_opcode, &d->cur, bytes, len);
+            return;
+        }
+        for (size_t done = 0; done < len;) {
+            uint8_t plain[WS_UNMASK_CHUNK];
+            size_t n = len - done < sizeof plain ? len - done : sizeof plain;
+            for (size_t i = 0; i < n; i++)
+                plain[i] = (uint8_t)(bytes[done + i] ^ mask[(mask_phase + done + i) & 3u]);
+            cb->data(ctx, d->message_opcode, &d->cur, plain, n);
+            done += n;
+        }
+        return;
+    }
+}
+
+void ws_decoder_push(ws_decoder *d, const uint8_t *bytes, size_t len,
+                     const ws_decoder_callbacks *cb, void *ctx)
+{
+    byte_cursor in = byte_cursor_make(bytes, len);
+
+    if (!cb)
+        cb = &ws_no_callbacks;
+
+    while (byte_cursor_left(&in) > 0) {
+        if (!d->in_payload) {
+            /* Headers are at most 14 bytes: byte at a time keeps every rule
+             * check at its own byte, wherever the pushes split. */
+            uint8_t b = 0;
+            (void)byte_cursor_u8(&in, &b);
+            ws_header_byte(d, b, cb, ctx);
+            continue;
+        }
+
+        const uint64_t remaining = d->cur.payload_len - d->payload_done;
+        size_t take = byte_cursor_left(&in);
+        if ((uint64_t)take > remaining)
+            take = (size_t)remaining;
+
+        const uint8_t *chunk = NULL;
+        (void)byte_cursor_bytes(&in, take, &chunk);
+        ws_payload_bytes(d, chunk, take, cb, ctx);
+        d->payload_done += take;
+        if (d->payload_done == d->cur.payload_len)
+            ws_finish_frame(d, cb, ctx);
+    }
+}
