@@ -213,9 +213,11 @@ static void on_ws_violation(void *ctx, ws_violation v, const ws_frame_header *h)
                      ws_violation_name(v));
         return;
     }
+    /* The header may be incomplete here (the decoder reports at the byte
+     * that decides), so only the opcode is certain. */
     emit_finding(d->pc, s, MQTTKA_F_WS_FRAMING_ERROR, MQTTKA_ERROR, d->dir, 0, false, 0,
-                 "%s frame (opcode %u, length %llu): %s", who, (unsigned)h->opcode,
-                 (unsigned long long)h->payload_len, ws_violation_name(v));
+                 "%s frame (opcode %u): %s (RFC 6455 §5.2)", who, (unsigned)h->opcode,
+                 ws_violation_name(v));
 }
 
 static const ws_decoder_callbacks ws_callbacks = {
@@ -318,8 +320,6 @@ static void start_websocket(const push_ctx *pc, session *s, const http_upgrade_r
 {
     struct flow *f = pc->f;
     s->conn.ws_upgraded = true;
-    str_copy(s->conn.ws_subprotocol, sizeof s->conn.ws_subprotocol, resp->protocol);
-    str_copy(s->conn.ws_extensions, sizeof s->conn.ws_extensions, resp->extensions);
     s->ws_deflate = contains_token_ci(resp->extensions, "permessage-deflate");
     ws_decoder_init(&s->ws[MQTTKA_C2S], true, s->ws_deflate);
     ws_decoder_init(&s->ws[MQTTKA_S2C], false, s->ws_deflate);
@@ -387,6 +387,10 @@ static void http_response_bytes(const push_ctx *pc, const uint8_t *bytes, size_t
     }
     bool accept_ok = http_ws_accept_matches(h->request.key, resp.accept);
     bool upgraded = resp.status == 101 && resp.upgrade_websocket;
+    if (upgraded) {
+        str_copy(s->conn.ws_subprotocol, sizeof s->conn.ws_subprotocol, resp.protocol);
+        str_copy(s->conn.ws_extensions, sizeof s->conn.ws_extensions, resp.extensions);
+    }
     emit_handshake(pc, s, upgraded && accept_ok, resp.status, h->request.target);
     if (!upgraded) {
         emit_finding(pc, s, MQTTKA_F_WS_HANDSHAKE_FAILED, MQTTKA_ERROR, MQTTKA_S2C, 0, true,

@@ -164,7 +164,12 @@ static void decide(const push_ctx *pc, const session *s, mqttka_summary *out)
                      known ? libs : "");
             return;
         }
-        if (s->last_client_was_pingreq_at_close && s->last_pingreq_at_close != MQTTKA_TIME_NONE) {
+        /* An orderly WebSocket Close is not how a library gives up on a ping:
+         * only a bare FIN or RST counts here. */
+        bool abrupt = s->first_close_mechanism == MQTTKA_CLOSE_FIN ||
+                      s->first_close_mechanism == MQTTKA_CLOSE_RST;
+        if (abrupt && s->last_client_was_pingreq_at_close &&
+            s->last_pingreq_at_close != MQTTKA_TIME_NONE) {
             mqttka_time d = fc->ts - s->last_pingreq_at_close;
             if (d > l.t_resp && match_client_library(d, kae, libs, sizeof libs)) {
                 out->verdict = MQTTKA_V_CLIENT_CLOSED_DESPITE_PINGRESP;
