@@ -24,7 +24,7 @@ MAX_PCAP=200000
 
 ALL=(ws-311-healthy ws-seed-connect ws-mqtt5-mqttjs ws-mqtt5-server-keepalive
      ws-broker-frozen ws-client-frozen tcp-311-plain ws-multi ws-large-publish
-     ws-aedes-mqttjs http-plain ws-not-mqtt)
+     ws-aedes-mqttjs ws-paho-unmasked http-plain ws-not-mqtt)
 
 log() { printf '[capture %s] %s\n' "$(date +%T)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -206,22 +206,40 @@ c.on('connect', () => {
 })
 EOF
 
-# aedes broker with a websocket listener (ws + createWebSocketStream) and a TCP listener.
-cat >"$WORK/aedes_broker.mjs" <<'EOF'
-import net from 'node:net'
+# aedes broker with a websocket listener (ws + createWebSocketStream). argv: port, heartbeat ms
+# (0: none; else the `ws` README heartbeat: a WebSocket Ping to every client every N ms).
+# SIGUSR2: send every WebSocket client a Close 1001 "going away".
+cat >"$WORK/aedes_broker.mjs" <<'EOF2'
 import http from 'node:http'
 import { Aedes } from 'aedes'
 import { WebSocketServer, createWebSocketStream } from 'ws'
 const wsPort = Number(process.argv[2] || 1882)
+const heartbeat = Number(process.argv[3] || 0)
+const t = () => (Date.now() / 1000).toFixed(3)
 const aedes = await Aedes.createBroker()
 const httpServer = http.createServer()
 const wss = new WebSocketServer({ server: httpServer })
-wss.on('connection', (websocket, req) => aedes.handle(createWebSocketStream(websocket), req))
+wss.on('connection', (websocket, req) => {
+  const peer = `${req.socket.remotePort}`
+  console.log(`${t()} ws connection from port ${peer}`)
+  websocket.on('pong', (d) => console.log(`${t()} ws pong from ${peer} ${d}`))
+  websocket.on('close', (code, reason) => console.log(`${t()} ws close ${peer} code=${code} reason=${reason}`))
+  websocket.on('error', (e) => console.log(`${t()} ws error ${peer} ${e.message}`))
+  if (heartbeat > 0) {
+    const iv = setInterval(() => { websocket.ping('hb'); console.log(`${t()} ws ping to ${peer}`) }, heartbeat)
+    websocket.on('close', () => clearInterval(iv))
+  }
+  aedes.handle(createWebSocketStream(websocket), req)
+})
+process.on('SIGUSR2', () => {
+  for (const c of wss.clients) { console.log(`${t()} sending Close 1001`); c.close(1001, 'going away') }
+})
 httpServer.listen(wsPort, '127.0.0.1', () => console.log(`aedes ws listening on ${wsPort}`))
-aedes.on('client', (c) => console.log(`${Date.now() / 1000} client ${c.id}`))
-aedes.on('clientDisconnect', (c) => console.log(`${Date.now() / 1000} clientDisconnect ${c.id}`))
-aedes.on('keepaliveTimeout', (c) => console.log(`${Date.now() / 1000} keepaliveTimeout ${c.id}`))
-EOF
+aedes.on('client', (c) => console.log(`${t()} client ${c.id}`))
+aedes.on('clientDisconnect', (c) => console.log(`${t()} clientDisconnect ${c.id}`))
+aedes.on('keepaliveTimeout', (c) => console.log(`${t()} keepaliveTimeout ${c.id}`))
+aedes.on('clientError', (c, e) => console.log(`${t()} clientError ${c.id} ${e.message}`))
+EOF2
 
 # non-MQTT WebSocket: echo server + client (text, binary, ping, close 1000).
 cat >"$WORK/ws_echo.js" <<'EOF'
@@ -650,7 +668,7 @@ scn_ws_large_publish() {
 
 scn_ws_aedes_mqttjs() {
     local n=ws-aedes-mqttjs L=$WORK/ws-aedes-mqttjs.client.log bpid
-    start_bg "$WORK/$n.aedes.log" env NODE_PATH="$WORK/node_modules" node "$WORK/aedes_broker.mjs" 1882
+    start_bg "$WORK/$n.aedes.log" node "$WORK/aedes_broker.mjs" 1882 2000
     bpid=$BGPID
     wait_listen 1882
     start_capture $n
@@ -659,12 +677,50 @@ scn_ws_aedes_mqttjs() {
     wait_exit "$BGPID" 30 || die "$n: client did not finish"
     stop_capture
     stop_pid "$bpid"
-    facts_begin $n "aedes $(cd "$WORK" && node -e "console.log(JSON.parse(require('fs').readFileSync('node_modules/aedes/package.json')).version)") (ws + createWebSocketStream) and MQTT.js, MQTT 3.1.1, keepalive 3, ~8 s, DISCONNECT"
+    facts_begin $n "aedes $(aedes_version) (ws + createWebSocketStream) and MQTT.js, MQTT 3.1.1, keepalive 3, ~8 s, DISCONNECT" \
+        "the broker also sends a WebSocket Ping every 2 s (the ws README heartbeat); ws_pings_* are from the broker's log"
     fact transport websocket; fact connections 1; fact mqtt_version 3.1.1; fact keepalive 3
     fact ws_port 1882; fact ws_path /mqtt; fact client_id mqttka-aedes; fact broker aedes
     fact client_port "$(local_port "$L")"; fact client mqtt.js
     fact client_pingreq_sent "$(n_js_pingreq "$L")"; fact client_pingresp_received "$(n_js_pingresp "$L")"
+    fact server_ws_pings_sent "$(grep -c "ws ping to" "$WORK/$n.aedes.log" || true)"
+    fact server_ws_pongs_received "$(grep -c "ws pong from" "$WORK/$n.aedes.log" || true)"
     fact closed_by client; fact close_how disconnect; fact expected_verdict mqtt_disconnect
+}
+
+aedes_version() { sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$WORK/node_modules/aedes/package.json" | head -1; }
+
+scn_ws_paho_unmasked() {
+    # paho python 1.6.1 answers a server Ping with an UNMASKED Pong (RFC 6455 5.1 violation);
+    # Node's ws (under aedes here) rejects it and fails the connection with Close 1002.
+    local n=ws-paho-unmasked L=$WORK/ws-paho-unmasked.client.log bpid pid
+    start_bg "$WORK/$n.aedes.log" node "$WORK/aedes_broker.mjs" 1882 3000
+    bpid=$BGPID
+    wait_listen 1882
+    start_capture $n
+    py_client "$L" --port 1882 --ka 5 --client-id mqttka-paho-aedes --duration -1 --end hold
+    pid=$BGPID
+    if ! wait_exit "$pid" 12; then
+        log "$n: client still connected after 12 s: asking aedes to send Close 1001"
+        kill -USR2 "$bpid"
+        wait_exit "$pid" 10 || stop_pid "$pid"
+    fi
+    stop_capture
+    stop_pid "$bpid"
+    facts_begin $n "aedes $(aedes_version) over Node ws, sending a WebSocket Ping every 3 s; paho python keepalive 5 (websockets)" \
+        "broker log: $(grep -E "ws (pong|close|error)" "$WORK/$n.aedes.log" | cut -d' ' -f2- | tr '\n' ';')" \
+        "client log: $(grep -m1 ON_DISCONNECT "$L" | cut -d' ' -f2-)"
+    fact transport websocket; fact connections 1; fact mqtt_version 3.1.1; fact keepalive 5
+    fact ws_port 1882; fact ws_path /mqtt; fact client_id mqttka-paho-aedes; fact broker aedes
+    fact client_port "$(local_port "$L")"; fact client paho-python
+    fact client_pingreq_sent "$(n_py_pingreq "$L")"; fact client_pingresp_received "$(n_py_pingresp "$L")"
+    fact server_ws_pings_sent "$(grep -c "ws ping to" "$WORK/$n.aedes.log" || true)"
+    fact server_ws_pongs_received "$(grep -c "ws pong from" "$WORK/$n.aedes.log" || true)"
+    fact server_ws_error "$(grep -m1 "ws error" "$WORK/$n.aedes.log" | cut -d' ' -f5- || true)"
+    # ws fails a connection on WS_ERR_EXPECTED_MASK with a Close 1002 (ws/lib/receiver.js); its own
+    # 'close' event then reports 1006 because the peer's Close could not be read
+    if grep -q "MASK must be set" "$WORK/$n.aedes.log"; then fact server_ws_close_code 1002; fi
+    fact closed_by server; fact close_how ws_close; fact expected_verdict ws_close
 }
 
 scn_http_plain() {
