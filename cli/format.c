@@ -51,7 +51,7 @@ const char *format_double(char *buf, double value)
         return buf;
     }
     /* Beyond 1e15 six decimals mean nothing and %f grows long: use %g. */
-    if (fabs(value) >= 1e15) {
+    if (value >= 1e15 || value <= -1e15) {
         snprintf(buf, FORMAT_NUMBER_MAX, "%.17g", value);
         return buf;
     }

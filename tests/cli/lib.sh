@@ -1,0 +1,100 @@
+# lib.sh - what the CLI test scripts share. Sourced, not run.
+#
+# Every script is called by meson as: SCRIPT MQTTKA SAMPLES_DIR [MAN_PAGE]
+# and exits 0 (pass), 1 (fail) or 77 (skip), as meson test reads them.
+
+set -u
+
+MQTTKA=${1:?path of the mqttka binary}
+SAMPLES=${2:?path of the samples folder}
+failures=0
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/mqttka-cli-test.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+
+fail() {
+    echo "FAIL: $*" >&2
+    failures=$((failures + 1))
+}
+
+skip() {
+    echo "SKIP: $*" >&2
+    exit 77
+}
+
+finish() {
+    if [ "$failures" -ne 0 ]; then
+        echo "$failures check(s) failed" >&2
+        exit 1
+    fi
+    echo "all checks passed"
+    exit 0
+}
+
+# run EXPECTED_STATUS ARGS...: runs mqttka, keeps stdout in $TMP/out and
+# stderr in $TMP/err, and checks the exit status.
+run() {
+    local expected=$1
+    shift
+    "$MQTTKA" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
+    local status=$?
+    if [ "$status" -ne "$expected" ]; then
+        fail "mqttka $* exited $status, expected $expected; stderr: $(head -c 300 "$TMP/err")"
+        return 1
+    fi
+    return 0
+}
+
+# stderr_is_one_line SUBSTRING...: stderr is exactly one line, holding each
+# substring.
+stderr_is_one_line() {
+    local lines
+    lines=$(wc -l <"$TMP/err")
+    if [ "$lines" -ne 1 ]; then
+        fail "expected one line on stderr, got $lines: $(cat "$TMP/err")"
+        return
+    fi
+    local s
+    for s in "$@"; do
+        grep -qF -- "$s" "$TMP/err" || fail "stderr lacks '$s': $(cat "$TMP/err")"
+    done
+}
+
+stdout_is_empty() {
+    [ -s "$TMP/out" ] && fail "expected no output, got: $(head -c 300 "$TMP/out")"
+    return 0
+}
+
+# sample NAME...: the first of the named samples that exists, else any
+# capture in the folder; skips the test when there is none.
+sample() {
+    local n
+    for n in "$@"; do
+        if [ -f "$SAMPLES/$n" ]; then
+            echo "$SAMPLES/$n"
+            return
+        fi
+    done
+    for n in "$SAMPLES"/*.pcap "$SAMPLES"/*.pcapng; do
+        if [ -f "$n" ]; then
+            echo "$n"
+            return
+        fi
+    done
+    skip "no capture in $SAMPLES"
+}
+
+all_samples() {
+    local n found=0
+    for n in "$SAMPLES"/*.pcap "$SAMPLES"/*.pcapng; do
+        if [ -f "$n" ]; then
+            echo "$n"
+            found=1
+        fi
+    done
+    [ "$found" -eq 1 ] || skip "no capture in $SAMPLES"
+}
+
+need_jq() {
+    command -v jq >/dev/null 2>&1 || skip "jq is not installed (apt-get install jq)"
+}

@@ -1,0 +1,124 @@
+/*
+ * test_format.c - the output's number formatting and JSON string escaping:
+ * rounding from integer microseconds, negative times, and strings of every
+ * kind of byte (quotes, controls, valid and invalid UTF-8).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../unit/test_harness.h"
+#include "format.h"
+#include "json_writer.h"
+
+static void test_scaled(void)
+{
+    char buf[FORMAT_NUMBER_MAX];
+    CHECK_EQ_STR(format_scaled(buf, 5004123, 6, 6), "5.004123");
+    CHECK_EQ_STR(format_scaled(buf, 5004123, 6, 3), "5.004");
+    CHECK_EQ_STR(format_scaled(buf, 5004500, 6, 3), "5.005"); /* half away from zero */
+    CHECK_EQ_STR(format_scaled(buf, 5004499, 6, 3), "5.004");
+    CHECK_EQ_STR(format_scaled(buf, 999999, 6, 3), "1.000");
+    CHECK_EQ_STR(format_scaled(buf, 412, 3, 1), "0.4");
+    CHECK_EQ_STR(format_scaled(buf, 0, 6, 6), "0.000000");
+    CHECK_EQ_STR(format_scaled(buf, -1500000, 6, 6), "-1.500000");
+    CHECK_EQ_STR(format_scaled(buf, -4, 6, 3), "0.000"); /* no "-0.000" */
+    CHECK_EQ_STR(format_scaled(buf, 1795690476855922, 6, 6), "1795690476.855922");
+    CHECK_EQ_STR(format_scaled(buf, INT64_MIN, 6, 6), "-9223372036854.775808");
+    CHECK_EQ_STR(format_scaled(buf, 7, 0, 0), "7");
+}
+
+static void test_double(void)
+{
+    char buf[FORMAT_NUMBER_MAX];
+    CHECK_EQ_STR(format_double(buf, 5.0), "5");
+    CHECK_EQ_STR(format_double(buf, 3.012751), "3.012751");
+    CHECK_EQ_STR(format_double(buf, 0.00042), "0.00042");
+    CHECK_EQ_STR(format_double(buf, -0.0000001), "0");
+    CHECK_EQ_STR(format_double(buf, 1.0 / 0.0), "null");
+    CHECK_EQ_STR(format_double(buf, 0.0 / 0.0), "null");
+}
+
+static void test_utf8(void)
+{
+    CHECK_EQ_INT(utf8_sequence_length((const uint8_t *)"a", 1), 1);
+    CHECK_EQ_INT(utf8_sequence_length((const uint8_t *)"\xc3\xa9", 2), 2);
+    CHECK_EQ_INT(utf8_sequence_length((const uint8_t *)"\xc3", 1), 0);       /* cut */
+    CHECK_EQ_INT(utf8_sequence_length((const uint8_t *)"\xc0\xaf", 2), 0);   /* overlong */
+    CHECK_EQ_INT(utf8_sequence_length((const uint8_t *)"\xe0\x80\xaf", 3), 0);
+    CHECK_EQ_INT(utf8_sequence_length((const uint8_t *)"\xed\xa0\x80", 3), 0); /* surrogate */
+    CHECK_EQ_INT(utf8_sequence_length((const uint8_t *)"\xe2\x82\xac", 3), 3);
+    CHECK_EQ_INT(utf8_sequence_length((const uint8_t *)"\xf0\x9f\x98\x80", 4), 4);
+    CHECK_EQ_INT(utf8_sequence_length((const uint8_t *)"\xf4\x90\x80\x80", 4), 0); /* > U+10FFFF */
+    CHECK_EQ_INT(utf8_sequence_length((const uint8_t *)"\xff", 1), 0);
+    CHECK_EQ_INT(utf8_sequence_length((const uint8_t *)"\x80", 1), 0);
+}
+
+/* Writes one line with the writer into memory and compares it. */
+static void check_line(void (*write)(json_writer *), const char *expected)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&text, &size);
+    if (!f)
+        abort();
+    json_writer w;
+    json_line_begin(&w, f);
+    write(&w);
+    json_line_end(&w);
+    fclose(f);
+    CHECK_EQ_STR(text, expected);
+    free(text);
+}
+
+static void write_strings(json_writer *w)
+{
+    static const uint8_t raw[] = {'a', '"', '\\', '\n', 0x01, 0x7f, 0xff, 0xc3, 0xa9, 0x00, 'z'};
+    json_string(w, "plain", "mqtt");
+    json_string_bytes(w, "raw", raw, sizeof raw);
+    json_string(w, "none", NULL);
+    json_string(w, "emoji", "\xf0\x9f\x98\x80");
+    json_string(w, "cut", "\xe2\x82");
+}
+
+static void write_nesting(json_writer *w)
+{
+    json_string(w, "type", "connection");
+    json_object_begin(w, "packets");
+    json_object_begin(w, "c2s");
+    json_uint(w, "CONNECT", 1);
+    json_uint(w, "PINGREQ", 2);
+    json_object_end(w);
+    json_object_begin(w, "s2c");
+    json_object_end(w);
+    json_object_end(w);
+    json_array_begin(w, "findings");
+    json_object_begin(w, NULL);
+    json_frame(w, "frame", 7);
+    json_frame(w, "reported_frame", 0);
+    json_object_end(w);
+    json_object_begin(w, NULL);
+    json_bool(w, "x", false);
+    json_object_end(w);
+    json_array_end(w);
+    json_seconds(w, "ts", 1795690476855922);
+    json_seconds(w, "none", MQTTKA_TIME_NONE);
+    json_millis(w, "rtt", 174);
+    json_int(w, "neg", -1);
+    json_double(w, "value", 3.5);
+}
+
+int main(void)
+{
+    test_scaled();
+    test_double();
+    test_utf8();
+    check_line(write_strings,
+               "{\"plain\":\"mqtt\",\"raw\":\"a\\\"\\\\\\n\\u0001\\u007f\\u00ff\xc3\xa9\\u0000z\","
+               "\"none\":null,\"emoji\":\"\xf0\x9f\x98\x80\",\"cut\":\"\\u00e2\\u0082\"}\n");
+    check_line(write_nesting,
+               "{\"type\":\"connection\",\"packets\":{\"c2s\":{\"CONNECT\":1,\"PINGREQ\":2},"
+               "\"s2c\":{}},\"findings\":[{\"frame\":7,\"reported_frame\":null},{\"x\":false}],"
+               "\"ts\":1795690476.855922,\"none\":null,\"rtt\":0.174,\"neg\":-1,\"value\":3.5}\n");
+    return th_report();
+}

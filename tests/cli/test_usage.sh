@@ -1,0 +1,53 @@
+#!/bin/bash
+# test_usage.sh - --help lists every option (and the man page documents it),
+# --version works, and every kind of bad usage exits 2 with one line.
+. "$(dirname "$0")/lib.sh"
+MAN_PAGE=${3:-}
+
+options=(-r --read -f --filter -i --interface -q --quiet --json --fail-on --tolerance
+         --grace --pingresp-deadline --idle-timeouts --max-flows --max-findings
+         -h --help -V --version)
+
+run 0 --help && {
+    for o in "${options[@]}"; do
+        grep -qE -- "(^|[ ,])$o([ ,=]|$)" "$TMP/out" || fail "--help does not list $o"
+    done
+    [ -s "$TMP/err" ] && fail "--help wrote to stderr"
+}
+run 0 -h
+if [ -n "$MAN_PAGE" ]; then
+    for o in "${options[@]}"; do
+        groff_form=${o//-/\\-}
+        grep -qF -- "$groff_form" "$MAN_PAGE" || fail "the man page does not document $o"
+    done
+    for section in "EXIT STATUS" "JSON OUTPUT" "TEXT OUTPUT" "FINDINGS" "VERDICTS"; do
+        grep -q "^\.SH $section" "$MAN_PAGE" || fail "the man page lacks $section"
+    done
+fi
+
+run 0 --version && { grep -q '^mqttka [0-9]' "$TMP/out" || fail "--version: $(cat "$TMP/out")"; }
+
+bad_usage() {
+    local want=$1
+    shift
+    run 2 "$@" && { stderr_is_one_line "mqttka:" "$want"; stdout_is_empty; }
+}
+bad_usage "unknown option" --bogus
+bad_usage "unknown option" -x
+bad_usage "no input" 
+bad_usage "needs an argument" -r
+bad_usage "needs an argument" --fail-on
+bad_usage "not yet supported" -i lo
+bad_usage "not yet supported" -i lo -r /dev/null
+bad_usage "--fail-on" -r x --fail-on info
+bad_usage "--tolerance" -r x --tolerance 1
+bad_usage "--tolerance" -r x --tolerance -1,2
+bad_usage "--grace" -r x --grace 7,abc
+bad_usage "--pingresp-deadline" -r x --pingresp-deadline 10
+bad_usage "--idle-timeouts" -r x --idle-timeouts 1,2,3,4,5
+bad_usage "--idle-timeouts" -r x --idle-timeouts 0
+bad_usage "--max-flows" -r x --max-flows 0
+bad_usage "--max-findings" -r x --max-findings many
+bad_usage "twice" -r x -f tcp udp
+
+finish
