@@ -78,8 +78,26 @@ typedef struct close_event {
     uint64_t tag;
 } close_event;
 
+/* A WebSocket whose subprotocol does not name MQTT is ours only if the
+ * client's first message starts with a CONNECT: until then its handshake is
+ * held here and nothing is reported, so other WebSocket traffic stays silent. */
+typedef struct ws_pending {
+    bool active;
+    int status;
+    bool accept_ok;
+    mqttka_time ts;
+    uint64_t tag;
+    char path[64];
+    char offered[HTTP_VALUE_MAX];
+    char accept[64];
+} ws_pending;
+
 typedef struct session {
     mqttka_connection conn; /* the public view, updated as we learn */
+    bool confirmed;         /* reported: MQTT, or an MQTT WebSocket handshake */
+    bool not_mqtt;          /* proved not ours: freed once the decoders return */
+    bool mqtt_offered;      /* the client offered an "mqtt..." subprotocol */
+    ws_pending pending;
 
     /* decoders, indexed by mqttka_direction */
     ws_decoder ws[2];

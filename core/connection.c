@@ -88,7 +88,6 @@ static session *session_new(const push_ctx *pc, mqttka_transport transport)
     if (!s)
         return NULL;
     int client = f->client_side < 0 ? 0 : f->client_side;
-    s->conn.id = pc->a->next_conn_id++;
     s->conn.client = f->ep[client];
     s->conn.server = f->ep[1 - client];
     s->conn.transport = transport;
@@ -110,6 +109,15 @@ static session *session_new(const push_ctx *pc, mqttka_transport transport)
     mqtt_stream_init(&s->mqtt[0], pc->a->cfg.max_mqtt_kept_bytes);
     mqtt_stream_init(&s->mqtt[1], pc->a->cfg.max_mqtt_kept_bytes);
     return s;
+}
+
+/* The connection is reported from now on: it gets its number. */
+static void confirm_session(const push_ctx *pc, session *s)
+{
+    if (s->confirmed)
+        return;
+    s->confirmed = true;
+    s->conn.id = pc->a->next_conn_id++;
 }
 
 /* Stops decoding one direction for good (a hole, a fatal malformation, data
@@ -156,10 +164,14 @@ static void mqtt_feed(const push_ctx *pc, session *s, mqttka_direction dir,
 
 /* ----------------------------------------------------------- WebSocket -- */
 
+static void detect_ws_mqtt(decode_ctx *d, const uint8_t *bytes, size_t len);
+
 static void on_ws_frame_header(void *ctx, const ws_frame_header *h)
 {
     decode_ctx *d = ctx;
     session *s = d->s;
+    if (!s->confirmed)
+        return;
     if (h->opcode != WS_OP_TEXT && h->opcode != WS_OP_BINARY)
         return;
     /* RFC 7692 §6: RSV1 on a message's first frame marks it compressed. */
@@ -180,6 +192,12 @@ static void on_ws_data(void *ctx, uint8_t message_opcode, const ws_frame_header 
     decode_ctx *d = ctx;
     session *s = d->s;
     (void)h;
+    if (s->not_mqtt)
+        return;
+    if (!s->confirmed) {
+        detect_ws_mqtt(d, bytes, len);
+        return;
+    }
     if (s->msg_compressed[d->dir])
         return;
     if (message_opcode == WS_OP_TEXT && !s->text_reported[d->dir]) {
@@ -195,6 +213,8 @@ static void on_ws_control(void *ctx, const ws_frame_header *h, const uint8_t *pa
                           size_t len)
 {
     decode_ctx *d = ctx;
+    if (!d->s->confirmed)
+        return;
     keepalive_on_ws_control(d->pc, d->s, d->dir, h->opcode, payload, len);
 }
 
@@ -202,6 +222,8 @@ static void on_ws_violation(void *ctx, ws_violation v, const ws_frame_header *h)
 {
     decode_ctx *d = ctx;
     session *s = d->s;
+    if (!s->confirmed)
+        return;
     const char *who = d->dir == MQTTKA_C2S ? "client" : "server";
     if (v == WS_V_UNMASKED_CLIENT_FRAME || v == WS_V_MASKED_SERVER_FRAME) {
         if (s->mask_reported[d->dir])
@@ -326,6 +348,87 @@ static void start_websocket(const push_ctx *pc, session *s, const http_upgrade_r
     f->proto = PROTO_WEBSOCKET;
 }
 
+/* Reports a 101 handshake held in s->pending, at its own time and frame. */
+static void report_handshake(const push_ctx *pc, session *s)
+{
+    ws_pending *pend = &s->pending;
+    if (!pend->active)
+        return;
+    pend->active = false;
+    push_ctx at = *pc;
+    at.ts = pend->ts;
+    at.tag = pend->tag;
+    confirm_session(&at, s);
+    emit_handshake(&at, s, pend->accept_ok, pend->status, pend->path);
+    if (!pend->accept_ok) {
+        /* The server switched protocols anyway, so the frames are decoded. */
+        emit_finding(&at, s, MQTTKA_F_WS_HANDSHAKE_FAILED, MQTTKA_ERROR, MQTTKA_S2C, 0, false, 0,
+                     "101 answer with a wrong Sec-WebSocket-Accept \"%s\" (RFC 6455 §4.2.2)",
+                     pend->accept);
+    }
+    http_upgrade_request req;
+    memset(&req, 0, sizeof req);
+    str_copy(req.protocols, sizeof req.protocols, pend->offered);
+    check_subprotocol(&at, s, &req, s->conn.ws_subprotocol);
+}
+
+/* The first bytes of the client's first message decide whether a WebSocket
+ * that does not say it carries MQTT does. The flow's detection prefix is
+ * free again by now and holds them. */
+static void detect_ws_mqtt(decode_ctx *d, const uint8_t *bytes, size_t len)
+{
+    const push_ctx *pc = d->pc;
+    session *s = d->s;
+    struct flow *f = pc->f;
+    if (d->dir != MQTTKA_C2S) {
+        s->not_mqtt = true; /* an MQTT server never speaks first */
+        return;
+    }
+    int side = pc->side;
+    size_t have = f->prefix_len[side];
+    size_t take = len < DETECT_PREFIX_MAX - have ? len : DETECT_PREFIX_MAX - have;
+    memcpy(f->prefix[side] + have, bytes, take);
+    have += take;
+    f->prefix_len[side] = (uint8_t)have;
+    int verdict = mqtt_looks_like_connect(f->prefix[side], have);
+    if (verdict == 0 || (verdict < 0 && have == DETECT_PREFIX_MAX)) {
+        s->not_mqtt = true;
+        return;
+    }
+    if (verdict < 0)
+        return;
+    report_handshake(pc, s);
+    uint8_t replay[DETECT_PREFIX_MAX];
+    memcpy(replay, f->prefix[side], have);
+    mqtt_feed(pc, s, d->dir, replay, have);
+    if (take < len)
+        mqtt_feed(pc, s, d->dir, bytes + take, len - take);
+}
+
+static bool starts_with_mqtt(const char *p)
+{
+    return (p[0] | 0x20) == 'm' && (p[1] | 0x20) == 'q' && (p[2] | 0x20) == 't' &&
+           (p[3] | 0x20) == 't';
+}
+
+/* Does a Sec-WebSocket-Protocol offer name MQTT ("mqtt", "mqttv3.1")? */
+static bool offers_mqtt(const char *list)
+{
+    for (const char *p = list; *p; p++) {
+        if ((p == list || p[-1] == ',' || p[-1] == ' ') && starts_with_mqtt(p))
+            return true;
+    }
+    return false;
+}
+
+/* Drops a session that proved not to be MQTT, with nothing reported. */
+static void drop_session(struct flow *f)
+{
+    session_free(f->sess);
+    f->sess = NULL;
+    give_up(f);
+}
+
 static void http_request_bytes(const push_ctx *pc, const uint8_t *bytes, size_t len)
 {
     struct flow *f = pc->f;
@@ -351,8 +454,11 @@ static void http_request_bytes(const push_ctx *pc, const uint8_t *bytes, size_t 
     h->buf[0] = NULL;
     if (!f->sess) {
         f->sess = session_new(pc, MQTTKA_TRANSPORT_WEBSOCKET);
-        if (!f->sess)
+        if (!f->sess) {
             give_up(f);
+            return;
+        }
+        f->sess->mqtt_offered = offers_mqtt(h->request.protocols);
     }
 }
 
@@ -379,6 +485,11 @@ static void http_response_bytes(const push_ctx *pc, const uint8_t *bytes, size_t
         return;
     h->response_done = true;
     if (r == HTTP_PARSE_MALFORMED) {
+        if (!s->mqtt_offered) {
+            drop_session(f);
+            return;
+        }
+        confirm_session(pc, s);
         emit_handshake(pc, s, false, 0, h->request.target);
         emit_finding(pc, s, MQTTKA_F_WS_HANDSHAKE_FAILED, MQTTKA_ERROR, MQTTKA_S2C, 0, false, 0,
                      "the answer to the WebSocket Upgrade request is not valid HTTP");
@@ -387,26 +498,33 @@ static void http_response_bytes(const push_ctx *pc, const uint8_t *bytes, size_t
     }
     bool accept_ok = http_ws_accept_matches(h->request.key, resp.accept);
     bool upgraded = resp.status == 101 && resp.upgrade_websocket;
-    if (upgraded) {
-        str_copy(s->conn.ws_subprotocol, sizeof s->conn.ws_subprotocol, resp.protocol);
-        str_copy(s->conn.ws_extensions, sizeof s->conn.ws_extensions, resp.extensions);
-    }
-    emit_handshake(pc, s, upgraded && accept_ok, resp.status, h->request.target);
     if (!upgraded) {
+        if (!s->mqtt_offered) {
+            drop_session(f);
+            return;
+        }
+        confirm_session(pc, s);
+        emit_handshake(pc, s, false, resp.status, h->request.target);
         emit_finding(pc, s, MQTTKA_F_WS_HANDSHAKE_FAILED, MQTTKA_ERROR, MQTTKA_S2C, 0, true,
                      resp.status, "WebSocket Upgrade of %s answered with HTTP %d, not 101",
                      h->request.target, resp.status);
         give_up(f);
         return;
     }
-    if (!accept_ok) {
-        /* The server switched protocols anyway, so the frames are decoded. */
-        emit_finding(pc, s, MQTTKA_F_WS_HANDSHAKE_FAILED, MQTTKA_ERROR, MQTTKA_S2C, 0, false, 0,
-                     "101 answer with a wrong Sec-WebSocket-Accept \"%s\" (RFC 6455 §4.2.2)",
-                     resp.accept);
-    }
-    check_subprotocol(pc, s, &h->request, resp.protocol);
+    str_copy(s->conn.ws_subprotocol, sizeof s->conn.ws_subprotocol, resp.protocol);
+    str_copy(s->conn.ws_extensions, sizeof s->conn.ws_extensions, resp.extensions);
+    ws_pending *pend = &s->pending;
+    pend->active = true;
+    pend->status = resp.status;
+    pend->accept_ok = accept_ok;
+    pend->ts = pc->ts;
+    pend->tag = pc->tag;
+    str_copy(pend->path, sizeof pend->path, h->request.target);
+    str_copy(pend->offered, sizeof pend->offered, h->request.protocols);
+    str_copy(pend->accept, sizeof pend->accept, resp.accept);
     start_websocket(pc, s, &resp);
+    if (starts_with_mqtt(resp.protocol))
+        report_handshake(pc, s);
     /* Frames sent right behind the 101 in the same segment. */
     size_t rest = h->len[1] - header_len;
     uint8_t *block = h->buf[1];
@@ -468,6 +586,7 @@ static void detect(const push_ctx *pc, const uint8_t *bytes, size_t len)
             give_up(f);
             return;
         }
+        confirm_session(pc, f->sess);
         f->proto = PROTO_MQTT_TCP;
     } else if ((http_maybe || mqtt < 0) && have < DETECT_PREFIX_MAX) {
         return; /* not decided yet: wait for more bytes */
@@ -477,6 +596,7 @@ static void detect(const push_ctx *pc, const uint8_t *bytes, size_t len)
     }
     uint8_t replay[DETECT_PREFIX_MAX];
     memcpy(replay, prefix, have);
+    f->prefix_len[side] = 0; /* free for detect_ws_mqtt */
     stream_bytes(pc, replay, have);
     if (take < len)
         stream_bytes(pc, bytes + take, len - take);
@@ -497,9 +617,13 @@ static void stream_bytes(const push_ctx *pc, const uint8_t *bytes, size_t len)
             http_request_bytes(pc, bytes, len);
         else
             http_response_bytes(pc, bytes, len);
+        if (f->sess && f->sess->not_mqtt)
+            drop_session(f);
         break;
     case PROTO_WEBSOCKET:
         ws_feed(pc, f->sess, dir, bytes, len);
+        if (f->sess->not_mqtt)
+            drop_session(f);
         break;
     case PROTO_MQTT_TCP:
         mqtt_feed(pc, f->sess, dir, bytes, len);
@@ -527,6 +651,10 @@ static void on_stream_gap(void *ctx, uint64_t missing)
     }
     if (!s || s->direction_lost[dir])
         return;
+    if (!s->confirmed) {
+        drop_session(f); /* cannot tell whether it is MQTT any more */
+        return;
+    }
     emit_finding(pc, s, MQTTKA_F_CAPTURE_GAP, MQTTKA_INFO, dir, 0, missing > 0, (double)missing,
                  "%s stream has a hole of %llu bytes that the capture missed; this direction "
                  "is not decoded from here and timing verdicts are suppressed",
@@ -588,7 +716,7 @@ bool flow_push_segment(const push_ctx *pc, const mqttka_segment *seg)
         f->fin[side] = true;
         f->fin_ts[side] = seg->ts;
         f->fin_tag[side] = seg->tag;
-        if (f->sess)
+        if (f->sess) /* unconfirmed too: a failed handshake still gets its verdict */
             keepalive_on_close(pc, f->sess, who, MQTTKA_CLOSE_FIN);
     }
     if (flags & MQTTKA_TCP_RST) {
@@ -618,9 +746,11 @@ void flow_end(const push_ctx *pc)
     if (!s)
         return;
     bool end_of_input = pc->tag == 0;
-    if (f->proto == PROTO_HTTP && f->http && f->http->request_done && !f->http->response_done) {
+    if (f->proto == PROTO_HTTP && f->http && f->http->request_done && !f->http->response_done &&
+        s->mqtt_offered) {
         bool closed = f->fin[0] || f->fin[1] || f->rst;
         if (closed || pc->ts - f->http->request_ts >= HANDSHAKE_ANSWER_WAIT) {
+            confirm_session(pc, s);
             emit_handshake(pc, s, false, 0, f->http->request.target);
             emit_finding(pc, s, MQTTKA_F_WS_HANDSHAKE_FAILED, MQTTKA_ERROR, MQTTKA_C2S,
                          f->http->request_tag, false, 0,
@@ -629,6 +759,8 @@ void flow_end(const push_ctx *pc)
                          closed ? "the connection closed first" : "until the end of the capture");
         }
     }
+    if (!s->confirmed)
+        return; /* never shown to be MQTT: nothing to say */
     if (f->proto == PROTO_WEBSOCKET || f->proto == PROTO_MQTT_TCP) {
         for (int side = 0; side < 2; side++) {
             mqttka_direction dir = flow_direction(f, side);

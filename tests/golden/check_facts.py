@@ -1,0 +1,239 @@
+#!/usr/bin/env python3
+"""Checks mqttka's JSON Lines output for one sample against what the
+scenario that made the sample did (samples/NAME.facts, written by
+samples/capture.sh from the scenario and the client libraries' own logs).
+
+Also validates every output line against the schema the README and
+mqttka.1 promise: required members, their types and allowed values.
+
+usage: check_facts.py MQTTKA SAMPLE.pcap SAMPLE.facts
+Exit 0 when everything holds; 1 with one line per mismatch otherwise.
+"""
+import json
+import subprocess
+import sys
+
+SEVERITIES = {"info", "warn", "error"}
+VERDICTS = {"open", "mqtt_disconnect", "server_closed_keepalive",
+            "client_closed_missing_pingresp", "client_closed_despite_pingresp",
+            "ws_close", "intermediary_idle_close", "client_closed", "server_closed",
+            "reset"}
+MECHANISMS = {"mqtt_disconnect", "ws_close", "fin", "rst", None}
+PACKET_NAMES = {"CONNECT", "CONNACK", "PUBLISH", "PUBACK", "PUBREC", "PUBREL", "PUBCOMP",
+                "SUBSCRIBE", "SUBACK", "UNSUBSCRIBE", "UNSUBACK", "PINGREQ", "PINGRESP",
+                "DISCONNECT", "AUTH"}
+CLOSE_HOW = {"disconnect": "mqtt_disconnect", "fin": "fin", "rst": "rst",
+             "ws_close": "ws_close"}
+
+errors = []
+
+
+def fail(msg):
+    errors.append(msg)
+
+
+def is_num(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def is_int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def check_type(obj, key, pred, what, where):
+    if key not in obj:
+        fail(f"{where}: member '{key}' missing")
+        return
+    if not pred(obj[key]):
+        fail(f"{where}: member '{key}' = {obj[key]!r} is not {what}")
+
+
+def validate_connection(c, where):
+    endpoint = lambda v: isinstance(v, str) and v.count(":") >= 1 and v.rsplit(":", 1)[1].isdigit()
+    check_type(c, "client", endpoint, "IP:PORT", where)
+    check_type(c, "server", endpoint, "IP:PORT", where)
+    check_type(c, "transport", lambda v: v in ("websocket", "tcp"), "websocket|tcp", where)
+    check_type(c, "ws_subprotocol", lambda v: v is None or isinstance(v, str), "str|null", where)
+    check_type(c, "mqtt_version", lambda v: v in ("3.1", "3.1.1", "5.0", None), "a version", where)
+    for k in ("keepalive", "server_keepalive", "effective_keepalive"):
+        check_type(c, k, lambda v: v is None or is_int(v), "int|null", where)
+    check_type(c, "start", is_num, "a number", where)
+    check_type(c, "end", is_num, "a number", where)
+    check_type(c, "packets", lambda v: isinstance(v, dict) and set(v) == {"c2s", "s2c"},
+               "{c2s,s2c}", where)
+    for d in ("c2s", "s2c"):
+        for name, n in c.get("packets", {}).get(d, {}).items():
+            if name not in PACKET_NAMES or not is_int(n):
+                fail(f"{where}: packets.{d}.{name} = {n!r}")
+    for k in ("pingreq", "pingresp", "pingreq_unanswered"):
+        check_type(c, k, is_int, "int", where)
+    check_type(c, "rtt_ms", lambda v: v is None or (isinstance(v, dict) and all(
+        is_num(v.get(x)) for x in ("min", "median", "p95", "max"))), "rtt object|null", where)
+    check_type(c, "max_client_silence", lambda v: v is None or is_num(v), "float|null", where)
+    check_type(c, "close", lambda v: isinstance(v, dict), "an object", where)
+    close = c.get("close", {})
+    check_type(close, "initiator", lambda v: v in ("client", "server", None), "side|null",
+               where + " close")
+    check_type(close, "mechanism", lambda v: v in MECHANISMS, "a mechanism", where + " close")
+    check_type(close, "ws_close_code", lambda v: v is None or is_int(v), "int|null",
+               where + " close")
+    check_type(close, "ts", lambda v: v is None or is_num(v), "float|null", where + " close")
+    check_type(c, "verdict", lambda v: v in VERDICTS, "a verdict", where)
+    check_type(c, "findings", lambda v: isinstance(v, list), "a list", where)
+    for i, f in enumerate(c.get("findings", [])):
+        validate_finding(f, f"{where} findings[{i}]")
+
+
+def validate_finding(f, where):
+    check_type(f, "kind", lambda v: isinstance(v, str) and v, "a kind", where)
+    check_type(f, "severity", lambda v: v in SEVERITIES, "a severity", where)
+    check_type(f, "ts", is_num, "a number", where)
+    check_type(f, "frame", lambda v: is_int(v) and v >= 1, "a frame number", where)
+
+
+def decode_connect_hex(h):
+    """An independent reading of the CONNECT bytes the scenario recorded."""
+    b = bytes.fromhex(h)
+    assert b[0] == 0x10
+    name_len = b[2] << 8 | b[3]
+    name = b[4:4 + name_len].decode()
+    level, flags = b[4 + name_len], b[5 + name_len]
+    ka = b[6 + name_len] << 8 | b[7 + name_len]
+    id_len = b[8 + name_len] << 8 | b[9 + name_len]
+    cid = b[10 + name_len:10 + name_len + id_len].decode()
+    return {"protocol_name": name, "level": level, "flags": flags, "keepalive": ka,
+            "client_id": cid, "remaining_length": b[1]}
+
+
+def load_facts(path):
+    facts = {}
+    with open(path) as fh:
+        for line in fh:
+            line = line.strip()
+            if not line or line.startswith("#") or "=" not in line:
+                continue
+            k, v = line.split("=", 1)
+            facts[k] = v
+    return facts
+
+
+def split_connections(facts):
+    """Returns (global facts, [per-connection facts])."""
+    per = {}
+    glob = {}
+    for k, v in facts.items():
+        if k.startswith("conn") and "." in k and k[4:k.index(".")].isdigit():
+            n = int(k[4:k.index(".")])
+            per.setdefault(n, {})[k[k.index(".") + 1:]] = v
+        else:
+            glob[k] = v
+    if not per:
+        return glob, [glob]
+    conns = []
+    for n in sorted(per):
+        merged = dict(glob)
+        merged.update(per[n])
+        conns.append(merged)
+    return glob, conns
+
+
+def main():
+    mqttka, pcap, facts_path = sys.argv[1:4]
+    run = subprocess.run([mqttka, "--json", "-r", pcap], capture_output=True, text=True)
+    if run.returncode != 0:
+        print(f"mqttka exited {run.returncode}: {run.stderr.strip()}")
+        return 1
+    lines = []
+    for i, line in enumerate(run.stdout.splitlines(), 1):
+        try:
+            lines.append(json.loads(line))
+        except ValueError as e:
+            fail(f"line {i} is not JSON: {e}")
+    conns = [o for o in lines if o.get("type") == "connection"]
+    for i, c in enumerate(conns):
+        validate_connection(c, f"connection {i + 1}")
+    for i, o in enumerate(lines):
+        if o.get("type") == "finding":
+            validate_finding(o, f"finding event line {i + 1}")
+    connects = {o.get("conn"): o for o in lines
+                if o.get("type") == "mqtt" and o.get("packet") == "CONNECT"}
+
+    glob, expected = split_connections(load_facts(facts_path))
+    if glob.get("mqtt") == "no":
+        # Traffic that is not MQTT: mqttka must stay silent about it.
+        about = [o for o in lines if o.get("type") != "capture"]
+        if about:
+            fail(f"{len(about)} events about traffic that carries no MQTT")
+        for e in errors:
+            print(e)
+        print(f"{pcap}: not MQTT, {'ok' if not errors else 'reported anyway'}")
+        return 1 if errors else 0
+    if "connections" in glob and int(glob["connections"]) != len(conns):
+        fail(f"{len(conns)} connections, the scenario made {glob['connections']}")
+
+    for exp in expected:
+        port = exp.get("client_port")
+        if port is not None:
+            match = [c for c in conns if c["client"].rsplit(":", 1)[1] == port]
+        else:
+            match = conns if len(conns) == 1 else []
+        if len(match) != 1:
+            fail(f"no single connection from client port {port}")
+            continue
+        c = match[0]
+        who = f"connection {c['client']}"
+
+        def same(key, actual, expected_value):
+            if actual != expected_value:
+                fail(f"{who}: {key} is {actual!r}, the scenario says {expected_value!r}")
+
+        if "transport" in exp:
+            same("transport", c["transport"], exp["transport"])
+        if "client_addr" in exp:
+            same("client address", c["client"].rsplit(":", 1)[0].strip("[]"), exp["client_addr"])
+        if "mqtt_version" in exp:
+            same("mqtt_version", c["mqtt_version"], exp["mqtt_version"])
+        if "keepalive" in exp:
+            same("keepalive", c["keepalive"], int(exp["keepalive"]))
+        if "server_keepalive" in exp:
+            same("server_keepalive", c["server_keepalive"], int(exp["server_keepalive"]))
+            same("effective_keepalive", c["effective_keepalive"], int(exp["server_keepalive"]))
+        elif "keepalive" in exp:
+            same("effective_keepalive", c["effective_keepalive"], int(exp["keepalive"]))
+        if "client_pingreq_sent" in exp:
+            same("pingreq", c["pingreq"], int(exp["client_pingreq_sent"]))
+        if "client_pingresp_received" in exp:
+            same("pingresp", c["pingresp"], int(exp["client_pingresp_received"]))
+        if "client_pingreq_sent" in exp and "client_pingresp_received" in exp:
+            same("pingreq_unanswered", c["pingreq_unanswered"],
+                 int(exp["client_pingreq_sent"]) - int(exp["client_pingresp_received"]))
+            unanswered = [f for f in c["findings"] if f["kind"] == "pingreq_unanswered"
+                          and f["severity"] == "error"]
+            same("pingreq_unanswered error findings", len(unanswered),
+                 int(exp["client_pingreq_sent"]) - int(exp["client_pingresp_received"]))
+        if "closed_by" in exp:
+            same("close.initiator", c["close"]["initiator"], exp["closed_by"])
+        if "close_how" in exp:
+            same("close.mechanism", c["close"]["mechanism"], CLOSE_HOW[exp["close_how"]])
+        if "ws_close_code" in exp:
+            same("close.ws_close_code", c["close"]["ws_close_code"], int(exp["ws_close_code"]))
+        if "expected_verdict" in exp:
+            same("verdict", c["verdict"], exp["expected_verdict"])
+        connect = connects.get(c.get("conn"), {}).get("connect")
+        if "client_id" in exp:
+            same("CONNECT client_id", connect and connect.get("client_id"), exp["client_id"])
+        if "connect_hex" in exp and connect:
+            want = decode_connect_hex(exp["connect_hex"])
+            for k in ("protocol_name", "level", "flags", "keepalive", "client_id"):
+                same(f"CONNECT {k}", connect.get(k), want[k])
+            same("CONNECT remaining_length",
+                 connects[c.get("conn")].get("remaining_length"), want["remaining_length"])
+    for e in errors:
+        print(e)
+    print(f"{pcap}: {len(conns)} connections, {len(lines)} lines, "
+          f"{'ok' if not errors else str(len(errors)) + ' mismatches'}")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
