@@ -75,14 +75,14 @@ typedef struct event_log {
     char text[LOG_CAP];
     size_t used;
     bool overflow;
-    const mqtt_stream *stream; /* to read the offset when a callback fires */
+    mqtt_stream *stream; /* to read the offset when a callback fires */
     uint8_t level;
     bool skip_after_first_packet;
     unsigned packets;
     unsigned invariant_failures;
 } event_log;
 
-static void log_init(event_log *log, const mqtt_stream *s, uint8_t level)
+static void log_init(event_log *log, mqtt_stream *s, uint8_t level)
 {
     memset(log, 0, sizeof *log);
     log->stream = s;
@@ -186,7 +186,7 @@ static void on_packet(void *ctx, const mqtt_packet_view *p)
     }
     log_append(log, ";");
     if (log->skip_after_first_packet)
-        mqtt_stream_skip((mqtt_stream *)log->stream);
+        mqtt_stream_skip(log->stream);
 }
 
 static void on_malformed(void *ctx, mqtt_malformation m, bool fatal, uint8_t first_byte)
