@@ -1,0 +1,51 @@
+#!/bin/bash
+# The whole test suite, from a bare Debian 12 as root: installs what the
+# tests need (Debian packages only), builds mqttka twice — a normal build
+# with --werror and an AddressSanitizer + UndefinedBehaviorSanitizer build —
+# and runs every meson test suite in both. .ci/run calls exactly this.
+#
+#   bash tests/run-all.sh
+#
+# Ends with "N passed, N failed" over both builds; exits non-zero if any
+# test failed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+
+packages=(
+  build-essential meson ninja-build pkg-config   # the build
+  libpcap-dev                                    # cli/
+  libwireshark-dev libglib2.0-dev tshark         # plugin/ and its tests
+  python3 jq util-linux                          # golden and CLI test helpers, setpriv
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+rm -rf build-test build-asan
+meson setup build-test --werror >/dev/null
+ninja -C build-test
+meson setup build-asan --werror -Db_sanitize=address,undefined -Db_lundef=false \
+  -Dplugin=disabled >/dev/null
+ninja -C build-asan
+
+status=0
+meson test -C build-test --print-errorlogs || status=1
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  meson test -C build-asan --print-errorlogs || status=1
+
+# One closing line over both runs, from meson's own logs.
+count() { grep -h -o "\"result\": \"$1\"" build-test/meson-logs/testlog.json \
+            build-asan/meson-logs/testlog.json | wc -l; }
+passed=$(count OK)
+failed=$(( $(count FAIL) + $(count TIMEOUT) + $(count ERROR) ))
+skipped=$(count SKIP)
+echo "$passed passed, $failed failed, $skipped skipped"
+exit $status
