@@ -17,7 +17,7 @@
 
 /* WebSocket opcodes of control frames (RFC 6455 §5.5). */
 enum { WS_OP_CLOSE = 8, WS_OP_PING = 9, WS_OP_PONG = 10 };
-enum { MQTT_CONNECT = 1, MQTT_PUBLISH = 3 };
+enum { MQTT_CONNECT = 1, MQTT_CONNACK = 2, MQTT_PUBLISH = 3 };
 
 /* MQTT 3.1 / 3.1.1 CONNACK return codes (3.1.1 §3.2.2.3). */
 static const char *connack_v3_name(uint8_t code)
@@ -201,14 +201,15 @@ static void text_mqtt(output_state *o, const mqttka_event *ev)
     }
     if (p->type == MQTT_PUBLISH)
         fprintf(out, " qos %u", (unsigned)((p->flags >> 1) & 3));
-    if (p->type != MQTT_CONNECT && p->remaining_length)
+    /* Sizes say something of data packets, nothing of the handshake's. */
+    if (p->type != MQTT_CONNECT && p->type != MQTT_CONNACK && p->remaining_length)
         fprintf(out, " (%lu bytes)", (unsigned long)p->remaining_length);
     if (p->silence != MQTTKA_TIME_NONE) {
         fprintf(out, "  silence %ss", format_scaled(buf, p->silence, 6, 3));
         put_keepalive_ratio(out, ev->conn, p->silence);
     }
     if (p->rtt != MQTTKA_TIME_NONE)
-        fprintf(out, "  rtt %s ms", format_scaled(buf, p->rtt, 3, 1));
+        fprintf(out, "  rtt %s ms", format_scaled(buf, p->rtt, 3, 3));
     if (p->pair_tag)
         fprintf(out, " (PINGREQ frame %llu)", (unsigned long long)p->pair_tag);
     line_frame(o, ev->tag);
@@ -401,10 +402,10 @@ static void text_summary(output_state *o, const mqttka_event *ev)
             (unsigned long)s->pingreq_unanswered);
     if (s->rtt_count) {
         char e[FORMAT_NUMBER_MAX];
-        fprintf(out, "   rtt          min %s ms, median %s ms, p95 %s ms, max %s ms (%lu pairs)\n",
+        fprintf(out, "   rtt          min %s ms, median %s ms, p95 %s ms, max %s ms (%lu %s)\n",
                 format_scaled(a, s->rtt_min, 3, 3), format_scaled(b, s->rtt_median, 3, 3),
                 format_scaled(d, s->rtt_p95, 3, 3), format_scaled(e, s->rtt_max, 3, 3),
-                (unsigned long)s->rtt_count);
+                (unsigned long)s->rtt_count, s->rtt_count == 1 ? "pair" : "pairs");
     } else {
         fputs("   rtt          none\n", out);
     }
