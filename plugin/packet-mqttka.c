@@ -49,6 +49,7 @@ static int hf_detail = -1;
 static int hf_value = -1;
 static int hf_finding_frame = -1;
 static int hf_reported_in = -1;
+static int hf_at_end = -1;
 static int hf_verdict = -1;
 static int hf_verdict_detail = -1;
 static int hf_close_mechanism = -1;
@@ -161,6 +162,15 @@ static double seconds(mqttka_time t)
     return (double)t / 1e6;
 }
 
+/* A duration in seconds, shown in ms below one second. */
+static proto_item *add_seconds(proto_tree *tree, int hf, tvbuff_t *tvb, mqttka_time t)
+{
+    double v = seconds(t);
+    if (t < 1000000 && t > -1000000)
+        return proto_tree_add_double_format_value(tree, hf, tvb, 0, 0, v, "%.3f ms", v * 1e3);
+    return proto_tree_add_double_format_value(tree, hf, tvb, 0, 0, v, "%.3f s", v);
+}
+
 static const char *dir_name(mqttka_direction d)
 {
     return d == MQTTKA_C2S ? "client \xe2\x86\x92 server" : "server \xe2\x86\x92 client";
@@ -184,11 +194,13 @@ static void add_packet(proto_tree *tree, tvbuff_t *tvb, const mqttka_pkt_rec *p)
         proto_item_set_generated(ti);
     }
     if (p->silence != MQTTKA_TIME_NONE) {
-        ti = proto_tree_add_double(pt, hf_silence, tvb, 0, 0, seconds(p->silence));
+        double sil = seconds(p->silence);
+        ti = proto_tree_add_double_format_value(pt, hf_silence, tvb, 0, 0, sil, "%.3f s", sil);
         proto_item_set_generated(ti);
         if (p->keepalive > 0) {
-            ti = proto_tree_add_double(pt, hf_silence_ratio, tvb, 0, 0,
-                                       seconds(p->silence) / (double)p->keepalive);
+            double ratio = sil / (double)p->keepalive;
+            ti = proto_tree_add_double_format_value(pt, hf_silence_ratio, tvb, 0, 0, ratio,
+                                                    "%.2f \xc3\x97 keepalive", ratio);
             proto_item_set_generated(ti);
         }
     }
@@ -201,7 +213,7 @@ static void add_packet(proto_tree *tree, tvbuff_t *tvb, const mqttka_pkt_rec *p)
         proto_item_set_generated(ti);
     }
     if (p->rtt != MQTTKA_TIME_NONE) {
-        ti = proto_tree_add_double(pt, hf_rtt, tvb, 0, 0, seconds(p->rtt));
+        ti = add_seconds(pt, hf_rtt, tvb, p->rtt);
         proto_item_set_generated(ti);
     }
 }
@@ -239,7 +251,7 @@ static void add_finding(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
         si = proto_tree_add_uint(ft, hf_reported_in, tvb, 0, 0, (guint32)f->reported_tag);
         proto_item_set_generated(si);
     } else if (f->reported_tag == 0) {
-        si = proto_tree_add_string(ft, hf_detail, tvb, 0, 0, "known at the end of the capture");
+        si = proto_tree_add_boolean(ft, hf_at_end, tvb, 0, 0, TRUE);
         proto_item_set_generated(si);
     }
 }
@@ -289,13 +301,13 @@ static void add_summary(proto_tree *tree, tvbuff_t *tvb, const mqttka_summary_re
     GEN(proto_tree_add_uint(vt, hf_pings, tvb, 0, 0, s->pingreq));
     GEN(proto_tree_add_uint(vt, hf_unanswered, tvb, 0, 0, s->pingreq_unanswered));
     if (s->rtt_count > 0) {
-        GEN(proto_tree_add_double(vt, hf_rtt_min, tvb, 0, 0, seconds(s->rtt_min)));
-        GEN(proto_tree_add_double(vt, hf_rtt_median, tvb, 0, 0, seconds(s->rtt_median)));
-        GEN(proto_tree_add_double(vt, hf_rtt_p95, tvb, 0, 0, seconds(s->rtt_p95)));
-        GEN(proto_tree_add_double(vt, hf_rtt_max, tvb, 0, 0, seconds(s->rtt_max)));
+        GEN(add_seconds(vt, hf_rtt_min, tvb, s->rtt_min));
+        GEN(add_seconds(vt, hf_rtt_median, tvb, s->rtt_median));
+        GEN(add_seconds(vt, hf_rtt_p95, tvb, s->rtt_p95));
+        GEN(add_seconds(vt, hf_rtt_max, tvb, s->rtt_max));
     }
     if (s->max_client_silence != MQTTKA_TIME_NONE)
-        GEN(proto_tree_add_double(vt, hf_max_silence, tvb, 0, 0, seconds(s->max_client_silence)));
+        GEN(add_seconds(vt, hf_max_silence, tvb, s->max_client_silence));
 #undef GEN
 }
 
@@ -318,8 +330,24 @@ static int dissect_mqttka_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
     if (!r->pkts && !findings && !sums)
         return 0;
 
+    /* The top line says what is inside: the findings, else the verdict,
+     * else the packets. */
     proto_item *ti = proto_tree_add_item(tree, proto_mqttka, tvb, 0, 0, ENC_NA);
-    proto_item_set_generated(ti);
+    const char *sep = ": ";
+    for (const mqttka_finding_rec *f = findings; f; f = visited ? f->next_tagged : f->next_reported) {
+        proto_item_append_text(ti, "%s%s", sep, mqttka_finding_name(f->f.kind));
+        sep = ", ";
+    }
+    for (const mqttka_summary_rec *s = sums; s; s = visited ? s->next_tagged : s->next_reported) {
+        proto_item_append_text(ti, "%sverdict %s", sep, mqttka_verdict_name(s->s.verdict));
+        sep = ", ";
+    }
+    if (!findings && !sums) {
+        for (const mqttka_pkt_rec *p = r->pkts; p; p = p->next) {
+            proto_item_append_text(ti, "%s%s", sep, mqttka_mqtt_type_name(p->type));
+            sep = ", ";
+        }
+    }
     proto_tree *mt = proto_item_add_subtree(ti, ett_mqttka);
 
     for (const mqttka_pkt_rec *p = r->pkts; p; p = p->next)
@@ -371,7 +399,7 @@ void proto_register_mqttka(void)
             BASE_DEC | BASE_UNIT_STRING, &units_second_seconds, 0,
             "KAe: the MQTT 5 Server Keep Alive if present, else the CONNECT Keep Alive", HFILL } },
         { &hf_silence, { "Client silence", "mqttka.silence", FT_DOUBLE,
-            BASE_NONE | BASE_UNIT_STRING, &units_seconds, 0,
+            BASE_NONE, NULL, 0,
             "Time since the client's previous MQTT packet", HFILL } },
         { &hf_silence_ratio, { "Silence / keepalive", "mqttka.silence_ratio", FT_DOUBLE,
             BASE_NONE, NULL, 0, "Client silence divided by the effective keepalive", HFILL } },
@@ -379,8 +407,8 @@ void proto_register_mqttka(void)
             FRAMENUM_TYPE(FT_FRAMENUM_RESPONSE), 0, "The frame of the PINGRESP that answers this PINGREQ", HFILL } },
         { &hf_pingreq_in, { "PINGREQ in frame", "mqttka.pingreq_in", FT_FRAMENUM, BASE_NONE,
             FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0, "The frame of the PINGREQ this PINGRESP answers", HFILL } },
-        { &hf_rtt, { "Ping RTT", "mqttka.rtt", FT_DOUBLE, BASE_NONE | BASE_UNIT_STRING,
-            &units_seconds, 0, "Time from PINGREQ to PINGRESP", HFILL } },
+        { &hf_rtt, { "Ping RTT", "mqttka.rtt", FT_DOUBLE, BASE_NONE,
+            NULL, 0, "Time from PINGREQ to PINGRESP", HFILL } },
         { &hf_finding, { "Finding", "mqttka.finding", FT_STRING, BASE_NONE, NULL, 0,
             "The finding's kind, as in the CLI's JSON", HFILL } },
         { &hf_severity, { "Severity", "mqttka.severity", FT_STRING, BASE_NONE, NULL, 0,
@@ -392,6 +420,8 @@ void proto_register_mqttka(void)
             NULL, 0, "The frame this finding is about", HFILL } },
         { &hf_reported_in, { "Known at frame", "mqttka.reported_in", FT_FRAMENUM, BASE_NONE,
             NULL, 0, "The frame at which the finding became known", HFILL } },
+        { &hf_at_end, { "Known at the end of the capture", "mqttka.at_end", FT_BOOLEAN,
+            BASE_NONE, NULL, 0, "The finding became known only when the capture ended", HFILL } },
         { &hf_verdict, { "Verdict", "mqttka.verdict", FT_STRING, BASE_NONE, NULL, 0,
             "Why the connection ended", HFILL } },
         { &hf_verdict_detail, { "Verdict detail", "mqttka.verdict_detail", FT_STRING, BASE_NONE,
@@ -415,16 +445,16 @@ void proto_register_mqttka(void)
         { &hf_pings, { "PINGREQs", "mqttka.pings", FT_UINT32, BASE_DEC, NULL, 0, NULL, HFILL } },
         { &hf_unanswered, { "PINGREQs unanswered", "mqttka.unanswered", FT_UINT32, BASE_DEC,
             NULL, 0, NULL, HFILL } },
-        { &hf_rtt_min, { "RTT min", "mqttka.rtt_min", FT_DOUBLE, BASE_NONE | BASE_UNIT_STRING,
-            &units_seconds, 0, NULL, HFILL } },
+        { &hf_rtt_min, { "RTT min", "mqttka.rtt_min", FT_DOUBLE, BASE_NONE,
+            NULL, 0, NULL, HFILL } },
         { &hf_rtt_median, { "RTT median", "mqttka.rtt_median", FT_DOUBLE,
-            BASE_NONE | BASE_UNIT_STRING, &units_seconds, 0, NULL, HFILL } },
-        { &hf_rtt_p95, { "RTT p95", "mqttka.rtt_p95", FT_DOUBLE, BASE_NONE | BASE_UNIT_STRING,
-            &units_seconds, 0, NULL, HFILL } },
-        { &hf_rtt_max, { "RTT max", "mqttka.rtt_max", FT_DOUBLE, BASE_NONE | BASE_UNIT_STRING,
-            &units_seconds, 0, NULL, HFILL } },
+            BASE_NONE, NULL, 0, NULL, HFILL } },
+        { &hf_rtt_p95, { "RTT p95", "mqttka.rtt_p95", FT_DOUBLE, BASE_NONE,
+            NULL, 0, NULL, HFILL } },
+        { &hf_rtt_max, { "RTT max", "mqttka.rtt_max", FT_DOUBLE, BASE_NONE,
+            NULL, 0, NULL, HFILL } },
         { &hf_max_silence, { "Longest client silence", "mqttka.max_silence", FT_DOUBLE,
-            BASE_NONE | BASE_UNIT_STRING, &units_seconds, 0, NULL, HFILL } },
+            BASE_NONE, NULL, 0, NULL, HFILL } },
     };
     static gint *ett[] = { &ett_mqttka, &ett_packet, &ett_finding, &ett_verdict };
 

@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""Checks of the Wireshark plugin against the CLI (test_*.sh call this).
+
+    check_plugin.py samples TSHARK CLI CAPTURE...
+        For each capture, tshark with the plugin and the CLI must agree:
+        - MQTT decoded by Wireshark's own dissector without Decode As: the
+          set of (frame, MQTT packet type) equals the CLI's mqtt events;
+        - the CONNECT keepalives equal the .facts file's keepalive(s);
+        - findings: (frame, kind) from `tshark -2` equals the CLI's
+          (frame, kind), and from single-pass tshark the CLI's
+          (reported_frame, kind): the proof that both feed one core;
+        - ping pairs: PINGREQ -> PINGRESP links both ways;
+        - verdicts on the closing frame (or the last frame when open);
+        - the statistics tree lists every connection with its verdict.
+
+    check_plugin.py split TSHARK CAPTURE
+        An MQTT packet split over WebSocket messages is reassembled: some
+        frame carries the start of a CONNECT (mqttka.ws.continues) and
+        points to the frame where it is decoded.
+
+    check_plugin.py strip-mqttka FILE
+        Prints `tshark -V` output without the "MQTT Keepalive" trees.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+
+FAILURES = []
+
+
+def fail(msg):
+    FAILURES.append(msg)
+    print("FAIL: " + msg)
+
+
+def run(cmd):
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if r.returncode != 0:
+        raise RuntimeError("%s failed (%d): %s" % (" ".join(cmd), r.returncode, r.stderr))
+    bad = [l for l in r.stderr.splitlines()
+           if "Couldn't load plugin" in l or "Dissector bug" in l or "WARNING" in l]
+    if bad:
+        fail("%s: %s" % (" ".join(cmd[-3:]), "; ".join(bad)))
+    return r.stdout
+
+
+FIELDS = ["frame.number", "mqtt.msgtype", "mqtt.kalive", "mqttka.finding", "mqttka.verdict",
+          "mqttka.pingresp_in", "mqttka.pingreq_in"]
+
+
+def tshark_fields(tshark, pcap, two_pass):
+    cmd = [tshark, "-n", "-r", pcap]
+    if two_pass:
+        cmd.append("-2")
+    cmd += ["-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=,"]
+    for f in FIELDS:
+        cmd += ["-e", f]
+    rows = {}
+    for line in run(cmd).splitlines():
+        cols = line.split("\t")
+        cols += [""] * (len(FIELDS) - len(cols))
+        rows[int(cols[0])] = {f: [v for v in c.split(",") if v] for f, c in zip(FIELDS, cols)}
+    return rows
+
+
+def cli_events(cli, pcap):
+    out = run([cli, "--json", "-r", pcap])
+    return [json.loads(l) for l in out.splitlines() if l.strip()]
+
+
+def facts_keepalives(pcap):
+    path = os.path.splitext(pcap)[0] + ".facts"
+    if not os.path.exists(path):
+        return None
+    kas = set()
+    with open(path) as f:
+        for line in f:
+            m = re.match(r"^(?:conn\d+\.)?keepalive=(\d+)\s*$", line)
+            if m:
+                kas.add(m.group(1))
+    return kas or None
+
+
+def check_sample(tshark, cli, pcap):
+    name = os.path.basename(pcap)
+    ev = cli_events(cli, pcap)
+    two = tshark_fields(tshark, pcap, True)
+    one = tshark_fields(tshark, pcap, False)
+    last_frame = max(two) if two else 0
+
+    # MQTT decoded by Wireshark's dissector, packet for packet like the core.
+    cli_pkts = {(e["frame"], str(e["packet_type"])) for e in ev if e["type"] == "mqtt"}
+    ws_pkts = {(n, t) for n, r in two.items() for t in r["mqtt.msgtype"]}
+    if cli_pkts != ws_pkts:
+        fail("%s: MQTT packets differ: only CLI %s, only tshark %s"
+             % (name, sorted(cli_pkts - ws_pkts)[:8], sorted(ws_pkts - cli_pkts)[:8]))
+
+    kas = facts_keepalives(pcap)
+    if kas is not None:
+        got = {k for r in two.values() for k in r["mqtt.kalive"]}
+        if got != kas:
+            fail("%s: CONNECT keepalive %s, facts say %s" % (name, sorted(got), sorted(kas)))
+
+    # Findings: the proof of one shared core.
+    finds = [e for e in ev if e["type"] == "finding"]
+    cli_tag = {(e["frame"] or last_frame, e["kind"]) for e in finds}
+    ws_tag = {(n, k) for n, r in two.items() for k in r["mqttka.finding"]}
+    if cli_tag != ws_tag:
+        fail("%s: findings (tshark -2) differ: only CLI %s, only tshark %s"
+             % (name, sorted(cli_tag - ws_tag), sorted(ws_tag - cli_tag)))
+    cli_rep = {(e["reported_frame"], e["kind"]) for e in finds if e.get("reported_frame")}
+    ws_rep = {(n, k) for n, r in one.items() for k in r["mqttka.finding"]}
+    if cli_rep != ws_rep:
+        fail("%s: findings (single pass) differ: only CLI %s, only tshark %s"
+             % (name, sorted(cli_rep - ws_rep), sorted(ws_rep - cli_rep)))
+
+    # Ping pairs, both directions.
+    for e in ev:
+        if e["type"] == "mqtt" and e.get("pingreq_frame"):
+            req, resp = e["pingreq_frame"], e["frame"]
+            if str(resp) not in two.get(req, {}).get("mqttka.pingresp_in", []):
+                fail("%s: PINGREQ frame %d lacks mqttka.pingresp_in == %d" % (name, req, resp))
+            if str(req) not in two.get(resp, {}).get("mqttka.pingreq_in", []):
+                fail("%s: PINGRESP frame %d lacks mqttka.pingreq_in == %d" % (name, resp, req))
+
+    # Verdicts on the closing frame.
+    conns = [e for e in ev if e["type"] == "connection"]
+    cli_v = {((e.get("close") or {}).get("frame") or last_frame, e["verdict"]) for e in conns}
+    ws_v = {(n, v) for n, r in two.items() for v in r["mqttka.verdict"]}
+    if cli_v != ws_v:
+        fail("%s: verdicts differ: CLI %s, tshark %s" % (name, sorted(cli_v), sorted(ws_v)))
+
+    # Statistics tree: one node per connection, verdicts counted.
+    stats = run([tshark, "-n", "-r", pcap, "-2", "-q", "-z", "mqttka,tree"])
+    nodes = re.findall(r"^\s*#(\d+) ", stats, re.M)
+    if sorted(int(n) for n in nodes) != sorted(e["conn"] for e in conns):
+        fail("%s: stats tree connections %s, CLI %s"
+             % (name, nodes, [e["conn"] for e in conns]))
+    for e in conns:
+        if "verdict: " + e["verdict"] not in stats:
+            fail("%s: stats tree lacks verdict %s" % (name, e["verdict"]))
+
+    print("%s: %d MQTT packets, %d findings, %d connections agree"
+          % (name, len(cli_pkts), len(cli_tag), len(conns)))
+
+
+def check_split(tshark, pcap):
+    name = os.path.basename(pcap)
+    out = run([tshark, "-n", "-r", pcap, "-2", "-T", "fields", "-E", "occurrence=a",
+               "-E", "aggregator=,", "-e", "frame.number", "-e", "mqttka.ws.continues",
+               "-e", "mqttka.ws.reassembled_in", "-e", "mqtt.msgtype"])
+    rows = {}
+    for line in out.splitlines():
+        n, cont, where, types = (line.split("\t") + ["", "", ""])[:4]
+        rows[int(n)] = (cont, where, types.split(",") if types else [])
+    split = [(n, int(w.split(",")[0])) for n, (c, w, _) in rows.items() if c and w]
+    connect_frames = [n for n, (_, _, t) in rows.items() if "1" in t]
+    if not connect_frames:
+        fail("%s: no MQTT CONNECT decoded" % name)
+        return
+    if not any(w == connect_frames[0] for _, w in split):
+        fail("%s: no WebSocket message points to the CONNECT in frame %d (split: %s)"
+             % (name, connect_frames[0], split))
+    later = [n for n, (_, _, t) in rows.items() if t and n > connect_frames[0]]
+    if not later:
+        fail("%s: nothing decoded after the split CONNECT" % name)
+    print("%s: CONNECT in frame %d reassembled from %s; %d MQTT frames after it"
+          % (name, connect_frames[0], [n for n, w in split if w == connect_frames[0]], len(later)))
+
+
+def strip_mqttka(path):
+    skipping = False
+    with open(path) as f:
+        for line in f:
+            if not line.startswith(" "):
+                skipping = line.startswith("[MQTT Keepalive]") or line.startswith("MQTT Keepalive")
+            if not skipping:
+                sys.stdout.write(line)
+
+
+def main():
+    cmd = sys.argv[1]
+    if cmd == "samples":
+        tshark, cli = sys.argv[2], sys.argv[3]
+        for pcap in sys.argv[4:]:
+            try:
+                check_sample(tshark, cli, pcap)
+            except RuntimeError as e:
+                fail(str(e))
+    elif cmd == "split":
+        for pcap in sys.argv[3:]:
+            check_split(sys.argv[2], pcap)
+    elif cmd == "strip-mqttka":
+        strip_mqttka(sys.argv[2])
+        return 0
+    else:
+        print(__doc__)
+        return 2
+    if FAILURES:
+        print("%d failure(s)" % len(FAILURES))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

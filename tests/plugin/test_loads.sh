@@ -1,0 +1,44 @@
+#!/bin/sh
+# The plugin loads into Wireshark 4.0's tshark and registers what it says:
+# the plugin, the protocol and its fields, one expert info per finding kind,
+# the two TCP heuristics (enabled), the ws.protocol entries, the stats tree.
+. "$(dirname "$0")/lib.sh"
+
+fail=0
+check() { # DESCRIPTION PATTERN FILE
+    if grep -Eq "$2" "$3"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi
+}
+
+tshark_with -G plugins >"$WORK/plugins" 2>"$WORK/err" || true
+check "tshark -G plugins lists mqttka.so as a dissector plugin" \
+    '^mqttka\.so[[:space:]]+[0-9.]+[[:space:]]+dissector[[:space:]]' "$WORK/plugins"
+if grep -Eq "Couldn't load plugin|Dissector bug" "$WORK/err"; then
+    echo "FAIL: tshark complains:"; cat "$WORK/err"; fail=1
+fi
+
+tshark_with -G protocols >"$WORK/protocols" 2>/dev/null
+check "protocol MQTT Keepalive (mqttka)" '^MQTT Keepalive	MQTT Keepalive	mqttka$' "$WORK/protocols"
+
+tshark_with -G fields >"$WORK/fields" 2>/dev/null
+for f in keepalive silence silence_ratio pingresp_in pingreq_in rtt finding severity detail verdict; do
+    check "field mqttka.$f" "^F	[^	]*	mqttka\.$f	" "$WORK/fields"
+done
+# One expert info per finding kind, named after the kind (core/names.c).
+kinds=$(sed -n 's/^ *\[MQTTKA_F_[A-Z0-9_]*\] = "\([a-z0-9_]*\)",$/\1/p' "$SOURCE/core/names.c")
+[ -n "$kinds" ] || { echo "FAIL: no finding names in core/names.c"; fail=1; }
+for k in $kinds; do
+    check "expert info mqttka.$k" "	mqttka\.$k	" "$WORK/fields"
+done
+
+# -G heuristic-decodes names the protocol, not the heuristic: two lines.
+tshark_with -G heuristic-decodes >"$WORK/heur" 2>/dev/null
+n=$(grep -c '^tcp	mqttka	T$' "$WORK/heur" || true)
+if [ "$n" = 2 ]; then echo "ok: both TCP heuristics registered and enabled"
+else echo "FAIL: $n enabled mqttka TCP heuristics, expected 2"; fail=1; fi
+# (The ws.protocol entries are not listed by any -G report; test_samples.sh
+# and test_split.sh show MQTT decoded inside WebSocket.)
+
+tshark_with -z help >"$WORK/z" 2>&1 || true
+check "stats tree mqttka,tree" '^[[:space:]]*mqttka,tree' "$WORK/z"
+
+exit $fail
