@@ -59,6 +59,13 @@ for capture in $(all_samples); do
     "$MQTTKA" --json -q -r "$capture" >"$TMP/quiet" || fail "$capture -q: exit $?"
     grep -v '"type":"connection"' "$TMP/quiet" | grep -q . && fail "$capture -q: more than connections"
     grep '"type":"connection"' "$TMP/out" | cmp -s - "$TMP/quiet" || fail "$capture -q: different connections"
+    # Options reach the core's config: --max-findings 0 keeps no finding in
+    # a summary and counts them all as omitted.
+    jq -c 'select(.type == "connection") | (.findings | length) + .findings_omitted' "$TMP/out" >"$TMP/all.n"
+    "$MQTTKA" --json -q --max-findings 0 -r "$capture" |
+        jq -c '(.findings | length), .findings_omitted' | paste - - >"$TMP/none.n"
+    awk '{ print "0\t" $0 }' "$TMP/all.n" | cmp -s - "$TMP/none.n" ||
+        fail "$capture --max-findings 0: $(tr '\n' ' ' <"$TMP/none.n") vs $(tr '\n' ' ' <"$TMP/all.n")"
 done
 # (A sample may hold no MQTT at all; the samples together must hold some.)
 [ "$connections" -ge 1 ] || fail "no connection object in any sample"
