@@ -14,7 +14,6 @@
 #include "mqttka.h"
 #include "options.h"
 #include "output.h"
-#include "packet_parse.h"
 
 enum {
     EXIT_DONE = 0,
@@ -49,19 +48,19 @@ static void handle_record(mqttka_analyzer *a, int linktype, const capture_record
 {
     mqttka_segment seg;
     stats->matched++;
-    switch (packet_parse(linktype, rec->data, rec->captured_len, rec->wire_len, &seg)) {
-    case PACKET_PARSE_TCP:
+    switch (mqttka_frame_to_segment((uint32_t)linktype, rec->data, rec->captured_len, rec->wire_len, &seg)) {
+    case MQTTKA_FRAME_TCP:
         seg.ts = rec->ts;
         seg.tag = rec->frame;
         stats->tcp_segments++;
         /* NOMEM drops the segment; the core reports it as resource_limit. */
         (void)mqttka_push(a, &seg);
         break;
-    case PACKET_PARSE_NOT_TCP:
-    case PACKET_PARSE_UNSUPPORTED_LINK: stats->not_tcp++; break;
-    case PACKET_PARSE_FRAGMENT: stats->ip_fragments++; break;
-    case PACKET_PARSE_SNAPPED: stats->snapped++; break;
-    case PACKET_PARSE_MALFORMED: stats->malformed++; break;
+    case MQTTKA_FRAME_NOT_TCP:
+    case MQTTKA_FRAME_UNSUPPORTED_LINK: stats->not_tcp++; break;
+    case MQTTKA_FRAME_FRAGMENT: stats->ip_fragments++; break;
+    case MQTTKA_FRAME_SNAPPED: stats->snapped++; break;
+    case MQTTKA_FRAME_MALFORMED: stats->malformed++; break;
     }
 }
 
@@ -88,7 +87,7 @@ static int analyse(const cli_options *opts)
         fprintf(stderr, "mqttka: %s: %s\n", name, err);
         return EXIT_TROUBLE;
     }
-    if (!packet_parse_link_supported(reader.linktype)) {
+    if (!mqttka_link_name((uint32_t)reader.linktype)) {
         const char *link = pcap_datalink_val_to_name(reader.linktype);
         fprintf(stderr, "mqttka: %s: link type %d (%s) is not supported\n", name,
                 reader.linktype, link ? link : "unknown");
@@ -120,7 +119,7 @@ static int analyse(const cli_options *opts)
 
     capture_stats stats;
     memset(&stats, 0, sizeof stats);
-    stats.link_name = packet_parse_link_name(reader.linktype);
+    stats.link_name = mqttka_link_name((uint32_t)reader.linktype);
     capture_status cs;
     capture_record rec;
     while ((cs = capture_reader_next(&reader, &rec, err, sizeof err)) == CAPTURE_RECORD) {

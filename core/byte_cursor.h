@@ -75,6 +75,27 @@ static inline bool byte_cursor_bytes(byte_cursor *c, size_t n, const uint8_t **o
     return true;
 }
 
+/* Copies `n` bytes out. */
+static inline bool byte_cursor_copy(byte_cursor *c, void *out, size_t n)
+{
+    if (byte_cursor_left(c) < n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        ((uint8_t *)out)[i] = c->data[c->pos + i];
+    c->pos += n;
+    return true;
+}
+
+static inline const uint8_t *byte_cursor_here(const byte_cursor *c) { return c->data + c->pos; }
+
+/* Narrows the cursor to the next `n` bytes (or what is left, if fewer):
+ * used when an IP length says where a datagram ends inside a padded frame. */
+static inline void byte_cursor_limit(byte_cursor *c, size_t n)
+{
+    if (n < byte_cursor_left(c))
+        c->len = c->pos + n;
+}
+
 static inline bool byte_cursor_skip(byte_cursor *c, size_t n)
 {
     if (byte_cursor_left(c) < n)

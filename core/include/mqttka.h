@@ -68,16 +68,23 @@ typedef enum mqttka_frame_result {
     MQTTKA_FRAME_TCP = 0,         /* *out is a TCP segment */
     MQTTKA_FRAME_NOT_TCP,         /* a valid frame of something else */
     MQTTKA_FRAME_UNSUPPORTED_LINK,
-    MQTTKA_FRAME_MALFORMED,       /* truncated or inconsistent headers */
+    MQTTKA_FRAME_MALFORMED,       /* headers whose lengths or versions do not add up */
+    MQTTKA_FRAME_FRAGMENT,        /* an IP fragment: only whole datagrams are decoded */
+    MQTTKA_FRAME_SNAPPED,         /* the snaplen cut the record inside a header */
 } mqttka_frame_result;
+
+/* A short name for a supported link type ("EN10MB"), NULL if unsupported. */
+const char *mqttka_link_name(uint32_t linktype);
 
 /* Decodes a captured link-layer frame down to TCP, so that every front end
  * feeds the analyzer the same segments. `linktype` is a pcap LINKTYPE_ value
  * (1 EN10MB, 0 NULL, 108 LOOP, 113 LINUX_SLL, 276 LINUX_SLL2, 101 RAW (and
  * DLT_RAW 12/14), 228 IPV4, 229 IPV6), with 802.1Q/802.1ad tags. `caplen`
  * bytes are at `frame`; `wirelen` is the frame's original length. On
- * MQTTKA_FRAME_TCP fills *out except `ts` and `tag`; out->payload points
- * into `frame`. */
+ * MQTTKA_FRAME_TCP fills *out except `ts` and `tag`: out->payload points
+ * into `frame`, out->wire_len is the payload length the IP header declares
+ * (Ethernet padding is not payload), out->captured_len what the record
+ * holds of it. Any other result leaves *out untouched. */
 mqttka_frame_result mqttka_frame_to_segment(uint32_t linktype, const uint8_t *frame,
                                             size_t caplen, size_t wirelen,
                                             mqttka_segment *out);

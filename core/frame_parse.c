@@ -1,5 +1,8 @@
 /*
- * packet_parse.c - link layer -> IPv4 / IPv6 -> TCP, one captured record.
+ * frame_parse.c - link layer -> IPv4 / IPv6 -> TCP, one captured record.
+ *
+ * Shared by every front end (mqttka_frame_to_segment), so the CLI and the
+ * Wireshark plugin feed the analyzer exactly the same segments.
  *
  *   Ethernet II        dst(6) src(6) type(2), then 0..n tags: TPID(2 = 8100/88a8/9100) TCI(2)
  *   NULL / LOOP        family(4), host byte order of the capturing machine
@@ -18,11 +21,11 @@
  * Ethernet pads short frames to 60 bytes, and that padding must not become
  * MQTT bytes. The record's wire length only bounds the IP length.
  */
-#include "packet_parse.h"
+#include "mqttka.h"
 
 #include <string.h>
 
-#include "packet_cursor.h"
+#include "byte_cursor.h"
 
 /* Link types, by value, so that the parser builds without pcap headers
  * (pcap's DLT_RAW is 12 on most systems, 14 on OpenBSD). */
@@ -75,15 +78,15 @@ enum { AF_NUM_INET = 2 };
 #define MAX_IPV6_EXT_HEADERS 16
 
 typedef struct parse_state {
-    packet_cursor cur;   /* over the captured bytes */
+    byte_cursor cur;   /* over the captured bytes */
     size_t wire_len;     /* the whole frame's length on the wire */
     bool snapped;        /* captured_len < wire_len */
 } parse_state;
 
 /* The status for a header that the cursor could not read whole. */
-static packet_parse_status short_read(const parse_state *ps)
+static mqttka_frame_result short_read(const parse_state *ps)
 {
-    return ps->snapped ? PACKET_PARSE_SNAPPED : PACKET_PARSE_MALFORMED;
+    return ps->snapped ? MQTTKA_FRAME_SNAPPED : MQTTKA_FRAME_MALFORMED;
 }
 
 /* Wire bytes of the frame from the cursor on. */
@@ -94,23 +97,23 @@ static size_t wire_left(const parse_state *ps)
 
 /* The TCP header and payload: the cursor stands at the TCP header, and the
  * IP header said the segment is `segment_wire_len` bytes long. */
-static packet_parse_status parse_tcp(parse_state *ps, size_t segment_wire_len,
+static mqttka_frame_result parse_tcp(parse_state *ps, size_t segment_wire_len,
                                      mqttka_segment *seg)
 {
-    packet_cursor *c = &ps->cur;
-    packet_cursor_limit(c, segment_wire_len);
+    byte_cursor *c = &ps->cur;
+    byte_cursor_limit(c, segment_wire_len);
     uint16_t sport, dport;
     uint32_t seq, ack;
     uint8_t offset_byte, flags;
-    if (!packet_cursor_be16(c, &sport) || !packet_cursor_be16(c, &dport) ||
-        !packet_cursor_be32(c, &seq) || !packet_cursor_be32(c, &ack) ||
-        !packet_cursor_u8(c, &offset_byte) || !packet_cursor_u8(c, &flags))
-        return segment_wire_len < 20 ? PACKET_PARSE_MALFORMED : short_read(ps);
+    if (!byte_cursor_be16(c, &sport) || !byte_cursor_be16(c, &dport) ||
+        !byte_cursor_be32(c, &seq) || !byte_cursor_be32(c, &ack) ||
+        !byte_cursor_u8(c, &offset_byte) || !byte_cursor_u8(c, &flags))
+        return segment_wire_len < 20 ? MQTTKA_FRAME_MALFORMED : short_read(ps);
     size_t header_len = (size_t)(offset_byte >> 4) * 4;
     if (header_len < 20 || header_len > segment_wire_len)
-        return PACKET_PARSE_MALFORMED;
+        return MQTTKA_FRAME_MALFORMED;
     /* window, checksum, urgent pointer, options */
-    if (!packet_cursor_skip(c, header_len - 14))
+    if (!byte_cursor_skip(c, header_len - 14))
         return short_read(ps);
 
     seg->src.port = sport;
@@ -120,33 +123,33 @@ static packet_parse_status parse_tcp(parse_state *ps, size_t segment_wire_len,
     seg->tcp_flags = (uint8_t)(flags & (MQTTKA_TCP_FIN | MQTTKA_TCP_SYN | MQTTKA_TCP_RST |
                                         MQTTKA_TCP_PSH | MQTTKA_TCP_ACK));
     seg->wire_len = segment_wire_len - header_len;
-    seg->captured_len = packet_cursor_left(c);
+    seg->captured_len = byte_cursor_left(c);
     if (seg->captured_len > seg->wire_len)
         seg->captured_len = seg->wire_len;
-    seg->payload = packet_cursor_here(c);
-    return PACKET_PARSE_TCP;
+    seg->payload = byte_cursor_here(c);
+    return MQTTKA_FRAME_TCP;
 }
 
-static packet_parse_status parse_ipv4(parse_state *ps, mqttka_segment *out)
+static mqttka_frame_result parse_ipv4(parse_state *ps, mqttka_segment *out)
 {
-    packet_cursor *c = &ps->cur;
+    byte_cursor *c = &ps->cur;
     size_t datagram_wire_max = wire_left(ps);
     uint8_t version_ihl, tos, ttl, protocol;
     uint16_t total_len, id, frag, checksum;
     uint8_t src[4], dst[4];
-    if (!packet_cursor_u8(c, &version_ihl))
+    if (!byte_cursor_u8(c, &version_ihl))
         return short_read(ps);
     if (version_ihl >> 4 != 4)
-        return PACKET_PARSE_MALFORMED;
+        return MQTTKA_FRAME_MALFORMED;
     size_t header_len = (size_t)(version_ihl & 0x0f) * 4;
     if (header_len < 20)
-        return PACKET_PARSE_MALFORMED;
-    if (!packet_cursor_u8(c, &tos) || !packet_cursor_be16(c, &total_len) ||
-        !packet_cursor_be16(c, &id) || !packet_cursor_be16(c, &frag) ||
-        !packet_cursor_u8(c, &ttl) || !packet_cursor_u8(c, &protocol) ||
-        !packet_cursor_be16(c, &checksum) || !packet_cursor_copy(c, src, 4) ||
-        !packet_cursor_copy(c, dst, 4) || !packet_cursor_skip(c, header_len - 20))
-        return header_len > datagram_wire_max ? PACKET_PARSE_MALFORMED : short_read(ps);
+        return MQTTKA_FRAME_MALFORMED;
+    if (!byte_cursor_u8(c, &tos) || !byte_cursor_be16(c, &total_len) ||
+        !byte_cursor_be16(c, &id) || !byte_cursor_be16(c, &frag) ||
+        !byte_cursor_u8(c, &ttl) || !byte_cursor_u8(c, &protocol) ||
+        !byte_cursor_be16(c, &checksum) || !byte_cursor_copy(c, src, 4) ||
+        !byte_cursor_copy(c, dst, 4) || !byte_cursor_skip(c, header_len - 20))
+        return header_len > datagram_wire_max ? MQTTKA_FRAME_MALFORMED : short_read(ps);
 
     size_t datagram_len = total_len;
     /* A total length of 0 is what a sender with TCP segmentation offload
@@ -154,13 +157,13 @@ static packet_parse_status parse_ipv4(parse_state *ps, mqttka_segment *out)
     if (datagram_len == 0)
         datagram_len = datagram_wire_max;
     if (datagram_len < header_len || datagram_len > datagram_wire_max)
-        return PACKET_PARSE_MALFORMED;
+        return MQTTKA_FRAME_MALFORMED;
     bool more_fragments = (frag & 0x2000) != 0;
     unsigned fragment_offset = frag & 0x1fff;
     if (more_fragments || fragment_offset != 0)
-        return PACKET_PARSE_FRAGMENT;
+        return MQTTKA_FRAME_FRAGMENT;
     if (protocol != IPPROTO_NUM_TCP)
-        return PACKET_PARSE_NOT_TCP;
+        return MQTTKA_FRAME_NOT_TCP;
 
     mqttka_segment seg;
     memset(&seg, 0, sizeof seg);
@@ -168,28 +171,28 @@ static packet_parse_status parse_ipv4(parse_state *ps, mqttka_segment *out)
     seg.dst.family = 4;
     memcpy(seg.src.addr, src, 4);
     memcpy(seg.dst.addr, dst, 4);
-    packet_parse_status st = parse_tcp(ps, datagram_len - header_len, &seg);
-    if (st == PACKET_PARSE_TCP)
+    mqttka_frame_result st = parse_tcp(ps, datagram_len - header_len, &seg);
+    if (st == MQTTKA_FRAME_TCP)
         *out = seg;
     return st;
 }
 
-static packet_parse_status parse_ipv6(parse_state *ps, mqttka_segment *out)
+static mqttka_frame_result parse_ipv6(parse_state *ps, mqttka_segment *out)
 {
-    packet_cursor *c = &ps->cur;
+    byte_cursor *c = &ps->cur;
     size_t datagram_wire_max = wire_left(ps);
     uint32_t version_class_flow;
     uint16_t payload_len;
     uint8_t next_header, hop_limit;
     uint8_t src[16], dst[16];
-    if (!packet_cursor_be32(c, &version_class_flow))
+    if (!byte_cursor_be32(c, &version_class_flow))
         return short_read(ps);
     if (version_class_flow >> 28 != 6)
-        return PACKET_PARSE_MALFORMED;
-    if (!packet_cursor_be16(c, &payload_len) || !packet_cursor_u8(c, &next_header) ||
-        !packet_cursor_u8(c, &hop_limit) || !packet_cursor_copy(c, src, 16) ||
-        !packet_cursor_copy(c, dst, 16))
-        return datagram_wire_max < 40 ? PACKET_PARSE_MALFORMED : short_read(ps);
+        return MQTTKA_FRAME_MALFORMED;
+    if (!byte_cursor_be16(c, &payload_len) || !byte_cursor_u8(c, &next_header) ||
+        !byte_cursor_u8(c, &hop_limit) || !byte_cursor_copy(c, src, 16) ||
+        !byte_cursor_copy(c, dst, 16))
+        return datagram_wire_max < 40 ? MQTTKA_FRAME_MALFORMED : short_read(ps);
 
     size_t remaining = payload_len;
     /* 0 is a jumbogram or, in practice, segmentation offload: as for IPv4,
@@ -197,11 +200,11 @@ static packet_parse_status parse_ipv6(parse_state *ps, mqttka_segment *out)
     if (remaining == 0)
         remaining = datagram_wire_max - 40;
     if (remaining > datagram_wire_max - 40)
-        return PACKET_PARSE_MALFORMED;
+        return MQTTKA_FRAME_MALFORMED;
 
     for (unsigned n = 0;; n++) {
         if (n > MAX_IPV6_EXT_HEADERS)
-            return PACKET_PARSE_MALFORMED;
+            return MQTTKA_FRAME_MALFORMED;
         size_t ext_len;
         uint8_t following, len_field;
         switch (next_header) {
@@ -212,8 +215,8 @@ static packet_parse_status parse_ipv6(parse_state *ps, mqttka_segment *out)
             seg.dst.family = 6;
             memcpy(seg.src.addr, src, 16);
             memcpy(seg.dst.addr, dst, 16);
-            packet_parse_status st = parse_tcp(ps, remaining, &seg);
-            if (st == PACKET_PARSE_TCP)
+            mqttka_frame_result st = parse_tcp(ps, remaining, &seg);
+            if (st == MQTTKA_FRAME_TCP)
                 *out = seg;
             return st;
         }
@@ -222,14 +225,14 @@ static packet_parse_status parse_ipv6(parse_state *ps, mqttka_segment *out)
         case IPPROTO_NUM_DSTOPTS:
         case IPPROTO_NUM_AH:
             if (remaining < 8)
-                return PACKET_PARSE_MALFORMED;
-            if (!packet_cursor_u8(c, &following) || !packet_cursor_u8(c, &len_field))
+                return MQTTKA_FRAME_MALFORMED;
+            if (!byte_cursor_u8(c, &following) || !byte_cursor_u8(c, &len_field))
                 return short_read(ps);
             ext_len = next_header == IPPROTO_NUM_AH ? ((size_t)len_field + 2) * 4
                                                     : ((size_t)len_field + 1) * 8;
             if (ext_len > remaining)
-                return PACKET_PARSE_MALFORMED;
-            if (!packet_cursor_skip(c, ext_len - 2))
+                return MQTTKA_FRAME_MALFORMED;
+            if (!byte_cursor_skip(c, ext_len - 2))
                 return short_read(ps);
             break;
         case IPPROTO_NUM_FRAGMENT: {
@@ -238,19 +241,19 @@ static packet_parse_status parse_ipv6(parse_state *ps, mqttka_segment *out)
             uint32_t ident;
             ext_len = 8;
             if (remaining < ext_len)
-                return PACKET_PARSE_MALFORMED;
-            if (!packet_cursor_u8(c, &following) || !packet_cursor_u8(c, &reserved) ||
-                !packet_cursor_be16(c, &offset_flags) || !packet_cursor_be32(c, &ident))
+                return MQTTKA_FRAME_MALFORMED;
+            if (!byte_cursor_u8(c, &following) || !byte_cursor_u8(c, &reserved) ||
+                !byte_cursor_be16(c, &offset_flags) || !byte_cursor_be32(c, &ident))
                 return short_read(ps);
             /* An atomic fragment (offset 0, no more fragments) is a whole
              * datagram; anything else would need reassembly. */
             if ((offset_flags >> 3) != 0 || (offset_flags & 1) != 0)
-                return PACKET_PARSE_FRAGMENT;
+                return MQTTKA_FRAME_FRAGMENT;
             break;
         }
         case IPPROTO_NUM_NONE:
         default:
-            return PACKET_PARSE_NOT_TCP;
+            return MQTTKA_FRAME_NOT_TCP;
         }
         remaining -= ext_len;
         next_header = following;
@@ -258,19 +261,19 @@ static packet_parse_status parse_ipv6(parse_state *ps, mqttka_segment *out)
 }
 
 /* An IP datagram whose version is only known from its first nibble (RAW). */
-static packet_parse_status parse_ip_by_version(parse_state *ps, mqttka_segment *out)
+static mqttka_frame_result parse_ip_by_version(parse_state *ps, mqttka_segment *out)
 {
-    if (packet_cursor_left(&ps->cur) < 1)
+    if (byte_cursor_left(&ps->cur) < 1)
         return short_read(ps);
-    switch (packet_cursor_here(&ps->cur)[0] >> 4) {
+    switch (byte_cursor_here(&ps->cur)[0] >> 4) {
     case 4: return parse_ipv4(ps, out);
     case 6: return parse_ipv6(ps, out);
-    default: return PACKET_PARSE_MALFORMED;
+    default: return MQTTKA_FRAME_MALFORMED;
     }
 }
 
 /* The payload of an Ethernet-style type field, VLAN tags included. */
-static packet_parse_status parse_ethertype(parse_state *ps, uint16_t ethertype,
+static mqttka_frame_result parse_ethertype(parse_state *ps, uint16_t ethertype,
                                            mqttka_segment *out)
 {
     for (unsigned tags = 0; ethertype == ETHERTYPE_8021Q || ethertype == ETHERTYPE_8021AD ||
@@ -278,29 +281,29 @@ static packet_parse_status parse_ethertype(parse_state *ps, uint16_t ethertype,
          tags++) {
         uint16_t tci;
         if (tags >= MAX_VLAN_TAGS)
-            return PACKET_PARSE_MALFORMED;
-        if (!packet_cursor_be16(&ps->cur, &tci) || !packet_cursor_be16(&ps->cur, &ethertype))
+            return MQTTKA_FRAME_MALFORMED;
+        if (!byte_cursor_be16(&ps->cur, &tci) || !byte_cursor_be16(&ps->cur, &ethertype))
             return short_read(ps);
     }
     switch (ethertype) {
     case ETHERTYPE_IPV4: return parse_ipv4(ps, out);
     case ETHERTYPE_IPV6: return parse_ipv6(ps, out);
-    default: return PACKET_PARSE_NOT_TCP;
+    default: return MQTTKA_FRAME_NOT_TCP;
     }
 }
 
-static packet_parse_status parse_ethernet(parse_state *ps, mqttka_segment *out)
+static mqttka_frame_result parse_ethernet(parse_state *ps, mqttka_segment *out)
 {
     uint16_t ethertype;
-    if (!packet_cursor_skip(&ps->cur, 12) || !packet_cursor_be16(&ps->cur, &ethertype))
+    if (!byte_cursor_skip(&ps->cur, 12) || !byte_cursor_be16(&ps->cur, &ethertype))
         return short_read(ps);
     return parse_ethertype(ps, ethertype, out);
 }
 
-static packet_parse_status parse_null(parse_state *ps, mqttka_segment *out)
+static mqttka_frame_result parse_null(parse_state *ps, mqttka_segment *out)
 {
     uint8_t b[4];
-    if (!packet_cursor_copy(&ps->cur, b, 4))
+    if (!byte_cursor_copy(&ps->cur, b, 4))
         return short_read(ps);
     /* Written in the byte order of the machine that captured: the family
      * values are small, so whichever reading fits in 16 bits is the one. */
@@ -313,31 +316,26 @@ static packet_parse_status parse_null(parse_state *ps, mqttka_segment *out)
         return parse_ipv4(ps, out);
     if (af_is_inet6(af))
         return parse_ipv6(ps, out);
-    return PACKET_PARSE_NOT_TCP;
+    return MQTTKA_FRAME_NOT_TCP;
 }
 
-static packet_parse_status parse_linux_sll(parse_state *ps, mqttka_segment *out)
+static mqttka_frame_result parse_linux_sll(parse_state *ps, mqttka_segment *out)
 {
     uint16_t protocol;
-    if (!packet_cursor_skip(&ps->cur, 14) || !packet_cursor_be16(&ps->cur, &protocol))
+    if (!byte_cursor_skip(&ps->cur, 14) || !byte_cursor_be16(&ps->cur, &protocol))
         return short_read(ps);
     return parse_ethertype(ps, protocol, out);
 }
 
-static packet_parse_status parse_linux_sll2(parse_state *ps, mqttka_segment *out)
+static mqttka_frame_result parse_linux_sll2(parse_state *ps, mqttka_segment *out)
 {
     uint16_t protocol;
-    if (!packet_cursor_be16(&ps->cur, &protocol) || !packet_cursor_skip(&ps->cur, 18))
+    if (!byte_cursor_be16(&ps->cur, &protocol) || !byte_cursor_skip(&ps->cur, 18))
         return short_read(ps);
     return parse_ethertype(ps, protocol, out);
 }
 
-bool packet_parse_link_supported(int linktype)
-{
-    return packet_parse_link_name(linktype) != NULL;
-}
-
-const char *packet_parse_link_name(int linktype)
+const char *mqttka_link_name(uint32_t linktype)
 {
     switch (linktype) {
     case LINK_NULL: return "NULL";
@@ -354,11 +352,12 @@ const char *packet_parse_link_name(int linktype)
     }
 }
 
-packet_parse_status packet_parse(int linktype, const uint8_t *data, size_t captured_len,
-                                 size_t wire_len, mqttka_segment *out)
+mqttka_frame_result mqttka_frame_to_segment(uint32_t linktype, const uint8_t *data,
+                                            size_t captured_len, size_t wire_len,
+                                            mqttka_segment *out)
 {
     parse_state ps;
-    ps.cur = packet_cursor_make(data, data ? captured_len : 0);
+    ps.cur = byte_cursor_make(data, data ? captured_len : 0);
     /* A record claiming fewer wire bytes than it holds is damaged; believe
      * the bytes, they are all we can read anyway. */
     ps.wire_len = wire_len < captured_len ? captured_len : wire_len;
@@ -375,6 +374,6 @@ packet_parse_status packet_parse(int linktype, const uint8_t *data, size_t captu
     case LINK_RAW: return parse_ip_by_version(&ps, out);
     case LINK_IPV4: return parse_ipv4(&ps, out);
     case LINK_IPV6: return parse_ipv6(&ps, out);
-    default: return PACKET_PARSE_UNSUPPORTED_LINK;
+    default: return MQTTKA_FRAME_UNSUPPORTED_LINK;
     }
 }

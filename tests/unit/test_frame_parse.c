@@ -1,5 +1,5 @@
 /*
- * test_packet_parse.c - the CLI's link layer -> TCP parser on hand-made
+ * test_frame_parse.c - the core's link layer -> TCP parser (mqttka_frame_to_segment) on hand-made
  * packets: every link type, VLAN stacks, IPv4 options and fragments, IPv6
  * extension headers, Ethernet padding, snaplen cuts, malformed lengths.
  *
@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../unit/test_harness.h"
-#include "packet_parse.h"
+#include "mqttka.h"
+#include "test_harness.h"
 
 #define MAX_PACKET 512
 
@@ -122,14 +122,14 @@ static void put_ethernet(packet *p, unsigned ethertype)
 }
 
 /* Parses from an exact-size heap copy. */
-static packet_parse_status parse(int linktype, const packet *p, size_t captured,
+static mqttka_frame_result parse(int linktype, const packet *p, size_t captured,
                                  size_t wire, mqttka_segment *seg)
 {
     uint8_t *copy = th_exact_copy(p->b, captured);
-    packet_parse_status st = packet_parse(linktype, copy, captured, wire, seg);
+    mqttka_frame_result st = mqttka_frame_to_segment((uint32_t)linktype, copy, captured, wire, seg);
     /* The payload points into the copy: compare it before freeing. */
     static uint8_t payload_seen[MAX_PACKET];
-    if (st == PACKET_PARSE_TCP) {
+    if (st == MQTTKA_FRAME_TCP) {
         memcpy(payload_seen, seg->payload, seg->captured_len);
         seg->payload = payload_seen;
     }
@@ -143,8 +143,8 @@ static void check_tcp(const char *name, int linktype, const packet *p, int famil
 {
     mqttka_segment seg;
     memset(&seg, 0xaa, sizeof seg);
-    packet_parse_status st = parse(linktype, p, p->len, p->len, &seg);
-    if (st != PACKET_PARSE_TCP) {
+    mqttka_frame_result st = parse(linktype, p, p->len, p->len, &seg);
+    if (st != MQTTKA_FRAME_TCP) {
         fprintf(stderr, "case %s: status %d\n", name, (int)st);
         th_failed++;
         return;
@@ -171,14 +171,14 @@ static void check_tcp(const char *name, int linktype, const packet *p, int famil
     size_t headers = p->len - n;
     for (size_t cut = 0; cut < p->len; cut++) {
         mqttka_segment s2;
-        packet_parse_status st2 = parse(linktype, p, cut, p->len, &s2);
+        mqttka_frame_result st2 = parse(linktype, p, cut, p->len, &s2);
         if (cut < headers) {
-            if (st2 != PACKET_PARSE_SNAPPED) {
+            if (st2 != MQTTKA_FRAME_SNAPPED) {
                 fprintf(stderr, "case %s cut at %zu: status %d, expected snapped\n", name, cut,
                         (int)st2);
                 th_failed++;
             }
-        } else if (st2 != PACKET_PARSE_TCP || s2.captured_len != cut - headers ||
+        } else if (st2 != MQTTKA_FRAME_TCP || s2.captured_len != cut - headers ||
                    s2.wire_len != n) {
             fprintf(stderr, "case %s cut at %zu: status %d\n", name, cut, (int)st2);
             th_failed++;
@@ -187,19 +187,19 @@ static void check_tcp(const char *name, int linktype, const packet *p, int famil
 }
 
 static void check_status(const char *name, int linktype, const packet *p,
-                         packet_parse_status expected)
+                         mqttka_frame_result expected)
 {
     mqttka_segment seg;
     memset(&seg, 0x5a, sizeof seg);
     mqttka_segment before = seg;
-    packet_parse_status st = parse(linktype, p, p->len, p->len, &seg);
+    mqttka_frame_result st = parse(linktype, p, p->len, p->len, &seg);
     if (st != expected) {
         fprintf(stderr, "case %s: status %d, expected %d\n", name, (int)st, (int)expected);
         th_failed++;
     } else {
         th_passed++;
     }
-    if (st != PACKET_PARSE_TCP)
+    if (st != MQTTKA_FRAME_TCP)
         CHECK(memcmp(&seg, &before, sizeof seg) == 0); /* untouched */
 }
 
@@ -235,7 +235,7 @@ static void test_ethernet(void)
     put_ethernet(&p, 0x0806); /* ARP */
     for (int i = 0; i < 28; i++)
         put8(&p, 0);
-    check_status("arp", 1, &p, PACKET_PARSE_NOT_TCP);
+    check_status("arp", 1, &p, MQTTKA_FRAME_NOT_TCP);
 
     p.len = 0;
     put_ethernet(&p, 0x8100);
@@ -243,7 +243,7 @@ static void test_ethernet(void)
         put16(&p, 1);
         put16(&p, 0x8100);
     }
-    check_status("endless vlan tags", 1, &p, PACKET_PARSE_MALFORMED);
+    check_status("endless vlan tags", 1, &p, MQTTKA_FRAME_MALFORMED);
 }
 
 /* A 2-byte PINGREQ in a frame padded to Ethernet's 60-byte minimum: the
@@ -267,7 +267,7 @@ static void test_ethernet_padding(void)
     while (p.len < 60)
         put8(&p, 0xee);
     mqttka_segment seg;
-    CHECK_EQ_INT(parse(1, &p, p.len, p.len, &seg), PACKET_PARSE_TCP);
+    CHECK_EQ_INT(parse(1, &p, p.len, p.len, &seg), MQTTKA_FRAME_TCP);
     CHECK_EQ_INT(seg.wire_len, 2);
     CHECK_EQ_INT(seg.captured_len, 2);
     CHECK(memcmp(seg.payload, pingreq, 2) == 0);
@@ -334,7 +334,7 @@ static void test_null_loop(void)
     p.len = 0;
     put(&p, af_unknown, 4);
     put_ipv4_tcp(&p, mqtt_pingreq_ws, sizeof mqtt_pingreq_ws);
-    check_status("null unknown family", 0, &p, PACKET_PARSE_NOT_TCP);
+    check_status("null unknown family", 0, &p, MQTTKA_FRAME_NOT_TCP);
 }
 
 static void test_raw(void)
@@ -349,17 +349,17 @@ static void test_raw(void)
     }
     check_tcp("ipv4 linktype", 228, &v4, 4, mqtt_pingreq_ws, sizeof mqtt_pingreq_ws);
     check_tcp("ipv6 linktype", 229, &v6, 6, mqtt_pingreq_ws, sizeof mqtt_pingreq_ws);
-    check_status("ipv6 bytes on the ipv4 linktype", 228, &v6, PACKET_PARSE_MALFORMED);
-    check_status("ipv4 bytes on the ipv6 linktype", 229, &v4, PACKET_PARSE_MALFORMED);
+    check_status("ipv6 bytes on the ipv4 linktype", 228, &v6, MQTTKA_FRAME_MALFORMED);
+    check_status("ipv4 bytes on the ipv6 linktype", 229, &v4, MQTTKA_FRAME_MALFORMED);
 
     packet bad = {.len = 0};
     put8(&bad, 0x50);
     for (int i = 0; i < 40; i++)
         put8(&bad, 0);
-    check_status("raw version 5", 101, &bad, PACKET_PARSE_MALFORMED);
-    check_status("unsupported link type", 105, &v4, PACKET_PARSE_UNSUPPORTED_LINK);
-    CHECK(!packet_parse_link_supported(105));
-    CHECK(packet_parse_link_supported(276));
+    check_status("raw version 5", 101, &bad, MQTTKA_FRAME_MALFORMED);
+    check_status("unsupported link type", 105, &v4, MQTTKA_FRAME_UNSUPPORTED_LINK);
+    CHECK(!mqttka_link_name(105));
+    CHECK(mqttka_link_name(276) != NULL);
 }
 
 static void test_ipv4_rules(void)
@@ -372,38 +372,38 @@ static void test_ipv4_rules(void)
     p.len = 0;
     put_ipv4(&p, 0, 0x2000 /* MF */, 6, TCP_HEADER_LEN);
     put_tcp(&p, NULL, 0);
-    check_status("first fragment", 101, &p, PACKET_PARSE_FRAGMENT);
+    check_status("first fragment", 101, &p, MQTTKA_FRAME_FRAGMENT);
 
     p.len = 0;
     put_ipv4(&p, 0, 0x0010 /* offset 128 */, 6, TCP_HEADER_LEN);
     put_tcp(&p, NULL, 0);
-    check_status("later fragment", 101, &p, PACKET_PARSE_FRAGMENT);
+    check_status("later fragment", 101, &p, MQTTKA_FRAME_FRAGMENT);
 
     p.len = 0;
     put_ipv4(&p, 0, 0, 17, 8);
     put32(&p, 0);
     put32(&p, 0);
-    check_status("udp", 101, &p, PACKET_PARSE_NOT_TCP);
+    check_status("udp", 101, &p, MQTTKA_FRAME_NOT_TCP);
 
     p.len = 0;
     put_ipv4(&p, 0, 0, 6, TCP_HEADER_LEN + 100); /* claims more than the frame */
     put_tcp(&p, mqtt_pingreq_ws, sizeof mqtt_pingreq_ws);
-    check_status("total length beyond the frame", 101, &p, PACKET_PARSE_MALFORMED);
+    check_status("total length beyond the frame", 101, &p, MQTTKA_FRAME_MALFORMED);
 
     p.len = 0;
     put_ipv4_tcp(&p, NULL, 0);
     p.b[0] = 0x44; /* IHL 4 */
-    check_status("ihl below 5", 101, &p, PACKET_PARSE_MALFORMED);
+    check_status("ihl below 5", 101, &p, MQTTKA_FRAME_MALFORMED);
 
     p.len = 0;
     put_ipv4_tcp(&p, NULL, 0);
     p.b[20 + 12] = 4 << 4; /* TCP data offset 4 */
-    check_status("tcp offset below 5", 101, &p, PACKET_PARSE_MALFORMED);
+    check_status("tcp offset below 5", 101, &p, MQTTKA_FRAME_MALFORMED);
 
     p.len = 0;
     put_ipv4_tcp(&p, NULL, 0);
     p.b[20 + 12] = 15 << 4; /* 60 bytes of TCP header in a 32-byte segment */
-    check_status("tcp offset beyond the segment", 101, &p, PACKET_PARSE_MALFORMED);
+    check_status("tcp offset beyond the segment", 101, &p, MQTTKA_FRAME_MALFORMED);
 
     /* Total length 0: a TSO send seen before segmentation. */
     p.len = 0;
@@ -411,7 +411,7 @@ static void test_ipv4_rules(void)
     p.b[2] = 0;
     p.b[3] = 0;
     mqttka_segment seg;
-    CHECK_EQ_INT(parse(101, &p, p.len, p.len, &seg), PACKET_PARSE_TCP);
+    CHECK_EQ_INT(parse(101, &p, p.len, p.len, &seg), MQTTKA_FRAME_TCP);
     CHECK_EQ_INT(seg.wire_len, sizeof mqtt_pingreq_ws);
 }
 
@@ -447,10 +447,10 @@ static void test_ipv6_extensions(void)
     check_tcp("ipv6 atomic fragment", 229, &p, 6, mqtt_pingreq_ws, n);
 
     p.b[40 + 3] = 1; /* M = 1 */
-    check_status("ipv6 first fragment", 229, &p, PACKET_PARSE_FRAGMENT);
+    check_status("ipv6 first fragment", 229, &p, MQTTKA_FRAME_FRAGMENT);
     p.b[40 + 3] = 0;
     p.b[40 + 2] = 0x01; /* offset 32 */
-    check_status("ipv6 later fragment", 229, &p, PACKET_PARSE_FRAGMENT);
+    check_status("ipv6 later fragment", 229, &p, MQTTKA_FRAME_FRAGMENT);
 
     p.len = 0;
     put_ipv6(&p, 0, 8 + TCP_HEADER_LEN);
@@ -459,16 +459,16 @@ static void test_ipv6_extensions(void)
     for (int i = 0; i < 6; i++)
         put8(&p, 0);
     put_tcp(&p, NULL, 0);
-    check_status("ipv6 extension longer than the payload", 229, &p, PACKET_PARSE_MALFORMED);
+    check_status("ipv6 extension longer than the payload", 229, &p, MQTTKA_FRAME_MALFORMED);
 
     p.len = 0;
     put_ipv6(&p, 59, 0);
-    check_status("ipv6 no next header", 229, &p, PACKET_PARSE_NOT_TCP);
+    check_status("ipv6 no next header", 229, &p, MQTTKA_FRAME_NOT_TCP);
 
     p.len = 0;
     put_ipv6(&p, 6, TCP_HEADER_LEN + 50);
     put_tcp(&p, mqtt_pingreq_ws, n);
-    check_status("ipv6 payload length beyond the frame", 229, &p, PACKET_PARSE_MALFORMED);
+    check_status("ipv6 payload length beyond the frame", 229, &p, MQTTKA_FRAME_MALFORMED);
 }
 
 /* A snaplen cut inside the payload: wire_len from the IP header, captured_len
@@ -483,15 +483,15 @@ static void test_snaplen(void)
     put_ipv4_tcp(&p, big, sizeof big);
     size_t snaplen = 14 + 20 + TCP_HEADER_LEN + 50;
     mqttka_segment seg;
-    CHECK_EQ_INT(parse(1, &p, snaplen, p.len, &seg), PACKET_PARSE_TCP);
+    CHECK_EQ_INT(parse(1, &p, snaplen, p.len, &seg), MQTTKA_FRAME_TCP);
     CHECK_EQ_INT(seg.wire_len, sizeof big);
     CHECK_EQ_INT(seg.captured_len, 50);
     CHECK(memcmp(seg.payload, big, 50) == 0);
 
-    CHECK_EQ_INT(parse(1, &p, 14 + 20 + 10, p.len, &seg), PACKET_PARSE_SNAPPED);
+    CHECK_EQ_INT(parse(1, &p, 14 + 20 + 10, p.len, &seg), MQTTKA_FRAME_SNAPPED);
     /* the same cut without a larger wire length is a broken record */
-    CHECK_EQ_INT(parse(1, &p, 14 + 20 + 10, 14 + 20 + 10, &seg), PACKET_PARSE_MALFORMED);
-    CHECK_EQ_INT(parse(1, &p, 0, 0, &seg), PACKET_PARSE_MALFORMED);
+    CHECK_EQ_INT(parse(1, &p, 14 + 20 + 10, 14 + 20 + 10, &seg), MQTTKA_FRAME_MALFORMED);
+    CHECK_EQ_INT(parse(1, &p, 0, 0, &seg), MQTTKA_FRAME_MALFORMED);
 }
 
 int main(void)
