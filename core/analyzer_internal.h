@@ -250,7 +250,6 @@ void emit_finding(const push_ctx *pc, session *s, mqttka_finding_kind kind,
     __attribute__((format(printf, 9, 10)))
 #endif
     ;
-mqttka_severity finding_default_severity(mqttka_finding_kind k);
 
 /* keepalive.c */
 typedef struct keepalive_limits {

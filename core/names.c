@@ -62,6 +62,32 @@ const char *mqttka_finding_name(mqttka_finding_kind k)
     return (unsigned)k < MQTTKA_F_COUNT ? finding_names[k] : "unknown";
 }
 
+mqttka_severity mqttka_finding_severity(mqttka_finding_kind k)
+{
+    switch (k) {
+    case MQTTKA_F_KEEPALIVE_NEGOTIATED:
+    case MQTTKA_F_KEEPALIVE_DISABLED:
+    case MQTTKA_F_KEEPALIVE_OVERRIDDEN:
+    case MQTTKA_F_PINGRESP_RTT:
+    case MQTTKA_F_CAPTURE_GAP:
+        return MQTTKA_INFO;
+    case MQTTKA_F_PINGREQ_UNANSWERED:
+    case MQTTKA_F_SERVER_KEEPALIVE_INVALID:
+    case MQTTKA_F_CLIENT_SILENT_OVER_1_5_KEEPALIVE:
+    case MQTTKA_F_PINGREQ_FROM_SERVER:
+    case MQTTKA_F_WS_HANDSHAKE_FAILED:
+    case MQTTKA_F_WS_MASK_VIOLATION:
+    case MQTTKA_F_WS_FRAMING_ERROR:
+    case MQTTKA_F_MQTT_IN_TEXT_FRAME:
+    case MQTTKA_F_MALFORMED_FIXED_HEADER:
+    case MQTTKA_F_MALFORMED_PING:
+    case MQTTKA_F_CONNECT_PROTOCOL_INVALID:
+        return MQTTKA_ERROR;
+    default:
+        return MQTTKA_WARN;
+    }
+}
+
 const char *mqttka_severity_name(mqttka_severity s)
 {
     switch (s) {

@@ -42,8 +42,8 @@ UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   meson test -C build-asan --print-errorlogs || status=1
 
 # One closing line over both runs, from meson's own logs.
-count() { grep -h -o "\"result\": \"$1\"" build-test/meson-logs/testlog.json \
-            build-asan/meson-logs/testlog.json | wc -l; }
+count() { cat build-test/meson-logs/testlog.json build-asan/meson-logs/testlog.json |
+          { grep -o "\"result\": \"$1\"" || true; } | wc -l; }
 passed=$(count OK)
 failed=$(( $(count FAIL) + $(count TIMEOUT) + $(count ERROR) ))
 skipped=$(count SKIP)

@@ -369,6 +369,10 @@ void mqttka_finish(mqttka_analyzer *a, mqttka_time end);
 /* Names */
 const char *mqttka_finding_name(mqttka_finding_kind k);
 const char *mqttka_severity_name(mqttka_severity s);
+/* The severity a kind is reported with. pingreq_unanswered is the one kind
+ * reported with two: warn when a later PINGREQ overtook it, error when it was
+ * never answered; this returns the higher. */
+mqttka_severity mqttka_finding_severity(mqttka_finding_kind k);
 const char *mqttka_verdict_name(mqttka_verdict v);
 const char *mqttka_close_mechanism_name(mqttka_close_mechanism m); /* NULL for NONE */
 const char *mqttka_side_name(mqttka_side s);                       /* NULL for NONE */
