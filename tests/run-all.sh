@@ -29,10 +29,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 rm -rf build-test build-asan
-meson setup build-test --werror >/dev/null
+meson setup build-test --werror
 ninja -C build-test
 meson setup build-asan --werror -Db_sanitize=address,undefined -Db_lundef=false \
-  -Dplugin=disabled >/dev/null
+  -Dplugin=disabled
 ninja -C build-asan
 
 status=0
