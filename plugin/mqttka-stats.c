@@ -9,18 +9,18 @@
  * open at the end of the capture is summarised only by mqttka_finish, after
  * the first pass: single-pass tshark cannot show it, tshark -2 and the GUI do.
  *
- *   MQTT keepalive connections
- *     #1 10.0.0.1:40001 -> 10.0.0.2:1882 websocket "client-id"
- *       effective keepalive (s)       10
- *       PINGREQ                        3
- *       PINGREQ unanswered             1
- *       RTT min / median / max (ms)    ...
- *       longest client silence (ms)    ...
- *       verdict: client_closed_missing_pingresp
- *   Verdicts
- *     client_closed_missing_pingresp   1
+ *   MQTT keepalive connections                                   2
+ *     #1 10.0.0.1:40001 -> 10.0.0.2:1882 websocket "client-id"   1
+ *       verdict: client_closed_missing_pingresp                    1
+ *       longest client silence: 12.000 s                           1
+ *       effective keepalive: 10 s                                  1
+ *       RTT min / median / max: 0.124 / 0.150 / 0.199 ms           1
+ *       PINGREQ: 3, unanswered: 1                                  1
+ *   Verdicts                                                     2
+ *     client_closed_missing_pingresp                               1
  *
- * Counts are integers (stats_tree), so times are in milliseconds.
+ * The figures are in the item names: stats_tree counts are integers, and
+ * sub-millisecond RTTs (a broker on the same host) would read as 0.
  */
 #include "mqttka-plugin.h"
 
@@ -37,12 +37,6 @@ static void stats_init(stats_tree *st)
 {
     node_connections = stats_tree_create_node(st, str_connections, 0, STAT_DT_INT, TRUE);
     node_verdicts = stats_tree_create_node(st, str_verdicts, 0, STAT_DT_INT, TRUE);
-}
-
-static gint ms(mqttka_time t)
-{
-    mqttka_time v = t / 1000;
-    return v > G_MAXINT ? G_MAXINT : (gint)v;
 }
 
 static tap_packet_status stats_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt,
@@ -64,21 +58,28 @@ static tap_packet_status stats_packet(stats_tree *st, packet_info *pinfo, epan_d
 
     tick_stat_node(st, str_connections, 0, TRUE);
     int conn = tick_stat_node(st, name, node_connections, TRUE);
-    if (r->conn.effective_keepalive >= 0)
-        set_stat_node(st, "effective keepalive (s)", conn, FALSE, r->conn.effective_keepalive);
-    set_stat_node(st, "PINGREQ", conn, FALSE, (gint)s->pingreq);
-    set_stat_node(st, "PINGREQ unanswered", conn, FALSE, (gint)s->pingreq_unanswered);
-    if (s->rtt_count > 0) {
-        set_stat_node(st, "RTT min (ms)", conn, FALSE, ms(s->rtt_min));
-        set_stat_node(st, "RTT median (ms)", conn, FALSE, ms(s->rtt_median));
-        set_stat_node(st, "RTT max (ms)", conn, FALSE, ms(s->rtt_max));
+    /* (tshark lists items of equal count by name, descending.) */
+    char item[160];
+    snprintf(item, sizeof item, "verdict: %s", mqttka_verdict_name(s->verdict));
+    tick_stat_node(st, item, conn, FALSE);
+    if (s->max_client_silence != MQTTKA_TIME_NONE) {
+        snprintf(item, sizeof item, "longest client silence: %.3f s",
+                 (double)s->max_client_silence / 1e6);
+        tick_stat_node(st, item, conn, FALSE);
     }
-    if (s->max_client_silence != MQTTKA_TIME_NONE)
-        set_stat_node(st, "longest client silence (ms)", conn, FALSE, ms(s->max_client_silence));
-
-    char verdict[96];
-    snprintf(verdict, sizeof verdict, "verdict: %s", mqttka_verdict_name(s->verdict));
-    tick_stat_node(st, verdict, conn, FALSE);
+    if (s->rtt_count > 0) {
+        snprintf(item, sizeof item, "RTT min / median / max: %.3f / %.3f / %.3f ms",
+                 (double)s->rtt_min / 1e3, (double)s->rtt_median / 1e3, (double)s->rtt_max / 1e3);
+        tick_stat_node(st, item, conn, FALSE);
+    }
+    snprintf(item, sizeof item, "PINGREQ: %" PRIu32 ", unanswered: %" PRIu32, s->pingreq,
+             s->pingreq_unanswered);
+    tick_stat_node(st, item, conn, FALSE);
+    if (r->conn.effective_keepalive >= 0) {
+        snprintf(item, sizeof item, "effective keepalive: %" PRId32 " s",
+                 r->conn.effective_keepalive);
+        tick_stat_node(st, item, conn, FALSE);
+    }
 
     tick_stat_node(st, str_verdicts, 0, TRUE);
     tick_stat_node(st, mqttka_verdict_name(s->verdict), node_verdicts, FALSE);

@@ -17,9 +17,6 @@
         An MQTT packet split over WebSocket messages is reassembled: some
         frame carries the start of a CONNECT (mqttka.ws.continues) and
         points to the frame where it is decoded.
-
-    check_plugin.py strip-mqttka FILE
-        Prints `tshark -V` output without the "MQTT Keepalive" trees.
 """
 import json
 import os
@@ -170,16 +167,6 @@ def check_split(tshark, pcap):
           % (name, connect_frames[0], [n for n, w in split if w == connect_frames[0]], len(later)))
 
 
-def strip_mqttka(path):
-    skipping = False
-    with open(path) as f:
-        for line in f:
-            if not line.startswith(" "):
-                skipping = line.startswith("[MQTT Keepalive]") or line.startswith("MQTT Keepalive")
-            if not skipping:
-                sys.stdout.write(line)
-
-
 def main():
     cmd = sys.argv[1]
     if cmd == "samples":
@@ -192,9 +179,6 @@ def main():
     elif cmd == "split":
         for pcap in sys.argv[3:]:
             check_split(sys.argv[2], pcap)
-    elif cmd == "strip-mqttka":
-        strip_mqttka(sys.argv[2])
-        return 0
     else:
         print(__doc__)
         return 2
