@@ -88,6 +88,8 @@ static void on_event(void *user, const mqttka_event *ev)
     }
     case MQTTKA_EV_FINDING: {
         const mqttka_finding *f = ev->u.finding;
+        /* The table front ends register expert infos from is the ceiling. */
+        CHECK(f->severity <= mqttka_finding_severity(f->kind));
         logf_(l, "[%llu] finding %s %s about=%llu\n", (unsigned long long)ev->tag,
               mqttka_finding_name(f->kind), mqttka_severity_name(f->severity),
               (unsigned long long)f->tag);
@@ -776,6 +778,10 @@ static void test_api_errors(void)
     mqttka_free(&a);
     CHECK_EQ_STR(mqttka_finding_name(MQTTKA_F_PINGREQ_UNANSWERED), "pingreq_unanswered");
     CHECK_EQ_STR(mqttka_verdict_name(MQTTKA_V_SERVER_CLOSED_KEEPALIVE), "server_closed_keepalive");
+    CHECK_EQ_INT(mqttka_finding_severity(MQTTKA_F_PINGREQ_UNANSWERED), MQTTKA_ERROR);
+    CHECK_EQ_INT(mqttka_finding_severity(MQTTKA_F_PINGRESP_RTT), MQTTKA_INFO);
+    for (int k = 0; k < MQTTKA_F_COUNT; k++)
+        CHECK(strcmp(mqttka_finding_name((mqttka_finding_kind)k), "unknown") != 0);
 }
 
 int main(void)
