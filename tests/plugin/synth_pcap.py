@@ -77,6 +77,13 @@ class Flow:
         self.t += dt
         self.p.add(self.t, self._frame(d, flags, payload))
         self.seq[d] += len(payload) + (1 if flags & (SYN | FIN) else 0)
+        self.last = (d, flags, payload)
+
+    def retransmit(self, dt=0.2):
+        """Sends the last segment again, same sequence number."""
+        d, flags, payload = self.last
+        self.seq[d] -= len(payload)
+        self.pkt(d, flags, payload, dt)
 
     def open(self):
         self.pkt(0, SYN)
@@ -197,6 +204,25 @@ def ws_split(port, protocol=b"mqtt", level=4):
     return p
 
 
+def ws_retransmission(port):
+    """A PINGREQ and a PUBLISH segment sent twice: the core and Wireshark's
+    TCP dissector must both count each packet once."""
+    p = Pcap()
+    f = Flow(p, (CLI, 40005), (SRV, port), T0)
+    f.open()
+    upgrade(f)
+    f.send(0, ws_frame(connect(4, b"retrans")))
+    f.send(1, ws_frame(connack(), masked=False))
+    f.send(0, ws_frame(PINGREQ), dt=3.0)
+    f.retransmit()
+    f.send(1, ws_frame(PINGRESP, masked=False), dt=0.01)
+    f.send(0, ws_frame(publish(b"r", b"twice")), dt=1.0)
+    f.retransmit()
+    f.send(0, ws_frame(DISCONNECT), dt=1.0)
+    f.close(0)
+    return p
+
+
 def tcp_plain(port):
     """MQTT straight over TCP on a port no dissector claims."""
     p = Pcap()
@@ -241,6 +267,7 @@ SCENARIOS = {
     "synth-ws-split-80": lambda: ws_split(80),
     "synth-ws-mqttv31-9001": lambda: ws_split(9001, b"mqttv3.1", 3),
     "synth-ws-mqtt5-8080": lambda: ws_split(8080, b"mqtt", 5),
+    "synth-ws-retrans-1882": lambda: ws_retransmission(1882),
     "synth-tcp-1884": lambda: tcp_plain(1884),
     "synth-ws-chat-1882": lambda: ws_not_mqtt(1882),
     "synth-ws-chat-80": lambda: ws_not_mqtt(80),
