@@ -85,10 +85,6 @@ bool mqttka_store_finished(void);
 extern int proto_mqttka;
 extern int mqttka_tap;
 
-/* The canonical severity of a finding kind (FINDINGS.md), for the expert
- * info registered without a suffix. */
-mqttka_severity mqttka_kind_severity(mqttka_finding_kind k);
-
 /* ------------------------------------------------------------------------ */
 /* mqttka-transport.c                                                        */
 

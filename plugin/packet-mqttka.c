@@ -19,9 +19,9 @@
  * On the first pass (single-pass tshark) a frame shows the findings that
  * became known at it; on revisits (tshark -2, the GUI) the findings about it.
  * Expert infos are registered per finding kind, `mqttka.<kind>` with the
- * kind's usual severity, and `mqttka.<kind>.<severity>` for the instances the
- * core rates differently (a pingreq_unanswered is a warning before the next
- * PINGREQ and an error at the close).
+ * severity the core gives the kind (mqttka_finding_severity), and
+ * `mqttka.<kind>.<severity>` for instances rated otherwise (a
+ * pingreq_unanswered overtaken by the next PINGREQ is only a warning).
  */
 #include "mqttka-plugin.h"
 
@@ -78,44 +78,6 @@ static gint ett_verdict = -1;
 static expert_field ei_finding[MQTTKA_F_COUNT][3];
 
 static const int mqttka_severity_pi[3] = { PI_NOTE, PI_WARN, PI_ERROR };
-
-mqttka_severity mqttka_kind_severity(mqttka_finding_kind k)
-{
-    switch (k) {
-    case MQTTKA_F_KEEPALIVE_NEGOTIATED:
-    case MQTTKA_F_KEEPALIVE_DISABLED:
-    case MQTTKA_F_KEEPALIVE_OVERRIDDEN:
-    case MQTTKA_F_PINGRESP_RTT:
-    case MQTTKA_F_CAPTURE_GAP:
-        return MQTTKA_INFO;
-    case MQTTKA_F_SERVER_KEEPALIVE_IGNORED:
-    case MQTTKA_F_CLIENT_SILENT_OVER_KEEPALIVE:
-    case MQTTKA_F_SERVER_KEEPALIVE_NOT_ENFORCED:
-    case MQTTKA_F_PINGREQ_UNANSWERED:
-    case MQTTKA_F_PINGRESP_LATE:
-    case MQTTKA_F_PINGRESP_UNSOLICITED:
-    case MQTTKA_F_WS_PING_UNANSWERED:
-    case MQTTKA_F_WS_SUBPROTOCOL:
-    case MQTTKA_F_WS_DEFLATE_FAILED:
-    case MQTTKA_F_WS_COMPRESSED_SKIPPED:
-    case MQTTKA_F_RESOURCE_LIMIT:
-        return MQTTKA_WARN;
-    case MQTTKA_F_SERVER_KEEPALIVE_INVALID:
-    case MQTTKA_F_CLIENT_SILENT_OVER_1_5_KEEPALIVE:
-    case MQTTKA_F_PINGREQ_FROM_SERVER:
-    case MQTTKA_F_WS_HANDSHAKE_FAILED:
-    case MQTTKA_F_WS_MASK_VIOLATION:
-    case MQTTKA_F_WS_FRAMING_ERROR:
-    case MQTTKA_F_MQTT_IN_TEXT_FRAME:
-    case MQTTKA_F_MALFORMED_FIXED_HEADER:
-    case MQTTKA_F_MALFORMED_PING:
-    case MQTTKA_F_CONNECT_PROTOCOL_INVALID:
-        return MQTTKA_ERROR;
-    case MQTTKA_F_COUNT:
-        break;
-    }
-    return MQTTKA_WARN;
-}
 
 /* The expert group Wireshark users look under for each kind. */
 static int kind_group(mqttka_finding_kind k)
@@ -368,7 +330,7 @@ static void register_expert_infos(void)
     int n = 0;
     for (int k = 0; k < MQTTKA_F_COUNT; k++) {
         const char *kind = mqttka_finding_name((mqttka_finding_kind)k);
-        mqttka_severity own = mqttka_kind_severity((mqttka_finding_kind)k);
+        mqttka_severity own = mqttka_finding_severity((mqttka_finding_kind)k);
         for (int s = 0; s < 3; s++) {
             ei_register_info *e = &ei[n++];
             e->ids = &ei_finding[k][s];

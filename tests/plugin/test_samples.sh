@@ -4,4 +4,4 @@
 # for verdict (see check_plugin.py): both feed the same core.
 . "$(dirname "$0")/lib.sh"
 [ -n "$CLI" ] && [ -x "$CLI" ] || { echo "the CLI was not built: skipped"; exit 77; }
-exec python3 "$SOURCE/tests/plugin/check_plugin.py" samples "$WORK/tshark-with" "$CLI" "$WORK"/caps/*.pcap
+python3 "$SOURCE/tests/plugin/check_plugin.py" samples "$WORK/tshark-with" "$CLI" "$WORK"/caps/*.pcap

@@ -8,4 +8,4 @@ set --
 for f in ws-mqtt5-mqttjs synth-ws-split-1882 synth-ws-split-80 synth-ws-mqtt5-8080 synth-ws-mqttv31-9001; do
     [ -f "$WORK/caps/$f.pcap" ] && set -- "$@" "$WORK/caps/$f.pcap"
 done
-exec python3 "$SOURCE/tests/plugin/check_plugin.py" split "$WORK/tshark-with" "$@"
+python3 "$SOURCE/tests/plugin/check_plugin.py" split "$WORK/tshark-with" "$@"
