@@ -61,6 +61,7 @@ typedef struct ping_pending {
     mqttka_time ts;
     uint64_t tag;
     bool warned; /* already reported as overtaken by a later PINGREQ */
+    bool unanswered_at_close; /* already reported as never answered */
 } ping_pending;
 
 typedef struct ws_ping_pending {

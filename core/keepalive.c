@@ -249,7 +249,7 @@ static void on_pingreq(const push_ctx *pc, session *s)
         s->pingreq_unanswered++; /* dropped from tracking: never answered in time */
         pingq_pop(s);
     }
-    ping_pending np = {pc->ts, pc->tag, false};
+    ping_pending np = {pc->ts, pc->tag, false, false};
     s->pingq[s->pingq_len++] = np;
 }
 
@@ -328,7 +328,7 @@ void keepalive_on_packet(const push_ctx *pc, session *s, mqttka_direction dir,
     mqtt_connack connack;
     mqtt_parse_result connect_result = MQTT_PARSE_OK, connack_result = MQTT_PARSE_OK;
     bool is_first_connect = false, is_first_connack = false;
-    ping_pending req = {0, 0, false};
+    ping_pending req = {0, 0, false, false};
     bool paired = false;
     mqttka_time silence = MQTTKA_TIME_NONE;
 
@@ -499,6 +499,22 @@ void keepalive_on_close(const push_ctx *pc, session *s, mqttka_side side,
         s->oldest_ping_at_close = s->pingq[0].ts;
         s->oldest_ping_tag_at_close = s->pingq[0].tag;
     }
+    /* PINGREQs still waiting when the connection starts to close will not
+     * be answered before the close (FINDINGS.md: error): say so now, at the
+     * closing frame, not only at the end of the capture. */
+    for (size_t i = 0; i < s->pingq_len; i++) {
+        ping_pending *q = &s->pingq[i];
+        q->unanswered_at_close = true;
+        s->pingreq_unanswered++;
+        if (s->timing_off)
+            continue; /* the answer may be in what the capture missed */
+        emit_finding(pc, s, MQTTKA_F_PINGREQ_UNANSWERED, MQTTKA_ERROR, MQTTKA_C2S, q->tag, true,
+                     us_to_s(pc->ts - q->ts),
+                     "PINGREQ in frame %llu never got a PINGRESP before the %s closed the "
+                     "connection (%s, %.3f s later)",
+                     (unsigned long long)q->tag, side == MQTTKA_SIDE_CLIENT ? "client" : "server",
+                     mqttka_close_mechanism_name(how), us_to_s(pc->ts - q->ts));
+    }
     s->last_client_was_pingreq_at_close = s->last_client_type == MQTT_PINGREQ;
     s->last_pingreq_at_close = s->last_pingreq_ts;
     s->last_data_at_close = s->last_data_ts;
@@ -521,6 +537,8 @@ void keepalive_on_end(const push_ctx *pc, session *s, bool end_of_input)
     keepalive_limits l = keepalive_limits_for(&pc->a->cfg, s->conn.effective_keepalive);
     for (size_t i = 0; i < s->pingq_len; i++) {
         ping_pending *q = &s->pingq[i];
+        if (q->unanswered_at_close)
+            continue; /* reported when the connection closed */
         if (still_open && pc->ts - q->ts <= l.t_resp)
             continue; /* the capture ended before an answer was due */
         s->pingreq_unanswered++;

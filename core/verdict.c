@@ -225,6 +225,7 @@ void verdict_build_summary(const push_ctx *pc, session *s, mqttka_summary *out)
 {
     memset(out, 0, sizeof *out);
     s->conn.end = pc->f->last_ts > s->conn.start ? pc->f->last_ts : s->conn.start;
+    s->conn.last_tag = pc->f->last_tag;
     out->conn = &s->conn;
     memcpy(out->packets, s->packets, sizeof out->packets);
     out->pingreq = s->pingreq;

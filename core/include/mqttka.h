@@ -241,6 +241,7 @@ typedef struct mqttka_connection {
     mqttka_time start;
     mqttka_time end;
     uint64_t first_tag;
+    uint64_t last_tag;       /* the connection's last frame (set in the summary) */
 } mqttka_connection;
 
 #define MQTTKA_MQTT_TYPES 16
