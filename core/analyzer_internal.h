@@ -37,11 +37,12 @@ typedef enum flow_proto {
 
 /* PINGREQs awaiting a PINGRESP. Real clients keep one outstanding; the cap
  * stops a client flooding PINGREQs from growing state. */
-#define PINGQ_MAX 8
+#define PINGQ_MAX 4
 
 /* RTT samples kept for median and p95 (the most recent ones): per-connection
- * memory must not grow with capture duration. min, max and count are exact. */
-#define RTT_SAMPLES_MAX 64
+ * memory must not grow with capture duration, and must stay small for a
+ * broker's hundred thousand clients. min, max and count are exact. */
+#define RTT_SAMPLES_MAX 32
 
 /* Emission cap per finding kind and connection: a hostile stream repeating
  * one violation must not flood the output (pingresp_rtt is exempt). */
@@ -83,7 +84,6 @@ typedef struct close_event {
  * client's first message starts with a CONNECT: until then its handshake is
  * held here and nothing is reported, so other WebSocket traffic stays silent. */
 typedef struct ws_pending {
-    bool active;
     int status;
     bool accept_ok;
     mqttka_time ts;
@@ -98,10 +98,10 @@ typedef struct session {
     bool confirmed;         /* reported: MQTT, or an MQTT WebSocket handshake */
     bool not_mqtt;          /* proved not ours: freed once the decoders return */
     bool mqtt_offered;      /* the client offered an "mqtt..." subprotocol */
-    ws_pending pending;
+    ws_pending *pending;    /* only while a handshake waits for the first message */
 
-    /* decoders, indexed by mqttka_direction */
-    ws_decoder ws[2];
+    /* decoders, indexed by mqttka_direction; ws only for WebSocket sessions */
+    ws_decoder *ws;
     mqtt_stream mqtt[2];
     bool direction_lost[2];   /* stream skipped after a gap or a fatal error */
     bool ws_deflate;          /* permessage-deflate negotiated */
@@ -137,8 +137,8 @@ typedef struct session {
     /* RTT figures */
     uint32_t rtt_count;
     mqttka_time rtt_min, rtt_max;
-    mqttka_time rtt_ring[RTT_SAMPLES_MAX];
-    size_t rtt_next;
+    uint32_t rtt_ring_us[RTT_SAMPLES_MAX]; /* saturates at 71 minutes */
+    uint8_t rtt_next;
 
     /* WebSocket pings, by the direction of the Ping */
     ws_ping_pending ws_ping[2];

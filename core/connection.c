@@ -66,6 +66,8 @@ static void session_free(session *s)
         return;
     mqtt_stream_free(&s->mqtt[0]);
     mqtt_stream_free(&s->mqtt[1]);
+    free(s->ws);
+    free(s->pending);
     free(s->findings);
     free(s);
 }
@@ -249,7 +251,7 @@ static const ws_decoder_callbacks ws_callbacks = {
 static void ws_feed(const push_ctx *pc, session *s, mqttka_direction dir,
                     const uint8_t *bytes, size_t len)
 {
-    if (s->direction_lost[dir] && !s->compressed_reported[dir])
+    if (!s->ws || (s->direction_lost[dir] && !s->compressed_reported[dir]))
         return; /* a hole: frame boundaries are lost too */
     decode_ctx d = {pc, s, dir};
     ws_decoder_push(&s->ws[dir], bytes, len, &ws_callbacks, &d);
@@ -343,6 +345,11 @@ static void start_websocket(const push_ctx *pc, session *s, const http_upgrade_r
     struct flow *f = pc->f;
     s->conn.ws_upgraded = true;
     s->ws_deflate = contains_token_ci(resp->extensions, "permessage-deflate");
+    s->ws = calloc(2, sizeof *s->ws);
+    if (!s->ws) {
+        s->not_mqtt = true; /* cannot decode it: drop it quietly */
+        return;
+    }
     ws_decoder_init(&s->ws[MQTTKA_C2S], true, s->ws_deflate);
     ws_decoder_init(&s->ws[MQTTKA_S2C], false, s->ws_deflate);
     f->proto = PROTO_WEBSOCKET;
@@ -351,10 +358,10 @@ static void start_websocket(const push_ctx *pc, session *s, const http_upgrade_r
 /* Reports a 101 handshake held in s->pending, at its own time and frame. */
 static void report_handshake(const push_ctx *pc, session *s)
 {
-    ws_pending *pend = &s->pending;
-    if (!pend->active)
+    ws_pending *pend = s->pending;
+    if (!pend)
         return;
-    pend->active = false;
+    s->pending = NULL;
     push_ctx at = *pc;
     at.ts = pend->ts;
     at.tag = pend->tag;
@@ -370,6 +377,7 @@ static void report_handshake(const push_ctx *pc, session *s)
     memset(&req, 0, sizeof req);
     str_copy(req.protocols, sizeof req.protocols, pend->offered);
     check_subprotocol(&at, s, &req, s->conn.ws_subprotocol);
+    free(pend);
 }
 
 /* The first bytes of the client's first message decide whether a WebSocket
@@ -513,8 +521,12 @@ static void http_response_bytes(const push_ctx *pc, const uint8_t *bytes, size_t
     }
     str_copy(s->conn.ws_subprotocol, sizeof s->conn.ws_subprotocol, resp.protocol);
     str_copy(s->conn.ws_extensions, sizeof s->conn.ws_extensions, resp.extensions);
-    ws_pending *pend = &s->pending;
-    pend->active = true;
+    ws_pending *pend = calloc(1, sizeof *pend);
+    if (!pend) {
+        drop_session(f);
+        return;
+    }
+    s->pending = pend;
     pend->status = resp.status;
     pend->accept_ok = accept_ok;
     pend->ts = pc->ts;

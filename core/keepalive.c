@@ -260,8 +260,8 @@ static void record_rtt(session *s, mqttka_time rtt)
     if (s->rtt_count == 0 || rtt > s->rtt_max)
         s->rtt_max = rtt;
     s->rtt_count++;
-    s->rtt_ring[s->rtt_next] = rtt;
-    s->rtt_next = (s->rtt_next + 1) % RTT_SAMPLES_MAX;
+    s->rtt_ring_us[s->rtt_next] = rtt > (mqttka_time)UINT32_MAX ? UINT32_MAX : (uint32_t)rtt;
+    s->rtt_next = (uint8_t)((s->rtt_next + 1) % RTT_SAMPLES_MAX);
 }
 
 /* Pairs a PINGRESP with the oldest PINGREQ. Returns false when none waits. */

@@ -159,6 +159,14 @@ static void deliver(mqtt_stream *s, const mqtt_stream_callbacks *cb, void *ctx)
     s->in_body = false;
     if (cb != NULL && cb->packet != NULL)
         cb->packet(ctx, &p);
+    /* Kept bodies are rare (CONNECT, CONNACK, DISCONNECT, AUTH): give the
+     * buffer back rather than hold max_keep bytes for the connection's life. */
+    if (kept && s->keep != NULL) {
+        free(s->keep);
+        s->keep = NULL;
+        s->keep_cap = 0;
+        s->keep_len = 0;
+    }
 }
 
 /* Checks the first byte of a fixed header; returns whether decoding goes on. */

@@ -66,7 +66,8 @@ static void rtt_figures(const session *s, mqttka_summary *out)
         return;
     size_t n = s->rtt_count < RTT_SAMPLES_MAX ? s->rtt_count : RTT_SAMPLES_MAX;
     mqttka_time sorted[RTT_SAMPLES_MAX];
-    memcpy(sorted, s->rtt_ring, n * sizeof sorted[0]);
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = s->rtt_ring_us[i];
     qsort(sorted, n, sizeof sorted[0], compare_time);
     out->rtt_min = s->rtt_min;
     out->rtt_max = s->rtt_max;
