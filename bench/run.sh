@@ -1,0 +1,293 @@
+#!/bin/bash
+# bench/run.sh - mqttka's benchmarks, side by side on the same files.
+#
+#   bench/run.sh [throughput|memory|duration|callgrind|all]...   (default: all)
+#
+#   throughput  one capture (~1.2 M packets); per tool the median of REPS runs
+#               of CPU time (user+sys), packets/s and peak RSS: the bare read
+#               loop (the floor), mqttka -r (text), mqttka --json -r, tshark
+#               doing the nearest equivalent work (stock + ws_mqtt.lua), and
+#               tshark with the plugin; then the ratios of issue 6's targets.
+#   memory      peak RSS of mqttka -r at 1k, 10k, 100k and 1M concurrent
+#               connections (--short captures: handshake + one ping each).
+#   duration    peak RSS at 1x and 10x the duration, same concurrency (10k):
+#               long-lived connections, and connections that turn over.
+#   callgrind   instructions per packet under valgrind --tool=callgrind on a
+#               fixed capture, and the profile's top entries.
+#
+# Environment: BUILD (default build-bench: configured here with
+# -Dbuildtype=release -Dbench=true if missing, rebuilt always), REPS (3),
+# NICE ("nice -n -5"; set NICE= to run unniced), KEEP=1 keeps the big
+# captures in bench/.work/ (git-ignored). Results are printed and appended
+# to bench/.work/results.txt.
+#
+# Needs: meson, ninja, libpcap-dev, tshark, libwireshark-dev (the plugin),
+# valgrind, time (/usr/bin/time), util-linux (setpriv). tshark started as
+# root ignores WIRESHARK_PLUGIN_DIR and Lua scripts, so as root it runs as
+# nobody (setpriv), on world-readable copies, as tests/plugin/lib.sh does.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SRC=$PWD
+BUILD=${BUILD:-build-bench}
+REPS=${REPS:-3}
+NICE=${NICE-nice -n -5}
+WORK=$SRC/bench/.work
+PORT=1882
+mkdir -p "$WORK"
+RESULTS=$WORK/results.txt
+
+# Lowering niceness needs privilege: without it, run at the default.
+if [ -n "$NICE" ] && ! $NICE true 2>/dev/null; then NICE=; fi
+
+say() { printf '%s\n' "$*" | tee -a "$RESULTS"; }
+
+build() {
+    if [ ! -f "$BUILD/build.ninja" ]; then
+        meson setup "$BUILD" -Dbuildtype=release -Dbench=true >/dev/null
+    fi
+    ninja -C "$BUILD" >/dev/null
+    GEN=$SRC/$BUILD/bench/gen_capture
+    FLOOR=$SRC/$BUILD/bench/read_floor
+    MQTTKA=$SRC/$BUILD/cli/mqttka
+    PLUGIN=$SRC/$BUILD/plugin/mqttka.so
+    for f in "$GEN" "$FLOOR" "$MQTTKA"; do
+        [ -x "$f" ] || { echo "missing $f (is libpcap-dev installed?)" >&2; exit 1; }
+    done
+}
+
+# measure OUT CMD...: runs CMD once under /usr/bin/time, stdout to /dev/null;
+# appends "user sys maxrss_kib" to OUT.
+measure() {
+    local out=$1; shift
+    local t; t=$(mktemp "$WORK/time.XXXXXX")
+    if ! $NICE /usr/bin/time -f "%U %S %M" -o "$t" "$@" >/dev/null 2>"$t.err"; then
+        echo "failed: $*" >&2; cat "$t.err" >&2; rm -f "$t" "$t.err"; exit 1
+    fi
+    tail -n 1 "$t" >>"$out"
+    rm -f "$t" "$t.err"
+}
+
+# median_cpu FILE / median_rss FILE: medians over the runs in FILE.
+median_cpu() { awk '{print $1 + $2}' "$1" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+median_rss() { awk '{print $3}' "$1" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+all_cpu() { awk '{printf "%s%.2f", (NR > 1 ? " " : ""), $1 + $2}' "$1"; }
+
+# tshark_cmd DIR: sets TSHARK to tshark as an unprivileged user (when root)
+# with plugin folder DIR (DIR/4.0/epan/*.so), in a clean environment.
+tshark_cmd() {
+    TSHARK=()
+    if [ "$(id -u)" = 0 ]; then
+        TSHARK=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+    fi
+    TSHARK+=(env -i PATH="$PATH" HOME="$WORK/home" LC_ALL=C.UTF-8
+             WIRESHARK_PLUGIN_DIR="$1" tshark)
+}
+
+# calc EXPR [FORMAT]: floating-point arithmetic.
+calc() { awk "BEGIN { printf \"${2:-%.3f}\", $1 }"; }
+
+machine() {
+    say "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')," \
+        "$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM;" \
+        "$(uname -sr); load average $(cut -d' ' -f1-3 /proc/loadavg);" \
+        "${NICE:-not niced}; $(date -u +%Y-%m-%dT%H:%MZ); mqttka $(git -C "$SRC" rev-parse --short HEAD)$(git -C "$SRC" diff --quiet HEAD -- core cli plugin || echo '+uncommitted')"
+}
+
+throughput() {
+    local cap=$WORK/throughput.pcap
+    # shellcheck disable=SC2206
+    local gen_args=(${THROUGHPUT_ARGS:--n 12000 -c 12000 -d 70 -k 5 -s 1} -p $PORT)
+    say ""
+    say "== throughput: gen_capture ${gen_args[*]}"
+    "$GEN" "${gen_args[@]}" --stats -o "$cap" 2>&1 | tee -a "$RESULTS"
+    local packets
+    packets=$("$FLOOR" "$cap" | cut -d' ' -f1)
+
+    # World-readable copies for tshark run as nobody; plugin folders.
+    local tw=$WORK/tshark
+    rm -rf "$tw"
+    mkdir -p "$tw/with/4.0/epan" "$tw/without/4.0/epan" "$WORK/home"
+    cp "$SRC/bench/ws_mqtt.lua" "$tw/"
+    local have_plugin=0
+    if [ -f "$PLUGIN" ]; then cp "$PLUGIN" "$tw/with/4.0/epan/mqttka.so"; have_plugin=1; fi
+    chmod -R a+rX "$tw" "$cap"
+    chmod 1777 "$WORK/home"
+    chmod a+x "$WORK" "$SRC/bench" 2>/dev/null || true
+
+    local fields=(-Y mqtt -T fields -e mqtt.msgtype -e mqtt.kalive)
+    # Sanity: stock + Lua and the plugin see the same MQTT packets.
+    local n_stock n_plugin=-
+    tshark_cmd "$tw/without"; local stock=("${TSHARK[@]}")
+    tshark_cmd "$tw/with"; local plug=("${TSHARK[@]}")
+    n_stock=$("${stock[@]}" -r "$cap" -d tcp.port==$PORT,http \
+        -X lua_script:"$tw/ws_mqtt.lua" "${fields[@]}" | wc -l)
+    if [ $have_plugin = 1 ]; then
+        n_plugin=$("${plug[@]}" -r "$cap" -d tcp.port==$PORT,http "${fields[@]}" | wc -l)
+    fi
+    local n_mqttka
+    n_mqttka=$("$MQTTKA" --json -r "$cap" | grep -c '"type":"mqtt"')
+    say "MQTT packets decoded: mqttka $n_mqttka, tshark+lua $n_stock, tshark+plugin $n_plugin"
+
+    local names=(floor mqttka mqttka_json tshark_lua)
+    [ $have_plugin = 1 ] && names+=(tshark_plugin tshark_plugin_lua)
+    local n
+    for n in "${names[@]}"; do : >"$WORK/t.$n"; done
+    local rep
+    for rep in $(seq "$REPS"); do
+        # Interleaved, so that a noisy moment hits every tool alike.
+        measure "$WORK/t.floor" "$FLOOR" "$cap"
+        measure "$WORK/t.mqttka" "$MQTTKA" -r "$cap"
+        measure "$WORK/t.mqttka_json" "$MQTTKA" --json -r "$cap"
+        measure "$WORK/t.tshark_lua" "${stock[@]}" -r "$cap" \
+            -d tcp.port==$PORT,http -X lua_script:"$tw/ws_mqtt.lua" "${fields[@]}"
+        if [ $have_plugin = 1 ]; then
+            measure "$WORK/t.tshark_plugin" "${plug[@]}" -r "$cap" \
+                -d tcp.port==$PORT,http "${fields[@]}"
+            measure "$WORK/t.tshark_plugin_lua" "${plug[@]}" -r "$cap" \
+                -d tcp.port==$PORT,http -X lua_script:"$tw/ws_mqtt.lua" "${fields[@]}"
+        fi
+    done
+
+    say "$packets packets, $(stat -c %s "$cap") bytes; median of $REPS runs"
+    say "$(printf '%-20s %10s %12s %10s  %s' tool 'CPU s' 'packets/s' 'RSS MiB' 'runs (CPU s)')"
+    declare -A cpu
+    for n in "${names[@]}"; do
+        cpu[$n]=$(median_cpu "$WORK/t.$n")
+        local rss; rss=$(median_rss "$WORK/t.$n")
+        say "$(printf '%-20s %10.2f %12.0f %10.1f  %s' "$n" "${cpu[$n]}" \
+            "$(calc "$packets / ${cpu[$n]}")" "$(calc "$rss / 1024")" \
+            "$(all_cpu "$WORK/t.$n")")"
+    done
+    ratio() { calc "$1 / $2"; }
+    say "mqttka -r throughput / floor's (CPU floor/mqttka, target >= 0.5): $(ratio "${cpu[floor]}" "${cpu[mqttka]}")"
+    say "mqttka --json -r throughput / floor's:                        $(ratio "${cpu[floor]}" "${cpu[mqttka_json]}")"
+    say "tshark+lua / mqttka -r CPU (target >= 50):                    $(ratio "${cpu[tshark_lua]}" "${cpu[mqttka]}")"
+    if [ $have_plugin = 1 ]; then
+        say "tshark+plugin / tshark+lua CPU (target <= 1.2):              $(ratio "${cpu[tshark_plugin]}" "${cpu[tshark_lua]}")"
+        say "same command line (-X lua_script) with / without plugin:     $(ratio "${cpu[tshark_plugin_lua]}" "${cpu[tshark_lua]}")"
+    fi
+    rm -f "$WORK"/t.*
+    [ "${KEEP:-0}" = 1 ] || rm -f "$cap"
+}
+
+# rss_of CAP: median peak RSS (KiB) of mqttka -r CAP over REPS runs.
+rss_of() {
+    local f=$WORK/r.tmp
+    : >"$f"
+    local rep
+    for rep in $(seq "$REPS"); do measure "$f" "$MQTTKA" -r "$1"; done
+    echo "$(median_rss "$f") $(median_cpu "$f")"
+    rm -f "$f"
+}
+
+memory() {
+    say ""
+    say "== memory: peak RSS of mqttka -r by concurrent connections (--short: handshake + one ping each, all open at the end)"
+    say "$(printf '%10s %10s %12s %12s %14s %10s' connections packets 'RSS MiB' 'target MiB' 'bytes/conn' 'CPU s')"
+    local prev_rss= prev_c=
+    local c
+    for c in ${MEMORY_COUNTS:-1000 10000 100000 1000000}; do
+        local cap=$WORK/memory-$c.pcap
+        local d=$(( c >= 100000 ? 60 : 20 ))
+        "$GEN" -n "$c" -d "$d" -k 5 -s 1 -p $PORT --short -o "$cap"
+        local packets; packets=$("$FLOOR" "$cap" | cut -d' ' -f1)
+        local r; r=$(rss_of "$cap")
+        local rss=${r% *} cpu=${r#* }
+        local target=$(( 64 * 1024 + c ))
+        local per=-
+        [ -n "$prev_rss" ] && per=$(calc "($rss - $prev_rss) / ($c - $prev_c) * 1024" '%.0f B')
+        say "$(printf '%10d %10d %12.1f %12.1f %14s %10.2f' "$c" "$packets" "$(calc "$rss/1024")" \
+            "$(calc "$target/1024")" "$per" "$cpu")"
+        prev_rss=$rss prev_c=$c
+        rm -f "$cap"
+    done
+    say "(bytes/conn: the slope from the row above; target: 64 MiB + 1 KiB per connection)"
+}
+
+duration() {
+    say ""
+    say "== duration: peak RSS of mqttka -r at 1x and 10x the duration, 10k concurrent"
+    say "$(printf '%-44s %10s %12s %10s' capture packets 'RSS MiB' 'CPU s')"
+    local spec
+    for spec in "long-lived 1x:-n 10000 -c 10000 -d 30" "long-lived 10x:-n 10000 -c 10000 -d 300" \
+                "turnover 1x:-n 10000 -c 10000 -d 30" "turnover 10x:-n 100000 -c 10000 -d 300"; do
+        local name=${spec%%:*} args=${spec#*:}
+        local cap=$WORK/duration.pcap
+        # shellcheck disable=SC2086
+        "$GEN" $args -k 5 -s 1 -p $PORT -o "$cap"
+        local packets; packets=$("$FLOOR" "$cap" | cut -d' ' -f1)
+        local r; r=$(rss_of "$cap")
+        say "$(printf '%-44s %10d %12.1f %10.2f' "$name ($args)" "$packets" \
+            "$(calc "${r% *}/1024")" "${r#* }")"
+        rm -f "$cap"
+    done
+}
+
+# incl OUT FUNCTION: FUNCTION's inclusive Ir in callgrind output OUT (0 if absent).
+incl() {
+    callgrind_annotate --inclusive=yes --threshold=100 "$1" 2>/dev/null |
+        awk -v fn=":$2 " '!found && index($0, fn) {gsub(",", "", $1); print $1; found=1}
+                          END {if (!found) print 0}'
+}
+
+callgrind() {
+    command -v valgrind >/dev/null || { echo "valgrind not installed: callgrind skipped" >&2; return; }
+    local cap=$WORK/callgrind.pcap
+    # shellcheck disable=SC2206
+    local gen_args=(${CALLGRIND_ARGS:--n 1000 -c 500 -d 60 -k 5 -s 1} -p $PORT)
+    "$GEN" "${gen_args[@]}" -o "$cap"
+    local packets; packets=$("$FLOOR" "$cap" | cut -d' ' -f1)
+    say ""
+    say "== callgrind: gen_capture ${gen_args[*]} ($packets packets, md5 $(md5sum <"$cap" | cut -c1-12))"
+    local out=$WORK/callgrind
+    local what
+    for what in floor mqttka mqttka_q mqttka_json; do
+        local cmd
+        case $what in
+        floor) cmd=("$FLOOR" "$cap") ;;
+        mqttka) cmd=("$MQTTKA" -r "$cap") ;;
+        mqttka_q) cmd=("$MQTTKA" -q -r "$cap") ;;
+        mqttka_json) cmd=("$MQTTKA" --json -r "$cap") ;;
+        esac
+        valgrind --tool=callgrind --callgrind-out-file="$out.$what" "${cmd[@]}" >/dev/null 2>"$out.$what.log"
+        local total; total=$(awk '/^(summary|totals):/ {print $2; exit}' "$out.$what")
+        local line
+        line=$(printf '%-12s %12d Ir  %7.0f Ir/packet' "$what" "$total" "$(calc "$total / $packets")")
+        if [ "$what" != floor ]; then
+            # The core's own work: its entry points minus the CLI's event
+            # callback (on_event; analysis_on_event in the live-capture CLI).
+            local push finish cb1 cb2
+            push=$(incl "$out.$what" mqttka_push)
+            finish=$(incl "$out.$what" mqttka_finish)
+            cb1=$(incl "$out.$what" on_event)
+            cb2=$(incl "$out.$what" analysis_on_event)
+            line+=$(printf '   core alone: %5.0f Ir/packet' \
+                "$(calc "($push + $finish - $cb1 - $cb2) / $packets")")
+        fi
+        say "$line"
+    done
+    say ""
+    say "-- callgrind_annotate (self), mqttka -r, top 25"
+    callgrind_annotate "$out.mqttka" 2>/dev/null | awk '/^-+$/ {n++} n>=3' | grep -v '^-' |
+        sed -n '1,26p' | tee -a "$RESULTS"
+    say "-- callgrind_annotate --inclusive=yes, mqttka -r, top 25"
+    callgrind_annotate --inclusive=yes "$out.mqttka" 2>/dev/null | awk '/^-+$/ {n++} n>=3' |
+        grep -v '^-' | sed -n '1,26p' | tee -a "$RESULTS"
+    rm -f "$cap"
+}
+
+build
+say ""
+say "#### bench/run.sh $* ($(date -u +%Y-%m-%dT%H:%M:%SZ))"
+machine
+[ $# -gt 0 ] || set -- all
+for what in "$@"; do
+    case $what in
+    throughput) throughput ;;
+    memory) memory ;;
+    duration) duration ;;
+    callgrind) callgrind ;;
+    all) throughput; memory; duration; callgrind ;;
+    *) echo "unknown benchmark '$what' (throughput, memory, duration, callgrind, all)" >&2; exit 2 ;;
+    esac
+done
