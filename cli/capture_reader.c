@@ -2,10 +2,11 @@
  * capture_reader.c - pcap / pcapng records through libpcap, numbered and
  * filtered.
  *
- * The BPF filter is applied here with pcap_offline_filter() rather than
- * installed with pcap_setfilter(): a record that the filter drops must still
- * take its frame number, or a finding's frame would not be the one Wireshark
- * shows for the same file.
+ * From a file, the BPF filter is applied here with pcap_offline_filter()
+ * rather than installed with pcap_setfilter(): a record that the filter drops
+ * must still take its frame number, or a finding's frame would not be the one
+ * Wireshark shows for the same file. Live, the kernel filters (nothing else
+ * would keep up), and the -w file holds exactly the records numbered here.
  */
 #include "capture_reader.h"
 
@@ -138,6 +139,11 @@ bool capture_reader_set_filter(capture_reader *r, const char *expression, char *
         snprintf(err, err_size, "%s", pcap_geterr(r->pcap));
         return false;
     }
+    if (r->kind == CAPTURE_SOURCE_LIVE && pcap_setfilter(r->pcap, &prog) != 0) {
+        snprintf(err, err_size, "%s", pcap_geterr(r->pcap));
+        pcap_freecode(&prog);
+        return false;
+    }
     if (r->has_filter)
         pcap_freecode(&r->filter);
     r->filter = prog;
@@ -145,9 +151,21 @@ bool capture_reader_set_filter(capture_reader *r, const char *expression, char *
     return true;
 }
 
+/* Seconds beyond which microseconds no longer fit in an int64 mqttka_time,
+ * leaving room for a classic pcap's microsecond field (any 32-bit value). */
+#define RECORD_SEC_MAX ((INT64_MAX - (int64_t)UINT32_MAX) / 1000000 - 1)
+
 static mqttka_time record_time(const struct pcap_pkthdr *h)
 {
-    return (mqttka_time)h->ts.tv_sec * 1000000 + (mqttka_time)h->ts.tv_usec;
+    /* A pcapng timestamp is any 64-bit count: a damaged or hostile one names
+     * a second whose microseconds overflow. Clamped, such a record still
+     * counts and its frame number stays right. */
+    int64_t sec = (int64_t)h->ts.tv_sec;
+    if (sec > RECORD_SEC_MAX)
+        sec = RECORD_SEC_MAX;
+    else if (sec < -RECORD_SEC_MAX)
+        sec = -RECORD_SEC_MAX;
+    return (mqttka_time)sec * 1000000 + (mqttka_time)h->ts.tv_usec;
 }
 
 capture_status capture_reader_next(capture_reader *r, capture_record *rec, char *err,
@@ -159,6 +177,8 @@ capture_status capture_reader_next(capture_reader *r, capture_record *rec, char 
         int rc = pcap_next_ex(r->pcap, &hdr, &data);
         if (rc == PCAP_ERROR_BREAK)
             return CAPTURE_END;
+        if (rc == 0 && r->kind == CAPTURE_SOURCE_LIVE)
+            return CAPTURE_NONE;
         if (rc != 1) {
             /* 0 (timeout) cannot come from a file; treat it as damage too. */
             const char *why = rc == 0 ? "unexpected timeout" : pcap_geterr(r->pcap);
@@ -170,7 +190,8 @@ capture_status capture_reader_next(capture_reader *r, capture_record *rec, char 
         if (r->first_ts == MQTTKA_TIME_NONE)
             r->first_ts = ts;
         r->last_ts = ts;
-        if (r->has_filter && pcap_offline_filter(&r->filter, hdr, data) == 0)
+        if (r->kind == CAPTURE_SOURCE_FILE && r->has_filter &&
+            pcap_offline_filter(&r->filter, hdr, data) == 0)
             continue;
         rec->frame = r->records;
         rec->ts = ts;

@@ -10,70 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis.h"
 #include "capture_reader.h"
+#include "live.h"
 #include "mqttka.h"
 #include "options.h"
 #include "output.h"
 
-enum {
-    EXIT_DONE = 0,
-    EXIT_FINDINGS = 1, /* --fail-on threshold reached */
-    EXIT_TROUBLE = 2,  /* usage or input */
-};
-
-/* The mqttka_event_fn: note the worst severity, then print. */
-static void on_event(void *user_data, const mqttka_event *ev)
-{
-    output_state *o = user_data;
-    if (ev->type == MQTTKA_EV_FINDING && ev->u.finding) {
-        mqttka_severity sev = ev->u.finding->severity;
-        if (!o->finding_seen || sev > o->worst_severity)
-            o->worst_severity = sev;
-        o->finding_seen = true;
-    }
-    if (o->format == OUTPUT_JSON)
-        output_json_event(o, ev);
-    else
-        output_text_event(o, ev);
-}
-
 static const char *input_name(const char *path)
 {
     return strcmp(path, "-") == 0 ? "stdin" : path;
-}
-
-/* Counts what became of one record and, for TCP, pushes its segment. */
-static void handle_record(mqttka_analyzer *a, int linktype, const capture_record *rec,
-                          capture_stats *stats)
-{
-    mqttka_segment seg;
-    stats->matched++;
-    switch (mqttka_frame_to_segment((uint32_t)linktype, rec->data, rec->captured_len, rec->wire_len, &seg)) {
-    case MQTTKA_FRAME_TCP:
-        seg.ts = rec->ts;
-        seg.tag = rec->frame;
-        stats->tcp_segments++;
-        /* NOMEM drops the segment; the core reports it as resource_limit. */
-        (void)mqttka_push(a, &seg);
-        break;
-    case MQTTKA_FRAME_NOT_TCP:
-    case MQTTKA_FRAME_UNSUPPORTED_LINK: stats->not_tcp++; break;
-    case MQTTKA_FRAME_FRAGMENT: stats->ip_fragments++; break;
-    case MQTTKA_FRAME_SNAPPED: stats->snapped++; break;
-    case MQTTKA_FRAME_MALFORMED: stats->malformed++; break;
-    }
-}
-
-static bool fail_threshold_reached(const cli_options *opts, const output_state *o)
-{
-    if (!o->finding_seen)
-        return false;
-    switch (opts->fail_on) {
-    case FAIL_ON_WARN: return o->worst_severity >= MQTTKA_WARN;
-    case FAIL_ON_ERROR: return o->worst_severity >= MQTTKA_ERROR;
-    case FAIL_NEVER: break;
-    }
-    return false;
 }
 
 /* Reads the capture to its end (or its damage) through the analyzer.
@@ -108,11 +54,8 @@ static int analyse(const cli_options *opts)
         .finding_seen = false,
         .worst_severity = MQTTKA_INFO,
     };
-    mqttka_analyzer *analyzer = NULL;
-    mqttka_status st = mqttka_new(&analyzer, &opts->config, on_event, &out);
-    if (st != MQTTKA_OK) {
-        fprintf(stderr, "mqttka: cannot start the analyzer: %s\n",
-                st == MQTTKA_ERR_NOMEM ? "out of memory" : "invalid configuration");
+    mqttka_analyzer *analyzer = analysis_start(opts, &out);
+    if (!analyzer) {
         capture_reader_close(&reader);
         return EXIT_TROUBLE;
     }
@@ -125,7 +68,9 @@ static int analyse(const cli_options *opts)
     while ((cs = capture_reader_next(&reader, &rec, err, sizeof err)) == CAPTURE_RECORD) {
         if (out.capture_start == MQTTKA_TIME_NONE)
             out.capture_start = reader.first_ts;
-        handle_record(analyzer, reader.linktype, &rec, &stats);
+        analysis_handle_record(analyzer, reader.linktype, &rec, &stats);
+        if (opts->count && stats.matched >= opts->count)
+            break;
     }
     /* Records dropped by the filter still set the capture's span. */
     if (out.capture_start == MQTTKA_TIME_NONE)
@@ -133,7 +78,7 @@ static int analyse(const cli_options *opts)
     stats.records = reader.records;
     stats.first_ts = reader.first_ts;
     stats.last_ts = reader.last_ts;
-    stats.complete = cs == CAPTURE_END;
+    stats.complete = cs == CAPTURE_END || cs == CAPTURE_RECORD; /* RECORD: -c stopped it */
 
     /* Whatever was read is analysed and reported, damaged input or not. */
     mqttka_finish(analyzer, reader.last_ts != MQTTKA_TIME_NONE ? reader.last_ts : 0);
@@ -158,7 +103,7 @@ static int analyse(const cli_options *opts)
                 (unsigned long long)reader.records, err);
         return EXIT_TROUBLE;
     }
-    return fail_threshold_reached(opts, &out) ? EXIT_FINDINGS : EXIT_DONE;
+    return analysis_fail_threshold_reached(opts, &out) ? EXIT_FINDINGS : EXIT_DONE;
 }
 
 int main(int argc, char **argv)
@@ -183,9 +128,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "mqttka: %s (see mqttka --help)\n", err);
         status = EXIT_TROUBLE;
         break;
+    case OPTIONS_LIST_INTERFACES:
+        status = EXIT_DONE;
+        if (!capture_list_interfaces(stdout, err, sizeof err)) {
+            fprintf(stderr, "mqttka: %s\n", err);
+            status = EXIT_TROUBLE;
+        }
+        break;
     case OPTIONS_RUN:
     default:
-        status = analyse(&opts);
+        status = opts.interface ? live_run(&opts) : analyse(&opts);
         break;
     }
     options_release(&opts);

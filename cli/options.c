@@ -19,6 +19,8 @@
  * enough that a typo cannot ask the core for terabytes. */
 #define MAX_OPTION_FLOWS 10000000UL
 #define MAX_OPTION_FINDINGS 1000000UL
+/* -c: any count a 64-bit record counter can reach. */
+#define MAX_OPTION_COUNT 0xffffffffffffffffULL
 
 enum {
     OPT_JSON = 256,
@@ -35,6 +37,10 @@ static const struct option long_options[] = {
     {"read", required_argument, NULL, 'r'},
     {"filter", required_argument, NULL, 'f'},
     {"interface", required_argument, NULL, 'i'},
+    {"write", required_argument, NULL, 'w'},
+    {"count", required_argument, NULL, 'c'},
+    {"list-interfaces", no_argument, NULL, 'D'},
+    {"relinquish-privileges", required_argument, NULL, 'Z'},
     {"quiet", no_argument, NULL, 'q'},
     {"json", no_argument, NULL, OPT_JSON},
     {"fail-on", required_argument, NULL, OPT_FAIL_ON},
@@ -60,13 +66,27 @@ void options_print_help(FILE *out)
     mqttka_config d;
     mqttka_config_default(&d);
     fputs("Usage: mqttka -r FILE [options] [FILTER...]\n"
-          "Explain MQTT keepalive behaviour (over WebSocket or plain TCP) in a capture.\n"
+          "       mqttka -i IFACE [-w FILE] [-Z USER] [options] [FILTER...]\n"
+          "       mqttka -D\n"
+          "Explain MQTT keepalive behaviour (over WebSocket or plain TCP) in a capture,\n"
+          "or live on a network interface.\n"
           "\n"
           "Input:\n"
           "  -r, --read FILE           read a pcap or pcapng file; '-' reads standard input\n"
+          "  -i, --interface IFACE     capture live on IFACE ('any': every interface); stop\n"
+          "                            with Ctrl-C (SIGINT) or SIGTERM to get the summaries\n"
           "  -f, --filter EXPR         BPF filter as tcpdump takes it (also: the words after\n"
-          "                            the options); frame numbers stay those of the file\n"
-          "  -i, --interface IFACE     live capture: not supported yet\n"
+          "                            the options); with -r frame numbers stay those of\n"
+          "                            the file\n"
+          "  -c, --count N             stop after N records (those matching the filter)\n"
+          "  -D, --list-interfaces     list the interfaces -i can capture on, and exit\n"
+          "\n"
+          "Live capture:\n"
+          "  -w, --write FILE          also save the captured records: pcapng when FILE\n"
+          "                            ends in .pcapng, else pcap (frames numbered as shown)\n"
+          "  -Z, --relinquish-privileges USER\n"
+          "                            once the capture is open, run as USER (when started\n"
+          "                            as root); FILE is then created as USER\n"
           "\n"
           "Output:\n"
           "  -q, --quiet               print only the per-connection summaries\n"
@@ -100,8 +120,9 @@ void options_print_help(FILE *out)
             "  -h, --help                show this help and exit\n"
             "  -V, --version             show the version and exit\n"
             "\n"
-            "Exit status: 0 done; 1 a finding reached --fail-on; 2 bad usage, unreadable or\n"
-            "truncated input. See mqttka(1).\n",
+            "Exit status: 0 done (live: stopped by a signal, -c or a closed output); 1 a\n"
+            "finding reached --fail-on; 2 bad usage, unreadable or truncated input, an\n"
+            "interface that cannot be opened. See mqttka(1).\n",
             d.n_idle_timeouts ? "" : "none", d.max_flows, d.max_summary_findings);
 }
 
@@ -130,6 +151,20 @@ static bool parse_count(const char *text, unsigned long max, unsigned long *out)
     if (errno != 0 || *end != '\0' || value > max)
         return false;
     *out = (unsigned long)value;
+    return true;
+}
+
+/* A whole number from 0 to MAX_OPTION_COUNT, digits only. */
+static bool parse_count64(const char *text, unsigned long long *out)
+{
+    if (*text < '0' || *text > '9')
+        return false;
+    char *end;
+    errno = 0;
+    unsigned long long value = strtoull(text, &end, 10);
+    if (errno != 0 || *end != '\0' || value > MAX_OPTION_COUNT)
+        return false;
+    *out = value;
     return true;
 }
 
@@ -218,14 +253,26 @@ options_result options_parse(int argc, char **argv, cli_options *opts, char *err
     opterr = 0; /* our messages, one line each */
     optind = 1;
     int c;
-    bool seen_help = false, seen_version = false;
-    while ((c = getopt_long(argc, argv, ":r:f:i:qhV", long_options, NULL)) != -1) {
+    bool seen_help = false, seen_version = false, seen_list = false;
+    while ((c = getopt_long(argc, argv, ":r:f:i:w:c:DZ:qhV", long_options, NULL)) != -1) {
         const char *arg = optarg;
         unsigned long count;
         switch (c) {
         case 'r': opts->read_path = arg; break;
         case 'f': opts->filter = arg; break;
         case 'i': opts->interface = arg; break;
+        case 'w': opts->write_path = arg; break;
+        case 'Z': opts->drop_user = arg; break;
+        case 'D': seen_list = true; break;
+        case 'c': {
+            unsigned long long n;
+            if (!parse_count64(arg, &n) || n == 0) {
+                snprintf(err, err_size, "-c takes a number of records from 1, not '%s'", arg);
+                return OPTIONS_USAGE_ERROR;
+            }
+            opts->count = n;
+            break;
+        }
         case 'q': opts->quiet = true; break;
         case 'h': seen_help = true; break;
         case 'V': seen_version = true; break;
@@ -301,6 +348,8 @@ options_result options_parse(int argc, char **argv, cli_options *opts, char *err
         return OPTIONS_HELP;
     if (seen_version)
         return OPTIONS_VERSION;
+    if (seen_list)
+        return OPTIONS_LIST_INTERFACES;
 
     if (optind < argc) {
         if (opts->filter) {
@@ -315,14 +364,23 @@ options_result options_parse(int argc, char **argv, cli_options *opts, char *err
         }
         opts->filter = opts->filter_storage;
     }
-    if (opts->interface) {
-        snprintf(err, err_size,
-                 "live capture (-i %s) is not yet supported: capture to a file and use -r",
-                 opts->interface);
+    if (opts->interface && opts->read_path) {
+        snprintf(err, err_size, "give either -r FILE or -i IFACE, not both");
         return OPTIONS_USAGE_ERROR;
     }
-    if (!opts->read_path) {
-        snprintf(err, err_size, "no input: give -r FILE, or -r - for standard input");
+    if (!opts->interface && !opts->read_path) {
+        snprintf(err, err_size,
+                 "no input: give -r FILE (-r - for standard input) or -i IFACE (-D lists them)");
+        return OPTIONS_USAGE_ERROR;
+    }
+    if (!opts->interface && (opts->write_path || opts->drop_user)) {
+        snprintf(err, err_size, "%s works with a live capture only: add -i IFACE",
+                 opts->write_path ? "-w" : "-Z");
+        return OPTIONS_USAGE_ERROR;
+    }
+    if (opts->write_path && (!*opts->write_path || strcmp(opts->write_path, "-") == 0)) {
+        /* Standard output carries the findings; the capture needs a file of its own. */
+        snprintf(err, err_size, "-w needs a file name (standard output carries the findings)");
         return OPTIONS_USAGE_ERROR;
     }
     return OPTIONS_RUN;

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "mqttka.h"
@@ -24,7 +25,10 @@ typedef enum fail_threshold {
 
 typedef struct cli_options {
     const char *read_path;    /* -r: a file, or "-" for standard input */
-    const char *interface;    /* -i: live capture, not supported yet */
+    const char *interface;    /* -i: live capture from this interface */
+    const char *write_path;   /* -w: also save what the live capture read */
+    const char *drop_user;    /* -Z: the user to become once the capture is open */
+    uint64_t count;           /* -c: stop after this many records; 0 for no limit */
     const char *filter;       /* -f, or the words after the options; NULL for none */
     char *filter_storage;     /* owns the joined words, when they are the filter */
     output_format format;
@@ -37,6 +41,7 @@ typedef enum options_result {
     OPTIONS_RUN = 0,    /* *opts is complete: analyse */
     OPTIONS_HELP,       /* --help was given */
     OPTIONS_VERSION,    /* --version was given */
+    OPTIONS_LIST_INTERFACES, /* -D was given */
     OPTIONS_USAGE_ERROR /* `err` holds one line saying what is wrong */
 } options_result;
 

@@ -29,6 +29,13 @@ typedef struct capture_stats {
     mqttka_time first_ts;    /* MQTTKA_TIME_NONE for an empty capture */
     mqttka_time last_ts;
     bool complete;           /* false when the input was cut short or damaged */
+    /* Live capture only (`interface` non-NULL): libpcap's counters, when
+     * it could give them (have_counters). */
+    const char *interface;
+    bool have_counters;
+    uint64_t received;       /* passed the kernel filter */
+    uint64_t dropped;        /* dropped by the kernel: the buffer was full */
+    uint64_t if_dropped;     /* dropped by the interface or its driver */
 } capture_stats;
 
 typedef struct output_state {
@@ -40,6 +47,7 @@ typedef struct output_state {
     mqttka_time capture_start;
     bool finding_seen;
     mqttka_severity worst_severity; /* valid when finding_seen */
+    int write_error;         /* errno of the first failed write to `out`; 0 none */
 } output_state;
 
 /* Text: one timeline line per event (summaries only with -q). */

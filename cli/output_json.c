@@ -269,5 +269,18 @@ void output_json_capture(output_state *o, const capture_stats *s)
     json_seconds(&w, "start", s->first_ts);
     json_seconds(&w, "end", s->last_ts);
     json_bool(&w, "complete", s->complete);
+    if (s->interface) {
+        /* Live: where, and what libpcap says it passed and lost. */
+        json_string(&w, "interface", s->interface);
+        if (s->have_counters) {
+            json_uint(&w, "packets_received", s->received);
+            json_uint(&w, "packets_dropped", s->dropped);
+            json_uint(&w, "packets_if_dropped", s->if_dropped);
+        } else {
+            json_null(&w, "packets_received");
+            json_null(&w, "packets_dropped");
+            json_null(&w, "packets_if_dropped");
+        }
+    }
     json_line_end(&w);
 }

@@ -4,7 +4,8 @@
 . "$(dirname "$0")/lib.sh"
 MAN_PAGE=${3:-}
 
-options=(-r --read -f --filter -i --interface -q --quiet --json --fail-on --tolerance
+options=(-r --read -f --filter -i --interface -w --write -c --count -D --list-interfaces
+         -Z --relinquish-privileges -q --quiet --json --fail-on --tolerance
          --grace --pingresp-deadline --idle-timeouts --max-flows --max-findings
          -h --help -V --version)
 
@@ -37,8 +38,12 @@ bad_usage "unknown option" -x
 bad_usage "no input" 
 bad_usage "needs an argument" -r
 bad_usage "needs an argument" --fail-on
-bad_usage "not yet supported" -i lo
-bad_usage "not yet supported" -i lo -r /dev/null
+bad_usage "not both" -i lo -r /dev/null
+bad_usage "live capture only" -r x -w x.pcapng
+bad_usage "live capture only" -r x -Z nobody
+bad_usage "needs a file name" -i lo -w -
+bad_usage "-c takes" -r x -c 0
+bad_usage "-c takes" -r x -c many
 bad_usage "--fail-on" -r x --fail-on info
 bad_usage "--tolerance" -r x --tolerance 1
 bad_usage "--tolerance" -r x --tolerance -1,2

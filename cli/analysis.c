@@ -1,0 +1,76 @@
+/*
+ * analysis.c - records into the core, events out; shared by main.c (files)
+ * and live.c (interfaces).
+ */
+#include "analysis.h"
+
+#include <errno.h>
+#include <stdio.h>
+
+void analysis_on_event(void *user_data, const mqttka_event *ev)
+{
+    output_state *o = user_data;
+    if (ev->type == MQTTKA_EV_FINDING && ev->u.finding) {
+        mqttka_severity sev = ev->u.finding->severity;
+        if (!o->finding_seen || sev > o->worst_severity)
+            o->worst_severity = sev;
+        o->finding_seen = true;
+    }
+    /* A closed pipe (`mqttka -i lo | head`) fails every later write too:
+     * stop writing, and let the caller end the run. */
+    if (o->write_error)
+        return;
+    errno = 0;
+    if (o->format == OUTPUT_JSON)
+        output_json_event(o, ev);
+    else
+        output_text_event(o, ev);
+    if (ferror(o->out))
+        o->write_error = errno ? errno : EIO;
+}
+
+void analysis_handle_record(mqttka_analyzer *a, int linktype, const capture_record *rec,
+                            capture_stats *stats)
+{
+    mqttka_segment seg;
+    stats->matched++;
+    switch (mqttka_frame_to_segment((uint32_t)linktype, rec->data, rec->captured_len,
+                                    rec->wire_len, &seg)) {
+    case MQTTKA_FRAME_TCP:
+        seg.ts = rec->ts;
+        seg.tag = rec->frame;
+        stats->tcp_segments++;
+        /* NOMEM drops the segment; the core reports it as resource_limit. */
+        (void)mqttka_push(a, &seg);
+        break;
+    case MQTTKA_FRAME_NOT_TCP:
+    case MQTTKA_FRAME_UNSUPPORTED_LINK: stats->not_tcp++; break;
+    case MQTTKA_FRAME_FRAGMENT: stats->ip_fragments++; break;
+    case MQTTKA_FRAME_SNAPPED: stats->snapped++; break;
+    case MQTTKA_FRAME_MALFORMED: stats->malformed++; break;
+    }
+}
+
+bool analysis_fail_threshold_reached(const cli_options *opts, const output_state *o)
+{
+    if (!o->finding_seen)
+        return false;
+    switch (opts->fail_on) {
+    case FAIL_ON_WARN: return o->worst_severity >= MQTTKA_WARN;
+    case FAIL_ON_ERROR: return o->worst_severity >= MQTTKA_ERROR;
+    case FAIL_NEVER: break;
+    }
+    return false;
+}
+
+mqttka_analyzer *analysis_start(const cli_options *opts, output_state *out)
+{
+    mqttka_analyzer *analyzer = NULL;
+    mqttka_status st = mqttka_new(&analyzer, &opts->config, analysis_on_event, out);
+    if (st != MQTTKA_OK) {
+        fprintf(stderr, "mqttka: cannot start the analyzer: %s\n",
+                st == MQTTKA_ERR_NOMEM ? "out of memory" : "invalid configuration");
+        return NULL;
+    }
+    return analyzer;
+}

@@ -1,0 +1,37 @@
+/*
+ * analysis.h - what reading a file and capturing live share: records into
+ * the core, the core's events out to the chosen output, the exit status.
+ */
+#ifndef MQTTKA_CLI_ANALYSIS_H
+#define MQTTKA_CLI_ANALYSIS_H
+
+#include <stdbool.h>
+
+#include "capture_reader.h"
+#include "mqttka.h"
+#include "options.h"
+#include "output.h"
+
+enum {
+    EXIT_DONE = 0,
+    EXIT_FINDINGS = 1, /* --fail-on threshold reached */
+    EXIT_TROUBLE = 2,  /* usage, input, interface */
+};
+
+/* The mqttka_event_fn (user_data: the output_state): notes the worst
+ * severity, prints the event, and notes the first failed write. Once the
+ * output has failed, nothing more is written to it. */
+void analysis_on_event(void *user_data, const mqttka_event *ev);
+
+/* Counts what became of one record and, for TCP, pushes its segment. */
+void analysis_handle_record(mqttka_analyzer *a, int linktype, const capture_record *rec,
+                            capture_stats *stats);
+
+/* Is the exit status 1 because of --fail-on? */
+bool analysis_fail_threshold_reached(const cli_options *opts, const output_state *o);
+
+/* Starts the analyzer with the options' config and `out` as user_data.
+ * Prints one line and returns NULL on failure. */
+mqttka_analyzer *analysis_start(const cli_options *opts, output_state *out);
+
+#endif

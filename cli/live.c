@@ -1,0 +1,311 @@
+/*
+ * live.c - the live capture loop.
+ *
+ * The core never reads a clock: findings that only need time to pass (a
+ * PINGREQ still unanswered T_resp after it, a client silent past KAe and
+ * 1.5 x KAe) come out of mqttka_tick(now), which also returns when it next
+ * has something to say. So the loop waits, in one pselect, for whichever
+ * comes first: packets on the capture's descriptor, that deadline, or a stop
+ * signal. Each wake reads the wall clock (CLOCK_REALTIME, the clock the
+ * kernel stamps packets with) before reading what is waiting, so that the
+ * tick's "now" never runs ahead of a packet already captured.
+ *
+ *   open interface -> filter -> drop root (-Z) -> open -w file -> loop:
+ *     now = clock; read up to LIVE_BATCH_MAX records (save, push);
+ *     tick if a deadline passed or packets may have set a new one;
+ *     pselect(capture fd, until the next deadline, stop signals let in)
+ *   -> mqttka_finish(now): every summary -> counters -> exit status
+ */
+#include "live.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/select.h>
+#include <time.h>
+
+#include "analysis.h"
+#include "capture_reader.h"
+#include "capture_writer.h"
+#include "output.h"
+#include "privileges.h"
+#include "signals.h"
+
+/* Records read per wake before the clock is read again and signals are
+ * looked at: a flood must not keep a deadline or Ctrl-C waiting. */
+#define LIVE_BATCH_MAX 1024
+/* Ticks walk every flow; after packets they run at most this often (the
+ * deadlines they set are seconds away), so a busy link does not tick per
+ * packet. Microseconds. */
+#define LIVE_TICK_MIN_INTERVAL 20000
+/* Longest wait with no deadline: bounds how long a stepped wall clock can
+ * delay a tick. Microseconds. */
+#define LIVE_MAX_WAIT 1000000
+
+static mqttka_time wall_clock(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+        return 0;
+    return (mqttka_time)ts.tv_sec * 1000000 + (mqttka_time)(ts.tv_nsec / 1000);
+}
+
+/* Why the loop ended. */
+typedef enum live_stop {
+    LIVE_RUNNING = 0,
+    LIVE_SIGNAL,       /* SIGINT / SIGTERM */
+    LIVE_COUNT,        /* -c reached */
+    LIVE_OUTPUT_FAILED,
+    LIVE_SAVE_FAILED,  /* the -w file could not be written */
+    LIVE_CAPTURE_FAILED,
+} live_stop;
+
+typedef struct live_session {
+    const cli_options *opts;
+    capture_reader reader;
+    capture_writer writer;
+    bool saving;
+    output_state out;
+    capture_stats stats;
+    mqttka_analyzer *analyzer;
+    char capture_error[CAPTURE_ERROR_MAX];
+} live_session;
+
+/* Opens everything in the order that keeps privileges shortest: the
+ * interface and its filter as root, then -Z, then the -w file as the new
+ * user (as tcpdump does). Prints one line and returns false on failure. */
+static bool live_open(live_session *s)
+{
+    const cli_options *opts = s->opts;
+    char err[CAPTURE_ERROR_MAX];
+    if (opts->drop_user && !privileges_user_exists(opts->drop_user, err, sizeof err)) {
+        fprintf(stderr, "mqttka: %s\n", err);
+        return false;
+    }
+    if (!capture_reader_open_live(&s->reader, opts->interface, err, sizeof err)) {
+        fprintf(stderr, "mqttka: %s\n", err);
+        return false;
+    }
+    if (!mqttka_link_name((uint32_t)s->reader.linktype)) {
+        const char *link = pcap_datalink_val_to_name(s->reader.linktype);
+        fprintf(stderr, "mqttka: %s: link type %d (%s) is not supported\n", opts->interface,
+                s->reader.linktype, link ? link : "unknown");
+        return false;
+    }
+    if (opts->filter && !capture_reader_set_filter(&s->reader, opts->filter, err, sizeof err)) {
+        fprintf(stderr, "mqttka: bad filter '%s': %s\n", opts->filter, err);
+        return false;
+    }
+    int fd = capture_reader_selectable_fd(&s->reader);
+    if (fd < 0 || fd >= FD_SETSIZE) {
+        fprintf(stderr, "mqttka: %s: this platform gives no descriptor to wait on\n",
+                opts->interface);
+        return false;
+    }
+    if (opts->drop_user && !privileges_drop(opts->drop_user, err, sizeof err)) {
+        fprintf(stderr, "mqttka: %s\n", err);
+        return false;
+    }
+    if (opts->write_path) {
+        if (!capture_writer_open(&s->writer, opts->write_path, &s->reader, err, sizeof err)) {
+            fprintf(stderr, "mqttka: -w %s\n", err);
+            return false;
+        }
+        s->saving = true;
+    }
+    if (!signals_install(err, sizeof err)) {
+        fprintf(stderr, "mqttka: %s\n", err);
+        return false;
+    }
+    s->analyzer = analysis_start(opts, &s->out);
+    return s->analyzer != NULL;
+}
+
+/* Reads what is waiting, up to LIVE_BATCH_MAX records. Returns how many were
+ * read; sets *stop when the loop must end. */
+static size_t live_drain(live_session *s, live_stop *stop)
+{
+    size_t n = 0;
+    while (n < LIVE_BATCH_MAX) {
+        capture_record rec;
+        capture_status cs =
+            capture_reader_next(&s->reader, &rec, s->capture_error, sizeof s->capture_error);
+        if (cs == CAPTURE_NONE)
+            break;
+        if (cs != CAPTURE_RECORD) {
+            *stop = LIVE_CAPTURE_FAILED;
+            break;
+        }
+        n++;
+        if (s->out.capture_start == MQTTKA_TIME_NONE)
+            s->out.capture_start = s->reader.first_ts;
+        /* Saved before it is analysed: the file holds every record a
+         * finding can name. */
+        if (s->saving && !capture_writer_write(&s->writer, &rec)) {
+            *stop = LIVE_SAVE_FAILED;
+            break;
+        }
+        analysis_handle_record(s->analyzer, s->reader.linktype, &rec, &s->stats);
+        if (s->out.write_error) {
+            *stop = LIVE_OUTPUT_FAILED;
+            break;
+        }
+        if (s->opts->count && s->reader.records >= s->opts->count) {
+            *stop = LIVE_COUNT;
+            break;
+        }
+    }
+    /* Whole records on disk at every wake, as tcpdump -U. */
+    if (n && s->saving && !capture_writer_flush(&s->writer) && *stop == LIVE_RUNNING)
+        *stop = LIVE_SAVE_FAILED;
+    return n;
+}
+
+/* Waits for packets, `until` (a wall-clock time, or NONE) or a stop signal.
+ * Returns false on an error other than a signal. */
+static bool live_wait(live_session *s, mqttka_time until)
+{
+    mqttka_time wait = LIVE_MAX_WAIT;
+    if (until != MQTTKA_TIME_NONE) {
+        mqttka_time left = until - wall_clock();
+        wait = left < 0 ? 0 : left < wait ? left : wait;
+    }
+    struct timespec timeout = {(time_t)(wait / 1000000), (long)(wait % 1000000) * 1000};
+    int fd = capture_reader_selectable_fd(&s->reader);
+    fd_set readable;
+    FD_ZERO(&readable);
+    FD_SET(fd, &readable);
+    int rc = pselect(fd + 1, &readable, NULL, NULL, &timeout, signals_wait_mask());
+    if (rc < 0 && errno != EINTR) {
+        snprintf(s->capture_error, sizeof s->capture_error, "waiting for packets: %s",
+                 strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+static mqttka_time earliest(mqttka_time a, mqttka_time b)
+{
+    if (a == MQTTKA_TIME_NONE)
+        return b;
+    if (b == MQTTKA_TIME_NONE)
+        return a;
+    return a < b ? a : b;
+}
+
+static live_stop live_loop(live_session *s)
+{
+    live_stop stop = LIVE_RUNNING;
+    mqttka_time deadline = MQTTKA_TIME_NONE; /* the core's next one */
+    mqttka_time last_tick = MQTTKA_TIME_NONE;
+    bool untold = false; /* packets pushed since the last tick */
+    for (;;) {
+        if (signals_stop_requested())
+            return LIVE_SIGNAL;
+        mqttka_time now = wall_clock();
+        size_t n = live_drain(s, &stop);
+        if (stop != LIVE_RUNNING)
+            return stop;
+        untold = untold || n > 0;
+        /* Packets may start or move a deadline (a PINGREQ, a CONNACK), and
+         * only a tick tells the new one. */
+        bool due = deadline != MQTTKA_TIME_NONE && now >= deadline;
+        bool tell = untold && (last_tick == MQTTKA_TIME_NONE ||
+                               now - last_tick >= LIVE_TICK_MIN_INTERVAL);
+        if (due || tell) {
+            deadline = mqttka_tick(s->analyzer, now);
+            last_tick = now;
+            untold = false;
+            if (s->out.write_error)
+                return LIVE_OUTPUT_FAILED;
+        }
+        if (n == LIVE_BATCH_MAX)
+            continue; /* more is waiting */
+        mqttka_time wake = deadline;
+        if (untold)
+            wake = earliest(wake, last_tick + LIVE_TICK_MIN_INTERVAL);
+        if (!live_wait(s, wake))
+            return LIVE_CAPTURE_FAILED;
+    }
+}
+
+/* The counters, as tcpdump prints them when it stops. */
+static void print_counters(const live_session *s)
+{
+    fprintf(stderr, "mqttka: %llu packets captured", (unsigned long long)s->reader.records);
+    if (s->stats.have_counters)
+        fprintf(stderr, ", %llu received by filter, %llu dropped by kernel, "
+                        "%llu dropped by interface",
+                (unsigned long long)s->stats.received, (unsigned long long)s->stats.dropped,
+                (unsigned long long)s->stats.if_dropped);
+    fputc('\n', stderr);
+}
+
+int live_run(const cli_options *opts)
+{
+    live_session s;
+    memset(&s, 0, sizeof s);
+    s.opts = opts;
+    s.out.out = stdout;
+    s.out.format = opts->format;
+    s.out.quiet = opts->quiet;
+    s.out.capture_start = MQTTKA_TIME_NONE;
+    s.out.worst_severity = MQTTKA_INFO;
+    char err[CAPTURE_ERROR_MAX];
+    if (!live_open(&s)) {
+        if (s.saving)
+            (void)capture_writer_close(&s.writer, err, sizeof err);
+        capture_reader_close(&s.reader);
+        return EXIT_TROUBLE;
+    }
+    s.stats.link_name = mqttka_link_name((uint32_t)s.reader.linktype);
+    s.stats.interface = opts->interface;
+    fprintf(stderr, "mqttka: listening on %s, link type %s, snapshot length %d bytes\n",
+            opts->interface, s.stats.link_name, pcap_snapshot(s.reader.pcap));
+
+    live_stop stop = live_loop(&s);
+    signals_unblock();
+
+    /* The capture ends now, not at its last packet: silences run to here. */
+    mqttka_time end = wall_clock();
+    if (s.reader.last_ts != MQTTKA_TIME_NONE && s.reader.last_ts > end)
+        end = s.reader.last_ts;
+    mqttka_finish(s.analyzer, end);
+    mqttka_free(&s.analyzer);
+
+    s.stats.records = s.reader.records;
+    s.stats.first_ts = s.reader.first_ts;
+    s.stats.last_ts = s.reader.last_ts;
+    s.stats.complete = stop != LIVE_CAPTURE_FAILED;
+    s.stats.have_counters = capture_reader_live_stats(&s.reader, &s.stats.received,
+                                                      &s.stats.dropped, &s.stats.if_dropped);
+    if (!s.out.write_error) {
+        if (opts->format == OUTPUT_JSON)
+            output_json_capture(&s.out, &s.stats);
+        else
+            output_text_capture(&s.out, &s.stats);
+        errno = 0;
+        if (fflush(stdout) != 0 || ferror(stdout))
+            s.out.write_error = errno ? errno : EIO;
+    }
+    print_counters(&s);
+
+    int status = analysis_fail_threshold_reached(opts, &s.out) ? EXIT_FINDINGS : EXIT_DONE;
+    if (s.saving && !capture_writer_close(&s.writer, err, sizeof err)) {
+        fprintf(stderr, "mqttka: -w %s\n", err);
+        status = EXIT_TROUBLE;
+    }
+    /* A reader that went away (`| head`) is the normal end of a pipeline;
+     * any other failed write loses findings and says so. */
+    if (s.out.write_error && s.out.write_error != EPIPE) {
+        fprintf(stderr, "mqttka: cannot write the output: %s\n", strerror(s.out.write_error));
+        status = EXIT_TROUBLE;
+    }
+    if (stop == LIVE_CAPTURE_FAILED) {
+        fprintf(stderr, "mqttka: %s: capture failed after %llu records (%s)\n", opts->interface,
+                (unsigned long long)s.reader.records, s.capture_error);
+        status = EXIT_TROUBLE;
+    }
+    capture_reader_close(&s.reader);
+    return status;
+}
