@@ -17,6 +17,7 @@ packages=(
   libpcap-dev                                    # cli/
   libwireshark-dev libglib2.0-dev tshark         # plugin/ and its tests
   python3 jq util-linux                          # golden and CLI test helpers, setpriv
+  mosquitto python3-paho-mqtt libcap2-bin        # live/: broker, client, setcap
 )
 missing=()
 for p in "${packages[@]}"; do

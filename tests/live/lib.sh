@@ -1,0 +1,157 @@
+# lib.sh - what the live capture tests share. Sourced, not run.
+#
+# Every script is called by meson as: SCRIPT MQTTKA and exits 0 (pass),
+# 1 (fail) or 77 (skip). They capture on loopback only, start their own
+# broker and client on free high ports of 127.0.0.1, and stop every process
+# they started (the EXIT trap), whatever happens.
+
+set -u
+
+MQTTKA=${1:?path of the mqttka binary}
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# Debian's python: the one that sees python3-paho-mqtt (a python3 first on
+# PATH may be another build).
+PY=/usr/bin/python3
+failures=0
+PIDS=()
+STOPPED=()
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/mqttka-live-test.XXXXXX")
+
+cleanup() {
+    local p
+    for p in "${STOPPED[@]}"; do kill -CONT "$p" 2>/dev/null; done
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+    for p in "${PIDS[@]}"; do
+        local i
+        for ((i = 0; i < 20; i++)); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$p" 2>/dev/null
+    done
+    wait 2>/dev/null
+    if [ -n "${MQTTKA_KEEP_TMP:-}" ]; then echo "kept $TMP" >&2; else rm -rf "$TMP"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+fail() {
+    echo "FAIL: $*" >&2
+    failures=$((failures + 1))
+}
+
+skip() {
+    echo "SKIP: $*" >&2
+    exit 77
+}
+
+finish() {
+    if [ "$failures" -ne 0 ]; then
+        echo "$failures check(s) failed" >&2
+        exit 1
+    fi
+    echo "all checks passed"
+    exit 0
+}
+
+need_root() {
+    [ "$(id -u)" -eq 0 ] || skip "live capture needs root (CI runs as root)"
+}
+
+need_program() { # NAME [PACKAGE]
+    command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] ||
+        skip "$1 is not installed (apt-get install ${2:-$1})"
+}
+
+need_paho() {
+    [ -x "$PY" ] && "$PY" -c 'import paho.mqtt.client' 2>/dev/null ||
+        skip "paho python is not installed for $PY (apt-get install python3-paho-mqtt)"
+}
+
+# wait_for SECONDS COMMAND...: runs COMMAND every 0.05 s until it succeeds;
+# returns 1 when SECONDS pass first.
+wait_for() {
+    local limit=$1 i
+    shift
+    for ((i = 0; i < limit * 20; i++)); do
+        "$@" && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+# wait_exit PID SECONDS: waits for a background child; its status in $EXIT_STATUS.
+wait_exit() {
+    local pid=$1 i
+    EXIT_STATUS=
+    for ((i = 0; i < $2 * 20; i++)); do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            wait "$pid"
+            EXIT_STATUS=$?
+            return 0
+        fi
+        sleep 0.05
+    done
+    return 1
+}
+
+free_ports() { "$PY" "$HERE/free_ports.py" "$1"; }
+
+listening() { # PORT
+    "$PY" -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2).close()' "$1" 2>/dev/null
+}
+
+# start_broker TCP_PORT WS_PORT: mosquitto 2.0 with a plain listener and a
+# WebSocket listener, anonymous, its own config and log in $TMP; $BROKER_PID.
+start_broker() {
+    local conf=$TMP/mosquitto.conf
+    cat >"$conf" <<CONF
+user root
+per_listener_settings false
+allow_anonymous true
+persistence false
+log_dest file $TMP/mosquitto.log
+log_type all
+listener $1 127.0.0.1
+listener $2 127.0.0.1
+protocol websockets
+CONF
+    local mosquitto
+    mosquitto=$(command -v mosquitto || echo /usr/sbin/mosquitto)
+    "$mosquitto" -c "$conf" >"$TMP/mosquitto.out" 2>&1 &
+    BROKER_PID=$!
+    PIDS+=("$BROKER_PID")
+    wait_for 5 listening "$1" && wait_for 5 listening "$2" ||
+        { fail "mosquitto does not listen on $1 and $2: $(tail -3 "$TMP/mosquitto.out")"; finish; }
+}
+
+# start_client LOG WS_PORT KA: the paho client over WebSocket; $CLIENT_PID.
+start_client() {
+    "$PY" "$HERE/paho_client.py" --port "$2" --ka "$3" --log "$1" >"$1.stderr" 2>&1 &
+    CLIENT_PID=$!
+    PIDS+=("$CLIENT_PID")
+}
+
+# start_mqttka NAME ARGS...: mqttka in the background, its standard output
+# through stamp_lines.py into $TMP/NAME.out ("<arrival epoch> <line>"), its
+# standard error in $TMP/NAME.err; returns once it listens. $MQTTKA_PID.
+start_mqttka() {
+    local name=$1
+    shift
+    mkfifo "$TMP/$name.fifo"
+    "$PY" "$HERE/stamp_lines.py" "$TMP/$name.out" <"$TMP/$name.fifo" &
+    PIDS+=("$!")
+    "$MQTTKA" "$@" >"$TMP/$name.fifo" 2>"$TMP/$name.err" &
+    MQTTKA_PID=$!
+    PIDS+=("$MQTTKA_PID")
+    wait_for 5 grep -qs "listening on" "$TMP/$name.err" ||
+        { fail "mqttka $* did not start: $(cat "$TMP/$name.err")"; finish; }
+}
+
+# stop_mqttka PID NAME: SIGINT, then its exit status must be 0.
+stop_mqttka() {
+    kill -INT "$1"
+    if ! wait_exit "$1" 10; then
+        fail "mqttka ($2) did not stop within 10 s of SIGINT"
+        return
+    fi
+    [ "$EXIT_STATUS" -eq 0 ] || fail "mqttka ($2) exited $EXIT_STATUS after SIGINT: $(cat "$TMP/$2.err")"
+}
