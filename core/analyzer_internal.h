@@ -124,6 +124,7 @@ typedef struct session {
     bool ska_ignored_reported;
     bool silence_ka_ticked;   /* live mode already reported this silence */
     bool silence_15_ticked;
+    bool not_enforced_ticked; /* live mode already said the server let it pass */
     mqttka_time max_client_silence;
     mqttka_time last_data_ts; /* last payload seen in either direction */
 

@@ -64,16 +64,20 @@ static void judge_silence(const push_ctx *pc, session *s, mqttka_time silence,
                      "packet in frame %llu (MQTT-3.1.2-23)",
                      secs, secs / kae, kae, ended_by, (unsigned long long)s->last_client_tag);
     }
-    if (silence > ka15 + l.tol && !s->silence_15_ticked) {
-        emit_finding(pc, s, MQTTKA_F_CLIENT_SILENT_OVER_1_5_KEEPALIVE, MQTTKA_ERROR, MQTTKA_C2S,
-                     about_tag, true, secs,
-                     "client silent %.3f s, over 1.5 x keepalive = %.1f s: the server must "
-                     "close the connection (MQTT-3.1.2-24)",
-                     secs, us_to_s(ka15));
+    if (silence > ka15 + l.tol) {
+        if (!s->silence_15_ticked) {
+            emit_finding(pc, s, MQTTKA_F_CLIENT_SILENT_OVER_1_5_KEEPALIVE, MQTTKA_ERROR,
+                         MQTTKA_C2S, about_tag, true, secs,
+                         "client silent %.3f s, over 1.5 x keepalive = %.1f s: the server "
+                         "must close the connection (MQTT-3.1.2-24)",
+                         secs, us_to_s(ka15));
+        }
+        /* Judged apart from the finding above: live mode may have told that
+         * one already, by the clock, before the server's (non-)close. */
         mqttka_time deadline = s->last_client_ts + ka15 + l.grace;
         bool server_closed_in_time =
             s->server_closed_any && s->server_close_ts <= deadline;
-        if (!server_closed_in_time && silence > ka15 + l.grace) {
+        if (!server_closed_in_time && silence > ka15 + l.grace && !s->not_enforced_ticked) {
             emit_finding(pc, s, MQTTKA_F_SERVER_KEEPALIVE_NOT_ENFORCED, MQTTKA_WARN, MQTTKA_S2C,
                          about_tag, true, secs,
                          "server had not closed %.1f s after the client went quiet "
@@ -372,7 +376,7 @@ void keepalive_on_packet(const push_ctx *pc, session *s, mqttka_direction dir,
         s->last_client_tag = pc->tag;
         s->last_client_type = p->type;
         s->gap_in_silence = false;
-        s->silence_ka_ticked = s->silence_15_ticked = false;
+        s->silence_ka_ticked = s->silence_15_ticked = s->not_enforced_ticked = false;
         if (p->type == MQTT_PINGREQ)
             on_pingreq(pc, s);
         else if (p->type == MQTT_PINGRESP)
@@ -578,6 +582,8 @@ mqttka_time keepalive_tick(const push_ctx *pc, session *s, mqttka_time now)
     if (s->last_client_ts != MQTTKA_TIME_NONE) {
         mqttka_time silence = now - s->last_client_ts;
         mqttka_time t1 = s->last_client_ts + ka + l.tol, t2 = s->last_client_ts + ka15 + l.tol;
+        /* The server must have closed by 1.5 x KAe + G (judge_silence's rule). */
+        mqttka_time t3 = s->last_client_ts + ka15 + max_time(l.grace, l.tol);
         if (!s->silence_ka_ticked && silence > ka + l.tol) {
             s->silence_ka_ticked = true;
             emit_finding(pc, s, MQTTKA_F_CLIENT_SILENT_OVER_KEEPALIVE, MQTTKA_WARN, MQTTKA_C2S,
@@ -594,10 +600,24 @@ mqttka_time keepalive_tick(const push_ctx *pc, session *s, mqttka_time now)
                          "must close the connection",
                          us_to_s(silence));
         }
+        /* The first server close ends the ticks (first_close), so here the
+         * server has not closed at all. */
+        if (!s->not_enforced_ticked && now > t3) {
+            s->not_enforced_ticked = true;
+            emit_finding(pc, s, MQTTKA_F_SERVER_KEEPALIVE_NOT_ENFORCED, MQTTKA_WARN, MQTTKA_S2C,
+                         s->last_client_tag, true, us_to_s(silence),
+                         "server has not closed %.1f s after the client went quiet "
+                         "(1.5 x keepalive %.1f s + grace %.1f s)",
+                         us_to_s(silence), us_to_s(ka15), us_to_s(l.grace));
+        }
+        /* Each finding fires once `now` is past its limit: the next call that
+         * can emit is one microsecond after it. */
         if (!s->silence_ka_ticked)
-            next = t1;
+            next = t1 + 1;
         else if (!s->silence_15_ticked)
-            next = t2;
+            next = t2 + 1;
+        else if (!s->not_enforced_ticked)
+            next = t3 + 1;
     }
     for (size_t i = 0; i < s->pingq_len; i++) {
         ping_pending *q = &s->pingq[i];
