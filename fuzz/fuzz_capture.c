@@ -1,0 +1,115 @@
+/*
+ * fuzz_capture.c - a whole capture file through the CLI's reading path:
+ * cli/capture_reader.c (libpcap, pcap and pcapng), the core's link-layer
+ * parser (mqttka_frame_to_segment, every link type a file header can name),
+ * the analyzer, and the CLI's text or JSON output of every event.
+ *
+ * Input: a capture file. It is written to a memfd and opened by its
+ * /proc/self/fd path through capture_reader_open_file(), exactly as
+ * `mqttka -r FILE` opens a file (the regular-file checks included), so the
+ * CLI needs no in-memory variant of its reader.
+ *
+ * Output goes to /dev/null: text for inputs of odd size, JSON for even
+ * ones, so that both formatters meet every kind of event.
+ *
+ * The record loop is cli/main.c's analyse() with its printing to stderr
+ * left out: the same reader, the same analysis_handle_record() and
+ * analysis_on_event() (cli/analysis.c). Keep the two in step.
+ */
+#define _GNU_SOURCE /* memfd_create */
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "analysis.h"
+#include "capture_reader.h"
+#include "fuzz_target.h"
+#include "mqttka.h"
+#include "output.h"
+
+/* Created once: a memfd per input would cost a system call pair each. */
+static int input_fd = -1;
+static FILE *devnull;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (input_fd < 0) {
+        input_fd = memfd_create("fuzz_capture", 0);
+        devnull = fopen("/dev/null", "w");
+        if (input_fd < 0 || !devnull)
+            abort();
+    }
+    if (ftruncate(input_fd, 0) != 0)
+        abort();
+    for (size_t done = 0; done < size;) {
+        ssize_t n = pwrite(input_fd, data + done, size - done, (off_t)done);
+        if (n <= 0)
+            abort();
+        done += (size_t)n;
+    }
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", input_fd);
+
+    char err[CAPTURE_ERROR_MAX];
+    capture_reader reader;
+    if (!capture_reader_open_file(&reader, path, err, sizeof err)) {
+        FUZZ_ASSERT(memchr(err, '\0', sizeof err) != NULL && err[0] != '\0');
+        return 0;
+    }
+    if (!mqttka_link_name((uint32_t)reader.linktype)) {
+        capture_reader_close(&reader);
+        return 0;
+    }
+
+    output_state out = {
+        .out = devnull,
+        .format = (size & 1) ? OUTPUT_TEXT : OUTPUT_JSON,
+        .quiet = false,
+        .capture_start = MQTTKA_TIME_NONE,
+        .finding_seen = false,
+        .worst_severity = MQTTKA_INFO,
+    };
+    mqttka_analyzer *a = NULL;
+    FUZZ_ASSERT(mqttka_new(&a, NULL, analysis_on_event, &out) == MQTTKA_OK);
+
+    capture_stats stats;
+    memset(&stats, 0, sizeof stats);
+    stats.link_name = mqttka_link_name((uint32_t)reader.linktype);
+    capture_status cs;
+    capture_record rec;
+    uint64_t last_frame = 0;
+    while ((cs = capture_reader_next(&reader, &rec, err, sizeof err)) == CAPTURE_RECORD) {
+        FUZZ_ASSERT(rec.frame == last_frame + 1);
+        last_frame = rec.frame;
+        if (out.capture_start == MQTTKA_TIME_NONE)
+            out.capture_start = reader.first_ts;
+        /* The link-layer parser's promise: the payload lies inside the record. */
+        mqttka_segment seg;
+        if (mqttka_frame_to_segment((uint32_t)reader.linktype, rec.data, rec.captured_len,
+                                    rec.wire_len, &seg) == MQTTKA_FRAME_TCP)
+            FUZZ_ASSERT(seg.captured_len == 0 ||
+                        (seg.payload >= rec.data &&
+                         seg.payload + seg.captured_len <= rec.data + rec.captured_len));
+        uint64_t pushed = stats.tcp_segments;
+        analysis_handle_record(a, reader.linktype, &rec, &stats);
+        FUZZ_ASSERT(stats.matched == rec.frame);
+        FUZZ_ASSERT(stats.tcp_segments - pushed <= 1);
+    }
+    if (out.capture_start == MQTTKA_TIME_NONE)
+        out.capture_start = reader.first_ts;
+    stats.records = reader.records;
+    stats.first_ts = reader.first_ts;
+    stats.last_ts = reader.last_ts;
+    stats.complete = cs == CAPTURE_END;
+    FUZZ_ASSERT(cs != CAPTURE_RECORD);
+
+    mqttka_finish(a, reader.last_ts != MQTTKA_TIME_NONE ? reader.last_ts : 0);
+    mqttka_free(&a);
+    if (out.format == OUTPUT_JSON)
+        output_json_capture(&out, &stats);
+    else
+        output_text_capture(&out, &stats);
+    capture_reader_close(&reader);
+    return 0;
+}

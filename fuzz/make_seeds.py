@@ -1,0 +1,272 @@
+#!/usr/bin/env python3
+"""Seed corpora for the fuzz targets, cut out of the captures in samples/.
+
+    fuzz/make_seeds.py [SAMPLES_DIR [CORPUS_DIR]]
+
+defaults: samples/ and fuzz/corpus/ beside this script. Writes, per sample:
+
+  capture/       the capture itself, and a pcapng copy of the small ones
+                 (the reader's two formats)
+  analyzer/      its TCP segments in fuzz_analyzer.c's record format
+                 (first 4 flows)
+  http_upgrade/  each WebSocket request and response header block
+  ws_decoder/    each direction of each WebSocket after the handshake,
+                 behind fuzz_ws_decoder.c's settings byte
+  mqtt_decoder/  each direction's MQTT byte stream (plain TCP, or the
+                 unmasked WebSocket payload), behind fuzz_mqtt_decoder.c's
+                 settings byte
+
+Streams are cut at STREAM_MAX bytes: the fuzzer mutates short inputs faster,
+and the samples' large PUBLISH bodies add no coverage past their first bytes.
+Deterministic: the same samples always give the same files, so the corpus
+can be regenerated and diffed. Python 3 standard library only.
+"""
+import os
+import struct
+import sys
+
+STREAM_MAX = 8192
+ANALYZER_MAX = 32768
+PCAPNG_MAX = 16384
+
+FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
+
+
+def read_pcap(path):
+    """(linktype, [(ts_us, frame_bytes)]) of a classic pcap file."""
+    with open(path, "rb") as f:
+        data = f.read()
+    magic = data[:4]
+    if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
+        e = "<"
+    elif magic in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
+        e = ">"
+    else:
+        raise ValueError("%s: not a classic pcap" % path)
+    nano = magic in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
+    linktype = struct.unpack(e + "I", data[20:24])[0]
+    pos, records = 24, []
+    while pos + 16 <= len(data):
+        sec, frac, caplen, _wire = struct.unpack(e + "IIII", data[pos:pos + 16])
+        pos += 16
+        frame = data[pos:pos + caplen]
+        pos += caplen
+        records.append((sec * 1000000 + (frac // 1000 if nano else frac), frame))
+    return linktype, records
+
+
+def tcp_of(frame):
+    """(src, dst, sport, dport, seq, ack, flags, payload) of an Ethernet frame, or None."""
+    if len(frame) < 14:
+        return None
+    etype = struct.unpack("!H", frame[12:14])[0]
+    off = 14
+    while etype in (0x8100, 0x88A8) and len(frame) >= off + 4:
+        etype = struct.unpack("!H", frame[off + 2:off + 4])[0]
+        off += 4
+    if etype == 0x0800:
+        ihl = (frame[off] & 0x0F) * 4
+        total = struct.unpack("!H", frame[off + 2:off + 4])[0]
+        if frame[off + 9] != 6:
+            return None
+        src, dst = frame[off + 12:off + 16], frame[off + 16:off + 20]
+        tcp = frame[off + ihl:off + total]
+    elif etype == 0x86DD:
+        plen = struct.unpack("!H", frame[off + 4:off + 6])[0]
+        if frame[off + 6] != 6:
+            return None
+        src, dst = frame[off + 8:off + 24], frame[off + 24:off + 40]
+        tcp = frame[off + 40:off + 40 + plen]
+    else:
+        return None
+    sport, dport, seq, ack = struct.unpack("!HHII", tcp[:12])
+    doff = (tcp[12] >> 4) * 4
+    return src, dst, sport, dport, seq, ack, tcp[13] & 0x1F, tcp[doff:]
+
+
+class Flow:
+    def __init__(self, client):
+        self.client = client          # (addr, port) of the side that spoke first
+        self.isn = [None, None]       # by direction: 0 client -> server
+        self.data = [{}, {}]          # seq -> payload
+
+    def stream(self, d):
+        """The in-order bytes of a direction (first copy of each byte wins)."""
+        if self.isn[d] is None:
+            return b""
+        nxt, out = (self.isn[d] + 1) & 0xFFFFFFFF, bytearray()
+        pending = dict(self.data[d])
+        while True:
+            hit = None
+            for seq, p in pending.items():
+                rel = (nxt - seq) & 0xFFFFFFFF
+                if rel < len(p):
+                    hit = seq
+                    break
+            if hit is None:
+                return bytes(out)
+            p = pending.pop(hit)
+            out += p[(nxt - hit) & 0xFFFFFFFF:]
+            nxt = (hit + len(p)) & 0xFFFFFFFF
+
+
+def flows_of(records):
+    flows, order = {}, []
+    for ts, frame in records:
+        t = tcp_of(frame)
+        if not t:
+            continue
+        src, dst, sport, dport, seq, ack, flags, payload = t
+        key = frozenset([(src, sport), (dst, dport)])
+        if key not in flows:
+            client = (src, sport) if not (flags & SYN and flags & ACK) else (dst, dport)
+            flows[key] = Flow(client)
+            order.append(key)
+        f = flows[key]
+        d = 0 if (src, sport) == f.client else 1
+        if flags & SYN:
+            f.isn[d] = seq
+        elif f.isn[d] is None:
+            f.isn[d] = (seq - 1) & 0xFFFFFFFF
+        if payload:
+            f.data[d].setdefault(seq, payload)
+    return [flows[k] for k in order], order
+
+
+def header_block(stream):
+    end = stream.find(b"\r\n\r\n")
+    return stream[:end + 4] if end >= 0 else None
+
+
+def ws_payload(stream):
+    """Unmasked payload of the data frames of a WebSocket byte stream."""
+    out, pos = bytearray(), 0
+    while pos + 2 <= len(stream):
+        b0, b1 = stream[pos], stream[pos + 1]
+        n, pos = b1 & 0x7F, pos + 2
+        if n == 126:
+            n, pos = struct.unpack("!H", stream[pos:pos + 2])[0], pos + 2
+        elif n == 127:
+            n, pos = struct.unpack("!Q", stream[pos:pos + 8])[0], pos + 8
+        mask = None
+        if b1 & 0x80:
+            mask, pos = stream[pos:pos + 4], pos + 4
+        body = stream[pos:pos + n]
+        pos += n
+        if mask:
+            body = bytes(c ^ mask[i & 3] for i, c in enumerate(body))
+        if (b0 & 0x0F) in (0, 1, 2):
+            out += body
+    return bytes(out)
+
+
+def analyzer_records(records):
+    """The capture in fuzz_analyzer.c's format (4 config bytes, then records)."""
+    out = bytearray([0x3F, 0xF8, 0xFF, 0x0F])  # 128 flows, 7 ooo segments, big caps
+    flows, nxt, last_ts = {}, {}, None
+    for ts, frame in records:
+        t = tcp_of(frame)
+        if not t:
+            continue
+        src, dst, sport, dport, seq, ack, flags, payload = t
+        key = frozenset([(src, sport), (dst, dport)])
+        if key not in flows:
+            if len(flows) == 4:
+                continue
+            client = (src, sport) if not (flags & SYN and flags & ACK) else (dst, dport)
+            flows[key] = (len(flows), client, {})
+        idx, client, isn = flows[key]
+        d = 0 if (src, sport) == client else 1
+        if d not in isn:
+            isn[d] = seq if flags & SYN else (seq - 1) & 0xFFFFFFFF
+            # fuzz_analyzer.c's ISNs; its "next" starts there as well
+            nxt[(idx, d)] = isn_of(idx, d)
+        rel = (seq - isn[d]) & 0xFFFFFFFF
+        target = (isn_of(idx, d) + rel) & 0xFFFFFFFF
+        mode = 0 if target == nxt[(idx, d)] else 3
+        dt = 0 if last_ts is None else max(-32768, min(32767, (ts - last_ts) // 1000))
+        last_ts = ts if last_ts is None else last_ts + dt * 1000
+        payload = payload[:255]
+        out += bytes([idx | d << 2 | mode << 3, flags]) + struct.pack("<h", dt)
+        out += bytes([len(payload), 0])
+        if mode == 3:
+            out += struct.pack("<I", rel)
+        out += payload
+        end = (target + len(payload) + (1 if flags & SYN else 0) + (1 if flags & FIN else 0)) & 0xFFFFFFFF
+        if ((end - nxt[(idx, d)]) & 0xFFFFFFFF) < 0x80000000:
+            nxt[(idx, d)] = end
+        if len(out) > ANALYZER_MAX:
+            break
+    return bytes(out)
+
+
+def isn_of(flow, d):
+    return (0xFFFFFF00 - flow * 0x1000) if d else (1000 + flow * 0x100000)
+
+
+def pcapng(linktype, records):
+    """The same records as a pcapng file (SHB, IDB, EPBs), little-endian."""
+    def block(btype, body):
+        body += b"\0" * (-len(body) % 4)
+        n = 12 + len(body)
+        return struct.pack("<II", btype, n) + body + struct.pack("<I", n)
+    out = block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+    out += block(1, struct.pack("<HHI", linktype, 0, 262144))
+    for ts, frame in records:
+        out += block(6, struct.pack("<IIIII", 0, ts >> 32, ts & 0xFFFFFFFF, len(frame), len(frame)) + frame)
+    return out
+
+
+def write(path, data):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    samples = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "..", "samples")
+    corpus = sys.argv[2] if len(sys.argv) > 2 else os.path.join(here, "corpus")
+    for name in sorted(os.listdir(samples)):
+        if not name.endswith(".pcap"):
+            continue
+        base = name[:-5]
+        path = os.path.join(samples, name)
+        with open(path, "rb") as f:
+            raw = f.read()
+        linktype, records = read_pcap(path)
+        write(os.path.join(corpus, "capture", base + ".pcap"), raw)
+        if len(raw) <= PCAPNG_MAX:
+            write(os.path.join(corpus, "capture", base + ".pcapng"), pcapng(linktype, records))
+        write(os.path.join(corpus, "analyzer", base), analyzer_records(records))
+        flows, _ = flows_of(records)
+        for i, f in enumerate(flows):
+            c2s, s2c = f.stream(0), f.stream(1)
+            tag = "%s-%d" % (base, i)
+            req, resp = header_block(c2s), header_block(s2c)
+            if req and req.startswith(b"GET "):
+                write(os.path.join(corpus, "http_upgrade", tag + "-request"), req)
+                if resp:
+                    write(os.path.join(corpus, "http_upgrade", tag + "-response"), resp)
+                if resp and resp.startswith(b"HTTP/1.1 101"):
+                    ws_c, ws_s = c2s[len(req):], s2c[len(resp):]
+                    deflate = b"permessage-deflate" in resp.lower()
+                    flag = 2 if deflate else 0
+                    write(os.path.join(corpus, "ws_decoder", tag + "-c2s"), bytes([1 | flag]) + ws_c[:STREAM_MAX])
+                    write(os.path.join(corpus, "ws_decoder", tag + "-s2c"), bytes([flag]) + ws_s[:STREAM_MAX])
+                    c2s, s2c = ws_payload(ws_c), ws_payload(ws_s)
+                else:
+                    continue
+            elif not c2s.startswith(b"\x10"):
+                continue
+            # Level from the CONNECT (byte 8 after 00 04 MQTT, 10 after MQIsdp).
+            level = 4
+            if len(c2s) > 12 and c2s[4:8] == b"MQTT":
+                level = c2s[8]
+            settings = (60 << 2) | {0: 0, 3: 1, 4: 2, 5: 3}.get(level, 2)  # max_keep 1020
+            write(os.path.join(corpus, "mqtt_decoder", tag + "-c2s"), bytes([settings]) + c2s[:STREAM_MAX])
+            write(os.path.join(corpus, "mqtt_decoder", tag + "-s2c"), bytes([settings]) + s2c[:STREAM_MAX])
+
+
+if __name__ == "__main__":
+    main()
