@@ -16,6 +16,18 @@
 
 #define SECONDS(n) ((mqttka_time)(n) * 1000000)
 
+/* Capture times are taken as they come only within about 146,000 years of
+ * the epoch: a damaged pcapng can carry any 64-bit timestamp, and the
+ * difference of two times anywhere in int64 overflows. Within +-2^62 us
+ * every difference of two times, and every time plus a keepalive deadline,
+ * fits in an mqttka_time. */
+#define TIME_LIMIT ((mqttka_time)1 << 62)
+
+static mqttka_time time_clamp(mqttka_time t)
+{
+    return t > TIME_LIMIT ? TIME_LIMIT : t < -TIME_LIMIT ? -TIME_LIMIT : t;
+}
+
 void mqttka_config_default(mqttka_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -93,6 +105,11 @@ void emit_finding(const push_ctx *pc, session *s, mqttka_finding_kind kind,
                   mqttka_severity severity, mqttka_direction dir, uint64_t about_tag,
                   bool has_value, double value, const char *fmt, ...)
 {
+    /* A flow not (yet) shown to be MQTT has no connection number and will
+     * get no summary: nothing may be reported about it (a cap hit while a
+     * WebSocket waits for its first message, say). */
+    if (!s->confirmed)
+        return;
     if (kind != MQTTKA_F_PINGRESP_RTT) {
         if (s->kind_emitted[kind] >= FINDINGS_PER_KIND_MAX)
             return;
@@ -166,6 +183,7 @@ mqttka_status mqttka_push(mqttka_analyzer *a, const mqttka_segment *seg)
     if (!a || !seg || (seg->captured_len && !seg->payload))
         return MQTTKA_ERR_INVALID;
     mqttka_segment s = *seg;
+    s.ts = time_clamp(s.ts);
     if (s.wire_len < s.captured_len)
         s.wire_len = s.captured_len;
     if (a->now == MQTTKA_TIME_NONE || s.ts > a->now)
@@ -203,6 +221,7 @@ mqttka_time mqttka_tick(mqttka_analyzer *a, mqttka_time now)
 {
     if (!a)
         return MQTTKA_TIME_NONE;
+    now = time_clamp(now);
     if (a->now == MQTTKA_TIME_NONE || now > a->now)
         a->now = now;
     mqttka_time next = MQTTKA_TIME_NONE;
@@ -230,6 +249,7 @@ void mqttka_finish(mqttka_analyzer *a, mqttka_time end)
 {
     if (!a)
         return;
+    end = time_clamp(end);
     if (a->now == MQTTKA_TIME_NONE || end > a->now)
         a->now = end;
     /* Summaries come out in connection order so output is deterministic. */

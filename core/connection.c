@@ -480,6 +480,9 @@ static void http_response_bytes(const push_ctx *pc, const uint8_t *bytes, size_t
         return;
     }
     if (!http_append(pc, h, 1, bytes, len)) {
+        /* A handshake that offered MQTT is ours: say why it is not decoded. */
+        if (s->mqtt_offered)
+            confirm_session(pc, s);
         emit_finding(pc, s, MQTTKA_F_RESOURCE_LIMIT, MQTTKA_WARN, MQTTKA_S2C, 0, false, 0,
                      "HTTP response header block exceeds %zu bytes; connection not decoded",
                      pc->a->cfg.max_http_header_bytes);
