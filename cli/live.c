@@ -6,14 +6,14 @@
  * 1.5 x KAe) come out of mqttka_tick(now), which also returns when it next
  * has something to say. So the loop waits, in one pselect, for whichever
  * comes first: packets on the capture's descriptor, that deadline, or a stop
- * signal. Each wake reads the wall clock (CLOCK_REALTIME, the clock the
+ * signal (signals.c). Each wake reads the wall clock (CLOCK_REALTIME, the clock the
  * kernel stamps packets with) before reading what is waiting, so that the
  * tick's "now" never runs ahead of a packet already captured.
  *
  *   open interface -> filter -> drop root (-Z) -> open -w file -> loop:
  *     now = clock; read up to LIVE_BATCH_MAX records (save, push);
  *     tick if a deadline passed or packets may have set a new one;
- *     pselect(capture fd, until the next deadline, stop signals let in)
+ *     wait (pselect) for the capture fd, the next deadline or a stop signal
  *   -> mqttka_finish(now): every summary -> counters -> exit status
  */
 #include "live.h"
@@ -21,7 +21,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/select.h>
+#include <sys/select.h> /* FD_SETSIZE */
 #include <time.h>
 
 #include "analysis.h"
@@ -171,12 +171,7 @@ static bool live_wait(live_session *s, mqttka_time until)
         wait = left < 0 ? 0 : left < wait ? left : wait;
     }
     struct timespec timeout = {(time_t)(wait / 1000000), (long)(wait % 1000000) * 1000};
-    int fd = capture_reader_selectable_fd(&s->reader);
-    fd_set readable;
-    FD_ZERO(&readable);
-    FD_SET(fd, &readable);
-    int rc = pselect(fd + 1, &readable, NULL, NULL, &timeout, signals_wait_mask());
-    if (rc < 0 && errno != EINTR) {
+    if (signals_wait(capture_reader_selectable_fd(&s->reader), &timeout) < 0) {
         snprintf(s->capture_error, sizeof s->capture_error, "waiting for packets: %s",
                  strerror(errno));
         return false;
@@ -264,7 +259,6 @@ int live_run(const cli_options *opts)
             opts->interface, s.stats.link_name, pcap_snapshot(s.reader.pcap));
 
     live_stop stop = live_loop(&s);
-    signals_unblock();
 
     /* The capture ends now, not at its last packet: silences run to here. */
     mqttka_time end = wall_clock();

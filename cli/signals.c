@@ -1,18 +1,18 @@
 /*
- * signals.c - a stop flag set by SIGINT/SIGTERM, read by the capture loop.
+ * signals.c - a stop flag set by SIGINT/SIGTERM, read by the capture loop,
+ * and the loop's race-free wait.
  */
 #include "signals.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/select.h>
 
 static volatile sig_atomic_t stop_signal = 0;
-static sigset_t wait_mask;
 
-/* The first stop signal asks for a clean stop; a second one, while the
- * summaries are being printed, ends the program at once as it would have
- * without a handler. Both calls are async-signal-safe. */
+/* The first stop signal asks for a clean stop; a second one ends the
+ * program at once. Both calls are async-signal-safe. */
 static void on_stop_signal(int signo)
 {
     if (stop_signal) {
@@ -23,38 +23,37 @@ static void on_stop_signal(int signo)
     stop_signal = signo;
 }
 
+static void stop_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+}
+
 bool signals_install(char *err, size_t err_size)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_stop_signal;
     sigemptyset(&sa.sa_mask);
-    /* No SA_RESTART: pselect must return with EINTR to see the flag. */
-    sa.sa_flags = 0;
+    /* Writes go on after the handler; pselect returns EINTR all the same
+     * (Linux never restarts it), and its timeout bounds the wait anyway. */
+    sa.sa_flags = SA_RESTART;
     struct sigaction ignore;
     memset(&ignore, 0, sizeof ignore);
     ignore.sa_handler = SIG_IGN;
     sigemptyset(&ignore.sa_mask);
 
-    sigset_t stops;
-    sigemptyset(&stops);
-    sigaddset(&stops, SIGINT);
-    sigaddset(&stops, SIGTERM);
+    sigset_t stops, current;
+    stop_signals(&stops);
+    /* A shell may start us with them blocked: let them in. */
     if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0 ||
         sigaction(SIGPIPE, &ignore, NULL) != 0 ||
-        sigprocmask(SIG_BLOCK, &stops, &wait_mask) != 0) {
+        sigprocmask(SIG_UNBLOCK, &stops, &current) != 0) {
         snprintf(err, err_size, "cannot set up signal handling: %s", strerror(errno));
         return false;
     }
-    /* Whatever the parent blocked, the wait must let the stop signals in. */
-    sigdelset(&wait_mask, SIGINT);
-    sigdelset(&wait_mask, SIGTERM);
     return true;
-}
-
-const sigset_t *signals_wait_mask(void)
-{
-    return &wait_mask;
 }
 
 int signals_stop_requested(void)
@@ -62,11 +61,24 @@ int signals_stop_requested(void)
     return stop_signal;
 }
 
-void signals_unblock(void)
+int signals_wait(int fd, const struct timespec *timeout)
 {
-    sigset_t stops;
-    sigemptyset(&stops);
-    sigaddset(&stops, SIGINT);
-    sigaddset(&stops, SIGTERM);
-    (void)sigprocmask(SIG_UNBLOCK, &stops, NULL);
+    sigset_t stops, outside;
+    stop_signals(&stops);
+    if (sigprocmask(SIG_BLOCK, &stops, &outside) != 0)
+        return -1;
+    int rc = 0;
+    if (!stop_signal) {
+        /* Inside pselect the mask is the one outside, stop signals let in. */
+        fd_set readable;
+        FD_ZERO(&readable);
+        FD_SET(fd, &readable);
+        rc = pselect(fd + 1, &readable, NULL, NULL, timeout, &outside);
+        if (rc < 0 && errno == EINTR)
+            rc = 0;
+    }
+    int saved = errno;
+    (void)sigprocmask(SIG_SETMASK, &outside, NULL);
+    errno = saved;
+    return rc < 0 ? -1 : rc > 0 ? 1 : 0;
 }

@@ -1,12 +1,15 @@
 /*
  * signals.h - how a live capture is stopped: SIGINT and SIGTERM ask for a
- * clean stop (summaries, counters, exit 0); SIGPIPE is ignored so that a
- * closed output pipe is a write error the program notices, not a death
- * that loses the -w file's last records.
+ * clean stop (summaries, counters, exit 0); a second one, while the first is
+ * being honoured or while a write is stuck on a full pipe, ends the program
+ * at once, as it would have without a handler. SIGPIPE is ignored so that a
+ * closed output pipe is a write error the program notices, not a death that
+ * loses the -w file's last records.
  *
- * SIGINT and SIGTERM stay blocked except while the capture loop waits in
- * pselect with signals_wait_mask(): a signal can then only arrive where the
- * loop looks for it, never between its check and the wait.
+ * The stop signals are let in everywhere (SA_RESTART, so a write that they
+ * interrupt goes on), and are blocked only around the loop's last look at
+ * the flag and its wait: signals_wait() lets them in atomically inside
+ * pselect, so one cannot slip between the look and the wait.
  */
 #ifndef MQTTKA_CLI_SIGNALS_H
 #define MQTTKA_CLI_SIGNALS_H
@@ -14,20 +17,19 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
-/* Installs the handlers and blocks SIGINT/SIGTERM. Returns false with the
- * reason in `err`. */
+/* Installs the handlers. Returns false with the reason in `err`. */
 bool signals_install(char *err, size_t err_size);
-
-/* The mask to wait with: the one before signals_install. */
-const sigset_t *signals_wait_mask(void);
 
 /* The stopping signal received, or 0. */
 int signals_stop_requested(void);
 
-/* Unblocks SIGINT/SIGTERM once the loop is over: the first one (if the loop
- * ended otherwise) only sets the flag; a second Ctrl-C while the summaries
- * are printed ends the program at once. */
-void signals_unblock(void);
+/*
+ * Waits until `fd` is readable, `timeout` passes or a stop signal comes,
+ * unless one came already. Returns 1 readable, 0 timeout or signal, -1 an
+ * error (errno says which).
+ */
+int signals_wait(int fd, const struct timespec *timeout);
 
 #endif
