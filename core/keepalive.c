@@ -250,7 +250,10 @@ static void on_pingreq(const push_ctx *pc, session *s)
                      (unsigned long long)q->tag, us_to_s(pc->ts - q->ts));
     }
     if (s->pingq_len == PINGQ_MAX) {
-        s->pingreq_unanswered++; /* dropped from tracking: never answered in time */
+        /* Dropped from tracking: never answered in time. Counted once: one
+         * outstanding at the first close was counted there. */
+        if (!s->pingq[0].unanswered_at_close)
+            s->pingreq_unanswered++;
         pingq_pop(s);
     }
     ping_pending np = {pc->ts, pc->tag, false, false};
