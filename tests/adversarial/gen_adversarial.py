@@ -1,0 +1,392 @@
+#!/usr/bin/env python3
+"""Hostile captures for mqttka, made on demand (none is committed: the SYN
+flood alone is 70 MB).
+
+    gen_adversarial.py CASE OUT      writes the capture of CASE to OUT ('-': stdout)
+    gen_adversarial.py --list        the cases, one a line
+
+Cases (each a classic pcap, Ethernet + IPv4 + TCP, unless said otherwise):
+
+  syn-flood        an MQTT connection (CONNECT, CONNACK, PINGREQ/PINGRESP),
+                   then 1,000,000 SYNs from distinct source address/port pairs,
+                   then the MQTT connection's DISCONNECT
+  ws-huge-frame    a WebSocket handshake offering "mqtt", a CONNECT, then a
+                   binary frame declaring 2^63-1 bytes followed by 32 MB of it
+  mqtt-rl-max      MQTT over TCP: CONNECT, then a PUBLISH whose Remaining
+                   Length is 268,435,455 followed by nothing, then FIN
+  mqtt-rl-max-body the same PUBLISH followed by 32 MB of its body; also a
+                   CONNECT declaring 268,435,455 bytes on a second connection
+  seq-wrap-jump    sequence numbers that wrap past 2^32 mid-packet, and jump
+                   by 2^31, 2^30 and 2^32-1 (a wrap back)
+  overlap-retrans  retransmissions that overlap what was sent before with
+                   different bytes (first copy wins), in both directions
+  time-backwards   records whose timestamps go backwards by seconds and by
+                   years, and forwards by a decade
+  snaplen-64       a healthy MQTT over WebSocket session captured with
+                   snaplen 64: every payload cut short
+  pcapng-unknown   a pcapng file with unknown block types (and a custom
+                   block, and an unknown option) between its packets
+  ooo-flood        one connection that sends 100,000 segments ahead of a
+                   hole that is never filled
+  http-header-flood a WebSocket Upgrade request offering "mqtt" whose answer
+                   is 1 MiB of header lines without a blank line
+
+Standard library only. Output is deterministic.
+"""
+import struct
+import sys
+
+FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
+T0 = 1700000000.0
+
+CLIENT = (bytes([10, 0, 0, 2]), 50000)
+SERVER = (bytes([10, 0, 0, 1]), 1883)
+
+
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def frame(src, dst, seq, ack, flags, payload=b""):
+    """Ethernet + IPv4 + TCP, checksums right (Wireshark-friendly)."""
+    (sip, sport), (dip, dport) = src, dst
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF,
+                      5 << 4, flags, 65535, 0, 0)
+    pseudo = sip + dip + struct.pack("!BBH", 0, 6, len(tcp) + len(payload))
+    tcp = tcp[:16] + struct.pack("!H", csum(pseudo + tcp + payload)) + tcp[18:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp) + len(payload), 0, 0x4000, 64, 6,
+                     0, sip, dip)
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    return b"\x02\0\0\0\0\x01\x02\0\0\0\0\x02\x08\x00" + ip + tcp + payload
+
+
+class Pcap:
+    """Streams records to a binary file object."""
+
+    def __init__(self, out, snaplen=262144):
+        self.out = out
+        out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, snaplen, 1))
+        self.snaplen = snaplen
+
+    def add(self, ts, data):
+        sec = int(ts)
+        usec = int(round((ts - sec) * 1e6))
+        if usec >= 1000000:
+            sec, usec = sec + 1, usec - 1000000
+        cap = data[:self.snaplen]
+        self.out.write(struct.pack("<IIII", sec & 0xFFFFFFFF, usec, len(cap), len(data)) + cap)
+
+
+class Conn:
+    """One TCP connection: tracks sequence numbers, writes segments."""
+
+    def __init__(self, pcap, client=CLIENT, server=SERVER, isn_c=1000, isn_s=5000):
+        self.p, self.c, self.s = pcap, client, server
+        self.seq = [isn_c, isn_s]
+        self.t = T0
+
+    def ends(self, d):
+        return (self.c, self.s) if d == 0 else (self.s, self.c)
+
+    def handshake(self):
+        self.seg(0, SYN, advance=1)
+        self.seg(1, SYN | ACK, advance=1)
+        self.seg(0, ACK)
+
+    def seg(self, d, flags, payload=b"", advance=None, seq=None, dt=0.001):
+        self.t += dt
+        src, dst = self.ends(d)
+        s = self.seq[d] if seq is None else seq
+        self.p.add(self.t, frame(src, dst, s, self.seq[1 - d], flags, payload))
+        if seq is None:
+            self.seq[d] += len(payload) if advance is None else advance
+
+    def send(self, d, payload, dt=0.001):
+        self.seg(d, PSH | ACK, payload, dt=dt)
+
+    def close(self):
+        self.seg(0, FIN | ACK, advance=1)
+        self.seg(1, FIN | ACK, advance=1)
+        self.seg(0, ACK)
+
+
+CONNECT = b"\x10\x11\x00\x04MQTT\x04\x02\x00\x05\x00\x05adver"  # keepalive 5, id "adver"
+CONNACK = b"\x20\x02\x00\x00"
+PINGREQ, PINGRESP, DISCONNECT = b"\xc0\x00", b"\xd0\x00", b"\xe0\x00"
+
+WS_REQUEST = (b"GET /mqtt HTTP/1.1\r\nHost: broker\r\nUpgrade: websocket\r\n"
+              b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+              b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n")
+WS_RESPONSE = (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+               b"Connection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+               b"Sec-WebSocket-Protocol: mqtt\r\n\r\n")
+MASK = b"\x01\x02\x03\x04"
+
+
+def ws_client(payload):
+    """A masked binary frame, as a client sends it."""
+    n = len(payload)
+    hdr = b"\x82" + (bytes([0x80 | n]) if n < 126 else b"\xfe" + struct.pack("!H", n))
+    return hdr + MASK + bytes(b ^ MASK[i & 3] for i, b in enumerate(payload))
+
+
+def ws_server(payload):
+    return b"\x82" + bytes([len(payload)]) + payload
+
+
+def mqtt_session(p, **kw):
+    c = Conn(p, **kw)
+    c.handshake()
+    c.send(0, CONNECT)
+    c.send(1, CONNACK)
+    c.send(0, PINGREQ, dt=4.0)
+    c.send(1, PINGRESP)
+    return c
+
+
+# ---------------------------------------------------------------- cases --
+
+def syn_flood(out):
+    p = Pcap(out)
+    c = mqtt_session(p)
+    # 1,000,000 SYNs from 10.(16+i/65536).x.y port 1024+i%60000 to the broker:
+    # the record is built once and patched, or Python would take a minute.
+    rec = bytearray(struct.pack("<IIII", 0, 0, 54, 54) + frame(
+        (bytes([10, 16, 0, 0]), 1024), SERVER, 7, 0, SYN))
+    ts = int(c.t) + 1
+    write = out.write
+    for i in range(1000000):
+        struct.pack_into("<II", rec, 0, ts + i // 100000, (i % 100000) * 10)
+        # IP source (frame offset 26) and TCP source port (offset 34)
+        rec[16 + 26:16 + 30] = bytes([10, 16 + (i >> 16), (i >> 8) & 0xFF, i & 0xFF])
+        struct.pack_into("!H", rec, 16 + 34, 1024 + i % 60000)
+        write(rec)
+    c.t = ts + 11
+    c.send(0, DISCONNECT)
+    c.close()
+
+
+def ws_huge_frame(out):
+    p = Pcap(out)
+    c = Conn(p)
+    c.handshake()
+    c.send(0, WS_REQUEST)
+    c.send(1, WS_RESPONSE)
+    c.send(0, ws_client(CONNECT))
+    c.send(1, ws_server(CONNACK))
+    c.send(0, b"\x82\xff\x7f\xff\xff\xff\xff\xff\xff\xff" + MASK)
+    # The frame carries a PUBLISH declaring 268,435,455 bytes, so the MQTT
+    # decoder streams past its body too. 32,000 bytes a segment (an IPv4
+    # packet holds 64 KiB at most), a multiple of 4 so every chunk masks alike.
+    def masked(data):
+        return bytes(b ^ MASK[i & 3] for i, b in enumerate(data))
+    first = b"\x30\xff\xff\xff\x7f\x00\x01t"
+    c.send(0, masked(first + bytes(range(256)) * 125)[:32000])
+    chunk = masked(bytes(range(256)) * 125)
+    for _ in range(1023):  # 32 MB in all
+        c.send(0, chunk, dt=0.0001)
+    c.close()
+
+
+def mqtt_rl_max(out):
+    p = Pcap(out)
+    c = mqtt_session(p)
+    c.send(0, b"\x30\xff\xff\xff\x7f")
+    c.close()
+
+
+def mqtt_rl_max_body(out):
+    p = Pcap(out)
+    c = mqtt_session(p)
+    c.send(0, b"\x30\xff\xff\xff\x7f\x00\x01t")
+    chunk = b"\xa5" * 32000
+    for _ in range(1024):  # 32 MB
+        c.send(0, chunk, dt=0.0001)
+    c.close()
+    # A CONNECT that declares the largest length: its body is kept only up to
+    # the cap (max_mqtt_kept_bytes), the rest streamed past.
+    d = Conn(p, client=(bytes([10, 0, 0, 3]), 50001), isn_c=77, isn_s=99)
+    d.t = c.t + 1
+    d.handshake()
+    d.send(0, b"\x10\xff\xff\xff\x7f\x00\x04MQTT\x04\x02\x00\x3c\x00\x04huge")
+    for _ in range(128):  # 4 MB
+        d.send(0, chunk, dt=0.0001)
+    d.close()
+
+
+def seq_wrap_jump(out):
+    p = Pcap(out)
+    # The client's ISN sits 10 bytes below 2^32: the CONNECT straddles the wrap.
+    c = mqtt_session(p, isn_c=0xFFFFFFF5)
+    c.send(0, PINGREQ, dt=4.0)
+    c.send(1, PINGRESP)
+    # Jumps: a segment 2^31 ahead (ambiguous in serial arithmetic), one 2^30
+    # ahead (beyond any window), one 2^32-1 ahead (that is, one byte behind).
+    for jump in (1 << 31, 1 << 30, (1 << 32) - 1, 12345):
+        c.seg(0, PSH | ACK, PINGREQ, seq=c.seq[0] + jump)
+    # The server's data jumps forward too: the client ACKs past a hole.
+    c.seq[1] += 1000
+    c.send(1, PINGRESP)
+    c.send(0, PINGREQ, dt=4.0)
+    c.send(1, PINGRESP)
+    c.send(0, DISCONNECT)
+    c.close()
+
+
+def overlap_retrans(out):
+    p = Pcap(out)
+    c = Conn(p)
+    c.handshake()
+    base = c.seq[0]
+    # CONNECT sent in two pieces, then "retransmitted" with other bytes over
+    # the end of the first piece and into the second: the first copy of each
+    # byte wins, so the CONNECT stands.
+    c.seg(0, PSH | ACK, CONNECT[:10], seq=base)
+    c.seg(0, PSH | ACK, CONNECT[10:], seq=base + 10)
+    c.seg(0, PSH | ACK, b"\xee" * 12, seq=base + 5)
+    c.seq[0] = base + len(CONNECT)
+    c.send(1, CONNACK)
+    # Then a hole, filled by pieces that overlap with different content, in
+    # an order where each byte's first captured copy is the right one: each
+    # round is two PINGREQs (c0 00 c0 00) however it was cut up.
+    for i in range(200):
+        s = c.seq[0]
+        c.seg(0, PSH | ACK, b"\x00\xc0\x00", seq=s + 1, dt=0.01)  # ahead of the hole
+        c.seg(0, PSH | ACK, b"\xff\xff", seq=s + 2)              # overlaps queued data
+        c.seg(0, PSH | ACK, b"\xc0\xee\xee", seq=s)              # fills it, overlaps the rest
+        c.seg(0, PSH | ACK, b"\x00" * 4, seq=s - 2)              # old and new bytes
+        c.seq[0] = s + 4
+        c.send(1, PINGRESP + PINGRESP)
+    c.send(0, DISCONNECT)
+    c.close()
+
+
+def time_backwards(out):
+    p = Pcap(out)
+    c = mqtt_session(p)
+    for dt in (-3.0, -1.0, 2.0, -86400.0 * 365 * 20, 86400.0 * 365 * 10, -0.5, 1.0):
+        c.send(0, PINGREQ, dt=dt)
+        c.send(1, PINGRESP, dt=0.001)
+    c.send(0, DISCONNECT, dt=-5.0)
+    c.close()
+
+
+def snaplen_64(out):
+    p = Pcap(out, snaplen=64)
+    c = Conn(p)
+    c.handshake()
+    c.send(0, WS_REQUEST)
+    c.send(1, WS_RESPONSE)
+    c.send(0, ws_client(CONNECT))
+    c.send(1, ws_server(CONNACK))
+    for _ in range(3):
+        c.send(0, ws_client(PINGREQ), dt=4.0)
+        c.send(1, ws_server(PINGRESP))
+    c.send(0, ws_client(DISCONNECT))
+    c.close()
+
+
+def pcapng_unknown(out):
+    def block(btype, body):
+        body += b"\0" * (-len(body) % 4)
+        n = 12 + len(body)
+        return struct.pack("<II", btype, n) + body + struct.pack("<I", n)
+
+    class Ng:
+        def __init__(self):
+            out.write(block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1)))
+            # An IDB with an unknown option (code 0x7777) among real ones.
+            opts = struct.pack("<HH", 0x7777, 3) + b"abc\0" + struct.pack("<HH", 0, 0)
+            out.write(block(1, struct.pack("<HHI", 1, 0, 262144) + opts))
+            self.n = 0
+
+        def add(self, ts, data):
+            t = int(ts * 1e6)
+            self.n += 1
+            # Unknown block types between packets: never defined, a local-use
+            # one (high bit set) and a Custom Block (0xBAD) with a PEN.
+            out.write(block(0x00000042 + self.n % 3, b"mystery" * (self.n % 5)))
+            out.write(block(0x80001234, b"local use"))
+            out.write(block(0x00000BAD, struct.pack("<I", 32473) + b"custom data"))
+            out.write(block(6, struct.pack("<IIIII", 0, t >> 32, t & 0xFFFFFFFF,
+                                           len(data), len(data)) + data))
+
+    ng = Ng()
+    c = Conn(ng)
+    c.handshake()
+    c.send(0, WS_REQUEST)
+    c.send(1, WS_RESPONSE)
+    c.send(0, ws_client(CONNECT))
+    c.send(1, ws_server(CONNACK))
+    c.send(0, ws_client(PINGREQ), dt=4.0)
+    c.send(1, ws_server(PINGRESP))
+    c.send(0, ws_client(DISCONNECT))
+    c.close()
+
+
+def ooo_flood(out):
+    p = Pcap(out)
+    c = mqtt_session(p)
+    hole = c.seq[0]
+    for i in range(100000):
+        c.seg(0, PSH | ACK, PINGREQ * 8, seq=hole + 100 + 16 * i, dt=0.00001)
+    c.seq[0] = hole + 100 + 16 * 100000
+    c.close()
+
+
+def http_header_flood(out):
+    p = Pcap(out)
+    c = Conn(p)
+    c.handshake()
+    c.send(0, WS_REQUEST)
+    c.send(1, b"HTTP/1.1 101 Switching Protocols\r\n")
+    line = b"X-Filler: " + b"f" * 1000 + b"\r\n"
+    for _ in range(1024):
+        c.send(1, line, dt=0.0001)
+    c.close()
+
+
+CASES = {
+    "syn-flood": syn_flood,
+    "ws-huge-frame": ws_huge_frame,
+    "mqtt-rl-max": mqtt_rl_max,
+    "mqtt-rl-max-body": mqtt_rl_max_body,
+    "seq-wrap-jump": seq_wrap_jump,
+    "overlap-retrans": overlap_retrans,
+    "time-backwards": time_backwards,
+    "snaplen-64": snaplen_64,
+    "pcapng-unknown": pcapng_unknown,
+    "ooo-flood": ooo_flood,
+    "http-header-flood": http_header_flood,
+}
+
+
+def main():
+    if sys.argv[1:] == ["--list"]:
+        print("\n".join(CASES))
+        return 0
+    if len(sys.argv) != 3 or sys.argv[1] not in CASES:
+        sys.stderr.write(__doc__)
+        return 2
+    case, path = sys.argv[1], sys.argv[2]
+    if path == "-":
+        out = sys.stdout.buffer
+        CASES[case](out)
+        out.flush()
+    else:
+        with open(path, "wb") as out:
+            CASES[case](out)
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except BrokenPipeError:
+        # mqttka stopped reading (it failed): its exit status tells the test.
+        sys.exit(1)

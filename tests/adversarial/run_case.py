@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""Runs mqttka on one hostile capture from gen_adversarial.py and checks that
+the run ends with the right exit status, says what it must, writes valid JSON
+Lines, and keeps its peak memory (its ru_maxrss, measured by peak_rss.c, which
+runs it) under the bound stated here for the case.
+
+    run_case.py --mqttka EXE --peak-rss EXE --gen gen_adversarial.py --case NAME [--sanitized]
+
+Each case runs twice: text (-r) and JSON (--json -r). The capture is made in
+a temporary folder, or streamed through `-r -` for the big ones, and deleted
+after. --sanitized (the ASan+UBSan build) switches to the ASan bounds: the
+sanitizer's shadow memory and redzones add a fixed cost and about a third
+on top. Its quarantine of freed blocks (256 MiB by default) is cut to
+16 MiB for these runs, or every flow evicted by the capped flood would
+stay counted.
+
+Exit status: 0 pass, 1 fail (meson test reads it).
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+MiB = 1024  # ru_maxrss is in KiB
+
+# What each case must show. `bound` is the peak RSS allowed in the ordinary
+# build, `asan_bound` in the sanitizer build; both in KiB. `args` are added
+# before -r. `text` and `json` are substrings the outputs must hold.
+CASES = {
+    # 1,000,000 SYNs, each a distinct flow; the default cap (1,048,576
+    # flows) keeps them all. Measured: ~345 MiB (~340 bytes a flow plus the
+    # hash table), ~460 MiB under ASan. The bound is what a 1M-flow table
+    # costs, not a leak allowance: one flow more per SYN is what it checks.
+    "syn-flood": dict(
+        stream=True, bound=420 * MiB, asan_bound=640 * MiB,
+        text=["capture: 1000011 records", "VERDICT      mqtt_disconnect"],
+        json=['"verdict":"mqtt_disconnect"', '"records":1000011']),
+    # The same flood under --max-flows 100000: the MQTT connection is the
+    # least recently active when the table fills, so it is dropped with a
+    # resource_limit finding and its summary, and memory stays a tenth.
+    "syn-flood-capped": dict(
+        gen="syn-flood", stream=True, args=["--max-flows", "100000"],
+        bound=48 * MiB, asan_bound=120 * MiB,
+        text=["resource_limit: flow table full (100000 flows)", "capture: 1000011 records",
+              "== #1 10.0.0.2:50000"],
+        json=['"kind":"resource_limit"', '"type":"connection"']),
+    # A frame declaring 2^63-1 bytes, 32 MB of it carrying a PUBLISH that
+    # declares 268,435,455: streamed, never buffered.
+    "ws-huge-frame": dict(
+        bound=8 * MiB, asan_bound=32 * MiB,
+        text=["CONNECT v3.1.1 keepalive 5", "stream ended inside a packet",
+              "capture: 1035 records"],
+        json=['"transport":"websocket"']),
+    "mqtt-rl-max": dict(
+        bound=8 * MiB, asan_bound=32 * MiB,
+        text=["stream ended inside a packet (first byte 0x30)", "VERDICT      client_closed"],
+        json=['"kind":"malformed_fixed_header"']),
+    "mqtt-rl-max-body": dict(
+        bound=8 * MiB, asan_bound=32 * MiB,
+        text=["== #1 ", "== #2 10.0.0.3:50001", "stream ended inside a packet (first byte 0x10)"],
+        json=['"type":"connection"']),
+    "seq-wrap-jump": dict(
+        bound=8 * MiB, asan_bound=32 * MiB,
+        text=["CONNECT v3.1.1 keepalive 5", "PINGRESP  rtt", "capture_gap"],
+        json=['"kind":"capture_gap"']),
+    # Every byte's first captured copy wins: 400 PINGREQs come out whole.
+    "overlap-retrans": dict(
+        bound=8 * MiB, asan_bound=32 * MiB,
+        text=["pings        PINGREQ 400, PINGRESP 400, unanswered 0",
+              "VERDICT      mqtt_disconnect"],
+        json=['"pingreq":400']),
+    "time-backwards": dict(
+        bound=8 * MiB, asan_bound=32 * MiB,
+        text=["VERDICT      mqtt_disconnect"],
+        json=['"verdict":"mqtt_disconnect"']),
+    # 10 bytes of payload per record: no handshake can be read, so nothing
+    # is reported, and the run ends cleanly.
+    "snaplen-64": dict(
+        bound=8 * MiB, asan_bound=32 * MiB,
+        text=["capture: 17 records"],
+        json=['"type":"capture"']),
+    "pcapng-unknown": dict(
+        bound=8 * MiB, asan_bound=32 * MiB,
+        text=["VERDICT      mqtt_disconnect", "capture: 13 records"],
+        json=['"verdict":"mqtt_disconnect"']),
+    # 100,000 segments ahead of a hole: the out-of-order queue holds 64.
+    "ooo-flood": dict(
+        bound=8 * MiB, asan_bound=32 * MiB,
+        text=["resource_limit: out-of-order queue full", "capture_gap"],
+        json=['"kind":"resource_limit"']),
+    # 1 MiB of response header lines: the block is capped at 8 KiB.
+    "http-header-flood": dict(
+        bound=8 * MiB, asan_bound=32 * MiB,
+        text=["resource_limit: HTTP response header block exceeds 8192 bytes"],
+        json=['"kind":"resource_limit"']),
+}
+
+
+def run(opts, case, spec, tmp, json_mode):
+    """Runs mqttka once; returns (status, stdout, stderr, peak RSS KiB, seconds)."""
+    gen_case = spec.get("gen", case)
+    rss_path = os.path.join(tmp, "rss")
+    args = [opts.peak_rss, rss_path, opts.mqttka] + (["--json"] if json_mode else []) + \
+        spec.get("args", [])
+    out_path, err_path = os.path.join(tmp, "out"), os.path.join(tmp, "err")
+    env = dict(os.environ)
+    if opts.sanitized:
+        env["ASAN_OPTIONS"] = ":".join(filter(None, [env.get("ASAN_OPTIONS", ""),
+                                                     "quarantine_size_mb=16"]))
+    start = time.monotonic()
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        if spec.get("stream"):
+            gen = subprocess.Popen([sys.executable, opts.gen, gen_case, "-"],
+                                   stdout=subprocess.PIPE)
+            m = subprocess.Popen(args + ["-r", "-"], stdin=gen.stdout, stdout=out, stderr=err,
+                                 env=env)
+            gen.stdout.close()
+        else:
+            capture = os.path.join(tmp, gen_case + (".pcapng" if "pcapng" in gen_case else ".pcap"))
+            if not os.path.exists(capture):
+                subprocess.run([sys.executable, opts.gen, gen_case, capture], check=True)
+            gen = None
+            m = subprocess.Popen(args + ["-r", capture], stdin=subprocess.DEVNULL,
+                                 stdout=out, stderr=err, env=env)
+        m.wait()
+        if gen:
+            gen.wait()
+    seconds = time.monotonic() - start
+    with open(out_path, "rb") as f:
+        stdout = f.read().decode("utf-8", "replace")
+    with open(err_path, "rb") as f:
+        stderr = f.read().decode("utf-8", "replace")
+    with open(rss_path) as f:
+        rss = int(f.read())
+    return m.returncode, stdout, stderr, rss, seconds
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mqttka", required=True)
+    ap.add_argument("--peak-rss", required=True)
+    ap.add_argument("--gen", required=True)
+    ap.add_argument("--case", required=True, choices=sorted(CASES))
+    ap.add_argument("--sanitized", action="store_true")
+    opts = ap.parse_args()
+    spec = CASES[opts.case]
+    bound = spec["asan_bound"] if opts.sanitized else spec["bound"]
+    failures = []
+    with tempfile.TemporaryDirectory(prefix="mqttka-adversarial-") as tmp:
+        for json_mode in (False, True):
+            mode = "json" if json_mode else "text"
+            status, out, err, rss, secs = run(opts, opts.case, spec, tmp, json_mode)
+            print("%s %s: exit %d, peak RSS %.1f MiB (bound %.0f MiB), %.2f s"
+                  % (opts.case, mode, status, rss / MiB, bound / MiB, secs))
+            expected = spec.get("exit", 0)
+            if status != expected:
+                failures.append("%s: exit %d, expected %d; stderr: %s"
+                                % (mode, status, expected, err[:300]))
+            if rss > bound:
+                failures.append("%s: peak RSS %d KiB over the bound %d KiB" % (mode, rss, bound))
+            for s in spec["json" if json_mode else "text"]:
+                if s not in out:
+                    failures.append("%s: output lacks %r" % (mode, s))
+            if json_mode:
+                for n, line in enumerate(out.splitlines(), 1):
+                    try:
+                        json.loads(line)
+                    except ValueError as e:
+                        failures.append("json: line %d is not JSON (%s): %s" % (n, e, line[:200]))
+                        break
+    for f in failures:
+        print("FAIL: " + f, file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
