@@ -1,0 +1,410 @@
+/*
+ * test_caps.c - one case per cap of mqttka_config (and the fixed WebSocket
+ * control payload limit), through the public API only.
+ *
+ * Each case sets the cap small, drives it over with crafted segments, and
+ * checks the contract of mqttka.h: a resource_limit finding on the
+ * connection that hit it (the offending one, or for the flow table the
+ * least recently active one), and the rest of the run unharmed — other
+ * connections go on being decoded and every connection still gets its
+ * summary.
+ */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "../unit/test_harness.h"
+#include "mqttka.h"
+
+/* ------------------------------------------------------------ event log -- */
+
+typedef struct log_buf {
+    char text[1 << 16];
+    size_t len;
+} log_buf;
+
+static void logf_(log_buf *l, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(l->text + l->len, sizeof l->text - l->len, fmt, ap);
+    va_end(ap);
+    if (n > 0 && (size_t)n < sizeof l->text - l->len)
+        l->len += (size_t)n;
+}
+
+static void on_event(void *user_data, const mqttka_event *ev)
+{
+    log_buf *l = user_data;
+    unsigned long long id = (unsigned long long)ev->conn->id;
+    switch (ev->type) {
+    case MQTTKA_EV_WS_HANDSHAKE:
+        logf_(l, "#%llu handshake %d\n", id, ev->u.handshake.status);
+        break;
+    case MQTTKA_EV_WS_CONTROL:
+        logf_(l, "#%llu control %u len %zu\n", id, (unsigned)ev->u.control.opcode,
+              ev->u.control.payload_len);
+        break;
+    case MQTTKA_EV_MQTT_PACKET:
+        logf_(l, "#%llu %s", id, mqttka_mqtt_type_name(ev->u.mqtt.type));
+        if (ev->u.mqtt.connect)
+            logf_(l, " keepalive %u id %s", (unsigned)ev->u.mqtt.connect->keepalive,
+                  ev->u.mqtt.connect->client_id ? ev->u.mqtt.connect->client_id : "(none)");
+        logf_(l, "\n");
+        break;
+    case MQTTKA_EV_FINDING:
+        logf_(l, "#%llu finding %s: %s\n", id, mqttka_finding_name(ev->u.finding->kind),
+              ev->u.finding->detail);
+        break;
+    case MQTTKA_EV_CONNECTION:
+        logf_(l, "#%llu summary %s\n", id, mqttka_verdict_name(ev->u.summary->verdict));
+        break;
+    }
+}
+
+#define HAS(l, s)                                                                      \
+    do {                                                                               \
+        if (strstr((l).text, (s))) {                                                   \
+            th_passed++;                                                               \
+        } else {                                                                       \
+            th_failed++;                                                               \
+            fprintf(stderr, "%s:%d: log lacks \"%s\":\n%s\n", __FILE__, __LINE__, (s), \
+                    (l).text);                                                         \
+        }                                                                              \
+    } while (0)
+
+#define LACKS(l, s)                                                                    \
+    do {                                                                               \
+        if (!strstr((l).text, (s))) {                                                  \
+            th_passed++;                                                               \
+        } else {                                                                       \
+            th_failed++;                                                               \
+            fprintf(stderr, "%s:%d: log has \"%s\":\n%s\n", __FILE__, __LINE__, (s),   \
+                    (l).text);                                                         \
+        }                                                                              \
+    } while (0)
+
+/* ------------------------------------------------------------ segments -- */
+
+/* One TCP connection from 10.0.0.2:port to 10.0.0.1:1883, tracking its
+ * sequence numbers; every segment carries ACK. */
+typedef struct conn {
+    mqttka_analyzer *a;
+    uint16_t port;
+    uint32_t seq[2];
+    mqttka_time ts;
+    uint64_t *frame;
+} conn;
+
+static void push_at(conn *c, int dir, uint32_t seq, uint8_t flags, const void *p, size_t len)
+{
+    mqttka_segment s;
+    memset(&s, 0, sizeof s);
+    mqttka_endpoint cl = {4, {10, 0, 0, 2}, c->port};
+    mqttka_endpoint sv = {4, {10, 0, 0, 1}, 1883};
+    s.src = dir == 0 ? cl : sv;
+    s.dst = dir == 0 ? sv : cl;
+    s.seq = seq;
+    s.ack = c->seq[1 - dir];
+    s.tcp_flags = (uint8_t)(flags | MQTTKA_TCP_ACK);
+    s.payload = p;
+    s.captured_len = s.wire_len = len;
+    c->ts += 1000;
+    s.ts = c->ts;
+    s.tag = ++*c->frame;
+    CHECK(mqttka_push(c->a, &s) == MQTTKA_OK);
+}
+
+static void send_(conn *c, int dir, const void *p, size_t len)
+{
+    push_at(c, dir, c->seq[dir], MQTTKA_TCP_PSH, p, len);
+    c->seq[dir] += (uint32_t)len;
+}
+
+static const uint8_t connect_pkt[] = {0x10, 0x10, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0x02,
+                                      0x00, 0x05, 0x00, 0x04, 'c', 'a', 'p', 's'};
+static const uint8_t connack_pkt[] = {0x20, 0x02, 0x00, 0x00};
+static const uint8_t pingreq_pkt[] = {0xc0, 0x00};
+static const uint8_t pingresp_pkt[] = {0xd0, 0x00};
+
+static conn open_mqtt(mqttka_analyzer *a, uint16_t port, uint64_t *frame)
+{
+    conn c = {a, port, {1000, 9000}, (mqttka_time)1700000000 * 1000000 + port * 10000, frame};
+    send_(&c, 0, connect_pkt, sizeof connect_pkt);
+    send_(&c, 1, connack_pkt, sizeof connack_pkt);
+    return c;
+}
+
+static mqttka_analyzer *start(const mqttka_config *cfg, log_buf *l)
+{
+    memset(l, 0, sizeof *l);
+    mqttka_analyzer *a = NULL;
+    CHECK(mqttka_new(&a, cfg, on_event, l) == MQTTKA_OK);
+    return a;
+}
+
+/* --------------------------------------------------------------- cases -- */
+
+/* max_flows: the least recently active connection is dropped, with its
+ * summary; the others go on. */
+static void test_max_flows(void)
+{
+    static log_buf l;
+    mqttka_config cfg;
+    mqttka_config_default(&cfg);
+    cfg.max_flows = 3;
+    mqttka_analyzer *a = start(&cfg, &l);
+    uint64_t frame = 0;
+    conn c1 = open_mqtt(a, 40001, &frame);
+    (void)open_mqtt(a, 40002, &frame);
+    conn c3 = open_mqtt(a, 40003, &frame);
+    send_(&c1, 0, pingreq_pkt, sizeof pingreq_pkt); /* #1 is now the most recent */
+    conn c4 = open_mqtt(a, 40004, &frame);          /* evicts #2 */
+    send_(&c3, 0, pingreq_pkt, sizeof pingreq_pkt);
+    send_(&c4, 0, pingreq_pkt, sizeof pingreq_pkt);
+    send_(&c1, 1, pingresp_pkt, sizeof pingresp_pkt);
+    mqttka_finish(a, c4.ts);
+    mqttka_free(&a);
+    HAS(l, "#2 finding resource_limit: flow table full (3 flows)");
+    HAS(l, "#2 summary open\n#4 CONNECT");
+    HAS(l, "#3 PINGREQ\n#4 PINGREQ\n#1 PINGRESP");
+    HAS(l, "#1 summary");
+    HAS(l, "#3 summary");
+    HAS(l, "#4 summary");
+    LACKS(l, "#1 finding resource_limit");
+}
+
+/* max_ooo_segments: a hole never filled with more segments behind it than
+ * the queue holds becomes a gap on that connection only. */
+static void test_max_ooo_segments(void)
+{
+    static log_buf l;
+    mqttka_config cfg;
+    mqttka_config_default(&cfg);
+    cfg.max_ooo_segments = 4;
+    mqttka_analyzer *a = start(&cfg, &l);
+    uint64_t frame = 0;
+    conn c1 = open_mqtt(a, 40001, &frame);
+    conn c2 = open_mqtt(a, 40002, &frame);
+    uint32_t hole = c1.seq[0];
+    for (uint32_t i = 0; i < 5; i++)
+        push_at(&c1, 0, hole + 10 + 2 * i, MQTTKA_TCP_PSH, pingreq_pkt, sizeof pingreq_pkt);
+    send_(&c2, 0, pingreq_pkt, sizeof pingreq_pkt);
+    mqttka_finish(a, c2.ts);
+    mqttka_free(&a);
+    HAS(l, "#1 finding resource_limit: out-of-order queue full (max 4 segments");
+    HAS(l, "#1 finding capture_gap");
+    HAS(l, "#2 PINGREQ");
+    LACKS(l, "#2 finding resource_limit");
+    HAS(l, "#1 summary");
+    HAS(l, "#2 summary");
+}
+
+/* max_ooo_bytes: the same for bytes held per direction. */
+static void test_max_ooo_bytes(void)
+{
+    static log_buf l;
+    mqttka_config cfg;
+    mqttka_config_default(&cfg);
+    cfg.max_ooo_bytes = 100;
+    mqttka_analyzer *a = start(&cfg, &l);
+    uint64_t frame = 0;
+    conn c1 = open_mqtt(a, 40001, &frame);
+    uint8_t pings[60];
+    for (size_t i = 0; i < sizeof pings; i += 2)
+        memcpy(pings + i, pingreq_pkt, 2);
+    uint32_t hole = c1.seq[0];
+    push_at(&c1, 0, hole + 2, MQTTKA_TCP_PSH, pings, sizeof pings);      /* 60 held */
+    push_at(&c1, 0, hole + 62, MQTTKA_TCP_PSH, pings, sizeof pings);     /* 120: over */
+    mqttka_finish(a, c1.ts);
+    mqttka_free(&a);
+    HAS(l, "#1 finding resource_limit: out-of-order queue full (max 64 segments, 100 bytes");
+    HAS(l, "#1 summary");
+}
+
+/* max_total_buffered_bytes: the connection whose segment would break the
+ * shared budget is the one that loses; the other keeps its queue and, once
+ * its hole is filled, every queued packet is decoded. */
+static void test_max_total_buffered(void)
+{
+    static log_buf l;
+    mqttka_config cfg;
+    mqttka_config_default(&cfg);
+    cfg.max_ooo_bytes = 100;
+    cfg.max_total_buffered_bytes = 150;
+    mqttka_analyzer *a = start(&cfg, &l);
+    uint64_t frame = 0;
+    conn c1 = open_mqtt(a, 40001, &frame);
+    conn c2 = open_mqtt(a, 40002, &frame);
+    uint8_t pings[90];
+    for (size_t i = 0; i < sizeof pings; i += 2)
+        memcpy(pings + i, pingreq_pkt, 2);
+    uint32_t hole1 = c1.seq[0], hole2 = c2.seq[0];
+    push_at(&c1, 0, hole1 + 2, MQTTKA_TCP_PSH, pings, sizeof pings); /* 90 of 150 */
+    push_at(&c2, 0, hole2 + 2, MQTTKA_TCP_PSH, pings, sizeof pings); /* 180: over */
+    push_at(&c1, 0, hole1, MQTTKA_TCP_PSH, pingreq_pkt, sizeof pingreq_pkt); /* fills #1 */
+    c1.seq[0] = hole1 + 2 + sizeof pings;
+    send_(&c1, 1, pingresp_pkt, sizeof pingresp_pkt);
+    mqttka_finish(a, c1.ts);
+    mqttka_free(&a);
+    HAS(l, "#2 finding resource_limit: out-of-order queue full (max 64 segments, 100 bytes per "
+           "direction, 150 in all)");
+    LACKS(l, "#1 finding resource_limit");
+    LACKS(l, "#1 finding capture_gap");
+    /* 1 + 45 PINGREQs on #1, all decoded. */
+    const char *p = l.text;
+    int pings1 = 0;
+    while ((p = strstr(p, "#1 PINGREQ\n")) != NULL) {
+        pings1++;
+        p++;
+    }
+    CHECK_EQ_INT(pings1, 46);
+}
+
+/* max_http_header_bytes: an answer to an MQTT Upgrade request whose header
+ * block never ends within the cap: reported on that connection, which is
+ * then not decoded. A request whose block overflows is not known to be MQTT
+ * (its protocols were not read): nothing is reported for it. */
+static void test_max_http_header(void)
+{
+    static log_buf l;
+    mqttka_config cfg;
+    mqttka_config_default(&cfg);
+    cfg.max_http_header_bytes = 256;
+    mqttka_analyzer *a = start(&cfg, &l);
+    uint64_t frame = 0;
+    conn c1 = {a, 40001, {1000, 9000}, (mqttka_time)1700000000 * 1000000, &frame};
+    static const char req[] = "GET /mqtt HTTP/1.1\r\nHost: b\r\nUpgrade: websocket\r\n"
+                              "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                              "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n";
+    send_(&c1, 0, req, strlen(req));
+    static const char line[] = "X-Filler: 0123456789012345678901234567890123456789\r\n";
+    send_(&c1, 1, "HTTP/1.1 101 Switching Protocols\r\n", 34);
+    for (int i = 0; i < 8; i++)
+        send_(&c1, 1, line, strlen(line));
+    /* A request that is too long: silence. */
+    conn c2 = {a, 40002, {1000, 9000}, c1.ts, &frame};
+    send_(&c2, 0, "GET /mqtt HTTP/1.1\r\n", 20);
+    for (int i = 0; i < 8; i++)
+        send_(&c2, 0, line, strlen(line));
+    /* And the run goes on. */
+    conn c3 = open_mqtt(a, 40003, &frame);
+    send_(&c3, 0, pingreq_pkt, sizeof pingreq_pkt);
+    mqttka_finish(a, c3.ts);
+    mqttka_free(&a);
+    HAS(l, "#1 finding resource_limit: HTTP response header block exceeds 256 bytes");
+    HAS(l, "#1 summary");
+    HAS(l, "#2 CONNECT"); /* c3 is the second connection reported */
+    HAS(l, "#2 PINGREQ");
+    LACKS(l, "#3 ");
+}
+
+/* The WebSocket control payload: 125 bytes by RFC 6455 §5.5, fixed. A Ping
+ * that declares more is a framing error, is reported with its first 125
+ * bytes, and the frames after it are still decoded. */
+static void test_ws_control_payload(void)
+{
+    static log_buf l;
+    mqttka_analyzer *a = start(NULL, &l);
+    uint64_t frame = 0;
+    conn c = {a, 40001, {1000, 9000}, (mqttka_time)1700000000 * 1000000, &frame};
+    static const char req[] = "GET /mqtt HTTP/1.1\r\nHost: b\r\nUpgrade: websocket\r\n"
+                              "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                              "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n";
+    static const char resp[] = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                               "Connection: Upgrade\r\n"
+                               "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+                               "Sec-WebSocket-Protocol: mqtt\r\n\r\n";
+    send_(&c, 0, req, strlen(req));
+    send_(&c, 1, resp, strlen(resp));
+    /* Server frames are unmasked: CONNACK, a 300-byte Ping, a PINGRESP. */
+    uint8_t f[2 + 2 + 300];
+    f[0] = 0x89;
+    f[1] = 126;
+    f[2] = 300 >> 8;
+    f[3] = 300 & 0xff;
+    memset(f + 4, 'p', 300);
+    uint8_t client_connect[6 + sizeof connect_pkt];
+    client_connect[0] = 0x82;
+    client_connect[1] = 0x80 | (uint8_t)sizeof connect_pkt;
+    memset(client_connect + 2, 0, 4); /* mask key 0: the payload as is */
+    memcpy(client_connect + 6, connect_pkt, sizeof connect_pkt);
+    send_(&c, 0, client_connect, sizeof client_connect);
+    static const uint8_t connack_frame[] = {0x82, 0x04, 0x20, 0x02, 0x00, 0x00};
+    send_(&c, 1, connack_frame, sizeof connack_frame);
+    send_(&c, 1, f, sizeof f);
+    static const uint8_t ping_frame[] = {0x82, 0x80, 0, 0, 0, 0, 0x82, 0x82, 0, 0, 0, 0, 0xc0, 0x00};
+    send_(&c, 0, ping_frame, sizeof ping_frame);
+    static const uint8_t pong_frame[] = {0x82, 0x02, 0xd0, 0x00};
+    send_(&c, 1, pong_frame, sizeof pong_frame);
+    mqttka_finish(a, c.ts);
+    mqttka_free(&a);
+    HAS(l, "#1 finding ws_framing_error: server frame (opcode 9): control frame longer than 125");
+    HAS(l, "#1 control 9 len 125");
+    HAS(l, "#1 PINGREQ\n");
+    HAS(l, "#1 PINGRESP\n");
+}
+
+static long peak_rss_kib(void)
+{
+    struct rusage ru;
+    return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : -1;
+}
+
+/* max_mqtt_kept_bytes: a CONNECT longer than the cap still gives its
+ * keepalive (its client id truncated); a PUBLISH declaring 268,435,455
+ * bytes is streamed past without memory growing. */
+static void test_max_mqtt_kept(void)
+{
+    static log_buf l;
+    mqttka_config cfg;
+    mqttka_config_default(&cfg);
+    cfg.max_mqtt_kept_bytes = 32;
+    mqttka_analyzer *a = start(&cfg, &l);
+    uint64_t frame = 0;
+    conn c = {a, 40001, {1000, 9000}, (mqttka_time)1700000000 * 1000000, &frame};
+    uint8_t big_connect[3 + 214];
+    static const uint8_t head[] = {0x10, 0xd6, 0x01, 0x00, 0x04, 'M', 'Q', 'T', 'T',
+                                   0x04, 0x02, 0x00, 0x07, 0x00, 0xc8};
+    /* Remaining Length 214 = 0xd6 0x01: 10 variable header + 2 + 200 id + 2 spare */
+    memset(big_connect, 'x', sizeof big_connect);
+    memcpy(big_connect, head, sizeof head);
+    send_(&c, 0, big_connect, 3 + 214);
+    send_(&c, 1, connack_pkt, sizeof connack_pkt);
+    static const uint8_t publish_head[] = {0x30, 0xff, 0xff, 0xff, 0x7f, 0x00, 0x01, 't'};
+    send_(&c, 0, publish_head, sizeof publish_head);
+    static uint8_t block[60000];
+    memset(block, 0xa5, sizeof block);
+    long before = peak_rss_kib();
+    for (int i = 0; i < 512; i++) /* 30 MB */
+        send_(&c, 0, block, sizeof block);
+    long after = peak_rss_kib();
+    mqttka_finish(a, c.ts);
+    mqttka_free(&a);
+    HAS(l, "#1 CONNECT keepalive 7 id xxxxxxxxxxxxxx");
+    HAS(l, "...");
+    if (before >= 0 && after >= 0) {
+        if (after - before >= 1024)
+            fprintf(stderr, "peak RSS grew by %ld KiB streaming 30 MB of PUBLISH\n",
+                    after - before);
+        CHECK(after - before < 1024);
+    }
+    HAS(l, "#1 summary");
+}
+
+int main(void)
+{
+    test_max_flows();
+    test_max_ooo_segments();
+    test_max_ooo_bytes();
+    test_max_total_buffered();
+    test_max_http_header();
+    test_ws_control_payload();
+    test_max_mqtt_kept();
+    printf("%u passed, %u failed\n", th_passed, th_failed);
+    return th_failed ? 1 : 0;
+}
