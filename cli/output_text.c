@@ -144,9 +144,12 @@ static void put_keepalive_ratio(FILE *out, const mqttka_connection *c, mqttka_ti
 {
     if (c && c->effective_keepalive > 0) {
         char buf[FORMAT_NUMBER_MAX];
-        /* hundredths of KAe, rounded, from integer microseconds */
-        int64_t hundredths = (silence * 100 + (int64_t)c->effective_keepalive * 500000) /
-                             ((int64_t)c->effective_keepalive * 1000000);
+        /* hundredths of KAe, rounded, from integer microseconds; divided
+         * first, since a damaged timestamp can make a silence of centuries
+         * whose product by 100 would overflow */
+        int64_t unit = (int64_t)c->effective_keepalive * 10000;
+        int64_t hundredths = silence >= 0 ? silence / unit + (silence % unit >= unit / 2)
+                                          : (silence + unit / 2) / unit;
         fprintf(out, " (%s KA)", format_scaled(buf, hundredths, 2, 2));
     }
 }

@@ -18,10 +18,10 @@
 
 /* Capture times are taken as they come only within about 146,000 years of
  * the epoch: a damaged pcapng can carry any 64-bit timestamp, and the
- * difference of two times anywhere in int64 overflows. Within +-2^62 us
- * every difference of two times, and every time plus a keepalive deadline,
- * fits in an mqttka_time. */
-#define TIME_LIMIT ((mqttka_time)1 << 62)
+ * difference of two times anywhere in int64 overflows. Strictly within
+ * +-2^62 us every difference of two times, and every time plus a keepalive
+ * deadline, fits in an mqttka_time. */
+#define TIME_LIMIT (((mqttka_time)1 << 62) - 1)
 
 static mqttka_time time_clamp(mqttka_time t)
 {
