@@ -2,11 +2,13 @@
 # The whole test suite, from a bare Debian 12 as root: installs what the
 # tests need (Debian packages only), builds mqttka twice — a normal build
 # with --werror and an AddressSanitizer + UndefinedBehaviorSanitizer build —
-# and runs every meson test suite in both. .ci/run calls exactly this.
+# and runs every meson test suite in both; then builds the fuzz targets with
+# libFuzzer (clang, ASan+UBSan) and runs their fuzz-regress suite there too.
+# .ci/run calls exactly this.
 #
 #   bash tests/run-all.sh
 #
-# Ends with "N passed, N failed" over both builds; exits non-zero if any
+# Ends with "N passed, N failed" over the three builds; exits non-zero if any
 # test failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +20,7 @@ packages=(
   libwireshark-dev libglib2.0-dev tshark         # plugin/ and its tests
   python3 jq util-linux                          # golden and CLI test helpers, setpriv
   mosquitto python3-paho-mqtt libcap2-bin        # live/: broker, client, setcap
+  clang libclang-rt-14-dev                       # fuzz/ built with libFuzzer
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -29,21 +32,29 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-rm -rf build-test build-asan
+rm -rf build-test build-asan build-fuzz
 meson setup build-test --werror
 ninja -C build-test
 meson setup build-asan --werror -Db_sanitize=address,undefined -Db_lundef=false \
   -Dplugin=disabled
 ninja -C build-asan
+# The fuzz targets as they are fuzzed (clang, libFuzzer, ASan+UBSan): they
+# build, and replay their corpora and regression inputs (fuzz/README.md).
+CC=clang meson setup build-fuzz -Dfuzzing=libfuzzer -Db_sanitize=address,undefined \
+  -Db_lundef=false -Dplugin=disabled
+ninja -C build-fuzz $(cd fuzz && ls fuzz_*.c | sed 's#^\(.*\)\.c$#fuzz/\1#')
 
 status=0
 meson test -C build-test --print-errorlogs || status=1
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   meson test -C build-asan --print-errorlogs || status=1
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  meson test -C build-fuzz --no-rebuild --suite fuzz-regress --print-errorlogs || status=1
 
-# One closing line over both runs, from meson's own logs.
-count() { cat build-test/meson-logs/testlog.json build-asan/meson-logs/testlog.json |
+# One closing line over the three runs, from meson's own logs.
+count() { cat build-{test,asan,fuzz}/meson-logs/testlog.json |
           { grep -o "\"result\": \"$1\"" || true; } | wc -l; }
 passed=$(count OK)
 failed=$(( $(count FAIL) + $(count TIMEOUT) + $(count ERROR) ))
