@@ -36,7 +36,12 @@ max_len=16384
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 # The new inputs go to the work corpus; the seeds are read, never written.
-nice -n 10 "$build/fuzz/fuzz_$target" "$work" "fuzz/corpus/$target" "fuzz/regress/$target" \
-  -dict=fuzz/mqttka.dict -max_len=$max_len -max_total_time="$seconds" \
-  -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
-  -artifact_prefix="$crashes/" "$@" 2>&1 | tee "$log" | grep -E "^#|ERROR|SUMMARY|stat::" | tail -n 40
+start=$SECONDS
+{
+  nice -n 10 "$build/fuzz/fuzz_$target" "$work" "fuzz/corpus/$target" "fuzz/regress/$target" \
+    -dict=fuzz/mqttka.dict -max_len=$max_len -max_total_time="$seconds" \
+    -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+    -artifact_prefix="$crashes/" "$@" 2>&1
+  # fuzz/fuzz-stats.py adds these up into fuzz/README.md's table.
+  echo "run-fuzzer: target $target elapsed $((SECONDS - start)) s"
+} | tee "$log" | grep -E "^#|ERROR|SUMMARY|stat::|run-fuzzer:" | tail -n 40
