@@ -189,6 +189,7 @@ static void write_summary(json_writer *w, const mqttka_event *ev)
     json_seconds(w, "start", c->start);
     json_seconds(w, "end", c->end);
     json_frame(w, "first_frame", c->first_tag);
+    json_frame(w, "last_frame", c->last_tag);
 
     json_object_begin(w, "packets");
     write_packet_counts(w, "c2s", s->packets[MQTTKA_C2S]);

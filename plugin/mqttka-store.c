@@ -15,7 +15,7 @@
  *                       the frame they are about (tag, shown on revisits);
  *   summaries           on the frame where they were emitted and on the
  *                       frame that closed the connection (close_tag), or the
- *                       last frame when it was still open.
+ *                       connection's last frame when it was still open.
  *
  * The first pass ends with Wireshark's "postseq cleanup" (tshark -2 and the
  * GUI call it after the sequential read); the first revisited frame also
@@ -153,7 +153,9 @@ static void on_summary(const mqttka_event *ev)
 
     uint32_t reported = tag_frame(ev->tag);
     uint32_t closed = tag_frame(s->close_tag);
-    rec->frame = closed ? closed : store.last_frame;
+    uint32_t last = s->conn ? tag_frame(s->conn->last_tag) : 0;
+    /* Still open at the end: the connection's own last frame. */
+    rec->frame = closed ? closed : last ? last : store.last_frame;
 
     if (reported != 0) {
         mqttka_frame_rec *r = frame_rec(reported);

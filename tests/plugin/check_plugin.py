@@ -10,7 +10,7 @@
           (frame, kind), and from single-pass tshark the CLI's
           (reported_frame, kind): the proof that both feed one core;
         - ping pairs: PINGREQ -> PINGRESP links both ways;
-        - verdicts on the closing frame (or the last frame when open);
+        - verdicts on the closing frame (or the connection's last frame when open);
         - the statistics tree lists every connection with its verdict.
 
     check_plugin.py split TSHARK CAPTURE
@@ -124,7 +124,8 @@ def check_sample(tshark, cli, pcap):
 
     # Verdicts on the closing frame.
     conns = [e for e in ev if e["type"] == "connection"]
-    cli_v = {((e.get("close") or {}).get("frame") or last_frame, e["verdict"]) for e in conns}
+    cli_v = {((e.get("close") or {}).get("frame") or e.get("last_frame") or last_frame, e["verdict"])
+             for e in conns}
     ws_v = {(n, v) for n, r in two.items() for v in r["mqttka.verdict"]}
     if cli_v != ws_v:
         fail("%s: verdicts differ: CLI %s, tshark %s" % (name, sorted(cli_v), sorted(ws_v)))
