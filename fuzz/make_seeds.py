@@ -8,7 +8,9 @@ defaults: samples/ and fuzz/corpus/ beside this script. Writes, per sample:
   capture/       the capture itself, and a pcapng copy of the small ones
                  (the reader's two formats)
   analyzer/      its TCP segments in fuzz_analyzer.c's record format
-                 (first 4 flows)
+                 (first 4 flows); plus synthetic scenarios no sample has
+                 (MQTT 5 DISCONNECT reason, permessage-deflate, WebSocket
+                 Ping/Pong and Close)
   http_upgrade/  each WebSocket request and response header block
   ws_decoder/    each direction of each WebSocket after the handshake,
                  behind fuzz_ws_decoder.c's settings byte
@@ -217,6 +219,79 @@ def pcapng(linktype, records):
     return out
 
 
+class SegmentWriter:
+    """fuzz_analyzer.c's record format, for scenarios no sample has."""
+
+    def __init__(self):
+        self.out = bytearray([0x3F, 0xF8, 0xFF, 0x0F])
+
+    def rec(self, d, flags, payload=b"", dt_ms=1, flow=0):
+        self.out += bytes([flow | d << 2, flags]) + struct.pack("<h", dt_ms)
+        self.out += bytes([len(payload), 0]) + payload
+
+    def open(self, flow=0):
+        self.rec(0, SYN, flow=flow)
+        self.rec(1, SYN | ACK, flow=flow)
+        self.rec(0, ACK, flow=flow)
+
+    def close(self, first=0, flow=0):
+        self.rec(first, FIN | ACK, flow=flow)
+        self.rec(1 - first, FIN | ACK, flow=flow)
+
+
+WS_REQ = (b"GET /mqtt HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: mqtt\r\n"
+          b"Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n")
+WS_101 = (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: mqtt\r\n")
+
+
+def ws_c(payload, opcode=2, rsv=0):
+    """A client frame with the mask key 0 (payload as is), up to 125 bytes."""
+    return bytes([0x80 | rsv << 4 | opcode, 0x80 | len(payload)]) + b"\0\0\0\0" + payload
+
+
+def ws_s(payload, opcode=2, rsv=0):
+    return bytes([0x80 | rsv << 4 | opcode, len(payload)]) + payload
+
+
+def synthetic_analyzer_seeds():
+    """Scenarios the samples lack: MQTT 5 with Server Keep Alive and a
+    DISCONNECT reason, permessage-deflate, WebSocket Ping/Pong and Close."""
+    seeds = {}
+    # MQTT 5 over TCP: CONNECT KA 10 with a property, CONNACK with Server
+    # Keep Alive 5 (0x13), pings, the server's DISCONNECT 0x8D.
+    w = SegmentWriter()
+    w.open()
+    w.rec(0, PSH | ACK, b"\x10\x13\x00\x04MQTT\x05\x02\x00\x0a\x05\x11\x00\x00\x00\x3c\x00\x01c")
+    w.rec(1, PSH | ACK, b"\x20\x06\x00\x00\x03\x13\x00\x05")
+    for _ in range(3):
+        w.rec(0, PSH | ACK, b"\xc0\x00", dt_ms=5000)
+        w.rec(1, PSH | ACK, b"\xd0\x00", dt_ms=3)
+    w.rec(1, PSH | ACK, b"\xe0\x02\x8d\x00", dt_ms=9000)
+    w.close(first=1)
+    seeds["synthetic-mqtt5-disconnect-8d"] = bytes(w.out)
+    # WebSocket with permessage-deflate: a compressed (RSV1) message, then
+    # WebSocket Ping/Pong, and a Close with code 1001 and a reason.
+    w = SegmentWriter()
+    w.open()
+    w.rec(0, PSH | ACK, WS_REQ[:200])
+    w.rec(0, PSH | ACK, WS_REQ[200:])
+    w.rec(1, PSH | ACK, WS_101[:180])
+    w.rec(1, PSH | ACK, WS_101[180:] + b"Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n")
+    w.rec(0, PSH | ACK, ws_c(b"\x10\x10\x00\x04MQTT\x04\x02\x00\x05\x00\x04defl"))
+    w.rec(1, PSH | ACK, ws_s(b"\x20\x02\x00\x00"))
+    w.rec(0, PSH | ACK, ws_c(b"\x32\x00\x01\x02", rsv=4), dt_ms=1000)
+    w.rec(1, PSH | ACK, ws_s(b"ping!", opcode=9), dt_ms=1000)
+    w.rec(0, PSH | ACK, ws_c(b"ping!", opcode=10))
+    w.rec(0, PSH | ACK, ws_c(b"\xc0\x00"), dt_ms=4000)
+    w.rec(1, PSH | ACK, ws_s(b"\x03\xe9going away", opcode=8), dt_ms=3000)
+    w.rec(0, PSH | ACK, ws_c(b"\x03\xe9", opcode=8))
+    w.close(first=1)
+    seeds["synthetic-ws-deflate-close-1001"] = bytes(w.out)
+    return seeds
+
+
 def write(path, data):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "wb") as f:
@@ -227,6 +302,8 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     samples = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "..", "samples")
     corpus = sys.argv[2] if len(sys.argv) > 2 else os.path.join(here, "corpus")
+    for name, data in synthetic_analyzer_seeds().items():
+        write(os.path.join(corpus, "analyzer", name), data)
     for name in sorted(os.listdir(samples)):
         if not name.endswith(".pcap"):
             continue
