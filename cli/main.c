@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "analysis.h"
 #include "capture_reader.h"
@@ -108,10 +109,6 @@ static int analyse(const cli_options *opts)
 
 int main(int argc, char **argv)
 {
-    /* Line by line, so that a pipe (`mqttka --json | jq`) sees each event as
-     * it comes; the size hint is ignored for line buffering. */
-    setvbuf(stdout, NULL, _IOLBF, 0);
-
     cli_options opts;
     char err[512];
     int status;
@@ -137,6 +134,14 @@ int main(int argc, char **argv)
         break;
     case OPTIONS_RUN:
     default:
+        /* Live, or to a terminal: line by line, so that a pipe (`mqttka -i lo
+         * --json | jq`) sees each event as it comes. Reading a file into a
+         * file or a pipe: full buffers, one write(2) per 64 KiB instead of
+         * one per line (a fifth of the CPU time on a large capture). */
+        if (opts.interface || isatty(STDOUT_FILENO))
+            setvbuf(stdout, NULL, _IOLBF, 0);
+        else
+            setvbuf(stdout, NULL, _IOFBF, 1 << 16);
         status = opts.interface ? live_run(&opts) : analyse(&opts);
         break;
     }

@@ -147,7 +147,8 @@ void emit_finding(const push_ctx *pc, session *s, mqttka_finding_kind kind,
         return;
     }
     if (s->n_findings == s->cap_findings) {
-        size_t cap = s->cap_findings ? s->cap_findings * 2 : 4;
+        /* Most connections keep one or two findings: grow from one. */
+        size_t cap = s->cap_findings ? s->cap_findings * 2 : 1;
         if (cap > pc->a->cfg.max_summary_findings)
             cap = pc->a->cfg.max_summary_findings;
         mqttka_finding *nf = realloc(s->findings, cap * sizeof *nf);
