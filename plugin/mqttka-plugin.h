@@ -46,7 +46,15 @@ typedef struct mqttka_finding_rec {
     struct mqttka_finding_rec *next_reported;
     struct mqttka_finding_rec *next_tagged;
     uint64_t conn_id;
-    mqttka_finding f; /* a copy: the core's pointers are borrowed */
+    /* What is shown of a core finding, copied (the core's is borrowed). Not
+     * the whole mqttka_finding: its detail buffer is fixed at 256 bytes, and
+     * a capture has a finding per ping pair. */
+    mqttka_finding_kind kind;
+    mqttka_severity severity;
+    bool has_value;
+    double value;
+    uint64_t tag, reported_tag;
+    const char *detail; /* file scope, its own length */
 } mqttka_finding_rec;
 
 /* The summary of a finished connection, copied out of the event. */

@@ -114,8 +114,13 @@ static void on_finding(const mqttka_event *ev)
     const mqttka_finding *f = ev->u.finding;
     mqttka_finding_rec *rec = wmem_new0(wmem_file_scope(), mqttka_finding_rec);
     rec->conn_id = ev->conn ? ev->conn->id : 0;
-    rec->f = *f;
-    rec->f.detail[MQTTKA_DETAIL_MAX - 1] = '\0';
+    rec->kind = f->kind;
+    rec->severity = f->severity;
+    rec->has_value = f->has_value;
+    rec->value = f->value;
+    rec->tag = f->tag;
+    rec->reported_tag = f->reported_tag;
+    rec->detail = wmem_strndup(wmem_file_scope(), f->detail, MQTTKA_DETAIL_MAX - 1);
 
     uint32_t reported = tag_frame(f->reported_tag);
     uint32_t about = tag_frame(f->tag);

@@ -183,7 +183,7 @@ static void add_packet(proto_tree *tree, tvbuff_t *tvb, const mqttka_pkt_rec *p)
 static void add_finding(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
                         const mqttka_finding_rec *r)
 {
-    const mqttka_finding *f = &r->f;
+    const mqttka_finding_rec *f = r;
     const char *kind = mqttka_finding_name(f->kind);
     const char *sev = mqttka_severity_name(f->severity);
     proto_item *ti = proto_tree_add_string_format_value(tree, hf_finding, tvb, 0, 0, kind,
@@ -297,7 +297,7 @@ static int dissect_mqttka_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
     proto_item *ti = proto_tree_add_item(tree, proto_mqttka, tvb, 0, 0, ENC_NA);
     const char *sep = ": ";
     for (const mqttka_finding_rec *f = findings; f; f = visited ? f->next_tagged : f->next_reported) {
-        proto_item_append_text(ti, "%s%s", sep, mqttka_finding_name(f->f.kind));
+        proto_item_append_text(ti, "%s%s", sep, mqttka_finding_name(f->kind));
         sep = ", ";
     }
     for (const mqttka_summary_rec *s = sums; s; s = visited ? s->next_tagged : s->next_reported) {
