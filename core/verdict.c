@@ -74,6 +74,13 @@ static void rtt_figures(const session *s, mqttka_summary *out)
     out->rtt_median = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     size_t rank = (95 * n + 99) / 100; /* nearest rank: ceil(0.95 n) */
     out->rtt_p95 = sorted[rank - 1];
+    /* The samples saturate at 71 minutes, min and max are exact: an RTT of
+     * hours (time jumping in a damaged capture) must not put the median
+     * below the minimum. */
+    if (out->rtt_median < out->rtt_min)
+        out->rtt_median = out->rtt_min;
+    if (out->rtt_p95 < out->rtt_median)
+        out->rtt_p95 = out->rtt_median;
 }
 
 /* The ping timeouts of client libraries (FINDINGS.md rule 3): which one
