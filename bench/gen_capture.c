@@ -37,6 +37,8 @@
  * never to the output's size; bytes of long messages are computed from
  * their offset, never buffered whole.
  */
+#include "sha1.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -82,72 +84,7 @@ static double rng_unit(uint64_t *s)
 }
 
 /* ------------------------------------------------------------------------ */
-/* SHA-1 (FIPS 180-4) and base64, for Sec-WebSocket-Accept (RFC 6455 4.2.2). */
-
-static uint32_t rol32(uint32_t x, unsigned n)
-{
-    return (x << n) | (x >> (32 - n));
-}
-
-static void sha1_block(uint32_t h[5], const uint8_t *p)
-{
-    uint32_t w[80];
-    for (int i = 0; i < 16; i++)
-        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-               (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
-    for (int i = 16; i < 80; i++)
-        w[i] = rol32(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
-    uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
-    for (int i = 0; i < 80; i++) {
-        uint32_t f, k;
-        if (i < 20) {
-            f = (b & c) | (~b & d);
-            k = 0x5A827999u;
-        } else if (i < 40) {
-            f = b ^ c ^ d;
-            k = 0x6ED9EBA1u;
-        } else if (i < 60) {
-            f = (b & c) | (b & d) | (c & d);
-            k = 0x8F1BBCDCu;
-        } else {
-            f = b ^ c ^ d;
-            k = 0xCA62C1D6u;
-        }
-        uint32_t t = rol32(a, 5) + f + e + k + w[i];
-        e = d;
-        d = c;
-        c = rol32(b, 30);
-        b = a;
-        a = t;
-    }
-    h[0] += a;
-    h[1] += b;
-    h[2] += c;
-    h[3] += d;
-    h[4] += e;
-}
-
-/* SHA-1 of a message shorter than 119 bytes (two blocks at most). */
-static void sha1_short(const uint8_t *msg, size_t len, uint8_t out[20])
-{
-    uint8_t buf[128];
-    uint32_t h[5] = {0x67452301u, 0xEFCDAB89u, 0x98BADCFEu, 0x10325476u, 0xC3D2E1F0u};
-    size_t total = len + 9 <= 64 ? 64 : 128;
-    memset(buf, 0, sizeof buf);
-    memcpy(buf, msg, len);
-    buf[len] = 0x80;
-    uint64_t bits = (uint64_t)len * 8;
-    for (int i = 0; i < 8; i++)
-        buf[total - 1 - (size_t)i] = (uint8_t)(bits >> (8 * i));
-    for (size_t off = 0; off < total; off += 64)
-        sha1_block(h, buf + off);
-    for (int i = 0; i < 5; i++) {
-        out[4 * i] = (uint8_t)(h[i] >> 24);
-        out[4 * i + 1] = (uint8_t)(h[i] >> 16);
-        out[4 * i + 2] = (uint8_t)(h[i] >> 8);
-        out[4 * i + 3] = (uint8_t)h[i];
-    }
-}
+/* Base64, for Sec-WebSocket-Accept (RFC 6455 4.2.2); SHA-1 is the core's. */
 
 /* Writes the base64 of `len` bytes and a NUL; `out` holds 4*ceil(len/3)+1. */
 static void base64(const uint8_t *in, size_t len, char *out)
@@ -734,7 +671,7 @@ static void http_response(gen *g, conn *c)
     base64(key_raw, 16, key);
     memcpy(cat, key, 24);
     memcpy(cat + 24, "258EAFA5-E914-47DA-95CA-C5AB0DC85B11", 36);
-    sha1_short(cat, 60, digest);
+    sha1(cat, 60, digest);
     base64(digest, 20, accept);
     int n = snprintf(resp, sizeof resp,
                      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
