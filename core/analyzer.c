@@ -101,6 +101,19 @@ void emit_event(mqttka_analyzer *a, const mqttka_event *ev)
     a->fn(a->user_data, ev);
 }
 
+mqttka_event event_make(const push_ctx *pc, const session *s, mqttka_event_type type,
+                        mqttka_direction dir)
+{
+    mqttka_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = type;
+    ev.conn = &s->conn;
+    ev.dir = dir;
+    ev.ts = pc->ts;
+    ev.tag = pc->tag;
+    return ev;
+}
+
 void emit_finding(const push_ctx *pc, session *s, mqttka_finding_kind kind,
                   mqttka_severity severity, mqttka_direction dir, uint64_t about_tag,
                   bool has_value, double value, const char *fmt, ...)
@@ -130,13 +143,7 @@ void emit_finding(const push_ctx *pc, session *s, mqttka_finding_kind kind,
     vsnprintf(f.detail, sizeof f.detail, fmt, ap);
     va_end(ap);
 
-    mqttka_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.type = MQTTKA_EV_FINDING;
-    ev.conn = &s->conn;
-    ev.dir = dir;
-    ev.ts = pc->ts;
-    ev.tag = pc->tag;
+    mqttka_event ev = event_make(pc, s, MQTTKA_EV_FINDING, dir);
     ev.u.finding = &f;
     emit_event(pc->a, &ev);
 

@@ -275,13 +275,7 @@ static bool contains_token_ci(const char *haystack, const char *needle)
 static void emit_handshake(const push_ctx *pc, session *s, bool upgraded, int status,
                            const char *path)
 {
-    mqttka_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.type = MQTTKA_EV_WS_HANDSHAKE;
-    ev.conn = &s->conn;
-    ev.dir = MQTTKA_S2C;
-    ev.ts = pc->ts;
-    ev.tag = pc->tag;
+    mqttka_event ev = event_make(pc, s, MQTTKA_EV_WS_HANDSHAKE, MQTTKA_S2C);
     ev.u.handshake.upgraded = upgraded;
     ev.u.handshake.status = status;
     ev.u.handshake.path = path;
@@ -788,12 +782,7 @@ void flow_end(const push_ctx *pc)
     keepalive_on_end(pc, s, end_of_input);
     mqttka_summary sum;
     verdict_build_summary(pc, s, &sum);
-    mqttka_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.type = MQTTKA_EV_CONNECTION;
-    ev.conn = &s->conn;
-    ev.ts = pc->ts;
-    ev.tag = pc->tag;
+    mqttka_event ev = event_make(pc, s, MQTTKA_EV_CONNECTION, MQTTKA_C2S);
     ev.u.summary = &sum;
     emit_event(pc->a, &ev);
 }
