@@ -15,6 +15,23 @@ static uint64_t pow10_u64(unsigned n)
     return p;
 }
 
+/* Writes `v` in decimal with at least `min_digits` digits (zero-padded);
+ * returns the end. */
+static char *write_digits(char *p, uint64_t v, unsigned min_digits)
+{
+    char tmp[20];
+    unsigned n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n < min_digits)
+        tmp[n++] = '0';
+    while (n)
+        *p++ = tmp[--n];
+    return p;
+}
+
 const char *format_scaled(char *buf, int64_t value, unsigned scale_digits,
                           unsigned shown_digits)
 {
@@ -29,13 +46,18 @@ const char *format_scaled(char *buf, int64_t value, unsigned scale_digits,
     uint64_t remainder = magnitude % drop;
     magnitude = magnitude / drop + (drop > 1 && remainder >= drop - remainder ? 1 : 0);
     uint64_t unit = pow10_u64(shown_digits);
-    const char *sign = negative && magnitude ? "-" : "";
-    if (shown_digits == 0)
-        snprintf(buf, FORMAT_NUMBER_MAX, "%s%llu", sign, (unsigned long long)magnitude);
-    else
-        snprintf(buf, FORMAT_NUMBER_MAX, "%s%llu.%0*llu", sign,
-                 (unsigned long long)(magnitude / unit), (int)shown_digits,
-                 (unsigned long long)(magnitude % unit));
+    /* By hand rather than snprintf: every timeline line prints a few of
+     * these, and snprintf was a tenth of a text run's instructions. At most
+     * 1 sign + 20 integer digits + 1 point + 9 decimals + NUL = 32 bytes. */
+    char *p = buf;
+    if (negative && magnitude)
+        *p++ = '-';
+    p = write_digits(p, magnitude / unit, 1);
+    if (shown_digits > 0) {
+        *p++ = '.';
+        p = write_digits(p, magnitude % unit, shown_digits);
+    }
+    *p = '\0';
     return buf;
 }
 
