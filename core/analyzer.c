@@ -16,12 +16,13 @@
 
 #define SECONDS(n) ((mqttka_time)(n) * 1000000)
 
-/* Capture times are taken as they come only within about 146,000 years of
+/* Capture times are taken as they come only within about 36,000 years of
  * the epoch: a damaged pcapng can carry any 64-bit timestamp, and the
- * difference of two times anywhere in int64 overflows. Strictly within
- * +-2^62 us every difference of two times, and every time plus a keepalive
- * deadline, fits in an mqttka_time. */
-#define TIME_LIMIT (((mqttka_time)1 << 62) - 1)
+ * difference of two times anywhere in int64 overflows. Within +-2^60 us the
+ * difference of any two times is under 2^61, which leaves room for the
+ * rules' arithmetic on it (a difference less a configured timeout, a time
+ * plus a keepalive deadline) without overflow. */
+#define TIME_LIMIT (((mqttka_time)1 << 60) - 1)
 
 static mqttka_time time_clamp(mqttka_time t)
 {
