@@ -294,7 +294,8 @@ typedef struct mqttka_connect_info {
     uint8_t flags;
     uint16_t keepalive;
     bool clean_session;
-    const char *client_id;  /* truncated copy, NUL-terminated */
+    const char *client_id;  /* truncated copy, NUL-terminated; NULL when the
+                               CONNECT body ends before the client id */
     size_t client_id_len;   /* the length on the wire */
 } mqttka_connect_info;
 
