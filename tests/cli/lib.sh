@@ -7,29 +7,11 @@ set -u
 
 MQTTKA=${1:?path of the mqttka binary}
 SAMPLES=${2:?path of the samples folder}
-failures=0
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/mqttka-cli-test.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
-
-skip() {
-    echo "SKIP: $*" >&2
-    exit 77
-}
-
-finish() {
-    if [ "$failures" -ne 0 ]; then
-        echo "$failures check(s) failed" >&2
-        exit 1
-    fi
-    echo "all checks passed"
-    exit 0
-}
+. "$(dirname "${BASH_SOURCE[0]}")/../checks.sh"
 
 # run EXPECTED_STATUS ARGS...: runs mqttka, keeps stdout in $TMP/out and
 # stderr in $TMP/err, and checks the exit status.

@@ -12,7 +12,6 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # Debian's python: the one that sees python3-paho-mqtt (a python3 first on
 # PATH may be another build).
 PY=/usr/bin/python3
-failures=0
 PIDS=()
 STOPPED=()
 
@@ -33,24 +32,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
-
-skip() {
-    echo "SKIP: $*" >&2
-    exit 77
-}
-
-finish() {
-    if [ "$failures" -ne 0 ]; then
-        echo "$failures check(s) failed" >&2
-        exit 1
-    fi
-    echo "all checks passed"
-    exit 0
-}
+. "$HERE/../checks.sh"
 
 need_root() {
     [ "$(id -u)" -eq 0 ] || skip "live capture needs root (CI runs as root)"
