@@ -400,25 +400,36 @@ static bool http_parse_status_line(http_span line, http_upgrade_response *r)
     return true;
 }
 
+/* The part both parsers share: finds the end of the header block, and its
+ * first line, checked for control characters. On OK *end is the block's
+ * length, *first its first line and *lines the header lines after it. */
+static http_parse_result http_open_block(const uint8_t *buf, size_t len, size_t *end,
+                                         http_span *first, byte_cursor *lines)
+{
+    if (!http_find_block_end(buf, len, end))
+        return HTTP_PARSE_INCOMPLETE;
+    *lines = byte_cursor_make(buf, *end);
+    if (!http_next_line(lines, first) || !http_span_all(*first, http_is_value_char))
+        return HTTP_PARSE_MALFORMED;
+    return HTTP_PARSE_OK;
+}
+
 http_parse_result http_parse_request(const uint8_t *buf, size_t len, http_upgrade_request *out,
                                      size_t *header_len)
 {
     size_t end = 0;
-    http_upgrade_request r;
     http_span line;
-
-    if (!http_find_block_end(buf, len, &end))
-        return HTTP_PARSE_INCOMPLETE;
-
-    memset(&r, 0, sizeof r);
-    byte_cursor lines = byte_cursor_make(buf, end);
-    if (!http_next_line(&lines, &line) || !http_span_all(line, http_is_value_char) ||
-        !http_parse_request_line(line, &r))
-        return HTTP_PARSE_MALFORMED;
-    http_parse_result res = http_parse_fields(&lines, http_request_header, &r);
+    byte_cursor lines;
+    http_parse_result res = http_open_block(buf, len, &end, &line, &lines);
     if (res != HTTP_PARSE_OK)
         return res;
-
+    http_upgrade_request r;
+    memset(&r, 0, sizeof r);
+    if (!http_parse_request_line(line, &r))
+        return HTTP_PARSE_MALFORMED;
+    res = http_parse_fields(&lines, http_request_header, &r);
+    if (res != HTTP_PARSE_OK)
+        return res;
     *out = r;
     *header_len = end;
     return HTTP_PARSE_OK;
@@ -428,21 +439,18 @@ http_parse_result http_parse_response(const uint8_t *buf, size_t len, http_upgra
                                       size_t *header_len)
 {
     size_t end = 0;
-    http_upgrade_response r;
     http_span line;
-
-    if (!http_find_block_end(buf, len, &end))
-        return HTTP_PARSE_INCOMPLETE;
-
-    memset(&r, 0, sizeof r);
-    byte_cursor lines = byte_cursor_make(buf, end);
-    if (!http_next_line(&lines, &line) || !http_span_all(line, http_is_value_char) ||
-        !http_parse_status_line(line, &r))
-        return HTTP_PARSE_MALFORMED;
-    http_parse_result res = http_parse_fields(&lines, http_response_header, &r);
+    byte_cursor lines;
+    http_parse_result res = http_open_block(buf, len, &end, &line, &lines);
     if (res != HTTP_PARSE_OK)
         return res;
-
+    http_upgrade_response r;
+    memset(&r, 0, sizeof r);
+    if (!http_parse_status_line(line, &r))
+        return HTTP_PARSE_MALFORMED;
+    res = http_parse_fields(&lines, http_response_header, &r);
+    if (res != HTTP_PARSE_OK)
+        return res;
     *out = r;
     *header_len = end;
     return HTTP_PARSE_OK;
