@@ -25,6 +25,7 @@
  */
 #include "ws_decoder.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "byte_cursor.h"
@@ -91,6 +92,13 @@ void ws_decoder_init(ws_decoder *d, bool from_client, bool extension_rsv1)
     memset(d, 0, sizeof *d);
     d->from_client = from_client;
     d->extension_rsv1 = extension_rsv1;
+}
+
+void ws_decoder_free(ws_decoder *d)
+{
+    free(d->control);
+    d->control = NULL;
+    d->control_have = 0;
 }
 
 bool ws_decoder_mid_frame(const ws_decoder *d)
@@ -228,18 +236,21 @@ static void ws_extended_length_done(ws_decoder *d, const ws_decoder_callbacks *c
 }
 
 /* The frame's payload is all there (possibly empty): report it and get
- * ready for the next frame's header. */
-static void ws_finish_frame(ws_decoder *d, const ws_decoder_callbacks *cb, void *ctx)
+ * ready for the next frame's header. `control`/`control_len` is a control
+ * frame's whole payload, unmasked. */
+static void ws_finish_frame(ws_decoder *d, const uint8_t *control, size_t control_len,
+                            const ws_decoder_callbacks *cb, void *ctx)
 {
+    static const uint8_t empty[1];
     if (ws_payload_kind_of(d->cur.opcode) == WS_PAYLOAD_CONTROL && cb->control)
-        cb->control(ctx, &d->cur, d->control, d->control_have);
+        cb->control(ctx, &d->cur, control ? control : empty, control_len);
     if (cb->frame_end)
         cb->frame_end(ctx, &d->cur);
     d->frames++;
     d->hdr_have = 0;
     d->in_payload = false;
     d->payload_done = 0;
-    d->control_have = 0;
+    ws_decoder_free(d);
 }
 
 /* Adds one header byte; completes the header when it is the last one. */
@@ -267,7 +278,7 @@ static void ws_header_byte(ws_decoder *d, uint8_t b, const ws_decoder_callbacks 
     if (cb->frame_header)
         cb->frame_header(ctx, &d->cur);
     if (d->cur.payload_len == 0)
-        ws_finish_frame(d, cb, ctx);
+        ws_finish_frame(d, NULL, 0, cb, ctx);
     else
         d->in_payload = true;
 }
@@ -285,18 +296,8 @@ static void ws_payload_bytes(ws_decoder *d, const uint8_t *bytes, size_t len,
     case WS_PAYLOAD_SKIP:
         return;
 
-    case WS_PAYLOAD_CONTROL: {
-        /* Bytes past the §5.5 limit of an oversized frame are dropped: the
-         * limit was reported, and the first 125 bytes carry what matters. */
-        size_t room = WS_CONTROL_MAX - d->control_have;
-        size_t keep = len < room ? len : room;
-        for (size_t i = 0; i < keep; i++) {
-            uint8_t key = d->cur.masked ? mask[(mask_phase + i) & 3u] : 0;
-            d->control[d->control_have + i] = (uint8_t)(bytes[i] ^ key);
-        }
-        d->control_have += keep;
-        return;
-    }
+    case WS_PAYLOAD_CONTROL:
+        return; /* ws_control_bytes */
 
     case WS_PAYLOAD_DATA:
         if (!cb->data)
@@ -333,6 +334,47 @@ static void ws_payload_bytes(ws_decoder *d, const uint8_t *bytes, size_t len,
     }
 }
 
+/* Unmasks up to WS_CONTROL_MAX - have control payload bytes into `out`
+ * (which holds `have` already); returns how many it wrote. Bytes past the
+ * §5.5 limit of an oversized frame are dropped: the limit was reported, and
+ * the first 125 bytes carry what matters. */
+static size_t ws_unmask_control(const ws_decoder *d, const uint8_t *bytes, size_t len,
+                                uint8_t *out, size_t have)
+{
+    const size_t mask_phase = (size_t)(d->payload_done & 3u);
+    size_t room = WS_CONTROL_MAX - have;
+    size_t keep = len < room ? len : room;
+    for (size_t i = 0; i < keep; i++) {
+        uint8_t key = d->cur.masked ? d->cur.mask[(mask_phase + i) & 3u] : 0;
+        out[have + i] = (uint8_t)(bytes[i] ^ key);
+    }
+    return keep;
+}
+
+/* A control frame's payload bytes; `last` when they complete the frame. The
+ * usual case, the whole payload in one push, needs no buffer but the stack. */
+static void ws_control_bytes(ws_decoder *d, const uint8_t *bytes, size_t len, bool last,
+                             const ws_decoder_callbacks *cb, void *ctx)
+{
+    if (last && d->payload_done == 0) {
+        uint8_t whole[WS_CONTROL_MAX];
+        size_t n = ws_unmask_control(d, bytes, len, whole, 0);
+        d->payload_done += len;
+        ws_finish_frame(d, whole, n, cb, ctx);
+        return;
+    }
+    if (!d->control && d->payload_done == 0)
+        d->control = malloc(WS_CONTROL_MAX);
+    if (d->control)
+        d->control_have = (uint8_t)(d->control_have +
+                                    ws_unmask_control(d, bytes, len, d->control, d->control_have));
+    d->payload_done += len;
+    /* Without the buffer (out of memory) the payload is reported empty;
+     * ws_finish_frame frees it after the callback. */
+    if (last)
+        ws_finish_frame(d, d->control, d->control_have, cb, ctx);
+}
+
 void ws_decoder_push(ws_decoder *d, const uint8_t *bytes, size_t len,
                      const ws_decoder_callbacks *cb, void *ctx)
 {
@@ -358,9 +400,13 @@ void ws_decoder_push(ws_decoder *d, const uint8_t *bytes, size_t len,
 
         const uint8_t *chunk = NULL;
         (void)byte_cursor_bytes(&in, take, &chunk);
+        if (ws_payload_kind_of(d->cur.opcode) == WS_PAYLOAD_CONTROL) {
+            ws_control_bytes(d, chunk, take, (uint64_t)take == remaining, cb, ctx);
+            continue;
+        }
         ws_payload_bytes(d, chunk, take, cb, ctx);
         d->payload_done += take;
         if (d->payload_done == d->cur.payload_len)
-            ws_finish_frame(d, cb, ctx);
+            ws_finish_frame(d, NULL, 0, cb, ctx);
     }
 }

@@ -21,8 +21,9 @@
  * The header (at most 14 bytes) is collected into a fixed array; the payload
  * is streamed, unmasked in small chunks, and never buffered whole, so a frame
  * declaring 2^63 bytes costs nothing but the time to skip what arrives.
- * Control frame payloads (at most 125 bytes by §5.5) are collected so that a
- * Close code or a Ping payload can be reported whole.
+ * Control frame payloads (at most 125 bytes by §5.5) are reported whole, so
+ * that a Close code or a Ping payload can be read; one split across pushes
+ * is collected in a buffer that exists only until the frame completes.
  */
 #ifndef MQTTKA_WS_DECODER_H
 #define MQTTKA_WS_DECODER_H
@@ -85,27 +86,36 @@ typedef struct ws_decoder_callbacks {
     void (*violation)(void *ctx, ws_violation v, const ws_frame_header *h);
 } ws_decoder_callbacks;
 
+/* The fields every payload chunk touches come first, so that a push costs
+ * one cache line of decoder state; a broker capture has tens of thousands
+ * of these, so they are rarely in cache. */
 typedef struct ws_decoder {
+    ws_frame_header cur;
+    uint64_t payload_done;
+    bool in_payload;
     bool from_client;           /* frames must be masked */
     bool extension_rsv1;        /* permessage-deflate negotiated: RSV1 allowed on first frames */
-    uint8_t hdr[14];
-    uint8_t hdr_have;
-    ws_frame_header cur;
-    bool in_payload;
-    uint64_t payload_done;
     bool message_open;          /* a fragmented data message awaits continuation */
     uint8_t message_opcode;
-    uint8_t control[WS_CONTROL_MAX];
-    size_t control_have;
-    uint64_t frames;            /* frames completed */
+    uint8_t hdr_have;
+    uint8_t hdr[14];
+    uint8_t control_have;
+    uint32_t frames;            /* frames completed (wraps) */
+    /* A control frame's payload split across pushes waits here: allocated
+     * when that happens (rarely: control frames are small) and freed when
+     * the frame completes, so an idle decoder holds no buffer. */
+    uint8_t *control;
 } ws_decoder;
 
 const char *ws_violation_name(ws_violation v); /* short English phrase */
 
 void ws_decoder_init(ws_decoder *d, bool from_client, bool extension_rsv1);
+/* Releases the split control frame buffer, if a stream ended inside one. */
+void ws_decoder_free(ws_decoder *d);
 
-/* Consumes all `len` bytes, calling back as frames are decoded. Never
- * allocates. Violations are reported and decoding goes on: the declared
+/* Consumes all `len` bytes, calling back as frames are decoded. Allocates
+ * only the WS_CONTROL_MAX-byte buffer of a control frame split across pushes
+ * (without it, that frame is reported with an empty payload). Violations are reported and decoding goes on: the declared
  * length still tells where the next frame starts. */
 void ws_decoder_push(ws_decoder *d, const uint8_t *bytes, size_t len,
                      const ws_decoder_callbacks *cb, void *ctx);

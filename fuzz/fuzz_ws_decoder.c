@@ -129,5 +129,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_ASSERT(ws_decoder_mid_frame(&whole) == ws_decoder_mid_frame(&split));
     FUZZ_ASSERT(whole.hdr_have <= sizeof whole.hdr);
     FUZZ_ASSERT(!whole.in_payload || whole.payload_done < whole.cur.payload_len);
+    /* The split control frame buffer exists only inside a control frame. */
+    FUZZ_ASSERT(!split.control || (split.in_payload && (split.cur.opcode & 0x8)));
+    ws_decoder_free(&whole);
+    ws_decoder_free(&split);
     return 0;
 }

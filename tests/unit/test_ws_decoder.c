@@ -701,6 +701,7 @@ static void feed(const ws_case *c, const bytes_buf *in, const size_t *cuts, size
     } else {
         th_passed++;
     }
+    ws_decoder_free(&d);
 }
 
 static void run_case(const ws_case *c)
@@ -817,6 +818,30 @@ static void test_huge_frame(void)
     log_free(&lg);
 }
 
+/* A control frame split across pushes is collected in a buffer that exists
+ * only until the frame completes; one that arrives whole needs none. */
+static void test_control_buffer_lifetime(void)
+{
+    bytes_buf in = build_input("88 85 [01020304: 03 e8 'bye'] 82 00");
+    for (size_t cut = 0; cut <= in.len; cut++) {
+        ws_decoder d;
+        event_log lg = {0};
+        ws_decoder_init(&d, true, false);
+        push_exact(&d, in.p, cut, &lg);
+        /* Inside the payload (after the 6 header bytes, before its end). */
+        bool split_payload = cut > 6 && cut < 11;
+        CHECK(split_payload == (d.control != NULL));
+        push_exact(&d, in.p + cut, in.len - cut, &lg);
+        CHECK(d.control == NULL);
+        CHECK_EQ_INT(d.frames, 2);
+        log_close_run(&lg);
+        CHECK(strstr(text_str(&lg.log), "ctl op=8 len=5 03 e8 62 79 65;") != NULL);
+        ws_decoder_free(&d);
+        log_free(&lg);
+    }
+    free(in.p);
+}
+
 /* Every callback may be NULL, and so may the callback struct. */
 static void test_null_callbacks(void)
 {
@@ -883,6 +908,7 @@ int main(void)
     test_seed_frame_masking();
     test_huge_frame();
     test_null_callbacks();
+    test_control_buffer_lifetime();
     test_violation_header_fields();
     test_violation_names();
     return th_report();
