@@ -212,8 +212,9 @@ mqttka_status mqttka_push(mqttka_analyzer *a, const mqttka_segment *seg)
         side = 0;
         f->first_ts = s.ts;
         f->first_tag = s.tag;
+        f->lru_ts = s.ts;
     } else {
-        flow_table_touch(&a->flows, f);
+        flow_table_touch(&a->flows, f, s.ts);
     }
     f->last_ts = s.ts;
     f->last_tag = s.tag;

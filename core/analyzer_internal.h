@@ -93,58 +93,65 @@ typedef struct ws_pending {
     char accept[64];
 } ws_pending;
 
+/* Laid out for the packet path: a broker capture has tens of thousands of
+ * sessions, so each packet's visit is a few cache misses, and what every
+ * packet reads or writes comes first and together (flags and client times,
+ * the decoders, the public view whose id every event shows, the packet
+ * counters); what only the handshake, pings, closes and the summary need
+ * comes after. (Measured with cachegrind's cache simulation on 12 000
+ * connections: this order saves a fifth of the analyzer's cache misses.) */
 typedef struct session {
-    mqttka_connection conn; /* the public view, updated as we learn */
-    bool confirmed;         /* reported: MQTT, or an MQTT WebSocket handshake */
-    bool not_mqtt;          /* proved not ours: freed once the decoders return */
-    bool mqtt_offered;      /* the client offered an "mqtt..." subprotocol */
-    ws_pending *pending;    /* only while a handshake waits for the first message */
-
-    /* decoders, indexed by mqttka_direction; ws only for WebSocket sessions */
-    ws_decoder *ws;
-    mqtt_stream mqtt[2];
-    bool direction_lost[2];   /* stream skipped after a gap or a fatal error */
+    /* ---- every packet ---- */
+    bool confirmed;           /* reported: MQTT, or an MQTT WebSocket handshake */
+    bool not_mqtt;            /* proved not ours: freed once the decoders return */
+    bool ws_active;           /* ws[] decode this session's frames */
     bool ws_deflate;          /* permessage-deflate negotiated */
+    bool direction_lost[2];   /* stream skipped after a gap or a fatal error */
+    bool msg_compressed[2];   /* the current WebSocket message has RSV1 */
     bool text_reported[2];
-    bool mask_reported[2];
     bool compressed_reported[2];
-    bool handshake_failed;
-
-    /* negotiation */
+    bool timing_off;          /* a direction is lost: timing verdicts suppressed */
     bool connect_seen;
     bool connack_seen;
-    bool accepted;
-    bool timing_off;          /* a direction is lost: timing verdicts suppressed */
-
-    /* client cadence */
-    mqttka_time last_client_ts;
-    uint64_t last_client_tag;
-    uint8_t last_client_type;
     bool gap_in_silence;      /* a capture gap since the last client packet */
-    bool ska_ignored_reported;
     bool silence_ka_ticked;   /* live mode already reported this silence */
     bool silence_15_ticked;
     bool not_enforced_ticked; /* live mode already said the server let it pass */
-    mqttka_time max_client_silence;
+    uint8_t last_client_type;
+    mqttka_time last_client_ts;
+    uint64_t last_client_tag;
     mqttka_time last_data_ts; /* last payload seen in either direction */
+    mqttka_time max_client_silence;
 
-    /* MQTT pings */
+    /* decoders, indexed by mqttka_direction; ws only when ws_active */
+    ws_decoder ws[2];
+    /* the public view, updated as we learn; its numbers (id, keepalives)
+     * share one cache line */
+    mqttka_connection conn;
+    mqtt_stream mqtt[2];
+    uint32_t packets[2][MQTTKA_MQTT_TYPES];
+
+    /* ---- pings ---- */
     ping_pending pingq[PINGQ_MAX];
     size_t pingq_len;
     uint32_t pingreq, pingresp, pingreq_unanswered;
     mqttka_time last_pingreq_ts;
     bool last_pingreq_answered;
-
-    /* RTT figures */
+    uint8_t rtt_next;
     uint32_t rtt_count;
     mqttka_time rtt_min, rtt_max;
     uint32_t rtt_ring_us[RTT_SAMPLES_MAX]; /* saturates at 71 minutes */
-    uint8_t rtt_next;
+    ws_ping_pending ws_ping[2]; /* WebSocket pings, by the direction of the Ping */
 
-    /* WebSocket pings, by the direction of the Ping */
-    ws_ping_pending ws_ping[2];
+    /* ---- the handshake and the negotiation ---- */
+    bool mqtt_offered;        /* the client offered an "mqtt..." subprotocol */
+    bool mask_reported[2];
+    bool handshake_failed;
+    bool accepted;
+    bool ska_ignored_reported;
+    ws_pending *pending;      /* only while a handshake waits for the first message */
 
-    /* how it ended */
+    /* ---- how it ended ---- */
     close_event first_close;
     mqttka_close_mechanism first_close_mechanism;
     close_event disconnect;
@@ -161,9 +168,6 @@ typedef struct session {
     bool last_client_was_pingreq_at_close;
     mqttka_time last_pingreq_at_close;
     mqttka_time last_data_at_close;   /* payload seen before the close */
-    bool msg_compressed[2];   /* the current WebSocket message has RSV1 */
-
-    uint32_t packets[2][MQTTKA_MQTT_TYPES];
 
     /* findings kept for the summary */
     mqttka_finding *findings;
@@ -171,28 +175,40 @@ typedef struct session {
     uint8_t kind_emitted[MQTTKA_F_COUNT];
 } session;
 
+/* The packet path reads the first three cache lines (the lookup, the TCP
+ * state, the protocol and the session pointer); the rest is touched when a
+ * flow opens, closes or is detected. */
 struct flow {
     struct flow *hash_next;
-    struct flow *lru_prev, *lru_next; /* most recently active first */
     mqttka_endpoint ep[2];            /* ep[0] sent the first segment seen */
-    tcp_stream tcp[2];                /* by side: tcp[s] carries ep[s] -> ep[1-s] */
     int8_t client_side;               /* -1 until known */
     flow_proto proto;
+    session *sess;                    /* once the stream is ours */
+    tcp_stream tcp[2];                /* by side: tcp[s] carries ep[s] -> ep[1-s] */
+    mqttka_time last_ts;
+    uint64_t last_tag;
+    /* Least recently active order, kept to the second: relinking a flow on
+     * every packet would touch two other flows' cache lines each time. */
+    mqttka_time lru_ts;               /* when the flow was last moved to the front */
+    struct flow *lru_prev, *lru_next; /* most recently active first */
+
     bool fin[2];
-    mqttka_time fin_ts[2];
-    uint64_t fin_tag[2];
     bool rst;
     uint8_t rst_side;
+    bool limit_reported;
+    mqttka_time fin_ts[2];
+    uint64_t fin_tag[2];
     mqttka_time rst_ts;
     uint64_t rst_tag;
-    mqttka_time first_ts, last_ts;
-    uint64_t first_tag, last_tag;
+    mqttka_time first_ts;
+    uint64_t first_tag;
     uint8_t prefix[2][DETECT_PREFIX_MAX];
     uint8_t prefix_len[2];
-    bool limit_reported;
     http_handshake *http;             /* only during the handshake */
-    session *sess;                    /* once the stream is ours */
 };
+
+/* Eviction takes a flow that was idle longest to within this. */
+#define FLOW_LRU_GRANULARITY ((mqttka_time)1000000)
 
 typedef struct flow_table {
     struct flow **buckets;
@@ -230,7 +246,9 @@ struct flow *flow_table_find(flow_table *t, const mqttka_endpoint *src,
 struct flow *flow_table_insert(flow_table *t, const mqttka_endpoint *src,
                                const mqttka_endpoint *dst);
 void flow_table_remove(flow_table *t, struct flow *f);
-void flow_table_touch(flow_table *t, struct flow *f);
+/* Moves the flow to the front of the activity order if it was last moved
+ * there at least FLOW_LRU_GRANULARITY before `now`. */
+void flow_table_touch(flow_table *t, struct flow *f, mqttka_time now);
 
 /* connection.c */
 /* Returns true when the segment ended the flow (RST, or both FINs). */

@@ -66,7 +66,8 @@ static void session_free(session *s)
         return;
     mqtt_stream_free(&s->mqtt[0]);
     mqtt_stream_free(&s->mqtt[1]);
-    free(s->ws);
+    ws_decoder_free(&s->ws[0]);
+    ws_decoder_free(&s->ws[1]);
     free(s->pending);
     free(s->findings);
     free(s);
@@ -251,7 +252,7 @@ static const ws_decoder_callbacks ws_callbacks = {
 static void ws_feed(const push_ctx *pc, session *s, mqttka_direction dir,
                     const uint8_t *bytes, size_t len)
 {
-    if (!s->ws || (s->direction_lost[dir] && !s->compressed_reported[dir]))
+    if (!s->ws_active || (s->direction_lost[dir] && !s->compressed_reported[dir]))
         return; /* a hole: frame boundaries are lost too */
     decode_ctx d = {pc, s, dir};
     ws_decoder_push(&s->ws[dir], bytes, len, &ws_callbacks, &d);
@@ -339,11 +340,7 @@ static void start_websocket(const push_ctx *pc, session *s, const http_upgrade_r
     struct flow *f = pc->f;
     s->conn.ws_upgraded = true;
     s->ws_deflate = contains_token_ci(resp->extensions, "permessage-deflate");
-    s->ws = calloc(2, sizeof *s->ws);
-    if (!s->ws) {
-        s->not_mqtt = true; /* cannot decode it: drop it quietly */
-        return;
-    }
+    s->ws_active = true;
     ws_decoder_init(&s->ws[MQTTKA_C2S], true, s->ws_deflate);
     ws_decoder_init(&s->ws[MQTTKA_S2C], false, s->ws_deflate);
     f->proto = PROTO_WEBSOCKET;

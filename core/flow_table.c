@@ -2,9 +2,10 @@
  * flow_table.c - TCP flows by address pair.
  *
  * A chained hash table whose hash is symmetric in the two endpoints, so both
- * directions find the same flow, plus a list in order of last activity: the
- * analyzer drops the least recently active flow when max_flows is reached,
- * which is what keeps a SYN flood from growing the table without bound.
+ * directions find the same flow, plus a list in order of last activity (to
+ * the second): the analyzer drops the least recently active flow when
+ * max_flows is reached, which is what keeps a SYN flood from growing the
+ * table without bound.
  */
 #include "analyzer_internal.h"
 
@@ -158,8 +159,12 @@ void flow_table_remove(flow_table *t, struct flow *f)
     t->count--;
 }
 
-void flow_table_touch(flow_table *t, struct flow *f)
+void flow_table_touch(flow_table *t, struct flow *f, mqttka_time now)
 {
+    /* Time going backwards relinks too, so a jump cannot pin a flow. */
+    if (now >= f->lru_ts && now - f->lru_ts < FLOW_LRU_GRANULARITY)
+        return;
+    f->lru_ts = now;
     if (t->lru_head == f)
         return;
     lru_unlink(t, f);

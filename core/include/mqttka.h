@@ -225,16 +225,14 @@ typedef struct mqttka_finding {
     char detail[MQTTKA_DETAIL_MAX]; /* one line for people, NUL-terminated */
 } mqttka_finding;
 
+/* The numbers first: a front end reads `id` on every event and the
+ * analyzer the keepalive on every client packet, for tens of thousands of
+ * connections at once, so they share a cache line; the strings come last. */
 typedef struct mqttka_connection {
     uint64_t id;             /* 1, 2, ... in order of first sight */
-    mqttka_endpoint client;
-    mqttka_endpoint server;
     mqttka_transport transport;
     bool ws_upgraded;        /* a 101 answer was seen */
-    char ws_subprotocol[32]; /* the server's choice; "" when none */
-    char ws_extensions[64];  /* the server's Sec-WebSocket-Extensions */
     uint8_t mqtt_level;      /* 0 unknown, 3 (3.1), 4 (3.1.1), 5 (5.0) */
-    char client_id[48];      /* truncated with "..." when longer */
     int32_t keepalive;       /* -1 when unknown */
     int32_t server_keepalive;
     int32_t effective_keepalive;
@@ -242,6 +240,11 @@ typedef struct mqttka_connection {
     mqttka_time end;
     uint64_t first_tag;
     uint64_t last_tag;       /* the connection's last frame (set in the summary) */
+    mqttka_endpoint client;
+    mqttka_endpoint server;
+    char client_id[48];      /* truncated with "..." when longer */
+    char ws_subprotocol[32]; /* the server's choice; "" when none */
+    char ws_extensions[64];  /* the server's Sec-WebSocket-Extensions */
 } mqttka_connection;
 
 #define MQTTKA_MQTT_TYPES 16

@@ -149,6 +149,10 @@ static mqttka_analyzer *start(const mqttka_config *cfg, log_buf *l)
 
 /* --------------------------------------------------------------- cases -- */
 
+/* The analyzer's least-recently-active order is kept to the second
+ * (core/analyzer_internal.h, FLOW_LRU_GRANULARITY). */
+#define FLOW_ORDER_STEP_US ((mqttka_time)1000000)
+
 /* max_flows: the least recently active connection is dropped, with its
  * summary; the others go on. */
 static void test_max_flows(void)
@@ -162,7 +166,10 @@ static void test_max_flows(void)
     conn c1 = open_mqtt(a, 40001, &frame);
     (void)open_mqtt(a, 40002, &frame);
     conn c3 = open_mqtt(a, 40003, &frame);
-    send_(&c1, 0, pingreq_pkt, sizeof pingreq_pkt); /* #1 is now the most recent */
+    /* The activity order is kept to the second: a second later, #1 is the
+     * most recent. */
+    c1.ts = c3.ts + FLOW_ORDER_STEP_US;
+    send_(&c1, 0, pingreq_pkt, sizeof pingreq_pkt);
     conn c4 = open_mqtt(a, 40004, &frame);          /* evicts #2 */
     send_(&c3, 0, pingreq_pkt, sizeof pingreq_pkt);
     send_(&c4, 0, pingreq_pkt, sizeof pingreq_pkt);
