@@ -1,63 +1,205 @@
 /*
- * format.c - fixed-decimal numbers and UTF-8 checks for the outputs.
+ * format.c - decimal and fixed-decimal numbers and UTF-8 checks for the
+ * outputs, written by hand (see format.h for why).
  */
 #include "format.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-static uint64_t pow10_u64(unsigned n)
+static const uint64_t powers_of_ten[10] = {
+    1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000,
+};
+
+/* "00" to "99": two digits per division halves the divisions. */
+static const char digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* Exactly `digits` decimal digits of `v` (< 10^digits), zero-padded,
+ * written from the last. */
+static char *put_fixed_digits(char *at, uint64_t v, unsigned digits)
 {
-    uint64_t p = 1;
-    while (n--)
-        p *= 10;
-    return p;
+    char *p = at + digits;
+    while (p - at >= 2) {
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * (v % 100), 2);
+        v /= 100;
+    }
+    if (p > at)
+        *--p = (char)('0' + v % 10);
+    return at + digits;
 }
 
-/* Writes `v` in decimal with at least `min_digits` digits (zero-padded);
- * returns the end. */
-static char *write_digits(char *p, uint64_t v, unsigned min_digits)
+char *format_put_uint(char *at, uint64_t v)
 {
-    char tmp[20];
-    unsigned n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n < min_digits)
-        tmp[n++] = '0';
-    while (n)
-        *p++ = tmp[--n];
-    return p;
+    unsigned digits = 1;
+    for (uint64_t bound = 10; digits < 20 && v >= bound; bound *= 10)
+        digits++;
+    return put_fixed_digits(at, v, digits);
 }
 
-const char *format_scaled(char *buf, int64_t value, unsigned scale_digits,
-                          unsigned shown_digits)
+char *format_put_int(char *at, int64_t v)
+{
+    if (v >= 0)
+        return format_put_uint(at, (uint64_t)v);
+    *at++ = '-';
+    /* |INT64_MIN| does not fit in int64_t; it does in uint64_t. */
+    return format_put_uint(at, (uint64_t)(-(v + 1)) + 1);
+}
+
+char *format_put_hex(char *at, uint64_t v, unsigned min_digits)
+{
+    static const char hex_digits[] = "0123456789abcdef";
+    unsigned n = 1;
+    while (n < 16 && v >> (4 * n))
+        n++;
+    if (n < min_digits)
+        n = min_digits > 16 ? 16 : min_digits;
+    for (unsigned i = n; i > 0; i--) {
+        at[i - 1] = hex_digits[v & 0xf];
+        v >>= 4;
+    }
+    return at + n;
+}
+
+char *format_put_padded_uint(char *at, uint64_t v, unsigned min_digits)
+{
+    if (min_digits == 0)
+        min_digits = 1;
+    if (min_digits > 9)
+        min_digits = 9;
+    if (v >= powers_of_ten[min_digits])
+        return format_put_uint(at, v);
+    return put_fixed_digits(at, v, min_digits);
+}
+
+char *format_put_scaled(char *at, int64_t value, unsigned scale_digits, unsigned shown_digits)
 {
     if (scale_digits > 9)
         scale_digits = 9;
     if (shown_digits > scale_digits)
         shown_digits = scale_digits;
-    int negative = value < 0;
-    /* |INT64_MIN| does not fit in int64_t; it does in uint64_t. */
+    bool negative = value < 0;
     uint64_t magnitude = negative ? (uint64_t)(-(value + 1)) + 1 : (uint64_t)value;
-    uint64_t drop = pow10_u64(scale_digits - shown_digits);
-    uint64_t remainder = magnitude % drop;
-    magnitude = magnitude / drop + (drop > 1 && remainder >= drop - remainder ? 1 : 0);
-    uint64_t unit = pow10_u64(shown_digits);
-    /* By hand rather than snprintf: every timeline line prints a few of
-     * these, and snprintf was a tenth of a text run's instructions. At most
-     * 1 sign + 20 integer digits + 1 point + 9 decimals + NUL = 32 bytes. */
-    char *p = buf;
-    if (negative && magnitude)
-        *p++ = '-';
-    p = write_digits(p, magnitude / unit, 1);
-    if (shown_digits > 0) {
-        *p++ = '.';
-        p = write_digits(p, magnitude % unit, shown_digits);
+    uint64_t drop = powers_of_ten[scale_digits - shown_digits];
+    if (drop > 1) {
+        uint64_t remainder = magnitude % drop;
+        magnitude = magnitude / drop + (remainder >= drop - remainder ? 1 : 0);
     }
-    *p = '\0';
+    uint64_t unit = powers_of_ten[shown_digits];
+    /* 1 sign + 20 integer digits + 1 point + 9 decimals = 31 bytes at most. */
+    if (negative && magnitude)
+        *at++ = '-';
+    at = format_put_uint(at, magnitude / unit);
+    if (shown_digits > 0) {
+        *at++ = '.';
+        at = put_fixed_digits(at, magnitude % unit, shown_digits);
+    }
+    return at;
+}
+
+/*
+ * The six decimals "%.6f" shows of `fraction` (0 <= fraction < 1), rounded as
+ * glibc rounds: on the exact binary value, half to even. May return 1000000
+ * (the rounding carries into the units). A double fraction is m / 2^shift
+ * with m < 2^53 and shift >= 53, so fraction * 10^6 is m * 10^6 (< 2^73,
+ * kept as two 64-bit halves) shifted right: exact, where multiplying the
+ * double by 1e6 would round before we do.
+ */
+static uint64_t rounded_micros(double fraction)
+{
+    if (fraction == 0.0)
+        return 0;
+    /* Doubling is exact; in [2^52, 2^53) every double is an integer, so
+     * there `scaled` is m. (Not frexp/ldexp: they are libm's, which the
+     * programs that compile this file do not all link.) */
+    double scaled = fraction * 9007199254740992.0; /* 2^53 */
+    unsigned shift = 53;
+    while (scaled < 4503599627370496.0) {          /* 2^52 */
+        scaled *= 2;
+        shift++;
+        /* Then fraction < 2^-21 and fraction * 10^6 < 0.48: rounds to 0. */
+        if (shift >= 74)
+            return 0;
+    }
+    uint64_t m = (uint64_t)scaled;
+    uint64_t low_product = (m & 0xffffffffu) * 1000000u; /* < 2^52 */
+    uint64_t high_product = (m >> 32) * 1000000u;        /* < 2^41 */
+    uint64_t lo = low_product + (high_product << 32);
+    uint64_t hi = (high_product >> 32) + (lo < low_product ? 1 : 0);
+
+    uint64_t micros, rest_hi, rest_lo, half_hi, half_lo;
+    if (shift < 64) {
+        micros = (hi << (64 - shift)) | (lo >> shift);
+        rest_hi = 0;
+        rest_lo = lo & ((UINT64_C(1) << shift) - 1);
+        half_hi = 0;
+        half_lo = UINT64_C(1) << (shift - 1);
+    } else {
+        unsigned s = shift - 64; /* 0..9 */
+        micros = hi >> s;
+        rest_hi = hi & ((UINT64_C(1) << s) - 1);
+        rest_lo = lo;
+        half_hi = s ? UINT64_C(1) << (s - 1) : 0;
+        half_lo = s ? 0 : UINT64_C(1) << 63;
+    }
+    bool above = rest_hi > half_hi || (rest_hi == half_hi && rest_lo > half_lo);
+    bool tie = rest_hi == half_hi && rest_lo == half_lo;
+    if (above || (tie && (micros & 1)))
+        micros++;
+    return micros;
+}
+
+char *format_put_double(char *at, double value)
+{
+    if (!isfinite(value)) {
+        memcpy(at, "null", 4);
+        return at + 4;
+    }
+    /* Beyond 1e15 six decimals mean nothing and %f grows long: use %g. No
+     * finding carries such a value but a damaged one; snprintf for it
+     * rather than a second exact converter. */
+    if (value >= 1e15 || value <= -1e15) {
+        char buf[FORMAT_NUMBER_MAX];
+        int n = snprintf(buf, sizeof buf, "%.17g", value);
+        size_t len = n < 0 ? 0 : (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1;
+        memcpy(at, buf, len);
+        return at + len;
+    }
+    bool negative = signbit(value);
+    double magnitude = negative ? -value : value;
+    uint64_t units = (uint64_t)magnitude; /* exact: below 2^50 */
+    /* Exact too: taking the integer part off drops bits, adds none. */
+    uint64_t micros = rounded_micros(magnitude - (double)units);
+    if (micros == 1000000) {
+        units++;
+        micros = 0;
+    }
+    /* "%.6f" gives "-0.000000" for small negatives; dropping the zeros
+     * leaves "-0", which was always written "0". */
+    if (negative && (units || micros))
+        *at++ = '-';
+    at = format_put_uint(at, units);
+    if (micros) {
+        unsigned decimals = 6;
+        while (micros % 10 == 0) {
+            micros /= 10;
+            decimals--;
+        }
+        *at++ = '.';
+        at = put_fixed_digits(at, micros, decimals);
+    }
+    return at;
+}
+
+const char *format_scaled(char *buf, int64_t value, unsigned scale_digits,
+                          unsigned shown_digits)
+{
+    *format_put_scaled(buf, value, scale_digits, shown_digits) = '\0';
     return buf;
 }
 
@@ -68,27 +210,66 @@ const char *format_seconds6(char *buf, int64_t micros)
 
 const char *format_double(char *buf, double value)
 {
-    if (!isfinite(value)) {
-        snprintf(buf, FORMAT_NUMBER_MAX, "null");
-        return buf;
-    }
-    /* Beyond 1e15 six decimals mean nothing and %f grows long: use %g. */
-    if (value >= 1e15 || value <= -1e15) {
-        snprintf(buf, FORMAT_NUMBER_MAX, "%.17g", value);
-        return buf;
-    }
-    snprintf(buf, FORMAT_NUMBER_MAX, "%.6f", value);
-    char *dot = strchr(buf, '.');
-    if (dot) {
-        char *end = buf + strlen(buf);
-        while (end > dot + 1 && end[-1] == '0')
-            *--end = '\0';
-        if (end == dot + 1)
-            *dot = '\0';
-    }
-    if (strcmp(buf, "-0") == 0)
-        snprintf(buf, FORMAT_NUMBER_MAX, "0");
+    *format_put_double(buf, value) = '\0';
     return buf;
+}
+
+/* Which bytes plain_ascii() lets through, one load per byte: bit 0 outside
+ * quotes (0x20..0x7e), bit 1 inside them (the same but '"' and '\\'). */
+enum { PLAIN_UNQUOTED = 1, PLAIN_QUOTED = 2 };
+static const uint8_t plain_ascii_class[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x00 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x10 */
+    3, 3, 1, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 0x20 */
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 0x30 */
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 0x40 */
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 1, 3, 3, 3, /* 0x50 */
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 0x60 */
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, /* 0x70 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x80 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x90 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xa0 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xb0 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xc0 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xd0 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xe0 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xf0 */
+};
+
+static bool plain_ascii(uint8_t b, bool quoted)
+{
+    return plain_ascii_class[b] & (quoted ? PLAIN_QUOTED : PLAIN_UNQUOTED);
+}
+
+/* Does any of the eight bytes in `x` fall outside plain_ascii()? The usual
+ * tests for "a byte less than n / more than n / equal to c" on a whole word;
+ * each is exact as a yes or no, which is all that is asked. */
+static bool word_needs_a_look(uint64_t x, bool quoted)
+{
+    const uint64_t ones = UINT64_C(0x0101010101010101);
+    const uint64_t highs = UINT64_C(0x8080808080808080);
+    uint64_t below_space = (x - ones * 0x20) & ~x;
+    uint64_t above_tilde = (x + ones * (0x7f - 0x7e)) | x;
+    uint64_t flagged = below_space | above_tilde;
+    if (quoted) {
+        uint64_t quote = x ^ (ones * '"'), backslash = x ^ (ones * '\\');
+        flagged |= ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash);
+    }
+    return (flagged & highs) != 0;
+}
+
+size_t format_plain_ascii_run(const uint8_t *s, size_t len, bool quoted)
+{
+    size_t i = 0;
+    for (; len - i >= 8; i += 8) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        if (word_needs_a_look(x, quoted))
+            break;
+    }
+    while (i < len && plain_ascii(s[i], quoted))
+        i++;
+    return i;
 }
 
 size_t utf8_sequence_length(const uint8_t *s, size_t len)

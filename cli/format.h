@@ -2,31 +2,64 @@
  * format.h - numbers and strings written the same way by the text and JSON
  * outputs: fixed decimals from integer microseconds (no binary rounding
  * surprises, so golden files are stable), UTF-8 checks for escaping.
+ *
+ * Every number is written by hand, never through printf: the outputs write
+ * several per event, and printf's parsing of its format was most of their
+ * cost. The format_put_* functions write at `at` without a NUL and return
+ * the end, so that a caller can write into its own line buffer; the others
+ * fill a FORMAT_NUMBER_MAX buffer with a NUL-terminated string.
  */
 #ifndef MQTTKA_CLI_FORMAT_H
 #define MQTTKA_CLI_FORMAT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* Longest text format_scaled or format_double writes, NUL included. */
+/* Longest text any formatter here writes, NUL included. The longest is
+ * format_double's "%.17g" ("-1.2345678901234567e+308": 24 bytes). */
 #define FORMAT_NUMBER_MAX 48
+
+/* `v` in decimal, as "%llu" would: at most 20 bytes. */
+char *format_put_uint(char *at, uint64_t v);
+/* `v` in decimal, as "%lld" would: at most 20 bytes. */
+char *format_put_int(char *at, int64_t v);
+/* `v` in decimal with at least `min_digits` digits (<= 9), zero-padded, as
+ * "%0*llu" would: at most 20 bytes. */
+char *format_put_padded_uint(char *at, uint64_t v, unsigned min_digits);
+/* `v` in lower-case hexadecimal with at least `min_digits` digits (<= 16),
+ * as "%0*x" would: at most 16 bytes. */
+char *format_put_hex(char *at, uint64_t v, unsigned min_digits);
 
 /*
  * Writes `value`, a count of 10^-scale_digits units, with `shown_digits`
  * decimals (<= scale_digits, <= 9), rounded half away from zero:
  * (5004123, 6, 6) -> "5.004123"; (5004123, 6, 3) -> "5.004"; (412, 3, 1) -> "0.4".
- * `buf` must hold FORMAT_NUMBER_MAX bytes. Returns buf.
+ * At most 31 bytes.
  */
+char *format_put_scaled(char *at, int64_t value, unsigned scale_digits, unsigned shown_digits);
+
+/* A double with at most 6 decimals, trailing zeros dropped ("5", "0.0042"),
+ * exactly as "%.6f" then the dropping would write it; "%.17g" from 1e15 on;
+ * "null" unless finite. At most FORMAT_NUMBER_MAX - 1 bytes. */
+char *format_put_double(char *at, double value);
+
+/* format_put_scaled into `buf` (FORMAT_NUMBER_MAX bytes), NUL-terminated.
+ * Returns buf. */
 const char *format_scaled(char *buf, int64_t value, unsigned scale_digits,
                           unsigned shown_digits);
 
 /* Microseconds as seconds with 6 decimals. */
 const char *format_seconds6(char *buf, int64_t micros);
 
-/* A double with at most 6 decimals, trailing zeros dropped ("5", "0.0042");
- * "null" unless finite. */
+/* format_put_double into `buf` (FORMAT_NUMBER_MAX bytes), NUL-terminated.
+ * Returns buf. */
 const char *format_double(char *buf, double value);
+
+/* How many bytes from `s` on are printable ASCII (0x20..0x7e) that both
+ * outputs write as they are; when `quoted`, the run also stops at '"' and
+ * '\\', which a quoted string escapes. Scans eight bytes at a time. */
+size_t format_plain_ascii_run(const uint8_t *s, size_t len, bool quoted);
 
 /* The length of the well-formed UTF-8 sequence at `s` (1..4), or 0 when the
  * byte there does not start one within `len` bytes (overlongs, surrogates and
