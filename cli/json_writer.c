@@ -1,6 +1,6 @@
 /*
  * json_writer.c - JSON members written with commas in the right places and
- * strings escaped per RFC 8259 §7.
+ * strings escaped per RFC 8259 §7, into the writer's line buffer.
  */
 #include "json_writer.h"
 
@@ -8,53 +8,91 @@
 
 #include "format.h"
 
-static void put_escaped(FILE *out, const uint8_t *s, size_t len)
+/* The escape of one byte that cannot go as it is: a quote, a backslash, a
+ * control character, or a byte that is not part of well-formed UTF-8 (its
+ * value kept visible as U+00XX). */
+static void put_escape(line_buffer *line, uint8_t b)
 {
-    putc('"', out);
-    for (size_t i = 0; i < len;) {
-        uint8_t b = s[i];
-        if (b == '"' || b == '\\') {
-            putc('\\', out);
-            putc(b, out);
-            i++;
-        } else if (b == '\n') {
-            fputs("\\n", out);
-            i++;
-        } else if (b == '\r') {
-            fputs("\\r", out);
-            i++;
-        } else if (b == '\t') {
-            fputs("\\t", out);
-            i++;
-        } else if (b < 0x20 || b == 0x7f) {
-            fprintf(out, "\\u%04x", (unsigned)b);
-            i++;
-        } else {
-            size_t n = utf8_sequence_length(s + i, len - i);
-            if (n == 0) {
-                /* Not UTF-8: keep the byte's value visible as U+00XX. */
-                fprintf(out, "\\u%04x", (unsigned)b);
-                i++;
-            } else {
-                fwrite(s + i, 1, n, out);
-                i += n;
-            }
-        }
+    char *p = line_buffer_room(line, 6); /* "\u00XX" */
+    *p++ = '\\';
+    switch (b) {
+    case '"':
+    case '\\': *p++ = (char)b; break;
+    case '\n': *p++ = 'n'; break;
+    case '\r': *p++ = 'r'; break;
+    case '\t': *p++ = 't'; break;
+    default:
+        *p++ = 'u';
+        p = format_put_hex(p, b, 4);
+        break;
     }
-    putc('"', out);
+    line_buffer_commit(line, p);
+}
+
+/* The string between quotes: each run of bytes that need no escape (plain
+ * ASCII and well-formed UTF-8) copied at once, then the one escape that
+ * ends it. */
+static void put_escaped(line_buffer *line, const uint8_t *s, size_t len)
+{
+    size_t end = format_plain_ascii_run(s, len, true);
+    if (end == len && len <= LINE_BUFFER_SIZE - 2) {
+        /* Names and numbers, nearly every string: nothing to escape. */
+        char *p = line_buffer_room(line, len + 2);
+        *p++ = '"';
+        memcpy(p, s, len);
+        p[len] = '"';
+        line_buffer_commit(line, p + len + 1);
+        return;
+    }
+    line_buffer_char(line, '"');
+    size_t i = 0;
+    while (i < len) {
+        for (;;) {
+            end += format_plain_ascii_run(s + end, len - end, true);
+            if (end == len || s[end] < 0x80)
+                break;
+            size_t n = utf8_sequence_length(s + end, len - end);
+            if (n == 0)
+                break;
+            end += n;
+        }
+        line_buffer_bytes(line, s + i, end - i);
+        if (end == len)
+            break;
+        put_escape(line, s[end]);
+        i = ++end;
+    }
+    line_buffer_char(line, '"');
 }
 
 /* The comma and the key before a member. */
 static void member_prefix(json_writer *w, const char *key)
 {
+    bool comma = false;
     if (w->depth > 0 && w->depth <= JSON_MAX_DEPTH) {
-        if (w->has_members[w->depth - 1])
-            putc(',', w->out);
+        comma = w->has_members[w->depth - 1];
         w->has_members[w->depth - 1] = true;
     }
+    size_t len = key ? strlen(key) : 0;
+    if (key && len <= LINE_BUFFER_SIZE - 4 &&
+        format_plain_ascii_run((const uint8_t *)key, len, true) == len) {
+        /* Every key the outputs use: ,"key": written at once. */
+        char *p = line_buffer_room(&w->line, len + 4);
+        if (comma)
+            *p++ = ',';
+        *p++ = '"';
+        memcpy(p, key, len);
+        p += len;
+        *p++ = '"';
+        *p++ = ':';
+        line_buffer_commit(&w->line, p);
+        return;
+    }
+    if (comma)
+        line_buffer_char(&w->line, ',');
     if (key) {
-        put_escaped(w->out, (const uint8_t *)key, strlen(key));
-        putc(':', w->out);
+        put_escaped(&w->line, (const uint8_t *)key, len);
+        line_buffer_char(&w->line, ':');
     }
 }
 
@@ -63,7 +101,7 @@ static void open_level(json_writer *w, const char *key, char bracket)
     if (w->depth >= JSON_MAX_DEPTH)
         return;
     member_prefix(w, key);
-    putc(bracket, w->out);
+    line_buffer_char(&w->line, bracket);
     w->has_members[w->depth] = false;
     w->depth++;
 }
@@ -72,13 +110,13 @@ static void close_level(json_writer *w, char bracket)
 {
     if (w->depth == 0)
         return;
-    putc(bracket, w->out);
+    line_buffer_char(&w->line, bracket);
     w->depth--;
 }
 
 void json_line_begin(json_writer *w, FILE *out)
 {
-    w->out = out;
+    line_buffer_init(&w->line, out);
     w->depth = 0;
     open_level(w, NULL, '{');
 }
@@ -88,7 +126,8 @@ void json_line_end(json_writer *w)
     while (w->depth > 1)
         close_level(w, '}'); /* only reached if a caller forgot an end */
     close_level(w, '}');
-    putc('\n', w->out);
+    line_buffer_char(&w->line, '\n');
+    line_buffer_flush(&w->line);
 }
 
 void json_object_begin(json_writer *w, const char *key) { open_level(w, key, '{'); }
@@ -99,32 +138,34 @@ void json_array_end(json_writer *w) { close_level(w, ']'); }
 void json_null(json_writer *w, const char *key)
 {
     member_prefix(w, key);
-    fputs("null", w->out);
+    line_buffer_bytes(&w->line, "null", 4);
 }
 
 void json_bool(json_writer *w, const char *key, bool value)
 {
     member_prefix(w, key);
-    fputs(value ? "true" : "false", w->out);
+    if (value)
+        line_buffer_bytes(&w->line, "true", 4);
+    else
+        line_buffer_bytes(&w->line, "false", 5);
 }
 
 void json_int(json_writer *w, const char *key, int64_t value)
 {
     member_prefix(w, key);
-    fprintf(w->out, "%lld", (long long)value);
+    line_buffer_int(&w->line, value);
 }
 
 void json_uint(json_writer *w, const char *key, uint64_t value)
 {
     member_prefix(w, key);
-    fprintf(w->out, "%llu", (unsigned long long)value);
+    line_buffer_uint(&w->line, value);
 }
 
 void json_double(json_writer *w, const char *key, double value)
 {
-    char buf[FORMAT_NUMBER_MAX];
     member_prefix(w, key);
-    fputs(format_double(buf, value), w->out);
+    line_buffer_double(&w->line, value);
 }
 
 void json_string(json_writer *w, const char *key, const char *s)
@@ -139,29 +180,27 @@ void json_string(json_writer *w, const char *key, const char *s)
 void json_string_bytes(json_writer *w, const char *key, const uint8_t *s, size_t len)
 {
     member_prefix(w, key);
-    put_escaped(w->out, s, len);
+    put_escaped(&w->line, s, len);
 }
 
 void json_seconds(json_writer *w, const char *key, mqttka_time t)
 {
-    char buf[FORMAT_NUMBER_MAX];
     if (t == MQTTKA_TIME_NONE) {
         json_null(w, key);
         return;
     }
     member_prefix(w, key);
-    fputs(format_scaled(buf, t, 6, 6), w->out);
+    line_buffer_scaled(&w->line, t, 6, 6);
 }
 
 void json_millis(json_writer *w, const char *key, mqttka_time t)
 {
-    char buf[FORMAT_NUMBER_MAX];
     if (t == MQTTKA_TIME_NONE) {
         json_null(w, key);
         return;
     }
     member_prefix(w, key);
-    fputs(format_scaled(buf, t, 3, 3), w->out);
+    line_buffer_scaled(&w->line, t, 3, 3);
 }
 
 void json_frame(json_writer *w, const char *key, uint64_t frame)

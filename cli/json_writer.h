@@ -1,10 +1,14 @@
 /*
- * json_writer.h - one JSON Lines object at a time, straight to a FILE.
+ * json_writer.h - one JSON Lines object at a time, to a FILE.
  *
  * The writer tracks only where commas go; members are written in the order
  * called. Every string is escaped: quotes, backslashes and control characters,
  * and any byte that is not part of well-formed UTF-8 becomes \u00XX, so even
  * a client id of raw bytes gives a line every JSON parser accepts.
+ *
+ * The line is gathered in the writer's own buffer (line_buffer.h) and reaches
+ * the FILE at json_line_end, or in pieces before it when it outgrows the
+ * buffer: a writer on the stack takes about 4 KiB.
  */
 #ifndef MQTTKA_CLI_JSON_WRITER_H
 #define MQTTKA_CLI_JSON_WRITER_H
@@ -14,6 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "line_buffer.h"
 #include "mqttka.h"
 
 /* Nesting the outputs need (line > connection > close / packets > c2s) with
@@ -21,14 +26,15 @@
 #define JSON_MAX_DEPTH 8
 
 typedef struct json_writer {
-    FILE *out;
+    line_buffer line;
     unsigned depth;
     bool has_members[JSON_MAX_DEPTH]; /* at each open level: is a comma due */
 } json_writer;
 
 /* Starts a line's top-level object on `out`. */
 void json_line_begin(json_writer *w, FILE *out);
-/* Closes the top-level object and ends the line. */
+/* Closes the top-level object, ends the line and writes what is left of it
+ * to the FILE. */
 void json_line_end(json_writer *w);
 
 /* `key` names the member inside an object; NULL inside an array. */

@@ -1,0 +1,136 @@
+/*
+ * line_buffer.h - an output's bytes gathered in a fixed buffer, then handed
+ * to stdio with one fwrite.
+ *
+ * The outputs used to write each piece of a line with its own stdio call
+ * (fprintf, fputs, putc): each call locks the FILE and copies a few bytes,
+ * and together they were most of a timeline's cost. Now a line (a whole event,
+ * for the text summary and the JSON objects) is put together here, on the
+ * stack, and written at once.
+ *
+ * Nothing is ever cut: what does not fit in the room left is preceded by a
+ * flush, and a piece longer than the whole buffer goes straight to the FILE,
+ * so the bytes that reach the FILE are always those appended, in order. Write
+ * errors are left to the FILE (ferror), as before.
+ *
+ * Header-only: the functions are a bounds check and a copy, worth inlining
+ * into the outputs' per-byte loops, and every program that compiles the
+ * outputs (the CLI, its unit tests, the fuzzers) gets them with no new file.
+ */
+#ifndef MQTTKA_CLI_LINE_BUFFER_H
+#define MQTTKA_CLI_LINE_BUFFER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "format.h"
+
+/* A timeline line is under 300 bytes even with a long detail or path; a
+ * summary block or a JSON connection object, findings included, rarely
+ * passes 4 KiB. Longer output is written in more than one piece. */
+#define LINE_BUFFER_SIZE 4096
+
+typedef struct line_buffer {
+    FILE *out;   /* borrowed */
+    size_t used; /* bytes waiting in `bytes` */
+    char bytes[LINE_BUFFER_SIZE];
+} line_buffer;
+
+static inline void line_buffer_init(line_buffer *b, FILE *out)
+{
+    b->out = out;
+    b->used = 0;
+}
+
+/* Hands what is waiting to the FILE. */
+static inline void line_buffer_flush(line_buffer *b)
+{
+    if (b->used)
+        fwrite(b->bytes, 1, b->used, b->out);
+    b->used = 0;
+}
+
+/*
+ * Where to write up to `n` more bytes (n <= LINE_BUFFER_SIZE), flushing first
+ * when they would not fit. Write them there, then say where they end with
+ * line_buffer_commit. This is how numbers are formatted in place.
+ */
+static inline char *line_buffer_room(line_buffer *b, size_t n)
+{
+    if (n > LINE_BUFFER_SIZE - b->used)
+        line_buffer_flush(b);
+    return b->bytes + b->used;
+}
+
+/* `end`: one past the last byte written at line_buffer_room's pointer. */
+static inline void line_buffer_commit(line_buffer *b, char *end)
+{
+    b->used = (size_t)(end - b->bytes);
+}
+
+static inline void line_buffer_bytes(line_buffer *b, const void *s, size_t len)
+{
+    if (len > LINE_BUFFER_SIZE - b->used) {
+        line_buffer_flush(b);
+        if (len > LINE_BUFFER_SIZE) {
+            fwrite(s, 1, len, b->out);
+            return;
+        }
+    }
+    memcpy(b->bytes + b->used, s, len);
+    b->used += len;
+}
+
+/* A NUL-terminated string, as it is (no escaping). */
+static inline void line_buffer_str(line_buffer *b, const char *s)
+{
+    line_buffer_bytes(b, s, strlen(s));
+}
+
+static inline void line_buffer_char(line_buffer *b, char c)
+{
+    if (b->used == LINE_BUFFER_SIZE)
+        line_buffer_flush(b);
+    b->bytes[b->used++] = c;
+}
+
+/* `c` repeated `n` times: padding. */
+static inline void line_buffer_fill(line_buffer *b, char c, size_t n)
+{
+    while (n--)
+        line_buffer_char(b, c);
+}
+
+static inline void line_buffer_uint(line_buffer *b, uint64_t v)
+{
+    line_buffer_commit(b, format_put_uint(line_buffer_room(b, FORMAT_NUMBER_MAX), v));
+}
+
+static inline void line_buffer_int(line_buffer *b, int64_t v)
+{
+    line_buffer_commit(b, format_put_int(line_buffer_room(b, FORMAT_NUMBER_MAX), v));
+}
+
+/* See format_put_hex. */
+static inline void line_buffer_hex(line_buffer *b, uint64_t v, unsigned min_digits)
+{
+    line_buffer_commit(b, format_put_hex(line_buffer_room(b, FORMAT_NUMBER_MAX), v, min_digits));
+}
+
+/* See format_put_scaled. */
+static inline void line_buffer_scaled(line_buffer *b, int64_t value, unsigned scale_digits,
+                                      unsigned shown_digits)
+{
+    line_buffer_commit(b, format_put_scaled(line_buffer_room(b, FORMAT_NUMBER_MAX), value,
+                                            scale_digits, shown_digits));
+}
+
+/* See format_put_double. */
+static inline void line_buffer_double(line_buffer *b, double value)
+{
+    line_buffer_commit(b, format_put_double(line_buffer_room(b, FORMAT_NUMBER_MAX), value));
+}
+
+#endif
