@@ -7,6 +7,9 @@
  * and, when a connection ends, a summary block ending with its VERDICT.
  * Everything is deterministic: relative times from integer microseconds,
  * absolute times (the summary's start) in UTC, ISO 8601.
+ *
+ * Each event is put together in a line buffer on the stack and written with
+ * one fwrite: numbers by format.c, strings by runs (line_buffer.h says why).
  */
 #include "output.h"
 
@@ -14,6 +17,7 @@
 #include <time.h>
 
 #include "format.h"
+#include "line_buffer.h"
 
 /* WebSocket opcodes of control frames (RFC 6455 §5.5). */
 enum { WS_OP_CLOSE = 8, WS_OP_PING = 9, WS_OP_PONG = 10 };
@@ -83,226 +87,342 @@ const char *output_dir_text(mqttka_direction d)
 
 /* Writes bytes for a terminal: printable ASCII and well-formed UTF-8 as they
  * are, everything else (controls, stray bytes) as \xNN, so that a hostile
- * client id cannot move the cursor or split a line. Quotes when asked. */
-static void put_text(FILE *out, const uint8_t *s, size_t len, bool quoted)
+ * client id cannot move the cursor or split a line. Quotes when asked. Each
+ * run of bytes that go as they are is copied at once, then the one escape
+ * that ends it. */
+static void put_text(line_buffer *line, const uint8_t *s, size_t len, bool quoted)
 {
     if (quoted)
-        putc('"', out);
-    for (size_t i = 0; i < len;) {
-        uint8_t b = s[i];
-        size_t n = b >= 0x80 ? utf8_sequence_length(s + i, len - i) : 1;
-        /* C1 controls (U+0080..U+009F) are well-formed but act on terminals. */
-        bool c1 = n == 2 && b == 0xc2 && s[i + 1] < 0xa0;
-        if (b < 0x20 || b == 0x7f || n == 0 || c1) {
-            fprintf(out, "\\x%02x", (unsigned)b);
-            i++;
-        } else if (quoted && (b == '"' || b == '\\')) {
-            putc('\\', out);
-            putc(b, out);
-            i++;
-        } else {
-            fwrite(s + i, 1, n, out);
-            i += n;
+        line_buffer_char(line, '"');
+    size_t i = 0;
+    while (i < len) {
+        size_t end = i;
+        for (;;) {
+            end += format_plain_ascii_run(s + end, len - end, quoted);
+            if (end == len || s[end] < 0x80)
+                break;
+            size_t n = utf8_sequence_length(s + end, len - end);
+            /* C1 controls (U+0080..U+009F) are well-formed but act on terminals. */
+            if (n == 0 || (n == 2 && s[end] == 0xc2 && s[end + 1] < 0xa0))
+                break;
+            end += n;
         }
+        line_buffer_bytes(line, s + i, end - i);
+        if (end == len)
+            break;
+        uint8_t b = s[end];
+        char *p = line_buffer_room(line, 4); /* "\xNN" */
+        *p++ = '\\';
+        if (quoted && (b == '"' || b == '\\')) {
+            *p++ = (char)b;
+        } else {
+            *p++ = 'x';
+            p = format_put_hex(p, b, 2);
+        }
+        line_buffer_commit(line, p);
+        i = end + 1;
     }
     if (quoted)
-        putc('"', out);
+        line_buffer_char(line, '"');
 }
 
-static void put_str(FILE *out, const char *s, bool quoted)
+static void put_str(line_buffer *line, const char *s, bool quoted)
 {
-    put_text(out, (const uint8_t *)(s ? s : ""), s ? strlen(s) : 0, quoted);
+    put_text(line, (const uint8_t *)(s ? s : ""), s ? strlen(s) : 0, quoted);
 }
 
-static const char *relative(const output_state *o, char *buf, mqttka_time t)
+/* A string kept in a fixed array of the core's: read no further than the
+ * array, should its NUL be missing. */
+static void put_array_str(line_buffer *line, const char *s, size_t size, bool quoted)
 {
-    if (t == MQTTKA_TIME_NONE)
-        return "?";
+    put_text(line, (const uint8_t *)s, strnlen(s, size), quoted);
+}
+
+/* A name from the core's tables, as "%s" wrote it: glibc printed a NULL as
+ * "(null)", and the output must not change. */
+static void put_name(line_buffer *line, const char *name)
+{
+    line_buffer_str(line, name ? name : "(null)");
+}
+
+/* `t` in seconds since the capture's first record, or "?" when unknown.
+ * At most FORMAT_NUMBER_MAX - 1 bytes. */
+static char *put_relative(char *at, const output_state *o, mqttka_time t)
+{
+    if (t == MQTTKA_TIME_NONE) {
+        *at = '?';
+        return at + 1;
+    }
     mqttka_time start = o->capture_start == MQTTKA_TIME_NONE ? 0 : o->capture_start;
-    return format_seconds6(buf, t - start);
+    return format_put_scaled(at, t - start, 6, 6);
 }
 
-/* "<time> #<conn> <dir>  " */
-static void line_head(output_state *o, mqttka_time t, const mqttka_connection *c,
-                      mqttka_direction d)
+static void line_relative(line_buffer *line, const output_state *o, mqttka_time t)
 {
-    char buf[FORMAT_NUMBER_MAX];
-    fprintf(o->out, "%11s #%llu %s  ", relative(o, buf, t),
-            (unsigned long long)(c ? c->id : 0), output_dir_text(d));
+    line_buffer_commit(line, put_relative(line_buffer_room(line, FORMAT_NUMBER_MAX), o, t));
 }
 
-static void line_frame(output_state *o, uint64_t frame)
+/* "<time> #<conn> <dir>  ", the time right-aligned in 11 columns. Every
+ * line starts so: written in one piece. */
+static void line_head(line_buffer *line, const output_state *o, mqttka_time t,
+                      const mqttka_connection *c, mqttka_direction d)
 {
-    if (frame)
-        fprintf(o->out, "  frame %llu\n", (unsigned long long)frame);
-    else
-        fputs("  end of capture\n", o->out);
+    char when[FORMAT_NUMBER_MAX];
+    size_t len = (size_t)(put_relative(when, o, t) - when);
+    size_t pad = len < 11 ? 11 - len : 0;
+    /* The padded time (at most FORMAT_NUMBER_MAX - 1 bytes), " #", up to 20
+     * digits, " C>S  ". */
+    char *p = line_buffer_room(line, FORMAT_NUMBER_MAX + 28);
+    memset(p, ' ', pad);
+    p += pad;
+    memcpy(p, when, len);
+    p += len;
+    memcpy(p, " #", 2);
+    p = format_put_uint(p + 2, c ? c->id : 0);
+    *p++ = ' ';
+    memcpy(p, output_dir_text(d), 3);
+    memcpy(p + 3, "  ", 2);
+    line_buffer_commit(line, p + 5);
+}
+
+static void line_frame(line_buffer *line, uint64_t frame)
+{
+    if (frame) {
+        line_buffer_str(line, "  frame ");
+        line_buffer_uint(line, frame);
+        line_buffer_char(line, '\n');
+    } else {
+        line_buffer_str(line, "  end of capture\n");
+    }
 }
 
 /* "  (1.00 KA)" after a client silence, when KAe is known and not 0. */
-static void put_keepalive_ratio(FILE *out, const mqttka_connection *c, mqttka_time silence)
+static void put_keepalive_ratio(line_buffer *line, const mqttka_connection *c,
+                                mqttka_time silence)
 {
     if (c && c->effective_keepalive > 0) {
-        char buf[FORMAT_NUMBER_MAX];
         /* hundredths of KAe, rounded, from integer microseconds; divided
          * first, since a damaged timestamp can make a silence of centuries
          * whose product by 100 would overflow */
         int64_t unit = (int64_t)c->effective_keepalive * 10000;
         int64_t hundredths = silence >= 0 ? silence / unit + (silence % unit >= unit / 2)
                                           : (silence + unit / 2) / unit;
-        fprintf(out, " (%s KA)", format_scaled(buf, hundredths, 2, 2));
+        line_buffer_str(line, " (");
+        line_buffer_scaled(line, hundredths, 2, 2);
+        line_buffer_str(line, " KA)");
     }
 }
 
-static void put_connect(FILE *out, const mqttka_connect_info *c)
+static void put_connect(line_buffer *line, const mqttka_connect_info *c)
 {
     const char *version = mqttka_mqtt_version_name(c->level);
     if (version) {
-        fprintf(out, " v%s", version);
+        line_buffer_str(line, " v");
+        line_buffer_str(line, version);
     } else {
-        fputs(" protocol ", out);
-        put_text(out, (const uint8_t *)c->protocol_name,
-                 strnlen(c->protocol_name, sizeof c->protocol_name), true);
-        fprintf(out, " level %u", (unsigned)c->level);
+        line_buffer_str(line, " protocol ");
+        put_array_str(line, c->protocol_name, sizeof c->protocol_name, true);
+        line_buffer_str(line, " level ");
+        line_buffer_uint(line, c->level);
     }
-    fprintf(out, " keepalive %u %s client_id ", (unsigned)c->keepalive,
-            c->clean_session ? "clean" : "persistent");
-    put_str(out, c->client_id, true);
-    if (c->client_id && c->client_id_len > strlen(c->client_id))
-        fprintf(out, " (%zu bytes)", c->client_id_len);
+    line_buffer_str(line, " keepalive ");
+    line_buffer_uint(line, c->keepalive);
+    line_buffer_str(line, c->clean_session ? " clean client_id " : " persistent client_id ");
+    put_str(line, c->client_id, true);
+    if (c->client_id && c->client_id_len > strlen(c->client_id)) {
+        line_buffer_str(line, " (");
+        line_buffer_uint(line, c->client_id_len);
+        line_buffer_str(line, " bytes)");
+    }
 }
 
-static void put_connack(FILE *out, const mqttka_connection *conn, const mqttka_connack_info *a)
+/* " 0x8d (keep alive timeout)": an MQTT 5 reason code, named when known. */
+static void put_reason_v5(line_buffer *line, uint64_t code)
 {
-    bool v5 = conn && conn->mqtt_level == 5;
-    const char *name = v5 ? reason_v5_name(a->code) : connack_v3_name(a->code);
-    fprintf(out, v5 ? " code 0x%02x" : " code %u", (unsigned)a->code);
-    if (name)
-        fprintf(out, " (%s)", name);
-    if (a->flags & 1)
-        fputs(" session present", out);
-    if (a->server_keepalive >= 0)
-        fprintf(out, ", Server Keep Alive %ld", (long)a->server_keepalive);
+    const char *name = reason_v5_name((uint8_t)code);
+    line_buffer_str(line, " 0x");
+    line_buffer_hex(line, code, 2);
+    if (name) {
+        line_buffer_str(line, " (");
+        line_buffer_str(line, name);
+        line_buffer_char(line, ')');
+    }
 }
 
-static void text_mqtt(output_state *o, const mqttka_event *ev)
+static void put_connack(line_buffer *line, const mqttka_connection *conn,
+                        const mqttka_connack_info *a)
+{
+    if (conn && conn->mqtt_level == 5) {
+        line_buffer_str(line, " code");
+        put_reason_v5(line, a->code);
+    } else {
+        const char *name = connack_v3_name(a->code);
+        line_buffer_str(line, " code ");
+        line_buffer_uint(line, a->code);
+        if (name) {
+            line_buffer_str(line, " (");
+            line_buffer_str(line, name);
+            line_buffer_char(line, ')');
+        }
+    }
+    if (a->flags & 1)
+        line_buffer_str(line, " session present");
+    if (a->server_keepalive >= 0) {
+        line_buffer_str(line, ", Server Keep Alive ");
+        line_buffer_int(line, a->server_keepalive);
+    }
+}
+
+static void text_mqtt(line_buffer *line, const output_state *o, const mqttka_event *ev)
 {
     const mqttka_mqtt_packet *p = &ev->u.mqtt;
-    FILE *out = o->out;
-    char buf[FORMAT_NUMBER_MAX];
-    line_head(o, ev->ts, ev->conn, ev->dir);
-    fputs(mqttka_mqtt_type_name(p->type), out);
+    line_head(line, o, ev->ts, ev->conn, ev->dir);
+    put_name(line, mqttka_mqtt_type_name(p->type));
     if (p->connect)
-        put_connect(out, p->connect);
+        put_connect(line, p->connect);
     if (p->connack)
-        put_connack(out, ev->conn, p->connack);
+        put_connack(line, ev->conn, p->connack);
     if (p->reason_code >= 0) {
-        const char *name = reason_v5_name((uint8_t)p->reason_code);
-        fprintf(out, " reason 0x%02x", (unsigned)p->reason_code);
-        if (name)
-            fprintf(out, " (%s)", name);
+        line_buffer_str(line, " reason");
+        put_reason_v5(line, (unsigned)p->reason_code);
     }
-    if (p->type == MQTT_PUBLISH)
-        fprintf(out, " qos %u", (unsigned)((p->flags >> 1) & 3));
+    if (p->type == MQTT_PUBLISH) {
+        line_buffer_str(line, " qos ");
+        line_buffer_uint(line, (p->flags >> 1) & 3);
+    }
     /* Sizes say something of data packets, nothing of the handshake's. */
-    if (p->type != MQTT_CONNECT && p->type != MQTT_CONNACK && p->remaining_length)
-        fprintf(out, " (%lu bytes)", (unsigned long)p->remaining_length);
-    if (p->silence != MQTTKA_TIME_NONE) {
-        fprintf(out, "  silence %ss", format_scaled(buf, p->silence, 6, 3));
-        put_keepalive_ratio(out, ev->conn, p->silence);
+    if (p->type != MQTT_CONNECT && p->type != MQTT_CONNACK && p->remaining_length) {
+        line_buffer_str(line, " (");
+        line_buffer_uint(line, p->remaining_length);
+        line_buffer_str(line, " bytes)");
     }
-    if (p->rtt != MQTTKA_TIME_NONE)
-        fprintf(out, "  rtt %s ms", format_scaled(buf, p->rtt, 3, 3));
-    if (p->pair_tag)
-        fprintf(out, " (PINGREQ frame %llu)", (unsigned long long)p->pair_tag);
-    line_frame(o, ev->tag);
+    if (p->silence != MQTTKA_TIME_NONE) {
+        line_buffer_str(line, "  silence ");
+        line_buffer_scaled(line, p->silence, 6, 3);
+        line_buffer_char(line, 's');
+        put_keepalive_ratio(line, ev->conn, p->silence);
+    }
+    if (p->rtt != MQTTKA_TIME_NONE) {
+        line_buffer_str(line, "  rtt ");
+        line_buffer_scaled(line, p->rtt, 3, 3);
+        line_buffer_str(line, " ms");
+    }
+    if (p->pair_tag) {
+        line_buffer_str(line, " (PINGREQ frame ");
+        line_buffer_uint(line, p->pair_tag);
+        line_buffer_char(line, ')');
+    }
+    line_frame(line, ev->tag);
 }
 
-static void text_handshake(output_state *o, const mqttka_event *ev)
+/* ", subprotocol \"mqtt\", extensions \"...\"" of an upgraded connection. */
+static void put_websocket_choices(line_buffer *line, const mqttka_connection *c)
+{
+    line_buffer_str(line, ", subprotocol ");
+    if (c->ws_subprotocol[0])
+        put_array_str(line, c->ws_subprotocol, sizeof c->ws_subprotocol, true);
+    else
+        line_buffer_str(line, "none");
+    if (c->ws_extensions[0]) {
+        line_buffer_str(line, ", extensions ");
+        put_array_str(line, c->ws_extensions, sizeof c->ws_extensions, true);
+    }
+}
+
+static void text_handshake(line_buffer *line, const output_state *o, const mqttka_event *ev)
 {
     const mqttka_ws_handshake *h = &ev->u.handshake;
     const mqttka_connection *c = ev->conn;
-    FILE *out = o->out;
-    line_head(o, ev->ts, c, ev->dir);
-    if (h->upgraded)
-        fprintf(out, "WebSocket handshake %d", h->status);
-    else if (h->status == 0)
-        fputs("WebSocket handshake never answered", out);
-    else if (h->status == 101)
-        fputs("WebSocket handshake 101 refused (bad Sec-WebSocket-Accept)", out);
-    else
-        fprintf(out, "WebSocket handshake refused: status %d", h->status);
-    if (h->upgraded && c) {
-        fputs(", subprotocol ", out);
-        if (c->ws_subprotocol[0])
-            put_str(out, c->ws_subprotocol, true);
-        else
-            fputs("none", out);
-        if (c->ws_extensions[0]) {
-            fputs(", extensions ", out);
-            put_str(out, c->ws_extensions, true);
-        }
+    line_head(line, o, ev->ts, c, ev->dir);
+    if (h->upgraded) {
+        line_buffer_str(line, "WebSocket handshake ");
+        line_buffer_int(line, h->status);
+    } else if (h->status == 0) {
+        line_buffer_str(line, "WebSocket handshake never answered");
+    } else if (h->status == 101) {
+        line_buffer_str(line, "WebSocket handshake 101 refused (bad Sec-WebSocket-Accept)");
+    } else {
+        line_buffer_str(line, "WebSocket handshake refused: status ");
+        line_buffer_int(line, h->status);
     }
+    if (h->upgraded && c)
+        put_websocket_choices(line, c);
     if (h->path) {
-        fputs(", path ", out);
-        put_str(out, h->path, true);
+        line_buffer_str(line, ", path ");
+        put_str(line, h->path, true);
     }
-    line_frame(o, ev->tag);
+    line_frame(line, ev->tag);
 }
 
-static void text_control(output_state *o, const mqttka_event *ev)
+static void text_control(line_buffer *line, const output_state *o, const mqttka_event *ev)
 {
     const mqttka_ws_control *c = &ev->u.control;
-    FILE *out = o->out;
-    line_head(o, ev->ts, ev->conn, ev->dir);
+    line_head(line, o, ev->ts, ev->conn, ev->dir);
     switch (c->opcode) {
     case WS_OP_CLOSE:
-        fputs("WebSocket Close", out);
-        if (c->close_code >= 0)
-            fprintf(out, " %ld", (long)c->close_code);
-        else
-            fputs(" (no code)", out);
+        line_buffer_str(line, "WebSocket Close");
+        if (c->close_code >= 0) {
+            line_buffer_char(line, ' ');
+            line_buffer_int(line, c->close_code);
+        } else {
+            line_buffer_str(line, " (no code)");
+        }
         if (c->payload && c->payload_len > 2) {
-            fputc(' ', out);
-            put_text(out, c->payload + 2, c->payload_len - 2, true);
+            line_buffer_char(line, ' ');
+            put_text(line, c->payload + 2, c->payload_len - 2, true);
         }
         break;
     case WS_OP_PING:
     case WS_OP_PONG:
-        fprintf(out, "WebSocket %s (%zu bytes)", c->opcode == WS_OP_PING ? "Ping" : "Pong",
-                c->payload_len);
+        line_buffer_str(line, c->opcode == WS_OP_PING ? "WebSocket Ping (" : "WebSocket Pong (");
+        line_buffer_uint(line, c->payload_len);
+        line_buffer_str(line, " bytes)");
         break;
     default:
-        fprintf(out, "WebSocket control opcode %u", (unsigned)c->opcode);
+        line_buffer_str(line, "WebSocket control opcode ");
+        line_buffer_uint(line, c->opcode);
         break;
     }
-    line_frame(o, ev->tag);
+    line_frame(line, ev->tag);
 }
 
 /* "! warn  kind: detail (frame N)" without the line head. */
-static void put_finding(FILE *out, const mqttka_finding *f)
+static void put_finding(line_buffer *line, const mqttka_finding *f)
 {
-    fprintf(out, "! %-5s %s: ", mqttka_severity_name(f->severity), mqttka_finding_name(f->kind));
-    put_str(out, f->detail, false);
-    if (f->tag)
-        fprintf(out, " (frame %llu", (unsigned long long)f->tag);
-    else
-        fputs(" (end of capture", out);
-    if (f->reported_tag && f->reported_tag != f->tag)
-        fprintf(out, ", known at frame %llu", (unsigned long long)f->reported_tag);
-    fputs(")\n", out);
+    const char *severity = mqttka_severity_name(f->severity);
+    if (!severity)
+        severity = "(null)"; /* as "%s" wrote it */
+    size_t severity_len = strlen(severity);
+    line_buffer_str(line, "! ");
+    line_buffer_bytes(line, severity, severity_len);
+    /* "%-5s ": padded to 5 columns, then the space. */
+    line_buffer_fill(line, ' ', severity_len < 5 ? 6 - severity_len : 1);
+    put_name(line, mqttka_finding_name(f->kind));
+    line_buffer_str(line, ": ");
+    put_array_str(line, f->detail, sizeof f->detail, false);
+    if (f->tag) {
+        line_buffer_str(line, " (frame ");
+        line_buffer_uint(line, f->tag);
+    } else {
+        line_buffer_str(line, " (end of capture");
+    }
+    if (f->reported_tag && f->reported_tag != f->tag) {
+        line_buffer_str(line, ", known at frame ");
+        line_buffer_uint(line, f->reported_tag);
+    }
+    line_buffer_str(line, ")\n");
 }
 
-static void text_finding(output_state *o, const mqttka_event *ev)
+static void text_finding(line_buffer *line, const output_state *o, const mqttka_event *ev)
 {
     const mqttka_finding *f = ev->u.finding;
-    line_head(o, f->ts, ev->conn, f->dir);
-    fputs("  ", o->out);
-    put_finding(o->out, f);
+    line_head(line, o, f->ts, ev->conn, f->dir);
+    line_buffer_str(line, "  ");
+    put_finding(line, f);
 }
 
 /* "2026-11-26T10:51:02.123456Z"; "?" when gmtime cannot say. */
-static void put_utc(FILE *out, mqttka_time t)
+static void put_utc(line_buffer *line, mqttka_time t)
 {
     int64_t seconds = t / 1000000, micros = t % 1000000;
     if (micros < 0) {
@@ -312,184 +432,261 @@ static void put_utc(FILE *out, mqttka_time t)
     time_t tt = (time_t)seconds;
     struct tm tm;
     char buf[40];
-    if (!gmtime_r(&tt, &tm) || !strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm)) {
-        fputs("?", out);
+    size_t len = gmtime_r(&tt, &tm) ? strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm) : 0;
+    if (len == 0) {
+        line_buffer_char(line, '?');
         return;
     }
-    fprintf(out, "%s.%06ldZ", buf, (long)micros);
+    line_buffer_bytes(line, buf, len);
+    char *p = line_buffer_room(line, 8); /* ".123456Z" */
+    *p++ = '.';
+    p = format_put_padded_uint(p, (uint64_t)micros, 6);
+    *p++ = 'Z';
+    line_buffer_commit(line, p);
 }
 
-static void put_keepalive_value(FILE *out, int32_t v)
+static void put_keepalive_value(line_buffer *line, int32_t v)
 {
-    if (v < 0)
-        fputs("unknown", out);
-    else
-        fprintf(out, "%ld s", (long)v);
+    if (v < 0) {
+        line_buffer_str(line, "unknown");
+    } else {
+        line_buffer_int(line, v);
+        line_buffer_str(line, " s");
+    }
 }
 
-static void put_packet_counts(FILE *out, const uint32_t counts[])
+static void put_packet_counts(line_buffer *line, const uint32_t counts[])
 {
     bool any = false;
     for (uint8_t t = 0; t < MQTTKA_MQTT_TYPES; t++) {
         if (!counts[t])
             continue;
-        fprintf(out, "%s%s %lu", any ? ", " : "", mqttka_mqtt_type_name(t),
-                (unsigned long)counts[t]);
+        if (any)
+            line_buffer_str(line, ", ");
+        put_name(line, mqttka_mqtt_type_name(t));
+        line_buffer_char(line, ' ');
+        line_buffer_uint(line, counts[t]);
         any = true;
     }
     if (!any)
-        fputs("none", out);
-    putc('\n', out);
+        line_buffer_str(line, "none");
+    line_buffer_char(line, '\n');
 }
 
-static void text_summary(output_state *o, const mqttka_event *ev)
+/* "   time         0.000000 .. 9.500000 (9.500000 s), started <UTC>, first frame N" */
+static void put_summary_time(line_buffer *line, const output_state *o,
+                             const mqttka_connection *c)
+{
+    line_buffer_str(line, "   time         ");
+    line_relative(line, o, c->start);
+    line_buffer_str(line, " .. ");
+    line_relative(line, o, c->end);
+    line_buffer_str(line, " (");
+    if (c->start != MQTTKA_TIME_NONE && c->end != MQTTKA_TIME_NONE)
+        line_buffer_scaled(line, c->end - c->start, 6, 6);
+    else
+        line_buffer_char(line, '?');
+    line_buffer_str(line, " s), started ");
+    if (c->start != MQTTKA_TIME_NONE)
+        put_utc(line, c->start);
+    else
+        line_buffer_char(line, '?');
+    if (c->first_tag) {
+        line_buffer_str(line, ", first frame ");
+        line_buffer_uint(line, c->first_tag);
+    }
+    line_buffer_char(line, '\n');
+}
+
+static void put_summary_rtt(line_buffer *line, const mqttka_summary *s)
+{
+    if (!s->rtt_count) {
+        line_buffer_str(line, "   rtt          none\n");
+        return;
+    }
+    line_buffer_str(line, "   rtt          min ");
+    line_buffer_scaled(line, s->rtt_min, 3, 3);
+    line_buffer_str(line, " ms, median ");
+    line_buffer_scaled(line, s->rtt_median, 3, 3);
+    line_buffer_str(line, " ms, p95 ");
+    line_buffer_scaled(line, s->rtt_p95, 3, 3);
+    line_buffer_str(line, " ms, max ");
+    line_buffer_scaled(line, s->rtt_max, 3, 3);
+    line_buffer_str(line, " ms (");
+    line_buffer_uint(line, s->rtt_count);
+    line_buffer_str(line, s->rtt_count == 1 ? " pair)\n" : " pairs)\n");
+}
+
+static void put_summary_close(line_buffer *line, const output_state *o,
+                              const mqttka_summary *s)
+{
+    line_buffer_str(line, "   close        ");
+    const char *mechanism = mqttka_close_mechanism_name(s->close_mechanism);
+    const char *initiator = mqttka_side_name(s->close_initiator);
+    if (!mechanism && s->close_ts == MQTTKA_TIME_NONE) {
+        line_buffer_str(line, "still open at the end of the capture");
+    } else {
+        line_buffer_str(line, mechanism ? mechanism : "unknown");
+        line_buffer_str(line, " by ");
+        line_buffer_str(line, initiator ? initiator : "unknown side");
+        if (s->ws_close_code >= 0) {
+            line_buffer_str(line, ", code ");
+            line_buffer_int(line, s->ws_close_code);
+        }
+        if (s->ws_close_reason[0]) {
+            line_buffer_char(line, ' ');
+            put_array_str(line, s->ws_close_reason, sizeof s->ws_close_reason, true);
+        }
+        if (s->disconnect_reason >= 0) {
+            line_buffer_str(line, ", reason");
+            put_reason_v5(line, (unsigned)s->disconnect_reason);
+        }
+        if (s->close_ts != MQTTKA_TIME_NONE) {
+            line_buffer_str(line, " at ");
+            line_relative(line, o, s->close_ts);
+        }
+        if (s->close_tag) {
+            line_buffer_str(line, " (frame ");
+            line_buffer_uint(line, s->close_tag);
+            line_buffer_char(line, ')');
+        }
+    }
+    line_buffer_char(line, '\n');
+}
+
+static void text_summary(line_buffer *line, const output_state *o, const mqttka_event *ev)
 {
     const mqttka_summary *s = ev->u.summary;
     const mqttka_connection *c = s->conn ? s->conn : ev->conn;
-    FILE *out = o->out;
-    char a[FORMAT_NUMBER_MAX], b[FORMAT_NUMBER_MAX], d[FORMAT_NUMBER_MAX];
     char client[64], server[64];
     mqttka_endpoint_format(&c->client, client, sizeof client);
     mqttka_endpoint_format(&c->server, server, sizeof server);
 
-    fprintf(out, "== #%llu %s -> %s\n", (unsigned long long)c->id, client, server);
-    fprintf(out, "   transport    %s",
-            c->transport == MQTTKA_TRANSPORT_WEBSOCKET ? "websocket" : "tcp");
-    if (c->transport == MQTTKA_TRANSPORT_WEBSOCKET || c->ws_upgraded) {
-        fputs(", subprotocol ", out);
-        if (c->ws_subprotocol[0])
-            put_str(out, c->ws_subprotocol, true);
-        else
-            fputs("none", out);
-        if (c->ws_extensions[0]) {
-            fputs(", extensions ", out);
-            put_str(out, c->ws_extensions, true);
-        }
-    }
-    putc('\n', out);
-    const char *version = mqttka_mqtt_version_name(c->mqtt_level);
-    fprintf(out, "   mqtt         %s", version ? version : "unknown");
-    if (c->mqtt_level) {
-        fputs(", client id ", out);
-        put_str(out, c->client_id, true);
-    }
-    putc('\n', out);
-    fputs("   keepalive    KA ", out);
-    put_keepalive_value(out, c->keepalive);
-    fputs(", SKA ", out);
-    if (c->server_keepalive < 0)
-        fputs("none", out);
-    else
-        put_keepalive_value(out, c->server_keepalive);
-    fputs(", KAe ", out);
-    put_keepalive_value(out, c->effective_keepalive);
-    putc('\n', out);
-    fprintf(out, "   time         %s .. %s (%s s), started ", relative(o, a, c->start),
-            relative(o, b, c->end),
-            c->start != MQTTKA_TIME_NONE && c->end != MQTTKA_TIME_NONE
-                ? format_seconds6(d, c->end - c->start)
-                : "?");
-    if (c->start != MQTTKA_TIME_NONE)
-        put_utc(out, c->start);
-    else
-        fputs("?", out);
-    if (c->first_tag)
-        fprintf(out, ", first frame %llu", (unsigned long long)c->first_tag);
-    putc('\n', out);
-    fputs("   packets C>S  ", out);
-    put_packet_counts(out, s->packets[MQTTKA_C2S]);
-    fputs("   packets S>C  ", out);
-    put_packet_counts(out, s->packets[MQTTKA_S2C]);
-    fprintf(out, "   pings        PINGREQ %lu, PINGRESP %lu, unanswered %lu\n",
-            (unsigned long)s->pingreq, (unsigned long)s->pingresp,
-            (unsigned long)s->pingreq_unanswered);
-    if (s->rtt_count) {
-        char e[FORMAT_NUMBER_MAX];
-        fprintf(out, "   rtt          min %s ms, median %s ms, p95 %s ms, max %s ms (%lu %s)\n",
-                format_scaled(a, s->rtt_min, 3, 3), format_scaled(b, s->rtt_median, 3, 3),
-                format_scaled(d, s->rtt_p95, 3, 3), format_scaled(e, s->rtt_max, 3, 3),
-                (unsigned long)s->rtt_count, s->rtt_count == 1 ? "pair" : "pairs");
-    } else {
-        fputs("   rtt          none\n", out);
-    }
-    fputs("   max silence  ", out);
-    if (s->max_client_silence == MQTTKA_TIME_NONE) {
-        fputs("unknown", out);
-    } else {
-        fprintf(out, "%s s", format_scaled(a, s->max_client_silence, 6, 3));
-        put_keepalive_ratio(out, c, s->max_client_silence);
-    }
-    putc('\n', out);
+    line_buffer_str(line, "== #");
+    line_buffer_uint(line, c->id);
+    line_buffer_char(line, ' ');
+    line_buffer_bytes(line, client, strnlen(client, sizeof client));
+    line_buffer_str(line, " -> ");
+    line_buffer_bytes(line, server, strnlen(server, sizeof server));
+    line_buffer_char(line, '\n');
 
-    fputs("   close        ", out);
-    const char *mechanism = mqttka_close_mechanism_name(s->close_mechanism);
-    const char *initiator = mqttka_side_name(s->close_initiator);
-    if (!mechanism && s->close_ts == MQTTKA_TIME_NONE) {
-        fputs("still open at the end of the capture", out);
+    line_buffer_str(line, c->transport == MQTTKA_TRANSPORT_WEBSOCKET
+                              ? "   transport    websocket"
+                              : "   transport    tcp");
+    if (c->transport == MQTTKA_TRANSPORT_WEBSOCKET || c->ws_upgraded)
+        put_websocket_choices(line, c);
+    line_buffer_char(line, '\n');
+
+    const char *version = mqttka_mqtt_version_name(c->mqtt_level);
+    line_buffer_str(line, "   mqtt         ");
+    line_buffer_str(line, version ? version : "unknown");
+    if (c->mqtt_level) {
+        line_buffer_str(line, ", client id ");
+        put_array_str(line, c->client_id, sizeof c->client_id, true);
+    }
+    line_buffer_char(line, '\n');
+
+    line_buffer_str(line, "   keepalive    KA ");
+    put_keepalive_value(line, c->keepalive);
+    line_buffer_str(line, ", SKA ");
+    if (c->server_keepalive < 0)
+        line_buffer_str(line, "none");
+    else
+        put_keepalive_value(line, c->server_keepalive);
+    line_buffer_str(line, ", KAe ");
+    put_keepalive_value(line, c->effective_keepalive);
+    line_buffer_char(line, '\n');
+
+    put_summary_time(line, o, c);
+    line_buffer_str(line, "   packets C>S  ");
+    put_packet_counts(line, s->packets[MQTTKA_C2S]);
+    line_buffer_str(line, "   packets S>C  ");
+    put_packet_counts(line, s->packets[MQTTKA_S2C]);
+    line_buffer_str(line, "   pings        PINGREQ ");
+    line_buffer_uint(line, s->pingreq);
+    line_buffer_str(line, ", PINGRESP ");
+    line_buffer_uint(line, s->pingresp);
+    line_buffer_str(line, ", unanswered ");
+    line_buffer_uint(line, s->pingreq_unanswered);
+    line_buffer_char(line, '\n');
+    put_summary_rtt(line, s);
+
+    line_buffer_str(line, "   max silence  ");
+    if (s->max_client_silence == MQTTKA_TIME_NONE) {
+        line_buffer_str(line, "unknown");
     } else {
-        fprintf(out, "%s by %s", mechanism ? mechanism : "unknown",
-                initiator ? initiator : "unknown side");
-        if (s->ws_close_code >= 0)
-            fprintf(out, ", code %ld", (long)s->ws_close_code);
-        if (s->ws_close_reason[0]) {
-            fputs(" ", out);
-            put_str(out, s->ws_close_reason, true);
-        }
-        if (s->disconnect_reason >= 0) {
-            const char *name = reason_v5_name((uint8_t)s->disconnect_reason);
-            fprintf(out, ", reason 0x%02x", (unsigned)s->disconnect_reason);
-            if (name)
-                fprintf(out, " (%s)", name);
-        }
-        if (s->close_ts != MQTTKA_TIME_NONE)
-            fprintf(out, " at %s", relative(o, a, s->close_ts));
-        if (s->close_tag)
-            fprintf(out, " (frame %llu)", (unsigned long long)s->close_tag);
+        line_buffer_scaled(line, s->max_client_silence, 6, 3);
+        line_buffer_str(line, " s");
+        put_keepalive_ratio(line, c, s->max_client_silence);
     }
-    putc('\n', out);
-    fprintf(out, "   VERDICT      %s", mqttka_verdict_name(s->verdict));
+    line_buffer_char(line, '\n');
+    put_summary_close(line, o, s);
+
+    line_buffer_str(line, "   VERDICT      ");
+    put_name(line, mqttka_verdict_name(s->verdict));
     if (s->verdict_detail[0]) {
-        fputs(": ", out);
-        put_str(out, s->verdict_detail, false);
+        line_buffer_str(line, ": ");
+        put_array_str(line, s->verdict_detail, sizeof s->verdict_detail, false);
     }
-    putc('\n', out);
-    fprintf(out, "   findings     %zu", s->n_findings);
-    if (s->findings_omitted)
-        fprintf(out, " (and %zu more not kept)", s->findings_omitted);
-    putc('\n', out);
+    line_buffer_char(line, '\n');
+    line_buffer_str(line, "   findings     ");
+    line_buffer_uint(line, s->n_findings);
+    if (s->findings_omitted) {
+        line_buffer_str(line, " (and ");
+        line_buffer_uint(line, s->findings_omitted);
+        line_buffer_str(line, " more not kept)");
+    }
+    line_buffer_char(line, '\n');
     for (size_t i = 0; s->findings && i < s->n_findings; i++) {
-        fputs("     ", out);
-        put_finding(out, &s->findings[i]);
+        line_buffer_str(line, "     ");
+        put_finding(line, &s->findings[i]);
     }
-    putc('\n', out);
+    line_buffer_char(line, '\n');
 }
 
 void output_text_event(output_state *o, const mqttka_event *ev)
 {
     if (o->quiet && ev->type != MQTTKA_EV_CONNECTION)
         return;
+    line_buffer line;
+    line_buffer_init(&line, o->out);
     switch (ev->type) {
-    case MQTTKA_EV_WS_HANDSHAKE: text_handshake(o, ev); break;
-    case MQTTKA_EV_WS_CONTROL: text_control(o, ev); break;
-    case MQTTKA_EV_MQTT_PACKET: text_mqtt(o, ev); break;
-    case MQTTKA_EV_FINDING: text_finding(o, ev); break;
-    case MQTTKA_EV_CONNECTION: text_summary(o, ev); break;
+    case MQTTKA_EV_WS_HANDSHAKE: text_handshake(&line, o, ev); break;
+    case MQTTKA_EV_WS_CONTROL: text_control(&line, o, ev); break;
+    case MQTTKA_EV_MQTT_PACKET: text_mqtt(&line, o, ev); break;
+    case MQTTKA_EV_FINDING: text_finding(&line, o, ev); break;
+    case MQTTKA_EV_CONNECTION: text_summary(&line, o, ev); break;
     default: break;
     }
+    line_buffer_flush(&line);
 }
 
 void output_text_capture(output_state *o, const capture_stats *s)
 {
     if (o->quiet)
         return;
-    fprintf(o->out, "capture: %llu records (%s)", (unsigned long long)s->records,
-            s->link_name ? s->link_name : "?");
-    if (s->matched != s->records)
-        fprintf(o->out, ", %llu matched the filter", (unsigned long long)s->matched);
-    fprintf(o->out,
-            ", %llu TCP segments; skipped %llu not TCP, %llu IP fragments, "
-            "%llu cut by snaplen, %llu malformed%s\n",
-            (unsigned long long)s->tcp_segments, (unsigned long long)s->not_tcp,
-            (unsigned long long)s->ip_fragments, (unsigned long long)s->snapped,
-            (unsigned long long)s->malformed, s->complete ? "" : "; input cut short");
+    line_buffer line;
+    line_buffer_init(&line, o->out);
+    line_buffer_str(&line, "capture: ");
+    line_buffer_uint(&line, s->records);
+    line_buffer_str(&line, " records (");
+    line_buffer_str(&line, s->link_name ? s->link_name : "?");
+    line_buffer_char(&line, ')');
+    if (s->matched != s->records) {
+        line_buffer_str(&line, ", ");
+        line_buffer_uint(&line, s->matched);
+        line_buffer_str(&line, " matched the filter");
+    }
+    line_buffer_str(&line, ", ");
+    line_buffer_uint(&line, s->tcp_segments);
+    line_buffer_str(&line, " TCP segments; skipped ");
+    line_buffer_uint(&line, s->not_tcp);
+    line_buffer_str(&line, " not TCP, ");
+    line_buffer_uint(&line, s->ip_fragments);
+    line_buffer_str(&line, " IP fragments, ");
+    line_buffer_uint(&line, s->snapped);
+    line_buffer_str(&line, " cut by snaplen, ");
+    line_buffer_uint(&line, s->malformed);
+    line_buffer_str(&line, s->complete ? " malformed\n" : " malformed; input cut short\n");
+    line_buffer_flush(&line);
 }
