@@ -227,6 +227,57 @@ mqttka_status mqttka_push(mqttka_analyzer *a, const mqttka_segment *seg)
     return MQTTKA_OK;
 }
 
+/* How far ahead mqttka_push_batch reaches: the hash bucket of the segment
+ * PREFETCH_BUCKET_AHEAD places on, then (its bucket in cache by now) that
+ * segment's flow, then (the flow in cache) its session. Analysing a segment
+ * takes about as long as a load from memory, so each step has had that long
+ * to arrive before the next one reads it. */
+#define PREFETCH_BUCKET_AHEAD 6
+#define PREFETCH_FLOW_AHEAD 4
+#define PREFETCH_SESSION_AHEAD 2
+#define PREFETCH_RING 8 /* a power of two above PREFETCH_BUCKET_AHEAD */
+
+/* A segment that carries nothing and closes nothing touches only the flow. */
+static bool touches_session(const mqttka_segment *seg)
+{
+    return seg->captured_len > 0 || (seg->tcp_flags & (MQTTKA_TCP_FIN | MQTTKA_TCP_RST));
+}
+
+mqttka_status mqttka_push_batch(mqttka_analyzer *a, const mqttka_segment *segs, size_t n)
+{
+    if (!a || (n && !segs))
+        return MQTTKA_ERR_INVALID;
+    uint64_t hash[PREFETCH_RING];
+    mqttka_status worst = MQTTKA_OK;
+    for (size_t i = 0; i < n && i < PREFETCH_BUCKET_AHEAD; i++)
+        hash[i] = flow_table_hash(&segs[i].src, &segs[i].dst);
+    for (size_t i = 0; i < n; i++) {
+        size_t ahead = i + PREFETCH_BUCKET_AHEAD;
+        if (ahead < n) {
+            hash[ahead % PREFETCH_RING] = flow_table_hash(&segs[ahead].src, &segs[ahead].dst);
+            flow_table_prefetch_bucket(&a->flows, hash[ahead % PREFETCH_RING]);
+        }
+        if (i + PREFETCH_FLOW_AHEAD < n)
+            flow_table_prefetch_flow(&a->flows,
+                                     hash[(i + PREFETCH_FLOW_AHEAD) % PREFETCH_RING]);
+        if (i + PREFETCH_SESSION_AHEAD < n &&
+            touches_session(&segs[i + PREFETCH_SESSION_AHEAD])) {
+            int side = 0;
+            const mqttka_segment *next = &segs[i + PREFETCH_SESSION_AHEAD];
+            struct flow *f = flow_table_find_hashed(&a->flows,
+                                                    hash[(i + PREFETCH_SESSION_AHEAD) %
+                                                         PREFETCH_RING],
+                                                    &next->src, &next->dst, &side);
+            if (f)
+                flow_prefetch_session(f, side);
+        }
+        mqttka_status st = mqttka_push(a, &segs[i]);
+        if (st == MQTTKA_ERR_NOMEM || (st != MQTTKA_OK && worst == MQTTKA_OK))
+            worst = st;
+    }
+    return worst;
+}
+
 mqttka_time mqttka_tick(mqttka_analyzer *a, mqttka_time now)
 {
     if (!a)

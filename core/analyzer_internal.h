@@ -246,6 +246,21 @@ struct flow *flow_table_find(flow_table *t, const mqttka_endpoint *src,
 struct flow *flow_table_insert(flow_table *t, const mqttka_endpoint *src,
                                const mqttka_endpoint *dst);
 void flow_table_remove(flow_table *t, struct flow *f);
+
+/* Cache hints for mqttka_push_batch, each a step closer to the state of an
+ * address pair whose flow_table_hash is `hash`; none changes anything, and
+ * a prefetch never faults. */
+uint64_t flow_table_hash(const mqttka_endpoint *src, const mqttka_endpoint *dst);
+void flow_table_prefetch_bucket(const flow_table *t, uint64_t hash);
+void flow_table_prefetch_flow(const flow_table *t, uint64_t hash);
+struct flow *flow_table_find_hashed(flow_table *t, uint64_t hash, const mqttka_endpoint *src,
+                                    const mqttka_endpoint *dst, int *side);
+
+#if defined(__GNUC__)
+#define PREFETCH(p) __builtin_prefetch((p))
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
 /* Moves the flow to the front of the activity order if it was last moved
  * there at least FLOW_LRU_GRANULARITY before `now`. */
 void flow_table_touch(flow_table *t, struct flow *f, mqttka_time now);
@@ -258,6 +273,8 @@ bool flow_push_segment(const push_ctx *pc, const mqttka_segment *seg);
 void flow_end(const push_ctx *pc);
 void flow_release(mqttka_analyzer *a, struct flow *f);
 mqttka_direction flow_direction(const struct flow *f, int side);
+/* Cache hint: the session lines a segment of `side` will touch. */
+void flow_prefetch_session(const struct flow *f, int side);
 
 /* analyzer.c: emission */
 void emit_event(mqttka_analyzer *a, const mqttka_event *ev);

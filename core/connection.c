@@ -39,6 +39,19 @@ mqttka_direction flow_direction(const struct flow *f, int side)
     return side == f->client_side ? MQTTKA_C2S : MQTTKA_S2C;
 }
 
+void flow_prefetch_session(const struct flow *f, int side)
+{
+    const session *s = f->sess;
+    if (!s)
+        return;
+    mqttka_direction dir = flow_direction(f, side);
+    PREFETCH(s);
+    PREFETCH(&s->conn);
+    PREFETCH(&s->ws[dir]);
+    PREFETCH(&s->mqtt[dir]);
+    PREFETCH(&s->packets[dir]);
+}
+
 static mqttka_side side_of(mqttka_direction dir)
 {
     return dir == MQTTKA_C2S ? MQTTKA_SIDE_CLIENT : MQTTKA_SIDE_SERVER;

@@ -63,7 +63,13 @@ void flow_table_free(flow_table *t)
 struct flow *flow_table_find(flow_table *t, const mqttka_endpoint *src,
                              const mqttka_endpoint *dst, int *side)
 {
-    size_t b = (size_t)(pair_hash(src, dst) & (t->n_buckets - 1));
+    return flow_table_find_hashed(t, pair_hash(src, dst), src, dst, side);
+}
+
+struct flow *flow_table_find_hashed(flow_table *t, uint64_t hash, const mqttka_endpoint *src,
+                                    const mqttka_endpoint *dst, int *side)
+{
+    size_t b = (size_t)(hash & (t->n_buckets - 1));
     for (struct flow *f = t->buckets[b]; f; f = f->hash_next) {
         if (endpoint_equal(&f->ep[0], src) && endpoint_equal(&f->ep[1], dst)) {
             *side = 0;
@@ -75,6 +81,29 @@ struct flow *flow_table_find(flow_table *t, const mqttka_endpoint *src,
         }
     }
     return NULL;
+}
+
+uint64_t flow_table_hash(const mqttka_endpoint *src, const mqttka_endpoint *dst)
+{
+    return pair_hash(src, dst);
+}
+
+void flow_table_prefetch_bucket(const flow_table *t, uint64_t hash)
+{
+    PREFETCH(&t->buckets[hash & (t->n_buckets - 1)]);
+}
+
+/* The bucket's first flow is the one wanted unless two flows share the
+ * bucket; its first three lines hold the address pair and the TCP state. */
+void flow_table_prefetch_flow(const flow_table *t, uint64_t hash)
+{
+    const struct flow *f = t->buckets[hash & (t->n_buckets - 1)];
+    if (!f)
+        return;
+    const char *p = (const char *)f;
+    PREFETCH(p);
+    PREFETCH(p + 64);
+    PREFETCH(p + 128);
 }
 
 /* Doubles the bucket array when the table is as full as it is wide. A failed

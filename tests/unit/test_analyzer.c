@@ -202,6 +202,23 @@ static const uint8_t disconnect[] = {0xe0, 0x00};
 
 enum feed_mode { WHOLE, BYTEWISE, SPLIT };
 
+/* With batch_size > 0, segments go through mqttka_push_batch in batches of
+ * that many (the last one shorter), which must change nothing. */
+#define BATCH_MAX 64
+static size_t batch_size;
+static mqttka_segment batch[BATCH_MAX];
+static uint8_t *batch_copy[BATCH_MAX];
+static size_t batch_n;
+
+static void batch_flush(mqttka_analyzer *a)
+{
+    if (batch_n)
+        CHECK(mqttka_push_batch(a, batch, batch_n) == MQTTKA_OK);
+    for (size_t i = 0; i < batch_n; i++)
+        free(batch_copy[i]);
+    batch_n = 0;
+}
+
 static void push_bytes(mqttka_analyzer *a, const script *sc, const msg *m, uint64_t tag,
                        uint32_t seq, uint32_t ack, const uint8_t *bytes, size_t len,
                        uint8_t flags)
@@ -229,6 +246,13 @@ static void push_bytes(mqttka_analyzer *a, const script *sc, const msg *m, uint6
     seg.captured_len = seg.wire_len = len;
     seg.ts = 1700000000000000 + (mqttka_time)(m->t * 1e6 + 0.5);
     seg.tag = tag;
+    if (batch_size) {
+        batch[batch_n] = seg;
+        batch_copy[batch_n++] = copy;
+        if (batch_n == batch_size)
+            batch_flush(a);
+        return;
+    }
     CHECK(mqttka_push(a, &seg) == MQTTKA_OK);
     free(copy);
 }
@@ -281,6 +305,7 @@ static void run(const script *sc, enum feed_mode mode, size_t split_at, log_buf 
         if (m->flags & MQTTKA_TCP_FIN)
             next_seq[f]++;
     }
+    batch_flush(a);
     double end = sc->n ? sc->m[sc->n - 1].t : 0;
     mqttka_finish(a, 1700000000000000 + (mqttka_time)(end * 1e6 + 0.5));
     mqttka_free(&a);
@@ -300,6 +325,20 @@ static void run_all_ways(const char *name, const script *sc, log_buf *out,
         th_failed++;
     } else {
         th_passed++;
+    }
+    /* Batches of several sizes, the largest as long as any script. */
+    static const size_t batch_sizes[] = {1, 2, 3, 5, 8, 13, BATCH_MAX};
+    for (size_t b = 0; b < sizeof batch_sizes / sizeof batch_sizes[0]; b++) {
+        batch_size = batch_sizes[b];
+        run(sc, WHOLE, 0, &other, cfg);
+        batch_size = 0;
+        if (strcmp(out->text, other.text) != 0) {
+            fprintf(stderr, "%s: log in batches of %zu differs\n--- one by one\n%s--- batched\n%s",
+                    name, batch_sizes[b], out->text, other.text);
+            th_failed++;
+        } else {
+            th_passed++;
+        }
     }
     size_t longest = 0;
     for (size_t i = 0; i < sc->n; i++)
