@@ -29,26 +29,33 @@ void analysis_on_event(void *user_data, const mqttka_event *ev)
         o->write_error = errno ? errno : EIO;
 }
 
-void analysis_handle_record(mqttka_analyzer *a, int linktype, const capture_record *rec,
-                            capture_stats *stats)
+bool analysis_record_segment(int linktype, const capture_record *rec, capture_stats *stats,
+                             mqttka_segment *seg)
 {
-    mqttka_segment seg;
     stats->matched++;
     switch (mqttka_frame_to_segment((uint32_t)linktype, rec->data, rec->captured_len,
-                                    rec->wire_len, &seg)) {
+                                    rec->wire_len, seg)) {
     case MQTTKA_FRAME_TCP:
-        seg.ts = rec->ts;
-        seg.tag = rec->frame;
+        seg->ts = rec->ts;
+        seg->tag = rec->frame;
         stats->tcp_segments++;
-        /* NOMEM drops the segment; the core reports it as resource_limit. */
-        (void)mqttka_push(a, &seg);
-        break;
+        return true;
     case MQTTKA_FRAME_NOT_TCP:
     case MQTTKA_FRAME_UNSUPPORTED_LINK: stats->not_tcp++; break;
     case MQTTKA_FRAME_FRAGMENT: stats->ip_fragments++; break;
     case MQTTKA_FRAME_SNAPPED: stats->snapped++; break;
     case MQTTKA_FRAME_MALFORMED: stats->malformed++; break;
     }
+    return false;
+}
+
+void analysis_handle_record(mqttka_analyzer *a, int linktype, const capture_record *rec,
+                            capture_stats *stats)
+{
+    mqttka_segment seg;
+    /* NOMEM drops the segment; the core reports it as resource_limit. */
+    if (analysis_record_segment(linktype, rec, stats, &seg))
+        (void)mqttka_push(a, &seg);
 }
 
 bool analysis_fail_threshold_reached(const cli_options *opts, const output_state *o)

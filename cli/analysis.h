@@ -23,6 +23,11 @@ enum {
  * output has failed, nothing more is written to it. */
 void analysis_on_event(void *user_data, const mqttka_event *ev);
 
+/* Counts what became of one record; true when it is a TCP segment, then
+ * in *seg with the record's time and number (the payload is borrowed). */
+bool analysis_record_segment(int linktype, const capture_record *rec, capture_stats *stats,
+                             mqttka_segment *seg);
+
 /* Counts what became of one record and, for TCP, pushes its segment. */
 void analysis_handle_record(mqttka_analyzer *a, int linktype, const capture_record *rec,
                             capture_stats *stats);

@@ -16,6 +16,7 @@
 #include "live.h"
 #include "mqttka.h"
 #include "options.h"
+#include "segment_batch.h"
 #include "output.h"
 
 static const char *input_name(const char *path)
@@ -66,13 +67,16 @@ static int analyse(const cli_options *opts)
     stats.link_name = mqttka_link_name((uint32_t)reader.linktype);
     capture_status cs;
     capture_record rec;
+    segment_batch batch;
+    segment_batch_init(&batch, analyzer);
     while ((cs = capture_reader_next(&reader, &rec, err, sizeof err)) == CAPTURE_RECORD) {
         if (out.capture_start == MQTTKA_TIME_NONE)
             out.capture_start = reader.first_ts;
-        analysis_handle_record(analyzer, reader.linktype, &rec, &stats);
+        segment_batch_add(&batch, reader.linktype, &rec, &stats);
         if (opts->count && stats.matched >= opts->count)
             break;
     }
+    segment_batch_free(&batch);
     /* Records dropped by the filter still set the capture's span. */
     if (out.capture_start == MQTTKA_TIME_NONE)
         out.capture_start = reader.first_ts;

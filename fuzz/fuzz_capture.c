@@ -13,8 +13,9 @@
  * ones, so that both formatters meet every kind of event.
  *
  * The record loop is cli/main.c's analyse() with its printing to stderr
- * left out: the same reader, the same analysis_handle_record() and
- * analysis_on_event() (cli/analysis.c). Keep the two in step.
+ * left out: the same reader, the same segment batching (segment_batch.c,
+ * mqttka_push_batch) and analysis_on_event() (cli/analysis.c). Keep the two
+ * in step.
  */
 #define _GNU_SOURCE /* memfd_create */
 #include <stdio.h>
@@ -27,6 +28,7 @@
 #include "fuzz_target.h"
 #include "mqttka.h"
 #include "output.h"
+#include "segment_batch.h"
 
 /* Created once: a memfd per input would cost a system call pair each. */
 static int input_fd = -1;
@@ -78,6 +80,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     stats.link_name = mqttka_link_name((uint32_t)reader.linktype);
     capture_status cs;
     capture_record rec;
+    segment_batch batch;
+    segment_batch_init(&batch, a);
     uint64_t last_frame = 0;
     while ((cs = capture_reader_next(&reader, &rec, err, sizeof err)) == CAPTURE_RECORD) {
         FUZZ_ASSERT(rec.frame == last_frame + 1);
@@ -92,10 +96,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         (seg.payload >= rec.data &&
                          seg.payload + seg.captured_len <= rec.data + rec.captured_len));
         uint64_t pushed = stats.tcp_segments;
-        analysis_handle_record(a, reader.linktype, &rec, &stats);
+        segment_batch_add(&batch, reader.linktype, &rec, &stats);
         FUZZ_ASSERT(stats.matched == rec.frame);
         FUZZ_ASSERT(stats.tcp_segments - pushed <= 1);
     }
+    segment_batch_free(&batch);
     if (out.capture_start == MQTTKA_TIME_NONE)
         out.capture_start = reader.first_ts;
     stats.records = reader.records;
