@@ -115,40 +115,42 @@ mqttka_event event_make(const push_ctx *pc, const session *s, mqttka_event_type 
     return ev;
 }
 
-void emit_finding(const push_ctx *pc, session *s, mqttka_finding_kind kind,
-                  mqttka_severity severity, mqttka_direction dir, uint64_t about_tag,
-                  bool has_value, double value, const char *fmt, ...)
+/* Fills everything of a finding but its detail; false when it must not be
+ * reported. */
+static bool finding_start(const push_ctx *pc, session *s, mqttka_finding_kind kind,
+                          mqttka_severity severity, mqttka_direction dir, uint64_t about_tag,
+                          bool has_value, double value, mqttka_finding *f)
 {
     /* A flow not (yet) shown to be MQTT has no connection number and will
      * get no summary: nothing may be reported about it (a cap hit while a
      * WebSocket waits for its first message, say). */
     if (!s->confirmed)
-        return;
+        return false;
     if (kind != MQTTKA_F_PINGRESP_RTT) {
         if (s->kind_emitted[kind] >= FINDINGS_PER_KIND_MAX)
-            return;
+            return false;
         s->kind_emitted[kind]++;
     }
-    mqttka_finding f;
-    memset(&f, 0, sizeof f);
-    f.kind = kind;
-    f.severity = severity;
-    f.ts = pc->ts;
-    f.tag = about_tag ? about_tag : pc->tag;
-    f.reported_tag = pc->tag;
-    f.dir = dir;
-    f.has_value = has_value;
-    f.value = has_value ? value : 0.0;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(f.detail, sizeof f.detail, fmt, ap);
-    va_end(ap);
+    memset(f, 0, sizeof *f);
+    f->kind = kind;
+    f->severity = severity;
+    f->ts = pc->ts;
+    f->tag = about_tag ? about_tag : pc->tag;
+    f->reported_tag = pc->tag;
+    f->dir = dir;
+    f->has_value = has_value;
+    f->value = has_value ? value : 0.0;
+    return true;
+}
 
-    mqttka_event ev = event_make(pc, s, MQTTKA_EV_FINDING, dir);
-    ev.u.finding = &f;
+/* Emits a finding and keeps it for the summary. */
+static void finding_finish(const push_ctx *pc, session *s, const mqttka_finding *f)
+{
+    mqttka_event ev = event_make(pc, s, MQTTKA_EV_FINDING, f->dir);
+    ev.u.finding = f;
     emit_event(pc->a, &ev);
 
-    if (kind == MQTTKA_F_PINGRESP_RTT)
+    if (f->kind == MQTTKA_F_PINGRESP_RTT)
         return;
     if (s->n_findings >= pc->a->cfg.max_summary_findings) {
         s->findings_omitted++;
@@ -167,7 +169,32 @@ void emit_finding(const push_ctx *pc, session *s, mqttka_finding_kind kind,
         s->findings = nf;
         s->cap_findings = cap;
     }
-    s->findings[s->n_findings++] = f;
+    s->findings[s->n_findings++] = *f;
+}
+
+void emit_finding(const push_ctx *pc, session *s, mqttka_finding_kind kind,
+                  mqttka_severity severity, mqttka_direction dir, uint64_t about_tag,
+                  bool has_value, double value, const char *fmt, ...)
+{
+    mqttka_finding f;
+    if (!finding_start(pc, s, kind, severity, dir, about_tag, has_value, value, &f))
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(f.detail, sizeof f.detail, fmt, ap);
+    va_end(ap);
+    finding_finish(pc, s, &f);
+}
+
+void emit_finding_text(const push_ctx *pc, session *s, mqttka_finding_kind kind,
+                       mqttka_severity severity, mqttka_direction dir, uint64_t about_tag,
+                       bool has_value, double value, const char *detail)
+{
+    mqttka_finding f;
+    if (!finding_start(pc, s, kind, severity, dir, about_tag, has_value, value, &f))
+        return;
+    str_copy(f.detail, sizeof f.detail, detail);
+    finding_finish(pc, s, &f);
 }
 
 /* Makes room for a new flow by ending the least recently active one. */

@@ -291,6 +291,11 @@ void emit_finding(const push_ctx *pc, session *s, mqttka_finding_kind kind,
     __attribute__((format(printf, 9, 10)))
 #endif
     ;
+/* The same with a detail already written (for findings made on every ping,
+ * where printf would cost more than the analysis). */
+void emit_finding_text(const push_ctx *pc, session *s, mqttka_finding_kind kind,
+                       mqttka_severity severity, mqttka_direction dir, uint64_t about_tag,
+                       bool has_value, double value, const char *detail);
 
 /* keepalive.c */
 typedef struct keepalive_limits {

@@ -5,6 +5,7 @@
  * and the Wireshark plugin's field values. FINDINGS.md defines them.
  */
 #include "mqttka.h"
+#include "decimal.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -189,7 +190,17 @@ void mqttka_endpoint_format(const mqttka_endpoint *e, char *buf, size_t size)
         format_ipv6(e->addr, addr, sizeof addr);
         snprintf(buf, size, "[%s]:%u", addr, (unsigned)e->port);
     } else {
-        snprintf(buf, size, "%u.%u.%u.%u:%u", e->addr[0], e->addr[1], e->addr[2], e->addr[3],
-                 (unsigned)e->port);
+        /* Written by hand: a front end formats endpoints on every event. */
+        char text[sizeof "255.255.255.255:65535"];
+        size_t n = 0;
+        for (int i = 0; i < 4; i++) {
+            n += decimal_put_u64(text + n, e->addr[i]);
+            text[n++] = i < 3 ? '.' : ':';
+        }
+        n += decimal_put_u64(text + n, e->port);
+        if (n > size - 1)
+            n = size - 1;
+        memcpy(buf, text, n);
+        buf[n] = '\0';
     }
 }
