@@ -27,17 +27,27 @@
 /* ------------------------------------------------------------------------ */
 /* What the core said, kept per frame (mqttka-store.c)                       */
 
-/* One complete MQTT packet that the core saw end in a frame. */
+/* One complete MQTT packet that the core saw end in a frame: 32 bytes, one
+ * per MQTT packet of the capture, kept inside its frame's record. */
 typedef struct mqttka_pkt_rec {
-    struct mqttka_pkt_rec *next;
-    uint64_t conn_id;
-    uint8_t type;                /* 1 CONNECT ... 15 AUTH */
-    mqttka_direction dir;
-    int32_t keepalive;           /* the effective keepalive then, -1 unknown */
     mqttka_time silence;         /* client packets: MQTTKA_TIME_NONE if none */
     mqttka_time rtt;             /* both ends of a ping pair, else NONE */
-    uint32_t pingresp_in;        /* PINGREQ: frame of its PINGRESP, 0 if none */
-    uint32_t pingreq_in;         /* PINGRESP: frame of its PINGREQ, 0 if none */
+    /* The core's connection number. The core numbers connections in order
+     * of first sight and sees at most one new connection per frame, so the
+     * number fits in 32 bits like frame numbers. */
+    uint32_t conn_id;
+    int32_t keepalive;           /* the effective keepalive then, -1 unknown */
+    uint32_t pair;               /* PINGREQ: frame of its PINGRESP; other
+                                    types: frame of the PINGREQ a PINGRESP
+                                    answers; 0 if none */
+    uint8_t type;                /* 1 CONNECT ... 15 AUTH */
+    uint8_t dir;                 /* mqttka_direction */
+    /* PINGRESP: its pingresp_rtt finding is not kept as a record but rebuilt
+     * from this one (mqttka_store_rtt_finding). Where it goes among the
+     * frame's kept findings: 1 + how many come before it on the frame's
+     * reported list, on its tagged list; 0 when there is none to rebuild. */
+    uint8_t rtt_reported_at;
+    uint8_t rtt_tagged_at;
 } mqttka_pkt_rec;
 
 /* One finding; listed on the frame it is about and on the frame where it
@@ -45,33 +55,56 @@ typedef struct mqttka_pkt_rec {
 typedef struct mqttka_finding_rec {
     struct mqttka_finding_rec *next_reported;
     struct mqttka_finding_rec *next_tagged;
-    uint64_t conn_id;
     /* What is shown of a core finding, copied (the core's is borrowed). Not
-     * the whole mqttka_finding: its detail buffer is fixed at 256 bytes, and
-     * a capture has a finding per ping pair. */
-    mqttka_finding_kind kind;
-    mqttka_severity severity;
-    bool has_value;
+     * the whole mqttka_finding: its detail buffer is fixed at 256 bytes. */
+    const char *detail;          /* file scope, its own length */
     double value;
-    uint64_t tag, reported_tag;
-    const char *detail; /* file scope, its own length */
+    uint32_t conn_id;            /* as in mqttka_pkt_rec */
+    uint32_t tag, reported_tag;  /* frames; reported_tag 0: at the end */
+    uint8_t kind;                /* mqttka_finding_kind */
+    uint8_t severity;            /* mqttka_severity */
+    bool has_value;
 } mqttka_finding_rec;
 
-/* The summary of a finished connection, copied out of the event. */
+/* The summary of a finished connection: what the tree and the statistics
+ * show of the event's mqttka_connection and mqttka_summary (about 900 bytes
+ * with their fixed buffers), copied. */
 typedef struct mqttka_summary_rec {
     struct mqttka_summary_rec *next_reported;
     struct mqttka_summary_rec *next_tagged;
-    mqttka_connection conn;
-    mqttka_summary s; /* s.conn and s.findings are NULL in the copy */
-    uint32_t frame;   /* where it is shown on revisits */
+    const char *verdict_detail;  /* file scope, its own length */
+    const char *client_id;       /* file scope; "" when none */
+    uint64_t conn_id;
+    mqttka_endpoint client, server;
+    mqttka_time rtt_min, rtt_median, rtt_p95, rtt_max; /* when rtt_count > 0 */
+    mqttka_time max_client_silence; /* MQTTKA_TIME_NONE when unknown */
+    uint32_t pingreq, pingreq_unanswered, rtt_count;
+    int32_t effective_keepalive; /* -1 when unknown */
+    int32_t ws_close_code;       /* -1 when none */
+    int32_t disconnect_reason;   /* -1 when none */
+    uint32_t frame;              /* where it is shown on revisits */
+    uint8_t transport;           /* mqttka_transport */
+    uint8_t mqtt_level;
+    uint8_t verdict;             /* mqttka_verdict */
+    uint8_t close_mechanism;     /* mqttka_close_mechanism */
+    uint8_t close_initiator;     /* mqttka_side */
 } mqttka_summary_rec;
 
-typedef struct mqttka_frame_rec {
-    mqttka_pkt_rec *pkts, *pkts_tail;
+/* The findings and summaries of a frame, on the few frames that have any. */
+typedef struct mqttka_frame_lists {
     mqttka_finding_rec *reported, *reported_tail; /* reported_tag == frame */
     mqttka_finding_rec *tagged, *tagged_tail;     /* tag == frame */
     mqttka_summary_rec *sum_reported, *sum_reported_tail;
     mqttka_summary_rec *sum_tagged, *sum_tagged_tail;
+    uint32_t n_reported, n_tagged;
+} mqttka_frame_lists;
+
+/* Everything kept about one frame: 16 bytes and its MQTT packets. Frames the
+ * core said nothing about have none. */
+typedef struct mqttka_frame_rec {
+    mqttka_frame_lists *lists;   /* NULL when no finding or summary */
+    uint32_t n_pkts;
+    mqttka_pkt_rec pkts[];       /* in the order the core completed them */
 } mqttka_frame_rec;
 
 /* Registers the init and cleanup routines that create and free the analyzer
@@ -83,6 +116,13 @@ void mqttka_store_register(void);
  * analyzer first. Returns the frame's record, or NULL if the core said
  * nothing about this frame. The record lives in wmem file scope. */
 const mqttka_frame_rec *mqttka_store_frame(tvbuff_t *tvb, packet_info *pinfo);
+
+/* Rebuilds into *out the pingresp_rtt finding of packet `p` of frame `num`
+ * (p->rtt_reported_at != 0), with its detail in `detail` (at least
+ * MQTTKA_DETAIL_MAX bytes, may be NULL when the detail is not needed: then
+ * out->detail is NULL). `out` borrows `detail`. */
+void mqttka_store_rtt_finding(uint32_t num, const mqttka_pkt_rec *p, mqttka_finding_rec *out,
+                              char *detail);
 
 /* True once mqttka_finish ran for the current file (the first pass is over). */
 bool mqttka_store_finished(void);

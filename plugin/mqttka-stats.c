@@ -45,22 +45,21 @@ static tap_packet_status stats_packet(stats_tree *st, packet_info *pinfo, epan_d
     (void)pinfo;
     (void)edt;
     (void)flags;
-    const mqttka_summary_rec *r = (const mqttka_summary_rec *)data;
-    const mqttka_summary *s = &r->s;
+    const mqttka_summary_rec *s = (const mqttka_summary_rec *)data;
+    const char *verdict = mqttka_verdict_name((mqttka_verdict)s->verdict);
     char client[64], server[64], name[256];
 
-    mqttka_endpoint_format(&r->conn.client, client, sizeof client);
-    mqttka_endpoint_format(&r->conn.server, server, sizeof server);
-    snprintf(name, sizeof name, "#%" PRIu64 " %s -> %s %s%s%s%s", r->conn.id, client, server,
-             r->conn.transport == MQTTKA_TRANSPORT_WEBSOCKET ? "websocket" : "tcp",
-             r->conn.client_id[0] ? " \"" : "", r->conn.client_id,
-             r->conn.client_id[0] ? "\"" : "");
+    mqttka_endpoint_format(&s->client, client, sizeof client);
+    mqttka_endpoint_format(&s->server, server, sizeof server);
+    snprintf(name, sizeof name, "#%" PRIu64 " %s -> %s %s%s%s%s", s->conn_id, client, server,
+             s->transport == MQTTKA_TRANSPORT_WEBSOCKET ? "websocket" : "tcp",
+             s->client_id[0] ? " \"" : "", s->client_id, s->client_id[0] ? "\"" : "");
 
     tick_stat_node(st, str_connections, 0, TRUE);
     int conn = tick_stat_node(st, name, node_connections, TRUE);
     /* (tshark lists items of equal count by name, descending.) */
     char item[160];
-    snprintf(item, sizeof item, "verdict: %s", mqttka_verdict_name(s->verdict));
+    snprintf(item, sizeof item, "verdict: %s", verdict);
     tick_stat_node(st, item, conn, FALSE);
     if (s->max_client_silence != MQTTKA_TIME_NONE) {
         snprintf(item, sizeof item, "longest client silence: %.3f s",
@@ -75,14 +74,13 @@ static tap_packet_status stats_packet(stats_tree *st, packet_info *pinfo, epan_d
     snprintf(item, sizeof item, "PINGREQ: %" PRIu32 ", unanswered: %" PRIu32, s->pingreq,
              s->pingreq_unanswered);
     tick_stat_node(st, item, conn, FALSE);
-    if (r->conn.effective_keepalive >= 0) {
-        snprintf(item, sizeof item, "effective keepalive: %" PRId32 " s",
-                 r->conn.effective_keepalive);
+    if (s->effective_keepalive >= 0) {
+        snprintf(item, sizeof item, "effective keepalive: %" PRId32 " s", s->effective_keepalive);
         tick_stat_node(st, item, conn, FALSE);
     }
 
     tick_stat_node(st, str_verdicts, 0, TRUE);
-    tick_stat_node(st, mqttka_verdict_name(s->verdict), node_verdicts, FALSE);
+    tick_stat_node(st, verdict, node_verdicts, FALSE);
     return TAP_PACKET_REDRAW;
 }
 

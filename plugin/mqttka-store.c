@@ -7,15 +7,21 @@
  * into one analyzer per capture file. Everything the core emits is copied
  * into records kept in wmem file scope and indexed by frame number:
  *
- *   MQTT packets        on the frame that completed them (ev->tag); a PINGRESP
- *                       links back to its PINGREQ (pair_tag) and the PINGREQ
- *                       gets the forward link;
+ *   MQTT packets        inside the record of the frame that completed them
+ *                       (ev->tag); a PINGRESP links back to its PINGREQ
+ *                       (pair_tag) and the PINGREQ gets the forward link;
  *   findings            twice: on the frame where they became known
  *                       (reported_tag, shown by single-pass tshark) and on
  *                       the frame they are about (tag, shown on revisits);
+ *                       except pingresp_rtt, one per ping pair, which is
+ *                       rebuilt from its PINGRESP's record when shown;
  *   summaries           on the frame where they were emitted and on the
  *                       frame that closed the connection (close_tag), or the
  *                       connection's last frame when it was still open.
+ *
+ * These records are most of the plugin's memory (a capture has an MQTT
+ * packet in every third frame or so): a frame with one MQTT packet costs 48
+ * bytes and its slot in the frame table, a frame with nothing 8 bytes.
  *
  * The first pass ends with Wireshark's "postseq cleanup" (tshark -2 and the
  * GUI call it after the sequential read); the first revisited frame also
@@ -30,11 +36,24 @@
 
 #include <wiretap/wtap.h>
 
+/* Frame records are found by frame number in a table of pages of
+ * FRAMES_PER_PAGE slots, allocated as the first pass reaches them: an array
+ * access per frame instead of a hash lookup, and 8 bytes per frame (32 KiB
+ * per page) instead of a map entry and an index record per MQTT frame. */
+#define FRAMES_PER_PAGE 4096u
+
+/* The findings listed on one frame before a rebuilt pingresp_rtt are
+ * counted in a byte of its packet record (mqttka_pkt_rec.rtt_reported_at);
+ * past that many, the finding is kept as a record like the others. */
+#define RTT_AT_MAX 255u
+
 static struct {
     mqttka_analyzer *analyzer;
-    wmem_map_t *frames;       /* frame number -> mqttka_frame_rec */
+    mqttka_frame_rec ***pages; /* pages[num / FRAMES_PER_PAGE][num % FRAMES_PER_PAGE] */
+    size_t n_pages;
+    bool open;                 /* between the init and cleanup routines */
     bool finished;
-    mqttka_time last_ts;      /* of the last frame pushed */
+    mqttka_time last_ts;       /* of the last frame pushed */
     uint32_t last_frame;
 } store;
 
@@ -56,20 +75,81 @@ static bool pcap_linktype(int encap, uint32_t *out)
     }
 }
 
-static mqttka_frame_rec *frame_rec(uint32_t num)
+/* The record of frame `num`, NULL if none. */
+static mqttka_frame_rec *frame_get(uint32_t num)
 {
-    mqttka_frame_rec *r = (mqttka_frame_rec *)wmem_map_lookup(store.frames, GUINT_TO_POINTER(num));
-    if (!r) {
-        r = wmem_new0(wmem_file_scope(), mqttka_frame_rec);
-        wmem_map_insert(store.frames, GUINT_TO_POINTER(num), r);
+    size_t page = num / FRAMES_PER_PAGE;
+    if (page >= store.n_pages || !store.pages[page])
+        return NULL;
+    return store.pages[page][num % FRAMES_PER_PAGE];
+}
+
+/* The slot of frame `num`, its page allocated if need be. */
+static mqttka_frame_rec **frame_slot(uint32_t num)
+{
+    size_t page = num / FRAMES_PER_PAGE;
+    if (page >= store.n_pages) {
+        /* At most 2^32 / FRAMES_PER_PAGE pages: no overflow. */
+        size_t n = store.n_pages ? store.n_pages : 16;
+        while (n <= page)
+            n *= 2;
+        store.pages = (mqttka_frame_rec ***)wmem_realloc(wmem_file_scope(), store.pages,
+                                                         n * sizeof *store.pages);
+        memset(store.pages + store.n_pages, 0, (n - store.n_pages) * sizeof *store.pages);
+        store.n_pages = n;
     }
-    return r;
+    if (!store.pages[page])
+        store.pages[page] = (mqttka_frame_rec **)wmem_alloc0(wmem_file_scope(),
+                                                             FRAMES_PER_PAGE * sizeof **store.pages);
+    return &store.pages[page][num % FRAMES_PER_PAGE];
+}
+
+/* The lists of frame `num`, created if need be. */
+static mqttka_frame_lists *frame_lists(uint32_t num)
+{
+    mqttka_frame_rec **slot = frame_slot(num);
+    if (!*slot)
+        *slot = wmem_new0(wmem_file_scope(), mqttka_frame_rec);
+    if (!(*slot)->lists)
+        (*slot)->lists = wmem_new0(wmem_file_scope(), mqttka_frame_lists);
+    return (*slot)->lists;
+}
+
+/* A new zeroed packet record at the end of frame `num`'s. The frame record
+ * holds its packets: it is reallocated when a packet comes and n_pkts is 0
+ * or a power of two (its capacity), so most hold exactly one. Only the slot
+ * points to a frame record: moving it is safe. */
+static mqttka_pkt_rec *frame_add_pkt(uint32_t num)
+{
+    mqttka_frame_rec **slot = frame_slot(num);
+    mqttka_frame_rec *r = *slot;
+    uint32_t n = r ? r->n_pkts : 0;
+    if ((n & (n - 1)) == 0) {
+        /* A frame is at most 256 KiB, so it ends at most 2^17 packets:
+         * neither the count nor the size overflows. */
+        size_t cap = n ? 2 * (size_t)n : 1;
+        r = (mqttka_frame_rec *)wmem_realloc(wmem_file_scope(), r,
+                                             sizeof *r + cap * sizeof r->pkts[0]);
+        if (!*slot) {
+            r->lists = NULL;
+            r->n_pkts = 0;
+        }
+        *slot = r;
+    }
+    mqttka_pkt_rec *p = &r->pkts[r->n_pkts++];
+    memset(p, 0, sizeof *p);
+    return p;
 }
 
 /* Frame numbers are 32-bit in Wireshark; the core's tags are what we gave it. */
 static uint32_t tag_frame(uint64_t tag)
 {
     return tag <= UINT32_MAX ? (uint32_t)tag : 0;
+}
+
+static uint32_t conn_number(const mqttka_connection *c)
+{
+    return c && c->id <= UINT32_MAX ? (uint32_t)c->id : 0;
 }
 
 static void on_packet(const mqttka_event *ev)
@@ -79,29 +159,22 @@ static void on_packet(const mqttka_event *ev)
     if (num == 0)
         return;
 
-    mqttka_pkt_rec *p = wmem_new0(wmem_file_scope(), mqttka_pkt_rec);
-    p->conn_id = ev->conn ? ev->conn->id : 0;
+    mqttka_pkt_rec *p = frame_add_pkt(num);
+    p->conn_id = conn_number(ev->conn);
     p->type = m->type;
-    p->dir = ev->dir;
+    p->dir = (uint8_t)ev->dir;
     p->keepalive = ev->conn ? ev->conn->effective_keepalive : -1;
     p->silence = m->silence;
     p->rtt = m->rtt;
-    p->pingreq_in = tag_frame(m->pair_tag);
-
-    mqttka_frame_rec *r = frame_rec(num);
-    if (r->pkts_tail)
-        r->pkts_tail->next = p;
-    else
-        r->pkts = p;
-    r->pkts_tail = p;
+    p->pair = m->type == 12 ? 0 : tag_frame(m->pair_tag);
 
     /* The forward link, on the PINGREQ this PINGRESP answers. */
-    if (m->type == 13 && p->pingreq_in != 0) {
-        mqttka_frame_rec *q = (mqttka_frame_rec *)wmem_map_lookup(store.frames,
-                                                                  GUINT_TO_POINTER(p->pingreq_in));
-        for (mqttka_pkt_rec *x = q ? q->pkts : NULL; x; x = x->next) {
-            if (x->type == 12 && x->conn_id == p->conn_id && x->pingresp_in == 0) {
-                x->pingresp_in = num;
+    if (m->type == 13 && p->pair != 0 && p->pair != num) {
+        mqttka_frame_rec *q = frame_get(p->pair);
+        for (uint32_t i = 0; q && i < q->n_pkts; i++) {
+            mqttka_pkt_rec *x = &q->pkts[i];
+            if (x->type == 12 && x->conn_id == p->conn_id && x->pair == 0) {
+                x->pair = num;
                 x->rtt = m->rtt;
                 break;
             }
@@ -109,74 +182,152 @@ static void on_packet(const mqttka_event *ev)
     }
 }
 
+void mqttka_store_rtt_finding(uint32_t num, const mqttka_pkt_rec *p, mqttka_finding_rec *out,
+                              char *detail)
+{
+    memset(out, 0, sizeof *out);
+    out->kind = MQTTKA_F_PINGRESP_RTT;
+    out->severity = MQTTKA_INFO;
+    out->has_value = true;
+    out->value = (double)p->rtt / 1e6;
+    out->conn_id = p->conn_id;
+    out->tag = num;
+    out->reported_tag = num;
+    if (detail) {
+        /* The core's wording (keepalive.c); rtt_from_packet checks it. */
+        snprintf(detail, MQTTKA_DETAIL_MAX, "PINGRESP %.3f ms after the PINGREQ in frame %" PRIu32,
+                 out->value * 1000.0, p->pair);
+        out->detail = detail;
+    }
+}
+
+/* A pingresp_rtt finding (one per ping pair) says nothing that the record of
+ * the PINGRESP it follows does not hold: when the record rebuilds it exactly
+ * (mqttka_store_rtt_finding), detail included, the record notes where it
+ * goes and no finding record is kept. Anything else (the core changed its
+ * wording, say) keeps the finding as a record. */
+static bool rtt_from_packet(const mqttka_event *ev, const mqttka_finding *f)
+{
+    uint32_t num = tag_frame(f->reported_tag);
+    if (num == 0 || num != store.last_frame || tag_frame(f->tag) != num)
+        return false;
+    mqttka_frame_rec *r = frame_get(num);
+    if (!r || r->n_pkts == 0)
+        return false;
+    mqttka_pkt_rec *p = &r->pkts[r->n_pkts - 1];
+    if (p->type != 13 || p->pair == 0 || p->rtt == MQTTKA_TIME_NONE || p->rtt_reported_at != 0 ||
+        !ev->conn || ev->conn->id != p->conn_id)
+        return false;
+    uint32_t n_reported = r->lists ? r->lists->n_reported : 0;
+    uint32_t n_tagged = r->lists ? r->lists->n_tagged : 0;
+    if (n_reported >= RTT_AT_MAX || n_tagged >= RTT_AT_MAX)
+        return false;
+
+    mqttka_finding_rec rebuilt;
+    char detail[MQTTKA_DETAIL_MAX];
+    mqttka_store_rtt_finding(num, p, &rebuilt, detail);
+    if (f->severity != (mqttka_severity)rebuilt.severity || !f->has_value ||
+        f->value != rebuilt.value || strcmp(f->detail, detail) != 0)
+        return false;
+    p->rtt_reported_at = (uint8_t)(n_reported + 1);
+    p->rtt_tagged_at = (uint8_t)(n_tagged + 1);
+    return true;
+}
+
 static void on_finding(const mqttka_event *ev)
 {
     const mqttka_finding *f = ev->u.finding;
+    if (f->kind == MQTTKA_F_PINGRESP_RTT && rtt_from_packet(ev, f))
+        return;
+
     mqttka_finding_rec *rec = wmem_new0(wmem_file_scope(), mqttka_finding_rec);
-    rec->conn_id = ev->conn ? ev->conn->id : 0;
-    rec->kind = f->kind;
-    rec->severity = f->severity;
+    rec->conn_id = conn_number(ev->conn);
+    rec->kind = (uint8_t)f->kind;
+    rec->severity = (uint8_t)f->severity;
     rec->has_value = f->has_value;
     rec->value = f->value;
-    rec->tag = f->tag;
-    rec->reported_tag = f->reported_tag;
+    rec->tag = tag_frame(f->tag);
+    rec->reported_tag = tag_frame(f->reported_tag);
     rec->detail = wmem_strndup(wmem_file_scope(), f->detail, MQTTKA_DETAIL_MAX - 1);
 
-    uint32_t reported = tag_frame(f->reported_tag);
-    uint32_t about = tag_frame(f->tag);
+    uint32_t reported = rec->reported_tag;
+    uint32_t about = rec->tag;
     if (about == 0)
         about = reported ? reported : store.last_frame;
 
     if (reported != 0) {
-        mqttka_frame_rec *r = frame_rec(reported);
-        if (r->reported_tail)
-            r->reported_tail->next_reported = rec;
+        mqttka_frame_lists *l = frame_lists(reported);
+        if (l->reported_tail)
+            l->reported_tail->next_reported = rec;
         else
-            r->reported = rec;
-        r->reported_tail = rec;
+            l->reported = rec;
+        l->reported_tail = rec;
+        l->n_reported++;
     }
     if (about != 0) {
-        mqttka_frame_rec *r = frame_rec(about);
-        if (r->tagged_tail)
-            r->tagged_tail->next_tagged = rec;
+        mqttka_frame_lists *l = frame_lists(about);
+        if (l->tagged_tail)
+            l->tagged_tail->next_tagged = rec;
         else
-            r->tagged = rec;
-        r->tagged_tail = rec;
+            l->tagged = rec;
+        l->tagged_tail = rec;
+        l->n_tagged++;
     }
 }
 
 static void on_summary(const mqttka_event *ev)
 {
     const mqttka_summary *s = ev->u.summary;
+    const mqttka_connection *c = s->conn;
     mqttka_summary_rec *rec = wmem_new0(wmem_file_scope(), mqttka_summary_rec);
-    if (s->conn)
-        rec->conn = *s->conn;
-    rec->s = *s;
-    rec->s.conn = NULL;
-    rec->s.findings = NULL;
-    rec->s.n_findings = 0;
+    rec->verdict_detail = wmem_strndup(wmem_file_scope(), s->verdict_detail, MQTTKA_DETAIL_MAX - 1);
+    rec->client_id = "";
+    rec->effective_keepalive = -1;
+    if (c) {
+        rec->conn_id = c->id;
+        rec->client = c->client;
+        rec->server = c->server;
+        rec->transport = (uint8_t)c->transport;
+        rec->mqtt_level = c->mqtt_level;
+        if (c->client_id[0])
+            rec->client_id = wmem_strndup(wmem_file_scope(), c->client_id, sizeof c->client_id - 1);
+        rec->effective_keepalive = c->effective_keepalive;
+    }
+    rec->rtt_min = s->rtt_min;
+    rec->rtt_median = s->rtt_median;
+    rec->rtt_p95 = s->rtt_p95;
+    rec->rtt_max = s->rtt_max;
+    rec->max_client_silence = s->max_client_silence;
+    rec->pingreq = s->pingreq;
+    rec->pingreq_unanswered = s->pingreq_unanswered;
+    rec->rtt_count = s->rtt_count;
+    rec->ws_close_code = s->ws_close_code;
+    rec->disconnect_reason = s->disconnect_reason;
+    rec->verdict = (uint8_t)s->verdict;
+    rec->close_mechanism = (uint8_t)s->close_mechanism;
+    rec->close_initiator = (uint8_t)s->close_initiator;
 
     uint32_t reported = tag_frame(ev->tag);
     uint32_t closed = tag_frame(s->close_tag);
-    uint32_t last = s->conn ? tag_frame(s->conn->last_tag) : 0;
+    uint32_t last = c ? tag_frame(c->last_tag) : 0;
     /* Still open at the end: the connection's own last frame. */
     rec->frame = closed ? closed : last ? last : store.last_frame;
 
     if (reported != 0) {
-        mqttka_frame_rec *r = frame_rec(reported);
-        if (r->sum_reported_tail)
-            r->sum_reported_tail->next_reported = rec;
+        mqttka_frame_lists *l = frame_lists(reported);
+        if (l->sum_reported_tail)
+            l->sum_reported_tail->next_reported = rec;
         else
-            r->sum_reported = rec;
-        r->sum_reported_tail = rec;
+            l->sum_reported = rec;
+        l->sum_reported_tail = rec;
     }
     if (rec->frame != 0) {
-        mqttka_frame_rec *r = frame_rec(rec->frame);
-        if (r->sum_tagged_tail)
-            r->sum_tagged_tail->next_tagged = rec;
+        mqttka_frame_lists *l = frame_lists(rec->frame);
+        if (l->sum_tagged_tail)
+            l->sum_tagged_tail->next_tagged = rec;
         else
-            r->sum_tagged = rec;
-        r->sum_tagged_tail = rec;
+            l->sum_tagged = rec;
+        l->sum_tagged_tail = rec;
     }
 }
 
@@ -195,7 +346,9 @@ static void on_event(void *user_data, const mqttka_event *ev)
 
 static void store_init(void)
 {
-    store.frames = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
+    store.pages = NULL;
+    store.n_pages = 0;
+    store.open = true;
     store.finished = false;
     store.last_ts = MQTTKA_TIME_NONE;
     store.last_frame = 0;
@@ -217,7 +370,9 @@ static void store_finish(void)
 static void store_cleanup(void)
 {
     mqttka_free(&store.analyzer);
-    store.frames = NULL; /* freed with the file scope */
+    store.pages = NULL; /* freed with the file scope */
+    store.n_pages = 0;
+    store.open = false;
     store.finished = false;
 }
 
@@ -260,7 +415,7 @@ static void push_frame(tvbuff_t *tvb, packet_info *pinfo)
 
 const mqttka_frame_rec *mqttka_store_frame(tvbuff_t *tvb, packet_info *pinfo)
 {
-    if (!store.frames)
+    if (!store.open)
         return NULL;
     if (!PINFO_FD_VISITED(pinfo)) {
         /* New frames after the end was declared happen only in a live
@@ -274,5 +429,5 @@ const mqttka_frame_rec *mqttka_store_frame(tvbuff_t *tvb, packet_info *pinfo)
     } else {
         store_finish();
     }
-    return (const mqttka_frame_rec *)wmem_map_lookup(store.frames, GUINT_TO_POINTER(pinfo->num));
+    return frame_get(pinfo->num);
 }

@@ -142,7 +142,8 @@ static void add_packet(proto_tree *tree, tvbuff_t *tvb, const mqttka_pkt_rec *p)
 {
     const char *type = mqttka_mqtt_type_name(p->type);
     proto_item *ti = proto_tree_add_string_format_value(tree, hf_packet, tvb, 0, 0, type,
-                                                         "%s, %s", type, dir_name(p->dir));
+                                                         "%s, %s", type,
+                                                         dir_name((mqttka_direction)p->dir));
     proto_item_set_generated(ti);
     proto_tree *pt = proto_item_add_subtree(ti, ett_packet);
 
@@ -166,12 +167,9 @@ static void add_packet(proto_tree *tree, tvbuff_t *tvb, const mqttka_pkt_rec *p)
             proto_item_set_generated(ti);
         }
     }
-    if (p->pingresp_in != 0) {
-        ti = proto_tree_add_uint(pt, hf_pingresp_in, tvb, 0, 0, p->pingresp_in);
-        proto_item_set_generated(ti);
-    }
-    if (p->pingreq_in != 0) {
-        ti = proto_tree_add_uint(pt, hf_pingreq_in, tvb, 0, 0, p->pingreq_in);
+    if (p->pair != 0) {
+        ti = proto_tree_add_uint(pt, p->type == 12 ? hf_pingresp_in : hf_pingreq_in, tvb, 0, 0,
+                                 p->pair);
         proto_item_set_generated(ti);
     }
     if (p->rtt != MQTTKA_TIME_NONE) {
@@ -181,11 +179,10 @@ static void add_packet(proto_tree *tree, tvbuff_t *tvb, const mqttka_pkt_rec *p)
 }
 
 static void add_finding(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
-                        const mqttka_finding_rec *r)
+                        const mqttka_finding_rec *f)
 {
-    const mqttka_finding_rec *f = r;
-    const char *kind = mqttka_finding_name(f->kind);
-    const char *sev = mqttka_severity_name(f->severity);
+    const char *kind = mqttka_finding_name((mqttka_finding_kind)f->kind);
+    const char *sev = mqttka_severity_name((mqttka_severity)f->severity);
     proto_item *ti = proto_tree_add_string_format_value(tree, hf_finding, tvb, 0, 0, kind,
                                                          "%s (%s)", kind, sev);
     proto_item_set_generated(ti);
@@ -203,14 +200,14 @@ static void add_finding(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
         si = proto_tree_add_double(ft, hf_value, tvb, 0, 0, f->value);
         proto_item_set_generated(si);
     }
-    si = proto_tree_add_uint64(ft, hf_connection, tvb, 0, 0, r->conn_id);
+    si = proto_tree_add_uint64(ft, hf_connection, tvb, 0, 0, f->conn_id);
     proto_item_set_generated(si);
-    if (f->tag != 0 && f->tag != pinfo->num && f->tag <= UINT32_MAX) {
-        si = proto_tree_add_uint(ft, hf_finding_frame, tvb, 0, 0, (guint32)f->tag);
+    if (f->tag != 0 && f->tag != pinfo->num) {
+        si = proto_tree_add_uint(ft, hf_finding_frame, tvb, 0, 0, f->tag);
         proto_item_set_generated(si);
     }
-    if (f->reported_tag != 0 && f->reported_tag != pinfo->num && f->reported_tag <= UINT32_MAX) {
-        si = proto_tree_add_uint(ft, hf_reported_in, tvb, 0, 0, (guint32)f->reported_tag);
+    if (f->reported_tag != 0 && f->reported_tag != pinfo->num) {
+        si = proto_tree_add_uint(ft, hf_reported_in, tvb, 0, 0, f->reported_tag);
         proto_item_set_generated(si);
     } else if (f->reported_tag == 0) {
         si = proto_tree_add_boolean(ft, hf_at_end, tvb, 0, 0, TRUE);
@@ -226,34 +223,33 @@ static void add_endpoint(proto_tree *tree, tvbuff_t *tvb, int hf, const mqttka_e
     proto_item_set_generated(ti);
 }
 
-static void add_summary(proto_tree *tree, tvbuff_t *tvb, const mqttka_summary_rec *r)
+static void add_summary(proto_tree *tree, tvbuff_t *tvb, const mqttka_summary_rec *s)
 {
-    const mqttka_summary *s = &r->s;
-    const char *verdict = mqttka_verdict_name(s->verdict);
+    const char *verdict = mqttka_verdict_name((mqttka_verdict)s->verdict);
     proto_item *ti = proto_tree_add_string_format_value(tree, hf_verdict, tvb, 0, 0, verdict,
                                                          "%s (connection %" PRIu64 ")",
-                                                         verdict, r->conn.id);
+                                                         verdict, s->conn_id);
     proto_item_set_generated(ti);
     proto_tree *vt = proto_item_add_subtree(ti, ett_verdict);
 
 #define GEN(x) proto_item_set_generated(x)
     GEN(proto_tree_add_string(vt, hf_verdict_detail, tvb, 0, 0, s->verdict_detail));
-    GEN(proto_tree_add_uint64(vt, hf_connection, tvb, 0, 0, r->conn.id));
-    add_endpoint(vt, tvb, hf_client, &r->conn.client);
-    add_endpoint(vt, tvb, hf_server, &r->conn.server);
+    GEN(proto_tree_add_uint64(vt, hf_connection, tvb, 0, 0, s->conn_id));
+    add_endpoint(vt, tvb, hf_client, &s->client);
+    add_endpoint(vt, tvb, hf_server, &s->server);
     GEN(proto_tree_add_string(vt, hf_transport, tvb, 0, 0,
-                              r->conn.transport == MQTTKA_TRANSPORT_WEBSOCKET ? "websocket" : "tcp"));
-    const char *version = mqttka_mqtt_version_name(r->conn.mqtt_level);
+                              s->transport == MQTTKA_TRANSPORT_WEBSOCKET ? "websocket" : "tcp"));
+    const char *version = mqttka_mqtt_version_name(s->mqtt_level);
     if (version)
         GEN(proto_tree_add_string(vt, hf_mqtt_version, tvb, 0, 0, version));
-    if (r->conn.client_id[0])
-        GEN(proto_tree_add_string(vt, hf_client_id, tvb, 0, 0, r->conn.client_id));
-    if (r->conn.effective_keepalive >= 0)
-        GEN(proto_tree_add_int(vt, hf_keepalive, tvb, 0, 0, r->conn.effective_keepalive));
-    const char *mech = mqttka_close_mechanism_name(s->close_mechanism);
+    if (s->client_id[0])
+        GEN(proto_tree_add_string(vt, hf_client_id, tvb, 0, 0, s->client_id));
+    if (s->effective_keepalive >= 0)
+        GEN(proto_tree_add_int(vt, hf_keepalive, tvb, 0, 0, s->effective_keepalive));
+    const char *mech = mqttka_close_mechanism_name((mqttka_close_mechanism)s->close_mechanism);
     if (mech)
         GEN(proto_tree_add_string(vt, hf_close_mechanism, tvb, 0, 0, mech));
-    const char *side = mqttka_side_name(s->close_initiator);
+    const char *side = mqttka_side_name((mqttka_side)s->close_initiator);
     if (side)
         GEN(proto_tree_add_string(vt, hf_close_initiator, tvb, 0, 0, side));
     if (s->ws_close_code >= 0)
@@ -273,6 +269,56 @@ static void add_summary(proto_tree *tree, tvbuff_t *tvb, const mqttka_summary_re
 #undef GEN
 }
 
+/* The findings shown on a frame, in the order the core emitted them: the
+ * kept records of one of its lists, with the pingresp_rtt findings rebuilt
+ * from its PINGRESP records at their places (mqttka_pkt_rec.rtt_*_at). */
+typedef struct finding_iter {
+    const mqttka_frame_rec *r;
+    uint32_t num;
+    bool visited;                   /* the tagged list, else the reported one */
+    bool details;                   /* rebuild the details too */
+    const mqttka_finding_rec *next; /* the next kept record */
+    uint32_t n_kept;                /* kept records returned so far */
+    uint32_t pkt;                   /* the next packet that may rebuild one */
+    mqttka_finding_rec rebuilt;
+    char detail[MQTTKA_DETAIL_MAX];
+} finding_iter;
+
+static void finding_iter_init(finding_iter *it, const mqttka_frame_rec *r, uint32_t num,
+                              bool visited, bool details)
+{
+    it->r = r;
+    it->num = num;
+    it->visited = visited;
+    it->details = details;
+    it->next = !r->lists ? NULL : visited ? r->lists->tagged : r->lists->reported;
+    it->n_kept = 0;
+    it->pkt = 0;
+}
+
+/* The next finding, NULL at the end; a rebuilt one lives in `it` until the
+ * next call. */
+static const mqttka_finding_rec *finding_next(finding_iter *it)
+{
+    for (; it->pkt < it->r->n_pkts; it->pkt++) {
+        const mqttka_pkt_rec *p = &it->r->pkts[it->pkt];
+        uint32_t at = it->visited ? p->rtt_tagged_at : p->rtt_reported_at;
+        if (at == 0)
+            continue;
+        if (at - 1 > it->n_kept)
+            break; /* a kept one comes first */
+        it->pkt++;
+        mqttka_store_rtt_finding(it->num, p, &it->rebuilt, it->details ? it->detail : NULL);
+        return &it->rebuilt;
+    }
+    const mqttka_finding_rec *f = it->next;
+    if (f) {
+        it->next = it->visited ? f->next_tagged : f->next_reported;
+        it->n_kept++;
+    }
+    return f;
+}
+
 static int dissect_mqttka_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     (void)data;
@@ -283,38 +329,44 @@ static int dissect_mqttka_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
     /* Single-pass tshark sees each frame once, on the first pass: it shows
      * what became known at this frame. Revisits show what is about it. */
     bool visited = PINFO_FD_VISITED(pinfo);
-    const mqttka_finding_rec *findings = visited ? r->tagged : r->reported;
-    const mqttka_summary_rec *sums = visited ? r->sum_tagged : r->sum_reported;
+    const mqttka_summary_rec *sums = !r->lists ? NULL
+                                     : visited ? r->lists->sum_tagged : r->lists->sum_reported;
 
     for (const mqttka_summary_rec *s = sums; s; s = visited ? s->next_tagged : s->next_reported)
         tap_queue_packet(mqttka_tap, pinfo, s);
 
-    if (!r->pkts && !findings && !sums)
+    finding_iter it;
+    finding_iter_init(&it, r, pinfo->num, visited, false);
+    const mqttka_finding_rec *f = finding_next(&it);
+    bool findings = f != NULL;
+    if (r->n_pkts == 0 && !findings && !sums)
         return 0;
 
     /* The top line says what is inside: the findings, else the verdict,
      * else the packets. */
     proto_item *ti = proto_tree_add_item(tree, proto_mqttka, tvb, 0, 0, ENC_NA);
     const char *sep = ": ";
-    for (const mqttka_finding_rec *f = findings; f; f = visited ? f->next_tagged : f->next_reported) {
-        proto_item_append_text(ti, "%s%s", sep, mqttka_finding_name(f->kind));
+    for (; f; f = finding_next(&it)) {
+        proto_item_append_text(ti, "%s%s", sep, mqttka_finding_name((mqttka_finding_kind)f->kind));
         sep = ", ";
     }
     for (const mqttka_summary_rec *s = sums; s; s = visited ? s->next_tagged : s->next_reported) {
-        proto_item_append_text(ti, "%sverdict %s", sep, mqttka_verdict_name(s->s.verdict));
+        proto_item_append_text(ti, "%sverdict %s", sep,
+                               mqttka_verdict_name((mqttka_verdict)s->verdict));
         sep = ", ";
     }
     if (!findings && !sums) {
-        for (const mqttka_pkt_rec *p = r->pkts; p; p = p->next) {
-            proto_item_append_text(ti, "%s%s", sep, mqttka_mqtt_type_name(p->type));
+        for (uint32_t i = 0; i < r->n_pkts; i++) {
+            proto_item_append_text(ti, "%s%s", sep, mqttka_mqtt_type_name(r->pkts[i].type));
             sep = ", ";
         }
     }
     proto_tree *mt = proto_item_add_subtree(ti, ett_mqttka);
 
-    for (const mqttka_pkt_rec *p = r->pkts; p; p = p->next)
-        add_packet(mt, tvb, p);
-    for (const mqttka_finding_rec *f = findings; f; f = visited ? f->next_tagged : f->next_reported)
+    for (uint32_t i = 0; i < r->n_pkts; i++)
+        add_packet(mt, tvb, &r->pkts[i]);
+    finding_iter_init(&it, r, pinfo->num, visited, true);
+    while ((f = finding_next(&it)) != NULL)
         add_finding(mt, tvb, pinfo, f);
     for (const mqttka_summary_rec *s = sums; s; s = visited ? s->next_tagged : s->next_reported)
         add_summary(mt, tvb, s);
