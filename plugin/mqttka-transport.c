@@ -23,6 +23,12 @@
  * spread over messages is copied out once, when it completes, and shown in
  * the frame of its last byte as "Reassembled MQTT".
  *
+ * Most messages hold whole packets, one or more, in a stream with nothing
+ * carried over: such a message changes no state and needs no record (no
+ * record on a revisit means "whole packets"). While no stream anywhere has
+ * anything pending (a carried packet, bytes to skip, a lost stream) that is
+ * known without even looking the conversation up.
+ *
  * Two TCP heuristics cover ports that no dissector claims: an HTTP Upgrade
  * to WebSocket that offers an MQTT subprotocol (handed to Wireshark's HTTP
  * dissector, which then passes the WebSocket messages back here), and an
@@ -50,6 +56,10 @@ static dissector_handle_t mqtt_handle;
 static dissector_handle_t http_handle;
 static dissector_handle_t ws_mqtt_handle;
 
+/* Streams of the current file with carry_len, skip or lost set: while there
+ * are none, a message of whole packets needs no look-up of its stream. */
+static unsigned streams_pending;
+
 static int hf_reassembled_in = -1;
 static int hf_continues = -1;
 static int hf_skipped = -1;
@@ -66,6 +76,7 @@ typedef struct ws_stream {
     struct ws_msg **waiting; /* messages holding parts of the carried packet */
     size_t n_waiting;
     size_t cap_waiting;
+    bool pending;            /* counted in streams_pending */
 } ws_stream;
 
 typedef struct ws_conv {
@@ -234,6 +245,32 @@ static void follow_stream(ws_stream *s, ws_msg *m, const uint8_t *p, size_t n, u
     m->run_len = (uint32_t)(pos - m->run_offset);
 }
 
+/* True if `p`/`n` is one or more whole MQTT packets (as far as their fixed
+ * headers say). */
+static bool whole_packets(const uint8_t *p, size_t n)
+{
+    size_t pos = 0;
+    if (n == 0)
+        return false;
+    while (pos < n) {
+        uint64_t total = 0;
+        if (mqtt_packet_length(p + pos, n - pos, &total) != HDR_OK || total > n - pos)
+            return false;
+        pos += (size_t)total;
+    }
+    return true;
+}
+
+static void count_pending(ws_stream *s)
+{
+    bool pending = s->carry_len > 0 || s->skip > 0 || s->lost;
+    if (pending && !s->pending)
+        streams_pending++;
+    else if (!pending && s->pending)
+        streams_pending--;
+    s->pending = pending;
+}
+
 static ws_conv *get_ws_conv(packet_info *pinfo)
 {
     conversation_t *conv = find_or_create_conversation(pinfo);
@@ -269,7 +306,10 @@ static int dissect_ws_mqtt(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
     uint32_t key = (*counter)++;
 
     ws_msg *m = (ws_msg *)p_get_proto_data(wmem_file_scope(), pinfo, proto_mqttka, key);
-    if (!m && !PINFO_FD_VISITED(pinfo)) {
+    unsigned n = tvb_captured_length(tvb);
+    if (!m && !PINFO_FD_VISITED(pinfo) &&
+        !(streams_pending == 0 && n == tvb_reported_length(tvb) &&
+          whole_packets(tvb_get_ptr(tvb, 0, (gint)n), n))) {
         ws_conv *c = get_ws_conv(pinfo);
         bool first = addresses_equal(&pinfo->src, &c->first_src) && pinfo->srcport == c->first_port;
         ws_stream *s = &c->dir[first ? 0 : 1];
@@ -280,13 +320,16 @@ static int dissect_ws_mqtt(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
             s->lost = true;
             m->lost = true;
         } else {
-            unsigned n = tvb_captured_length(tvb);
             follow_stream(s, m, tvb_get_ptr(tvb, 0, (gint)n), n, pinfo->num);
         }
+        count_pending(s);
         p_add_proto_data(wmem_file_scope(), pinfo, proto_mqttka, key, m);
     }
-    if (!m)
-        return 0;
+    if (!m) {
+        /* Whole packets. */
+        call_dissector(mqtt_handle, tvb, pinfo, tree);
+        return (int)n;
+    }
 
     bool called = false;
     if (m->head) {
@@ -424,6 +467,11 @@ static gboolean heur_mqtt_connect(tvbuff_t *tvb, packet_info *pinfo, proto_tree 
     return TRUE;
 }
 
+static void transport_init(void)
+{
+    streams_pending = 0; /* the streams went with the last file's conversations */
+}
+
 void mqttka_transport_register(void)
 {
     static hf_register_info hf[] = {
@@ -444,6 +492,7 @@ void mqttka_transport_register(void)
     proto_register_subtree_array(ett, array_length(ett));
 
     ws_mqtt_handle = register_dissector("mqttka.ws", dissect_ws_mqtt, proto_mqttka);
+    register_init_routine(transport_init);
 }
 
 void mqttka_transport_handoff(void)
