@@ -161,7 +161,7 @@ static void finding_finish(const push_ctx *pc, session *s, const mqttka_finding 
         size_t cap = s->cap_findings ? s->cap_findings * 2 : 1;
         if (cap > pc->a->cfg.max_summary_findings)
             cap = pc->a->cfg.max_summary_findings;
-        mqttka_finding *nf = realloc(s->findings, cap * sizeof *nf);
+        stored_finding *nf = realloc(s->findings, cap * sizeof *nf);
         if (!nf) {
             s->findings_omitted++;
             return;
@@ -169,7 +169,24 @@ static void finding_finish(const push_ctx *pc, session *s, const mqttka_finding 
         s->findings = nf;
         s->cap_findings = cap;
     }
-    s->findings[s->n_findings++] = *f;
+    size_t len = strlen(f->detail);
+    char *detail = malloc(len + 1);
+    if (!detail) {
+        s->findings_omitted++;
+        return;
+    }
+    memcpy(detail, f->detail, len + 1);
+    s->findings[s->n_findings++] = (stored_finding){
+        .ts = f->ts,
+        .tag = f->tag,
+        .reported_tag = f->reported_tag,
+        .value = f->value,
+        .detail = detail,
+        .kind = (uint8_t)f->kind,
+        .severity = (uint8_t)f->severity,
+        .dir = (uint8_t)f->dir,
+        .has_value = f->has_value,
+    };
 }
 
 void emit_finding(const push_ctx *pc, session *s, mqttka_finding_kind kind,

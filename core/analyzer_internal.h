@@ -93,6 +93,18 @@ typedef struct ws_pending {
     char accept[64];
 } ws_pending;
 
+/* A finding kept for the connection's summary: a mqttka_finding is 304
+ * bytes, most of it the detail buffer, and most connections keep one for
+ * the life of the connection; this keeps the detail at its own length. */
+typedef struct stored_finding {
+    mqttka_time ts;
+    uint64_t tag, reported_tag;
+    double value;
+    char *detail;
+    uint8_t kind, severity, dir;
+    bool has_value;
+} stored_finding;
+
 /* Laid out for the packet path: a broker capture has tens of thousands of
  * sessions, so each packet's visit is a few cache misses, and what every
  * packet reads or writes comes first and together (flags and client times,
@@ -170,7 +182,7 @@ typedef struct session {
     mqttka_time last_data_at_close;   /* payload seen before the close */
 
     /* findings kept for the summary */
-    mqttka_finding *findings;
+    stored_finding *findings;
     size_t n_findings, cap_findings, findings_omitted;
     uint8_t kind_emitted[MQTTKA_F_COUNT];
 } session;
@@ -316,7 +328,9 @@ void keepalive_on_end(const push_ctx *pc, session *s, bool end_of_input);
 mqttka_time keepalive_tick(const push_ctx *pc, session *s, mqttka_time now);
 
 /* verdict.c */
-void verdict_build_summary(const push_ctx *pc, session *s, mqttka_summary *out);
+/* Fills *out. out->findings is an array made for it from the stored
+ * findings: returned to be freed once the summary has been emitted. */
+mqttka_finding *verdict_build_summary(const push_ctx *pc, session *s, mqttka_summary *out);
 
 static inline double us_to_s(mqttka_time t) { return (double)t / 1e6; }
 

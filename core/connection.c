@@ -82,6 +82,8 @@ static void session_free(session *s)
     ws_decoder_free(&s->ws[0]);
     ws_decoder_free(&s->ws[1]);
     free(s->pending);
+    for (size_t i = 0; i < s->n_findings; i++)
+        free(s->findings[i].detail);
     free(s->findings);
     free(s);
 }
@@ -791,8 +793,9 @@ void flow_end(const push_ctx *pc)
     }
     keepalive_on_end(pc, s, end_of_input);
     mqttka_summary sum;
-    verdict_build_summary(pc, s, &sum);
+    mqttka_finding *findings = verdict_build_summary(pc, s, &sum);
     mqttka_event ev = event_make(pc, s, MQTTKA_EV_CONNECTION, MQTTKA_C2S);
     ev.u.summary = &sum;
     emit_event(pc->a, &ev);
+    free(findings);
 }

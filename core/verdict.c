@@ -229,7 +229,7 @@ static void decide(const push_ctx *pc, const session *s, mqttka_summary *out)
              "and no keepalive reason", side_word(fc->side), how);
 }
 
-void verdict_build_summary(const push_ctx *pc, session *s, mqttka_summary *out)
+mqttka_finding *verdict_build_summary(const push_ctx *pc, session *s, mqttka_summary *out)
 {
     memset(out, 0, sizeof *out);
     s->conn.end = pc->f->last_ts > s->conn.start ? pc->f->last_ts : s->conn.start;
@@ -249,7 +249,29 @@ void verdict_build_summary(const push_ctx *pc, session *s, mqttka_summary *out)
     out->close_ts = s->first_close.seen ? s->first_close.ts : MQTTKA_TIME_NONE;
     out->close_tag = s->first_close.seen ? s->first_close.tag : 0;
     decide(pc, s, out);
-    out->findings = s->findings;
-    out->n_findings = s->n_findings;
+    out->findings = NULL;
+    out->n_findings = 0;
     out->findings_omitted = s->findings_omitted;
+    if (!s->n_findings)
+        return NULL;
+    mqttka_finding *all = calloc(s->n_findings, sizeof *all);
+    if (!all) {
+        out->findings_omitted += s->n_findings;
+        return NULL;
+    }
+    for (size_t i = 0; i < s->n_findings; i++) {
+        const stored_finding *k = &s->findings[i];
+        all[i].kind = (mqttka_finding_kind)k->kind;
+        all[i].severity = (mqttka_severity)k->severity;
+        all[i].ts = k->ts;
+        all[i].tag = k->tag;
+        all[i].reported_tag = k->reported_tag;
+        all[i].dir = (mqttka_direction)k->dir;
+        all[i].has_value = k->has_value;
+        all[i].value = k->value;
+        str_copy(all[i].detail, sizeof all[i].detail, k->detail);
+    }
+    out->findings = all;
+    out->n_findings = s->n_findings;
+    return all;
 }
