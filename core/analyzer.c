@@ -90,8 +90,10 @@ void mqttka_free(mqttka_analyzer **pa)
     if (!pa || !*pa)
         return;
     mqttka_analyzer *a = *pa;
-    while (a->flows.lru_head)
-        flow_release(a, a->flows.lru_head);
+    flow_iter it;
+    flow_iter_start(&it);
+    for (struct flow *f; (f = flow_iter_next(&a->flows, &it));)
+        flow_release(a, f);
     flow_table_free(&a->flows);
     free(a);
     *pa = NULL;
@@ -214,17 +216,17 @@ void emit_finding_text(const push_ctx *pc, session *s, mqttka_finding_kind kind,
     finding_finish(pc, s, &f);
 }
 
-/* Makes room for a new flow by ending the least recently active one. */
-static void evict_oldest(mqttka_analyzer *a, const mqttka_segment *seg)
+/* Makes room for a new flow by ending one idle longest. */
+static void evict_idle(mqttka_analyzer *a, const mqttka_segment *seg)
 {
-    struct flow *old = a->flows.lru_tail;
+    struct flow *old = flow_table_pick_idle(&a->flows);
     if (!old)
         return;
     push_ctx pc = {a, old, 0, seg->ts, seg->tag};
     if (old->sess) {
         emit_finding(&pc, old->sess, MQTTKA_F_RESOURCE_LIMIT, MQTTKA_WARN, MQTTKA_C2S,
                      old->last_tag, false, 0,
-                     "flow table full (%zu flows): least recently active connection dropped",
+                     "flow table full (%zu flows): a connection idle longest dropped",
                      a->cfg.max_flows);
     }
     flow_end(&pc);
@@ -249,16 +251,13 @@ mqttka_status mqttka_push(mqttka_analyzer *a, const mqttka_segment *seg)
         if (!opens || (s.tcp_flags & MQTTKA_TCP_RST))
             return MQTTKA_OK;
         if (a->flows.count >= a->cfg.max_flows)
-            evict_oldest(a, &s);
+            evict_idle(a, &s);
         f = flow_table_insert(&a->flows, &s.src, &s.dst);
         if (!f)
             return MQTTKA_ERR_NOMEM;
         side = 0;
         f->first_ts = s.ts;
         f->first_tag = s.tag;
-        f->lru_ts = s.ts;
-    } else {
-        flow_table_touch(&a->flows, f, s.ts);
     }
     f->last_ts = s.ts;
     f->last_tag = s.tag;
@@ -330,7 +329,9 @@ mqttka_time mqttka_tick(mqttka_analyzer *a, mqttka_time now)
     if (a->now == MQTTKA_TIME_NONE || now > a->now)
         a->now = now;
     mqttka_time next = MQTTKA_TIME_NONE;
-    for (struct flow *f = a->flows.lru_head; f; f = f->lru_next) {
+    flow_iter it;
+    flow_iter_start(&it);
+    for (struct flow *f; (f = flow_iter_next(&a->flows, &it));) {
         if (!f->sess)
             continue;
         push_ctx pc = {a, f, 0, now, 0};
@@ -362,7 +363,9 @@ void mqttka_finish(mqttka_analyzer *a, mqttka_time end)
     struct flow **all = n ? malloc(n * sizeof *all) : NULL;
     if (all) {
         size_t i = 0;
-        for (struct flow *f = a->flows.lru_head; f && i < n; f = f->lru_next)
+        flow_iter it;
+        flow_iter_start(&it);
+        for (struct flow *f; i < n && (f = flow_iter_next(&a->flows, &it));)
             all[i++] = f;
         qsort(all, i, sizeof *all, by_connection_id);
         for (size_t k = 0; k < i; k++) {
@@ -372,8 +375,10 @@ void mqttka_finish(mqttka_analyzer *a, mqttka_time end)
         }
         free(all);
     }
-    while (a->flows.lru_tail) { /* only if the sort array could not be had */
-        struct flow *f = a->flows.lru_tail;
+    /* Only if the sort array could not be had: in table order. */
+    flow_iter it;
+    flow_iter_start(&it);
+    for (struct flow *f; (f = flow_iter_next(&a->flows, &it));) {
         push_ctx pc = {a, f, 0, end, 0};
         flow_end(&pc);
         flow_release(a, f);

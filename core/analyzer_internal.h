@@ -197,12 +197,8 @@ struct flow {
     flow_proto proto;
     session *sess;                    /* once the stream is ours */
     tcp_stream tcp[2];                /* by side: tcp[s] carries ep[s] -> ep[1-s] */
-    mqttka_time last_ts;
+    mqttka_time last_ts;              /* also what eviction goes by */
     uint64_t last_tag;
-    /* Least recently active order, kept to the second: relinking a flow on
-     * every packet would touch two other flows' cache lines each time. */
-    mqttka_time lru_ts;               /* when the flow was last moved to the front */
-    struct flow *lru_prev, *lru_next; /* most recently active first */
 
     bool fin[2];
     bool rst;
@@ -219,15 +215,19 @@ struct flow {
     http_handshake *http;             /* only during the handshake */
 };
 
-/* Eviction takes a flow that was idle longest to within this. */
-#define FLOW_LRU_GRANULARITY ((mqttka_time)1000000)
-
 typedef struct flow_table {
     struct flow **buckets;
     size_t n_buckets; /* a power of two */
     size_t count;
-    struct flow *lru_head, *lru_tail;
+    size_t evict_cursor; /* the bucket where the next eviction sample starts */
 } flow_table;
+
+/* Visits every flow once, in no particular order. The flow returned may be
+ * released before the next call: the iterator has already moved past it. */
+typedef struct flow_iter {
+    size_t bucket;
+    struct flow *next;
+} flow_iter;
 
 struct mqttka_analyzer {
     mqttka_config cfg;
@@ -273,9 +273,12 @@ struct flow *flow_table_find_hashed(flow_table *t, uint64_t hash, const mqttka_e
 #else
 #define PREFETCH(p) ((void)(p))
 #endif
-/* Moves the flow to the front of the activity order if it was last moved
- * there at least FLOW_LRU_GRANULARITY before `now`. */
-void flow_table_touch(flow_table *t, struct flow *f, mqttka_time now);
+/* The flow to drop when the table is full: the least recently active of
+ * the FLOW_EVICT_SAMPLE or more flows found from the eviction cursor on
+ * (all of them in a small table); NULL when the table is empty. */
+struct flow *flow_table_pick_idle(flow_table *t);
+void flow_iter_start(flow_iter *it);
+struct flow *flow_iter_next(const flow_table *t, flow_iter *it);
 
 /* connection.c */
 /* Returns true when the segment ended the flow (RST, or both FINs). */

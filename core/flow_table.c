@@ -2,10 +2,13 @@
  * flow_table.c - TCP flows by address pair.
  *
  * A chained hash table whose hash is symmetric in the two endpoints, so both
- * directions find the same flow, plus a list in order of last activity (to
- * the second): the analyzer drops the least recently active flow when
- * max_flows is reached, which is what keeps a SYN flood from growing the
- * table without bound.
+ * directions find the same flow. When max_flows is reached the analyzer
+ * drops a flow that has been idle longest, which is what keeps a SYN flood
+ * from growing the table without bound. That flow is chosen from a sample
+ * (as Redis approximates LRU) rather than from a list kept in activity
+ * order: relinking a list on every packet costs two cache misses on other
+ * flows, paid by every packet of a busy capture, while a sample costs a few
+ * misses only when the table is full.
  */
 #include "analyzer_internal.h"
 
@@ -13,6 +16,10 @@
 #include <string.h>
 
 #define FLOW_TABLE_INITIAL_BUCKETS 1024u
+
+/* Flows compared per eviction: the chance that none of them is among the
+ * idlest eighth of the table is (7/8)^16, about 12%. */
+#define FLOW_EVICT_SAMPLE 16
 
 static uint64_t endpoint_hash(const mqttka_endpoint *e)
 {
@@ -131,30 +138,6 @@ static void maybe_grow(flow_table *t)
     t->n_buckets = n;
 }
 
-static void lru_unlink(flow_table *t, struct flow *f)
-{
-    if (f->lru_prev)
-        f->lru_prev->lru_next = f->lru_next;
-    else
-        t->lru_head = f->lru_next;
-    if (f->lru_next)
-        f->lru_next->lru_prev = f->lru_prev;
-    else
-        t->lru_tail = f->lru_prev;
-    f->lru_prev = f->lru_next = NULL;
-}
-
-static void lru_push_front(flow_table *t, struct flow *f)
-{
-    f->lru_prev = NULL;
-    f->lru_next = t->lru_head;
-    if (t->lru_head)
-        t->lru_head->lru_prev = f;
-    t->lru_head = f;
-    if (!t->lru_tail)
-        t->lru_tail = f;
-}
-
 struct flow *flow_table_insert(flow_table *t, const mqttka_endpoint *src,
                                const mqttka_endpoint *dst)
 {
@@ -170,7 +153,6 @@ struct flow *flow_table_insert(flow_table *t, const mqttka_endpoint *src,
     size_t b = (size_t)(pair_hash(src, dst) & (t->n_buckets - 1));
     f->hash_next = t->buckets[b];
     t->buckets[b] = f;
-    lru_push_front(t, f);
     t->count++;
     return f;
 }
@@ -184,18 +166,38 @@ void flow_table_remove(flow_table *t, struct flow *f)
             break;
         }
     }
-    lru_unlink(t, f);
     t->count--;
 }
 
-void flow_table_touch(flow_table *t, struct flow *f, mqttka_time now)
+struct flow *flow_table_pick_idle(flow_table *t)
 {
-    /* Time going backwards relinks too, so a jump cannot pin a flow. */
-    if (now >= f->lru_ts && now - f->lru_ts < FLOW_LRU_GRANULARITY)
-        return;
-    f->lru_ts = now;
-    if (t->lru_head == f)
-        return;
-    lru_unlink(t, f);
-    lru_push_front(t, f);
+    struct flow *idlest = NULL;
+    size_t seen = 0;
+    for (size_t walked = 0; walked < t->n_buckets && seen < FLOW_EVICT_SAMPLE; walked++) {
+        size_t b = t->evict_cursor;
+        t->evict_cursor = (b + 1) & (t->n_buckets - 1);
+        for (struct flow *f = t->buckets[b]; f; f = f->hash_next, seen++) {
+            if (!idlest || f->last_ts < idlest->last_ts)
+                idlest = f;
+        }
+    }
+    return idlest;
+}
+
+void flow_iter_start(flow_iter *it)
+{
+    it->bucket = 0;
+    it->next = NULL;
+}
+
+struct flow *flow_iter_next(const flow_table *t, flow_iter *it)
+{
+    while (!it->next) {
+        if (it->bucket >= t->n_buckets)
+            return NULL;
+        it->next = t->buckets[it->bucket++];
+    }
+    struct flow *f = it->next;
+    it->next = f->hash_next;
+    return f;
 }

@@ -96,7 +96,8 @@ mqttka_frame_result mqttka_frame_to_segment(uint32_t linktype, const uint8_t *fr
 
 typedef struct mqttka_config {
     /* Flows tracked at once: a SYN flood must not grow the table forever.
-     * When full, the least recently active flow is dropped (resource_limit). */
+     * When full, the flow idle longest among a sample of 16 is dropped
+     * (resource_limit). */
     size_t max_flows;
     /* Out-of-order segments held per direction, and their bytes: a peer that
      * never fills a hole must not make us buffer the rest of its stream. */

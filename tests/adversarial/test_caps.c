@@ -149,8 +149,8 @@ static mqttka_analyzer *start(const mqttka_config *cfg, log_buf *l)
 
 /* --------------------------------------------------------------- cases -- */
 
-/* The analyzer's least-recently-active order is kept to the second
- * (core/analyzer_internal.h, FLOW_LRU_GRANULARITY). */
+/* A step past every time used so far (each connection below keeps its own
+ * clock, 10 ms apart): eviction goes by each flow's last packet time. */
 #define FLOW_ORDER_STEP_US ((mqttka_time)1000000)
 
 /* max_flows: the least recently active connection is dropped, with its
@@ -166,8 +166,7 @@ static void test_max_flows(void)
     conn c1 = open_mqtt(a, 40001, &frame);
     (void)open_mqtt(a, 40002, &frame);
     conn c3 = open_mqtt(a, 40003, &frame);
-    /* The activity order is kept to the second: a second later, #1 is the
-     * most recent. */
+    /* A second after everything so far, #1 is the most recently active. */
     c1.ts = c3.ts + FLOW_ORDER_STEP_US;
     send_(&c1, 0, pingreq_pkt, sizeof pingreq_pkt);
     conn c4 = open_mqtt(a, 40004, &frame);          /* evicts #2 */
@@ -185,8 +184,82 @@ static void test_max_flows(void)
     LACKS(l, "#1 finding resource_limit");
 }
 
-/* max_ooo_segments: a hole never filled with more segments behind it than
- * the queue holds becomes a gap on that connection only. */
+/* In a big table the flow dropped is picked from a sample, not from a list
+ * kept in activity order: it must still be an idle one. 4096 MQTT
+ * connections, a quarter of them idle since their CONNECT; 256 new ones
+ * must push out idle ones only. */
+enum { SAMPLED_FLOWS = 4096, SAMPLED_IDLE_EVERY = 4, SAMPLED_NEW = 256 };
+
+typedef struct drop_log {
+    uint8_t dropped[SAMPLED_FLOWS + SAMPLED_NEW + 1]; /* by connection id */
+    size_t drops;
+} drop_log;
+
+static void on_drop(void *user_data, const mqttka_event *ev)
+{
+    drop_log *d = user_data;
+    if (ev->type == MQTTKA_EV_FINDING && ev->u.finding->kind == MQTTKA_F_RESOURCE_LIMIT &&
+        ev->conn->id < sizeof d->dropped) {
+        d->dropped[ev->conn->id] = 1;
+        d->drops++;
+    }
+}
+
+/* Connection i (id i + 1) from 10.0.0.2:(10000 + i): its CONNECT, or a
+ * PINGREQ right after it. */
+static void push_client(mqttka_analyzer *a, uint32_t i, bool ping, mqttka_time ts)
+{
+    mqttka_segment s;
+    memset(&s, 0, sizeof s);
+    s.src = (mqttka_endpoint){4, {10, 0, 0, 2}, (uint16_t)(10000 + i)};
+    s.dst = (mqttka_endpoint){4, {10, 0, 0, 1}, 1883};
+    s.seq = ping ? 1000 + (uint32_t)sizeof connect_pkt : 1000;
+    s.tcp_flags = MQTTKA_TCP_ACK | MQTTKA_TCP_PSH;
+    s.payload = ping ? pingreq_pkt : connect_pkt;
+    s.captured_len = s.wire_len = ping ? sizeof pingreq_pkt : sizeof connect_pkt;
+    s.ts = ts;
+    s.tag = i + 1;
+    CHECK(mqttka_push(a, &s) == MQTTKA_OK);
+}
+
+static void test_max_flows_sampled(void)
+{
+    static drop_log d;
+    memset(&d, 0, sizeof d);
+    mqttka_config cfg;
+    mqttka_config_default(&cfg);
+    cfg.max_flows = SAMPLED_FLOWS;
+    mqttka_analyzer *a = NULL;
+    CHECK(mqttka_new(&a, &cfg, on_drop, &d) == MQTTKA_OK);
+    mqttka_time t = (mqttka_time)1700000000 * 1000000;
+    for (uint32_t i = 0; i < SAMPLED_FLOWS; i++)
+        push_client(a, i, false, t + i);
+    t += 10 * 1000000;
+    for (uint32_t i = 0; i < SAMPLED_FLOWS; i++)
+        if (i % SAMPLED_IDLE_EVERY != 0)
+            push_client(a, i, true, t + i);
+    t += 10 * 1000000;
+    for (uint32_t i = SAMPLED_FLOWS; i < SAMPLED_FLOWS + SAMPLED_NEW; i++)
+        push_client(a, i, false, t + i);
+    CHECK(d.drops == SAMPLED_NEW);
+    size_t dropped_active = 0, dropped_new = 0;
+    for (uint32_t i = 0; i < SAMPLED_FLOWS + SAMPLED_NEW; i++) {
+        if (!d.dropped[i + 1] || (i < SAMPLED_FLOWS && i % SAMPLED_IDLE_EVERY == 0))
+            continue;
+        if (i < SAMPLED_FLOWS)
+            dropped_active++;
+        else
+            dropped_new++;
+    }
+    /* A sample of 16 misses every idle flow when at least 3/4 of the table
+     * is not idle with a chance of (3/4)^16 = 1% per drop: a handful at
+     * most, where picking at random would drop about 190 active ones. */
+    CHECK(dropped_active <= SAMPLED_NEW / 32);
+    CHECK(dropped_new == 0);
+    mqttka_finish(a, t + 1000000);
+    mqttka_free(&a);
+}
+
 static void test_max_ooo_segments(void)
 {
     static log_buf l;
@@ -406,6 +479,7 @@ static void test_max_mqtt_kept(void)
 int main(void)
 {
     test_max_flows();
+    test_max_flows_sampled();
     test_max_ooo_segments();
     test_max_ooo_bytes();
     test_max_total_buffered();
