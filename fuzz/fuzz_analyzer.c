@@ -11,6 +11,8 @@
  *   config[1]           max_http_header_bytes = 16 + 33 n (16..8431)
  *   config[2]           max_mqtt_kept_bytes = 16 + 4 n (16..1036)
  *   config[3] bits 0-3  max_summary_findings = n (0..15)
+ *             bits 4-7  0: mqttka_push per record; n: mqttka_push_batch
+ *                       with n records at a time (a tick flushes first)
  *
  *   record    byte 0  bits 0-1  flow (4 address pairs; flow 3 is IPv6)
  *                     bit 2     direction: 0 client -> server, 1 back
@@ -168,6 +170,30 @@ static uint32_t isn(int flow, int dir)
     return dir ? 0xFFFFFF00u - (uint32_t)flow * 0x1000u : 1000u + (uint32_t)flow * 0x100000u;
 }
 
+/* Records queued for mqttka_push_batch, each payload in its own block. */
+typedef struct batch {
+    mqttka_segment seg[15];
+    uint8_t *payload[15];
+    size_t n, size;
+} batch;
+
+static void check_caps(const mqttka_analyzer *a, const mqttka_config *cfg)
+{
+    FUZZ_ASSERT(a->flows.count <= cfg->max_flows);
+    FUZZ_ASSERT(a->total_buffered <= cfg->max_total_buffered_bytes);
+}
+
+static void batch_flush(mqttka_analyzer *a, batch *b, const mqttka_config *cfg)
+{
+    if (!b->n)
+        return;
+    FUZZ_ASSERT(mqttka_push_batch(a, b->seg, b->n) == MQTTKA_OK);
+    for (size_t i = 0; i < b->n; i++)
+        free(b->payload[i]);
+    b->n = 0;
+    check_caps(a, cfg);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 4)
@@ -195,6 +221,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     mqttka_analyzer *a = NULL;
     FUZZ_ASSERT(mqttka_new(&a, &cfg, on_event, &r) == MQTTKA_OK);
+    batch b = {.n = 0, .size = data[3] >> 4};
 
     uint32_t next[FLOWS][2];
     for (int f = 0; f < FLOWS; f++)
@@ -238,8 +265,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         else
             ts += (mqttka_time)dt * 1000;
         frame++;
-        if (tick)
+        if (tick) {
+            batch_flush(a, &b, &cfg);
             (void)mqttka_tick(a, ts);
+        }
 
         mqttka_segment seg;
         memset(&seg, 0, sizeof seg);
@@ -257,11 +286,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         seg.tag = frame;
         pos += len;
 
-        FUZZ_ASSERT(mqttka_push(a, &seg) == MQTTKA_OK);
-        free(payload);
-
-        FUZZ_ASSERT(a->flows.count <= cfg.max_flows);
-        FUZZ_ASSERT(a->total_buffered <= cfg.max_total_buffered_bytes);
+        if (b.size) {
+            b.seg[b.n] = seg;
+            b.payload[b.n++] = payload;
+            if (b.n == b.size)
+                batch_flush(a, &b, &cfg);
+        } else {
+            FUZZ_ASSERT(mqttka_push(a, &seg) == MQTTKA_OK);
+            free(payload);
+            check_caps(a, &cfg);
+        }
         /* What an endpoint would send next: after the data and a SYN or FIN. */
         uint32_t end = seq + (uint32_t)seg.wire_len + ((flags & MQTTKA_TCP_SYN) ? 1 : 0) +
                        ((flags & MQTTKA_TCP_FIN) ? 1 : 0);
@@ -269,6 +303,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             next[flow][dir] = end;
     }
 
+    batch_flush(a, &b, &cfg);
     mqttka_finish(a, ts);
     FUZZ_ASSERT(a->flows.count == 0);
     FUZZ_ASSERT(a->total_buffered == 0);
