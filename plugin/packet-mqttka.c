@@ -124,13 +124,34 @@ static double seconds(mqttka_time t)
     return (double)t / 1e6;
 }
 
-/* A duration in seconds, shown in ms below one second. */
+/* The labels of the fields in seconds and of the silence ratio. They are
+ * BASE_CUSTOM so that Wireshark formats them only when a label is shown
+ * (tshark -V, the GUI's tree): tshark -T fields, display filters and taps
+ * never pay for printing doubles. `buf` holds ITEM_LABEL_LENGTH bytes. */
+
+/* A duration, in ms below one second (a time in microseconds t gives
+ * t / 1e6 s: |t| < 10^6 exactly when |v| < 1). */
+static void label_duration(gchar *buf, double v)
+{
+    if (v < 1.0 && v > -1.0)
+        snprintf(buf, ITEM_LABEL_LENGTH, "%.3f ms", v * 1e3);
+    else
+        snprintf(buf, ITEM_LABEL_LENGTH, "%.3f s", v);
+}
+
+static void label_silence(gchar *buf, double v)
+{
+    snprintf(buf, ITEM_LABEL_LENGTH, "%.3f s", v);
+}
+
+static void label_ratio(gchar *buf, double v)
+{
+    snprintf(buf, ITEM_LABEL_LENGTH, "%.2f \xc3\x97 keepalive", v);
+}
+
 static proto_item *add_seconds(proto_tree *tree, int hf, tvbuff_t *tvb, mqttka_time t)
 {
-    double v = seconds(t);
-    if (t < 1000000 && t > -1000000)
-        return proto_tree_add_double_format_value(tree, hf, tvb, 0, 0, v, "%.3f ms", v * 1e3);
-    return proto_tree_add_double_format_value(tree, hf, tvb, 0, 0, v, "%.3f s", v);
+    return proto_tree_add_double(tree, hf, tvb, 0, 0, seconds(t));
 }
 
 static const char *dir_name(mqttka_direction d)
@@ -158,12 +179,11 @@ static void add_packet(proto_tree *tree, tvbuff_t *tvb, const mqttka_pkt_rec *p)
     }
     if (p->silence != MQTTKA_TIME_NONE) {
         double sil = seconds(p->silence);
-        ti = proto_tree_add_double_format_value(pt, hf_silence, tvb, 0, 0, sil, "%.3f s", sil);
+        ti = proto_tree_add_double(pt, hf_silence, tvb, 0, 0, sil);
         proto_item_set_generated(ti);
         if (p->keepalive > 0) {
             double ratio = sil / (double)p->keepalive;
-            ti = proto_tree_add_double_format_value(pt, hf_silence_ratio, tvb, 0, 0, ratio,
-                                                    "%.2f \xc3\x97 keepalive", ratio);
+            ti = proto_tree_add_double(pt, hf_silence_ratio, tvb, 0, 0, ratio);
             proto_item_set_generated(ti);
         }
     }
@@ -413,16 +433,16 @@ void proto_register_mqttka(void)
             BASE_DEC | BASE_UNIT_STRING, &units_second_seconds, 0,
             "KAe: the MQTT 5 Server Keep Alive if present, else the CONNECT Keep Alive", HFILL } },
         { &hf_silence, { "Client silence", "mqttka.silence", FT_DOUBLE,
-            BASE_NONE, NULL, 0,
+            BASE_CUSTOM, CF_FUNC(label_silence), 0,
             "Time since the client's previous MQTT packet", HFILL } },
         { &hf_silence_ratio, { "Silence / keepalive", "mqttka.silence_ratio", FT_DOUBLE,
-            BASE_NONE, NULL, 0, "Client silence divided by the effective keepalive", HFILL } },
+            BASE_CUSTOM, CF_FUNC(label_ratio), 0, "Client silence divided by the effective keepalive", HFILL } },
         { &hf_pingresp_in, { "PINGRESP in frame", "mqttka.pingresp_in", FT_FRAMENUM, BASE_NONE,
             FRAMENUM_TYPE(FT_FRAMENUM_RESPONSE), 0, "The frame of the PINGRESP that answers this PINGREQ", HFILL } },
         { &hf_pingreq_in, { "PINGREQ in frame", "mqttka.pingreq_in", FT_FRAMENUM, BASE_NONE,
             FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0, "The frame of the PINGREQ this PINGRESP answers", HFILL } },
-        { &hf_rtt, { "Ping RTT", "mqttka.rtt", FT_DOUBLE, BASE_NONE,
-            NULL, 0, "Time from PINGREQ to PINGRESP", HFILL } },
+        { &hf_rtt, { "Ping RTT", "mqttka.rtt", FT_DOUBLE, BASE_CUSTOM,
+            CF_FUNC(label_duration), 0, "Time from PINGREQ to PINGRESP", HFILL } },
         { &hf_finding, { "Finding", "mqttka.finding", FT_STRING, BASE_NONE, NULL, 0,
             "The finding's kind, as in the CLI's JSON", HFILL } },
         { &hf_severity, { "Severity", "mqttka.severity", FT_STRING, BASE_NONE, NULL, 0,
@@ -459,16 +479,16 @@ void proto_register_mqttka(void)
         { &hf_pings, { "PINGREQs", "mqttka.pings", FT_UINT32, BASE_DEC, NULL, 0, NULL, HFILL } },
         { &hf_unanswered, { "PINGREQs unanswered", "mqttka.unanswered", FT_UINT32, BASE_DEC,
             NULL, 0, NULL, HFILL } },
-        { &hf_rtt_min, { "RTT min", "mqttka.rtt_min", FT_DOUBLE, BASE_NONE,
-            NULL, 0, NULL, HFILL } },
+        { &hf_rtt_min, { "RTT min", "mqttka.rtt_min", FT_DOUBLE, BASE_CUSTOM,
+            CF_FUNC(label_duration), 0, NULL, HFILL } },
         { &hf_rtt_median, { "RTT median", "mqttka.rtt_median", FT_DOUBLE,
-            BASE_NONE, NULL, 0, NULL, HFILL } },
-        { &hf_rtt_p95, { "RTT p95", "mqttka.rtt_p95", FT_DOUBLE, BASE_NONE,
-            NULL, 0, NULL, HFILL } },
-        { &hf_rtt_max, { "RTT max", "mqttka.rtt_max", FT_DOUBLE, BASE_NONE,
-            NULL, 0, NULL, HFILL } },
+            BASE_CUSTOM, CF_FUNC(label_duration), 0, NULL, HFILL } },
+        { &hf_rtt_p95, { "RTT p95", "mqttka.rtt_p95", FT_DOUBLE, BASE_CUSTOM,
+            CF_FUNC(label_duration), 0, NULL, HFILL } },
+        { &hf_rtt_max, { "RTT max", "mqttka.rtt_max", FT_DOUBLE, BASE_CUSTOM,
+            CF_FUNC(label_duration), 0, NULL, HFILL } },
         { &hf_max_silence, { "Longest client silence", "mqttka.max_silence", FT_DOUBLE,
-            BASE_NONE, NULL, 0, NULL, HFILL } },
+            BASE_CUSTOM, CF_FUNC(label_duration), 0, NULL, HFILL } },
     };
     static gint *ett[] = { &ett_mqttka, &ett_packet, &ett_finding, &ett_verdict };
 
