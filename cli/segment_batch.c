@@ -38,22 +38,23 @@ static bool slot_reserve(segment_batch *b, size_t i, size_t len)
 void segment_batch_add(segment_batch *b, int linktype, const capture_record *rec,
                        capture_stats *stats)
 {
-    mqttka_segment seg;
-    if (!analysis_record_segment(linktype, rec, stats, &seg))
+    /* Parsed in place: the core reads it from here when the batch goes. */
+    size_t i = b->n;
+    mqttka_segment *seg = &b->segs[i];
+    if (!analysis_record_segment(linktype, rec, stats, seg))
         return;
 
-    size_t i = b->n;
-    if (seg.captured_len) {
-        if (!slot_reserve(b, i, seg.captured_len)) {
-            /* No room to keep it: push what waits, then this one, at once. */
+    if (seg->captured_len) {
+        if (!slot_reserve(b, i, seg->captured_len)) {
+            /* No room to keep it: push it at once, after what waits. */
+            mqttka_segment now = *seg;
             segment_batch_flush(b);
-            (void)mqttka_push(b->analyzer, &seg);
+            (void)mqttka_push(b->analyzer, &now);
             return;
         }
-        memcpy(b->slot[i], seg.payload, seg.captured_len);
-        seg.payload = b->slot[i];
+        memcpy(b->slot[i], seg->payload, seg->captured_len);
+        seg->payload = b->slot[i];
     }
-    b->segs[i] = seg;
     if (++b->n == SEGMENT_BATCH_MAX)
         segment_batch_flush(b);
 }

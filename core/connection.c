@@ -102,9 +102,13 @@ void flow_release(mqttka_analyzer *a, struct flow *f)
 static session *session_new(const push_ctx *pc, mqttka_transport transport)
 {
     struct flow *f = pc->f;
-    session *s = calloc(1, sizeof *s);
+    /* aligned_alloc wants a size that is a multiple of the alignment, which
+     * the _Alignas members of session make it. */
+    _Static_assert(sizeof(session) % SESSION_ALIGN == 0, "session size");
+    session *s = aligned_alloc(SESSION_ALIGN, sizeof *s);
     if (!s)
         return NULL;
+    memset(s, 0, sizeof *s);
     int client = f->client_side < 0 ? 0 : f->client_side;
     s->conn.client = f->ep[client];
     s->conn.server = f->ep[1 - client];

@@ -12,6 +12,7 @@
  */
 #include "analyzer_internal.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,16 +102,18 @@ void flow_table_prefetch_bucket(const flow_table *t, uint64_t hash)
 }
 
 /* The bucket's first flow is the one wanted unless two flows share the
- * bucket; its first three lines hold the address pair and the TCP state. */
+ * bucket. Its packet path part (up to last_tag) spans three or four cache
+ * lines, depending on where malloc put it. */
 void flow_table_prefetch_flow(const flow_table *t, uint64_t hash)
 {
     const struct flow *f = t->buckets[hash & (t->n_buckets - 1)];
     if (!f)
         return;
     const char *p = (const char *)f;
-    PREFETCH(p);
-    PREFETCH(p + 64);
-    PREFETCH(p + 128);
+    const size_t hot = offsetof(struct flow, last_tag) + sizeof f->last_tag;
+    for (size_t at = 0; at < hot; at += 64)
+        PREFETCH(p + at);
+    PREFETCH(p + hot - 1);
 }
 
 /* Doubles the bucket array when the table is as full as it is wide. A failed

@@ -95,19 +95,25 @@ static size_t wire_left(const parse_state *ps)
     return ps->wire_len > ps->cur.pos ? ps->wire_len - ps->cur.pos : 0;
 }
 
+/* What the TCP header says, before it goes into the caller's segment. */
+typedef struct tcp_fields {
+    uint16_t sport, dport;
+    uint32_t seq, ack;
+    uint8_t flags;
+    const uint8_t *payload;
+    size_t captured_len, wire_len;
+} tcp_fields;
+
 /* The TCP header and payload: the cursor stands at the TCP header, and the
  * IP header said the segment is `segment_wire_len` bytes long. */
-static mqttka_frame_result parse_tcp(parse_state *ps, size_t segment_wire_len,
-                                     mqttka_segment *seg)
+static mqttka_frame_result parse_tcp(parse_state *ps, size_t segment_wire_len, tcp_fields *t)
 {
     byte_cursor *c = &ps->cur;
     byte_cursor_limit(c, segment_wire_len);
-    uint16_t sport, dport;
-    uint32_t seq, ack;
-    uint8_t offset_byte, flags;
-    if (!byte_cursor_be16(c, &sport) || !byte_cursor_be16(c, &dport) ||
-        !byte_cursor_be32(c, &seq) || !byte_cursor_be32(c, &ack) ||
-        !byte_cursor_u8(c, &offset_byte) || !byte_cursor_u8(c, &flags))
+    uint8_t offset_byte;
+    if (!byte_cursor_be16(c, &t->sport) || !byte_cursor_be16(c, &t->dport) ||
+        !byte_cursor_be32(c, &t->seq) || !byte_cursor_be32(c, &t->ack) ||
+        !byte_cursor_u8(c, &offset_byte) || !byte_cursor_u8(c, &t->flags))
         return segment_wire_len < 20 ? MQTTKA_FRAME_MALFORMED : short_read(ps);
     size_t header_len = (size_t)(offset_byte >> 4) * 4;
     if (header_len < 20 || header_len > segment_wire_len)
@@ -115,19 +121,35 @@ static mqttka_frame_result parse_tcp(parse_state *ps, size_t segment_wire_len,
     /* window, checksum, urgent pointer, options */
     if (!byte_cursor_skip(c, header_len - 14))
         return short_read(ps);
-
-    seg->src.port = sport;
-    seg->dst.port = dport;
-    seg->seq = seq;
-    seg->ack = ack;
-    seg->tcp_flags = (uint8_t)(flags & (MQTTKA_TCP_FIN | MQTTKA_TCP_SYN | MQTTKA_TCP_RST |
-                                        MQTTKA_TCP_PSH | MQTTKA_TCP_ACK));
-    seg->wire_len = segment_wire_len - header_len;
-    seg->captured_len = byte_cursor_left(c);
-    if (seg->captured_len > seg->wire_len)
-        seg->captured_len = seg->wire_len;
-    seg->payload = byte_cursor_here(c);
+    t->wire_len = segment_wire_len - header_len;
+    t->captured_len = byte_cursor_left(c);
+    if (t->captured_len > t->wire_len)
+        t->captured_len = t->wire_len;
+    t->payload = byte_cursor_here(c);
     return MQTTKA_FRAME_TCP;
+}
+
+/* Writes the segment field by field, leaving ts and tag alone. (Not built
+ * in a local and copied whole: a struct copy reading back the narrow stores
+ * just made stalls on store forwarding, on every packet.) */
+static void fill_segment(mqttka_segment *out, uint8_t family, const uint8_t *src,
+                         const uint8_t *dst, size_t addr_len, const tcp_fields *t)
+{
+    out->src.family = family;
+    out->dst.family = family;
+    memset(out->src.addr, 0, sizeof out->src.addr);
+    memset(out->dst.addr, 0, sizeof out->dst.addr);
+    memcpy(out->src.addr, src, addr_len);
+    memcpy(out->dst.addr, dst, addr_len);
+    out->src.port = t->sport;
+    out->dst.port = t->dport;
+    out->seq = t->seq;
+    out->ack = t->ack;
+    out->tcp_flags = (uint8_t)(t->flags & (MQTTKA_TCP_FIN | MQTTKA_TCP_SYN | MQTTKA_TCP_RST |
+                                           MQTTKA_TCP_PSH | MQTTKA_TCP_ACK));
+    out->payload = t->payload;
+    out->captured_len = t->captured_len;
+    out->wire_len = t->wire_len;
 }
 
 static mqttka_frame_result parse_ipv4(parse_state *ps, mqttka_segment *out)
@@ -165,15 +187,10 @@ static mqttka_frame_result parse_ipv4(parse_state *ps, mqttka_segment *out)
     if (protocol != IPPROTO_NUM_TCP)
         return MQTTKA_FRAME_NOT_TCP;
 
-    mqttka_segment seg;
-    memset(&seg, 0, sizeof seg);
-    seg.src.family = 4;
-    seg.dst.family = 4;
-    memcpy(seg.src.addr, src, 4);
-    memcpy(seg.dst.addr, dst, 4);
-    mqttka_frame_result st = parse_tcp(ps, datagram_len - header_len, &seg);
+    tcp_fields t;
+    mqttka_frame_result st = parse_tcp(ps, datagram_len - header_len, &t);
     if (st == MQTTKA_FRAME_TCP)
-        *out = seg;
+        fill_segment(out, 4, src, dst, 4, &t);
     return st;
 }
 
@@ -209,15 +226,10 @@ static mqttka_frame_result parse_ipv6(parse_state *ps, mqttka_segment *out)
         uint8_t following, len_field;
         switch (next_header) {
         case IPPROTO_NUM_TCP: {
-            mqttka_segment seg;
-            memset(&seg, 0, sizeof seg);
-            seg.src.family = 6;
-            seg.dst.family = 6;
-            memcpy(seg.src.addr, src, 16);
-            memcpy(seg.dst.addr, dst, 16);
-            mqttka_frame_result st = parse_tcp(ps, remaining, &seg);
+            tcp_fields t;
+            mqttka_frame_result st = parse_tcp(ps, remaining, &t);
             if (st == MQTTKA_FRAME_TCP)
-                *out = seg;
+                fill_segment(out, 6, src, dst, 16, &t);
             return st;
         }
         case IPPROTO_NUM_HOPOPTS:

@@ -229,7 +229,8 @@ static void header_done(mqtt_stream *s, uint8_t level, uint8_t last_byte,
         if (s->keep == NULL)
             s->keep_failed = true;
         else
-            s->keep_cap = s->max_keep;
+            s->keep_cap = s->max_keep < MQTT_MAX_REMAINING_LENGTH ? (uint32_t)s->max_keep
+                                                                  : MQTT_MAX_REMAINING_LENGTH;
     }
 }
 
@@ -271,7 +272,7 @@ static size_t body_bytes(mqtt_stream *s, const uint8_t *bytes, size_t len,
         size_t room = s->keep_cap - s->keep_len;
         size_t copied = n < room ? n : room;
         memcpy(s->keep + s->keep_len, bytes, copied);
-        s->keep_len += copied;
+        s->keep_len += (uint32_t)copied; /* copied <= room, a uint32_t difference */
     }
     s->body_done += (uint32_t)n; /* n <= wanted, itself a uint32_t difference */
     s->offset += n;

@@ -86,12 +86,15 @@ typedef struct ws_decoder_callbacks {
     void (*violation)(void *ctx, ws_violation v, const ws_frame_header *h);
 } ws_decoder_callbacks;
 
-/* The fields every payload chunk touches come first, so that a push costs
- * one cache line of decoder state; a broker capture has tens of thousands
- * of these, so they are rarely in cache. */
+/* 64 bytes, one cache line: a broker capture has tens of thousands of these,
+ * so they are rarely in cache, and a push should cost one miss. */
 typedef struct ws_decoder {
     ws_frame_header cur;
     uint64_t payload_done;
+    /* A control frame's payload split across pushes waits here: allocated
+     * when that happens (rarely: control frames are small) and freed when
+     * the frame completes, so an idle decoder holds no buffer. */
+    uint8_t *control;
     bool in_payload;
     bool from_client;           /* frames must be masked */
     bool extension_rsv1;        /* permessage-deflate negotiated: RSV1 allowed on first frames */
@@ -100,11 +103,7 @@ typedef struct ws_decoder {
     uint8_t hdr_have;
     uint8_t hdr[14];
     uint8_t control_have;
-    uint32_t frames;            /* frames completed (wraps) */
-    /* A control frame's payload split across pushes waits here: allocated
-     * when that happens (rarely: control frames are small) and freed when
-     * the frame completes, so an idle decoder holds no buffer. */
-    uint8_t *control;
+    uint16_t frames;            /* frames completed (wraps) */
 } ws_decoder;
 
 const char *ws_violation_name(ws_violation v); /* short English phrase */
