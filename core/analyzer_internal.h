@@ -127,6 +127,7 @@ typedef struct session {
     bool timing_off;          /* a direction is lost: timing verdicts suppressed */
     bool connect_seen;
     bool connack_seen;
+    bool accepted;            /* the CONNACK accepted the connection */
     bool gap_in_silence;      /* a capture gap since the last client packet */
     bool silence_ka_ticked;   /* live mode already reported this silence */
     bool silence_15_ticked;
@@ -163,7 +164,6 @@ typedef struct session {
     bool mqtt_offered;        /* the client offered an "mqtt..." subprotocol */
     bool mask_reported[2];
     bool handshake_failed;
-    bool accepted;
     bool ska_ignored_reported;
     ws_pending *pending;      /* only while a handshake waits for the first message */
 
