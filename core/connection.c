@@ -264,8 +264,21 @@ static void on_ws_violation(void *ctx, ws_violation v, const ws_frame_header *h)
                  ws_violation_name(v));
 }
 
+/* What on_ws_data will not read of the next payload bytes: a PUBLISH body
+ * the MQTT stream only counts, or all of a direction that is not decoded. */
+static size_t on_ws_data_unread(void *ctx)
+{
+    decode_ctx *d = ctx;
+    session *s = d->s;
+    if (s->not_mqtt || (s->confirmed && (s->msg_compressed[d->dir] || s->direction_lost[d->dir])))
+        return SIZE_MAX;
+    if (!s->confirmed)
+        return 0; /* detect_ws_mqtt reads the first bytes */
+    return mqtt_stream_unread(&s->mqtt[d->dir]);
+}
+
 static const ws_decoder_callbacks ws_callbacks = {
-    on_ws_frame_header, on_ws_data, on_ws_control, NULL, on_ws_violation,
+    on_ws_frame_header, on_ws_data, on_ws_control, NULL, on_ws_violation, on_ws_data_unread,
 };
 
 static void ws_feed(const push_ctx *pc, session *s, mqttka_direction dir,

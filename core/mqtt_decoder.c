@@ -268,7 +268,7 @@ static size_t body_bytes(mqtt_stream *s, const uint8_t *bytes, size_t len,
 {
     size_t wanted = s->remaining_length - s->body_done;
     size_t n = len < wanted ? len : wanted;
-    if (keeps_body(s->type) && s->keep != NULL) {
+    if (keeps_body(s->type) && s->keep != NULL && bytes != NULL) {
         size_t room = s->keep_cap - s->keep_len;
         size_t copied = n < room ? n : room;
         memcpy(s->keep + s->keep_len, bytes, copied);
@@ -283,6 +283,15 @@ static size_t body_bytes(mqtt_stream *s, const uint8_t *bytes, size_t len,
 
 /* Callbacks may call mqtt_stream_skip: the rest of the push is then only
  * counted. A packet's body pointer is valid only during its callback. */
+size_t mqtt_stream_unread(const mqtt_stream *s)
+{
+    if (s->skipping)
+        return SIZE_MAX;
+    if (!s->in_body || (keeps_body(s->type) && s->keep != NULL))
+        return 0;
+    return s->remaining_length - s->body_done;
+}
+
 void mqtt_stream_push(mqtt_stream *s, uint8_t level, const uint8_t *bytes, size_t len,
                       const mqtt_stream_callbacks *cb, void *ctx)
 {
@@ -293,7 +302,8 @@ void mqtt_stream_push(mqtt_stream *s, uint8_t level, const uint8_t *bytes, size_
             return;
         }
         if (s->in_body) {
-            pos += body_bytes(s, bytes + pos, len - pos, cb, ctx);
+            /* NULL bytes: what mqtt_stream_unread said would not be read. */
+            pos += body_bytes(s, bytes ? bytes + pos : NULL, len - pos, cb, ctx);
         } else {
             header_byte(s, level, bytes[pos], cb, ctx);
             pos++;

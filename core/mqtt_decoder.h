@@ -92,6 +92,12 @@ void mqtt_stream_free(mqtt_stream *s);
 void mqtt_stream_push(mqtt_stream *s, uint8_t level, const uint8_t *bytes, size_t len,
                       const mqtt_stream_callbacks *cb, void *ctx);
 
+/* How many of the next bytes the stream will count without reading them:
+ * the rest of a body it does not keep (every byte, once it gave up).
+ * mqtt_stream_push takes NULL `bytes` for up to that many, which spares a
+ * WebSocket client stream the unmasking of PUBLISH payloads. */
+size_t mqtt_stream_unread(const mqtt_stream *s);
+
 /* The stream has ended: reports MQTT_M_TRUNCATED if inside a packet. */
 void mqtt_stream_end(mqtt_stream *s, const mqtt_stream_callbacks *cb, void *ctx);
 

@@ -34,7 +34,9 @@
  * enough to keep the number of data callbacks per megabyte low, small enough
  * to keep the stack shallow when the decoder runs deep inside a front end. */
 #define WS_UNMASK_CHUNK 256
-_Static_assert(WS_UNMASK_CHUNK % 8 == 0, "chunks keep the mask phase");
+/* With a consumer that says what it skips: short enough that little is
+ * unmasked past an MQTT fixed header, long enough for small packets. */
+#define WS_UNMASK_ASKED_CHUNK 64
 
 #define WS_LEN7_EXT16 126 /* §5.2: the 16-bit extended length follows */
 #define WS_LEN7_EXT64 127 /* §5.2: the 64-bit extended length follows */
@@ -308,16 +310,29 @@ static void ws_payload_bytes(ws_decoder *d, const uint8_t *bytes, size_t len,
         }
         /* Unmasking is the decoder's hot loop (every payload byte of every
          * client frame): XOR eight bytes at a time with the key laid out from
-         * this push's phase. Chunks are a multiple of 4 bytes long, so the
-         * phase is the same at the start of each chunk. */
-        uint8_t key8[8];
-        for (size_t j = 0; j < sizeof key8; j++)
-            key8[j] = mask[(mask_phase + j) & 3u];
-        uint64_t key64;
-        memcpy(&key64, key8, sizeof key64);
+         * the phase. Bytes the consumer will only count (a PUBLISH body)
+         * are not unmasked at all; after each chunk it is asked again, so
+         * chunks are short when it says how much it will skip. */
         for (size_t done = 0; done < len;) {
+            if (cb->data_unread) {
+                size_t unread = cb->data_unread(ctx);
+                if (unread > len - done)
+                    unread = len - done;
+                if (unread) {
+                    cb->data(ctx, d->message_opcode, &d->cur, NULL, unread);
+                    done += unread;
+                    continue;
+                }
+            }
+            const size_t phase = (mask_phase + done) & 3u;
+            uint8_t key8[8];
+            for (size_t j = 0; j < sizeof key8; j++)
+                key8[j] = mask[(phase + j) & 3u];
+            uint64_t key64;
+            memcpy(&key64, key8, sizeof key64);
             uint8_t plain[WS_UNMASK_CHUNK];
-            size_t n = len - done < sizeof plain ? len - done : sizeof plain;
+            size_t chunk = cb->data_unread ? WS_UNMASK_ASKED_CHUNK : sizeof plain;
+            size_t n = len - done < chunk ? len - done : chunk;
             size_t i = 0;
             for (; n - i >= 8; i += 8) {
                 uint64_t w;

@@ -75,7 +75,8 @@ typedef struct ws_decoder_callbacks {
     void (*frame_header)(void *ctx, const ws_frame_header *h);
     /* Unmasked payload bytes of a data frame (text, binary, continuation),
      * in order, in chunks; `message_opcode` is the opcode of the message's
-     * first frame (text or binary). May be NULL. */
+     * first frame (text or binary). `bytes` is NULL for masked bytes that
+     * data_unread said would not be read. May be NULL. */
     void (*data)(void *ctx, uint8_t message_opcode, const ws_frame_header *h,
                  const uint8_t *bytes, size_t len);
     /* A complete control frame, payload unmasked (truncated to 125 bytes when
@@ -84,6 +85,10 @@ typedef struct ws_decoder_callbacks {
     /* The end of a frame's payload (after its last data chunk). May be NULL. */
     void (*frame_end)(void *ctx, const ws_frame_header *h);
     void (*violation)(void *ctx, ws_violation v, const ws_frame_header *h);
+    /* How many of the next data payload bytes `data` will not read (may be
+     * NULL: all are read). Masked ones among them are not unmasked: `data`
+     * gets them as NULL `bytes` with their length. */
+    size_t (*data_unread)(void *ctx);
 } ws_decoder_callbacks;
 
 /* 64 bytes, one cache line: a broker capture has tens of thousands of these,

@@ -842,6 +842,69 @@ static void test_control_buffer_lifetime(void)
     free(in.p);
 }
 
+/* data_unread: the bytes a consumer says it will skip arrive as NULL and are
+ * not unmasked; the ones after them are unmasked with the key at the right
+ * phase, wherever the skips and the pushes end. The consumer here reads
+ * the bytes at offsets that are multiples of 7 and skips the 6 after each,
+ * over a masked 1000-byte frame pushed in two pieces cut at every offset. */
+typedef struct skip_reader {
+    uint64_t at;          /* payload offset of the next byte */
+    size_t read, skipped;
+    bool wrong;           /* a read byte differed from the plain text */
+} skip_reader;
+
+static uint8_t skip_plain(uint64_t i) { return (uint8_t)(i * 13u + 5u); }
+
+static size_t skip_unread(void *ctx)
+{
+    const skip_reader *r = ctx;
+    uint64_t in_group = r->at % 7;
+    return in_group == 0 ? 0 : (size_t)(7 - in_group);
+}
+
+static void skip_data(void *ctx, uint8_t op, const ws_frame_header *h, const uint8_t *bytes,
+                      size_t len)
+{
+    skip_reader *r = ctx;
+    (void)op;
+    (void)h;
+    if (!bytes) {
+        r->skipped += len;
+        r->at += len;
+        return;
+    }
+    for (size_t i = 0; i < len; i++, r->at++) {
+        if (r->at % 7 != 0)
+            continue;
+        r->read++;
+        if (bytes[i] != skip_plain(r->at))
+            r->wrong = true;
+    }
+}
+
+static void test_data_unread(void)
+{
+    enum { LEN = 1000 };
+    static const uint8_t key[4] = {0x37, 0xfa, 0x21, 0x3d};
+    uint8_t frame[8 + LEN] = {0x82, 0x80 | 126, LEN >> 8, LEN & 0xff, 0x37, 0xfa, 0x21, 0x3d};
+    for (size_t i = 0; i < LEN; i++)
+        frame[8 + i] = (uint8_t)(skip_plain(i) ^ key[i % 4]);
+    static const ws_decoder_callbacks cb = {.data = skip_data, .data_unread = skip_unread};
+    for (size_t cut = 0; cut <= sizeof frame; cut++) {
+        ws_decoder d;
+        skip_reader r = {0, 0, 0, false};
+        ws_decoder_init(&d, true, false);
+        ws_decoder_push(&d, frame, cut, &cb, &r);
+        ws_decoder_push(&d, frame + cut, sizeof frame - cut, &cb, &r);
+        CHECK(!r.wrong);
+        CHECK_EQ_INT(r.read, (LEN + 6) / 7);
+        CHECK(r.skipped > 0);
+        CHECK_EQ_INT(r.at, LEN);
+        CHECK_EQ_INT(d.frames, 1);
+        ws_decoder_free(&d);
+    }
+}
+
 /* Every callback may be NULL, and so may the callback struct. */
 static void test_null_callbacks(void)
 {
@@ -909,6 +972,7 @@ int main(void)
     test_huge_frame();
     test_null_callbacks();
     test_control_buffer_lifetime();
+    test_data_unread();
     test_violation_header_fields();
     test_violation_names();
     return th_report();
