@@ -9,6 +9,10 @@
         - findings: (frame, kind) from `tshark -2` equals the CLI's
           (frame, kind), and from single-pass tshark the CLI's
           (reported_frame, kind): the proof that both feed one core;
+        - and what each frame shows of them, in the CLI's order: kind,
+          severity, detail, value, and an expert info "kind: detail" of
+          the kind's severity (pingresp_rtt is rebuilt by the plugin from
+          its PINGRESP: this checks it against the core's own);
         - ping pairs: PINGREQ -> PINGRESP links both ways;
         - verdicts on the closing frame (or the connection's last frame when open);
         - the statistics tree lists every connection with its verdict.
@@ -62,6 +66,35 @@ def tshark_fields(tshark, pcap, two_pass):
     return rows
 
 
+# Separators that no detail contains (the details have commas).
+SEP, AGG = "\x1e", "\x1f"
+CONTENT = ["frame.number", "mqttka.finding", "mqttka.severity", "mqttka.detail", "mqttka.value",
+           "_ws.expert.message", "_ws.expert.severity"]
+# Wireshark's PI_NOTE, PI_WARN, PI_ERROR
+EXPERT_SEVERITY = {"info": "4194304", "warn": "6291456", "error": "8388608"}
+
+
+def tshark_findings(tshark, pcap, two_pass):
+    """frame -> ([(kind, severity, detail)], [value], [(expert message, severity)])"""
+    cmd = [tshark, "-n", "-r", pcap] + (["-2"] if two_pass else [])
+    cmd += ["-Y", "mqttka.finding", "-T", "fields", "-E", "separator=" + SEP,
+            "-E", "occurrence=a", "-E", "aggregator=" + AGG]
+    for f in CONTENT:
+        cmd += ["-e", f]
+    rows = {}
+    for line in run(cmd).split("\n"):  # (splitlines() splits at SEP too)
+        if not line:
+            continue
+        cols = (line.split(SEP) + [""] * len(CONTENT))[:len(CONTENT)]
+        kind, sev, detail, value, msg, msev = [c.split(AGG) if c else [] for c in cols[1:]]
+        if not (len(kind) == len(sev) == len(detail)):
+            fail("%s frame %s: %d findings, %d severities, %d details"
+                 % (pcap, cols[0], len(kind), len(sev), len(detail)))
+        rows[int(cols[0])] = (list(zip(kind, sev, detail)), [float(v) for v in value],
+                              list(zip(msg, msev)))
+    return rows
+
+
 def cli_events(cli, pcap):
     out = run([cli, "--json", "-r", pcap])
     return [json.loads(l) for l in out.splitlines() if l.strip()]
@@ -112,6 +145,34 @@ def check_sample(tshark, cli, pcap):
     if cli_rep != ws_rep:
         fail("%s: findings (single pass) differ: only CLI %s, only tshark %s"
              % (name, sorted(cli_rep - ws_rep), sorted(ws_rep - cli_rep)))
+
+    # What each frame shows of its findings, in the core's order.
+    for two_pass in (True, False):
+        shown = tshark_findings(tshark, pcap, two_pass)
+        want = {}
+        for e in finds:
+            n = (e["frame"] or last_frame) if two_pass else e.get("reported_frame")
+            if n:
+                want.setdefault(n, []).append(e)
+        mode = "tshark -2" if two_pass else "single pass"
+        for n in sorted(set(want) | set(shown)):
+            es = want.get(n, [])
+            got, values, experts = shown.get(n, ([], [], []))
+            exp = [(e["kind"], e["severity"], e["detail"]) for e in es]
+            if got != exp:
+                fail("%s frame %d (%s): findings %s, CLI %s" % (name, n, mode, got, exp))
+                continue
+            exp_values = [float(e["value"]) for e in es if "value" in e]
+            if len(values) != len(exp_values) or any(
+                    abs(a - b) > 1e-9 * max(1.0, abs(b)) for a, b in zip(values, exp_values)):
+                fail("%s frame %d (%s): values %s, CLI %s" % (name, n, mode, values, exp_values))
+            kinds = {e["kind"] for e in es}
+            ours = [(m, sv) for m, sv in experts if m.split(": ", 1)[0] in kinds]
+            exp_experts = [("%s: %s" % (e["kind"], e["detail"]), EXPERT_SEVERITY[e["severity"]])
+                           for e in es]
+            if ours != exp_experts:
+                fail("%s frame %d (%s): expert infos %s, expected %s"
+                     % (name, n, mode, ours, exp_experts))
 
     # Ping pairs, both directions.
     for e in ev:

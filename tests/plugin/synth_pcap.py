@@ -223,6 +223,31 @@ def ws_retransmission(port):
     return p
 
 
+def ws_pings(port):
+    """Ping answers that share a frame with other findings. The plugin rebuilds
+    pingresp_rtt from its PINGRESP instead of keeping it: it must come out
+    at its place among them. A server message with a PINGREQ of its own
+    first (pingreq_from_server, before the RTT), the PINGRESP, and a second
+    PINGRESP (pingresp_unsolicited, after it); two PINGREQs answered in one
+    message (two RTTs in one frame); a late answer (pingresp_late after the
+    RTT: KAe 10 s, T_resp 5 s)."""
+    p = Pcap()
+    f = Flow(p, (CLI, 40006), (SRV, port), T0)
+    f.open()
+    upgrade(f)
+    f.send(0, ws_frame(connect(10, b"pings")))
+    f.send(1, ws_frame(connack(), masked=False))
+    f.send(0, ws_frame(PINGREQ), dt=5.0)
+    f.send(1, ws_frame(PINGREQ + PINGRESP + PINGRESP, masked=False), dt=0.01)
+    f.send(0, ws_frame(PINGREQ + PINGREQ), dt=5.0)
+    f.send(1, ws_frame(PINGRESP + PINGRESP, masked=False), dt=0.01)
+    f.send(0, ws_frame(PINGREQ), dt=5.0)
+    f.send(1, ws_frame(PINGRESP, masked=False), dt=6.0)
+    f.send(0, ws_frame(DISCONNECT), dt=1.0)
+    f.close(0)
+    return p
+
+
 def tcp_plain(port):
     """MQTT straight over TCP on a port no dissector claims."""
     p = Pcap()
@@ -268,6 +293,7 @@ SCENARIOS = {
     "synth-ws-mqttv31-9001": lambda: ws_split(9001, b"mqttv3.1", 3),
     "synth-ws-mqtt5-8080": lambda: ws_split(8080, b"mqtt", 5),
     "synth-ws-retrans-1882": lambda: ws_retransmission(1882),
+    "synth-ws-pings-1882": lambda: ws_pings(1882),
     "synth-tcp-1884": lambda: tcp_plain(1884),
     "synth-ws-chat-1882": lambda: ws_not_mqtt(1882),
     "synth-ws-chat-80": lambda: ws_not_mqtt(80),
