@@ -90,9 +90,8 @@ void mqttka_free(mqttka_analyzer **pa)
     if (!pa || !*pa)
         return;
     mqttka_analyzer *a = *pa;
-    flow_iter it;
-    flow_iter_start(&it);
-    for (struct flow *f; (f = flow_iter_next(&a->flows, &it));)
+    size_t cursor = 0;
+    for (struct flow *f; (f = flow_table_next_to_drain(&a->flows, &cursor));)
         flow_release(a, f);
     flow_table_free(&a->flows);
     free(a);
@@ -376,9 +375,8 @@ void mqttka_finish(mqttka_analyzer *a, mqttka_time end)
         free(all);
     }
     /* Only if the sort array could not be had: in table order. */
-    flow_iter it;
-    flow_iter_start(&it);
-    for (struct flow *f; (f = flow_iter_next(&a->flows, &it));) {
+    size_t cursor = 0;
+    for (struct flow *f; (f = flow_table_next_to_drain(&a->flows, &cursor));) {
         push_ctx pc = {a, f, 0, end, 0};
         flow_end(&pc);
         flow_release(a, f);

@@ -195,7 +195,6 @@ typedef struct session {
  * state, the protocol and the session pointer); the rest is touched when a
  * flow opens, closes or is detected. */
 struct flow {
-    struct flow *hash_next;
     mqttka_endpoint ep[2];            /* ep[0] sent the first segment seen */
     int8_t client_side;               /* -1 until known */
     flow_proto proto;
@@ -219,18 +218,22 @@ struct flow {
     http_handshake *http;             /* only during the handshake */
 };
 
+typedef struct flow_slot {
+    uint64_t hash;     /* flow_table_hash of the address pair */
+    struct flow *flow; /* NULL: free */
+} flow_slot;
+
 typedef struct flow_table {
-    struct flow **buckets;
-    size_t n_buckets; /* a power of two */
+    flow_slot *slots;
+    size_t n_slots; /* a power of two, at most three quarters used */
     size_t count;
-    size_t evict_cursor; /* the bucket where the next eviction sample starts */
+    size_t evict_cursor; /* the slot where the next eviction sample starts */
 } flow_table;
 
-/* Visits every flow once, in no particular order. The flow returned may be
- * released before the next call: the iterator has already moved past it. */
+/* Visits every flow once, in no particular order; no flow may be removed
+ * meanwhile (flow_table_next_to_drain is for emptying the table). */
 typedef struct flow_iter {
-    size_t bucket;
-    struct flow *next;
+    size_t slot;
 } flow_iter;
 
 struct mqttka_analyzer {
@@ -283,6 +286,10 @@ struct flow *flow_table_find_hashed(flow_table *t, uint64_t hash, const mqttka_e
 struct flow *flow_table_pick_idle(flow_table *t);
 void flow_iter_start(flow_iter *it);
 struct flow *flow_iter_next(const flow_table *t, flow_iter *it);
+/* A flow to remove next when emptying the table, NULL once it is empty:
+ * removing it only moves later flows back to the cursor or past it, so
+ * *cursor (start at 0) finds them all. */
+struct flow *flow_table_next_to_drain(const flow_table *t, size_t *cursor);
 
 /* connection.c */
 /* Returns true when the segment ended the flow (RST, or both FINs). */

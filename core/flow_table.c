@@ -1,14 +1,20 @@
 /*
  * flow_table.c - TCP flows by address pair.
  *
- * A chained hash table whose hash is symmetric in the two endpoints, so both
- * directions find the same flow. When max_flows is reached the analyzer
- * drops a flow that has been idle longest, which is what keeps a SYN flood
- * from growing the table without bound. That flow is chosen from a sample
- * (as Redis approximates LRU) rather than from a list kept in activity
- * order: relinking a list on every packet costs two cache misses on other
- * flows, paid by every packet of a busy capture, while a sample costs a few
- * misses only when the table is full.
+ * Open addressing with linear probing over {hash, flow} slots, the hash
+ * symmetric in the two endpoints so both directions find the same flow. A
+ * lookup compares full hashes in the slot array and touches only the flow
+ * it wants, so mqttka_push_batch can prefetch exactly that flow; a chain
+ * would walk (and miss on) the flows before it. Deletion shifts the rest
+ * of the probe run back (no tombstones), so a table with turnover never
+ * fills with dead slots.
+ *
+ * When max_flows is reached the analyzer drops a flow that has been idle
+ * longest, which keeps a SYN flood from growing the table without bound.
+ * That flow is chosen from a sample (as Redis approximates LRU) rather than
+ * from a list kept in activity order: relinking a list on every packet
+ * costs two cache misses on other flows, paid by every packet of a busy
+ * capture, while a sample costs a few misses only when the table is full.
  */
 #include "analyzer_internal.h"
 
@@ -16,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FLOW_TABLE_INITIAL_BUCKETS 1024u
+#define FLOW_TABLE_INITIAL_SLOTS 1024u
 
 /* Flows compared per eviction: the chance that none of them is among the
  * idlest eighth of the table is (7/8)^16, about 12%. */
@@ -52,20 +58,52 @@ static bool endpoint_equal(const mqttka_endpoint *x, const mqttka_endpoint *y)
            memcmp(x->addr, y->addr, sizeof x->addr) == 0;
 }
 
+static size_t slot_mask(const flow_table *t) { return t->n_slots - 1; }
+
 bool flow_table_init(flow_table *t)
 {
     memset(t, 0, sizeof *t);
-    t->buckets = calloc(FLOW_TABLE_INITIAL_BUCKETS, sizeof *t->buckets);
-    if (!t->buckets)
+    t->slots = calloc(FLOW_TABLE_INITIAL_SLOTS, sizeof *t->slots);
+    if (!t->slots)
         return false;
-    t->n_buckets = FLOW_TABLE_INITIAL_BUCKETS;
+    t->n_slots = FLOW_TABLE_INITIAL_SLOTS;
     return true;
 }
 
 void flow_table_free(flow_table *t)
 {
-    free(t->buckets);
+    free(t->slots);
     memset(t, 0, sizeof *t);
+}
+
+uint64_t flow_table_hash(const mqttka_endpoint *src, const mqttka_endpoint *dst)
+{
+    return pair_hash(src, dst);
+}
+
+void flow_table_prefetch_bucket(const flow_table *t, uint64_t hash)
+{
+    PREFETCH(&t->slots[hash & slot_mask(t)]);
+}
+
+/* The slots were prefetched before: find the flow with this hash there and
+ * load the part of it the packet path reads (up to last_tag: three or four
+ * cache lines, depending on where malloc put it). */
+void flow_table_prefetch_flow(const flow_table *t, uint64_t hash)
+{
+    for (size_t i = hash & slot_mask(t);; i = (i + 1) & slot_mask(t)) {
+        const flow_slot *slot = &t->slots[i];
+        if (!slot->flow)
+            return;
+        if (slot->hash != hash)
+            continue;
+        const char *p = (const char *)slot->flow;
+        const size_t hot = offsetof(struct flow, last_tag) + sizeof slot->flow->last_tag;
+        for (size_t at = 0; at < hot; at += 64)
+            PREFETCH(p + at);
+        PREFETCH(p + hot - 1);
+        return;
+    }
 }
 
 struct flow *flow_table_find(flow_table *t, const mqttka_endpoint *src,
@@ -77,8 +115,12 @@ struct flow *flow_table_find(flow_table *t, const mqttka_endpoint *src,
 struct flow *flow_table_find_hashed(flow_table *t, uint64_t hash, const mqttka_endpoint *src,
                                     const mqttka_endpoint *dst, int *side)
 {
-    size_t b = (size_t)(hash & (t->n_buckets - 1));
-    for (struct flow *f = t->buckets[b]; f; f = f->hash_next) {
+    for (size_t i = hash & slot_mask(t);; i = (i + 1) & slot_mask(t)) {
+        struct flow *f = t->slots[i].flow;
+        if (!f)
+            return NULL;
+        if (t->slots[i].hash != hash)
+            continue;
         if (endpoint_equal(&f->ep[0], src) && endpoint_equal(&f->ep[1], dst)) {
             *side = 0;
             return f;
@@ -88,63 +130,44 @@ struct flow *flow_table_find_hashed(flow_table *t, uint64_t hash, const mqttka_e
             return f;
         }
     }
-    return NULL;
 }
 
-uint64_t flow_table_hash(const mqttka_endpoint *src, const mqttka_endpoint *dst)
+static void slot_put(flow_slot *slots, size_t mask, uint64_t hash, struct flow *f)
 {
-    return pair_hash(src, dst);
+    size_t i = hash & mask;
+    while (slots[i].flow)
+        i = (i + 1) & mask;
+    slots[i].hash = hash;
+    slots[i].flow = f;
 }
 
-void flow_table_prefetch_bucket(const flow_table *t, uint64_t hash)
+/* Doubles the slot array when it is three quarters full, so probe runs stay
+ * short. False when it must grow and cannot: the caller does not insert. */
+static bool make_room(flow_table *t)
 {
-    PREFETCH(&t->buckets[hash & (t->n_buckets - 1)]);
-}
-
-/* The bucket's first flow is the one wanted unless two flows share the
- * bucket. Its packet path part (up to last_tag) spans three or four cache
- * lines, depending on where malloc put it. */
-void flow_table_prefetch_flow(const flow_table *t, uint64_t hash)
-{
-    const struct flow *f = t->buckets[hash & (t->n_buckets - 1)];
-    if (!f)
-        return;
-    const char *p = (const char *)f;
-    const size_t hot = offsetof(struct flow, last_tag) + sizeof f->last_tag;
-    for (size_t at = 0; at < hot; at += 64)
-        PREFETCH(p + at);
-    PREFETCH(p + hot - 1);
-}
-
-/* Doubles the bucket array when the table is as full as it is wide. A failed
- * allocation just leaves longer chains: correctness does not depend on it. */
-static void maybe_grow(flow_table *t)
-{
-    if (t->count < t->n_buckets || t->n_buckets > SIZE_MAX / 2 / sizeof *t->buckets)
-        return;
-    size_t n = t->n_buckets * 2;
-    struct flow **nb = calloc(n, sizeof *nb);
-    if (!nb)
-        return;
-    for (size_t i = 0; i < t->n_buckets; i++) {
-        struct flow *f = t->buckets[i];
-        while (f) {
-            struct flow *next = f->hash_next;
-            size_t b = (size_t)(pair_hash(&f->ep[0], &f->ep[1]) & (n - 1));
-            f->hash_next = nb[b];
-            nb[b] = f;
-            f = next;
-        }
-    }
-    free(t->buckets);
-    t->buckets = nb;
-    t->n_buckets = n;
+    if ((t->count + 1) * 4 <= t->n_slots * 3)
+        return true;
+    if (t->n_slots > SIZE_MAX / 2 / sizeof *t->slots)
+        return false;
+    size_t n = t->n_slots * 2;
+    flow_slot *ns = calloc(n, sizeof *ns);
+    if (!ns)
+        return false;
+    for (size_t i = 0; i < t->n_slots; i++)
+        if (t->slots[i].flow)
+            slot_put(ns, n - 1, t->slots[i].hash, t->slots[i].flow);
+    free(t->slots);
+    t->slots = ns;
+    t->n_slots = n;
+    t->evict_cursor &= n - 1;
+    return true;
 }
 
 struct flow *flow_table_insert(flow_table *t, const mqttka_endpoint *src,
                                const mqttka_endpoint *dst)
 {
-    maybe_grow(t);
+    if (!make_room(t))
+        return NULL;
     struct flow *f = calloc(1, sizeof *f);
     if (!f)
         return NULL;
@@ -153,22 +176,38 @@ struct flow *flow_table_insert(flow_table *t, const mqttka_endpoint *src,
     f->client_side = -1;
     tcp_stream_init(&f->tcp[0]);
     tcp_stream_init(&f->tcp[1]);
-    size_t b = (size_t)(pair_hash(src, dst) & (t->n_buckets - 1));
-    f->hash_next = t->buckets[b];
-    t->buckets[b] = f;
+    slot_put(t->slots, slot_mask(t), pair_hash(src, dst), f);
     t->count++;
     return f;
 }
 
+/* Is `home` (an entry's ideal slot) cyclically within (gap, j]? Then the
+ * entry at j cannot move back to `gap`: it would sit before its home. */
+static bool home_between(size_t gap, size_t home, size_t j)
+{
+    return gap <= j ? (gap < home && home <= j) : (gap < home || home <= j);
+}
+
 void flow_table_remove(flow_table *t, struct flow *f)
 {
-    size_t b = (size_t)(pair_hash(&f->ep[0], &f->ep[1]) & (t->n_buckets - 1));
-    for (struct flow **pp = &t->buckets[b]; *pp; pp = &(*pp)->hash_next) {
-        if (*pp == f) {
-            *pp = f->hash_next;
-            break;
-        }
+    size_t mask = slot_mask(t);
+    size_t gap = pair_hash(&f->ep[0], &f->ep[1]) & mask;
+    while (t->slots[gap].flow != f) {
+        if (!t->slots[gap].flow)
+            return; /* not in the table */
+        gap = (gap + 1) & mask;
     }
+    /* Backward shift: pull later entries of the run into the gap when that
+     * does not put them before their home slot. */
+    for (size_t j = (gap + 1) & mask; t->slots[j].flow; j = (j + 1) & mask) {
+        size_t home = t->slots[j].hash & mask;
+        if (home_between(gap, home, j))
+            continue;
+        t->slots[gap] = t->slots[j];
+        gap = j;
+    }
+    t->slots[gap].flow = NULL;
+    t->slots[gap].hash = 0;
     t->count--;
 }
 
@@ -176,31 +215,38 @@ struct flow *flow_table_pick_idle(flow_table *t)
 {
     struct flow *idlest = NULL;
     size_t seen = 0;
-    for (size_t walked = 0; walked < t->n_buckets && seen < FLOW_EVICT_SAMPLE; walked++) {
-        size_t b = t->evict_cursor;
-        t->evict_cursor = (b + 1) & (t->n_buckets - 1);
-        for (struct flow *f = t->buckets[b]; f; f = f->hash_next, seen++) {
-            if (!idlest || f->last_ts < idlest->last_ts)
-                idlest = f;
-        }
+    for (size_t walked = 0; walked < t->n_slots && seen < FLOW_EVICT_SAMPLE; walked++) {
+        struct flow *f = t->slots[t->evict_cursor].flow;
+        t->evict_cursor = (t->evict_cursor + 1) & slot_mask(t);
+        if (!f)
+            continue;
+        seen++;
+        if (!idlest || f->last_ts < idlest->last_ts)
+            idlest = f;
     }
     return idlest;
 }
 
 void flow_iter_start(flow_iter *it)
 {
-    it->bucket = 0;
-    it->next = NULL;
+    it->slot = 0;
 }
 
 struct flow *flow_iter_next(const flow_table *t, flow_iter *it)
 {
-    while (!it->next) {
-        if (it->bucket >= t->n_buckets)
-            return NULL;
-        it->next = t->buckets[it->bucket++];
+    while (it->slot < t->n_slots) {
+        struct flow *f = t->slots[it->slot++].flow;
+        if (f)
+            return f;
     }
-    struct flow *f = it->next;
-    it->next = f->hash_next;
-    return f;
+    return NULL;
+}
+
+struct flow *flow_table_next_to_drain(const flow_table *t, size_t *cursor)
+{
+    if (!t->count)
+        return NULL;
+    while (!t->slots[*cursor].flow)
+        *cursor = (*cursor + 1) & slot_mask(t);
+    return t->slots[*cursor].flow;
 }
