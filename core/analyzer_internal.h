@@ -93,6 +93,29 @@ typedef struct ws_pending {
     char accept[64];
 } ws_pending;
 
+/* How a connection ended, kept apart from the session: most connections of
+ * a busy capture are open at any moment, and this is 270 bytes. Made by the
+ * first FIN, RST, DISCONNECT or WebSocket Close; session_end_of gives an
+ * open connection's (all NONE) for reading. */
+typedef struct session_end {
+    close_event first_close;
+    mqttka_close_mechanism first_close_mechanism;
+    close_event disconnect;
+    int32_t disconnect_reason;
+    close_event ws_close;
+    int32_t ws_close_code;
+    char ws_close_reason[64];
+    bool server_closed_any;   /* the server closed (FIN, RST or WS Close) */
+    mqttka_time server_close_ts;
+    /* snapshots taken at the first close, for the verdict */
+    mqttka_time silence_at_close;     /* NONE when timing is not trustworthy */
+    mqttka_time oldest_ping_at_close; /* NONE when no PINGREQ was outstanding */
+    uint64_t oldest_ping_tag_at_close;
+    bool last_client_was_pingreq_at_close;
+    mqttka_time last_pingreq_at_close;
+    mqttka_time last_data_at_close;   /* payload seen before the close */
+} session_end;
+
 /* A finding kept for the connection's summary: a mqttka_finding is 304
  * bytes, most of it the detail buffer, and most connections keep one for
  * the life of the connection; this keeps the detail at its own length. */
@@ -167,23 +190,8 @@ typedef struct session {
     bool ska_ignored_reported;
     ws_pending *pending;      /* only while a handshake waits for the first message */
 
-    /* ---- how it ended ---- */
-    close_event first_close;
-    mqttka_close_mechanism first_close_mechanism;
-    close_event disconnect;
-    int32_t disconnect_reason;
-    close_event ws_close;
-    int32_t ws_close_code;
-    char ws_close_reason[64];
-    bool server_closed_any;   /* the server closed (FIN, RST or WS Close) */
-    mqttka_time server_close_ts;
-    /* snapshots taken at the first close, for the verdict */
-    mqttka_time silence_at_close;     /* NONE when timing is not trustworthy */
-    mqttka_time oldest_ping_at_close; /* NONE when no PINGREQ was outstanding */
-    uint64_t oldest_ping_tag_at_close;
-    bool last_client_was_pingreq_at_close;
-    mqttka_time last_pingreq_at_close;
-    mqttka_time last_data_at_close;   /* payload seen before the close */
+    /* ---- how it ended: allocated when it starts to (session_end_make) ---- */
+    session_end *end;
 
     /* findings kept for the summary */
     stored_finding *findings;
@@ -322,6 +330,13 @@ void emit_finding(const push_ctx *pc, session *s, mqttka_finding_kind kind,
 void emit_finding_text(const push_ctx *pc, session *s, mqttka_finding_kind kind,
                        mqttka_severity severity, mqttka_direction dir, uint64_t about_tag,
                        bool has_value, double value, const char *detail);
+
+/* connection.c: a session's end record, made on first use; NULL only when
+ * out of memory (the close then goes unrecorded). */
+struct session;
+session_end *session_end_make(struct session *s);
+/* The end record to read: an open connection's when none was made. */
+const session_end *session_end_of(const struct session *s);
 
 /* keepalive.c */
 typedef struct keepalive_limits {

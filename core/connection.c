@@ -82,6 +82,7 @@ static void session_free(session *s)
     ws_decoder_free(&s->ws[0]);
     ws_decoder_free(&s->ws[1]);
     free(s->pending);
+    free(s->end);
     for (size_t i = 0; i < s->n_findings; i++)
         free(s->findings[i].detail);
     free(s->findings);
@@ -97,6 +98,32 @@ void flow_release(mqttka_analyzer *a, struct flow *f)
     http_free(f->http);
     session_free(f->sess);
     free(f);
+}
+
+/* What an open connection's end record says. */
+static const session_end session_end_none = {
+    .disconnect_reason = -1,
+    .ws_close_code = -1,
+    .server_close_ts = MQTTKA_TIME_NONE,
+    .silence_at_close = MQTTKA_TIME_NONE,
+    .oldest_ping_at_close = MQTTKA_TIME_NONE,
+    .last_pingreq_at_close = MQTTKA_TIME_NONE,
+    .last_data_at_close = MQTTKA_TIME_NONE,
+};
+
+session_end *session_end_make(session *s)
+{
+    if (!s->end) {
+        s->end = malloc(sizeof *s->end);
+        if (s->end)
+            *s->end = session_end_none;
+    }
+    return s->end;
+}
+
+const session_end *session_end_of(const session *s)
+{
+    return s->end ? s->end : &session_end_none;
 }
 
 static session *session_new(const push_ctx *pc, mqttka_transport transport)
@@ -121,13 +148,6 @@ static session *session_new(const push_ctx *pc, mqttka_transport transport)
     s->max_client_silence = MQTTKA_TIME_NONE;
     s->last_pingreq_ts = MQTTKA_TIME_NONE;
     s->last_data_ts = MQTTKA_TIME_NONE;
-    s->disconnect_reason = -1;
-    s->ws_close_code = -1;
-    s->server_close_ts = MQTTKA_TIME_NONE;
-    s->silence_at_close = MQTTKA_TIME_NONE;
-    s->oldest_ping_at_close = MQTTKA_TIME_NONE;
-    s->last_pingreq_at_close = MQTTKA_TIME_NONE;
-    s->last_data_at_close = MQTTKA_TIME_NONE;
     mqtt_stream_init(&s->mqtt[0], pc->a->cfg.max_mqtt_kept_bytes);
     mqtt_stream_init(&s->mqtt[1], pc->a->cfg.max_mqtt_kept_bytes);
     return s;

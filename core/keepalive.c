@@ -76,8 +76,8 @@ static void judge_silence(const push_ctx *pc, session *s, mqttka_time silence,
         /* Judged apart from the finding above: live mode may have told that
          * one already, by the clock, before the server's (non-)close. */
         mqttka_time deadline = s->last_client_ts + ka15 + l.grace;
-        bool server_closed_in_time =
-            s->server_closed_any && s->server_close_ts <= deadline;
+        const session_end *end = session_end_of(s);
+        bool server_closed_in_time = end->server_closed_any && end->server_close_ts <= deadline;
         if (!server_closed_in_time && silence > ka15 + l.grace && !s->not_enforced_ticked) {
             emit_finding(pc, s, MQTTKA_F_SERVER_KEEPALIVE_NOT_ENFORCED, MQTTKA_WARN, MQTTKA_S2C,
                          about_tag, true, secs,
@@ -301,12 +301,13 @@ static void on_disconnect(const push_ctx *pc, session *s, mqttka_direction dir,
         emit_finding(pc, s, MQTTKA_F_SERVER_KEEPALIVE_INVALID, MQTTKA_ERROR, dir, 0, false, 0,
                      "Server Keep Alive (0x13) sent in a DISCONNECT; only CONNACK may carry it");
     }
-    if (!s->disconnect.seen) {
-        s->disconnect.seen = true;
-        s->disconnect.side = dir == MQTTKA_C2S ? MQTTKA_SIDE_CLIENT : MQTTKA_SIDE_SERVER;
-        s->disconnect.ts = pc->ts;
-        s->disconnect.tag = pc->tag;
-        s->disconnect_reason = d.reason_code;
+    session_end *end = session_end_make(s);
+    if (end && !end->disconnect.seen) {
+        end->disconnect.seen = true;
+        end->disconnect.side = dir == MQTTKA_C2S ? MQTTKA_SIDE_CLIENT : MQTTKA_SIDE_SERVER;
+        end->disconnect.ts = pc->ts;
+        end->disconnect.tag = pc->tag;
+        end->disconnect_reason = d.reason_code;
     }
 }
 
@@ -473,20 +474,21 @@ void keepalive_on_ws_control(const push_ctx *pc, session *s, mqttka_direction di
         if (w->outstanding && w->payload_len == len && w->payload_hash == payload_hash(payload, len))
             w->outstanding = false;
     } else if (opcode == WS_OP_CLOSE) {
-        if (!s->ws_close.seen) {
-            s->ws_close.seen = true;
-            s->ws_close.side = dir == MQTTKA_C2S ? MQTTKA_SIDE_CLIENT : MQTTKA_SIDE_SERVER;
-            s->ws_close.ts = pc->ts;
-            s->ws_close.tag = pc->tag;
-            s->ws_close_code = code;
+        session_end *end = session_end_make(s);
+        if (end && !end->ws_close.seen) {
+            end->ws_close.seen = true;
+            end->ws_close.side = dir == MQTTKA_C2S ? MQTTKA_SIDE_CLIENT : MQTTKA_SIDE_SERVER;
+            end->ws_close.ts = pc->ts;
+            end->ws_close.tag = pc->tag;
+            end->ws_close_code = code;
             size_t rlen = len > 2 ? len - 2 : 0;
-            if (rlen > sizeof s->ws_close_reason - 1)
-                rlen = sizeof s->ws_close_reason - 1;
+            if (rlen > sizeof end->ws_close_reason - 1)
+                rlen = sizeof end->ws_close_reason - 1;
             for (size_t i = 0; i < rlen; i++) {
                 uint8_t c = payload[2 + i];
-                s->ws_close_reason[i] = (char)(c >= 0x20 && c < 0x7f ? c : '?');
+                end->ws_close_reason[i] = (char)(c >= 0x20 && c < 0x7f ? c : '?');
             }
-            s->ws_close_reason[rlen] = '\0';
+            end->ws_close_reason[rlen] = '\0';
         }
         keepalive_on_close(pc, s, dir == MQTTKA_C2S ? MQTTKA_SIDE_CLIENT : MQTTKA_SIDE_SERVER,
                            MQTTKA_CLOSE_WS_CLOSE);
@@ -503,20 +505,23 @@ void keepalive_on_gap(session *s)
 void keepalive_on_close(const push_ctx *pc, session *s, mqttka_side side,
                         mqttka_close_mechanism how)
 {
-    if (side == MQTTKA_SIDE_SERVER && !s->server_closed_any) {
-        s->server_closed_any = true;
-        s->server_close_ts = pc->ts;
+    session_end *end = session_end_make(s);
+    if (!end)
+        return; /* out of memory: the close goes unrecorded */
+    if (side == MQTTKA_SIDE_SERVER && !end->server_closed_any) {
+        end->server_closed_any = true;
+        end->server_close_ts = pc->ts;
     }
-    if (s->first_close.seen)
+    if (end->first_close.seen)
         return;
-    s->first_close.seen = true;
-    s->first_close.side = side;
-    s->first_close.ts = pc->ts;
-    s->first_close.tag = pc->tag;
-    s->first_close_mechanism = how;
+    end->first_close.seen = true;
+    end->first_close.side = side;
+    end->first_close.ts = pc->ts;
+    end->first_close.tag = pc->tag;
+    end->first_close_mechanism = how;
     if (s->pingq_len) {
-        s->oldest_ping_at_close = s->pingq[0].ts;
-        s->oldest_ping_tag_at_close = s->pingq[0].tag;
+        end->oldest_ping_at_close = s->pingq[0].ts;
+        end->oldest_ping_tag_at_close = s->pingq[0].tag;
     }
     /* PINGREQs still waiting when the connection starts to close will not
      * be answered before the close (FINDINGS.md: error): say so now, at the
@@ -534,12 +539,12 @@ void keepalive_on_close(const push_ctx *pc, session *s, mqttka_side side,
                      (unsigned long long)q->tag, side == MQTTKA_SIDE_CLIENT ? "client" : "server",
                      mqttka_close_mechanism_name(how), us_to_s(pc->ts - q->ts));
     }
-    s->last_client_was_pingreq_at_close = s->last_client_type == MQTT_PINGREQ;
-    s->last_pingreq_at_close = s->last_pingreq_ts;
-    s->last_data_at_close = s->last_data_ts;
+    end->last_client_was_pingreq_at_close = s->last_client_type == MQTT_PINGREQ;
+    end->last_pingreq_at_close = s->last_pingreq_ts;
+    end->last_data_at_close = s->last_data_ts;
     if (s->last_client_ts != MQTTKA_TIME_NONE && !s->gap_in_silence && timing_applies(s)) {
         mqttka_time silence = pc->ts - s->last_client_ts < 0 ? 0 : pc->ts - s->last_client_ts;
-        s->silence_at_close = silence;
+        end->silence_at_close = silence;
         if (how != MQTTKA_CLOSE_MQTT_DISCONNECT || side != MQTTKA_SIDE_CLIENT)
             judge_silence(pc, s, silence, pc->tag, "the connection closed");
     }
@@ -547,7 +552,8 @@ void keepalive_on_close(const push_ctx *pc, session *s, mqttka_side side,
 
 void keepalive_on_end(const push_ctx *pc, session *s, bool end_of_input)
 {
-    bool still_open = !s->first_close.seen;
+    const session_end *end = session_end_of(s);
+    bool still_open = !end->first_close.seen;
     uint64_t last_tag = pc->f->last_tag;
     if (still_open && end_of_input && s->last_client_ts != MQTTKA_TIME_NONE) {
         mqttka_time silence = pc->ts - s->last_client_ts < 0 ? 0 : pc->ts - s->last_client_ts;
@@ -564,7 +570,7 @@ void keepalive_on_end(const push_ctx *pc, session *s, bool end_of_input)
         if (s->timing_off)
             continue; /* the answer may be in what the capture missed */
         emit_finding(pc, s, MQTTKA_F_PINGREQ_UNANSWERED, MQTTKA_ERROR, MQTTKA_C2S, q->tag, true,
-                     us_to_s((still_open ? pc->ts : s->first_close.ts) - q->ts),
+                     us_to_s((still_open ? pc->ts : end->first_close.ts) - q->ts),
                      "PINGREQ in frame %llu never got a PINGRESP before %s",
                      (unsigned long long)q->tag,
                      still_open ? "the end of the capture" : "the connection closed");
@@ -588,7 +594,7 @@ void keepalive_on_end(const push_ctx *pc, session *s, bool end_of_input)
 /* Live capture: report what time alone has decided. */
 mqttka_time keepalive_tick(const push_ctx *pc, session *s, mqttka_time now)
 {
-    if (s->first_close.seen || !timing_applies(s) || s->gap_in_silence)
+    if (session_end_of(s)->first_close.seen || !timing_applies(s) || s->gap_in_silence)
         return MQTTKA_TIME_NONE;
     int32_t kae = s->conn.effective_keepalive;
     keepalive_limits l = keepalive_limits_for(&pc->a->cfg, kae);

@@ -119,22 +119,23 @@ static const char *side_word(mqttka_side s) { return s == MQTTKA_SIDE_SERVER ? "
 
 static void decide(const push_ctx *pc, const session *s, mqttka_summary *out)
 {
+    const session_end *end = session_end_of(s);
     char *detail = out->verdict_detail;
     size_t dsz = sizeof out->verdict_detail;
-    const close_event *fc = &s->first_close;
-    const char *how = mqttka_close_mechanism_name(s->first_close_mechanism);
+    const close_event *fc = &end->first_close;
+    const char *how = mqttka_close_mechanism_name(end->first_close_mechanism);
     int32_t kae = s->conn.effective_keepalive;
     keepalive_limits l = keepalive_limits_for(&pc->a->cfg, kae);
 
     /* 1. DISCONNECT */
-    if (s->disconnect.seen) {
+    if (end->disconnect.seen) {
         out->verdict = MQTTKA_V_MQTT_DISCONNECT;
-        if (s->disconnect_reason >= 0)
+        if (end->disconnect_reason >= 0)
             snprintf(detail, dsz, "%s sent DISCONNECT with reason 0x%02X (%s)",
-                     side_word(s->disconnect.side), (unsigned)s->disconnect_reason,
-                     disconnect_reason_name(s->disconnect_reason));
+                     side_word(end->disconnect.side), (unsigned)end->disconnect_reason,
+                     disconnect_reason_name(end->disconnect_reason));
         else
-            snprintf(detail, dsz, "%s sent DISCONNECT", side_word(s->disconnect.side));
+            snprintf(detail, dsz, "%s sent DISCONNECT", side_word(end->disconnect.side));
         return;
     }
     if (!fc->seen) {
@@ -142,31 +143,31 @@ static void decide(const push_ctx *pc, const session *s, mqttka_summary *out)
         snprintf(detail, dsz, "still open at the end of the capture");
         return;
     }
-    bool timed = s->silence_at_close != MQTTKA_TIME_NONE && kae > 0;
+    bool timed = end->silence_at_close != MQTTKA_TIME_NONE && kae > 0;
     mqttka_time ka15 = (mqttka_time)kae * SECOND * 3 / 2;
 
     /* 2. the server enforced the keepalive */
-    if (fc->side == MQTTKA_SIDE_SERVER && timed && s->silence_at_close >= ka15 - l.tol &&
-        s->silence_at_close <= ka15 + l.grace) {
+    if (fc->side == MQTTKA_SIDE_SERVER && timed && end->silence_at_close >= ka15 - l.tol &&
+        end->silence_at_close <= ka15 + l.grace) {
         out->verdict = MQTTKA_V_SERVER_CLOSED_KEEPALIVE;
         snprintf(detail, dsz,
                  "server closed (%s) after %.3f s of client silence: keepalive %d s x 1.5 = "
                  "%.1f s",
-                 how, us_to_s(s->silence_at_close), kae, us_to_s(ka15));
+                 how, us_to_s(end->silence_at_close), kae, us_to_s(ka15));
         return;
     }
 
     /* 3. the client gave up waiting for a PINGRESP */
     if (fc->side == MQTTKA_SIDE_CLIENT && !s->timing_off && kae > 0) {
         char libs[100];
-        if (s->oldest_ping_at_close != MQTTKA_TIME_NONE) {
-            mqttka_time d = fc->ts - s->oldest_ping_at_close;
+        if (end->oldest_ping_at_close != MQTTKA_TIME_NONE) {
+            mqttka_time d = fc->ts - end->oldest_ping_at_close;
             bool known = match_client_library(d, kae, libs, sizeof libs);
             out->verdict = MQTTKA_V_CLIENT_CLOSED_MISSING_PINGRESP;
             snprintf(detail, dsz,
                      "client closed (%s) %.3f s after its unanswered PINGREQ in frame %llu; "
                      "%s%s",
-                     how, us_to_s(d), (unsigned long long)s->oldest_ping_tag_at_close,
+                     how, us_to_s(d), (unsigned long long)end->oldest_ping_tag_at_close,
                      known ? "matches the ping timeout of " : "no known client ping timeout "
                                                               "matches",
                      known ? libs : "");
@@ -174,11 +175,11 @@ static void decide(const push_ctx *pc, const session *s, mqttka_summary *out)
         }
         /* An orderly WebSocket Close is not how a library gives up on a ping:
          * only a bare FIN or RST counts here. */
-        bool abrupt = s->first_close_mechanism == MQTTKA_CLOSE_FIN ||
-                      s->first_close_mechanism == MQTTKA_CLOSE_RST;
-        if (abrupt && s->last_client_was_pingreq_at_close &&
-            s->last_pingreq_at_close != MQTTKA_TIME_NONE) {
-            mqttka_time d = fc->ts - s->last_pingreq_at_close;
+        bool abrupt = end->first_close_mechanism == MQTTKA_CLOSE_FIN ||
+                      end->first_close_mechanism == MQTTKA_CLOSE_RST;
+        if (abrupt && end->last_client_was_pingreq_at_close &&
+            end->last_pingreq_at_close != MQTTKA_TIME_NONE) {
+            mqttka_time d = fc->ts - end->last_pingreq_at_close;
             if (d > l.t_resp && match_client_library(d, kae, libs, sizeof libs)) {
                 out->verdict = MQTTKA_V_CLIENT_CLOSED_DESPITE_PINGRESP;
                 snprintf(detail, dsz,
@@ -191,18 +192,18 @@ static void decide(const push_ctx *pc, const session *s, mqttka_summary *out)
     }
 
     /* 4. a WebSocket Close that nothing above explains */
-    if (s->ws_close.seen) {
+    if (end->ws_close.seen) {
         out->verdict = MQTTKA_V_WS_CLOSE;
         snprintf(detail, dsz, "%s sent WebSocket Close first, code %d (%s)%s%s%s",
-                 side_word(s->ws_close.side), (int)s->ws_close_code,
-                 ws_close_code_name(s->ws_close_code), s->ws_close_reason[0] ? ", reason \"" : "",
-                 s->ws_close_reason, s->ws_close_reason[0] ? "\"" : "");
+                 side_word(end->ws_close.side), (int)end->ws_close_code,
+                 ws_close_code_name(end->ws_close_code), end->ws_close_reason[0] ? ", reason \"" : "",
+                 end->ws_close_reason, end->ws_close_reason[0] ? "\"" : "");
         return;
     }
 
     /* 5. an intermediary's idle timeout */
-    if (s->last_data_at_close != MQTTKA_TIME_NONE) {
-        mqttka_time idle = fc->ts - s->last_data_at_close;
+    if (end->last_data_at_close != MQTTKA_TIME_NONE) {
+        mqttka_time idle = fc->ts - end->last_data_at_close;
         for (size_t i = 0; i < pc->a->cfg.n_idle_timeouts; i++) {
             mqttka_time t = pc->a->cfg.idle_timeouts[i];
             mqttka_time diff = idle > t ? idle - t : t - idle;
@@ -218,7 +219,7 @@ static void decide(const push_ctx *pc, const session *s, mqttka_summary *out)
     }
 
     /* 6. plain closes */
-    if (s->first_close_mechanism == MQTTKA_CLOSE_RST) {
+    if (end->first_close_mechanism == MQTTKA_CLOSE_RST) {
         out->verdict = MQTTKA_V_RESET;
         snprintf(detail, dsz, "%s reset the connection (RST) with no DISCONNECT or "
                  "WebSocket Close", side_word(fc->side));
@@ -231,6 +232,7 @@ static void decide(const push_ctx *pc, const session *s, mqttka_summary *out)
 
 mqttka_finding *verdict_build_summary(const push_ctx *pc, session *s, mqttka_summary *out)
 {
+    const session_end *end = session_end_of(s);
     memset(out, 0, sizeof *out);
     s->conn.end = pc->f->last_ts > s->conn.start ? pc->f->last_ts : s->conn.start;
     s->conn.last_tag = pc->f->last_tag;
@@ -241,13 +243,13 @@ mqttka_finding *verdict_build_summary(const push_ctx *pc, session *s, mqttka_sum
     out->pingreq_unanswered = s->pingreq_unanswered;
     rtt_figures(s, out);
     out->max_client_silence = s->max_client_silence;
-    out->close_initiator = s->first_close.seen ? s->first_close.side : MQTTKA_SIDE_NONE;
-    out->close_mechanism = s->first_close.seen ? s->first_close_mechanism : MQTTKA_CLOSE_NONE;
-    out->ws_close_code = s->ws_close.seen ? s->ws_close_code : -1;
-    memcpy(out->ws_close_reason, s->ws_close_reason, sizeof out->ws_close_reason);
-    out->disconnect_reason = s->disconnect_reason;
-    out->close_ts = s->first_close.seen ? s->first_close.ts : MQTTKA_TIME_NONE;
-    out->close_tag = s->first_close.seen ? s->first_close.tag : 0;
+    out->close_initiator = end->first_close.seen ? end->first_close.side : MQTTKA_SIDE_NONE;
+    out->close_mechanism = end->first_close.seen ? end->first_close_mechanism : MQTTKA_CLOSE_NONE;
+    out->ws_close_code = end->ws_close.seen ? end->ws_close_code : -1;
+    memcpy(out->ws_close_reason, end->ws_close_reason, sizeof out->ws_close_reason);
+    out->disconnect_reason = end->disconnect_reason;
+    out->close_ts = end->first_close.seen ? end->first_close.ts : MQTTKA_TIME_NONE;
+    out->close_tag = end->first_close.seen ? end->first_close.tag : 0;
     decide(pc, s, out);
     out->findings = NULL;
     out->n_findings = 0;
