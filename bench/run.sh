@@ -267,8 +267,9 @@ callgrind() {
         if [ "$what" != floor ]; then
             # The core's own work: its entry points minus the CLI's event
             # callback (on_event; analysis_on_event in the live-capture CLI).
+            # Reading a file, the CLI pushes through mqttka_push_batch only.
             local push finish cb1 cb2
-            push=$(incl "$out.$what" mqttka_push)
+            push=$(incl "$out.$what" mqttka_push_batch)
             finish=$(incl "$out.$what" mqttka_finish)
             cb1=$(incl "$out.$what" on_event)
             cb2=$(incl "$out.$what" analysis_on_event)
