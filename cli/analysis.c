@@ -39,6 +39,8 @@ bool analysis_record_segment(int linktype, const capture_record *rec, capture_st
         seg->ts = rec->ts;
         seg->tag = rec->frame;
         stats->tcp_segments++;
+        if (seg->captured_len < seg->wire_len)
+            stats->payload_cut++;
         return true;
     case MQTTKA_FRAME_NOT_TCP:
     case MQTTKA_FRAME_UNSUPPORTED_LINK: stats->not_tcp++; break;

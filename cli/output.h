@@ -25,6 +25,7 @@ typedef struct capture_stats {
     uint64_t not_tcp;        /* ARP, UDP, ICMP...: not ours */
     uint64_t ip_fragments;   /* only whole datagrams are decoded */
     uint64_t snapped;        /* snaplen cut a header: flow unknown */
+    uint64_t payload_cut;    /* TCP segments whose payload the snaplen cut */
     uint64_t malformed;      /* headers that do not add up */
     mqttka_time first_ts;    /* MQTTKA_TIME_NONE for an empty capture */
     mqttka_time last_ts;

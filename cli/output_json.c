@@ -266,6 +266,7 @@ void output_json_capture(output_state *o, const capture_stats *s)
     json_uint(&w, "not_tcp", s->not_tcp);
     json_uint(&w, "ip_fragments", s->ip_fragments);
     json_uint(&w, "snapped", s->snapped);
+    json_uint(&w, "payload_cut", s->payload_cut);
     json_uint(&w, "malformed", s->malformed);
     json_seconds(&w, "start", s->first_ts);
     json_seconds(&w, "end", s->last_ts);

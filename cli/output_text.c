@@ -688,5 +688,14 @@ void output_text_capture(output_state *o, const capture_stats *s)
     line_buffer_str(&line, " cut by snaplen, ");
     line_buffer_uint(&line, s->malformed);
     line_buffer_str(&line, s->complete ? " malformed\n" : " malformed; input cut short\n");
+    if (s->payload_cut) {
+        /* A capture made with a small snaplen (tcpdump -s 64) decodes no
+         * MQTT at all: say why, or the silence looks like no traffic. */
+        line_buffer_str(&line, "capture: ");
+        line_buffer_uint(&line, s->payload_cut);
+        line_buffer_str(&line, " TCP segments have their payload cut by the snaplen; the streams "
+                               "are not decoded past a cut (capture with a larger snaplen, "
+                               "e.g. tcpdump -s 0)\n");
+    }
     line_buffer_flush(&line);
 }

@@ -30,7 +30,7 @@ for sample_file in $(all_samples); do
             fail "$capture as $v: JSON differs: $(grep -v '"type":"capture"' "$TMP/variant.json" | diff "$TMP/original.json" - | head -4)"
         "$MQTTKA" -q -r "$variant" | cmp -s - "$TMP/original.txt" || fail "$capture as $v: text differs"
         # Nothing may be counted as malformed or cut: the IP lengths hold.
-        grep '"type":"capture"' "$TMP/variant.json" | grep -q '"snapped":0,"malformed":0' ||
+        grep '"type":"capture"' "$TMP/variant.json" | grep -q '"snapped":0,"payload_cut":0,"malformed":0' ||
             fail "$capture as $v: $(grep '"type":"capture"' "$TMP/variant.json")"
     done
 done
