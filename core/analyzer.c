@@ -232,7 +232,17 @@ static void evict_idle(mqttka_analyzer *a, const mqttka_segment *seg)
     flow_release(a, old);
 }
 
-mqttka_status mqttka_push(mqttka_analyzer *a, const mqttka_segment *seg)
+/* What mqttka_push_batch already knows of a segment's flow: the lookup it
+ * made ahead of time stands while the table has not changed since. */
+typedef struct flow_hint {
+    bool known;
+    struct flow *flow; /* NULL: no flow had this address pair */
+    int side;
+    uint64_t generation;
+} flow_hint;
+
+static mqttka_status push_one(mqttka_analyzer *a, const mqttka_segment *seg,
+                              const flow_hint *hint)
 {
     if (!a || !seg || (seg->captured_len && !seg->payload))
         return MQTTKA_ERR_INVALID;
@@ -244,7 +254,13 @@ mqttka_status mqttka_push(mqttka_analyzer *a, const mqttka_segment *seg)
         a->now = s.ts;
 
     int side = 0;
-    struct flow *f = flow_table_find(&a->flows, &s.src, &s.dst, &side);
+    struct flow *f;
+    if (hint && hint->known && hint->generation == a->flows.generation) {
+        f = hint->flow;
+        side = hint->side;
+    } else {
+        f = flow_table_find(&a->flows, &s.src, &s.dst, &side);
+    }
     if (!f) {
         bool opens = (s.tcp_flags & MQTTKA_TCP_SYN) || s.wire_len > 0;
         if (!opens || (s.tcp_flags & MQTTKA_TCP_RST))
@@ -269,6 +285,11 @@ mqttka_status mqttka_push(mqttka_analyzer *a, const mqttka_segment *seg)
     return MQTTKA_OK;
 }
 
+mqttka_status mqttka_push(mqttka_analyzer *a, const mqttka_segment *seg)
+{
+    return push_one(a, seg, NULL);
+}
+
 /* How far ahead mqttka_push_batch reaches: the hash bucket of the segment
  * PREFETCH_BUCKET_AHEAD places on, then (its bucket in cache by now) that
  * segment's flow, then (the flow in cache) its session. Analysing a segment
@@ -290,6 +311,8 @@ mqttka_status mqttka_push_batch(mqttka_analyzer *a, const mqttka_segment *segs, 
     if (!a || (n && !segs))
         return MQTTKA_ERR_INVALID;
     uint64_t hash[PREFETCH_RING];
+    flow_hint hint[PREFETCH_RING];
+    memset(hint, 0, sizeof hint);
     mqttka_status worst = MQTTKA_OK;
     for (size_t i = 0; i < n && i < PREFETCH_BUCKET_AHEAD; i++)
         hash[i] = flow_table_hash(&segs[i].src, &segs[i].dst);
@@ -302,18 +325,20 @@ mqttka_status mqttka_push_batch(mqttka_analyzer *a, const mqttka_segment *segs, 
         if (i + PREFETCH_FLOW_AHEAD < n)
             flow_table_prefetch_flow(&a->flows,
                                      hash[(i + PREFETCH_FLOW_AHEAD) % PREFETCH_RING]);
-        if (i + PREFETCH_SESSION_AHEAD < n &&
-            touches_session(&segs[i + PREFETCH_SESSION_AHEAD])) {
-            int side = 0;
-            const mqttka_segment *next = &segs[i + PREFETCH_SESSION_AHEAD];
-            struct flow *f = flow_table_find_hashed(&a->flows,
-                                                    hash[(i + PREFETCH_SESSION_AHEAD) %
-                                                         PREFETCH_RING],
-                                                    &next->src, &next->dst, &side);
-            if (f)
-                flow_prefetch_session(f, side);
+        size_t near = i + PREFETCH_SESSION_AHEAD;
+        if (near < n) {
+            flow_hint *h = &hint[near % PREFETCH_RING];
+            const mqttka_segment *next = &segs[near];
+            h->known = true;
+            h->generation = a->flows.generation;
+            h->side = 0;
+            h->flow = flow_table_find_hashed(&a->flows, hash[near % PREFETCH_RING], &next->src,
+                                             &next->dst, &h->side);
+            if (h->flow && touches_session(next))
+                flow_prefetch_session(h->flow, h->side);
         }
-        mqttka_status st = mqttka_push(a, &segs[i]);
+        /* The first segments had no lookup ahead: their hints are zero. */
+        mqttka_status st = push_one(a, &segs[i], &hint[i % PREFETCH_RING]);
         if (st == MQTTKA_ERR_NOMEM || (st != MQTTKA_OK && worst == MQTTKA_OK))
             worst = st;
     }

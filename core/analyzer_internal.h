@@ -236,6 +236,7 @@ typedef struct flow_table {
     size_t n_slots; /* a power of two, at most three quarters used */
     size_t count;
     size_t evict_cursor; /* the slot where the next eviction sample starts */
+    uint64_t generation; /* changes with every insertion and removal */
 } flow_table;
 
 /* Visits every flow once, in no particular order; no flow may be removed

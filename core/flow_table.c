@@ -178,6 +178,7 @@ struct flow *flow_table_insert(flow_table *t, const mqttka_endpoint *src,
     tcp_stream_init(&f->tcp[1]);
     slot_put(t->slots, slot_mask(t), pair_hash(src, dst), f);
     t->count++;
+    t->generation++;
     return f;
 }
 
@@ -209,6 +210,7 @@ void flow_table_remove(flow_table *t, struct flow *f)
     t->slots[gap].flow = NULL;
     t->slots[gap].hash = 0;
     t->count--;
+    t->generation++;
 }
 
 struct flow *flow_table_pick_idle(flow_table *t)
