@@ -13,6 +13,28 @@ static const uint64_t powers_of_ten[10] = {
     1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000,
 };
 
+/* v / 10^digits and its remainder (digits <= 9). A case per power, so each
+ * divisor is a constant the compiler turns into a multiplication: a 64-bit
+ * division by a variable costs more than the rest of a time stamp. */
+static uint64_t divide_by_power_of_ten(uint64_t v, unsigned digits, uint64_t *remainder)
+{
+    uint64_t q;
+    switch (digits) {
+    case 0: q = v; break;
+    case 1: q = v / 10; break;
+    case 2: q = v / 100; break;
+    case 3: q = v / 1000; break;
+    case 4: q = v / 10000; break;
+    case 5: q = v / 100000; break;
+    case 6: q = v / 1000000; break;
+    case 7: q = v / 10000000; break;
+    case 8: q = v / 100000000; break;
+    default: q = v / 1000000000; break;
+    }
+    *remainder = v - q * powers_of_ten[digits > 9 ? 9 : digits];
+    return q;
+}
+
 /* "00" to "99": two digits per division halves the divisions. */
 static const char digit_pairs[201] =
     "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
@@ -85,19 +107,21 @@ char *format_put_scaled(char *at, int64_t value, unsigned scale_digits, unsigned
         shown_digits = scale_digits;
     bool negative = value < 0;
     uint64_t magnitude = negative ? (uint64_t)(-(value + 1)) + 1 : (uint64_t)value;
-    uint64_t drop = powers_of_ten[scale_digits - shown_digits];
-    if (drop > 1) {
-        uint64_t remainder = magnitude % drop;
-        magnitude = magnitude / drop + (remainder >= drop - remainder ? 1 : 0);
+    unsigned dropped_digits = scale_digits - shown_digits;
+    if (dropped_digits > 0) {
+        uint64_t drop = powers_of_ten[dropped_digits], remainder;
+        magnitude = divide_by_power_of_ten(magnitude, dropped_digits, &remainder);
+        magnitude += remainder >= drop - remainder ? 1 : 0;
     }
-    uint64_t unit = powers_of_ten[shown_digits];
+    uint64_t fraction;
+    uint64_t whole = divide_by_power_of_ten(magnitude, shown_digits, &fraction);
     /* 1 sign + 20 integer digits + 1 point + 9 decimals = 31 bytes at most. */
     if (negative && magnitude)
         *at++ = '-';
-    at = format_put_uint(at, magnitude / unit);
+    at = format_put_uint(at, whole);
     if (shown_digits > 0) {
         *at++ = '.';
-        at = put_fixed_digits(at, magnitude % unit, shown_digits);
+        at = put_fixed_digits(at, fraction, shown_digits);
     }
     return at;
 }
