@@ -290,11 +290,12 @@ mqttka_status mqttka_push(mqttka_analyzer *a, const mqttka_segment *seg)
     return push_one(a, seg, NULL);
 }
 
-/* How far ahead mqttka_push_batch reaches: the hash bucket of the segment
- * PREFETCH_BUCKET_AHEAD places on, then (its bucket in cache by now) that
- * segment's flow, then (the flow in cache) its session. Analysing a segment
- * takes about as long as a load from memory, so each step has had that long
- * to arrive before the next one reads it. */
+/* How far ahead mqttka_push_batch reaches: the flow table slot of the
+ * segment PREFETCH_BUCKET_AHEAD places on, then (its slot in cache by now)
+ * that segment's flow, then (the flow in cache) the lookup itself, kept for
+ * the push, and the session's per-packet lines. Analysing a segment takes
+ * about as long as a load from memory, so each step has had that long to
+ * arrive before the next one reads it. */
 #define PREFETCH_BUCKET_AHEAD 6
 #define PREFETCH_FLOW_AHEAD 4
 #define PREFETCH_SESSION_AHEAD 2
