@@ -480,6 +480,66 @@ static void drop_session(struct flow *f)
     give_up(f);
 }
 
+/* Does a header block cut short name an "mqtt..." subprotocol? Its lines
+ * are looked at one by one; the last one may be incomplete. */
+static bool partial_request_offers_mqtt(const uint8_t *buf, size_t len)
+{
+    static const char name[] = "sec-websocket-protocol:";
+    const size_t name_len = sizeof name - 1;
+    for (size_t at = 0; at < len;) {
+        size_t end = at;
+        while (end < len && buf[end] != '\n')
+            end++;
+        size_t n = end - at;
+        bool named = n > name_len;
+        for (size_t i = 0; named && i < name_len; i++)
+            named = tolower(buf[at + i]) == name[i];
+        if (named) {
+            char value[HTTP_VALUE_MAX];
+            size_t v = 0;
+            for (size_t i = at + name_len; i < end && v + 1 < sizeof value; i++)
+                if (buf[i] != '\r')
+                    value[v++] = (char)buf[i];
+            value[v] = '\0';
+            if (offers_mqtt(value))
+                return true;
+        }
+        at = end + 1;
+    }
+    return false;
+}
+
+/* A request too long to parse: if what fits of it offers MQTT, the
+ * connection is ours and its user must hear why it is not decoded (as for an
+ * answer too long, in http_response_bytes). */
+static void request_too_long(const push_ctx *pc, const uint8_t *bytes, size_t len)
+{
+    struct flow *f = pc->f;
+    http_handshake *h = f->http;
+    size_t cap = pc->a->cfg.max_http_header_bytes;
+    if (!h->buf[0])
+        return; /* out of memory: nothing to look at */
+    size_t take = len < cap - h->len[0] ? len : cap - h->len[0];
+    memcpy(h->buf[0] + h->len[0], bytes, take);
+    h->len[0] += take;
+    /* What arrived beyond the cap is looked at too, though not kept (a line
+     * across the two parts is missed). */
+    if (!partial_request_offers_mqtt(h->buf[0], h->len[0]) &&
+        !partial_request_offers_mqtt(bytes + take, len - take))
+        return;
+    if (!f->sess) {
+        f->sess = session_new(pc, MQTTKA_TRANSPORT_WEBSOCKET);
+        if (!f->sess)
+            return;
+        f->sess->mqtt_offered = true;
+    }
+    confirm_session(pc, f->sess);
+    emit_finding(pc, f->sess, MQTTKA_F_RESOURCE_LIMIT, MQTTKA_WARN, MQTTKA_C2S, 0, false, 0,
+                 "HTTP request header block offering MQTT exceeds %zu bytes; connection not "
+                 "decoded",
+                 cap);
+}
+
 static void http_request_bytes(const push_ctx *pc, const uint8_t *bytes, size_t len)
 {
     struct flow *f = pc->f;
@@ -487,6 +547,7 @@ static void http_request_bytes(const push_ctx *pc, const uint8_t *bytes, size_t 
     if (h->request_done)
         return; /* a client must wait for the 101 (RFC 6455 §4.1) */
     if (!http_append(pc, h, 0, bytes, len)) {
+        request_too_long(pc, bytes, len);
         give_up(f);
         return;
     }

@@ -615,6 +615,38 @@ static void test_handshakes(void)
     add(&sc, S, 0.002, ok, strlen(ok));
     run_all_ways("plain_http", &sc, &lg, NULL);
     CHECK_EQ_INT(lg.len, 0);
+
+    /* A request longer than the header cap (a big cookie, say): one that
+     * offers MQTT is reported (resource_limit, and its summary); one that
+     * does not stays silent. */
+    mqttka_config small;
+    mqttka_config_default(&small);
+    small.max_http_header_bytes = 128;
+    static const char long_mqtt[] =
+        "GET /mqtt HTTP/1.1\r\nHost: 127.0.0.1:1882\r\nSec-WebSocket-Protocol: mqtt\r\n"
+        "Cookie: session=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\r\n"
+        "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    CHECK(strlen(long_mqtt) > small.max_http_header_bytes);
+    memset(&sc, 0, sizeof sc);
+    tcp_open(&sc);
+    add(&sc, C, 0.001, long_mqtt, strlen(long_mqtt));                   /* 3 */
+    add_flags(&sc, C, 1.0, MQTTKA_TCP_FIN);
+    add_flags(&sc, S, 1.1, MQTTKA_TCP_FIN);
+    run_all_ways("request_over_cap", &sc, &lg, &small);
+    HAS(lg, "finding resource_limit warn");
+    HAS(lg, "summary #1 127.0.0.1:50000 -> 127.0.0.1:1882 websocket");
+
+    static const char long_plain[] =
+        "GET /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+        "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        "Sec-WebSocket-Protocol: chat\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    CHECK(strlen(long_plain) > small.max_http_header_bytes);
+    memset(&sc, 0, sizeof sc);
+    tcp_open(&sc);
+    add(&sc, C, 0.001, long_plain, strlen(long_plain));
+    run_all_ways("request_over_cap_not_mqtt", &sc, &lg, &small);
+    CHECK_EQ_INT(lg.len, 0);
 }
 
 /* The capture misses bytes the receiver acknowledged: a gap, and no timing
