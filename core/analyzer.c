@@ -291,15 +291,15 @@ mqttka_status mqttka_push(mqttka_analyzer *a, const mqttka_segment *seg)
 }
 
 /* How far ahead mqttka_push_batch reaches: the flow table slot of the
- * segment PREFETCH_BUCKET_AHEAD places on, then (its slot in cache by now)
+ * segment PREFETCH_SLOT_AHEAD places on, then (its slot in cache by now)
  * that segment's flow, then (the flow in cache) the lookup itself, kept for
  * the push, and the session's per-packet lines. Analysing a segment takes
  * about as long as a load from memory, so each step has had that long to
  * arrive before the next one reads it. */
-#define PREFETCH_BUCKET_AHEAD 6
+#define PREFETCH_SLOT_AHEAD 6
 #define PREFETCH_FLOW_AHEAD 4
 #define PREFETCH_SESSION_AHEAD 2
-#define PREFETCH_RING 8 /* a power of two above PREFETCH_BUCKET_AHEAD */
+#define PREFETCH_RING 8 /* a power of two above PREFETCH_SLOT_AHEAD */
 
 /* A segment that carries nothing and closes nothing touches only the flow. */
 static bool touches_session(const mqttka_segment *seg)
@@ -315,13 +315,13 @@ mqttka_status mqttka_push_batch(mqttka_analyzer *a, const mqttka_segment *segs, 
     flow_hint hint[PREFETCH_RING];
     memset(hint, 0, sizeof hint);
     mqttka_status worst = MQTTKA_OK;
-    for (size_t i = 0; i < n && i < PREFETCH_BUCKET_AHEAD; i++)
+    for (size_t i = 0; i < n && i < PREFETCH_SLOT_AHEAD; i++)
         hash[i] = flow_table_hash(&segs[i].src, &segs[i].dst);
     for (size_t i = 0; i < n; i++) {
-        size_t ahead = i + PREFETCH_BUCKET_AHEAD;
+        size_t ahead = i + PREFETCH_SLOT_AHEAD;
         if (ahead < n) {
             hash[ahead % PREFETCH_RING] = flow_table_hash(&segs[ahead].src, &segs[ahead].dst);
-            flow_table_prefetch_bucket(&a->flows, hash[ahead % PREFETCH_RING]);
+            flow_table_prefetch_slot(&a->flows, hash[ahead % PREFETCH_RING]);
         }
         if (i + PREFETCH_FLOW_AHEAD < n)
             flow_table_prefetch_flow(&a->flows,

@@ -1,8 +1,8 @@
 /*
  * analyzer_internal.h - the analyzer's private state, shared by its files.
  *
- *   analyzer.c    public API: new/free/push/tick/finish, event emission
- *   flow_table.c  flows by address pair, least-recently-active order, caps
+ *   analyzer.c    public API: new/free/push/push_batch/tick/finish, events
+ *   flow_table.c  flows by address pair (open addressing), sampled eviction
  *   connection.c  per-flow pipeline: TCP stream -> HTTP Upgrade -> WebSocket
  *                 -> MQTT stream, and protocol detection on any port
  *   keepalive.c   the MQTT keepalive rules (FINDINGS.md: Negotiation,
@@ -279,7 +279,7 @@ void flow_table_remove(flow_table *t, struct flow *f);
  * address pair whose flow_table_hash is `hash`; none changes anything, and
  * a prefetch never faults. */
 uint64_t flow_table_hash(const mqttka_endpoint *src, const mqttka_endpoint *dst);
-void flow_table_prefetch_bucket(const flow_table *t, uint64_t hash);
+void flow_table_prefetch_slot(const flow_table *t, uint64_t hash);
 void flow_table_prefetch_flow(const flow_table *t, uint64_t hash);
 struct flow *flow_table_find_hashed(flow_table *t, uint64_t hash, const mqttka_endpoint *src,
                                     const mqttka_endpoint *dst, int *side);
@@ -289,6 +289,7 @@ struct flow *flow_table_find_hashed(flow_table *t, uint64_t hash, const mqttka_e
 #else
 #define PREFETCH(p) ((void)(p))
 #endif
+
 /* The flow to drop when the table is full: the least recently active of
  * the FLOW_EVICT_SAMPLE or more flows found from the eviction cursor on
  * (all of them in a small table); NULL when the table is empty. */
@@ -363,6 +364,12 @@ mqttka_time keepalive_tick(const push_ctx *pc, session *s, mqttka_time now);
 mqttka_finding *verdict_build_summary(const push_ctx *pc, session *s, mqttka_summary *out);
 
 static inline double us_to_s(mqttka_time t) { return (double)t / 1e6; }
+
+/* The side that sends in direction `dir`. */
+static inline mqttka_side side_of(mqttka_direction dir)
+{
+    return dir == MQTTKA_C2S ? MQTTKA_SIDE_CLIENT : MQTTKA_SIDE_SERVER;
+}
 
 /* Copies a NUL-terminated string, truncating it to fit `size` bytes. */
 static inline void str_copy(char *dst, size_t size, const char *src)

@@ -52,11 +52,6 @@ void flow_prefetch_session(const struct flow *f, int side)
     PREFETCH(&s->packets[dir]);
 }
 
-static mqttka_side side_of(mqttka_direction dir)
-{
-    return dir == MQTTKA_C2S ? MQTTKA_SIDE_CLIENT : MQTTKA_SIDE_SERVER;
-}
-
 static tcp_stream_limits stream_limits(mqttka_analyzer *a)
 {
     tcp_stream_limits lim = {a->cfg.max_ooo_segments, a->cfg.max_ooo_bytes,
@@ -480,33 +475,12 @@ static void drop_session(struct flow *f)
     give_up(f);
 }
 
-/* Does a header block cut short name an "mqtt..." subprotocol? Its lines
- * are looked at one by one; the last one may be incomplete. */
+/* Does a header block cut short name an "mqtt..." subprotocol? */
 static bool partial_request_offers_mqtt(const uint8_t *buf, size_t len)
 {
-    static const char name[] = "sec-websocket-protocol:";
-    const size_t name_len = sizeof name - 1;
-    for (size_t at = 0; at < len;) {
-        size_t end = at;
-        while (end < len && buf[end] != '\n')
-            end++;
-        size_t n = end - at;
-        bool named = n > name_len;
-        for (size_t i = 0; named && i < name_len; i++)
-            named = tolower(buf[at + i]) == name[i];
-        if (named) {
-            char value[HTTP_VALUE_MAX];
-            size_t v = 0;
-            for (size_t i = at + name_len; i < end && v + 1 < sizeof value; i++)
-                if (buf[i] != '\r')
-                    value[v++] = (char)buf[i];
-            value[v] = '\0';
-            if (offers_mqtt(value))
-                return true;
-        }
-        at = end + 1;
-    }
-    return false;
+    char protocols[HTTP_VALUE_MAX];
+    http_partial_protocols(buf, len, protocols, sizeof protocols);
+    return offers_mqtt(protocols);
 }
 
 /* A request too long to parse: if what fits of it offers MQTT, the

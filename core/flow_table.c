@@ -81,7 +81,7 @@ uint64_t flow_table_hash(const mqttka_endpoint *src, const mqttka_endpoint *dst)
     return pair_hash(src, dst);
 }
 
-void flow_table_prefetch_bucket(const flow_table *t, uint64_t hash)
+void flow_table_prefetch_slot(const flow_table *t, uint64_t hash)
 {
     PREFETCH(&t->slots[hash & slot_mask(t)]);
 }

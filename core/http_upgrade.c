@@ -435,6 +435,25 @@ http_parse_result http_parse_request(const uint8_t *buf, size_t len, http_upgrad
     return HTTP_PARSE_OK;
 }
 
+void http_partial_protocols(const uint8_t *buf, size_t len, char *out, size_t out_size)
+{
+    out[0] = '\0';
+    for (size_t at = 0; at < len;) {
+        const uint8_t *lf = memchr(buf + at, '\n', len - at);
+        size_t end = lf ? (size_t)(lf - buf) : len;
+        http_span line = {buf + at, end - at};
+        if (line.len > 0 && line.p[line.len - 1] == '\r')
+            line.len--;
+        const uint8_t *colon = line.len ? memchr(line.p, ':', line.len) : NULL;
+        if (colon &&
+            http_span_equals_ci((http_span){line.p, (size_t)(colon - line.p)},
+                                "sec-websocket-protocol"))
+            http_field_join(out, out_size,
+                            (http_span){colon + 1, (size_t)(line.p + line.len - colon - 1)});
+        at = end + 1;
+    }
+}
+
 http_parse_result http_parse_response(const uint8_t *buf, size_t len, http_upgrade_response *out,
                                       size_t *header_len)
 {

@@ -54,6 +54,12 @@ bool http_looks_like_request(const uint8_t *buf, size_t len);
 http_parse_result http_parse_request(const uint8_t *buf, size_t len,
                                      http_upgrade_request *out, size_t *header_len);
 
+/* The Sec-WebSocket-Protocol values in the lines of a request header block
+ * too long to parse (cut anywhere, not checked for validity; the last line
+ * may be incomplete), joined into `out` as http_parse_request joins them.
+ * Tells whether such a request offered a subprotocol. */
+void http_partial_protocols(const uint8_t *buf, size_t len, char *out, size_t out_size);
+
 /* Parses a response header block at the start of buf. */
 http_parse_result http_parse_response(const uint8_t *buf, size_t len,
                                       http_upgrade_response *out, size_t *header_len);

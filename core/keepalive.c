@@ -288,6 +288,19 @@ static bool pair_pingresp(session *s, mqttka_time now, ping_pending *req, mqttka
 
 /* ------------------------------------------------------------ packets -- */
 
+/* Records the first close of a kind (FIN/RST/Close, DISCONNECT, WebSocket
+ * Close) at this frame; false when one was recorded before. */
+static bool close_event_note(close_event *e, mqttka_side side, const push_ctx *pc)
+{
+    if (e->seen)
+        return false;
+    e->seen = true;
+    e->side = side;
+    e->ts = pc->ts;
+    e->tag = pc->tag;
+    return true;
+}
+
 static void on_disconnect(const push_ctx *pc, session *s, mqttka_direction dir,
                           const mqtt_packet_view *p, mqttka_mqtt_packet *out)
 {
@@ -302,13 +315,8 @@ static void on_disconnect(const push_ctx *pc, session *s, mqttka_direction dir,
                      "Server Keep Alive (0x13) sent in a DISCONNECT; only CONNACK may carry it");
     }
     session_end *end = session_end_make(s);
-    if (end && !end->disconnect.seen) {
-        end->disconnect.seen = true;
-        end->disconnect.side = dir == MQTTKA_C2S ? MQTTKA_SIDE_CLIENT : MQTTKA_SIDE_SERVER;
-        end->disconnect.ts = pc->ts;
-        end->disconnect.tag = pc->tag;
+    if (end && close_event_note(&end->disconnect, side_of(dir), pc))
         end->disconnect_reason = d.reason_code;
-    }
 }
 
 /* "PINGRESP 1.234 ms after the PINGREQ in frame 17": one per ping pair, so
@@ -425,8 +433,7 @@ void keepalive_on_packet(const push_ctx *pc, session *s, mqttka_direction dir,
         }
     }
     if (p->type == MQTT_DISCONNECT)
-        keepalive_on_close(pc, s, dir == MQTTKA_C2S ? MQTTKA_SIDE_CLIENT : MQTTKA_SIDE_SERVER,
-                           MQTTKA_CLOSE_MQTT_DISCONNECT);
+        keepalive_on_close(pc, s, side_of(dir), MQTTKA_CLOSE_MQTT_DISCONNECT);
 }
 
 /* ---------------------------------------------------- WebSocket control -- */
@@ -475,11 +482,7 @@ void keepalive_on_ws_control(const push_ctx *pc, session *s, mqttka_direction di
             w->outstanding = false;
     } else if (opcode == WS_OP_CLOSE) {
         session_end *end = session_end_make(s);
-        if (end && !end->ws_close.seen) {
-            end->ws_close.seen = true;
-            end->ws_close.side = dir == MQTTKA_C2S ? MQTTKA_SIDE_CLIENT : MQTTKA_SIDE_SERVER;
-            end->ws_close.ts = pc->ts;
-            end->ws_close.tag = pc->tag;
+        if (end && close_event_note(&end->ws_close, side_of(dir), pc)) {
             end->ws_close_code = code;
             size_t rlen = len > 2 ? len - 2 : 0;
             if (rlen > sizeof end->ws_close_reason - 1)
@@ -490,8 +493,7 @@ void keepalive_on_ws_control(const push_ctx *pc, session *s, mqttka_direction di
             }
             end->ws_close_reason[rlen] = '\0';
         }
-        keepalive_on_close(pc, s, dir == MQTTKA_C2S ? MQTTKA_SIDE_CLIENT : MQTTKA_SIDE_SERVER,
-                           MQTTKA_CLOSE_WS_CLOSE);
+        keepalive_on_close(pc, s, side_of(dir), MQTTKA_CLOSE_WS_CLOSE);
     }
 }
 
@@ -512,12 +514,8 @@ void keepalive_on_close(const push_ctx *pc, session *s, mqttka_side side,
         end->server_closed_any = true;
         end->server_close_ts = pc->ts;
     }
-    if (end->first_close.seen)
+    if (!close_event_note(&end->first_close, side, pc))
         return;
-    end->first_close.seen = true;
-    end->first_close.side = side;
-    end->first_close.ts = pc->ts;
-    end->first_close.tag = pc->tag;
     end->first_close_mechanism = how;
     if (s->pingq_len) {
         end->oldest_ping_at_close = s->pingq[0].ts;

@@ -4,8 +4,8 @@
  *
  * Each case sets the cap small, drives it over with crafted segments, and
  * checks the contract of mqttka.h: a resource_limit finding on the
- * connection that hit it (the offending one, or for the flow table the
- * least recently active one), and the rest of the run unharmed — other
+ * connection that hit it (the offending one, or for the flow table one
+ * idle longest), and the rest of the run unharmed — other
  * connections go on being decoded and every connection still gets its
  * summary.
  */

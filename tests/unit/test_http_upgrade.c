@@ -443,6 +443,24 @@ static void test_looks_like_request(void)
 /* FIPS 180-4 examples and the padding edges (55, 56, 63, 64, 119, 120
  * bytes), each hashed in one go and fed through the incremental API in
  * pieces of several sizes. */
+/* A block cut short: the protocol lines it holds, joined, the last one even
+ * if cut; nothing else (a name must match whole, before its colon). */
+static void test_partial_protocols(void)
+{
+    static const char block[] = "GET /mqtt HTTP/1.1\r\nsec-websocket-protocol: mqtt\r\n"
+                                "X-Sec-WebSocket-Protocol: chat\r\nCookie: a=b\r\n"
+                                "Sec-WebSocket-Protocol:  mqttv3.1 \r\nSec-WebSocket-Prot";
+    char got[HTTP_VALUE_MAX];
+    http_partial_protocols((const uint8_t *)block, strlen(block), got, sizeof got);
+    CHECK_EQ_STR(got, "mqtt, mqttv3.1");
+    /* Cut inside the second protocol line's value. */
+    size_t cut = (size_t)(strstr(block, "mqttv3.1") + 4 - block);
+    http_partial_protocols((const uint8_t *)block, cut, got, sizeof got);
+    CHECK_EQ_STR(got, "mqtt, mqtt");
+    http_partial_protocols((const uint8_t *)block, 10, got, sizeof got);
+    CHECK_EQ_STR(got, "");
+}
+
 static void test_sha1(void)
 {
     static const struct {
@@ -509,5 +527,6 @@ int main(void)
     test_token_lists();
     test_looks_like_request();
     test_sha1();
+    test_partial_protocols();
     return th_report();
 }
