@@ -179,6 +179,16 @@ CLI, SRV = ip("10.0.0.1"), ip("10.0.0.2")
 T0 = 1700000000.0
 
 
+def ws_session(p, client_port, port, keepalive, client_id):
+    """A flow from CLI:client_port with its handshake, CONNECT and CONNACK."""
+    f = Flow(p, (CLI, client_port), (SRV, port), T0)
+    f.open()
+    upgrade(f)
+    f.send(0, ws_frame(connect(keepalive, client_id)))
+    f.send(1, ws_frame(connack(), masked=False))
+    return f
+
+
 def ws_split(port, protocol=b"mqtt", level=4):
     """CONNECT split over two WebSocket messages (as MQTT.js over ws does), a
     message with two MQTT packets, a PUBLISH split inside its fixed header,
@@ -208,11 +218,7 @@ def ws_retransmission(port):
     """A PINGREQ and a PUBLISH segment sent twice: the core and Wireshark's
     TCP dissector must both count each packet once."""
     p = Pcap()
-    f = Flow(p, (CLI, 40005), (SRV, port), T0)
-    f.open()
-    upgrade(f)
-    f.send(0, ws_frame(connect(4, b"retrans")))
-    f.send(1, ws_frame(connack(), masked=False))
+    f = ws_session(p, 40005, port, 4, b"retrans")
     f.send(0, ws_frame(PINGREQ), dt=3.0)
     f.retransmit()
     f.send(1, ws_frame(PINGRESP, masked=False), dt=0.01)
@@ -232,11 +238,7 @@ def ws_pings(port):
     message (two RTTs in one frame); a late answer (pingresp_late after the
     RTT: KAe 10 s, T_resp 5 s)."""
     p = Pcap()
-    f = Flow(p, (CLI, 40006), (SRV, port), T0)
-    f.open()
-    upgrade(f)
-    f.send(0, ws_frame(connect(10, b"pings")))
-    f.send(1, ws_frame(connack(), masked=False))
+    f = ws_session(p, 40006, port, 10, b"pings")
     f.send(0, ws_frame(PINGREQ), dt=5.0)
     f.send(1, ws_frame(PINGREQ + PINGRESP + PINGRESP, masked=False), dt=0.01)
     f.send(0, ws_frame(PINGREQ + PINGREQ), dt=5.0)
