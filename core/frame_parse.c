@@ -95,6 +95,18 @@ static size_t wire_left(const parse_state *ps)
     return ps->wire_len > ps->cur.pos ? ps->wire_len - ps->cur.pos : 0;
 }
 
+/* Big-endian fields at a known offset, for headers already bounds-checked
+ * whole. */
+static inline uint16_t load_be16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t load_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 /* What the TCP header says, before it goes into the caller's segment. */
 typedef struct tcp_fields {
     uint16_t sport, dport;
@@ -111,10 +123,22 @@ static mqttka_frame_result parse_tcp(parse_state *ps, size_t segment_wire_len, t
     byte_cursor *c = &ps->cur;
     byte_cursor_limit(c, segment_wire_len);
     uint8_t offset_byte;
-    if (!byte_cursor_be16(c, &t->sport) || !byte_cursor_be16(c, &t->dport) ||
-        !byte_cursor_be32(c, &t->seq) || !byte_cursor_be32(c, &t->ack) ||
-        !byte_cursor_u8(c, &offset_byte) || !byte_cursor_u8(c, &t->flags))
+    if (byte_cursor_left(c) >= 20) {
+        /* Every real segment: the fixed part read at its offsets, with one
+         * bounds check instead of one per field. */
+        const uint8_t *h = byte_cursor_here(c);
+        t->sport = load_be16(h);
+        t->dport = load_be16(h + 2);
+        t->seq = load_be32(h + 4);
+        t->ack = load_be32(h + 8);
+        offset_byte = h[12];
+        t->flags = h[13];
+        c->pos += 14;
+    } else if (!byte_cursor_be16(c, &t->sport) || !byte_cursor_be16(c, &t->dport) ||
+               !byte_cursor_be32(c, &t->seq) || !byte_cursor_be32(c, &t->ack) ||
+               !byte_cursor_u8(c, &offset_byte) || !byte_cursor_u8(c, &t->flags)) {
         return segment_wire_len < 20 ? MQTTKA_FRAME_MALFORMED : short_read(ps);
+    }
     size_t header_len = (size_t)(offset_byte >> 4) * 4;
     if (header_len < 20 || header_len > segment_wire_len)
         return MQTTKA_FRAME_MALFORMED;
@@ -166,12 +190,24 @@ static mqttka_frame_result parse_ipv4(parse_state *ps, mqttka_segment *out)
     size_t header_len = (size_t)(version_ihl & 0x0f) * 4;
     if (header_len < 20)
         return MQTTKA_FRAME_MALFORMED;
-    if (!byte_cursor_u8(c, &tos) || !byte_cursor_be16(c, &total_len) ||
-        !byte_cursor_be16(c, &id) || !byte_cursor_be16(c, &frag) ||
-        !byte_cursor_u8(c, &ttl) || !byte_cursor_u8(c, &protocol) ||
-        !byte_cursor_be16(c, &checksum) || !byte_cursor_copy(c, src, 4) ||
-        !byte_cursor_copy(c, dst, 4) || !byte_cursor_skip(c, header_len - 20))
+    if (byte_cursor_left(c) >= 19) {
+        /* The fixed part at its offsets, one bounds check (as for TCP). */
+        const uint8_t *h = byte_cursor_here(c) - 1;
+        total_len = load_be16(h + 2);
+        frag = load_be16(h + 6);
+        protocol = h[9];
+        memcpy(src, h + 12, 4);
+        memcpy(dst, h + 16, 4);
+        c->pos += 19;
+        if (!byte_cursor_skip(c, header_len - 20))
+            return header_len > datagram_wire_max ? MQTTKA_FRAME_MALFORMED : short_read(ps);
+    } else if (!byte_cursor_u8(c, &tos) || !byte_cursor_be16(c, &total_len) ||
+               !byte_cursor_be16(c, &id) || !byte_cursor_be16(c, &frag) ||
+               !byte_cursor_u8(c, &ttl) || !byte_cursor_u8(c, &protocol) ||
+               !byte_cursor_be16(c, &checksum) || !byte_cursor_copy(c, src, 4) ||
+               !byte_cursor_copy(c, dst, 4) || !byte_cursor_skip(c, header_len - 20)) {
         return header_len > datagram_wire_max ? MQTTKA_FRAME_MALFORMED : short_read(ps);
+    }
 
     size_t datagram_len = total_len;
     /* A total length of 0 is what a sender with TCP segmentation offload
