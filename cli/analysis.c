@@ -29,6 +29,18 @@ void analysis_on_event(void *user_data, const mqttka_event *ev)
         o->write_error = errno ? errno : EIO;
 }
 
+void output_start(output_state *o, FILE *out, bool flush_each_event)
+{
+    o->out = out;
+    line_buffer_init(&o->line, out);
+    o->flush_each_event = flush_each_event;
+}
+
+void output_flush(output_state *o)
+{
+    line_buffer_flush(&o->line);
+}
+
 bool analysis_record_segment(int linktype, const capture_record *rec, capture_stats *stats,
                              mqttka_segment *seg)
 {

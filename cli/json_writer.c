@@ -77,7 +77,7 @@ static void member_prefix(json_writer *w, const char *key)
     if (key && len <= LINE_BUFFER_SIZE - 4 &&
         format_plain_ascii_run((const uint8_t *)key, len, true) == len) {
         /* Every key the outputs use: ,"key": written at once. */
-        char *p = line_buffer_room(&w->line, len + 4);
+        char *p = line_buffer_room(w->line, len + 4);
         if (comma)
             *p++ = ',';
         *p++ = '"';
@@ -85,14 +85,14 @@ static void member_prefix(json_writer *w, const char *key)
         p += len;
         *p++ = '"';
         *p++ = ':';
-        line_buffer_commit(&w->line, p);
+        line_buffer_commit(w->line, p);
         return;
     }
     if (comma)
-        line_buffer_char(&w->line, ',');
+        line_buffer_char(w->line, ',');
     if (key) {
-        put_escaped(&w->line, (const uint8_t *)key, len);
-        line_buffer_char(&w->line, ':');
+        put_escaped(w->line, (const uint8_t *)key, len);
+        line_buffer_char(w->line, ':');
     }
 }
 
@@ -101,7 +101,7 @@ static void open_level(json_writer *w, const char *key, char bracket)
     if (w->depth >= JSON_MAX_DEPTH)
         return;
     member_prefix(w, key);
-    line_buffer_char(&w->line, bracket);
+    line_buffer_char(w->line, bracket);
     w->has_members[w->depth] = false;
     w->depth++;
 }
@@ -110,13 +110,13 @@ static void close_level(json_writer *w, char bracket)
 {
     if (w->depth == 0)
         return;
-    line_buffer_char(&w->line, bracket);
+    line_buffer_char(w->line, bracket);
     w->depth--;
 }
 
-void json_line_begin(json_writer *w, FILE *out)
+void json_line_begin(json_writer *w, line_buffer *line)
 {
-    line_buffer_init(&w->line, out);
+    w->line = line;
     w->depth = 0;
     open_level(w, NULL, '{');
 }
@@ -126,8 +126,7 @@ void json_line_end(json_writer *w)
     while (w->depth > 1)
         close_level(w, '}'); /* only reached if a caller forgot an end */
     close_level(w, '}');
-    line_buffer_char(&w->line, '\n');
-    line_buffer_flush(&w->line);
+    line_buffer_char(w->line, '\n');
 }
 
 void json_object_begin(json_writer *w, const char *key) { open_level(w, key, '{'); }
@@ -138,34 +137,34 @@ void json_array_end(json_writer *w) { close_level(w, ']'); }
 void json_null(json_writer *w, const char *key)
 {
     member_prefix(w, key);
-    line_buffer_bytes(&w->line, "null", 4);
+    line_buffer_bytes(w->line, "null", 4);
 }
 
 void json_bool(json_writer *w, const char *key, bool value)
 {
     member_prefix(w, key);
     if (value)
-        line_buffer_bytes(&w->line, "true", 4);
+        line_buffer_bytes(w->line, "true", 4);
     else
-        line_buffer_bytes(&w->line, "false", 5);
+        line_buffer_bytes(w->line, "false", 5);
 }
 
 void json_int(json_writer *w, const char *key, int64_t value)
 {
     member_prefix(w, key);
-    line_buffer_int(&w->line, value);
+    line_buffer_int(w->line, value);
 }
 
 void json_uint(json_writer *w, const char *key, uint64_t value)
 {
     member_prefix(w, key);
-    line_buffer_uint(&w->line, value);
+    line_buffer_uint(w->line, value);
 }
 
 void json_double(json_writer *w, const char *key, double value)
 {
     member_prefix(w, key);
-    line_buffer_double(&w->line, value);
+    line_buffer_double(w->line, value);
 }
 
 void json_string(json_writer *w, const char *key, const char *s)
@@ -180,7 +179,7 @@ void json_string(json_writer *w, const char *key, const char *s)
 void json_string_bytes(json_writer *w, const char *key, const uint8_t *s, size_t len)
 {
     member_prefix(w, key);
-    put_escaped(&w->line, s, len);
+    put_escaped(w->line, s, len);
 }
 
 void json_seconds(json_writer *w, const char *key, mqttka_time t)
@@ -190,7 +189,7 @@ void json_seconds(json_writer *w, const char *key, mqttka_time t)
         return;
     }
     member_prefix(w, key);
-    line_buffer_scaled(&w->line, t, 6, 6);
+    line_buffer_scaled(w->line, t, 6, 6);
 }
 
 void json_millis(json_writer *w, const char *key, mqttka_time t)
@@ -200,7 +199,7 @@ void json_millis(json_writer *w, const char *key, mqttka_time t)
         return;
     }
     member_prefix(w, key);
-    line_buffer_scaled(&w->line, t, 3, 3);
+    line_buffer_scaled(w->line, t, 3, 3);
 }
 
 void json_frame(json_writer *w, const char *key, uint64_t frame)

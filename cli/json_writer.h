@@ -6,9 +6,9 @@
  * and any byte that is not part of well-formed UTF-8 becomes \u00XX, so even
  * a client id of raw bytes gives a line every JSON parser accepts.
  *
- * The line is gathered in the writer's own buffer (line_buffer.h) and reaches
- * the FILE at json_line_end, or in pieces before it when it outgrows the
- * buffer: a writer on the stack takes about 4 KiB.
+ * The line is appended to a line_buffer the caller holds (line_buffer.h):
+ * it reaches the FILE when the caller flushes that buffer, or in pieces when
+ * the buffer fills.
  */
 #ifndef MQTTKA_CLI_JSON_WRITER_H
 #define MQTTKA_CLI_JSON_WRITER_H
@@ -26,15 +26,14 @@
 #define JSON_MAX_DEPTH 8
 
 typedef struct json_writer {
-    line_buffer line;
+    line_buffer *line; /* borrowed: where the line goes */
     unsigned depth;
     bool has_members[JSON_MAX_DEPTH]; /* at each open level: is a comma due */
 } json_writer;
 
-/* Starts a line's top-level object on `out`. */
-void json_line_begin(json_writer *w, FILE *out);
-/* Closes the top-level object, ends the line and writes what is left of it
- * to the FILE. */
+/* Starts a line's top-level object in `line`. */
+void json_line_begin(json_writer *w, line_buffer *line);
+/* Closes the top-level object and ends the line (nothing is flushed). */
 void json_line_end(json_writer *w);
 
 /* `key` names the member inside an object; NULL inside an array. */

@@ -241,7 +241,7 @@ int live_run(const cli_options *opts)
     live_session s;
     memset(&s, 0, sizeof s);
     s.opts = opts;
-    s.out.out = stdout;
+    output_start(&s.out, stdout, true);
     s.out.format = opts->format;
     s.out.quiet = opts->quiet;
     s.out.capture_start = MQTTKA_TIME_NONE;
@@ -279,6 +279,7 @@ int live_run(const cli_options *opts)
         else
             output_text_capture(&s.out, &s.stats);
         errno = 0;
+        output_flush(&s.out);
         if (fflush(stdout) != 0 || ferror(stdout))
             s.out.write_error = errno ? errno : EIO;
     }

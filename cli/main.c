@@ -56,6 +56,8 @@ static int analyse(const cli_options *opts)
         .finding_seen = false,
         .worst_severity = MQTTKA_INFO,
     };
+    /* Line by line to a terminal, as stdout is (see main). */
+    output_start(&out, stdout, isatty(STDOUT_FILENO));
     mqttka_analyzer *analyzer = analysis_start(opts, &out);
     if (!analyzer) {
         capture_reader_close(&reader);
@@ -94,6 +96,7 @@ static int analyse(const cli_options *opts)
         output_text_capture(&out, &stats);
     capture_reader_close(&reader);
 
+    output_flush(&out);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "mqttka: cannot write the output\n");
         return EXIT_TROUBLE;

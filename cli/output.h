@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "mqttka.h"
+#include "line_buffer.h"
 #include "options.h"
 
 /* What became of the capture's records (also in the JSON "capture" object). */
@@ -43,6 +44,12 @@ typedef struct output_state {
     FILE *out;
     output_format format;
     bool quiet;
+    /* Events are written here, and reach `out` when it fills, after every
+     * event when `flush_each_event` (live, or to a terminal: each line as it
+     * comes), and at output_flush. One fwrite per line was a tenth of a
+     * file's analysis. */
+    line_buffer line;
+    bool flush_each_event;
     /* The first record's time: text times count from it. Set before the
      * first segment is pushed. */
     mqttka_time capture_start;
@@ -58,6 +65,12 @@ void output_text_capture(output_state *o, const capture_stats *s);
 /* JSON Lines: one object per event, per connection and for the capture. */
 void output_json_event(output_state *o, const mqttka_event *ev);
 void output_json_capture(output_state *o, const capture_stats *s);
+
+/* Starts `o` writing to `out` (the other members are the caller's). */
+void output_start(output_state *o, FILE *out, bool flush_each_event);
+/* Hands what waits in o->line to o->out; call before ending the run (and
+ * before fflush of o->out). */
+void output_flush(output_state *o);
 
 /* The wire names of directions: "c2s" / "s2c" (JSON) and "C>S" / "S>C" (text). */
 const char *output_dir_json(mqttka_direction d);

@@ -238,7 +238,7 @@ void output_json_event(output_state *o, const mqttka_event *ev)
     if (o->quiet && ev->type != MQTTKA_EV_CONNECTION)
         return;
     json_writer w;
-    json_line_begin(&w, o->out);
+    json_line_begin(&w, &o->line);
     switch (ev->type) {
     case MQTTKA_EV_WS_HANDSHAKE: write_handshake(&w, ev); break;
     case MQTTKA_EV_WS_CONTROL: write_control(&w, ev); break;
@@ -250,6 +250,8 @@ void output_json_event(output_state *o, const mqttka_event *ev)
         break;
     }
     json_line_end(&w);
+    if (o->flush_each_event)
+        line_buffer_flush(&o->line);
 }
 
 void output_json_capture(output_state *o, const capture_stats *s)
@@ -257,7 +259,7 @@ void output_json_capture(output_state *o, const capture_stats *s)
     if (o->quiet)
         return;
     json_writer w;
-    json_line_begin(&w, o->out);
+    json_line_begin(&w, &o->line);
     json_string(&w, "type", "capture");
     json_string(&w, "link_type", s->link_name);
     json_uint(&w, "records", s->records);
@@ -285,4 +287,6 @@ void output_json_capture(output_state *o, const capture_stats *s)
         }
     }
     json_line_end(&w);
+    if (o->flush_each_event)
+        line_buffer_flush(&o->line);
 }

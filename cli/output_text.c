@@ -648,54 +648,54 @@ void output_text_event(output_state *o, const mqttka_event *ev)
 {
     if (o->quiet && ev->type != MQTTKA_EV_CONNECTION)
         return;
-    line_buffer line;
-    line_buffer_init(&line, o->out);
+    line_buffer *line = &o->line;
     switch (ev->type) {
-    case MQTTKA_EV_WS_HANDSHAKE: text_handshake(&line, o, ev); break;
-    case MQTTKA_EV_WS_CONTROL: text_control(&line, o, ev); break;
-    case MQTTKA_EV_MQTT_PACKET: text_mqtt(&line, o, ev); break;
-    case MQTTKA_EV_FINDING: text_finding(&line, o, ev); break;
-    case MQTTKA_EV_CONNECTION: text_summary(&line, o, ev); break;
+    case MQTTKA_EV_WS_HANDSHAKE: text_handshake(line, o, ev); break;
+    case MQTTKA_EV_WS_CONTROL: text_control(line, o, ev); break;
+    case MQTTKA_EV_MQTT_PACKET: text_mqtt(line, o, ev); break;
+    case MQTTKA_EV_FINDING: text_finding(line, o, ev); break;
+    case MQTTKA_EV_CONNECTION: text_summary(line, o, ev); break;
     default: break;
     }
-    line_buffer_flush(&line);
+    if (o->flush_each_event)
+        line_buffer_flush(line);
 }
 
 void output_text_capture(output_state *o, const capture_stats *s)
 {
     if (o->quiet)
         return;
-    line_buffer line;
-    line_buffer_init(&line, o->out);
-    line_buffer_str(&line, "capture: ");
-    line_buffer_uint(&line, s->records);
-    line_buffer_str(&line, " records (");
-    line_buffer_str(&line, s->link_name ? s->link_name : "?");
-    line_buffer_char(&line, ')');
+    line_buffer *line = &o->line;
+    line_buffer_str(line, "capture: ");
+    line_buffer_uint(line, s->records);
+    line_buffer_str(line, " records (");
+    line_buffer_str(line, s->link_name ? s->link_name : "?");
+    line_buffer_char(line, ')');
     if (s->matched != s->records) {
-        line_buffer_str(&line, ", ");
-        line_buffer_uint(&line, s->matched);
-        line_buffer_str(&line, " matched the filter");
+        line_buffer_str(line, ", ");
+        line_buffer_uint(line, s->matched);
+        line_buffer_str(line, " matched the filter");
     }
-    line_buffer_str(&line, ", ");
-    line_buffer_uint(&line, s->tcp_segments);
-    line_buffer_str(&line, " TCP segments; skipped ");
-    line_buffer_uint(&line, s->not_tcp);
-    line_buffer_str(&line, " not TCP, ");
-    line_buffer_uint(&line, s->ip_fragments);
-    line_buffer_str(&line, " IP fragments, ");
-    line_buffer_uint(&line, s->snapped);
-    line_buffer_str(&line, " cut by snaplen, ");
-    line_buffer_uint(&line, s->malformed);
-    line_buffer_str(&line, s->complete ? " malformed\n" : " malformed; input cut short\n");
+    line_buffer_str(line, ", ");
+    line_buffer_uint(line, s->tcp_segments);
+    line_buffer_str(line, " TCP segments; skipped ");
+    line_buffer_uint(line, s->not_tcp);
+    line_buffer_str(line, " not TCP, ");
+    line_buffer_uint(line, s->ip_fragments);
+    line_buffer_str(line, " IP fragments, ");
+    line_buffer_uint(line, s->snapped);
+    line_buffer_str(line, " cut by snaplen, ");
+    line_buffer_uint(line, s->malformed);
+    line_buffer_str(line, s->complete ? " malformed\n" : " malformed; input cut short\n");
     if (s->payload_cut) {
         /* A capture made with a small snaplen (tcpdump -s 64) decodes no
          * MQTT at all: say why, or the silence looks like no traffic. */
-        line_buffer_str(&line, "capture: ");
-        line_buffer_uint(&line, s->payload_cut);
-        line_buffer_str(&line, " TCP segments have their payload cut by the snaplen; the streams "
+        line_buffer_str(line, "capture: ");
+        line_buffer_uint(line, s->payload_cut);
+        line_buffer_str(line, " TCP segments have their payload cut by the snaplen; the streams "
                                "are not decoded past a cut (capture with a larger snaplen, "
                                "e.g. tcpdump -s 0)\n");
     }
-    line_buffer_flush(&line);
+    if (o->flush_each_event)
+        line_buffer_flush(line);
 }

@@ -72,6 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .finding_seen = false,
         .worst_severity = MQTTKA_INFO,
     };
+    output_start(&out, devnull, false);
     mqttka_analyzer *a = NULL;
     FUZZ_ASSERT(mqttka_new(&a, NULL, analysis_on_event, &out) == MQTTKA_OK);
 
@@ -115,6 +116,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         output_json_capture(&out, &stats);
     else
         output_text_capture(&out, &stats);
+    output_flush(&out);
     capture_reader_close(&reader);
     return 0;
 }

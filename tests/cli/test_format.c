@@ -62,10 +62,13 @@ static void check_line(void (*write)(json_writer *), const char *expected)
     FILE *f = open_memstream(&text, &size);
     if (!f)
         abort();
+    line_buffer line;
+    line_buffer_init(&line, f);
     json_writer w;
-    json_line_begin(&w, f);
+    json_line_begin(&w, &line);
     write(&w);
     json_line_end(&w);
+    line_buffer_flush(&line);
     fclose(f);
     CHECK_EQ_STR(text, expected);
     free(text);
