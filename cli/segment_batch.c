@@ -10,8 +10,11 @@
 
 void segment_batch_init(segment_batch *b, mqttka_analyzer *a)
 {
-    memset(b, 0, sizeof *b);
     b->analyzer = a;
+    b->n = 0;
+    b->arena_used = 0;
+    /* Without it every segment is pushed alone, as live capture does. */
+    b->arena = malloc(SEGMENT_BATCH_ARENA);
 }
 
 void segment_batch_flush(segment_batch *b)
@@ -20,40 +23,33 @@ void segment_batch_flush(segment_batch *b)
     if (b->n)
         (void)mqttka_push_batch(b->analyzer, b->segs, b->n);
     b->n = 0;
-}
-
-/* Makes slot i hold at least `len` bytes; false when memory ran out. */
-static bool slot_reserve(segment_batch *b, size_t i, size_t len)
-{
-    if (len <= b->slot_cap[i])
-        return true;
-    uint8_t *p = realloc(b->slot[i], len);
-    if (!p)
-        return false;
-    b->slot[i] = p;
-    b->slot_cap[i] = len;
-    return true;
+    b->arena_used = 0;
 }
 
 void segment_batch_add(segment_batch *b, int linktype, const capture_record *rec,
                        capture_stats *stats)
 {
     /* Parsed in place: the core reads it from here when the batch goes. */
-    size_t i = b->n;
-    mqttka_segment *seg = &b->segs[i];
+    mqttka_segment *seg = &b->segs[b->n];
     if (!analysis_record_segment(linktype, rec, stats, seg))
         return;
 
-    if (seg->captured_len) {
-        if (!slot_reserve(b, i, seg->captured_len)) {
-            /* No room to keep it: push it at once, after what waits. */
-            mqttka_segment now = *seg;
-            segment_batch_flush(b);
+    size_t len = seg->captured_len;
+    if (len && (!b->arena || len > SEGMENT_BATCH_ARENA - b->arena_used)) {
+        mqttka_segment now = *seg;
+        segment_batch_flush(b);
+        if (len > SEGMENT_BATCH_ARENA || !b->arena) {
+            /* Pushed at once, after what waited, from libpcap's buffer. */
             (void)mqttka_push(b->analyzer, &now);
             return;
         }
-        memcpy(b->slot[i], seg->payload, seg->captured_len);
-        seg->payload = b->slot[i];
+        b->segs[0] = now;
+        seg = &b->segs[0];
+    }
+    if (len) {
+        memcpy(b->arena + b->arena_used, seg->payload, len);
+        seg->payload = b->arena + b->arena_used;
+        b->arena_used += len;
     }
     if (++b->n == SEGMENT_BATCH_MAX)
         segment_batch_flush(b);
@@ -62,8 +58,6 @@ void segment_batch_add(segment_batch *b, int linktype, const capture_record *rec
 void segment_batch_free(segment_batch *b)
 {
     segment_batch_flush(b);
-    for (size_t i = 0; i < SEGMENT_BATCH_MAX; i++)
-        free(b->slot[i]);
-    memset(b->slot, 0, sizeof b->slot);
-    memset(b->slot_cap, 0, sizeof b->slot_cap);
+    free(b->arena);
+    b->arena = NULL;
 }
