@@ -56,12 +56,29 @@ static char *put_fixed_digits(char *at, uint64_t v, unsigned digits)
     return at + digits;
 }
 
+/* How many decimal digits `v` has (1 for 0): frame numbers, ids and sizes
+ * are short, and a few comparisons beat a loop over the powers of ten. */
+static unsigned decimal_digits(uint64_t v)
+{
+    if (v < 10000) {
+        if (v < 100)
+            return v < 10 ? 1 : 2;
+        return v < 1000 ? 3 : 4;
+    }
+    if (v < 100000000) {
+        if (v < 1000000)
+            return v < 100000 ? 5 : 6;
+        return v < 10000000 ? 7 : 8;
+    }
+    unsigned digits = 9;
+    for (uint64_t bound = 1000000000; digits < 20 && v >= bound; bound *= 10)
+        digits++;
+    return digits;
+}
+
 char *format_put_uint(char *at, uint64_t v)
 {
-    unsigned digits = 1;
-    for (uint64_t bound = 10; digits < 20 && v >= bound; bound *= 10)
-        digits++;
-    return put_fixed_digits(at, v, digits);
+    return put_fixed_digits(at, v, decimal_digits(v));
 }
 
 char *format_put_int(char *at, int64_t v)
@@ -113,17 +130,37 @@ char *format_put_scaled(char *at, int64_t value, unsigned scale_digits, unsigned
         magnitude = divide_by_power_of_ten(magnitude, dropped_digits, &remainder);
         magnitude += remainder >= drop - remainder ? 1 : 0;
     }
-    uint64_t fraction;
-    uint64_t whole = divide_by_power_of_ten(magnitude, shown_digits, &fraction);
+    uint64_t fraction, whole;
     /* 1 sign + 20 integer digits + 1 point + 9 decimals = 31 bytes at most. */
     if (negative && magnitude)
         *at++ = '-';
-    at = format_put_uint(at, whole);
-    if (shown_digits > 0) {
+    switch (shown_digits) {
+    case 6: /* times in seconds: every line starts with one */
+        whole = magnitude / 1000000;
+        fraction = magnitude - whole * 1000000;
+        at = format_put_uint(at, whole);
         *at++ = '.';
-        at = put_fixed_digits(at, fraction, shown_digits);
+        memcpy(at, digit_pairs + 2 * (fraction / 10000), 2);
+        memcpy(at + 2, digit_pairs + 2 * (fraction / 100 % 100), 2);
+        memcpy(at + 4, digit_pairs + 2 * (fraction % 100), 2);
+        return at + 6;
+    case 3: /* milliseconds and seconds to the millisecond */
+        whole = magnitude / 1000;
+        fraction = magnitude - whole * 1000;
+        at = format_put_uint(at, whole);
+        *at++ = '.';
+        *at = (char)('0' + fraction / 100);
+        memcpy(at + 1, digit_pairs + 2 * (fraction % 100), 2);
+        return at + 3;
+    default:
+        whole = divide_by_power_of_ten(magnitude, shown_digits, &fraction);
+        at = format_put_uint(at, whole);
+        if (shown_digits > 0) {
+            *at++ = '.';
+            at = put_fixed_digits(at, fraction, shown_digits);
+        }
+        return at;
     }
-    return at;
 }
 
 /*

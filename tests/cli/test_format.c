@@ -28,6 +28,60 @@ static void test_scaled(void)
     CHECK_EQ_STR(format_scaled(buf, 7, 0, 0), "7");
 }
 
+/* The digits against printf's, for the shapes the outputs use (times to the
+ * microsecond, RTTs and silences to the millisecond) and every number of
+ * digits: values around each power of ten, and a pseudo-random spread. */
+static void reference_scaled(char *out, size_t size, int64_t value, unsigned scale,
+                             unsigned shown)
+{
+    uint64_t m = value < 0 ? (uint64_t)(-(value + 1)) + 1 : (uint64_t)value;
+    uint64_t drop = 1, unit = 1;
+    for (unsigned i = shown; i < scale; i++)
+        drop *= 10;
+    for (unsigned i = 0; i < shown; i++)
+        unit *= 10;
+    uint64_t q = m / drop, r = m % drop;
+    if (drop > 1 && r >= drop - r)
+        q++;
+    snprintf(out, size, "%s%llu.%0*llu", value < 0 && q ? "-" : "",
+             (unsigned long long)(q / unit), (int)shown, (unsigned long long)(q % unit));
+}
+
+static void check_against_printf(uint64_t v)
+{
+    char buf[FORMAT_NUMBER_MAX], want[64];
+    *format_put_uint(buf, v) = '\0';
+    snprintf(want, sizeof want, "%llu", (unsigned long long)v);
+    CHECK_EQ_STR(buf, want);
+    static const unsigned shapes[][2] = {{6, 6}, {3, 3}, {6, 3}};
+    for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
+        int64_t values[2] = {(int64_t)(v >> 1), -(int64_t)(v >> 1)};
+        for (size_t j = 0; j < 2; j++) {
+            reference_scaled(want, sizeof want, values[j], shapes[k][0], shapes[k][1]);
+            CHECK_EQ_STR(format_scaled(buf, values[j], shapes[k][0], shapes[k][1]), want);
+        }
+    }
+}
+
+static void test_digits_against_printf(void)
+{
+    uint64_t power = 1;
+    for (int i = 0; i < 20; i++) {
+        check_against_printf(power - 1);
+        check_against_printf(power);
+        check_against_printf(power + 1);
+        power *= 10;
+    }
+    check_against_printf(UINT64_MAX);
+    uint64_t x = 88172645463325252u; /* xorshift64 */
+    for (int i = 0; i < 20000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        check_against_printf(x >> (x % 64));
+    }
+}
+
 static void test_double(void)
 {
     char buf[FORMAT_NUMBER_MAX];
@@ -114,6 +168,7 @@ static void write_nesting(json_writer *w)
 int main(void)
 {
     test_scaled();
+    test_digits_against_printf();
     test_double();
     test_utf8();
     check_line(write_strings,
