@@ -16,6 +16,8 @@
 #ifndef MQTTKA_ANALYZER_INTERNAL_H
 #define MQTTKA_ANALYZER_INTERNAL_H
 
+#include <string.h>
+
 #include "mqttka.h"
 #include "http_upgrade.h"
 #include "mqtt_decoder.h"
@@ -374,12 +376,15 @@ static inline mqttka_side side_of(mqttka_direction dir)
 /* Copies a NUL-terminated string, truncating it to fit `size` bytes. */
 static inline void str_copy(char *dst, size_t size, const char *src)
 {
-    size_t i = 0;
     if (!size)
         return;
-    for (; i + 1 < size && src[i]; i++)
-        dst[i] = src[i];
-    dst[i] = '\0';
+    /* strlen and memcpy, not a loop of byte copies: a ping's RTT finding
+     * copies its detail this way. */
+    size_t n = strlen(src);
+    if (n > size - 1)
+        n = size - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
 }
 
 #endif
