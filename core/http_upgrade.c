@@ -66,7 +66,13 @@ static bool http_is_tchar(uint8_t c)
 {
     if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
         return true;
-    return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+    switch (c) {
+    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
+    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+        return true;
+    default:
+        return false;
+    }
 }
 
 /* Control characters have no place in a value (HTAB excepted): a NUL would
@@ -97,7 +103,7 @@ static bool http_span_equals_ci(http_span s, const char *lit)
     return true;
 }
 
-static bool http_span_all(http_span s, bool (*ok)(uint8_t))
+static inline bool http_span_all(http_span s, bool (*ok)(uint8_t))
 {
     for (size_t i = 0; i < s.len; i++)
         if (!ok(s.p[i]))
@@ -105,7 +111,7 @@ static bool http_span_all(http_span s, bool (*ok)(uint8_t))
     return true;
 }
 
-static http_span http_span_trim(http_span s, bool (*strip)(uint8_t))
+static inline http_span http_span_trim(http_span s, bool (*strip)(uint8_t))
 {
     while (s.len > 0 && strip(s.p[0])) {
         s.p++;
@@ -215,9 +221,11 @@ static void http_field_join(char *dst, size_t cap, http_span raw)
 static bool http_find_block_end(const uint8_t *buf, size_t len, size_t *end)
 {
     size_t line_start = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (buf[i] != '\n')
-            continue;
+    for (;;) {
+        const uint8_t *lf = memchr(buf + line_start, '\n', len - line_start);
+        if (!lf)
+            return false;
+        size_t i = (size_t)(lf - buf);
         size_t line_len = i - line_start;
         if (line_len == 0 || (line_len == 1 && buf[line_start] == '\r')) {
             *end = i + 1;
@@ -225,7 +233,6 @@ static bool http_find_block_end(const uint8_t *buf, size_t len, size_t *end)
         }
         line_start = i + 1;
     }
-    return false;
 }
 
 /* Takes the next line from a block known to end in LF; the line excludes

@@ -39,28 +39,27 @@ static void sha1_compress(uint32_t state[5], const uint8_t block[SHA1_BLOCK_LEN]
 
     uint32_t a = state[0], b = state[1], c = state[2], d = state[3], e = state[4];
 
-    for (size_t t = 0; t < 80; t++) {
-        uint32_t f, k;
-        if (t < 20) {
-            f = (b & c) ^ (~b & d); /* Ch */
-            k = 0x5a827999u;
-        } else if (t < 40) {
-            f = b ^ c ^ d; /* Parity */
-            k = 0x6ed9eba1u;
-        } else if (t < 60) {
-            f = (b & c) ^ (b & d) ^ (c & d); /* Maj */
-            k = 0x8f1bbcdcu;
-        } else {
-            f = b ^ c ^ d; /* Parity */
-            k = 0xca62c1d6u;
-        }
-        uint32_t temp = sha1_rotl(a, 5) + f + e + k + w[t];
-        e = d;
-        d = c;
-        c = sha1_rotl(b, 30);
-        b = a;
-        a = temp;
-    }
+    /* Four loops of twenty rounds, one function each: no test of t inside a
+     * round. */
+#define SHA1_ROUND(f, k)                                                       \
+    do {                                                                       \
+        uint32_t temp = sha1_rotl(a, 5) + (f) + e + (k) + w[t];                \
+        e = d;                                                                 \
+        d = c;                                                                 \
+        c = sha1_rotl(b, 30);                                                  \
+        b = a;                                                                 \
+        a = temp;                                                              \
+    } while (0)
+    size_t t = 0;
+    for (; t < 20; t++)
+        SHA1_ROUND((b & c) ^ (~b & d), 0x5a827999u); /* Ch */
+    for (; t < 40; t++)
+        SHA1_ROUND(b ^ c ^ d, 0x6ed9eba1u); /* Parity */
+    for (; t < 60; t++)
+        SHA1_ROUND((b & c) ^ (b & d) ^ (c & d), 0x8f1bbcdcu); /* Maj */
+    for (; t < 80; t++)
+        SHA1_ROUND(b ^ c ^ d, 0xca62c1d6u); /* Parity */
+#undef SHA1_ROUND
 
     state[0] += a;
     state[1] += b;
