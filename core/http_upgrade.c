@@ -92,13 +92,47 @@ static uint8_t http_lower(uint8_t c)
     return (c >= 'A' && c <= 'Z') ? (uint8_t)(c - 'A' + 'a') : c;
 }
 
-static bool http_span_equals_ci(http_span s, const char *lit)
+/* Inline, so that strlen of the literal is a constant and a name of another
+ * length costs one comparison. */
+static inline bool http_span_equals_ci(http_span s, const char *lit)
 {
     size_t n = strlen(lit);
     if (s.len != n)
         return false;
     for (size_t i = 0; i < n; i++)
         if (http_lower(s.p[i]) != http_lower((uint8_t)lit[i]))
+            return false;
+    return true;
+}
+
+/* Whether no byte of the 8 in `w` can be outside http_is_value_char: none
+ * below 0x20 (HTAB included, to be looked at alone), none 0x7f. Clear high
+ * bits only, as every byte of an ASCII header is. */
+static bool http_word_all_values(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    uint64_t below_space = w - ones * 0x20;       /* borrows into the high bit */
+    uint64_t del = (w ^ (ones * 0x7f)) - ones;    /* 0x7f becomes 0xff */
+    uint64_t del_mask = del & ~(w ^ (ones * 0x7f));
+    return ((below_space | del_mask | w) & highs) == 0;
+}
+
+/* http_span_all(s, http_is_value_char), eight bytes at a time where they
+ * are plain ASCII: every header line of a handshake is checked. */
+static bool http_span_all_values(http_span s)
+{
+    size_t i = 0;
+    for (; s.len - i >= 8; i += 8) {
+        uint64_t w;
+        memcpy(&w, s.p + i, sizeof w);
+        if (http_word_all_values(w))
+            continue;
+        for (size_t j = i; j < i + 8; j++)
+            if (!http_is_value_char(s.p[j]))
+                return false;
+    }
+    for (; i < s.len; i++)
+        if (!http_is_value_char(s.p[i]))
             return false;
     return true;
 }
@@ -281,7 +315,7 @@ static http_parse_result http_parse_fields(byte_cursor *lines, http_header_fn on
                 on_header(out, name, value);
             return HTTP_PARSE_OK;
         }
-        if (!http_span_all(line, http_is_value_char))
+        if (!http_span_all_values(line))
             return HTTP_PARSE_MALFORMED;
 
         if (http_is_ows(line.p[0])) {
@@ -416,7 +450,7 @@ static http_parse_result http_open_block(const uint8_t *buf, size_t len, size_t 
     if (!http_find_block_end(buf, len, end))
         return HTTP_PARSE_INCOMPLETE;
     *lines = byte_cursor_make(buf, *end);
-    if (!http_next_line(lines, first) || !http_span_all(*first, http_is_value_char))
+    if (!http_next_line(lines, first) || !http_span_all_values(*first))
         return HTTP_PARSE_MALFORMED;
     return HTTP_PARSE_OK;
 }

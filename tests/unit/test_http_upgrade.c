@@ -208,6 +208,17 @@ static const http_case cases[] = {
      .expect = HTTP_PARSE_MALFORMED},
     {.name = "DEL inside a value",
      .input = "GET / HTTP/1.1\r\nX-A: \x7f\r\n\r\n", .expect = HTTP_PARSE_MALFORMED},
+    /* Long lines are checked eight bytes at a time: a bad byte deep inside
+     * a word, and a tab that looks like one but is allowed. */
+    {.name = "DEL deep inside a long value",
+     .input = "GET / HTTP/1.1\r\nX-Long-Value: 0123456789abc\x7f" "def0123456789\r\n\r\n",
+     .expect = HTTP_PARSE_MALFORMED},
+    {.name = "control character deep inside a long value",
+     .input = "GET / HTTP/1.1\r\nX-Long-Value: 0123456789abcdef0123\x1f" "456789\r\n\r\n",
+     .expect = HTTP_PARSE_MALFORMED},
+    {.name = "tab inside a long value is allowed",
+     .input = "GET / HTTP/1.1\r\nSec-WebSocket-Protocol: mqtt,\tmqttv3.1,\twhatever-else\r\n\r\n",
+     .fields = "get=1 up=0 conn=0 target=/ key= proto=mqtt,\tmqttv3.1,\twhatever-else ext="},
     {.name = "raw MQTT that happens to hold an empty line",
      .input = "\x10\x0c\x00\x04MQTT\x04\x02\n\n", .len = 12, .expect = HTTP_PARSE_MALFORMED},
 
