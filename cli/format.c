@@ -152,6 +152,13 @@ char *format_put_scaled(char *at, int64_t value, unsigned scale_digits, unsigned
         *at = (char)('0' + fraction / 100);
         memcpy(at + 1, digit_pairs + 2 * (fraction % 100), 2);
         return at + 3;
+    case 2: /* keepalive ratios */
+        whole = magnitude / 100;
+        fraction = magnitude - whole * 100;
+        at = format_put_uint(at, whole);
+        *at++ = '.';
+        memcpy(at, digit_pairs + 2 * fraction, 2);
+        return at + 2;
     default:
         whole = divide_by_power_of_ten(magnitude, shown_digits, &fraction);
         at = format_put_uint(at, whole);

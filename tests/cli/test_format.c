@@ -53,7 +53,7 @@ static void check_against_printf(uint64_t v)
     *format_put_uint(buf, v) = '\0';
     snprintf(want, sizeof want, "%llu", (unsigned long long)v);
     CHECK_EQ_STR(buf, want);
-    static const unsigned shapes[][2] = {{6, 6}, {3, 3}, {6, 3}};
+    static const unsigned shapes[][2] = {{6, 6}, {3, 3}, {6, 3}, {2, 2}, {3, 1}};
     for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
         int64_t values[2] = {(int64_t)(v >> 1), -(int64_t)(v >> 1)};
         for (size_t j = 0; j < 2; j++) {
