@@ -167,16 +167,22 @@ static void line_relative(line_buffer *line, const output_state *o, mqttka_time 
 static void line_head(line_buffer *line, const output_state *o, mqttka_time t,
                       const mqttka_connection *c, mqttka_direction d)
 {
-    char when[FORMAT_NUMBER_MAX];
+    char when[FORMAT_NUMBER_MAX] = {0}; /* copied 16 bytes at a time below */
     size_t len = (size_t)(put_relative(when, o, t) - when);
     size_t pad = len < 11 ? 11 - len : 0;
     /* The padded time (at most FORMAT_NUMBER_MAX - 1 bytes), " #", up to 20
      * digits, " C>S  ". */
     char *p = line_buffer_room(line, FORMAT_NUMBER_MAX + 28);
-    memset(p, ' ', pad);
-    p += pad;
-    memcpy(p, when, len);
-    p += len;
+    if (len <= 11) {
+        /* The usual time, "12.345678": fixed-size copies, no library call
+         * (the spaces past the padding are overwritten by the time). */
+        memset(p, ' ', 11);
+        memcpy(p + pad, when, 16);
+        p += 11;
+    } else {
+        memcpy(p, when, len);
+        p += len;
+    }
     memcpy(p, " #", 2);
     p = format_put_uint(p + 2, c ? c->id : 0);
     *p++ = ' ';
