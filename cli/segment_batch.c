@@ -1,5 +1,5 @@
 /*
- * segment_batch.c - TCP segments queued for mqttka_push_batch.
+ * segment_batch.c - TCP segments queued for mqttka_push_batch_ahead.
  */
 #include "segment_batch.h"
 
@@ -12,17 +12,36 @@ void segment_batch_init(segment_batch *b, mqttka_analyzer *a)
 {
     b->analyzer = a;
     b->n = 0;
+    b->current = 0;
     b->arena_used = 0;
-    /* Without it every segment is pushed alone, as live capture does. */
-    b->arena = malloc(SEGMENT_BATCH_ARENA);
+    /* Without them every segment is pushed alone, as live capture does. */
+    b->arena[0] = malloc(SEGMENT_BATCH_ARENA);
+    b->arena[1] = b->arena[0] ? malloc(SEGMENT_BATCH_ARENA) : NULL;
+    if (!b->arena[1]) {
+        free(b->arena[0]);
+        b->arena[0] = NULL;
+    }
 }
 
+/* NOMEM drops a segment; the core reports it as resource_limit. */
 void segment_batch_flush(segment_batch *b)
 {
-    /* NOMEM drops a segment; the core reports it as resource_limit. */
     if (b->n)
         (void)mqttka_push_batch(b->analyzer, b->segs, b->n);
     b->n = 0;
+    b->arena_used = 0; /* nothing waits: both arenas are free */
+}
+
+/* A full batch: the first SEGMENT_BATCH_PUSH go, the rest stay as the next
+ * batch's first segments, their payloads in the arena just filled; the
+ * next batch fills the other one. */
+static void push_full(segment_batch *b)
+{
+    (void)mqttka_push_batch_ahead(b->analyzer, b->segs, SEGMENT_BATCH_PUSH,
+                                  SEGMENT_BATCH_AHEAD);
+    memmove(b->segs, b->segs + SEGMENT_BATCH_PUSH, SEGMENT_BATCH_AHEAD * sizeof b->segs[0]);
+    b->n = SEGMENT_BATCH_AHEAD;
+    b->current ^= 1u;
     b->arena_used = 0;
 }
 
@@ -35,10 +54,10 @@ void segment_batch_add(segment_batch *b, int linktype, const capture_record *rec
         return;
 
     size_t len = seg->captured_len;
-    if (len && (!b->arena || len > SEGMENT_BATCH_ARENA - b->arena_used)) {
+    if (len && (!b->arena[0] || len > SEGMENT_BATCH_ARENA - b->arena_used)) {
         mqttka_segment now = *seg;
         segment_batch_flush(b);
-        if (len > SEGMENT_BATCH_ARENA || !b->arena) {
+        if (!b->arena[0] || len > SEGMENT_BATCH_ARENA) {
             /* Pushed at once, after what waited, from libpcap's buffer. */
             (void)mqttka_push(b->analyzer, &now);
             return;
@@ -47,17 +66,19 @@ void segment_batch_add(segment_batch *b, int linktype, const capture_record *rec
         seg = &b->segs[0];
     }
     if (len) {
-        memcpy(b->arena + b->arena_used, seg->payload, len);
-        seg->payload = b->arena + b->arena_used;
+        uint8_t *to = b->arena[b->current] + b->arena_used;
+        memcpy(to, seg->payload, len);
+        seg->payload = to;
         b->arena_used += len;
     }
-    if (++b->n == SEGMENT_BATCH_MAX)
-        segment_batch_flush(b);
+    if (++b->n == SEGMENT_BATCH_PUSH + SEGMENT_BATCH_AHEAD)
+        push_full(b);
 }
 
 void segment_batch_free(segment_batch *b)
 {
     segment_batch_flush(b);
-    free(b->arena);
-    b->arena = NULL;
+    free(b->arena[0]);
+    free(b->arena[1]);
+    b->arena[0] = b->arena[1] = NULL;
 }

@@ -3,14 +3,20 @@
  *
  * mqttka_push_batch loads the connection state of the next segments into
  * the cache while it analyses the current one, which is most of the
- * analysis time on a capture with thousands of open connections; its
- * look-ahead starts over with every batch, so batches are long. libpcap
- * lends a record's bytes only until the next record is read, so each
- * segment's payload is copied into the batch's arena: a fixed
- * SEGMENT_BATCH_ARENA bytes, allocated once; a batch goes to the core when
- * it has SEGMENT_BATCH_MAX segments or its arena is full, and a payload
- * larger than the whole arena is pushed on its own, uncopied.
- * Live capture does not batch: it reports as packets arrive.
+ * analysis time on a capture with thousands of open connections. The batch
+ * streams: each call pushes SEGMENT_BATCH_PUSH segments and shows the core
+ * the SEGMENT_BATCH_AHEAD that follow (mqttka_push_batch_ahead), which are
+ * pushed by the next call, so the look-ahead never starts over; and batches
+ * stay short enough for their payloads to be still in the cache when the
+ * core reads them.
+ *
+ * libpcap lends a record's bytes only until the next record is read, so
+ * each payload is copied into one of two fixed arenas of
+ * SEGMENT_BATCH_ARENA bytes, used in turn: the look-ahead segments carried
+ * into the next batch keep their bytes in the arena of the batch before.
+ * When an arena fills early, everything queued is pushed (without
+ * look-ahead); a payload larger than an arena is pushed on its own,
+ * uncopied. Live capture does not batch: it reports as packets arrive.
  */
 #ifndef MQTTKA_CLI_SEGMENT_BATCH_H
 #define MQTTKA_CLI_SEGMENT_BATCH_H
@@ -22,15 +28,17 @@
 #include "mqttka.h"
 #include "output.h"
 
-#define SEGMENT_BATCH_MAX 256
-#define SEGMENT_BATCH_ARENA (256 * 1024)
+#define SEGMENT_BATCH_PUSH 32
+#define SEGMENT_BATCH_AHEAD 8
+#define SEGMENT_BATCH_ARENA (64 * 1024)
 
 typedef struct segment_batch {
     mqttka_analyzer *analyzer;
-    mqttka_segment segs[SEGMENT_BATCH_MAX];
+    mqttka_segment segs[SEGMENT_BATCH_PUSH + SEGMENT_BATCH_AHEAD];
     size_t n;
-    uint8_t *arena; /* SEGMENT_BATCH_ARENA bytes; NULL if it could not be had */
-    size_t arena_used;
+    uint8_t *arena[2]; /* SEGMENT_BATCH_ARENA bytes each; NULL if not had */
+    size_t arena_used; /* of arena[current] */
+    unsigned current;
 } segment_batch;
 
 void segment_batch_init(segment_batch *b, mqttka_analyzer *a);
@@ -38,9 +46,9 @@ void segment_batch_init(segment_batch *b, mqttka_analyzer *a);
  * full batch is pushed. */
 void segment_batch_add(segment_batch *b, int linktype, const capture_record *rec,
                        capture_stats *stats);
-/* Pushes what is queued (before mqttka_finish, and at the end). */
+/* Pushes everything queued (before mqttka_finish, and at the end). */
 void segment_batch_flush(segment_batch *b);
-/* Flushes, then frees the arena. */
+/* Flushes, then frees the arenas. */
 void segment_batch_free(segment_batch *b);
 
 #endif

@@ -309,25 +309,35 @@ static bool touches_session(const mqttka_segment *seg)
 
 mqttka_status mqttka_push_batch(mqttka_analyzer *a, const mqttka_segment *segs, size_t n)
 {
-    if (!a || (n && !segs))
+    return mqttka_push_batch_ahead(a, segs, n, 0);
+}
+
+mqttka_status mqttka_push_batch_ahead(mqttka_analyzer *a, const mqttka_segment *segs, size_t n,
+                                      size_t n_ahead)
+{
+    if (!a || ((n || n_ahead) && !segs))
         return MQTTKA_ERR_INVALID;
+    /* Every stage reaches into the look-ahead segments, so the pipeline does
+     * not run dry at the end of the call; their hints are not kept (the
+     * table may change before they come), only what was loaded. */
+    const size_t seen = n + n_ahead;
     uint64_t hash[PREFETCH_RING];
     flow_hint hint[PREFETCH_RING];
     memset(hint, 0, sizeof hint);
     mqttka_status worst = MQTTKA_OK;
-    for (size_t i = 0; i < n && i < PREFETCH_SLOT_AHEAD; i++)
+    for (size_t i = 0; i < seen && i < PREFETCH_SLOT_AHEAD; i++)
         hash[i] = flow_table_hash(&segs[i].src, &segs[i].dst);
     for (size_t i = 0; i < n; i++) {
         size_t ahead = i + PREFETCH_SLOT_AHEAD;
-        if (ahead < n) {
+        if (ahead < seen) {
             hash[ahead % PREFETCH_RING] = flow_table_hash(&segs[ahead].src, &segs[ahead].dst);
             flow_table_prefetch_slot(&a->flows, hash[ahead % PREFETCH_RING]);
         }
-        if (i + PREFETCH_FLOW_AHEAD < n)
+        if (i + PREFETCH_FLOW_AHEAD < seen)
             flow_table_prefetch_flow(&a->flows,
                                      hash[(i + PREFETCH_FLOW_AHEAD) % PREFETCH_RING]);
         size_t near = i + PREFETCH_SESSION_AHEAD;
-        if (near < n) {
+        if (near < seen) {
             flow_hint *h = &hint[near % PREFETCH_RING];
             const mqttka_segment *next = &segs[near];
             h->known = true;

@@ -372,6 +372,14 @@ mqttka_status mqttka_push(mqttka_analyzer *a, const mqttka_segment *seg);
  * others are still pushed), else MQTTKA_OK. */
 mqttka_status mqttka_push_batch(mqttka_analyzer *a, const mqttka_segment *segs, size_t n);
 
+/* The same for segs[0 .. n), where segs[n .. n + n_ahead) are the segments
+ * that the next call will push: their addresses and flags are read now, to
+ * start loading their connections' state (their payloads are not read).
+ * A caller that streams keeps the look-ahead going from one call to the
+ * next this way, instead of starting it over with every batch. */
+mqttka_status mqttka_push_batch_ahead(mqttka_analyzer *a, const mqttka_segment *segs, size_t n,
+                                      size_t n_ahead);
+
 /* Tells the analyzer that time `now` has come with no new packet (live
  * capture): findings that only need time to pass are emitted. Returns the
  * next time at which calling again may emit something, or MQTTKA_TIME_NONE. */
