@@ -8,6 +8,8 @@
  *   config[0] bits 0-2  max_flows = 1 << n (1..128): evictions happen
  *             bits 3-5  max_ooo_segments = n (0..7)
  *             bit 6     small byte caps: 64 bytes per direction, 128 in all
+ *             bit 7     batches carry their last two records into the next
+ *                       as look-ahead (mqttka_push_batch_ahead), as the CLI
  *   config[1]           max_http_header_bytes = 16 + 33 n (16..8431)
  *   config[2]           max_mqtt_kept_bytes = 16 + 4 n (16..1036)
  *   config[3] bits 0-3  max_summary_findings = n (0..15)
@@ -175,12 +177,28 @@ typedef struct batch {
     mqttka_segment seg[15];
     uint8_t *payload[15];
     size_t n, size;
+    size_t ahead; /* records a full batch carries as look-ahead */
 } batch;
 
 static void check_caps(const mqttka_analyzer *a, const mqttka_config *cfg)
 {
     FUZZ_ASSERT(a->flows.count <= cfg->max_flows);
     FUZZ_ASSERT(a->total_buffered <= cfg->max_total_buffered_bytes);
+}
+
+/* A full batch: all but `ahead` records pushed, those shown as look-ahead
+ * and kept for the next batch. */
+static void batch_flush_full(mqttka_analyzer *a, batch *b, const mqttka_config *cfg)
+{
+    size_t keep = b->ahead < b->n ? b->ahead : 0;
+    size_t pushed = b->n - keep;
+    FUZZ_ASSERT(mqttka_push_batch_ahead(a, b->seg, pushed, keep) == MQTTKA_OK);
+    for (size_t i = 0; i < pushed; i++)
+        free(b->payload[i]);
+    memmove(b->seg, b->seg + pushed, keep * sizeof b->seg[0]);
+    memmove(b->payload, b->payload + pushed, keep * sizeof b->payload[0]);
+    b->n = keep;
+    check_caps(a, cfg);
 }
 
 static void batch_flush(mqttka_analyzer *a, batch *b, const mqttka_config *cfg)
@@ -221,7 +239,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     mqttka_analyzer *a = NULL;
     FUZZ_ASSERT(mqttka_new(&a, &cfg, on_event, &r) == MQTTKA_OK);
-    batch b = {.n = 0, .size = data[3] >> 4};
+    batch b = {.n = 0, .size = data[3] >> 4, .ahead = (data[0] & 0x80) ? 2 : 0};
 
     uint32_t next[FLOWS][2];
     for (int f = 0; f < FLOWS; f++)
@@ -290,7 +308,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             b.seg[b.n] = seg;
             b.payload[b.n++] = payload;
             if (b.n == b.size)
-                batch_flush(a, &b, &cfg);
+                batch_flush_full(a, &b, &cfg);
         } else {
             FUZZ_ASSERT(mqttka_push(a, &seg) == MQTTKA_OK);
             free(payload);
