@@ -4,9 +4,10 @@
  *
  * The outputs used to write each piece of a line with its own stdio call
  * (fprintf, fputs, putc): each call locks the FILE and copies a few bytes,
- * and together they were most of a timeline's cost. Now a line (a whole event,
- * for the text summary and the JSON objects) is put together here, on the
- * stack, and written at once.
+ * and together they were most of a timeline's cost. Now lines are put
+ * together here (the output state holds one buffer for the whole run) and
+ * reach the FILE a buffer at a time, or after each event when someone is
+ * reading as they come.
  *
  * Nothing is ever cut: what does not fit in the room left is preceded by a
  * flush, and a piece longer than the whole buffer goes straight to the FILE,
