@@ -77,6 +77,7 @@ mqttka_status mqttka_new(mqttka_analyzer **out, const mqttka_config *cfg,
     a->user_data = user_data;
     a->next_conn_id = 1;
     a->now = MQTTKA_TIME_NONE;
+    text_pool_init(&a->texts);
     if (!flow_table_init(&a->flows)) {
         free(a);
         return MQTTKA_ERR_NOMEM;
@@ -94,6 +95,7 @@ void mqttka_free(mqttka_analyzer **pa)
     for (struct flow *f; (f = flow_table_next_to_drain(&a->flows, &cursor));)
         flow_release(a, f);
     flow_table_free(&a->flows);
+    text_pool_free(&a->texts);
     free(a);
     *pa = NULL;
 }
@@ -170,13 +172,11 @@ static void finding_finish(const push_ctx *pc, session *s, const mqttka_finding 
         s->findings = nf;
         s->cap_findings = cap;
     }
-    size_t len = strlen(f->detail);
-    char *detail = malloc(len + 1);
+    const char *detail = text_pool_hold(&pc->a->texts, f->detail);
     if (!detail) {
         s->findings_omitted++;
         return;
     }
-    memcpy(detail, f->detail, len + 1);
     s->findings[s->n_findings++] = (stored_finding){
         .ts = f->ts,
         .tag = f->tag,

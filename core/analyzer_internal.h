@@ -20,6 +20,7 @@
 #include "http_upgrade.h"
 #include "mqtt_decoder.h"
 #include "tcp_stream.h"
+#include "text_pool.h"
 #include "ws_decoder.h"
 
 /* What a flow turned out to carry. */
@@ -118,12 +119,13 @@ typedef struct session_end {
 
 /* A finding kept for the connection's summary: a mqttka_finding is 304
  * bytes, most of it the detail buffer, and most connections keep one for
- * the life of the connection; this keeps the detail at its own length. */
+ * the life of the connection, with the same detail as thousands of others
+ * (keepalive_negotiated): the detail is held in the analyzer's text pool. */
 typedef struct stored_finding {
     mqttka_time ts;
     uint64_t tag, reported_tag;
     double value;
-    char *detail;
+    const char *detail; /* held in mqttka_analyzer.texts */
     uint8_t kind, severity, dir;
     bool has_value;
 } stored_finding;
@@ -253,6 +255,7 @@ struct mqttka_analyzer {
     size_t total_buffered; /* out-of-order bytes queued in every flow */
     uint64_t next_conn_id;
     mqttka_time now;       /* the latest time seen (capture or tick) */
+    text_pool texts;       /* stored finding details */
 };
 
 /* The context of the segment being processed, for timestamps and tags. */

@@ -68,7 +68,7 @@ static void http_free(http_handshake *h)
     free(h);
 }
 
-static void session_free(session *s)
+static void session_free(mqttka_analyzer *a, session *s)
 {
     if (!s)
         return;
@@ -79,7 +79,7 @@ static void session_free(session *s)
     free(s->pending);
     free(s->end);
     for (size_t i = 0; i < s->n_findings; i++)
-        free(s->findings[i].detail);
+        text_pool_release(&a->texts, s->findings[i].detail);
     free(s->findings);
     free(s);
 }
@@ -91,7 +91,7 @@ void flow_release(mqttka_analyzer *a, struct flow *f)
     tcp_stream_free(&f->tcp[0], &lim);
     tcp_stream_free(&f->tcp[1], &lim);
     http_free(f->http);
-    session_free(f->sess);
+    session_free(a, f->sess);
     free(f);
 }
 
@@ -468,9 +468,9 @@ static bool offers_mqtt(const char *list)
 }
 
 /* Drops a session that proved not to be MQTT, with nothing reported. */
-static void drop_session(struct flow *f)
+static void drop_session(mqttka_analyzer *a, struct flow *f)
 {
-    session_free(f->sess);
+    session_free(a, f->sess);
     f->sess = NULL;
     give_up(f);
 }
@@ -575,7 +575,7 @@ static void http_response_bytes(const push_ctx *pc, const uint8_t *bytes, size_t
     h->response_done = true;
     if (r == HTTP_PARSE_MALFORMED) {
         if (!s->mqtt_offered) {
-            drop_session(f);
+            drop_session(pc->a, f);
             return;
         }
         confirm_session(pc, s);
@@ -589,7 +589,7 @@ static void http_response_bytes(const push_ctx *pc, const uint8_t *bytes, size_t
     bool upgraded = resp.status == 101 && resp.upgrade_websocket;
     if (!upgraded) {
         if (!s->mqtt_offered) {
-            drop_session(f);
+            drop_session(pc->a, f);
             return;
         }
         confirm_session(pc, s);
@@ -604,7 +604,7 @@ static void http_response_bytes(const push_ctx *pc, const uint8_t *bytes, size_t
     str_copy(s->conn.ws_extensions, sizeof s->conn.ws_extensions, resp.extensions);
     ws_pending *pend = calloc(1, sizeof *pend);
     if (!pend) {
-        drop_session(f);
+        drop_session(pc->a, f);
         return;
     }
     s->pending = pend;
@@ -711,12 +711,12 @@ static void stream_bytes(const push_ctx *pc, const uint8_t *bytes, size_t len)
         else
             http_response_bytes(pc, bytes, len);
         if (f->sess && f->sess->not_mqtt)
-            drop_session(f);
+            drop_session(pc->a, f);
         break;
     case PROTO_WEBSOCKET:
         ws_feed(pc, f->sess, dir, bytes, len);
         if (f->sess->not_mqtt)
-            drop_session(f);
+            drop_session(pc->a, f);
         break;
     case PROTO_MQTT_TCP:
         mqtt_feed(pc, f->sess, dir, bytes, len);
@@ -745,7 +745,7 @@ static void on_stream_gap(void *ctx, uint64_t missing)
     if (!s || s->direction_lost[dir])
         return;
     if (!s->confirmed) {
-        drop_session(f); /* cannot tell whether it is MQTT any more */
+        drop_session(pc->a, f); /* cannot tell whether it is MQTT any more */
         return;
     }
     emit_finding(pc, s, MQTTKA_F_CAPTURE_GAP, MQTTKA_INFO, dir, 0, missing > 0, (double)missing,
