@@ -78,6 +78,7 @@ mqttka_status mqttka_new(mqttka_analyzer **out, const mqttka_config *cfg,
     a->next_conn_id = 1;
     a->now = MQTTKA_TIME_NONE;
     text_pool_init(&a->texts);
+    block_pool_init(&a->sessions, sizeof(session));
     if (!flow_table_init(&a->flows)) {
         free(a);
         return MQTTKA_ERR_NOMEM;
@@ -96,6 +97,7 @@ void mqttka_free(mqttka_analyzer **pa)
         flow_release(a, f);
     flow_table_free(&a->flows);
     text_pool_free(&a->texts);
+    block_pool_free(&a->sessions);
     free(a);
     *pa = NULL;
 }

@@ -17,6 +17,7 @@
 #define MQTTKA_ANALYZER_INTERNAL_H
 
 #include "mqttka.h"
+#include "block_pool.h"
 #include "http_upgrade.h"
 #include "mqtt_decoder.h"
 #include "tcp_stream.h"
@@ -136,8 +137,8 @@ typedef struct stored_finding {
  * the decoders, the public view whose id every event shows, the packet
  * counters); what only the handshake, pings, closes and the summary need
  * comes after. mqttka_push_batch prefetches exactly these lines (see
- * flow_prefetch_session), so the session is allocated 64-byte aligned and
- * its parts start on line boundaries. */
+ * flow_prefetch_session), so the session is allocated 64-byte aligned (from
+ * the analyzer's block pool) and its parts start on line boundaries. */
 #define SESSION_ALIGN 64
 typedef struct session {
     /* ---- every packet ---- */
@@ -256,6 +257,7 @@ struct mqttka_analyzer {
     uint64_t next_conn_id;
     mqttka_time now;       /* the latest time seen (capture or tick) */
     text_pool texts;       /* stored finding details */
+    block_pool sessions;   /* every session's memory (64-byte aligned) */
 };
 
 /* The context of the segment being processed, for timestamps and tags. */

@@ -81,7 +81,7 @@ static void session_free(mqttka_analyzer *a, session *s)
     for (size_t i = 0; i < s->n_findings; i++)
         text_pool_release(&a->texts, s->findings[i].detail);
     free(s->findings);
-    free(s);
+    block_pool_put(&a->sessions, s);
 }
 
 void flow_release(mqttka_analyzer *a, struct flow *f)
@@ -124,10 +124,11 @@ const session_end *session_end_of(const session *s)
 static session *session_new(const push_ctx *pc, mqttka_transport transport)
 {
     struct flow *f = pc->f;
-    /* aligned_alloc wants a size that is a multiple of the alignment, which
-     * the _Alignas members of session make it. */
+    /* The pool wants a size that is a multiple of the alignment, which the
+     * _Alignas members of session make it. */
     _Static_assert(sizeof(session) % SESSION_ALIGN == 0, "session size");
-    session *s = aligned_alloc(SESSION_ALIGN, sizeof *s);
+    _Static_assert(SESSION_ALIGN == BLOCK_POOL_ALIGN, "session alignment");
+    session *s = block_pool_get(&pc->a->sessions);
     if (!s)
         return NULL;
     memset(s, 0, sizeof *s);
