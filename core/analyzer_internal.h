@@ -202,30 +202,34 @@ typedef struct session {
     uint8_t kind_emitted[MQTTKA_F_COUNT];
 } session;
 
-/* The packet path reads the first three cache lines (the lookup, the TCP
- * state, the protocol and the session pointer); the rest is touched when a
- * flow opens, closes or is detected. */
+/* The first bytes of a side that did not yet decide what the flow carries
+ * (detect), or whether a WebSocket carries MQTT (detect_ws_mqtt). Nearly
+ * always the first segment decides, so this exists only while a decision
+ * waits for more bytes. */
+typedef struct detect_prefix {
+    uint8_t bytes[2][DETECT_PREFIX_MAX];
+    uint8_t len[2];
+} detect_prefix;
+
+/* The packet path reads the first three cache lines (the lookup, the flags,
+ * the session pointer, the TCP state); the rest is touched when a flow
+ * opens, closes or is detected. 176 bytes: a broker capture holds one per
+ * connection. */
 struct flow {
     mqttka_endpoint ep[2];            /* ep[0] sent the first segment seen */
     int8_t client_side;               /* -1 until known */
-    flow_proto proto;
+    uint8_t proto;                    /* a flow_proto */
+    bool fin[2];                      /* by side */
+    bool rst;
+    bool limit_reported;
     session *sess;                    /* once the stream is ours */
     tcp_stream tcp[2];                /* by side: tcp[s] carries ep[s] -> ep[1-s] */
     mqttka_time last_ts;              /* also what eviction goes by */
     uint64_t last_tag;
 
-    bool fin[2];
-    bool rst;
-    uint8_t rst_side;
-    bool limit_reported;
-    mqttka_time fin_ts[2];
-    uint64_t fin_tag[2];
-    mqttka_time rst_ts;
-    uint64_t rst_tag;
     mqttka_time first_ts;
     uint64_t first_tag;
-    uint8_t prefix[2][DETECT_PREFIX_MAX];
-    uint8_t prefix_len[2];
+    detect_prefix *prefix;            /* only while detection waits */
     http_handshake *http;             /* only during the handshake */
 };
 

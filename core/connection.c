@@ -91,6 +91,7 @@ void flow_release(mqttka_analyzer *a, struct flow *f)
     tcp_stream_free(&f->tcp[0], &lim);
     tcp_stream_free(&f->tcp[1], &lim);
     http_free(f->http);
+    free(f->prefix);
     session_free(a, f->sess);
     free(f);
 }
@@ -381,6 +382,48 @@ static void give_up(struct flow *f)
     f->proto = PROTO_NONE;
     http_free(f->http);
     f->http = NULL;
+    free(f->prefix);
+    f->prefix = NULL;
+}
+
+/* Collects a side's first bytes: what it sent before (held in f->prefix)
+ * and then as much of `bytes` as fits, into `out`. Returns how many there
+ * are; *took says how many came from `bytes`. */
+static size_t prefix_collect(const struct flow *f, int side, const uint8_t *bytes, size_t len,
+                             uint8_t out[DETECT_PREFIX_MAX], size_t *took)
+{
+    size_t have = f->prefix ? f->prefix->len[side] : 0;
+    if (have)
+        memcpy(out, f->prefix->bytes[side], have);
+    size_t take = len < DETECT_PREFIX_MAX - have ? len : DETECT_PREFIX_MAX - have;
+    memcpy(out + have, bytes, take);
+    *took = take;
+    return have + take;
+}
+
+/* Holds a side's first bytes until more arrive; false when out of memory. */
+static bool prefix_wait(struct flow *f, int side, const uint8_t *prefix, size_t have)
+{
+    if (!f->prefix) {
+        f->prefix = calloc(1, sizeof *f->prefix);
+        if (!f->prefix)
+            return false;
+    }
+    memcpy(f->prefix->bytes[side], prefix, have);
+    f->prefix->len[side] = (uint8_t)have;
+    return true;
+}
+
+/* A side's first bytes are decided: they are no longer held. */
+static void prefix_done(struct flow *f, int side)
+{
+    if (!f->prefix)
+        return;
+    f->prefix->len[side] = 0;
+    if (!f->prefix->len[1 - side]) {
+        free(f->prefix);
+        f->prefix = NULL;
+    }
 }
 
 static void start_websocket(const push_ctx *pc, session *s, const http_upgrade_response *resp)
@@ -421,7 +464,7 @@ static void report_handshake(const push_ctx *pc, session *s)
 
 /* The first bytes of the client's first message decide whether a WebSocket
  * that does not say it carries MQTT does. The flow's detection prefix is
- * free again by now and holds them. */
+ * free again by now and holds them while they are too few. */
 static void detect_ws_mqtt(decode_ctx *d, const uint8_t *bytes, size_t len)
 {
     const push_ctx *pc = d->pc;
@@ -432,22 +475,23 @@ static void detect_ws_mqtt(decode_ctx *d, const uint8_t *bytes, size_t len)
         return;
     }
     int side = pc->side;
-    size_t have = f->prefix_len[side];
-    size_t take = len < DETECT_PREFIX_MAX - have ? len : DETECT_PREFIX_MAX - have;
-    memcpy(f->prefix[side] + have, bytes, take);
-    have += take;
-    f->prefix_len[side] = (uint8_t)have;
-    int verdict = mqtt_looks_like_connect(f->prefix[side], have);
+    uint8_t prefix[DETECT_PREFIX_MAX];
+    size_t take = 0;
+    size_t have = prefix_collect(f, side, bytes, len, prefix, &take);
+    int verdict = mqtt_looks_like_connect(prefix, have);
     if (verdict == 0 || (verdict < 0 && have == DETECT_PREFIX_MAX)) {
+        prefix_done(f, side);
         s->not_mqtt = true;
         return;
     }
-    if (verdict < 0)
+    if (verdict < 0) {
+        if (!prefix_wait(f, side, prefix, have))
+            s->not_mqtt = true; /* out of memory: cannot tell, so not reported */
         return;
+    }
+    prefix_done(f, side);
     report_handshake(pc, s);
-    uint8_t replay[DETECT_PREFIX_MAX];
-    memcpy(replay, f->prefix[side], have);
-    mqtt_feed(pc, s, d->dir, replay, have);
+    mqtt_feed(pc, s, d->dir, prefix, have);
     if (take < len)
         mqtt_feed(pc, s, d->dir, bytes + take, len - take);
 }
@@ -647,12 +691,9 @@ static void detect(const push_ctx *pc, const uint8_t *bytes, size_t len)
 {
     struct flow *f = pc->f;
     int side = pc->side;
-    uint8_t *prefix = f->prefix[side];
-    size_t have = f->prefix_len[side];
-    size_t take = len < DETECT_PREFIX_MAX - have ? len : DETECT_PREFIX_MAX - have;
-    memcpy(prefix + have, bytes, take);
-    have += take;
-    f->prefix_len[side] = (uint8_t)have;
+    uint8_t prefix[DETECT_PREFIX_MAX];
+    size_t take = 0;
+    size_t have = prefix_collect(f, side, bytes, len, prefix, &take);
 
     static const char get[] = "GET ";
     size_t cmp = have < 4 ? have : 4;
@@ -683,15 +724,16 @@ static void detect(const push_ctx *pc, const uint8_t *bytes, size_t len)
         confirm_session(pc, f->sess);
         f->proto = PROTO_MQTT_TCP;
     } else if ((http_maybe || mqtt < 0) && have < DETECT_PREFIX_MAX) {
-        return; /* not decided yet: wait for more bytes */
+        /* not decided yet: wait for more bytes */
+        if (!prefix_wait(f, side, prefix, have))
+            give_up(f);
+        return;
     } else {
         give_up(f);
         return;
     }
-    uint8_t replay[DETECT_PREFIX_MAX];
-    memcpy(replay, prefix, have);
-    f->prefix_len[side] = 0; /* free for detect_ws_mqtt */
-    stream_bytes(pc, replay, have);
+    prefix_done(f, side); /* free for detect_ws_mqtt */
+    stream_bytes(pc, prefix, have);
     if (take < len)
         stream_bytes(pc, bytes + take, len - take);
 }
@@ -808,16 +850,11 @@ bool flow_push_segment(const push_ctx *pc, const mqttka_segment *seg)
     mqttka_side who = side_of(flow_direction(f, side));
     if ((flags & MQTTKA_TCP_FIN) && !f->fin[side]) {
         f->fin[side] = true;
-        f->fin_ts[side] = seg->ts;
-        f->fin_tag[side] = seg->tag;
         if (f->sess) /* unconfirmed too: a failed handshake still gets its verdict */
             keepalive_on_close(pc, f->sess, who, MQTTKA_CLOSE_FIN);
     }
     if (flags & MQTTKA_TCP_RST) {
         f->rst = true;
-        f->rst_side = (uint8_t)side;
-        f->rst_ts = seg->ts;
-        f->rst_tag = seg->tag;
         if (f->sess)
             keepalive_on_close(pc, f->sess, who, MQTTKA_CLOSE_RST);
         return true;

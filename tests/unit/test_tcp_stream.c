@@ -221,7 +221,7 @@ static void check_accounting(const tcp_stream st[2], size_t total, const char *n
 {
     if (total != st[0].ooo_bytes + st[1].ooo_bytes)
         fprintf(stderr, "case '%s', step %zu: total %zu, queued %zu + %zu\n", name, i, total,
-                st[0].ooo_bytes, st[1].ooo_bytes);
+                (size_t)st[0].ooo_bytes, (size_t)st[1].ooo_bytes);
     CHECK_EQ_INT(total, st[0].ooo_bytes + st[1].ooo_bytes);
 }
 
