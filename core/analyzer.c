@@ -16,14 +16,9 @@
 
 #define SECONDS(n) ((mqttka_time)(n) * 1000000)
 
-/* Capture times are taken as they come only within about 36,000 years of
- * the epoch: a damaged pcapng can carry any 64-bit timestamp, and the
- * difference of two times anywhere in int64 overflows. Within +-2^60 us the
- * difference of any two times is under 2^61, which leaves room for the
- * rules' arithmetic on it (a difference less a configured timeout, a time
- * plus a keepalive deadline) without overflow. */
-#define TIME_LIMIT (((mqttka_time)1 << 60) - 1)
-
+/* Every time the core is given is clamped to +-TIME_LIMIT: a damaged
+ * capture's timestamps must not overflow the rules' arithmetic (see
+ * analyzer_internal.h). */
 static mqttka_time time_clamp(mqttka_time t)
 {
     return t > TIME_LIMIT ? TIME_LIMIT : t < -TIME_LIMIT ? -TIME_LIMIT : t;
@@ -172,7 +167,7 @@ static void finding_finish(const push_ctx *pc, session *s, const mqttka_finding 
             return;
         }
         s->findings = nf;
-        s->cap_findings = cap;
+        s->cap_findings = (uint16_t)cap; /* <= 2 x n_findings: see session */
     }
     const char *detail = text_pool_hold(&pc->a->texts, f->detail);
     if (!detail) {

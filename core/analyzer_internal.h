@@ -60,12 +60,47 @@ typedef struct http_handshake {
     uint64_t request_tag;
 } http_handshake;
 
+/* Capture times are taken as they come only within about 36,000 years of
+ * the epoch: a damaged pcapng can carry any 64-bit timestamp, and the
+ * difference of two times anywhere in int64 overflows. Within +-2^60 us the
+ * difference of any two times is under 2^61, which leaves room for the
+ * rules' arithmetic on it (a difference less a configured timeout, a time
+ * plus a keepalive deadline) without overflow. analyzer.c clamps every time
+ * it is given to this. */
+#define TIME_LIMIT (((mqttka_time)1 << 60) - 1)
+
+/* A PINGREQ awaiting its PINGRESP, in 16 bytes (a session keeps PINGQ_MAX):
+ * its time, which TIME_LIMIT bounds, shares 64 bits with two flags. Read
+ * and written through the ping_ functions below. */
 typedef struct ping_pending {
-    mqttka_time ts;
+    uint64_t ts_flags; /* (ts + TIME_LIMIT) << 2 | PING_* */
     uint64_t tag;
-    bool warned; /* already reported as overtaken by a later PINGREQ */
-    bool unanswered_at_close; /* already reported as never answered */
 } ping_pending;
+
+#define PING_WARNED 1u                 /* reported as overtaken by a later PINGREQ */
+#define PING_UNANSWERED_AT_CLOSE 2u    /* reported as never answered */
+
+static inline ping_pending ping_make(mqttka_time ts, uint64_t tag)
+{
+    ts = ts > TIME_LIMIT ? TIME_LIMIT : ts < -TIME_LIMIT ? -TIME_LIMIT : ts;
+    ping_pending p = {(uint64_t)(ts + TIME_LIMIT) << 2, tag};
+    return p;
+}
+
+static inline mqttka_time ping_ts(const ping_pending *p)
+{
+    return (mqttka_time)(p->ts_flags >> 2) - TIME_LIMIT;
+}
+
+static inline bool ping_has(const ping_pending *p, unsigned flag)
+{
+    return (p->ts_flags & flag) != 0;
+}
+
+static inline void ping_set(ping_pending *p, unsigned flag)
+{
+    p->ts_flags |= flag;
+}
 
 typedef struct ws_ping_pending {
     bool outstanding;
@@ -131,6 +166,17 @@ typedef struct stored_finding {
     bool has_value;
 } stored_finding;
 
+/* One direction of a session: its MQTT stream and what the packet path
+ * checks beside it, in one cache line. */
+typedef struct session_direction {
+    mqtt_stream mqtt;
+    bool lost;                /* stream skipped after a gap or a fatal error */
+    bool msg_compressed;      /* the current WebSocket message has RSV1 */
+    bool text_reported;
+    bool compressed_reported;
+    bool mask_reported;
+} session_direction;
+
 /* Laid out for the packet path: a broker capture has tens of thousands of
  * sessions, so each packet's visit is a few cache misses, and what every
  * packet reads or writes comes first and together (flags and client times,
@@ -138,18 +184,16 @@ typedef struct stored_finding {
  * counters); what only the handshake, pings, closes and the summary need
  * comes after. mqttka_push_batch prefetches exactly these lines (see
  * flow_prefetch_session), so the session is allocated 64-byte aligned (from
- * the analyzer's block pool) and its parts start on line boundaries. */
+ * the analyzer's block pool) and its parts start on line boundaries. What
+ * few connections need (WebSocket pings, RTT samples past the first, packet
+ * counts past 65535, a close) is allocated when it is first needed. */
 #define SESSION_ALIGN 64
 typedef struct session {
-    /* ---- every packet ---- */
+    /* ---- every packet: one line ---- */
     bool confirmed;           /* reported: MQTT, or an MQTT WebSocket handshake */
     bool not_mqtt;            /* proved not ours: freed once the decoders return */
     bool ws_active;           /* ws[] decode this session's frames */
     bool ws_deflate;          /* permessage-deflate negotiated */
-    bool direction_lost[2];   /* stream skipped after a gap or a fatal error */
-    bool msg_compressed[2];   /* the current WebSocket message has RSV1 */
-    bool text_reported[2];
-    bool compressed_reported[2];
     bool timing_off;          /* a direction is lost: timing verdicts suppressed */
     bool connect_seen;
     bool connack_seen;
@@ -159,6 +203,13 @@ typedef struct session {
     bool silence_15_ticked;
     bool not_enforced_ticked; /* live mode already said the server let it pass */
     uint8_t last_client_type;
+    /* pings and the handshake, in what the line has left */
+    uint8_t pingq_len;
+    bool last_pingreq_answered;
+    uint8_t rtt_cap, rtt_held, rtt_next; /* rtt_ring: size, samples, next slot */
+    bool mqtt_offered;        /* the client offered an "mqtt..." subprotocol */
+    bool ska_ignored_reported;
+    uint32_t pingreq, pingresp, pingreq_unanswered;
     mqttka_time last_client_ts;
     uint64_t last_client_tag;
     mqttka_time last_data_ts; /* last payload seen in either direction */
@@ -170,37 +221,35 @@ typedef struct session {
     /* the public view, updated as we learn; its numbers (id, keepalives)
      * share one cache line */
     _Alignas(64) mqttka_connection conn;
-    _Alignas(64) mqtt_stream mqtt[2];
-    /* by direction and packet type: a direction's counters in one line */
-    _Alignas(64) uint32_t packets[2][MQTTKA_MQTT_TYPES];
+    _Alignas(64) session_direction dirs[2];
+    /* by direction and packet type, 32 bytes a direction; once one would
+     * pass 65535 all move to packets_wide (figures.c) */
+    _Alignas(64) uint16_t packets[2][MQTTKA_MQTT_TYPES];
 
     /* ---- pings ---- */
     ping_pending pingq[PINGQ_MAX];
-    size_t pingq_len;
-    uint32_t pingreq, pingresp, pingreq_unanswered;
     mqttka_time last_pingreq_ts;
-    bool last_pingreq_answered;
-    uint8_t rtt_next;
     uint32_t rtt_count;
     mqttka_time rtt_min, rtt_max;
-    uint32_t rtt_ring_us[RTT_SAMPLES_MAX]; /* saturates at 71 minutes */
-    ws_ping_pending ws_ping[2]; /* WebSocket pings, by the direction of the Ping */
+    uint32_t *rtt_ring;         /* the latest samples, saturated at 71 minutes;
+                                   none until the second (figures.c) */
+    ws_ping_pending *ws_ping;   /* [2], by the direction of the Ping; allocated
+                                   at the first WebSocket Ping */
+    uint32_t (*packets_wide)[MQTTKA_MQTT_TYPES]; /* [2], or NULL */
 
-    /* ---- the handshake and the negotiation ---- */
-    bool mqtt_offered;        /* the client offered an "mqtt..." subprotocol */
-    bool mask_reported[2];
-    bool handshake_failed;
-    bool ska_ignored_reported;
+    /* ---- the handshake ---- */
     ws_pending *pending;      /* only while a handshake waits for the first message */
 
     /* ---- how it ended: allocated when it starts to (session_end_make) ---- */
     session_end *end;
 
-    /* findings kept for the summary */
+    /* findings kept for the summary: no more than FINDINGS_PER_KIND_MAX of
+     * each kind but pingresp_rtt (which is not kept) are ever emitted */
     stored_finding *findings;
-    size_t n_findings, cap_findings, findings_omitted;
+    uint16_t n_findings, cap_findings, findings_omitted;
     uint8_t kind_emitted[MQTTKA_F_COUNT];
 } session;
+_Static_assert(FINDINGS_PER_KIND_MAX * MQTTKA_F_COUNT <= UINT16_MAX, "finding counts");
 
 /* The first bytes of a side that did not yet decide what the flow carries
  * (detect), or whether a WebSocket carries MQTT (detect_ws_mqtt). Nearly
@@ -366,6 +415,14 @@ void keepalive_on_gap(session *s);
  * outstanding-ping findings. */
 void keepalive_on_end(const push_ctx *pc, session *s, bool end_of_input);
 mqttka_time keepalive_tick(const push_ctx *pc, session *s, mqttka_time now);
+
+/* figures.c: the summary's counts and RTT figures */
+void figures_count_packet(session *s, mqttka_direction dir, uint8_t type);
+void figures_packets(const session *s, uint32_t out[2][MQTTKA_MQTT_TYPES]);
+/* A ping pair's RTT: count, minimum, maximum and the latest samples. */
+void figures_record_rtt(session *s, mqttka_time rtt);
+/* Fills out->rtt_count and, when it is not 0, the other rtt_ fields. */
+void figures_rtt(const session *s, mqttka_summary *out);
 
 /* verdict.c */
 /* Fills *out. out->findings is an array made for it from the stored

@@ -48,7 +48,7 @@ void flow_prefetch_session(const struct flow *f, int side)
     PREFETCH(s);
     PREFETCH(&s->conn);
     PREFETCH(&s->ws[dir]);
-    PREFETCH(&s->mqtt[dir]);
+    PREFETCH(&s->dirs[dir]);
     PREFETCH(&s->packets[dir]);
 }
 
@@ -72,12 +72,15 @@ static void session_free(mqttka_analyzer *a, session *s)
 {
     if (!s)
         return;
-    mqtt_stream_free(&s->mqtt[0]);
-    mqtt_stream_free(&s->mqtt[1]);
+    mqtt_stream_free(&s->dirs[0].mqtt);
+    mqtt_stream_free(&s->dirs[1].mqtt);
     ws_decoder_free(&s->ws[0]);
     ws_decoder_free(&s->ws[1]);
     free(s->pending);
     free(s->end);
+    free(s->rtt_ring);
+    free(s->ws_ping);
+    free(s->packets_wide);
     for (size_t i = 0; i < s->n_findings; i++)
         text_pool_release(&a->texts, s->findings[i].detail);
     free(s->findings);
@@ -145,8 +148,8 @@ static session *session_new(const push_ctx *pc, mqttka_transport transport)
     s->max_client_silence = MQTTKA_TIME_NONE;
     s->last_pingreq_ts = MQTTKA_TIME_NONE;
     s->last_data_ts = MQTTKA_TIME_NONE;
-    mqtt_stream_init(&s->mqtt[0], pc->a->cfg.max_mqtt_kept_bytes);
-    mqtt_stream_init(&s->mqtt[1], pc->a->cfg.max_mqtt_kept_bytes);
+    mqtt_stream_init(&s->dirs[0].mqtt, pc->a->cfg.max_mqtt_kept_bytes);
+    mqtt_stream_init(&s->dirs[1].mqtt, pc->a->cfg.max_mqtt_kept_bytes);
     return s;
 }
 
@@ -164,8 +167,8 @@ static void confirm_session(const push_ctx *pc, session *s)
  * that depend on seeing every packet are switched off for the connection. */
 static void direction_lose(session *s, mqttka_direction dir)
 {
-    s->direction_lost[dir] = true;
-    mqtt_stream_skip(&s->mqtt[dir]);
+    s->dirs[dir].lost = true;
+    mqtt_stream_skip(&s->dirs[dir].mqtt);
     s->timing_off = true;
 }
 
@@ -195,10 +198,10 @@ static const mqtt_stream_callbacks mqtt_callbacks = {on_mqtt_packet, on_mqtt_mal
 static void mqtt_feed(const push_ctx *pc, session *s, mqttka_direction dir,
                       const uint8_t *bytes, size_t len)
 {
-    if (s->direction_lost[dir])
+    if (s->dirs[dir].lost)
         return;
     decode_ctx d = {pc, s, dir};
-    mqtt_stream_push(&s->mqtt[dir], s->conn.mqtt_level, bytes, len, &mqtt_callbacks, &d);
+    mqtt_stream_push(&s->dirs[dir].mqtt, s->conn.mqtt_level, bytes, len, &mqtt_callbacks, &d);
 }
 
 /* ----------------------------------------------------------- WebSocket -- */
@@ -214,9 +217,9 @@ static void on_ws_frame_header(void *ctx, const ws_frame_header *h)
     if (h->opcode != WS_OP_TEXT && h->opcode != WS_OP_BINARY)
         return;
     /* RFC 7692 §6: RSV1 on a message's first frame marks it compressed. */
-    s->msg_compressed[d->dir] = s->ws_deflate && (h->rsv & 0x4);
-    if (s->msg_compressed[d->dir] && !s->compressed_reported[d->dir]) {
-        s->compressed_reported[d->dir] = true;
+    s->dirs[d->dir].msg_compressed = s->ws_deflate && (h->rsv & 0x4);
+    if (s->dirs[d->dir].msg_compressed && !s->dirs[d->dir].compressed_reported) {
+        s->dirs[d->dir].compressed_reported = true;
         emit_finding(d->pc, s, MQTTKA_F_WS_COMPRESSED_SKIPPED, MQTTKA_WARN, d->dir, 0, false, 0,
                      "%s sends permessage-deflate compressed messages; MQTT in this direction "
                      "is not decoded (decompression is not implemented yet)",
@@ -237,10 +240,10 @@ static void on_ws_data(void *ctx, uint8_t message_opcode, const ws_frame_header 
         detect_ws_mqtt(d, bytes, len);
         return;
     }
-    if (s->msg_compressed[d->dir])
+    if (s->dirs[d->dir].msg_compressed)
         return;
-    if (message_opcode == WS_OP_TEXT && !s->text_reported[d->dir]) {
-        s->text_reported[d->dir] = true;
+    if (message_opcode == WS_OP_TEXT && !s->dirs[d->dir].text_reported) {
+        s->dirs[d->dir].text_reported = true;
         emit_finding(d->pc, s, MQTTKA_F_MQTT_IN_TEXT_FRAME, MQTTKA_ERROR, d->dir, 0, false, 0,
                      "%s carries MQTT in a WebSocket text frame; MQTT-6.0.0-1 requires binary",
                      d->dir == MQTTKA_C2S ? "client" : "server");
@@ -265,9 +268,9 @@ static void on_ws_violation(void *ctx, ws_violation v, const ws_frame_header *h)
         return;
     const char *who = d->dir == MQTTKA_C2S ? "client" : "server";
     if (v == WS_V_UNMASKED_CLIENT_FRAME || v == WS_V_MASKED_SERVER_FRAME) {
-        if (s->mask_reported[d->dir])
+        if (s->dirs[d->dir].mask_reported)
             return;
-        s->mask_reported[d->dir] = true;
+        s->dirs[d->dir].mask_reported = true;
         emit_finding(d->pc, s, MQTTKA_F_WS_MASK_VIOLATION, MQTTKA_ERROR, d->dir, 0, false, 0,
                      "%s sent a%s frame (opcode %u): %s (RFC 6455 §5.1)", who,
                      h->masked ? " masked" : "n unmasked", (unsigned)h->opcode,
@@ -287,11 +290,11 @@ static size_t on_ws_data_unread(void *ctx)
 {
     decode_ctx *d = ctx;
     session *s = d->s;
-    if (s->not_mqtt || (s->confirmed && (s->msg_compressed[d->dir] || s->direction_lost[d->dir])))
+    if (s->not_mqtt || (s->confirmed && (s->dirs[d->dir].msg_compressed || s->dirs[d->dir].lost)))
         return SIZE_MAX;
     if (!s->confirmed)
         return 0; /* detect_ws_mqtt reads the first bytes */
-    return mqtt_stream_unread(&s->mqtt[d->dir]);
+    return mqtt_stream_unread(&s->dirs[d->dir].mqtt);
 }
 
 static const ws_decoder_callbacks ws_callbacks = {
@@ -301,7 +304,7 @@ static const ws_decoder_callbacks ws_callbacks = {
 static void ws_feed(const push_ctx *pc, session *s, mqttka_direction dir,
                     const uint8_t *bytes, size_t len)
 {
-    if (!s->ws_active || (s->direction_lost[dir] && !s->compressed_reported[dir]))
+    if (!s->ws_active || (s->dirs[dir].lost && !s->dirs[dir].compressed_reported))
         return; /* a hole: frame boundaries are lost too */
     decode_ctx d = {pc, s, dir};
     ws_decoder_push(&s->ws[dir], bytes, len, &ws_callbacks, &d);
@@ -785,7 +788,7 @@ static void on_stream_gap(void *ctx, uint64_t missing)
         give_up(f);
         return;
     }
-    if (!s || s->direction_lost[dir])
+    if (!s || s->dirs[dir].lost)
         return;
     if (!s->confirmed) {
         drop_session(pc->a, f); /* cannot tell whether it is MQTT any more */
@@ -895,10 +898,10 @@ void flow_end(const push_ctx *pc)
     if (f->proto == PROTO_WEBSOCKET || f->proto == PROTO_MQTT_TCP) {
         for (int side = 0; side < 2; side++) {
             mqttka_direction dir = flow_direction(f, side);
-            if (!f->fin[side] || s->direction_lost[dir])
+            if (!f->fin[side] || s->dirs[dir].lost)
                 continue; /* a capture that stops mid-packet is not a malformation */
             decode_ctx d = {pc, s, dir};
-            mqtt_stream_end(&s->mqtt[dir], &mqtt_callbacks, &d);
+            mqtt_stream_end(&s->dirs[dir].mqtt, &mqtt_callbacks, &d);
         }
     }
     keepalive_on_end(pc, s, end_of_input);
