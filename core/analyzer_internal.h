@@ -309,7 +309,7 @@ struct mqttka_analyzer {
     size_t total_buffered; /* out-of-order bytes queued in every flow */
     uint64_t next_conn_id;
     mqttka_time now;       /* the latest time seen (capture or tick) */
-    text_pool texts;       /* stored finding details */
+    text_pool texts;       /* stored finding details, WebSocket choices */
     block_pool sessions;   /* every session's memory (64-byte aligned) */
 };
 
@@ -391,6 +391,10 @@ void emit_finding_text(const push_ctx *pc, session *s, mqttka_finding_kind kind,
                        mqttka_severity severity, mqttka_direction dir, uint64_t about_tag,
                        bool has_value, double value, const char *detail);
 
+/* connection.c: the client id the CONNECT gave (cut to
+ * MQTTKA_CLIENT_ID_SIZE - 1 bytes), in a copy of its own length; "" when it
+ * is empty or there is no memory for it. Only the first CONNECT sets it. */
+void session_set_client_id(struct session *s, const char *client_id);
 /* connection.c: a session's end record, made on first use; NULL only when
  * out of memory (the close then goes unrecorded). */
 struct session;

@@ -81,6 +81,12 @@ static void session_free(mqttka_analyzer *a, session *s)
     free(s->rtt_ring);
     free(s->ws_ping);
     free(s->packets_wide);
+    if (s->conn.client_id[0])
+        free((void *)(uintptr_t)s->conn.client_id); /* made by session_set_client_id */
+    if (s->conn.ws_subprotocol[0])
+        text_pool_release(&a->texts, s->conn.ws_subprotocol);
+    if (s->conn.ws_extensions[0])
+        text_pool_release(&a->texts, s->conn.ws_extensions);
     for (size_t i = 0; i < s->n_findings; i++)
         text_pool_release(&a->texts, s->findings[i].detail);
     free(s->findings);
@@ -125,6 +131,35 @@ const session_end *session_end_of(const session *s)
     return s->end ? s->end : &session_end_none;
 }
 
+void session_set_client_id(session *s, const char *client_id)
+{
+    size_t len = strlen(client_id);
+    if (len > MQTTKA_CLIENT_ID_SIZE - 1)
+        len = MQTTKA_CLIENT_ID_SIZE - 1;
+    if (s->conn.client_id[0] || !len)
+        return;
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return;
+    memcpy(copy, client_id, len);
+    copy[len] = '\0';
+    s->conn.client_id = copy;
+}
+
+/* A string of the server's handshake answer, cut to `size` - 1 bytes as the
+ * connection's fixed fields once did, and held in the analyzer's text pool
+ * (every connection of a broker has the same); "" when empty or out of
+ * memory. */
+static const char *hold_choice(mqttka_analyzer *a, const char *value, size_t size)
+{
+    char cut[MQTTKA_WS_EXTENSIONS_SIZE];
+    str_copy(cut, size < sizeof cut ? size : sizeof cut, value);
+    if (!cut[0])
+        return "";
+    const char *held = text_pool_hold(&a->texts, cut);
+    return held ? held : "";
+}
+
 static session *session_new(const push_ctx *pc, mqttka_transport transport)
 {
     struct flow *f = pc->f;
@@ -137,6 +172,7 @@ static session *session_new(const push_ctx *pc, mqttka_transport transport)
         return NULL;
     memset(s, 0, sizeof *s);
     int client = f->client_side < 0 ? 0 : f->client_side;
+    s->conn.client_id = s->conn.ws_subprotocol = s->conn.ws_extensions = "";
     s->conn.client = f->ep[client];
     s->conn.server = f->ep[1 - client];
     s->conn.transport = transport;
@@ -648,8 +684,8 @@ static void http_response_bytes(const push_ctx *pc, const uint8_t *bytes, size_t
         give_up(f);
         return;
     }
-    str_copy(s->conn.ws_subprotocol, sizeof s->conn.ws_subprotocol, resp.protocol);
-    str_copy(s->conn.ws_extensions, sizeof s->conn.ws_extensions, resp.extensions);
+    s->conn.ws_subprotocol = hold_choice(pc->a, resp.protocol, MQTTKA_WS_SUBPROTOCOL_SIZE);
+    s->conn.ws_extensions = hold_choice(pc->a, resp.extensions, MQTTKA_WS_EXTENSIONS_SIZE);
     ws_pending *pend = calloc(1, sizeof *pend);
     if (!pend) {
         drop_session(pc->a, f);

@@ -120,7 +120,7 @@ static mqtt_parse_result parse_connect(session *s, const mqtt_packet_view *p, mq
         s->conn.keepalive = c->keepalive;
         s->conn.effective_keepalive = c->keepalive;
     }
-    str_copy(s->conn.client_id, sizeof s->conn.client_id, c->client_id);
+    session_set_client_id(s, c->client_id);
     info->level = c->level;
     memcpy(info->protocol_name, c->protocol_name, sizeof info->protocol_name);
     info->flags = c->flags;
