@@ -248,6 +248,9 @@ typedef struct session {
     stored_finding *findings;
     uint16_t n_findings, cap_findings, findings_omitted;
     uint8_t kind_emitted[MQTTKA_F_COUNT];
+    /* conn.client_id when it is this short (many are), in what the last
+     * line has left; a longer one is allocated */
+    char client_id_short[16];
 } session;
 _Static_assert(FINDINGS_PER_KIND_MAX * MQTTKA_F_COUNT <= UINT16_MAX, "finding counts");
 
@@ -262,7 +265,7 @@ typedef struct detect_prefix {
 
 /* The packet path reads the first three cache lines (the lookup, the flags,
  * the session pointer, the TCP state); the rest is touched when a flow
- * opens, closes or is detected. 176 bytes: a broker capture holds one per
+ * opens, closes or is detected. 152 bytes: a broker capture holds one per
  * connection. */
 struct flow {
     mqttka_endpoint ep[2];            /* ep[0] sent the first segment seen */
@@ -392,8 +395,9 @@ void emit_finding_text(const push_ctx *pc, session *s, mqttka_finding_kind kind,
                        bool has_value, double value, const char *detail);
 
 /* connection.c: the client id the CONNECT gave (cut to
- * MQTTKA_CLIENT_ID_SIZE - 1 bytes), in a copy of its own length; "" when it
- * is empty or there is no memory for it. Only the first CONNECT sets it. */
+ * MQTTKA_CLIENT_ID_SIZE - 1 bytes), in the session when short, else in a
+ * copy of its own length; "" when it is empty or there is no memory for
+ * it. Only the first CONNECT sets it. */
 void session_set_client_id(struct session *s, const char *client_id);
 /* connection.c: a session's end record, made on first use; NULL only when
  * out of memory (the close then goes unrecorded). */

@@ -81,7 +81,7 @@ static void session_free(mqttka_analyzer *a, session *s)
     free(s->rtt_ring);
     free(s->ws_ping);
     free(s->packets_wide);
-    if (s->conn.client_id[0])
+    if (s->conn.client_id[0] && s->conn.client_id != s->client_id_short)
         free((void *)(uintptr_t)s->conn.client_id); /* made by session_set_client_id */
     if (s->conn.ws_subprotocol[0])
         text_pool_release(&a->texts, s->conn.ws_subprotocol);
@@ -138,7 +138,7 @@ void session_set_client_id(session *s, const char *client_id)
         len = MQTTKA_CLIENT_ID_SIZE - 1;
     if (s->conn.client_id[0] || !len)
         return;
-    char *copy = malloc(len + 1);
+    char *copy = len < sizeof s->client_id_short ? s->client_id_short : malloc(len + 1);
     if (!copy)
         return;
     memcpy(copy, client_id, len);

@@ -8,7 +8,7 @@
  *     ----------|--------------|-----------------|-----------------
  *            delivered     next_seq      out-of-order queue  fin_seq
  *
- *     1 - bytes already handed to the sink (s->delivered counts them)
+ *     1 - bytes already handed to the sink
  *     2 - next_seq: the next byte the sink expects
  *     3 - bytes captured ahead of a hole, waiting in a sorted queue
  *     4 - the FIN occupies one sequence number; nothing after it is data
@@ -105,7 +105,6 @@ static void deliver(tcp_stream *s, const uint8_t *bytes, size_t captured, size_t
         captured = min_size(captured, wire);
     }
     emit_data(sink, ctx, bytes, captured);
-    s->delivered += captured;
     emit_gap(sink, ctx, wire - captured);
     s->next_seq += (uint32_t)wire;
 }

@@ -35,13 +35,12 @@ typedef struct tcp_stream_limits {
 typedef struct tcp_ooo_segment tcp_ooo_segment; /* private */
 
 /* The queue is counted in 16 and 32 bits, so that a direction's state is
- * 32 bytes (two per flow, a hundred thousand flows in a broker capture):
+ * 24 bytes (two per flow, a hundred thousand flows in a broker capture):
  * caps above these are read as these. */
 #define TCP_OOO_SEGMENTS_MAX UINT16_MAX
 #define TCP_OOO_BYTES_MAX UINT32_MAX
 
 typedef struct tcp_stream {
-    uint64_t delivered;    /* bytes delivered so far (stream offset) */
     tcp_ooo_segment *ooo;  /* queued segments, sorted by seq */
     uint32_t next_seq;     /* sequence number of the next byte to deliver */
     uint32_t fin_seq;      /* sequence number of the FIN, if fin_seen */
