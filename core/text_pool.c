@@ -17,15 +17,25 @@ struct text_entry {
     char text[];
 };
 
+/* Eight bytes at a time (a finding detail is about a hundred, hashed once
+ * per finding kept): each word is mixed in with a multiply, as in FNV, and
+ * the high half folded into the low at the end. */
 static uint32_t text_hash(const char *text, size_t len)
 {
-    /* FNV-1a, folded to 32 bits. */
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)text[i];
-        h *= 1099511628211ull;
+    const uint64_t prime = 0x9E3779B97F4A7C15ull;
+    uint64_t h = 1469598103934665603ull ^ len;
+    size_t i = 0;
+    for (; len - i >= 8; i += 8) {
+        uint64_t word;
+        memcpy(&word, text + i, sizeof word);
+        h = (h ^ word) * prime;
+        h ^= h >> 29;
     }
-    return (uint32_t)(h ^ (h >> 32));
+    uint64_t tail = 0;
+    memcpy(&tail, text + i, len - i);
+    h = (h ^ tail) * prime;
+    h ^= h >> 32;
+    return (uint32_t)h;
 }
 
 /* The entry of a text the pool handed out as const (its holders must not
