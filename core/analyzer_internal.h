@@ -427,7 +427,17 @@ void keepalive_on_end(const push_ctx *pc, session *s, bool end_of_input);
 mqttka_time keepalive_tick(const push_ctx *pc, session *s, mqttka_time now);
 
 /* figures.c: the summary's counts and RTT figures */
-void figures_count_packet(session *s, mqttka_direction dir, uint8_t type);
+/* Counts a packet past 65535 of a kind, or any once one was. */
+void figures_count_packet_wide(session *s, mqttka_direction dir, uint8_t type);
+/* Counts a packet of `type` (0-15) in direction `dir`: on every packet, so
+ * the common case is inline. */
+static inline void figures_count_packet(session *s, mqttka_direction dir, uint8_t type)
+{
+    if (!s->packets_wide && s->packets[dir][type] < UINT16_MAX)
+        s->packets[dir][type]++;
+    else
+        figures_count_packet_wide(s, dir, type);
+}
 void figures_packets(const session *s, uint32_t out[2][MQTTKA_MQTT_TYPES]);
 /* A ping pair's RTT: count, minimum, maximum and the latest samples. */
 void figures_record_rtt(session *s, mqttka_time rtt);

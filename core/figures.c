@@ -17,14 +17,10 @@
 
 #define RTT_RING_FIRST 4
 
-void figures_count_packet(session *s, mqttka_direction dir, uint8_t type)
+void figures_count_packet_wide(session *s, mqttka_direction dir, uint8_t type)
 {
     if (s->packets_wide) {
         s->packets_wide[dir][type]++;
-        return;
-    }
-    if (s->packets[dir][type] < UINT16_MAX) {
-        s->packets[dir][type]++;
         return;
     }
     uint32_t (*wide)[MQTTKA_MQTT_TYPES] = malloc(2 * sizeof *wide);
