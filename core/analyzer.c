@@ -74,6 +74,7 @@ mqttka_status mqttka_new(mqttka_analyzer **out, const mqttka_config *cfg,
     a->now = MQTTKA_TIME_NONE;
     text_pool_init(&a->texts);
     block_pool_init(&a->sessions, sizeof(session));
+    block_pool_init(&a->ws_sessions, sizeof(ws_session));
     if (!flow_table_init(&a->flows)) {
         free(a);
         return MQTTKA_ERR_NOMEM;
@@ -93,6 +94,7 @@ void mqttka_free(mqttka_analyzer **pa)
     flow_table_free(&a->flows);
     text_pool_free(&a->texts);
     block_pool_free(&a->sessions);
+    block_pool_free(&a->ws_sessions);
     free(a);
     *pa = NULL;
 }

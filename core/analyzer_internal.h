@@ -181,11 +181,12 @@ _Static_assert(sizeof(session_direction) <= 64, "a session direction is one cach
 /* Laid out for the packet path: a broker capture has tens of thousands of
  * sessions, so each packet's visit is a few cache misses, and what every
  * packet reads or writes comes first and together (flags and client times,
- * the decoders, the public view whose id every event shows, the packet
+ * the public view whose id every event shows, the MQTT decoders, the packet
  * counters); what only the handshake, pings, closes and the summary need
- * comes after. mqttka_push_batch prefetches exactly these lines (see
+ * comes after, and a WebSocket session's frame decoders last (ws_session).
+ * mqttka_push_batch prefetches exactly these lines (see
  * flow_prefetch_session), so the session is allocated 64-byte aligned (from
- * the analyzer's block pool) and its parts start on line boundaries. What
+ * the analyzer's block pools) and its parts start on line boundaries. What
  * few connections need (WebSocket pings, RTT samples past the first, packet
  * counts past 65535, a close) is allocated when it is first needed. */
 #define SESSION_ALIGN 64
@@ -216,12 +217,10 @@ typedef struct session {
     mqttka_time last_data_ts; /* last payload seen in either direction */
     mqttka_time max_client_silence;
 
-    /* decoders, indexed by mqttka_direction; ws only when ws_active; each
-     * one cache line */
-    _Alignas(64) ws_decoder ws[2];
     /* the public view, updated as we learn; its numbers (id, keepalives)
      * share one cache line */
     _Alignas(64) mqttka_connection conn;
+    /* indexed by mqttka_direction, one cache line each */
     _Alignas(64) session_direction dirs[2];
     /* by direction and packet type, 32 bytes a direction; once one would
      * pass 65535 all move to packets_wide (figures.c) */
@@ -253,6 +252,20 @@ typedef struct session {
      * line has left; a longer one is allocated */
     char client_id_short[16];
 } session;
+
+/* A session of transport MQTTKA_TRANSPORT_WEBSOCKET: the frame decoders,
+ * one cache line each, follow the rest (an MQTT-over-TCP session, most of a
+ * broker's, goes without these 128 bytes). Only a session made with that
+ * transport is one: session_ws says which decoder. */
+typedef struct ws_session {
+    session base;
+    _Alignas(64) ws_decoder ws[2]; /* indexed by mqttka_direction; used when ws_active */
+} ws_session;
+
+static inline ws_decoder *session_ws(session *s, mqttka_direction dir)
+{
+    return &((ws_session *)(void *)s)->ws[dir];
+}
 _Static_assert(FINDINGS_PER_KIND_MAX * MQTTKA_F_COUNT <= UINT16_MAX, "finding counts");
 
 /* The first bytes of a side that did not yet decide what the flow carries
@@ -315,7 +328,8 @@ struct mqttka_analyzer {
     uint64_t next_conn_id;
     mqttka_time now;       /* the latest time seen (capture or tick) */
     text_pool texts;       /* stored finding details, WebSocket choices */
-    block_pool sessions;   /* every session's memory (64-byte aligned) */
+    block_pool sessions;    /* MQTT-over-TCP sessions (64-byte aligned) */
+    block_pool ws_sessions; /* WebSocket sessions (ws_session) */
 };
 
 /* The context of the segment being processed, for timestamps and tags. */

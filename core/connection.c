@@ -47,9 +47,12 @@ void flow_prefetch_session(const struct flow *f, int side)
     mqttka_direction dir = flow_direction(f, side);
     PREFETCH(s);
     PREFETCH(&s->conn);
-    PREFETCH(&s->ws[dir]);
     PREFETCH(&s->dirs[dir]);
     PREFETCH(&s->packets[dir]);
+    /* The flow is in cache by now; the session is not: its kind is read
+     * from the flow. (Address arithmetic only: nothing of s is loaded.) */
+    if (f->proto == PROTO_WEBSOCKET)
+        PREFETCH(&((const ws_session *)(const void *)s)->ws[dir]);
 }
 
 static tcp_stream_limits stream_limits(mqttka_analyzer *a)
@@ -74,8 +77,11 @@ static void session_free(mqttka_analyzer *a, session *s)
         return;
     mqtt_stream_free(&s->dirs[0].mqtt);
     mqtt_stream_free(&s->dirs[1].mqtt);
-    ws_decoder_free(&s->ws[0]);
-    ws_decoder_free(&s->ws[1]);
+    bool websocket = s->conn.transport == MQTTKA_TRANSPORT_WEBSOCKET;
+    if (websocket) {
+        ws_decoder_free(session_ws(s, MQTTKA_C2S));
+        ws_decoder_free(session_ws(s, MQTTKA_S2C));
+    }
     free(s->pending);
     free(s->end);
     free(s->rtt_ring);
@@ -90,7 +96,7 @@ static void session_free(mqttka_analyzer *a, session *s)
     for (size_t i = 0; i < s->n_findings; i++)
         text_pool_release(&a->texts, s->findings[i].detail);
     free(s->findings);
-    block_pool_put(&a->sessions, s);
+    block_pool_put(websocket ? &a->ws_sessions : &a->sessions, s);
 }
 
 void flow_release(mqttka_analyzer *a, struct flow *f)
@@ -163,14 +169,17 @@ static const char *hold_choice(mqttka_analyzer *a, const char *value, size_t siz
 static session *session_new(const push_ctx *pc, mqttka_transport transport)
 {
     struct flow *f = pc->f;
-    /* The pool wants a size that is a multiple of the alignment, which the
-     * _Alignas members of session make it. */
+    /* The pools want a size that is a multiple of the alignment, which the
+     * _Alignas members make it. */
     _Static_assert(sizeof(session) % SESSION_ALIGN == 0, "session size");
+    _Static_assert(sizeof(ws_session) % SESSION_ALIGN == 0, "ws_session size");
     _Static_assert(SESSION_ALIGN == BLOCK_POOL_ALIGN, "session alignment");
-    session *s = block_pool_get(&pc->a->sessions);
+    bool websocket = transport == MQTTKA_TRANSPORT_WEBSOCKET;
+    size_t size = websocket ? sizeof(ws_session) : sizeof(session);
+    session *s = block_pool_get(websocket ? &pc->a->ws_sessions : &pc->a->sessions);
     if (!s)
         return NULL;
-    memset(s, 0, sizeof *s);
+    memset(s, 0, size);
     int client = f->client_side < 0 ? 0 : f->client_side;
     s->conn.client_id = s->conn.ws_subprotocol = s->conn.ws_extensions = "";
     s->conn.client = f->ep[client];
@@ -343,7 +352,7 @@ static void ws_feed(const push_ctx *pc, session *s, mqttka_direction dir,
     if (!s->ws_active || (s->dirs[dir].lost && !s->dirs[dir].compressed_reported))
         return; /* a hole: frame boundaries are lost too */
     decode_ctx d = {pc, s, dir};
-    ws_decoder_push(&s->ws[dir], bytes, len, &ws_callbacks, &d);
+    ws_decoder_push(session_ws(s, dir), bytes, len, &ws_callbacks, &d);
 }
 
 /* -------------------------------------------------------- HTTP Upgrade -- */
@@ -471,8 +480,8 @@ static void start_websocket(const push_ctx *pc, session *s, const http_upgrade_r
     s->conn.ws_upgraded = true;
     s->ws_deflate = contains_token_ci(resp->extensions, "permessage-deflate");
     s->ws_active = true;
-    ws_decoder_init(&s->ws[MQTTKA_C2S], true, s->ws_deflate);
-    ws_decoder_init(&s->ws[MQTTKA_S2C], false, s->ws_deflate);
+    ws_decoder_init(session_ws(s, MQTTKA_C2S), true, s->ws_deflate);
+    ws_decoder_init(session_ws(s, MQTTKA_S2C), false, s->ws_deflate);
     f->proto = PROTO_WEBSOCKET;
 }
 
