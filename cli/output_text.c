@@ -326,12 +326,12 @@ static void put_websocket_choices(line_buffer *line, const mqttka_connection *c)
 {
     line_buffer_str(line, ", subprotocol ");
     if (c->ws_subprotocol[0])
-        put_array_str(line, c->ws_subprotocol, sizeof c->ws_subprotocol, true);
+        put_str(line, c->ws_subprotocol, true);
     else
         line_buffer_str(line, "none");
     if (c->ws_extensions[0]) {
         line_buffer_str(line, ", extensions ");
-        put_array_str(line, c->ws_extensions, sizeof c->ws_extensions, true);
+        put_str(line, c->ws_extensions, true);
     }
 }
 
@@ -588,7 +588,7 @@ static void text_summary(line_buffer *line, const output_state *o, const mqttka_
     line_buffer_str(line, version ? version : "unknown");
     if (c->mqtt_level) {
         line_buffer_str(line, ", client id ");
-        put_array_str(line, c->client_id, sizeof c->client_id, true);
+        put_str(line, c->client_id, true);
     }
     line_buffer_char(line, '\n');
 

@@ -16,14 +16,9 @@
 
 #define SECONDS(n) ((mqttka_time)(n) * 1000000)
 
-/* Capture times are taken as they come only within about 36,000 years of
- * the epoch: a damaged pcapng can carry any 64-bit timestamp, and the
- * difference of two times anywhere in int64 overflows. Within +-2^60 us the
- * difference of any two times is under 2^61, which leaves room for the
- * rules' arithmetic on it (a difference less a configured timeout, a time
- * plus a keepalive deadline) without overflow. */
-#define TIME_LIMIT (((mqttka_time)1 << 60) - 1)
-
+/* Every time the core is given is clamped to +-TIME_LIMIT: a damaged
+ * capture's timestamps must not overflow the rules' arithmetic (see
+ * analyzer_internal.h). */
 static mqttka_time time_clamp(mqttka_time t)
 {
     return t > TIME_LIMIT ? TIME_LIMIT : t < -TIME_LIMIT ? -TIME_LIMIT : t;
@@ -77,6 +72,9 @@ mqttka_status mqttka_new(mqttka_analyzer **out, const mqttka_config *cfg,
     a->user_data = user_data;
     a->next_conn_id = 1;
     a->now = MQTTKA_TIME_NONE;
+    text_pool_init(&a->texts);
+    block_pool_init(&a->sessions, sizeof(session));
+    block_pool_init(&a->ws_sessions, sizeof(ws_session));
     if (!flow_table_init(&a->flows)) {
         free(a);
         return MQTTKA_ERR_NOMEM;
@@ -94,6 +92,9 @@ void mqttka_free(mqttka_analyzer **pa)
     for (struct flow *f; (f = flow_table_next_to_drain(&a->flows, &cursor));)
         flow_release(a, f);
     flow_table_free(&a->flows);
+    text_pool_free(&a->texts);
+    block_pool_free(&a->sessions);
+    block_pool_free(&a->ws_sessions);
     free(a);
     *pa = NULL;
 }
@@ -168,15 +169,13 @@ static void finding_finish(const push_ctx *pc, session *s, const mqttka_finding 
             return;
         }
         s->findings = nf;
-        s->cap_findings = cap;
+        s->cap_findings = (uint16_t)cap; /* <= 2 x n_findings: see session */
     }
-    size_t len = strlen(f->detail);
-    char *detail = malloc(len + 1);
+    const char *detail = text_pool_hold(&pc->a->texts, f->detail);
     if (!detail) {
         s->findings_omitted++;
         return;
     }
-    memcpy(detail, f->detail, len + 1);
     s->findings[s->n_findings++] = (stored_finding){
         .ts = f->ts,
         .tag = f->tag,

@@ -19,9 +19,11 @@
 #include <string.h>
 
 #include "mqttka.h"
+#include "block_pool.h"
 #include "http_upgrade.h"
 #include "mqtt_decoder.h"
 #include "tcp_stream.h"
+#include "text_pool.h"
 #include "ws_decoder.h"
 
 /* What a flow turned out to carry. */
@@ -60,12 +62,47 @@ typedef struct http_handshake {
     uint64_t request_tag;
 } http_handshake;
 
+/* Capture times are taken as they come only within about 36,000 years of
+ * the epoch: a damaged pcapng can carry any 64-bit timestamp, and the
+ * difference of two times anywhere in int64 overflows. Within +-2^60 us the
+ * difference of any two times is under 2^61, which leaves room for the
+ * rules' arithmetic on it (a difference less a configured timeout, a time
+ * plus a keepalive deadline) without overflow. analyzer.c clamps every time
+ * it is given to this. */
+#define TIME_LIMIT (((mqttka_time)1 << 60) - 1)
+
+/* A PINGREQ awaiting its PINGRESP, in 16 bytes (a session keeps PINGQ_MAX):
+ * its time, which TIME_LIMIT bounds, shares 64 bits with two flags. Read
+ * and written through the ping_ functions below. */
 typedef struct ping_pending {
-    mqttka_time ts;
+    uint64_t ts_flags; /* (ts + TIME_LIMIT) << 2 | PING_* */
     uint64_t tag;
-    bool warned; /* already reported as overtaken by a later PINGREQ */
-    bool unanswered_at_close; /* already reported as never answered */
 } ping_pending;
+
+#define PING_WARNED 1u                 /* reported as overtaken by a later PINGREQ */
+#define PING_UNANSWERED_AT_CLOSE 2u    /* reported as never answered */
+
+static inline ping_pending ping_make(mqttka_time ts, uint64_t tag)
+{
+    ts = ts > TIME_LIMIT ? TIME_LIMIT : ts < -TIME_LIMIT ? -TIME_LIMIT : ts;
+    ping_pending p = {(uint64_t)(ts + TIME_LIMIT) << 2, tag};
+    return p;
+}
+
+static inline mqttka_time ping_ts(const ping_pending *p)
+{
+    return (mqttka_time)(p->ts_flags >> 2) - TIME_LIMIT;
+}
+
+static inline bool ping_has(const ping_pending *p, unsigned flag)
+{
+    return (p->ts_flags & flag) != 0;
+}
+
+static inline void ping_set(ping_pending *p, unsigned flag)
+{
+    p->ts_flags |= flag;
+}
 
 typedef struct ws_ping_pending {
     bool outstanding;
@@ -120,35 +157,47 @@ typedef struct session_end {
 
 /* A finding kept for the connection's summary: a mqttka_finding is 304
  * bytes, most of it the detail buffer, and most connections keep one for
- * the life of the connection; this keeps the detail at its own length. */
+ * the life of the connection, with the same detail as thousands of others
+ * (keepalive_negotiated): the detail is held in the analyzer's text pool. */
 typedef struct stored_finding {
     mqttka_time ts;
     uint64_t tag, reported_tag;
     double value;
-    char *detail;
+    const char *detail; /* held in mqttka_analyzer.texts */
     uint8_t kind, severity, dir;
     bool has_value;
 } stored_finding;
 
+/* One direction of a session: its MQTT stream and what the packet path
+ * checks beside it, in one cache line. */
+typedef struct session_direction {
+    mqtt_stream mqtt;
+    bool lost;                /* stream skipped after a gap or a fatal error */
+    bool msg_compressed;      /* the current WebSocket message has RSV1 */
+    bool text_reported;
+    bool compressed_reported;
+    bool mask_reported;
+} session_direction;
+_Static_assert(sizeof(session_direction) <= 64, "a session direction is one cache line");
+
 /* Laid out for the packet path: a broker capture has tens of thousands of
  * sessions, so each packet's visit is a few cache misses, and what every
  * packet reads or writes comes first and together (flags and client times,
- * the decoders, the public view whose id every event shows, the packet
+ * the public view whose id every event shows, the MQTT decoders, the packet
  * counters); what only the handshake, pings, closes and the summary need
- * comes after. mqttka_push_batch prefetches exactly these lines (see
- * flow_prefetch_session), so the session is allocated 64-byte aligned and
- * its parts start on line boundaries. */
+ * comes after, and a WebSocket session's frame decoders last (ws_session).
+ * mqttka_push_batch prefetches exactly these lines (see
+ * flow_prefetch_session), so the session is allocated 64-byte aligned (from
+ * the analyzer's block pools) and its parts start on line boundaries. What
+ * few connections need (WebSocket pings, RTT samples past the first, packet
+ * counts past 65535, a close) is allocated when it is first needed. */
 #define SESSION_ALIGN 64
 typedef struct session {
-    /* ---- every packet ---- */
+    /* ---- every packet: one line ---- */
     bool confirmed;           /* reported: MQTT, or an MQTT WebSocket handshake */
     bool not_mqtt;            /* proved not ours: freed once the decoders return */
     bool ws_active;           /* ws[] decode this session's frames */
     bool ws_deflate;          /* permessage-deflate negotiated */
-    bool direction_lost[2];   /* stream skipped after a gap or a fatal error */
-    bool msg_compressed[2];   /* the current WebSocket message has RSV1 */
-    bool text_reported[2];
-    bool compressed_reported[2];
     bool timing_off;          /* a direction is lost: timing verdicts suppressed */
     bool connect_seen;
     bool connack_seen;
@@ -158,73 +207,98 @@ typedef struct session {
     bool silence_15_ticked;
     bool not_enforced_ticked; /* live mode already said the server let it pass */
     uint8_t last_client_type;
+    /* pings and the handshake, in what the line has left */
+    uint8_t pingq_len;
+    bool last_pingreq_answered;
+    uint8_t rtt_cap, rtt_held, rtt_next; /* rtt_ring: size, samples, next slot */
+    bool mqtt_offered;        /* the client offered an "mqtt..." subprotocol */
+    bool ska_ignored_reported;
+    uint32_t pingreq, pingresp, pingreq_unanswered;
     mqttka_time last_client_ts;
     uint64_t last_client_tag;
     mqttka_time last_data_ts; /* last payload seen in either direction */
     mqttka_time max_client_silence;
 
-    /* decoders, indexed by mqttka_direction; ws only when ws_active; each
-     * one cache line */
-    _Alignas(64) ws_decoder ws[2];
     /* the public view, updated as we learn; its numbers (id, keepalives)
      * share one cache line */
     _Alignas(64) mqttka_connection conn;
-    _Alignas(64) mqtt_stream mqtt[2];
-    /* by direction and packet type: a direction's counters in one line */
-    _Alignas(64) uint32_t packets[2][MQTTKA_MQTT_TYPES];
+    /* indexed by mqttka_direction, one cache line each */
+    _Alignas(64) session_direction dirs[2];
+    /* by direction and packet type, 32 bytes a direction; once one would
+     * pass 65535 all move to packets_wide (figures.c) */
+    _Alignas(64) uint16_t packets[2][MQTTKA_MQTT_TYPES];
 
     /* ---- pings ---- */
     ping_pending pingq[PINGQ_MAX];
-    size_t pingq_len;
-    uint32_t pingreq, pingresp, pingreq_unanswered;
     mqttka_time last_pingreq_ts;
-    bool last_pingreq_answered;
-    uint8_t rtt_next;
     uint32_t rtt_count;
     mqttka_time rtt_min, rtt_max;
-    uint32_t rtt_ring_us[RTT_SAMPLES_MAX]; /* saturates at 71 minutes */
-    ws_ping_pending ws_ping[2]; /* WebSocket pings, by the direction of the Ping */
+    uint32_t *rtt_ring;         /* the latest samples, saturated at 71 minutes;
+                                   none until the second (figures.c) */
+    ws_ping_pending *ws_ping;   /* [2], by the direction of the Ping; allocated
+                                   at the first WebSocket Ping */
+    uint32_t (*packets_wide)[MQTTKA_MQTT_TYPES]; /* [2], or NULL */
 
-    /* ---- the handshake and the negotiation ---- */
-    bool mqtt_offered;        /* the client offered an "mqtt..." subprotocol */
-    bool mask_reported[2];
-    bool handshake_failed;
-    bool ska_ignored_reported;
+    /* ---- the handshake ---- */
     ws_pending *pending;      /* only while a handshake waits for the first message */
 
     /* ---- how it ended: allocated when it starts to (session_end_make) ---- */
     session_end *end;
 
-    /* findings kept for the summary */
+    /* findings kept for the summary: no more than FINDINGS_PER_KIND_MAX of
+     * each kind but pingresp_rtt (which is not kept) are ever emitted */
     stored_finding *findings;
-    size_t n_findings, cap_findings, findings_omitted;
+    uint16_t n_findings, cap_findings, findings_omitted;
     uint8_t kind_emitted[MQTTKA_F_COUNT];
+    /* conn.client_id when it is this short (many are), in what the last
+     * line has left; a longer one is allocated */
+    char client_id_short[16];
 } session;
 
-/* The packet path reads the first three cache lines (the lookup, the TCP
- * state, the protocol and the session pointer); the rest is touched when a
- * flow opens, closes or is detected. */
+/* A session of transport MQTTKA_TRANSPORT_WEBSOCKET: the frame decoders,
+ * one cache line each, follow the rest (an MQTT-over-TCP session, most of a
+ * broker's, goes without these 128 bytes). Only a session made with that
+ * transport is one: session_ws says which decoder. */
+typedef struct ws_session {
+    session base;
+    _Alignas(64) ws_decoder ws[2]; /* indexed by mqttka_direction; used when ws_active */
+} ws_session;
+
+static inline ws_decoder *session_ws(session *s, mqttka_direction dir)
+{
+    return &((ws_session *)(void *)s)->ws[dir];
+}
+_Static_assert(FINDINGS_PER_KIND_MAX * MQTTKA_F_COUNT <= UINT16_MAX, "finding counts");
+
+/* The first bytes of a side that did not yet decide what the flow carries
+ * (detect), or whether a WebSocket carries MQTT (detect_ws_mqtt). Nearly
+ * always the first segment decides, so this exists only while a decision
+ * waits for more bytes. */
+typedef struct detect_prefix {
+    uint8_t bytes[2][DETECT_PREFIX_MAX];
+    uint8_t len[2];
+} detect_prefix;
+
+/* The packet path reads what comes up to last_tag (the lookup, the flags,
+ * the session pointer, the TCP state: 120 bytes on LP64, two or three cache
+ * lines as malloc places it); the rest is touched when a flow opens, closes
+ * or is detected. 152 bytes in all: a broker capture holds one per
+ * connection. */
 struct flow {
     mqttka_endpoint ep[2];            /* ep[0] sent the first segment seen */
     int8_t client_side;               /* -1 until known */
-    flow_proto proto;
+    uint8_t proto;                    /* a flow_proto */
+    bool fin[2];                      /* by side */
+    bool rst;
+    bool limit_reported;
     session *sess;                    /* once the stream is ours */
     tcp_stream tcp[2];                /* by side: tcp[s] carries ep[s] -> ep[1-s] */
     mqttka_time last_ts;              /* also what eviction goes by */
     uint64_t last_tag;
 
-    bool fin[2];
-    bool rst;
-    uint8_t rst_side;
-    bool limit_reported;
-    mqttka_time fin_ts[2];
-    uint64_t fin_tag[2];
-    mqttka_time rst_ts;
-    uint64_t rst_tag;
     mqttka_time first_ts;
     uint64_t first_tag;
-    uint8_t prefix[2][DETECT_PREFIX_MAX];
-    uint8_t prefix_len[2];
+    detect_prefix *prefix;            /* only while detection waits */
     http_handshake *http;             /* only during the handshake */
 };
 
@@ -255,6 +329,9 @@ struct mqttka_analyzer {
     size_t total_buffered; /* out-of-order bytes queued in every flow */
     uint64_t next_conn_id;
     mqttka_time now;       /* the latest time seen (capture or tick) */
+    text_pool texts;       /* stored finding details, WebSocket choices */
+    block_pool sessions;    /* MQTT-over-TCP sessions (64-byte aligned) */
+    block_pool ws_sessions; /* WebSocket sessions (ws_session) */
 };
 
 /* The context of the segment being processed, for timestamps and tags. */
@@ -335,6 +412,11 @@ void emit_finding_text(const push_ctx *pc, session *s, mqttka_finding_kind kind,
                        mqttka_severity severity, mqttka_direction dir, uint64_t about_tag,
                        bool has_value, double value, const char *detail);
 
+/* connection.c: the client id the CONNECT gave (cut to
+ * MQTTKA_CLIENT_ID_SIZE - 1 bytes), in the session when short, else in a
+ * copy of its own length; "" when it is empty or there is no memory for
+ * it. Only the first CONNECT sets it. */
+void session_set_client_id(struct session *s, const char *client_id);
 /* connection.c: a session's end record, made on first use; NULL only when
  * out of memory (the close then goes unrecorded). */
 struct session;
@@ -359,6 +441,24 @@ void keepalive_on_gap(session *s);
  * outstanding-ping findings. */
 void keepalive_on_end(const push_ctx *pc, session *s, bool end_of_input);
 mqttka_time keepalive_tick(const push_ctx *pc, session *s, mqttka_time now);
+
+/* figures.c: the summary's counts and RTT figures */
+/* Counts a packet past 65535 of a kind, or any once one was. */
+void figures_count_packet_wide(session *s, mqttka_direction dir, uint8_t type);
+/* Counts a packet of `type` (0-15) in direction `dir`: on every packet, so
+ * the common case is inline. */
+static inline void figures_count_packet(session *s, mqttka_direction dir, uint8_t type)
+{
+    if (!s->packets_wide && s->packets[dir][type] < UINT16_MAX)
+        s->packets[dir][type]++;
+    else
+        figures_count_packet_wide(s, dir, type);
+}
+void figures_packets(const session *s, uint32_t out[2][MQTTKA_MQTT_TYPES]);
+/* A ping pair's RTT: count, minimum, maximum and the latest samples. */
+void figures_record_rtt(session *s, mqttka_time rtt);
+/* Fills out->rtt_count and, when it is not 0, the other rtt_ fields. */
+void figures_rtt(const session *s, mqttka_summary *out);
 
 /* verdict.c */
 /* Fills *out. out->findings is an array made for it from the stored

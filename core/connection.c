@@ -47,9 +47,12 @@ void flow_prefetch_session(const struct flow *f, int side)
     mqttka_direction dir = flow_direction(f, side);
     PREFETCH(s);
     PREFETCH(&s->conn);
-    PREFETCH(&s->ws[dir]);
-    PREFETCH(&s->mqtt[dir]);
+    PREFETCH(&s->dirs[dir]);
     PREFETCH(&s->packets[dir]);
+    /* The flow is in cache by now; the session is not: its kind is read
+     * from the flow. (Address arithmetic only: nothing of s is loaded.) */
+    if (f->proto == PROTO_WEBSOCKET)
+        PREFETCH(&((const ws_session *)(const void *)s)->ws[dir]);
 }
 
 static tcp_stream_limits stream_limits(mqttka_analyzer *a)
@@ -68,20 +71,32 @@ static void http_free(http_handshake *h)
     free(h);
 }
 
-static void session_free(session *s)
+static void session_free(mqttka_analyzer *a, session *s)
 {
     if (!s)
         return;
-    mqtt_stream_free(&s->mqtt[0]);
-    mqtt_stream_free(&s->mqtt[1]);
-    ws_decoder_free(&s->ws[0]);
-    ws_decoder_free(&s->ws[1]);
+    mqtt_stream_free(&s->dirs[0].mqtt);
+    mqtt_stream_free(&s->dirs[1].mqtt);
+    bool websocket = s->conn.transport == MQTTKA_TRANSPORT_WEBSOCKET;
+    if (websocket) {
+        ws_decoder_free(session_ws(s, MQTTKA_C2S));
+        ws_decoder_free(session_ws(s, MQTTKA_S2C));
+    }
     free(s->pending);
     free(s->end);
+    free(s->rtt_ring);
+    free(s->ws_ping);
+    free(s->packets_wide);
+    if (s->conn.client_id[0] && s->conn.client_id != s->client_id_short)
+        free((void *)(uintptr_t)s->conn.client_id); /* made by session_set_client_id */
+    if (s->conn.ws_subprotocol[0])
+        text_pool_release(&a->texts, s->conn.ws_subprotocol);
+    if (s->conn.ws_extensions[0])
+        text_pool_release(&a->texts, s->conn.ws_extensions);
     for (size_t i = 0; i < s->n_findings; i++)
-        free(s->findings[i].detail);
+        text_pool_release(&a->texts, s->findings[i].detail);
     free(s->findings);
-    free(s);
+    block_pool_put(websocket ? &a->ws_sessions : &a->sessions, s);
 }
 
 void flow_release(mqttka_analyzer *a, struct flow *f)
@@ -91,7 +106,8 @@ void flow_release(mqttka_analyzer *a, struct flow *f)
     tcp_stream_free(&f->tcp[0], &lim);
     tcp_stream_free(&f->tcp[1], &lim);
     http_free(f->http);
-    session_free(f->sess);
+    free(f->prefix);
+    session_free(a, f->sess);
     free(f);
 }
 
@@ -121,17 +137,51 @@ const session_end *session_end_of(const session *s)
     return s->end ? s->end : &session_end_none;
 }
 
+void session_set_client_id(session *s, const char *client_id)
+{
+    size_t len = strlen(client_id);
+    if (len > MQTTKA_CLIENT_ID_SIZE - 1)
+        len = MQTTKA_CLIENT_ID_SIZE - 1;
+    if (s->conn.client_id[0] || !len)
+        return;
+    char *copy = len < sizeof s->client_id_short ? s->client_id_short : malloc(len + 1);
+    if (!copy)
+        return;
+    memcpy(copy, client_id, len);
+    copy[len] = '\0';
+    s->conn.client_id = copy;
+}
+
+/* A string of the server's handshake answer, cut to `size` - 1 bytes as the
+ * connection's fixed fields once did, and held in the analyzer's text pool
+ * (every connection of a broker has the same); "" when empty or out of
+ * memory. */
+static const char *hold_choice(mqttka_analyzer *a, const char *value, size_t size)
+{
+    char cut[MQTTKA_WS_EXTENSIONS_SIZE];
+    str_copy(cut, size < sizeof cut ? size : sizeof cut, value);
+    if (!cut[0])
+        return "";
+    const char *held = text_pool_hold(&a->texts, cut);
+    return held ? held : "";
+}
+
 static session *session_new(const push_ctx *pc, mqttka_transport transport)
 {
     struct flow *f = pc->f;
-    /* aligned_alloc wants a size that is a multiple of the alignment, which
-     * the _Alignas members of session make it. */
+    /* The pools want a size that is a multiple of the alignment, which the
+     * _Alignas members make it. */
     _Static_assert(sizeof(session) % SESSION_ALIGN == 0, "session size");
-    session *s = aligned_alloc(SESSION_ALIGN, sizeof *s);
+    _Static_assert(sizeof(ws_session) % SESSION_ALIGN == 0, "ws_session size");
+    _Static_assert(SESSION_ALIGN == BLOCK_POOL_ALIGN, "session alignment");
+    bool websocket = transport == MQTTKA_TRANSPORT_WEBSOCKET;
+    size_t size = websocket ? sizeof(ws_session) : sizeof(session);
+    session *s = block_pool_get(websocket ? &pc->a->ws_sessions : &pc->a->sessions);
     if (!s)
         return NULL;
-    memset(s, 0, sizeof *s);
+    memset(s, 0, size);
     int client = f->client_side < 0 ? 0 : f->client_side;
+    s->conn.client_id = s->conn.ws_subprotocol = s->conn.ws_extensions = "";
     s->conn.client = f->ep[client];
     s->conn.server = f->ep[1 - client];
     s->conn.transport = transport;
@@ -143,8 +193,8 @@ static session *session_new(const push_ctx *pc, mqttka_transport transport)
     s->max_client_silence = MQTTKA_TIME_NONE;
     s->last_pingreq_ts = MQTTKA_TIME_NONE;
     s->last_data_ts = MQTTKA_TIME_NONE;
-    mqtt_stream_init(&s->mqtt[0], pc->a->cfg.max_mqtt_kept_bytes);
-    mqtt_stream_init(&s->mqtt[1], pc->a->cfg.max_mqtt_kept_bytes);
+    mqtt_stream_init(&s->dirs[0].mqtt, pc->a->cfg.max_mqtt_kept_bytes);
+    mqtt_stream_init(&s->dirs[1].mqtt, pc->a->cfg.max_mqtt_kept_bytes);
     return s;
 }
 
@@ -162,8 +212,8 @@ static void confirm_session(const push_ctx *pc, session *s)
  * that depend on seeing every packet are switched off for the connection. */
 static void direction_lose(session *s, mqttka_direction dir)
 {
-    s->direction_lost[dir] = true;
-    mqtt_stream_skip(&s->mqtt[dir]);
+    s->dirs[dir].lost = true;
+    mqtt_stream_skip(&s->dirs[dir].mqtt);
     s->timing_off = true;
 }
 
@@ -193,10 +243,10 @@ static const mqtt_stream_callbacks mqtt_callbacks = {on_mqtt_packet, on_mqtt_mal
 static void mqtt_feed(const push_ctx *pc, session *s, mqttka_direction dir,
                       const uint8_t *bytes, size_t len)
 {
-    if (s->direction_lost[dir])
+    if (s->dirs[dir].lost)
         return;
     decode_ctx d = {pc, s, dir};
-    mqtt_stream_push(&s->mqtt[dir], s->conn.mqtt_level, bytes, len, &mqtt_callbacks, &d);
+    mqtt_stream_push(&s->dirs[dir].mqtt, s->conn.mqtt_level, bytes, len, &mqtt_callbacks, &d);
 }
 
 /* ----------------------------------------------------------- WebSocket -- */
@@ -212,9 +262,9 @@ static void on_ws_frame_header(void *ctx, const ws_frame_header *h)
     if (h->opcode != WS_OP_TEXT && h->opcode != WS_OP_BINARY)
         return;
     /* RFC 7692 §6: RSV1 on a message's first frame marks it compressed. */
-    s->msg_compressed[d->dir] = s->ws_deflate && (h->rsv & 0x4);
-    if (s->msg_compressed[d->dir] && !s->compressed_reported[d->dir]) {
-        s->compressed_reported[d->dir] = true;
+    s->dirs[d->dir].msg_compressed = s->ws_deflate && (h->rsv & 0x4);
+    if (s->dirs[d->dir].msg_compressed && !s->dirs[d->dir].compressed_reported) {
+        s->dirs[d->dir].compressed_reported = true;
         emit_finding(d->pc, s, MQTTKA_F_WS_COMPRESSED_SKIPPED, MQTTKA_WARN, d->dir, 0, false, 0,
                      "%s sends permessage-deflate compressed messages; MQTT in this direction "
                      "is not decoded (decompression is not implemented yet)",
@@ -235,10 +285,10 @@ static void on_ws_data(void *ctx, uint8_t message_opcode, const ws_frame_header 
         detect_ws_mqtt(d, bytes, len);
         return;
     }
-    if (s->msg_compressed[d->dir])
+    if (s->dirs[d->dir].msg_compressed)
         return;
-    if (message_opcode == WS_OP_TEXT && !s->text_reported[d->dir]) {
-        s->text_reported[d->dir] = true;
+    if (message_opcode == WS_OP_TEXT && !s->dirs[d->dir].text_reported) {
+        s->dirs[d->dir].text_reported = true;
         emit_finding(d->pc, s, MQTTKA_F_MQTT_IN_TEXT_FRAME, MQTTKA_ERROR, d->dir, 0, false, 0,
                      "%s carries MQTT in a WebSocket text frame; MQTT-6.0.0-1 requires binary",
                      d->dir == MQTTKA_C2S ? "client" : "server");
@@ -263,9 +313,9 @@ static void on_ws_violation(void *ctx, ws_violation v, const ws_frame_header *h)
         return;
     const char *who = d->dir == MQTTKA_C2S ? "client" : "server";
     if (v == WS_V_UNMASKED_CLIENT_FRAME || v == WS_V_MASKED_SERVER_FRAME) {
-        if (s->mask_reported[d->dir])
+        if (s->dirs[d->dir].mask_reported)
             return;
-        s->mask_reported[d->dir] = true;
+        s->dirs[d->dir].mask_reported = true;
         emit_finding(d->pc, s, MQTTKA_F_WS_MASK_VIOLATION, MQTTKA_ERROR, d->dir, 0, false, 0,
                      "%s sent a%s frame (opcode %u): %s (RFC 6455 §5.1)", who,
                      h->masked ? " masked" : "n unmasked", (unsigned)h->opcode,
@@ -285,11 +335,11 @@ static size_t on_ws_data_unread(void *ctx)
 {
     decode_ctx *d = ctx;
     session *s = d->s;
-    if (s->not_mqtt || (s->confirmed && (s->msg_compressed[d->dir] || s->direction_lost[d->dir])))
+    if (s->not_mqtt || (s->confirmed && (s->dirs[d->dir].msg_compressed || s->dirs[d->dir].lost)))
         return SIZE_MAX;
     if (!s->confirmed)
         return 0; /* detect_ws_mqtt reads the first bytes */
-    return mqtt_stream_unread(&s->mqtt[d->dir]);
+    return mqtt_stream_unread(&s->dirs[d->dir].mqtt);
 }
 
 static const ws_decoder_callbacks ws_callbacks = {
@@ -299,10 +349,10 @@ static const ws_decoder_callbacks ws_callbacks = {
 static void ws_feed(const push_ctx *pc, session *s, mqttka_direction dir,
                     const uint8_t *bytes, size_t len)
 {
-    if (!s->ws_active || (s->direction_lost[dir] && !s->compressed_reported[dir]))
+    if (!s->ws_active || (s->dirs[dir].lost && !s->dirs[dir].compressed_reported))
         return; /* a hole: frame boundaries are lost too */
     decode_ctx d = {pc, s, dir};
-    ws_decoder_push(&s->ws[dir], bytes, len, &ws_callbacks, &d);
+    ws_decoder_push(session_ws(s, dir), bytes, len, &ws_callbacks, &d);
 }
 
 /* -------------------------------------------------------- HTTP Upgrade -- */
@@ -380,6 +430,48 @@ static void give_up(struct flow *f)
     f->proto = PROTO_NONE;
     http_free(f->http);
     f->http = NULL;
+    free(f->prefix);
+    f->prefix = NULL;
+}
+
+/* Collects a side's first bytes: what it sent before (held in f->prefix)
+ * and then as much of `bytes` as fits, into `out`. Returns how many there
+ * are; *took says how many came from `bytes`. */
+static size_t prefix_collect(const struct flow *f, int side, const uint8_t *bytes, size_t len,
+                             uint8_t out[DETECT_PREFIX_MAX], size_t *took)
+{
+    size_t have = f->prefix ? f->prefix->len[side] : 0;
+    if (have)
+        memcpy(out, f->prefix->bytes[side], have);
+    size_t take = len < DETECT_PREFIX_MAX - have ? len : DETECT_PREFIX_MAX - have;
+    memcpy(out + have, bytes, take);
+    *took = take;
+    return have + take;
+}
+
+/* Holds a side's first bytes until more arrive; false when out of memory. */
+static bool prefix_wait(struct flow *f, int side, const uint8_t *prefix, size_t have)
+{
+    if (!f->prefix) {
+        f->prefix = calloc(1, sizeof *f->prefix);
+        if (!f->prefix)
+            return false;
+    }
+    memcpy(f->prefix->bytes[side], prefix, have);
+    f->prefix->len[side] = (uint8_t)have;
+    return true;
+}
+
+/* A side's first bytes are decided: they are no longer held. */
+static void prefix_done(struct flow *f, int side)
+{
+    if (!f->prefix)
+        return;
+    f->prefix->len[side] = 0;
+    if (!f->prefix->len[1 - side]) {
+        free(f->prefix);
+        f->prefix = NULL;
+    }
 }
 
 static void start_websocket(const push_ctx *pc, session *s, const http_upgrade_response *resp)
@@ -388,8 +480,8 @@ static void start_websocket(const push_ctx *pc, session *s, const http_upgrade_r
     s->conn.ws_upgraded = true;
     s->ws_deflate = contains_token_ci(resp->extensions, "permessage-deflate");
     s->ws_active = true;
-    ws_decoder_init(&s->ws[MQTTKA_C2S], true, s->ws_deflate);
-    ws_decoder_init(&s->ws[MQTTKA_S2C], false, s->ws_deflate);
+    ws_decoder_init(session_ws(s, MQTTKA_C2S), true, s->ws_deflate);
+    ws_decoder_init(session_ws(s, MQTTKA_S2C), false, s->ws_deflate);
     f->proto = PROTO_WEBSOCKET;
 }
 
@@ -420,7 +512,7 @@ static void report_handshake(const push_ctx *pc, session *s)
 
 /* The first bytes of the client's first message decide whether a WebSocket
  * that does not say it carries MQTT does. The flow's detection prefix is
- * free again by now and holds them. */
+ * free again by now and holds them while they are too few. */
 static void detect_ws_mqtt(decode_ctx *d, const uint8_t *bytes, size_t len)
 {
     const push_ctx *pc = d->pc;
@@ -431,22 +523,23 @@ static void detect_ws_mqtt(decode_ctx *d, const uint8_t *bytes, size_t len)
         return;
     }
     int side = pc->side;
-    size_t have = f->prefix_len[side];
-    size_t take = len < DETECT_PREFIX_MAX - have ? len : DETECT_PREFIX_MAX - have;
-    memcpy(f->prefix[side] + have, bytes, take);
-    have += take;
-    f->prefix_len[side] = (uint8_t)have;
-    int verdict = mqtt_looks_like_connect(f->prefix[side], have);
+    uint8_t prefix[DETECT_PREFIX_MAX];
+    size_t take = 0;
+    size_t have = prefix_collect(f, side, bytes, len, prefix, &take);
+    int verdict = mqtt_looks_like_connect(prefix, have);
     if (verdict == 0 || (verdict < 0 && have == DETECT_PREFIX_MAX)) {
+        prefix_done(f, side);
         s->not_mqtt = true;
         return;
     }
-    if (verdict < 0)
+    if (verdict < 0) {
+        if (!prefix_wait(f, side, prefix, have))
+            s->not_mqtt = true; /* out of memory: cannot tell, so not reported */
         return;
+    }
+    prefix_done(f, side);
     report_handshake(pc, s);
-    uint8_t replay[DETECT_PREFIX_MAX];
-    memcpy(replay, f->prefix[side], have);
-    mqtt_feed(pc, s, d->dir, replay, have);
+    mqtt_feed(pc, s, d->dir, prefix, have);
     if (take < len)
         mqtt_feed(pc, s, d->dir, bytes + take, len - take);
 }
@@ -468,9 +561,9 @@ static bool offers_mqtt(const char *list)
 }
 
 /* Drops a session that proved not to be MQTT, with nothing reported. */
-static void drop_session(struct flow *f)
+static void drop_session(mqttka_analyzer *a, struct flow *f)
 {
-    session_free(f->sess);
+    session_free(a, f->sess);
     f->sess = NULL;
     give_up(f);
 }
@@ -575,7 +668,7 @@ static void http_response_bytes(const push_ctx *pc, const uint8_t *bytes, size_t
     h->response_done = true;
     if (r == HTTP_PARSE_MALFORMED) {
         if (!s->mqtt_offered) {
-            drop_session(f);
+            drop_session(pc->a, f);
             return;
         }
         confirm_session(pc, s);
@@ -589,7 +682,7 @@ static void http_response_bytes(const push_ctx *pc, const uint8_t *bytes, size_t
     bool upgraded = resp.status == 101 && resp.upgrade_websocket;
     if (!upgraded) {
         if (!s->mqtt_offered) {
-            drop_session(f);
+            drop_session(pc->a, f);
             return;
         }
         confirm_session(pc, s);
@@ -600,11 +693,11 @@ static void http_response_bytes(const push_ctx *pc, const uint8_t *bytes, size_t
         give_up(f);
         return;
     }
-    str_copy(s->conn.ws_subprotocol, sizeof s->conn.ws_subprotocol, resp.protocol);
-    str_copy(s->conn.ws_extensions, sizeof s->conn.ws_extensions, resp.extensions);
+    s->conn.ws_subprotocol = hold_choice(pc->a, resp.protocol, MQTTKA_WS_SUBPROTOCOL_SIZE);
+    s->conn.ws_extensions = hold_choice(pc->a, resp.extensions, MQTTKA_WS_EXTENSIONS_SIZE);
     ws_pending *pend = calloc(1, sizeof *pend);
     if (!pend) {
-        drop_session(f);
+        drop_session(pc->a, f);
         return;
     }
     s->pending = pend;
@@ -646,12 +739,9 @@ static void detect(const push_ctx *pc, const uint8_t *bytes, size_t len)
 {
     struct flow *f = pc->f;
     int side = pc->side;
-    uint8_t *prefix = f->prefix[side];
-    size_t have = f->prefix_len[side];
-    size_t take = len < DETECT_PREFIX_MAX - have ? len : DETECT_PREFIX_MAX - have;
-    memcpy(prefix + have, bytes, take);
-    have += take;
-    f->prefix_len[side] = (uint8_t)have;
+    uint8_t prefix[DETECT_PREFIX_MAX];
+    size_t take = 0;
+    size_t have = prefix_collect(f, side, bytes, len, prefix, &take);
 
     static const char get[] = "GET ";
     size_t cmp = have < 4 ? have : 4;
@@ -682,15 +772,16 @@ static void detect(const push_ctx *pc, const uint8_t *bytes, size_t len)
         confirm_session(pc, f->sess);
         f->proto = PROTO_MQTT_TCP;
     } else if ((http_maybe || mqtt < 0) && have < DETECT_PREFIX_MAX) {
-        return; /* not decided yet: wait for more bytes */
+        /* not decided yet: wait for more bytes */
+        if (!prefix_wait(f, side, prefix, have))
+            give_up(f);
+        return;
     } else {
         give_up(f);
         return;
     }
-    uint8_t replay[DETECT_PREFIX_MAX];
-    memcpy(replay, prefix, have);
-    f->prefix_len[side] = 0; /* free for detect_ws_mqtt */
-    stream_bytes(pc, replay, have);
+    prefix_done(f, side); /* free for detect_ws_mqtt */
+    stream_bytes(pc, prefix, have);
     if (take < len)
         stream_bytes(pc, bytes + take, len - take);
 }
@@ -711,12 +802,12 @@ static void stream_bytes(const push_ctx *pc, const uint8_t *bytes, size_t len)
         else
             http_response_bytes(pc, bytes, len);
         if (f->sess && f->sess->not_mqtt)
-            drop_session(f);
+            drop_session(pc->a, f);
         break;
     case PROTO_WEBSOCKET:
         ws_feed(pc, f->sess, dir, bytes, len);
         if (f->sess->not_mqtt)
-            drop_session(f);
+            drop_session(pc->a, f);
         break;
     case PROTO_MQTT_TCP:
         mqtt_feed(pc, f->sess, dir, bytes, len);
@@ -742,10 +833,10 @@ static void on_stream_gap(void *ctx, uint64_t missing)
         give_up(f);
         return;
     }
-    if (!s || s->direction_lost[dir])
+    if (!s || s->dirs[dir].lost)
         return;
     if (!s->confirmed) {
-        drop_session(f); /* cannot tell whether it is MQTT any more */
+        drop_session(pc->a, f); /* cannot tell whether it is MQTT any more */
         return;
     }
     emit_finding(pc, s, MQTTKA_F_CAPTURE_GAP, MQTTKA_INFO, dir, 0, missing > 0, (double)missing,
@@ -807,16 +898,11 @@ bool flow_push_segment(const push_ctx *pc, const mqttka_segment *seg)
     mqttka_side who = side_of(flow_direction(f, side));
     if ((flags & MQTTKA_TCP_FIN) && !f->fin[side]) {
         f->fin[side] = true;
-        f->fin_ts[side] = seg->ts;
-        f->fin_tag[side] = seg->tag;
         if (f->sess) /* unconfirmed too: a failed handshake still gets its verdict */
             keepalive_on_close(pc, f->sess, who, MQTTKA_CLOSE_FIN);
     }
     if (flags & MQTTKA_TCP_RST) {
         f->rst = true;
-        f->rst_side = (uint8_t)side;
-        f->rst_ts = seg->ts;
-        f->rst_tag = seg->tag;
         if (f->sess)
             keepalive_on_close(pc, f->sess, who, MQTTKA_CLOSE_RST);
         return true;
@@ -857,10 +943,10 @@ void flow_end(const push_ctx *pc)
     if (f->proto == PROTO_WEBSOCKET || f->proto == PROTO_MQTT_TCP) {
         for (int side = 0; side < 2; side++) {
             mqttka_direction dir = flow_direction(f, side);
-            if (!f->fin[side] || s->direction_lost[dir])
+            if (!f->fin[side] || s->dirs[dir].lost)
                 continue; /* a capture that stops mid-packet is not a malformation */
             decode_ctx d = {pc, s, dir};
-            mqtt_stream_end(&s->mqtt[dir], &mqtt_callbacks, &d);
+            mqtt_stream_end(&s->dirs[dir].mqtt, &mqtt_callbacks, &d);
         }
     }
     keepalive_on_end(pc, s, end_of_input);

@@ -16,6 +16,7 @@
 #include "decimal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define SECOND ((mqttka_time)1000000)
@@ -119,7 +120,7 @@ static mqtt_parse_result parse_connect(session *s, const mqtt_packet_view *p, mq
         s->conn.keepalive = c->keepalive;
         s->conn.effective_keepalive = c->keepalive;
     }
-    str_copy(s->conn.client_id, sizeof s->conn.client_id, c->client_id);
+    session_set_client_id(s, c->client_id);
     info->level = c->level;
     memcpy(info->protocol_name, c->protocol_name, sizeof info->protocol_name);
     info->flags = c->flags;
@@ -241,35 +242,24 @@ static void on_pingreq(const push_ctx *pc, session *s)
     s->last_pingreq_answered = false;
     for (size_t i = 0; i < s->pingq_len; i++) {
         ping_pending *q = &s->pingq[i];
-        if (q->warned)
+        if (ping_has(q, PING_WARNED))
             continue;
-        q->warned = true;
+        ping_set(q, PING_WARNED);
         emit_finding(pc, s, MQTTKA_F_PINGREQ_UNANSWERED, MQTTKA_WARN, MQTTKA_C2S, q->tag, true,
-                     us_to_s(pc->ts - q->ts),
+                     us_to_s(pc->ts - ping_ts(q)),
                      "PINGREQ in frame %llu had no PINGRESP before the next PINGREQ "
                      "(%.3f s later)",
-                     (unsigned long long)q->tag, us_to_s(pc->ts - q->ts));
+                     (unsigned long long)q->tag, us_to_s(pc->ts - ping_ts(q)));
     }
     if (s->pingq_len == PINGQ_MAX) {
         /* Dropped from tracking: never answered in time. Counted once: one
          * outstanding at the first close was counted there. */
-        if (!s->pingq[0].unanswered_at_close)
+        if (!ping_has(&s->pingq[0], PING_UNANSWERED_AT_CLOSE))
             s->pingreq_unanswered++;
         pingq_pop(s);
     }
-    ping_pending np = {pc->ts, pc->tag, false, false};
+    ping_pending np = ping_make(pc->ts, pc->tag);
     s->pingq[s->pingq_len++] = np;
-}
-
-static void record_rtt(session *s, mqttka_time rtt)
-{
-    if (s->rtt_count == 0 || rtt < s->rtt_min)
-        s->rtt_min = rtt;
-    if (s->rtt_count == 0 || rtt > s->rtt_max)
-        s->rtt_max = rtt;
-    s->rtt_count++;
-    s->rtt_ring_us[s->rtt_next] = rtt > (mqttka_time)UINT32_MAX ? UINT32_MAX : (uint32_t)rtt;
-    s->rtt_next = (uint8_t)((s->rtt_next + 1) % RTT_SAMPLES_MAX);
 }
 
 /* Pairs a PINGRESP with the oldest PINGREQ. Returns false when none waits. */
@@ -279,10 +269,10 @@ static bool pair_pingresp(session *s, mqttka_time now, ping_pending *req, mqttka
         return false;
     *req = s->pingq[0];
     pingq_pop(s);
-    *rtt = now - req->ts < 0 ? 0 : now - req->ts;
+    *rtt = now - ping_ts(req) < 0 ? 0 : now - ping_ts(req);
     s->pingresp++;
     s->last_pingreq_answered = s->pingq_len == 0;
-    record_rtt(s, *rtt);
+    figures_record_rtt(s, *rtt);
     return true;
 }
 
@@ -356,7 +346,7 @@ void keepalive_on_packet(const push_ctx *pc, session *s, mqttka_direction dir,
     m->silence = MQTTKA_TIME_NONE;
     m->rtt = MQTTKA_TIME_NONE;
     m->reason_code = -1;
-    s->packets[dir][p->type & 0x0f]++;
+    figures_count_packet(s, dir, p->type & 0x0f);
 
     mqttka_connect_info connect_info;
     mqttka_connack_info connack_info;
@@ -364,7 +354,7 @@ void keepalive_on_packet(const push_ctx *pc, session *s, mqttka_direction dir,
     mqtt_connack connack;
     mqtt_parse_result connect_result = MQTT_PARSE_OK, connack_result = MQTT_PARSE_OK;
     bool is_first_connect = false, is_first_connack = false;
-    ping_pending req = {0, 0, false, false};
+    ping_pending req = {0, 0};
     bool paired = false;
     mqttka_time silence = MQTTKA_TIME_NONE;
 
@@ -463,6 +453,11 @@ void keepalive_on_ws_control(const push_ctx *pc, session *s, mqttka_direction di
     emit_event(pc->a, &ev);
 
     if (opcode == WS_OP_PING) {
+        if (!s->ws_ping) {
+            s->ws_ping = calloc(2, sizeof *s->ws_ping);
+            if (!s->ws_ping)
+                return; /* out of memory: this Ping goes unwatched */
+        }
         ws_ping_pending *w = &s->ws_ping[dir];
         if (w->outstanding) {
             emit_finding(pc, s, MQTTKA_F_WS_PING_UNANSWERED, MQTTKA_WARN, dir, w->tag, true,
@@ -476,7 +471,7 @@ void keepalive_on_ws_control(const push_ctx *pc, session *s, mqttka_direction di
         w->payload_len = len;
         w->ts = pc->ts;
         w->tag = pc->tag;
-    } else if (opcode == WS_OP_PONG) {
+    } else if (opcode == WS_OP_PONG && s->ws_ping) {
         ws_ping_pending *w = &s->ws_ping[1 - dir];
         if (w->outstanding && w->payload_len == len && w->payload_hash == payload_hash(payload, len))
             w->outstanding = false;
@@ -518,7 +513,7 @@ void keepalive_on_close(const push_ctx *pc, session *s, mqttka_side side,
         return;
     end->first_close_mechanism = how;
     if (s->pingq_len) {
-        end->oldest_ping_at_close = s->pingq[0].ts;
+        end->oldest_ping_at_close = ping_ts(&s->pingq[0]);
         end->oldest_ping_tag_at_close = s->pingq[0].tag;
     }
     /* PINGREQs still waiting when the connection starts to close will not
@@ -526,16 +521,16 @@ void keepalive_on_close(const push_ctx *pc, session *s, mqttka_side side,
      * closing frame, not only at the end of the capture. */
     for (size_t i = 0; i < s->pingq_len; i++) {
         ping_pending *q = &s->pingq[i];
-        q->unanswered_at_close = true;
+        ping_set(q, PING_UNANSWERED_AT_CLOSE);
         s->pingreq_unanswered++;
         if (s->timing_off)
             continue; /* the answer may be in what the capture missed */
         emit_finding(pc, s, MQTTKA_F_PINGREQ_UNANSWERED, MQTTKA_ERROR, MQTTKA_C2S, q->tag, true,
-                     us_to_s(pc->ts - q->ts),
+                     us_to_s(pc->ts - ping_ts(q)),
                      "PINGREQ in frame %llu never got a PINGRESP before the %s closed the "
                      "connection (%s, %.3f s later)",
                      (unsigned long long)q->tag, side == MQTTKA_SIDE_CLIENT ? "client" : "server",
-                     mqttka_close_mechanism_name(how), us_to_s(pc->ts - q->ts));
+                     mqttka_close_mechanism_name(how), us_to_s(pc->ts - ping_ts(q)));
     }
     end->last_client_was_pingreq_at_close = s->last_client_type == MQTT_PINGREQ;
     end->last_pingreq_at_close = s->last_pingreq_ts;
@@ -560,21 +555,21 @@ void keepalive_on_end(const push_ctx *pc, session *s, bool end_of_input)
     keepalive_limits l = keepalive_limits_for(&pc->a->cfg, s->conn.effective_keepalive);
     for (size_t i = 0; i < s->pingq_len; i++) {
         ping_pending *q = &s->pingq[i];
-        if (q->unanswered_at_close)
+        if (ping_has(q, PING_UNANSWERED_AT_CLOSE))
             continue; /* reported when the connection closed */
-        if (still_open && pc->ts - q->ts <= l.t_resp)
+        if (still_open && pc->ts - ping_ts(q) <= l.t_resp)
             continue; /* the capture ended before an answer was due */
         s->pingreq_unanswered++;
         if (s->timing_off)
             continue; /* the answer may be in what the capture missed */
         emit_finding(pc, s, MQTTKA_F_PINGREQ_UNANSWERED, MQTTKA_ERROR, MQTTKA_C2S, q->tag, true,
-                     us_to_s((still_open ? pc->ts : end->first_close.ts) - q->ts),
+                     us_to_s((still_open ? pc->ts : end->first_close.ts) - ping_ts(q)),
                      "PINGREQ in frame %llu never got a PINGRESP before %s",
                      (unsigned long long)q->tag,
                      still_open ? "the end of the capture" : "the connection closed");
     }
     s->pingq_len = 0;
-    for (int d = 0; d < 2; d++) {
+    for (int d = 0; d < 2 && s->ws_ping; d++) {
         ws_ping_pending *w = &s->ws_ping[d];
         if (!w->outstanding)
             continue;
@@ -640,16 +635,16 @@ mqttka_time keepalive_tick(const push_ctx *pc, session *s, mqttka_time now)
     }
     for (size_t i = 0; i < s->pingq_len; i++) {
         ping_pending *q = &s->pingq[i];
-        if (q->warned)
+        if (ping_has(q, PING_WARNED))
             continue;
-        if (now - q->ts > l.t_resp) {
-            q->warned = true;
+        if (now - ping_ts(q) > l.t_resp) {
+            ping_set(q, PING_WARNED);
             emit_finding(pc, s, MQTTKA_F_PINGREQ_UNANSWERED, MQTTKA_WARN, MQTTKA_C2S, q->tag, true,
-                         us_to_s(now - q->ts),
+                         us_to_s(now - ping_ts(q)),
                          "PINGREQ in frame %llu has had no PINGRESP for %.3f s (deadline %.1f s)",
-                         (unsigned long long)q->tag, us_to_s(now - q->ts), us_to_s(l.t_resp));
-        } else if (next == MQTTKA_TIME_NONE || q->ts + l.t_resp < next) {
-            next = q->ts + l.t_resp + 1;
+                         (unsigned long long)q->tag, us_to_s(now - ping_ts(q)), us_to_s(l.t_resp));
+        } else if (next == MQTTKA_TIME_NONE || ping_ts(q) + l.t_resp < next) {
+            next = ping_ts(q) + l.t_resp + 1;
         }
     }
     return next;

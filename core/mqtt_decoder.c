@@ -146,7 +146,8 @@ static void deliver(mqtt_stream *s, const mqtt_stream_callbacks *cb, void *ctx)
         .flags = s->flags,
         .remaining_length = s->remaining_length,
         .header_len = s->hdr_have,
-        .stream_offset = s->packet_offset,
+        /* body_done is 0 for an empty body (set when its header ended) */
+        .stream_offset = s->offset - s->hdr_have - s->body_done,
         .body = (kept && s->keep != NULL) ? s->keep : NULL,
         .body_len = kept ? s->keep_len : 0,
         /* Other bodies are dropped by design, not cut by the cap. */
@@ -239,7 +240,6 @@ static void header_byte(mqtt_stream *s, uint8_t level, uint8_t b,
 {
     s->offset++;
     if (s->hdr_have == 0) {
-        s->packet_offset = s->offset - 1;
         s->hdr[0] = b;
         s->hdr_have = 1;
         s->type = (uint8_t)(b >> 4);

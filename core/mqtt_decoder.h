@@ -63,7 +63,8 @@ typedef struct mqtt_stream_callbacks {
     void (*malformed)(void *ctx, mqtt_malformation m, bool fatal, uint8_t first_byte);
 } mqtt_stream_callbacks;
 
-/* 64 bytes, so that a direction's stream state is one cache line. */
+/* 56 bytes, so that a direction's stream state and a few flags beside it
+ * (session_direction) are one cache line. */
 typedef struct mqtt_stream {
     uint8_t hdr[5];
     uint8_t hdr_have;
@@ -77,7 +78,6 @@ typedef struct mqtt_stream {
     uint32_t keep_len;
     size_t max_keep;
     uint64_t offset;           /* stream bytes consumed so far */
-    uint64_t packet_offset;
     uint8_t *keep;             /* allocated lazily, max_keep bytes, reused */
 } mqtt_stream;
 

@@ -8,7 +8,7 @@
  *     ----------|--------------|-----------------|-----------------
  *            delivered     next_seq      out-of-order queue  fin_seq
  *
- *     1 - bytes already handed to the sink (s->delivered counts them)
+ *     1 - bytes already handed to the sink
  *     2 - next_seq: the next byte the sink expects
  *     3 - bytes captured ahead of a hole, waiting in a sorted queue
  *     4 - the FIN occupies one sequence number; nothing after it is data
@@ -86,7 +86,7 @@ static void drop_head(tcp_stream *s)
     tcp_ooo_segment *q = s->ooo;
     s->ooo = q->next;
     s->ooo_count--;
-    s->ooo_bytes -= q->len;
+    s->ooo_bytes -= (uint32_t)q->len;
     if (q->charged_to)
         *q->charged_to -= q->len;
     free(q);
@@ -105,7 +105,6 @@ static void deliver(tcp_stream *s, const uint8_t *bytes, size_t captured, size_t
         captured = min_size(captured, wire);
     }
     emit_data(sink, ctx, bytes, captured);
-    s->delivered += captured;
     emit_gap(sink, ctx, wire - captured);
     s->next_seq += (uint32_t)wire;
 }
@@ -191,9 +190,11 @@ static tcp_push_result enqueue(tcp_stream *s, const tcp_stream_limits *lim, uint
      * to prevent. */
     if (!lim)
         return TCP_PUSH_LIMIT;
-    if (s->ooo_count > lim->max_ooo_segments || pieces > lim->max_ooo_segments - s->ooo_count)
+    size_t max_segments = min_size(lim->max_ooo_segments, TCP_OOO_SEGMENTS_MAX);
+    size_t max_bytes = min_size(lim->max_ooo_bytes, TCP_OOO_BYTES_MAX);
+    if (s->ooo_count > max_segments || pieces > max_segments - s->ooo_count)
         return TCP_PUSH_LIMIT;
-    if (s->ooo_bytes > lim->max_ooo_bytes || bytes > lim->max_ooo_bytes - s->ooo_bytes)
+    if (s->ooo_bytes > max_bytes || bytes > max_bytes - s->ooo_bytes)
         return TCP_PUSH_LIMIT;
     size_t *total = lim->total_bytes;
     if (total && (*total > lim->max_total_bytes || bytes > lim->max_total_bytes - *total))
@@ -218,7 +219,7 @@ static tcp_push_result enqueue(tcp_stream *s, const tcp_stream_limits *lim, uint
         *link = q;
         link = &q->next;
         s->ooo_count++;
-        s->ooo_bytes += len;
+        s->ooo_bytes += (uint32_t)len; /* within max_bytes, checked above */
         if (total)
             *total += len;
         pos += (uint32_t)n;
@@ -237,7 +238,7 @@ static void drop_beyond_fin(tcp_stream *s)
         tcp_ooo_segment *q = *link;
         *link = q->next;
         s->ooo_count--;
-        s->ooo_bytes -= q->len;
+        s->ooo_bytes -= (uint32_t)q->len;
         if (q->charged_to)
             *q->charged_to -= q->len;
         free(q);

@@ -34,15 +34,20 @@ typedef struct tcp_stream_limits {
 
 typedef struct tcp_ooo_segment tcp_ooo_segment; /* private */
 
+/* The queue is counted in 16 and 32 bits, so that a direction's state is
+ * 24 bytes (two per flow, a hundred thousand flows in a broker capture):
+ * caps above these are read as these. */
+#define TCP_OOO_SEGMENTS_MAX UINT16_MAX
+#define TCP_OOO_BYTES_MAX UINT32_MAX
+
 typedef struct tcp_stream {
-    bool started;          /* next_seq is known */
-    bool fin_seen;
+    tcp_ooo_segment *ooo;  /* queued segments, sorted by seq */
     uint32_t next_seq;     /* sequence number of the next byte to deliver */
     uint32_t fin_seq;      /* sequence number of the FIN, if fin_seen */
-    uint64_t delivered;    /* bytes delivered so far (stream offset) */
-    tcp_ooo_segment *ooo;  /* queued segments, sorted by seq */
-    size_t ooo_count;
-    size_t ooo_bytes;
+    uint32_t ooo_bytes;    /* at most TCP_OOO_BYTES_MAX */
+    uint16_t ooo_count;    /* at most TCP_OOO_SEGMENTS_MAX */
+    bool started;          /* next_seq is known */
+    bool fin_seen;
 } tcp_stream;
 
 typedef enum tcp_push_result {

@@ -53,36 +53,6 @@ static const char *ws_close_code_name(int32_t code)
     }
 }
 
-static int compare_time(const void *x, const void *y)
-{
-    mqttka_time a = *(const mqttka_time *)x, b = *(const mqttka_time *)y;
-    return a < b ? -1 : a > b;
-}
-
-static void rtt_figures(const session *s, mqttka_summary *out)
-{
-    out->rtt_count = s->rtt_count;
-    if (!s->rtt_count)
-        return;
-    size_t n = s->rtt_count < RTT_SAMPLES_MAX ? s->rtt_count : RTT_SAMPLES_MAX;
-    mqttka_time sorted[RTT_SAMPLES_MAX];
-    for (size_t i = 0; i < n; i++)
-        sorted[i] = s->rtt_ring_us[i];
-    qsort(sorted, n, sizeof sorted[0], compare_time);
-    out->rtt_min = s->rtt_min;
-    out->rtt_max = s->rtt_max;
-    out->rtt_median = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-    size_t rank = (95 * n + 99) / 100; /* nearest rank: ceil(0.95 n) */
-    out->rtt_p95 = sorted[rank - 1];
-    /* The samples saturate at 71 minutes, min and max are exact: an RTT of
-     * hours (time jumping in a damaged capture) must not put the median
-     * below the minimum. */
-    if (out->rtt_median < out->rtt_min)
-        out->rtt_median = out->rtt_min;
-    if (out->rtt_p95 < out->rtt_median)
-        out->rtt_p95 = out->rtt_median;
-}
-
 /* The ping timeouts of client libraries (FINDINGS.md rule 3): which one
  * matches a client that closed `d` after its PINGREQ? Writes the names of
  * every match into buf; returns false when none does. */
@@ -237,11 +207,11 @@ mqttka_finding *verdict_build_summary(const push_ctx *pc, session *s, mqttka_sum
     s->conn.end = pc->f->last_ts > s->conn.start ? pc->f->last_ts : s->conn.start;
     s->conn.last_tag = pc->f->last_tag;
     out->conn = &s->conn;
-    memcpy(out->packets, s->packets, sizeof out->packets);
+    figures_packets(s, out->packets);
     out->pingreq = s->pingreq;
     out->pingresp = s->pingresp;
     out->pingreq_unanswered = s->pingreq_unanswered;
-    rtt_figures(s, out);
+    figures_rtt(s, out);
     out->max_client_silence = s->max_client_silence;
     out->close_initiator = end->first_close.seen ? end->first_close.side : MQTTKA_SIDE_NONE;
     out->close_mechanism = end->first_close.seen ? end->first_close_mechanism : MQTTKA_CLOSE_NONE;

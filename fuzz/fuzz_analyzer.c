@@ -91,9 +91,10 @@ static void on_event(void *user_data, const mqttka_event *ev)
     FUZZ_ASSERT(r->state[id] != 2); /* nothing after the summary */
     if (id > r->max_id)
         r->max_id = id;
-    FUZZ_ASSERT(memchr(ev->conn->client_id, '\0', sizeof ev->conn->client_id) != NULL);
-    FUZZ_ASSERT(memchr(ev->conn->ws_subprotocol, '\0', sizeof ev->conn->ws_subprotocol) != NULL);
-    FUZZ_ASSERT(memchr(ev->conn->ws_extensions, '\0', sizeof ev->conn->ws_extensions) != NULL);
+    FUZZ_ASSERT(ev->conn->client_id && ev->conn->ws_subprotocol && ev->conn->ws_extensions);
+    FUZZ_ASSERT(strlen(ev->conn->client_id) < MQTTKA_CLIENT_ID_SIZE);
+    FUZZ_ASSERT(strlen(ev->conn->ws_subprotocol) < MQTTKA_WS_SUBPROTOCOL_SIZE);
+    FUZZ_ASSERT(strlen(ev->conn->ws_extensions) < MQTTKA_WS_EXTENSIONS_SIZE);
     switch (ev->type) {
     case MQTTKA_EV_WS_HANDSHAKE:
         FUZZ_ASSERT(ev->u.handshake.path != NULL);

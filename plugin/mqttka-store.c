@@ -290,7 +290,8 @@ static void on_summary(const mqttka_event *ev)
         rec->transport = (uint8_t)c->transport;
         rec->mqtt_level = c->mqtt_level;
         if (c->client_id[0])
-            rec->client_id = wmem_strndup(wmem_file_scope(), c->client_id, sizeof c->client_id - 1);
+            rec->client_id = wmem_strndup(wmem_file_scope(), c->client_id,
+                                          MQTTKA_CLIENT_ID_SIZE - 1);
         rec->effective_keepalive = c->effective_keepalive;
     }
     rec->rtt_min = s->rtt_min;

@@ -228,7 +228,10 @@ typedef struct mqttka_finding {
 
 /* The numbers first: a front end reads `id` on every event and the
  * analyzer the keepalive on every client packet, for tens of thousands of
- * connections at once, so they share a cache line; the strings come last. */
+ * connections at once, so they share a cache line; the strings come last.
+ * The strings are never NULL ("" when unknown or none) and, like the rest of
+ * an event, borrowed for the duration of the callback: each is kept once, at
+ * its length, however many connections have it. */
 typedef struct mqttka_connection {
     uint64_t id;             /* 1, 2, ... in order of first sight */
     mqttka_transport transport;
@@ -243,10 +246,15 @@ typedef struct mqttka_connection {
     uint64_t last_tag;       /* the connection's last frame (set in the summary) */
     mqttka_endpoint client;
     mqttka_endpoint server;
-    char client_id[48];      /* truncated with "..." when longer */
-    char ws_subprotocol[32]; /* the server's choice; "" when none */
-    char ws_extensions[64];  /* the server's Sec-WebSocket-Extensions */
+    const char *client_id;      /* at most 47 bytes: truncated with "..." when longer */
+    const char *ws_subprotocol; /* the server's choice, at most 31 bytes; "" when none */
+    const char *ws_extensions;  /* the server's Sec-WebSocket-Extensions, at most 63 bytes */
 } mqttka_connection;
+
+/* The longest the strings of mqttka_connection are, with their NUL. */
+#define MQTTKA_CLIENT_ID_SIZE 48
+#define MQTTKA_WS_SUBPROTOCOL_SIZE 32
+#define MQTTKA_WS_EXTENSIONS_SIZE 64
 
 #define MQTTKA_MQTT_TYPES 16
 

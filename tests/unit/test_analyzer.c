@@ -101,7 +101,7 @@ static void on_event(void *user, const mqttka_event *ev)
         mqttka_endpoint_format(&s->conn->client, cl, sizeof cl);
         mqttka_endpoint_format(&s->conn->server, sv, sizeof sv);
         logf_(l, "summary #%llu %s -> %s %s v=%s ka=%d ska=%d kae=%d pingreq=%u pingresp=%u "
-                 "unanswered=%u close=%s/%s verdict=%s\n",
+                 "unanswered=%u close=%s/%s verdict=%s id=\"%s\" sub=\"%s\" ext=\"%s\"\n",
               (unsigned long long)s->conn->id, cl, sv,
               s->conn->transport == MQTTKA_TRANSPORT_WEBSOCKET ? "websocket" : "tcp",
               mqttka_mqtt_version_name(s->conn->mqtt_level)
@@ -111,7 +111,8 @@ static void on_event(void *user, const mqttka_event *ev)
               mqttka_side_name(s->close_initiator) ? mqttka_side_name(s->close_initiator) : "-",
               mqttka_close_mechanism_name(s->close_mechanism)
                   ? mqttka_close_mechanism_name(s->close_mechanism) : "-",
-              mqttka_verdict_name(s->verdict));
+              mqttka_verdict_name(s->verdict), s->conn->client_id, s->conn->ws_subprotocol,
+              s->conn->ws_extensions);
         break;
     }
     }
@@ -682,6 +683,40 @@ static void test_handshakes(void)
     CHECK_EQ_INT(lg.len, 0);
 }
 
+/* The connection's strings are cut where their fixed arrays used to end:
+ * the client id at 47 bytes with "...", the server's subprotocol at 31 and
+ * its extensions at 63; none of them is ever NULL. */
+static void test_connection_strings(void)
+{
+    static script sc;
+    memset(&sc, 0, sizeof sc);
+    tcp_open(&sc);
+    add(&sc, C, 0.001, request, strlen(request));
+    static const char answer[] =
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+        "Sec-WebSocket-Protocol: mqtt-0123456789012345678901234567890123456789\r\n"
+        "Sec-WebSocket-Extensions: x-0123456789012345678901234567890123456789"
+        "012345678901234567890123456789\r\n\r\n";
+    add(&sc, S, 0.002, answer, strlen(answer));
+    uint8_t connect[14 + 58] = {0x10, 70, 0x00, 0x04, 'M', 'Q', 'T', 'T',
+                                0x04, 0x02, 0x00, 0x05, 0x00, 58};
+    memset(connect + 14, 'c', 58);
+    ws(&sc, C, 0.01, connect, 14 + 58);
+    ws(&sc, S, 0.02, connack_ok, sizeof connack_ok);
+    run_all_ways("connection_strings", &sc, &lg, NULL);
+    HAS(lg, " id=\"cccccccccccccccccccccccccccccccccccccccccccc...\""
+            " sub=\"mqtt-01234567890123456789012345\""
+            " ext=\"x-0123456789012345678901234567890123456789012345678901234567890\"\n");
+
+    /* Nothing known: empty strings, not NULL. */
+    memset(&sc, 0, sizeof sc);
+    tcp_open(&sc);
+    add(&sc, C, 0.001, seed_connect, sizeof seed_connect);
+    run_all_ways("connection_strings_empty", &sc, &lg, NULL);
+    HAS(lg, " id=\"\" sub=\"\" ext=\"\"\n");
+}
+
 /* The capture misses bytes the receiver acknowledged: a gap, and no timing
  * verdicts across it. */
 static void test_capture_gap(void)
@@ -900,6 +935,7 @@ int main(void)
     test_websocket_hygiene();
     test_packets_across_frames();
     test_handshakes();
+    test_connection_strings();
     test_capture_gap();
     test_reordered_segments();
     test_huge_frame_bounded_memory();

@@ -24,7 +24,6 @@ typedef struct log_sink {
     size_t used;
     bool overflow;
     bool last_was_data;
-    uint64_t data_bytes;
 } log_sink;
 
 static void log_append(log_sink *log, const char *s)
@@ -56,7 +55,6 @@ static void on_data(void *ctx, const uint8_t *bytes, size_t len)
     }
     log_append(log, "';");
     log->last_was_data = true;
-    log->data_bytes += len;
 }
 
 static void on_gap(void *ctx, uint64_t missing)
@@ -221,7 +219,7 @@ static void check_accounting(const tcp_stream st[2], size_t total, const char *n
 {
     if (total != st[0].ooo_bytes + st[1].ooo_bytes)
         fprintf(stderr, "case '%s', step %zu: total %zu, queued %zu + %zu\n", name, i, total,
-                st[0].ooo_bytes, st[1].ooo_bytes);
+                (size_t)st[0].ooo_bytes, (size_t)st[1].ooo_bytes);
     CHECK_EQ_INT(total, st[0].ooo_bytes + st[1].ooo_bytes);
 }
 
@@ -270,7 +268,6 @@ static void run_case(const test_case *tc)
         CHECK_EQ_INT(st[d].ooo_count, 0);
         CHECK_EQ_INT(st[d].ooo_bytes, 0);
         CHECK(!log[d].overflow);
-        CHECK_EQ_INT(st[d].delivered, log[d].data_bytes);
         const char *want = tc->log[d] ? tc->log[d] : "";
         if (strcmp(log[d].text, want) != 0)
             fprintf(stderr, "case '%s', stream %d:\n", tc->name, d);
@@ -314,7 +311,6 @@ static bool feed_in_order(const piece *pieces, const size_t *order, size_t n, bo
         tcp_stream_flush(&s, &sink, &log, &lim);
     tcp_stream_free(&s, &lim);
     CHECK_EQ_INT(total, 0);
-    CHECK_EQ_INT(s.delivered, log.data_bytes);
     bool same = strcmp(log.text, want) == 0;
     if (!same) {
         fprintf(stderr, "order");
@@ -448,7 +444,6 @@ static void test_no_copy(void)
     tcp_stream_push(&s, &lim, 1, false, false, buf, 5, 5, &ps, &got);
     CHECK(got.first == buf);
     CHECK_EQ_INT(got.calls, 1);
-    CHECK_EQ_INT(s.delivered, 5);
     CHECK_EQ_INT(s.next_seq, 6);
     free(buf);
     /* a snaplen gap with no gap callback is still skipped over */
@@ -456,7 +451,6 @@ static void test_no_copy(void)
     tcp_stream_push(&s, &lim, 6, false, false, buf, 2, 4, &ps, &got);
     free(buf);
     CHECK_EQ_INT(s.next_seq, 10);
-    CHECK_EQ_INT(s.delivered, 7);
     tcp_stream_free(&s, &lim);
 }
 

@@ -1,0 +1,124 @@
+/*
+ * figures.c - the summary's counts and RTT figures, in as few bytes as
+ * the common connection needs and exact for every other.
+ *
+ * Packet counters are 16 bits in the session; the first that would pass
+ * 65535 moves them all to a 32-bit table allocated then. RTT samples for
+ * the median and p95 (the latest RTT_SAMPLES_MAX) go to a ring that is
+ * made at the second sample (one sample is the minimum and the maximum)
+ * and grows 4, 8, 16, 32 as samples come, so that a connection with one
+ * ping, or none, holds no ring at all. Out of memory, a counter stops at
+ * 65535 and the ring keeps the samples it has room for.
+ */
+#include "analyzer_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define RTT_RING_FIRST 4
+
+void figures_count_packet_wide(session *s, mqttka_direction dir, uint8_t type)
+{
+    if (s->packets_wide) {
+        s->packets_wide[dir][type]++;
+        return;
+    }
+    uint32_t (*wide)[MQTTKA_MQTT_TYPES] = malloc(2 * sizeof *wide);
+    if (!wide)
+        return;
+    for (int d = 0; d < 2; d++)
+        for (int t = 0; t < MQTTKA_MQTT_TYPES; t++)
+            wide[d][t] = s->packets[d][t];
+    wide[dir][type]++;
+    s->packets_wide = wide;
+}
+
+void figures_packets(const session *s, uint32_t out[2][MQTTKA_MQTT_TYPES])
+{
+    for (int d = 0; d < 2; d++)
+        for (int t = 0; t < MQTTKA_MQTT_TYPES; t++)
+            out[d][t] = s->packets_wide ? s->packets_wide[d][t] : s->packets[d][t];
+}
+
+static uint32_t rtt_sample(mqttka_time rtt)
+{
+    return rtt > (mqttka_time)UINT32_MAX ? UINT32_MAX : (uint32_t)rtt;
+}
+
+/* Doubles the ring (or makes the first), the samples oldest first; leaves
+ * it as it was when out of memory. */
+static void rtt_ring_grow(session *s)
+{
+    size_t cap = s->rtt_cap ? (size_t)s->rtt_cap * 2 : RTT_RING_FIRST;
+    uint32_t *ring = malloc(cap * sizeof *ring);
+    if (!ring)
+        return;
+    /* The ring is full: its oldest sample is the next to be overwritten. */
+    for (size_t i = 0; i < s->rtt_held; i++)
+        ring[i] = s->rtt_ring[(s->rtt_next + i) % s->rtt_cap];
+    free(s->rtt_ring);
+    s->rtt_ring = ring;
+    s->rtt_cap = (uint8_t)cap;
+    s->rtt_next = s->rtt_held;
+}
+
+static void rtt_keep(session *s, uint32_t sample)
+{
+    if (s->rtt_held == s->rtt_cap && s->rtt_cap < RTT_SAMPLES_MAX)
+        rtt_ring_grow(s);
+    if (!s->rtt_cap)
+        return;
+    s->rtt_ring[s->rtt_next] = sample;
+    s->rtt_next = (uint8_t)((s->rtt_next + 1) % s->rtt_cap);
+    if (s->rtt_held < s->rtt_cap)
+        s->rtt_held++;
+}
+
+void figures_record_rtt(session *s, mqttka_time rtt)
+{
+    /* The first sample was kept only as the minimum and the maximum. */
+    if (s->rtt_count == 1)
+        rtt_keep(s, rtt_sample(s->rtt_min));
+    if (s->rtt_count >= 1)
+        rtt_keep(s, rtt_sample(rtt));
+    if (s->rtt_count == 0 || rtt < s->rtt_min)
+        s->rtt_min = rtt;
+    if (s->rtt_count == 0 || rtt > s->rtt_max)
+        s->rtt_max = rtt;
+    s->rtt_count++;
+}
+
+static int compare_time(const void *x, const void *y)
+{
+    mqttka_time a = *(const mqttka_time *)x, b = *(const mqttka_time *)y;
+    return a < b ? -1 : a > b;
+}
+
+void figures_rtt(const session *s, mqttka_summary *out)
+{
+    out->rtt_count = s->rtt_count;
+    if (!s->rtt_count)
+        return;
+    out->rtt_min = s->rtt_min;
+    out->rtt_max = s->rtt_max;
+    size_t n = s->rtt_held;
+    if (!n) {
+        /* One sample (or no memory for more): it is all three. */
+        out->rtt_median = out->rtt_p95 = s->rtt_min;
+        return;
+    }
+    mqttka_time sorted[RTT_SAMPLES_MAX];
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = s->rtt_ring[i];
+    qsort(sorted, n, sizeof sorted[0], compare_time);
+    out->rtt_median = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    size_t rank = (95 * n + 99) / 100; /* nearest rank: ceil(0.95 n) */
+    out->rtt_p95 = sorted[rank - 1];
+    /* The samples saturate at 71 minutes, min and max are exact: an RTT of
+     * hours (time jumping in a damaged capture) must not put the median
+     * below the minimum. */
+    if (out->rtt_median < out->rtt_min)
+        out->rtt_median = out->rtt_min;
+    if (out->rtt_p95 < out->rtt_median)
+        out->rtt_p95 = out->rtt_median;
+}
