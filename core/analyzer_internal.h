@@ -224,8 +224,9 @@ typedef struct session {
     _Alignas(64) mqttka_connection conn;
     /* indexed by mqttka_direction, one cache line each */
     _Alignas(64) session_direction dirs[2];
-    /* by direction and packet type, 32 bytes a direction; once one would
-     * pass 65535 all move to packets_wide (figures.c) */
+    /* by direction and packet type, 32 bytes a direction: the low 16 bits
+     * of each count, the high ones in packets_high once one wraps
+     * (figures.c) */
     _Alignas(64) uint16_t packets[2][MQTTKA_MQTT_TYPES];
 
     /* ---- pings ---- */
@@ -237,7 +238,7 @@ typedef struct session {
                                    none until the second (figures.c) */
     ws_ping_pending *ws_ping;   /* [2], by the direction of the Ping; allocated
                                    at the first WebSocket Ping */
-    uint32_t (*packets_wide)[MQTTKA_MQTT_TYPES]; /* [2], or NULL */
+    uint16_t (*packets_high)[MQTTKA_MQTT_TYPES]; /* [2], or NULL */
 
     /* ---- the handshake ---- */
     ws_pending *pending;      /* only while a handshake waits for the first message */
@@ -363,7 +364,11 @@ void flow_table_prefetch_flow(const flow_table *t, uint64_t hash);
 struct flow *flow_table_find_hashed(flow_table *t, uint64_t hash, const mqttka_endpoint *src,
                                     const mqttka_endpoint *dst, int *side);
 
-#if defined(__GNUC__)
+#if defined(MQTTKA_PREFETCH_AS_LOAD)
+/* For a cache simulator, which ignores prefetches: a real load in their
+ * place makes the misses that remain on the packet path stand out. */
+#define PREFETCH(p) ((void)*(const volatile char *)(p))
+#elif defined(__GNUC__)
 #define PREFETCH(p) __builtin_prefetch((p))
 #else
 #define PREFETCH(p) ((void)(p))
@@ -443,16 +448,15 @@ void keepalive_on_end(const push_ctx *pc, session *s, bool end_of_input);
 mqttka_time keepalive_tick(const push_ctx *pc, session *s, mqttka_time now);
 
 /* figures.c: the summary's counts and RTT figures */
-/* Counts a packet past 65535 of a kind, or any once one was. */
-void figures_count_packet_wide(session *s, mqttka_direction dir, uint8_t type);
+/* A 16-bit counter wrapped to 0: carries 65536 into its high part. */
+void figures_count_carry(session *s, mqttka_direction dir, uint8_t type);
 /* Counts a packet of `type` (0-15) in direction `dir`: on every packet, so
- * the common case is inline. */
+ * the common case is inline, and touches only the counters' own line (the
+ * high parts are looked at once in 65536 packets). */
 static inline void figures_count_packet(session *s, mqttka_direction dir, uint8_t type)
 {
-    if (!s->packets_wide && s->packets[dir][type] < UINT16_MAX)
-        s->packets[dir][type]++;
-    else
-        figures_count_packet_wide(s, dir, type);
+    if (++s->packets[dir][type] == 0)
+        figures_count_carry(s, dir, type);
 }
 void figures_packets(const session *s, uint32_t out[2][MQTTKA_MQTT_TYPES]);
 /* A ping pair's RTT: count, minimum, maximum and the latest samples. */

@@ -86,7 +86,7 @@ static void session_free(mqttka_analyzer *a, session *s)
     free(s->end);
     free(s->rtt_ring);
     free(s->ws_ping);
-    free(s->packets_wide);
+    free(s->packets_high);
     if (s->conn.client_id[0] && s->conn.client_id != s->client_id_short)
         free((void *)(uintptr_t)s->conn.client_id); /* made by session_set_client_id */
     if (s->conn.ws_subprotocol[0])

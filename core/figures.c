@@ -2,8 +2,9 @@
  * figures.c - the summary's counts and RTT figures, in as few bytes as
  * the common connection needs and exact for every other.
  *
- * Packet counters are 16 bits in the session; the first that would pass
- * 65535 moves them all to a 32-bit table allocated then. RTT samples for
+ * Packet counters are 16 bits in the session; their high 16 bits go to a
+ * table allocated when the first of them wraps, so that counting a packet
+ * reads nothing but its counter. RTT samples for
  * the median and p95 (the latest RTT_SAMPLES_MAX) go to a ring that is
  * made at the second sample (one sample is the minimum and the maximum)
  * and grows 4, 8, 16, 32 as samples come, so that a connection with one
@@ -17,27 +18,28 @@
 
 #define RTT_RING_FIRST 4
 
-void figures_count_packet_wide(session *s, mqttka_direction dir, uint8_t type)
+void figures_count_carry(session *s, mqttka_direction dir, uint8_t type)
 {
-    if (s->packets_wide) {
-        s->packets_wide[dir][type]++;
+    if (!s->packets_high) {
+        s->packets_high = calloc(2, sizeof *s->packets_high);
+        if (!s->packets_high) {
+            s->packets[dir][type] = UINT16_MAX; /* stops there */
+            return;
+        }
+    }
+    if (s->packets_high[dir][type] == UINT16_MAX) {
+        s->packets[dir][type] = UINT16_MAX; /* 2^32 - 1: stops there too */
         return;
     }
-    uint32_t (*wide)[MQTTKA_MQTT_TYPES] = malloc(2 * sizeof *wide);
-    if (!wide)
-        return;
-    for (int d = 0; d < 2; d++)
-        for (int t = 0; t < MQTTKA_MQTT_TYPES; t++)
-            wide[d][t] = s->packets[d][t];
-    wide[dir][type]++;
-    s->packets_wide = wide;
+    s->packets_high[dir][type]++;
 }
 
 void figures_packets(const session *s, uint32_t out[2][MQTTKA_MQTT_TYPES])
 {
     for (int d = 0; d < 2; d++)
         for (int t = 0; t < MQTTKA_MQTT_TYPES; t++)
-            out[d][t] = s->packets_wide ? s->packets_wide[d][t] : s->packets[d][t];
+            out[d][t] = (s->packets_high ? (uint32_t)s->packets_high[d][t] << 16 : 0) |
+                        s->packets[d][t];
 }
 
 static uint32_t rtt_sample(mqttka_time rtt)
