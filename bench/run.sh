@@ -267,14 +267,17 @@ callgrind() {
         if [ "$what" != floor ]; then
             # The core's own work: its entry points minus the CLI's event
             # callback (on_event; analysis_on_event in the live-capture CLI).
-            # Reading a file, the CLI pushes through mqttka_push_batch only.
-            local push finish cb1 cb2
-            push=$(incl "$out.$what" mqttka_push_batch)
+            # Reading a file, the CLI pushes through mqttka_push_batch_ahead
+            # (mqttka_push_batch calls it) and, for a payload larger than its
+            # arena, mqttka_push.
+            local push push1 finish cb1 cb2
+            push=$(incl "$out.$what" mqttka_push_batch_ahead)
+            push1=$(incl "$out.$what" mqttka_push)
             finish=$(incl "$out.$what" mqttka_finish)
             cb1=$(incl "$out.$what" on_event)
             cb2=$(incl "$out.$what" analysis_on_event)
             line+=$(printf '   core alone: %5.0f Ir/packet' \
-                "$(calc "($push + $finish - $cb1 - $cb2) / $packets")")
+                "$(calc "($push + $push1 + $finish - $cb1 - $cb2) / $packets")")
         fi
         say "$line"
     done
