@@ -108,7 +108,7 @@ void flow_release(mqttka_analyzer *a, struct flow *f)
     http_free(f->http);
     free(f->prefix);
     session_free(a, f->sess);
-    free(f);
+    flow_table_put(&a->flows, f);
 }
 
 /* What an open connection's end record says. */

@@ -99,7 +99,7 @@ int main(void)
             CHECK(present[i] != NULL);
         } else if (rng() % 3 != 0) { /* removals a bit more likely: turnover */
             flow_table_remove(&t, present[i]);
-            free(present[i]);
+            flow_table_put(&t, present[i]);
             present[i] = NULL;
         }
         if (op % 20000 == 0)
@@ -117,7 +117,7 @@ int main(void)
         if (i == UINT32_MAX)
             break;
         flow_table_remove(&t, f);
-        free(f);
+        flow_table_put(&t, f);
         present[i] = NULL;
         drained++;
     }
