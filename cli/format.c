@@ -81,6 +81,29 @@ char *format_put_uint(char *at, uint64_t v)
     return put_fixed_digits(at, v, decimal_digits(v));
 }
 
+char *format_put_seconds_before(char *end, uint64_t micros)
+{
+    uint64_t whole = micros / 1000000;
+    uint64_t fraction = micros - whole * 1000000;
+    char *p = end - 6;
+    memcpy(p, digit_pairs + 2 * (fraction / 10000), 2);
+    memcpy(p + 2, digit_pairs + 2 * (fraction / 100 % 100), 2);
+    memcpy(p + 4, digit_pairs + 2 * (fraction % 100), 2);
+    *--p = '.';
+    while (whole >= 100) {
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * (whole % 100), 2);
+        whole /= 100;
+    }
+    if (whole >= 10) {
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * whole, 2);
+    } else {
+        *--p = (char)('0' + whole);
+    }
+    return p;
+}
+
 char *format_put_int(char *at, int64_t v)
 {
     if (v >= 0)

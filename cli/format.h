@@ -24,6 +24,10 @@
 char *format_put_uint(char *at, uint64_t v);
 /* `v` in decimal, as "%lld" would: at most 20 bytes. */
 char *format_put_int(char *at, int64_t v);
+/* `micros` as seconds with six decimals ("%.6f" of micros / 1e6), written
+ * so that it ends just before `end`; returns where it starts (at most 28
+ * bytes before `end`). For text right-aligned in a column. */
+char *format_put_seconds_before(char *end, uint64_t micros);
 /* `v` in decimal with at least `min_digits` digits (<= 9), zero-padded, as
  * "%0*llu" would: at most 20 bytes. */
 char *format_put_padded_uint(char *at, uint64_t v, unsigned min_digits);

@@ -167,21 +167,24 @@ static void line_relative(line_buffer *line, const output_state *o, mqttka_time 
 static void line_head(line_buffer *line, const output_state *o, mqttka_time t,
                       const mqttka_connection *c, mqttka_direction d)
 {
-    char when[FORMAT_NUMBER_MAX] = {0}; /* copied 16 bytes at a time below */
-    size_t len = (size_t)(put_relative(when, o, t) - when);
-    size_t pad = len < 11 ? 11 - len : 0;
     /* The padded time (at most FORMAT_NUMBER_MAX - 1 bytes), " #", up to 20
      * digits, " C>S  ". */
     char *p = line_buffer_room(line, FORMAT_NUMBER_MAX + 28);
-    if (len <= 11) {
-        /* The usual time, "12.345678": fixed-size copies, no library call
-         * (the spaces past the padding are overwritten by the time). */
+    mqttka_time start = o->capture_start == MQTTKA_TIME_NONE ? 0 : o->capture_start;
+    if (t != MQTTKA_TIME_NONE && t >= start && t - start < (mqttka_time)10000 * 1000000) {
+        /* The usual time, under 10 000 s: written right to left straight
+         * into its 11 columns (formatted apart and copied, it was read back
+         * in wide loads from narrow stores, which stall). */
         memset(p, ' ', 11);
-        memcpy(p + pad, when, 16);
+        format_put_seconds_before(p + 11, (uint64_t)(t - start));
         p += 11;
     } else {
-        memcpy(p, when, len);
-        p += len;
+        char when[FORMAT_NUMBER_MAX];
+        size_t len = (size_t)(put_relative(when, o, t) - when);
+        size_t pad = len < 11 ? 11 - len : 0;
+        memset(p, ' ', pad);
+        memcpy(p + pad, when, len);
+        p += pad + len;
     }
     memcpy(p, " #", 2);
     p = format_put_uint(p + 2, c ? c->id : 0);

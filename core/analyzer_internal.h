@@ -403,10 +403,10 @@ void flow_prefetch_session(const struct flow *f, int side);
 
 /* analyzer.c: emission */
 void emit_event(mqttka_analyzer *a, const mqttka_event *ev);
-/* An event of `type` about session `s`, at the current segment's time and
- * frame; the caller fills the union member. */
-mqttka_event event_make(const push_ctx *pc, const session *s, mqttka_event_type type,
-                        mqttka_direction dir);
+/* Makes *ev an event of `type` about session `s`, at the current segment's
+ * time and frame; the caller fills the union member. */
+void event_init(mqttka_event *ev, const push_ctx *pc, const session *s, mqttka_event_type type,
+                mqttka_direction dir);
 /* Emits a finding for the session and keeps it for the summary. `about_tag`
  * is the frame it concerns; the reported frame is pc->tag. */
 void emit_finding(const push_ctx *pc, session *s, mqttka_finding_kind kind,

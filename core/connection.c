@@ -373,7 +373,8 @@ static bool contains_token_ci(const char *haystack, const char *needle)
 static void emit_handshake(const push_ctx *pc, session *s, bool upgraded, int status,
                            const char *path)
 {
-    mqttka_event ev = event_make(pc, s, MQTTKA_EV_WS_HANDSHAKE, MQTTKA_S2C);
+    mqttka_event ev;
+    event_init(&ev, pc, s, MQTTKA_EV_WS_HANDSHAKE, MQTTKA_S2C);
     ev.u.handshake.upgraded = upgraded;
     ev.u.handshake.status = status;
     ev.u.handshake.path = path;
@@ -952,7 +953,8 @@ void flow_end(const push_ctx *pc)
     keepalive_on_end(pc, s, end_of_input);
     mqttka_summary sum;
     mqttka_finding *findings = verdict_build_summary(pc, s, &sum);
-    mqttka_event ev = event_make(pc, s, MQTTKA_EV_CONNECTION, MQTTKA_C2S);
+    mqttka_event ev;
+    event_init(&ev, pc, s, MQTTKA_EV_CONNECTION, MQTTKA_C2S);
     ev.u.summary = &sum;
     emit_event(pc->a, &ev);
     free(findings);

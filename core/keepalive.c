@@ -337,7 +337,8 @@ static void emit_rtt_finding(const push_ctx *pc, session *s, mqttka_direction di
 void keepalive_on_packet(const push_ctx *pc, session *s, mqttka_direction dir,
                          const mqtt_packet_view *p)
 {
-    mqttka_event ev = event_make(pc, s, MQTTKA_EV_MQTT_PACKET, dir);
+    mqttka_event ev;
+    event_init(&ev, pc, s, MQTTKA_EV_MQTT_PACKET, dir);
     mqttka_mqtt_packet *m = &ev.u.mqtt;
     m->type = p->type;
     m->flags = p->flags;
@@ -445,7 +446,8 @@ void keepalive_on_ws_control(const push_ctx *pc, session *s, mqttka_direction di
     if (opcode == WS_OP_CLOSE && len >= 2)
         code = payload[0] << 8 | payload[1];
 
-    mqttka_event ev = event_make(pc, s, MQTTKA_EV_WS_CONTROL, dir);
+    mqttka_event ev;
+    event_init(&ev, pc, s, MQTTKA_EV_WS_CONTROL, dir);
     ev.u.control.opcode = opcode;
     ev.u.control.payload = payload;
     ev.u.control.payload_len = len;

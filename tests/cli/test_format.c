@@ -53,6 +53,13 @@ static void check_against_printf(uint64_t v)
     *format_put_uint(buf, v) = '\0';
     snprintf(want, sizeof want, "%llu", (unsigned long long)v);
     CHECK_EQ_STR(buf, want);
+    /* Right-aligned seconds: written before an end, as line heads do. */
+    char column[40];
+    char *from = format_put_seconds_before(column + sizeof column - 1, v);
+    column[sizeof column - 1] = '\0';
+    snprintf(want, sizeof want, "%llu.%06llu", (unsigned long long)(v / 1000000),
+             (unsigned long long)(v % 1000000));
+    CHECK_EQ_STR(from, want);
     static const unsigned shapes[][2] = {{6, 6}, {3, 3}, {6, 3}, {2, 2}, {3, 1}};
     for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
         int64_t values[2] = {(int64_t)(v >> 1), -(int64_t)(v >> 1)};
