@@ -347,6 +347,18 @@ typedef struct push_ctx {
     uint64_t tag;          /* 0 while finishing at the end of input */
 } push_ctx;
 
+/* The same context for the stream of `side`. */
+static inline push_ctx push_ctx_for_side(const push_ctx *pc, int side)
+{
+    push_ctx c;
+    c.a = pc->a;
+    c.f = pc->f;
+    c.side = side;
+    c.ts = pc->ts;
+    c.tag = pc->tag;
+    return c;
+}
+
 /* flow_table.c */
 bool flow_table_init(flow_table *t);
 void flow_table_free(flow_table *t);
@@ -391,8 +403,9 @@ struct flow *flow_iter_next(const flow_table *t, flow_iter *it);
 struct flow *flow_table_next_to_drain(const flow_table *t, size_t *cursor);
 
 /* connection.c */
-/* Returns true when the segment ended the flow (RST, or both FINs). */
-bool flow_push_segment(const push_ctx *pc, const mqttka_segment *seg);
+/* Returns true when the segment ended the flow (RST, or both FINs).
+ * pc->side changes while the ACK is delivered, and is restored. */
+bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg);
 /* Ends a flow: flushes its streams and, for a session, emits end findings
  * and the summary. Does not free it. */
 void flow_end(const push_ctx *pc);

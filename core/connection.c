@@ -493,7 +493,7 @@ static void report_handshake(const push_ctx *pc, session *s)
     if (!pend)
         return;
     s->pending = NULL;
-    push_ctx at = *pc;
+    push_ctx at = push_ctx_for_side(pc, pc->side);
     at.ts = pend->ts;
     at.tag = pend->tag;
     confirm_session(&at, s);
@@ -868,7 +868,7 @@ static void note_limit(const push_ctx *pc, tcp_push_result r)
                  pc->a->cfg.max_total_buffered_bytes);
 }
 
-bool flow_push_segment(const push_ctx *pc, const mqttka_segment *seg)
+bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
 {
     struct flow *f = pc->f;
     int side = pc->side;
@@ -881,17 +881,20 @@ bool flow_push_segment(const push_ctx *pc, const mqttka_segment *seg)
         /* The ACK first: it tells what the peer had received before this
          * segment was sent, so holes it reveals come before this data. */
         if (flags & MQTTKA_TCP_ACK) {
-            push_ctx other = *pc;
-            other.side = 1 - side;
-            tcp_stream_acked(&f->tcp[1 - side], seg->ack, &stream_sink, &other);
+            /* The context names the side being delivered: the peer's for
+             * the ACK, then this one's again. (Not a copy of the context:
+             * read back in wide loads just after it was stored in narrow
+             * ones, a copy stalled every segment on store forwarding.) */
+            pc->side = 1 - side;
+            tcp_stream_acked(&f->tcp[1 - side], seg->ack, &stream_sink, pc);
+            pc->side = side;
         }
-        push_ctx self = *pc;
         if (f->proto != PROTO_NONE) {
             tcp_push_result r = tcp_stream_push(&f->tcp[side], &lim, seg->seq,
                                                 (flags & MQTTKA_TCP_SYN) != 0,
                                                 (flags & MQTTKA_TCP_FIN) != 0, seg->payload,
                                                 seg->captured_len, seg->wire_len, &stream_sink,
-                                                &self);
+                                                pc);
             note_limit(pc, r);
         }
     }
@@ -918,8 +921,7 @@ void flow_end(const push_ctx *pc)
     for (int side = 0; side < 2; side++) {
         if (f->proto == PROTO_NONE)
             break;
-        push_ctx p = *pc;
-        p.side = side;
+        push_ctx p = push_ctx_for_side(pc, side);
         tcp_stream_flush(&f->tcp[side], &stream_sink, &p, &lim);
     }
     session *s = f->sess;
