@@ -15,16 +15,6 @@
 
 enum { BLOCKS = 3000, OPS = 100000 };
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-static uint64_t rng(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
-
 static unsigned char *in_use[BLOCKS];
 
 static bool filled_with(const unsigned char *b, size_t size, unsigned char c)
@@ -40,7 +30,7 @@ static void test_random(size_t size, uint32_t ops)
     block_pool p;
     block_pool_init(&p, size);
     for (uint32_t op = 0; op < ops; op++) {
-        uint32_t i = (uint32_t)(rng() % BLOCKS);
+        uint32_t i = (uint32_t)(th_rng() % BLOCKS);
         unsigned char mark = (unsigned char)(i * 7 + 1);
         if (in_use[i]) {
             CHECK(filled_with(in_use[i], size, mark));

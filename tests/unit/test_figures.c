@@ -13,16 +13,6 @@
 
 #include <stdint.h>
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-static uint64_t rng(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
-
 static session *session_make(void)
 {
     session *s = aligned_alloc(SESSION_ALIGN, sizeof *s);
@@ -75,11 +65,11 @@ static void reference_rtt(const mqttka_time *rtts, size_t count, mqttka_summary 
 
 static mqttka_time random_rtt(void)
 {
-    switch (rng() % 4) {
-    case 0: return (mqttka_time)(rng() % 1000);                 /* close to each other */
-    case 1: return (mqttka_time)(rng() % 20000000);             /* up to 20 s */
-    case 2: return (mqttka_time)UINT32_MAX - 2 + (mqttka_time)(rng() % 5); /* the edge */
-    default: return (mqttka_time)(rng() % ((uint64_t)1 << 40)); /* days: saturate */
+    switch (th_rng() % 4) {
+    case 0: return (mqttka_time)(th_rng() % 1000);                 /* close to each other */
+    case 1: return (mqttka_time)(th_rng() % 20000000);             /* up to 20 s */
+    case 2: return (mqttka_time)UINT32_MAX - 2 + (mqttka_time)(th_rng() % 5); /* the edge */
+    default: return (mqttka_time)(th_rng() % ((uint64_t)1 << 40)); /* days: saturate */
     }
 }
 
@@ -122,8 +112,8 @@ static void test_packet_counts(void)
         figures_count_packet(s, MQTTKA_C2S, 12);
         want[0][12]++;
         if (i % 7 == 0) {
-            uint8_t type = (uint8_t)(rng() % MQTTKA_MQTT_TYPES);
-            mqttka_direction dir = rng() % 2 ? MQTTKA_S2C : MQTTKA_C2S;
+            uint8_t type = (uint8_t)(th_rng() % MQTTKA_MQTT_TYPES);
+            mqttka_direction dir = th_rng() % 2 ? MQTTKA_S2C : MQTTKA_C2S;
             figures_count_packet(s, dir, type);
             want[dir][type]++;
         }

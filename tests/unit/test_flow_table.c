@@ -16,16 +16,6 @@
 
 enum { PAIRS = 3000, OPS = 200000 };
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-static uint64_t rng(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
-
 /* Address pair i; every tenth an IPv6 one. */
 static void pair(uint32_t i, mqttka_endpoint *client, mqttka_endpoint *server)
 {
@@ -91,13 +81,13 @@ int main(void)
     flow_table t;
     CHECK(flow_table_init(&t));
     for (int op = 0; op < OPS; op++) {
-        uint32_t i = (uint32_t)(rng() % PAIRS);
+        uint32_t i = (uint32_t)(th_rng() % PAIRS);
         mqttka_endpoint c, s;
         pair(i, &c, &s);
         if (!present[i]) {
             present[i] = flow_table_insert(&t, &c, &s);
             CHECK(present[i] != NULL);
-        } else if (rng() % 3 != 0) { /* removals a bit more likely: turnover */
+        } else if (th_rng() % 3 != 0) { /* removals a bit more likely: turnover */
             flow_table_remove(&t, present[i]);
             flow_table_put(&t, present[i]);
             present[i] = NULL;

@@ -8,6 +8,7 @@
 #ifndef MQTTKA_TEST_HARNESS_H
 #define MQTTKA_TEST_HARNESS_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,17 @@ static inline unsigned char *th_exact_copy(const void *src, size_t len)
     if (len)
         memcpy(p, src, len);
     return p;
+}
+
+/* A fixed pseudo-random sequence (xorshift64) for randomised tests: the
+ * same numbers on every run, so a failure repeats. */
+static inline uint64_t th_rng(void)
+{
+    static uint64_t state = 0x9e3779b97f4a7c15ull;
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
 }
 
 static inline int th_report(void)

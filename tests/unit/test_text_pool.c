@@ -17,16 +17,6 @@
 
 enum { TEXTS = 2000, OPS = 200000 };
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-static uint64_t rng(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
-
 /* Text i: some share long common prefixes, as finding details do; "" too. */
 static void text_of(uint32_t i, char *buf, size_t size)
 {
@@ -81,10 +71,10 @@ static void test_random_holds(void)
     text_pool_init(&p);
     CHECK(p.n_slots == 0);
     for (uint32_t op = 0; op < OPS; op++) {
-        uint32_t i = (uint32_t)(rng() % TEXTS);
+        uint32_t i = (uint32_t)(th_rng() % TEXTS);
         /* More holds than releases at first, then the other way round, so
          * the table both grows and empties. */
-        bool release = holds[i] && rng() % 100 < (op < OPS / 2 ? 40u : 70u);
+        bool release = holds[i] && th_rng() % 100 < (op < OPS / 2 ? 40u : 70u);
         if (release)
             release_one(&p, i);
         else
