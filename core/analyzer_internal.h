@@ -347,18 +347,6 @@ typedef struct push_ctx {
     uint64_t tag;          /* 0 while finishing at the end of input */
 } push_ctx;
 
-/* The same context for the stream of `side`. */
-static inline push_ctx push_ctx_for_side(const push_ctx *pc, int side)
-{
-    push_ctx c;
-    c.a = pc->a;
-    c.f = pc->f;
-    c.side = side;
-    c.ts = pc->ts;
-    c.tag = pc->tag;
-    return c;
-}
-
 /* flow_table.c */
 bool flow_table_init(flow_table *t);
 void flow_table_free(flow_table *t);

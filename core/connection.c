@@ -493,7 +493,7 @@ static void report_handshake(const push_ctx *pc, session *s)
     if (!pend)
         return;
     s->pending = NULL;
-    push_ctx at = push_ctx_for_side(pc, pc->side);
+    push_ctx at = *pc;
     at.ts = pend->ts;
     at.tag = pend->tag;
     confirm_session(&at, s);
@@ -921,7 +921,8 @@ void flow_end(const push_ctx *pc)
     for (int side = 0; side < 2; side++) {
         if (f->proto == PROTO_NONE)
             break;
-        push_ctx p = push_ctx_for_side(pc, side);
+        push_ctx p = *pc;
+        p.side = side;
         tcp_stream_flush(&f->tcp[side], &stream_sink, &p, &lim);
     }
     session *s = f->sess;
