@@ -81,14 +81,19 @@ char *format_put_uint(char *at, uint64_t v)
     return put_fixed_digits(at, v, decimal_digits(v));
 }
 
+/* The six digits of `fraction` (< 10^6), zero-padded, as three pairs. */
+static void put_six_digits(char *at, uint64_t fraction)
+{
+    memcpy(at, digit_pairs + 2 * (fraction / 10000), 2);
+    memcpy(at + 2, digit_pairs + 2 * (fraction / 100 % 100), 2);
+    memcpy(at + 4, digit_pairs + 2 * (fraction % 100), 2);
+}
+
 char *format_put_seconds_before(char *end, uint64_t micros)
 {
     uint64_t whole = micros / 1000000;
-    uint64_t fraction = micros - whole * 1000000;
     char *p = end - 6;
-    memcpy(p, digit_pairs + 2 * (fraction / 10000), 2);
-    memcpy(p + 2, digit_pairs + 2 * (fraction / 100 % 100), 2);
-    memcpy(p + 4, digit_pairs + 2 * (fraction % 100), 2);
+    put_six_digits(p, micros - whole * 1000000);
     *--p = '.';
     while (whole >= 100) {
         p -= 2;
@@ -163,9 +168,7 @@ char *format_put_scaled(char *at, int64_t value, unsigned scale_digits, unsigned
         fraction = magnitude - whole * 1000000;
         at = format_put_uint(at, whole);
         *at++ = '.';
-        memcpy(at, digit_pairs + 2 * (fraction / 10000), 2);
-        memcpy(at + 2, digit_pairs + 2 * (fraction / 100 % 100), 2);
-        memcpy(at + 4, digit_pairs + 2 * (fraction % 100), 2);
+        put_six_digits(at, fraction);
         return at + 6;
     case 3: /* milliseconds and seconds to the millisecond */
         whole = magnitude / 1000;
