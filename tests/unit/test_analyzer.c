@@ -620,6 +620,23 @@ static void test_packets_across_frames(void)
             "[7] S>C PINGRESP\n[7] finding pingresp_unsolicited warn about=7\n");
 }
 
+/* One request longer than cfg's header cap (frame 3), then FINs from both
+ * sides when `closed`, run every way into *out. */
+static void run_long_request(const char *name, const char *request_text, bool closed,
+                             const mqttka_config *cfg, log_buf *out)
+{
+    static script sc;
+    CHECK(strlen(request_text) > cfg->max_http_header_bytes);
+    memset(&sc, 0, sizeof sc);
+    tcp_open(&sc);
+    add(&sc, C, 0.001, request_text, strlen(request_text));
+    if (closed) {
+        add_flags(&sc, C, 1.0, MQTTKA_TCP_FIN);
+        add_flags(&sc, S, 1.1, MQTTKA_TCP_FIN);
+    }
+    run_all_ways(name, &sc, out, cfg);
+}
+
 /* Handshakes that fail, and HTTP that is not ours. */
 static void test_handshakes(void)
 {
@@ -661,13 +678,7 @@ static void test_handshakes(void)
         "Cookie: session=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\r\n"
         "Upgrade: websocket\r\nConnection: Upgrade\r\n"
         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
-    CHECK(strlen(long_mqtt) > small.max_http_header_bytes);
-    memset(&sc, 0, sizeof sc);
-    tcp_open(&sc);
-    add(&sc, C, 0.001, long_mqtt, strlen(long_mqtt));                   /* 3 */
-    add_flags(&sc, C, 1.0, MQTTKA_TCP_FIN);
-    add_flags(&sc, S, 1.1, MQTTKA_TCP_FIN);
-    run_all_ways("request_over_cap", &sc, &lg, &small);
+    run_long_request("request_over_cap", long_mqtt, true, &small, &lg);
     HAS(lg, "finding resource_limit warn");
     HAS(lg, "summary #1 127.0.0.1:50000 -> 127.0.0.1:1882 websocket");
 
@@ -675,11 +686,7 @@ static void test_handshakes(void)
         "GET /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
         "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
         "Sec-WebSocket-Protocol: chat\r\nSec-WebSocket-Version: 13\r\n\r\n";
-    CHECK(strlen(long_plain) > small.max_http_header_bytes);
-    memset(&sc, 0, sizeof sc);
-    tcp_open(&sc);
-    add(&sc, C, 0.001, long_plain, strlen(long_plain));
-    run_all_ways("request_over_cap_not_mqtt", &sc, &lg, &small);
+    run_long_request("request_over_cap_not_mqtt", long_plain, false, &small, &lg);
     CHECK_EQ_INT(lg.len, 0);
 }
 
