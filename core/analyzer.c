@@ -8,6 +8,7 @@
  * and at mqttka_finish.
  */
 #include "analyzer_internal.h"
+#include "text_format.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -202,7 +203,7 @@ void emit_finding(const push_ctx *pc, session *s, mqttka_finding_kind kind,
         return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(f.detail, sizeof f.detail, fmt, ap);
+    text_vformat(f.detail, sizeof f.detail, fmt, ap);
     va_end(ap);
     finding_finish(pc, s, &f);
 }

@@ -6,6 +6,7 @@
  * (DISCONNECT, WebSocket Close, FIN, RST) is reported beside the verdict.
  */
 #include "analyzer_internal.h"
+#include "text_format.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,7 +78,7 @@ static bool match_client_library(mqttka_time d, int32_t kae, char *buf, size_t s
         mqttka_time diff = d > t ? d - t : t - d;
         if (diff > window)
             continue;
-        int n = snprintf(buf + used, size - used, "%s%s", used ? "; " : "", cands[i].name);
+        int n = text_format(buf + used, size - used, "%s%s", used ? "; " : "", cands[i].name);
         if (n < 0 || (size_t)n >= size - used)
             break;
         used += (size_t)n;
@@ -101,16 +102,16 @@ static void decide(const push_ctx *pc, const session *s, mqttka_summary *out)
     if (end->disconnect.seen) {
         out->verdict = MQTTKA_V_MQTT_DISCONNECT;
         if (end->disconnect_reason >= 0)
-            snprintf(detail, dsz, "%s sent DISCONNECT with reason 0x%02X (%s)",
+            text_format(detail, dsz, "%s sent DISCONNECT with reason 0x%02X (%s)",
                      side_word(end->disconnect.side), (unsigned)end->disconnect_reason,
                      disconnect_reason_name(end->disconnect_reason));
         else
-            snprintf(detail, dsz, "%s sent DISCONNECT", side_word(end->disconnect.side));
+            text_format(detail, dsz, "%s sent DISCONNECT", side_word(end->disconnect.side));
         return;
     }
     if (!fc->seen) {
         out->verdict = MQTTKA_V_OPEN;
-        snprintf(detail, dsz, "still open at the end of the capture");
+        text_format(detail, dsz, "still open at the end of the capture");
         return;
     }
     bool timed = end->silence_at_close != MQTTKA_TIME_NONE && kae > 0;
@@ -120,7 +121,7 @@ static void decide(const push_ctx *pc, const session *s, mqttka_summary *out)
     if (fc->side == MQTTKA_SIDE_SERVER && timed && end->silence_at_close >= ka15 - l.tol &&
         end->silence_at_close <= ka15 + l.grace) {
         out->verdict = MQTTKA_V_SERVER_CLOSED_KEEPALIVE;
-        snprintf(detail, dsz,
+        text_format(detail, dsz,
                  "server closed (%s) after %.3f s of client silence: keepalive %d s x 1.5 = "
                  "%.1f s",
                  how, us_to_s(end->silence_at_close), kae, us_to_s(ka15));
@@ -134,7 +135,7 @@ static void decide(const push_ctx *pc, const session *s, mqttka_summary *out)
             mqttka_time d = fc->ts - end->oldest_ping_at_close;
             bool known = match_client_library(d, kae, libs, sizeof libs);
             out->verdict = MQTTKA_V_CLIENT_CLOSED_MISSING_PINGRESP;
-            snprintf(detail, dsz,
+            text_format(detail, dsz,
                      "client closed (%s) %.3f s after its unanswered PINGREQ in frame %llu; "
                      "%s%s",
                      how, us_to_s(d), (unsigned long long)end->oldest_ping_tag_at_close,
@@ -152,7 +153,7 @@ static void decide(const push_ctx *pc, const session *s, mqttka_summary *out)
             mqttka_time d = fc->ts - end->last_pingreq_at_close;
             if (d > l.t_resp && match_client_library(d, kae, libs, sizeof libs)) {
                 out->verdict = MQTTKA_V_CLIENT_CLOSED_DESPITE_PINGRESP;
-                snprintf(detail, dsz,
+                text_format(detail, dsz,
                          "client closed (%s) %.3f s after a PINGREQ whose PINGRESP arrived "
                          "(client stall, or loss behind the capture point); matches %s",
                          how, us_to_s(d), libs);
@@ -164,7 +165,7 @@ static void decide(const push_ctx *pc, const session *s, mqttka_summary *out)
     /* 4. a WebSocket Close that nothing above explains */
     if (end->ws_close.seen) {
         out->verdict = MQTTKA_V_WS_CLOSE;
-        snprintf(detail, dsz, "%s sent WebSocket Close first, code %d (%s)%s%s%s",
+        text_format(detail, dsz, "%s sent WebSocket Close first, code %d (%s)%s%s%s",
                  side_word(end->ws_close.side), (int)end->ws_close_code,
                  ws_close_code_name(end->ws_close_code), end->ws_close_reason[0] ? ", reason \"" : "",
                  end->ws_close_reason, end->ws_close_reason[0] ? "\"" : "");
@@ -179,7 +180,7 @@ static void decide(const push_ctx *pc, const session *s, mqttka_summary *out)
             mqttka_time diff = idle > t ? idle - t : t - idle;
             if (t > 0 && diff <= l.tol) {
                 out->verdict = MQTTKA_V_INTERMEDIARY_IDLE_CLOSE;
-                snprintf(detail, dsz,
+                text_format(detail, dsz,
                          "%s side closed (%s) after %.3f s with no traffic at all: the idle "
                          "timeout of a proxy or load balancer (%.0f s)?",
                          side_word(fc->side), how, us_to_s(idle), us_to_s(t));
@@ -191,12 +192,12 @@ static void decide(const push_ctx *pc, const session *s, mqttka_summary *out)
     /* 6. plain closes */
     if (end->first_close_mechanism == MQTTKA_CLOSE_RST) {
         out->verdict = MQTTKA_V_RESET;
-        snprintf(detail, dsz, "%s reset the connection (RST) with no DISCONNECT or "
+        text_format(detail, dsz, "%s reset the connection (RST) with no DISCONNECT or "
                  "WebSocket Close", side_word(fc->side));
         return;
     }
     out->verdict = fc->side == MQTTKA_SIDE_SERVER ? MQTTKA_V_SERVER_CLOSED : MQTTKA_V_CLIENT_CLOSED;
-    snprintf(detail, dsz, "%s closed the connection (%s) with no DISCONNECT, no WebSocket Close "
+    text_format(detail, dsz, "%s closed the connection (%s) with no DISCONNECT, no WebSocket Close "
              "and no keepalive reason", side_word(fc->side), how);
 }
 

@@ -1,0 +1,36 @@
+/*
+ * text_format.h - the part of snprintf the analyzer's texts use, without
+ * snprintf's cost.
+ *
+ * Every connection gets a few findings and a verdict whose details are
+ * formatted ("client silent 7.512 s (1.50 x keepalive 5 s) ..."): with a
+ * broker's connections turning over, glibc's format parsing and its exact
+ * conversion of doubles cost more than the rest of a connection's handshake.
+ * text_format writes the same bytes as snprintf for the conversions below,
+ * and hands any other format to vsnprintf whole:
+ *
+ *   %%  %s (not NULL)  %d  %u  %zu  %llu  %x  %02x  %02X
+ *   %.0f %.1f %.2f %.3f   of a finite, non-negative double under 10^15
+ *
+ * Doubles: scaled by 10^precision in a long double of at least 64 bits of
+ * mantissa, where the product of a double and a power of ten up to 1000 is
+ * exact, then rounded half to even as glibc's printf rounds an exact tie;
+ * where long double is narrower, they go to vsnprintf.
+ */
+#ifndef MQTTKA_TEXT_FORMAT_H
+#define MQTTKA_TEXT_FORMAT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/* As vsnprintf: writes at most size - 1 bytes and a NUL (nothing when size
+ * is 0), returns the length the whole text has. */
+int text_vformat(char *buf, size_t size, const char *fmt, va_list ap);
+
+int text_format(char *buf, size_t size, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+#endif
