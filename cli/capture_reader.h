@@ -49,6 +49,8 @@ typedef struct capture_reader {
      * the capture's span. MQTTKA_TIME_NONE before the first record. */
     mqttka_time first_ts;
     mqttka_time last_ts;
+    /* A file's stdio buffer (NULL: stdio's own), freed once the file is closed. */
+    char *read_buffer;
 } capture_reader;
 
 typedef struct capture_record {
