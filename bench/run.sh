@@ -5,7 +5,9 @@
 #
 #   throughput  one capture (~1.2 M packets); per tool the median of REPS runs
 #               of CPU time (user+sys), packets/s and peak RSS: the bare read
-#               loop (the floor), mqttka -r (text), mqttka --json -r, tshark
+#               loop (the floor; and floor_64k, the same loop reading through
+#               a 64 KiB stdio buffer as mqttka does, to show what of the
+#               ratio is that buffer's), mqttka -r (text), mqttka --json -r, tshark
 #               doing the nearest equivalent work (stock + ws_mqtt.lua), and
 #               tshark with the plugin; then the ratios of issue 6's targets.
 #   memory      peak RSS of mqttka -r at 1k, 10k, 100k and 1M concurrent
@@ -128,7 +130,7 @@ throughput() {
     n_mqttka=$("$MQTTKA" --json -r "$cap" | grep -c '"type":"mqtt"')
     say "MQTT packets decoded: mqttka $n_mqttka, tshark+lua $n_stock, tshark+plugin $n_plugin"
 
-    local names=(floor mqttka mqttka_json tshark_lua)
+    local names=(floor floor_64k mqttka mqttka_json tshark_lua)
     [ $have_plugin = 1 ] && names+=(tshark_plugin tshark_plugin_lua)
     local n
     for n in "${names[@]}"; do : >"$WORK/t.$n"; done
@@ -136,6 +138,7 @@ throughput() {
     for rep in $(seq "$REPS"); do
         # Interleaved, so that a noisy moment hits every tool alike.
         measure "$WORK/t.floor" "$FLOOR" "$cap"
+        measure "$WORK/t.floor_64k" "$FLOOR" -b 65536 "$cap"
         measure "$WORK/t.mqttka" "$MQTTKA" -r "$cap"
         measure "$WORK/t.mqttka_json" "$MQTTKA" --json -r "$cap"
         measure "$WORK/t.tshark_lua" "${stock[@]}" -r "$cap" \
@@ -169,6 +172,7 @@ throughput() {
     }
     say "mqttka -r throughput / floor's (CPU floor/mqttka, target >= 0.5): $(ratio floor mqttka)"
     say "mqttka --json -r throughput / floor's:                        $(ratio floor mqttka_json)"
+    say "mqttka -r / floor read through mqttka's 64 KiB stdio buffer:  $(ratio floor_64k mqttka)"
     say "tshark+lua / mqttka -r CPU (target >= 50):                    $(ratio tshark_lua mqttka)"
     if [ $have_plugin = 1 ]; then
         say "tshark+plugin / tshark+lua CPU (target <= 1.2):              $(ratio tshark_plugin tshark_lua)"
