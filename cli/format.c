@@ -118,6 +118,38 @@ char *format_put_int(char *at, int64_t v)
     return format_put_uint(at, (uint64_t)(-(v + 1)) + 1);
 }
 
+char *format_put_utc_seconds(char *at, int64_t seconds)
+{
+    if (seconds < 0 || seconds >= INT64_C(253402300800)) /* 10000-01-01 */
+        return NULL;
+    uint64_t days = (uint64_t)seconds / 86400, in_day = (uint64_t)seconds % 86400;
+    /* The civil date of a day count (H. Hinnant's days_from_civil, inverted):
+     * years of 400 (146097 days), their years counted from March, so that
+     * the leap day ends one. */
+    uint64_t from_march_0 = days + 719468;
+    uint64_t era = from_march_0 / 146097;
+    uint64_t day_of_era = from_march_0 - era * 146097;
+    uint64_t year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+    uint64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    uint64_t month_from_march = (5 * day_of_year + 2) / 153;
+    uint64_t day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+    uint64_t month = month_from_march < 10 ? month_from_march + 3 : month_from_march - 9;
+    uint64_t year = year_of_era + era * 400 + (month <= 2);
+    put_fixed_digits(at, year, 4);
+    at[4] = '-';
+    memcpy(at + 5, digit_pairs + 2 * month, 2);
+    at[7] = '-';
+    memcpy(at + 8, digit_pairs + 2 * day, 2);
+    at[10] = 'T';
+    memcpy(at + 11, digit_pairs + 2 * (in_day / 3600), 2);
+    at[13] = ':';
+    memcpy(at + 14, digit_pairs + 2 * (in_day / 60 % 60), 2);
+    at[16] = ':';
+    memcpy(at + 17, digit_pairs + 2 * (in_day % 60), 2);
+    return at + 19;
+}
+
 char *format_put_hex(char *at, uint64_t v, unsigned min_digits)
 {
     static const char hex_digits[] = "0123456789abcdef";

@@ -35,6 +35,11 @@ char *format_put_padded_uint(char *at, uint64_t v, unsigned min_digits);
  * as "%0*x" would: at most 16 bytes. */
 char *format_put_hex(char *at, uint64_t v, unsigned min_digits);
 
+/* "YYYY-MM-DDTHH:MM:SS" (19 bytes) of `seconds` since the epoch, as gmtime_r
+ * and strftime's "%Y-%m-%dT%H:%M:%S" write it, for the years 1970 to 9999;
+ * NULL, with nothing written, for any other time (the caller's to write). */
+char *format_put_utc_seconds(char *at, int64_t seconds);
+
 /*
  * Writes `value`, a count of 10^-scale_digits units, with `shown_digits`
  * decimals (<= scale_digits, <= 9), rounded half away from zero:

@@ -438,16 +438,23 @@ static void put_utc(line_buffer *line, mqttka_time t)
         micros += 1000000;
         seconds--;
     }
-    time_t tt = (time_t)seconds;
-    struct tm tm;
-    char buf[40];
-    size_t len = gmtime_r(&tt, &tm) ? strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm) : 0;
-    if (len == 0) {
-        line_buffer_char(line, '?');
-        return;
+    char *p = format_put_utc_seconds(line_buffer_room(line, 19), seconds);
+    if (p) {
+        line_buffer_commit(line, p);
+    } else {
+        /* Before 1970 or after 9999: rare enough for the C library. */
+        time_t tt = (time_t)seconds;
+        struct tm tm;
+        char buf[40];
+        size_t len =
+            gmtime_r(&tt, &tm) ? strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm) : 0;
+        if (len == 0) {
+            line_buffer_char(line, '?');
+            return;
+        }
+        line_buffer_bytes(line, buf, len);
     }
-    line_buffer_bytes(line, buf, len);
-    char *p = line_buffer_room(line, 8); /* ".123456Z" */
+    p = line_buffer_room(line, 8); /* ".123456Z" */
     *p++ = '.';
     p = format_put_padded_uint(p, (uint64_t)micros, 6);
     *p++ = 'Z';

@@ -71,7 +71,7 @@ static void rtt_keep(session *s, uint32_t sample)
     if (!s->rtt_cap)
         return;
     s->rtt_ring[s->rtt_next] = sample;
-    s->rtt_next = (uint8_t)((s->rtt_next + 1) % s->rtt_cap);
+    s->rtt_next = (uint8_t)(s->rtt_next + 1 == s->rtt_cap ? 0 : s->rtt_next + 1);
     if (s->rtt_held < s->rtt_cap)
         s->rtt_held++;
 }
@@ -90,10 +90,17 @@ void figures_record_rtt(session *s, mqttka_time rtt)
     s->rtt_count++;
 }
 
-static int compare_time(const void *x, const void *y)
+/* At most RTT_SAMPLES_MAX values, once a connection: insertion sort, where
+ * glibc's qsort allocates and calls back per comparison. */
+static void sort_times(mqttka_time *v, size_t n)
 {
-    mqttka_time a = *(const mqttka_time *)x, b = *(const mqttka_time *)y;
-    return a < b ? -1 : a > b;
+    for (size_t i = 1; i < n; i++) {
+        mqttka_time x = v[i];
+        size_t j = i;
+        for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
 }
 
 void figures_rtt(const session *s, mqttka_summary *out)
@@ -112,7 +119,7 @@ void figures_rtt(const session *s, mqttka_summary *out)
     mqttka_time sorted[RTT_SAMPLES_MAX];
     for (size_t i = 0; i < n; i++)
         sorted[i] = s->rtt_ring[i];
-    qsort(sorted, n, sizeof sorted[0], compare_time);
+    sort_times(sorted, n);
     out->rtt_median = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     size_t rank = (95 * n + 99) / 100; /* nearest rank: ceil(0.95 n) */
     out->rtt_p95 = sorted[rank - 1];

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../unit/test_harness.h"
 #include "format.h"
@@ -172,12 +173,47 @@ static void write_nesting(json_writer *w)
     json_double(w, "value", 3.5);
 }
 
+/* The civil date and time of the summary's start, against gmtime_r and
+ * strftime at the edges (epoch, leap days, centuries, the last second of
+ * 9999) and at 100k random seconds; outside 1970-9999 it writes nothing. */
+static void check_utc(int64_t seconds)
+{
+    char ours[32], want[40];
+    char *end = format_put_utc_seconds(ours, seconds);
+    time_t tt = (time_t)seconds;
+    struct tm tm;
+    if (!end || !gmtime_r(&tt, &tm) ||
+        strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+        fprintf(stderr, "utc %lld: not written\n", (long long)seconds);
+        th_failed++;
+        return;
+    }
+    *end = '\0';
+    CHECK_EQ_STR(ours, want);
+}
+
+static void test_utc(void)
+{
+    static const int64_t edges[] = {0, 59, 86399, 86400, 951782400 /* 2000-02-29 */,
+                                    951868800, 4107542400 /* 2100-03-01 */, 4107456000,
+                                    1700000000, 253402300799};
+    for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++)
+        check_utc(edges[i]);
+    for (int i = 0; i < 100000; i++)
+        check_utc((int64_t)(th_rng() % 253402300800u));
+    char buf[32] = "untouched";
+    CHECK(format_put_utc_seconds(buf, -1) == NULL);
+    CHECK(format_put_utc_seconds(buf, 253402300800) == NULL);
+    CHECK_EQ_STR(buf, "untouched");
+}
+
 int main(void)
 {
     test_scaled();
     test_digits_against_printf();
     test_double();
     test_utf8();
+    test_utc();
     check_line(write_strings,
                "{\"plain\":\"mqtt\",\"raw\":\"a\\\"\\\\\\n\\u0001\\u007f\\u00ff\xc3\xa9\\u0000z\","
                "\"none\":null,\"emoji\":\"\xf0\x9f\x98\x80\",\"cut\":\"\\u00e2\\u0082\"}\n");
