@@ -1,7 +1,7 @@
 #!/bin/bash
 # bench/run.sh - mqttka's benchmarks, side by side on the same files.
 #
-#   bench/run.sh [throughput|memory|duration|callgrind|all]...   (default: all)
+#   bench/run.sh [throughput|ratio|memory|duration|callgrind|all]...   (default: all)
 #
 #   throughput  one capture (~1.2 M packets); per tool the median of REPS runs
 #               of CPU time (user+sys), packets/s and peak RSS: the bare read
@@ -10,6 +10,8 @@
 #               ratio is that buffer's), mqttka -r (text), mqttka --json -r, tshark
 #               doing the nearest equivalent work (stock + ws_mqtt.lua), and
 #               tshark with the plugin; then the ratios of issue 6's targets.
+#   ratio       the throughput capture's mqttka -r / floor ratio alone, from
+#               RATIO_REPS (15) interleaved runs of floor, floor_64k, mqttka.
 #   memory      peak RSS of mqttka -r at 1k, 10k, 100k and 1M concurrent
 #               connections (--short captures: handshake + one ping each).
 #   duration    peak RSS at 1x and 10x the duration, same concurrency (10k):
@@ -93,6 +95,17 @@ tshark_cmd() {
 # calc EXPR [FORMAT]: floating-point arithmetic.
 calc() { awk "BEGIN { printf \"${2:-%.3f}\", $1 }"; }
 
+# ratio A B: CPU time of A / CPU time of B for each repetition in
+# $WORK/t.A and $WORK/t.B (they ran back to back), then the median: a noisy
+# moment on the shared machine hits both sides.
+ratio() {
+    paste -d' ' "$WORK/t.$1" "$WORK/t.$2" | awk '
+        { r[NR] = ($1 + $2) / ($4 + $5); all = all sprintf(" %.3f", r[NR]) }
+        END { for (i = 2; i <= NR; i++)        # insertion sort for the median
+                  for (j = i; j > 1 && r[j] < r[j - 1]; j--) { t = r[j]; r[j] = r[j - 1]; r[j - 1] = t }
+              printf "%.3f   (per repetition:%s)", r[int((NR + 1) / 2)], all }'
+}
+
 machine() {
     say "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')," \
         "$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM;" \
@@ -166,15 +179,6 @@ throughput() {
             "$(calc "$packets / ${cpu[$n]}")" "$(calc "$rss / 1024")" \
             "$(all_cpu "$WORK/t.$n")")"
     done
-    # Ratios pair the runs of one repetition (they ran back to back), then
-    # take the median: a noisy moment on the shared machine hits both sides.
-    ratio() {
-        paste -d' ' "$WORK/t.$1" "$WORK/t.$2" | awk '
-            { r[NR] = ($1 + $2) / ($4 + $5); all = all sprintf(" %.3f", r[NR]) }
-            END { for (i = 2; i <= NR; i++)        # insertion sort for the median
-                      for (j = i; j > 1 && r[j] < r[j - 1]; j--) { t = r[j]; r[j] = r[j - 1]; r[j - 1] = t }
-                  printf "%.3f   (per repetition:%s)", r[int((NR + 1) / 2)], all }'
-    }
     say "mqttka -r throughput / floor's (CPU floor/mqttka, target >= 0.5): $(ratio floor mqttka)"
     say "mqttka --json -r throughput / floor's:                        $(ratio floor mqttka_json)"
     say "mqttka -r / floor read through mqttka's 64 KiB stdio buffer:  $(ratio floor_64k mqttka)"
@@ -183,6 +187,33 @@ throughput() {
         say "tshark+plugin / tshark+lua CPU (target <= 1.2):              $(ratio tshark_plugin tshark_lua)"
         say "same command line (-X lua_script) with / without plugin:     $(ratio tshark_plugin_lua tshark_lua)"
     fi
+    rm -f "$WORK"/t.*
+    [ "${KEEP:-0}" = 1 ] || rm -f "$cap"
+}
+
+# The throughput capture's ratio alone, with many more repetitions than
+# the tshark runs allow: floor, floor_64k and mqttka -r, interleaved,
+# RATIO_REPS (15) times. For a machine whose clock wanders.
+ratio_only() {
+    local cap=$WORK/throughput.pcap
+    # shellcheck disable=SC2206
+    local gen_args=(${THROUGHPUT_ARGS:--n 12000 -c 12000 -d 70 -k 5 -s 1} -p $PORT)
+    say ""
+    say "== ratio: gen_capture ${gen_args[*]}, ${RATIO_REPS:-15} interleaved repetitions"
+    "$GEN" "${gen_args[@]}" -o "$cap"
+    local n
+    for n in floor floor_64k mqttka; do : >"$WORK/t.$n"; done
+    local rep
+    for rep in $(seq "${RATIO_REPS:-15}"); do
+        measure "$WORK/t.floor" "$FLOOR" "$cap"
+        measure "$WORK/t.floor_64k" "$FLOOR" -b 65536 "$cap"
+        measure "$WORK/t.mqttka" "$MQTTKA" -r "$cap"
+    done
+    for n in floor floor_64k mqttka; do
+        say "$(printf '%-12s median %6.3f s CPU  runs: %s' "$n" "$(median_cpu "$WORK/t.$n")" "$(all_cpu "$WORK/t.$n")")"
+    done
+    say "mqttka -r / floor (target >= 0.5):  $(ratio floor mqttka)"
+    say "mqttka -r / floor_64k:              $(ratio floor_64k mqttka)"
     rm -f "$WORK"/t.*
     [ "${KEEP:-0}" = 1 ] || rm -f "$cap"
 }
@@ -308,10 +339,11 @@ machine
 for what in "$@"; do
     case $what in
     throughput) throughput ;;
+    ratio) ratio_only ;;
     memory) memory ;;
     duration) duration ;;
     callgrind) callgrind ;;
     all) throughput; memory; duration; callgrind ;;
-    *) echo "unknown benchmark '$what' (throughput, memory, duration, callgrind, all)" >&2; exit 2 ;;
+    *) echo "unknown benchmark '$what' (throughput, ratio, memory, duration, callgrind, all)" >&2; exit 2 ;;
     esac
 done
