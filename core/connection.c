@@ -409,7 +409,12 @@ static void check_subprotocol(const push_ctx *pc, session *s, const http_upgrade
 }
 
 /* Appends to a side's header block, allocated once at the configured cap.
- * Returns false when the block would exceed the cap. */
+ * Returns false when the block would exceed the cap.
+ *
+ * whole_block: nearly every handshake sends each header block in one
+ * segment, and then it is parsed where it lies; only a block that arrives
+ * in parts is collected here (8 KiB a side, two allocations and a copy per
+ * connection saved otherwise). Within the cap both ways see the same bytes. */
 static bool http_append(const push_ctx *pc, http_handshake *h, int i, const uint8_t *bytes,
                         size_t len)
 {
@@ -614,15 +619,20 @@ static void http_request_bytes(const push_ctx *pc, const uint8_t *bytes, size_t 
     http_handshake *h = f->http;
     if (h->request_done)
         return; /* a client must wait for the 101 (RFC 6455 §4.1) */
-    if (!http_append(pc, h, 0, bytes, len)) {
-        request_too_long(pc, bytes, len);
-        give_up(f);
-        return;
-    }
     size_t header_len = 0;
-    http_parse_result r = http_parse_request(h->buf[0], h->len[0], &h->request, &header_len);
-    if (r == HTTP_PARSE_INCOMPLETE)
-        return;
+    http_parse_result r = HTTP_PARSE_INCOMPLETE;
+    if (h->len[0] == 0 && len <= pc->a->cfg.max_http_header_bytes)
+        r = http_parse_request(bytes, len, &h->request, &header_len); /* see whole_block */
+    if (r == HTTP_PARSE_INCOMPLETE) {
+        if (!http_append(pc, h, 0, bytes, len)) {
+            request_too_long(pc, bytes, len);
+            give_up(f);
+            return;
+        }
+        r = http_parse_request(h->buf[0], h->len[0], &h->request, &header_len);
+        if (r == HTTP_PARSE_INCOMPLETE)
+            return;
+    }
     if (r == HTTP_PARSE_MALFORMED || !h->request.is_get || !h->request.upgrade_websocket) {
         give_up(f); /* plain HTTP: none of our business */
         return;
@@ -651,21 +661,31 @@ static void http_response_bytes(const push_ctx *pc, const uint8_t *bytes, size_t
         give_up(f); /* the server spoke first: not an HTTP client we know */
         return;
     }
-    if (!http_append(pc, h, 1, bytes, len)) {
-        /* A handshake that offered MQTT is ours: say why it is not decoded. */
-        if (s->mqtt_offered)
-            confirm_session(pc, s);
-        emit_finding(pc, s, MQTTKA_F_RESOURCE_LIMIT, MQTTKA_WARN, MQTTKA_S2C, 0, false, 0,
-                     "HTTP response header block exceeds %zu bytes; connection not decoded",
-                     pc->a->cfg.max_http_header_bytes);
-        give_up(f);
-        return;
-    }
     http_upgrade_response resp;
     size_t header_len = 0;
-    http_parse_result r = http_parse_response(h->buf[1], h->len[1], &resp, &header_len);
-    if (r == HTTP_PARSE_INCOMPLETE)
-        return;
+    http_parse_result r = HTTP_PARSE_INCOMPLETE;
+    /* The block and what follows it in the same segment. */
+    const uint8_t *block = bytes;
+    size_t block_len = len;
+    if (h->len[1] == 0 && len <= pc->a->cfg.max_http_header_bytes)
+        r = http_parse_response(bytes, len, &resp, &header_len); /* see whole_block */
+    if (r == HTTP_PARSE_INCOMPLETE) {
+        if (!http_append(pc, h, 1, bytes, len)) {
+            /* A handshake that offered MQTT is ours: say why it is not decoded. */
+            if (s->mqtt_offered)
+                confirm_session(pc, s);
+            emit_finding(pc, s, MQTTKA_F_RESOURCE_LIMIT, MQTTKA_WARN, MQTTKA_S2C, 0, false, 0,
+                         "HTTP response header block exceeds %zu bytes; connection not decoded",
+                         pc->a->cfg.max_http_header_bytes);
+            give_up(f);
+            return;
+        }
+        r = http_parse_response(h->buf[1], h->len[1], &resp, &header_len);
+        if (r == HTTP_PARSE_INCOMPLETE)
+            return;
+        block = h->buf[1];
+        block_len = h->len[1];
+    }
     h->response_done = true;
     if (r == HTTP_PARSE_MALFORMED) {
         if (!s->mqtt_offered) {
@@ -713,14 +733,14 @@ static void http_response_bytes(const push_ctx *pc, const uint8_t *bytes, size_t
     if (starts_with_mqtt(resp.protocol))
         report_handshake(pc, s);
     /* Frames sent right behind the 101 in the same segment. */
-    size_t rest = h->len[1] - header_len;
-    uint8_t *block = h->buf[1];
+    size_t rest = block_len - header_len;
+    uint8_t *held = h->buf[1]; /* NULL when the block was parsed where it lies */
     h->buf[1] = NULL;
     http_free(f->http);
     f->http = NULL;
     if (rest)
         ws_feed(pc, s, MQTTKA_S2C, block + header_len, rest);
-    free(block);
+    free(held);
 }
 
 /* ------------------------------------------------------------ Detection -- */
@@ -782,6 +802,12 @@ static void detect(const push_ctx *pc, const uint8_t *bytes, size_t len)
         return;
     }
     prefix_done(f, side); /* free for detect_ws_mqtt */
+    if (take == have) {
+        /* Nothing was held from before: the prefix is the segment's start,
+         * and the segment goes on whole (see whole_block). */
+        stream_bytes(pc, bytes, len);
+        return;
+    }
     stream_bytes(pc, prefix, have);
     if (take < len)
         stream_bytes(pc, bytes + take, len - take);
