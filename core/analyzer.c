@@ -289,7 +289,7 @@ static mqttka_status push_one(mqttka_analyzer *a, const mqttka_segment *seg,
     return MQTTKA_OK;
 }
 
-mqttka_status mqttka_push(mqttka_analyzer *a, const mqttka_segment *seg)
+ENTRY_POINT mqttka_status mqttka_push(mqttka_analyzer *a, const mqttka_segment *seg)
 {
     return push_one(a, seg, NULL);
 }
@@ -316,8 +316,8 @@ mqttka_status mqttka_push_batch(mqttka_analyzer *a, const mqttka_segment *segs, 
     return mqttka_push_batch_ahead(a, segs, n, 0);
 }
 
-mqttka_status mqttka_push_batch_ahead(mqttka_analyzer *a, const mqttka_segment *segs, size_t n,
-                                      size_t n_ahead)
+ENTRY_POINT mqttka_status mqttka_push_batch_ahead(mqttka_analyzer *a, const mqttka_segment *segs,
+                                                  size_t n, size_t n_ahead)
 {
     if (!a || ((n || n_ahead) && !segs))
         return MQTTKA_ERR_INVALID;
@@ -390,7 +390,7 @@ static int by_connection_id(const void *x, const void *y)
     return ix < iy ? -1 : ix > iy;
 }
 
-void mqttka_finish(mqttka_analyzer *a, mqttka_time end)
+ENTRY_POINT void mqttka_finish(mqttka_analyzer *a, mqttka_time end)
 {
     if (!a)
         return;
