@@ -123,9 +123,9 @@ char *format_put_utc_seconds(char *at, int64_t seconds)
     if (seconds < 0 || seconds >= INT64_C(253402300800)) /* 10000-01-01 */
         return NULL;
     uint64_t days = (uint64_t)seconds / 86400, in_day = (uint64_t)seconds % 86400;
-    /* The civil date of a day count (H. Hinnant's days_from_civil, inverted):
-     * years of 400 (146097 days), their years counted from March, so that
-     * the leap day ends one. */
+    /* The civil date of a day count, as H. Hinnant's civil_from_days finds
+     * it: eras of 400 years (146097 days), each year counted from March, so
+     * that a leap day is the last day of its year. */
     uint64_t from_march_0 = days + 719468;
     uint64_t era = from_march_0 / 146097;
     uint64_t day_of_era = from_march_0 - era * 146097;
