@@ -15,7 +15,10 @@
  * Doubles: scaled by 10^precision in a long double of at least 64 bits of
  * mantissa, where the product of a double and a power of ten up to 1000 is
  * exact, then rounded half to even as glibc's printf rounds an exact tie;
- * where long double is narrower, they go to vsnprintf.
+ * where long double is narrower, they go to vsnprintf. (On x86 this counts
+ * on the x87 unit computing in its full 64-bit precision, as it does on
+ * Linux and the BSDs; a runtime that sets it to 53 bits would round the
+ * product.)
  */
 #ifndef MQTTKA_TEXT_FORMAT_H
 #define MQTTKA_TEXT_FORMAT_H
