@@ -109,6 +109,14 @@ static inline void line_buffer_uint(line_buffer *b, uint64_t v)
     line_buffer_commit(b, format_put_uint(line_buffer_room(b, FORMAT_NUMBER_MAX), v));
 }
 
+/* A label and the number after it ("  frame 17"): most of the text
+ * output's fields. */
+static inline void line_buffer_labeled_uint(line_buffer *b, const char *label, uint64_t v)
+{
+    line_buffer_str(b, label);
+    line_buffer_uint(b, v);
+}
+
 static inline void line_buffer_int(line_buffer *b, int64_t v)
 {
     line_buffer_commit(b, format_put_int(line_buffer_room(b, FORMAT_NUMBER_MAX), v));

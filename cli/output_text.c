@@ -197,8 +197,7 @@ static void line_head(line_buffer *line, const output_state *o, mqttka_time t,
 static void line_frame(line_buffer *line, uint64_t frame)
 {
     if (frame) {
-        line_buffer_str(line, "  frame ");
-        line_buffer_uint(line, frame);
+        line_buffer_labeled_uint(line, "  frame ", frame);
         line_buffer_char(line, '\n');
     } else {
         line_buffer_str(line, "  end of capture\n");
@@ -231,16 +230,13 @@ static void put_connect(line_buffer *line, const mqttka_connect_info *c)
     } else {
         line_buffer_str(line, " protocol ");
         put_array_str(line, c->protocol_name, sizeof c->protocol_name, true);
-        line_buffer_str(line, " level ");
-        line_buffer_uint(line, c->level);
+        line_buffer_labeled_uint(line, " level ", c->level);
     }
-    line_buffer_str(line, " keepalive ");
-    line_buffer_uint(line, c->keepalive);
+    line_buffer_labeled_uint(line, " keepalive ", c->keepalive);
     line_buffer_str(line, c->clean_session ? " clean client_id " : " persistent client_id ");
     put_str(line, c->client_id, true);
     if (c->client_id && c->client_id_len > strlen(c->client_id)) {
-        line_buffer_str(line, " (");
-        line_buffer_uint(line, c->client_id_len);
+        line_buffer_labeled_uint(line, " (", c->client_id_len);
         line_buffer_str(line, " bytes)");
     }
 }
@@ -266,8 +262,7 @@ static void put_connack(line_buffer *line, const mqttka_connection *conn,
         put_reason_v5(line, a->code);
     } else {
         const char *name = connack_v3_name(a->code);
-        line_buffer_str(line, " code ");
-        line_buffer_uint(line, a->code);
+        line_buffer_labeled_uint(line, " code ", a->code);
         if (name) {
             line_buffer_str(line, " (");
             line_buffer_str(line, name);
@@ -296,13 +291,11 @@ static void text_mqtt(line_buffer *line, const output_state *o, const mqttka_eve
         put_reason_v5(line, (unsigned)p->reason_code);
     }
     if (p->type == MQTT_PUBLISH) {
-        line_buffer_str(line, " qos ");
-        line_buffer_uint(line, (p->flags >> 1) & 3);
+        line_buffer_labeled_uint(line, " qos ", (p->flags >> 1) & 3);
     }
     /* Sizes say something of data packets, nothing of the handshake's. */
     if (p->type != MQTT_CONNECT && p->type != MQTT_CONNACK && p->remaining_length) {
-        line_buffer_str(line, " (");
-        line_buffer_uint(line, p->remaining_length);
+        line_buffer_labeled_uint(line, " (", p->remaining_length);
         line_buffer_str(line, " bytes)");
     }
     if (p->silence != MQTTKA_TIME_NONE) {
@@ -317,8 +310,7 @@ static void text_mqtt(line_buffer *line, const output_state *o, const mqttka_eve
         line_buffer_str(line, " ms");
     }
     if (p->pair_tag) {
-        line_buffer_str(line, " (PINGREQ frame ");
-        line_buffer_uint(line, p->pair_tag);
+        line_buffer_labeled_uint(line, " (PINGREQ frame ", p->pair_tag);
         line_buffer_char(line, ')');
     }
     line_frame(line, ev->tag);
@@ -388,8 +380,7 @@ static void text_control(line_buffer *line, const output_state *o, const mqttka_
         line_buffer_str(line, " bytes)");
         break;
     default:
-        line_buffer_str(line, "WebSocket control opcode ");
-        line_buffer_uint(line, c->opcode);
+        line_buffer_labeled_uint(line, "WebSocket control opcode ", c->opcode);
         break;
     }
     line_frame(line, ev->tag);
@@ -410,14 +401,12 @@ static void put_finding(line_buffer *line, const mqttka_finding *f)
     line_buffer_str(line, ": ");
     put_array_str(line, f->detail, sizeof f->detail, false);
     if (f->tag) {
-        line_buffer_str(line, " (frame ");
-        line_buffer_uint(line, f->tag);
+        line_buffer_labeled_uint(line, " (frame ", f->tag);
     } else {
         line_buffer_str(line, " (end of capture");
     }
     if (f->reported_tag && f->reported_tag != f->tag) {
-        line_buffer_str(line, ", known at frame ");
-        line_buffer_uint(line, f->reported_tag);
+        line_buffer_labeled_uint(line, ", known at frame ", f->reported_tag);
     }
     line_buffer_str(line, ")\n");
 }
@@ -508,8 +497,7 @@ static void put_summary_time(line_buffer *line, const output_state *o,
     else
         line_buffer_char(line, '?');
     if (c->first_tag) {
-        line_buffer_str(line, ", first frame ");
-        line_buffer_uint(line, c->first_tag);
+        line_buffer_labeled_uint(line, ", first frame ", c->first_tag);
     }
     line_buffer_char(line, '\n');
 }
@@ -528,8 +516,7 @@ static void put_summary_rtt(line_buffer *line, const mqttka_summary *s)
     line_buffer_scaled(line, s->rtt_p95, 3, 3);
     line_buffer_str(line, " ms, max ");
     line_buffer_scaled(line, s->rtt_max, 3, 3);
-    line_buffer_str(line, " ms (");
-    line_buffer_uint(line, s->rtt_count);
+    line_buffer_labeled_uint(line, " ms (", s->rtt_count);
     line_buffer_str(line, s->rtt_count == 1 ? " pair)\n" : " pairs)\n");
 }
 
@@ -562,8 +549,7 @@ static void put_summary_close(line_buffer *line, const output_state *o,
             line_relative(line, o, s->close_ts);
         }
         if (s->close_tag) {
-            line_buffer_str(line, " (frame ");
-            line_buffer_uint(line, s->close_tag);
+            line_buffer_labeled_uint(line, " (frame ", s->close_tag);
             line_buffer_char(line, ')');
         }
     }
@@ -578,8 +564,7 @@ static void text_summary(line_buffer *line, const output_state *o, const mqttka_
     mqttka_endpoint_format(&c->client, client, sizeof client);
     mqttka_endpoint_format(&c->server, server, sizeof server);
 
-    line_buffer_str(line, "== #");
-    line_buffer_uint(line, c->id);
+    line_buffer_labeled_uint(line, "== #", c->id);
     line_buffer_char(line, ' ');
     line_buffer_bytes(line, client, strnlen(client, sizeof client));
     line_buffer_str(line, " -> ");
@@ -618,12 +603,9 @@ static void text_summary(line_buffer *line, const output_state *o, const mqttka_
     put_packet_counts(line, s->packets[MQTTKA_C2S]);
     line_buffer_str(line, "   packets S>C  ");
     put_packet_counts(line, s->packets[MQTTKA_S2C]);
-    line_buffer_str(line, "   pings        PINGREQ ");
-    line_buffer_uint(line, s->pingreq);
-    line_buffer_str(line, ", PINGRESP ");
-    line_buffer_uint(line, s->pingresp);
-    line_buffer_str(line, ", unanswered ");
-    line_buffer_uint(line, s->pingreq_unanswered);
+    line_buffer_labeled_uint(line, "   pings        PINGREQ ", s->pingreq);
+    line_buffer_labeled_uint(line, ", PINGRESP ", s->pingresp);
+    line_buffer_labeled_uint(line, ", unanswered ", s->pingreq_unanswered);
     line_buffer_char(line, '\n');
     put_summary_rtt(line, s);
 
@@ -645,11 +627,9 @@ static void text_summary(line_buffer *line, const output_state *o, const mqttka_
         put_array_str(line, s->verdict_detail, sizeof s->verdict_detail, false);
     }
     line_buffer_char(line, '\n');
-    line_buffer_str(line, "   findings     ");
-    line_buffer_uint(line, s->n_findings);
+    line_buffer_labeled_uint(line, "   findings     ", s->n_findings);
     if (s->findings_omitted) {
-        line_buffer_str(line, " (and ");
-        line_buffer_uint(line, s->findings_omitted);
+        line_buffer_labeled_uint(line, " (and ", s->findings_omitted);
         line_buffer_str(line, " more not kept)");
     }
     line_buffer_char(line, '\n');
@@ -682,32 +662,24 @@ void output_text_capture(output_state *o, const capture_stats *s)
     if (o->quiet)
         return;
     line_buffer *line = &o->line;
-    line_buffer_str(line, "capture: ");
-    line_buffer_uint(line, s->records);
+    line_buffer_labeled_uint(line, "capture: ", s->records);
     line_buffer_str(line, " records (");
     line_buffer_str(line, s->link_name ? s->link_name : "?");
     line_buffer_char(line, ')');
     if (s->matched != s->records) {
-        line_buffer_str(line, ", ");
-        line_buffer_uint(line, s->matched);
+        line_buffer_labeled_uint(line, ", ", s->matched);
         line_buffer_str(line, " matched the filter");
     }
-    line_buffer_str(line, ", ");
-    line_buffer_uint(line, s->tcp_segments);
-    line_buffer_str(line, " TCP segments; skipped ");
-    line_buffer_uint(line, s->not_tcp);
-    line_buffer_str(line, " not TCP, ");
-    line_buffer_uint(line, s->ip_fragments);
-    line_buffer_str(line, " IP fragments, ");
-    line_buffer_uint(line, s->snapped);
-    line_buffer_str(line, " cut by snaplen, ");
-    line_buffer_uint(line, s->malformed);
+    line_buffer_labeled_uint(line, ", ", s->tcp_segments);
+    line_buffer_labeled_uint(line, " TCP segments; skipped ", s->not_tcp);
+    line_buffer_labeled_uint(line, " not TCP, ", s->ip_fragments);
+    line_buffer_labeled_uint(line, " IP fragments, ", s->snapped);
+    line_buffer_labeled_uint(line, " cut by snaplen, ", s->malformed);
     line_buffer_str(line, s->complete ? " malformed\n" : " malformed; input cut short\n");
     if (s->payload_cut) {
         /* A capture made with a small snaplen (tcpdump -s 64) decodes no
          * MQTT at all: say why, or the silence looks like no traffic. */
-        line_buffer_str(line, "capture: ");
-        line_buffer_uint(line, s->payload_cut);
+        line_buffer_labeled_uint(line, "capture: ", s->payload_cut);
         line_buffer_str(line, " TCP segments have their payload cut by the snaplen; the streams "
                                "are not decoded past a cut (capture with a larger snaplen, "
                                "e.g. tcpdump -s 0)\n");
