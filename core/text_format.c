@@ -137,9 +137,8 @@ static bool put_conversion(text_out *o, const char **fmt, va_list *ap)
 
 int text_vformat(char *buf, size_t size, const char *fmt, va_list ap)
 {
-    va_list whole;
-    va_copy(whole, ap);
     text_out o = {buf, size, 0};
+    /* Conversions read a copy: `ap` stays whole for vsnprintf. */
     va_list args;
     va_copy(args, ap);
     bool ours = true;
@@ -154,16 +153,11 @@ int text_vformat(char *buf, size_t size, const char *fmt, va_list ap)
         ours = put_conversion(&o, &p, &args);
     }
     va_end(args);
-    int n;
-    if (ours && o.len <= INT32_MAX) {
-        if (size)
-            buf[o.len < size ? o.len : size - 1] = '\0';
-        n = (int)o.len;
-    } else {
-        n = vsnprintf(buf, size, fmt, whole);
-    }
-    va_end(whole);
-    return n;
+    if (!ours || o.len > INT32_MAX)
+        return vsnprintf(buf, size, fmt, ap);
+    if (size)
+        buf[o.len < size ? o.len : size - 1] = '\0';
+    return (int)o.len;
 }
 
 int text_format(char *buf, size_t size, const char *fmt, ...)

@@ -515,13 +515,14 @@ static void test_ethernet_fast_path_matches_general(void)
         uint8_t *ip = p.b + 14, *tcp = ip + 20 + options;
         uint64_t m = th_rng();
         switch (m % 8) {
-        case 0: /* any total length: short, long, 0 (offload) */
-            ip[2] = (uint8_t)(m >> 8);
-            ip[3] = (uint8_t)(m >> 16);
-            if ((m >> 24) % 4 == 0)
-                ip[2] = (uint8_t)((20 + options + TCP_HEADER_LEN + n - (m >> 26) % 64) >> 8),
-                ip[3] = (uint8_t)(20 + options + TCP_HEADER_LEN + n - (m >> 26) % 64);
+        case 0: { /* any total length: short, long, 0 (offload), or a little short */
+            unsigned total = (m >> 24) % 4 == 0
+                                 ? (unsigned)(20 + options + TCP_HEADER_LEN + n - (m >> 26) % 64)
+                                 : (unsigned)(m >> 8);
+            ip[2] = (uint8_t)(total >> 8);
+            ip[3] = (uint8_t)total;
             break;
+        }
         case 1: tcp[12] = (uint8_t)(m >> 8) & 0xf0; break; /* any data offset */
         case 2: ip[0] = (uint8_t)(0x40 | ((m >> 8) & 0xf)); break; /* any IHL */
         default: break;
