@@ -39,6 +39,9 @@ WORK=$SRC/bench/.work
 PORT=1882
 mkdir -p "$WORK"
 RESULTS=$WORK/results.txt
+# The throughput capture, for the throughput and ratio benchmarks.
+# shellcheck disable=SC2206
+THROUGHPUT_GEN=(${THROUGHPUT_ARGS:--n 12000 -c 12000 -d 70 -k 5 -s 1} -p $PORT)
 
 # Lowering niceness needs privilege: without it, run at the default.
 if [ -n "$NICE" ] && ! $NICE true 2>/dev/null; then NICE=; fi
@@ -115,8 +118,7 @@ machine() {
 
 throughput() {
     local cap=$WORK/throughput.pcap
-    # shellcheck disable=SC2206
-    local gen_args=(${THROUGHPUT_ARGS:--n 12000 -c 12000 -d 70 -k 5 -s 1} -p $PORT)
+    local gen_args=("${THROUGHPUT_GEN[@]}")
     say ""
     say "== throughput: gen_capture ${gen_args[*]}"
     "$GEN" "${gen_args[@]}" --stats -o "$cap" 2>&1 | tee -a "$RESULTS"
@@ -196,8 +198,7 @@ throughput() {
 # RATIO_REPS (15) times. For a machine whose clock wanders.
 ratio_only() {
     local cap=$WORK/throughput.pcap
-    # shellcheck disable=SC2206
-    local gen_args=(${THROUGHPUT_ARGS:--n 12000 -c 12000 -d 70 -k 5 -s 1} -p $PORT)
+    local gen_args=("${THROUGHPUT_GEN[@]}")
     say ""
     say "== ratio: gen_capture ${gen_args[*]}, ${RATIO_REPS:-15} interleaved repetitions"
     "$GEN" "${gen_args[@]}" -o "$cap"
