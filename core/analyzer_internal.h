@@ -379,19 +379,6 @@ struct flow *flow_table_find_hashed(flow_table *t, uint64_t hash, const mqttka_e
 #define PREFETCH(p) ((void)(p))
 #endif
 
-/* On the entry points that push segments and finish: each stays a function
- * of its own under link-time optimisation (neither inlined into the front
- * end nor cloned under another name), so that a profile of the CLI can tell
- * the core's share (bench/run.sh, callgrind). One call per batch costs
- * nothing worth inlining. */
-#if defined(__GNUC__) && !defined(__clang__)
-#define ENTRY_POINT __attribute__((noinline, noclone))
-#elif defined(__GNUC__)
-#define ENTRY_POINT __attribute__((noinline))
-#else
-#define ENTRY_POINT
-#endif
-
 /* The flow to drop when the table is full: the least recently active of
  * the FLOW_EVICT_SAMPLE or more flows found from the eviction cursor on
  * (all of them in a small table); NULL when the table is empty. */
