@@ -46,8 +46,8 @@ typedef struct output_state {
     bool quiet;
     /* Events are written here, and reach `out` when it fills, after every
      * event when `flush_each_event` (live, or to a terminal: each line as it
-     * comes), and at output_flush: stdio's per-call locking and copying,
-     * once a line, was 2 % of reading a file. */
+     * comes), and at output_flush: stdio locks and copies on every call,
+     * and a line is put together from many pieces. */
     line_buffer line;
     bool flush_each_event;
     /* The first record's time: text times count from it. Set before the

@@ -13,8 +13,6 @@
 
 #include "json_writer.h"
 
-/* WebSocket opcodes of control frames (RFC 6455 §5.5). */
-enum { WS_OP_CLOSE = 8, WS_OP_PING = 9, WS_OP_PONG = 10 };
 
 const char *output_dir_json(mqttka_direction d)
 {
@@ -101,12 +99,8 @@ static void write_handshake(json_writer *w, const mqttka_event *ev)
 
 static const char *control_name(uint8_t opcode)
 {
-    switch (opcode) {
-    case WS_OP_CLOSE: return "close";
-    case WS_OP_PING: return "ping";
-    case WS_OP_PONG: return "pong";
-    default: return "unknown";
-    }
+    const char *name = mqttka_ws_control_name(opcode);
+    return name ? name : "unknown";
 }
 
 static void write_control(json_writer *w, const mqttka_event *ev)
@@ -117,7 +111,7 @@ static void write_control(json_writer *w, const mqttka_event *ev)
     json_uint(w, "opcode", c->opcode);
     json_uint(w, "payload_len", c->payload_len);
     const uint8_t *payload = c->payload_len ? c->payload : NULL;
-    if (c->opcode == WS_OP_CLOSE) {
+    if (c->opcode == MQTTKA_WS_CLOSE) {
         int_or_null(w, "close_code", c->close_code);
         /* The reason follows the 2-byte code (RFC 6455 §5.5.1). */
         if (payload && c->payload_len > 2)

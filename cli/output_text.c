@@ -19,67 +19,6 @@
 #include "format.h"
 #include "line_buffer.h"
 
-/* WebSocket opcodes of control frames (RFC 6455 §5.5). */
-enum { WS_OP_CLOSE = 8, WS_OP_PING = 9, WS_OP_PONG = 10 };
-enum { MQTT_CONNECT = 1, MQTT_CONNACK = 2, MQTT_PUBLISH = 3 };
-
-/* MQTT 3.1 / 3.1.1 CONNACK return codes (3.1.1 §3.2.2.3). */
-static const char *connack_v3_name(uint8_t code)
-{
-    switch (code) {
-    case 0: return "accepted";
-    case 1: return "unacceptable protocol version";
-    case 2: return "identifier rejected";
-    case 3: return "server unavailable";
-    case 4: return "bad user name or password";
-    case 5: return "not authorized";
-    default: return NULL;
-    }
-}
-
-/* MQTT 5.0 reason codes a CONNACK or DISCONNECT carries (5.0 §2.4). */
-static const char *reason_v5_name(uint8_t code)
-{
-    switch (code) {
-    case 0x00: return "success";
-    case 0x04: return "disconnect with will message";
-    case 0x80: return "unspecified error";
-    case 0x81: return "malformed packet";
-    case 0x82: return "protocol error";
-    case 0x83: return "implementation specific error";
-    case 0x84: return "unsupported protocol version";
-    case 0x85: return "client identifier not valid";
-    case 0x86: return "bad user name or password";
-    case 0x87: return "not authorized";
-    case 0x88: return "server unavailable";
-    case 0x89: return "server busy";
-    case 0x8a: return "banned";
-    case 0x8b: return "server shutting down";
-    case 0x8c: return "bad authentication method";
-    case 0x8d: return "keep alive timeout";
-    case 0x8e: return "session taken over";
-    case 0x8f: return "topic filter invalid";
-    case 0x90: return "topic name invalid";
-    case 0x93: return "receive maximum exceeded";
-    case 0x94: return "topic alias invalid";
-    case 0x95: return "packet too large";
-    case 0x96: return "message rate too high";
-    case 0x97: return "quota exceeded";
-    case 0x98: return "administrative action";
-    case 0x99: return "payload format invalid";
-    case 0x9a: return "retain not supported";
-    case 0x9b: return "qos not supported";
-    case 0x9c: return "use another server";
-    case 0x9d: return "server moved";
-    case 0x9e: return "shared subscriptions not supported";
-    case 0x9f: return "connection rate exceeded";
-    case 0xa0: return "maximum connect time";
-    case 0xa1: return "subscription identifiers not supported";
-    case 0xa2: return "wildcard subscriptions not supported";
-    default: return NULL;
-    }
-}
-
 const char *output_dir_text(mqttka_direction d)
 {
     return d == MQTTKA_S2C ? "S>C" : "C>S";
@@ -241,10 +180,11 @@ static void put_connect(line_buffer *line, const mqttka_connect_info *c)
     }
 }
 
-/* " 0x8d (keep alive timeout)": an MQTT 5 reason code, named when known. */
-static void put_reason_v5(line_buffer *line, uint64_t code)
+/* " 0x8d (Keep Alive timeout)": an MQTT 5 reason code in a packet of
+ * `type`, named as the spec names it when it is known. */
+static void put_reason_v5(line_buffer *line, uint8_t type, uint64_t code)
 {
-    const char *name = reason_v5_name((uint8_t)code);
+    const char *name = mqttka_reason_code_name(type, (uint8_t)code);
     line_buffer_str(line, " 0x");
     line_buffer_hex(line, code, 2);
     if (name) {
@@ -259,9 +199,9 @@ static void put_connack(line_buffer *line, const mqttka_connection *conn,
 {
     if (conn && conn->mqtt_level == 5) {
         line_buffer_str(line, " code");
-        put_reason_v5(line, a->code);
+        put_reason_v5(line, MQTTKA_MQTT_CONNACK, a->code);
     } else {
-        const char *name = connack_v3_name(a->code);
+        const char *name = mqttka_connack_return_code_name(a->code);
         line_buffer_labeled_uint(line, " code ", a->code);
         if (name) {
             line_buffer_str(line, " (");
@@ -288,13 +228,13 @@ static void text_mqtt(line_buffer *line, const output_state *o, const mqttka_eve
         put_connack(line, ev->conn, p->connack);
     if (p->reason_code >= 0) {
         line_buffer_str(line, " reason");
-        put_reason_v5(line, (unsigned)p->reason_code);
+        put_reason_v5(line, p->type, (unsigned)p->reason_code);
     }
-    if (p->type == MQTT_PUBLISH) {
+    if (p->type == MQTTKA_MQTT_PUBLISH) {
         line_buffer_labeled_uint(line, " qos ", (p->flags >> 1) & 3);
     }
     /* Sizes say something of data packets, nothing of the handshake's. */
-    if (p->type != MQTT_CONNECT && p->type != MQTT_CONNACK && p->remaining_length) {
+    if (p->type != MQTTKA_MQTT_CONNECT && p->type != MQTTKA_MQTT_CONNACK && p->remaining_length) {
         line_buffer_labeled_uint(line, " (", p->remaining_length);
         line_buffer_str(line, " bytes)");
     }
@@ -360,7 +300,7 @@ static void text_control(line_buffer *line, const output_state *o, const mqttka_
     const mqttka_ws_control *c = &ev->u.control;
     line_head(line, o, ev->ts, ev->conn, ev->dir);
     switch (c->opcode) {
-    case WS_OP_CLOSE:
+    case MQTTKA_WS_CLOSE:
         line_buffer_str(line, "WebSocket Close");
         if (c->close_code >= 0) {
             line_buffer_char(line, ' ');
@@ -373,9 +313,9 @@ static void text_control(line_buffer *line, const output_state *o, const mqttka_
             put_text(line, c->payload + 2, c->payload_len - 2, true);
         }
         break;
-    case WS_OP_PING:
-    case WS_OP_PONG:
-        line_buffer_str(line, c->opcode == WS_OP_PING ? "WebSocket Ping (" : "WebSocket Pong (");
+    case MQTTKA_WS_PING:
+    case MQTTKA_WS_PONG:
+        line_buffer_str(line, c->opcode == MQTTKA_WS_PING ? "WebSocket Ping (" : "WebSocket Pong (");
         line_buffer_uint(line, c->payload_len);
         line_buffer_str(line, " bytes)");
         break;
@@ -542,7 +482,7 @@ static void put_summary_close(line_buffer *line, const output_state *o,
         }
         if (s->disconnect_reason >= 0) {
             line_buffer_str(line, ", reason");
-            put_reason_v5(line, (unsigned)s->disconnect_reason);
+            put_reason_v5(line, MQTTKA_MQTT_DISCONNECT, (unsigned)s->disconnect_reason);
         }
         if (s->close_ts != MQTTKA_TIME_NONE) {
             line_buffer_str(line, " at ");

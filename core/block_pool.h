@@ -1,7 +1,7 @@
 /*
  * block_pool.h - blocks of one size, 64-byte aligned, carved from slabs.
  *
- * Sessions are laid out in cache lines (analyzer_internal.h), so they must
+ * Sessions are laid out in cache lines (session.h), so they must
  * start on a line. aligned_alloc gives that at a price: glibc takes the
  * size plus the alignment plus a minimum chunk from the heap and gives the
  * slack back in pieces the program's other allocations rarely fit, about

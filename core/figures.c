@@ -11,7 +11,7 @@
  * ping, or none, holds no ring at all. Out of memory, a counter stops at
  * 65535 and the ring keeps the samples it has room for.
  */
-#include "analyzer_internal.h"
+#include "figures.h"
 
 #include <stdlib.h>
 #include <string.h>

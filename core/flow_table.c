@@ -10,13 +10,15 @@
  * fills with dead slots.
  *
  * When max_flows is reached the analyzer drops a flow that has been idle
- * longest, which keeps a SYN flood from growing the table without bound.
+ * longest (flow_table_pick_idle), which keeps a SYN flood from growing the table without bound.
  * That flow is chosen from a sample (as Redis approximates LRU) rather than
  * from a list kept in activity order: relinking a list on every packet
  * costs two cache misses on other flows, paid by every packet of a busy
  * capture, while a sample costs a few misses only when the table is full.
  */
-#include "analyzer_internal.h"
+#include "flow_table.h"
+
+#include "compiler.h"
 
 #include <stddef.h>
 #include <stdlib.h>
@@ -30,9 +32,9 @@
 
 /* The endpoint's 16 address bytes (IPv4 uses 4, the rest are zero), port
  * and family folded into 64 bits and mixed: two loads and a few multiplies
- * per packet, where a byte-wise hash took 60 instructions. Not keyed (FNV
- * was not either): addresses chosen to collide make long probe runs, as
- * long as max_flows allows. */
+ * per packet, where a byte-wise hash costs a loop over every byte. Not
+ * keyed: addresses chosen to collide make long probe runs, as long as
+ * max_flows allows. */
 static uint64_t endpoint_hash(const mqttka_endpoint *e)
 {
     uint64_t lo, hi;
@@ -182,12 +184,7 @@ struct flow *flow_table_insert(flow_table *t, const mqttka_endpoint *src,
     struct flow *f = block_pool_get(&t->blocks);
     if (!f)
         return NULL;
-    memset(f, 0, sizeof *f);
-    f->ep[0] = *src;
-    f->ep[1] = *dst;
-    f->client_side = -1;
-    tcp_stream_init(&f->tcp[0]);
-    tcp_stream_init(&f->tcp[1]);
+    flow_init(f, src, dst);
     slot_put(t->slots, slot_mask(t), pair_hash(src, dst), f);
     t->count++;
     t->generation++;

@@ -353,9 +353,6 @@ static void http_request_header(void *out, http_span name, http_span raw)
     if (http_span_equals_ci(name, "upgrade")) {
         if (http_span_token_list_contains(raw, "websocket"))
             r->upgrade_websocket = true;
-    } else if (http_span_equals_ci(name, "connection")) {
-        if (http_span_token_list_contains(raw, "upgrade"))
-            r->connection_upgrade = true;
     } else if (http_span_equals_ci(name, "sec-websocket-key")) {
         http_field_set_once(r->key, sizeof r->key, raw);
     } else if (http_span_equals_ci(name, "sec-websocket-protocol")) {
@@ -372,9 +369,6 @@ static void http_response_header(void *out, http_span name, http_span raw)
     if (http_span_equals_ci(name, "upgrade")) {
         if (http_span_token_list_contains(raw, "websocket"))
             r->upgrade_websocket = true;
-    } else if (http_span_equals_ci(name, "connection")) {
-        if (http_span_token_list_contains(raw, "upgrade"))
-            r->connection_upgrade = true;
     } else if (http_span_equals_ci(name, "sec-websocket-accept")) {
         http_field_set_once(r->accept, sizeof r->accept, raw);
     } else if (http_span_equals_ci(name, "sec-websocket-protocol")) {

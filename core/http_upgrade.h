@@ -28,7 +28,6 @@ typedef enum http_parse_result {
 typedef struct http_upgrade_request {
     bool is_get;
     bool upgrade_websocket;   /* Upgrade: websocket (token, any case) */
-    bool connection_upgrade;  /* Connection lists the "upgrade" token */
     char target[HTTP_VALUE_MAX];      /* request target, truncated */
     char key[64];                     /* Sec-WebSocket-Key, "" if absent */
     char protocols[HTTP_VALUE_MAX];   /* Sec-WebSocket-Protocol as sent (joined with ", " when repeated) */
@@ -38,7 +37,6 @@ typedef struct http_upgrade_request {
 typedef struct http_upgrade_response {
     int status;                       /* 100..999 */
     bool upgrade_websocket;
-    bool connection_upgrade;
     char accept[64];                  /* Sec-WebSocket-Accept, "" if absent */
     char protocol[HTTP_VALUE_MAX];    /* Sec-WebSocket-Protocol chosen */
     char extensions[HTTP_VALUE_MAX];  /* Sec-WebSocket-Extensions accepted */

@@ -4,38 +4,25 @@
  * MQTT 3.1.1 §3.1.2.10 / 5.0 §3.1.2.10: the client must send some control
  * packet at least every Keep Alive seconds (MQTT-3.1.2-23 / -22); a server
  * that hears nothing for one and a half times that must close the network
- * connection (MQTT-3.1.2-24). In 5.0 a CONNACK's Server Keep Alive (property
- * 0x13) replaces the client's value (MQTT-3.2.2-21). PINGREQ must be
- * answered by PINGRESP (MQTT-3.12.4-1); answers come in order, so pairing is
- * first in, first out.
+ * connection (MQTT-3.1.2-24). PINGREQ must be answered by PINGRESP
+ * (MQTT-3.12.4-1); answers come in order, so pairing is first in, first
+ * out. The keepalive in force comes from the CONNECT and CONNACK
+ * (negotiation.c).
  *
  * Every packet event carries what a reader needs beside it (client silence,
  * ping RTT); findings follow the packet event that triggered them.
  */
-#include "analyzer_internal.h"
-#include "decimal.h"
+#include "keepalive.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define SECOND ((mqttka_time)1000000)
-
-static mqttka_time max_time(mqttka_time a, mqttka_time b) { return a > b ? a : b; }
-static mqttka_time min_time(mqttka_time a, mqttka_time b) { return a < b ? a : b; }
-
-keepalive_limits keepalive_limits_for(const mqttka_config *cfg, int32_t kae)
-{
-    mqttka_time ka = kae > 0 ? (mqttka_time)kae * SECOND : 0;
-    keepalive_limits l;
-    l.tol = max_time(cfg->tol_min, ka * (mqttka_time)cfg->tol_percent / 100);
-    l.grace = max_time(cfg->grace_min, ka * (mqttka_time)cfg->grace_percent / 100);
-    l.t_resp = ka > 0 ? min_time(cfg->resp_max, ka * (mqttka_time)cfg->resp_percent / 100)
-                      : cfg->resp_max;
-    return l;
-}
-
-static const char *who(mqttka_direction dir) { return dir == MQTTKA_C2S ? "client" : "server"; }
+#include "core_time.h"
+#include "decimal.h"
+#include "figures.h"
+#include "keepalive_limits.h"
+#include "negotiation.h"
+#include "verdict.h"
 
 /* Timing rules apply once a keepalive is in force and every packet of the
  * interval could be seen. */
@@ -46,7 +33,7 @@ static bool timing_applies(const session *s)
 
 /* Judges one interval of client silence that ended at the current moment
  * (a client packet, a close, or the end of the capture). */
-static void judge_silence(const push_ctx *pc, session *s, mqttka_time silence,
+static void judge_silence(const rule_ctx *at, session *s, mqttka_time silence,
                           uint64_t about_tag, const char *ended_by)
 {
     if (s->last_client_ts == MQTTKA_TIME_NONE || s->gap_in_silence || !timing_applies(s))
@@ -54,13 +41,13 @@ static void judge_silence(const push_ctx *pc, session *s, mqttka_time silence,
     if (s->max_client_silence == MQTTKA_TIME_NONE || silence > s->max_client_silence)
         s->max_client_silence = silence;
     int32_t kae = s->conn.effective_keepalive;
-    keepalive_limits l = keepalive_limits_for(&pc->a->cfg, kae);
+    keepalive_limits l = keepalive_limits_for(at->cfg, kae);
     mqttka_time ka = (mqttka_time)kae * SECOND;
     mqttka_time ka15 = ka + ka / 2;
     double secs = us_to_s(silence);
 
     if (silence > ka + l.tol && !s->silence_ka_ticked) {
-        emit_finding(pc, s, MQTTKA_F_CLIENT_SILENT_OVER_KEEPALIVE, MQTTKA_WARN, MQTTKA_C2S,
+        emit_finding(at, s, MQTTKA_F_CLIENT_SILENT_OVER_KEEPALIVE, MQTTKA_C2S,
                      about_tag, true, secs,
                      "client silent %.3f s (%.2f x keepalive %d s) until %s; last client "
                      "packet in frame %llu (MQTT-3.1.2-23)",
@@ -68,7 +55,7 @@ static void judge_silence(const push_ctx *pc, session *s, mqttka_time silence,
     }
     if (silence > ka15 + l.tol) {
         if (!s->silence_15_ticked) {
-            emit_finding(pc, s, MQTTKA_F_CLIENT_SILENT_OVER_1_5_KEEPALIVE, MQTTKA_ERROR,
+            emit_finding(at, s, MQTTKA_F_CLIENT_SILENT_OVER_1_5_KEEPALIVE,
                          MQTTKA_C2S, about_tag, true, secs,
                          "client silent %.3f s, over 1.5 x keepalive = %.1f s: the server "
                          "must close the connection (MQTT-3.1.2-24)",
@@ -77,10 +64,10 @@ static void judge_silence(const push_ctx *pc, session *s, mqttka_time silence,
         /* Judged apart from the finding above: live mode may have told that
          * one already, by the clock, before the server's (non-)close. */
         mqttka_time deadline = s->last_client_ts + ka15 + l.grace;
-        const session_end *end = session_end_of(s);
+        const close_record *end = verdict_record_of(s);
         bool server_closed_in_time = end->server_closed_any && end->server_close_ts <= deadline;
         if (!server_closed_in_time && silence > ka15 + l.grace && !s->not_enforced_ticked) {
-            emit_finding(pc, s, MQTTKA_F_SERVER_KEEPALIVE_NOT_ENFORCED, MQTTKA_WARN, MQTTKA_S2C,
+            emit_finding(at, s, MQTTKA_F_SERVER_KEEPALIVE_NOT_ENFORCED, MQTTKA_S2C,
                          about_tag, true, secs,
                          "server had not closed %.1f s after the client went quiet "
                          "(1.5 x keepalive %.1f s + grace %.1f s)",
@@ -89,141 +76,16 @@ static void judge_silence(const push_ctx *pc, session *s, mqttka_time silence,
     }
     int32_t ska = s->conn.server_keepalive, ka_client = s->conn.keepalive;
     if (ska >= 0 && ka_client > ska && !s->ska_ignored_reported) {
-        keepalive_limits lc = keepalive_limits_for(&pc->a->cfg, ka_client);
+        keepalive_limits lc = keepalive_limits_for(at->cfg, ka_client);
         if (silence > (mqttka_time)ska * SECOND + l.tol &&
             silence <= (mqttka_time)ka_client * SECOND + lc.tol) {
             s->ska_ignored_reported = true;
-            emit_finding(pc, s, MQTTKA_F_SERVER_KEEPALIVE_IGNORED, MQTTKA_WARN, MQTTKA_C2S,
+            emit_finding(at, s, MQTTKA_F_SERVER_KEEPALIVE_IGNORED, MQTTKA_C2S,
                          about_tag, true, secs,
                          "client silent %.3f s: it keeps its own keepalive of %d s, not the "
                          "server's %d s (MQTT-3.2.2-21)",
                          secs, ka_client, ska);
         }
-    }
-}
-
-/* ------------------------------------------------------------ CONNECT -- */
-
-/* Parses a CONNECT into *c and the event's *info; findings come later, in
- * apply_connect, so that they follow the packet event. */
-static mqtt_parse_result parse_connect(session *s, const mqtt_packet_view *p, mqtt_connect *c,
-                                       mqttka_connect_info *info)
-{
-    memset(c, 0, sizeof *c);
-    mqtt_parse_result r = p->body ? mqtt_parse_connect(p->body, p->body_len, c)
-                                  : MQTT_PARSE_INVALID;
-    s->connect_seen = true;
-    if (r == MQTT_PARSE_INVALID && !c->protocol_valid)
-        return r;
-    if (c->protocol_valid) {
-        s->conn.mqtt_level = c->level;
-        s->conn.keepalive = c->keepalive;
-        s->conn.effective_keepalive = c->keepalive;
-    }
-    session_set_client_id(s, c->client_id);
-    info->level = c->level;
-    memcpy(info->protocol_name, c->protocol_name, sizeof info->protocol_name);
-    info->flags = c->flags;
-    info->keepalive = c->keepalive;
-    info->clean_session = (c->flags & 0x02) != 0;
-    info->client_id = s->conn.client_id;
-    info->client_id_len = c->client_id_len;
-    return r;
-}
-
-static void apply_connect(const push_ctx *pc, session *s, const mqtt_packet_view *p,
-                          mqtt_parse_result r, const mqtt_connect *c)
-{
-    if (r == MQTT_PARSE_INVALID && !c->protocol_valid) {
-        emit_finding(pc, s, MQTTKA_F_CONNECT_PROTOCOL_INVALID, MQTTKA_ERROR, MQTTKA_C2S, 0,
-                     false, 0, "CONNECT too short to hold a keepalive (%u bytes)",
-                     (unsigned)p->remaining_length);
-        return;
-    }
-    if (!c->protocol_valid || c->reserved_flag_set) {
-        emit_finding(pc, s, MQTTKA_F_CONNECT_PROTOCOL_INVALID, MQTTKA_ERROR, MQTTKA_C2S, 0,
-                     false, 0, "CONNECT with protocol \"%s\" level %u%s",
-                     c->protocol_name, (unsigned)c->level,
-                     c->reserved_flag_set ? " and the reserved flag bit set" : "");
-    }
-    if (c->server_keepalive_property) {
-        emit_finding(pc, s, MQTTKA_F_SERVER_KEEPALIVE_INVALID, MQTTKA_ERROR, MQTTKA_C2S, 0,
-                     false, 0, "Server Keep Alive (0x13) sent in a CONNECT; only CONNACK may "
-                     "carry it");
-    }
-}
-
-/* ------------------------------------------------------------ CONNACK -- */
-
-static bool connack_accepted(uint8_t level, uint8_t code)
-{
-    return level == 5 ? code < 0x80 : code == 0;
-}
-
-/* Parses a CONNACK and settles the effective keepalive; findings come in
- * apply_connack, after the packet event. */
-static mqtt_parse_result parse_connack(session *s, const mqtt_packet_view *p, mqtt_connack *c,
-                                       mqttka_connack_info *info)
-{
-    memset(c, 0, sizeof *c);
-    c->server_keepalive = -1;
-    uint8_t level = s->conn.mqtt_level;
-    mqtt_parse_result r = p->body ? mqtt_parse_connack(p->body, p->body_len, level, c)
-                                  : MQTT_PARSE_INVALID;
-    s->connack_seen = true;
-    info->flags = c->flags;
-    info->code = c->code;
-    info->server_keepalive = c->server_keepalive;
-    if (r == MQTT_PARSE_INVALID && p->body_len < 2)
-        return r;
-    s->accepted = connack_accepted(level, c->code);
-    if (s->accepted && c->server_keepalive >= 0) {
-        s->conn.server_keepalive = c->server_keepalive;
-        s->conn.effective_keepalive = c->server_keepalive;
-    }
-    return r;
-}
-
-static void apply_connack(const push_ctx *pc, session *s, const mqtt_packet_view *p,
-                          mqtt_parse_result r, const mqtt_connack *c)
-{
-    uint8_t level = s->conn.mqtt_level;
-    if (r == MQTT_PARSE_INVALID && p->body_len < 2)
-        return;
-    if (c->server_keepalive_count > 1) {
-        emit_finding(pc, s, MQTTKA_F_SERVER_KEEPALIVE_INVALID, MQTTKA_ERROR, MQTTKA_S2C, 0,
-                     false, 0, "CONNACK carries Server Keep Alive (0x13) %u times",
-                     c->server_keepalive_count);
-    }
-    if (!s->accepted) {
-        bool id_is_the_cause = s->conn.client_id[0] == '\0' && s->connect_seen;
-        if (level < 5 && c->code == 2 && !id_is_the_cause) {
-            emit_finding(pc, s, MQTTKA_F_KEEPALIVE_DISABLED, MQTTKA_INFO, MQTTKA_S2C, 0, true,
-                         s->conn.keepalive,
-                         "CONNACK refused keepalive %d s with return code 2: mosquitto answers "
-                         "so when a 3.x client's keepalive exceeds max_keepalive",
-                         s->conn.keepalive);
-        }
-        return;
-    }
-    int32_t kae = s->conn.effective_keepalive;
-    if (kae < 0)
-        return;
-    emit_finding(pc, s, MQTTKA_F_KEEPALIVE_NEGOTIATED, MQTTKA_INFO, MQTTKA_S2C, 0, true, kae,
-                 "MQTT %s, keepalive %d s%s, effective %d s; the server must close after "
-                 "%.1f s of client silence",
-                 mqttka_mqtt_version_name(level) ? mqttka_mqtt_version_name(level) : "?",
-                 s->conn.keepalive, c->server_keepalive >= 0 ? ", server keepalive set" : "",
-                 kae, 1.5 * kae);
-    if (kae == 0) {
-        emit_finding(pc, s, MQTTKA_F_KEEPALIVE_DISABLED, MQTTKA_INFO, MQTTKA_S2C, 0, true, 0,
-                     "keepalive 0: no keepalive checks for this connection");
-    }
-    if (c->server_keepalive >= 0 && c->server_keepalive != s->conn.keepalive) {
-        emit_finding(pc, s, MQTTKA_F_KEEPALIVE_OVERRIDDEN, MQTTKA_INFO, MQTTKA_S2C, 0, true,
-                     c->server_keepalive,
-                     "server keepalive %d s replaces the client's %d s (MQTT-3.2.2-21)",
-                     c->server_keepalive, s->conn.keepalive);
     }
 }
 
@@ -235,21 +97,21 @@ static void pingq_pop(session *s)
     s->pingq_len--;
 }
 
-static void on_pingreq(const push_ctx *pc, session *s)
+static void on_pingreq(const rule_ctx *at, session *s)
 {
     s->pingreq++;
-    s->last_pingreq_ts = pc->ts;
+    s->last_pingreq_ts = at->ts;
     s->last_pingreq_answered = false;
     for (size_t i = 0; i < s->pingq_len; i++) {
         ping_pending *q = &s->pingq[i];
         if (ping_has(q, PING_WARNED))
             continue;
         ping_set(q, PING_WARNED);
-        emit_finding(pc, s, MQTTKA_F_PINGREQ_UNANSWERED, MQTTKA_WARN, MQTTKA_C2S, q->tag, true,
-                     us_to_s(pc->ts - ping_ts(q)),
+        emit_finding_lesser(at, s, MQTTKA_F_PINGREQ_UNANSWERED, MQTTKA_C2S, q->tag, true,
+                     us_to_s(at->ts - ping_ts(q)),
                      "PINGREQ in frame %llu had no PINGRESP before the next PINGREQ "
                      "(%.3f s later)",
-                     (unsigned long long)q->tag, us_to_s(pc->ts - ping_ts(q)));
+                     (unsigned long long)q->tag, us_to_s(at->ts - ping_ts(q)));
     }
     if (s->pingq_len == PINGQ_MAX) {
         /* Dropped from tracking: never answered in time. Counted once: one
@@ -258,7 +120,7 @@ static void on_pingreq(const push_ctx *pc, session *s)
             s->pingreq_unanswered++;
         pingq_pop(s);
     }
-    ping_pending np = ping_make(pc->ts, pc->tag);
+    ping_pending np = ping_make(at->ts, at->tag);
     s->pingq[s->pingq_len++] = np;
 }
 
@@ -278,20 +140,7 @@ static bool pair_pingresp(session *s, mqttka_time now, ping_pending *req, mqttka
 
 /* ------------------------------------------------------------ packets -- */
 
-/* Records the first close of a kind (FIN/RST/Close, DISCONNECT, WebSocket
- * Close) at this frame; false when one was recorded before. */
-static bool close_event_note(close_event *e, mqttka_side side, const push_ctx *pc)
-{
-    if (e->seen)
-        return false;
-    e->seen = true;
-    e->side = side;
-    e->ts = pc->ts;
-    e->tag = pc->tag;
-    return true;
-}
-
-static void on_disconnect(const push_ctx *pc, session *s, mqttka_direction dir,
+static void on_disconnect(const rule_ctx *at, session *s, mqttka_direction dir,
                           const mqtt_packet_view *p, mqttka_mqtt_packet *out)
 {
     mqtt_disconnect d;
@@ -301,19 +150,17 @@ static void on_disconnect(const push_ctx *pc, session *s, mqttka_direction dir,
         (void)mqtt_parse_disconnect(p->body ? p->body : (const uint8_t *)"", p->body_len, 5, &d);
     out->reason_code = d.reason_code;
     if (d.server_keepalive_count) {
-        emit_finding(pc, s, MQTTKA_F_SERVER_KEEPALIVE_INVALID, MQTTKA_ERROR, dir, 0, false, 0,
+        emit_finding(at, s, MQTTKA_F_SERVER_KEEPALIVE_INVALID, dir, 0, false, 0,
                      "Server Keep Alive (0x13) sent in a DISCONNECT; only CONNACK may carry it");
     }
-    session_end *end = session_end_make(s);
-    if (end && close_event_note(&end->disconnect, side_of(dir), pc))
-        end->disconnect_reason = d.reason_code;
+    verdict_note_disconnect(at, s, side_of(dir), d.reason_code);
 }
 
 /* "PINGRESP 1.234 ms after the PINGREQ in frame 17": one per ping pair, so
  * written by hand. Microseconds are milliseconds with three decimals, the
  * same text as printf's "%.3f" of rtt * 1000 (for RTTs a double holds
  * exactly: below 2^53 us, 285 years). */
-static void emit_rtt_finding(const push_ctx *pc, session *s, mqttka_direction dir,
+static void emit_rtt_finding(const rule_ctx *at, session *s, mqttka_direction dir,
                              mqttka_time rtt_us, uint64_t req_tag)
 {
     static const char head[] = "PINGRESP ", mid[] = " ms after the PINGREQ in frame ";
@@ -330,15 +177,15 @@ static void emit_rtt_finding(const push_ctx *pc, session *s, mqttka_direction di
     n += sizeof mid - 1;
     n += decimal_put_u64(detail + n, req_tag);
     detail[n] = '\0';
-    emit_finding_text(pc, s, MQTTKA_F_PINGRESP_RTT, MQTTKA_INFO, dir, 0, true, us_to_s(rtt_us),
+    emit_finding_text(at, s, MQTTKA_F_PINGRESP_RTT, dir, 0, true, us_to_s(rtt_us),
                       detail);
 }
 
-void keepalive_on_packet(const push_ctx *pc, session *s, mqttka_direction dir,
+void keepalive_on_packet(const rule_ctx *at, session *s, mqttka_direction dir,
                          const mqtt_packet_view *p)
 {
     mqttka_event ev;
-    event_init(&ev, pc, s, MQTTKA_EV_MQTT_PACKET, dir);
+    event_init(&ev, at, s, MQTTKA_EV_MQTT_PACKET, dir);
     mqttka_mqtt_packet *m = &ev.u.mqtt;
     m->type = p->type;
     m->flags = p->flags;
@@ -349,82 +196,77 @@ void keepalive_on_packet(const push_ctx *pc, session *s, mqttka_direction dir,
     m->reason_code = -1;
     figures_count_packet(s, dir, p->type & 0x0f);
 
-    mqttka_connect_info connect_info;
-    mqttka_connack_info connack_info;
-    mqtt_connect connect;
-    mqtt_connack connack;
-    mqtt_parse_result connect_result = MQTT_PARSE_OK, connack_result = MQTT_PARSE_OK;
+    connect_reading connect;
+    connack_reading connack;
     bool is_first_connect = false, is_first_connack = false;
     ping_pending req = {0, 0};
     bool paired = false;
     mqttka_time silence = MQTTKA_TIME_NONE;
 
     if (dir == MQTTKA_C2S) {
-        if (p->type == MQTT_CONNECT && !s->connect_seen) {
-            memset(&connect_info, 0, sizeof connect_info);
+        if (p->type == MQTTKA_MQTT_CONNECT && !s->connect_seen) {
             is_first_connect = true;
-            connect_result = parse_connect(s, p, &connect, &connect_info);
-            m->connect = &connect_info;
+            negotiation_read_connect(s, p, &connect);
+            m->connect = &connect.info;
         }
         if (s->last_client_ts != MQTTKA_TIME_NONE) {
-            silence = pc->ts - s->last_client_ts < 0 ? 0 : pc->ts - s->last_client_ts;
+            silence = time_since(s->last_client_ts, at->ts);
             m->silence = silence;
         }
     } else {
-        if (p->type == MQTT_CONNACK && !s->connack_seen) {
-            memset(&connack_info, 0, sizeof connack_info);
+        if (p->type == MQTTKA_MQTT_CONNACK && !s->connack_seen) {
             is_first_connack = true;
-            connack_result = parse_connack(s, p, &connack, &connack_info);
-            m->connack = &connack_info;
+            negotiation_read_connack(s, p, &connack);
+            m->connack = &connack.info;
         }
-        if (p->type == MQTT_PINGRESP) {
-            paired = pair_pingresp(s, pc->ts, &req, &m->rtt);
+        if (p->type == MQTTKA_MQTT_PINGRESP) {
+            paired = pair_pingresp(s, at->ts, &req, &m->rtt);
             if (paired)
                 m->pair_tag = req.tag;
         }
     }
-    if (p->type == MQTT_DISCONNECT)
-        on_disconnect(pc, s, dir, p, m);
-    emit_event(pc->a, &ev);
+    if (p->type == MQTTKA_MQTT_DISCONNECT)
+        on_disconnect(at, s, dir, p, m);
+    emit_event(at, &ev);
 
     /* Findings that follow from this packet. */
     if (is_first_connect)
-        apply_connect(pc, s, p, connect_result, &connect);
+        negotiation_judge_connect(at, s, p, &connect);
     if (is_first_connack)
-        apply_connack(pc, s, p, connack_result, &connack);
+        negotiation_judge_connack(at, s, p, &connack);
     if (dir == MQTTKA_C2S) {
         if (silence != MQTTKA_TIME_NONE)
-            judge_silence(pc, s, silence, pc->tag, "this packet");
-        s->last_client_ts = pc->ts;
-        s->last_client_tag = pc->tag;
+            judge_silence(at, s, silence, at->tag, "this packet");
+        s->last_client_ts = at->ts;
+        s->last_client_tag = at->tag;
         s->last_client_type = p->type;
         s->gap_in_silence = false;
         s->silence_ka_ticked = s->silence_15_ticked = s->not_enforced_ticked = false;
-        if (p->type == MQTT_PINGREQ)
-            on_pingreq(pc, s);
-        else if (p->type == MQTT_PINGRESP)
-            emit_finding(pc, s, MQTTKA_F_PINGRESP_UNSOLICITED, MQTTKA_WARN, dir, 0, false, 0,
+        if (p->type == MQTTKA_MQTT_PINGREQ)
+            on_pingreq(at, s);
+        else if (p->type == MQTTKA_MQTT_PINGRESP)
+            emit_finding(at, s, MQTTKA_F_PINGRESP_UNSOLICITED, dir, 0, false, 0,
                          "the client sent a PINGRESP; only servers answer pings");
-    } else if (p->type == MQTT_PINGREQ) {
-        emit_finding(pc, s, MQTTKA_F_PINGREQ_FROM_SERVER, MQTTKA_ERROR, dir, 0, false, 0,
+    } else if (p->type == MQTTKA_MQTT_PINGREQ) {
+        emit_finding(at, s, MQTTKA_F_PINGREQ_FROM_SERVER, dir, 0, false, 0,
                      "the server sent a PINGREQ; only clients send them (MQTT 3.12)");
-    } else if (p->type == MQTT_PINGRESP) {
+    } else if (p->type == MQTTKA_MQTT_PINGRESP) {
         if (!paired) {
-            emit_finding(pc, s, MQTTKA_F_PINGRESP_UNSOLICITED, MQTTKA_WARN, dir, 0, false, 0,
+            emit_finding(at, s, MQTTKA_F_PINGRESP_UNSOLICITED, dir, 0, false, 0,
                          "PINGRESP with no PINGREQ outstanding");
         } else {
             double rtt = us_to_s(m->rtt);
-            emit_rtt_finding(pc, s, dir, m->rtt, req.tag);
-            keepalive_limits l = keepalive_limits_for(&pc->a->cfg, s->conn.effective_keepalive);
+            emit_rtt_finding(at, s, dir, m->rtt, req.tag);
+            keepalive_limits l = keepalive_limits_for(at->cfg, s->conn.effective_keepalive);
             if (m->rtt > l.t_resp) {
-                emit_finding(pc, s, MQTTKA_F_PINGRESP_LATE, MQTTKA_WARN, dir, 0, true, rtt,
+                emit_finding(at, s, MQTTKA_F_PINGRESP_LATE, dir, 0, true, rtt,
                              "PINGRESP %.3f s after the PINGREQ in frame %llu (deadline %.1f s)",
                              rtt, (unsigned long long)req.tag, us_to_s(l.t_resp));
             }
         }
     }
-    if (p->type == MQTT_DISCONNECT)
-        keepalive_on_close(pc, s, side_of(dir), MQTTKA_CLOSE_MQTT_DISCONNECT);
+    if (p->type == MQTTKA_MQTT_DISCONNECT)
+        keepalive_on_close(at, s, side_of(dir), MQTTKA_CLOSE_MQTT_DISCONNECT);
 }
 
 /* ---------------------------------------------------- WebSocket control -- */
@@ -439,22 +281,22 @@ static uint64_t payload_hash(const uint8_t *p, size_t n)
     return h;
 }
 
-void keepalive_on_ws_control(const push_ctx *pc, session *s, mqttka_direction dir,
+void keepalive_on_ws_control(const rule_ctx *at, session *s, mqttka_direction dir,
                              uint8_t opcode, const uint8_t *payload, size_t len)
 {
     int32_t code = -1;
-    if (opcode == WS_OP_CLOSE && len >= 2)
+    if (opcode == MQTTKA_WS_CLOSE && len >= 2)
         code = payload[0] << 8 | payload[1];
 
     mqttka_event ev;
-    event_init(&ev, pc, s, MQTTKA_EV_WS_CONTROL, dir);
+    event_init(&ev, at, s, MQTTKA_EV_WS_CONTROL, dir);
     ev.u.control.opcode = opcode;
     ev.u.control.payload = payload;
     ev.u.control.payload_len = len;
     ev.u.control.close_code = code;
-    emit_event(pc->a, &ev);
+    emit_event(at, &ev);
 
-    if (opcode == WS_OP_PING) {
+    if (opcode == MQTTKA_WS_PING) {
         if (!s->ws_ping) {
             s->ws_ping = calloc(2, sizeof *s->ws_ping);
             if (!s->ws_ping)
@@ -462,35 +304,24 @@ void keepalive_on_ws_control(const push_ctx *pc, session *s, mqttka_direction di
         }
         ws_ping_pending *w = &s->ws_ping[dir];
         if (w->outstanding) {
-            emit_finding(pc, s, MQTTKA_F_WS_PING_UNANSWERED, MQTTKA_WARN, dir, w->tag, true,
-                         us_to_s(pc->ts - w->ts),
+            emit_finding(at, s, MQTTKA_F_WS_PING_UNANSWERED, dir, w->tag, true,
+                         us_to_s(at->ts - w->ts),
                          "WebSocket Ping from the %s in frame %llu got no Pong before the next "
                          "Ping (RFC 6455 §5.5.2)",
-                         who(dir), (unsigned long long)w->tag);
+                         sender_name(dir), (unsigned long long)w->tag);
         }
         w->outstanding = true;
         w->payload_hash = payload_hash(payload, len);
         w->payload_len = len;
-        w->ts = pc->ts;
-        w->tag = pc->tag;
-    } else if (opcode == WS_OP_PONG && s->ws_ping) {
+        w->ts = at->ts;
+        w->tag = at->tag;
+    } else if (opcode == MQTTKA_WS_PONG && s->ws_ping) {
         ws_ping_pending *w = &s->ws_ping[1 - dir];
         if (w->outstanding && w->payload_len == len && w->payload_hash == payload_hash(payload, len))
             w->outstanding = false;
-    } else if (opcode == WS_OP_CLOSE) {
-        session_end *end = session_end_make(s);
-        if (end && close_event_note(&end->ws_close, side_of(dir), pc)) {
-            end->ws_close_code = code;
-            size_t rlen = len > 2 ? len - 2 : 0;
-            if (rlen > sizeof end->ws_close_reason - 1)
-                rlen = sizeof end->ws_close_reason - 1;
-            for (size_t i = 0; i < rlen; i++) {
-                uint8_t c = payload[2 + i];
-                end->ws_close_reason[i] = (char)(c >= 0x20 && c < 0x7f ? c : '?');
-            }
-            end->ws_close_reason[rlen] = '\0';
-        }
-        keepalive_on_close(pc, s, side_of(dir), MQTTKA_CLOSE_WS_CLOSE);
+    } else if (opcode == MQTTKA_WS_CLOSE) {
+        verdict_note_ws_close(at, s, side_of(dir), code, payload, len);
+        keepalive_on_close(at, s, side_of(dir), MQTTKA_CLOSE_WS_CLOSE);
     }
 }
 
@@ -501,22 +332,23 @@ void keepalive_on_gap(session *s)
     s->gap_in_silence = true;
 }
 
-void keepalive_on_close(const push_ctx *pc, session *s, mqttka_side side,
+void keepalive_on_close(const rule_ctx *at, session *s, mqttka_side side,
                         mqttka_close_mechanism how)
 {
-    session_end *end = session_end_make(s);
-    if (!end)
-        return; /* out of memory: the close goes unrecorded */
-    if (side == MQTTKA_SIDE_SERVER && !end->server_closed_any) {
-        end->server_closed_any = true;
-        end->server_close_ts = pc->ts;
-    }
-    if (!close_event_note(&end->first_close, side, pc))
+    /* Only the first close is judged; a later one (the other side's FIN
+     * after a DISCONNECT, say) is only recorded. */
+    if (!verdict_note_close(at, s, side, how))
         return;
-    end->first_close_mechanism = how;
+    close_facts facts = {
+        .silence = MQTTKA_TIME_NONE,
+        .oldest_ping_ts = MQTTKA_TIME_NONE,
+        .last_client_was_pingreq = s->last_client_type == MQTTKA_MQTT_PINGREQ,
+        .last_pingreq_ts = s->last_pingreq_ts,
+        .last_data_ts = s->last_data_ts,
+    };
     if (s->pingq_len) {
-        end->oldest_ping_at_close = ping_ts(&s->pingq[0]);
-        end->oldest_ping_tag_at_close = s->pingq[0].tag;
+        facts.oldest_ping_ts = ping_ts(&s->pingq[0]);
+        facts.oldest_ping_tag = s->pingq[0].tag;
     }
     /* PINGREQs still waiting when the connection starts to close will not
      * be answered before the close (FINDINGS.md: error): say so now, at the
@@ -527,45 +359,42 @@ void keepalive_on_close(const push_ctx *pc, session *s, mqttka_side side,
         s->pingreq_unanswered++;
         if (s->timing_off)
             continue; /* the answer may be in what the capture missed */
-        emit_finding(pc, s, MQTTKA_F_PINGREQ_UNANSWERED, MQTTKA_ERROR, MQTTKA_C2S, q->tag, true,
-                     us_to_s(pc->ts - ping_ts(q)),
+        emit_finding(at, s, MQTTKA_F_PINGREQ_UNANSWERED, MQTTKA_C2S, q->tag, true,
+                     us_to_s(at->ts - ping_ts(q)),
                      "PINGREQ in frame %llu never got a PINGRESP before the %s closed the "
                      "connection (%s, %.3f s later)",
                      (unsigned long long)q->tag, side == MQTTKA_SIDE_CLIENT ? "client" : "server",
-                     mqttka_close_mechanism_name(how), us_to_s(pc->ts - ping_ts(q)));
+                     mqttka_close_mechanism_name(how), us_to_s(at->ts - ping_ts(q)));
     }
-    end->last_client_was_pingreq_at_close = s->last_client_type == MQTT_PINGREQ;
-    end->last_pingreq_at_close = s->last_pingreq_ts;
-    end->last_data_at_close = s->last_data_ts;
-    if (s->last_client_ts != MQTTKA_TIME_NONE && !s->gap_in_silence && timing_applies(s)) {
-        mqttka_time silence = pc->ts - s->last_client_ts < 0 ? 0 : pc->ts - s->last_client_ts;
-        end->silence_at_close = silence;
-        if (how != MQTTKA_CLOSE_MQTT_DISCONNECT || side != MQTTKA_SIDE_CLIENT)
-            judge_silence(pc, s, silence, pc->tag, "the connection closed");
-    }
+    if (s->last_client_ts != MQTTKA_TIME_NONE && !s->gap_in_silence && timing_applies(s))
+        facts.silence = time_since(s->last_client_ts, at->ts);
+    verdict_note_facts(s, &facts);
+    /* A client's DISCONNECT ends its silence by its own choice. */
+    if (facts.silence != MQTTKA_TIME_NONE &&
+        (how != MQTTKA_CLOSE_MQTT_DISCONNECT || side != MQTTKA_SIDE_CLIENT))
+        judge_silence(at, s, facts.silence, at->tag, "the connection closed");
 }
 
-void keepalive_on_end(const push_ctx *pc, session *s, bool end_of_input)
+void keepalive_on_end(const rule_ctx *at, session *s, bool end_of_input, uint64_t last_tag)
 {
-    const session_end *end = session_end_of(s);
+    const close_record *end = verdict_record_of(s);
     bool still_open = !end->first_close.seen;
-    uint64_t last_tag = pc->f->last_tag;
     if (still_open && end_of_input && s->last_client_ts != MQTTKA_TIME_NONE) {
-        mqttka_time silence = pc->ts - s->last_client_ts < 0 ? 0 : pc->ts - s->last_client_ts;
-        judge_silence(pc, s, silence, last_tag, "the end of the capture");
+        mqttka_time silence = time_since(s->last_client_ts, at->ts);
+        judge_silence(at, s, silence, last_tag, "the end of the capture");
     }
-    keepalive_limits l = keepalive_limits_for(&pc->a->cfg, s->conn.effective_keepalive);
+    keepalive_limits l = keepalive_limits_for(at->cfg, s->conn.effective_keepalive);
     for (size_t i = 0; i < s->pingq_len; i++) {
         ping_pending *q = &s->pingq[i];
         if (ping_has(q, PING_UNANSWERED_AT_CLOSE))
             continue; /* reported when the connection closed */
-        if (still_open && pc->ts - ping_ts(q) <= l.t_resp)
+        if (still_open && at->ts - ping_ts(q) <= l.t_resp)
             continue; /* the capture ended before an answer was due */
         s->pingreq_unanswered++;
         if (s->timing_off)
             continue; /* the answer may be in what the capture missed */
-        emit_finding(pc, s, MQTTKA_F_PINGREQ_UNANSWERED, MQTTKA_ERROR, MQTTKA_C2S, q->tag, true,
-                     us_to_s((still_open ? pc->ts : end->first_close.ts) - ping_ts(q)),
+        emit_finding(at, s, MQTTKA_F_PINGREQ_UNANSWERED, MQTTKA_C2S, q->tag, true,
+                     us_to_s((still_open ? at->ts : end->first_close.ts) - ping_ts(q)),
                      "PINGREQ in frame %llu never got a PINGRESP before %s",
                      (unsigned long long)q->tag,
                      still_open ? "the end of the capture" : "the connection closed");
@@ -575,34 +404,34 @@ void keepalive_on_end(const push_ctx *pc, session *s, bool end_of_input)
         ws_ping_pending *w = &s->ws_ping[d];
         if (!w->outstanding)
             continue;
-        if (still_open && pc->ts - w->ts <= l.t_resp)
+        if (still_open && at->ts - w->ts <= l.t_resp)
             continue;
         w->outstanding = false;
-        emit_finding(pc, s, MQTTKA_F_WS_PING_UNANSWERED, MQTTKA_WARN, (mqttka_direction)d,
+        emit_finding(at, s, MQTTKA_F_WS_PING_UNANSWERED, (mqttka_direction)d,
                      w->tag, false, 0,
                      "WebSocket Ping from the %s in frame %llu got no Pong before %s",
-                     who((mqttka_direction)d), (unsigned long long)w->tag,
+                     sender_name((mqttka_direction)d), (unsigned long long)w->tag,
                      still_open ? "the end of the capture" : "the connection closed");
     }
 }
 
 /* Live capture: report what time alone has decided. */
-mqttka_time keepalive_tick(const push_ctx *pc, session *s, mqttka_time now)
+mqttka_time keepalive_tick(const rule_ctx *at, session *s, mqttka_time now)
 {
-    if (session_end_of(s)->first_close.seen || !timing_applies(s) || s->gap_in_silence)
+    if (verdict_record_of(s)->first_close.seen || !timing_applies(s) || s->gap_in_silence)
         return MQTTKA_TIME_NONE;
     int32_t kae = s->conn.effective_keepalive;
-    keepalive_limits l = keepalive_limits_for(&pc->a->cfg, kae);
+    keepalive_limits l = keepalive_limits_for(at->cfg, kae);
     mqttka_time ka = (mqttka_time)kae * SECOND, ka15 = ka + ka / 2;
     mqttka_time next = MQTTKA_TIME_NONE;
     if (s->last_client_ts != MQTTKA_TIME_NONE) {
         mqttka_time silence = now - s->last_client_ts;
         mqttka_time t1 = s->last_client_ts + ka + l.tol, t2 = s->last_client_ts + ka15 + l.tol;
         /* The server must have closed by 1.5 x KAe + G (judge_silence's rule). */
-        mqttka_time t3 = s->last_client_ts + ka15 + max_time(l.grace, l.tol);
+        mqttka_time t3 = s->last_client_ts + ka15 + time_max(l.grace, l.tol);
         if (!s->silence_ka_ticked && silence > ka + l.tol) {
             s->silence_ka_ticked = true;
-            emit_finding(pc, s, MQTTKA_F_CLIENT_SILENT_OVER_KEEPALIVE, MQTTKA_WARN, MQTTKA_C2S,
+            emit_finding(at, s, MQTTKA_F_CLIENT_SILENT_OVER_KEEPALIVE, MQTTKA_C2S,
                          s->last_client_tag, true, us_to_s(silence),
                          "client silent for %.3f s so far, over keepalive %d s; last client "
                          "packet in frame %llu",
@@ -610,7 +439,7 @@ mqttka_time keepalive_tick(const push_ctx *pc, session *s, mqttka_time now)
         }
         if (!s->silence_15_ticked && silence > ka15 + l.tol) {
             s->silence_15_ticked = true;
-            emit_finding(pc, s, MQTTKA_F_CLIENT_SILENT_OVER_1_5_KEEPALIVE, MQTTKA_ERROR,
+            emit_finding(at, s, MQTTKA_F_CLIENT_SILENT_OVER_1_5_KEEPALIVE,
                          MQTTKA_C2S, s->last_client_tag, true, us_to_s(silence),
                          "client silent for %.3f s so far, over 1.5 x keepalive: the server "
                          "must close the connection",
@@ -620,7 +449,7 @@ mqttka_time keepalive_tick(const push_ctx *pc, session *s, mqttka_time now)
          * server has not closed at all. */
         if (!s->not_enforced_ticked && now > t3) {
             s->not_enforced_ticked = true;
-            emit_finding(pc, s, MQTTKA_F_SERVER_KEEPALIVE_NOT_ENFORCED, MQTTKA_WARN, MQTTKA_S2C,
+            emit_finding(at, s, MQTTKA_F_SERVER_KEEPALIVE_NOT_ENFORCED, MQTTKA_S2C,
                          s->last_client_tag, true, us_to_s(silence),
                          "server has not closed %.1f s after the client went quiet "
                          "(1.5 x keepalive %.1f s + grace %.1f s)",
@@ -641,7 +470,7 @@ mqttka_time keepalive_tick(const push_ctx *pc, session *s, mqttka_time now)
             continue;
         if (now - ping_ts(q) > l.t_resp) {
             ping_set(q, PING_WARNED);
-            emit_finding(pc, s, MQTTKA_F_PINGREQ_UNANSWERED, MQTTKA_WARN, MQTTKA_C2S, q->tag, true,
+            emit_finding_lesser(at, s, MQTTKA_F_PINGREQ_UNANSWERED, MQTTKA_C2S, q->tag, true,
                          us_to_s(now - ping_ts(q)),
                          "PINGREQ in frame %llu has had no PINGRESP for %.3f s (deadline %.1f s)",
                          (unsigned long long)q->tag, us_to_s(now - ping_ts(q)), us_to_s(l.t_resp));

@@ -122,8 +122,8 @@ void mqtt_stream_skip(mqtt_stream *s)
 /* The packets whose bodies the analysis reads; every other body is only counted. */
 static bool keeps_body(uint8_t type)
 {
-    return type == MQTT_CONNECT || type == MQTT_CONNACK || type == MQTT_DISCONNECT ||
-           type == MQTT_AUTH;
+    return type == MQTTKA_MQTT_CONNECT || type == MQTTKA_MQTT_CONNACK || type == MQTTKA_MQTT_DISCONNECT ||
+           type == MQTTKA_MQTT_AUTH;
 }
 
 /* Reports a malformation; a fatal one makes the stream skip from here.
@@ -176,20 +176,20 @@ static bool check_first_byte(mqtt_stream *s, uint8_t level, const mqtt_stream_ca
 {
     if (s->type == 0)
         return report(s, MQTT_M_TYPE_ZERO, true, cb, ctx);
-    if (s->type == MQTT_AUTH && level != 0 && level < 5) {
+    if (s->type == MQTTKA_MQTT_AUTH && level != 0 && level < 5) {
         /* Before 5.0 type 15 is simply reserved: it has no flag rule to break. */
         return report(s, MQTT_M_TYPE_15_BEFORE_5, false, cb, ctx);
     }
 
     uint8_t required_flags = 0x0;
     switch (s->type) {
-    case MQTT_PUBLISH:
+    case MQTTKA_MQTT_PUBLISH:
         if ((s->flags & 0x6u) == 0x6u)
             return report(s, MQTT_M_QOS_3, false, cb, ctx);
         return true;
-    case MQTT_PUBREL:
-    case MQTT_SUBSCRIBE:
-    case MQTT_UNSUBSCRIBE:
+    case MQTTKA_MQTT_PUBREL:
+    case MQTTKA_MQTT_SUBSCRIBE:
+    case MQTTKA_MQTT_UNSUBSCRIBE:
         required_flags = 0x2;
         break;
     default:
@@ -197,7 +197,7 @@ static bool check_first_byte(mqtt_stream *s, uint8_t level, const mqtt_stream_ca
     }
     if (s->flags == required_flags)
         return true;
-    bool ping = s->type == MQTT_PINGREQ || s->type == MQTT_PINGRESP;
+    bool ping = s->type == MQTTKA_MQTT_PINGREQ || s->type == MQTTKA_MQTT_PINGRESP;
     return report(s, ping ? MQTT_M_BAD_PING : MQTT_M_BAD_FLAGS, false, cb, ctx);
 }
 
@@ -211,7 +211,7 @@ static void header_done(mqtt_stream *s, uint8_t level, uint8_t last_byte,
         !report(s, MQTT_M_LENGTH_NOT_MINIMAL, false, cb, ctx))
         return;
     /* Flags already reported BAD_PING for this packet: once is enough. */
-    bool ping = s->type == MQTT_PINGREQ || s->type == MQTT_PINGRESP;
+    bool ping = s->type == MQTTKA_MQTT_PINGREQ || s->type == MQTTKA_MQTT_PINGRESP;
     if (ping && s->flags == 0 && s->remaining_length != 0 &&
         !report(s, MQTT_M_BAD_PING, false, cb, ctx))
         return;

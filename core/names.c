@@ -1,43 +1,15 @@
 /*
- * names.c - the stable names of findings, verdicts and packet types.
- *
- * These strings are public interface: the CLI's JSON `kind`s and `verdict`s
- * and the Wireshark plugin's field values. FINDINGS.md defines them.
+ * names.c - the names of verdicts, sides and close mechanisms (public
+ * interface: the CLI's JSON and the plugin's field values; FINDINGS.md
+ * defines them), and the protocols' own names for their packet types and
+ * codes, so that the CLI and the plugin print what the core prints.
+ * (Finding kinds have theirs in finding_kinds.c, beside their severities.)
  */
 #include "mqttka.h"
 #include "decimal.h"
 
 #include <stdio.h>
 #include <string.h>
-
-static const char *const finding_names[MQTTKA_F_COUNT] = {
-    [MQTTKA_F_KEEPALIVE_NEGOTIATED] = "keepalive_negotiated",
-    [MQTTKA_F_KEEPALIVE_DISABLED] = "keepalive_disabled",
-    [MQTTKA_F_KEEPALIVE_OVERRIDDEN] = "keepalive_overridden",
-    [MQTTKA_F_SERVER_KEEPALIVE_IGNORED] = "server_keepalive_ignored",
-    [MQTTKA_F_SERVER_KEEPALIVE_INVALID] = "server_keepalive_invalid",
-    [MQTTKA_F_CLIENT_SILENT_OVER_KEEPALIVE] = "client_silent_over_keepalive",
-    [MQTTKA_F_CLIENT_SILENT_OVER_1_5_KEEPALIVE] = "client_silent_over_1_5_keepalive",
-    [MQTTKA_F_SERVER_KEEPALIVE_NOT_ENFORCED] = "server_keepalive_not_enforced",
-    [MQTTKA_F_PINGREQ_UNANSWERED] = "pingreq_unanswered",
-    [MQTTKA_F_PINGRESP_LATE] = "pingresp_late",
-    [MQTTKA_F_PINGRESP_RTT] = "pingresp_rtt",
-    [MQTTKA_F_PINGRESP_UNSOLICITED] = "pingresp_unsolicited",
-    [MQTTKA_F_PINGREQ_FROM_SERVER] = "pingreq_from_server",
-    [MQTTKA_F_WS_PING_UNANSWERED] = "ws_ping_unanswered",
-    [MQTTKA_F_WS_HANDSHAKE_FAILED] = "ws_handshake_failed",
-    [MQTTKA_F_WS_SUBPROTOCOL] = "ws_subprotocol",
-    [MQTTKA_F_WS_MASK_VIOLATION] = "ws_mask_violation",
-    [MQTTKA_F_WS_FRAMING_ERROR] = "ws_framing_error",
-    [MQTTKA_F_MQTT_IN_TEXT_FRAME] = "mqtt_in_text_frame",
-    [MQTTKA_F_WS_DEFLATE_FAILED] = "ws_deflate_failed",
-    [MQTTKA_F_WS_COMPRESSED_SKIPPED] = "ws_compressed_skipped",
-    [MQTTKA_F_MALFORMED_FIXED_HEADER] = "malformed_fixed_header",
-    [MQTTKA_F_MALFORMED_PING] = "malformed_ping",
-    [MQTTKA_F_CONNECT_PROTOCOL_INVALID] = "connect_protocol_invalid",
-    [MQTTKA_F_CAPTURE_GAP] = "capture_gap",
-    [MQTTKA_F_RESOURCE_LIMIT] = "resource_limit",
-};
 
 static const char *const verdict_names[MQTTKA_V_COUNT] = {
     [MQTTKA_V_OPEN] = "open",
@@ -57,37 +29,6 @@ static const char *const mqtt_type_names[MQTTKA_MQTT_TYPES] = {
     "SUBSCRIBE", "SUBACK", "UNSUBSCRIBE", "UNSUBACK", "PINGREQ", "PINGRESP", "DISCONNECT",
     "AUTH",
 };
-
-const char *mqttka_finding_name(mqttka_finding_kind k)
-{
-    return (unsigned)k < MQTTKA_F_COUNT ? finding_names[k] : "unknown";
-}
-
-mqttka_severity mqttka_finding_severity(mqttka_finding_kind k)
-{
-    switch (k) {
-    case MQTTKA_F_KEEPALIVE_NEGOTIATED:
-    case MQTTKA_F_KEEPALIVE_DISABLED:
-    case MQTTKA_F_KEEPALIVE_OVERRIDDEN:
-    case MQTTKA_F_PINGRESP_RTT:
-    case MQTTKA_F_CAPTURE_GAP:
-        return MQTTKA_INFO;
-    case MQTTKA_F_PINGREQ_UNANSWERED:
-    case MQTTKA_F_SERVER_KEEPALIVE_INVALID:
-    case MQTTKA_F_CLIENT_SILENT_OVER_1_5_KEEPALIVE:
-    case MQTTKA_F_PINGREQ_FROM_SERVER:
-    case MQTTKA_F_WS_HANDSHAKE_FAILED:
-    case MQTTKA_F_WS_MASK_VIOLATION:
-    case MQTTKA_F_WS_FRAMING_ERROR:
-    case MQTTKA_F_MQTT_IN_TEXT_FRAME:
-    case MQTTKA_F_MALFORMED_FIXED_HEADER:
-    case MQTTKA_F_MALFORMED_PING:
-    case MQTTKA_F_CONNECT_PROTOCOL_INVALID:
-        return MQTTKA_ERROR;
-    default:
-        return MQTTKA_WARN;
-    }
-}
 
 const char *mqttka_severity_name(mqttka_severity s)
 {
@@ -138,6 +79,100 @@ const char *mqttka_mqtt_version_name(uint8_t level)
     case 4: return "3.1.1";
     case 5: return "5.0";
     default: return NULL;
+    }
+}
+
+const char *mqttka_connack_return_code_name(uint8_t code)
+{
+    switch (code) {
+    case 0: return "accepted";
+    case 1: return "unacceptable protocol version";
+    case 2: return "identifier rejected";
+    case 3: return "server unavailable";
+    case 4: return "bad user name or password";
+    case 5: return "not authorized";
+    default: return NULL;
+    }
+}
+
+const char *mqttka_reason_code_name(uint8_t type, uint8_t code)
+{
+    switch (code) {
+    case 0x00:
+        return type == MQTTKA_MQTT_DISCONNECT ? "Normal disconnection"
+               : type == MQTTKA_MQTT_SUBACK   ? "Granted QoS 0"
+                                              : "Success";
+    case 0x01: return "Granted QoS 1";
+    case 0x02: return "Granted QoS 2";
+    case 0x04: return "Disconnect with Will Message";
+    case 0x10: return "No matching subscribers";
+    case 0x11: return "No subscription existed";
+    case 0x18: return "Continue authentication";
+    case 0x19: return "Re-authenticate";
+    case 0x80: return "Unspecified error";
+    case 0x81: return "Malformed Packet";
+    case 0x82: return "Protocol Error";
+    case 0x83: return "Implementation specific error";
+    case 0x84: return "Unsupported Protocol Version";
+    case 0x85: return "Client Identifier not valid";
+    case 0x86: return "Bad User Name or Password";
+    case 0x87: return "Not authorized";
+    case 0x88: return "Server unavailable";
+    case 0x89: return "Server busy";
+    case 0x8A: return "Banned";
+    case 0x8B: return "Server shutting down";
+    case 0x8C: return "Bad authentication method";
+    case 0x8D: return "Keep Alive timeout";
+    case 0x8E: return "Session taken over";
+    case 0x8F: return "Topic Filter invalid";
+    case 0x90: return "Topic Name invalid";
+    case 0x91: return "Packet Identifier in use";
+    case 0x92: return "Packet Identifier not found";
+    case 0x93: return "Receive Maximum exceeded";
+    case 0x94: return "Topic Alias invalid";
+    case 0x95: return "Packet too large";
+    case 0x96: return "Message rate too high";
+    case 0x97: return "Quota exceeded";
+    case 0x98: return "Administrative action";
+    case 0x99: return "Payload format invalid";
+    case 0x9A: return "Retain not supported";
+    case 0x9B: return "QoS not supported";
+    case 0x9C: return "Use another server";
+    case 0x9D: return "Server moved";
+    case 0x9E: return "Shared Subscriptions not supported";
+    case 0x9F: return "Connection rate exceeded";
+    case 0xA0: return "Maximum connect time";
+    case 0xA1: return "Subscription Identifiers not supported";
+    case 0xA2: return "Wildcard Subscriptions not supported";
+    default: return NULL;
+    }
+}
+
+const char *mqttka_ws_control_name(uint8_t opcode)
+{
+    switch (opcode) {
+    case MQTTKA_WS_CLOSE: return "close";
+    case MQTTKA_WS_PING: return "ping";
+    case MQTTKA_WS_PONG: return "pong";
+    default: return NULL;
+    }
+}
+
+const char *mqttka_ws_close_code_name(int32_t code)
+{
+    switch (code) {
+    case 1000: return "normal closure";
+    case 1001: return "going away";
+    case 1002: return "protocol error";
+    case 1003: return "unsupported data";
+    case 1006: return "abnormal closure";
+    case 1007: return "invalid payload data";
+    case 1008: return "policy violation";
+    case 1009: return "message too big";
+    case 1010: return "mandatory extension";
+    case 1011: return "internal error";
+    case -1: return "no status code";
+    default: return "application code";
     }
 }
 

@@ -25,15 +25,28 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
+
+#include "compiler.h"
 
 /* As vsnprintf: writes at most size - 1 bytes and a NUL (nothing when size
  * is 0), returns the length the whole text has. */
 int text_vformat(char *buf, size_t size, const char *fmt, va_list ap);
 
-int text_format(char *buf, size_t size, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
+int text_format(char *buf, size_t size, const char *fmt, ...) PRINTF_FORMAT(3, 4);
+
+/* Copies a NUL-terminated string into `size` bytes, cut to fit. strlen and
+ * memcpy, not a loop of byte copies: a ping's RTT finding copies its detail
+ * this way. */
+static inline void str_copy(char *dst, size_t size, const char *src)
+{
+    if (!size)
+        return;
+    size_t n = strlen(src);
+    if (n > size - 1)
+        n = size - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
 
 #endif

@@ -1,57 +1,114 @@
 /*
- * verdict.c - why a connection ended, and its summary figures.
+ * verdict.c - how a connection ended and why, and its summary.
  *
  * FINDINGS.md "Why the connection ended": the rules are checked in order
  * and the first that fits wins; the mechanism of the first close
  * (DISCONNECT, WebSocket Close, FIN, RST) is reported beside the verdict.
  */
-#include "analyzer_internal.h"
-#include "text_format.h"
+#include "verdict.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define SECOND ((mqttka_time)1000000)
+#include "core_time.h"
+#include "figures.h"
+#include "keepalive_limits.h"
+#include "text_format.h"
 
-static const char *disconnect_reason_name(int32_t code)
+/* What an open connection's record says. */
+static const close_record record_none = {
+    .disconnect_reason = -1,
+    .ws_close_code = -1,
+    .server_close_ts = MQTTKA_TIME_NONE,
+    .at_close = {
+        .silence = MQTTKA_TIME_NONE,
+        .oldest_ping_ts = MQTTKA_TIME_NONE,
+        .last_pingreq_ts = MQTTKA_TIME_NONE,
+        .last_data_ts = MQTTKA_TIME_NONE,
+    },
+};
+
+/* The record, made on first use; NULL only when out of memory. */
+static close_record *record_make(session *s)
 {
-    switch (code) {
-    case 0x00: return "Normal disconnection";
-    case 0x04: return "Disconnect with Will Message";
-    case 0x80: return "Unspecified error";
-    case 0x81: return "Malformed Packet";
-    case 0x82: return "Protocol Error";
-    case 0x87: return "Not authorized";
-    case 0x89: return "Server busy";
-    case 0x8B: return "Server shutting down";
-    case 0x8D: return "Keep Alive timeout";
-    case 0x8E: return "Session taken over";
-    case 0x93: return "Receive Maximum exceeded";
-    case 0x95: return "Packet too large";
-    case 0x97: return "Quota exceeded";
-    case 0x9C: return "Use another server";
-    case 0x9D: return "Server moved";
-    default: return "other reason";
+    if (!s->end) {
+        s->end = malloc(sizeof *s->end);
+        if (s->end)
+            *s->end = record_none;
     }
+    return s->end;
 }
 
-static const char *ws_close_code_name(int32_t code)
+const close_record *verdict_record_of(const session *s)
 {
-    switch (code) {
-    case 1000: return "normal closure";
-    case 1001: return "going away";
-    case 1002: return "protocol error";
-    case 1003: return "unsupported data";
-    case 1006: return "abnormal closure";
-    case 1007: return "invalid payload data";
-    case 1008: return "policy violation";
-    case 1009: return "message too big";
-    case 1010: return "mandatory extension";
-    case 1011: return "internal error";
-    case -1: return "no status code";
-    default: return "application code";
+    return s->end ? s->end : &record_none;
+}
+
+/* Records the first close of a kind (FIN/RST/Close, DISCONNECT, WebSocket
+ * Close) at this frame; false when one was recorded before. */
+static bool close_event_note(close_event *e, mqttka_side side, const rule_ctx *at)
+{
+    if (e->seen)
+        return false;
+    e->seen = true;
+    e->side = side;
+    e->ts = at->ts;
+    e->tag = at->tag;
+    return true;
+}
+
+bool verdict_note_close(const rule_ctx *at, session *s, mqttka_side side,
+                        mqttka_close_mechanism how)
+{
+    close_record *end = record_make(s);
+    if (!end)
+        return false;
+    if (side == MQTTKA_SIDE_SERVER && !end->server_closed_any) {
+        end->server_closed_any = true;
+        end->server_close_ts = at->ts;
     }
+    if (!close_event_note(&end->first_close, side, at))
+        return false;
+    end->first_close_mechanism = how;
+    return true;
+}
+
+void verdict_note_facts(session *s, const close_facts *facts)
+{
+    if (s->end)
+        s->end->at_close = *facts;
+}
+
+void verdict_note_disconnect(const rule_ctx *at, session *s, mqttka_side side, int32_t reason)
+{
+    close_record *end = record_make(s);
+    if (end && close_event_note(&end->disconnect, side, at))
+        end->disconnect_reason = reason;
+}
+
+void verdict_note_ws_close(const rule_ctx *at, session *s, mqttka_side side, int32_t code,
+                           const uint8_t *payload, size_t len)
+{
+    close_record *end = record_make(s);
+    if (!end || !close_event_note(&end->ws_close, side, at))
+        return;
+    end->ws_close_code = code;
+    /* The reason follows the 2-byte code (RFC 6455 §5.5.1); kept printable. */
+    size_t rlen = len > 2 ? len - 2 : 0;
+    if (rlen > sizeof end->ws_close_reason - 1)
+        rlen = sizeof end->ws_close_reason - 1;
+    for (size_t i = 0; i < rlen; i++) {
+        uint8_t c = payload[2 + i];
+        end->ws_close_reason[i] = (char)(c >= 0x20 && c < 0x7f ? c : '?');
+    }
+    end->ws_close_reason[rlen] = '\0';
+}
+
+/* "Normal disconnection": the reason's name, as the packet line has it. */
+static const char *disconnect_reason_name(int32_t code)
+{
+    const char *name = mqttka_reason_code_name(MQTTKA_MQTT_DISCONNECT, (uint8_t)code);
+    return name ? name : "other reason";
 }
 
 /* The ping timeouts of client libraries (FINDINGS.md rule 3): which one
@@ -88,15 +145,15 @@ static bool match_client_library(mqttka_time d, int32_t kae, char *buf, size_t s
 
 static const char *side_word(mqttka_side s) { return s == MQTTKA_SIDE_SERVER ? "server" : "client"; }
 
-static void decide(const push_ctx *pc, const session *s, mqttka_summary *out)
+static void decide(const rule_ctx *at, const session *s, mqttka_summary *out)
 {
-    const session_end *end = session_end_of(s);
+    const close_record *end = verdict_record_of(s);
     char *detail = out->verdict_detail;
     size_t dsz = sizeof out->verdict_detail;
     const close_event *fc = &end->first_close;
     const char *how = mqttka_close_mechanism_name(end->first_close_mechanism);
     int32_t kae = s->conn.effective_keepalive;
-    keepalive_limits l = keepalive_limits_for(&pc->a->cfg, kae);
+    keepalive_limits l = keepalive_limits_for(at->cfg, kae);
 
     /* 1. DISCONNECT */
     if (end->disconnect.seen) {
@@ -114,31 +171,31 @@ static void decide(const push_ctx *pc, const session *s, mqttka_summary *out)
         text_format(detail, dsz, "still open at the end of the capture");
         return;
     }
-    bool timed = end->silence_at_close != MQTTKA_TIME_NONE && kae > 0;
+    bool timed = end->at_close.silence != MQTTKA_TIME_NONE && kae > 0;
     mqttka_time ka15 = (mqttka_time)kae * SECOND * 3 / 2;
 
     /* 2. the server enforced the keepalive */
-    if (fc->side == MQTTKA_SIDE_SERVER && timed && end->silence_at_close >= ka15 - l.tol &&
-        end->silence_at_close <= ka15 + l.grace) {
+    if (fc->side == MQTTKA_SIDE_SERVER && timed && end->at_close.silence >= ka15 - l.tol &&
+        end->at_close.silence <= ka15 + l.grace) {
         out->verdict = MQTTKA_V_SERVER_CLOSED_KEEPALIVE;
         text_format(detail, dsz,
                  "server closed (%s) after %.3f s of client silence: keepalive %d s x 1.5 = "
                  "%.1f s",
-                 how, us_to_s(end->silence_at_close), kae, us_to_s(ka15));
+                 how, us_to_s(end->at_close.silence), kae, us_to_s(ka15));
         return;
     }
 
     /* 3. the client gave up waiting for a PINGRESP */
     if (fc->side == MQTTKA_SIDE_CLIENT && !s->timing_off && kae > 0) {
         char libs[100];
-        if (end->oldest_ping_at_close != MQTTKA_TIME_NONE) {
-            mqttka_time d = fc->ts - end->oldest_ping_at_close;
+        if (end->at_close.oldest_ping_ts != MQTTKA_TIME_NONE) {
+            mqttka_time d = fc->ts - end->at_close.oldest_ping_ts;
             bool known = match_client_library(d, kae, libs, sizeof libs);
             out->verdict = MQTTKA_V_CLIENT_CLOSED_MISSING_PINGRESP;
             text_format(detail, dsz,
                      "client closed (%s) %.3f s after its unanswered PINGREQ in frame %llu; "
                      "%s%s",
-                     how, us_to_s(d), (unsigned long long)end->oldest_ping_tag_at_close,
+                     how, us_to_s(d), (unsigned long long)end->at_close.oldest_ping_tag,
                      known ? "matches the ping timeout of " : "no known client ping timeout "
                                                               "matches",
                      known ? libs : "");
@@ -148,9 +205,9 @@ static void decide(const push_ctx *pc, const session *s, mqttka_summary *out)
          * only a bare FIN or RST counts here. */
         bool abrupt = end->first_close_mechanism == MQTTKA_CLOSE_FIN ||
                       end->first_close_mechanism == MQTTKA_CLOSE_RST;
-        if (abrupt && end->last_client_was_pingreq_at_close &&
-            end->last_pingreq_at_close != MQTTKA_TIME_NONE) {
-            mqttka_time d = fc->ts - end->last_pingreq_at_close;
+        if (abrupt && end->at_close.last_client_was_pingreq &&
+            end->at_close.last_pingreq_ts != MQTTKA_TIME_NONE) {
+            mqttka_time d = fc->ts - end->at_close.last_pingreq_ts;
             if (d > l.t_resp && match_client_library(d, kae, libs, sizeof libs)) {
                 out->verdict = MQTTKA_V_CLIENT_CLOSED_DESPITE_PINGRESP;
                 text_format(detail, dsz,
@@ -167,16 +224,16 @@ static void decide(const push_ctx *pc, const session *s, mqttka_summary *out)
         out->verdict = MQTTKA_V_WS_CLOSE;
         text_format(detail, dsz, "%s sent WebSocket Close first, code %d (%s)%s%s%s",
                  side_word(end->ws_close.side), (int)end->ws_close_code,
-                 ws_close_code_name(end->ws_close_code), end->ws_close_reason[0] ? ", reason \"" : "",
+                 mqttka_ws_close_code_name(end->ws_close_code), end->ws_close_reason[0] ? ", reason \"" : "",
                  end->ws_close_reason, end->ws_close_reason[0] ? "\"" : "");
         return;
     }
 
     /* 5. an intermediary's idle timeout */
-    if (end->last_data_at_close != MQTTKA_TIME_NONE) {
-        mqttka_time idle = fc->ts - end->last_data_at_close;
-        for (size_t i = 0; i < pc->a->cfg.n_idle_timeouts; i++) {
-            mqttka_time t = pc->a->cfg.idle_timeouts[i];
+    if (end->at_close.last_data_ts != MQTTKA_TIME_NONE) {
+        mqttka_time idle = fc->ts - end->at_close.last_data_ts;
+        for (size_t i = 0; i < at->cfg->n_idle_timeouts; i++) {
+            mqttka_time t = at->cfg->idle_timeouts[i];
             mqttka_time diff = idle > t ? idle - t : t - idle;
             if (t > 0 && diff <= l.tol) {
                 out->verdict = MQTTKA_V_INTERMEDIARY_IDLE_CLOSE;
@@ -201,12 +258,13 @@ static void decide(const push_ctx *pc, const session *s, mqttka_summary *out)
              "and no keepalive reason", side_word(fc->side), how);
 }
 
-mqttka_finding *verdict_build_summary(const push_ctx *pc, session *s, mqttka_summary *out)
+mqttka_finding *verdict_build_summary(const rule_ctx *at, session *s, mqttka_time last_ts,
+                                      uint64_t last_tag, mqttka_summary *out)
 {
-    const session_end *end = session_end_of(s);
+    const close_record *end = verdict_record_of(s);
     memset(out, 0, sizeof *out);
-    s->conn.end = pc->f->last_ts > s->conn.start ? pc->f->last_ts : s->conn.start;
-    s->conn.last_tag = pc->f->last_tag;
+    s->conn.end = last_ts > s->conn.start ? last_ts : s->conn.start;
+    s->conn.last_tag = last_tag;
     out->conn = &s->conn;
     figures_packets(s, out->packets);
     out->pingreq = s->pingreq;
@@ -221,7 +279,7 @@ mqttka_finding *verdict_build_summary(const push_ctx *pc, session *s, mqttka_sum
     out->disconnect_reason = end->disconnect_reason;
     out->close_ts = end->first_close.seen ? end->first_close.ts : MQTTKA_TIME_NONE;
     out->close_tag = end->first_close.seen ? end->first_close.tag : 0;
-    decide(pc, s, out);
+    decide(at, s, out);
     out->findings = NULL;
     out->n_findings = 0;
     out->findings_omitted = s->findings_omitted;

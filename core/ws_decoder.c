@@ -161,7 +161,7 @@ static void ws_first_byte(ws_decoder *d, uint8_t b, const ws_decoder_callbacks *
         if (d->cur.rsv & WS_RSV1) {
             if (control)
                 ws_report(d, WS_V_RSV1_ON_CONTROL, cb, ctx);
-            else if (opcode == WS_OP_CONTINUATION)
+            else if (opcode == MQTTKA_WS_CONTINUATION)
                 ws_report(d, WS_V_RSV1_ON_CONTINUATION, cb, ctx);
         }
     }
@@ -169,15 +169,15 @@ static void ws_first_byte(ws_decoder *d, uint8_t b, const ws_decoder_callbacks *
     if (control && !d->cur.fin)
         ws_report(d, WS_V_CONTROL_FRAGMENTED, cb, ctx);
 
-    if (opcode == WS_OP_CONTINUATION) {
+    if (opcode == MQTTKA_WS_CONTINUATION) {
         if (!d->message_open) {
             /* Typically a capture that started mid-message: the payload is
              * still worth decoding, and MQTT over WebSocket is binary. */
             ws_report(d, WS_V_STRAY_CONTINUATION, cb, ctx);
-            d->message_opcode = WS_OP_BINARY;
+            d->message_opcode = MQTTKA_WS_BINARY;
         }
         d->message_open = !d->cur.fin;
-    } else if (opcode == WS_OP_TEXT || opcode == WS_OP_BINARY) {
+    } else if (opcode == MQTTKA_WS_TEXT || opcode == MQTTKA_WS_BINARY) {
         if (d->message_open)
             ws_report(d, WS_V_MESSAGE_INTERRUPTED, cb, ctx);
         d->message_opcode = opcode;

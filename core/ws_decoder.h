@@ -32,14 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum {
-    WS_OP_CONTINUATION = 0x0,
-    WS_OP_TEXT = 0x1,
-    WS_OP_BINARY = 0x2,
-    WS_OP_CLOSE = 0x8,
-    WS_OP_PING = 0x9,
-    WS_OP_PONG = 0xA,
-};
+#include "mqttka.h" /* the opcodes, MQTTKA_WS_* */
 
 #define WS_CONTROL_MAX 125 /* RFC 6455 §5.5 */
 

@@ -46,7 +46,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "analyzer_internal.h"
+#include "analyzer.h"
 #include "fuzz_target.h"
 
 #define FLOWS 4
@@ -183,8 +183,8 @@ typedef struct batch {
 
 static void check_caps(const mqttka_analyzer *a, const mqttka_config *cfg)
 {
-    FUZZ_ASSERT(a->flows.count <= cfg->max_flows);
-    FUZZ_ASSERT(a->total_buffered <= cfg->max_total_buffered_bytes);
+    FUZZ_ASSERT(analyzer_flow_count(a) <= cfg->max_flows);
+    FUZZ_ASSERT(analyzer_buffered_bytes(a) <= cfg->max_total_buffered_bytes);
 }
 
 /* A full batch: all but `ahead` records pushed, those shown as look-ahead
@@ -324,8 +324,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     batch_flush(a, &b, &cfg);
     mqttka_finish(a, ts);
-    FUZZ_ASSERT(a->flows.count == 0);
-    FUZZ_ASSERT(a->total_buffered == 0);
+    FUZZ_ASSERT(analyzer_flow_count(a) == 0);
+    FUZZ_ASSERT(analyzer_buffered_bytes(a) == 0);
     mqttka_free(&a);
     FUZZ_ASSERT(a == NULL);
     /* Lose nothing: every connection that was reported was summed up. */

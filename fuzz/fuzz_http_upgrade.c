@@ -3,7 +3,7 @@
  * (core/http_upgrade.h).
  *
  * Input: a header block, parsed as a request and as a response, in a buffer
- * of exactly its size. Then the properties the caller (connection.c) relies
+ * of exactly its size. Then the properties the caller (core/handshake.c) relies
  * on when it collects a block as segments arrive:
  *   - OK says where the block ends, inside the buffer;
  *   - every prefix shorter than that block is INCOMPLETE or MALFORMED,

@@ -166,14 +166,14 @@ static void on_packet(const mqttka_event *ev)
     p->keepalive = ev->conn ? ev->conn->effective_keepalive : -1;
     p->silence = m->silence;
     p->rtt = m->rtt;
-    p->pair = m->type == 12 ? 0 : tag_frame(m->pair_tag);
+    p->pair = m->type == MQTTKA_MQTT_PINGREQ ? 0 : tag_frame(m->pair_tag);
 
     /* The forward link, on the PINGREQ this PINGRESP answers. */
-    if (m->type == 13 && p->pair != 0 && p->pair != num) {
+    if (m->type == MQTTKA_MQTT_PINGRESP && p->pair != 0 && p->pair != num) {
         mqttka_frame_rec *q = frame_get(p->pair);
         for (uint32_t i = 0; q && i < q->n_pkts; i++) {
             mqttka_pkt_rec *x = &q->pkts[i];
-            if (x->type == 12 && x->conn_id == p->conn_id && x->pair == 0) {
+            if (x->type == MQTTKA_MQTT_PINGREQ && x->conn_id == p->conn_id && x->pair == 0) {
                 x->pair = num;
                 x->rtt = m->rtt;
                 break;

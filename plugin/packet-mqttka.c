@@ -104,7 +104,6 @@ static int kind_group(mqttka_finding_kind k)
     case MQTTKA_F_MALFORMED_FIXED_HEADER:
     case MQTTKA_F_MALFORMED_PING:
         return PI_MALFORMED;
-    case MQTTKA_F_WS_DEFLATE_FAILED:
     case MQTTKA_F_WS_COMPRESSED_SKIPPED:
     case MQTTKA_F_RESOURCE_LIMIT:
         return PI_UNDECODED;
@@ -188,7 +187,7 @@ static void add_packet(proto_tree *tree, tvbuff_t *tvb, const mqttka_pkt_rec *p)
         }
     }
     if (p->pair != 0) {
-        ti = proto_tree_add_uint(pt, p->type == 12 ? hf_pingresp_in : hf_pingreq_in, tvb, 0, 0,
+        ti = proto_tree_add_uint(pt, p->type == MQTTKA_MQTT_PINGREQ ? hf_pingresp_in : hf_pingreq_in, tvb, 0, 0,
                                  p->pair);
         proto_item_set_generated(ti);
     }

@@ -176,7 +176,6 @@ typedef enum mqttka_finding_kind {
     MQTTKA_F_WS_MASK_VIOLATION,
     MQTTKA_F_WS_FRAMING_ERROR,
     MQTTKA_F_MQTT_IN_TEXT_FRAME,
-    MQTTKA_F_WS_DEFLATE_FAILED,
     MQTTKA_F_WS_COMPRESSED_SKIPPED,
     MQTTKA_F_MALFORMED_FIXED_HEADER,
     MQTTKA_F_MALFORMED_PING,
@@ -256,7 +255,36 @@ typedef struct mqttka_connection {
 #define MQTTKA_WS_SUBPROTOCOL_SIZE 32
 #define MQTTKA_WS_EXTENSIONS_SIZE 64
 
+/* MQTT control packet types (MQTT 3.1.1 §2.2.1, 5.0 §2.1.2): the `type`
+ * of an mqttka_mqtt_packet, the second index of mqttka_summary.packets. */
+enum {
+    MQTTKA_MQTT_CONNECT = 1,
+    MQTTKA_MQTT_CONNACK,
+    MQTTKA_MQTT_PUBLISH,
+    MQTTKA_MQTT_PUBACK,
+    MQTTKA_MQTT_PUBREC,
+    MQTTKA_MQTT_PUBREL,
+    MQTTKA_MQTT_PUBCOMP,
+    MQTTKA_MQTT_SUBSCRIBE,
+    MQTTKA_MQTT_SUBACK,
+    MQTTKA_MQTT_UNSUBSCRIBE,
+    MQTTKA_MQTT_UNSUBACK,
+    MQTTKA_MQTT_PINGREQ,
+    MQTTKA_MQTT_PINGRESP,
+    MQTTKA_MQTT_DISCONNECT,
+    MQTTKA_MQTT_AUTH, /* 5.0 only */
+};
 #define MQTTKA_MQTT_TYPES 16
+
+/* WebSocket opcodes (RFC 6455 §5.2): the `opcode` of an mqttka_ws_control. */
+enum {
+    MQTTKA_WS_CONTINUATION = 0x0,
+    MQTTKA_WS_TEXT = 0x1,
+    MQTTKA_WS_BINARY = 0x2,
+    MQTTKA_WS_CLOSE = 0x8,
+    MQTTKA_WS_PING = 0x9,
+    MQTTKA_WS_PONG = 0xA,
+};
 
 typedef struct mqttka_summary {
     const mqttka_connection *conn;
@@ -410,6 +438,18 @@ const char *mqttka_side_name(mqttka_side s);                       /* NULL for N
 const char *mqttka_mqtt_type_name(uint8_t type);                   /* "CONNECT"... */
 /* "3.1", "3.1.1", "5.0" or NULL */
 const char *mqttka_mqtt_version_name(uint8_t level);
+/* An MQTT 3.1 / 3.1.1 CONNACK return code (3.1.1 §3.2.2.3): "accepted",
+ * "not authorized"...; NULL for a code the spec does not define. */
+const char *mqttka_connack_return_code_name(uint8_t code);
+/* An MQTT 5.0 reason code as the spec names it (5.0 §2.4) in a packet of
+ * `type` (0x00 is "Success" in a CONNACK, "Normal disconnection" in a
+ * DISCONNECT); NULL for a code the spec does not define. */
+const char *mqttka_reason_code_name(uint8_t type, uint8_t code);
+/* "close", "ping", "pong" for the control opcodes; NULL for others. */
+const char *mqttka_ws_control_name(uint8_t opcode);
+/* A WebSocket Close status code (RFC 6455 §7.4.1): "normal closure" ...
+ * for 1000-1011, "no status code" for -1, "application code" for others. */
+const char *mqttka_ws_close_code_name(int32_t code);
 
 /* Writes "1.2.3.4:80" or "[::1]:80" into buf (at least 56 bytes). */
 void mqttka_endpoint_format(const mqttka_endpoint *e, char *buf, size_t size);

@@ -23,9 +23,10 @@ tshark_with -G fields >"$WORK/fields" 2>/dev/null
 for f in keepalive silence silence_ratio pingresp_in pingreq_in rtt finding severity detail verdict; do
     check "field mqttka.$f" "^F	[^	]*	mqttka\.$f	" "$WORK/fields"
 done
-# One expert info per finding kind, named after the kind (core/names.c).
-kinds=$(sed -n 's/^ *\[MQTTKA_F_[A-Z0-9_]*\] = "\([a-z0-9_]*\)",$/\1/p' "$SOURCE/core/names.c")
-[ -n "$kinds" ] || { echo "FAIL: no finding names in core/names.c"; fail=1; }
+# One expert info per finding kind, named after the kind (core/finding_kinds.c).
+kinds=$(grep -oE '(KIND|KIND_OR_LESSER)\("[a-z0-9_]+"|\{"[a-z0-9_]+"' "$SOURCE/core/finding_kinds.c" |
+        grep -oE '[a-z0-9_]+"$' | tr -d '"')
+[ -n "$kinds" ] || { echo "FAIL: no finding names in core/finding_kinds.c"; fail=1; }
 for k in $kinds; do
     check "expert info mqttka.$k" "	mqttka\.$k	" "$WORK/fields"
 done

@@ -8,7 +8,7 @@
  * ring (4, 8, 16, 32), its wrap, its first sample kept only as min and max,
  * and the saturation rules are all compared with the reference.
  */
-#include "analyzer_internal.h"
+#include "figures.h"
 #include "test_harness.h"
 
 #include <stdint.h>

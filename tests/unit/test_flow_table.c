@@ -9,7 +9,7 @@
  * eviction sample must only return flows in the table, and draining must
  * empty it.
  */
-#include "analyzer_internal.h"
+#include "flow_table.h"
 #include "test_harness.h"
 
 #include <stdint.h>

@@ -57,7 +57,7 @@ static const http_case cases[] = {
     /* ---- requests as real clients send them ---- */
     {.name = "mosquitto / libwebsockets style request",
      .input = MOSQUITTO_REQUEST,
-     .fields = "get=1 up=1 conn=1 target=/mqtt key=dGhlIHNhbXBsZSBub25jZQ== proto=mqtt ext="},
+     .fields = "get=1 up=1 target=/mqtt key=dGhlIHNhbXBsZSBub25jZQ== proto=mqtt ext="},
     {.name = "paho python style request, then the first WebSocket frame",
      .input = "GET /mqtt HTTP/1.1\r\n"
               "Host: broker.example.com:443\r\n"
@@ -70,7 +70,7 @@ static const http_case cases[] = {
               "\r\n"
               "\x82\x8e\x22\x99\x14\x7f",
      .trailing = 6,
-     .fields = "get=1 up=1 conn=1 target=/mqtt key=x3JJHMbDL1EzLkh9GBhXDw== proto=mqtt ext="},
+     .fields = "get=1 up=1 target=/mqtt key=x3JJHMbDL1EzLkh9GBhXDw== proto=mqtt ext="},
     {.name = "MQTT.js over Node ws style request",
      .input = "GET /mqtt HTTP/1.1\r\n"
               "Sec-WebSocket-Version: 13\r\n"
@@ -81,7 +81,7 @@ static const http_case cases[] = {
               "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
               "Host: 127.0.0.1:9001\r\n"
               "\r\n",
-     .fields = "get=1 up=1 conn=1 target=/mqtt key=Y4o1nZyMM0Ls5ZHpLy0AtQ== proto=mqtt "
+     .fields = "get=1 up=1 target=/mqtt key=Y4o1nZyMM0Ls5ZHpLy0AtQ== proto=mqtt "
                "ext=permessage-deflate; client_max_window_bits"},
     {.name = "browser style request: Connection token list",
      .input = "GET /ws?client=7 HTTP/1.1\r\n"
@@ -96,68 +96,68 @@ static const http_case cases[] = {
               "Sec-WebSocket-Extensions: permessage-deflate\r\n"
               "Sec-WebSocket-Protocol: mqtt, mqttv3.1\r\n"
               "\r\n",
-     .fields = "get=1 up=1 conn=1 target=/ws?client=7 key=AQIDBAUGBwgJCgsMDQ4PEA== "
+     .fields = "get=1 up=1 target=/ws?client=7 key=AQIDBAUGBwgJCgsMDQ4PEA== "
                "proto=mqtt, mqttv3.1 ext=permessage-deflate"},
     {.name = "legacy subprotocol name",
      .input = "GET / HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
               "Sec-WebSocket-Protocol: mqttv3.1\r\n\r\n",
-     .fields = "get=1 up=1 conn=1 target=/ key= proto=mqttv3.1 ext="},
+     .fields = "get=1 up=1 target=/ key= proto=mqttv3.1 ext="},
 
     /* ---- names, tokens, whitespace ---- */
     {.name = "header names and tokens in any case",
      .input = "GET / HTTP/1.1\r\nupgrade: WebSocket\r\nCONNECTION: UPGRADE\r\n"
               "sec-websocket-key: abc\r\nSEC-WEBSOCKET-PROTOCOL: mqtt\r\n\r\n",
-     .fields = "get=1 up=1 conn=1 target=/ key=abc proto=mqtt ext="},
+     .fields = "get=1 up=1 target=/ key=abc proto=mqtt ext="},
     {.name = "token lists without spaces, upgrade first or last",
      .input = "GET / HTTP/1.1\r\nConnection: upgrade,keep-alive\r\nUpgrade: h2c,websocket\r\n\r\n",
-     .fields = "get=1 up=1 conn=1 target=/ key= proto= ext="},
+     .fields = "get=1 up=1 target=/ key= proto= ext="},
     {.name = "Connection repeated on two lines",
      .input = "GET / HTTP/1.1\r\nConnection: keep-alive\r\nConnection: Upgrade\r\n"
               "Upgrade: websocket\r\n\r\n",
-     .fields = "get=1 up=1 conn=1 target=/ key= proto= ext="},
+     .fields = "get=1 up=1 target=/ key= proto= ext="},
     {.name = "look-alike tokens do not count",
      .input = "GET / HTTP/1.1\r\nConnection: upgrades, keep-alive\r\nUpgrade: websockets\r\n"
               "Connection: up grade\r\n\r\n",
-     .fields = "get=1 up=0 conn=0 target=/ key= proto= ext="},
+     .fields = "get=1 up=0 target=/ key= proto= ext="},
     {.name = "no upgrade at all",
      .input = "GET /index.html HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
-     .fields = "get=1 up=0 conn=0 target=/index.html key= proto= ext="},
+     .fields = "get=1 up=0 target=/index.html key= proto= ext="},
     {.name = "odd whitespace around values",
      .input = "GET / HTTP/1.1\r\nUpgrade:websocket\r\nConnection:\t Upgrade \t\r\n"
               "Sec-WebSocket-Key:   k e y  \r\nSec-WebSocket-Protocol:\tmqtt\t\r\n"
               "X-Empty:\r\nX-Blank:   \r\n\r\n",
-     .fields = "get=1 up=1 conn=1 target=/ key=k e y proto=mqtt ext="},
+     .fields = "get=1 up=1 target=/ key=k e y proto=mqtt ext="},
     {.name = "folded values become one space",
      .input = "GET / HTTP/1.1\r\nSec-WebSocket-Protocol: mqtt,\r\n\tmqttv3.1\r\n"
               "Connection: keep-alive, \r\n   Upgrade\r\nUpgrade:\r\n websocket\r\n"
               "Sec-WebSocket-Extensions: a;  \r\n \r\n  b=1\r\n\r\n",
-     .fields = "get=1 up=1 conn=1 target=/ key= proto=mqtt, mqttv3.1 ext=a; b=1"},
+     .fields = "get=1 up=1 target=/ key= proto=mqtt, mqttv3.1 ext=a; b=1"},
     {.name = "repeated list headers are joined, blank ones skipped",
      .input = "GET / HTTP/1.1\r\nSec-WebSocket-Protocol: mqtt\r\nSec-WebSocket-Protocol:  \r\n"
               "Sec-WebSocket-Protocol: mqttv3.1\r\n"
               "Sec-WebSocket-Extensions: permessage-deflate\r\n"
               "Sec-WebSocket-Extensions: x-webkit-deflate-frame\r\n\r\n",
-     .fields = "get=1 up=0 conn=0 target=/ key= proto=mqtt, mqttv3.1 "
+     .fields = "get=1 up=0 target=/ key= proto=mqtt, mqttv3.1 "
                "ext=permessage-deflate, x-webkit-deflate-frame"},
     {.name = "a repeated key: the first one counts",
      .input = "GET / HTTP/1.1\r\nSec-WebSocket-Key: first\r\nSec-WebSocket-Key: second\r\n\r\n",
-     .fields = "get=1 up=0 conn=0 target=/ key=first proto= ext="},
+     .fields = "get=1 up=0 target=/ key=first proto= ext="},
     {.name = "bare LF line ends",
      .input = "GET /mqtt HTTP/1.1\nUpgrade: websocket\nConnection: Upgrade\n\n\x82",
      .trailing = 1,
-     .fields = "get=1 up=1 conn=1 target=/mqtt key= proto= ext="},
+     .fields = "get=1 up=1 target=/mqtt key= proto= ext="},
     {.name = "CRLF lines ended by a bare LF",
      .input = "GET /mqtt HTTP/1.1\r\nUpgrade: websocket\r\n\n",
-     .fields = "get=1 up=1 conn=0 target=/mqtt key= proto= ext="},
+     .fields = "get=1 up=1 target=/mqtt key= proto= ext="},
     {.name = "other methods and HTTP/1.0 parse, but are not GET",
      .input = "POST /mqtt HTTP/1.0\r\nContent-Length: 0\r\n\r\n",
-     .fields = "get=0 up=0 conn=0 target=/mqtt key= proto= ext="},
+     .fields = "get=0 up=0 target=/mqtt key= proto= ext="},
     {.name = "methods are case-sensitive",
      .input = "get /mqtt HTTP/1.1\r\n\r\n",
-     .fields = "get=0 up=0 conn=0 target=/mqtt key= proto= ext="},
+     .fields = "get=0 up=0 target=/mqtt key= proto= ext="},
     {.name = "obs-text in a value is kept",
      .input = "GET / HTTP/1.1\r\nSec-WebSocket-Protocol: caf\xc3\xa9\r\n\r\n",
-     .fields = "get=1 up=0 conn=0 target=/ key= proto=caf\xc3\xa9 ext="},
+     .fields = "get=1 up=0 target=/ key= proto=caf\xc3\xa9 ext="},
 
     /* ---- truncation to the field sizes ---- */
     {.name = "overlong target, key and protocol are truncated",
@@ -165,16 +165,16 @@ static const http_case cases[] = {
               "Sec-WebSocket-Key: " X100 "\r\n"
               "Sec-WebSocket-Protocol: " X100 X100 X100 "\r\n"
               "Sec-WebSocket-Extensions: e\r\n\r\n",
-     .fields = "get=1 up=0 conn=0 target=/" X100 "xxxxxxxxxxxxxxxxxxxxxxxxxx key=" X50
+     .fields = "get=1 up=0 target=/" X100 "xxxxxxxxxxxxxxxxxxxxxxxxxx key=" X50
                "xxxxxxxxxxxxx proto=" X100 "xxxxxxxxxxxxxxxxxxxxxxxxxxx ext=e"},
     {.name = "joined values are truncated too",
      .input = "GET / HTTP/1.1\r\nSec-WebSocket-Protocol: " P60 "\r\n"
               "Sec-WebSocket-Protocol: " P60 "\r\nSec-WebSocket-Protocol: " P60 "\r\n"
               "Upgrade: websocket\r\n\r\n",
-     .fields = "get=1 up=1 conn=0 target=/ key= proto=" P60 ", " P60 ", p23 ext="},
+     .fields = "get=1 up=1 target=/ key= proto=" P60 ", " P60 ", p23 ext="},
     {.name = "the Upgrade token is found past what a field could hold",
      .input = "GET / HTTP/1.1\r\nConnection: " X100 ", " X100 ", " X100 ", Upgrade\r\n\r\n",
-     .fields = "get=1 up=0 conn=1 target=/ key= proto= ext="},
+     .fields = "get=1 up=0 target=/ key= proto= ext="},
 
     /* ---- malformed requests ---- */
     {.name = "request line without a version",
@@ -218,7 +218,7 @@ static const http_case cases[] = {
      .expect = HTTP_PARSE_MALFORMED},
     {.name = "tab inside a long value is allowed",
      .input = "GET / HTTP/1.1\r\nSec-WebSocket-Protocol: mqtt,\tmqttv3.1,\twhatever-else\r\n\r\n",
-     .fields = "get=1 up=0 conn=0 target=/ key= proto=mqtt,\tmqttv3.1,\twhatever-else ext="},
+     .fields = "get=1 up=0 target=/ key= proto=mqtt,\tmqttv3.1,\twhatever-else ext="},
     {.name = "raw MQTT that happens to hold an empty line",
      .input = "\x10\x0c\x00\x04MQTT\x04\x02\n\n", .len = 12, .expect = HTTP_PARSE_MALFORMED},
 
@@ -226,7 +226,7 @@ static const http_case cases[] = {
     {.name = "101 with the RFC 6455 accept",
      .response = true,
      .input = MOSQUITTO_RESPONSE,
-     .fields = "status=101 up=1 conn=1 accept=s3pPLMBiTxaQ9kYGzzhZRbK+xOo= proto=mqtt ext="},
+     .fields = "status=101 up=1 accept=s3pPLMBiTxaQ9kYGzzhZRbK+xOo= proto=mqtt ext="},
     {.name = "101 followed at once by a server frame",
      .response = true,
      .input = "HTTP/1.1 101 Switching Protocols\r\nupgrade: WebSocket\r\n"
@@ -234,24 +234,24 @@ static const http_case cases[] = {
               "sec-websocket-extensions: permessage-deflate\r\n\r\n\x90\x02\x20\x00",
      .len = 139,
      .trailing = 4,
-     .fields = "status=101 up=1 conn=1 accept= proto= ext=permessage-deflate"},
+     .fields = "status=101 up=1 accept= proto= ext=permessage-deflate"},
     {.name = "400 with a body",
      .response = true,
      .input = "HTTP/1.1 400 Bad Request\r\nContent-Length: 11\r\n\r\nBad Request",
      .trailing = 11,
-     .fields = "status=400 up=0 conn=0 accept= proto= ext="},
+     .fields = "status=400 up=0 accept= proto= ext="},
     {.name = "status without a reason phrase",
      .response = true,
      .input = "HTTP/1.1 404\r\n\r\n",
-     .fields = "status=404 up=0 conn=0 accept= proto= ext="},
+     .fields = "status=404 up=0 accept= proto= ext="},
     {.name = "status with an empty reason phrase",
      .response = true,
      .input = "HTTP/1.1 503 \r\nRetry-After: 5\r\n\r\n",
-     .fields = "status=503 up=0 conn=0 accept= proto= ext="},
+     .fields = "status=503 up=0 accept= proto= ext="},
     {.name = "HTTP/1.0 200",
      .response = true,
      .input = "HTTP/1.0 200 OK\nContent-Type: text/html\n\n",
-     .fields = "status=200 up=0 conn=0 accept= proto= ext="},
+     .fields = "status=200 up=0 accept= proto= ext="},
     {.name = "status code too short",
      .response = true, .input = "HTTP/1.1 10 Continue\r\n\r\n", .expect = HTTP_PARSE_MALFORMED},
     {.name = "status code too long",
@@ -279,15 +279,15 @@ static const http_case cases[] = {
 
 static void describe_request(const http_upgrade_request *r, char *out, size_t cap)
 {
-    snprintf(out, cap, "get=%d up=%d conn=%d target=%s key=%s proto=%s ext=%s", r->is_get,
-             r->upgrade_websocket, r->connection_upgrade, r->target, r->key, r->protocols,
+    snprintf(out, cap, "get=%d up=%d target=%s key=%s proto=%s ext=%s", r->is_get,
+             r->upgrade_websocket, r->target, r->key, r->protocols,
              r->extensions);
 }
 
 static void describe_response(const http_upgrade_response *r, char *out, size_t cap)
 {
-    snprintf(out, cap, "status=%d up=%d conn=%d accept=%s proto=%s ext=%s", r->status,
-             r->upgrade_websocket, r->connection_upgrade, r->accept, r->protocol,
+    snprintf(out, cap, "status=%d up=%d accept=%s proto=%s ext=%s", r->status,
+             r->upgrade_websocket, r->accept, r->protocol,
              r->extensions);
 }
 

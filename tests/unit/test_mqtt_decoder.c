@@ -155,8 +155,8 @@ static void describe_disconnect(event_log *log, const mqtt_packet_view *p)
 
 static bool is_kept_type(uint8_t type)
 {
-    return type == MQTT_CONNECT || type == MQTT_CONNACK || type == MQTT_DISCONNECT ||
-           type == MQTT_AUTH;
+    return type == MQTTKA_MQTT_CONNECT || type == MQTTKA_MQTT_CONNACK || type == MQTTKA_MQTT_DISCONNECT ||
+           type == MQTTKA_MQTT_AUTH;
 }
 
 static void on_packet(void *ctx, const mqtt_packet_view *p)
@@ -179,9 +179,9 @@ static void on_packet(void *ctx, const mqtt_packet_view *p)
     if (is_kept_type(p->type))
         log_append(log, " body=%zu%s", p->body_len, p->body_truncated ? " cut" : "");
     switch (p->type) {
-    case MQTT_CONNECT: describe_connect(log, p); break;
-    case MQTT_CONNACK: describe_connack(log, p); break;
-    case MQTT_DISCONNECT: describe_disconnect(log, p); break;
+    case MQTTKA_MQTT_CONNECT: describe_connect(log, p); break;
+    case MQTTKA_MQTT_CONNACK: describe_connack(log, p); break;
+    case MQTTKA_MQTT_DISCONNECT: describe_disconnect(log, p); break;
     default: break;
     }
     log_append(log, ";");

@@ -801,7 +801,7 @@ static void test_huge_frame(void)
         done += n;
     }
     CHECK(lg.run_open);
-    CHECK_EQ_INT(lg.run_opcode, WS_OP_BINARY);
+    CHECK_EQ_INT(lg.run_opcode, MQTTKA_WS_BINARY);
     CHECK_EQ_INT(lg.run_len, body_len);
     CHECK_EQ_INT(lg.run_fnv, want_fnv);
     log_close_run(&lg);
@@ -946,7 +946,7 @@ static void test_violation_header_fields(void)
     ws_decoder_init(&d, false, false);
     ws_decoder_push(&d, frame, sizeof frame, &cb, &seen);
     CHECK(seen.fin);
-    CHECK_EQ_INT(seen.opcode, WS_OP_BINARY);
+    CHECK_EQ_INT(seen.opcode, MQTTKA_WS_BINARY);
     CHECK_EQ_INT(seen.payload_len, 5);
     CHECK_EQ_INT(seen.header_len, 4);
     CHECK(!seen.masked);

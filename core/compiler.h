@@ -1,0 +1,42 @@
+/*
+ * compiler.h - the compiler attributes the core uses, in one place.
+ *
+ * Each has a plain fallback, so the core stays C11 for any compiler; none
+ * changes what the code computes.
+ */
+#ifndef MQTTKA_COMPILER_H
+#define MQTTKA_COMPILER_H
+
+/* The entry points that push segments and finish: each stays a function of
+ * its own under link-time optimisation (neither inlined into the front end
+ * nor cloned under another name), so that a profile of the CLI can tell the
+ * core's share (bench/run.sh reads callgrind's inclusive cost of them). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define ENTRY_POINT __attribute__((noinline, noclone))
+#elif defined(__GNUC__)
+#define ENTRY_POINT __attribute__((noinline))
+#else
+#define ENTRY_POINT
+#endif
+
+/* A cache hint: start loading the line at p. Never faults, changes nothing.
+ * With MQTTKA_PREFETCH_AS_LOAD, for a cache simulator (which ignores
+ * prefetches), a real load in its place makes the misses that remain on the
+ * packet path stand out. */
+#if defined(MQTTKA_PREFETCH_AS_LOAD)
+#define PREFETCH(p) ((void)*(const volatile char *)(p))
+#elif defined(__GNUC__)
+#define PREFETCH(p) __builtin_prefetch((p))
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
+
+/* printf-style checking of a function's format argument (1-based index of
+ * the format, and of the first argument it formats). */
+#if defined(__GNUC__)
+#define PRINTF_FORMAT(fmt, first) __attribute__((format(printf, fmt, first)))
+#else
+#define PRINTF_FORMAT(fmt, first)
+#endif
+
+#endif

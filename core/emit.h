@@ -1,0 +1,83 @@
+/*
+ * emit.h - events out of the core: where they go, and the findings.
+ *
+ * A leaf: every stage reports through these, and they call no stage. Every
+ * event goes to the front end's one callback (mqttka_event_fn) at the time
+ * and frame of the segment being processed; a finding also goes into its
+ * connection's summary (session_keep_finding), its severity taken from the
+ * kinds' table (finding_kinds.h).
+ */
+#ifndef MQTTKA_EMIT_H
+#define MQTTKA_EMIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "compiler.h"
+#include "mqttka.h"
+#include "session.h"
+#include "text_pool.h"
+
+/* Where events go. */
+typedef struct event_sink {
+    mqttka_event_fn fn;
+    void *user_data;
+    text_pool *texts;      /* holds the details of findings kept for summaries */
+    uint64_t next_conn_id; /* the number the next connection reported gets */
+} event_sink;
+
+/* What a rule sees of the moment it judges: the configuration, where its
+ * findings go, and the time and frame of the segment being processed. The
+ * rules get this, never the analyzer. */
+typedef struct rule_ctx {
+    const mqttka_config *cfg;
+    event_sink *sink;
+    mqttka_time ts;
+    uint64_t tag; /* 0 while finishing at the end of input */
+} rule_ctx;
+
+/* The end of input is told by frame 0: no segment has that tag. */
+static inline bool rule_at_end_of_input(const rule_ctx *at)
+{
+    return at->tag == 0;
+}
+
+/* The connection is reported from now on: it gets its number. Nothing is
+ * reported of a session before (emit_finding drops it). */
+static inline void emit_confirm(const rule_ctx *at, session *s)
+{
+    session_confirm(s, &at->sink->next_conn_id);
+}
+
+/* Makes *ev an event of `type` about session `s`, at the current segment's
+ * time and frame; the caller fills the union member. */
+void event_init(mqttka_event *ev, const rule_ctx *at, const session *s, mqttka_event_type type,
+                mqttka_direction dir);
+
+static inline void emit_event(const rule_ctx *at, const mqttka_event *ev)
+{
+    at->sink->fn(at->sink->user_data, ev);
+}
+
+/* Emits a finding of `kind`, with the severity the kinds' table gives it,
+ * and keeps it for the summary. `about_tag` is the frame it concerns (0:
+ * this one); the frame it is reported at is at->tag. Nothing is emitted
+ * for a session not confirmed (it has no number and gets no summary), nor
+ * past FINDINGS_PER_KIND_MAX of a kind on one connection. */
+void emit_finding(const rule_ctx *at, session *s, mqttka_finding_kind kind, mqttka_direction dir,
+                  uint64_t about_tag, bool has_value, double value, const char *fmt, ...)
+    PRINTF_FORMAT(8, 9);
+
+/* The same, with the lesser severity the table gives the kind's weaker form
+ * (only for a kind that has one). */
+void emit_finding_lesser(const rule_ctx *at, session *s, mqttka_finding_kind kind,
+                         mqttka_direction dir, uint64_t about_tag, bool has_value, double value,
+                         const char *fmt, ...) PRINTF_FORMAT(8, 9);
+
+/* The same with the detail already written, for the findings made on every
+ * ping pair, where formatting would cost more than the analysis. */
+void emit_finding_text(const rule_ctx *at, session *s, mqttka_finding_kind kind,
+                       mqttka_direction dir, uint64_t about_tag, bool has_value, double value,
+                       const char *detail);
+
+#endif

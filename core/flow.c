@@ -1,0 +1,357 @@
+/*
+ * flow.c - one TCP flow's pipeline (flow.h).
+ */
+#include "flow.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "compiler.h"
+#include "keepalive.h"
+#include "route.h"
+#include "verdict.h"
+
+void flow_init(struct flow *f, const mqttka_endpoint *src, const mqttka_endpoint *dst)
+{
+    memset(f, 0, sizeof *f);
+    f->ep[0] = *src;
+    f->ep[1] = *dst;
+    f->client_side = -1;
+    tcp_stream_init(&f->tcp[0]);
+    tcp_stream_init(&f->tcp[1]);
+}
+
+mqttka_direction flow_direction(const struct flow *f, int side)
+{
+    if (f->client_side < 0)
+        return side == 0 ? MQTTKA_C2S : MQTTKA_S2C;
+    return side == f->client_side ? MQTTKA_C2S : MQTTKA_S2C;
+}
+
+void flow_prefetch_session(const struct flow *f, int side)
+{
+    const session *s = f->sess;
+    if (!s)
+        return;
+    mqttka_direction dir = flow_direction(f, side);
+    PREFETCH(s);
+    PREFETCH(&s->conn);
+    PREFETCH(&s->dirs[dir]);
+    PREFETCH(&s->packets[dir]);
+    /* The flow is in cache by now; the session is not: its kind is read
+     * from the flow. (Address arithmetic only: nothing of s is loaded.) */
+    if (f->proto == PROTO_WEBSOCKET)
+        PREFETCH(&((const ws_session *)(const void *)s)->ws[dir]);
+}
+
+static tcp_stream_limits stream_limits(flow_env *env)
+{
+    tcp_stream_limits lim = {env->cfg.max_ooo_segments, env->cfg.max_ooo_bytes,
+                             env->cfg.max_total_buffered_bytes, &env->total_buffered};
+    return lim;
+}
+
+void flow_free_contents(flow_env *env, struct flow *f)
+{
+    tcp_stream_limits lim = stream_limits(env);
+    tcp_stream_free(&f->tcp[0], &lim);
+    tcp_stream_free(&f->tcp[1], &lim);
+    handshake_free(f->http);
+    detect_prefix_free(&f->prefix);
+    session_free(&env->sessions, &env->texts, f->sess);
+}
+
+/* The flow is not ours (any more): its payload is ignored from here. */
+static void give_up(struct flow *f)
+{
+    f->proto = PROTO_NONE;
+    handshake_free(f->http);
+    f->http = NULL;
+    detect_prefix_free(&f->prefix);
+}
+
+/* Drops a session that proved not to be MQTT, with nothing reported. */
+static void drop_session(const push_ctx *pc)
+{
+    session_free(&pc->env->sessions, &pc->env->texts, pc->f->sess);
+    pc->f->sess = NULL;
+    give_up(pc->f);
+}
+
+static session *make_session(const push_ctx *pc, mqttka_transport transport)
+{
+    const struct flow *f = pc->f;
+    int client = f->client_side < 0 ? 0 : f->client_side;
+    session_origin o = {f->ep[client], f->ep[1 - client], f->first_ts, f->last_ts, f->first_tag,
+                        pc->env->cfg.max_mqtt_kept_bytes};
+    return session_new(&pc->env->sessions, transport, &o);
+}
+
+static bool client_side_agrees(struct flow *f, int side)
+{
+    if (f->client_side < 0)
+        f->client_side = (int8_t)side;
+    return f->client_side == side;
+}
+
+/* ------------------------------------------------------ the handshake -- */
+
+static void handshake_request(const push_ctx *pc, const uint8_t *bytes, size_t len)
+{
+    struct flow *f = pc->f;
+    switch (handshake_request_bytes(f->http, &pc->at, bytes, len)) {
+    case HANDSHAKE_MORE:
+        return;
+    case HANDSHAKE_REQUESTED:
+        if (!f->sess) {
+            f->sess = make_session(pc, MQTTKA_TRANSPORT_WEBSOCKET);
+            if (!f->sess) {
+                give_up(f);
+                return;
+            }
+            f->sess->mqtt_offered = handshake_request_offers_mqtt(f->http);
+        }
+        return;
+    case HANDSHAKE_REQUEST_TOO_LONG:
+        /* The connection is ours if the request offered MQTT: say why it
+         * is not decoded. */
+        if (handshake_request_offers_mqtt(f->http)) {
+            if (!f->sess && (f->sess = make_session(pc, MQTTKA_TRANSPORT_WEBSOCKET)))
+                f->sess->mqtt_offered = true;
+            if (f->sess)
+                handshake_report_request_too_long(&pc->at, f->sess);
+        }
+        give_up(f);
+        return;
+    default:
+        give_up(f);
+        return;
+    }
+}
+
+static void stream_bytes(const push_ctx *pc, const uint8_t *bytes, size_t len);
+
+static void handshake_response(const push_ctx *pc, const uint8_t *bytes, size_t len)
+{
+    struct flow *f = pc->f;
+    const uint8_t *rest = NULL;
+    size_t rest_len = 0;
+    switch (handshake_response_bytes(f->http, &pc->at, f->sess, bytes, len, &rest, &rest_len)) {
+    case HANDSHAKE_MORE:
+        return;
+    case HANDSHAKE_UPGRADED:
+        f->proto = PROTO_WEBSOCKET;
+        /* Frames sent right behind the 101 in the same segment. */
+        if (rest_len)
+            route_websocket(&pc->at, f->sess, MQTTKA_S2C, rest, rest_len);
+        handshake_free(f->http);
+        f->http = NULL;
+        return;
+    case HANDSHAKE_FAILED:
+        give_up(f);
+        return;
+    default:
+        drop_session(pc);
+        return;
+    }
+}
+
+/* ---------------------------------------------------------- detection -- */
+
+/* The first bytes of a side decide what the flow carries; then they are
+ * replayed into the chosen decoder. */
+static void detect(const push_ctx *pc, const uint8_t *bytes, size_t len)
+{
+    struct flow *f = pc->f;
+    first_bytes_view view;
+    switch (detect_push(&f->prefix, pc->side, bytes, len, &view)) {
+    case DETECT_WAIT:
+        return;
+    case DETECT_HTTP:
+        if (!client_side_agrees(f, pc->side) || !(f->http = handshake_new())) {
+            give_up(f);
+            return;
+        }
+        f->proto = PROTO_HTTP;
+        break;
+    case DETECT_MQTT:
+        if (!client_side_agrees(f, pc->side) ||
+            !(f->sess = make_session(pc, MQTTKA_TRANSPORT_TCP))) {
+            give_up(f);
+            return;
+        }
+        emit_confirm(&pc->at, f->sess);
+        f->proto = PROTO_MQTT_TCP;
+        break;
+    default:
+        give_up(f);
+        return;
+    }
+    if (!view.held) {
+        /* Nothing was held from before: the bytes decided on are the
+         * segment's start, and the segment goes on whole (a header block
+         * is then parsed where it lies). */
+        stream_bytes(pc, bytes, len);
+        return;
+    }
+    stream_bytes(pc, view.bytes, view.len);
+    if (view.took < len)
+        stream_bytes(pc, bytes + view.took, len - view.took);
+}
+
+/* ------------------------------------------------------------ routing -- */
+
+static void stream_bytes(const push_ctx *pc, const uint8_t *bytes, size_t len)
+{
+    struct flow *f = pc->f;
+    mqttka_direction dir = flow_direction(f, pc->side);
+    if (f->sess && len)
+        f->sess->last_data_ts = pc->at.ts;
+    switch (f->proto) {
+    case PROTO_UNKNOWN:
+        detect(pc, bytes, len);
+        break;
+    case PROTO_HTTP:
+        if (dir == MQTTKA_C2S)
+            handshake_request(pc, bytes, len);
+        else
+            handshake_response(pc, bytes, len);
+        if (f->sess && f->sess->not_mqtt)
+            drop_session(pc);
+        break;
+    case PROTO_WEBSOCKET:
+        route_websocket(&pc->at, f->sess, dir, bytes, len);
+        if (f->sess->not_mqtt)
+            drop_session(pc);
+        break;
+    case PROTO_MQTT_TCP:
+        route_mqtt(&pc->at, f->sess, dir, bytes, len);
+        break;
+    case PROTO_NONE:
+        break;
+    }
+}
+
+static void on_stream_data(void *ctx, const uint8_t *bytes, size_t len)
+{
+    stream_bytes(ctx, bytes, len);
+}
+
+static void on_stream_gap(void *ctx, uint64_t missing)
+{
+    const push_ctx *pc = ctx;
+    struct flow *f = pc->f;
+    session *s = f->sess;
+    if (f->proto == PROTO_UNKNOWN || f->proto == PROTO_HTTP) {
+        give_up(f);
+        return;
+    }
+    mqttka_direction dir = flow_direction(f, pc->side);
+    if (!s || s->dirs[dir].lost)
+        return;
+    if (!s->confirmed) {
+        drop_session(pc); /* cannot tell whether it is MQTT any more */
+        return;
+    }
+    route_gap(&pc->at, s, dir, missing);
+}
+
+static const tcp_stream_sink stream_sink = {on_stream_data, on_stream_gap};
+
+/* -------------------------------------------------------- the segment -- */
+
+static void note_limit(const push_ctx *pc, tcp_push_result r)
+{
+    struct flow *f = pc->f;
+    if (r == TCP_PUSH_OK || !f->sess || f->limit_reported)
+        return;
+    f->limit_reported = true;
+    const mqttka_config *cfg = pc->at.cfg;
+    emit_finding(&pc->at, f->sess, MQTTKA_F_RESOURCE_LIMIT, flow_direction(f, pc->side), 0,
+                 false, 0,
+                 r == TCP_PUSH_NOMEM
+                     ? "out of memory queueing out-of-order segments; treated as a gap"
+                     : "out-of-order queue full (max %zu segments, %zu bytes per direction, "
+                       "%zu in all); treated as a gap",
+                 cfg->max_ooo_segments, cfg->max_ooo_bytes, cfg->max_total_buffered_bytes);
+}
+
+bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
+{
+    struct flow *f = pc->f;
+    int side = pc->side;
+    uint8_t flags = seg->tcp_flags;
+    if ((flags & MQTTKA_TCP_SYN) && f->client_side < 0)
+        f->client_side = (int8_t)((flags & MQTTKA_TCP_ACK) ? 1 - side : side);
+
+    if (f->proto != PROTO_NONE) {
+        tcp_stream_limits lim = stream_limits(pc->env);
+        /* The ACK first: it tells what the peer had received before this
+         * segment was sent, so holes it reveals come before this data. */
+        if (flags & MQTTKA_TCP_ACK) {
+            /* The context names the side being delivered: the peer's for
+             * the ACK, then this one's again. (Changed in place, not
+             * copied: a copy is read back in wide loads right after its
+             * narrow stores, which stalls on store forwarding.) */
+            pc->side = 1 - side;
+            tcp_stream_acked(&f->tcp[1 - side], seg->ack, &stream_sink, pc);
+            pc->side = side;
+        }
+        if (f->proto != PROTO_NONE) {
+            tcp_push_result r = tcp_stream_push(&f->tcp[side], &lim, seg->seq,
+                                                (flags & MQTTKA_TCP_SYN) != 0,
+                                                (flags & MQTTKA_TCP_FIN) != 0, seg->payload,
+                                                seg->captured_len, seg->wire_len, &stream_sink,
+                                                pc);
+            note_limit(pc, r);
+        }
+    }
+
+    mqttka_side who = side_of(flow_direction(f, side));
+    if ((flags & MQTTKA_TCP_FIN) && !f->fin[side]) {
+        f->fin[side] = true;
+        if (f->sess) /* unconfirmed too: a failed handshake still gets its verdict */
+            keepalive_on_close(&pc->at, f->sess, who, MQTTKA_CLOSE_FIN);
+    }
+    if (flags & MQTTKA_TCP_RST) {
+        f->rst = true;
+        if (f->sess)
+            keepalive_on_close(&pc->at, f->sess, who, MQTTKA_CLOSE_RST);
+        return true;
+    }
+    return f->fin[0] && f->fin[1];
+}
+
+void flow_end(const push_ctx *pc)
+{
+    struct flow *f = pc->f;
+    tcp_stream_limits lim = stream_limits(pc->env);
+    for (int side = 0; side < 2; side++) {
+        if (f->proto == PROTO_NONE)
+            break;
+        push_ctx p = *pc;
+        p.side = side;
+        tcp_stream_flush(&f->tcp[side], &stream_sink, &p, &lim);
+    }
+    session *s = f->sess;
+    if (!s)
+        return;
+    if (f->proto == PROTO_HTTP && f->http)
+        handshake_end(f->http, &pc->at, s, f->fin[0] || f->fin[1] || f->rst);
+    if (!s->confirmed)
+        return; /* never shown to be MQTT: nothing to say */
+    if (f->proto == PROTO_WEBSOCKET || f->proto == PROTO_MQTT_TCP) {
+        for (int side = 0; side < 2; side++) {
+            if (f->fin[side])
+                route_end(&pc->at, s, flow_direction(f, side));
+        }
+    }
+    keepalive_on_end(&pc->at, s, rule_at_end_of_input(&pc->at), f->last_tag);
+    mqttka_summary sum;
+    mqttka_finding *findings = verdict_build_summary(&pc->at, s, f->last_ts, f->last_tag, &sum);
+    mqttka_event ev;
+    event_init(&ev, &pc->at, s, MQTTKA_EV_CONNECTION, MQTTKA_C2S);
+    ev.u.summary = &sum;
+    emit_event(&pc->at, &ev);
+    free(findings);
+}

@@ -1,0 +1,107 @@
+/*
+ * flow.h - one TCP flow: its two directions reassembled, what it carries
+ * decided from its first bytes, and its bytes routed to the decoders and
+ * the rules:
+ *
+ *   TCP segment --tcp_stream--> in-order bytes per side
+ *     PROTO_UNKNOWN   the first bytes decide (detect.c)
+ *     PROTO_HTTP      the Upgrade request and its answer (handshake.c)
+ *     PROTO_WEBSOCKET frames -> MQTT -> rules (route.c)
+ *     PROTO_MQTT_TCP  bytes -> MQTT -> rules (route.c)
+ *   FIN and RST -> the close rules (keepalive.c); the end -> the summary
+ *   (verdict.c)
+ *
+ * The client is the side that sent the SYN or, without one, the side whose
+ * stream starts with the request or the CONNECT.
+ */
+#ifndef MQTTKA_FLOW_H
+#define MQTTKA_FLOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "detect.h"
+#include "emit.h"
+#include "handshake.h"
+#include "mqttka.h"
+#include "session.h"
+#include "tcp_stream.h"
+#include "text_pool.h"
+
+/* What a flow turned out to carry. */
+typedef enum flow_proto {
+    PROTO_UNKNOWN = 0, /* waiting for the first payload bytes */
+    PROTO_HTTP,        /* WebSocket opening handshake in progress */
+    PROTO_WEBSOCKET,   /* upgraded: frames in both directions */
+    PROTO_MQTT_TCP,    /* MQTT straight over TCP */
+    PROTO_NONE,        /* not ours: payload is ignored */
+} flow_proto;
+
+/* The packet path reads what comes up to last_tag (the lookup, the flags,
+ * the session pointer, the TCP state: 120 bytes on LP64, two cache lines
+ * as the flow table places it); the rest is touched when a flow opens,
+ * closes or is detected. A broker capture holds one per connection. */
+struct flow {
+    mqttka_endpoint ep[2];            /* ep[0] sent the first segment seen */
+    int8_t client_side;               /* -1 until known */
+    uint8_t proto;                    /* a flow_proto */
+    bool fin[2];                      /* by side */
+    bool rst;
+    bool limit_reported;
+    session *sess;                    /* once the stream is ours */
+    tcp_stream tcp[2];                /* by side: tcp[s] carries ep[s] -> ep[1-s] */
+    mqttka_time last_ts;              /* also what eviction goes by */
+    uint64_t last_tag;
+
+    mqttka_time first_ts;
+    uint64_t first_tag;
+    detect_prefix *prefix;            /* only while detection waits */
+    http_handshake *http;             /* only during the handshake */
+};
+
+/* What every flow's pipeline shares: owned by the analyzer, lent to each
+ * segment. */
+typedef struct flow_env {
+    mqttka_config cfg;
+    event_sink sink;
+    text_pool texts;        /* the sink's: finding details, WebSocket choices */
+    session_pools sessions;
+    size_t total_buffered;  /* out-of-order bytes queued in every flow */
+} flow_env;
+
+/* The segment being processed. */
+typedef struct push_ctx {
+    rule_ctx at;           /* what the rules see: the env's config and sink, the time */
+    flow_env *env;
+    struct flow *f;
+    int side;              /* the flow side whose stream is being delivered */
+} push_ctx;
+
+static inline push_ctx push_ctx_make(flow_env *env, struct flow *f, int side, mqttka_time ts,
+                                     uint64_t tag)
+{
+    push_ctx pc = {{&env->cfg, &env->sink, ts, tag}, env, f, side};
+    return pc;
+}
+
+/* Makes *f a new flow between src (side 0) and dst, nothing seen yet. */
+void flow_init(struct flow *f, const mqttka_endpoint *src, const mqttka_endpoint *dst);
+
+/* Processes one segment of side pc->side. Returns true when it ended the
+ * flow (RST, or both FINs). pc->side changes while the ACK is delivered,
+ * and is restored. */
+bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg);
+
+/* Ends a flow: flushes its streams and, for a session, emits the end
+ * findings and the summary. Does not free it. */
+void flow_end(const push_ctx *pc);
+
+/* Frees what the flow holds (not the flow itself). */
+void flow_free_contents(flow_env *env, struct flow *f);
+
+mqttka_direction flow_direction(const struct flow *f, int side);
+
+/* Cache hint: the session lines a segment of `side` will touch. */
+void flow_prefetch_session(const struct flow *f, int side);
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * lookahead.c - the flows of the next segments, loaded ahead (lookahead.h).
+ */
+#include "lookahead.h"
+
+#include <string.h>
+
+/* A segment that carries nothing and closes nothing touches only the flow. */
+static bool touches_session(const mqttka_segment *seg)
+{
+    return seg->captured_len > 0 || (seg->tcp_flags & (MQTTKA_TCP_FIN | MQTTKA_TCP_RST));
+}
+
+void lookahead_start(lookahead *la, const mqttka_segment *segs, size_t seen)
+{
+    la->segs = segs;
+    la->seen = seen;
+    memset(la->hint, 0, sizeof la->hint);
+    for (size_t i = 0; i < seen && i < LOOKAHEAD_SLOT; i++)
+        la->hash[i] = flow_table_hash(&segs[i].src, &segs[i].dst);
+}
+
+const flow_hint *lookahead_step(lookahead *la, flow_table *t, size_t i)
+{
+    const mqttka_segment *segs = la->segs;
+    size_t ahead = i + LOOKAHEAD_SLOT;
+    if (ahead < la->seen) {
+        uint64_t *h = &la->hash[ahead % LOOKAHEAD_RING];
+        *h = flow_table_hash(&segs[ahead].src, &segs[ahead].dst);
+        flow_table_prefetch_slot(t, *h);
+    }
+    if (i + LOOKAHEAD_FLOW < la->seen)
+        flow_table_prefetch_flow(t, la->hash[(i + LOOKAHEAD_FLOW) % LOOKAHEAD_RING]);
+    size_t near = i + LOOKAHEAD_SESSION;
+    if (near < la->seen) {
+        flow_hint *h = &la->hint[near % LOOKAHEAD_RING];
+        const mqttka_segment *next = &segs[near];
+        h->known = true;
+        h->generation = t->generation;
+        h->side = 0;
+        h->flow = flow_table_find_hashed(t, la->hash[near % LOOKAHEAD_RING], &next->src,
+                                         &next->dst, &h->side);
+        if (h->flow && touches_session(next))
+            flow_prefetch_session(h->flow, h->side);
+    }
+    /* The first segments had no lookup ahead: their hints are zero. */
+    return &la->hint[i % LOOKAHEAD_RING];
+}

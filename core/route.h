@@ -1,0 +1,36 @@
+/*
+ * route.h - the bytes of a session's decided streams to the rules:
+ *
+ *   WebSocket:  bytes --ws_decoder--> frames --> unmasked message data
+ *                 --mqtt_decoder--> MQTT packets --> keepalive
+ *               control frames (Ping, Pong, Close) --> keepalive
+ *   MQTT/TCP:   bytes --mqtt_decoder--> MQTT packets --> keepalive
+ *
+ * and what decoding a direction cannot go on past: a hole in the capture,
+ * a fatal malformation, data it cannot decode (a compressed message).
+ */
+#ifndef MQTTKA_ROUTE_H
+#define MQTTKA_ROUTE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "emit.h"
+#include "mqttka.h"
+#include "session.h"
+
+/* In-order bytes of direction `dir` of a WebSocket session (after the 101). */
+void route_websocket(const rule_ctx *at, session *s, mqttka_direction dir, const uint8_t *bytes,
+                     size_t len);
+
+/* In-order bytes of direction `dir` of an MQTT-over-TCP session. */
+void route_mqtt(const rule_ctx *at, session *s, mqttka_direction dir, const uint8_t *bytes,
+                size_t len);
+
+/* The capture missed `missing` bytes of direction `dir` (0: unknown). */
+void route_gap(const rule_ctx *at, session *s, mqttka_direction dir, uint64_t missing);
+
+/* Direction `dir` ended (FIN): a packet cut off by it is a malformation. */
+void route_end(const rule_ctx *at, session *s, mqttka_direction dir);
+
+#endif

@@ -1,0 +1,255 @@
+/*
+ * session.h - what the core knows of one MQTT connection: its public view
+ * (mqttka_connection), the MQTT streams and WebSocket decoders of its two
+ * directions, the keepalive rules' state (client times, pings), its packet
+ * counts and the findings kept for its summary.
+ *
+ * A leaf: every stage of the pipeline reads and writes a session, and the
+ * session calls none of them. How the connection ended is the verdict's
+ * record (verdict.h), and a WebSocket handshake that waits for the first
+ * message is the handshake's (handshake.h): the session only holds them.
+ *
+ * Memory: a flow that carries neither MQTT nor a WebSocket handshake has no
+ * session; a session is made only when the stream proves to be ours, from
+ * pools of 64-byte-aligned blocks. Nothing is sized from the wire.
+ */
+#ifndef MQTTKA_SESSION_H
+#define MQTTKA_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "block_pool.h"
+#include "core_time.h"
+#include "mqtt_decoder.h"
+#include "mqttka.h"
+#include "text_pool.h"
+#include "ws_decoder.h"
+
+/* PINGREQs awaiting a PINGRESP. Real clients keep one outstanding; the cap
+ * stops a client flooding PINGREQs from growing state. */
+#define PINGQ_MAX 4
+
+/* RTT samples kept for median and p95 (the most recent ones): per-connection
+ * memory must not grow with capture duration, and must stay small for a
+ * broker's hundred thousand clients. min, max and count are exact. */
+#define RTT_SAMPLES_MAX 32
+
+/* Emission cap per finding kind and connection: a hostile stream repeating
+ * one violation must not flood the output (per-pair kinds are exempt). */
+#define FINDINGS_PER_KIND_MAX 64
+
+/* A PINGREQ awaiting its PINGRESP, in 16 bytes (a session keeps PINGQ_MAX):
+ * its time, which TIME_LIMIT bounds, shares 64 bits with two flags. Read
+ * and written through the ping_ functions below. */
+typedef struct ping_pending {
+    uint64_t ts_flags; /* (ts + TIME_LIMIT) << 2 | PING_* */
+    uint64_t tag;
+} ping_pending;
+
+#define PING_WARNED 1u                 /* reported as overtaken by a later PINGREQ */
+#define PING_UNANSWERED_AT_CLOSE 2u    /* reported as never answered */
+
+static inline ping_pending ping_make(mqttka_time ts, uint64_t tag)
+{
+    ping_pending p = {(uint64_t)(time_clamp(ts) + TIME_LIMIT) << 2, tag};
+    return p;
+}
+
+static inline mqttka_time ping_ts(const ping_pending *p)
+{
+    return (mqttka_time)(p->ts_flags >> 2) - TIME_LIMIT;
+}
+
+static inline bool ping_has(const ping_pending *p, unsigned flag)
+{
+    return (p->ts_flags & flag) != 0;
+}
+
+static inline void ping_set(ping_pending *p, unsigned flag)
+{
+    p->ts_flags |= flag;
+}
+
+typedef struct ws_ping_pending {
+    bool outstanding;
+    uint64_t payload_hash;
+    size_t payload_len;
+    mqttka_time ts;
+    uint64_t tag;
+} ws_ping_pending;
+
+/* A finding kept for the connection's summary: a mqttka_finding is 304
+ * bytes, most of it the detail buffer, and most connections keep one for
+ * the life of the connection, with the same detail as thousands of others
+ * (keepalive_negotiated): the detail is held in the analyzer's text pool. */
+typedef struct stored_finding {
+    mqttka_time ts;
+    uint64_t tag, reported_tag;
+    double value;
+    const char *detail; /* held in the text pool */
+    uint8_t kind, severity, dir;
+    bool has_value;
+} stored_finding;
+
+/* One direction of a session: its MQTT stream and what the packet path
+ * checks beside it, in one cache line. */
+typedef struct session_direction {
+    mqtt_stream mqtt;
+    bool lost;                /* stream skipped after a gap or a fatal error */
+    bool msg_compressed;      /* the current WebSocket message has RSV1 */
+    bool text_reported;
+    bool compressed_reported;
+    bool mask_reported;
+} session_direction;
+_Static_assert(sizeof(session_direction) <= 64, "a session direction is one cache line");
+
+struct close_record;  /* verdict.h: how the connection ended */
+struct ws_pending;    /* handshake.h: a 101 waiting for the first message */
+
+/* Laid out for the packet path: a broker capture has tens of thousands of
+ * sessions, so each packet's visit is a few cache misses, and what every
+ * packet reads or writes comes first and together (flags and client times,
+ * the public view whose id every event shows, the MQTT decoders, the packet
+ * counters); what only the handshake, pings, closes and the summary need
+ * comes after, and a WebSocket session's frame decoders last (ws_session).
+ * The look-ahead (lookahead.c) prefetches exactly these lines (see
+ * flow_prefetch_session), so the session is allocated 64-byte aligned (from
+ * block pools) and its parts start on line boundaries. What few connections
+ * need (WebSocket pings, RTT samples past the first, packet counts past
+ * 65535, a close) is allocated when it is first needed. */
+#define SESSION_ALIGN 64
+typedef struct session {
+    /* ---- every packet: one line ---- */
+    bool confirmed;           /* reported: MQTT, or an MQTT WebSocket handshake */
+    bool not_mqtt;            /* proved not ours: freed once the decoders return */
+    bool ws_active;           /* ws[] decode this session's frames */
+    bool ws_deflate;          /* permessage-deflate negotiated */
+    bool timing_off;          /* a direction is lost: timing verdicts suppressed */
+    bool connect_seen;
+    bool connack_seen;
+    bool accepted;            /* the CONNACK accepted the connection */
+    bool gap_in_silence;      /* a capture gap since the last client packet */
+    bool silence_ka_ticked;   /* live mode already reported this silence */
+    bool silence_15_ticked;
+    bool not_enforced_ticked; /* live mode already said the server let it pass */
+    uint8_t last_client_type;
+    /* pings and the handshake, in what the line has left */
+    uint8_t pingq_len;
+    bool last_pingreq_answered;
+    uint8_t rtt_cap, rtt_held, rtt_next; /* rtt_ring: size, samples, next slot */
+    bool mqtt_offered;        /* the client offered an "mqtt..." subprotocol */
+    bool ska_ignored_reported;
+    uint32_t pingreq, pingresp, pingreq_unanswered;
+    mqttka_time last_client_ts;
+    uint64_t last_client_tag;
+    mqttka_time last_data_ts; /* last payload seen in either direction */
+    mqttka_time max_client_silence;
+
+    /* the public view, updated as we learn; its numbers (id, keepalives)
+     * share one cache line */
+    _Alignas(64) mqttka_connection conn;
+    /* indexed by mqttka_direction, one cache line each */
+    _Alignas(64) session_direction dirs[2];
+    /* by direction and packet type, 32 bytes a direction: the low 16 bits
+     * of each count, the high ones in packets_high once one wraps
+     * (figures.c) */
+    _Alignas(64) uint16_t packets[2][MQTTKA_MQTT_TYPES];
+
+    /* ---- pings ---- */
+    ping_pending pingq[PINGQ_MAX];
+    mqttka_time last_pingreq_ts;
+    uint32_t rtt_count;
+    mqttka_time rtt_min, rtt_max;
+    uint32_t *rtt_ring;         /* the latest samples, saturated at 71 minutes;
+                                   none until the second (figures.c) */
+    ws_ping_pending *ws_ping;   /* [2], by the direction of the Ping; allocated
+                                   at the first WebSocket Ping */
+    uint16_t (*packets_high)[MQTTKA_MQTT_TYPES]; /* [2], or NULL */
+
+    /* ---- the handshake: only while it waits for the first message ---- */
+    struct ws_pending *pending;
+
+    /* ---- how it ended: made when it starts to (verdict.c) ---- */
+    struct close_record *end;
+
+    /* findings kept for the summary: no more than FINDINGS_PER_KIND_MAX of
+     * each kind but the per-pair ones (which are not kept) are ever emitted */
+    stored_finding *findings;
+    uint16_t n_findings, cap_findings, findings_omitted;
+    uint8_t kind_emitted[MQTTKA_F_COUNT];
+    /* conn.client_id when it is this short (many are), in what the last
+     * line has left; a longer one is allocated */
+    char client_id_short[16];
+} session;
+
+/* A session of transport MQTTKA_TRANSPORT_WEBSOCKET: the frame decoders,
+ * one cache line each, follow the rest (an MQTT-over-TCP session, most of a
+ * broker's, goes without these 128 bytes). Only a session made with that
+ * transport is one: session_ws says which decoder. */
+typedef struct ws_session {
+    session base;
+    _Alignas(64) ws_decoder ws[2]; /* indexed by mqttka_direction; used when ws_active */
+} ws_session;
+
+static inline ws_decoder *session_ws(session *s, mqttka_direction dir)
+{
+    return &((ws_session *)(void *)s)->ws[dir];
+}
+_Static_assert(FINDINGS_PER_KIND_MAX * MQTTKA_F_COUNT <= UINT16_MAX, "finding counts");
+
+/* Where sessions come from: one pool per kind, each block 64-byte aligned. */
+typedef struct session_pools {
+    block_pool tcp;       /* session */
+    block_pool websocket; /* ws_session */
+} session_pools;
+
+void session_pools_init(session_pools *p);
+void session_pools_free(session_pools *p);
+
+/* Where and when a new session's connection was first seen. */
+typedef struct session_origin {
+    mqttka_endpoint client, server;
+    mqttka_time first_ts, last_ts;
+    uint64_t first_tag;
+    size_t max_mqtt_kept_bytes; /* mqttka_config */
+} session_origin;
+
+/* A new, unconfirmed session; NULL when out of memory. */
+session *session_new(session_pools *p, mqttka_transport transport, const session_origin *o);
+
+/* Frees a session and everything it holds (its strings' and kept findings'
+ * holds on `texts` too); NULL does nothing. */
+void session_free(session_pools *p, text_pool *texts, session *s);
+
+/* The connection is reported from now on: it gets the next number. */
+static inline void session_confirm(session *s, uint64_t *next_conn_id)
+{
+    if (s->confirmed)
+        return;
+    s->confirmed = true;
+    s->conn.id = (*next_conn_id)++;
+}
+
+/* The client id the CONNECT gave (cut to MQTTKA_CLIENT_ID_SIZE - 1 bytes),
+ * in the session when short, else in a copy of its own length; "" when it
+ * is empty or there is no memory for it. Only the first CONNECT sets it. */
+void session_set_client_id(session *s, const char *client_id);
+
+/* Keeps a finding for the summary, its detail held in `texts`; counts it
+ * as omitted past `max` findings or out of memory. */
+void session_keep_finding(session *s, const mqttka_finding *f, text_pool *texts, size_t max);
+
+/* The side that sends in direction `dir`. */
+static inline mqttka_side side_of(mqttka_direction dir)
+{
+    return dir == MQTTKA_C2S ? MQTTKA_SIDE_CLIENT : MQTTKA_SIDE_SERVER;
+}
+
+/* "client" or "server": who sends in direction `dir`. */
+static inline const char *sender_name(mqttka_direction dir)
+{
+    return dir == MQTTKA_C2S ? "client" : "server";
+}
+
+#endif

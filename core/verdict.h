@@ -1,0 +1,79 @@
+/*
+ * verdict.h - how a connection ended, and why: the close record, the
+ * verdict (docs/FINDINGS.md "Why the connection ended") and the summary.
+ *
+ * The keepalive rules tell the verdict what they see as the connection
+ * closes (verdict_note_*); at its end the flow asks for the summary. The
+ * verdict calls no stage of the pipeline.
+ */
+#ifndef MQTTKA_VERDICT_H
+#define MQTTKA_VERDICT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "emit.h"
+#include "mqttka.h"
+#include "session.h"
+
+typedef struct close_event {
+    bool seen;
+    mqttka_side side;
+    mqttka_time ts;
+    uint64_t tag;
+} close_event;
+
+/* What the keepalive rules knew when the connection started to close: the
+ * verdict's evidence. */
+typedef struct close_facts {
+    mqttka_time silence;          /* client silence; NONE when timing is not trustworthy */
+    mqttka_time oldest_ping_ts;   /* NONE when no PINGREQ was outstanding */
+    uint64_t oldest_ping_tag;
+    bool last_client_was_pingreq;
+    mqttka_time last_pingreq_ts;
+    mqttka_time last_data_ts;     /* payload seen before the close */
+} close_facts;
+
+/* How a connection ended, kept apart from the session: most connections of
+ * a busy capture are open at any moment, and this is 270 bytes. Made by the
+ * first FIN, RST, DISCONNECT or WebSocket Close. */
+typedef struct close_record {
+    close_event first_close;
+    mqttka_close_mechanism first_close_mechanism;
+    close_event disconnect;
+    int32_t disconnect_reason;
+    close_event ws_close;
+    int32_t ws_close_code;
+    char ws_close_reason[64];
+    bool server_closed_any;   /* the server closed (FIN, RST or WS Close) */
+    mqttka_time server_close_ts;
+    close_facts at_close;     /* taken at the first close */
+} close_record;
+
+/* The record to read: an open connection's (nothing seen) when none was
+ * made. */
+const close_record *verdict_record_of(const session *s);
+
+/* A side closed (FIN, RST, WebSocket Close, DISCONNECT): true when this is
+ * the connection's first close, which the caller then describes with
+ * verdict_note_facts. False for a later close, and when out of memory (the
+ * close then goes unrecorded). */
+bool verdict_note_close(const rule_ctx *at, session *s, mqttka_side side,
+                        mqttka_close_mechanism how);
+void verdict_note_facts(session *s, const close_facts *facts);
+
+/* A DISCONNECT (its MQTT 5 reason, -1 when none) and a WebSocket Close (its
+ * code, -1 when none, and its payload, of which the reason is kept): the
+ * first of each is recorded. */
+void verdict_note_disconnect(const rule_ctx *at, session *s, mqttka_side side, int32_t reason);
+void verdict_note_ws_close(const rule_ctx *at, session *s, mqttka_side side, int32_t code,
+                           const uint8_t *payload, size_t len);
+
+/* Fills *out for the connection, whose last frame was `last_tag` at
+ * `last_ts`. out->findings is an array made for it from the kept findings:
+ * returned to be freed once the summary has been emitted. */
+mqttka_finding *verdict_build_summary(const rule_ctx *at, session *s, mqttka_time last_ts,
+                                      uint64_t last_tag, mqttka_summary *out);
+
+#endif
