@@ -44,9 +44,11 @@
  * left buffered after mqttka_finish.
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "analyzer.h"
+#include "event_log.h"
 #include "fuzz_target.h"
 
 #define FLOWS 4
@@ -60,16 +62,8 @@ typedef struct run {
     uint8_t *state; /* per id: 0 unseen, 1 reported, 2 summary given */
     size_t n_ids;
     uint64_t max_id;
-    bool verbose; /* FUZZ_ANALYZER_LOG set: one line per summary, to check seeds */
+    bool verbose; /* FUZZ_ANALYZER_LOG set: the event log on stderr, to check seeds */
 } run;
-
-static unsigned count_packets(const mqttka_summary *s)
-{
-    unsigned n = 0;
-    for (int t = 0; t < MQTTKA_MQTT_TYPES; t++)
-        n += s->packets[MQTTKA_C2S][t];
-    return n;
-}
 
 static void check_finding(const run *r, const mqttka_finding *f)
 {
@@ -95,6 +89,11 @@ static void on_event(void *user_data, const mqttka_event *ev)
     FUZZ_ASSERT(strlen(ev->conn->client_id) < MQTTKA_CLIENT_ID_SIZE);
     FUZZ_ASSERT(strlen(ev->conn->ws_subprotocol) < MQTTKA_WS_SUBPROTOCOL_SIZE);
     FUZZ_ASSERT(strlen(ev->conn->ws_extensions) < MQTTKA_WS_EXTENSIONS_SIZE);
+    if (r->verbose) { /* before the checks of its type: a failure follows its line */
+        char line[1024];
+        event_log_format(ev, true, line, sizeof line);
+        fputs(line, stderr);
+    }
     switch (ev->type) {
     case MQTTKA_EV_WS_HANDSHAKE:
         FUZZ_ASSERT(ev->u.handshake.path != NULL);
@@ -137,9 +136,6 @@ static void on_event(void *user_data, const mqttka_event *ev)
             FUZZ_ASSERT(s->rtt_min <= s->rtt_median && s->rtt_median <= s->rtt_max &&
                         s->rtt_p95 <= s->rtt_max);
         r->state[id] = 2;
-        if (r->verbose)
-            fprintf(stderr, "connection #%llu: %u MQTT packets c2s, verdict %s\n",
-                    (unsigned long long)id, count_packets(s), mqttka_verdict_name(s->verdict));
         return;
     }
     }

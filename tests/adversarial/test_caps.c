@@ -9,7 +9,6 @@
  * connections go on being decoded and every connection still gets its
  * summary.
  */
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,76 +16,9 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "../unit/test_harness.h"
+#include "event_log.h"
 #include "mqttka.h"
-
-/* ------------------------------------------------------------ event log -- */
-
-typedef struct log_buf {
-    char text[1 << 16];
-    size_t len;
-} log_buf;
-
-static void logf_(log_buf *l, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(l->text + l->len, sizeof l->text - l->len, fmt, ap);
-    va_end(ap);
-    if (n > 0 && (size_t)n < sizeof l->text - l->len)
-        l->len += (size_t)n;
-}
-
-static void on_event(void *user_data, const mqttka_event *ev)
-{
-    log_buf *l = user_data;
-    unsigned long long id = (unsigned long long)ev->conn->id;
-    switch (ev->type) {
-    case MQTTKA_EV_WS_HANDSHAKE:
-        logf_(l, "#%llu handshake %d\n", id, ev->u.handshake.status);
-        break;
-    case MQTTKA_EV_WS_CONTROL:
-        logf_(l, "#%llu control %u len %zu\n", id, (unsigned)ev->u.control.opcode,
-              ev->u.control.payload_len);
-        break;
-    case MQTTKA_EV_MQTT_PACKET:
-        logf_(l, "#%llu %s", id, mqttka_mqtt_type_name(ev->u.mqtt.type));
-        if (ev->u.mqtt.connect)
-            logf_(l, " keepalive %u id %s", (unsigned)ev->u.mqtt.connect->keepalive,
-                  ev->u.mqtt.connect->client_id ? ev->u.mqtt.connect->client_id : "(none)");
-        logf_(l, "\n");
-        break;
-    case MQTTKA_EV_FINDING:
-        logf_(l, "#%llu finding %s: %s\n", id, mqttka_finding_name(ev->u.finding->kind),
-              ev->u.finding->detail);
-        break;
-    case MQTTKA_EV_CONNECTION:
-        logf_(l, "#%llu summary %s\n", id, mqttka_verdict_name(ev->u.summary->verdict));
-        break;
-    }
-}
-
-#define HAS(l, s)                                                                      \
-    do {                                                                               \
-        if (strstr((l).text, (s))) {                                                   \
-            th_passed++;                                                               \
-        } else {                                                                       \
-            th_failed++;                                                               \
-            fprintf(stderr, "%s:%d: log lacks \"%s\":\n%s\n", __FILE__, __LINE__, (s), \
-                    (l).text);                                                         \
-        }                                                                              \
-    } while (0)
-
-#define LACKS(l, s)                                                                    \
-    do {                                                                               \
-        if (!strstr((l).text, (s))) {                                                  \
-            th_passed++;                                                               \
-        } else {                                                                       \
-            th_failed++;                                                               \
-            fprintf(stderr, "%s:%d: log has \"%s\":\n%s\n", __FILE__, __LINE__, (s),   \
-                    (l).text);                                                         \
-        }                                                                              \
-    } while (0)
+#include "test_harness.h"
 
 /* ------------------------------------------------------------ segments -- */
 
@@ -139,11 +71,12 @@ static conn open_mqtt(mqttka_analyzer *a, uint16_t port, uint64_t *frame)
     return c;
 }
 
-static mqttka_analyzer *start(const mqttka_config *cfg, log_buf *l)
+/* A log with each finding's detail: the detail says which cap was hit. */
+static mqttka_analyzer *start(const mqttka_config *cfg, event_log *l)
 {
-    memset(l, 0, sizeof *l);
+    event_log_reset(l, true);
     mqttka_analyzer *a = NULL;
-    CHECK(mqttka_new(&a, cfg, on_event, l) == MQTTKA_OK);
+    CHECK(mqttka_new(&a, cfg, event_log_on_event, l) == MQTTKA_OK);
     return a;
 }
 
@@ -157,7 +90,7 @@ static mqttka_analyzer *start(const mqttka_config *cfg, log_buf *l)
  * summary; the others go on. */
 static void test_max_flows(void)
 {
-    static log_buf l;
+    static event_log l;
     mqttka_config cfg;
     mqttka_config_default(&cfg);
     cfg.max_flows = 3;
@@ -175,13 +108,20 @@ static void test_max_flows(void)
     send_(&c1, 1, pingresp_pkt, sizeof pingresp_pkt);
     mqttka_finish(a, c4.ts);
     mqttka_free(&a);
-    HAS(l, "#2 finding resource_limit: flow table full (3 flows)");
-    HAS(l, "#2 summary open\n#4 CONNECT");
-    HAS(l, "#3 PINGREQ\n#4 PINGREQ\n#1 PINGRESP");
-    HAS(l, "#1 summary");
-    HAS(l, "#3 summary");
-    HAS(l, "#4 summary");
-    LACKS(l, "#1 finding resource_limit");
+    /* #2's last frame was its CONNACK (4). */
+    LOG_HAS(l, "[8] #2 C>S finding resource_limit warn about=4 \"flow table full (3 flows)");
+    LOG_HAS(l, "[8] #2 summary 10.0.0.2:40002 -> 10.0.0.1:1883 tcp v=3.1.1 ka=5 ska=-1 kae=5 "
+               "pingreq=0 pingresp=0 unanswered=0 close=-/- verdict=open id=\"caps\" sub=\"\" "
+               "ext=\"\" \"still open at the end of the capture\"\n"
+               "[8] #4 C>S CONNECT");
+    LOG_HAS(l, "[10] #3 C>S PINGREQ silence=0.002\n"
+               "[11] #4 C>S PINGREQ silence=0.002\n"
+               "[12] #1 S>C PINGRESP");
+    LOG_HAS(l, "#1 summary");
+    LOG_HAS(l, "#3 summary");
+    LOG_HAS(l, "#4 summary");
+    LOG_LACKS(l, "#1 C>S finding resource_limit");
+    LOG_LACKS(l, "#1 S>C finding resource_limit");
 }
 
 /* In a big table the flow dropped is picked from a sample, not from a list
@@ -262,7 +202,7 @@ static void test_max_flows_sampled(void)
 
 static void test_max_ooo_segments(void)
 {
-    static log_buf l;
+    static event_log l;
     mqttka_config cfg;
     mqttka_config_default(&cfg);
     cfg.max_ooo_segments = 4;
@@ -276,18 +216,20 @@ static void test_max_ooo_segments(void)
     send_(&c2, 0, pingreq_pkt, sizeof pingreq_pkt);
     mqttka_finish(a, c2.ts);
     mqttka_free(&a);
-    HAS(l, "#1 finding resource_limit: out-of-order queue full (max 4 segments");
-    HAS(l, "#1 finding capture_gap");
-    HAS(l, "#2 PINGREQ");
-    LACKS(l, "#2 finding resource_limit");
-    HAS(l, "#1 summary");
-    HAS(l, "#2 summary");
+    LOG_HAS(l, "[9] #1 C>S finding resource_limit warn about=9 "
+               "\"out-of-order queue full (max 4 segments");
+    LOG_HAS(l, "#1 C>S finding capture_gap");
+    LOG_HAS(l, "#2 C>S PINGREQ");
+    LOG_LACKS(l, "#2 C>S finding resource_limit");
+    LOG_LACKS(l, "#2 S>C finding resource_limit");
+    LOG_HAS(l, "#1 summary");
+    LOG_HAS(l, "#2 summary");
 }
 
 /* max_ooo_bytes: the same for bytes held per direction. */
 static void test_max_ooo_bytes(void)
 {
-    static log_buf l;
+    static event_log l;
     mqttka_config cfg;
     mqttka_config_default(&cfg);
     cfg.max_ooo_bytes = 100;
@@ -302,8 +244,9 @@ static void test_max_ooo_bytes(void)
     push_at(&c1, 0, hole + 62, MQTTKA_TCP_PSH, pings, sizeof pings);     /* 120: over */
     mqttka_finish(a, c1.ts);
     mqttka_free(&a);
-    HAS(l, "#1 finding resource_limit: out-of-order queue full (max 64 segments, 100 bytes");
-    HAS(l, "#1 summary");
+    LOG_HAS(l, "[4] #1 C>S finding resource_limit warn about=4 "
+               "\"out-of-order queue full (max 64 segments, 100 bytes");
+    LOG_HAS(l, "#1 summary");
 }
 
 /* max_total_buffered_bytes: the connection whose segment would break the
@@ -311,7 +254,7 @@ static void test_max_ooo_bytes(void)
  * its hole is filled, every queued packet is decoded. */
 static void test_max_total_buffered(void)
 {
-    static log_buf l;
+    static event_log l;
     mqttka_config cfg;
     mqttka_config_default(&cfg);
     cfg.max_ooo_bytes = 100;
@@ -331,14 +274,17 @@ static void test_max_total_buffered(void)
     send_(&c1, 1, pingresp_pkt, sizeof pingresp_pkt);
     mqttka_finish(a, c1.ts);
     mqttka_free(&a);
-    HAS(l, "#2 finding resource_limit: out-of-order queue full (max 64 segments, 100 bytes per "
+    LOG_HAS(l, "[6] #2 C>S finding resource_limit warn about=6 "
+               "\"out-of-order queue full (max 64 segments, 100 bytes per "
            "direction, 150 in all)");
-    LACKS(l, "#1 finding resource_limit");
-    LACKS(l, "#1 finding capture_gap");
+    LOG_LACKS(l, "#1 C>S finding resource_limit");
+    LOG_LACKS(l, "#1 S>C finding resource_limit");
+    LOG_LACKS(l, "#1 C>S finding capture_gap");
+    LOG_LACKS(l, "#1 S>C finding capture_gap");
     /* 1 + 45 PINGREQs on #1, all decoded. */
     const char *p = l.text;
     int pings1 = 0;
-    while ((p = strstr(p, "#1 PINGREQ\n")) != NULL) {
+    while ((p = strstr(p, "#1 C>S PINGREQ silence=")) != NULL) {
         pings1++;
         p++;
     }
@@ -351,7 +297,7 @@ static void test_max_total_buffered(void)
  * (its protocols were not read): nothing is reported for it. */
 static void test_max_http_header(void)
 {
-    static log_buf l;
+    static event_log l;
     mqttka_config cfg;
     mqttka_config_default(&cfg);
     cfg.max_http_header_bytes = 256;
@@ -376,11 +322,12 @@ static void test_max_http_header(void)
     send_(&c3, 0, pingreq_pkt, sizeof pingreq_pkt);
     mqttka_finish(a, c3.ts);
     mqttka_free(&a);
-    HAS(l, "#1 finding resource_limit: HTTP response header block exceeds 256 bytes");
-    HAS(l, "#1 summary");
-    HAS(l, "#2 CONNECT"); /* c3 is the second connection reported */
-    HAS(l, "#2 PINGREQ");
-    LACKS(l, "#3 ");
+    LOG_HAS(l, "[7] #1 S>C finding resource_limit warn about=7 "
+               "\"HTTP response header block exceeds 256 bytes");
+    LOG_HAS(l, "#1 summary");
+    LOG_HAS(l, "#2 C>S CONNECT"); /* c3 is the second connection reported */
+    LOG_HAS(l, "#2 C>S PINGREQ");
+    LOG_LACKS(l, "#3 ");
 }
 
 /* The WebSocket control payload: 125 bytes by RFC 6455 §5.5, fixed. A Ping
@@ -388,7 +335,7 @@ static void test_max_http_header(void)
  * bytes, and the frames after it are still decoded. */
 static void test_ws_control_payload(void)
 {
-    static log_buf l;
+    static event_log l;
     mqttka_analyzer *a = start(NULL, &l);
     uint64_t frame = 0;
     conn c = {a, 40001, {1000, 9000}, (mqttka_time)1700000000 * 1000000, &frame};
@@ -423,10 +370,11 @@ static void test_ws_control_payload(void)
     send_(&c, 1, pong_frame, sizeof pong_frame);
     mqttka_finish(a, c.ts);
     mqttka_free(&a);
-    HAS(l, "#1 finding ws_framing_error: server frame (opcode 9): control frame longer than 125");
-    HAS(l, "#1 control 9 len 125");
-    HAS(l, "#1 PINGREQ\n");
-    HAS(l, "#1 PINGRESP\n");
+    LOG_HAS(l, "[5] #1 S>C finding ws_framing_error error about=5 "
+               "\"server frame (opcode 9): control frame longer than 125");
+    LOG_HAS(l, "[5] #1 S>C ws ping len=125\n");
+    LOG_HAS(l, "[6] #1 C>S PINGREQ silence=0.003\n");
+    LOG_HAS(l, "[7] #1 S>C PINGRESP rtt=0.001 pair=6\n");
 }
 
 static long peak_rss_kib(void)
@@ -440,7 +388,7 @@ static long peak_rss_kib(void)
  * bytes is streamed past without memory growing. */
 static void test_max_mqtt_kept(void)
 {
-    static log_buf l;
+    static event_log l;
     mqttka_config cfg;
     mqttka_config_default(&cfg);
     cfg.max_mqtt_kept_bytes = 32;
@@ -465,15 +413,15 @@ static void test_max_mqtt_kept(void)
     long after = peak_rss_kib();
     mqttka_finish(a, c.ts);
     mqttka_free(&a);
-    HAS(l, "#1 CONNECT keepalive 7 id xxxxxxxxxxxxxx");
-    HAS(l, "...");
+    LOG_HAS(l, "[1] #1 C>S CONNECT level=4 ka=7 clean=1 id=\"xxxxxxxxxxxxxx");
+    LOG_HAS(l, "...");
     if (before >= 0 && after >= 0) {
         if (after - before >= 1024)
             fprintf(stderr, "peak RSS grew by %ld KiB streaming 30 MB of PUBLISH\n",
                     after - before);
         CHECK(after - before < 1024);
     }
-    HAS(l, "#1 summary");
+    LOG_HAS(l, "#1 summary");
 }
 
 int main(void)

@@ -3,42 +3,19 @@
  * need time to pass come out when it passes, once, with the next deadline
  * right (one microsecond after each limit), for every connection; and a
  * later packet does not repeat what a tick told. Plain MQTT over TCP,
- * keepalive 2: tol 1 s, T_resp 1 s, G 7 s (the defaults).
+ * keepalive 2: tol 1 s, T_resp 1 s, G 7 s (the defaults). Each step is
+ * checked by the exact lines it adds to the event log (event_log.h).
  */
+#include "event_log.h"
 #include "mqttka.h"
 #include "test_harness.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #define S(x) ((mqttka_time)((x) * 1000000.0 + 0.5))
 #define T0 ((mqttka_time)1700000000 * 1000000)
-#define MAX_SEEN 64
-
-typedef struct seen {
-    mqttka_finding_kind kind[MAX_SEEN];
-    mqttka_severity severity[MAX_SEEN];
-    uint64_t about[MAX_SEEN];
-    uint64_t reported[MAX_SEEN];
-    uint64_t conn[MAX_SEEN];
-    size_t n;
-} seen;
-
-static void on_event(void *user, const mqttka_event *ev)
-{
-    seen *s = user;
-    if (ev->type != MQTTKA_EV_FINDING || s->n == MAX_SEEN)
-        return;
-    const mqttka_finding *f = ev->u.finding;
-    if (f->kind == MQTTKA_F_KEEPALIVE_NEGOTIATED || f->kind == MQTTKA_F_PINGRESP_RTT)
-        return; /* not about time passing */
-    s->kind[s->n] = f->kind;
-    s->severity[s->n] = f->severity;
-    s->about[s->n] = f->tag;
-    s->reported[s->n] = f->reported_tag;
-    s->conn[s->n] = ev->conn ? ev->conn->id : 0;
-    s->n++;
-}
 
 /* One TCP connection 10.0.0.<n>:40000 -> 10.0.0.1:1883, its sequence numbers. */
 typedef struct conn {
@@ -95,61 +72,69 @@ static void open_session(mqttka_analyzer *a, conn *c, mqttka_time t0, uint64_t b
     push(a, c, 1, t0 + S(0.001), base + 4, DATA, connack_ok, sizeof connack_ok);
 }
 
-static mqttka_analyzer *start(seen *s)
+static mqttka_analyzer *start(event_log *l)
 {
-    memset(s, 0, sizeof *s);
+    event_log_reset(l, false);
     mqttka_analyzer *a = NULL;
-    CHECK(mqttka_new(&a, NULL, on_event, s) == MQTTKA_OK);
+    CHECK(mqttka_new(&a, NULL, event_log_on_event, l) == MQTTKA_OK);
     return a;
 }
 
+/* What the log gained since *mark (event_log_since) is exactly `expected`. */
+#define CHECK_NEW(l, mark, expected) CHECK_EQ_STR(event_log_since(&(l), &(mark)), (expected))
+
 /* Silence: KAe + tol, 1.5 x KAe + tol, 1.5 x KAe + G, each told once, each
- * deadline one microsecond past its limit; the packet that ends the silence
+ * deadline one microsecond past its limit, at no frame ([0]: known by the
+ * clock), about the client's last packet; the packet that ends the silence
  * repeats none of them; then a PINGREQ is late T_resp after it. */
 static void test_silence_and_ping(void)
 {
-    seen s;
-    mqttka_analyzer *a = start(&s);
+    static event_log l;
+    mqttka_analyzer *a = start(&l);
     conn c;
     conn_init(&c, 2);
     open_session(a, &c, T0, 1); /* CONNECT is frame 4 */
+    size_t mark = 0;
+    CHECK_NEW(l, mark,
+              "[4] #1 C>S CONNECT level=4 ka=2 clean=1 id=\"t\"\n"
+              "[5] #1 S>C CONNACK code=0 ska=-1\n"
+              "[5] #1 S>C finding keepalive_negotiated info about=5 value=2.000\n");
 
     CHECK_EQ_INT(mqttka_tick(a, T0 + S(0.5)), T0 + S(3) + 1); /* KA 2 + tol 1 */
-    CHECK_EQ_INT(s.n, 0);
+    CHECK_NEW(l, mark, "");
     CHECK_EQ_INT(mqttka_tick(a, T0 + S(3)), T0 + S(3) + 1);   /* at the limit: not past it */
-    CHECK_EQ_INT(s.n, 0);
+    CHECK_NEW(l, mark, "");
     CHECK_EQ_INT(mqttka_tick(a, T0 + S(3) + 1), T0 + S(4) + 1); /* 1.5 KA 3 + tol 1 */
-    CHECK_EQ_INT(s.n, 1);
-    CHECK_EQ_INT(s.kind[0], MQTTKA_F_CLIENT_SILENT_OVER_KEEPALIVE);
-    CHECK_EQ_INT(s.about[0], 4);
-    CHECK_EQ_INT(s.reported[0], 0); /* known by the clock, at no frame */
+    CHECK_NEW(l, mark,
+              "[0] #1 C>S finding client_silent_over_keepalive warn about=4 value=3.000\n");
     CHECK_EQ_INT(mqttka_tick(a, T0 + S(3.5)), T0 + S(4) + 1); /* told once */
-    CHECK_EQ_INT(s.n, 1);
+    CHECK_NEW(l, mark, "");
     CHECK_EQ_INT(mqttka_tick(a, T0 + S(4) + 1), T0 + S(10) + 1); /* 1.5 KA 3 + G 7 */
-    CHECK_EQ_INT(s.n, 2);
-    CHECK_EQ_INT(s.kind[1], MQTTKA_F_CLIENT_SILENT_OVER_1_5_KEEPALIVE);
+    CHECK_NEW(l, mark,
+              "[0] #1 C>S finding client_silent_over_1_5_keepalive error about=4 value=4.000\n");
     CHECK_EQ_INT(mqttka_tick(a, T0 + S(10) + 1), MQTTKA_TIME_NONE);
-    CHECK_EQ_INT(s.n, 3);
-    CHECK_EQ_INT(s.kind[2], MQTTKA_F_SERVER_KEEPALIVE_NOT_ENFORCED);
-    CHECK_EQ_INT(s.about[2], 4);
+    CHECK_NEW(l, mark,
+              "[0] #1 S>C finding server_keepalive_not_enforced warn about=4 value=10.000\n");
 
     /* The client speaks again at 11 s: nothing told is told again. */
     push(a, &c, 0, T0 + S(11), 6, DATA, pingreq, sizeof pingreq);
-    CHECK_EQ_INT(s.n, 3);
+    CHECK_NEW(l, mark, "[6] #1 C>S PINGREQ silence=11.000\n");
     /* Now the PINGREQ's deadline (T_resp 1 s) comes first. */
     CHECK_EQ_INT(mqttka_tick(a, T0 + S(11.5)), T0 + S(12) + 1);
+    CHECK_NEW(l, mark, "");
     CHECK_EQ_INT(mqttka_tick(a, T0 + S(12) + 1), T0 + S(14) + 1);
-    CHECK_EQ_INT(s.n, 4);
-    CHECK_EQ_INT(s.kind[3], MQTTKA_F_PINGREQ_UNANSWERED);
-    CHECK_EQ_INT(s.severity[3], MQTTKA_WARN);
-    CHECK_EQ_INT(s.about[3], 6);
-    CHECK_EQ_INT(s.reported[3], 0);
+    CHECK_NEW(l, mark, "[0] #1 C>S finding pingreq_unanswered warn about=6 value=1.000\n");
     /* Its PINGRESP comes late: pingresp_late, no second unanswered. */
     push(a, &c, 1, T0 + S(12.5), 7, DATA, pingresp, sizeof pingresp);
-    CHECK_EQ_INT(s.n, 5);
-    CHECK_EQ_INT(s.kind[4], MQTTKA_F_PINGRESP_LATE);
+    CHECK_NEW(l, mark,
+              "[7] #1 S>C PINGRESP rtt=1.500 pair=6\n"
+              "[7] #1 S>C finding pingresp_rtt info about=7 value=1.500\n"
+              "[7] #1 S>C finding pingresp_late warn about=7 value=1.500\n");
     mqttka_finish(a, T0 + S(12.6));
-    CHECK_EQ_INT(s.n, 5);
+    CHECK_NEW(l, mark,
+              "[0] #1 summary 10.0.0.2:40000 -> 10.0.0.1:1883 tcp v=3.1.1 ka=2 ska=-1 kae=2 "
+              "pingreq=1 pingresp=1 unanswered=0 close=-/- verdict=open id=\"t\" sub=\"\" "
+              "ext=\"\"\n");
     mqttka_free(&a);
 }
 
@@ -157,17 +142,18 @@ static void test_silence_and_ping(void)
  * tells all three, about itself. Live and file agree on the kinds. */
 static void test_file_says_the_same_kinds(void)
 {
-    seen s;
-    mqttka_analyzer *a = start(&s);
+    static event_log l;
+    mqttka_analyzer *a = start(&l);
     conn c;
     conn_init(&c, 2);
     open_session(a, &c, T0, 1);
+    size_t mark = l.len;
     push(a, &c, 0, T0 + S(11), 6, DATA, pingreq, sizeof pingreq);
-    CHECK_EQ_INT(s.n, 3);
-    CHECK_EQ_INT(s.kind[0], MQTTKA_F_CLIENT_SILENT_OVER_KEEPALIVE);
-    CHECK_EQ_INT(s.kind[1], MQTTKA_F_CLIENT_SILENT_OVER_1_5_KEEPALIVE);
-    CHECK_EQ_INT(s.kind[2], MQTTKA_F_SERVER_KEEPALIVE_NOT_ENFORCED);
-    CHECK_EQ_INT(s.about[2], 6);
+    CHECK_NEW(l, mark,
+              "[6] #1 C>S PINGREQ silence=11.000\n"
+              "[6] #1 C>S finding client_silent_over_keepalive warn about=6 value=11.000\n"
+              "[6] #1 C>S finding client_silent_over_1_5_keepalive error about=6 value=11.000\n"
+              "[6] #1 S>C finding server_keepalive_not_enforced warn about=6 value=11.000\n");
     mqttka_free(&a);
 }
 
@@ -175,8 +161,8 @@ static void test_file_says_the_same_kinds(void)
  * a connection with no CONNACK yet has none; a closed one has none. */
 static void test_every_connection(void)
 {
-    seen s;
-    mqttka_analyzer *a = start(&s);
+    static event_log l;
+    mqttka_analyzer *a = start(&l);
     conn c1, c2, c3;
     conn_init(&c1, 2);
     conn_init(&c2, 3);
@@ -184,21 +170,26 @@ static void test_every_connection(void)
     open_session(a, &c1, T0, 1);
     open_session(a, &c2, T0 + S(1), 11);
     push(a, &c3, 0, T0, 21, MQTTKA_TCP_SYN, NULL, 0); /* no CONNECT: no deadline */
+    size_t mark = l.len;
     CHECK_EQ_INT(mqttka_tick(a, T0 + S(0.1)), T0 + S(3) + 1);
+    CHECK_NEW(l, mark, "");
     /* c1's client speaks at 2.5 s: c2's deadline (4 s) is now the first. */
     push(a, &c1, 0, T0 + S(2.5), 6, DATA, pingreq, sizeof pingreq);
     push(a, &c1, 1, T0 + S(2.6), 7, DATA, pingresp, sizeof pingresp);
+    CHECK_NEW(l, mark,
+              "[6] #1 C>S PINGREQ silence=2.500\n"
+              "[7] #1 S>C PINGRESP rtt=0.100 pair=6\n"
+              "[7] #1 S>C finding pingresp_rtt info about=7 value=0.100\n");
     CHECK_EQ_INT(mqttka_tick(a, T0 + S(2.7)), T0 + S(4) + 1);
-    CHECK_EQ_INT(s.n, 0);
+    CHECK_NEW(l, mark, "");
     CHECK_EQ_INT(mqttka_tick(a, T0 + S(4) + 1), T0 + S(5) + 1);
-    CHECK_EQ_INT(s.n, 1);
-    CHECK_EQ_INT(s.conn[0], 2);
-    CHECK_EQ_INT(s.kind[0], MQTTKA_F_CLIENT_SILENT_OVER_KEEPALIVE);
+    CHECK_NEW(l, mark,
+              "[0] #2 C>S finding client_silent_over_keepalive warn about=14 value=3.000\n");
     /* c2's client closes (FIN): only c1 has deadlines left. */
     push(a, &c2, 0, T0 + S(4.5), 16, MQTTKA_TCP_FIN | MQTTKA_TCP_ACK, NULL, 0);
-    size_t before = s.n;
+    mark = l.len;
     CHECK_EQ_INT(mqttka_tick(a, T0 + S(4.6)), T0 + S(5.5) + 1);
-    CHECK_EQ_INT(s.n, before);
+    CHECK_NEW(l, mark, "");
     mqttka_finish(a, T0 + S(4.6));
     mqttka_free(&a);
 }
@@ -208,6 +199,5 @@ int main(void)
     test_silence_and_ping();
     test_file_says_the_same_kinds();
     test_every_connection();
-    printf("%u passed, %u failed\n", th_passed, th_failed);
-    return th_failed ? 1 : 0;
+    return th_report();
 }
