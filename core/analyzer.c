@@ -23,6 +23,7 @@ struct mqttka_analyzer {
     flow_env env;          /* what every flow's pipeline shares */
     flow_table flows;
     mqttka_time now;       /* the latest time seen (capture or tick) */
+    mqttka_counts counts;  /* of the flows ended so far */
 };
 
 size_t analyzer_flow_count(const mqttka_analyzer *a)
@@ -99,6 +100,24 @@ static void flow_forget(mqttka_analyzer *a, struct flow *f)
     flow_table_put(&a->flows, f);
 }
 
+/* Counts what an ended flow came to, and forgets it. */
+static void flow_account(mqttka_analyzer *a, struct flow *f, bool dropped)
+{
+    int outcome = flow_outcome(f, dropped);
+    a->counts.tcp_connections++;
+    if (outcome < 0)
+        a->counts.mqtt_connections++;
+    else
+        a->counts.not_analysed[outcome]++;
+    flow_forget(a, f);
+}
+
+void mqttka_get_counts(const mqttka_analyzer *a, mqttka_counts *out)
+{
+    if (a && out)
+        *out = a->counts;
+}
+
 void mqttka_free(mqttka_analyzer **pa)
 {
     if (!pa || !*pa)
@@ -127,7 +146,7 @@ static void evict_idle(mqttka_analyzer *a, const mqttka_segment *seg)
                      a->env.cfg.max_flows);
     }
     flow_end(&pc);
-    flow_forget(a, old);
+    flow_account(a, old, true);
 }
 
 static mqttka_status push_one(mqttka_analyzer *a, const mqttka_segment *seg,
@@ -169,7 +188,7 @@ static mqttka_status push_one(mqttka_analyzer *a, const mqttka_segment *seg,
     push_ctx pc = push_ctx_make(&a->env, f, side, s.ts, s.tag);
     if (flow_push_segment(&pc, &s)) {
         flow_end(&pc);
-        flow_forget(a, f);
+        flow_account(a, f, false);
     }
     return MQTTKA_OK;
 }
@@ -254,7 +273,7 @@ ENTRY_POINT void mqttka_finish(mqttka_analyzer *a, mqttka_time end)
         for (size_t k = 0; k < i; k++) {
             push_ctx pc = push_ctx_make(&a->env, all[k], 0, end, 0);
             flow_end(&pc);
-            flow_forget(a, all[k]);
+            flow_account(a, all[k], false);
         }
         free(all);
     }
@@ -263,6 +282,6 @@ ENTRY_POINT void mqttka_finish(mqttka_analyzer *a, mqttka_time end)
     for (struct flow *f; (f = flow_table_next_to_drain(&a->flows, &cursor));) {
         push_ctx pc = push_ctx_make(&a->env, f, 0, end, 0);
         flow_end(&pc);
-        flow_forget(a, f);
+        flow_account(a, f, false);
     }
 }

@@ -20,25 +20,23 @@
 
 void figures_count_carry(session *s, mqttka_direction dir, uint8_t type)
 {
-    if (!s->packets_high) {
-        s->packets_high = calloc(2, sizeof *s->packets_high);
-        if (!s->packets_high) {
-            s->packets[dir][type] = UINT16_MAX; /* stops there */
-            return;
-        }
+    session_rare *r = session_rare_of(s);
+    if (!r) {
+        s->packets[dir][type] = UINT16_MAX; /* stops there */
+        return;
     }
-    if (s->packets_high[dir][type] == UINT16_MAX) {
+    if (r->packets_high[dir][type] == UINT16_MAX) {
         s->packets[dir][type] = UINT16_MAX; /* 2^32 - 1: stops there too */
         return;
     }
-    s->packets_high[dir][type]++;
+    r->packets_high[dir][type]++;
 }
 
 void figures_packets(const session *s, uint32_t out[2][MQTTKA_MQTT_TYPES])
 {
     for (int d = 0; d < 2; d++)
         for (int t = 0; t < MQTTKA_MQTT_TYPES; t++)
-            out[d][t] = (s->packets_high ? (uint32_t)s->packets_high[d][t] << 16 : 0) |
+            out[d][t] = (s->rare ? (uint32_t)s->rare->packets_high[d][t] << 16 : 0) |
                         s->packets[d][t];
 }
 

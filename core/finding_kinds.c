@@ -29,7 +29,9 @@ static const finding_kind_info kinds[MQTTKA_F_COUNT] = {
         KIND_OR_LESSER("pingreq_unanswered", MQTTKA_ERROR, MQTTKA_WARN),
     [MQTTKA_F_PINGRESP_LATE] = KIND("pingresp_late", MQTTKA_WARN),
     [MQTTKA_F_PINGRESP_RTT] = {"pingresp_rtt", MQTTKA_INFO, false, MQTTKA_INFO, true},
-    [MQTTKA_F_PINGRESP_UNSOLICITED] = KIND("pingresp_unsolicited", MQTTKA_WARN),
+    /* lesser (info): when a hole in the client's stream may hold its PINGREQ */
+    [MQTTKA_F_PINGRESP_UNSOLICITED] =
+        KIND_OR_LESSER("pingresp_unsolicited", MQTTKA_WARN, MQTTKA_INFO),
     [MQTTKA_F_PINGREQ_FROM_SERVER] = KIND("pingreq_from_server", MQTTKA_ERROR),
     [MQTTKA_F_WS_PING_UNANSWERED] = KIND("ws_ping_unanswered", MQTTKA_WARN),
     /* Transport hygiene */
@@ -46,6 +48,10 @@ static const finding_kind_info kinds[MQTTKA_F_COUNT] = {
     [MQTTKA_F_CONNECT_PROTOCOL_INVALID] = KIND("connect_protocol_invalid", MQTTKA_ERROR),
     [MQTTKA_F_CAPTURE_GAP] = KIND("capture_gap", MQTTKA_INFO),
     [MQTTKA_F_RESOURCE_LIMIT] = KIND("resource_limit", MQTTKA_WARN),
+    /* Captures that start late or miss bytes */
+    [MQTTKA_F_KEEPALIVE_INFERRED] = KIND("keepalive_inferred", MQTTKA_INFO),
+    [MQTTKA_F_ONE_SIDED] = KIND("one_sided", MQTTKA_INFO),
+    [MQTTKA_F_MALFORMED_PACKET] = KIND("malformed_packet", MQTTKA_ERROR),
 };
 
 const finding_kind_info *finding_kind(mqttka_finding_kind kind)

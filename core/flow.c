@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "boundary.h"
 #include "compiler.h"
 #include "keepalive.h"
 #include "route.h"
@@ -58,24 +59,56 @@ void flow_free_contents(flow_env *env, struct flow *f)
     tcp_stream_free(&f->tcp[1], &lim);
     handshake_free(f->http);
     detect_prefix_free(&f->prefix);
+    probe_free(&f->probe, &env->total_buffered);
     session_free(&env->sessions, &env->texts, f->sess);
 }
 
-/* The flow is not ours (any more): its payload is ignored from here. */
-static void give_up(struct flow *f)
+int flow_outcome(const struct flow *f, bool dropped)
 {
+    if (f->sess && f->sess->confirmed)
+        return -1;
+    if (f->proto == PROTO_NONE)
+        return f->outcome;
+    if (dropped)
+        return MQTTKA_NA_RESOURCE_LIMIT;
+    if (!f->had_data)
+        return MQTTKA_NA_NO_PAYLOAD;
+    switch (f->proto) {
+    case PROTO_HTTP: return MQTTKA_NA_HTTP;
+    case PROTO_WEBSOCKET: return MQTTKA_NA_WEBSOCKET;
+    case PROTO_PROBE: return MQTTKA_NA_UNPROVEN;
+    default: return MQTTKA_NA_NO_MQTT;
+    }
+}
+
+/* The flow is not ours (any more), for `why` (a mqttka_not_analysed): its
+ * payload is ignored from here. */
+static void give_up(const push_ctx *pc, mqttka_not_analysed why)
+{
+    struct flow *f = pc->f;
     f->proto = PROTO_NONE;
+    f->outcome = (uint8_t)why;
     handshake_free(f->http);
     f->http = NULL;
     detect_prefix_free(&f->prefix);
+    probe_free(&f->probe, &pc->env->total_buffered);
 }
 
 /* Drops a session that proved not to be MQTT, with nothing reported. */
-static void drop_session(const push_ctx *pc)
+static void drop_session(const push_ctx *pc, mqttka_not_analysed why)
 {
     session_free(&pc->env->sessions, &pc->env->texts, pc->f->sess);
     pc->f->sess = NULL;
-    give_up(pc->f);
+    give_up(pc, why);
+}
+
+static uint8_t dirs_seen(const struct flow *f)
+{
+    uint8_t dirs = 0;
+    for (int side = 0; side < 2; side++)
+        if (f->sides_seen & (1u << side))
+            dirs |= (uint8_t)(1u << flow_direction(f, side));
+    return dirs;
 }
 
 static session *make_session(const push_ctx *pc, mqttka_transport transport)
@@ -83,7 +116,7 @@ static session *make_session(const push_ctx *pc, mqttka_transport transport)
     const struct flow *f = pc->f;
     int client = f->client_side < 0 ? 0 : f->client_side;
     session_origin o = {f->ep[client], f->ep[1 - client], f->first_ts, f->last_ts, f->first_tag,
-                        pc->env->cfg.max_mqtt_kept_bytes};
+                        f->syn_seen, dirs_seen(f), pc->env->cfg.max_mqtt_kept_bytes};
     return session_new(&pc->env->sessions, transport, &o);
 }
 
@@ -106,7 +139,7 @@ static void handshake_request(const push_ctx *pc, const uint8_t *bytes, size_t l
         if (!f->sess) {
             f->sess = make_session(pc, MQTTKA_TRANSPORT_WEBSOCKET);
             if (!f->sess) {
-                give_up(f);
+                give_up(pc, MQTTKA_NA_RESOURCE_LIMIT);
                 return;
             }
             f->sess->mqtt_offered = handshake_request_offers_mqtt(f->http);
@@ -121,10 +154,10 @@ static void handshake_request(const push_ctx *pc, const uint8_t *bytes, size_t l
             if (f->sess)
                 handshake_report_request_too_long(&pc->at, f->sess);
         }
-        give_up(f);
+        give_up(pc, MQTTKA_NA_RESOURCE_LIMIT);
         return;
     default:
-        give_up(f);
+        give_up(pc, MQTTKA_NA_HTTP);
         return;
     }
 }
@@ -148,10 +181,98 @@ static void handshake_response(const push_ctx *pc, const uint8_t *bytes, size_t 
         f->http = NULL;
         return;
     case HANDSHAKE_FAILED:
-        give_up(f);
+        give_up(pc, MQTTKA_NA_HTTP);
         return;
     default:
-        drop_session(pc);
+        drop_session(pc, MQTTKA_NA_HTTP);
+        return;
+    }
+}
+
+/* -------------------------------------------------------------- probe -- */
+
+/* Ports that MQTT brokers and WebSocket servers listen on. */
+static bool server_port(uint16_t port)
+{
+    static const uint16_t known[] = {1883, 8883, 1882, 8080, 8083, 8084, 8443, 80, 443, 9001};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (port == known[i])
+            return true;
+    return false;
+}
+
+/* The client side when no segment said which: the other side listens on a
+ * known port, else on the lower one. */
+static int client_side_by_ports(const struct flow *f)
+{
+    uint16_t p0 = f->ep[0].port, p1 = f->ep[1].port;
+    if (server_port(p0) != server_port(p1))
+        return server_port(p0) ? 1 : 0;
+    return p0 < p1 ? 1 : 0;
+}
+
+/* The flow's framing is not known: from here each segment is tried as a
+ * packet boundary. */
+static void start_probe(const push_ctx *pc)
+{
+    struct flow *f = pc->f;
+    handshake_free(f->http);
+    f->http = NULL;
+    detect_prefix_free(&f->prefix);
+    f->proto = PROTO_PROBE;
+}
+
+/* The probe proved MQTT: the session starts here, and the proving run's
+ * segments are decoded, each at its own time and frame, then this one. */
+static void start_proved(const push_ctx *pc, const probe_decision *d, const uint8_t *bytes,
+                         size_t len)
+{
+    struct flow *f = pc->f;
+    if (f->client_side < 0)
+        f->client_side = (int8_t)(d->client_side >= 0 ? d->client_side : client_side_by_ports(f));
+    session *s = make_session(pc, d->transport);
+    if (!s) {
+        give_up(pc, MQTTKA_NA_RESOURCE_LIMIT);
+        return;
+    }
+    f->sess = s;
+    if (d->transport == MQTTKA_TRANSPORT_WEBSOCKET) {
+        /* Whether permessage-deflate was agreed is in the 101, which the
+         * capture missed: compressed messages are told apart by RSV1. */
+        s->ws_active = true;
+        s->ws_deflate = true;
+        ws_decoder_init(session_ws(s, MQTTKA_C2S), true, true);
+        ws_decoder_init(session_ws(s, MQTTKA_S2C), false, true);
+        f->proto = PROTO_WEBSOCKET;
+    } else {
+        f->proto = PROTO_MQTT_TCP;
+    }
+    emit_confirm(&pc->at, s);
+    route_resync(s, MQTTKA_C2S);
+    route_resync(s, MQTTKA_S2C);
+    probe_segment k;
+    for (size_t i = 0; probe_kept(f->probe, i, &k); i++) {
+        push_ctx then = push_ctx_make(pc->env, f, k.side, k.ts, k.tag);
+        stream_bytes(&then, k.bytes, k.len);
+    }
+    probe_free(&f->probe, &pc->env->total_buffered);
+    stream_bytes(pc, bytes, len);
+}
+
+static void probe_bytes(const push_ctx *pc, const uint8_t *bytes, size_t len)
+{
+    struct flow *f = pc->f;
+    flow_env *env = pc->env;
+    probe_decision d;
+    switch (probe_push(&f->probe, pc->side, f->client_side, bytes, len, pc->at.ts, pc->at.tag,
+                       &env->total_buffered, env->cfg.max_total_buffered_bytes, &d)) {
+    case PROBE_WAIT:
+        return;
+    case PROBE_NOT_MQTT:
+        give_up(pc, probe_saw_tls(f->probe) ? MQTTKA_NA_TLS : MQTTKA_NA_NO_MQTT);
+        return;
+    case PROBE_MQTT:
+        start_proved(pc, &d, bytes, len);
         return;
     }
 }
@@ -169,7 +290,7 @@ static void detect(const push_ctx *pc, const uint8_t *bytes, size_t len)
         return;
     case DETECT_HTTP:
         if (!client_side_agrees(f, pc->side) || !(f->http = handshake_new())) {
-            give_up(f);
+            give_up(pc, MQTTKA_NA_HTTP);
             return;
         }
         f->proto = PROTO_HTTP;
@@ -177,14 +298,24 @@ static void detect(const push_ctx *pc, const uint8_t *bytes, size_t len)
     case DETECT_MQTT:
         if (!client_side_agrees(f, pc->side) ||
             !(f->sess = make_session(pc, MQTTKA_TRANSPORT_TCP))) {
-            give_up(f);
+            give_up(pc, MQTTKA_NA_NO_MQTT);
             return;
         }
         emit_confirm(&pc->at, f->sess);
         f->proto = PROTO_MQTT_TCP;
         break;
     default:
-        give_up(f);
+        /* A connection seen from its start that opens with neither is not
+         * MQTT; one joined later may be, mid-stream. */
+        if (f->syn_seen) {
+            give_up(pc, boundary_looks_like_tls(bytes, len) ? MQTTKA_NA_TLS : MQTTKA_NA_NO_MQTT);
+            return;
+        }
+        start_probe(pc);
+        if (view.held) /* bytes held from before: looked at as a segment of their own */
+            probe_bytes(pc, view.bytes, view.held);
+        if (f->proto == PROTO_PROBE)
+            probe_bytes(pc, bytes, len);
         return;
     }
     if (!view.held) {
@@ -205,6 +336,8 @@ static void stream_bytes(const push_ctx *pc, const uint8_t *bytes, size_t len)
 {
     struct flow *f = pc->f;
     mqttka_direction dir = flow_direction(f, pc->side);
+    if (len)
+        f->had_data = true;
     if (f->sess && len)
         f->sess->last_data_ts = pc->at.ts;
     switch (f->proto) {
@@ -217,15 +350,18 @@ static void stream_bytes(const push_ctx *pc, const uint8_t *bytes, size_t len)
         else
             handshake_response(pc, bytes, len);
         if (f->sess && f->sess->not_mqtt)
-            drop_session(pc);
+            drop_session(pc, MQTTKA_NA_WEBSOCKET);
         break;
     case PROTO_WEBSOCKET:
         route_websocket(&pc->at, f->sess, dir, bytes, len);
         if (f->sess->not_mqtt)
-            drop_session(pc);
+            drop_session(pc, MQTTKA_NA_WEBSOCKET);
         break;
     case PROTO_MQTT_TCP:
         route_mqtt(&pc->at, f->sess, dir, bytes, len);
+        break;
+    case PROTO_PROBE:
+        probe_bytes(pc, bytes, len);
         break;
     case PROTO_NONE:
         break;
@@ -243,14 +379,22 @@ static void on_stream_gap(void *ctx, uint64_t missing)
     struct flow *f = pc->f;
     session *s = f->sess;
     if (f->proto == PROTO_UNKNOWN || f->proto == PROTO_HTTP) {
-        give_up(f);
-        return;
+        /* The start the decision needed is lost: framing must be proved
+         * from what follows. A handshake in progress is forgotten. */
+        if (s && !s->confirmed) {
+            session_free(&pc->env->sessions, &pc->env->texts, s);
+            f->sess = NULL;
+        }
+        if (!f->sess) {
+            start_probe(pc);
+            return;
+        }
     }
-    mqttka_direction dir = flow_direction(f, pc->side);
-    if (!s || s->dirs[dir].lost)
+    if (f->proto == PROTO_PROBE || !s)
         return;
+    mqttka_direction dir = flow_direction(f, pc->side);
     if (!s->confirmed) {
-        drop_session(pc); /* cannot tell whether it is MQTT any more */
+        drop_session(pc, MQTTKA_NA_WEBSOCKET); /* cannot tell whether it is MQTT any more */
         return;
     }
     route_gap(&pc->at, s, dir, missing);
@@ -281,8 +425,16 @@ bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
     struct flow *f = pc->f;
     int side = pc->side;
     uint8_t flags = seg->tcp_flags;
-    if ((flags & MQTTKA_TCP_SYN) && f->client_side < 0)
-        f->client_side = (int8_t)((flags & MQTTKA_TCP_ACK) ? 1 - side : side);
+    if (flags & MQTTKA_TCP_SYN) {
+        f->syn_seen = true;
+        if (f->client_side < 0)
+            f->client_side = (int8_t)((flags & MQTTKA_TCP_ACK) ? 1 - side : side);
+    }
+    if (!(f->sides_seen & (1u << side))) {
+        f->sides_seen |= (uint8_t)(1u << side);
+        if (f->sess)
+            f->sess->dirs_seen |= (uint8_t)(1u << flow_direction(f, side));
+    }
 
     if (f->proto != PROTO_NONE) {
         tcp_stream_limits lim = stream_limits(pc->env);
@@ -310,8 +462,14 @@ bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
     mqttka_side who = side_of(flow_direction(f, side));
     if ((flags & MQTTKA_TCP_FIN) && !f->fin[side]) {
         f->fin[side] = true;
-        if (f->sess) /* unconfirmed too: a failed handshake still gets its verdict */
-            keepalive_on_close(&pc->at, f->sess, who, MQTTKA_CLOSE_FIN);
+        /* The stream ends here, if nothing before the FIN is missing: a
+         * packet cut off by it is told now. */
+        session *s = f->sess;
+        if (s && s->confirmed && tcp_stream_complete(&f->tcp[side]) &&
+            (f->proto == PROTO_WEBSOCKET || f->proto == PROTO_MQTT_TCP))
+            route_end(&pc->at, s, flow_direction(f, side));
+        if (s) /* unconfirmed too: a failed handshake still gets its verdict */
+            keepalive_on_close(&pc->at, s, who, MQTTKA_CLOSE_FIN);
     }
     if (flags & MQTTKA_TCP_RST) {
         f->rst = true;
@@ -346,6 +504,7 @@ void flow_end(const push_ctx *pc)
                 route_end(&pc->at, s, flow_direction(f, side));
         }
     }
+    route_finish(&pc->at, s);
     keepalive_on_end(&pc->at, s, rule_at_end_of_input(&pc->at), f->last_tag);
     mqttka_summary sum;
     mqttka_finding *findings = verdict_build_summary(&pc->at, s, f->last_ts, f->last_tag, &sum);

@@ -24,6 +24,7 @@
 #include "emit.h"
 #include "handshake.h"
 #include "mqttka.h"
+#include "probe.h"
 #include "session.h"
 #include "tcp_stream.h"
 #include "text_pool.h"
@@ -34,6 +35,8 @@ typedef enum flow_proto {
     PROTO_HTTP,        /* WebSocket opening handshake in progress */
     PROTO_WEBSOCKET,   /* upgraded: frames in both directions */
     PROTO_MQTT_TCP,    /* MQTT straight over TCP */
+    PROTO_PROBE,       /* joined late, or bytes lost before the first were decoded:
+                          looking for proof of MQTT framing (probe.c) */
     PROTO_NONE,        /* not ours: payload is ignored */
 } flow_proto;
 
@@ -48,6 +51,8 @@ struct flow {
     bool fin[2];                      /* by side */
     bool rst;
     bool limit_reported;
+    bool syn_seen;                    /* the capture saw the connection open */
+    uint8_t sides_seen;               /* 1 << side of every side a segment came from */
     session *sess;                    /* once the stream is ours */
     tcp_stream tcp[2];                /* by side: tcp[s] carries ep[s] -> ep[1-s] */
     mqttka_time last_ts;              /* also what eviction goes by */
@@ -57,6 +62,9 @@ struct flow {
     uint64_t first_tag;
     detect_prefix *prefix;            /* only while detection waits */
     http_handshake *http;             /* only during the handshake */
+    probe *probe;                     /* only while PROTO_PROBE looks for proof */
+    bool had_data;                    /* some payload was seen */
+    uint8_t outcome;                  /* why it is not ours: a mqttka_not_analysed */
 };
 
 /* What every flow's pipeline shares: owned by the analyzer, lent to each
@@ -98,6 +106,11 @@ void flow_end(const push_ctx *pc);
 
 /* Frees what the flow holds (not the flow itself). */
 void flow_free_contents(flow_env *env, struct flow *f);
+
+/* What the flow came to, once it has ended: -1 when it was reported as an
+ * MQTT connection, else why not (a mqttka_not_analysed). A flow dropped for
+ * a cap before its protocol was known is a resource limit's. */
+int flow_outcome(const struct flow *f, bool dropped);
 
 mqttka_direction flow_direction(const struct flow *f, int side);
 

@@ -27,6 +27,7 @@ typedef struct ws_pending {
     bool accept_ok;
     mqttka_time ts;
     uint64_t tag;
+    uint64_t request_tag;
     char path[64];
     char offered[HTTP_VALUE_MAX];
     char accept[64];
@@ -178,11 +179,11 @@ static void emit_handshake(const rule_ctx *at, session *s, bool upgraded, int st
     emit_event(at, &ev);
 }
 
-static void check_subprotocol(const rule_ctx *at, session *s, const char *offered,
-                              const char *chosen)
+static void check_subprotocol(const rule_ctx *at, session *s, uint64_t request_tag,
+                              const char *offered, const char *chosen)
 {
     if (!offered[0]) {
-        emit_finding(at, s, MQTTKA_F_WS_SUBPROTOCOL, MQTTKA_C2S, s->conn.first_tag, false, 0,
+        emit_finding(at, s, MQTTKA_F_WS_SUBPROTOCOL, MQTTKA_C2S, request_tag, false, 0,
                      "client offered no Sec-WebSocket-Protocol; MQTT-6.0.0-3 expects \"mqtt\"");
         return;
     }
@@ -244,7 +245,7 @@ static void report_pending(const rule_ctx *at, session *s)
                      "101 answer with a wrong Sec-WebSocket-Accept \"%s\" (RFC 6455 §4.2.2)",
                      pend->accept);
     }
-    check_subprotocol(&then, s, pend->offered, s->conn.ws_subprotocol);
+    check_subprotocol(&then, s, pend->request_tag, pend->offered, s->conn.ws_subprotocol);
     free(pend);
 }
 
@@ -311,6 +312,7 @@ handshake_step handshake_response_bytes(http_handshake *h, const rule_ctx *at, s
     pend->accept_ok = http_ws_accept_matches(h->request.key, resp.accept);
     pend->ts = at->ts;
     pend->tag = at->tag;
+    pend->request_tag = h->request_tag;
     str_copy(pend->path, sizeof pend->path, h->request.target);
     str_copy(pend->offered, sizeof pend->offered, h->request.protocols);
     str_copy(pend->accept, sizeof pend->accept, resp.accept);

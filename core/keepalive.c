@@ -7,7 +7,14 @@
  * connection (MQTT-3.1.2-24). PINGREQ must be answered by PINGRESP
  * (MQTT-3.12.4-1); answers come in order, so pairing is first in, first
  * out. The keepalive in force comes from the CONNECT and CONNACK
- * (negotiation.c).
+ * (negotiation.c) or, when the capture missed them, from the client's ping
+ * cadence.
+ *
+ * The rules judge only what the capture shows: an interval of client
+ * silence with a hole in it is not judged, a PINGREQ whose answer may be in
+ * a hole of the server's stream is neither paired nor unanswered, and
+ * nothing that needs the server's packets is said of a connection whose
+ * server side was never captured.
  *
  * Every packet event carries what a reader needs beside it (client silence,
  * ping RTT); findings follow the packet event that triggered them.
@@ -22,13 +29,33 @@
 #include "figures.h"
 #include "keepalive_limits.h"
 #include "negotiation.h"
+#include "text_format.h"
 #include "verdict.h"
+
+/* The keepalive the rules measure against: the one negotiated, else the one
+ * inferred from the client's ping cadence; 0 or less: none. */
+static int32_t rules_keepalive(const session *s)
+{
+    return s->conn.effective_keepalive >= 0 ? s->conn.effective_keepalive
+                                            : s->conn.keepalive_inferred;
+}
+
+/* " (inferred)" after a keepalive that was not negotiated on the wire. */
+static const char *inferred_note(const session *s)
+{
+    return s->conn.effective_keepalive < 0 && s->conn.keepalive_inferred > 0 ? " (inferred)" : "";
+}
 
 /* Timing rules apply once a keepalive is in force and every packet of the
  * interval could be seen. */
 static bool timing_applies(const session *s)
 {
-    return !s->timing_off && s->conn.effective_keepalive > 0 && (!s->connack_seen || s->accepted);
+    return !s->timing_off && rules_keepalive(s) > 0 && (!s->connack_seen || s->accepted);
+}
+
+static bool seen(const session *s, mqttka_direction dir)
+{
+    return (s->dirs_seen & (1u << dir)) != 0;
 }
 
 /* Judges one interval of client silence that ended at the current moment
@@ -40,38 +67,41 @@ static void judge_silence(const rule_ctx *at, session *s, mqttka_time silence,
         return;
     if (s->max_client_silence == MQTTKA_TIME_NONE || silence > s->max_client_silence)
         s->max_client_silence = silence;
-    int32_t kae = s->conn.effective_keepalive;
+    int32_t kae = rules_keepalive(s);
     keepalive_limits l = keepalive_limits_for(at->cfg, kae);
     mqttka_time ka = (mqttka_time)kae * SECOND;
     mqttka_time ka15 = ka + ka / 2;
     double secs = us_to_s(silence);
 
     if (silence > ka + l.tol && !s->silence_ka_ticked) {
-        emit_finding(at, s, MQTTKA_F_CLIENT_SILENT_OVER_KEEPALIVE, MQTTKA_C2S,
-                     about_tag, true, secs,
-                     "client silent %.3f s (%.2f x keepalive %d s) until %s; last client "
+        emit_finding(at, s, MQTTKA_F_CLIENT_SILENT_OVER_KEEPALIVE, MQTTKA_C2S, about_tag, true,
+                     secs,
+                     "client silent %.3f s (%.2f x keepalive %d s%s) until %s; last client "
                      "packet in frame %llu (MQTT-3.1.2-23)",
-                     secs, secs / kae, kae, ended_by, (unsigned long long)s->last_client_tag);
+                     secs, secs / kae, kae, inferred_note(s), ended_by,
+                     (unsigned long long)s->last_client_tag);
     }
     if (silence > ka15 + l.tol) {
         if (!s->silence_15_ticked) {
-            emit_finding(at, s, MQTTKA_F_CLIENT_SILENT_OVER_1_5_KEEPALIVE,
-                         MQTTKA_C2S, about_tag, true, secs,
-                         "client silent %.3f s, over 1.5 x keepalive = %.1f s: the server "
+            emit_finding(at, s, MQTTKA_F_CLIENT_SILENT_OVER_1_5_KEEPALIVE, MQTTKA_C2S, about_tag,
+                         true, secs,
+                         "client silent %.3f s, over 1.5 x keepalive%s = %.1f s: the server "
                          "must close the connection (MQTT-3.1.2-24)",
-                         secs, us_to_s(ka15));
+                         secs, inferred_note(s), us_to_s(ka15));
         }
         /* Judged apart from the finding above: live mode may have told that
-         * one already, by the clock, before the server's (non-)close. */
+         * one already, by the clock, before the server's (non-)close. Only
+         * a capture of the server's side can tell whether it closed. */
         mqttka_time deadline = s->last_client_ts + ka15 + l.grace;
         const close_record *end = verdict_record_of(s);
         bool server_closed_in_time = end->server_closed_any && end->server_close_ts <= deadline;
-        if (!server_closed_in_time && silence > ka15 + l.grace && !s->not_enforced_ticked) {
-            emit_finding(at, s, MQTTKA_F_SERVER_KEEPALIVE_NOT_ENFORCED, MQTTKA_S2C,
-                         about_tag, true, secs,
+        if (!server_closed_in_time && silence > ka15 + l.grace && !s->not_enforced_ticked &&
+            seen(s, MQTTKA_S2C)) {
+            emit_finding(at, s, MQTTKA_F_SERVER_KEEPALIVE_NOT_ENFORCED, MQTTKA_S2C, about_tag, true,
+                         secs,
                          "server had not closed %.1f s after the client went quiet "
-                         "(1.5 x keepalive %.1f s + grace %.1f s)",
-                         secs, us_to_s(ka15), us_to_s(l.grace));
+                         "(1.5 x keepalive%s %.1f s + grace %.1f s)",
+                         secs, inferred_note(s), us_to_s(ka15), us_to_s(l.grace));
         }
     }
     int32_t ska = s->conn.server_keepalive, ka_client = s->conn.keepalive;
@@ -80,13 +110,55 @@ static void judge_silence(const rule_ctx *at, session *s, mqttka_time silence,
         if (silence > (mqttka_time)ska * SECOND + l.tol &&
             silence <= (mqttka_time)ka_client * SECOND + lc.tol) {
             s->ska_ignored_reported = true;
-            emit_finding(at, s, MQTTKA_F_SERVER_KEEPALIVE_IGNORED, MQTTKA_C2S,
-                         about_tag, true, secs,
+            emit_finding(at, s, MQTTKA_F_SERVER_KEEPALIVE_IGNORED, MQTTKA_C2S, about_tag, true,
+                         secs,
                          "client silent %.3f s: it keeps its own keepalive of %d s, not the "
                          "server's %d s (MQTT-3.2.2-21)",
                          secs, ka_client, ska);
         }
     }
+}
+
+/* ------------------------------------------------------------ cadence -- */
+
+/* Clients ping when they have sent nothing for their keepalive
+ * (libmosquitto, paho python, MQTT.js, paho C) or check every KA/4 and ping
+ * once KA has passed (paho.mqtt.golang): between successive PINGREQs with
+ * nothing else from the client, KA to 1.25 KA. Three such pings (two
+ * intervals within 30 % of each other) give the keepalive of a connection
+ * whose CONNECT the capture missed: the shortest interval, in whole
+ * seconds. */
+#define CADENCE_INTERVALS 2
+#define CADENCE_SPREAD_PERCENT 130
+
+static void infer_keepalive(const rule_ctx *at, session *s, mqttka_time interval)
+{
+    if (s->connect_seen || s->conn.keepalive_inferred > 0 || interval < SECOND / 2)
+        return;
+    session_rare *r = session_rare_of(s);
+    if (!r)
+        return;
+    if (r->cadence_pings == 0 || interval * 100 > r->cadence_min * CADENCE_SPREAD_PERCENT ||
+        r->cadence_max * 100 > interval * CADENCE_SPREAD_PERCENT) {
+        /* the first interval, or one out of step with those before it:
+         * the cadence starts over from here */
+        r->cadence_pings = 1;
+        r->cadence_min = r->cadence_max = interval;
+    } else {
+        r->cadence_pings++;
+        r->cadence_min = time_min(r->cadence_min, interval);
+        r->cadence_max = time_max(r->cadence_max, interval);
+    }
+    if (r->cadence_pings < CADENCE_INTERVALS)
+        return;
+    int32_t ka = (int32_t)((r->cadence_min + SECOND / 2) / SECOND);
+    s->conn.keepalive_inferred = ka;
+    emit_finding(at, s, MQTTKA_F_KEEPALIVE_INFERRED, MQTTKA_C2S, 0, true, ka,
+                 "keepalive about %d s, inferred from %u PINGREQs %.3f to %.3f s apart with "
+                 "nothing else from the client between them (the capture missed the CONNECT); "
+                 "timing findings from here use it",
+                 ka, (unsigned)r->cadence_pings + 1, us_to_s(r->cadence_min),
+                 us_to_s(r->cadence_max));
 }
 
 /* -------------------------------------------------------------- Pings -- */
@@ -101,22 +173,23 @@ static void on_pingreq(const rule_ctx *at, session *s)
 {
     s->pingreq++;
     s->last_pingreq_ts = at->ts;
-    s->last_pingreq_answered = false;
-    for (size_t i = 0; i < s->pingq_len; i++) {
+    /* A PINGRESP from here answers this PINGREQ or one seen before it: no
+     * longer one that a hole in the client's stream may hold. */
+    s->client_hole_unpaired = false;
+    for (size_t i = 0; i < s->pingq_len && seen(s, MQTTKA_S2C); i++) {
         ping_pending *q = &s->pingq[i];
         if (ping_has(q, PING_WARNED))
             continue;
         ping_set(q, PING_WARNED);
         emit_finding_lesser(at, s, MQTTKA_F_PINGREQ_UNANSWERED, MQTTKA_C2S, q->tag, true,
-                     us_to_s(at->ts - ping_ts(q)),
-                     "PINGREQ in frame %llu had no PINGRESP before the next PINGREQ "
-                     "(%.3f s later)",
-                     (unsigned long long)q->tag, us_to_s(at->ts - ping_ts(q)));
+                            us_to_s(at->ts - ping_ts(q)),
+                            "PINGREQ in frame %llu had no PINGRESP before the next PINGREQ "
+                            "(%.3f s later)",
+                            (unsigned long long)q->tag, us_to_s(at->ts - ping_ts(q)));
     }
     if (s->pingq_len == PINGQ_MAX) {
-        /* Dropped from tracking: never answered in time. Counted once: one
-         * outstanding at the first close was counted there. */
-        if (!ping_has(&s->pingq[0], PING_UNANSWERED_AT_CLOSE))
+        /* Dropped from tracking: never answered in time. */
+        if (seen(s, MQTTKA_S2C))
             s->pingreq_unanswered++;
         pingq_pop(s);
     }
@@ -125,35 +198,65 @@ static void on_pingreq(const rule_ctx *at, session *s)
 }
 
 /* Pairs a PINGRESP with the oldest PINGREQ. Returns false when none waits. */
-static bool pair_pingresp(session *s, mqttka_time now, ping_pending *req, mqttka_time *rtt)
+static bool pair_pingresp(const rule_ctx *at, session *s, ping_pending *req, mqttka_time *rtt)
 {
     if (s->pingq_len == 0)
         return false;
     *req = s->pingq[0];
     pingq_pop(s);
-    *rtt = now - ping_ts(req) < 0 ? 0 : now - ping_ts(req);
-    s->pingresp++;
-    s->last_pingreq_answered = s->pingq_len == 0;
+    *rtt = time_since(ping_ts(req), at->ts);
     figures_record_rtt(s, *rtt);
+    verdict_note_ping_answered(at, s, req->tag);
     return true;
+}
+
+/* The server's side has ended, or the capture (`before` says which): the
+ * PINGREQs still waiting were never answered. Not said of a connection
+ * whose server side was never captured, and not reported (but counted) when
+ * the server's stream is no longer decoded: the answer may be in what the
+ * capture missed. */
+static void pings_unanswered(const rule_ctx *at, session *s, const char *before)
+{
+    const close_record *end = verdict_record_of(s);
+    for (size_t i = 0; i < s->pingq_len && seen(s, MQTTKA_S2C); i++) {
+        ping_pending *q = &s->pingq[i];
+        s->pingreq_unanswered++;
+        if (s->timing_off)
+            continue;
+        mqttka_time waited = time_since(ping_ts(q), at->ts);
+        /* When the client gave up first, when it did is what a reader
+         * compares with its library's ping timeout. */
+        char client_closed[80] = "";
+        if (end->first_close.seen && end->first_close.side == MQTTKA_SIDE_CLIENT &&
+            end->first_close.ts >= ping_ts(q))
+            text_format(client_closed, sizeof client_closed,
+                        "; the client had closed the connection (%s) %.3f s after it",
+                        mqttka_close_mechanism_name(end->first_close_mechanism),
+                        us_to_s(end->first_close.ts - ping_ts(q)));
+        emit_finding(at, s, MQTTKA_F_PINGREQ_UNANSWERED, MQTTKA_C2S, q->tag, true,
+                     us_to_s(waited),
+                     "PINGREQ in frame %llu never got a PINGRESP before %s (%.3f s later)%s",
+                     (unsigned long long)q->tag, before, us_to_s(waited), client_closed);
+    }
+    s->pingq_len = 0;
 }
 
 /* ------------------------------------------------------------ packets -- */
 
-static void on_disconnect(const rule_ctx *at, session *s, mqttka_direction dir,
+/* Reads a DISCONNECT's reason into the event; true when it carries a Server
+ * Keep Alive, which only a CONNACK may (reported after the event). */
+static bool on_disconnect(const rule_ctx *at, session *s, mqttka_direction dir,
                           const mqtt_packet_view *p, mqttka_mqtt_packet *out)
 {
     mqtt_disconnect d;
     memset(&d, 0, sizeof d);
     d.reason_code = -1;
-    if (s->conn.mqtt_level == 5)
+    /* A DISCONNECT with a body is MQTT 5 even when the CONNECT was not seen. */
+    if (s->conn.mqtt_level == 5 || (s->conn.mqtt_level == 0 && p->body_len > 0))
         (void)mqtt_parse_disconnect(p->body ? p->body : (const uint8_t *)"", p->body_len, 5, &d);
     out->reason_code = d.reason_code;
-    if (d.server_keepalive_count) {
-        emit_finding(at, s, MQTTKA_F_SERVER_KEEPALIVE_INVALID, dir, 0, false, 0,
-                     "Server Keep Alive (0x13) sent in a DISCONNECT; only CONNACK may carry it");
-    }
     verdict_note_disconnect(at, s, side_of(dir), d.reason_code);
+    return d.server_keepalive_count > 0;
 }
 
 /* "PINGRESP 1.234 ms after the PINGREQ in frame 17": one per ping pair, so
@@ -177,8 +280,26 @@ static void emit_rtt_finding(const rule_ctx *at, session *s, mqttka_direction di
     n += sizeof mid - 1;
     n += decimal_put_u64(detail + n, req_tag);
     detail[n] = '\0';
-    emit_finding_text(at, s, MQTTKA_F_PINGRESP_RTT, dir, 0, true, us_to_s(rtt_us),
-                      detail);
+    emit_finding_text(at, s, MQTTKA_F_PINGRESP_RTT, dir, 0, true, us_to_s(rtt_us), detail);
+}
+
+/* A PINGRESP that pairs with no PINGREQ. */
+static void on_unpaired_pingresp(const rule_ctx *at, session *s, mqttka_direction dir)
+{
+    if (s->pings_answer_unseen) {
+        /* the late answer to a PINGREQ sent before a hole in the server's
+         * stream: nothing can be told of it */
+        s->pings_answer_unseen--;
+        return;
+    }
+    if (s->client_hole_unpaired || !seen(s, MQTTKA_C2S)) {
+        emit_finding_lesser(at, s, MQTTKA_F_PINGRESP_UNSOLICITED, dir, 0, false, 0,
+                            "PINGRESP with no PINGREQ outstanding; its PINGREQ may be in what "
+                            "the capture missed of the client's stream");
+        return;
+    }
+    emit_finding(at, s, MQTTKA_F_PINGRESP_UNSOLICITED, dir, 0, false, 0,
+                 "PINGRESP with no PINGREQ outstanding");
 }
 
 void keepalive_on_packet(const rule_ctx *at, session *s, mqttka_direction dir,
@@ -198,7 +319,7 @@ void keepalive_on_packet(const rule_ctx *at, session *s, mqttka_direction dir,
 
     connect_reading connect;
     connack_reading connack;
-    bool is_first_connect = false, is_first_connack = false;
+    bool is_first_connect = false, is_first_connack = false, disconnect_ska = false;
     ping_pending req = {0, 0};
     bool paired = false;
     mqttka_time silence = MQTTKA_TIME_NONE;
@@ -220,13 +341,14 @@ void keepalive_on_packet(const rule_ctx *at, session *s, mqttka_direction dir,
             m->connack = &connack.info;
         }
         if (p->type == MQTTKA_MQTT_PINGRESP) {
-            paired = pair_pingresp(s, at->ts, &req, &m->rtt);
+            s->pingresp++;
+            paired = pair_pingresp(at, s, &req, &m->rtt);
             if (paired)
                 m->pair_tag = req.tag;
         }
     }
     if (p->type == MQTTKA_MQTT_DISCONNECT)
-        on_disconnect(at, s, dir, p, m);
+        disconnect_ska = on_disconnect(at, s, dir, p, m);
     emit_event(at, &ev);
 
     /* Findings that follow from this packet. */
@@ -234,7 +356,12 @@ void keepalive_on_packet(const rule_ctx *at, session *s, mqttka_direction dir,
         negotiation_judge_connect(at, s, p, &connect);
     if (is_first_connack)
         negotiation_judge_connack(at, s, p, &connack);
+    if (disconnect_ska)
+        emit_finding(at, s, MQTTKA_F_SERVER_KEEPALIVE_INVALID, dir, 0, false, 0,
+                     "Server Keep Alive (0x13) sent in a DISCONNECT; only CONNACK may carry it");
     if (dir == MQTTKA_C2S) {
+        bool ping_after_ping = p->type == MQTTKA_MQTT_PINGREQ &&
+                               s->last_client_type == MQTTKA_MQTT_PINGREQ && !s->gap_in_silence;
         if (silence != MQTTKA_TIME_NONE)
             judge_silence(at, s, silence, at->tag, "this packet");
         s->last_client_ts = at->ts;
@@ -242,22 +369,24 @@ void keepalive_on_packet(const rule_ctx *at, session *s, mqttka_direction dir,
         s->last_client_type = p->type;
         s->gap_in_silence = false;
         s->silence_ka_ticked = s->silence_15_ticked = s->not_enforced_ticked = false;
-        if (p->type == MQTTKA_MQTT_PINGREQ)
+        if (p->type == MQTTKA_MQTT_PINGREQ) {
             on_pingreq(at, s);
-        else if (p->type == MQTTKA_MQTT_PINGRESP)
+            if (ping_after_ping && silence != MQTTKA_TIME_NONE)
+                infer_keepalive(at, s, silence);
+        } else if (p->type == MQTTKA_MQTT_PINGRESP) {
             emit_finding(at, s, MQTTKA_F_PINGRESP_UNSOLICITED, dir, 0, false, 0,
                          "the client sent a PINGRESP; only servers answer pings");
+        }
     } else if (p->type == MQTTKA_MQTT_PINGREQ) {
         emit_finding(at, s, MQTTKA_F_PINGREQ_FROM_SERVER, dir, 0, false, 0,
                      "the server sent a PINGREQ; only clients send them (MQTT 3.12)");
     } else if (p->type == MQTTKA_MQTT_PINGRESP) {
         if (!paired) {
-            emit_finding(at, s, MQTTKA_F_PINGRESP_UNSOLICITED, dir, 0, false, 0,
-                         "PINGRESP with no PINGREQ outstanding");
+            on_unpaired_pingresp(at, s, dir);
         } else {
             double rtt = us_to_s(m->rtt);
             emit_rtt_finding(at, s, dir, m->rtt, req.tag);
-            keepalive_limits l = keepalive_limits_for(at->cfg, s->conn.effective_keepalive);
+            keepalive_limits l = keepalive_limits_for(at->cfg, rules_keepalive(s));
             if (m->rtt > l.t_resp) {
                 emit_finding(at, s, MQTTKA_F_PINGRESP_LATE, dir, 0, true, rtt,
                              "PINGRESP %.3f s after the PINGREQ in frame %llu (deadline %.1f s)",
@@ -297,12 +426,10 @@ void keepalive_on_ws_control(const rule_ctx *at, session *s, mqttka_direction di
     emit_event(at, &ev);
 
     if (opcode == MQTTKA_WS_PING) {
-        if (!s->ws_ping) {
-            s->ws_ping = calloc(2, sizeof *s->ws_ping);
-            if (!s->ws_ping)
-                return; /* out of memory: this Ping goes unwatched */
-        }
-        ws_ping_pending *w = &s->ws_ping[dir];
+        session_rare *r = session_rare_of(s);
+        if (!r)
+            return; /* out of memory: this Ping goes unwatched */
+        ws_ping_pending *w = &r->ws_ping[dir];
         if (w->outstanding) {
             emit_finding(at, s, MQTTKA_F_WS_PING_UNANSWERED, dir, w->tag, true,
                          us_to_s(at->ts - w->ts),
@@ -315,8 +442,8 @@ void keepalive_on_ws_control(const rule_ctx *at, session *s, mqttka_direction di
         w->payload_len = len;
         w->ts = at->ts;
         w->tag = at->tag;
-    } else if (opcode == MQTTKA_WS_PONG && s->ws_ping) {
-        ws_ping_pending *w = &s->ws_ping[1 - dir];
+    } else if (opcode == MQTTKA_WS_PONG && s->rare) {
+        ws_ping_pending *w = &s->rare->ws_ping[1 - dir];
         if (w->outstanding && w->payload_len == len && w->payload_hash == payload_hash(payload, len))
             w->outstanding = false;
     } else if (opcode == MQTTKA_WS_CLOSE) {
@@ -325,47 +452,71 @@ void keepalive_on_ws_control(const rule_ctx *at, session *s, mqttka_direction di
     }
 }
 
-/* -------------------------------------------------------------- close -- */
+/* -------------------------------------------------------------- holes -- */
 
-void keepalive_on_gap(session *s)
+void keepalive_on_gap(const rule_ctx *at, session *s, mqttka_direction dir)
 {
-    s->gap_in_silence = true;
+    (void)at;
+    if (dir == MQTTKA_C2S) {
+        /* The interval of silence that holds the hole cannot be judged, and
+         * the hole may hold PINGREQs. */
+        s->gap_in_silence = true;
+        s->client_hole_unpaired = true;
+        return;
+    }
+    /* The answers of the PINGREQs waiting now may be in the hole: neither
+     * paired nor unanswered; a PINGRESP with nothing to pair may be one. */
+    unsigned unseen = s->pings_answer_unseen + s->pingq_len;
+    s->pings_answer_unseen = (uint8_t)(unseen > UINT8_MAX ? UINT8_MAX : unseen);
+    s->pingq_len = 0;
 }
+
+/* -------------------------------------------------------------- close -- */
 
 void keepalive_on_close(const rule_ctx *at, session *s, mqttka_side side,
                         mqttka_close_mechanism how)
 {
-    /* Only the first close is judged; a later one (the other side's FIN
-     * after a DISCONNECT, say) is only recorded. */
-    if (!verdict_note_close(at, s, side, how))
-        return;
+    /* The first close is the verdict's evidence: what the rules knew then.
+     * Later ones (the other side's FIN after a DISCONNECT, say) are only
+     * recorded. */
+    bool first = verdict_note_close(at, s, side, how);
     close_facts facts = {
         .silence = MQTTKA_TIME_NONE,
         .oldest_ping_ts = MQTTKA_TIME_NONE,
         .last_client_was_pingreq = s->last_client_type == MQTTKA_MQTT_PINGREQ,
         .last_pingreq_ts = s->last_pingreq_ts,
         .last_data_ts = s->last_data_ts,
+        .closer_stream_lost = s->dirs[side == MQTTKA_SIDE_CLIENT ? MQTTKA_C2S : MQTTKA_S2C].lost,
+        .any_stream_lost = s->dirs[MQTTKA_C2S].lost || s->dirs[MQTTKA_S2C].lost,
     };
-    if (s->pingq_len) {
+    if (first && s->pingq_len) {
         facts.oldest_ping_ts = ping_ts(&s->pingq[0]);
         facts.oldest_ping_tag = s->pingq[0].tag;
     }
-    /* PINGREQs still waiting when the connection starts to close will not
-     * be answered before the close (FINDINGS.md: error): say so now, at the
-     * closing frame, not only at the end of the capture. */
-    for (size_t i = 0; i < s->pingq_len; i++) {
-        ping_pending *q = &s->pingq[i];
-        ping_set(q, PING_UNANSWERED_AT_CLOSE);
-        s->pingreq_unanswered++;
-        if (s->timing_off)
-            continue; /* the answer may be in what the capture missed */
-        emit_finding(at, s, MQTTKA_F_PINGREQ_UNANSWERED, MQTTKA_C2S, q->tag, true,
-                     us_to_s(at->ts - ping_ts(q)),
-                     "PINGREQ in frame %llu never got a PINGRESP before the %s closed the "
-                     "connection (%s, %.3f s later)",
-                     (unsigned long long)q->tag, side == MQTTKA_SIDE_CLIENT ? "client" : "server",
-                     mqttka_close_mechanism_name(how), us_to_s(at->ts - ping_ts(q)));
+    /* A WebSocket Ping can be answered until the side that owes the Pong
+     * closes. */
+    mqttka_direction closer = side == MQTTKA_SIDE_CLIENT ? MQTTKA_C2S : MQTTKA_S2C;
+    ws_ping_pending *w = s->rare ? &s->rare->ws_ping[1 - closer] : NULL;
+    if (w && w->outstanding) {
+        w->outstanding = false;
+        emit_finding(at, s, MQTTKA_F_WS_PING_UNANSWERED, (mqttka_direction)(1 - closer), w->tag,
+                     true, us_to_s(time_since(w->ts, at->ts)),
+                     "WebSocket Ping from the %s in frame %llu got no Pong before the %s closed "
+                     "the connection (%s)",
+                     sender_name((mqttka_direction)(1 - closer)), (unsigned long long)w->tag,
+                     sender_name(closer), mqttka_close_mechanism_name(how));
     }
+    /* A PINGREQ can be answered until the server's side ends: its close, or
+     * a reset from either side. */
+    if (s->pingq_len && (side == MQTTKA_SIDE_SERVER || how == MQTTKA_CLOSE_RST)) {
+        char before[64];
+        text_format(before, sizeof before, "the %s %s the connection (%s)", sender_name(closer),
+                    how == MQTTKA_CLOSE_RST ? "reset" : "closed",
+                    mqttka_close_mechanism_name(how));
+        pings_unanswered(at, s, before);
+    }
+    if (!first)
+        return;
     if (s->last_client_ts != MQTTKA_TIME_NONE && !s->gap_in_silence && timing_applies(s))
         facts.silence = time_since(s->last_client_ts, at->ts);
     verdict_note_facts(s, &facts);
@@ -383,32 +534,39 @@ void keepalive_on_end(const rule_ctx *at, session *s, bool end_of_input, uint64_
         mqttka_time silence = time_since(s->last_client_ts, at->ts);
         judge_silence(at, s, silence, last_tag, "the end of the capture");
     }
-    keepalive_limits l = keepalive_limits_for(at->cfg, s->conn.effective_keepalive);
+    if (seen(s, MQTTKA_C2S) != seen(s, MQTTKA_S2C)) {
+        bool client = seen(s, MQTTKA_C2S);
+        emit_finding(at, s, MQTTKA_F_ONE_SIDED, client ? MQTTKA_S2C : MQTTKA_C2S, 0, false, 0,
+                     "only the %s direction was captured (no segment from the %s): %s",
+                     client ? "client to server" : "server to client",
+                     client ? "server" : "client",
+                     client ? "nothing is said of the server's answers or its close"
+                            : "nothing is said of the client's silences or pings");
+    }
+    /* PINGREQs the server's close did not settle: unanswered, unless the
+     * capture ended before an answer was due. */
+    keepalive_limits l = keepalive_limits_for(at->cfg, rules_keepalive(s));
+    size_t due = 0;
     for (size_t i = 0; i < s->pingq_len; i++) {
-        ping_pending *q = &s->pingq[i];
-        if (ping_has(q, PING_UNANSWERED_AT_CLOSE))
-            continue; /* reported when the connection closed */
-        if (still_open && at->ts - ping_ts(q) <= l.t_resp)
-            continue; /* the capture ended before an answer was due */
-        s->pingreq_unanswered++;
-        if (s->timing_off)
-            continue; /* the answer may be in what the capture missed */
-        emit_finding(at, s, MQTTKA_F_PINGREQ_UNANSWERED, MQTTKA_C2S, q->tag, true,
-                     us_to_s((still_open ? at->ts : end->first_close.ts) - ping_ts(q)),
-                     "PINGREQ in frame %llu never got a PINGRESP before %s",
-                     (unsigned long long)q->tag,
-                     still_open ? "the end of the capture" : "the connection closed");
+        if (!end_of_input || at->ts - ping_ts(&s->pingq[i]) > l.t_resp)
+            s->pingq[due++] = s->pingq[i];
+    }
+    s->pingq_len = (uint8_t)due;
+    if (due) {
+        pings_unanswered(at, s, end_of_input ? "the end of the capture"
+                                             : "mqttka stopped following the connection");
     }
     s->pingq_len = 0;
-    for (int d = 0; d < 2 && s->ws_ping; d++) {
-        ws_ping_pending *w = &s->ws_ping[d];
+    for (int d = 0; d < 2 && s->rare; d++) {
+        ws_ping_pending *w = &s->rare->ws_ping[d];
         if (!w->outstanding)
             continue;
         if (still_open && at->ts - w->ts <= l.t_resp)
             continue;
         w->outstanding = false;
-        emit_finding(at, s, MQTTKA_F_WS_PING_UNANSWERED, (mqttka_direction)d,
-                     w->tag, false, 0,
+        if (!seen(s, (mqttka_direction)(1 - d)))
+            continue;
+        emit_finding(at, s, MQTTKA_F_WS_PING_UNANSWERED, (mqttka_direction)d, w->tag, false, 0,
                      "WebSocket Ping from the %s in frame %llu got no Pong before %s",
                      sender_name((mqttka_direction)d), (unsigned long long)w->tag,
                      still_open ? "the end of the capture" : "the connection closed");
@@ -420,7 +578,7 @@ mqttka_time keepalive_tick(const rule_ctx *at, session *s, mqttka_time now)
 {
     if (verdict_record_of(s)->first_close.seen || !timing_applies(s) || s->gap_in_silence)
         return MQTTKA_TIME_NONE;
-    int32_t kae = s->conn.effective_keepalive;
+    int32_t kae = rules_keepalive(s);
     keepalive_limits l = keepalive_limits_for(at->cfg, kae);
     mqttka_time ka = (mqttka_time)kae * SECOND, ka15 = ka + ka / 2;
     mqttka_time next = MQTTKA_TIME_NONE;
@@ -433,27 +591,28 @@ mqttka_time keepalive_tick(const rule_ctx *at, session *s, mqttka_time now)
             s->silence_ka_ticked = true;
             emit_finding(at, s, MQTTKA_F_CLIENT_SILENT_OVER_KEEPALIVE, MQTTKA_C2S,
                          s->last_client_tag, true, us_to_s(silence),
-                         "client silent for %.3f s so far, over keepalive %d s; last client "
+                         "client silent for %.3f s so far, over keepalive %d s%s; last client "
                          "packet in frame %llu",
-                         us_to_s(silence), kae, (unsigned long long)s->last_client_tag);
+                         us_to_s(silence), kae, inferred_note(s),
+                         (unsigned long long)s->last_client_tag);
         }
         if (!s->silence_15_ticked && silence > ka15 + l.tol) {
             s->silence_15_ticked = true;
-            emit_finding(at, s, MQTTKA_F_CLIENT_SILENT_OVER_1_5_KEEPALIVE,
-                         MQTTKA_C2S, s->last_client_tag, true, us_to_s(silence),
-                         "client silent for %.3f s so far, over 1.5 x keepalive: the server "
+            emit_finding(at, s, MQTTKA_F_CLIENT_SILENT_OVER_1_5_KEEPALIVE, MQTTKA_C2S,
+                         s->last_client_tag, true, us_to_s(silence),
+                         "client silent for %.3f s so far, over 1.5 x keepalive%s: the server "
                          "must close the connection",
-                         us_to_s(silence));
+                         us_to_s(silence), inferred_note(s));
         }
         /* The first server close ends the ticks (first_close), so here the
-         * server has not closed at all. */
-        if (!s->not_enforced_ticked && now > t3) {
+         * server has not closed at all, if its side is captured. */
+        if (!s->not_enforced_ticked && now > t3 && seen(s, MQTTKA_S2C)) {
             s->not_enforced_ticked = true;
             emit_finding(at, s, MQTTKA_F_SERVER_KEEPALIVE_NOT_ENFORCED, MQTTKA_S2C,
                          s->last_client_tag, true, us_to_s(silence),
                          "server has not closed %.1f s after the client went quiet "
-                         "(1.5 x keepalive %.1f s + grace %.1f s)",
-                         us_to_s(silence), us_to_s(ka15), us_to_s(l.grace));
+                         "(1.5 x keepalive%s %.1f s + grace %.1f s)",
+                         us_to_s(silence), inferred_note(s), us_to_s(ka15), us_to_s(l.grace));
         }
         /* Each finding fires once `now` is past its limit: the next call that
          * can emit is one microsecond after it. */
@@ -461,19 +620,21 @@ mqttka_time keepalive_tick(const rule_ctx *at, session *s, mqttka_time now)
             next = t1 + 1;
         else if (!s->silence_15_ticked)
             next = t2 + 1;
-        else if (!s->not_enforced_ticked)
+        else if (!s->not_enforced_ticked && seen(s, MQTTKA_S2C))
             next = t3 + 1;
     }
-    for (size_t i = 0; i < s->pingq_len; i++) {
+    for (size_t i = 0; i < s->pingq_len && seen(s, MQTTKA_S2C); i++) {
         ping_pending *q = &s->pingq[i];
         if (ping_has(q, PING_WARNED))
             continue;
         if (now - ping_ts(q) > l.t_resp) {
             ping_set(q, PING_WARNED);
             emit_finding_lesser(at, s, MQTTKA_F_PINGREQ_UNANSWERED, MQTTKA_C2S, q->tag, true,
-                         us_to_s(now - ping_ts(q)),
-                         "PINGREQ in frame %llu has had no PINGRESP for %.3f s (deadline %.1f s)",
-                         (unsigned long long)q->tag, us_to_s(now - ping_ts(q)), us_to_s(l.t_resp));
+                                us_to_s(now - ping_ts(q)),
+                                "PINGREQ in frame %llu has had no PINGRESP for %.3f s "
+                                "(deadline %.1f s)",
+                                (unsigned long long)q->tag, us_to_s(now - ping_ts(q)),
+                                us_to_s(l.t_resp));
         } else if (next == MQTTKA_TIME_NONE || ping_ts(q) + l.t_resp < next) {
             next = ping_ts(q) + l.t_resp + 1;
         }

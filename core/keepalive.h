@@ -32,9 +32,11 @@ void keepalive_on_ws_control(const rule_ctx *at, session *s, mqttka_direction di
 void keepalive_on_close(const rule_ctx *at, session *s, mqttka_side side,
                         mqttka_close_mechanism how);
 
-/* The capture missed bytes of the connection: the current silence cannot
- * be judged. */
-void keepalive_on_gap(session *s);
+/* Direction `dir` is not decoded for a while (a hole in the capture, a
+ * packet whose length cannot be trusted): the client silence that holds it
+ * is not judged, and pings whose PINGREQ or PINGRESP it may hold are
+ * neither paired nor unanswered. */
+void keepalive_on_gap(const rule_ctx *at, session *s, mqttka_direction dir);
 
 /* End of the connection (closed, or the end of input, whose last frame of
  * the connection was `last_tag`): end-of-silence and outstanding-ping

@@ -119,6 +119,18 @@ void mqtt_stream_skip(mqtt_stream *s)
     s->skipping = true;
 }
 
+void mqtt_stream_restart(mqtt_stream *s)
+{
+    s->skipping = false;
+    s->hdr_have = 0;
+    s->in_body = false;
+    s->discard = false;
+    free(s->keep);
+    s->keep = NULL;
+    s->keep_cap = 0;
+    s->keep_len = 0;
+}
+
 /* The packets whose bodies the analysis reads; every other body is only counted. */
 static bool keeps_body(uint8_t type)
 {
@@ -158,7 +170,9 @@ static void deliver(mqtt_stream *s, const mqtt_stream_callbacks *cb, void *ctx)
      * stream between packets. */
     s->hdr_have = 0;
     s->in_body = false;
-    if (cb != NULL && cb->packet != NULL)
+    bool discard = s->discard;
+    s->discard = false;
+    if (!discard && cb != NULL && cb->packet != NULL)
         cb->packet(ctx, &p);
     /* Kept bodies are rare (CONNECT, CONNACK, DISCONNECT, AUTH): give the
      * buffer back rather than hold max_keep bytes for the connection's life. */
@@ -174,8 +188,12 @@ static void deliver(mqtt_stream *s, const mqtt_stream_callbacks *cb, void *ctx)
 static bool check_first_byte(mqtt_stream *s, uint8_t level, const mqtt_stream_callbacks *cb,
                              void *ctx)
 {
-    if (s->type == 0)
-        return report(s, MQTT_M_TYPE_ZERO, true, cb, ctx);
+    if (s->type == 0) {
+        /* Reserved: nothing to deliver, but its length still tells where
+         * the next packet starts. */
+        s->discard = true;
+        return report(s, MQTT_M_TYPE_ZERO, false, cb, ctx);
+    }
     if (s->type == MQTTKA_MQTT_AUTH && level != 0 && level < 5) {
         /* Before 5.0 type 15 is simply reserved: it has no flag rule to break. */
         return report(s, MQTT_M_TYPE_15_BEFORE_5, false, cb, ctx);

@@ -29,7 +29,7 @@
 #define MQTT_MAX_REMAINING_LENGTH 268435455u /* 0xFF,0xFF,0xFF,0x7F */
 
 typedef enum mqtt_malformation {
-    MQTT_M_TYPE_ZERO = 0,         /* reserved type 0: stream cannot be trusted */
+    MQTT_M_TYPE_ZERO = 0,         /* reserved type 0: skipped by its length */
     MQTT_M_TYPE_15_BEFORE_5,      /* AUTH exists only in 5.0 */
     MQTT_M_BAD_FLAGS,             /* flag bits other than the required ones */
     MQTT_M_QOS_3,                 /* PUBLISH with both QoS bits set */
@@ -68,6 +68,7 @@ typedef struct mqtt_stream {
     bool skipping;             /* sticky: gave up on this stream */
     uint8_t type, flags;
     bool keep_failed;          /* allocation failed: body not kept */
+    bool discard;              /* the current packet is malformed beyond use: not delivered */
     uint32_t remaining_length;
     uint32_t body_done;
     uint32_t keep_cap;         /* no body is longer than MQTT_MAX_REMAINING_LENGTH */
@@ -97,8 +98,12 @@ size_t mqtt_stream_unread(const mqtt_stream *s);
 /* The stream has ended: reports MQTT_M_TRUNCATED if inside a packet. */
 void mqtt_stream_end(mqtt_stream *s, const mqtt_stream_callbacks *cb, void *ctx);
 
-/* The stream lost bytes: give up (sticky skip). */
+/* The stream lost bytes: give up (sticky skip) until a restart. */
 void mqtt_stream_skip(mqtt_stream *s);
+
+/* Decoding starts again at a packet boundary (one proved by the caller,
+ * boundary.h): whatever packet was in progress is forgotten. */
+void mqtt_stream_restart(mqtt_stream *s);
 
 /* Is this prefix the start of an MQTT CONNECT (0x10, a valid Remaining
  * Length, then 00 04 "MQTT" or 00 06 "MQIsdp")? Returns 1 yes, 0 no, -1

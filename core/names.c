@@ -45,6 +45,21 @@ const char *mqttka_verdict_name(mqttka_verdict v)
     return (unsigned)v < MQTTKA_V_COUNT ? verdict_names[v] : "unknown";
 }
 
+const char *mqttka_not_analysed_name(mqttka_not_analysed r)
+{
+    switch (r) {
+    case MQTTKA_NA_NO_PAYLOAD: return "no_payload";
+    case MQTTKA_NA_NO_MQTT: return "no_mqtt";
+    case MQTTKA_NA_UNPROVEN: return "unproven";
+    case MQTTKA_NA_TLS: return "tls";
+    case MQTTKA_NA_HTTP: return "http";
+    case MQTTKA_NA_WEBSOCKET: return "websocket";
+    case MQTTKA_NA_RESOURCE_LIMIT: return "resource_limit";
+    case MQTTKA_NA_COUNT: break;
+    }
+    return "unknown";
+}
+
 const char *mqttka_close_mechanism_name(mqttka_close_mechanism m)
 {
     switch (m) {

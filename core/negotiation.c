@@ -31,7 +31,8 @@ void negotiation_read_connect(session *s, const mqtt_packet_view *p, connect_rea
     info->flags = c->flags;
     info->keepalive = c->keepalive;
     info->clean_session = (c->flags & 0x02) != 0;
-    info->client_id = s->conn.client_id;
+    /* NULL, not "", when the CONNECT ended before its client id. */
+    info->client_id = c->has_client_id ? s->conn.client_id : NULL;
     info->client_id_len = c->client_id_len;
 }
 
@@ -54,6 +55,23 @@ void negotiation_judge_connect(const rule_ctx *at, session *s, const mqtt_packet
     if (c->server_keepalive_property) {
         emit_finding(at, s, MQTTKA_F_SERVER_KEEPALIVE_INVALID, MQTTKA_C2S, 0, false, 0,
                      "Server Keep Alive (0x13) sent in a CONNECT; only CONNACK may carry it");
+    }
+    /* Past the keepalive, the body contradicts its own lengths (a property
+     * list or the client id running past the packet's end): unless the
+     * body was only cut short by max_mqtt_kept_bytes. */
+    if (r->result != MQTT_PARSE_OK && !p->body_truncated) {
+        if (c->has_client_id)
+            emit_finding(at, s, MQTTKA_F_MALFORMED_PACKET, MQTTKA_C2S, 0, false, 0,
+                         "CONNECT of %u bytes whose client id runs past its end (the id shown "
+                         "is what it holds)",
+                         (unsigned)p->remaining_length);
+        else
+            emit_finding(at, s, MQTTKA_F_MALFORMED_PACKET, MQTTKA_C2S, 0, false, 0,
+                         "CONNECT of %u bytes that ends before its client id%s: the client id "
+                         "is unknown",
+                         (unsigned)p->remaining_length,
+                         c->level == 5 ? " (its property list is malformed or runs past the end)"
+                                       : "");
     }
 }
 

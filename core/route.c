@@ -3,6 +3,7 @@
  */
 #include "route.h"
 
+#include "boundary.h"
 #include "handshake.h"
 #include "keepalive.h"
 #include "mqtt_decoder.h"
@@ -14,14 +15,129 @@ typedef struct decode_ctx {
     mqttka_direction dir;
 } decode_ctx;
 
-/* Stops decoding one direction for good (a hole, a fatal malformation, data
- * we cannot decode): packets there are no longer seen, so the timing rules
- * that depend on seeing every packet are switched off for the connection. */
+/* Stops decoding one direction for good (data we cannot decode: compressed
+ * messages): its packets are no longer seen, so the timing rules that need
+ * every packet are off for the connection. */
 static void direction_lose(session *s, mqttka_direction dir)
 {
     s->dirs[dir].lost = true;
+    s->dirs[dir].resync = false;
     mqtt_stream_skip(&s->dirs[dir].mqtt);
     s->timing_off = true;
+}
+
+/* ------------------------------------------------------------- holes -- */
+
+/* A stretch of the direction is not decoded from here (`missing` bytes the
+ * capture missed, or none when a packet's length could not be trusted): the
+ * rules hear of it at once, the capture_gap finding comes when decoding
+ * resumes, which says where (or at the end, that it never did). */
+static void hole_open(const rule_ctx *at, session *s, mqttka_direction dir, uint64_t missing)
+{
+    session_rare *r = session_rare_of(s);
+    if (r) {
+        direction_hole *h = &r->hole[dir];
+        if (!h->open) {
+            h->open = true;
+            h->reported = false;
+            h->missing = 0;
+            h->skipped = 0;
+            h->tag = at->tag;
+        }
+        h->missing += missing;
+        h->holes += missing > 0;
+    }
+    keepalive_on_gap(at, s, dir);
+}
+
+static void hole_close(const rule_ctx *at, session *s, mqttka_direction dir, bool resumed)
+{
+    direction_hole *h = s->rare ? &s->rare->hole[dir] : NULL;
+    if (!h || !h->open)
+        return;
+    h->open = false;
+    if (!h->missing)
+        return; /* a malformation, reported as such */
+    if (resumed)
+        emit_finding(at, s, MQTTKA_F_CAPTURE_GAP, dir, h->tag, true, (double)h->missing,
+                     "%s stream: the capture missed %llu bytes at frame %llu; decoding resumed "
+                     "here, at a packet boundary, %llu bytes further on",
+                     sender_name(dir), (unsigned long long)h->missing,
+                     (unsigned long long)h->tag, (unsigned long long)h->skipped);
+    else
+        emit_finding(at, s, MQTTKA_F_CAPTURE_GAP, dir, h->tag, true, (double)h->missing,
+                     "%s stream: the capture missed %llu bytes at frame %llu; no packet "
+                     "boundary was found after it (%llu bytes not decoded)",
+                     sender_name(dir), (unsigned long long)h->missing,
+                     (unsigned long long)h->tag, (unsigned long long)h->skipped);
+}
+
+/* Stops decoding a direction until a segment proves a packet boundary. */
+static void direction_resync(const rule_ctx *at, session *s, mqttka_direction dir,
+                             uint64_t missing)
+{
+    session_direction *d = &s->dirs[dir];
+    d->lost = true;
+    d->resync = true;
+    d->mqtt_resync = false;
+    mqtt_stream_skip(&d->mqtt);
+    hole_open(at, s, dir, missing);
+}
+
+/* A direction waiting for a packet boundary: does this segment start at
+ * one? Then its decoders start over there, and decoding resumes. */
+static bool resume(const rule_ctx *at, session *s, mqttka_direction dir, const uint8_t *bytes,
+                   size_t len)
+{
+    session_direction *d = &s->dirs[dir];
+    bool websocket = s->conn.transport == MQTTKA_TRANSPORT_WEBSOCKET;
+    boundary_proof proof;
+    bool proved = websocket ? boundary_websocket(bytes, len, dir == MQTTKA_C2S, s->ws_deflate,
+                                                 s->conn.mqtt_level, &proof)
+                            : boundary_mqtt(bytes, len, s->conn.mqtt_level, &proof);
+    if (!proved) {
+        if (s->rare)
+            s->rare->hole[dir].skipped += len;
+        return false;
+    }
+    d->lost = false;
+    d->resync = false;
+    d->mqtt_resync = false;
+    d->msg_compressed = false;
+    mqtt_stream_restart(&d->mqtt);
+    if (websocket) {
+        ws_decoder *w = session_ws(s, dir);
+        ws_decoder_free(w);
+        ws_decoder_init(w, dir == MQTTKA_C2S, s->ws_deflate);
+    }
+    hole_close(at, s, dir, true);
+    return true;
+}
+
+void route_gap(const rule_ctx *at, session *s, mqttka_direction dir, uint64_t missing)
+{
+    session_direction *d = &s->dirs[dir];
+    bool websocket = s->conn.transport == MQTTKA_TRANSPORT_WEBSOCKET;
+    /* A direction lost for good is not decoded anyway; but a compressed
+     * WebSocket direction still follows its frames (for the Close), which a
+     * hole puts out of step. */
+    if (d->lost && !d->resync && !(websocket && d->compressed_reported))
+        return;
+    direction_resync(at, s, dir, missing);
+}
+
+void route_resync(session *s, mqttka_direction dir)
+{
+    /* Not a hole: the capture joined the stream here. */
+    s->dirs[dir].lost = true;
+    s->dirs[dir].resync = true;
+    mqtt_stream_skip(&s->dirs[dir].mqtt);
+}
+
+void route_finish(const rule_ctx *at, session *s)
+{
+    hole_close(at, s, MQTTKA_C2S, false);
+    hole_close(at, s, MQTTKA_S2C, false);
 }
 
 /* ---------------------------------------------------------------- MQTT -- */
@@ -39,20 +155,39 @@ static void on_mqtt_malformed(void *ctx, mqtt_malformation m, bool fatal, uint8_
         m == MQTT_M_BAD_PING ? MQTTKA_F_MALFORMED_PING : MQTTKA_F_MALFORMED_FIXED_HEADER;
     emit_finding(d->at, d->s, kind, d->dir, 0, false, 0, "%s MQTT stream: %s (first byte 0x%02x)%s",
                  sender_name(d->dir), mqtt_malformation_name(m), first_byte,
-                 fatal ? "; the rest of this direction is not decoded" : "");
-    if (fatal)
-        direction_lose(d->s, d->dir);
+                 m == MQTT_M_TYPE_ZERO ? "; the packet is skipped"
+                 : fatal ? "; decoding of this direction resumes at the next packet boundary"
+                 : "");
+    if (!fatal)
+        return;
+    if (d->s->conn.transport == MQTTKA_TRANSPORT_WEBSOCKET) {
+        /* The frames are still in step: MQTT starts over with the next
+         * message. */
+        d->s->dirs[d->dir].mqtt_resync = true;
+        hole_open(d->at, d->s, d->dir, 0);
+    } else {
+        direction_resync(d->at, d->s, d->dir, 0);
+    }
 }
 
 static const mqtt_stream_callbacks mqtt_callbacks = {on_mqtt_packet, on_mqtt_malformed};
 
-void route_mqtt(const rule_ctx *at, session *s, mqttka_direction dir, const uint8_t *bytes,
-                size_t len)
+/* Bytes of the MQTT stream (over TCP, or a WebSocket message's payload). */
+static void mqtt_feed(const rule_ctx *at, session *s, mqttka_direction dir, const uint8_t *bytes,
+                      size_t len)
 {
     if (s->dirs[dir].lost)
         return;
     decode_ctx d = {at, s, dir};
     mqtt_stream_push(&s->dirs[dir].mqtt, s->conn.mqtt_level, bytes, len, &mqtt_callbacks, &d);
+}
+
+void route_mqtt(const rule_ctx *at, session *s, mqttka_direction dir, const uint8_t *bytes,
+                size_t len)
+{
+    if (s->dirs[dir].lost && (!s->dirs[dir].resync || !resume(at, s, dir, bytes, len)))
+        return;
+    mqtt_feed(at, s, dir, bytes, len);
 }
 
 void route_end(const rule_ctx *at, session *s, mqttka_direction dir)
@@ -73,6 +208,13 @@ static void on_ws_frame_header(void *ctx, const ws_frame_header *h)
         return;
     if (h->opcode != MQTTKA_WS_TEXT && h->opcode != MQTTKA_WS_BINARY)
         return;
+    /* A message starts: an MQTT stream that lost its boundaries resumes
+     * here (senders write a packet a message). */
+    if (s->dirs[d->dir].mqtt_resync) {
+        s->dirs[d->dir].mqtt_resync = false;
+        mqtt_stream_restart(&s->dirs[d->dir].mqtt);
+        hole_close(d->at, s, d->dir, true);
+    }
     /* RFC 7692 §6: RSV1 on a message's first frame marks it compressed. */
     s->dirs[d->dir].msg_compressed = s->ws_deflate && (h->rsv & 0x4);
     if (s->dirs[d->dir].msg_compressed && !s->dirs[d->dir].compressed_reported) {
@@ -91,9 +233,9 @@ static void first_message_data(decode_ctx *d, const uint8_t *bytes, size_t len)
     first_bytes_view view;
     if (handshake_first_message(d->at, d->s, d->dir, bytes, len, &view) != FIRST_MESSAGE_MQTT)
         return;
-    route_mqtt(d->at, d->s, d->dir, view.bytes, view.len);
+    mqtt_feed(d->at, d->s, d->dir, view.bytes, view.len);
     if (view.took < len)
-        route_mqtt(d->at, d->s, d->dir, bytes + view.took, len - view.took);
+        mqtt_feed(d->at, d->s, d->dir, bytes + view.took, len - view.took);
 }
 
 static void on_ws_data(void *ctx, uint8_t message_opcode, const ws_frame_header *h,
@@ -116,7 +258,7 @@ static void on_ws_data(void *ctx, uint8_t message_opcode, const ws_frame_header 
                      "%s carries MQTT in a WebSocket text frame; MQTT-6.0.0-1 requires binary",
                      sender_name(d->dir));
     }
-    route_mqtt(d->at, s, d->dir, bytes, len);
+    mqtt_feed(d->at, s, d->dir, bytes, len);
 }
 
 static void on_ws_control(void *ctx, const ws_frame_header *h, const uint8_t *payload,
@@ -172,22 +314,17 @@ static const ws_decoder_callbacks ws_callbacks = {
 void route_websocket(const rule_ctx *at, session *s, mqttka_direction dir, const uint8_t *bytes,
                      size_t len)
 {
-    if (!s->ws_active || (s->dirs[dir].lost && !s->dirs[dir].compressed_reported))
-        return; /* a hole: frame boundaries are lost too */
+    const session_direction *sd = &s->dirs[dir];
+    if (!s->ws_active)
+        return;
+    if (sd->lost) {
+        if (sd->resync) {
+            if (!resume(at, s, dir, bytes, len))
+                return; /* no frame boundary known yet */
+        } else if (!sd->compressed_reported) {
+            return;
+        }
+    }
     decode_ctx d = {at, s, dir};
     ws_decoder_push(session_ws(s, dir), bytes, len, &ws_callbacks, &d);
-}
-
-/* ------------------------------------------------------------- holes -- */
-
-void route_gap(const rule_ctx *at, session *s, mqttka_direction dir, uint64_t missing)
-{
-    if (s->dirs[dir].lost)
-        return;
-    emit_finding(at, s, MQTTKA_F_CAPTURE_GAP, dir, 0, missing > 0, (double)missing,
-                 "%s stream has a hole of %llu bytes that the capture missed; this direction "
-                 "is not decoded from here and timing verdicts are suppressed",
-                 sender_name(dir), (unsigned long long)missing);
-    keepalive_on_gap(s);
-    direction_lose(s, dir);
 }

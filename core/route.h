@@ -6,8 +6,9 @@
  *               control frames (Ping, Pong, Close) --> keepalive
  *   MQTT/TCP:   bytes --mqtt_decoder--> MQTT packets --> keepalive
  *
- * and what decoding a direction cannot go on past: a hole in the capture,
- * a fatal malformation, data it cannot decode (a compressed message).
+ * and what decoding a direction cannot go on past: a hole in the capture
+ * or a fatal malformation (decoding resumes at the next segment that proves
+ * a packet boundary), data it cannot decode (a compressed message).
  */
 #ifndef MQTTKA_ROUTE_H
 #define MQTTKA_ROUTE_H
@@ -27,8 +28,17 @@ void route_websocket(const rule_ctx *at, session *s, mqttka_direction dir, const
 void route_mqtt(const rule_ctx *at, session *s, mqttka_direction dir, const uint8_t *bytes,
                 size_t len);
 
-/* The capture missed `missing` bytes of direction `dir` (0: unknown). */
+/* The capture missed `missing` bytes of direction `dir`: decoding stops
+ * until a segment proves a packet boundary (boundary.h), and the hole is
+ * reported (capture_gap) when it resumes. */
 void route_gap(const rule_ctx *at, session *s, mqttka_direction dir, uint64_t missing);
+
+/* Direction `dir` of a session made mid-stream has no known boundary yet:
+ * decoding starts at the first segment that proves one. */
+void route_resync(session *s, mqttka_direction dir);
+
+/* The session ends: holes never closed are reported. */
+void route_finish(const rule_ctx *at, session *s);
 
 /* Direction `dir` ended (FIN): a packet cut off by it is a malformation. */
 void route_end(const rule_ctx *at, session *s, mqttka_direction dir);

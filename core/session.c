@@ -36,6 +36,9 @@ session *session_new(session_pools *p, mqttka_transport transport, const session
     s->conn.server = o->server;
     s->conn.transport = transport;
     s->conn.keepalive = s->conn.server_keepalive = s->conn.effective_keepalive = -1;
+    s->conn.keepalive_inferred = -1;
+    s->conn.start_seen = o->start_seen;
+    s->dirs_seen = o->dirs_seen;
     s->conn.start = o->first_ts;
     s->conn.end = o->last_ts;
     s->conn.first_tag = o->first_tag;
@@ -63,8 +66,7 @@ void session_free(session_pools *p, text_pool *texts, session *s)
     free(s->pending);
     free(s->end);
     free(s->rtt_ring);
-    free(s->ws_ping);
-    free(s->packets_high);
+    free(s->rare);
     if (s->conn.client_id[0] && s->conn.client_id != s->client_id_short)
         free((void *)(uintptr_t)s->conn.client_id); /* made by session_set_client_id */
     if (s->conn.ws_subprotocol[0])
@@ -90,6 +92,13 @@ void session_set_client_id(session *s, const char *client_id)
     memcpy(copy, client_id, len);
     copy[len] = '\0';
     s->conn.client_id = copy;
+}
+
+session_rare *session_rare_of(session *s)
+{
+    if (!s->rare)
+        s->rare = calloc(1, sizeof *s->rare);
+    return s->rare;
 }
 
 void session_keep_finding(session *s, const mqttka_finding *f, text_pool *texts, size_t max)

@@ -79,6 +79,29 @@ typedef struct ws_ping_pending {
     uint64_t tag;
 } ws_ping_pending;
 
+/* A stretch of a direction that was not decoded: bytes the capture missed,
+ * or a packet whose length cannot be trusted, until a packet boundary was
+ * proved again (route.c). */
+typedef struct direction_hole {
+    bool open;              /* decoding has not resumed yet */
+    bool reported;          /* its capture_gap finding was emitted */
+    uint64_t missing;       /* bytes the capture missed in it */
+    uint64_t skipped;       /* bytes captured but skipped for want of a boundary */
+    uint64_t tag;           /* the frame where decoding stopped */
+    uint32_t holes;         /* gaps in all, this one included */
+} direction_hole;
+
+/* What few sessions need: made when first needed (session_rare_of), one
+ * pointer in the session. */
+typedef struct session_rare {
+    ws_ping_pending ws_ping[2];                     /* by the direction of the Ping */
+    uint16_t packets_high[2][MQTTKA_MQTT_TYPES];    /* the counts' high halves (figures.c) */
+    direction_hole hole[2];                         /* by direction */
+    /* keepalive inference from the client's PINGREQ cadence (keepalive.c) */
+    uint8_t cadence_pings;
+    mqttka_time cadence_min, cadence_max;
+} session_rare;
+
 /* A finding kept for the connection's summary: a mqttka_finding is 304
  * bytes, most of it the detail buffer, and most connections keep one for
  * the life of the connection, with the same detail as thousands of others
@@ -101,6 +124,12 @@ typedef struct session_direction {
     bool text_reported;
     bool compressed_reported;
     bool mask_reported;
+    /* while lost: a packet boundary proved at a segment start resumes
+     * decoding (a hole, a fatal malformation); else lost for good */
+    bool resync;
+    /* a WebSocket direction whose MQTT stream lost its packet boundaries
+     * while its frames did not: it resumes at the next message */
+    bool mqtt_resync;
 } session_direction;
 _Static_assert(sizeof(session_direction) <= 64, "a session direction is one cache line");
 
@@ -136,7 +165,6 @@ typedef struct session {
     uint8_t last_client_type;
     /* pings and the handshake, in what the line has left */
     uint8_t pingq_len;
-    bool last_pingreq_answered;
     uint8_t rtt_cap, rtt_held, rtt_next; /* rtt_ring: size, samples, next slot */
     bool mqtt_offered;        /* the client offered an "mqtt..." subprotocol */
     bool ska_ignored_reported;
@@ -163,9 +191,8 @@ typedef struct session {
     mqttka_time rtt_min, rtt_max;
     uint32_t *rtt_ring;         /* the latest samples, saturated at 71 minutes;
                                    none until the second (figures.c) */
-    ws_ping_pending *ws_ping;   /* [2], by the direction of the Ping; allocated
-                                   at the first WebSocket Ping */
-    uint16_t (*packets_high)[MQTTKA_MQTT_TYPES]; /* [2], or NULL */
+    session_rare *rare;         /* WebSocket pings, counts past 65535, holes,
+                                   keepalive inference: NULL until needed */
 
     /* ---- the handshake: only while it waits for the first message ---- */
     struct ws_pending *pending;
@@ -178,6 +205,10 @@ typedef struct session {
     stored_finding *findings;
     uint16_t n_findings, cap_findings, findings_omitted;
     uint8_t kind_emitted[MQTTKA_F_COUNT];
+    /* what the capture saw of the connection, and did not */
+    uint8_t dirs_seen;          /* 1 << mqttka_direction of every direction a segment came from */
+    bool client_hole_unpaired;  /* a client-side hole may hold PINGREQs no PINGRESP has paired */
+    uint8_t pings_answer_unseen; /* PINGREQs whose answer may be in a server-side hole */
     /* conn.client_id when it is this short (many are), in what the last
      * line has left; a longer one is allocated */
     char client_id_short[16];
@@ -212,6 +243,8 @@ typedef struct session_origin {
     mqttka_endpoint client, server;
     mqttka_time first_ts, last_ts;
     uint64_t first_tag;
+    bool start_seen;            /* the connection's SYN was captured */
+    uint8_t dirs_seen;          /* directions a segment came from so far */
     size_t max_mqtt_kept_bytes; /* mqttka_config */
 } session_origin;
 
@@ -235,6 +268,9 @@ static inline void session_confirm(session *s, uint64_t *next_conn_id)
  * in the session when short, else in a copy of its own length; "" when it
  * is empty or there is no memory for it. Only the first CONNECT sets it. */
 void session_set_client_id(session *s, const char *client_id);
+
+/* The session's rare part, made on first use; NULL only when out of memory. */
+session_rare *session_rare_of(session *s);
 
 /* Keeps a finding for the summary, its detail held in `texts`; counts it
  * as omitted past `max` findings or out of memory. */

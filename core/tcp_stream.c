@@ -368,6 +368,11 @@ void tcp_stream_flush(tcp_stream *s, const tcp_stream_sink *sink, void *ctx,
         skip_to(s, s->fin_seq, sink, ctx);
 }
 
+bool tcp_stream_complete(const tcp_stream *s)
+{
+    return s->started && s->fin_seen && s->next_seq == s->fin_seq;
+}
+
 void tcp_stream_free(tcp_stream *s, const tcp_stream_limits *lim)
 {
     (void)lim; /* as in tcp_stream_flush */

@@ -78,6 +78,9 @@ void tcp_stream_acked(tcp_stream *s, uint32_t ack, const tcp_stream_sink *sink, 
  * with a gap before each hole. */
 void tcp_stream_flush(tcp_stream *s, const tcp_stream_sink *sink, void *ctx, const tcp_stream_limits *lim);
 
+/* Has the stream delivered everything up to its FIN? */
+bool tcp_stream_complete(const tcp_stream *s);
+
 /* Releases queued segments (and their share of *lim->total_bytes). */
 void tcp_stream_free(tcp_stream *s, const tcp_stream_limits *lim);
 

@@ -26,6 +26,7 @@ static const close_record record_none = {
         .last_pingreq_ts = MQTTKA_TIME_NONE,
         .last_data_ts = MQTTKA_TIME_NONE,
     },
+    .oldest_ping_answer_ts = MQTTKA_TIME_NONE,
 };
 
 /* The record, made on first use; NULL only when out of memory. */
@@ -77,6 +78,14 @@ void verdict_note_facts(session *s, const close_facts *facts)
 {
     if (s->end)
         s->end->at_close = *facts;
+}
+
+void verdict_note_ping_answered(const rule_ctx *at, session *s, uint64_t ping_tag)
+{
+    close_record *end = s->end;
+    if (end && end->first_close.seen && end->at_close.oldest_ping_ts != MQTTKA_TIME_NONE &&
+        end->at_close.oldest_ping_tag == ping_tag)
+        end->oldest_ping_answer_ts = at->ts;
 }
 
 void verdict_note_disconnect(const rule_ctx *at, session *s, mqttka_side side, int32_t reason)
@@ -152,7 +161,10 @@ static void decide(const rule_ctx *at, const session *s, mqttka_summary *out)
     size_t dsz = sizeof out->verdict_detail;
     const close_event *fc = &end->first_close;
     const char *how = mqttka_close_mechanism_name(end->first_close_mechanism);
-    int32_t kae = s->conn.effective_keepalive;
+    /* the keepalive negotiated, else the one inferred from the pings */
+    int32_t kae = s->conn.effective_keepalive >= 0 ? s->conn.effective_keepalive
+                                                   : s->conn.keepalive_inferred;
+    const char *inferred = s->conn.effective_keepalive < 0 && kae > 0 ? " (inferred)" : "";
     keepalive_limits l = keepalive_limits_for(at->cfg, kae);
 
     /* 1. DISCONNECT */
@@ -179,9 +191,9 @@ static void decide(const rule_ctx *at, const session *s, mqttka_summary *out)
         end->at_close.silence <= ka15 + l.grace) {
         out->verdict = MQTTKA_V_SERVER_CLOSED_KEEPALIVE;
         text_format(detail, dsz,
-                 "server closed (%s) after %.3f s of client silence: keepalive %d s x 1.5 = "
+                 "server closed (%s) after %.3f s of client silence: keepalive %d s%s x 1.5 = "
                  "%.1f s",
-                 how, us_to_s(end->at_close.silence), kae, us_to_s(ka15));
+                 how, us_to_s(end->at_close.silence), kae, inferred, us_to_s(ka15));
         return;
     }
 
@@ -191,11 +203,15 @@ static void decide(const rule_ctx *at, const session *s, mqttka_summary *out)
         if (end->at_close.oldest_ping_ts != MQTTKA_TIME_NONE) {
             mqttka_time d = fc->ts - end->at_close.oldest_ping_ts;
             bool known = match_client_library(d, kae, libs, sizeof libs);
+            char late[64] = "";
+            if (end->oldest_ping_answer_ts != MQTTKA_TIME_NONE)
+                text_format(late, sizeof late, " (its PINGRESP came %.3f s after the close)",
+                            us_to_s(end->oldest_ping_answer_ts - fc->ts));
             out->verdict = MQTTKA_V_CLIENT_CLOSED_MISSING_PINGRESP;
             text_format(detail, dsz,
-                     "client closed (%s) %.3f s after its unanswered PINGREQ in frame %llu; "
+                     "client closed (%s) %.3f s after its unanswered PINGREQ in frame %llu%s; "
                      "%s%s",
-                     how, us_to_s(d), (unsigned long long)end->at_close.oldest_ping_tag,
+                     how, us_to_s(d), (unsigned long long)end->at_close.oldest_ping_tag, late,
                      known ? "matches the ping timeout of " : "no known client ping timeout "
                                                               "matches",
                      known ? libs : "");
@@ -229,13 +245,15 @@ static void decide(const rule_ctx *at, const session *s, mqttka_summary *out)
         return;
     }
 
-    /* 5. an intermediary's idle timeout */
-    if (end->at_close.last_data_ts != MQTTKA_TIME_NONE) {
+    /* 5. an intermediary's idle timeout: a proxy's timer knows nothing of
+     * the keepalive, so the tolerance is the floor one (tol_min). Not when
+     * a stream was not decoded: the traffic may be in what was missed. */
+    if (end->at_close.last_data_ts != MQTTKA_TIME_NONE && !end->at_close.any_stream_lost) {
         mqttka_time idle = fc->ts - end->at_close.last_data_ts;
         for (size_t i = 0; i < at->cfg->n_idle_timeouts; i++) {
             mqttka_time t = at->cfg->idle_timeouts[i];
             mqttka_time diff = idle > t ? idle - t : t - idle;
-            if (t > 0 && diff <= l.tol) {
+            if (t > 0 && diff <= at->cfg->tol_min) {
                 out->verdict = MQTTKA_V_INTERMEDIARY_IDLE_CLOSE;
                 text_format(detail, dsz,
                          "%s side closed (%s) after %.3f s with no traffic at all: the idle "
@@ -246,16 +264,29 @@ static void decide(const rule_ctx *at, const session *s, mqttka_summary *out)
         }
     }
 
-    /* 6. plain closes */
+    /* 6. plain closes. Where the closing side's stream was not being
+     * decoded, a DISCONNECT or a Close may be in what was missed: not
+     * claimed absent. */
+    bool blind = end->at_close.closer_stream_lost;
     if (end->first_close_mechanism == MQTTKA_CLOSE_RST) {
         out->verdict = MQTTKA_V_RESET;
-        text_format(detail, dsz, "%s reset the connection (RST) with no DISCONNECT or "
-                 "WebSocket Close", side_word(fc->side));
+        if (blind)
+            text_format(detail, dsz, "%s reset the connection (RST); the capture did not decode "
+                        "the last of its stream, which may hold a DISCONNECT or WebSocket Close",
+                        side_word(fc->side));
+        else
+            text_format(detail, dsz, "%s reset the connection (RST) with no DISCONNECT or "
+                        "WebSocket Close", side_word(fc->side));
         return;
     }
     out->verdict = fc->side == MQTTKA_SIDE_SERVER ? MQTTKA_V_SERVER_CLOSED : MQTTKA_V_CLIENT_CLOSED;
-    text_format(detail, dsz, "%s closed the connection (%s) with no DISCONNECT, no WebSocket Close "
-             "and no keepalive reason", side_word(fc->side), how);
+    if (blind)
+        text_format(detail, dsz, "%s closed the connection (%s); the capture did not decode the "
+                    "last of its stream, which may hold a DISCONNECT or WebSocket Close",
+                    side_word(fc->side), how);
+    else
+        text_format(detail, dsz, "%s closed the connection (%s) with no DISCONNECT, no WebSocket "
+                    "Close and no keepalive reason", side_word(fc->side), how);
 }
 
 mqttka_finding *verdict_build_summary(const rule_ctx *at, session *s, mqttka_time last_ts,

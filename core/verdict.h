@@ -33,6 +33,9 @@ typedef struct close_facts {
     bool last_client_was_pingreq;
     mqttka_time last_pingreq_ts;
     mqttka_time last_data_ts;     /* payload seen before the close */
+    bool closer_stream_lost;      /* the closing side's stream was not being decoded: a
+                                     DISCONNECT or Close may be in what was missed */
+    bool any_stream_lost;         /* either stream was not being decoded */
 } close_facts;
 
 /* How a connection ended, kept apart from the session: most connections of
@@ -49,6 +52,7 @@ typedef struct close_record {
     bool server_closed_any;   /* the server closed (FIN, RST or WS Close) */
     mqttka_time server_close_ts;
     close_facts at_close;     /* taken at the first close */
+    mqttka_time oldest_ping_answer_ts; /* its PINGRESP after the close; NONE: none came */
 } close_record;
 
 /* The record to read: an open connection's (nothing seen) when none was
@@ -62,6 +66,10 @@ const close_record *verdict_record_of(const session *s);
 bool verdict_note_close(const rule_ctx *at, session *s, mqttka_side side,
                         mqttka_close_mechanism how);
 void verdict_note_facts(session *s, const close_facts *facts);
+
+/* The PINGREQ in frame `ping_tag` got its PINGRESP now: if it was the
+ * oldest waiting at the first close, the verdict says it came after. */
+void verdict_note_ping_answered(const rule_ctx *at, session *s, uint64_t ping_tag);
 
 /* A DISCONNECT (its MQTT 5 reason, -1 when none) and a WebSocket Close (its
  * code, -1 when none, and its payload, of which the reason is kept): the

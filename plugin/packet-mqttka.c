@@ -96,6 +96,8 @@ static int kind_group(mqttka_finding_kind k)
     case MQTTKA_F_PINGRESP_UNSOLICITED:
     case MQTTKA_F_WS_PING_UNANSWERED:
     case MQTTKA_F_CAPTURE_GAP:
+    case MQTTKA_F_KEEPALIVE_INFERRED:
+    case MQTTKA_F_ONE_SIDED:
         return PI_SEQUENCE;
     case MQTTKA_F_WS_HANDSHAKE_FAILED:
     case MQTTKA_F_WS_SUBPROTOCOL:
@@ -103,6 +105,7 @@ static int kind_group(mqttka_finding_kind k)
     case MQTTKA_F_WS_FRAMING_ERROR:
     case MQTTKA_F_MALFORMED_FIXED_HEADER:
     case MQTTKA_F_MALFORMED_PING:
+    case MQTTKA_F_MALFORMED_PACKET:
         return PI_MALFORMED;
     case MQTTKA_F_WS_COMPRESSED_SKIPPED:
     case MQTTKA_F_RESOURCE_LIMIT:

@@ -182,6 +182,9 @@ typedef enum mqttka_finding_kind {
     MQTTKA_F_CONNECT_PROTOCOL_INVALID,
     MQTTKA_F_CAPTURE_GAP,
     MQTTKA_F_RESOURCE_LIMIT,
+    MQTTKA_F_KEEPALIVE_INFERRED,
+    MQTTKA_F_ONE_SIDED,
+    MQTTKA_F_MALFORMED_PACKET,
     MQTTKA_F_COUNT
 } mqttka_finding_kind;
 
@@ -236,9 +239,15 @@ typedef struct mqttka_connection {
     mqttka_transport transport;
     bool ws_upgraded;        /* a 101 answer was seen */
     uint8_t mqtt_level;      /* 0 unknown, 3 (3.1), 4 (3.1.1), 5 (5.0) */
+    /* The capture saw the connection open (its SYN); false when it joined
+     * later: the CONNECT, and so the keepalive, may be unknown. */
+    bool start_seen;
     int32_t keepalive;       /* -1 when unknown */
     int32_t server_keepalive;
     int32_t effective_keepalive;
+    /* Inferred from the client's ping cadence when the CONNECT was not
+     * captured (keepalive_inferred finding); -1 when not. */
+    int32_t keepalive_inferred;
     mqttka_time start;
     mqttka_time end;
     uint64_t first_tag;
@@ -425,8 +434,34 @@ mqttka_time mqttka_tick(mqttka_analyzer *a, mqttka_time now);
  * its end-of-capture findings and its summary, and is forgotten. */
 void mqttka_finish(mqttka_analyzer *a, mqttka_time end);
 
+/* Why a TCP connection was not analysed as MQTT. */
+typedef enum mqttka_not_analysed {
+    MQTTKA_NA_NO_PAYLOAD = 0, /* no data either way: only TCP handshakes, ACKs, closes */
+    MQTTKA_NA_NO_MQTT,        /* data of another protocol */
+    MQTTKA_NA_UNPROVEN,       /* joined late or lost bytes, and too few whole MQTT
+                                 packets were seen to prove that it carries MQTT */
+    MQTTKA_NA_TLS,            /* TLS records */
+    MQTTKA_NA_HTTP,           /* HTTP that did not become a WebSocket */
+    MQTTKA_NA_WEBSOCKET,      /* a WebSocket that does not carry MQTT */
+    MQTTKA_NA_RESOURCE_LIMIT, /* dropped for a cap before its protocol was known */
+    MQTTKA_NA_COUNT
+} mqttka_not_analysed;
+
+/* Every TCP connection that has ended (all of them after mqttka_finish):
+ * how many were analysed as MQTT, and why the others were not. */
+typedef struct mqttka_counts {
+    uint64_t tcp_connections;
+    uint64_t mqtt_connections;
+    uint64_t not_analysed[MQTTKA_NA_COUNT];
+} mqttka_counts;
+
+void mqttka_get_counts(const mqttka_analyzer *a, mqttka_counts *out);
+
 /* Names */
 const char *mqttka_finding_name(mqttka_finding_kind k);
+/* "no_payload", "no_mqtt", "unproven", "tls", "http", "websocket",
+ * "resource_limit" */
+const char *mqttka_not_analysed_name(mqttka_not_analysed r);
 const char *mqttka_severity_name(mqttka_severity s);
 /* The severity a kind is reported with. pingreq_unanswered is the one kind
  * reported with two: warn when a later PINGREQ overtook it, error when it was

@@ -111,8 +111,8 @@ static void test_max_flows(void)
     /* #2's last frame was its CONNACK (4). */
     LOG_HAS(l, "[8] #2 C>S finding resource_limit warn about=4 \"flow table full (3 flows)");
     LOG_HAS(l, "[8] #2 summary 10.0.0.2:40002 -> 10.0.0.1:1883 tcp v=3.1.1 ka=5 ska=-1 kae=5 "
-               "pingreq=0 pingresp=0 unanswered=0 close=-/- verdict=open id=\"caps\" sub=\"\" "
-               "ext=\"\" \"still open at the end of the capture\"\n"
+               "pingreq=0 pingresp=0 unanswered=0 close=-/- start_seen=0 verdict=open "
+               "id=\"caps\" sub=\"\" ext=\"\" \"still open at the end of the capture\"\n"
                "[8] #4 C>S CONNECT");
     LOG_HAS(l, "[10] #3 C>S PINGREQ silence=0.002\n"
                "[11] #4 C>S PINGREQ silence=0.002\n"

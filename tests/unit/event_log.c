@@ -98,6 +98,11 @@ static void put_summary(line *l, const mqttka_summary *s, bool details)
         put(l, " ws_close=%d \"%s\"", (int)s->ws_close_code, s->ws_close_reason);
     if (s->disconnect_reason >= 0)
         put(l, " disconnect=0x%02x", (unsigned)s->disconnect_reason);
+    /* Said only when they differ from a connection seen whole. */
+    if (!c->start_seen)
+        put(l, " start_seen=0");
+    if (c->keepalive_inferred >= 0)
+        put(l, " ka_inferred=%d", (int)c->keepalive_inferred);
     put(l, " verdict=%s id=\"%s\" sub=\"%s\" ext=\"%s\"", mqttka_verdict_name(s->verdict),
         c->client_id, c->ws_subprotocol, c->ws_extensions);
     if (details)

@@ -13,7 +13,8 @@
  * script_run_all_ways pushes it every message in one segment, byte by byte,
  * in batches (mqttka_push_batch, with and without look-ahead) and split in
  * two at every offset; every way must give the same event log
- * (event_log.h), which it returns.
+ * (event_log.h), which it returns. (A script whose segment starts matter is
+ * pushed only whole and in batches.)
  */
 #ifndef MQTTKA_TEST_SEGMENT_SCRIPT_H
 #define MQTTKA_TEST_SEGMENT_SCRIPT_H
@@ -45,6 +46,11 @@ typedef struct script {
     size_t n;
     bool ipv6;
     uint16_t server_port; /* 0: 1882 */
+    /* Where segments begin matters to what the core may conclude (decoding
+     * that resumes after a hole, or starts mid-stream, does so at a segment
+     * that proves a packet boundary): the script is not split byte by byte
+     * or at every offset, only pushed whole and in batches. */
+    bool segment_starts_matter;
 } script;
 
 /* Empties *sc (client 127.0.0.1, server port 1882). */

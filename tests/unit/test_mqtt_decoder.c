@@ -335,9 +335,9 @@ static const stream_case stream_cases[] = {
      "pkt PUBLISH rl=7 off=0;pkt SUBSCRIBE rl=6 off=9 f=2;pkt SUBACK rl=3 off=17;"},
 
     /* malformed_fixed_header */
-    {"type 0 is fatal: everything after it is ignored", 4, 64,
+    {"type 0 is skipped by its length: the packets after it are decoded", 4, 64,
      "c0 00 00 05 01 02 03 04 05 c0 00",
-     "pkt PINGREQ rl=0 off=0;mal TYPE_ZERO fatal first=00 at=3;"},
+     "pkt PINGREQ rl=0 off=0;mal TYPE_ZERO first=00 at=3;pkt PINGREQ rl=0 off=9;"},
     {"type 15 before 5.0", 4, 64,
      "f0 00 c0 00",
      "mal TYPE_15_BEFORE_5 first=f0 at=1;pkt AUTH rl=0 off=0 body=0;pkt PINGREQ rl=0 off=2;"},
@@ -537,15 +537,31 @@ static void test_skip(void)
     mqtt_stream_free(&s);
 
     /* init starts over after a fatal malformation */
-    const uint8_t type_zero[] = {0x00};
+    const uint8_t too_long[] = {0xc0, 0xff, 0xff, 0xff, 0xff};
     mqtt_stream_init(&s, 64);
     log_init(&log, &s, 4);
-    mqtt_stream_push(&s, 4, type_zero, sizeof type_zero, &callbacks, &log);
+    mqtt_stream_push(&s, 4, too_long, sizeof too_long, &callbacks, &log);
     mqtt_stream_free(&s);
     mqtt_stream_init(&s, 64);
     log.stream = &s;
     mqtt_stream_push(&s, 4, bytes, 2, &callbacks, &log);
-    CHECK_EQ_STR(log.text, "mal TYPE_ZERO fatal first=00 at=1;pkt PINGREQ rl=0 off=0;");
+    CHECK_EQ_STR(log.text, "mal LENGTH_TOO_LONG fatal first=c0 at=5;pkt PINGREQ rl=0 off=0;");
+    mqtt_stream_free(&s);
+
+    /* restart resumes a stream that gave up, and one stopped mid-packet, at
+     * the boundary the caller proved */
+    mqtt_stream_init(&s, 64);
+    log_init(&log, &s, 4);
+    mqtt_stream_push(&s, 4, too_long, sizeof too_long, &callbacks, &log);
+    mqtt_stream_push(&s, 4, bytes, 2, &callbacks, &log); /* skipped */
+    mqtt_stream_restart(&s);
+    mqtt_stream_push(&s, 4, bytes, 2, &callbacks, &log);
+    const uint8_t connect_head[] = {0x10, 0x20, 0x00};
+    mqtt_stream_push(&s, 4, connect_head, sizeof connect_head, &callbacks, &log);
+    mqtt_stream_restart(&s);
+    mqtt_stream_push(&s, 4, bytes, 2, &callbacks, &log);
+    CHECK_EQ_STR(log.text, "mal LENGTH_TOO_LONG fatal first=c0 at=5;pkt PINGREQ rl=0 off=7;"
+                           "pkt PINGREQ rl=0 off=12;");
     mqtt_stream_free(&s);
 }
 

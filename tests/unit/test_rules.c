@@ -459,12 +459,56 @@ static void s_protocol_level6(script *sc)
 static void s_capture_gap(script *sc)
 {
     WS_SESSION(sc, connect_ka5);
+    sc->segment_starts_matter = true;
     script_ws(sc, C, 5.010, publish_t, sizeof publish_t);
     sc->m[sc->n - 1].lost = true;
     script_ws(sc, S, 5.011, publish_t, sizeof publish_t);
     script_ws(sc, C, 20.010, pingreq, sizeof pingreq);
-    fin(sc, C, 30.010);
-    fin(sc, S, 30.011);
+    script_ws(sc, S, 20.011, pingresp, sizeof pingresp);
+    fin(sc, C, 21.010);
+    fin(sc, S, 21.011);
+}
+
+/* Joined late (no SYN, no CONNECT): 1-8 PINGREQ and PINGRESP every 5 s.
+ * The third segment proves MQTT over TCP (three whole packets in a row);
+ * the first two are decoded then. Two PINGREQ-to-PINGREQ intervals of 5 s
+ * (5) infer a keepalive of 5 s. */
+static void s_keepalive_inferred(script *sc)
+{
+    sc->segment_starts_matter = true;
+    for (int i = 0; i < 4; i++) {
+        script_add(sc, C, 5.0 * i, pingreq, sizeof pingreq);
+        script_add(sc, S, 5.0 * i + 0.001, pingresp, sizeof pingresp);
+    }
+}
+
+/* Joined late, and only the client's side captured: 1-3 PINGREQ every 5 s. */
+static void s_one_sided(script *sc)
+{
+    sc->segment_starts_matter = true;
+    for (int i = 0; i < 3; i++)
+        script_add(sc, C, 5.0 * i, pingreq, sizeof pingreq);
+}
+
+/* 3 an MQTT 5 CONNECT whose property length (32) runs past its end: the
+ * client id cannot be read. */
+static const uint8_t connect5_bad_properties[] = {0x10, 0x0d, 0x00, 0x04, 'M', 'Q', 'T', 'T',
+                                                  0x05, 0x02, 0x00, 0x05, 0x20, 0x00, 0x00};
+static void s_malformed_packet(script *sc)
+{
+    TCP_SESSION(sc, connect5_bad_properties, connack5);
+}
+
+/* 5 PINGREQ and 6 DISCONNECT back to back; 7 the server still answers the
+ * PINGREQ, then 8-9 the FINs: answered, not unanswered. */
+static void s_ping_then_disconnect(script *sc)
+{
+    TCP_SESSION(sc, connect_ka5, connack_ok);
+    script_add(sc, C, 5.010, pingreq, sizeof pingreq);
+    script_add(sc, C, 5.011, disconnect, sizeof disconnect);
+    script_add(sc, S, 5.012, pingresp, sizeof pingresp);
+    fin(sc, S, 5.013);
+    fin(sc, C, 5.014);
 }
 
 /* 4 a 101 over the header cap of 256 bytes (configure_header_cap). */
@@ -637,9 +681,7 @@ static const rule_row rows[] = {
      "[7] #1 summary " TCP_CONN " v=5.0 ka=5 ska=-1 kae=5 pingreq=0 pingresp=0 unanswered=0 "
      "close=server/mqtt_disconnect disconnect=0x00 verdict=mqtt_disconnect id=\"\" sub=\"\" "
      "ext=\"\"\n",
-     "the core emits the finding before the DISCONNECT's packet event (keepalive.c: "
-     "on_disconnect runs before emit_event); every other finding, as keepalive.c's header "
-     "says, follows the packet that triggered it"},
+     NULL},
 
     /* ------------------------------------------------ Cadence and pings -- */
     {"client_silent_over_keepalive", s_silent_over_ka, NULL,
@@ -677,10 +719,11 @@ static const rule_row rows[] = {
              "[0] #1 summary " TCP_CONN " " KA5 " pingreq=2 pingresp=2 unanswered=0 close=-/- "
              "verdict=open id=\"\" sub=\"\" ext=\"\"\n",
      NULL},
-    {"pingreq_unanswered error: the client closes; verdict client_closed_missing_pingresp",
+    {"pingreq_unanswered error: the client closes, no answer until the capture ends; verdict "
+     "client_closed_missing_pingresp",
      s_unanswered_close, NULL,
      WS_KA5 "[7] #1 C>S PINGREQ silence=5.000\n"
-            "[8] #1 C>S finding pingreq_unanswered error about=7 value=5.000\n"
+            "[0] #1 C>S finding pingreq_unanswered error about=7 value=5.000\n"
             "[0] #1 summary " WS_CONN " " KA5 " pingreq=1 pingresp=0 unanswered=1 "
             "close=client/fin verdict=client_closed_missing_pingresp id=\"\" sub=\"mqtt\" "
             "ext=\"\"\n",
@@ -703,7 +746,7 @@ static const rule_row rows[] = {
     {"pingresp_unsolicited", s_unsolicited, NULL,
      TCP_KA5 "[5] #1 S>C PINGRESP\n"
              "[5] #1 S>C finding pingresp_unsolicited warn about=5\n"
-             "[0] #1 summary " TCP_CONN " " KA5 " pingreq=0 pingresp=0 unanswered=0 close=-/- "
+             "[0] #1 summary " TCP_CONN " " KA5 " pingreq=0 pingresp=1 unanswered=0 close=-/- "
              "verdict=open id=\"\" sub=\"\" ext=\"\"\n",
      NULL},
     {"pingreq_from_server", s_from_server, NULL,
@@ -725,10 +768,7 @@ static const rule_row rows[] = {
             "[8] #1 S>C finding ws_ping_unanswered warn about=7 value=1.000\n"
             "[9] #1 summary " WS_CONN " " KA5 " pingreq=0 pingresp=0 unanswered=0 "
             "close=client/fin verdict=client_closed id=\"\" sub=\"mqtt\" ext=\"\"\n",
-     "the core reports it at the end of the flow (frame 9) with no value, not at the client's "
-     "FIN (frame 8), after which no Pong can come, with the seconds waited; pingreq_unanswered "
-     "is reported at the closing frame with its seconds (keepalive_on_end against "
-     "keepalive_on_close)"},
+     NULL},
 
     /* ------------------------------------------------- Transport hygiene -- */
     {"ws_handshake_failed: answered 404", s_handshake_404, NULL,
@@ -759,8 +799,7 @@ static const rule_row rows[] = {
                "[6] #1 S>C finding keepalive_negotiated info about=6 value=5.000\n"
                "[0] #1 summary " WS_CONN " " KA5 " pingreq=0 pingresp=0 unanswered=0 "
                "close=-/- verdict=open id=\"\" sub=\"\" ext=\"\"\n",
-     "the core's finding is about frame 1 (the SYN, the connection's first frame) rather than "
-     "the request that lacks the header, frame 3 (connection.c check_subprotocol: first_tag)"},
+     NULL},
     {"ws_subprotocol: the server chose none of the client's", s_subprotocol_not_chosen, NULL,
      HANDSHAKE "[4] #1 S>C finding ws_subprotocol warn about=4\n"
                "[5] #1 C>S CONNECT level=4 ka=5 clean=1 id=\"\"\n"
@@ -814,12 +853,10 @@ static const rule_row rows[] = {
              "close=client/fin verdict=client_closed id=\"\" sub=\"\" ext=\"\"\n",
      NULL},
     {"malformed_fixed_header: the stream ends mid-packet", s_fixed_header_truncated, NULL,
-     TCP_KA5 "[6] #1 C>S finding malformed_fixed_header error about=5\n"
+     TCP_KA5 "[6] #1 C>S finding malformed_fixed_header error about=6\n"
              "[7] #1 summary " TCP_CONN " " KA5 " pingreq=0 pingresp=0 unanswered=0 "
              "close=client/fin verdict=client_closed id=\"\" sub=\"\" ext=\"\"\n",
-     "the core reports it at the end of the flow about frame 7 (the server's FIN), not at the "
-     "client's FIN (frame 6) about the packet cut short (frame 5) (connection.c flow_end "
-     "calls mqtt_stream_end)"},
+     NULL},
     {"malformed_ping: Remaining Length 1", s_malformed_ping, NULL,
      TCP_KA5 "[5] #1 C>S finding malformed_ping error about=5\n"
              "[5] #1 C>S PINGREQ silence=5.000\n"
@@ -843,11 +880,59 @@ static const rule_row rows[] = {
      "[6] #1 summary " TCP_CONN " v=null ka=-1 ska=-1 kae=-1 pingreq=0 pingresp=0 unanswered=0 "
      "close=server/fin verdict=server_closed id=\"\" sub=\"\" ext=\"\"\n",
      NULL},
-    {"capture_gap: no decoding past the hole, no timing across it", s_capture_gap, NULL,
-     WS_KA5 "[8] #1 C>S finding capture_gap info about=8 value=11.000\n"
-            "[8] #1 S>C PUBLISH\n"
-            "[11] #1 summary " WS_CONN " " KA5 " pingreq=0 pingresp=0 unanswered=0 "
+    {"capture_gap: decoding resumes at the next packet boundary, no timing across the hole",
+     s_capture_gap, NULL,
+     WS_KA5 "[8] #1 S>C PUBLISH\n"
+            "[9] #1 C>S finding capture_gap info about=8 value=11.000\n"
+            "[9] #1 C>S PINGREQ silence=20.000\n"
+            "[10] #1 S>C PINGRESP rtt=0.001 pair=9\n"
+            "[10] #1 S>C finding pingresp_rtt info about=10 value=0.001\n"
+            "[12] #1 summary " WS_CONN " " KA5 " pingreq=1 pingresp=1 unanswered=0 "
             "close=client/fin verdict=client_closed id=\"\" sub=\"mqtt\" ext=\"\"\n",
+     NULL},
+    {"keepalive_inferred: joined late, from the PINGREQ cadence", s_keepalive_inferred, NULL,
+     "[1] #1 C>S PINGREQ\n"
+     "[2] #1 S>C PINGRESP rtt=0.001 pair=1\n"
+     "[2] #1 S>C finding pingresp_rtt info about=2 value=0.001\n"
+     "[3] #1 C>S PINGREQ silence=5.000\n"
+     "[4] #1 S>C PINGRESP rtt=0.001 pair=3\n"
+     "[4] #1 S>C finding pingresp_rtt info about=4 value=0.001\n"
+     "[5] #1 C>S PINGREQ silence=5.000\n"
+     "[5] #1 C>S finding keepalive_inferred info about=5 value=5.000\n"
+     "[6] #1 S>C PINGRESP rtt=0.001 pair=5\n"
+     "[6] #1 S>C finding pingresp_rtt info about=6 value=0.001\n"
+     "[7] #1 C>S PINGREQ silence=5.000\n"
+     "[8] #1 S>C PINGRESP rtt=0.001 pair=7\n"
+     "[8] #1 S>C finding pingresp_rtt info about=8 value=0.001\n"
+     "[0] #1 summary " TCP_CONN " v=null ka=-1 ska=-1 kae=-1 pingreq=4 pingresp=4 unanswered=0 "
+     "close=-/- start_seen=0 ka_inferred=5 verdict=open id=\"\" sub=\"\" ext=\"\"\n",
+     NULL},
+    {"one_sided: only the client's side captured; nothing said of answers", s_one_sided, NULL,
+     "[1] #1 C>S PINGREQ\n"
+     "[2] #1 C>S PINGREQ silence=5.000\n"
+     "[3] #1 C>S PINGREQ silence=5.000\n"
+     "[3] #1 C>S finding keepalive_inferred info about=3 value=5.000\n"
+     "[0] #1 S>C finding one_sided info about=0\n"
+     "[0] #1 summary " TCP_CONN " v=null ka=-1 ska=-1 kae=-1 pingreq=3 pingresp=0 unanswered=0 "
+     "close=-/- start_seen=0 ka_inferred=5 verdict=open id=\"\" sub=\"\" ext=\"\"\n",
+     NULL},
+    {"malformed_packet: an MQTT 5 property length past the CONNECT's end", s_malformed_packet,
+     NULL,
+     "[3] #1 C>S CONNECT level=5 ka=5 clean=1 id=(none)\n"
+     "[3] #1 C>S finding malformed_packet error about=3\n"
+     "[4] #1 S>C CONNACK code=0 ska=-1\n"
+     "[4] #1 S>C finding keepalive_negotiated info about=4 value=5.000\n"
+     "[0] #1 summary " TCP_CONN " v=5.0 ka=5 ska=-1 kae=5 pingreq=0 pingresp=0 unanswered=0 "
+     "close=-/- verdict=open id=\"\" sub=\"\" ext=\"\"\n",
+     NULL},
+    {"pingreq_unanswered: not when the server answers after the client's DISCONNECT",
+     s_ping_then_disconnect, NULL,
+     TCP_KA5 "[5] #1 C>S PINGREQ silence=5.000\n"
+             "[6] #1 C>S DISCONNECT silence=0.001\n"
+             "[7] #1 S>C PINGRESP rtt=0.002 pair=5\n"
+             "[7] #1 S>C finding pingresp_rtt info about=7 value=0.002\n"
+             "[9] #1 summary " TCP_CONN " " KA5 " pingreq=1 pingresp=1 unanswered=0 "
+             "close=client/mqtt_disconnect verdict=mqtt_disconnect id=\"\" sub=\"\" ext=\"\"\n",
      NULL},
     {"resource_limit: a 101 over the header cap", s_header_cap, configure_header_cap,
      "[4] #1 S>C finding resource_limit warn about=4\n"
@@ -915,9 +1000,7 @@ static const rule_row rows[] = {
      "[4] #1 S>C finding keepalive_disabled info about=4 value=65535.000\n"
      "[6] #1 summary " TCP_CONN " v=3.1.1 ka=65535 ska=-1 kae=65535 pingreq=0 pingresp=0 "
      "unanswered=0 close=server/fin verdict=server_closed id=\"c\" sub=\"\" ext=\"\"\n",
-     "the core says intermediary_idle_close: rule 5 matches the idle time (9 ms here) to 60 s "
-     "within tol = 2 % of KAe, 1311 s for KA 65535 (verdict.c, decide); FINDINGS.md rule 5 "
-     "wants an idle time that fits 50 or 60 s"},
+     NULL},
     {"verdict server_closed", s_server_closed, NULL,
      TCP_KA5 "[6] #1 summary " TCP_CONN " " KA5 " pingreq=0 pingresp=0 unanswered=0 "
              "close=server/fin verdict=server_closed id=\"\" sub=\"\" ext=\"\"\n",

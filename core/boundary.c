@@ -1,0 +1,181 @@
+/*
+ * boundary.c - packet boundaries proved at a segment start (boundary.h).
+ */
+#include "boundary.h"
+
+#include "mqttka.h"
+
+/* The bytes of a unit: the segment's own, or a WebSocket payload unmasked
+ * as it is read (only headers are read, so nothing is copied). */
+typedef struct byte_view {
+    const uint8_t *bytes;
+    size_t len;
+    const uint8_t *mask; /* 4 bytes, or NULL */
+} byte_view;
+
+static uint8_t view_at(const byte_view *v, size_t i)
+{
+    return v->mask ? (uint8_t)(v->bytes[i] ^ v->mask[i & 3]) : v->bytes[i];
+}
+
+/* The least Remaining Length a packet of `type` can have (its fixed fields:
+ * packet identifiers, lengths of the strings it must carry). */
+static uint32_t min_remaining(uint8_t type, uint8_t qos)
+{
+    switch (type) {
+    case MQTTKA_MQTT_CONNECT: return 12;   /* name 6, level, flags, keepalive 2, id length 2 */
+    case MQTTKA_MQTT_CONNACK: return 2;
+    case MQTTKA_MQTT_PUBLISH: return qos ? 4 : 2; /* topic length [, packet id] */
+    case MQTTKA_MQTT_PUBACK:
+    case MQTTKA_MQTT_PUBREC:
+    case MQTTKA_MQTT_PUBREL:
+    case MQTTKA_MQTT_PUBCOMP:
+    case MQTTKA_MQTT_UNSUBACK: return 2;   /* packet id */
+    case MQTTKA_MQTT_SUBACK: return 3;     /* packet id, a return code */
+    case MQTTKA_MQTT_SUBSCRIBE: return 6;  /* packet id, a 1-byte filter, options */
+    case MQTTKA_MQTT_UNSUBSCRIBE: return 5;
+    default: return 0;                     /* PINGREQ, PINGRESP, DISCONNECT, AUTH */
+    }
+}
+
+/* Is this the first byte of a well-formed fixed header (3.1.1 §2.2.2, 5.0
+ * §2.1.3)? AUTH exists only in 5.0 (level 0: not known). */
+static bool first_byte_valid(uint8_t b, uint8_t level)
+{
+    uint8_t type = (uint8_t)(b >> 4), flags = (uint8_t)(b & 0x0f);
+    switch (type) {
+    case 0: return false;
+    case MQTTKA_MQTT_PUBLISH: return (flags & 0x6) != 0x6;
+    case MQTTKA_MQTT_PUBREL:
+    case MQTTKA_MQTT_SUBSCRIBE:
+    case MQTTKA_MQTT_UNSUBSCRIBE: return flags == 0x2;
+    case MQTTKA_MQTT_AUTH: return flags == 0 && (level == 0 || level == 5);
+    default: return flags == 0;
+    }
+}
+
+/* Walks MQTT packets over the view; true when they end exactly at its end. */
+static bool mqtt_chain(const byte_view *v, uint8_t level, boundary_proof *proof)
+{
+    size_t pos = 0;
+    if (!v->len)
+        return false;
+    while (pos < v->len) {
+        uint8_t b = view_at(v, pos);
+        if (!first_byte_valid(b, level))
+            return false;
+        uint8_t type = (uint8_t)(b >> 4);
+        uint32_t remaining = 0;
+        size_t at = pos + 1;
+        for (unsigned i = 0;; i++) {
+            if (i == 4 || at >= v->len)
+                return false;
+            uint8_t c = view_at(v, at++);
+            remaining |= (uint32_t)(c & 0x7f) << (7 * i);
+            if (!(c & 0x80)) {
+                if (i > 0 && c == 0)
+                    return false; /* not minimal: no sender writes that */
+                break;
+            }
+        }
+        if (remaining < min_remaining(type, (uint8_t)((b >> 1) & 3)))
+            return false;
+        if ((type == MQTTKA_MQTT_PINGREQ || type == MQTTKA_MQTT_PINGRESP) && remaining)
+            return false;
+        if (type == MQTTKA_MQTT_DISCONNECT && remaining && level && level < 5)
+            return false;
+        if (remaining > v->len - at)
+            return false;
+        pos = at + remaining;
+        proof->packets++;
+        proof->types |= (uint16_t)(1u << type);
+    }
+    return true;
+}
+
+bool boundary_mqtt(const uint8_t *bytes, size_t len, uint8_t level, boundary_proof *proof)
+{
+    boundary_proof p = {0};
+    byte_view v = {bytes, len, NULL};
+    if (!len || !mqtt_chain(&v, level, &p))
+        return false;
+    *proof = p;
+    return true;
+}
+
+bool boundary_websocket(const uint8_t *bytes, size_t len, int masked, bool rsv1_allowed,
+                        uint8_t level, boundary_proof *proof)
+{
+    boundary_proof p = {0};
+    size_t pos = 0;
+    if (!len)
+        return false;
+    while (pos < len) {
+        if (len - pos < 2)
+            return false;
+        uint8_t b0 = bytes[pos], b1 = bytes[pos + 1];
+        bool fin = (b0 & 0x80) != 0;
+        uint8_t rsv = (uint8_t)((b0 >> 4) & 7), op = (uint8_t)(b0 & 0x0f);
+        bool is_masked = (b1 & 0x80) != 0;
+        uint64_t plen = b1 & 0x7f;
+        bool control = op >= MQTTKA_WS_CLOSE;
+        if (op != MQTTKA_WS_TEXT && op != MQTTKA_WS_BINARY && op != MQTTKA_WS_CLOSE &&
+            op != MQTTKA_WS_PING && op != MQTTKA_WS_PONG)
+            return false; /* reserved, or a continuation of a message not seen */
+        if (rsv && !(rsv == 4 && rsv1_allowed && !control))
+            return false;
+        if (control && (!fin || plen > 125))
+            return false;
+        if (masked < 0)
+            masked = is_masked;
+        if (is_masked != (masked == 1))
+            return false;
+        size_t at = pos + 2;
+        if (plen >= 126) {
+            size_t n = plen == 126 ? 2 : 8;
+            if (len - at < n)
+                return false;
+            plen = 0;
+            for (size_t i = 0; i < n; i++)
+                plen = plen << 8 | bytes[at + i];
+            at += n;
+            /* minimal lengths only (§5.2), and the top bit clear */
+            if ((n == 2 && plen < 126) || (n == 8 && (plen <= 0xffff || plen >> 63)))
+                return false;
+        }
+        const uint8_t *mask = NULL;
+        if (is_masked) {
+            if (len - at < 4)
+                return false;
+            mask = bytes + at;
+            at += 4;
+        }
+        if (plen > len - at)
+            return false; /* the frame goes on past the segment */
+        if (!control) {
+            if (rsv) {
+                p.rsv1 = true; /* compressed: its bytes say nothing of MQTT */
+            } else {
+                /* A fragmented message may split a packet between its
+                 * frames: only a whole message is checked. */
+                byte_view v = {bytes + at, (size_t)plen, mask};
+                if (!fin || !mqtt_chain(&v, level, &p))
+                    return false;
+            }
+        }
+        p.frames++;
+        pos = at + (size_t)plen;
+    }
+    p.masked = masked == 1;
+    *proof = p;
+    return true;
+}
+
+bool boundary_looks_like_tls(const uint8_t *bytes, size_t len)
+{
+    if (len < 5)
+        return false;
+    unsigned length = (unsigned)bytes[3] << 8 | bytes[4];
+    return bytes[0] >= 20 && bytes[0] <= 23 && bytes[1] == 3 && bytes[2] <= 4 && length > 0 &&
+           length <= 16384 + 2048;
+}

@@ -1,0 +1,62 @@
+/*
+ * boundary.h - proving that a packet boundary lies at the start of a
+ * segment, where the framing of a stream is not known: a capture that
+ * joined after the connection began, a hole in the capture, a packet that
+ * could not be decoded.
+ *
+ * The proof is that the segment's bytes are whole units of the protocol,
+ * one after another, ending exactly at the segment's end: MQTT fixed
+ * headers whose Remaining Lengths chain (MQTT 3.1.1 §2.2, 5.0 §2.1), or
+ * WebSocket frames (RFC 6455 §5.2) with the mask bit of their direction
+ * (§5.1) whose data payloads are themselves whole MQTT packets
+ * (MQTT-6.0.0-2 allows otherwise, but senders write a packet a frame).
+ * Senders write whole packets, so segments begin at boundaries far more
+ * often than not; a segment that begins mid-packet simply proves nothing.
+ *
+ * Every header is checked as strictly as the specs allow (types and their
+ * flags, minimal lengths, sizes each type needs), so that other binary
+ * traffic (TLS records, SSH, HTTP/2 frames, other WebSocket protocols)
+ * almost never passes; callers ask for several proofs in a row before they
+ * take a stream for MQTT. Each check reads only headers and costs at most
+ * one step per unit in the segment.
+ */
+#ifndef MQTTKA_BOUNDARY_H
+#define MQTTKA_BOUNDARY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* MQTT packet types that only a client sends (CONNECT, SUBSCRIBE,
+ * UNSUBSCRIBE, PINGREQ) and that only a server sends (CONNACK, SUBACK,
+ * UNSUBACK, PINGRESP), as bit masks of 1 << type. */
+#define BOUNDARY_CLIENT_TYPES 0x1502u
+#define BOUNDARY_SERVER_TYPES 0x2A04u
+
+typedef struct boundary_proof {
+    uint16_t types;       /* 1 << type of every MQTT packet in the segment */
+    uint32_t packets;     /* MQTT packets (0: WebSocket control or compressed frames only,
+                             which prove the framing but not that it carries MQTT) */
+    uint32_t frames;      /* WebSocket frames */
+    bool masked;          /* WebSocket: the frames were masked (client to server) */
+    bool rsv1;            /* WebSocket: a data frame had RSV1 (compressed) */
+} boundary_proof;
+
+/* Are `len` bytes exactly whole MQTT packets of protocol level `level` (0:
+ * unknown)? Fills *proof when they are. */
+bool boundary_mqtt(const uint8_t *bytes, size_t len, uint8_t level, boundary_proof *proof);
+
+/* Are `len` bytes exactly whole WebSocket frames, all masked when `masked`
+ * is 1, all unmasked when 0, all alike when -1, each data frame a whole
+ * message of whole MQTT packets? RSV1 is allowed on data frames when
+ * `rsv1_allowed` (permessage-deflate: a compressed payload is not checked).
+ * Fills *proof when they are. */
+bool boundary_websocket(const uint8_t *bytes, size_t len, int masked, bool rsv1_allowed,
+                        uint8_t level, boundary_proof *proof);
+
+/* Does a segment start with a TLS record header (RFC 8446 §5.1: content type
+ * 20-23, version 3.x, a length up to 2^14 + 2048)? For saying why a flow
+ * was not analysed. */
+bool boundary_looks_like_tls(const uint8_t *bytes, size_t len);
+
+#endif

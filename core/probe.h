@@ -1,0 +1,78 @@
+/*
+ * probe.h - a flow whose framing is not known: the capture joined it after
+ * it began (no SYN, and its first bytes are neither an HTTP request nor an
+ * MQTT CONNECT), or lost bytes before its first bytes could be decoded.
+ *
+ * Each segment is tried as a packet boundary (boundary.h), as MQTT over
+ * TCP and as MQTT over WebSocket. A flow is taken for MQTT only after
+ * several proofs in a row, so that other binary traffic is not: two
+ * WebSocket segments (masked or unmasked as their direction requires, each
+ * frame a whole message of whole MQTT packets), or three MQTT-over-TCP
+ * segments. Which side is the client comes from the masks (RFC 6455 §5.3:
+ * only a client masks) or from packet types only one side sends (MQTT §3:
+ * CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ go client to server; CONNACK,
+ * SUBACK, UNSUBACK, PINGRESP the other way), else from the ports.
+ *
+ * The segments of the proving run are kept (a few, small, within the
+ * buffered-bytes cap) and handed back, so that the packets they carry are
+ * decoded and counted like the rest. A flow that proves nothing within
+ * PROBE_MAX_SEGMENTS segments with data, or starts with a TLS record, is
+ * not MQTT.
+ */
+#ifndef MQTTKA_PROBE_H
+#define MQTTKA_PROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mqttka.h"
+
+/* Segments with data looked at before a flow is given up. */
+#define PROBE_MAX_SEGMENTS 256
+/* Proofs in a row that make a flow MQTT, by transport. */
+#define PROBE_RUN_WEBSOCKET 2
+#define PROBE_RUN_TCP 3
+/* Segments of the proving run kept for decoding, and their bytes. */
+#define PROBE_KEEP 4
+#define PROBE_KEEP_BYTES 2048
+
+typedef struct probe probe; /* private */
+
+typedef enum probe_result {
+    PROBE_WAIT = 0,   /* not proved yet */
+    PROBE_MQTT,       /* proved: see probe_decision */
+    PROBE_NOT_MQTT,   /* given up: see probe_not_mqtt_reason */
+} probe_result;
+
+typedef struct probe_decision {
+    mqttka_transport transport;
+    int client_side; /* the flow side that is the client; -1 when the segments do not say */
+} probe_decision;
+
+/* A segment kept from the proving run. */
+typedef struct probe_segment {
+    int side;
+    mqttka_time ts;
+    uint64_t tag;
+    const uint8_t *bytes;
+    size_t len;
+} probe_segment;
+
+/* Looks at the in-order bytes of one segment of flow side `side`.
+ * `client_side` is the flow's, -1 when not known. *p is made at the first
+ * call; keeping bytes draws on *buffered up to max_buffered. */
+probe_result probe_push(probe **p, int side, int client_side, const uint8_t *bytes, size_t len,
+                        mqttka_time ts, uint64_t tag, size_t *buffered, size_t max_buffered,
+                        probe_decision *out);
+
+/* Why a flow was given up: true when a side began with a TLS record. */
+bool probe_saw_tls(const probe *p);
+
+/* The kept segments of the proving run, oldest first; false past the last. */
+bool probe_kept(const probe *p, size_t i, probe_segment *out);
+
+/* Frees the probe and gives its kept bytes back to *buffered; NULL after. */
+void probe_free(probe **p, size_t *buffered);
+
+#endif
