@@ -60,6 +60,14 @@ wait_for() {
     return 1
 }
 
+# alive PID: the process runs (or is stopped), neither gone nor a zombie.
+alive() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    [ "${stat%% *}" != Z ]
+}
+
 # wait_exit PID SECONDS: waits for a background child; its status in $EXIT_STATUS.
 wait_exit() {
     local pid=$1 i
@@ -77,32 +85,57 @@ wait_exit() {
 
 free_ports() { "$PY" "$HERE/free_ports.py" "$1"; }
 
-listening() { # PORT
-    "$PY" -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2).close()' "$1" 2>/dev/null
+# port_listening PORT PID: process PID listens on TCP PORT, as /proc says
+# (the listening socket's inode among PID's descriptors). Asked of the
+# kernel rather than by connecting: a probe connection's close can come
+# late, when a capture has started (two captures would then differ by it,
+# and -c N count it).
+port_listening() {
+    local hex inode
+    hex=$(printf '%04X' "$1")
+    for inode in $(awk -v p=":$hex" 'substr($2, length($2) - 4) == p && $4 == "0A" { print $10 }' \
+                       /proc/net/tcp /proc/net/tcp6 2>/dev/null); do
+        find "/proc/$2/fd" -lname "socket:\[$inode\]" 2>/dev/null | grep -q . && return 0
+    done
+    return 1
 }
 
-# start_broker TCP_PORT WS_PORT: mosquitto 2.0 with a plain listener and a
-# WebSocket listener, anonymous, its own config and log in $TMP; $BROKER_PID.
+# start_broker: mosquitto 2.0 on two free ports ($TCP_PORT, $WS_PORT: a plain
+# listener and a WebSocket listener), anonymous, its own config and log in
+# $TMP; $BROKER_PID. A port taken between free_ports and mosquitto's bind
+# ends mosquitto ("Address already in use", "Unable to create websockets
+# listener"): new ports then, up to five times.
 start_broker() {
-    local conf=$TMP/mosquitto.conf
-    cat >"$conf" <<CONF
+    local conf=$TMP/mosquitto.conf attempt i mosquitto
+    mosquitto=$(command -v mosquitto || echo /usr/sbin/mosquitto)
+    for attempt in 1 2 3 4 5; do
+        read -r TCP_PORT WS_PORT < <(free_ports 2 | tr '\n' ' ')
+        cat >"$conf" <<CONF
 user root
 per_listener_settings false
 allow_anonymous true
 persistence false
 log_dest file $TMP/mosquitto.log
 log_type all
-listener $1 127.0.0.1
-listener $2 127.0.0.1
+listener $TCP_PORT 127.0.0.1
+listener $WS_PORT 127.0.0.1
 protocol websockets
 CONF
-    local mosquitto
-    mosquitto=$(command -v mosquitto || echo /usr/sbin/mosquitto)
-    "$mosquitto" -c "$conf" >"$TMP/mosquitto.out" 2>&1 &
-    BROKER_PID=$!
-    PIDS+=("$BROKER_PID")
-    wait_for 5 listening "$1" && wait_for 5 listening "$2" ||
-        { fail "mosquitto does not listen on $1 and $2: $(tail -3 "$TMP/mosquitto.out")"; finish; }
+        "$mosquitto" -c "$conf" >"$TMP/mosquitto.out" 2>&1 &
+        BROKER_PID=$!
+        PIDS+=("$BROKER_PID")
+        for ((i = 0; i < 600; i++)); do
+            port_listening "$TCP_PORT" "$BROKER_PID" && port_listening "$WS_PORT" "$BROKER_PID" &&
+                return 0
+            alive "$BROKER_PID" || break
+            sleep 0.05
+        done
+        alive "$BROKER_PID" && break # running but not listening: no new ports will help
+        wait "$BROKER_PID" 2>/dev/null
+        echo "note: mosquitto did not start on $TCP_PORT and $WS_PORT: $(tail -1 "$TMP/mosquitto.log" 2>/dev/null)" >&2
+    done
+    fail "mosquitto does not listen on $TCP_PORT and $WS_PORT: $(tail -3 "$TMP/mosquitto.log" "$TMP/mosquitto.out" 2>&1)"
+    finish
 }
 
 # start_client LOG WS_PORT KA: the paho client over WebSocket; $CLIENT_PID.

@@ -15,8 +15,7 @@ need_paho
 
 KA=2
 T_RESP=1
-read -r TCP_PORT WS_PORT < <(free_ports 2 | tr '\n' ' ')
-start_broker "$TCP_PORT" "$WS_PORT"
+start_broker
 FILTER="tcp port $WS_PORT"
 
 start_mqttka json -i lo --json -w "$TMP/live.pcapng" -f "$FILTER"

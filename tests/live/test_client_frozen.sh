@@ -12,8 +12,7 @@ need_root
 need_program mosquitto
 need_paho
 
-read -r TCP_PORT WS_PORT < <(free_ports 2 | tr '\n' ' ')
-start_broker "$TCP_PORT" "$WS_PORT"
+start_broker
 start_mqttka json -i lo --json -w "$TMP/live.pcapng" "tcp port $WS_PORT"
 start_client "$TMP/client.log" "$WS_PORT" 2
 wait_for 8 grep -q '"packet":"PINGRESP"' "$TMP/json.out" ||

@@ -9,8 +9,7 @@ need_root
 need_program mosquitto
 need_paho
 
-read -r TCP_PORT WS_PORT < <(free_ports 2 | tr '\n' ' ')
-start_broker "$TCP_PORT" "$WS_PORT"
+start_broker
 FILTER="tcp port $WS_PORT"
 
 mkfifo "$TMP/head.fifo"
