@@ -15,10 +15,10 @@ FILTER="tcp port $WS_PORT"
 mkfifo "$TMP/head.fifo"
 head -n 3 <"$TMP/head.fifo" >"$TMP/head.out" &
 PIDS+=("$!")
-"$MQTTKA" -i any --json "$FILTER" >"$TMP/head.fifo" 2>"$TMP/head.err" &
+"${RT[@]}" "$MQTTKA" -i any --json "$FILTER" >"$TMP/head.fifo" 2>"$TMP/head.err" &
 HEAD_PID=$!
 PIDS+=("$HEAD_PID")
-"$MQTTKA" -i any -c 8 --json "$FILTER" >"$TMP/count.out" 2>"$TMP/count.err" &
+"${RT[@]}" "$MQTTKA" -i any -c 8 --json "$FILTER" >"$TMP/count.out" 2>"$TMP/count.err" &
 COUNT_PID=$!
 PIDS+=("$COUNT_PID")
 start_mqttka term -i lo "$FILTER"
