@@ -4,6 +4,13 @@
 # 1 (fail) or 77 (skip). They capture on loopback only, start their own
 # broker and client on free high ports of 127.0.0.1, and stop every process
 # they started (the EXIT trap), whatever happens.
+#
+# Nothing here may pass or fail by chance (machines are shared and loaded):
+# the tests wait for conditions, never for fixed times; what they time is
+# measured on processes given the real-time scheduler (RT below), so that
+# the machine's load does not enter the figures; the client itself freezes
+# the broker and pauses at the points the tests need (paho_client.py), so
+# that no step races the keepalive timers.
 
 set -u
 
@@ -13,7 +20,6 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # PATH may be another build).
 PY=/usr/bin/python3
 PIDS=()
-STOPPED=()
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/mqttka-live-test.XXXXXX")
 
@@ -36,7 +42,8 @@ fi
 
 cleanup() {
     local p
-    for p in "${STOPPED[@]}"; do kill -CONT "$p" 2>/dev/null; done
+    # Frozen processes (SIGSTOP) go on first, or SIGTERM would wait.
+    for p in "${PIDS[@]}"; do kill -CONT "$p" 2>/dev/null; done
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
     for p in "${PIDS[@]}"; do
         local i
@@ -85,6 +92,30 @@ alive() {
     [ "${stat%% *}" != Z ]
 }
 
+# wait_running SECONDS NAME PID COMMAND...: runs COMMAND every 0.05 s
+# until it succeeds, while mqttka PID (started as NAME) runs; returns 1
+# when SECONDS pass first, or at once when that mqttka has ended (saying
+# why).
+wait_running() {
+    local limit=$1 name=$2 pid=$3 i
+    shift 3
+    for ((i = 0; i < limit * 20; i++)); do
+        "$@" && return 0
+        if ! alive "$pid"; then
+            echo "mqttka ($name) has ended: $(tail -3 "$TMP/$name.err")" >&2
+            return 1
+        fi
+        sleep 0.05
+    done
+    return 1
+}
+
+# wait_output SECONDS NAME PID PATTERN: wait_running until the output of
+# that mqttka holds PATTERN (grep).
+wait_output() {
+    wait_running "$1" "$2" "$3" grep -q -- "$4" "$TMP/$2.out"
+}
+
 # wait_exit PID SECONDS: waits for a background child; its status in $EXIT_STATUS.
 wait_exit() {
     local pid=$1 i
@@ -101,6 +132,14 @@ wait_exit() {
 }
 
 free_ports() { "$PY" "$HERE/free_ports.py" "$1"; }
+
+# stopped PID: true when the process is stopped (SIGSTOP), as /proc says.
+stopped() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    [ "${stat%% *}" = T ]
+}
 
 # port_listening PORT PID: process PID listens on TCP PORT, as /proc says
 # (the listening socket's inode among PID's descriptors). Asked of the
@@ -155,9 +194,14 @@ CONF
     finish
 }
 
-# start_client LOG WS_PORT KA: the paho client over WebSocket; $CLIENT_PID.
+# start_client LOG WS_PORT KA [paho_client.py options...]: the paho client
+# over WebSocket; $CLIENT_PID. It lives until the test ends it (or until the
+# broker stops answering), however long the test takes.
 start_client() {
-    "${RT[@]}" "$PY" "$HERE/paho_client.py" --port "$2" --ka "$3" --log "$1" >"$1.stderr" 2>&1 &
+    local log=$1 port=$2 ka=$3
+    shift 3
+    "${RT[@]}" "$PY" "$HERE/paho_client.py" --port "$port" --ka "$ka" --log "$log" \
+        --max-seconds 600 "$@" >"$log.stderr" 2>&1 &
     CLIENT_PID=$!
     PIDS+=("$CLIENT_PID")
 }
@@ -174,6 +218,8 @@ start_mqttka() {
     "${RT[@]}" "$MQTTKA" "$@" >"$TMP/$name.fifo" 2>"$TMP/$name.err" &
     MQTTKA_PID=$!
     PIDS+=("$MQTTKA_PID")
+    # mqttka says so once the interface is open and its filter set: from
+    # here on every packet of the filter is captured.
     wait_for 5 grep -qs "listening on" "$TMP/$name.err" ||
         { fail "mqttka $* did not start: $(cat "$TMP/$name.err")"; finish; }
 }
