@@ -220,15 +220,15 @@ start_mqttka() {
     PIDS+=("$MQTTKA_PID")
     # mqttka says so once the interface is open and its filter set: from
     # here on every packet of the filter is captured.
-    wait_for 5 grep -qs "listening on" "$TMP/$name.err" ||
+    wait_for 30 grep -qs "listening on" "$TMP/$name.err" ||
         { fail "mqttka $* did not start: $(cat "$TMP/$name.err")"; finish; }
 }
 
 # stop_mqttka PID NAME: SIGINT, then its exit status must be 0.
 stop_mqttka() {
     kill -INT "$1"
-    if ! wait_exit "$1" 10; then
-        fail "mqttka ($2) did not stop within 10 s of SIGINT"
+    if ! wait_exit "$1" 30; then
+        fail "mqttka ($2) did not stop within 30 s of SIGINT"
         return
     fi
     [ "$EXIT_STATUS" -eq 0 ] || fail "mqttka ($2) exited $EXIT_STATUS after SIGINT: $(cat "$TMP/$2.err")"
