@@ -40,15 +40,26 @@ else
     echo "note: without real-time scheduling here; the latency checks see the machine's load" >&2
 fi
 
+# ours PID: PID is a child of this script that has not been reaped (a PID
+# once reaped may already belong to someone else's process: pid_max is
+# 32768 here and the machine is shared).
+ours() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    set -- $stat
+    [ "$2" = "$$" ]
+}
+
 cleanup() {
-    local p
+    local p i mine=()
+    for p in "${PIDS[@]}"; do ours "$p" && mine+=("$p"); done
     # Frozen processes (SIGSTOP) go on first, or SIGTERM would wait.
-    for p in "${PIDS[@]}"; do kill -CONT "$p" 2>/dev/null; done
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    for p in "${PIDS[@]}"; do
-        local i
-        for ((i = 0; i < 20; i++)); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$p" 2>/dev/null
+    for p in "${mine[@]}"; do kill -CONT "$p" 2>/dev/null; done
+    for p in "${mine[@]}"; do kill "$p" 2>/dev/null; done
+    for p in "${mine[@]}"; do
+        for ((i = 0; i < 20; i++)); do ours "$p" && alive "$p" || break; sleep 0.1; done
+        ours "$p" && alive "$p" && kill -9 "$p" 2>/dev/null
     done
     wait 2>/dev/null
     if [ -n "${MQTTKA_KEEP_TMP:-}" ]; then echo "kept $TMP" >&2; else rm -rf "$TMP"; fi
