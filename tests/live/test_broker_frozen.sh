@@ -39,10 +39,9 @@ fi
 STOP_EPOCH=$(awk '$2 == "FROZE" { print $1 }' "$TMP/client.log")
 
 # The broker and the client are frozen: no packet comes to tell mqttka
-# that the PINGREQ is overdue; only its clock can.
-# The finding about the PINGREQ sent after the freeze, from each capture
-# (a broker slow to answer the first PINGREQ could have given that one its
-# own). What follows needs both.
+# that the PINGREQ is overdue; only its clock can. Each capture must tell
+# it about the PINGREQ sent after the freeze (a broker slow to answer the
+# first PINGREQ may have had a finding of its own); what follows needs both.
 json_told() {
     cut -d' ' -f2- "$TMP/json.out" | jq -e -s --argjson t "$STOP_EPOCH" '
         [.[] | select(.type == "mqtt" and .packet == "PINGREQ" and .ts > $t) | .frame][0] as $f
