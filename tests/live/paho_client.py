@@ -4,8 +4,24 @@
 # PINGREQ) or until killed. Logs "<epoch> <message>" lines with paho's own.
 #
 #   /usr/bin/python3 paho_client.py --port P --ka 2 --log FILE
+#       [--freeze-after-pingresp PID[,PID|self...]] [--pause-after-pingreq]
+#
+# The two options put the freezes the tests need at exact points of the
+# conversation, whatever the machine's load. A test that waited to see the
+# first PINGRESP and then sent SIGSTOP itself would race the client's next
+# PINGREQ (KA later); a paho left running after its unanswered PINGREQ
+# closes KA after it, racing mqttka's clock-told finding (T_resp after it).
+#   --freeze-after-pingresp: as soon as paho has read the first PINGRESP,
+#       SIGSTOP each PID (mosquitto) and wait until the kernel shows it
+#       stopped ("FROZE" logged), then, if "self" is listed, stop this
+#       process too ("PAUSED"); nothing more flows until the test says so.
+#   --pause-after-pingreq: once the broker is frozen, the next PINGREQ is
+#       handed to the kernel and this process stops itself ("PAUSED"), so
+#       that the PINGREQ stays unanswered and nothing follows it until the
+#       test continues the client (SIGCONT); paho then gives up on it.
 import argparse
 import os
+import signal
 import sys
 import time
 
@@ -19,6 +35,8 @@ ap.add_argument("--client-id", default="mqttka-live")
 ap.add_argument("--transport", default="websockets", choices=["websockets", "tcp"])
 ap.add_argument("--max-seconds", type=float, default=30.0, help="give up after this long")
 ap.add_argument("--log", required=True)
+ap.add_argument("--freeze-after-pingresp", default="", metavar="PID[,PID|self...]")
+ap.add_argument("--pause-after-pingreq", action="store_true")
 a = ap.parse_args()
 
 out = open(a.log, "w", buffering=1)
@@ -28,11 +46,54 @@ def log(msg):
     out.write("%.6f %s\n" % (time.time(), msg))
 
 
-state = {"gone": False}
+def pause():
+    log("PAUSED")
+    os.kill(os.getpid(), signal.SIGSTOP)
+    log("CONTINUED")
+
+
+def process_stopped(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rpartition(") ")[2][:1] in ("T", "t")
+    except OSError:
+        return False
+
+
+def freeze():
+    targets = [t for t in a.freeze_after_pingresp.split(",") if t]
+    for t in targets:
+        if t != "self":
+            os.kill(int(t), signal.SIGSTOP)
+    give_up = time.time() + 30
+    for t in targets:
+        if t != "self":
+            while not process_stopped(int(t)):
+                if time.time() > give_up:
+                    log("FREEZE FAILED: process %s did not stop" % t)
+                    return
+                time.sleep(0.001)
+    log("FROZE %s" % ",".join(t for t in targets if t != "self"))
+    if "self" in targets:
+        pause()
+
+
+state = {"gone": False, "frozen": False, "pingreq_after_freeze": False, "paused": False}
 c = mqtt.Client(client_id=a.client_id, clean_session=True, transport=a.transport)
 if a.transport == "websockets":
     c.ws_set_options(path="/mqtt")
-c.on_log = lambda cl, ud, level, buf: log("PAHO " + buf)
+
+
+def on_log(cl, ud, level, buf):
+    log("PAHO " + buf)
+    if buf == "Received PINGRESP" and a.freeze_after_pingresp and not state["frozen"]:
+        state["frozen"] = True
+        freeze()
+    elif buf == "Sending PINGREQ" and state["frozen"]:
+        state["pingreq_after_freeze"] = True
+
+
+c.on_log = on_log
 c.on_connect = lambda cl, ud, flags, rc: log("CONNACK rc=%d" % rc)
 
 
@@ -47,5 +108,11 @@ c.connect(a.host, a.port, keepalive=a.ka)
 t0 = time.time()
 while not state["gone"] and time.time() - t0 < a.max_seconds:
     c.loop(0.05)
+    # The PINGREQ is written to the socket inside the loop call that sends
+    # it; want_write() is false once nothing of it is left to write.
+    if (a.pause_after_pingreq and state["pingreq_after_freeze"] and not state["paused"]
+            and not c.want_write()):
+        state["paused"] = True
+        pause()
 log("END")
 sys.exit(0)

@@ -9,7 +9,7 @@ need_root
 run_mqttka() {
     local expected=$1
     shift
-    timeout 10 "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
+    timeout 60 "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
     local status=$?
     [ "$status" -eq "$expected" ] ||
         { fail "$* exited $status, expected $expected: $(head -c 300 "$TMP/err")"; return 1; }

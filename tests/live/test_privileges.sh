@@ -12,7 +12,7 @@ AS_NOBODY=(setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups)
 "${AS_NOBODY[@]}" test -x "$MQTTKA" || skip "nobody cannot run $MQTTKA"
 NOBODY_UID=$(id -u nobody)
 
-timeout 10 "$MQTTKA" -i lo -Z mqttka-no-such-user >"$TMP/out" 2>"$TMP/err"
+timeout 60 "$MQTTKA" -i lo -Z mqttka-no-such-user >"$TMP/out" 2>"$TMP/err"
 status=$?
 [ "$status" -eq 2 ] || fail "-Z with a missing user exited $status, expected 2"
 [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -q "mqttka-no-such-user: no such user" "$TMP/err" ||
@@ -47,11 +47,14 @@ if command -v setcap >/dev/null 2>&1; then
             >"$TMP/cap.out" 2>"$TMP/cap.err" &
         pid=$!
         PIDS+=("$pid")
-        if wait_for 5 grep -qs "listening on lo" "$TMP/cap.err"; then
+        # It either listens or ends (refused): whichever comes first.
+        started_or_gone() { grep -qs "listening on lo" "$TMP/cap.err" || ! kill -0 "$pid" 2>/dev/null; }
+        wait_for 30 started_or_gone
+        if grep -qs "listening on lo" "$TMP/cap.err"; then
             kill -INT "$pid"
-            wait_exit "$pid" 10 && [ "$EXIT_STATUS" -eq 0 ] ||
+            wait_exit "$pid" 30 && [ "$EXIT_STATUS" -eq 0 ] ||
                 fail "the setcap copy did not stop cleanly: $(cat "$TMP/cap.err")"
-        elif wait_exit "$pid" 5 && grep -q "no permission" "$TMP/cap.err"; then
+        elif wait_exit "$pid" 30 && grep -q "no permission" "$TMP/cap.err"; then
             echo "note: capabilities are not honoured here (container?): $(cat "$TMP/cap.err")"
         else
             fail "the setcap copy run by nobody did not start: $(cat "$TMP/cap.err")"
