@@ -92,7 +92,7 @@ ap.add_argument("--password")
 ap.add_argument("--bind", default="", help="local address to connect from")
 ap.add_argument("--reconnect", type=float, default=1.0, help="reconnect delay, s")
 ap.add_argument("--pub-after", type=float, default=-1, help="publish once, this long after CONNACK")
-ap.add_argument("--start-at", type=float, default=0, help="epoch to start connecting at (a start barrier)")
+ap.add_argument("--start-file", help="wait until this file exists before connecting (a start barrier)")
 ap.add_argument("--duration", type=float, default=15.0, help="seconds from the start of connecting")
 ap.add_argument("--end", default="disconnect", choices=["disconnect", "exit"])
 ap.add_argument("--log", required=True)
@@ -151,7 +151,8 @@ def make(k):
     return c
 
 log("-", "START pid=%d" % os.getpid())
-time.sleep(max(0.0, a.start_at - time.time()))
+while a.start_file and not os.path.exists(a.start_file):
+    time.sleep(0.02)
 clients = [make(k + 1) for k in range(a.n)]
 for c in clients:
     c.loop_start()
@@ -172,8 +173,10 @@ EOF
 cat >"$WORK/mqttjs_between.js" <<'EOF'
 // argv[2]: JSON { url, protocolVersion, keepalive, clientId (absent: MQTT.js makes a random one),
 //   n, username, password, reconnectPeriod, connectTimeout, reconnectOnConnackError, localAddress,
-//   startAt (epoch to start connecting at: a start barrier), duration (s from then),
-//   end: "disconnect"|"exit", log }
+//   startFile (wait until it exists before connecting: a start barrier), duration (s from then),
+//   end: "disconnect"|"exit", log,
+//   churn: N (instead: N clients one after the other, each with a new random id, each dropped
+//   with end(true), no DISCONNECT, holdMs after its CONNACK: a page that keeps reloading) }
 const mqtt = require('mqtt')
 const WS = require('ws')
 const net = require('net')
@@ -185,7 +188,24 @@ const u = new URL(a.url)
 const n = a.n || 1
 const clients = []
 log('-', `START pid=${process.pid} mqtt.js ${require('mqtt/package.json').version} url=${a.url}`)
-setTimeout(start, Math.max(0, (a.startAt ?? 0) * 1000 - Date.now()))
+const barrier = () => (!a.startFile || fs.existsSync(a.startFile)) ? (a.churn ? churn(1) : start()) : setTimeout(barrier, 20)
+barrier()
+function churn (k) {
+  if (k > a.churn) { log('-', 'END done'); setTimeout(() => process.exit(0), 300); return }
+  const tag = `c${k}`
+  const c = mqtt.connect(a.url, {
+    protocolVersion: a.protocolVersion || 4, keepalive: a.keepalive ?? 5, clean: true, reconnectPeriod: 0,
+    createWebsocket: (url, protocols, o) => {
+      const ws = new WS(url, protocols, { ...o.wsOptions, localAddress: a.localAddress })
+      ws.on('open', () => log(tag, `SOCKET_OPEN LOCAL_ADDR ${ws._socket.localAddress} LOCAL_PORT ${ws._socket.localPort} CLIENT_ID ${c.options.clientId}`))
+      return ws
+    }
+  })
+  c.on('packetreceive', (p) => { if (p.cmd === 'connack') log(tag, `CONNACK rc=${p.returnCode ?? p.reasonCode}`) })
+  c.on('error', (e) => log(tag, `ERROR ${e.code ?? ''} ${e.message}`))
+  c.once('connect', () => setTimeout(() => { log(tag, 'DROP end(true), no DISCONNECT'); c.end(true) }, a.holdMs ?? 300))
+  c.once('close', () => { log(tag, 'CLOSE'); setTimeout(() => churn(k + 1), 100) })
+}
 function start () {
 for (let k = 1; k <= n; k++) {
   const tag = `c${k}`
@@ -360,9 +380,10 @@ wait_exit() { # PID TIMEOUT_S -> 0 if exited
 wait_all() { local p; for p in "$@"; do wait_exit "$p" 40 || die "process $p did not finish"; done; }
 stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 wait_count() { # FILE REGEX N [TIMEOUT_S]: until N lines of FILE match
-    local i
+    local i k
     for ((i = 0; i < ${4:-30} * 10; i++)); do
-        (($(grep -cE "$2" "$1" 2>/dev/null || true) >= $3)) && return 0
+        k=$(grep -cE "$2" "$1" 2>/dev/null) || true
+        ((${k:-0} >= $3)) && return 0
         sleep 0.1
     done
     die "$(basename "$1"): fewer than $3 lines matching '$2' after ${4:-30} s"
@@ -622,9 +643,10 @@ scn_tcp_connack_missing_mosquitto() {
     t_stop=$(date +%s.%N)
     wait_all "$p1" "$p2"
     stop_capture
+    cp "$MOSQ_LOG" "$MOSQ_LOG.at-capture-end"   # what mosquitto does once resumed is not in the capture
     kill -CONT "$MOSQ_PID"     # resumed only after the capture has stopped
     stop_pid "$MOSQ_PID"
-    truth $n --broker "mosquitto:$MOSQ_LOG" --broker-frozen-at "$t_stop" \
+    truth $n --broker "mosquitto:$MOSQ_LOG.at-capture-end" --broker-frozen-at "$t_stop" \
         --client "$W.c1.log:paho-python:tcp:3.1.1:1883:3" --client "$W.c2.log:mqtt.js:tcp:3.1.1:1883:4" --cause connack_missing \
         --note "both clients connect; 0.5 s after both have their CONNACK mosquitto is frozen (SIGSTOP) and resumed only after the capture stopped: the kernel still completes the TCP handshake of every new connection and ACKs its CONNECT, which is never answered" \
         --note "the first connection of each client ends with its PINGREQ unanswered; every later one is a CONNECT with no CONNACK: paho python closes it after KA (3 s, rc 16), MQTT.js after connectTimeout 2 s; both retry 1 s later" \
@@ -658,19 +680,22 @@ scn_broker_restart_mosquitto() {
     local n=broker-restart-mosquitto W=$WORK/broker-restart-mosquitto pids=() t_term
     start_mosq $n
     start_capture $n
-    local at; at=$(($(date +%s) + 4))     # a start barrier: process start-up is slow on a busy machine
-    py_client "$W.c1.log" --transport websockets --port 1882 --ka 10 --client-id fleet-paho-ws --n 6 --duration 12 --start-at $at
+    local go=$WORK/$n.go      # a start barrier: process start-up is slow on a busy machine
+    py_client "$W.c1.log" --transport websockets --port 1882 --ka 10 --client-id fleet-paho-ws --n 6 --duration 12 --start-file "$go"
     pids+=("$BGPID")
-    py_client "$W.c2.log" --transport tcp --port 1883 --mqtt 5.0 --ka 10 --client-id fleet-paho-tcp5 --n 6 --duration 12 --start-at $at
+    py_client "$W.c2.log" --transport tcp --port 1883 --mqtt 5.0 --ka 10 --client-id fleet-paho-tcp5 --n 6 --duration 12 --start-file "$go"
     pids+=("$BGPID")
     js_client "$W.c3.log" "{\"url\": \"ws://127.0.0.1:1882/mqtt\", \"protocolVersion\": 5, \"keepalive\": 10, \"clientId\": \"fleet-js-ws5\",
-        \"n\": 6, \"reconnectPeriod\": 1000, \"duration\": 12, \"startAt\": $at}"
+        \"n\": 6, \"reconnectPeriod\": 1000, \"duration\": 12, \"startFile\": \"$go\"}"
     pids+=("$BGPID")
     js_client "$W.c4.log" "{\"url\": \"mqtt://127.0.0.1:1883\", \"protocolVersion\": 4, \"keepalive\": 10, \"clientId\": \"fleet-js-tcp\",
-        \"n\": 6, \"reconnectPeriod\": 1000, \"duration\": 12, \"startAt\": $at}"
+        \"n\": 6, \"reconnectPeriod\": 1000, \"duration\": 12, \"startFile\": \"$go\"}"
     pids+=("$BGPID")
     local f
-    for f in "$W".c[1-4].log; do wait_count "$f" "CONNACK rc=0" 6; done
+    for f in "$W.c1.log" "$W.c2.log" "$W.c3.log" "$W.c4.log"; do wait_log "$f" "START" 60; done
+    touch "$go"
+    local f
+    for f in "$W.c1.log" "$W.c2.log" "$W.c3.log" "$W.c4.log"; do wait_count "$f" "CONNACK rc=0" 6; done
     sleep 2
     t_term=$(date +%s.%N)
     kill -TERM "$MOSQ_PID"; wait "$MOSQ_PID" 2>/dev/null || true
@@ -718,27 +743,31 @@ EOF
     # two captures of one run: the clients' side of the proxy and the broker's side
     start_capture "$n-front" "tcp port 8082 or tcp port 8083"
     start_capture "$n-back" "tcp port 1882 or tcp port 1883"
-    local ka at
-    at=$(($(date +%s) + 4))     # a start barrier, so that the clients connect together
+    local ka go=$WORK/$n.go     # a start barrier, so that the clients connect together
     for ka in 10 30; do
-        py_client "$W.paho-tcp-$ka.log" --transport tcp --port 8083 --ka $ka --client-id "lb-paho-tcp-ka$ka" --duration 16.5 --start-at $at
+        py_client "$W.paho-tcp-$ka.log" --transport tcp --port 8083 --ka $ka --client-id "lb-paho-tcp-ka$ka" --duration 16.5 --start-file "$go"
         pids+=("$BGPID")
-        py_client "$W.paho-ws-$ka.log" --transport websockets --port 8082 --ka $ka --client-id "lb-paho-ws-ka$ka" --duration 16.5 --start-at $at
+        py_client "$W.paho-ws-$ka.log" --transport websockets --port 8082 --ka $ka --client-id "lb-paho-ws-ka$ka" --duration 16.5 --start-file "$go"
         pids+=("$BGPID")
         js_client "$W.js-tcp-$ka.log" "{\"url\": \"mqtt://127.0.0.1:8083\", \"protocolVersion\": 4, \"keepalive\": $ka,
-            \"clientId\": \"lb-js-tcp-ka$ka\", \"reconnectPeriod\": 1000, \"duration\": 16.5, \"startAt\": $at}"
+            \"clientId\": \"lb-js-tcp-ka$ka\", \"reconnectPeriod\": 1000, \"duration\": 16.5, \"startFile\": \"$go\"}"
         pids+=("$BGPID")
         js_client "$W.js-ws-$ka.log" "{\"url\": \"ws://127.0.0.1:8082/mqtt\", \"protocolVersion\": 5, \"keepalive\": $ka,
-            \"clientId\": \"lb-js-ws-ka$ka\", \"reconnectPeriod\": 1000, \"duration\": 16.5, \"startAt\": $at}"
+            \"clientId\": \"lb-js-ws-ka$ka\", \"reconnectPeriod\": 1000, \"duration\": 16.5, \"startFile\": \"$go\"}"
         pids+=("$BGPID")
     done
-    py_client "$W.paho-ws-4.log" --transport websockets --port 8082 --ka 4 --client-id lb-paho-ws-ka4 --duration 16.5 --start-at $at
+    py_client "$W.paho-ws-4.log" --transport websockets --port 8082 --ka 4 --client-id lb-paho-ws-ka4 --duration 16.5 --start-file "$go"
     pids+=("$BGPID")
+    local f
+    for f in paho-tcp-10 paho-ws-10 js-tcp-10 js-ws-10 paho-tcp-30 paho-ws-30 js-tcp-30 js-ws-30 paho-ws-4; do
+        wait_log "$W.$f.log" "START" 60
+    done
+    touch "$go"
     wait_all "${pids[@]}"
     stop_capture
     stop_pid "$hpid"
     stop_pid "$MOSQ_PID"
-    local cl=() f
+    local cl=()
     for f in paho-tcp-10:paho-python:tcp:3.1.1:8083:10 paho-ws-10:paho-python:websocket:3.1.1:8082:10 \
              js-tcp-10:mqtt.js:tcp:3.1.1:8083:10 js-ws-10:mqtt.js:websocket:5.0:8082:10 \
              paho-tcp-30:paho-python:tcp:3.1.1:8083:30 paho-ws-30:paho-python:websocket:3.1.1:8082:30 \
@@ -757,35 +786,36 @@ EOF
 # f. one client address storming with empty or random client ids (a crash-looping device):
 # a process that connects, publishes and exits without DISCONNECT, restarted at once.
 scn_storm_by_address() {
-    local n=storm-by-address W=$WORK/storm-by-address pids=() i end
+    local n=storm-by-address W=$WORK/storm-by-address pids=() k end f
     start_mosq $n
     start_capture $n
-    py_client "$W.steady.log" --transport tcp --port 1883 --ka 5 --client-id steady-sensor --duration 15
+    py_client "$W.steady.log" --transport tcp --port 1883 --ka 5 --client-id steady-sensor --duration 22
     pids+=("$BGPID")
-    end=$(($(date +%s) + 14))
-    ( i=0; while (($(date +%s) < end)); do
-          i=$((i + 1))
-          ip netns exec "$NS" $PY "$WORK/paho_between.py" --log "$W.empty.$i.log" --transport tcp --port 1883 --bind 127.0.0.77 \
-              --ka 5 --client-id "" --pub-after 0.1 --duration 0.6 --end exit
-      done ) &
-    pids+=("$!"); PIDS+=("$!")
-    ( i=0; while (($(date +%s) < end)); do
-          i=$((i + 1))
-          ip netns exec "$NS" env NODE_PATH="$WORK/node_modules" node "$WORK/mqttjs_between.js" \
-              "{\"url\": \"ws://127.0.0.1:1882/mqtt\", \"protocolVersion\": 4, \"keepalive\": 5, \"localAddress\": \"127.0.0.88\",
-                \"reconnectPeriod\": 0, \"duration\": 0.5, \"end\": \"exit\", \"log\": \"$W.random.$i.log\"}" >/dev/null 2>&1
-      done ) &
-    pids+=("$!"); PIDS+=("$!")
+    end=$(($(date +%s) + 20))
+    # three devices behind 127.0.0.77, each crash-looping at most 8 times within 20 s
+    for k in 1 2 3; do
+        ( i=0; while ((i < 8 && $(date +%s) < end)); do
+              i=$((i + 1))
+              nice -n -5 ip netns exec "$NS" $PY "$WORK/paho_between.py" --log "$W.empty.$k.$i.log" --transport tcp --port 1883 \
+                  --bind 127.0.0.77 --ka 5 --client-id "" --pub-after 0.1 --duration 0.6 --end exit
+          done ) &
+        pids+=("$!"); PIDS+=("$!")
+    done
+    # and one MQTT.js process behind 127.0.0.88 making a new client (a new random id) every time
+    js_client "$W.random.log" '{"url": "ws://127.0.0.1:1882/mqtt", "protocolVersion": 4, "keepalive": 5,
+        "localAddress": "127.0.0.88", "churn": 16, "holdMs": 400}'
+    pids+=("$BGPID")
     wait_all "${pids[@]}"
     stop_capture
     stop_pid "$MOSQ_PID"
-    local cl=(--client "$W.steady.log:paho-python:tcp:3.1.1:1883:5") f
+    local cl=(--client "$W.steady.log:paho-python:tcp:3.1.1:1883:5")
     for f in "$W".empty.*.log; do cl+=(--client "$f:paho-python:tcp:3.1.1:1883:5"); done
-    for f in "$W".random.*.log; do cl+=(--client "$f:mqtt.js:websocket:3.1.1:1882:5"); done
+    cl+=(--client "$W.random.log:mqtt.js:websocket:3.1.1:1882:5")
     truth $n --broker "mosquitto:$MOSQ_LOG" "${cl[@]}" --cause client_exits \
         --addr-group 127.0.0.77 --addr-group 127.0.0.88 \
-        --note "crash-looping devices: from 127.0.0.77 paho python with an EMPTY client id (mosquitto assigns one), from 127.0.0.88 MQTT.js with a new random id (mqttjs_...) every time; each process connects, (paho) publishes once, and exits 0.5-0.6 s later without DISCONNECT; a shell loop restarts it at once" \
-        --note "steady-sensor (127.0.0.1) stays connected the whole time; per-client objects for empty ids go by address (clientK.client_addr)"
+        --note "from 127.0.0.77: three crash-looping devices, paho python with an EMPTY client id (mosquitto assigns one): each process connects, publishes once and exits 0.6 s after it started connecting, without DISCONNECT; a shell loop restarts it at once, at most 8 times in 20 s" \
+        --note "from 127.0.0.88: one MQTT.js process that keeps making a new client, with a new random id (mqttjs_...) each time, and drops it with end(true) (no DISCONNECT) 0.4 s after its CONNACK, 16 times (a page that keeps reloading)" \
+        --note "steady-sensor (127.0.0.1) stays connected the whole time; per-client objects for empty ids go by address (clientK.client_addr); storms by address (stormK.client_addr) for both addresses"
 }
 
 # ---------------------------------------------------------------- main
@@ -799,7 +829,12 @@ for n in "${WANT[@]}"; do
     n=${n%.pcap}
     for try in 1 2 3; do
         log "=== $n (try $try)"
-        if ( trap cleanup_procs EXIT; "scn_${n//-/_}" ); then continue 2; fi
+        rm -f "$WORK/$n".*     # the logs of an earlier try must not satisfy this one's waits
+        set +e     # (not "if ( ... )": set -e would be off inside the subshell)
+        ( set -e; trap cleanup_procs EXIT; trap 'exit 130' INT TERM; "scn_${n//-/_}" )
+        rc=$?
+        set -e
+        ((rc != 0)) || continue 2
     done
     die "$n failed three times"
 done

@@ -24,8 +24,11 @@ import re
 import sys
 
 STORM_MIN_CONNECTIONS = 10       # the bar: one id opening ten or more connections
+CONNACK_WAIT_MIN_S = 1.0         # a connection closed sooner without CONNACK: no connack_missing expected
 MASS_CLOSE_MIN = 5               # a designed mass close must close at least this many ...
-MASS_CLOSE_GAP_S = 1.0           # ... with no gap between two closes longer than this
+MASS_CLOSE_GAP_S = 2.0           # ... with no gap between two closes longer than this (proxy rounds are ~7 s apart)
+
+NEVER_ANSWERED = set()           # ports whose CONNECT the broker was made never to answer (aedes "hang")
 
 CAUSE_OF_VERDICT = {
     "session_taken_over": "takeover",
@@ -57,6 +60,8 @@ class Conn:
         self.taken_over_by = None
         self.findings = []
         self.mass_cause = None
+        self.connack_not_received = False
+        self.dropped = False
 
     @property
     def key(self):
@@ -117,6 +122,8 @@ def parse_client_log(spec):
             c.pingresp += 1
         elif msg.startswith("RECV disconnect"):
             c.recv_disconnect = msg
+        elif msg.startswith("DROP"):
+            c.dropped = True      # MQTT.js end(true): the stream destroyed, no DISCONNECT
         elif msg.startswith("ERROR"):
             c.errors.append(msg)
         elif msg in ("SOCKET_CLOSE", "CLOSE"):
@@ -125,7 +132,9 @@ def parse_client_log(spec):
     # a connection still open when the process ended was closed by the kernel at its exit
     for c in current.values():
         c.close_ts, c.close_event = last_ts, "exit"
-    refused_syn = sum(1 for line in lines if "ECONNREFUSED" in line)
+    # TCP connection attempts that never opened (the broker was down): MQTT.js's ECONNREFUSED,
+    # paho's "Connection failed, retrying"
+    refused_syn = sum(1 for line in lines if "ECONNREFUSED" in line or "PAHO Connection failed" in line)
     return conns, refused_syn
 
 
@@ -165,6 +174,9 @@ def parse_mosquitto(path):
 def parse_aedes(path):
     takeovers, connack_by_port, connected = {}, {}, {}
     for line in open(path).read().splitlines():
+        m = re.search(r"authenticate port=(\d+) .*: never answering$", line)
+        if m:
+            NEVER_ANSWERED.add(int(m.group(1)))
         m = re.search(r"takeover id=(.*) old_port=(\d+) new_port=(\d+)$", line)
         if m:
             takeovers[int(m.group(2))] = int(m.group(3))
@@ -196,6 +208,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--name", required=True)
     ap.add_argument("--cap-end", type=float, required=True, help="epoch when the capture stopped")
+    ap.add_argument("--writer", default="tests/heldout/make-between.sh", help="named in the header")
     ap.add_argument("--comment", default="")
     ap.add_argument("--note", action="append", default=[])
     ap.add_argument("--fact", action="append", default=[], help="KEY=VALUE, written as is")
@@ -309,12 +322,20 @@ def main():
             c.verdict, c.closed_by, c.close_how = "client_closed_missing_pingresp", "client", "fin"
         elif c.close_ts is None or c.close_ts > a.cap_end:
             c.verdict = "open"
-        elif c.close_event == "exit" and c.connack == 0:
+        elif (c.close_event == "exit" or c.dropped) and c.connack == 0:
             c.verdict, c.closed_by, c.close_how = "client_closed", "client", "fin"
         else:
             fail("connection from port %d (%s) fits no rule: connack=%s close=%s errors=%s"
                  % (c.port, c.client_id, c.connack, c.close_event, c.errors))
-        if c.connack is None and c.verdict != "open" and "connack_missing" not in c.findings:
+        broker_mute = c.port in NEVER_ANSWERED or (a.broker_frozen_at is not None and c.open_ts > a.broker_frozen_at)
+        if (c.connack is None and c.verdict != "open" and not broker_mute
+                and c.close_ts - c.open_ts < CONNACK_WAIT_MIN_S):
+            # the client itself closed right after its CONNECT (paho reconnecting just as it was told
+            # to stop sends CONNECT then DISCONNECT): a CONNACK may follow its FIN on the wire
+            c.connack_not_received = True
+            if "connack_missing" in c.findings:
+                c.findings.remove("connack_missing")
+        elif c.connack is None and c.verdict != "open" and "connack_missing" not in c.findings:
             c.findings.append("connack_missing")     # a CONNECT never answered before the close
 
     # cross-checks against the broker's own counts
@@ -356,7 +377,8 @@ def main():
         fact(p + "open_ts", "%.3f" % c.open_ts)
         if c.verdict != "open":
             fact(p + "close_ts", "%.3f" % c.close_ts)
-        fact(p + "connack_code", "none" if c.connack is None else c.connack)
+        fact(p + "connack_code", c.connack if c.connack is not None else
+             "not_received" if c.connack_not_received else "none")
         if c.closed_by:
             fact(p + "closed_by", c.closed_by)
             fact(p + "close_how", c.close_how)
@@ -404,7 +426,7 @@ def main():
         fact(p + "cause", cause)
 
     # mass closes: closes the design made together (broker restart, proxy timeout), clustered
-    closes = sorted((c.close_ts, c) for c in conns if c.mass_cause)
+    closes = sorted(((c.close_ts, c) for c in conns if c.mass_cause), key=lambda x: (x[0], x[1].port))
     clusters, cur = [], []
     for ts, c in closes:
         if cur and (ts - cur[-1][0] > MASS_CLOSE_GAP_S or c.mass_cause != cur[-1][1].mass_cause):
@@ -426,8 +448,8 @@ def main():
 
     verdicts = collections.Counter(c.verdict for c in conns)
     with open(a.out, "w") as f:
-        f.write("# %s.pcap: written by tests/heldout/make-between.sh (truth_between.py) from the scenario design and\n"
-                "# the logs of the broker, proxy and clients; never from the capture\n" % a.name)
+        f.write("# %s.pcap: written by %s (tests/heldout/between/truth_between.py) from the scenario\n"
+                "# design and the logs of the broker, proxy and clients; never from the capture\n" % (a.name, a.writer))
         if a.comment:
             f.write("# %s\n" % a.comment)
         for n in a.note:
