@@ -491,8 +491,9 @@ truth() {
 }
 
 # design_check NAME: the capture holds one TCP connection (SYN) per connection of the truth,
-# plus any connection attempt the truth counts as refused at the TCP level. This checks the
-# scenario did what it was built to do; the truth itself never comes from the capture.
+# plus any connection attempt the truth counts as refused at the TCP level, and every closed_by
+# of the truth is the side that sent the first FIN/RST. This checks the scenario did what it was
+# built to do (a failed check reruns it); the truth itself never comes from the capture.
 design_check() {
     local name=$1 syns want refused
     syns=$(tshark -r "$OUT/$name.pcap" -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0' -T fields -e tcp.stream 2>/dev/null | sort -u | wc -l)
@@ -500,6 +501,8 @@ design_check() {
     refused=$(sed -n 's/^tcp_attempts_refused=//p' "$OUT/$name.facts")
     ((syns == want + ${refused:-0})) || die "$name: $syns TCP connections in the capture, the truth has $want (+${refused:-0} refused)"
     log "$name: $want connections (+${refused:-0} refused TCP attempts), as in the capture"
+    $PY "$OUT/truth_between.py" --check-closes "$OUT/$name.pcap" "$OUT/$name.facts" || die "$name: closed_by does not hold"
+    log "$name: every closed_by is the side of the first FIN/RST in the capture"
     check_size "$OUT/$name.pcap"
 }
 
@@ -598,7 +601,7 @@ scn_refused_mosquitto() {
         --client "$W.c3.log:mqtt.js:websocket:5.0:1882:5" --client "$W.c4.log:mqtt.js:tcp:3.1.1:1883:5" \
         --client "$W.c5.log:paho-python:websocket:3.1.1:1882:5" --cause refused \
         --note "mosquitto with allow_anonymous false and a password file (user alice); four clients refused and retrying every second (paho's reconnect loop, MQTT.js reconnectPeriod 1000 with reconnectOnConnackError), one client (alice-ok) with the right password" \
-        --note "mosquitto 2.0.11 answers both an anonymous client and a wrong password with 3.1.1 return code 5 (not 4) and MQTT 5 reason 0x87 Not authorized (not 0x86), then closes the connection itself ('Client <unknown> disconnected, not authorised.')"
+        --note "mosquitto 2.0.11 answers both an anonymous client and a wrong password with 3.1.1 return code 5 (not 4) and MQTT 5 reason 0x87 Not authorized (not 0x86), and closes the connection ('Client <unknown> disconnected, not authorised.'), but the client sometimes closes first: closed_by is left out for refusals"
 }
 
 scn_refused_aedes() {
@@ -624,7 +627,7 @@ scn_refused_aedes() {
         --client "$W.c3.log:mqtt.js:websocket:5.0:1882:5" --client "$W.c4.log:mqtt.js:tcp:3.1.1:1883:5" --cause refused \
         --note "aedes with an authenticate hook: user mallory refused with return code 4 (bad user name or password), anonymous refused with 5 (not authorized), alice allowed" \
         --note "aedes 1.2.0 does not speak MQTT 5: it answers an MQTT 5 CONNECT (v5-js, user alice) with a 3.1.1-format CONNACK 20 02 00 01 (return code 1, unacceptable protocol version, MQTT-3.1.2-2) and MQTT.js retries every second" \
-        --note "after a refusal MQTT.js closes the socket itself at once (its connack handler), racing the broker's close: closed_by is left out for refused MQTT.js connections"
+        --note "after a refusal MQTT.js closes the socket itself at once (its connack handler), racing the broker's close: closed_by is left out for refusals"
 }
 
 # c. CONNECT with no CONNACK

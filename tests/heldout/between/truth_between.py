@@ -203,7 +203,43 @@ def parse_haproxy(path):
     return out
 
 
+def check_closes(pcap, facts_path):
+    """A design check, not a source of truth: in the capture, the first FIN or RST of each
+    connection the facts say was closed (close_how=fin) by one side comes from that side.
+    Exits non-zero on a mismatch."""
+    import subprocess
+    out = subprocess.run(["tshark", "-r", pcap, "-Y", "tcp.flags.fin == 1 || tcp.flags.reset == 1",
+                          "-T", "fields", "-e", "ip.src", "-e", "ipv6.src", "-e", "tcp.srcport", "-e", "tcp.dstport"],
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, check=True).stdout
+    first = {}
+    for line in out.splitlines():
+        f = line.split("\t")
+        src = f[0] or f[1]
+        sport, dport = int(f[2]), int(f[3])
+        key = (sport, dport) if sport > dport else (dport, sport)   # (client port, server port)
+        first.setdefault(key, "client" if sport == key[0] else "server")
+    facts = {}
+    for line in open(facts_path):
+        if "=" in line and not line.startswith("#"):
+            k, v = line.rstrip("\n").split("=", 1)
+            facts[k] = v
+    bad = []
+    for k, v in facts.items():
+        m = re.match(r"conn(\d+)\.closed_by$", k)
+        # with close_how=disconnect the closer is the DISCONNECT's sender, whoever's FIN is first
+        if m and facts.get("conn%s.close_how" % m.group(1)) == "fin":
+            n = m.group(1)
+            key = (int(facts["conn%s.client_port" % n]), int(facts["conn%s.server_port" % n]))
+            if first.get(key) != v:
+                bad.append("conn%s (port %d): closed_by=%s, the capture's first FIN/RST is the %s's"
+                           % (n, key[0], v, first.get(key)))
+    if bad:
+        fail("design check: " + "; ".join(bad))
+
+
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "--check-closes":
+        return check_closes(sys.argv[2], sys.argv[3])
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)
     ap.add_argument("--name", required=True)
@@ -293,10 +329,9 @@ def main():
                 fail("port %d both sent DISCONNECT and was taken over: rerun" % c.port)
             c.verdict, c.closed_by, c.close_how = "mqtt_disconnect", "client", "disconnect"
         elif c.connack not in (None, 0):
+            # who closes first after a refusal is a race (mosquitto and aedes close, and so do
+            # paho and MQTT.js on reading the CONNACK): no closed_by
             c.verdict = "connect_refused"
-            if broker_kind == "mosquitto":
-                # mosquitto closes the socket in the same step that sends a refusing CONNACK
-                c.closed_by, c.close_how = "server", "fin"
         elif c.port in taken:
             t = by_port[taken[c.port]]
             if c.close_event != "socket_close" or not (t.open_ts - 0.5 <= c.close_ts <= t.open_ts + 1.5):
