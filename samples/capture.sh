@@ -18,13 +18,14 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 WORK=$HERE/.work
-NS=mqttka-samples
+NS=${MQTTKA_SAMPLES_NS:-mqttka-samples}   # another name when two runs share a machine
 PY=/usr/bin/python3          # Debian's python, which sees python3-paho-mqtt
 MAX_PCAP=200000
 
 ALL=(ws-311-healthy ws-seed-connect ws-mqtt5-mqttjs ws-mqtt5-server-keepalive
      ws-broker-frozen ws-client-frozen tcp-311-plain ws-multi ws-large-publish
-     ws-aedes-mqttjs ws-paho-unmasked http-plain ws-not-mqtt)
+     ws-aedes-mqttjs ws-paho-unmasked http-plain ws-not-mqtt
+     ws-takeover-311 ws-takeover-5 ws-refused-retry tcp-connack-missing)
 
 log() { printf '[capture %s] %s\n' "$(date +%T)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -240,6 +241,64 @@ aedes.on('clientDisconnect', (c) => console.log(`${t()} clientDisconnect ${c.id}
 aedes.on('keepaliveTimeout', (c) => console.log(`${t()} keepaliveTimeout ${c.id}`))
 aedes.on('clientError', (c, e) => console.log(`${t()} clientError ${c.id} ${e.message}`))
 EOF2
+
+# paho python 1.6.1 with its own reconnect loop (loop_start -> loop_forever), a fixed reconnect
+# delay: the client of the between-connections samples. One line "<epoch> c1 <message>" per
+# event; SOCKET_OPEN (paho's on_socket_open: after the TCP connect, and after the WebSocket
+# handshake over websockets) names each connection's local port. The .facts come from these logs
+# and the broker's through tests/heldout/between/truth_between.py, which reads this format.
+cat >"$WORK/paho_retry.py" <<'EOF'
+import argparse, os, threading, time
+import paho.mqtt.client as mqtt
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--port", type=int, default=1882)
+ap.add_argument("--transport", default="websockets", choices=["websockets", "tcp"])
+ap.add_argument("--mqtt", default="3.1.1", choices=["3.1.1", "5.0"])
+ap.add_argument("--ka", type=int, default=5)
+ap.add_argument("--client-id", default="")
+ap.add_argument("--username")
+ap.add_argument("--password")
+ap.add_argument("--duration", type=float, default=5.0, help="seconds, then DISCONNECT if connected")
+ap.add_argument("--log", required=True)
+a = ap.parse_args()
+
+out = open(a.log, "w", buffering=1)
+lock = threading.Lock()
+def log(msg, tag="c1"):
+    with lock:
+        out.write("%.6f %s %s\n" % (time.time(), tag, msg))
+
+v5 = a.mqtt == "5.0"
+kw = {"protocol": mqtt.MQTTv5} if v5 else {"protocol": mqtt.MQTTv311, "clean_session": True}
+c = mqtt.Client(client_id=a.client_id, transport=a.transport, **kw)
+if a.transport == "websockets":
+    c.ws_set_options(path="/mqtt")
+if a.username is not None:
+    c.username_pw_set(a.username, a.password)
+c.reconnect_delay_set(min_delay=1, max_delay=1)
+def on_socket_open(cl, ud, sock):
+    la = getattr(sock, "_socket", sock).getsockname()
+    log("SOCKET_OPEN LOCAL_ADDR %s LOCAL_PORT %d CLIENT_ID %s" % (la[0], la[1], a.client_id))
+c.on_socket_open = on_socket_open
+c.on_socket_close = lambda cl, ud, sock: log("SOCKET_CLOSE")
+if v5:
+    c.on_connect = lambda cl, ud, flags, rc, props: log("CONNACK rc=%d (%s)" % (rc.value, rc))
+    c.on_disconnect = lambda cl, ud, rc, props=None: log("ON_DISCONNECT rc=%s" % getattr(rc, "value", rc))
+else:
+    c.on_connect = lambda cl, ud, flags, rc: log("CONNACK rc=%d (%s)" % (rc, mqtt.connack_string(rc)))
+    c.on_disconnect = lambda cl, ud, rc: log("ON_DISCONNECT rc=%d (%s)" % (rc, mqtt.error_string(rc)))
+c.on_log = lambda cl, ud, level, buf: log("PAHO " + buf)
+log("START pid=%d" % os.getpid(), "-")
+c.connect_async("127.0.0.1", a.port, keepalive=a.ka)
+c.loop_start()
+time.sleep(a.duration)
+log("END disconnect", "-")
+c.disconnect()
+time.sleep(0.5)
+c.loop_stop()
+log("END done", "-")
+EOF
 
 # non-MQTT WebSocket: echo server + client (text, binary, ping, close 1000).
 cat >"$WORK/ws_echo.js" <<'EOF'
@@ -748,6 +807,91 @@ scn_ws_not_mqtt() {
     fact transport websocket; fact connections 1; fact server_port 1882; fact ws_subprotocol echo; fact mqtt no
     fact client_port "$(sed -n 's/.*LOCAL_PORT \([0-9]*\).*/\1/p' "$WORK/$n.client.log")"
     fact closed_by client; fact close_how ws_close; fact expected_verdict none
+}
+
+# ---------------------------------------------------------------- between connections (issue 14)
+# The .facts of these come from the client's and mosquitto's logs through
+# tests/heldout/between/truth_between.py (the held-out set's truth builder: the same rules).
+TRUTH=$HERE/../tests/heldout/between/truth_between.py
+retry_client() { # LOGFILE ARGS...  (background; $BGPID)
+    local logf=$1; shift
+    start_bg "$logf.stderr" $PY "$WORK/paho_retry.py" --log "$logf" "$@"
+}
+between_facts() { # NAME ARGS... (truth_between.py's arguments)
+    local name=$1; shift
+    $PY "$TRUTH" --out "$HERE/$name.facts" --name "$name" --cap-end "$(date +%s.%N)" --writer samples/capture.sh \
+        --comment "generated $(date -u +%Y-%m-%dT%H:%M:%SZ); mosquitto $(mosquitto -h 2>/dev/null | sed -n 's/^mosquitto version //p' | head -1), paho-python $($PY -c 'import paho.mqtt;print(paho.mqtt.__version__)')" \
+        "$@" || die "$name: the facts could not be built from the logs"
+    # a design check, not a source: every closed_by (close_how=fin) is the side of the first FIN/RST
+    $PY "$TRUTH" --check-closes "$CAP_FILE" "$HERE/$name.facts" || die "$name: closed_by does not hold in the capture"
+}
+wait_line() { # FILE REGEX: up to 10 s
+    local i
+    for ((i = 0; i < 100; i++)); do grep -qE "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+    die "$(basename "$1"): no '$2'"
+}
+
+takeover_sample() { # NAME MQTT_VERSION
+    local n=$1 v=$2 W=$WORK/$1 p1 p2
+    rm -f "$W".c*.log*     # a stale log must not satisfy wait_line
+    start_mosq $n
+    start_capture $n
+    retry_client "$W.c1.log" --port 1882 --mqtt "$v" --ka 5 --client-id mqttka-twin --duration 5
+    p1=$BGPID
+    wait_line "$W.c1.log" "CONNACK rc=0"
+    retry_client "$W.c2.log" --port 1882 --mqtt "$v" --ka 5 --client-id mqttka-twin --duration 4
+    p2=$BGPID
+    wait_exit "$p1" 30 || die "$n: c1"; wait_exit "$p2" 30 || die "$n: c2"
+    stop_capture
+    stop_pid "$MOSQ_PID"
+    between_facts $n --broker "mosquitto:$MOSQ_LOG" \
+        --client "$W.c1.log:paho-python:websocket:$v:1882:5" --client "$W.c2.log:paho-python:websocket:$v:1882:5" \
+        --note "two paho clients share client id mqttka-twin (websockets, MQTT $v) and reconnect 1 s after being dropped: a takeover ping-pong" \
+        --note "mosquitto logs 'Client mqttka-twin already connected, closing old connection.' and closes the older connection with a bare FIN (no DISCONNECT 0x8E, no WebSocket Close); taken_over_by names the connection that presented the id"
+}
+scn_ws_takeover_311() { takeover_sample ws-takeover-311 3.1.1; }
+scn_ws_takeover_5() { takeover_sample ws-takeover-5 5.0; }
+
+scn_ws_refused_retry() {
+    local n=ws-refused-retry W=$WORK/ws-refused-retry p1 p2
+    rm -f "$W".c*.log*     # a stale log must not satisfy wait_line
+    rm -f "$WORK/$n.passwd"
+    mosquitto_passwd -b -c "$WORK/$n.passwd" alice secret
+    start_mosq $n "allow_anonymous false" "password_file $WORK/$n.passwd"
+    start_capture $n
+    retry_client "$W.c1.log" --port 1882 --ka 5 --client-id mqttka-anon --duration 3.5
+    p1=$BGPID; sleep 0.3
+    retry_client "$W.c2.log" --port 1882 --mqtt 5.0 --ka 5 --client-id mqttka-badpw --username alice --password wrong --duration 3.5
+    p2=$BGPID
+    wait_exit "$p1" 30 || die "$n: c1"; wait_exit "$p2" 30 || die "$n: c2"
+    stop_capture
+    stop_pid "$MOSQ_PID"
+    between_facts $n --broker "mosquitto:$MOSQ_LOG" \
+        --client "$W.c1.log:paho-python:websocket:3.1.1:1882:5" --client "$W.c2.log:paho-python:websocket:5.0:1882:5" \
+        --note "mosquitto with allow_anonymous false and a password file; paho python retries every second: mqttka-anon (MQTT 3.1.1, no user) gets CONNACK return code 5, mqttka-badpw (MQTT 5, wrong password) gets reason 0x87 Not authorized (mosquitto 2.0.11 sends neither 4 nor 0x86 for a wrong password)" \
+        --note "mosquitto closes each refused connection after the CONNACK ('Client <unknown> disconnected, not authorised.'), racing paho, which closes on reading it: closed_by is left out"
+}
+
+scn_tcp_connack_missing() {
+    local n=tcp-connack-missing W=$WORK/tcp-connack-missing p1 t_stop
+    rm -f "$W".c*.log*     # a stale log must not satisfy wait_line
+    start_mosq $n
+    start_capture $n
+    retry_client "$W.c1.log" --transport tcp --port 1883 --ka 2 --client-id mqttka-stuck --duration 9
+    p1=$BGPID
+    wait_line "$W.c1.log" "CONNACK rc=0"
+    sleep 0.3
+    kill -STOP "$MOSQ_PID"; STOPPED+=("$MOSQ_PID")
+    t_stop=$(date +%s.%N)
+    wait_exit "$p1" 30 || die "$n: c1"
+    stop_capture
+    cp "$MOSQ_LOG" "$MOSQ_LOG.at-capture-end"   # what mosquitto does once resumed is not in the capture
+    kill -CONT "$MOSQ_PID"     # resumed only after the capture has stopped
+    stop_pid "$MOSQ_PID"
+    between_facts $n --broker "mosquitto:$MOSQ_LOG.at-capture-end" --broker-frozen-at "$t_stop" \
+        --client "$W.c1.log:paho-python:tcp:3.1.1:1883:2" \
+        --note "paho python over TCP, keepalive 2; mosquitto SIGSTOPped 0.3 s after the CONNACK, resumed (SIGCONT) after the capture stopped" \
+        --note "conn1's PINGREQ is never answered and paho closes it (rc 16); each later connection is accepted by the kernel, its CONNECT ACKed and never answered: paho closes it after KA = 2 s and retries 1 s later (connack_missing); the last one is still waiting when paho stops: it sends DISCONNECT with no CONNACK"
 }
 
 # ---------------------------------------------------------------- main
