@@ -265,6 +265,7 @@ int live_run(const cli_options *opts)
     if (s.reader.last_ts != MQTTKA_TIME_NONE && s.reader.last_ts > end)
         end = s.reader.last_ts;
     mqttka_finish(s.analyzer, end);
+    mqttka_get_counts(s.analyzer, &s.stats.counts);
     mqttka_free(&s.analyzer);
 
     s.stats.records = s.reader.records;

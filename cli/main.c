@@ -89,6 +89,7 @@ static int analyse(const cli_options *opts)
 
     /* Whatever was read is analysed and reported, damaged input or not. */
     mqttka_finish(analyzer, reader.last_ts != MQTTKA_TIME_NONE ? reader.last_ts : 0);
+    mqttka_get_counts(analyzer, &stats.counts);
     mqttka_free(&analyzer);
     if (opts->format == OUTPUT_JSON)
         output_json_capture(&out, &stats);

@@ -28,6 +28,7 @@ typedef struct capture_stats {
     uint64_t snapped;        /* snaplen cut a header: flow unknown */
     uint64_t payload_cut;    /* TCP segments whose payload the snaplen cut */
     uint64_t malformed;      /* headers that do not add up */
+    mqttka_counts counts;    /* the TCP connections: analysed as MQTT, or why not */
     mqttka_time first_ts;    /* MQTTKA_TIME_NONE for an empty capture */
     mqttka_time last_ts;
     bool complete;           /* false when the input was cut short or damaged */

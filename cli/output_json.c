@@ -180,6 +180,8 @@ static void write_summary(json_writer *w, const mqttka_event *ev)
     int_or_null(w, "keepalive", c->keepalive);
     int_or_null(w, "server_keepalive", c->server_keepalive);
     int_or_null(w, "effective_keepalive", c->effective_keepalive);
+    int_or_null(w, "keepalive_inferred", c->keepalive_inferred);
+    json_bool(w, "start_seen", c->start_seen);
     json_seconds(w, "start", c->start);
     json_seconds(w, "end", c->end);
     json_frame(w, "first_frame", c->first_tag);
@@ -267,6 +269,12 @@ void output_json_capture(output_state *o, const capture_stats *s)
     json_seconds(&w, "start", s->first_ts);
     json_seconds(&w, "end", s->last_ts);
     json_bool(&w, "complete", s->complete);
+    json_uint(&w, "tcp_connections", s->counts.tcp_connections);
+    json_uint(&w, "mqtt_connections", s->counts.mqtt_connections);
+    json_object_begin(&w, "not_analysed");
+    for (int r = 0; r < MQTTKA_NA_COUNT; r++)
+        json_uint(&w, mqttka_not_analysed_name((mqttka_not_analysed)r), s->counts.not_analysed[r]);
+    json_object_end(&w);
     if (s->interface) {
         /* Live: where, and what libpcap says it passed and lost. */
         json_string(&w, "interface", s->interface);

@@ -259,6 +259,10 @@ static void text_mqtt(line_buffer *line, const output_state *o, const mqttka_eve
 /* ", subprotocol \"mqtt\", extensions \"...\"" of an upgraded connection. */
 static void put_websocket_choices(line_buffer *line, const mqttka_connection *c)
 {
+    if (!c->ws_upgraded && !c->start_seen) {
+        line_buffer_str(line, ", handshake not captured");
+        return;
+    }
     line_buffer_str(line, ", subprotocol ");
     if (c->ws_subprotocol[0])
         put_str(line, c->ws_subprotocol, true);
@@ -509,6 +513,8 @@ static void text_summary(line_buffer *line, const output_state *o, const mqttka_
     line_buffer_bytes(line, client, strnlen(client, sizeof client));
     line_buffer_str(line, " -> ");
     line_buffer_bytes(line, server, strnlen(server, sizeof server));
+    if (!c->start_seen)
+        line_buffer_str(line, "  (joined after start: the capture began after it opened)");
     line_buffer_char(line, '\n');
 
     line_buffer_str(line, c->transport == MQTTKA_TRANSPORT_WEBSOCKET
@@ -536,6 +542,11 @@ static void text_summary(line_buffer *line, const output_state *o, const mqttka_
         put_keepalive_value(line, c->server_keepalive);
     line_buffer_str(line, ", KAe ");
     put_keepalive_value(line, c->effective_keepalive);
+    if (c->keepalive_inferred >= 0) {
+        line_buffer_str(line, "; inferred ");
+        put_keepalive_value(line, c->keepalive_inferred);
+        line_buffer_str(line, " from the client's pings");
+    }
     line_buffer_char(line, '\n');
 
     put_summary_time(line, o, c);
@@ -597,11 +608,34 @@ void output_text_event(output_state *o, const mqttka_event *ev)
         line_buffer_flush(line);
 }
 
+/* "connections: 12 TCP, 10 analysed as MQTT; not analysed: 1 tls, 1
+ * no_payload": silence is never the answer, even with -q. */
+static void put_connections(line_buffer *line, const mqttka_counts *c)
+{
+    line_buffer_labeled_uint(line, "connections: ", c->tcp_connections);
+    line_buffer_labeled_uint(line, " TCP, ", c->mqtt_connections);
+    line_buffer_str(line, " analysed as MQTT");
+    const char *sep = "; not analysed: ";
+    for (int r = 0; r < MQTTKA_NA_COUNT; r++) {
+        if (!c->not_analysed[r])
+            continue;
+        line_buffer_labeled_uint(line, sep, c->not_analysed[r]);
+        line_buffer_char(line, ' ');
+        line_buffer_str(line, mqttka_not_analysed_name((mqttka_not_analysed)r));
+        sep = ", ";
+    }
+    line_buffer_char(line, '\n');
+}
+
 void output_text_capture(output_state *o, const capture_stats *s)
 {
-    if (o->quiet)
-        return;
     line_buffer *line = &o->line;
+    put_connections(line, &s->counts);
+    if (o->quiet) {
+        if (o->flush_each_event)
+            line_buffer_flush(line);
+        return;
+    }
     line_buffer_labeled_uint(line, "capture: ", s->records);
     line_buffer_str(line, " records (");
     line_buffer_str(line, s->link_name ? s->link_name : "?");

@@ -332,7 +332,9 @@ void keepalive_on_packet(const rule_ctx *at, session *s, mqttka_direction dir,
         }
         if (s->last_client_ts != MQTTKA_TIME_NONE) {
             silence = time_since(s->last_client_ts, at->ts);
-            m->silence = silence;
+            /* Not a silence when the capture missed bytes of it. */
+            if (!s->gap_in_silence)
+                m->silence = silence;
         }
     } else {
         if (p->type == MQTTKA_MQTT_CONNACK && !s->connack_seen) {

@@ -60,14 +60,15 @@ static void hole_close(const rule_ctx *at, session *s, mqttka_direction dir, boo
         return; /* a malformation, reported as such */
     if (resumed)
         emit_finding(at, s, MQTTKA_F_CAPTURE_GAP, dir, h->tag, true, (double)h->missing,
-                     "%s stream: the capture missed %llu bytes at frame %llu; decoding resumed "
-                     "here, at a packet boundary, %llu bytes further on",
+                     "%s stream: %llu bytes missing from the capture, noticed at frame %llu; "
+                     "decoding resumed here, at a packet boundary (%llu bytes skipped to find "
+                     "it)",
                      sender_name(dir), (unsigned long long)h->missing,
                      (unsigned long long)h->tag, (unsigned long long)h->skipped);
     else
         emit_finding(at, s, MQTTKA_F_CAPTURE_GAP, dir, h->tag, true, (double)h->missing,
-                     "%s stream: the capture missed %llu bytes at frame %llu; no packet "
-                     "boundary was found after it (%llu bytes not decoded)",
+                     "%s stream: %llu bytes missing from the capture, noticed at frame %llu; "
+                     "no packet boundary was found after them (%llu bytes not decoded)",
                      sender_name(dir), (unsigned long long)h->missing,
                      (unsigned long long)h->tag, (unsigned long long)h->skipped);
 }

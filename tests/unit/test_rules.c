@@ -884,7 +884,7 @@ static const rule_row rows[] = {
      s_capture_gap, NULL,
      WS_KA5 "[8] #1 S>C PUBLISH\n"
             "[9] #1 C>S finding capture_gap info about=8 value=11.000\n"
-            "[9] #1 C>S PINGREQ silence=20.000\n"
+            "[9] #1 C>S PINGREQ\n"
             "[10] #1 S>C PINGRESP rtt=0.001 pair=9\n"
             "[10] #1 S>C finding pingresp_rtt info about=10 value=0.001\n"
             "[12] #1 summary " WS_CONN " " KA5 " pingreq=1 pingresp=1 unanswered=0 "
