@@ -22,6 +22,8 @@ MECHANISMS = {"mqtt_disconnect", "ws_close", "fin", "rst", None}
 PACKET_NAMES = {"CONNECT", "CONNACK", "PUBLISH", "PUBACK", "PUBREC", "PUBREL", "PUBCOMP",
                 "SUBSCRIBE", "SUBACK", "UNSUBSCRIBE", "UNSUBACK", "PINGREQ", "PINGRESP",
                 "DISCONNECT", "AUTH"}
+NOT_ANALYSED = {"no_payload", "no_mqtt", "unproven", "tls", "http", "websocket",
+                "resource_limit"}
 CLOSE_HOW = {"disconnect": "mqtt_disconnect", "fin": "fin", "rst": "rst",
              "ws_close": "ws_close"}
 
@@ -55,7 +57,8 @@ def validate_connection(c, where):
     check_type(c, "transport", lambda v: v in ("websocket", "tcp"), "websocket|tcp", where)
     check_type(c, "ws_subprotocol", lambda v: v is None or isinstance(v, str), "str|null", where)
     check_type(c, "mqtt_version", lambda v: v in ("3.1", "3.1.1", "5.0", None), "a version", where)
-    for k in ("keepalive", "server_keepalive", "effective_keepalive"):
+    check_type(c, "start_seen", lambda v: isinstance(v, bool), "a boolean", where)
+    for k in ("keepalive", "server_keepalive", "effective_keepalive", "keepalive_inferred"):
         check_type(c, k, lambda v: v is None or is_int(v), "int|null", where)
     check_type(c, "start", is_num, "a number", where)
     check_type(c, "end", is_num, "a number", where)
@@ -157,6 +160,25 @@ def main():
             validate_finding(o, f"finding event line {i + 1}")
     connects = {o.get("conn"): o for o in lines
                 if o.get("type") == "mqtt" and o.get("packet") == "CONNECT"}
+    captures = [o for o in lines if o.get("type") == "capture"]
+    if len(captures) != 1:
+        fail(f"{len(captures)} capture objects, not one")
+    else:
+        cap = captures[0]
+        for k in ("tcp_connections", "mqtt_connections"):
+            check_type(cap, k, is_int, "an integer", "capture")
+        na = cap.get("not_analysed")
+        if not isinstance(na, dict) or set(na) != NOT_ANALYSED or \
+                not all(is_int(v) for v in na.values()):
+            fail(f"capture: not_analysed {na!r} is not a count for each of {sorted(NOT_ANALYSED)}")
+        elif is_int(cap.get("tcp_connections")) and is_int(cap.get("mqtt_connections")):
+            # Every TCP connection is accounted for: analysed, or why not.
+            if cap["mqtt_connections"] + sum(na.values()) != cap["tcp_connections"]:
+                fail(f"capture: {cap['mqtt_connections']} MQTT + {sum(na.values())} not analysed"
+                     f" != {cap['tcp_connections']} TCP connections")
+            if cap["mqtt_connections"] != len(conns):
+                fail(f"capture: mqtt_connections {cap['mqtt_connections']}, "
+                     f"{len(conns)} connection summaries")
 
     glob, expected = split_connections(load_facts(facts_path))
     if glob.get("mqtt") == "no":
