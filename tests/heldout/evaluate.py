@@ -13,8 +13,10 @@ beside the capture by client port, and prints, per scenario class and per verdic
   - close:         close initiator and mechanism equal to closed_by / close_how
   - start_seen, keepalive_inferred (within +-30 %), one_sided: where the truth has them and
     mqttka's JSON has the member (n/a otherwise: the feature does not exist yet)
-  - for derived captures: new warn/error findings that mqttka did not raise on the whole capture,
-    and whether the verdict equals mqttka's own verdict on the whole capture
+  - for derived captures: no_new_warn (no warn/error finding kind that mqttka did not raise for
+    that connection on the whole capture) and same_as_whole (the verdict equals mqttka's own
+    verdict on the whole capture)
+Each cell is ok/total, except contradicted: contradicted/reported (0/N is the good answer).
   - for non-MQTT captures: MQTT connections reported (false positives)
 Always exits 0: it measures; it does not judge.
 """
@@ -104,7 +106,7 @@ def truth_counts(t):
 
 class Tally:
     COLS = ["conns", "reported", "verdict", "contradicted", "pingreq", "pingresp", "unanswered", "close",
-            "start_seen", "ka_inferred", "one_sided", "new_warn_err", "same_as_whole"]
+            "start_seen", "ka_inferred", "one_sided", "no_new_warn", "same_as_whole"]
 
     def __init__(self):
         self.c = collections.defaultdict(lambda: collections.Counter())
@@ -211,7 +213,7 @@ def main():
             if derived:
                 w = whole_by_port.get(port)
                 if w is not None:
-                    tally.add(cls, "new_warn_err", not (severe(r) - severe(w)))
+                    tally.add(cls, "no_new_warn", not (severe(r) - severe(w)))
                     tally.add(cls, "same_as_whole", r.get("verdict") == w.get("verdict"))
 
     # ---- report
@@ -220,9 +222,9 @@ def main():
             return
         print(title)
         w = max(len(c) for c in classes) + 2
-        print("class".ljust(w) + "".join(k.rjust(13) for k in Tally.COLS))
+        print("class".ljust(w) + "".join(k.rjust(14) for k in Tally.COLS))
         for c in classes:
-            print(c.ljust(w) + "".join(tally.cell(c, k).rjust(13) for k in Tally.COLS))
+            print(c.ljust(w) + "".join(tally.cell(c, k).rjust(14) for k in Tally.COLS))
         print()
 
     classes = sorted(tally.c)

@@ -180,10 +180,12 @@ stop_capture() {
 
 py_client() { # LOGFILE ARGS... (background; $BGPID)
     local logf=$1; shift
+    rm -f "$logf" "$logf".*     # a controller waiting on the log must not read an old run's
     start_bg "$logf.stderr" $PY "$TOOLS/paho_client.py" --log "$logf" "$@"
 }
 js_client() { # LOGFILE JSON (background; $BGPID)
     local logf=$1 json=$2
+    rm -f "$logf" "$logf".*
     json=${json%\}}", \"log\": \"$logf\"}"
     start_bg "$logf.stderr" env NODE_PATH="$WORK/node_modules" node "$TOOLS/mqttjs_client.js" "$json"
 }
@@ -316,7 +318,7 @@ scn_stall() { # LIB(paho|mqttjs) SEED
     # MQTT.js 5 times out KA/2 after its PINGREQ (KeepaliveManager): stall 0.6..1.4 KA.
     # Both below mosquitto's 1.5 KA, so that the client closes first.
     kas=($(plan "$n" "print('\n'.join(str(r.choice([2, 3, 4, 5])) for _ in range(8)))"))
-    stalls=($(plan "$n-d" "print('\n'.join('%.3f' % r.uniform($([[ $lib == paho ]] && echo 1.1 || echo 0.6), 1.4) for _ in range(8)))"))
+    stalls=($(plan "$n-d" "print('\n'.join('%.3f' % r.uniform($([[ $lib == paho ]] && echo 1.1 || echo 0.6), 1.3) for _ in range(8)))"))
     start_mosq "$n"
     start_capture "$n"
     for ((i = 0; i < 8; i++)); do
@@ -331,7 +333,7 @@ scn_stall() { # LIB(paho|mqttjs) SEED
         pids+=("$BGPID")
         STOPPED+=("$BGPID")
         # the controller: when the client has stopped itself, wait D, then SIGCONT
-        ( for ((k = 0; k < 1200; k++)); do grep -q SELF_STOP "$L" 2>/dev/null && break; sleep 0.05; done
+        ( for ((k = 0; k < 3000; k++)); do grep -q SELF_STOP "$L" 2>/dev/null && break; sleep 0.05; done
           sleep "$d"; date +%s.%N >"$L.cont"; kill -CONT "$(sed -n 's/.*START pid=\([0-9]*\).*/\1/p' "$L")" ) &
         PIDS+=("$!")
         sleep 0.3
@@ -367,13 +369,21 @@ scn_stall() { # LIB(paho|mqttjs) SEED
         fact conn$i.stall_s "$(dur "$t_stop" "$t_res")"
         fact conn$i.pingreq_to_close_s "$(dur "$t_ping" "$t_close")"
         fact conn$i.client_log_close "$cause"
-        fact conn$i.closed_by client
         lp=$(local_port "$L")
         local side flag nresp
         read -r side flag nresp < <(awk -v p="$lp" '$1 == p { print $2, $3, $5 }' <<<"$wc") || true
-        [[ $side == client ]] || log "warning: $n conn$i: first close on the wire is '$side-$flag'"
-        fact conn$i.close_how "$flag"
         fact conn$i.pingresp_on_wire "$nresp"
+        if [[ $side == server ]]; then
+            # the stall outlasted mosquitto's 1.5 x KA (a loaded machine sleeps longer than asked):
+            # mosquitto closed first, the client's timeout fired after it resumed
+            log "$n conn$i: mosquitto closed first (stall $(dur "$t_stop" "$t_res") s)"
+            fact conn$i.closed_by server; fact conn$i.close_how "$flag"
+            fact conn$i.true_cause broker_keepalive_client_stalled
+            fact conn$i.expected_verdict server_closed_keepalive; fact conn$i.verdicts_consistent server_closed_keepalive
+            fact conn$i.note "the stall outlasted 1.5 x KA: mosquitto closed first (tshark: first FIN from the server)"
+            continue
+        fi
+        fact conn$i.closed_by client; fact conn$i.close_how "$flag"
         if [[ $flag == rst ]]; then
             # the client closed with the PINGRESP unread in its socket: the kernel sends RST, not FIN
             fact conn$i.expected_verdict reset; fact conn$i.verdicts_consistent reset,client_closed_despite_pingresp
@@ -713,6 +723,7 @@ if ((!DERIVE_ONLY)); then
         done
     done
 fi
+[[ -z ${NO_DERIVE:-} ]] || { log "done (NO_DERIVE: no wire counts, no derived captures)"; exit 0; }
 # d. derived captures for issue 13 (cut, lossy, one-sided), from the captures above and samples/
 log "=== derived captures"
 log "=== wire counts (tshark) into the .facts"
