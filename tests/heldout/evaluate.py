@@ -11,12 +11,15 @@ beside the capture by client port, and prints, per scenario class and per verdic
   - contradicted:  reported verdict outside verdicts_consistent (its cause contradicts the truth)
   - pingreq / pingresp / unanswered: counts equal to the truth
   - close:         close initiator and mechanism equal to closed_by / close_how
-  - start_seen, keepalive_inferred (within +-30 %), one_sided: where the truth has them and
-    mqttka's JSON has the member (n/a otherwise: the feature does not exist yet)
+  - start_seen, keepalive_inferred (within +-30 %), one_sided: where the truth has them; n/a when
+    mqttka's JSON has no such member (the feature does not exist yet); a connection that is not
+    reported at all counts as wrong
+  - cut classes are split: /joined-late (start_seen=false: alive across the cut, what issue 13
+    is about) and /start-kept (connections that began after the cut point)
   - for derived captures: no_new_warn (no warn/error finding kind that mqttka did not raise for
     that connection on the whole capture) and same_as_whole (the verdict equals mqttka's own
     verdict on the whole capture)
-Each cell is ok/total, except contradicted: contradicted/reported (0/N is the good answer).
+Each cell is ok/total ("0/1+126na": 1 counted, 126 n/a), except contradicted: contradicted/reported (0/N is the good answer).
   - for non-MQTT captures: MQTT connections reported (false positives)
 Always exits 0: it measures; it does not judge.
 """
@@ -125,8 +128,11 @@ class Tally:
         n = self.c[cls][key + ".n"]
         if n == 0:
             return "-"
-        if self.c[cls][key + ".na"] == n:
+        na = self.c[cls][key + ".na"]
+        if na == n:
             return "n/a"
+        if na:   # some reported without the member (n/a), the others not reported (wrong)
+            return "%d/%d+%dna" % (self.c[cls][key + ".ok"], n - na, na)
         return "%d/%d" % (self.c[cls][key + ".ok"], n)
 
 
@@ -172,8 +178,13 @@ def main():
                     whole_by_port = {port_of(c.get("client")): c for c in wc}
                     break
         for t in truth:
+            if "exclude" in t:
+                problems.append("%s conn port %s excluded: %s" % (os.path.basename(cap), t.get("client_port"), t["exclude"]))
+                continue
             port = int(t["client_port"])
             r = by_port.get(port)
+            if cls.startswith("cut"):   # connections alive across the cut, apart from those begun after it
+                cls = g["class"] + ("/joined-late" if t.get("start_seen") == "false" else "/start-kept")
             exp = t.get("expected_verdict", "?")
             consistent = set(t.get("verdicts_consistent", exp).split(","))
             tally.add(cls, "conns", True)
@@ -183,7 +194,13 @@ def main():
             if details and (r is None or got != exp):
                 problems.append("%s conn port %d: truth %s, mqttka %s%s" % (os.path.basename(cap), port, exp, got,
                                 ("  [%s]" % r.get("verdict_detail")) if r else ""))
-            if r is None:
+            if r is None:   # what issue 13 asks of a connection counts as missed when it is not reported
+                if "start_seen" in t:
+                    tally.add(cls, "start_seen", False)
+                if t.get("keepalive_inferable") == "yes":
+                    tally.add(cls, "ka_inferred", False)
+                if "one_sided" in t:
+                    tally.add(cls, "one_sided", False)
                 continue
             tally.add(cls, "verdict", got == exp)
             tally.add(cls, "contradicted", got not in consistent)

@@ -6,6 +6,7 @@
 For every MQTT source capture, made with Wireshark's editcap / tshark from the real capture:
   cut            editcap -r IN OUT A-LAST: the capture starts at frame A, a seeded point 30..60 %
                  into the capture, never between a connection's SYN and its CONNACK
+  cut-early      the same, 10..25 % into the capture
   lossy-pingreq  editcap IN OUT N...: one frame holding a PINGREQ (and nothing else) deleted in
                  every connection that sent one
   lossy-pingresp the same with a PINGRESP
@@ -65,8 +66,9 @@ def only_packet(st, frame, mtype):
 
 
 class Deriver:
-    def __init__(self, out_dir):
+    def __init__(self, out_dir, only=None):
         self.out = out_dir
+        self.only = only
         self.written = []
 
     def derive(self, src):
@@ -85,23 +87,26 @@ class Deriver:
         truth = truth_by_port(g, conns)
         src_class = g.get("class", "samples")
 
-        # cut: frame A at a seeded point, not between a SYN and its connection's CONNACK
-        rng = random.Random(base + "/cut")
+        # cut: frame A at a seeded point (30..60 % into the capture; cut-early: 10..25 %, which
+        # leaves more pings to infer a keepalive from), never between a SYN and its CONNACK
+        variants = []
         t0, t1 = frames[0].ts, frames[-1].ts
-        tc = t0 + rng.uniform(0.3, 0.6) * (t1 - t0)
-        a = next(f.num for f in frames if f.ts >= tc)
-        moved = True
-        while moved:
-            moved = False
-            for st in streams.values():
-                setup = [p[0] for p in st.packets if p[3] in (1, 2)]
-                if st.syn_frame is not None and setup and st.syn_frame < a <= max(setup):
-                    a = max(setup) + 1
-                    moved = True
-        if a > nums[-1]:
-            a = nums[-1]
-        variants = [("cut", ["editcap", "-r", src, None, "%d-%d" % (a, nums[-1])], set(range(a, nums[-1] + 1)) & allset,
-                     "editcap -r %s.pcap OUT %d-%d" % (base, a, nums[-1]), {})]
+        for cname, lo, hi in (("cut", 0.3, 0.6), ("cut-early", 0.1, 0.25)):
+            rng = random.Random(base + "/" + cname)
+            tc = t0 + rng.uniform(lo, hi) * (t1 - t0)
+            a = next(f.num for f in frames if f.ts >= tc)
+            moved = True
+            while moved:
+                moved = False
+                for st in streams.values():
+                    setup = [p[0] for p in st.packets if p[3] in (1, 2)]
+                    if st.syn_frame is not None and setup and st.syn_frame < a <= max(setup):
+                        a = max(setup) + 1
+                        moved = True
+            if a > nums[-1]:
+                a = nums[-1]
+            variants.append((cname, ["editcap", "-r", src, None, "%d-%d" % (a, nums[-1])], set(range(a, nums[-1] + 1)) & allset,
+                             "editcap -r %s.pcap OUT %d-%d" % (base, a, nums[-1]), {}))
         if mqtt:
             for kind, mtype in (("pingreq", 12), ("pingresp", 13), ("publish", 3)):
                 rng = random.Random(base + "/" + kind)
@@ -129,6 +134,8 @@ class Deriver:
                                      "tshark -r %s.pcap -Y '%s' -w OUT" % (base, flt), {}))
 
         for cls, cmd, kept, how, deleted in variants:
+            if self.only and cls not in self.only:
+                continue
             name = "%s--%s" % (base, cls)
             outp = os.path.join(self.out, name + ".pcap")
             cmd = [outp if x is None else x for x in cmd]
@@ -178,6 +185,8 @@ class Deriver:
                           p + "pingreq=%d" % req, p + "pingresp=%d" % resp, p + "pingreq_unanswered=%d" % un,
                           p + "client_packets=%s" % ",".join("%s:%d" % kv for kv in sorted(c2s.items())),
                           p + "keepalive_inferable=%s" % ("yes" if not start_seen and req >= 3 and other == 0 else "no")]
+                if "exclude" in t:
+                    lines.append(p + "exclude=%s" % t["exclude"])
                 if st.sid in deleted:
                     lines.append(p + "deleted_frame=%d" % deleted[st.sid])
                 if cls.startswith("onesided-"):
@@ -197,10 +206,11 @@ class Deriver:
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)
+    ap.add_argument("--only", action="append", help="make only this variant (cut, cut-early, lossy-pingreq, ...)")
     ap.add_argument("sources", nargs="+")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
-    d = Deriver(a.out)
+    d = Deriver(a.out, a.only)
     for s in a.sources:
         d.derive(s)
     total = sum(os.path.getsize(p) for p in d.written)

@@ -24,7 +24,7 @@ const opts = {
   clientId: a.clientId || '',
   clean: true,
   reconnectPeriod: 0,
-  connectTimeout: 5000,
+  connectTimeout: 30000,   // a loaded machine takes seconds to start a client
   createWebsocket: (url, protocols, o) => {
     rawWs = new WS(url, protocols, o.wsOptions)
     rawWs.on('open', () => log(`LOCAL_ADDR ${rawWs._socket.localAddress} LOCAL_PORT ${rawWs._socket.localPort}`))
