@@ -52,6 +52,8 @@ static const finding_kind_info kinds[MQTTKA_F_COUNT] = {
     [MQTTKA_F_KEEPALIVE_INFERRED] = KIND("keepalive_inferred", MQTTKA_INFO),
     [MQTTKA_F_ONE_SIDED] = KIND("one_sided", MQTTKA_INFO),
     [MQTTKA_F_MALFORMED_PACKET] = KIND("malformed_packet", MQTTKA_ERROR),
+    /* Why a connection ended, where the capture can only suggest it */
+    [MQTTKA_F_CLOSE_MATCHES_PING_TIMEOUT] = KIND("close_matches_ping_timeout", MQTTKA_INFO),
 };
 
 const finding_kind_info *finding_kind(mqttka_finding_kind kind)

@@ -522,6 +522,7 @@ void keepalive_on_close(const rule_ctx *at, session *s, mqttka_side side,
     if (s->last_client_ts != MQTTKA_TIME_NONE && !s->gap_in_silence && timing_applies(s))
         facts.silence = time_since(s->last_client_ts, at->ts);
     verdict_note_facts(s, &facts);
+    verdict_close_hypotheses(at, s, rules_keepalive(s));
     /* A client's DISCONNECT ends its silence by its own choice. */
     if (facts.silence != MQTTKA_TIME_NONE &&
         (how != MQTTKA_CLOSE_MQTT_DISCONNECT || side != MQTTKA_SIDE_CLIENT))

@@ -16,7 +16,6 @@ static const char *const verdict_names[MQTTKA_V_COUNT] = {
     [MQTTKA_V_MQTT_DISCONNECT] = "mqtt_disconnect",
     [MQTTKA_V_SERVER_CLOSED_KEEPALIVE] = "server_closed_keepalive",
     [MQTTKA_V_CLIENT_CLOSED_MISSING_PINGRESP] = "client_closed_missing_pingresp",
-    [MQTTKA_V_CLIENT_CLOSED_DESPITE_PINGRESP] = "client_closed_despite_pingresp",
     [MQTTKA_V_WS_CLOSE] = "ws_close",
     [MQTTKA_V_INTERMEDIARY_IDLE_CLOSE] = "intermediary_idle_close",
     [MQTTKA_V_CLIENT_CLOSED] = "client_closed",

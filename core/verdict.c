@@ -12,7 +12,9 @@
 
 #include "core_time.h"
 #include "figures.h"
+#include "finding_kinds.h"
 #include "keepalive_limits.h"
+#include "ping_timeouts.h"
 #include "text_format.h"
 
 /* What an open connection's record says. */
@@ -88,6 +90,34 @@ void verdict_note_ping_answered(const rule_ctx *at, session *s, uint64_t ping_ta
         end->oldest_ping_answer_ts = at->ts;
 }
 
+void verdict_close_hypotheses(const rule_ctx *at, session *s, int32_t kae)
+{
+    const close_record *end = s->end;
+    if (!end || kae <= 0 || s->timing_off)
+        return;
+    const close_event *fc = &end->first_close;
+    bool bare = end->first_close_mechanism == MQTTKA_CLOSE_FIN ||
+                end->first_close_mechanism == MQTTKA_CLOSE_RST;
+    if (!fc->seen || fc->side != MQTTKA_SIDE_CLIENT || !bare || end->at_close.closer_stream_lost ||
+        !end->at_close.last_client_was_pingreq || end->at_close.last_pingreq_ts == MQTTKA_TIME_NONE)
+        return;
+    mqttka_time since = fc->ts - end->at_close.last_pingreq_ts;
+    const ping_timeout *t = ping_timeout_match(since, kae);
+    if (!t)
+        return;
+    bool answered = end->at_close.oldest_ping_ts == MQTTKA_TIME_NONE;
+    mqttka_time timeout = (mqttka_time)kae * SECOND * t->ka_percent / 100 + t->constant;
+    uint64_t ping_tag = answered ? s->last_client_tag : end->at_close.oldest_ping_tag;
+    emit_finding(at, s, MQTTKA_F_CLOSE_MATCHES_PING_TIMEOUT, MQTTKA_C2S, 0, true, us_to_s(since),
+                 "possible ping timeout%s: closed %.3f s after the PINGREQ in frame %llu, in "
+                 "%s's window [%.3f, %.3f] s; an exit then looks the same: %s would confirm it",
+                 answered ? " although its PINGRESP was on the wire (client stall, or loss past "
+                            "the capture)"
+                          : "",
+                 us_to_s(since), (unsigned long long)ping_tag, t->library,
+                 us_to_s(timeout - t->early), us_to_s(timeout + t->late), t->confirm);
+}
+
 void verdict_note_disconnect(const rule_ctx *at, session *s, mqttka_side side, int32_t reason)
 {
     close_record *end = record_make(s);
@@ -118,38 +148,6 @@ static const char *disconnect_reason_name(int32_t code)
 {
     const char *name = mqttka_reason_code_name(MQTTKA_MQTT_DISCONNECT, (uint8_t)code);
     return name ? name : "other reason";
-}
-
-/* The ping timeouts of client libraries (FINDINGS.md rule 3): which one
- * matches a client that closed `d` after its PINGREQ? Writes the names of
- * every match into buf; returns false when none does. */
-static bool match_client_library(mqttka_time d, int32_t kae, char *buf, size_t size)
-{
-    struct candidate {
-        const char *name;
-        mqttka_time timeout;
-    } cands[] = {
-        {"paho.mqtt.golang (PingTimeout 10 s)", 10 * SECOND},
-        {"MQTT.js >= 5.6 (keepalive/2)", (mqttka_time)kae * SECOND / 2},
-        {"libmosquitto, paho python or MQTT.js 4 (keepalive)", (mqttka_time)kae * SECOND},
-        {"paho C (1.5 x keepalive)", (mqttka_time)kae * SECOND * 3 / 2},
-    };
-    size_t used = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < sizeof cands / sizeof cands[0]; i++) {
-        mqttka_time t = cands[i].timeout;
-        if (t <= 0)
-            continue;
-        mqttka_time window = t / 10 > SECOND ? t / 10 : SECOND;
-        mqttka_time diff = d > t ? d - t : t - d;
-        if (diff > window)
-            continue;
-        int n = text_format(buf + used, size - used, "%s%s", used ? "; " : "", cands[i].name);
-        if (n < 0 || (size_t)n >= size - used)
-            break;
-        used += (size_t)n;
-    }
-    return used > 0;
 }
 
 static const char *side_word(mqttka_side s) { return s == MQTTKA_SIDE_SERVER ? "server" : "client"; }
@@ -197,51 +195,51 @@ static void decide(const rule_ctx *at, const session *s, mqttka_summary *out)
         return;
     }
 
-    /* 3. the client gave up waiting for a PINGRESP */
-    if (fc->side == MQTTKA_SIDE_CLIENT && !s->timing_off && kae > 0) {
-        char libs[100];
-        if (end->at_close.oldest_ping_ts != MQTTKA_TIME_NONE) {
-            mqttka_time d = fc->ts - end->at_close.oldest_ping_ts;
-            bool known = match_client_library(d, kae, libs, sizeof libs);
-            char late[64] = "";
-            if (end->oldest_ping_answer_ts != MQTTKA_TIME_NONE)
-                text_format(late, sizeof late, " (its PINGRESP came %.3f s after the close)",
-                            us_to_s(end->oldest_ping_answer_ts - fc->ts));
-            out->verdict = MQTTKA_V_CLIENT_CLOSED_MISSING_PINGRESP;
-            text_format(detail, dsz,
-                     "client closed (%s) %.3f s after its unanswered PINGREQ in frame %llu%s; "
-                     "%s%s",
-                     how, us_to_s(d), (unsigned long long)end->at_close.oldest_ping_tag, late,
-                     known ? "matches the ping timeout of " : "no known client ping timeout "
-                                                              "matches",
-                     known ? libs : "");
-            return;
-        }
-        /* An orderly WebSocket Close is not how a library gives up on a ping:
-         * only a bare FIN or RST counts here. */
-        bool abrupt = end->first_close_mechanism == MQTTKA_CLOSE_FIN ||
-                      end->first_close_mechanism == MQTTKA_CLOSE_RST;
-        if (abrupt && end->at_close.last_client_was_pingreq &&
-            end->at_close.last_pingreq_ts != MQTTKA_TIME_NONE) {
-            mqttka_time d = fc->ts - end->at_close.last_pingreq_ts;
-            if (d > l.t_resp && match_client_library(d, kae, libs, sizeof libs)) {
-                out->verdict = MQTTKA_V_CLIENT_CLOSED_DESPITE_PINGRESP;
-                text_format(detail, dsz,
-                         "client closed (%s) %.3f s after a PINGREQ whose PINGRESP arrived "
-                         "(client stall, or loss behind the capture point); matches %s",
-                         how, us_to_s(d), libs);
-                return;
-            }
-        }
+    /* 3. the client closed with a PINGREQ unanswered: a fact. Why (a ping
+     * timeout, an exit) is for close_matches_ping_timeout to suggest. */
+    if (fc->side == MQTTKA_SIDE_CLIENT && !s->timing_off && kae > 0 &&
+        end->at_close.oldest_ping_ts != MQTTKA_TIME_NONE) {
+        mqttka_time d = fc->ts - end->at_close.oldest_ping_ts;
+        char late[64] = "";
+        if (end->oldest_ping_answer_ts != MQTTKA_TIME_NONE)
+            text_format(late, sizeof late, "; its PINGRESP came %.3f s after the close",
+                        us_to_s(end->oldest_ping_answer_ts - fc->ts));
+        out->verdict = MQTTKA_V_CLIENT_CLOSED_MISSING_PINGRESP;
+        text_format(detail, dsz,
+                    "client closed (%s) %.3f s after its PINGREQ in frame %llu, which had no "
+                    "PINGRESP%s",
+                    how, us_to_s(d), (unsigned long long)end->at_close.oldest_ping_tag, late);
+        return;
     }
 
     /* 4. a WebSocket Close that nothing above explains */
     if (end->ws_close.seen) {
         out->verdict = MQTTKA_V_WS_CLOSE;
-        text_format(detail, dsz, "%s sent WebSocket Close first, code %d (%s)%s%s%s",
-                 side_word(end->ws_close.side), (int)end->ws_close_code,
-                 mqttka_ws_close_code_name(end->ws_close_code), end->ws_close_reason[0] ? ", reason \"" : "",
-                 end->ws_close_reason, end->ws_close_reason[0] ? "\"" : "");
+        char code[48];
+        if (end->ws_close_code >= 0)
+            text_format(code, sizeof code, "code %d (%s)", (int)end->ws_close_code,
+                        mqttka_ws_close_code_name(end->ws_close_code));
+        else
+            text_format(code, sizeof code, "with no status code");
+        /* A protocol error that follows the peer's mask violation is an
+         * answer to it (RFC 6455 §5.1: the receiver must fail the
+         * connection): say which. */
+        char cause[96] = "";
+        mqttka_direction peer = end->ws_close.side == MQTTKA_SIDE_SERVER ? MQTTKA_C2S : MQTTKA_S2C;
+        for (size_t i = 0; i < s->n_findings && end->ws_close_code == 1002; i++) {
+            const stored_finding *k = &s->findings[i];
+            if (k->kind == MQTTKA_F_WS_MASK_VIOLATION && k->dir == peer) {
+                text_format(cause, sizeof cause, ", after the %s's %s frame in frame %llu "
+                            "(ws_mask_violation)", side_word(side_of(peer)),
+                            peer == MQTTKA_C2S ? "unmasked" : "masked",
+                            (unsigned long long)k->tag);
+                break;
+            }
+        }
+        text_format(detail, dsz, "%s sent WebSocket Close first, %s%s%s%s%s",
+                    side_word(end->ws_close.side), code,
+                    end->ws_close_reason[0] ? ", reason \"" : "", end->ws_close_reason,
+                    end->ws_close_reason[0] ? "\"" : "", cause);
         return;
     }
 

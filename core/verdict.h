@@ -71,6 +71,12 @@ void verdict_note_facts(session *s, const close_facts *facts);
  * oldest waiting at the first close, the verdict says it came after. */
 void verdict_note_ping_answered(const rule_ctx *at, session *s, uint64_t ping_tag);
 
+/* After the connection's first close (verdict_note_facts): a bare close by
+ * the client that a ping timeout would explain is suggested as such
+ * (close_matches_ping_timeout): a hypothesis, never the verdict. `kae`:
+ * the keepalive in force, negotiated or inferred. */
+void verdict_close_hypotheses(const rule_ctx *at, session *s, int32_t kae);
+
 /* A DISCONNECT (its MQTT 5 reason, -1 when none) and a WebSocket Close (its
  * code, -1 when none, and its payload, of which the reason is kept): the
  * first of each is recorded. */

@@ -98,6 +98,7 @@ static int kind_group(mqttka_finding_kind k)
     case MQTTKA_F_CAPTURE_GAP:
     case MQTTKA_F_KEEPALIVE_INFERRED:
     case MQTTKA_F_ONE_SIDED:
+    case MQTTKA_F_CLOSE_MATCHES_PING_TIMEOUT:
         return PI_SEQUENCE;
     case MQTTKA_F_WS_HANDSHAKE_FAILED:
     case MQTTKA_F_WS_SUBPROTOCOL:

@@ -15,7 +15,7 @@ import sys
 
 SEVERITIES = {"info", "warn", "error"}
 VERDICTS = {"open", "mqtt_disconnect", "server_closed_keepalive",
-            "client_closed_missing_pingresp", "client_closed_despite_pingresp",
+            "client_closed_missing_pingresp",
             "ws_close", "intermediary_idle_close", "client_closed", "server_closed",
             "reset"}
 MECHANISMS = {"mqtt_disconnect", "ws_close", "fin", "rst", None}
