@@ -182,6 +182,11 @@ static void write_summary(json_writer *w, const mqttka_event *ev)
     int_or_null(w, "effective_keepalive", c->effective_keepalive);
     int_or_null(w, "keepalive_inferred", c->keepalive_inferred);
     json_bool(w, "start_seen", c->start_seen);
+    if (s->side_not_captured == MQTTKA_SIDE_NONE)
+        json_null(w, "one_sided");
+    else
+        json_string(w, "one_sided", s->side_not_captured == MQTTKA_SIDE_SERVER ? "server_missing"
+                                                                                : "client_missing");
     json_seconds(w, "start", c->start);
     json_seconds(w, "end", c->end);
     json_frame(w, "first_frame", c->first_tag);

@@ -516,6 +516,10 @@ static void text_summary(line_buffer *line, const output_state *o, const mqttka_
     if (!c->start_seen)
         line_buffer_str(line, "  (joined after start: the capture began after it opened)");
     line_buffer_char(line, '\n');
+    if (s->side_not_captured != MQTTKA_SIDE_NONE)
+        line_buffer_str(line, s->side_not_captured == MQTTKA_SIDE_SERVER
+                                  ? "   one-sided    the server's side was not captured\n"
+                                  : "   one-sided    the client's side was not captured\n");
 
     line_buffer_str(line, c->transport == MQTTKA_TRANSPORT_WEBSOCKET
                               ? "   transport    websocket"

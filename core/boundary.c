@@ -104,7 +104,7 @@ bool boundary_mqtt(const uint8_t *bytes, size_t len, uint8_t level, boundary_pro
 }
 
 bool boundary_websocket(const uint8_t *bytes, size_t len, int masked, bool rsv1_allowed,
-                        uint8_t level, boundary_proof *proof)
+                        bool whole_packets, uint8_t level, boundary_proof *proof)
 {
     boundary_proof p = {0};
     size_t pos = 0;
@@ -159,8 +159,13 @@ bool boundary_websocket(const uint8_t *bytes, size_t len, int masked, bool rsv1_
                 /* A fragmented message may split a packet between its
                  * frames: only a whole message is checked. */
                 byte_view v = {bytes + at, (size_t)plen, mask};
-                if (!fin || !mqtt_chain(&v, level, &p))
+                if (!fin)
                     return false;
+                if (whole_packets ? !mqtt_chain(&v, level, &p)
+                                  : !plen || !first_byte_valid(view_at(&v, 0), level))
+                    return false;
+                if (!whole_packets)
+                    p.packets++; /* a message that starts one, at least */
             }
         }
         p.frames++;

@@ -48,11 +48,15 @@ bool boundary_mqtt(const uint8_t *bytes, size_t len, uint8_t level, boundary_pro
 
 /* Are `len` bytes exactly whole WebSocket frames, all masked when `masked`
  * is 1, all unmasked when 0, all alike when -1, each data frame a whole
- * message of whole MQTT packets? RSV1 is allowed on data frames when
- * `rsv1_allowed` (permessage-deflate: a compressed payload is not checked).
- * Fills *proof when they are. */
+ * message? With `whole_packets`, each message must be whole MQTT packets;
+ * without (a stream already known to carry MQTT, whose senders may split a
+ * packet over messages, MQTT-6.0.0-2: MQTT.js writes a DISCONNECT as two
+ * one-byte frames), a message need only start with a valid fixed header's
+ * first byte. RSV1 is allowed on data frames when `rsv1_allowed`
+ * (permessage-deflate: a compressed payload is not checked). Fills *proof
+ * when they are. */
 bool boundary_websocket(const uint8_t *bytes, size_t len, int masked, bool rsv1_allowed,
-                        uint8_t level, boundary_proof *proof);
+                        bool whole_packets, uint8_t level, boundary_proof *proof);
 
 /* Does a segment start with a TLS record header (RFC 8446 §5.1: content type
  * 20-23, version 3.x, a length up to 2^14 + 2048)? For saying why a flow

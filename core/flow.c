@@ -52,12 +52,22 @@ static tcp_stream_limits stream_limits(flow_env *env)
     return lim;
 }
 
+/* The handshake is over (or abandoned): its state and what it kept go. */
+static void http_forget(flow_env *env, struct flow *f)
+{
+    if (!f->http)
+        return;
+    kept_segments_free(&f->http->early, &env->total_buffered);
+    handshake_free(f->http);
+    f->http = NULL;
+}
+
 void flow_free_contents(flow_env *env, struct flow *f)
 {
     tcp_stream_limits lim = stream_limits(env);
     tcp_stream_free(&f->tcp[0], &lim);
     tcp_stream_free(&f->tcp[1], &lim);
-    handshake_free(f->http);
+    http_forget(env, f);
     detect_prefix_free(&f->prefix);
     probe_free(&f->probe, &env->total_buffered);
     session_free(&env->sessions, &env->texts, f->sess);
@@ -88,8 +98,7 @@ static void give_up(const push_ctx *pc, mqttka_not_analysed why)
     struct flow *f = pc->f;
     f->proto = PROTO_NONE;
     f->outcome = (uint8_t)why;
-    handshake_free(f->http);
-    f->http = NULL;
+    http_forget(pc->env, f);
     detect_prefix_free(&f->prefix);
     probe_free(&f->probe, &pc->env->total_buffered);
 }
@@ -115,8 +124,11 @@ static session *make_session(const push_ctx *pc, mqttka_transport transport)
 {
     const struct flow *f = pc->f;
     int client = f->client_side < 0 ? 0 : f->client_side;
+    /* The start is seen when the capture has the SYN and the client's side:
+     * a SYN-ACK alone (a capture of the server's side) shows no CONNECT. */
+    bool start_seen = f->syn_seen && (f->sides_seen & (1u << client));
     session_origin o = {f->ep[client], f->ep[1 - client], f->first_ts, f->last_ts, f->first_tag,
-                        f->syn_seen, dirs_seen(f), pc->env->cfg.max_mqtt_kept_bytes};
+                        start_seen, dirs_seen(f), pc->env->cfg.max_mqtt_kept_bytes};
     return session_new(&pc->env->sessions, transport, &o);
 }
 
@@ -127,13 +139,71 @@ static bool client_side_agrees(struct flow *f, int side)
     return f->client_side == side;
 }
 
+static void stream_bytes(const push_ctx *pc, const uint8_t *bytes, size_t len);
+
+/* Decodes segments held back, each at its own time and frame. */
+static void replay(const push_ctx *pc, const kept_segments *k)
+{
+    for (size_t i = 0; k && i < k->n; i++) {
+        push_ctx then = push_ctx_make(pc->env, pc->f, k->seg[i].side, k->seg[i].ts,
+                                      k->seg[i].tag);
+        stream_bytes(&then, k->seg[i].bytes, k->seg[i].len);
+    }
+}
+
 /* ------------------------------------------------------ the handshake -- */
+
+static void replay_early(const push_ctx *pc);
+
+/* Client bytes after its request. Over a capture of both sides they wait
+ * for the 101 (a client may send frames ahead of it). Where the server's
+ * side was never captured, frames carrying MQTT say the upgrade happened. */
+static void early_client_bytes(const push_ctx *pc, const uint8_t *bytes, size_t len)
+{
+    struct flow *f = pc->f;
+    bool server_seen = f->sides_seen & (1u << (1 - pc->side));
+    boundary_proof proof;
+    if (!server_seen && f->sess && boundary_websocket(bytes, len, 1, true, true, 0, &proof) &&
+        proof.packets) {
+        handshake_upgraded_unseen(f->http, f->sess);
+        emit_confirm(&pc->at, f->sess);
+        f->proto = PROTO_WEBSOCKET;
+        replay_early(pc);
+        stream_bytes(pc, bytes, len);
+        return;
+    }
+    if (!kept_segments_add(&f->http->early, pc->side, pc->at.ts, pc->at.tag, bytes, len,
+                           &pc->env->total_buffered, pc->env->cfg.max_total_buffered_bytes))
+        f->http->early_dropped += len;
+}
+
+/* Decodes the client segments kept ahead of the upgrade; past those that
+ * did not fit, the client's stream is a hole. */
+static void replay_early(const push_ctx *pc)
+{
+    struct flow *f = pc->f;
+    kept_segments early = f->http->early;
+    uint64_t dropped = f->http->early_dropped;
+    f->http->early = (kept_segments){0};
+    http_forget(pc->env, f);
+    replay(pc, &early);
+    kept_segments_free(&early, &pc->env->total_buffered);
+    if (dropped && f->sess && f->proto == PROTO_WEBSOCKET) {
+        if (f->sess->confirmed)
+            route_gap(&pc->at, f->sess, MQTTKA_C2S, dropped);
+        else
+            route_resync(f->sess, MQTTKA_C2S);
+    }
+}
 
 static void handshake_request(const push_ctx *pc, const uint8_t *bytes, size_t len)
 {
     struct flow *f = pc->f;
     switch (handshake_request_bytes(f->http, &pc->at, bytes, len)) {
     case HANDSHAKE_MORE:
+        return;
+    case HANDSHAKE_EARLY_DATA:
+        early_client_bytes(pc, bytes, len);
         return;
     case HANDSHAKE_REQUESTED:
         if (!f->sess) {
@@ -162,8 +232,6 @@ static void handshake_request(const push_ctx *pc, const uint8_t *bytes, size_t l
     }
 }
 
-static void stream_bytes(const push_ctx *pc, const uint8_t *bytes, size_t len);
-
 static void handshake_response(const push_ctx *pc, const uint8_t *bytes, size_t len)
 {
     struct flow *f = pc->f;
@@ -172,14 +240,15 @@ static void handshake_response(const push_ctx *pc, const uint8_t *bytes, size_t 
     switch (handshake_response_bytes(f->http, &pc->at, f->sess, bytes, len, &rest, &rest_len)) {
     case HANDSHAKE_MORE:
         return;
-    case HANDSHAKE_UPGRADED:
+    case HANDSHAKE_UPGRADED: {
         f->proto = PROTO_WEBSOCKET;
-        /* Frames sent right behind the 101 in the same segment. */
+        /* Frames sent right behind the 101 in the same segment, then those
+         * the client sent ahead of it. */
         if (rest_len)
             route_websocket(&pc->at, f->sess, MQTTKA_S2C, rest, rest_len);
-        handshake_free(f->http);
-        f->http = NULL;
+        replay_early(pc);
         return;
+    }
     case HANDSHAKE_FAILED:
         give_up(pc, MQTTKA_NA_HTTP);
         return;
@@ -216,8 +285,7 @@ static int client_side_by_ports(const struct flow *f)
 static void start_probe(const push_ctx *pc)
 {
     struct flow *f = pc->f;
-    handshake_free(f->http);
-    f->http = NULL;
+    http_forget(pc->env, f);
     detect_prefix_free(&f->prefix);
     f->proto = PROTO_PROBE;
 }
@@ -250,11 +318,7 @@ static void start_proved(const push_ctx *pc, const probe_decision *d, const uint
     emit_confirm(&pc->at, s);
     route_resync(s, MQTTKA_C2S);
     route_resync(s, MQTTKA_S2C);
-    probe_segment k;
-    for (size_t i = 0; probe_kept(f->probe, i, &k); i++) {
-        push_ctx then = push_ctx_make(pc->env, f, k.side, k.ts, k.tag);
-        stream_bytes(&then, k.bytes, k.len);
-    }
+    replay(pc, probe_kept(f->probe));
     probe_free(&f->probe, &pc->env->total_buffered);
     stream_bytes(pc, bytes, len);
 }
@@ -305,9 +369,11 @@ static void detect(const push_ctx *pc, const uint8_t *bytes, size_t len)
         f->proto = PROTO_MQTT_TCP;
         break;
     default:
-        /* A connection seen from its start that opens with neither is not
-         * MQTT; one joined later may be, mid-stream. */
-        if (f->syn_seen) {
+        /* A connection seen from its start whose client opens with neither
+         * is not MQTT; one joined later may be, mid-stream, and so may one
+         * whose server speaks first in the capture (the client's side was
+         * not captured). */
+        if (f->syn_seen && (f->client_side < 0 || pc->side == f->client_side)) {
             give_up(pc, boundary_looks_like_tls(bytes, len) ? MQTTKA_NA_TLS : MQTTKA_NA_NO_MQTT);
             return;
         }
@@ -420,6 +486,36 @@ static void note_limit(const push_ctx *pc, tcp_push_result r)
                  cfg->max_ooo_segments, cfg->max_ooo_bytes, cfg->max_total_buffered_bytes);
 }
 
+/* A FIN of the peer that the capture missed, told by this side's ACK: it
+ * covers exactly one sequence number past all the data the peer sent (its
+ * stream seen whole, or, when it was never captured, past what this side
+ * acknowledged before). No MQTT or WebSocket segment is one byte long, so a
+ * step of one is the FIN. The peer closed before this segment. */
+static void fin_by_ack(push_ctx *pc, const mqttka_segment *seg)
+{
+    struct flow *f = pc->f;
+    int side = pc->side, peer = 1 - side;
+    /* Only where the peer's stream is followed (and so is not a protocol
+     * that sends single bytes). */
+    if (f->fin[peer] || f->rst || f->proto == PROTO_NONE || f->proto == PROTO_UNKNOWN)
+        return;
+    uint32_t end;
+    if (f->tcp[peer].started) {
+        if (!tcp_stream_data_end(&f->tcp[peer], &end))
+            return;
+    } else if (f->acked & (1u << side)) {
+        end = f->last_ack[side];
+    } else {
+        return;
+    }
+    if (seg->ack != end + 1)
+        return;
+    f->fin[peer] = true;
+    tcp_stream_fin_at(&f->tcp[peer], end);
+    if (f->sess)
+        keepalive_on_close(&pc->at, f->sess, side_of(flow_direction(f, peer)), MQTTKA_CLOSE_FIN);
+}
+
 bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
 {
     struct flow *f = pc->f;
@@ -434,6 +530,23 @@ bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
         f->sides_seen |= (uint8_t)(1u << side);
         if (f->sess)
             f->sess->dirs_seen |= (uint8_t)(1u << flow_direction(f, side));
+    }
+    if (flags & MQTTKA_TCP_ACK) {
+        fin_by_ack(pc, seg);
+        f->last_ack[side] = seg->ack;
+        f->acked |= (uint8_t)(1u << side);
+        /* Where the server's side is not captured, the client's ACKs still
+         * tell whether the server sent anything. */
+        session *s = f->sess;
+        if (s && side == f->client_side && !(f->sides_seen & (1u << (1 - side)))) {
+            session_rare *r = session_rare_of(s);
+            if (r) {
+                if (r->client_ack_known && r->client_ack != seg->ack)
+                    keepalive_on_server_bytes(s);
+                r->client_ack = seg->ack;
+                r->client_ack_known = true;
+            }
+        }
     }
 
     if (f->proto != PROTO_NONE) {

@@ -65,6 +65,8 @@ struct flow {
     probe *probe;                     /* only while PROTO_PROBE looks for proof */
     bool had_data;                    /* some payload was seen */
     uint8_t outcome;                  /* why it is not ours: a mqttka_not_analysed */
+    uint8_t acked;                    /* 1 << side of every side that sent an ACK */
+    uint32_t last_ack[2];             /* by side: what it acknowledged last */
 };
 
 /* What every flow's pipeline shares: owned by the analyzer, lent to each

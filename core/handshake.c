@@ -144,7 +144,7 @@ handshake_step handshake_request_bytes(http_handshake *h, const rule_ctx *at,
                                        const uint8_t *bytes, size_t len)
 {
     if (h->request_done)
-        return HANDSHAKE_MORE; /* a client must wait for the 101 (RFC 6455 §4.1) */
+        return HANDSHAKE_EARLY_DATA; /* a client should wait for the 101 (RFC 6455 §4.1) */
     size_t header_len = 0;
     http_parse_result r = HTTP_PARSE_INCOMPLETE;
     if (h->len[0] == 0 && len <= at->cfg->max_http_header_bytes)
@@ -218,13 +218,19 @@ static const char *hold_choice(const rule_ctx *at, const char *value, size_t siz
     return held ? held : "";
 }
 
-static void start_websocket(session *s, const http_upgrade_response *resp)
+static void start_websocket(session *s, bool deflate)
 {
-    s->conn.ws_upgraded = true;
-    s->ws_deflate = contains_token_ci(resp->extensions, "permessage-deflate");
+    s->ws_deflate = deflate;
     s->ws_active = true;
     ws_decoder_init(session_ws(s, MQTTKA_C2S), true, s->ws_deflate);
     ws_decoder_init(session_ws(s, MQTTKA_S2C), false, s->ws_deflate);
+}
+
+void handshake_upgraded_unseen(const http_handshake *h, session *s)
+{
+    /* Whether the server accepted the offered compression is in the 101,
+     * which the capture missed: RSV1 tells compressed messages apart. */
+    start_websocket(s, contains_token_ci(h->request.extensions, "permessage-deflate"));
 }
 
 /* Reports a 101 held in s->pending, at its own time and frame. */
@@ -316,7 +322,8 @@ handshake_step handshake_response_bytes(http_handshake *h, const rule_ctx *at, s
     str_copy(pend->path, sizeof pend->path, h->request.target);
     str_copy(pend->offered, sizeof pend->offered, h->request.protocols);
     str_copy(pend->accept, sizeof pend->accept, resp.accept);
-    start_websocket(s, &resp);
+    s->conn.ws_upgraded = true;
+    start_websocket(s, contains_token_ci(resp.extensions, "permessage-deflate"));
     if (starts_with_mqtt(resp.protocol))
         report_pending(at, s);
     *rest = block + header_len;

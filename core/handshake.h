@@ -22,6 +22,7 @@
 #include "emit.h"
 #include "first_bytes.h"
 #include "http_upgrade.h"
+#include "kept_segments.h"
 #include "mqttka.h"
 #include "session.h"
 
@@ -35,6 +36,11 @@ typedef struct http_handshake {
     http_upgrade_request request;
     mqttka_time request_ts;
     uint64_t request_tag;
+    /* client segments after the request and before the answer: WebSocket
+     * frames sent ahead of the 101, decoded once it comes (the flow keeps
+     * them, and frees them before the handshake) */
+    kept_segments early;
+    uint64_t early_dropped;   /* bytes of them that did not fit */
 } http_handshake;
 
 /* NULL when out of memory. */
@@ -43,6 +49,7 @@ void handshake_free(http_handshake *h);
 
 typedef enum handshake_step {
     HANDSHAKE_MORE = 0,        /* the header block goes on: more bytes, please */
+    HANDSHAKE_EARLY_DATA,      /* client bytes after its request, before the answer */
     HANDSHAKE_REQUESTED,       /* a WebSocket Upgrade request: the flow makes its session */
     HANDSHAKE_REQUEST_TOO_LONG,/* over max_http_header_bytes (too_long_offers_mqtt says
                                   whether to report it: handshake_report_request_too_long) */
@@ -54,6 +61,11 @@ typedef enum handshake_step {
 /* Client bytes. */
 handshake_step handshake_request_bytes(http_handshake *h, const rule_ctx *at,
                                        const uint8_t *bytes, size_t len);
+
+/* The request was sent and no answer was ever captured (a capture of the
+ * client's side only), but the client's bytes are WebSocket frames: the
+ * upgrade happened. Starts the WebSocket in the session as on a 101. */
+void handshake_upgraded_unseen(const http_handshake *h, session *s);
 
 /* Does the request offer an "mqtt..." subprotocol ("mqtt", "mqttv3.1")? */
 bool handshake_request_offers_mqtt(const http_handshake *h);

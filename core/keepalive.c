@@ -58,15 +58,23 @@ static bool seen(const session *s, mqttka_direction dir)
     return (s->dirs_seen & (1u << dir)) != 0;
 }
 
+/* The longest client silence the capture saw whole, keepalive or not. */
+static void note_silence(session *s, mqttka_time silence)
+{
+    if (s->max_client_silence == MQTTKA_TIME_NONE || silence > s->max_client_silence)
+        s->max_client_silence = silence;
+}
+
 /* Judges one interval of client silence that ended at the current moment
  * (a client packet, a close, or the end of the capture). */
 static void judge_silence(const rule_ctx *at, session *s, mqttka_time silence,
                           uint64_t about_tag, const char *ended_by)
 {
-    if (s->last_client_ts == MQTTKA_TIME_NONE || s->gap_in_silence || !timing_applies(s))
+    if (s->last_client_ts == MQTTKA_TIME_NONE || s->gap_in_silence)
         return;
-    if (s->max_client_silence == MQTTKA_TIME_NONE || silence > s->max_client_silence)
-        s->max_client_silence = silence;
+    note_silence(s, silence);
+    if (!timing_applies(s))
+        return;
     int32_t kae = rules_keepalive(s);
     keepalive_limits l = keepalive_limits_for(at->cfg, kae);
     mqttka_time ka = (mqttka_time)kae * SECOND;
@@ -186,6 +194,10 @@ static void on_pingreq(const rule_ctx *at, session *s)
                             "PINGREQ in frame %llu had no PINGRESP before the next PINGREQ "
                             "(%.3f s later)",
                             (unsigned long long)q->tag, us_to_s(at->ts - ping_ts(q)));
+    }
+    if (s->pingq_len == 0 && s->rare) {
+        s->rare->ping_ack = s->rare->client_ack;
+        s->rare->ping_ack_known = s->rare->client_ack_known;
     }
     if (s->pingq_len == PINGQ_MAX) {
         /* Dropped from tracking: never answered in time. */
@@ -333,8 +345,10 @@ void keepalive_on_packet(const rule_ctx *at, session *s, mqttka_direction dir,
         if (s->last_client_ts != MQTTKA_TIME_NONE) {
             silence = time_since(s->last_client_ts, at->ts);
             /* Not a silence when the capture missed bytes of it. */
-            if (!s->gap_in_silence)
+            if (!s->gap_in_silence) {
                 m->silence = silence;
+                note_silence(s, silence);
+            }
         }
     } else {
         if (p->type == MQTTKA_MQTT_CONNACK && !s->connack_seen) {
@@ -464,6 +478,7 @@ void keepalive_on_gap(const rule_ctx *at, session *s, mqttka_direction dir)
          * the hole may hold PINGREQs. */
         s->gap_in_silence = true;
         s->client_hole_unpaired = true;
+        keepalive_on_undecoded(at, s, dir);
         return;
     }
     /* The answers of the PINGREQs waiting now may be in the hole: neither
@@ -471,6 +486,20 @@ void keepalive_on_gap(const rule_ctx *at, session *s, mqttka_direction dir)
     unsigned unseen = s->pings_answer_unseen + s->pingq_len;
     s->pings_answer_unseen = (uint8_t)(unseen > UINT8_MAX ? UINT8_MAX : unseen);
     s->pingq_len = 0;
+}
+
+void keepalive_on_server_bytes(session *s)
+{
+    s->pingq_len = 0;
+}
+
+void keepalive_on_undecoded(const rule_ctx *at, session *s, mqttka_direction dir)
+{
+    session_rare *r;
+    if (dir == MQTTKA_C2S && (r = session_rare_of(s))) {
+        r->client_undecoded_ts = at->ts;
+        r->client_undecoded = true;
+    }
 }
 
 /* -------------------------------------------------------------- close -- */
@@ -484,12 +513,19 @@ void keepalive_on_close(const rule_ctx *at, session *s, mqttka_side side,
     bool first = verdict_note_close(at, s, side, how);
     close_facts facts = {
         .silence = MQTTKA_TIME_NONE,
+        .silence_min = MQTTKA_TIME_NONE,
+        .silence_max = MQTTKA_TIME_NONE,
         .oldest_ping_ts = MQTTKA_TIME_NONE,
         .last_client_was_pingreq = s->last_client_type == MQTTKA_MQTT_PINGREQ,
         .last_pingreq_ts = s->last_pingreq_ts,
         .last_data_ts = s->last_data_ts,
         .closer_stream_lost = s->dirs[side == MQTTKA_SIDE_CLIENT ? MQTTKA_C2S : MQTTKA_S2C].lost,
         .any_stream_lost = s->dirs[MQTTKA_C2S].lost || s->dirs[MQTTKA_S2C].lost,
+        /* the client's own ACKs: not a byte from the server since its
+         * oldest PINGREQ waiting */
+        .no_server_bytes_since_ping = s->rare && s->rare->ping_ack_known &&
+                                      s->rare->client_ack_known &&
+                                      s->rare->client_ack == s->rare->ping_ack,
     };
     if (first && s->pingq_len) {
         facts.oldest_ping_ts = ping_ts(&s->pingq[0]);
@@ -519,14 +555,22 @@ void keepalive_on_close(const rule_ctx *at, session *s, mqttka_side side,
     }
     if (!first)
         return;
-    if (s->last_client_ts != MQTTKA_TIME_NONE && !s->gap_in_silence && timing_applies(s))
-        facts.silence = time_since(s->last_client_ts, at->ts);
+    bool seen_whole = s->last_client_ts != MQTTKA_TIME_NONE && !s->gap_in_silence;
+    mqttka_time silence = seen_whole ? time_since(s->last_client_ts, at->ts) : MQTTKA_TIME_NONE;
+    if (seen_whole && timing_applies(s))
+        facts.silence = silence;
+    /* A silence that holds a hole lasted at least since the client's last
+     * undecoded bytes, at most since its last decoded packet. */
+    if (!seen_whole && s->last_client_ts != MQTTKA_TIME_NONE && s->rare &&
+        s->rare->client_undecoded && timing_applies(s)) {
+        facts.silence_min = time_since(s->rare->client_undecoded_ts, at->ts);
+        facts.silence_max = time_since(s->last_client_ts, at->ts);
+    }
     verdict_note_facts(s, &facts);
     verdict_close_hypotheses(at, s, rules_keepalive(s));
     /* A client's DISCONNECT ends its silence by its own choice. */
-    if (facts.silence != MQTTKA_TIME_NONE &&
-        (how != MQTTKA_CLOSE_MQTT_DISCONNECT || side != MQTTKA_SIDE_CLIENT))
-        judge_silence(at, s, facts.silence, at->tag, "the connection closed");
+    if (seen_whole && (how != MQTTKA_CLOSE_MQTT_DISCONNECT || side != MQTTKA_SIDE_CLIENT))
+        judge_silence(at, s, silence, at->tag, "the connection closed");
 }
 
 void keepalive_on_end(const rule_ctx *at, session *s, bool end_of_input, uint64_t last_tag)
@@ -547,11 +591,11 @@ void keepalive_on_end(const rule_ctx *at, session *s, bool end_of_input, uint64_
                             : "nothing is said of the client's silences or pings");
     }
     /* PINGREQs the server's close did not settle: unanswered, unless the
-     * capture ended before an answer was due. */
+     * capture ended, the connection still open, before an answer was due. */
     keepalive_limits l = keepalive_limits_for(at->cfg, rules_keepalive(s));
     size_t due = 0;
     for (size_t i = 0; i < s->pingq_len; i++) {
-        if (!end_of_input || at->ts - ping_ts(&s->pingq[i]) > l.t_resp)
+        if (!end_of_input || !still_open || at->ts - ping_ts(&s->pingq[i]) > l.t_resp)
             s->pingq[due++] = s->pingq[i];
     }
     s->pingq_len = (uint8_t)due;

@@ -38,6 +38,15 @@ void keepalive_on_close(const rule_ctx *at, session *s, mqttka_side side,
  * neither paired nor unanswered. */
 void keepalive_on_gap(const rule_ctx *at, session *s, mqttka_direction dir);
 
+/* A capture of the client's side only: the client acknowledged new bytes
+ * from the server. The PINGREQs waiting may have been answered: they are
+ * neither paired nor unanswered. */
+void keepalive_on_server_bytes(session *s);
+
+/* Bytes of direction `dir` went by that were not decoded (a hole noticed,
+ * bytes skipped while looking for a packet boundary). */
+void keepalive_on_undecoded(const rule_ctx *at, session *s, mqttka_direction dir);
+
 /* End of the connection (closed, or the end of input, whose last frame of
  * the connection was `last_tag`): end-of-silence and outstanding-ping
  * findings. */

@@ -4,7 +4,6 @@
 #include "probe.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #include "boundary.h"
 
@@ -14,11 +13,7 @@ struct probe {
     uint8_t transport;   /* 0 none yet, else 1 + mqttka_transport */
     int8_t client_side;  /* what the proving run says; -1 nothing yet */
     bool tls;
-    /* the proving run's segments */
-    uint8_t n_kept;
-    size_t kept_bytes;   /* drawn from the caller's buffered-bytes budget */
-    probe_segment kept[PROBE_KEEP];
-    uint8_t *buf;        /* PROBE_KEEP_BYTES, made at the first proof */
+    kept_segments kept;  /* the proving run's segments */
 };
 
 /* The side that sent a proof, if the proof says which one a client is. */
@@ -39,38 +34,20 @@ static void run_reset(probe *p, size_t *buffered)
     p->run = 0;
     p->transport = 0;
     p->client_side = -1;
-    p->n_kept = 0;
-    *buffered -= p->kept_bytes;
-    p->kept_bytes = 0;
-}
-
-static void keep(probe *p, int side, const uint8_t *bytes, size_t len, mqttka_time ts,
-                 uint64_t tag, size_t *buffered, size_t max_buffered)
-{
-    if (p->n_kept == PROBE_KEEP || len > PROBE_KEEP_BYTES - p->kept_bytes)
-        return;
-    if (*buffered > max_buffered || len > max_buffered - *buffered)
-        return;
-    if (!p->buf && !(p->buf = malloc(PROBE_KEEP_BYTES)))
-        return;
-    uint8_t *at = p->buf + p->kept_bytes;
-    memcpy(at, bytes, len);
-    p->kept[p->n_kept++] = (probe_segment){side, ts, tag, at, len};
-    p->kept_bytes += len;
-    *buffered += len;
+    kept_segments_clear(&p->kept, buffered);
 }
 
 /* Tries the segment as both transports: the one it proves (WebSocket
  * first, whose proof is the stronger), or 0. */
 static int prove(const uint8_t *bytes, size_t len, boundary_proof *proof)
 {
-    if (boundary_websocket(bytes, len, -1, true, 0, proof) && proof->packets)
+    if (boundary_websocket(bytes, len, -1, true, true, 0, proof) && proof->packets)
         return 1 + MQTTKA_TRANSPORT_WEBSOCKET;
     if (boundary_mqtt(bytes, len, 0, proof))
         return 1 + MQTTKA_TRANSPORT_TCP;
     /* Only WebSocket control frames, or compressed ones: the framing holds,
      * but nothing says it carries MQTT. Neither for nor against. */
-    if (boundary_websocket(bytes, len, -1, true, 0, proof))
+    if (boundary_websocket(bytes, len, -1, true, true, 0, proof))
         return -1;
     return 0;
 }
@@ -112,7 +89,7 @@ probe_result probe_push(probe **pp, int side, int client_side, const uint8_t *by
     mqttka_transport t = (mqttka_transport)(transport - 1);
     unsigned needed = t == MQTTKA_TRANSPORT_WEBSOCKET ? PROBE_RUN_WEBSOCKET : PROBE_RUN_TCP;
     if (p->run < needed) {
-        keep(p, side, bytes, len, ts, tag, buffered, max_buffered);
+        (void)kept_segments_add(&p->kept, side, ts, tag, bytes, len, buffered, max_buffered);
         return PROBE_WAIT;
     }
     out->transport = t;
@@ -125,12 +102,9 @@ bool probe_saw_tls(const probe *p)
     return p && p->tls;
 }
 
-bool probe_kept(const probe *p, size_t i, probe_segment *out)
+const kept_segments *probe_kept(const probe *p)
 {
-    if (!p || i >= p->n_kept)
-        return false;
-    *out = p->kept[i];
-    return true;
+    return p ? &p->kept : NULL;
 }
 
 void probe_free(probe **pp, size_t *buffered)
@@ -138,8 +112,7 @@ void probe_free(probe **pp, size_t *buffered)
     probe *p = *pp;
     if (!p)
         return;
-    *buffered -= p->kept_bytes;
-    free(p->buf);
+    kept_segments_free(&p->kept, buffered);
     free(p);
     *pp = NULL;
 }

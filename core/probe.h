@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kept_segments.h"
 #include "mqttka.h"
 
 /* Segments with data looked at before a flow is given up. */
@@ -33,9 +34,6 @@
 /* Proofs in a row that make a flow MQTT, by transport. */
 #define PROBE_RUN_WEBSOCKET 2
 #define PROBE_RUN_TCP 3
-/* Segments of the proving run kept for decoding, and their bytes. */
-#define PROBE_KEEP 4
-#define PROBE_KEEP_BYTES 2048
 
 typedef struct probe probe; /* private */
 
@@ -50,15 +48,6 @@ typedef struct probe_decision {
     int client_side; /* the flow side that is the client; -1 when the segments do not say */
 } probe_decision;
 
-/* A segment kept from the proving run. */
-typedef struct probe_segment {
-    int side;
-    mqttka_time ts;
-    uint64_t tag;
-    const uint8_t *bytes;
-    size_t len;
-} probe_segment;
-
 /* Looks at the in-order bytes of one segment of flow side `side`.
  * `client_side` is the flow's, -1 when not known. *p is made at the first
  * call; keeping bytes draws on *buffered up to max_buffered. */
@@ -69,8 +58,8 @@ probe_result probe_push(probe **p, int side, int client_side, const uint8_t *byt
 /* Why a flow was given up: true when a side began with a TLS record. */
 bool probe_saw_tls(const probe *p);
 
-/* The kept segments of the proving run, oldest first; false past the last. */
-bool probe_kept(const probe *p, size_t i, probe_segment *out);
+/* The kept segments of the proving run, oldest first (NULL: none). */
+const kept_segments *probe_kept(const probe *p);
 
 /* Frees the probe and gives its kept bytes back to *buffered; NULL after. */
 void probe_free(probe **p, size_t *buffered);

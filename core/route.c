@@ -93,12 +93,15 @@ static bool resume(const rule_ctx *at, session *s, mqttka_direction dir, const u
     session_direction *d = &s->dirs[dir];
     bool websocket = s->conn.transport == MQTTKA_TRANSPORT_WEBSOCKET;
     boundary_proof proof;
+    /* The stream is known to carry MQTT: the frames' boundaries are proof
+     * enough that a message starts a packet. */
     bool proved = websocket ? boundary_websocket(bytes, len, dir == MQTTKA_C2S, s->ws_deflate,
-                                                 s->conn.mqtt_level, &proof)
+                                                 false, s->conn.mqtt_level, &proof)
                             : boundary_mqtt(bytes, len, s->conn.mqtt_level, &proof);
     if (!proved) {
         if (s->rare)
             s->rare->hole[dir].skipped += len;
+        keepalive_on_undecoded(at, s, dir);
         return false;
     }
     d->lost = false;

@@ -97,6 +97,16 @@ typedef struct session_rare {
     ws_ping_pending ws_ping[2];                     /* by the direction of the Ping */
     uint16_t packets_high[2][MQTTKA_MQTT_TYPES];    /* the counts' high halves (figures.c) */
     direction_hole hole[2];                         /* by direction */
+    /* the latest time the client sent bytes that were not decoded (a hole
+     * noticed, bytes skipped while looking for a boundary): where a silence
+     * holds a hole, it lasted at least from then (keepalive.c) */
+    mqttka_time client_undecoded_ts;
+    bool client_undecoded;
+    /* a capture of the client's side only: what the client acknowledged of
+     * the server's stream last, and when its oldest PINGREQ waiting went
+     * out (flow.c, keepalive.c): no step between them, no server byte */
+    bool client_ack_known, ping_ack_known;
+    uint32_t client_ack, ping_ack;
     /* keepalive inference from the client's PINGREQ cadence (keepalive.c) */
     uint8_t cadence_pings;
     mqttka_time cadence_min, cadence_max;

@@ -373,6 +373,23 @@ bool tcp_stream_complete(const tcp_stream *s)
     return s->started && s->fin_seen && s->next_seq == s->fin_seq;
 }
 
+bool tcp_stream_data_end(const tcp_stream *s, uint32_t *end)
+{
+    if (!s->started || s->ooo)
+        return false;
+    *end = s->next_seq;
+    return true;
+}
+
+void tcp_stream_fin_at(tcp_stream *s, uint32_t seq)
+{
+    if (s->fin_seen)
+        return;
+    s->fin_seen = true;
+    s->fin_seq = seq;
+    drop_beyond_fin(s);
+}
+
 void tcp_stream_free(tcp_stream *s, const tcp_stream_limits *lim)
 {
     (void)lim; /* as in tcp_stream_flush */

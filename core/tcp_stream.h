@@ -81,6 +81,14 @@ void tcp_stream_flush(tcp_stream *s, const tcp_stream_sink *sink, void *ctx, con
 /* Has the stream delivered everything up to its FIN? */
 bool tcp_stream_complete(const tcp_stream *s);
 
+/* Where the stream's data ends as far as it is known: next_seq, when the
+ * stream has started and holds nothing queued beyond it. */
+bool tcp_stream_data_end(const tcp_stream *s, uint32_t *end);
+
+/* The FIN at `seq` that the capture missed (the peer acknowledged it):
+ * nothing at or after it is data. */
+void tcp_stream_fin_at(tcp_stream *s, uint32_t seq);
+
 /* Releases queued segments (and their share of *lim->total_bytes). */
 void tcp_stream_free(tcp_stream *s, const tcp_stream_limits *lim);
 

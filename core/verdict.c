@@ -24,6 +24,8 @@ static const close_record record_none = {
     .server_close_ts = MQTTKA_TIME_NONE,
     .at_close = {
         .silence = MQTTKA_TIME_NONE,
+        .silence_min = MQTTKA_TIME_NONE,
+        .silence_max = MQTTKA_TIME_NONE,
         .oldest_ping_ts = MQTTKA_TIME_NONE,
         .last_pingreq_ts = MQTTKA_TIME_NONE,
         .last_data_ts = MQTTKA_TIME_NONE,
@@ -150,11 +152,21 @@ static const char *disconnect_reason_name(int32_t code)
     return name ? name : "other reason";
 }
 
+mqttka_side verdict_side_not_captured(const session *s)
+{
+    bool client = (s->dirs_seen & (1u << MQTTKA_C2S)) != 0;
+    bool server = (s->dirs_seen & (1u << MQTTKA_S2C)) != 0;
+    return client == server ? MQTTKA_SIDE_NONE : client ? MQTTKA_SIDE_SERVER : MQTTKA_SIDE_CLIENT;
+}
+
 static const char *side_word(mqttka_side s) { return s == MQTTKA_SIDE_SERVER ? "server" : "client"; }
 
 static void decide(const rule_ctx *at, const session *s, mqttka_summary *out)
 {
     const close_record *end = verdict_record_of(s);
+    /* A capture of one side only: nothing about the other is claimed. */
+    mqttka_side unseen = verdict_side_not_captured(s);
+    mqttka_side seen_side = unseen == MQTTKA_SIDE_SERVER ? MQTTKA_SIDE_CLIENT : MQTTKA_SIDE_SERVER;
     char *detail = out->verdict_detail;
     size_t dsz = sizeof out->verdict_detail;
     const close_event *fc = &end->first_close;
@@ -178,7 +190,12 @@ static void decide(const rule_ctx *at, const session *s, mqttka_summary *out)
     }
     if (!fc->seen) {
         out->verdict = MQTTKA_V_OPEN;
-        text_format(detail, dsz, "still open at the end of the capture");
+        if (unseen)
+            text_format(detail, dsz, "no close from the %s's side by the end of the capture; "
+                        "the %s's side was not captured", side_word(seen_side),
+                        side_word(unseen));
+        else
+            text_format(detail, dsz, "still open at the end of the capture");
         return;
     }
     bool timed = end->at_close.silence != MQTTKA_TIME_NONE && kae > 0;
@@ -194,10 +211,25 @@ static void decide(const rule_ctx *at, const session *s, mqttka_summary *out)
                  how, us_to_s(end->at_close.silence), kae, inferred, us_to_s(ka15));
         return;
     }
+    /* The same where the silence held a hole: when all it can have lasted
+     * fits, the verdict stands; it says how little is known. */
+    if (fc->side == MQTTKA_SIDE_SERVER && kae > 0 && end->at_close.silence_min != MQTTKA_TIME_NONE &&
+        end->at_close.silence_min >= ka15 - l.tol && end->at_close.silence_max <= ka15 + l.grace) {
+        out->verdict = MQTTKA_V_SERVER_CLOSED_KEEPALIVE;
+        text_format(detail, dsz,
+                    "server closed (%s) after %.3f to %.3f s of client silence (the capture "
+                    "missed part of the client's stream in it): keepalive %d s%s x 1.5 = %.1f s",
+                    how, us_to_s(end->at_close.silence_min), us_to_s(end->at_close.silence_max),
+                    kae, inferred, us_to_s(ka15));
+        return;
+    }
 
     /* 3. the client closed with a PINGREQ unanswered: a fact. Why (a ping
-     * timeout, an exit) is for close_matches_ping_timeout to suggest. */
-    if (fc->side == MQTTKA_SIDE_CLIENT && !s->timing_off && kae > 0 &&
+     * timeout, an exit) is for close_matches_ping_timeout to suggest. Only
+     * a capture of the server's side shows that no PINGRESP came. */
+    bool acked_nothing = unseen == MQTTKA_SIDE_SERVER && end->at_close.no_server_bytes_since_ping;
+    if (fc->side == MQTTKA_SIDE_CLIENT && !s->timing_off &&
+        (unseen != MQTTKA_SIDE_SERVER || acked_nothing) &&
         end->at_close.oldest_ping_ts != MQTTKA_TIME_NONE) {
         mqttka_time d = fc->ts - end->at_close.oldest_ping_ts;
         char late[64] = "";
@@ -207,8 +239,11 @@ static void decide(const rule_ctx *at, const session *s, mqttka_summary *out)
         out->verdict = MQTTKA_V_CLIENT_CLOSED_MISSING_PINGRESP;
         text_format(detail, dsz,
                     "client closed (%s) %.3f s after its PINGREQ in frame %llu, which had no "
-                    "PINGRESP%s",
-                    how, us_to_s(d), (unsigned long long)end->at_close.oldest_ping_tag, late);
+                    "PINGRESP%s%s",
+                    how, us_to_s(d), (unsigned long long)end->at_close.oldest_ping_tag, late,
+                    acked_nothing ? " (the server's side was not captured; the client's ACKs "
+                                    "show it sent nothing after the PINGREQ)"
+                                  : "");
         return;
     }
 
@@ -246,7 +281,8 @@ static void decide(const rule_ctx *at, const session *s, mqttka_summary *out)
     /* 5. an intermediary's idle timeout: a proxy's timer knows nothing of
      * the keepalive, so the tolerance is the floor one (tol_min). Not when
      * a stream was not decoded: the traffic may be in what was missed. */
-    if (end->at_close.last_data_ts != MQTTKA_TIME_NONE && !end->at_close.any_stream_lost) {
+    if (end->at_close.last_data_ts != MQTTKA_TIME_NONE && !end->at_close.any_stream_lost &&
+        !unseen) {
         mqttka_time idle = fc->ts - end->at_close.last_data_ts;
         for (size_t i = 0; i < at->cfg->n_idle_timeouts; i++) {
             mqttka_time t = at->cfg->idle_timeouts[i];
@@ -278,10 +314,27 @@ static void decide(const rule_ctx *at, const session *s, mqttka_summary *out)
         return;
     }
     out->verdict = fc->side == MQTTKA_SIDE_SERVER ? MQTTKA_V_SERVER_CLOSED : MQTTKA_V_CLIENT_CLOSED;
-    if (blind)
+    if (unseen && fc->side == unseen)
+        text_format(detail, dsz, "%s closed the connection (%s, told by the %s's "
+                    "acknowledgment); the %s's side was not captured, so whether a DISCONNECT "
+                    "or WebSocket Close came first is unknown", side_word(fc->side), how,
+                    side_word(seen_side), side_word(unseen));
+    else if (unseen)
+        text_format(detail, dsz, "%s closed the connection (%s) with no DISCONNECT or WebSocket "
+                    "Close of its own; the %s's side was not captured, so what led to it is "
+                    "unknown", side_word(fc->side), how, side_word(unseen));
+    else if (blind)
         text_format(detail, dsz, "%s closed the connection (%s); the capture did not decode the "
                     "last of its stream, which may hold a DISCONNECT or WebSocket Close",
                     side_word(fc->side), how);
+    else if (fc->side == MQTTKA_SIDE_SERVER && (kae <= 0 || !timed))
+        /* Whether the keepalive ran out needs both the keepalive and the
+         * whole of the client's last silence. */
+        text_format(detail, dsz, "server closed the connection (%s) with no DISCONNECT or "
+                    "WebSocket Close; %s, so whether the client's keepalive ran out cannot be "
+                    "told", how,
+                    kae <= 0 ? "the keepalive is unknown (the capture missed the CONNECT)"
+                             : "the capture missed part of the client's last silence");
     else
         text_format(detail, dsz, "%s closed the connection (%s) with no DISCONNECT, no WebSocket "
                     "Close and no keepalive reason", side_word(fc->side), how);
@@ -308,6 +361,7 @@ mqttka_finding *verdict_build_summary(const rule_ctx *at, session *s, mqttka_tim
     out->disconnect_reason = end->disconnect_reason;
     out->close_ts = end->first_close.seen ? end->first_close.ts : MQTTKA_TIME_NONE;
     out->close_tag = end->first_close.seen ? end->first_close.tag : 0;
+    out->side_not_captured = verdict_side_not_captured(s);
     decide(at, s, out);
     out->findings = NULL;
     out->n_findings = 0;

@@ -28,6 +28,9 @@ typedef struct close_event {
  * verdict's evidence. */
 typedef struct close_facts {
     mqttka_time silence;          /* client silence; NONE when timing is not trustworthy */
+    /* where the silence held bytes the capture did not decode: it lasted
+     * between these (NONE: not known) */
+    mqttka_time silence_min, silence_max;
     mqttka_time oldest_ping_ts;   /* NONE when no PINGREQ was outstanding */
     uint64_t oldest_ping_tag;
     bool last_client_was_pingreq;
@@ -36,6 +39,8 @@ typedef struct close_facts {
     bool closer_stream_lost;      /* the closing side's stream was not being decoded: a
                                      DISCONNECT or Close may be in what was missed */
     bool any_stream_lost;         /* either stream was not being decoded */
+    bool no_server_bytes_since_ping; /* server's side not captured, but the client's ACKs
+                                        show it sent nothing after the oldest PINGREQ waiting */
 } close_facts;
 
 /* How a connection ended, kept apart from the session: most connections of
@@ -83,6 +88,9 @@ void verdict_close_hypotheses(const rule_ctx *at, session *s, int32_t kae);
 void verdict_note_disconnect(const rule_ctx *at, session *s, mqttka_side side, int32_t reason);
 void verdict_note_ws_close(const rule_ctx *at, session *s, mqttka_side side, int32_t code,
                            const uint8_t *payload, size_t len);
+
+/* The side of a connection that the capture never saw (one-sided), or NONE. */
+mqttka_side verdict_side_not_captured(const session *s);
 
 /* Fills *out for the connection, whose last frame was `last_tag` at
  * `last_ts`. out->findings is an array made for it from the kept findings:

@@ -308,6 +308,9 @@ typedef struct mqttka_summary {
     char ws_close_reason[64];
     int32_t disconnect_reason;          /* MQTT 5 DISCONNECT reason, -1 when none */
     mqttka_time close_ts;               /* MQTTKA_TIME_NONE when still open */
+    /* A capture of one side only (one_sided): the side it never saw, else
+     * MQTTKA_SIDE_NONE. */
+    mqttka_side side_not_captured;
     uint64_t close_tag;                 /* frame of the first close, 0 if none */
     mqttka_verdict verdict;
     char verdict_detail[MQTTKA_DETAIL_MAX];

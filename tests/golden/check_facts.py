@@ -58,6 +58,8 @@ def validate_connection(c, where):
     check_type(c, "ws_subprotocol", lambda v: v is None or isinstance(v, str), "str|null", where)
     check_type(c, "mqtt_version", lambda v: v in ("3.1", "3.1.1", "5.0", None), "a version", where)
     check_type(c, "start_seen", lambda v: isinstance(v, bool), "a boolean", where)
+    check_type(c, "one_sided", lambda v: v in (None, "server_missing", "client_missing"),
+               "null, server_missing or client_missing", where)
     for k in ("keepalive", "server_keepalive", "effective_keepalive", "keepalive_inferred"):
         check_type(c, k, lambda v: v is None or is_int(v), "int|null", where)
     check_type(c, "start", is_num, "a number", where)
