@@ -176,7 +176,7 @@ static void put_connect(line_buffer *line, const mqttka_connect_info *c)
     put_str(line, c->client_id, true);
     if (c->client_id && c->client_id_len > strlen(c->client_id)) {
         line_buffer_labeled_uint(line, " (", c->client_id_len);
-        line_buffer_str(line, " bytes)");
+        line_buffer_str(line, c->client_id_len == 1 ? " byte)" : " bytes)");
     }
 }
 
@@ -236,7 +236,7 @@ static void text_mqtt(line_buffer *line, const output_state *o, const mqttka_eve
     /* Sizes say something of data packets, nothing of the handshake's. */
     if (p->type != MQTTKA_MQTT_CONNECT && p->type != MQTTKA_MQTT_CONNACK && p->remaining_length) {
         line_buffer_labeled_uint(line, " (", p->remaining_length);
-        line_buffer_str(line, " bytes)");
+        line_buffer_str(line, p->remaining_length == 1 ? " byte)" : " bytes)");
     }
     if (p->silence != MQTTKA_TIME_NONE) {
         line_buffer_str(line, "  silence ");
@@ -321,7 +321,7 @@ static void text_control(line_buffer *line, const output_state *o, const mqttka_
     case MQTTKA_WS_PONG:
         line_buffer_str(line, c->opcode == MQTTKA_WS_PING ? "WebSocket Ping (" : "WebSocket Pong (");
         line_buffer_uint(line, c->payload_len);
-        line_buffer_str(line, " bytes)");
+        line_buffer_str(line, c->payload_len == 1 ? " byte)" : " bytes)");
         break;
     default:
         line_buffer_labeled_uint(line, "WebSocket control opcode ", c->opcode);

@@ -125,6 +125,7 @@ void mqtt_stream_restart(mqtt_stream *s)
     s->hdr_have = 0;
     s->in_body = false;
     s->discard = false;
+    s->deferred = 0;
     free(s->keep);
     s->keep = NULL;
     s->keep_cap = 0;
@@ -140,9 +141,25 @@ static bool keeps_body(uint8_t type)
 
 /* Reports a malformation; a fatal one makes the stream skip from here.
  * Returns whether decoding goes on (the callback may also call skip). */
+/* Reports the malformations held for the current packet. */
+static void report_deferred(mqtt_stream *s, const mqtt_stream_callbacks *cb, void *ctx)
+{
+    uint8_t deferred = s->deferred;
+    s->deferred = 0;
+    for (unsigned m = 0; deferred && m < MQTT_M_COUNT; m++) {
+        if ((deferred & (1u << m)) && cb != NULL && cb->malformed != NULL)
+            cb->malformed(ctx, (mqtt_malformation)m, false, s->hdr[0]);
+    }
+}
+
 static bool report(mqtt_stream *s, mqtt_malformation m, bool fatal,
                    const mqtt_stream_callbacks *cb, void *ctx)
 {
+    if (!fatal && m != MQTT_M_TRUNCATED) {
+        s->deferred |= (uint8_t)(1u << m);
+        return true;
+    }
+    report_deferred(s, cb, ctx);
     if (fatal)
         s->skipping = true;
     if (cb != NULL && cb->malformed != NULL)
@@ -174,6 +191,7 @@ static void deliver(mqtt_stream *s, const mqtt_stream_callbacks *cb, void *ctx)
     s->discard = false;
     if (!discard && cb != NULL && cb->packet != NULL)
         cb->packet(ctx, &p);
+    report_deferred(s, cb, ctx);
     /* Kept bodies are rare (CONNECT, CONNACK, DISCONNECT, AUTH): give the
      * buffer back rather than hold max_keep bytes for the connection's life. */
     if (kept && s->keep != NULL) {

@@ -55,7 +55,9 @@ typedef struct mqtt_stream_callbacks {
     /* A whole packet has arrived. `p` and its body are borrowed. */
     void (*packet)(void *ctx, const mqtt_packet_view *p);
     /* A rule was broken. When `fatal`, the stream can no longer be split
-     * into packets and the decoder now skips everything (sticky). */
+     * into packets and the decoder now skips everything (sticky); it is
+     * reported at once. Others are reported right after the packet they
+     * concern (or where it would have been, for one not delivered). */
     void (*malformed)(void *ctx, mqtt_malformation m, bool fatal, uint8_t first_byte);
 } mqtt_stream_callbacks;
 
@@ -69,6 +71,10 @@ typedef struct mqtt_stream {
     uint8_t type, flags;
     bool keep_failed;          /* allocation failed: body not kept */
     bool discard;              /* the current packet is malformed beyond use: not delivered */
+    /* malformations of the current packet that do not stop decoding (1 <<
+     * mqtt_malformation): reported after the packet, so that a reader sees
+     * the packet first and what is wrong with it next */
+    uint8_t deferred;
     uint32_t remaining_length;
     uint32_t body_done;
     uint32_t keep_cap;         /* no body is longer than MQTT_MAX_REMAINING_LENGTH */

@@ -337,10 +337,10 @@ static const stream_case stream_cases[] = {
     /* malformed_fixed_header */
     {"type 0 is skipped by its length: the packets after it are decoded", 4, 64,
      "c0 00 00 05 01 02 03 04 05 c0 00",
-     "pkt PINGREQ rl=0 off=0;mal TYPE_ZERO first=00 at=3;pkt PINGREQ rl=0 off=9;"},
+     "pkt PINGREQ rl=0 off=0;mal TYPE_ZERO first=00 at=9;pkt PINGREQ rl=0 off=9;"},
     {"type 15 before 5.0", 4, 64,
      "f0 00 c0 00",
-     "mal TYPE_15_BEFORE_5 first=f0 at=1;pkt AUTH rl=0 off=0 body=0;pkt PINGREQ rl=0 off=2;"},
+     "pkt AUTH rl=0 off=0 body=0;mal TYPE_15_BEFORE_5 first=f0 at=2;pkt PINGREQ rl=0 off=2;"},
     {"type 15 in 5.0 is AUTH", 5, 64,
      "f0 02 18 00",
      "pkt AUTH rl=2 off=0 body=2;"},
@@ -349,26 +349,26 @@ static const stream_case stream_cases[] = {
      "pkt AUTH rl=0 off=0 body=0;"},
     {"flag bits: 0010 for PUBREL, SUBSCRIBE, UNSUBSCRIBE, 0000 for the rest", 4, 64,
      "80 00 60 00 a0 00 11 00 e1 00 42 02 00 01 90 03 00 01 00 82 00 62 00 a2 00",
-     "mal BAD_FLAGS first=80 at=1;pkt SUBSCRIBE rl=0 off=0;"
-     "mal BAD_FLAGS first=60 at=3;pkt PUBREL rl=0 off=2;"
-     "mal BAD_FLAGS first=a0 at=5;pkt UNSUBSCRIBE rl=0 off=4;"
-     "mal BAD_FLAGS first=11 at=7;pkt CONNECT rl=0 off=6 f=1 body=0 [inval];"
-     "mal BAD_FLAGS first=e1 at=9;pkt DISCONNECT rl=0 off=8 f=1 body=0 [rc=-1 n=0 ok];"
-     "mal BAD_FLAGS first=42 at=11;pkt PUBACK rl=2 off=10 f=2;"
+     "pkt SUBSCRIBE rl=0 off=0;mal BAD_FLAGS first=80 at=2;"
+     "pkt PUBREL rl=0 off=2;mal BAD_FLAGS first=60 at=4;"
+     "pkt UNSUBSCRIBE rl=0 off=4;mal BAD_FLAGS first=a0 at=6;"
+     "pkt CONNECT rl=0 off=6 f=1 body=0 [inval];mal BAD_FLAGS first=11 at=8;"
+     "pkt DISCONNECT rl=0 off=8 f=1 body=0 [rc=-1 n=0 ok];mal BAD_FLAGS first=e1 at=10;"
+     "pkt PUBACK rl=2 off=10 f=2;mal BAD_FLAGS first=42 at=14;"
      "pkt SUBACK rl=3 off=14;pkt SUBSCRIBE rl=0 off=19 f=2;pkt PUBREL rl=0 off=21 f=2;"
      "pkt UNSUBSCRIBE rl=0 off=23 f=2;"},
     {"PUBLISH QoS 3 is malformed, QoS 2 with DUP and RETAIN is not", 4, 64,
      "36 02 00 00 3f 02 00 00 3d 02 00 00",
-     "mal QOS_3 first=36 at=1;pkt PUBLISH rl=2 off=0 f=6;"
-     "mal QOS_3 first=3f at=5;pkt PUBLISH rl=2 off=4 f=f;"
+     "pkt PUBLISH rl=2 off=0 f=6;mal QOS_3 first=36 at=4;"
+     "pkt PUBLISH rl=2 off=4 f=f;mal QOS_3 first=3f at=8;"
      "pkt PUBLISH rl=2 off=8 f=d;"},
     {"Remaining Length over 4 bytes is fatal at its fourth byte", 4, 64,
      "30 ff ff ff ff 01 c0 00",
      "mal LENGTH_TOO_LONG fatal first=30 at=5;"},
     {"non-minimal Remaining Length in 5.0", 5, 64,
      "c0 80 00 30 82 80 00 00 01",
-     "mal LENGTH_NOT_MINIMAL first=c0 at=3;pkt PINGREQ rl=0 off=0 hl=3;"
-     "mal LENGTH_NOT_MINIMAL first=30 at=7;pkt PUBLISH rl=2 off=3 hl=4;"},
+     "pkt PINGREQ rl=0 off=0 hl=3;mal LENGTH_NOT_MINIMAL first=c0 at=3;"
+     "pkt PUBLISH rl=2 off=3 hl=4;mal LENGTH_NOT_MINIMAL first=30 at=9;"},
     {"non-minimal Remaining Length before 5.0 is not checked", 4, 64,
      "c0 80 00 30 82 80 00 00 01",
      "pkt PINGREQ rl=0 off=0 hl=3;pkt PUBLISH rl=2 off=3 hl=4;"},
@@ -388,13 +388,13 @@ static const stream_case stream_cases[] = {
     /* malformed_ping */
     {"PINGREQ with flags", 4, 64,
      "c1 00",
-     "mal BAD_PING first=c1 at=1;pkt PINGREQ rl=0 off=0 f=1;"},
+     "pkt PINGREQ rl=0 off=0 f=1;mal BAD_PING first=c1 at=2;"},
     {"PINGRESP with a body", 4, 64,
      "d0 01 00",
-     "mal BAD_PING first=d0 at=2;pkt PINGRESP rl=1 off=0;"},
+     "pkt PINGRESP rl=1 off=0;mal BAD_PING first=d0 at=3;"},
     {"PINGREQ with flags and a body is reported once", 4, 64,
      "c2 01 00",
-     "mal BAD_PING first=c2 at=1;pkt PINGREQ rl=1 off=0 f=2;"},
+     "pkt PINGREQ rl=1 off=0 f=2;mal BAD_PING first=c2 at=3;"},
 
     /* the keep cap */
     {"CONNECT longer than max_keep still gives the keepalive", 4, 32,

@@ -861,8 +861,8 @@ static const rule_row rows[] = {
              "close=client/fin verdict=client_closed id=\"\" sub=\"\" ext=\"\"\n",
      NULL},
     {"malformed_ping: Remaining Length 1", s_malformed_ping, NULL,
-     TCP_KA5 "[5] #1 C>S finding malformed_ping error about=5\n"
-             "[5] #1 C>S PINGREQ silence=5.000\n"
+     TCP_KA5 "[5] #1 C>S PINGREQ silence=5.000\n"
+             "[5] #1 C>S finding malformed_ping error about=5\n"
              "[6] #1 S>C PINGRESP rtt=0.001 pair=5\n"
              "[6] #1 S>C finding pingresp_rtt info about=6 value=0.001\n"
              "[0] #1 summary " TCP_CONN " " KA5 " pingreq=1 pingresp=1 unanswered=0 close=-/- "
