@@ -23,11 +23,11 @@ const char *output_dir_json(mqttka_direction d)
 
 static void event_head(json_writer *w, const char *type, const mqttka_event *ev)
 {
-    json_string(w, "type", type);
+    json_name(w, "type", type);
     json_uint(w, "conn", ev->conn ? ev->conn->id : 0);
     json_seconds(w, "ts", ev->ts);
     json_frame(w, "frame", ev->tag);
-    json_string(w, "dir", output_dir_json(ev->dir));
+    json_name(w, "dir", output_dir_json(ev->dir));
 }
 
 /* "" from the core means "none": null in JSON. */
@@ -48,7 +48,7 @@ static void write_mqtt(json_writer *w, const mqttka_event *ev)
 {
     const mqttka_mqtt_packet *p = &ev->u.mqtt;
     event_head(w, "mqtt", ev);
-    json_string(w, "packet", mqttka_mqtt_type_name(p->type));
+    json_name(w, "packet", mqttka_mqtt_type_name(p->type));
     json_uint(w, "packet_type", p->type);
     json_uint(w, "flags", p->flags);
     json_uint(w, "remaining_length", p->remaining_length);
@@ -65,7 +65,7 @@ static void write_mqtt(json_writer *w, const mqttka_event *ev)
         json_string_bytes(w, "protocol_name", (const uint8_t *)c->protocol_name,
                           strnlen(c->protocol_name, sizeof c->protocol_name));
         json_uint(w, "level", c->level);
-        json_string(w, "version", mqttka_mqtt_version_name(c->level));
+        json_name(w, "version", mqttka_mqtt_version_name(c->level));
         json_uint(w, "flags", c->flags);
         json_uint(w, "keepalive", c->keepalive);
         json_bool(w, "clean_session", c->clean_session);
@@ -113,7 +113,7 @@ static void write_control(json_writer *w, const mqttka_event *ev)
 {
     const mqttka_ws_control *c = &ev->u.control;
     event_head(w, "ws_control", ev);
-    json_string(w, "control", control_name(c->opcode));
+    json_name(w, "control", control_name(c->opcode));
     json_uint(w, "opcode", c->opcode);
     json_uint(w, "payload_len", c->payload_len);
     const uint8_t *payload = c->payload_len ? c->payload : NULL;
@@ -133,12 +133,12 @@ static void write_control(json_writer *w, const mqttka_event *ev)
 /* A finding's members after "type"/"conn" (event) or inside the summary. */
 static void finding_members(json_writer *w, const mqttka_finding *f)
 {
-    json_string(w, "kind", mqttka_finding_name(f->kind));
-    json_string(w, "severity", mqttka_severity_name(f->severity));
+    json_name(w, "kind", mqttka_finding_name(f->kind));
+    json_name(w, "severity", mqttka_severity_name(f->severity));
     json_seconds(w, "ts", f->ts);
     json_frame(w, "frame", f->tag);
     json_frame(w, "reported_frame", f->reported_tag);
-    json_string(w, "dir", output_dir_json(f->dir));
+    json_name(w, "dir", output_dir_json(f->dir));
     json_string(w, "detail", f->detail);
     if (f->has_value)
         json_double(w, "value", f->value);
@@ -146,7 +146,7 @@ static void finding_members(json_writer *w, const mqttka_finding *f)
 
 static void write_finding(json_writer *w, const mqttka_event *ev)
 {
-    json_string(w, "type", "finding");
+    json_name(w, "type", "finding");
     json_uint(w, "conn", ev->conn ? ev->conn->id : 0);
     finding_members(w, ev->u.finding);
 }
@@ -171,14 +171,14 @@ static void write_summary(json_writer *w, const mqttka_event *ev)
 {
     const mqttka_summary *s = ev->u.summary;
     const mqttka_connection *c = s->conn ? s->conn : ev->conn;
-    json_string(w, "type", "connection");
+    json_name(w, "type", "connection");
     json_uint(w, "conn", c->id);
     write_endpoint(w, "client", &c->client);
     write_endpoint(w, "server", &c->server);
-    json_string(w, "transport", c->transport == MQTTKA_TRANSPORT_WEBSOCKET ? "websocket" : "tcp");
+    json_name(w, "transport", c->transport == MQTTKA_TRANSPORT_WEBSOCKET ? "websocket" : "tcp");
     string_or_null(w, "ws_subprotocol", c->ws_subprotocol);
     string_or_null(w, "ws_extensions", c->ws_extensions);
-    json_string(w, "mqtt_version", mqttka_mqtt_version_name(c->mqtt_level));
+    json_name(w, "mqtt_version", mqttka_mqtt_version_name(c->mqtt_level));
     if (c->mqtt_level)
         json_string(w, "client_id", c->client_id);
     else
@@ -212,8 +212,8 @@ static void write_summary(json_writer *w, const mqttka_event *ev)
     json_seconds(w, "max_client_silence", s->max_client_silence);
 
     json_object_begin(w, "close");
-    json_string(w, "initiator", mqttka_side_name(s->close_initiator));
-    json_string(w, "mechanism", mqttka_close_mechanism_name(s->close_mechanism));
+    json_name(w, "initiator", mqttka_side_name(s->close_initiator));
+    json_name(w, "mechanism", mqttka_close_mechanism_name(s->close_mechanism));
     int_or_null(w, "ws_close_code", s->ws_close_code);
     json_seconds(w, "ts", s->close_ts);
     json_frame(w, "frame", s->close_tag);
@@ -221,7 +221,7 @@ static void write_summary(json_writer *w, const mqttka_event *ev)
     int_or_null(w, "disconnect_reason", s->disconnect_reason);
     json_object_end(w);
 
-    json_string(w, "verdict", mqttka_verdict_name(s->verdict));
+    json_name(w, "verdict", mqttka_verdict_name(s->verdict));
     json_string(w, "verdict_detail", s->verdict_detail);
     json_array_begin(w, "findings");
     for (size_t i = 0; s->findings && i < s->n_findings; i++) {
@@ -260,8 +260,8 @@ void output_json_capture(output_state *o, const capture_stats *s)
         return;
     json_writer w;
     json_line_begin(&w, &o->line);
-    json_string(&w, "type", "capture");
-    json_string(&w, "link_type", s->link_name);
+    json_name(&w, "type", "capture");
+    json_name(&w, "link_type", s->link_name);
     json_uint(&w, "records", s->records);
     json_uint(&w, "matched", s->matched);
     json_uint(&w, "tcp_segments", s->tcp_segments);
