@@ -209,11 +209,16 @@ static void test_utc(void)
 }
 
 /* A name json_name writes as it is: NULL (written null), or printable
- * ASCII without '"' or '\\'. */
+ * ASCII without '"' or '\\'; and shorter than the 48 bytes the text output
+ * reserves for a packet type, severity or finding kind name. */
 static void check_plain_name(const char *what, unsigned value, const char *name)
 {
     if (name && format_plain_ascii_run((const uint8_t *)name, strlen(name), true) != strlen(name)) {
         fprintf(stderr, "%s %u: name \"%s\" would need escaping\n", what, value, name);
+        th_failed++;
+    }
+    if (name && strlen(name) >= 48) {
+        fprintf(stderr, "%s %u: name \"%s\" is 48 bytes or longer\n", what, value, name);
         th_failed++;
     }
 }
