@@ -70,7 +70,7 @@ static void open_level(json_writer *w, const char *key, char bracket)
 {
     if (w->depth >= JSON_MAX_DEPTH)
         return;
-    json_member(w, key);
+    json_member(w, key, key ? strlen(key) : 0);
     line_buffer_char(w->line, bracket);
     w->has_members[w->depth] = false;
     w->depth++;
@@ -104,8 +104,9 @@ void json_object_end(json_writer *w) { close_level(w, '}'); }
 void json_array_begin(json_writer *w, const char *key) { open_level(w, key, '['); }
 void json_array_end(json_writer *w) { close_level(w, ']'); }
 
-void json_string_bytes(json_writer *w, const char *key, const uint8_t *s, size_t len)
+void json_string_bytes_n(json_writer *w, const char *key, size_t key_len, const uint8_t *s,
+                         size_t len)
 {
-    json_member(w, key);
+    json_member(w, key, key_len);
     put_escaped(w->line, s, len);
 }

@@ -31,18 +31,21 @@ static void event_head(json_writer *w, const char *type, const mqttka_event *ev)
 }
 
 /* "" from the core means "none": null in JSON. */
-static void string_or_null(json_writer *w, const char *key, const char *s)
+static void string_or_null_n(json_writer *w, const char *key, size_t key_len, const char *s)
 {
-    json_string(w, key, s && *s ? s : NULL);
+    json_string_n(w, key, key_len, s && *s ? s : NULL);
 }
+#define string_or_null(w, key, s) string_or_null_n((w), JSON_KEY(key), (s))
 
-static void int_or_null(json_writer *w, const char *key, int64_t v)
+/* A negative count or code means "none": null. */
+static void int_or_null_n(json_writer *w, const char *key, size_t key_len, int64_t v)
 {
     if (v < 0)
-        json_null(w, key);
+        json_null_n(w, key, key_len);
     else
-        json_int(w, key, v);
+        json_int_n(w, key, key_len, v);
 }
+#define int_or_null(w, key, v) int_or_null_n((w), JSON_KEY(key), (v))
 
 static void write_mqtt(json_writer *w, const mqttka_event *ev)
 {
@@ -155,15 +158,17 @@ static void write_endpoint(json_writer *w, const char *key, const mqttka_endpoin
 {
     char buf[64];
     mqttka_endpoint_format(e, buf, sizeof buf);
-    json_string(w, key, buf);
+    json_string_n(w, key, strlen(key), buf);
 }
 
 static void write_packet_counts(json_writer *w, const char *key, const uint32_t counts[])
 {
     json_object_begin(w, key);
     for (uint8_t t = 0; t < MQTTKA_MQTT_TYPES; t++)
-        if (counts[t])
-            json_uint(w, mqttka_mqtt_type_name(t), counts[t]);
+        if (counts[t]) {
+            const char *name = mqttka_mqtt_type_name(t);
+            json_uint_n(w, name, name ? strlen(name) : 0, counts[t]);
+        }
     json_object_end(w);
 }
 
