@@ -72,6 +72,29 @@ void json_array_end(json_writer *w);
 #define json_millis(w, key, t) json_millis_n((w), JSON_KEY(key), (t))
 #define json_frame(w, key, frame) json_frame_n((w), JSON_KEY(key), (frame))
 
+/*
+ * Members the caller writes itself, where their length is bounded (the
+ * events' fixed members): json_members_begin returns where to write up to
+ * `n` bytes (n <= LINE_BUFFER_SIZE) and says in *comma whether a comma must
+ * come first; write `"key":value` pieces joined by commas (keys and names as
+ * they are, as above), then say where they end with json_members_end. One
+ * reservation for a run of members instead of a bounds check per piece.
+ */
+static inline char *json_members_begin(json_writer *w, size_t n, bool *comma)
+{
+    *comma = false;
+    if (w->depth > 0 && w->depth <= JSON_MAX_DEPTH) {
+        *comma = w->has_members[w->depth - 1];
+        w->has_members[w->depth - 1] = true;
+    }
+    return line_buffer_room(w->line, n);
+}
+
+static inline void json_members_end(json_writer *w, char *end)
+{
+    line_buffer_commit(w->line, end);
+}
+
 /* `len` bytes, NULs included, escaped. */
 void json_string_bytes_n(json_writer *w, const char *key, size_t key_len, const uint8_t *s,
                          size_t len);

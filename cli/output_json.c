@@ -11,6 +11,7 @@
 
 #include <string.h>
 
+#include "format.h"
 #include "json_writer.h"
 
 /* WebSocket opcodes of control frames (RFC 6455 §5.5). */
@@ -21,13 +22,68 @@ const char *output_dir_json(mqttka_direction d)
     return d == MQTTKA_S2C ? "s2c" : "c2s";
 }
 
+/* `lit`, a string literal, at `p`; returns its end. */
+#define put_literal(p, lit) put_fixed((p), "" lit, sizeof(lit) - 1)
+
+static inline char *put_fixed(char *p, const char *s, size_t n)
+{
+    memcpy(p, s, n);
+    return p + n;
+}
+
+/* The names written by pointer (event types, directions, the core's names
+ * of packet types, finding kinds and severities) are shorter than
+ * CORE_NAME_MAX bytes: tests/cli/test_format.c checks the core's. */
+#define CORE_NAME_MAX 48
+
+/* A name in quotes, as it is (see json_writer.h), or null. */
+static char *put_name(char *p, const char *name)
+{
+    if (!name)
+        return put_literal(p, "null");
+    size_t n = strnlen(name, CORE_NAME_MAX);
+    *p = '"';
+    p = put_fixed(p + 1, name, n);
+    *p = '"';
+    return p + 1;
+}
+
+/* Seconds with 6 decimals from microseconds, or null (json_seconds). */
+static char *put_seconds(char *p, mqttka_time t)
+{
+    if (t == MQTTKA_TIME_NONE)
+        return put_literal(p, "null");
+    return format_put_scaled(p, t, 6, 6);
+}
+
+/* A frame number, or null for 0 (json_frame). */
+static char *put_frame(char *p, uint64_t frame)
+{
+    if (frame == 0)
+        return put_literal(p, "null");
+    return format_put_uint(p, frame);
+}
+
+/* Bytes put_event_head takes at most: the keys and punctuation (40), the
+ * type and direction names, a connection number, a time, a frame number. */
+#define EVENT_HEAD_MAX (40 + 2 * (CORE_NAME_MAX + 2) + 20 + FORMAT_NUMBER_MAX + 20)
+
+/* "type","conn","ts","frame","dir": the first members of every event. */
+static char *put_event_head(char *p, const char *type, const mqttka_event *ev)
+{
+    p = put_name(put_literal(p, "\"type\":"), type);
+    p = format_put_uint(put_literal(p, ",\"conn\":"), ev->conn ? ev->conn->id : 0);
+    p = put_seconds(put_literal(p, ",\"ts\":"), ev->ts);
+    p = put_frame(put_literal(p, ",\"frame\":"), ev->tag);
+    return put_name(put_literal(p, ",\"dir\":"), output_dir_json(ev->dir));
+}
+
 static void event_head(json_writer *w, const char *type, const mqttka_event *ev)
 {
-    json_name(w, "type", type);
-    json_uint(w, "conn", ev->conn ? ev->conn->id : 0);
-    json_seconds(w, "ts", ev->ts);
-    json_frame(w, "frame", ev->tag);
-    json_name(w, "dir", output_dir_json(ev->dir));
+    bool comma;
+    char *at = json_members_begin(w, 1 + EVENT_HEAD_MAX, &comma);
+    *at = ',';
+    json_members_end(w, put_event_head(at + comma, type, ev));
 }
 
 /* "" from the core means "none": null in JSON. */
@@ -47,21 +103,29 @@ static void int_or_null_n(json_writer *w, const char *key, size_t key_len, int64
 }
 #define int_or_null(w, key, v) int_or_null_n((w), JSON_KEY(key), (v))
 
+/* Bytes write_mqtt's fixed members take at most, after the head: the keys
+ * and punctuation (110), a name, four numbers, two times and a frame. */
+#define MQTT_MEMBERS_MAX (110 + CORE_NAME_MAX + 2 + 4 * 20 + 2 * FORMAT_NUMBER_MAX + 20)
+
 static void write_mqtt(json_writer *w, const mqttka_event *ev)
 {
     const mqttka_mqtt_packet *p = &ev->u.mqtt;
-    event_head(w, "mqtt", ev);
-    json_name(w, "packet", mqttka_mqtt_type_name(p->type));
-    json_uint(w, "packet_type", p->type);
-    json_uint(w, "flags", p->flags);
-    json_uint(w, "remaining_length", p->remaining_length);
-    json_uint(w, "stream_offset", p->stream_offset);
+    bool comma;
+    char *at = json_members_begin(w, 1 + EVENT_HEAD_MAX + MQTT_MEMBERS_MAX, &comma);
+    *at = ',';
+    at = put_event_head(at + comma, "mqtt", ev);
+    at = put_name(put_literal(at, ",\"packet\":"), mqttka_mqtt_type_name(p->type));
+    at = format_put_uint(put_literal(at, ",\"packet_type\":"), p->type);
+    at = format_put_uint(put_literal(at, ",\"flags\":"), p->flags);
+    at = format_put_uint(put_literal(at, ",\"remaining_length\":"), p->remaining_length);
+    at = format_put_uint(put_literal(at, ",\"stream_offset\":"), p->stream_offset);
     if (p->silence != MQTTKA_TIME_NONE)
-        json_seconds(w, "silence", p->silence);
+        at = format_put_scaled(put_literal(at, ",\"silence\":"), p->silence, 6, 6);
     if (p->rtt != MQTTKA_TIME_NONE)
-        json_millis(w, "rtt_ms", p->rtt);
+        at = format_put_scaled(put_literal(at, ",\"rtt_ms\":"), p->rtt, 3, 3);
     if (p->pair_tag)
-        json_uint(w, "pingreq_frame", p->pair_tag);
+        at = format_put_uint(put_literal(at, ",\"pingreq_frame\":"), p->pair_tag);
+    json_members_end(w, at);
     if (p->connect) {
         const mqttka_connect_info *c = p->connect;
         json_object_begin(w, "connect");
@@ -133,25 +197,48 @@ static void write_control(json_writer *w, const mqttka_event *ev)
     }
 }
 
-/* A finding's members after "type"/"conn" (event) or inside the summary. */
-static void finding_members(json_writer *w, const mqttka_finding *f)
+/* Bytes a finding's fixed members take at most: the keys and punctuation
+ * (60), three names, a time and two frames. */
+#define FINDING_MEMBERS_MAX (60 + 3 * (CORE_NAME_MAX + 2) + FORMAT_NUMBER_MAX + 2 * 20)
+
+/* A finding's members after "type"/"conn" (event) or inside the summary:
+ * the fixed ones written at `p`; returns their end. */
+static char *put_finding_members(char *p, const mqttka_finding *f)
 {
-    json_name(w, "kind", mqttka_finding_name(f->kind));
-    json_name(w, "severity", mqttka_severity_name(f->severity));
-    json_seconds(w, "ts", f->ts);
-    json_frame(w, "frame", f->tag);
-    json_frame(w, "reported_frame", f->reported_tag);
-    json_name(w, "dir", output_dir_json(f->dir));
+    p = put_name(put_literal(p, "\"kind\":"), mqttka_finding_name(f->kind));
+    p = put_name(put_literal(p, ",\"severity\":"), mqttka_severity_name(f->severity));
+    p = put_seconds(put_literal(p, ",\"ts\":"), f->ts);
+    p = put_frame(put_literal(p, ",\"frame\":"), f->tag);
+    p = put_frame(put_literal(p, ",\"reported_frame\":"), f->reported_tag);
+    return put_name(put_literal(p, ",\"dir\":"), output_dir_json(f->dir));
+}
+
+/* The members that follow those: the escaped detail, the value. */
+static void finding_detail_members(json_writer *w, const mqttka_finding *f)
+{
     json_string(w, "detail", f->detail);
     if (f->has_value)
         json_double(w, "value", f->value);
 }
 
+static void finding_members(json_writer *w, const mqttka_finding *f)
+{
+    bool comma;
+    char *at = json_members_begin(w, 1 + FINDING_MEMBERS_MAX, &comma);
+    *at = ',';
+    json_members_end(w, put_finding_members(at + comma, f));
+    finding_detail_members(w, f);
+}
+
 static void write_finding(json_writer *w, const mqttka_event *ev)
 {
-    json_name(w, "type", "finding");
-    json_uint(w, "conn", ev->conn ? ev->conn->id : 0);
-    finding_members(w, ev->u.finding);
+    bool comma;
+    char *at = json_members_begin(w, 1 + 40 + FINDING_MEMBERS_MAX, &comma);
+    *at = ',';
+    at = put_literal(at + comma, "\"type\":\"finding\",\"conn\":");
+    at = format_put_uint(at, ev->conn ? ev->conn->id : 0);
+    json_members_end(w, put_finding_members(put_literal(at, ","), ev->u.finding));
+    finding_detail_members(w, ev->u.finding);
 }
 
 static void write_endpoint(json_writer *w, const char *key, const mqttka_endpoint *e)
