@@ -1,10 +1,11 @@
 /*
  * gen_capture.c - writes a large, protocol-valid pcap of many concurrent
- * MQTT-over-WebSocket connections, for benchmarks.
+ * MQTT connections, over WebSocket and over plain TCP, for benchmarks.
  *
  *   gen_capture [-o FILE] [-n CONNECTIONS] [-c CONCURRENCY] [-d SECONDS]
  *               [-k KEEPALIVE] [-s SEED] [-p PORT] [-l en10mb|raw]
  *               [--publish-interval SECONDS] [--unanswered PROBABILITY]
+ *               [--tcp SHARE] [--tcp-port PORT] [--small]
  *               [--short] [--stats]
  *
  * Every connection is what a WebSocket MQTT client and broker put on the
@@ -23,6 +24,13 @@
  *       with a pure ACK every second segment (delayed ACKs);
  *   and a close: DISCONNECT + FINs, a bare client FIN, a server FIN, a
  *   WebSocket Close 1000 echoed then FINs, or a client RST.
+ *
+ * --tcp SHARE: that share of the connections (chosen by connection number)
+ * speak MQTT straight over TCP to --tcp-port (1883), as devices do: the same
+ * script without the Upgrade, frames or masks (a WebSocket Close becomes a
+ * DISCONNECT). --small: every PUBLISH payload is drawn from the small class
+ * (2 to 120 bytes, one segment), for the keepalive-heavy capture of small
+ * packets. Without either, the bytes are those of the generator before them.
  *
  * Time: the capture lasts SECONDS. CONCURRENCY connections are open at once:
  * connection n runs in slot n % CONCURRENCY, round n / CONCURRENCY, for
@@ -120,6 +128,9 @@ typedef struct params {
     uint32_t linktype;
     double publish_interval;  /* mean seconds between client PUBLISHes; 0: none */
     double unanswered;        /* probability that a PINGREQ is never answered */
+    double tcp_share;         /* share of connections over plain TCP */
+    uint16_t tcp_port;        /* their broker port */
+    bool small_publishes;     /* every PUBLISH payload 2-120 bytes */
     bool short_mode;
     bool stats;
 } params;
@@ -160,6 +171,12 @@ static const action script_handshake[] = {
     {A_ACK, C2S, D_HALF_RTT},      {A_CONNECT, C2S, D_TINY},      {A_CONNACK, S2C, D_RTT},
     {A_ACK, C2S, D_HALF_RTT},      {A_END_IDLE, C2S, D_NONE},
 };
+/* MQTT over plain TCP: the CONNECT right after the TCP handshake. */
+static const action script_handshake_tcp[] = {
+    {A_SYN, C2S, D_NONE},     {A_SYNACK, S2C, D_RTT},  {A_ACK, C2S, D_HALF_RTT},
+    {A_CONNECT, C2S, D_TINY}, {A_CONNACK, S2C, D_RTT}, {A_ACK, C2S, D_HALF_RTT},
+    {A_END_IDLE, C2S, D_NONE},
+};
 static const action script_ping[] = {
     {A_PINGREQ, C2S, D_NONE}, {A_PINGRESP, S2C, D_RTT}, {A_ACK, C2S, D_HALF_RTT},
     {A_END_IDLE, C2S, D_NONE},
@@ -174,6 +191,12 @@ static const action script_short[] = {
 };
 /* The broker froze: its kernel ACKs the PINGREQ; the client gives up after a
  * keepalive (paho python's timeout) with a FIN; the broker FINs later. */
+static const action script_short_tcp[] = {
+    {A_SYN, C2S, D_NONE},     {A_SYNACK, S2C, D_RTT},   {A_ACK, C2S, D_HALF_RTT},
+    {A_CONNECT, C2S, D_TINY}, {A_CONNACK, S2C, D_RTT},  {A_ACK, C2S, D_HALF_RTT},
+    {A_PINGREQ, C2S, D_KA},   {A_PINGRESP, S2C, D_RTT}, {A_ACK, C2S, D_HALF_RTT},
+    {A_END_PARK, C2S, D_NONE},
+};
 static const action script_ping_unanswered[] = {
     {A_PINGREQ, C2S, D_NONE}, {A_ACK, S2C, D_HALF_RTT}, {A_FIN, C2S, D_KA},
     {A_ACK, S2C, D_HALF_RTT}, {A_FIN, S2C, D_SECOND},   {A_ACK, C2S, D_HALF_RTT},
@@ -234,6 +257,7 @@ typedef struct conn {
     uint8_t msg_segs;     /* segments of the PUBLISH sent */
     uint8_t ack_due;      /* the receiver owes an ACK before the next segment */
     uint8_t mqtt5;
+    uint8_t tcp;          /* MQTT over plain TCP, not WebSocket */
 } conn;
 
 typedef struct heap_entry {
@@ -256,6 +280,10 @@ typedef struct gen {
     int64_t stagger_us;   /* window over which a round's starts are spread */
     int64_t last_t;
     uint64_t packets, bytes, live_max;
+    uint64_t frame_bytes;            /* captured lengths (link header on) */
+    uint64_t tcp_conns;              /* connections over plain TCP */
+    uint64_t publishes;              /* PUBLISH packets (of one or more segments) */
+    uint64_t by_kind[A_END_IDLE];    /* packets by what they carry (--stats) */
     uint8_t pkt[16 + 14 + 60 + MSS + 64];
 } gen;
 
@@ -333,6 +361,16 @@ static uint16_t client_port(uint32_t n)
     return (uint16_t)(1024 + n % PORTS_PER_CLIENT_IP);
 }
 
+/* Whether connection n speaks MQTT over plain TCP: a hash of its number,
+ * apart from its PRNG, so that the other connections' bytes stay the same. */
+static bool conn_is_tcp(const gen *g, uint32_t n)
+{
+    if (g->p.tcp_share <= 0)
+        return false;
+    double u = (double)(((uint64_t)n * 0xD6E8FEB86659FD93ull) >> 11) / 9007199254740992.0;
+    return u < g->p.tcp_share;
+}
+
 static int64_t delay_us(gen *g, conn *c, delay_kind d)
 {
     switch (d) {
@@ -368,11 +406,13 @@ static void conn_open(gen *g, conn *c, uint32_t n)
     c->ip_id[S2C] = (uint16_t)rng_next(&c->rng);
     c->rtt_us = rng_range(&c->rng, 50, 2000);
     c->mqtt5 = rng_range(&c->rng, 0, 9) == 0; /* one in ten speaks MQTT 5 */
+    c->tcp = conn_is_tcp(g, n);
+    g->tcp_conns += c->tcp;
     if (g->p.short_mode) {
-        c->script = script_short;
+        c->script = c->tcp ? script_short_tcp : script_short;
         c->end_t = INT64_MAX;
     } else {
-        c->script = script_handshake;
+        c->script = c->tcp ? script_handshake_tcp : script_handshake;
         /* a gap before the slot's next connection, so slots do not overlap */
         int64_t gap = g->life_us / 10 < 2000000 ? g->life_us / 10 : 2000000;
         c->end_t = c->next_t + g->life_us - gap;
@@ -496,11 +536,12 @@ static size_t publish_header(const conn *c, bool to_server, uint8_t *p)
 }
 
 /* Draws the next PUBLISH: 60% under 120 bytes, 30% up to 1400, 10% up to
- * 64 KiB (several segments). Sets msg_* for `dir`. */
-static void publish_begin(conn *c, enum dir d)
+ * 64 KiB (several segments); with --small, all under 120 bytes. Sets msg_*
+ * for `dir`. */
+static void publish_begin(const gen *g, conn *c, enum dir d)
 {
     uint32_t r = rng_range(&c->rng, 0, 99);
-    if (r < 60)
+    if (r < 60 || g->p.small_publishes)
         c->msg_payload = rng_range(&c->rng, 2, 120);
     else if (r < 90)
         c->msg_payload = rng_range(&c->rng, 121, 1400);
@@ -513,7 +554,7 @@ static void publish_begin(conn *c, enum dir d)
     uint8_t hdr[64];
     size_t mh = publish_header(c, d == C2S, hdr);
     uint32_t ws_len = (uint32_t)mh + c->msg_payload;
-    c->msg_total = (uint32_t)ws_header(hdr, 2, ws_len, d == C2S, c->mask) + ws_len;
+    c->msg_total = c->tcp ? ws_len : (uint32_t)ws_header(hdr, 2, ws_len, d == C2S, c->mask) + ws_len;
     c->msg_off = 0;
     c->msg_segs = 0;
     c->ack_due = 0;
@@ -524,7 +565,8 @@ static void publish_bytes(const conn *c, bool to_server, uint32_t off, uint32_t 
 {
     uint8_t ws[16], mq[64];
     size_t mh = publish_header(c, to_server, mq);
-    size_t wh = ws_header(ws, 2, mh + c->msg_payload, to_server, c->mask);
+    size_t wh = c->tcp ? 0 : ws_header(ws, 2, mh + c->msg_payload, to_server, c->mask);
+    bool masked = to_server && !c->tcp;
     uint8_t key[4] = {(uint8_t)(c->mask >> 24), (uint8_t)(c->mask >> 16),
                       (uint8_t)(c->mask >> 8), (uint8_t)c->mask};
     for (uint32_t i = 0; i < n; i++) {
@@ -535,7 +577,7 @@ static void publish_bytes(const conn *c, bool to_server, uint32_t off, uint32_t 
         }
         size_t q = pos - wh;
         uint8_t b = q < mh ? mq[q] : (uint8_t)(' ' + (q - mh + c->n) % 95);
-        out[i] = to_server ? b ^ key[q & 3] : b;
+        out[i] = masked ? b ^ key[q & 3] : b;
     }
 }
 
@@ -547,8 +589,9 @@ static void emit(gen *g, conn *c, enum dir d, uint8_t flags, const uint8_t *payl
     size_t link = 0;
     uint32_t cip = client_ip(c->n), sip = SERVER_IP;
     uint32_t src = d == C2S ? cip : sip, dst = d == C2S ? sip : cip;
-    uint16_t sport = d == C2S ? client_port(c->n) : g->p.port;
-    uint16_t dport = d == C2S ? g->p.port : client_port(c->n);
+    uint16_t port = c->tcp ? g->p.tcp_port : g->p.port;
+    uint16_t sport = d == C2S ? client_port(c->n) : port;
+    uint16_t dport = d == C2S ? port : client_port(c->n);
     if (g->p.linktype == LINKTYPE_EN10MB) {
         uint8_t cmac[6] = {0x02, 0x00, (uint8_t)(cip >> 24), (uint8_t)(cip >> 16),
                            (uint8_t)(cip >> 8), (uint8_t)cip};
@@ -619,6 +662,7 @@ static void emit(gen *g, conn *c, enum dir d, uint8_t flags, const uint8_t *payl
     }
     g->packets++;
     g->bytes += 16 + caplen;
+    g->frame_bytes += caplen;
     if (c->next_t < g->last_t) {
         fprintf(stderr, "gen_capture: internal error: time went back\n");
         exit(2);
@@ -681,9 +725,15 @@ static void http_response(gen *g, conn *c)
     emit_data(g, c, S2C, (const uint8_t *)resp, (size_t)n);
 }
 
+/* A short MQTT packet (or WebSocket control payload) in one segment: in
+ * one WebSocket frame, or as it is over plain TCP. */
 static void small_frame(gen *g, conn *c, enum dir d, uint8_t opcode, const uint8_t *mqtt,
                         size_t len)
 {
+    if (c->tcp) {
+        emit_data(g, c, d, mqtt, len);
+        return;
+    }
     uint8_t buf[128];
     uint32_t mask = d == C2S ? (uint32_t)rng_next(&c->rng) : 0;
     size_t n = ws_frame(buf, opcode, mqtt, len, d == C2S, mask);
@@ -732,11 +782,11 @@ static void decide(gen *g, conn *c)
     if (c->next_pub[C2S] < t) {
         t = c->next_pub[C2S];
         next = NULL;
-        publish_begin(c, C2S);
+        publish_begin(g, c, C2S);
         next = c->msg_qos ? script_pub_c2s_qos1 : script_pub_c2s_qos0;
     } else if (c->next_pub[S2C] < t) {
         t = c->next_pub[S2C];
-        publish_begin(c, S2C);
+        publish_begin(g, c, S2C);
         next = script_pub_s2c;
     }
     if (!next) {
@@ -746,6 +796,8 @@ static void decide(gen *g, conn *c)
                : r < 85 ? script_close_server_fin
                : r < 95 ? script_close_ws
                         : script_close_rst;
+        if (c->tcp && next == script_close_ws)
+            next = script_close_disconnect;
     }
     if (t <= now)
         t = now + 1;
@@ -762,6 +814,8 @@ static step_result step(gen *g, conn *c)
     const action *a = &c->script[c->pc];
     enum dir d = (enum dir)a->dir;
     bool advance = true;
+    if (a->kind < A_END_IDLE) /* the packet this step writes, for --stats */
+        g->by_kind[a->kind == A_PUBLISH && c->ack_due ? A_ACK : a->kind]++;
     switch ((act_kind)a->kind) {
     case A_SYN: emit(g, c, C2S, F_SYN, NULL, 0, true); break;
     case A_SYNACK: emit(g, c, S2C, F_SYN | F_ACK, NULL, 0, true); break;
@@ -815,6 +869,7 @@ static step_result step(gen *g, conn *c)
             advance = false;
             c->ack_due = c->msg_segs % 2 == 0;
         } else {
+            g->publishes++;
             if (d == C2S)
                 c->last_client = c->next_t;
             double pi = g->p.publish_interval;
@@ -905,6 +960,48 @@ static void run(gen *g)
     }
 }
 
+/* --stats: the capture's shape, on standard error. */
+static void print_stats(const gen *g)
+{
+    const params *p = &g->p;
+    fprintf(stderr,
+            "gen_capture: %u connections, %" PRIu64 " packets, %" PRIu64
+            " bytes, %.3f s, at most %" PRIu64 " open at once\n",
+            p->connections, g->packets, g->bytes, (double)g->last_t / 1e6, g->live_max);
+    if (!g->packets)
+        return;
+    fprintf(stderr,
+            "gen_capture: %.1f bytes per frame (captured length, link header included; "
+            "%.1f with the pcap record header); %" PRIu64 " connections over plain TCP, %" PRIu64
+            " over WebSocket\n",
+            (double)g->frame_bytes / (double)g->packets, (double)g->bytes / (double)g->packets,
+            g->tcp_conns, (uint64_t)p->connections - g->tcp_conns);
+    static const struct {
+        act_kind kind;
+        const char *name;
+    } kinds[] = {
+        {A_PINGREQ, "PINGREQ"},       {A_PINGRESP, "PINGRESP"},
+        {A_PUBLISH, "PUBLISH segments"}, {A_PUBACK, "PUBACK"},
+        {A_ACK, "bare ACKs"},         {A_SYN, "SYN"},
+        {A_SYNACK, "SYN+ACK"},        {A_HTTP_REQ, "HTTP requests"},
+        {A_HTTP_RESP, "HTTP 101s"},   {A_CONNECT, "CONNECT"},
+        {A_CONNACK, "CONNACK"},       {A_DISCONNECT, "DISCONNECT"},
+        {A_WS_CLOSE, "WebSocket Closes"}, {A_FIN, "FINs"},
+        {A_RST, "RSTs"},
+    };
+    uint64_t mqtt = g->publishes;
+    static const act_kind mqtt_kinds[] = {A_CONNECT, A_CONNACK, A_PINGREQ, A_PINGRESP,
+                                          A_PUBACK, A_DISCONNECT};
+    for (size_t i = 0; i < sizeof mqtt_kinds / sizeof mqtt_kinds[0]; i++)
+        mqtt += g->by_kind[mqtt_kinds[i]];
+    fprintf(stderr, "gen_capture: %" PRIu64 " MQTT packets\n", mqtt);
+    fprintf(stderr, "gen_capture: mix:");
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        fprintf(stderr, "%s %s %.1f%%", i ? "," : "", kinds[i].name,
+                100.0 * (double)g->by_kind[kinds[i].kind] / (double)g->packets);
+    fprintf(stderr, "\n");
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -915,16 +1012,21 @@ static void usage(FILE *f)
             "  -d, --duration SECONDS     capture length (default 60)\n"
             "  -k, --keepalive SECONDS    CONNECT keepalive and ping cadence (default 5)\n"
             "  -s, --seed N               PRNG seed (default 1)\n"
-            "  -p, --port N               broker port (default 1882)\n"
+            "  -p, --port N               WebSocket broker port (default 1882)\n"
             "  -l, --link en10mb|raw      link type (default en10mb)\n"
             "      --publish-interval S   mean seconds between a client's PUBLISHes\n"
             "                             (server to client: twice that; 0: none;\n"
             "                             default 2 x keepalive)\n"
             "      --unanswered P         probability that a PINGREQ is never answered\n"
             "                             (default 0.01)\n"
+            "      --tcp SHARE            share of connections over plain TCP, not\n"
+            "                             WebSocket (default 0)\n"
+            "      --tcp-port N           their broker port (default 1883)\n"
+            "      --small                every PUBLISH payload 2 to 120 bytes\n"
             "      --short                handshake and one ping per connection, all\n"
             "                             left open (memory runs)\n"
-            "      --stats                print packets, bytes, peak open connections\n");
+            "      --stats                print packets, bytes, peak open connections\n"
+            "                             and the packet mix\n");
 }
 
 static bool parse_u32(const char *s, uint32_t *out, uint32_t min)
@@ -962,6 +1064,9 @@ int main(int argc, char **argv)
         {"link", required_argument, NULL, 'l'},
         {"publish-interval", required_argument, NULL, 'P'},
         {"unanswered", required_argument, NULL, 'U'},
+        {"tcp", required_argument, NULL, 'C'},
+        {"tcp-port", required_argument, NULL, 'D'},
+        {"small", no_argument, NULL, 'M'},
         {"short", no_argument, NULL, 'S'},
         {"stats", no_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},
@@ -978,6 +1083,7 @@ int main(int argc, char **argv)
     p->linktype = LINKTYPE_EN10MB;
     p->publish_interval = -1;
     p->unanswered = 0.01;
+    p->tcp_port = 1883;
     uint32_t v;
     int opt;
     while ((opt = getopt_long(argc, argv, "o:n:c:d:k:s:p:l:h", longopts, NULL)) != -1) {
@@ -1008,6 +1114,12 @@ int main(int argc, char **argv)
             break;
         case 'P': ok = parse_double(optarg, &p->publish_interval, 0, 1e7); break;
         case 'U': ok = parse_double(optarg, &p->unanswered, 0, 1); break;
+        case 'C': ok = parse_double(optarg, &p->tcp_share, 0, 1); break;
+        case 'D':
+            ok = parse_u32(optarg, &v, 1) && v <= 65535;
+            p->tcp_port = (uint16_t)v;
+            break;
+        case 'M': p->small_publishes = true; break;
         case 'S': p->short_mode = true; break;
         case 'T': p->stats = true; break;
         case 'h': usage(stdout); return 0;
@@ -1055,10 +1167,7 @@ int main(int argc, char **argv)
         return 2;
     }
     if (p->stats)
-        fprintf(stderr,
-                "gen_capture: %u connections, %" PRIu64 " packets, %" PRIu64
-                " bytes, %.3f s, at most %" PRIu64 " open at once\n",
-                p->connections, g.packets, g.bytes, (double)g.last_t / 1e6, g.live_max);
+        print_stats(&g);
     free(g.pool);
     free(g.free_slots);
     free(g.heap);

@@ -1,7 +1,7 @@
 #!/bin/bash
 # bench/run.sh - mqttka's benchmarks, side by side on the same files.
 #
-#   bench/run.sh [throughput|ratio|memory|duration|callgrind|all]...   (default: all)
+#   bench/run.sh [throughput|ratio|small|memory|duration|callgrind|all]...   (default: all)
 #
 #   throughput  one capture (~1.2 M packets); per tool the median of REPS runs
 #               of CPU time (user+sys), packets/s and peak RSS: the bare read
@@ -12,6 +12,12 @@
 #               tshark with the plugin; then the ratios of issue 6's targets.
 #   ratio       the throughput capture's mqttka -r / floor ratio alone, from
 #               RATIO_REPS (15) interleaved runs of floor, floor_64k, mqttka.
+#   small       the keepalive-heavy capture of small packets (pings and short
+#               PUBLISHes, most connections plain TCP): SMALL_REPS (15)
+#               interleaved runs of floor, floor_64k, mqttka -r, -q -r and
+#               --json -r, each one's CPU time as a multiple of the floor's
+#               (issue 12: mqttka -r at most 2 x), then callgrind Ir/packet
+#               on a twentieth of the connections (the same mix).
 #   memory      peak RSS of mqttka -r at 1k, 10k, 100k and 1M concurrent
 #               connections (--short captures: handshake + one ping each).
 #   duration    peak RSS at 1x and 10x the duration, same concurrency (10k):
@@ -42,6 +48,16 @@ RESULTS=$WORK/results.txt
 # The throughput capture, for the throughput and ratio benchmarks.
 # shellcheck disable=SC2206
 THROUGHPUT_GEN=(${THROUGHPUT_ARGS:--n 12000 -c 12000 -d 70 -k 5 -s 1} -p $PORT)
+# The keepalive-heavy capture of small packets (the small benchmark): one
+# connection in five over WebSocket, the rest plain TCP; a PUBLISH every 15 s
+# on average, so most packets are pings; every payload under 120 bytes.
+# SMALL_CALLGRIND_ARGS: the same connections (mix, duration) but a twentieth
+# of them, for callgrind.
+SMALL_MIX="-k 5 -s 1 --publish-interval 15 --tcp 0.8 --small"
+# shellcheck disable=SC2206
+SMALL_GEN=(${SMALL_ARGS:--n 20000 -c 20000 -d 180 $SMALL_MIX} -p $PORT)
+# shellcheck disable=SC2206
+SMALL_CALLGRIND_GEN=(${SMALL_CALLGRIND_ARGS:--n 1000 -c 1000 -d 180 $SMALL_MIX} -p $PORT)
 
 # Lowering niceness needs privilege: without it, run at the default.
 if [ -n "$NICE" ] && ! $NICE true 2>/dev/null; then NICE=; fi
@@ -219,6 +235,61 @@ ratio_only() {
     [ "${KEEP:-0}" = 1 ] || rm -f "$cap"
 }
 
+# The keepalive-heavy capture of small packets: SMALL_REPS (15) interleaved
+# runs of the floor (and floor_64k) and mqttka -r, -q -r, --json -r, each
+# CPU time as a multiple of the floor's in the same repetition (issue 12's
+# measure: mqttka -r at most 2 x); then callgrind on the same mix with a
+# twentieth of the connections (SMALL_CALLGRIND_ARGS; SMALL_CALLGRIND=0 skips).
+small() {
+    local cap=$WORK/small.pcap
+    local reps=${SMALL_REPS:-15}
+    say ""
+    say "== small: gen_capture ${SMALL_GEN[*]}, $reps interleaved repetitions"
+    local stats; stats=$("$GEN" "${SMALL_GEN[@]}" --stats -o "$cap" 2>&1)
+    say "$stats"
+    local packets; packets=$("$FLOOR" "$cap" | cut -d' ' -f1)
+    # Every MQTT packet written is decoded (plain TCP and WebSocket alike).
+    local n_gen n_mqttka
+    n_gen=$(sed -n 's/^gen_capture: \([0-9]*\) MQTT packets$/\1/p' <<<"$stats")
+    n_mqttka=$("$MQTTKA" --json -r "$cap" | grep -c '"type":"mqtt"')
+    say "MQTT packets: written $n_gen, decoded by mqttka $n_mqttka"
+    [ "$n_gen" = "$n_mqttka" ] || { echo "small: mqttka decodes $n_mqttka MQTT packets of $n_gen" >&2; exit 1; }
+
+    local names=(floor floor_64k mqttka mqttka_q mqttka_json) n
+    for n in "${names[@]}"; do : >"$WORK/t.$n"; done
+    local rep
+    for rep in $(seq "$reps"); do
+        measure "$WORK/t.floor" "$FLOOR" "$cap"
+        measure "$WORK/t.floor_64k" "$FLOOR" -b 65536 "$cap"
+        measure "$WORK/t.mqttka" "$MQTTKA" -r "$cap"
+        measure "$WORK/t.mqttka_q" "$MQTTKA" -q -r "$cap"
+        measure "$WORK/t.mqttka_json" "$MQTTKA" --json -r "$cap"
+    done
+    say "$packets packets, $(stat -c %s "$cap") bytes; median of $reps runs"
+    say "$(printf '%-12s %8s %12s %8s  %s' tool 'CPU s' 'packets/s' 'RSS MiB' 'runs (CPU s)')"
+    for n in "${names[@]}"; do
+        local cpu; cpu=$(median_cpu "$WORK/t.$n")
+        say "$(printf '%-12s %8.2f %12.0f %8.1f  %s' "$n" "$cpu" "$(calc "$packets / $cpu")" \
+            "$(calc "$(median_rss "$WORK/t.$n") / 1024")" "$(all_cpu "$WORK/t.$n")")"
+    done
+    say "CPU as a multiple of the floor's, per repetition, median (issue 12: mqttka -r <= 2):"
+    say "  mqttka -r        / floor      $(ratio mqttka floor)"
+    say "  mqttka -q -r     / floor      $(ratio mqttka_q floor)"
+    say "  mqttka --json -r / floor      $(ratio mqttka_json floor)"
+    say "  mqttka -r        / floor_64k  $(ratio mqttka floor_64k)"
+    rm -f "$WORK"/t.*
+    [ "${KEEP:-0}" = 1 ] || rm -f "$cap"
+
+    [ "${SMALL_CALLGRIND:-1}" = 1 ] || return 0
+    command -v valgrind >/dev/null || { echo "valgrind not installed: callgrind skipped" >&2; return; }
+    cap=$WORK/small-callgrind.pcap
+    "$GEN" "${SMALL_CALLGRIND_GEN[@]}" -o "$cap"
+    say ""
+    say "-- small, callgrind: gen_capture ${SMALL_CALLGRIND_GEN[*]} ($("$FLOOR" "$cap" | cut -d' ' -f1) packets, md5 $(md5sum <"$cap" | cut -c1-12))"
+    callgrind_runs "$cap" "$WORK/callgrind-small"
+    rm -f "$cap"
+}
+
 # rss_of CAP: median peak RSS (KiB) of mqttka -r CAP over REPS runs.
 rss_of() {
     local f=$WORK/r.tmp
@@ -282,16 +353,11 @@ incl() {
                           END {if (!found) print 0}'
 }
 
-callgrind() {
-    command -v valgrind >/dev/null || { echo "valgrind not installed: callgrind skipped" >&2; return; }
-    local cap=$WORK/callgrind.pcap
-    # shellcheck disable=SC2206
-    local gen_args=(${CALLGRIND_ARGS:--n 1000 -c 500 -d 60 -k 5 -s 1} -p $PORT)
-    "$GEN" "${gen_args[@]}" -o "$cap"
+# callgrind_runs CAP OUT: Ir and Ir/packet of the floor, mqttka -r, -q -r
+# and --json -r on CAP, with the core's own share; profiles in OUT.*.
+callgrind_runs() {
+    local cap=$1 out=$2
     local packets; packets=$("$FLOOR" "$cap" | cut -d' ' -f1)
-    say ""
-    say "== callgrind: gen_capture ${gen_args[*]} ($packets packets, md5 $(md5sum <"$cap" | cut -c1-12))"
-    local out=$WORK/callgrind
     local what
     for what in floor mqttka mqttka_q mqttka_json; do
         local cmd
@@ -322,6 +388,19 @@ callgrind() {
         fi
         say "$line"
     done
+}
+
+callgrind() {
+    command -v valgrind >/dev/null || { echo "valgrind not installed: callgrind skipped" >&2; return; }
+    local cap=$WORK/callgrind.pcap
+    # shellcheck disable=SC2206
+    local gen_args=(${CALLGRIND_ARGS:--n 1000 -c 500 -d 60 -k 5 -s 1} -p $PORT)
+    "$GEN" "${gen_args[@]}" -o "$cap"
+    local packets; packets=$("$FLOOR" "$cap" | cut -d' ' -f1)
+    say ""
+    say "== callgrind: gen_capture ${gen_args[*]} ($packets packets, md5 $(md5sum <"$cap" | cut -c1-12))"
+    local out=$WORK/callgrind
+    callgrind_runs "$cap" "$out"
     say ""
     say "-- callgrind_annotate (self), mqttka -r, top 25"
     callgrind_annotate "$out.mqttka" 2>/dev/null | awk '/^-+$/ {n++} n>=3' | grep -v '^-' |
@@ -341,10 +420,11 @@ for what in "$@"; do
     case $what in
     throughput) throughput ;;
     ratio) ratio_only ;;
+    small) small ;;
     memory) memory ;;
     duration) duration ;;
     callgrind) callgrind ;;
-    all) throughput; memory; duration; callgrind ;;
-    *) echo "unknown benchmark '$what' (throughput, ratio, memory, duration, callgrind, all)" >&2; exit 2 ;;
+    all) throughput; small; memory; duration; callgrind ;;
+    *) echo "unknown benchmark '$what' (throughput, ratio, small, memory, duration, callgrind, all)" >&2; exit 2 ;;
     esac
 done

@@ -4,7 +4,6 @@
  */
 #include "analysis.h"
 
-#include <errno.h>
 #include <stdio.h>
 
 void analysis_on_event(void *user_data, const mqttka_event *ev)
@@ -17,16 +16,16 @@ void analysis_on_event(void *user_data, const mqttka_event *ev)
         o->finding_seen = true;
     }
     /* A closed pipe (`mqttka -i lo | head`) fails every later write too:
-     * stop writing, and let the caller end the run. */
+     * stop writing, and let the caller end the run. The line buffer notes
+     * a failed write when it hands bytes to the FILE (within this event's
+     * output, when that filled it or flushed it). */
     if (o->write_error)
         return;
-    errno = 0;
     if (o->format == OUTPUT_JSON)
         output_json_event(o, ev);
     else
         output_text_event(o, ev);
-    if (ferror(o->out))
-        o->write_error = errno ? errno : EIO;
+    o->write_error = o->line.write_error;
 }
 
 void output_start(output_state *o, FILE *out, bool flush_each_event)

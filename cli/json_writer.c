@@ -1,6 +1,7 @@
 /*
- * json_writer.c - JSON members written with commas in the right places and
- * strings escaped per RFC 8259 §7, into the writer's line buffer.
+ * json_writer.c - JSON strings escaped per RFC 8259 §7, and objects and
+ * arrays opened and closed, into the writer's line buffer (the scalar
+ * members are inline, in json_writer.h).
  */
 #include "json_writer.h"
 
@@ -65,42 +66,11 @@ static void put_escaped(line_buffer *line, const uint8_t *s, size_t len)
     line_buffer_char(line, '"');
 }
 
-/* The comma and the key before a member. */
-static void member_prefix(json_writer *w, const char *key)
-{
-    bool comma = false;
-    if (w->depth > 0 && w->depth <= JSON_MAX_DEPTH) {
-        comma = w->has_members[w->depth - 1];
-        w->has_members[w->depth - 1] = true;
-    }
-    size_t len = key ? strlen(key) : 0;
-    if (key && len <= LINE_BUFFER_SIZE - 4 &&
-        format_plain_ascii_run((const uint8_t *)key, len, true) == len) {
-        /* Every key the outputs use: ,"key": written at once. */
-        char *p = line_buffer_room(w->line, len + 4);
-        if (comma)
-            *p++ = ',';
-        *p++ = '"';
-        memcpy(p, key, len);
-        p += len;
-        *p++ = '"';
-        *p++ = ':';
-        line_buffer_commit(w->line, p);
-        return;
-    }
-    if (comma)
-        line_buffer_char(w->line, ',');
-    if (key) {
-        put_escaped(w->line, (const uint8_t *)key, len);
-        line_buffer_char(w->line, ':');
-    }
-}
-
 static void open_level(json_writer *w, const char *key, char bracket)
 {
     if (w->depth >= JSON_MAX_DEPTH)
         return;
-    member_prefix(w, key);
+    json_member(w, key, key ? strlen(key) : 0);
     line_buffer_char(w->line, bracket);
     w->has_members[w->depth] = false;
     w->depth++;
@@ -134,78 +104,9 @@ void json_object_end(json_writer *w) { close_level(w, '}'); }
 void json_array_begin(json_writer *w, const char *key) { open_level(w, key, '['); }
 void json_array_end(json_writer *w) { close_level(w, ']'); }
 
-void json_null(json_writer *w, const char *key)
+void json_string_bytes_n(json_writer *w, const char *key, size_t key_len, const uint8_t *s,
+                         size_t len)
 {
-    member_prefix(w, key);
-    line_buffer_bytes(w->line, "null", 4);
-}
-
-void json_bool(json_writer *w, const char *key, bool value)
-{
-    member_prefix(w, key);
-    if (value)
-        line_buffer_bytes(w->line, "true", 4);
-    else
-        line_buffer_bytes(w->line, "false", 5);
-}
-
-void json_int(json_writer *w, const char *key, int64_t value)
-{
-    member_prefix(w, key);
-    line_buffer_int(w->line, value);
-}
-
-void json_uint(json_writer *w, const char *key, uint64_t value)
-{
-    member_prefix(w, key);
-    line_buffer_uint(w->line, value);
-}
-
-void json_double(json_writer *w, const char *key, double value)
-{
-    member_prefix(w, key);
-    line_buffer_double(w->line, value);
-}
-
-void json_string(json_writer *w, const char *key, const char *s)
-{
-    if (!s) {
-        json_null(w, key);
-        return;
-    }
-    json_string_bytes(w, key, (const uint8_t *)s, strlen(s));
-}
-
-void json_string_bytes(json_writer *w, const char *key, const uint8_t *s, size_t len)
-{
-    member_prefix(w, key);
+    json_member(w, key, key_len);
     put_escaped(w->line, s, len);
-}
-
-void json_seconds(json_writer *w, const char *key, mqttka_time t)
-{
-    if (t == MQTTKA_TIME_NONE) {
-        json_null(w, key);
-        return;
-    }
-    member_prefix(w, key);
-    line_buffer_scaled(w->line, t, 6, 6);
-}
-
-void json_millis(json_writer *w, const char *key, mqttka_time t)
-{
-    if (t == MQTTKA_TIME_NONE) {
-        json_null(w, key);
-        return;
-    }
-    member_prefix(w, key);
-    line_buffer_scaled(w->line, t, 3, 3);
-}
-
-void json_frame(json_writer *w, const char *key, uint64_t frame)
-{
-    if (frame == 0)
-        json_null(w, key);
-    else
-        json_uint(w, key, frame);
 }

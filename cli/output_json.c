@@ -11,6 +11,7 @@
 
 #include <string.h>
 
+#include "format.h"
 #include "json_writer.h"
 
 
@@ -19,51 +20,117 @@ const char *output_dir_json(mqttka_direction d)
     return d == MQTTKA_S2C ? "s2c" : "c2s";
 }
 
+/* `lit`, a string literal, at `p`; returns its end. */
+#define put_literal(p, lit) put_fixed((p), "" lit, sizeof(lit) - 1)
+
+static inline char *put_fixed(char *p, const char *s, size_t n)
+{
+    memcpy(p, s, n);
+    return p + n;
+}
+
+/* The names written by pointer (event types, directions, the core's names
+ * of packet types, finding kinds and severities) are shorter than
+ * CORE_NAME_MAX bytes: tests/cli/test_format.c checks the core's. */
+#define CORE_NAME_MAX 48
+
+/* A name in quotes, as it is (see json_writer.h), or null. */
+static char *put_name(char *p, const char *name)
+{
+    if (!name)
+        return put_literal(p, "null");
+    size_t n = strnlen(name, CORE_NAME_MAX);
+    *p = '"';
+    p = put_fixed(p + 1, name, n);
+    *p = '"';
+    return p + 1;
+}
+
+/* Seconds with 6 decimals from microseconds, or null (json_seconds). */
+static char *put_seconds(char *p, mqttka_time t)
+{
+    if (t == MQTTKA_TIME_NONE)
+        return put_literal(p, "null");
+    return format_put_scaled(p, t, 6, 6);
+}
+
+/* A frame number, or null for 0 (json_frame). */
+static char *put_frame(char *p, uint64_t frame)
+{
+    if (frame == 0)
+        return put_literal(p, "null");
+    return format_put_uint(p, frame);
+}
+
+/* Bytes put_event_head takes at most: the keys and punctuation (40), the
+ * type and direction names, a connection number, a time, a frame number. */
+#define EVENT_HEAD_MAX (40 + 2 * (CORE_NAME_MAX + 2) + 20 + FORMAT_NUMBER_MAX + 20)
+
+/* "type","conn","ts","frame","dir": the first members of every event. */
+static char *put_event_head(char *p, const char *type, const mqttka_event *ev)
+{
+    p = put_name(put_literal(p, "\"type\":"), type);
+    p = format_put_uint(put_literal(p, ",\"conn\":"), ev->conn ? ev->conn->id : 0);
+    p = put_seconds(put_literal(p, ",\"ts\":"), ev->ts);
+    p = put_frame(put_literal(p, ",\"frame\":"), ev->tag);
+    return put_name(put_literal(p, ",\"dir\":"), output_dir_json(ev->dir));
+}
+
 static void event_head(json_writer *w, const char *type, const mqttka_event *ev)
 {
-    json_string(w, "type", type);
-    json_uint(w, "conn", ev->conn ? ev->conn->id : 0);
-    json_seconds(w, "ts", ev->ts);
-    json_frame(w, "frame", ev->tag);
-    json_string(w, "dir", output_dir_json(ev->dir));
+    bool comma;
+    char *at = json_members_begin(w, 1 + EVENT_HEAD_MAX, &comma);
+    *at = ',';
+    json_members_end(w, put_event_head(at + comma, type, ev));
 }
 
 /* "" from the core means "none": null in JSON. */
-static void string_or_null(json_writer *w, const char *key, const char *s)
+static void string_or_null_n(json_writer *w, const char *key, size_t key_len, const char *s)
 {
-    json_string(w, key, s && *s ? s : NULL);
+    json_string_n(w, key, key_len, s && *s ? s : NULL);
 }
+#define string_or_null(w, key, s) string_or_null_n((w), JSON_KEY(key), (s))
 
-static void int_or_null(json_writer *w, const char *key, int64_t v)
+/* A negative count or code means "none": null. */
+static void int_or_null_n(json_writer *w, const char *key, size_t key_len, int64_t v)
 {
     if (v < 0)
-        json_null(w, key);
+        json_null_n(w, key, key_len);
     else
-        json_int(w, key, v);
+        json_int_n(w, key, key_len, v);
 }
+#define int_or_null(w, key, v) int_or_null_n((w), JSON_KEY(key), (v))
+
+/* Bytes write_mqtt's fixed members take at most, after the head: the keys
+ * and punctuation (110), a name, four numbers, two times and a frame. */
+#define MQTT_MEMBERS_MAX (110 + CORE_NAME_MAX + 2 + 4 * 20 + 2 * FORMAT_NUMBER_MAX + 20)
 
 static void write_mqtt(json_writer *w, const mqttka_event *ev)
 {
     const mqttka_mqtt_packet *p = &ev->u.mqtt;
-    event_head(w, "mqtt", ev);
-    json_string(w, "packet", mqttka_mqtt_type_name(p->type));
-    json_uint(w, "packet_type", p->type);
-    json_uint(w, "flags", p->flags);
-    json_uint(w, "remaining_length", p->remaining_length);
-    json_uint(w, "stream_offset", p->stream_offset);
+    bool comma;
+    char *at = json_members_begin(w, 1 + EVENT_HEAD_MAX + MQTT_MEMBERS_MAX, &comma);
+    *at = ',';
+    at = put_event_head(at + comma, "mqtt", ev);
+    at = put_name(put_literal(at, ",\"packet\":"), mqttka_mqtt_type_name(p->type));
+    at = format_put_uint(put_literal(at, ",\"packet_type\":"), p->type);
+    at = format_put_uint(put_literal(at, ",\"flags\":"), p->flags);
+    at = format_put_uint(put_literal(at, ",\"remaining_length\":"), p->remaining_length);
+    at = format_put_uint(put_literal(at, ",\"stream_offset\":"), p->stream_offset);
     if (p->silence != MQTTKA_TIME_NONE)
-        json_seconds(w, "silence", p->silence);
+        at = format_put_scaled(put_literal(at, ",\"silence\":"), p->silence, 6, 6);
     if (p->rtt != MQTTKA_TIME_NONE)
-        json_millis(w, "rtt_ms", p->rtt);
+        at = format_put_scaled(put_literal(at, ",\"rtt_ms\":"), p->rtt, 3, 3);
     if (p->pair_tag)
-        json_uint(w, "pingreq_frame", p->pair_tag);
+        at = format_put_uint(put_literal(at, ",\"pingreq_frame\":"), p->pair_tag);
+    json_members_end(w, at);
     if (p->connect) {
         const mqttka_connect_info *c = p->connect;
         json_object_begin(w, "connect");
         json_string_bytes(w, "protocol_name", (const uint8_t *)c->protocol_name,
                           strnlen(c->protocol_name, sizeof c->protocol_name));
         json_uint(w, "level", c->level);
-        json_string(w, "version", mqttka_mqtt_version_name(c->level));
+        json_name(w, "version", mqttka_mqtt_version_name(c->level));
         json_uint(w, "flags", c->flags);
         json_uint(w, "keepalive", c->keepalive);
         json_bool(w, "clean_session", c->clean_session);
@@ -107,7 +174,7 @@ static void write_control(json_writer *w, const mqttka_event *ev)
 {
     const mqttka_ws_control *c = &ev->u.control;
     event_head(w, "ws_control", ev);
-    json_string(w, "control", control_name(c->opcode));
+    json_name(w, "control", control_name(c->opcode));
     json_uint(w, "opcode", c->opcode);
     json_uint(w, "payload_len", c->payload_len);
     const uint8_t *payload = c->payload_len ? c->payload : NULL;
@@ -124,40 +191,65 @@ static void write_control(json_writer *w, const mqttka_event *ev)
     }
 }
 
-/* A finding's members after "type"/"conn" (event) or inside the summary. */
-static void finding_members(json_writer *w, const mqttka_finding *f)
+/* Bytes a finding's fixed members take at most: the keys and punctuation
+ * (60), three names, a time and two frames. */
+#define FINDING_MEMBERS_MAX (60 + 3 * (CORE_NAME_MAX + 2) + FORMAT_NUMBER_MAX + 2 * 20)
+
+/* A finding's members after "type"/"conn" (event) or inside the summary:
+ * the fixed ones written at `p`; returns their end. */
+static char *put_finding_members(char *p, const mqttka_finding *f)
 {
-    json_string(w, "kind", mqttka_finding_name(f->kind));
-    json_string(w, "severity", mqttka_severity_name(f->severity));
-    json_seconds(w, "ts", f->ts);
-    json_frame(w, "frame", f->tag);
-    json_frame(w, "reported_frame", f->reported_tag);
-    json_string(w, "dir", output_dir_json(f->dir));
+    p = put_name(put_literal(p, "\"kind\":"), mqttka_finding_name(f->kind));
+    p = put_name(put_literal(p, ",\"severity\":"), mqttka_severity_name(f->severity));
+    p = put_seconds(put_literal(p, ",\"ts\":"), f->ts);
+    p = put_frame(put_literal(p, ",\"frame\":"), f->tag);
+    p = put_frame(put_literal(p, ",\"reported_frame\":"), f->reported_tag);
+    return put_name(put_literal(p, ",\"dir\":"), output_dir_json(f->dir));
+}
+
+/* The members that follow those: the escaped detail, the value. */
+static void finding_detail_members(json_writer *w, const mqttka_finding *f)
+{
     json_string(w, "detail", f->detail);
     if (f->has_value)
         json_double(w, "value", f->value);
 }
 
+static void finding_members(json_writer *w, const mqttka_finding *f)
+{
+    bool comma;
+    char *at = json_members_begin(w, 1 + FINDING_MEMBERS_MAX, &comma);
+    *at = ',';
+    json_members_end(w, put_finding_members(at + comma, f));
+    finding_detail_members(w, f);
+}
+
 static void write_finding(json_writer *w, const mqttka_event *ev)
 {
-    json_string(w, "type", "finding");
-    json_uint(w, "conn", ev->conn ? ev->conn->id : 0);
-    finding_members(w, ev->u.finding);
+    bool comma;
+    char *at = json_members_begin(w, 1 + 40 + FINDING_MEMBERS_MAX, &comma);
+    *at = ',';
+    at = put_literal(at + comma, "\"type\":\"finding\",\"conn\":");
+    at = format_put_uint(at, ev->conn ? ev->conn->id : 0);
+    json_members_end(w, put_finding_members(put_literal(at, ","), ev->u.finding));
+    finding_detail_members(w, ev->u.finding);
 }
 
 static void write_endpoint(json_writer *w, const char *key, const mqttka_endpoint *e)
 {
     char buf[64];
     mqttka_endpoint_format(e, buf, sizeof buf);
-    json_string(w, key, buf);
+    json_string_n(w, key, strlen(key), buf);
 }
 
 static void write_packet_counts(json_writer *w, const char *key, const uint32_t counts[])
 {
     json_object_begin(w, key);
     for (uint8_t t = 0; t < MQTTKA_MQTT_TYPES; t++)
-        if (counts[t])
-            json_uint(w, mqttka_mqtt_type_name(t), counts[t]);
+        if (counts[t]) {
+            const char *name = mqttka_mqtt_type_name(t);
+            json_uint_n(w, name, name ? strlen(name) : 0, counts[t]);
+        }
     json_object_end(w);
 }
 
@@ -165,14 +257,14 @@ static void write_summary(json_writer *w, const mqttka_event *ev)
 {
     const mqttka_summary *s = ev->u.summary;
     const mqttka_connection *c = s->conn ? s->conn : ev->conn;
-    json_string(w, "type", "connection");
+    json_name(w, "type", "connection");
     json_uint(w, "conn", c->id);
     write_endpoint(w, "client", &c->client);
     write_endpoint(w, "server", &c->server);
-    json_string(w, "transport", c->transport == MQTTKA_TRANSPORT_WEBSOCKET ? "websocket" : "tcp");
+    json_name(w, "transport", c->transport == MQTTKA_TRANSPORT_WEBSOCKET ? "websocket" : "tcp");
     string_or_null(w, "ws_subprotocol", c->ws_subprotocol);
     string_or_null(w, "ws_extensions", c->ws_extensions);
-    json_string(w, "mqtt_version", mqttka_mqtt_version_name(c->mqtt_level));
+    json_name(w, "mqtt_version", mqttka_mqtt_version_name(c->mqtt_level));
     if (c->mqtt_level)
         json_string(w, "client_id", c->client_id);
     else
@@ -213,8 +305,8 @@ static void write_summary(json_writer *w, const mqttka_event *ev)
     json_seconds(w, "max_client_silence", s->max_client_silence);
 
     json_object_begin(w, "close");
-    json_string(w, "initiator", mqttka_side_name(s->close_initiator));
-    json_string(w, "mechanism", mqttka_close_mechanism_name(s->close_mechanism));
+    json_name(w, "initiator", mqttka_side_name(s->close_initiator));
+    json_name(w, "mechanism", mqttka_close_mechanism_name(s->close_mechanism));
     int_or_null(w, "ws_close_code", s->ws_close_code);
     json_seconds(w, "ts", s->close_ts);
     json_frame(w, "frame", s->close_tag);
@@ -222,7 +314,7 @@ static void write_summary(json_writer *w, const mqttka_event *ev)
     int_or_null(w, "disconnect_reason", s->disconnect_reason);
     json_object_end(w);
 
-    json_string(w, "verdict", mqttka_verdict_name(s->verdict));
+    json_name(w, "verdict", mqttka_verdict_name(s->verdict));
     json_string(w, "verdict_detail", s->verdict_detail);
     json_array_begin(w, "findings");
     for (size_t i = 0; s->findings && i < s->n_findings; i++) {
@@ -261,8 +353,8 @@ void output_json_capture(output_state *o, const capture_stats *s)
         return;
     json_writer w;
     json_line_begin(&w, &o->line);
-    json_string(&w, "type", "capture");
-    json_string(&w, "link_type", s->link_name);
+    json_name(&w, "type", "capture");
+    json_name(&w, "link_type", s->link_name);
     json_uint(&w, "records", s->records);
     json_uint(&w, "matched", s->matched);
     json_uint(&w, "tcp_segments", s->tcp_segments);
@@ -277,8 +369,11 @@ void output_json_capture(output_state *o, const capture_stats *s)
     json_uint(&w, "tcp_connections", s->counts.tcp_connections);
     json_uint(&w, "mqtt_connections", s->counts.mqtt_connections);
     json_object_begin(&w, "not_analysed");
-    for (int r = 0; r < MQTTKA_NA_COUNT; r++)
-        json_uint(&w, mqttka_not_analysed_name((mqttka_not_analysed)r), s->counts.not_analysed[r]);
+    for (int r = 0; r < MQTTKA_NA_COUNT; r++) {
+        /* The core's names, which need no escaping (test_format checks). */
+        const char *name = mqttka_not_analysed_name((mqttka_not_analysed)r);
+        json_uint_n(&w, name, strlen(name), s->counts.not_analysed[r]);
+    }
     json_object_end(&w);
     if (s->interface) {
         /* Live: where, and what libpcap says it passed and lost. */

@@ -8,8 +8,12 @@
  * Everything is deterministic: relative times from integer microseconds,
  * absolute times (the summary's start) in UTC, ISO 8601.
  *
- * Each event is put together in a line buffer on the stack and written with
- * one fwrite: numbers by format.c, strings by runs (line_buffer.h says why).
+ * Each event is put together in the output's line buffer and reaches stdio
+ * a buffer at a time: numbers by format.c, strings by runs (line_buffer.h
+ * says why). The lines of nearly every event (an MQTT packet, a finding)
+ * are written by pointer into one reservation of the buffer, their bounded
+ * parts each with put_literal / format_put_*, so that a piece costs its
+ * copy and not also a bounds check and a store of the buffer's length.
  */
 #include "output.h"
 
@@ -101,14 +105,25 @@ static void line_relative(line_buffer *line, const output_state *o, mqttka_time 
     line_buffer_commit(line, put_relative(line_buffer_room(line, FORMAT_NUMBER_MAX), o, t));
 }
 
-/* "<time> #<conn> <dir>  ", the time right-aligned in 11 columns. Every
- * line starts so: written in one piece. */
-static void line_head(line_buffer *line, const output_state *o, mqttka_time t,
-                      const mqttka_connection *c, mqttka_direction d)
+/* `lit`, a string literal, at `p`; returns its end. A literal's length is a
+ * constant: the copy is a move or two. */
+#define put_literal(p, lit) put_fixed((p), "" lit, sizeof(lit) - 1)
+
+static inline char *put_fixed(char *p, const char *s, size_t n)
 {
-    /* The padded time (at most FORMAT_NUMBER_MAX - 1 bytes), " #", up to 20
-     * digits, " C>S  ". */
-    char *p = line_buffer_room(line, FORMAT_NUMBER_MAX + 28);
+    memcpy(p, s, n);
+    return p + n;
+}
+
+/* Bytes a line head takes at most: the padded time (at most
+ * FORMAT_NUMBER_MAX - 1 bytes), " #", up to 20 digits, " C>S  ". */
+#define HEAD_MAX (FORMAT_NUMBER_MAX + 28)
+
+/* "<time> #<conn> <dir>  " at `p`, the time right-aligned in 11 columns;
+ * returns its end. Every line starts so. */
+static char *put_head(char *p, const output_state *o, mqttka_time t, const mqttka_connection *c,
+                      mqttka_direction d)
+{
     mqttka_time start = o->capture_start == MQTTKA_TIME_NONE ? 0 : o->capture_start;
     if (t != MQTTKA_TIME_NONE && t >= start && t - start < (mqttka_time)10000 * 1000000) {
         /* The usual time, under 10 000 s: written right to left straight
@@ -130,22 +145,38 @@ static void line_head(line_buffer *line, const output_state *o, mqttka_time t,
     *p++ = ' ';
     memcpy(p, output_dir_text(d), 3);
     memcpy(p + 3, "  ", 2);
-    line_buffer_commit(line, p + 5);
+    return p + 5;
+}
+
+static void line_head(line_buffer *line, const output_state *o, mqttka_time t,
+                      const mqttka_connection *c, mqttka_direction d)
+{
+    line_buffer_commit(line, put_head(line_buffer_room(line, HEAD_MAX), o, t, c, d));
+}
+
+/* Bytes put_frame takes at most: "  frame " and 20 digits and a newline. */
+#define FRAME_MAX 29
+
+/* "  frame N\n", or "  end of capture\n" for frame 0. */
+static char *put_frame(char *p, uint64_t frame)
+{
+    if (!frame)
+        return put_literal(p, "  end of capture\n");
+    p = format_put_uint(put_literal(p, "  frame "), frame);
+    *p = '\n';
+    return p + 1;
 }
 
 static void line_frame(line_buffer *line, uint64_t frame)
 {
-    if (frame) {
-        line_buffer_labeled_uint(line, "  frame ", frame);
-        line_buffer_char(line, '\n');
-    } else {
-        line_buffer_str(line, "  end of capture\n");
-    }
+    line_buffer_commit(line, put_frame(line_buffer_room(line, FRAME_MAX), frame));
 }
 
-/* "  (1.00 KA)" after a client silence, when KAe is known and not 0. */
-static void put_keepalive_ratio(line_buffer *line, const mqttka_connection *c,
-                                mqttka_time silence)
+/* Bytes put_keepalive_ratio takes at most: " (", a scaled number, " KA)". */
+#define KEEPALIVE_RATIO_MAX (2 + FORMAT_NUMBER_MAX + 4)
+
+/* " (1.00 KA)" after a client silence, when KAe is known and not 0. */
+static char *put_keepalive_ratio(char *p, const mqttka_connection *c, mqttka_time silence)
 {
     if (c && c->effective_keepalive > 0) {
         /* hundredths of KAe, rounded, from integer microseconds; divided
@@ -154,10 +185,17 @@ static void put_keepalive_ratio(line_buffer *line, const mqttka_connection *c,
         int64_t unit = (int64_t)c->effective_keepalive * 10000;
         int64_t hundredths = silence >= 0 ? silence / unit + (silence % unit >= unit / 2)
                                           : (silence + unit / 2) / unit;
-        line_buffer_str(line, " (");
-        line_buffer_scaled(line, hundredths, 2, 2);
-        line_buffer_str(line, " KA)");
+        p = format_put_scaled(put_literal(p, " ("), hundredths, 2, 2);
+        p = put_literal(p, " KA)");
     }
+    return p;
+}
+
+static void line_keepalive_ratio(line_buffer *line, const mqttka_connection *c,
+                                 mqttka_time silence)
+{
+    line_buffer_commit(line,
+                       put_keepalive_ratio(line_buffer_room(line, KEEPALIVE_RATIO_MAX), c, silence));
 }
 
 static void put_connect(line_buffer *line, const mqttka_connect_info *c)
@@ -217,11 +255,31 @@ static void put_connack(line_buffer *line, const mqttka_connection *conn,
     }
 }
 
+/* A name from the core's tables, or "(null)" (see put_name), at `p`. The
+ * names of MQTT packet types, severities and finding kinds are shorter than
+ * CORE_NAME_MAX bytes ("unknown" included; tests/cli/test_format.c checks). */
+#define CORE_NAME_MAX 48
+static char *put_short_name(char *p, const char *name)
+{
+    if (!name)
+        return put_literal(p, "(null)");
+    size_t n = strnlen(name, CORE_NAME_MAX);
+    return put_fixed(p, name, n);
+}
+
+/* Bytes text_mqtt's bounded part takes at most, after the head and the
+ * name: " qos N", " (N bytes)", "  silence S.SSSs", the keepalive ratio,
+ * "  rtt M.MMM ms", " (PINGREQ frame N)", the frame. */
+#define MQTT_TAIL_MAX \
+    (6 + 29 + 11 + FORMAT_NUMBER_MAX + KEEPALIVE_RATIO_MAX + 9 + FORMAT_NUMBER_MAX + 37 + FRAME_MAX)
+
 static void text_mqtt(line_buffer *line, const output_state *o, const mqttka_event *ev)
 {
     const mqttka_mqtt_packet *p = &ev->u.mqtt;
-    line_head(line, o, ev->ts, ev->conn, ev->dir);
-    put_name(line, mqttka_mqtt_type_name(p->type));
+    char *at = line_buffer_room(line, HEAD_MAX + CORE_NAME_MAX);
+    at = put_short_name(put_head(at, o, ev->ts, ev->conn, ev->dir),
+                        mqttka_mqtt_type_name(p->type));
+    line_buffer_commit(line, at);
     if (p->connect)
         put_connect(line, p->connect);
     if (p->connack)
@@ -230,30 +288,30 @@ static void text_mqtt(line_buffer *line, const output_state *o, const mqttka_eve
         line_buffer_str(line, " reason");
         put_reason_v5(line, p->type, (unsigned)p->reason_code);
     }
+    at = line_buffer_room(line, MQTT_TAIL_MAX);
     if (p->type == MQTTKA_MQTT_PUBLISH) {
-        line_buffer_labeled_uint(line, " qos ", (p->flags >> 1) & 3);
+        at = put_literal(at, " qos ");
+        *at++ = (char)('0' + ((p->flags >> 1) & 3));
     }
     /* Sizes say something of data packets, nothing of the handshake's. */
     if (p->type != MQTTKA_MQTT_CONNECT && p->type != MQTTKA_MQTT_CONNACK && p->remaining_length) {
-        line_buffer_labeled_uint(line, " (", p->remaining_length);
-        line_buffer_str(line, p->remaining_length == 1 ? " byte)" : " bytes)");
+        at = format_put_uint(put_literal(at, " ("), p->remaining_length);
+        at = p->remaining_length == 1 ? put_literal(at, " byte)") : put_literal(at, " bytes)");
     }
     if (p->silence != MQTTKA_TIME_NONE) {
-        line_buffer_str(line, "  silence ");
-        line_buffer_scaled(line, p->silence, 6, 3);
-        line_buffer_char(line, 's');
-        put_keepalive_ratio(line, ev->conn, p->silence);
+        at = format_put_scaled(put_literal(at, "  silence "), p->silence, 6, 3);
+        *at++ = 's';
+        at = put_keepalive_ratio(at, ev->conn, p->silence);
     }
     if (p->rtt != MQTTKA_TIME_NONE) {
-        line_buffer_str(line, "  rtt ");
-        line_buffer_scaled(line, p->rtt, 3, 3);
-        line_buffer_str(line, " ms");
+        at = format_put_scaled(put_literal(at, "  rtt "), p->rtt, 3, 3);
+        at = put_literal(at, " ms");
     }
     if (p->pair_tag) {
-        line_buffer_labeled_uint(line, " (PINGREQ frame ", p->pair_tag);
-        line_buffer_char(line, ')');
+        at = format_put_uint(put_literal(at, " (PINGREQ frame "), p->pair_tag);
+        *at++ = ')';
     }
-    line_frame(line, ev->tag);
+    line_buffer_commit(line, put_frame(at, ev->tag));
 }
 
 /* ", subprotocol \"mqtt\", extensions \"...\"" of an upgraded connection. */
@@ -330,37 +388,56 @@ static void text_control(line_buffer *line, const output_state *o, const mqttka_
     line_frame(line, ev->tag);
 }
 
+/* Bytes put_finding_head takes at most: "! ", a severity padded to 5
+ * columns and a space (six spaces are written), the kind's name, ": ". */
+#define FINDING_HEAD_MAX (2 + CORE_NAME_MAX + 6 + CORE_NAME_MAX + 2)
+
+/* "! warn  kind: " at `p`. */
+static char *put_finding_head(char *p, const mqttka_finding *f)
+{
+    p = put_literal(p, "! ");
+    char *severity = p;
+    p = put_short_name(p, mqttka_severity_name(f->severity)); /* "(null)" as "%s" wrote it */
+    /* "%-5s ": padded to 5 columns, then the space. */
+    size_t severity_len = (size_t)(p - severity);
+    memset(p, ' ', 6);
+    p += severity_len < 5 ? 6 - severity_len : 1;
+    p = put_short_name(p, mqttka_finding_name(f->kind));
+    return put_literal(p, ": ");
+}
+
+/* Bytes put_finding_tail takes at most. */
+#define FINDING_TAIL_MAX (8 + 20 + 18 + 20 + 2)
+
+/* " (frame N)\n" or " (end of capture)\n", with ", known at frame N" when
+ * it became known later. */
+static char *put_finding_tail(char *p, const mqttka_finding *f)
+{
+    if (f->tag)
+        p = format_put_uint(put_literal(p, " (frame "), f->tag);
+    else
+        p = put_literal(p, " (end of capture");
+    if (f->reported_tag && f->reported_tag != f->tag)
+        p = format_put_uint(put_literal(p, ", known at frame "), f->reported_tag);
+    return put_literal(p, ")\n");
+}
+
 /* "! warn  kind: detail (frame N)" without the line head. */
 static void put_finding(line_buffer *line, const mqttka_finding *f)
 {
-    const char *severity = mqttka_severity_name(f->severity);
-    if (!severity)
-        severity = "(null)"; /* as "%s" wrote it */
-    size_t severity_len = strlen(severity);
-    line_buffer_str(line, "! ");
-    line_buffer_bytes(line, severity, severity_len);
-    /* "%-5s ": padded to 5 columns, then the space. */
-    line_buffer_fill(line, ' ', severity_len < 5 ? 6 - severity_len : 1);
-    put_name(line, mqttka_finding_name(f->kind));
-    line_buffer_str(line, ": ");
+    line_buffer_commit(line, put_finding_head(line_buffer_room(line, FINDING_HEAD_MAX), f));
     put_array_str(line, f->detail, sizeof f->detail, false);
-    if (f->tag) {
-        line_buffer_labeled_uint(line, " (frame ", f->tag);
-    } else {
-        line_buffer_str(line, " (end of capture");
-    }
-    if (f->reported_tag && f->reported_tag != f->tag) {
-        line_buffer_labeled_uint(line, ", known at frame ", f->reported_tag);
-    }
-    line_buffer_str(line, ")\n");
+    line_buffer_commit(line, put_finding_tail(line_buffer_room(line, FINDING_TAIL_MAX), f));
 }
 
 static void text_finding(line_buffer *line, const output_state *o, const mqttka_event *ev)
 {
     const mqttka_finding *f = ev->u.finding;
-    line_head(line, o, f->ts, ev->conn, f->dir);
-    line_buffer_str(line, "  ");
-    put_finding(line, f);
+    char *at = line_buffer_room(line, HEAD_MAX + 2 + FINDING_HEAD_MAX);
+    at = put_literal(put_head(at, o, f->ts, ev->conn, f->dir), "  ");
+    line_buffer_commit(line, put_finding_head(at, f));
+    put_array_str(line, f->detail, sizeof f->detail, false);
+    line_buffer_commit(line, put_finding_tail(line_buffer_room(line, FINDING_TAIL_MAX), f));
 }
 
 /* "2026-11-26T10:51:02.123456Z"; "?" when gmtime cannot say. */
@@ -570,7 +647,7 @@ static void text_summary(line_buffer *line, const output_state *o, const mqttka_
     } else {
         line_buffer_scaled(line, s->max_client_silence, 6, 3);
         line_buffer_str(line, " s");
-        put_keepalive_ratio(line, c, s->max_client_silence);
+        line_keepalive_ratio(line, c, s->max_client_silence);
     }
     line_buffer_char(line, '\n');
     put_summary_close(line, o, s);

@@ -1,7 +1,8 @@
 /*
  * test_format.c - the output's number formatting and JSON string escaping:
  * rounding from integer microseconds, negative times, and strings of every
- * kind of byte (quotes, controls, valid and invalid UTF-8).
+ * kind of byte (quotes, controls, valid and invalid UTF-8); and that every
+ * name the JSON output writes without escaping (json_name) needs none.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,8 +208,49 @@ static void test_utc(void)
     CHECK_EQ_STR(buf, "untouched");
 }
 
+/* A name json_name writes as it is: NULL (written null), or printable
+ * ASCII without '"' or '\\'; and shorter than the 48 bytes the text output
+ * reserves for a packet type, severity or finding kind name. */
+static void check_plain_name(const char *what, unsigned value, const char *name)
+{
+    if (name && format_plain_ascii_run((const uint8_t *)name, strlen(name), true) != strlen(name)) {
+        fprintf(stderr, "%s %u: name \"%s\" would need escaping\n", what, value, name);
+        th_failed++;
+    }
+    if (name && strlen(name) >= 48) {
+        fprintf(stderr, "%s %u: name \"%s\" is 48 bytes or longer\n", what, value, name);
+        th_failed++;
+    }
+}
+
+/* Every value of every enum the core names, and one past the end (the core
+ * answers "unknown", "INVALID" or NULL there). */
+static void test_names_plain(void)
+{
+    for (unsigned k = 0; k <= MQTTKA_F_COUNT; k++)
+        check_plain_name("finding kind", k, mqttka_finding_name((mqttka_finding_kind)k));
+    for (unsigned v = 0; v <= MQTTKA_ERROR + 1; v++)
+        check_plain_name("severity", v, mqttka_severity_name((mqttka_severity)v));
+    for (unsigned v = 0; v <= MQTTKA_V_COUNT; v++)
+        check_plain_name("verdict", v, mqttka_verdict_name((mqttka_verdict)v));
+    for (unsigned m = 0; m <= MQTTKA_CLOSE_RST + 1; m++)
+        check_plain_name("close mechanism", m,
+                         mqttka_close_mechanism_name((mqttka_close_mechanism)m));
+    for (unsigned s = 0; s <= MQTTKA_SIDE_SERVER + 1; s++)
+        check_plain_name("side", s, mqttka_side_name((mqttka_side)s));
+    for (unsigned r = 0; r <= MQTTKA_NA_COUNT; r++)
+        check_plain_name("not analysed", r, mqttka_not_analysed_name((mqttka_not_analysed)r));
+    for (unsigned t = 0; t <= 255; t++)
+        check_plain_name("MQTT packet type", t, mqttka_mqtt_type_name((uint8_t)t));
+    for (unsigned l = 0; l <= 255; l++)
+        check_plain_name("MQTT level", l, mqttka_mqtt_version_name((uint8_t)l));
+    for (unsigned l = 0; l <= 300; l++)
+        check_plain_name("link type", l, mqttka_link_name(l));
+}
+
 int main(void)
 {
+    test_names_plain();
     test_scaled();
     test_digits_against_printf();
     test_double();
