@@ -22,6 +22,7 @@
 #include <wireshark.h>
 #include <epan/packet.h>
 
+#include "mqttka-compat.h"
 #include "mqttka.h"
 
 /* ------------------------------------------------------------------------ */
