@@ -54,28 +54,56 @@ def run(cmd):
     return r.stdout
 
 
+# Separators that no field contains (the details have commas).
+SEP, AGG = "\x1e", "\x1f"
 FIELDS = ["frame.number", "mqtt.msgtype", "mqtt.kalive", "mqttka.finding", "mqttka.verdict",
-          "mqttka.pingresp_in", "mqttka.pingreq_in"]
+          "mqttka.pingresp_in", "mqttka.pingreq_in", "mqttka.severity", "mqttka.detail",
+          "mqttka.value", "_ws.expert.message", "_ws.expert.severity"]
+# Wireshark's PI_NOTE, PI_WARN, PI_ERROR
+EXPERT_SEVERITY = {"info": "4194304", "warn": "6291456", "error": "8388608"}
 
 
-def tshark_fields(tshark, pcap, two_pass):
-    """frame -> {field: [values]}, and "info": the Info column, whole."""
-    cmd = [tshark, "-n", "-r", pcap]
-    if two_pass:
-        cmd.append("-2")
-    cmd += ["-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=,"]
-    for f in FIELDS + ["_ws.col.Info"]:
-        cmd += ["-e", f]
-    rows = {}
-    for line in run(cmd).split("\n"):
+def tshark_pass(tshark, pcap, two_pass):
+    """tshark -2 or single pass: a run with the fields and the statistics
+    tree, one that prints the Info column; returns (rows, findings, tree):
+      rows: frame -> {field: [values]}, and "info": the Info column, whole;
+      findings: frame -> ([(kind, severity, detail)], [value],
+                          [(expert message, severity)]), frames with findings;
+      tree: the statistics tree (stats_tree)."""
+    cmd = [tshark, "-n", "-r", pcap] + (["-2"] if two_pass else [])
+    cmd_fields = cmd + ["-z", "mqttka,tree", "-T", "fields", "-E", "separator=" + SEP,
+                        "-E", "occurrence=a", "-E", "aggregator=" + AGG]
+    for f in FIELDS:
+        cmd_fields += ["-e", f]
+    lines = run(cmd_fields).split("\n")  # (splitlines() splits at SEP too)
+    rows, findings = {}, {}
+    i = 0
+    while i < len(lines) and not lines[i].startswith("=" * 10):
+        line = lines[i]
+        i += 1
         if not line:
             continue
-        cols = line.split("\t", len(FIELDS))  # the Info column last, tabs and all
-        cols += [""] * (len(FIELDS) + 1 - len(cols))
-        row = {f: [v for v in c.split(",") if v] for f, c in zip(FIELDS, cols)}
-        row["info"] = cols[len(FIELDS)]
-        rows[int(cols[0])] = row
-    return rows
+        cols = (line.split(SEP) + [""] * len(FIELDS))[:len(FIELDS)]
+        row = {f: c.split(AGG) if c else [] for f, c in zip(FIELDS, cols)}
+        row["info"] = ""
+        n = int(cols[0])
+        rows[n] = row
+        kind, sev, detail = row["mqttka.finding"], row["mqttka.severity"], row["mqttka.detail"]
+        if kind:
+            if not (len(kind) == len(sev) == len(detail)):
+                fail("%s frame %d: %d findings, %d severities, %d details"
+                     % (pcap, n, len(kind), len(sev), len(detail)))
+            findings[n] = (list(zip(kind, sev, detail)), [float(v) for v in row["mqttka.value"]],
+                           list(zip(row["_ws.expert.message"], row["_ws.expert.severity"])))
+    tree = stats_tree(pcap, lines[i:])
+    # The Info column as tshark prints it: from 4.2 on, the field
+    # _ws.col.info is taken before the postdissectors run (it lacks what
+    # they append), the printed column is not.
+    for line in run(cmd + ["-o", 'gui.column.format:"No.","%m","Info","%i"']).split("\n"):
+        m = re.match(r"^ *(\d+) (.*)$", line)
+        if m and int(m.group(1)) in rows:
+            rows[int(m.group(1))]["info"] = m.group(2)
+    return rows, findings, tree
 
 
 INFO_TAG = re.compile(r" \[mqttka: ([a-z0-9_, ]+)\]")
@@ -91,35 +119,6 @@ def info_tags(rows):
         if found:
             tags[n] = found[0].split(", ")
     return tags
-
-
-# Separators that no detail contains (the details have commas).
-SEP, AGG = "\x1e", "\x1f"
-CONTENT = ["frame.number", "mqttka.finding", "mqttka.severity", "mqttka.detail", "mqttka.value",
-           "_ws.expert.message", "_ws.expert.severity"]
-# Wireshark's PI_NOTE, PI_WARN, PI_ERROR
-EXPERT_SEVERITY = {"info": "4194304", "warn": "6291456", "error": "8388608"}
-
-
-def tshark_findings(tshark, pcap, two_pass):
-    """frame -> ([(kind, severity, detail)], [value], [(expert message, severity)])"""
-    cmd = [tshark, "-n", "-r", pcap] + (["-2"] if two_pass else [])
-    cmd += ["-Y", "mqttka.finding", "-T", "fields", "-E", "separator=" + SEP,
-            "-E", "occurrence=a", "-E", "aggregator=" + AGG]
-    for f in CONTENT:
-        cmd += ["-e", f]
-    rows = {}
-    for line in run(cmd).split("\n"):  # (splitlines() splits at SEP too)
-        if not line:
-            continue
-        cols = (line.split(SEP) + [""] * len(CONTENT))[:len(CONTENT)]
-        kind, sev, detail, value, msg, msev = [c.split(AGG) if c else [] for c in cols[1:]]
-        if not (len(kind) == len(sev) == len(detail)):
-            fail("%s frame %s: %d findings, %d severities, %d details"
-                 % (pcap, cols[0], len(kind), len(sev), len(detail)))
-        rows[int(cols[0])] = (list(zip(kind, sev, detail)), [float(v) for v in value],
-                              list(zip(msg, msev)))
-    return rows
 
 
 def cli_events(cli, pcap):
@@ -143,8 +142,8 @@ def facts_keepalives(pcap):
 def check_sample(tshark, cli, pcap):
     name = os.path.basename(pcap)
     ev = cli_events(cli, pcap)
-    two = tshark_fields(tshark, pcap, True)
-    one = tshark_fields(tshark, pcap, False)
+    two, two_findings, two_tree = tshark_pass(tshark, pcap, True)
+    one, one_findings, one_tree = tshark_pass(tshark, pcap, False)
     last_frame = max(two) if two else 0
 
     # MQTT decoded by Wireshark's dissector, packet for packet like the core.
@@ -175,7 +174,7 @@ def check_sample(tshark, cli, pcap):
 
     # What each frame shows of its findings, in the core's order.
     for two_pass in (True, False):
-        shown = tshark_findings(tshark, pcap, two_pass)
+        shown = two_findings if two_pass else one_findings
         want = {}
         for e in finds:
             n = (e["frame"] or last_frame) if two_pass else e.get("reported_frame")
@@ -245,8 +244,8 @@ def check_sample(tshark, cli, pcap):
     during = []
     for i, e in enumerate(ev):
         if e["type"] == "connection" and any(
-                x.get("frame") if x["type"] == "mqtt" else
-                x.get("reported_frame") if x["type"] == "finding" else None for x in ev[i + 1:]):
+                x.get("reported_frame") if x["type"] == "finding" else x.get("frame")
+                for x in ev[i + 1:] if x["type"] != "connection"):
             during.append(e)
     must = {(e["last_frame"], e["verdict"]) for e in during}
     if not must <= ws_v1 <= cli_v1:
@@ -254,21 +253,18 @@ def check_sample(tshark, cli, pcap):
              % (name, sorted(ws_v1), sorted(cli_v1), sorted(must)))
     ended = [e for e in conns if (e["last_frame"], e["verdict"]) in ws_v1]
 
-    check_stats(tshark, pcap, name, ev, conns, ended)
+    check_stats(two_tree, one_tree, name, ev, conns, ended)
 
-    print("%s: %d MQTT packets, %d findings, %d connections (%d with a verdict in single pass) agree"
-          % (name, len(cli_pkts), len(cli_tag), len(conns), len(ended)))
+    print("%s: %d MQTT packets, %d findings, %d connections (single pass: %d verdicts, %d due)"
+          " agree" % (name, len(cli_pkts), len(cli_tag), len(conns), len(ended), len(must)))
 
 
-def stats_tree(tshark, pcap, two_pass):
-    """The statistics tree: {path: {column: text}}, path a tuple of item
-    names from the top, the columns as tshark's header names them."""
-    out = run([tshark, "-n", "-r", pcap] + (["-2"] if two_pass else [])
-              + ["-q", "-z", "mqttka,tree"])
-    lines = out.split("\n")
+def stats_tree(pcap, lines):
+    """The statistics tree in tshark's text: {path: {column: text}}, path a
+    tuple of item names from the top, the columns as the header names them."""
     head = next((l for l in lines if l.startswith("Topic / Item")), None)
     if head is None:
-        fail("%s: no statistics tree in %r" % (pcap, out[:200]))
+        fail("%s: no statistics tree in %r" % (pcap, "\n".join(lines)[:200]))
         return {}
     # Each column's text starts where its name starts in the header.
     names = re.findall(r"\S+(?: \S+)*", head)
@@ -293,18 +289,17 @@ def close_to(text, want, tol):
         return False
 
 
-def check_stats(tshark, pcap, name, ev, conns, closed):
+def check_stats(two_tree, one_tree, name, ev, conns, closed):
     """The statistics tree, tshark -2 and single pass, against the CLI: the
     figures in its columns, per connection. `closed`: the connections
     summarised on a frame in single pass."""
     packets = {}
-    silences = {}
     for e in ev:
         if e["type"] == "mqtt":
             packets[e["conn"]] = packets.get(e["conn"], 0) + 1
     for two_pass in (True, False):
         mode = "tshark -2" if two_pass else "single pass"
-        tree = stats_tree(tshark, pcap, two_pass)
+        tree = two_tree if two_pass else one_tree
         top = "MQTT packets by connection"
         total = sum(packets.values())
         if total and tree.get((top,), {}).get("Count") != str(total):
