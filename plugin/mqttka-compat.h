@@ -9,11 +9,14 @@
  * (a typedef's own return type, a header that exists or not); release
  * numbers are tested only where nothing else tells.
  *
- *   what                      4.0                       4.2 and later
- *   ------------------------  ------------------------  -----------------------------
- *   heuristic dissectors      return gboolean           return bool (4.4; see below)
- *   plugin_describe()         not looked up             declares what the plugin
- *                                                       registers (wsutil/plugins.h)
+ *   what                      4.0                  4.4
+ *   ------------------------  -------------------  ---------------------------------
+ *   heuristic dissectors      return gboolean      return bool
+ *   plugin_describe()         not looked up        says what the plugin registers,
+ *                                                  with flags from wsutil/plugins.h
+ *
+ * Both are detected from the headers, so 4.2 (untested) gets whichever it
+ * has. Releases after 4.4 are refused until they are tested.
  *
  * Wireshark refuses a plugin built for another minor release
  * (plugin_want_major/minor, plugin.c), so one build serves one release.
@@ -33,9 +36,9 @@
  * evaluated), so no release number has to say when it changed. */
 typedef __typeof__(((heur_dissector_t)0)(NULL, NULL, NULL, NULL)) mqttka_heur_result;
 
-/* plugin_describe(), which tells the plugin loader of 4.2 and later what
- * kinds of things a plugin registers, with the flags wsutil/plugins.h
- * defines there. 4.0 neither looks it up nor installs that header.
+/* plugin_describe(), which tells the plugin loader of 4.4 what kinds of
+ * things a plugin registers, with the flags wsutil/plugins.h defines there.
+ * 4.0 neither looks it up nor installs that header.
  * MQTTKA_PLUGIN_DESCRIBE defines it where it exists (plugin.c). */
 #if __has_include(<wsutil/plugins.h>)
 #include <wsutil/plugins.h>

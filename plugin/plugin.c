@@ -4,8 +4,8 @@
  * Wireshark loads an epan plugin only if it exports `plugin_version`,
  * `plugin_want_major` and `plugin_want_minor` equal to its own major and
  * minor version, and `plugin_register`, which hands it the protocol's
- * register and handoff functions; 4.2 and later also look up
- * `plugin_describe` (MQTTKA_PLUGIN_DESCRIBE, mqttka-compat.h). The numbers
+ * register and handoff functions; 4.4 also looks up `plugin_describe`
+ * (MQTTKA_PLUGIN_DESCRIBE, mqttka-compat.h). The numbers
  * come from the ws_version.h we are built against, so a build serves the
  * release it was built for and no other.
  */
