@@ -355,15 +355,18 @@ static int dissect_mqttka_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
     /* The statistics tree counts each frame's packets once and each
      * summary once, on the pass that taps (the only pass of single-pass
      * tshark, the revisits of tshark -2 and the GUI). */
-    if (r->n_pkts > 0) {
-        mqttka_tap_data *d = wmem_new0(pinfo->pool, mqttka_tap_data);
-        d->frame = r;
-        tap_queue_packet(mqttka_tap, pinfo, d);
-    }
-    for (const mqttka_summary_rec *s = sums; s; s = visited ? s->next_tagged : s->next_reported) {
-        mqttka_tap_data *d = wmem_new0(pinfo->pool, mqttka_tap_data);
-        d->summary = s;
-        tap_queue_packet(mqttka_tap, pinfo, d);
+    if (have_tap_listener(mqttka_tap)) {
+        if (r->n_pkts > 0) {
+            mqttka_tap_data *d = wmem_new0(pinfo->pool, mqttka_tap_data);
+            d->frame = r;
+            tap_queue_packet(mqttka_tap, pinfo, d);
+        }
+        for (const mqttka_summary_rec *s = sums; s;
+             s = visited ? s->next_tagged : s->next_reported) {
+            mqttka_tap_data *d = wmem_new0(pinfo->pool, mqttka_tap_data);
+            d->summary = s;
+            tap_queue_packet(mqttka_tap, pinfo, d);
+        }
     }
 
     finding_iter it;
