@@ -22,6 +22,7 @@
 #include <wireshark.h>
 #include <epan/packet.h>
 
+#include "mqttka-compat.h"
 #include "mqttka.h"
 
 /* ------------------------------------------------------------------------ */
@@ -106,6 +107,26 @@ typedef struct mqttka_frame_rec {
     uint32_t n_pkts;
     mqttka_pkt_rec pkts[];       /* in the order the core completed them */
 } mqttka_frame_rec;
+
+/* What names a connection in the statistics tree, kept from the first MQTT
+ * packet of each connection on (the client ID from the packet that brought
+ * it, its CONNECT). */
+typedef struct mqttka_conn_rec {
+    mqttka_endpoint client, server;
+    const char *client_id;       /* file scope; "" when none */
+    uint8_t transport;           /* mqttka_transport */
+} mqttka_conn_rec;
+
+/* What the postdissector queues to the tap "mqttka" (mqttka-stats.c): a
+ * frame's MQTT packets, or one connection summary. Lives in pinfo->pool. */
+typedef struct mqttka_tap_data {
+    const mqttka_frame_rec *frame;     /* NULL for a summary */
+    const mqttka_summary_rec *summary; /* NULL for packets */
+} mqttka_tap_data;
+
+/* The connection numbered `conn_id` by the core, NULL if no MQTT packet of
+ * it was seen (yet, on the first pass). Lives in wmem file scope. */
+const mqttka_conn_rec *mqttka_store_conn(uint32_t conn_id);
 
 /* Registers the init and cleanup routines that create and free the analyzer
  * with each capture file. Called from proto_register_mqttka. */

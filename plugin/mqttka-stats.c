@@ -2,25 +2,37 @@
  * mqttka-stats.c - the statistics tree "mqttka" (tshark -z mqttka,tree;
  * Statistics > MQTT Keepalive in the GUI).
  *
- * It is fed by the tap "mqttka", to which the postdissector queues each
- * connection summary the core produced: on the frame that closed the
- * connection when frames are revisited (tshark -2, the GUI), on the frame
- * where the summary was emitted in single-pass tshark. A connection still
- * open at the end of the capture is summarised only by mqttka_finish, after
- * the first pass: single-pass tshark cannot show it, tshark -2 and the GUI do.
+ * Fed by the tap "mqttka": the postdissector queues each frame's MQTT
+ * packets and each connection summary the core produced (packet-mqttka.c).
+ * Every figure is in the columns, as stats trees show them: Count, and for
+ * the value items Average, Min Val and Max Val; the item names only name.
  *
- *   MQTT keepalive connections                                   2
- *     #1 10.0.0.1:40001 -> 10.0.0.2:1882 websocket "client-id"   1
- *       verdict: client_closed_missing_pingresp                    1
- *       longest client silence: 12.000 s                           1
- *       effective keepalive: 10 s                                  1
- *       RTT min / median / max: 0.124 / 0.150 / 0.199 ms           1
- *       PINGREQ: 3, unanswered: 1                                  1
- *   Verdicts                                                     2
- *     client_closed_missing_pingresp                               1
+ *   MQTT packets by connection              Count: MQTT packets
+ *     #1 10.0.0.1:40001 -> 10.0.0.2:1882 websocket "client-id"
+ *                                           Count: its MQTT packets (Percent:
+ *                                           its share of them all)
+ *       PINGREQ                             Count: PINGREQs
+ *         unanswered                        Count (and Percent of the PINGREQs)
+ *       Ping RTT (ms)                       one value per ping pair
+ *       Client silence (s)                  one value per client packet: the
+ *                                           time since its previous one
+ *       Longest client silence (s)          the summary's, up to the close
+ *       Effective keepalive (s)             the summary's
+ *       Verdict: client_closed_missing_pingresp
+ *   Verdicts                                Count: connections with a verdict
+ *     client_closed_missing_pingresp        Count
  *
- * The figures are in the item names: stats_tree counts are integers, and
- * sub-millisecond RTTs (a broker on the same host) would read as 0.
+ * The packets' items are counted as the frames are tapped; what the
+ * summary says (unanswered, longest silence, keepalive, verdict) on the
+ * frame the summary is shown on: the closing frame on revisits (tshark -2,
+ * the GUI), the frame where the connection ended in single-pass tshark. A
+ * connection still open at the end of the capture is summarised only after
+ * the first pass: single-pass tshark shows its packets' items, not its
+ * verdict.
+ *
+ * RTTs are in milliseconds so that a broker on the same host (RTTs of a few
+ * tenths of a millisecond) keeps its digits: stats trees print averages
+ * with two decimals, minima and maxima with six.
  */
 #include "mqttka-plugin.h"
 
@@ -28,8 +40,15 @@
 
 #include <epan/stats_tree.h>
 
-static const char str_connections[] = "MQTT keepalive connections";
+static const char str_connections[] = "MQTT packets by connection";
 static const char str_verdicts[] = "Verdicts";
+static const char str_pingreq[] = "PINGREQ";
+static const char str_unanswered[] = "unanswered";
+static const char str_rtt[] = "Ping RTT (ms)";
+static const char str_silence[] = "Client silence (s)";
+static const char str_max_silence[] = "Longest client silence (s)";
+static const char str_keepalive[] = "Effective keepalive (s)";
+
 static int node_connections = -1;
 static int node_verdicts = -1;
 
@@ -39,48 +58,78 @@ static void stats_init(stats_tree *st)
     node_verdicts = stats_tree_create_node(st, str_verdicts, 0, STAT_DT_INT, TRUE);
 }
 
+/* The node of connection `id` (created the first time), its count and the
+ * count of all connections' packets increased by `packets`. The rest names
+ * it. */
+static int conn_node(stats_tree *st, int packets, uint64_t id, const mqttka_endpoint *client,
+                     const mqttka_endpoint *server, uint8_t transport, const char *client_id)
+{
+    char cl[64], sv[64], name[256];
+    mqttka_endpoint_format(client, cl, sizeof cl);
+    mqttka_endpoint_format(server, sv, sizeof sv);
+    snprintf(name, sizeof name, "#%" PRIu64 " %s -> %s %s%s%s%s", id, cl, sv,
+             transport == MQTTKA_TRANSPORT_WEBSOCKET ? "websocket" : "tcp",
+             client_id[0] ? " \"" : "", client_id, client_id[0] ? "\"" : "");
+    increase_stat_node(st, str_connections, 0, TRUE, packets);
+    return increase_stat_node(st, name, node_connections, TRUE, packets);
+}
+
+static void tap_packets(stats_tree *st, const mqttka_frame_rec *r)
+{
+    for (uint32_t i = 0; i < r->n_pkts; i++) {
+        const mqttka_pkt_rec *p = &r->pkts[i];
+        const mqttka_conn_rec *c = mqttka_store_conn(p->conn_id);
+        if (!c)
+            continue;
+        int node = conn_node(st, 1, p->conn_id, &c->client, &c->server, c->transport,
+                             c->client_id);
+        if (p->type == MQTTKA_MQTT_PINGREQ && p->dir == MQTTKA_C2S)
+            tick_stat_node(st, str_pingreq, node, TRUE);
+        if (p->type == MQTTKA_MQTT_PINGRESP && p->rtt != MQTTKA_TIME_NONE)
+            avg_stat_node_add_value_float(st, str_rtt, node, FALSE, (float)((double)p->rtt / 1e3));
+        if (p->dir == MQTTKA_C2S && p->silence != MQTTKA_TIME_NONE)
+            avg_stat_node_add_value_float(st, str_silence, node, FALSE,
+                                          (float)((double)p->silence / 1e6));
+    }
+}
+
+static void tap_summary(stats_tree *st, const mqttka_summary_rec *s)
+{
+    /* Named as its packets named it, if it had any. */
+    const mqttka_conn_rec *c = s->conn_id <= UINT32_MAX ? mqttka_store_conn((uint32_t)s->conn_id)
+                                                        : NULL;
+    int node = c ? conn_node(st, 0, s->conn_id, &c->client, &c->server, c->transport,
+                             c->client_id)
+                 : conn_node(st, 0, s->conn_id, &s->client, &s->server, s->transport,
+                             s->client_id);
+    const char *verdict = mqttka_verdict_name((mqttka_verdict)s->verdict);
+
+    int pingreq = increase_stat_node(st, str_pingreq, node, TRUE, 0);
+    increase_stat_node(st, str_unanswered, pingreq, FALSE, (int)s->pingreq_unanswered);
+    if (s->max_client_silence != MQTTKA_TIME_NONE)
+        avg_stat_node_add_value_float(st, str_max_silence, node, FALSE,
+                                      (float)((double)s->max_client_silence / 1e6));
+    if (s->effective_keepalive >= 0)
+        avg_stat_node_add_value_int(st, str_keepalive, node, FALSE, s->effective_keepalive);
+    char item[96];
+    snprintf(item, sizeof item, "Verdict: %s", verdict);
+    tick_stat_node(st, item, node, FALSE);
+
+    tick_stat_node(st, str_verdicts, 0, TRUE);
+    tick_stat_node(st, verdict, node_verdicts, FALSE);
+}
+
 static tap_packet_status stats_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt,
                                       const void *data, tap_flags_t flags)
 {
     (void)pinfo;
     (void)edt;
     (void)flags;
-    const mqttka_summary_rec *s = (const mqttka_summary_rec *)data;
-    const char *verdict = mqttka_verdict_name((mqttka_verdict)s->verdict);
-    char client[64], server[64], name[256];
-
-    mqttka_endpoint_format(&s->client, client, sizeof client);
-    mqttka_endpoint_format(&s->server, server, sizeof server);
-    snprintf(name, sizeof name, "#%" PRIu64 " %s -> %s %s%s%s%s", s->conn_id, client, server,
-             s->transport == MQTTKA_TRANSPORT_WEBSOCKET ? "websocket" : "tcp",
-             s->client_id[0] ? " \"" : "", s->client_id, s->client_id[0] ? "\"" : "");
-
-    tick_stat_node(st, str_connections, 0, TRUE);
-    int conn = tick_stat_node(st, name, node_connections, TRUE);
-    /* (tshark lists items of equal count by name, descending.) */
-    char item[160];
-    snprintf(item, sizeof item, "verdict: %s", verdict);
-    tick_stat_node(st, item, conn, FALSE);
-    if (s->max_client_silence != MQTTKA_TIME_NONE) {
-        snprintf(item, sizeof item, "longest client silence: %.3f s",
-                 (double)s->max_client_silence / 1e6);
-        tick_stat_node(st, item, conn, FALSE);
-    }
-    if (s->rtt_count > 0) {
-        snprintf(item, sizeof item, "RTT min / median / max: %.3f / %.3f / %.3f ms",
-                 (double)s->rtt_min / 1e3, (double)s->rtt_median / 1e3, (double)s->rtt_max / 1e3);
-        tick_stat_node(st, item, conn, FALSE);
-    }
-    snprintf(item, sizeof item, "PINGREQ: %" PRIu32 ", unanswered: %" PRIu32, s->pingreq,
-             s->pingreq_unanswered);
-    tick_stat_node(st, item, conn, FALSE);
-    if (s->effective_keepalive >= 0) {
-        snprintf(item, sizeof item, "effective keepalive: %" PRId32 " s", s->effective_keepalive);
-        tick_stat_node(st, item, conn, FALSE);
-    }
-
-    tick_stat_node(st, str_verdicts, 0, TRUE);
-    tick_stat_node(st, verdict, node_verdicts, FALSE);
+    const mqttka_tap_data *d = (const mqttka_tap_data *)data;
+    if (d->frame)
+        tap_packets(st, d->frame);
+    if (d->summary)
+        tap_summary(st, d->summary);
     return TAP_PACKET_REDRAW;
 }
 

@@ -55,6 +55,12 @@ static struct {
     bool finished;
     mqttka_time last_ts;       /* of the last frame pushed */
     uint32_t last_frame;
+    /* conns[id]: the core numbers connections 1, 2, ... in order of first
+     * sight, so an array indexed by the number, grown by doubling, finds a
+     * connection's record without a hash look-up: 8 bytes per connection,
+     * a record for those with MQTT packets. */
+    mqttka_conn_rec **conns;
+    size_t n_conns;
 } store;
 
 /* The pcap LINKTYPE_ for a Wireshark encapsulation, for the link layers the
@@ -152,6 +158,40 @@ static uint32_t conn_number(const mqttka_connection *c)
     return c && c->id <= UINT32_MAX ? (uint32_t)c->id : 0;
 }
 
+const mqttka_conn_rec *mqttka_store_conn(uint32_t conn_id)
+{
+    return conn_id < store.n_conns ? store.conns[conn_id] : NULL;
+}
+
+/* Notes the connection of an MQTT packet the first time it has one, and
+ * its client ID the first time it is known. */
+static void note_conn(const mqttka_connection *c, uint32_t conn_id)
+{
+    if (!c || conn_id == 0)
+        return;
+    if (conn_id >= store.n_conns) {
+        /* conn_id < 2^32: the doubling stops at 2^33 slots. */
+        size_t n = store.n_conns ? store.n_conns : 64;
+        while (n <= conn_id)
+            n *= 2;
+        store.conns = (mqttka_conn_rec **)wmem_realloc(wmem_file_scope(), store.conns,
+                                                       n * sizeof *store.conns);
+        memset(store.conns + store.n_conns, 0, (n - store.n_conns) * sizeof *store.conns);
+        store.n_conns = n;
+    }
+    mqttka_conn_rec *r = store.conns[conn_id];
+    if (!r) {
+        r = wmem_new0(wmem_file_scope(), mqttka_conn_rec);
+        r->client = c->client;
+        r->server = c->server;
+        r->transport = (uint8_t)c->transport;
+        r->client_id = "";
+        store.conns[conn_id] = r;
+    }
+    if (!r->client_id[0] && c->client_id && c->client_id[0])
+        r->client_id = wmem_strndup(wmem_file_scope(), c->client_id, MQTTKA_CLIENT_ID_SIZE - 1);
+}
+
 static void on_packet(const mqttka_event *ev)
 {
     const mqttka_mqtt_packet *m = &ev->u.mqtt;
@@ -167,6 +207,7 @@ static void on_packet(const mqttka_event *ev)
     p->silence = m->silence;
     p->rtt = m->rtt;
     p->pair = m->type == MQTTKA_MQTT_PINGREQ ? 0 : tag_frame(m->pair_tag);
+    note_conn(ev->conn, p->conn_id);
 
     /* The forward link, on the PINGREQ this PINGRESP answers. */
     if (m->type == MQTTKA_MQTT_PINGRESP && p->pair != 0 && p->pair != num) {
@@ -349,6 +390,8 @@ static void store_init(void)
 {
     store.pages = NULL;
     store.n_pages = 0;
+    store.conns = NULL;
+    store.n_conns = 0;
     store.open = true;
     store.finished = false;
     store.last_ts = MQTTKA_TIME_NONE;
@@ -373,6 +416,8 @@ static void store_cleanup(void)
     mqttka_free(&store.analyzer);
     store.pages = NULL; /* freed with the file scope */
     store.n_pages = 0;
+    store.conns = NULL;
+    store.n_conns = 0;
     store.open = false;
     store.finished = false;
 }

@@ -405,43 +405,45 @@ static const uint8_t *header_value(const uint8_t *h, size_t n, const char *name,
     return p;
 }
 
-static gboolean heur_ws_upgrade(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+static mqttka_heur_result heur_ws_upgrade(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     unsigned n = tvb_captured_length(tvb);
     if (n < 18 || tvb_memeql(tvb, 0, (const guint8 *)"GET ", 4) != 0)
-        return FALSE;
+        return false;
     if (n > UPGRADE_HEADER_MAX)
         n = UPGRADE_HEADER_MAX;
     const uint8_t *h = tvb_get_ptr(tvb, 0, (gint)n);
     size_t len;
     const uint8_t *v = header_value(h, n, "\nupgrade:", &len);
     if (!v || !find_ci(v, len, "websocket"))
-        return FALSE;
+        return false;
     /* Only MQTT: other WebSocket traffic must look exactly as it does
      * without this plugin. */
     v = header_value(h, n, "\nsec-websocket-protocol:", &len);
     if (!v || !find_ci(v, len, "mqtt"))
-        return FALSE;
+        return false;
 
     conversation_t *conv = find_or_create_conversation(pinfo);
     conversation_set_dissector(conv, http_handle);
     call_dissector_with_data(http_handle, tvb, pinfo, tree, data);
-    return TRUE;
+    return true;
 }
 
 /* An MQTT CONNECT at the start of a stream: 0x10, a Remaining Length, then
  * 00 04 "MQTT" level 4 or 5, or 00 06 "MQIsdp" level 3, and connect flags
  * with the reserved bit clear (MQTT 3.1.1 §3.1.2). */
-static gboolean heur_mqtt_connect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+static mqttka_heur_result heur_mqtt_connect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     unsigned n = tvb_captured_length(tvb);
-    if (n < 12 || tvb_get_guint8(tvb, 0) != 0x10)
-        return FALSE;
-    const uint8_t *p = tvb_get_ptr(tvb, 0, (gint)(n < 24 ? n : 24));
+    if (n < 12)
+        return false;
     size_t avail = n < 24 ? n : 24;
+    const uint8_t *p = tvb_get_ptr(tvb, 0, (gint)avail);
+    if (p[0] != 0x10)
+        return false;
     uint64_t total;
     if (mqtt_packet_length(p, avail, &total) != HDR_OK)
-        return FALSE;
+        return false;
     size_t hl = 1;
     while (p[hl] & 0x80)
         hl++;
@@ -452,19 +454,19 @@ static gboolean heur_mqtt_connect(tvbuff_t *tvb, packet_info *pinfo, proto_tree 
     if (left >= 9 && remaining >= 10 && memcmp(v, "\x00\x04MQTT", 6) == 0 &&
         (v[6] == 4 || v[6] == 5)) {
         if (v[7] & 0x01)
-            return FALSE;
+            return false;
     } else if (left >= 11 && remaining >= 12 && memcmp(v, "\x00\x06MQIsdp", 8) == 0 &&
                v[8] == 3) {
         if (v[9] & 0x01)
-            return FALSE;
+            return false;
     } else {
-        return FALSE;
+        return false;
     }
 
     conversation_t *conv = find_or_create_conversation(pinfo);
     conversation_set_dissector(conv, mqtt_handle);
     call_dissector_with_data(mqtt_handle, tvb, pinfo, tree, data);
-    return TRUE;
+    return true;
 }
 
 static void transport_init(void)

@@ -355,8 +355,22 @@ static int dissect_mqttka_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
     const mqttka_summary_rec *sums = !r->lists ? NULL
                                      : visited ? r->lists->sum_tagged : r->lists->sum_reported;
 
-    for (const mqttka_summary_rec *s = sums; s; s = visited ? s->next_tagged : s->next_reported)
-        tap_queue_packet(mqttka_tap, pinfo, s);
+    /* The statistics tree counts each frame's packets once and each
+     * summary once, on the pass that taps (the only pass of single-pass
+     * tshark, the revisits of tshark -2 and the GUI). */
+    if (have_tap_listener(mqttka_tap)) {
+        if (r->n_pkts > 0) {
+            mqttka_tap_data *d = wmem_new0(pinfo->pool, mqttka_tap_data);
+            d->frame = r;
+            tap_queue_packet(mqttka_tap, pinfo, d);
+        }
+        for (const mqttka_summary_rec *s = sums; s;
+             s = visited ? s->next_tagged : s->next_reported) {
+            mqttka_tap_data *d = wmem_new0(pinfo->pool, mqttka_tap_data);
+            d->summary = s;
+            tap_queue_packet(mqttka_tap, pinfo, d);
+        }
+    }
 
     finding_iter it;
     finding_iter_init(&it, r, pinfo->num, visited, false);
@@ -369,9 +383,26 @@ static int dissect_mqttka_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
      * else the packets. */
     proto_item *ti = proto_tree_add_item(tree, proto_mqttka, tvb, 0, 0, ENC_NA);
     const char *sep = ": ";
+    /* The Info column gets "[mqttka: kind, kind]": each kind of warning or
+     * error shown on this frame once, in the order of the tree. */
+    bool tagged[MQTTKA_F_COUNT] = { false };
+    wmem_strbuf_t *info = NULL;
     for (; f; f = finding_next(&it)) {
-        proto_item_append_text(ti, "%s%s", sep, mqttka_finding_name((mqttka_finding_kind)f->kind));
+        const char *kind = mqttka_finding_name((mqttka_finding_kind)f->kind);
+        proto_item_append_text(ti, "%s%s", sep, kind);
         sep = ", ";
+        if (f->severity >= MQTTKA_WARN && f->kind < MQTTKA_F_COUNT && !tagged[f->kind]) {
+            tagged[f->kind] = true;
+            if (!info)
+                info = wmem_strbuf_new(pinfo->pool, " [mqttka: ");
+            else
+                wmem_strbuf_append(info, ", ");
+            wmem_strbuf_append(info, kind);
+        }
+    }
+    if (info) {
+        wmem_strbuf_append_c(info, ']');
+        col_append_str(pinfo->cinfo, COL_INFO, wmem_strbuf_get_str(info));
     }
     for (const mqttka_summary_rec *s = sums; s; s = visited ? s->next_tagged : s->next_reported) {
         proto_item_append_text(ti, "%sverdict %s", sep,

@@ -1,12 +1,13 @@
 /*
  * plugin.c - the entry points Wireshark looks up when it loads mqttka.so.
  *
- * Wireshark 4.0 loads an epan plugin only if it exports `plugin_version`,
+ * Wireshark loads an epan plugin only if it exports `plugin_version`,
  * `plugin_want_major` and `plugin_want_minor` equal to its own major and
  * minor version, and `plugin_register`, which hands it the protocol's
- * register and handoff functions. (4.0 has no plugin_describe; later
- * releases added it.) The numbers come from the ws_version.h we are built
- * against; meson.build accepts only 4.0.x, so that is the one version guard.
+ * register and handoff functions; 4.4 also looks up `plugin_describe`
+ * (MQTTKA_PLUGIN_DESCRIBE, mqttka-compat.h). The numbers
+ * come from the ws_version.h we are built against, so a build serves the
+ * release it was built for and no other.
  */
 #include "mqttka-plugin.h"
 
@@ -24,3 +25,5 @@ void plugin_register(void)
     plug.register_handoff = proto_reg_handoff_mqttka;
     proto_register_plugin(&plug);
 }
+
+MQTTKA_PLUGIN_DESCRIBE;

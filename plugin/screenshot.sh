@@ -6,7 +6,8 @@
 # Opens CAPTURE (default samples/ws-broker-frozen.pcap) in wireshark-qt under
 # Xvfb with BUILD_DIR/plugin/mqttka.so (default build) installed the way a
 # user installs it, in the personal plugin folder
-# ~/.local/lib/wireshark/plugins/4.0/epan/ of a scratch home. It shows the
+# ~/.local/lib/wireshark/plugins/4.x/epan/ of a scratch home (4.x: the
+# release of the installed tshark, which the plugin must be built for). It shows the
 # frames that have an MQTT Keepalive tree (display filter mqttka), selects the first frame with a
 # pingreq_unanswered finding (else the first verdict; FRAME=N overrides),
 # expands its MQTT Keepalive tree and saves a PNG to OUTPUT (default
@@ -41,9 +42,10 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 # The user's home: the plugin where a user puts it, a fixed window layout.
+release=$(tshark --version | sed -n '1s/^[^0-9]*\([0-9][0-9]*\.[0-9][0-9]*\)\..*/\1/p')
 home=$work/home
-mkdir -p "$home/.local/lib/wireshark/plugins/4.0/epan" "$home/.config/wireshark" "$work/run"
-cp "$plugin" "$home/.local/lib/wireshark/plugins/4.0/epan/"
+mkdir -p "$home/.local/lib/wireshark/plugins/$release/epan" "$home/.config/wireshark" "$work/run"
+cp "$plugin" "$home/.local/lib/wireshark/plugins/$release/epan/"
 cp "$capture" "$work/"
 cap=$work/$(basename "$capture")
 cat >"$home/.config/wireshark/recent_common" <<'EOF'

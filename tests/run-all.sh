@@ -4,12 +4,15 @@
 # with --werror and an AddressSanitizer + UndefinedBehaviorSanitizer build —
 # and runs every meson test suite in both; then builds the fuzz targets with
 # libFuzzer (clang, ASan+UBSan) and runs their fuzz-regress suite there too.
-# .ci/run calls exactly this.
+# Last, the plugin suite again with Wireshark 4.4, in a Debian 13 chroot that
+# tests/plugin/trixie.sh makes (with debootstrap, from the mirror apt uses
+# here) while the host builds run. .ci/run calls exactly this.
 #
 #   bash tests/run-all.sh
 #
-# Ends with "N passed, N failed" over the three builds; exits non-zero if any
-# test failed.
+# Ends with "N passed, N failed" over the four builds; exits non-zero if any
+# test failed, or if the Debian 13 chroot could not be made (no network to
+# the mirror): that counts as one failure, it is not skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
@@ -21,6 +24,7 @@ packages=(
   python3 jq util-linux                          # golden and CLI test helpers, setpriv
   mosquitto python3-paho-mqtt libcap2-bin        # live/: broker, client, setcap
   clang libclang-rt-14-dev                       # fuzz/ built with libFuzzer
+  debootstrap                                    # the Wireshark 4.4 chroot
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -32,7 +36,16 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-rm -rf build-test build-asan build-fuzz
+rm -rf build-test build-asan build-fuzz build-trixie
+# The Debian 13 chroot for the Wireshark 4.4 run is made (downloads, dpkg)
+# while the host builds use the CPUs; its log is shown if it fails.
+# In a process group of its own (setsid), so that a failed host build, which
+# ends this script, ends it too.
+mkdir -p build-trixie
+setsid bash tests/plugin/trixie.sh --prepare >build-trixie/prepare.log 2>&1 &
+trixie_prepare=$!
+trap 'kill -- -$trixie_prepare 2>/dev/null || true' EXIT
+
 meson setup build-test --werror
 ninja -C build-test
 meson setup build-asan --werror -Db_sanitize=address,undefined -Db_lundef=false \
@@ -44,6 +57,11 @@ CC=clang meson setup build-fuzz -Dfuzzing=libfuzzer -Db_sanitize=address,undefin
   -Db_lundef=false -Dplugin=disabled
 ninja -C build-fuzz $(cd fuzz && ls fuzz_*.c | sed 's#^\(.*\)\.c$#fuzz/\1#')
 
+# The host's tests do not share the machine with the chroot's making.
+trixie_status=0
+wait $trixie_prepare || trixie_status=$?
+cat build-trixie/prepare.log
+
 status=0
 meson test -C build-test --print-errorlogs || status=1
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
@@ -53,11 +71,26 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   meson test -C build-fuzz --no-rebuild --suite fuzz-regress --print-errorlogs || status=1
 
-# One closing line over the three runs, from meson's own logs.
-count() { cat build-{test,asan,fuzz}/meson-logs/testlog.json |
+# The plugin suite with Wireshark 4.4 (tests/plugin/trixie.sh). No chroot,
+# or no build there, is one failure more in the closing line.
+trixie_failed=0
+if [ $trixie_status = 0 ]; then
+  bash tests/plugin/trixie.sh || trixie_status=$?
+fi
+if [ $trixie_status != 0 ]; then
+  status=1
+  [ -f build-trixie/meson-logs/testlog.json ] || trixie_failed=1
+fi
+
+# One closing line over the four runs, from meson's own logs.
+count() { cat build-{test,asan,fuzz}/meson-logs/testlog.json \
+              $(ls build-trixie/meson-logs/testlog.json 2>/dev/null) |
           { grep -o "\"result\": \"$1\"" || true; } | wc -l; }
 passed=$(count OK)
-failed=$(( $(count FAIL) + $(count TIMEOUT) + $(count ERROR) ))
+failed=$(( $(count FAIL) + $(count TIMEOUT) + $(count ERROR) + trixie_failed ))
 skipped=$(count SKIP)
+if [ $trixie_failed = 1 ]; then
+  echo "FAILED: the plugin suite did not run with Wireshark 4.4 (build-trixie/*.log)"
+fi
 echo "$passed passed, $failed failed, $skipped skipped"
 exit $status

@@ -14,8 +14,15 @@
           the kind's severity (pingresp_rtt is rebuilt by the plugin from
           its PINGRESP: this checks it against the core's own);
         - ping pairs: PINGREQ -> PINGRESP links both ways;
-        - verdicts on the closing frame (or the connection's last frame when open);
-        - the statistics tree lists every connection with its verdict.
+        - verdicts on the closing frame (or the connection's last frame when
+          open) with tshark -2; in single pass, on the frame where a
+          connection ended, for those the core summarised before the end of
+          the capture;
+        - the Info column: "[mqttka: kind, ...]" on the frames with a warning
+          or an error, in both modes;
+        - the statistics tree, in both modes: per connection its MQTT
+          packets, PINGREQs, unanswered ones, RTT count/min/max, longest
+          client silence, effective keepalive and verdict, in its columns.
 
     check_plugin.py split TSHARK CAPTURE
         An MQTT packet split over WebSocket messages is reassembled: some
@@ -47,52 +54,71 @@ def run(cmd):
     return r.stdout
 
 
-FIELDS = ["frame.number", "mqtt.msgtype", "mqtt.kalive", "mqttka.finding", "mqttka.verdict",
-          "mqttka.pingresp_in", "mqttka.pingreq_in"]
-
-
-def tshark_fields(tshark, pcap, two_pass):
-    cmd = [tshark, "-n", "-r", pcap]
-    if two_pass:
-        cmd.append("-2")
-    cmd += ["-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=,"]
-    for f in FIELDS:
-        cmd += ["-e", f]
-    rows = {}
-    for line in run(cmd).splitlines():
-        cols = line.split("\t")
-        cols += [""] * (len(FIELDS) - len(cols))
-        rows[int(cols[0])] = {f: [v for v in c.split(",") if v] for f, c in zip(FIELDS, cols)}
-    return rows
-
-
-# Separators that no detail contains (the details have commas).
+# Separators that no field contains (the details have commas).
 SEP, AGG = "\x1e", "\x1f"
-CONTENT = ["frame.number", "mqttka.finding", "mqttka.severity", "mqttka.detail", "mqttka.value",
-           "_ws.expert.message", "_ws.expert.severity"]
+FIELDS = ["frame.number", "mqtt.msgtype", "mqtt.kalive", "mqttka.finding", "mqttka.verdict",
+          "mqttka.pingresp_in", "mqttka.pingreq_in", "mqttka.severity", "mqttka.detail",
+          "mqttka.value", "_ws.expert.message", "_ws.expert.severity"]
 # Wireshark's PI_NOTE, PI_WARN, PI_ERROR
 EXPERT_SEVERITY = {"info": "4194304", "warn": "6291456", "error": "8388608"}
 
 
-def tshark_findings(tshark, pcap, two_pass):
-    """frame -> ([(kind, severity, detail)], [value], [(expert message, severity)])"""
+def tshark_pass(tshark, pcap, two_pass):
+    """tshark -2 or single pass: a run with the fields and the statistics
+    tree, one that prints the Info column; returns (rows, findings, tree):
+      rows: frame -> {field: [values]}, and "info": the Info column, whole;
+      findings: frame -> ([(kind, severity, detail)], [value],
+                          [(expert message, severity)]), frames with findings;
+      tree: the statistics tree (stats_tree)."""
     cmd = [tshark, "-n", "-r", pcap] + (["-2"] if two_pass else [])
-    cmd += ["-Y", "mqttka.finding", "-T", "fields", "-E", "separator=" + SEP,
-            "-E", "occurrence=a", "-E", "aggregator=" + AGG]
-    for f in CONTENT:
-        cmd += ["-e", f]
-    rows = {}
-    for line in run(cmd).split("\n"):  # (splitlines() splits at SEP too)
+    cmd_fields = cmd + ["-z", "mqttka,tree", "-T", "fields", "-E", "separator=" + SEP,
+                        "-E", "occurrence=a", "-E", "aggregator=" + AGG]
+    for f in FIELDS:
+        cmd_fields += ["-e", f]
+    lines = run(cmd_fields).split("\n")  # (splitlines() splits at SEP too)
+    rows, findings = {}, {}
+    i = 0
+    while i < len(lines) and not lines[i].startswith("=" * 10):
+        line = lines[i]
+        i += 1
         if not line:
             continue
-        cols = (line.split(SEP) + [""] * len(CONTENT))[:len(CONTENT)]
-        kind, sev, detail, value, msg, msev = [c.split(AGG) if c else [] for c in cols[1:]]
-        if not (len(kind) == len(sev) == len(detail)):
-            fail("%s frame %s: %d findings, %d severities, %d details"
-                 % (pcap, cols[0], len(kind), len(sev), len(detail)))
-        rows[int(cols[0])] = (list(zip(kind, sev, detail)), [float(v) for v in value],
-                              list(zip(msg, msev)))
-    return rows
+        cols = (line.split(SEP) + [""] * len(FIELDS))[:len(FIELDS)]
+        row = {f: c.split(AGG) if c else [] for f, c in zip(FIELDS, cols)}
+        row["info"] = ""
+        n = int(cols[0])
+        rows[n] = row
+        kind, sev, detail = row["mqttka.finding"], row["mqttka.severity"], row["mqttka.detail"]
+        if kind:
+            if not (len(kind) == len(sev) == len(detail)):
+                fail("%s frame %d: %d findings, %d severities, %d details"
+                     % (pcap, n, len(kind), len(sev), len(detail)))
+            findings[n] = (list(zip(kind, sev, detail)), [float(v) for v in row["mqttka.value"]],
+                           list(zip(row["_ws.expert.message"], row["_ws.expert.severity"])))
+    tree = stats_tree(pcap, lines[i:])
+    # The Info column as tshark prints it: from 4.2 on, the field
+    # _ws.col.info is taken before the postdissectors run (it lacks what
+    # they append), the printed column is not.
+    for line in run(cmd + ["-o", 'gui.column.format:"No.","%m","Info","%i"']).split("\n"):
+        m = re.match(r"^ *(\d+) (.*)$", line)
+        if m and int(m.group(1)) in rows:
+            rows[int(m.group(1))]["info"] = m.group(2)
+    return rows, findings, tree
+
+
+INFO_TAG = re.compile(r" \[mqttka: ([a-z0-9_, ]+)\]")
+
+
+def info_tags(rows):
+    """frame -> the kinds in its Info column's "[mqttka: ...]" tag."""
+    tags = {}
+    for n, r in rows.items():
+        found = INFO_TAG.findall(r["info"])
+        if len(found) > 1:
+            fail("frame %d: %d [mqttka: ...] tags in its Info column: %r" % (n, len(found), r["info"]))
+        if found:
+            tags[n] = found[0].split(", ")
+    return tags
 
 
 def cli_events(cli, pcap):
@@ -116,8 +142,8 @@ def facts_keepalives(pcap):
 def check_sample(tshark, cli, pcap):
     name = os.path.basename(pcap)
     ev = cli_events(cli, pcap)
-    two = tshark_fields(tshark, pcap, True)
-    one = tshark_fields(tshark, pcap, False)
+    two, two_findings, two_tree = tshark_pass(tshark, pcap, True)
+    one, one_findings, one_tree = tshark_pass(tshark, pcap, False)
     last_frame = max(two) if two else 0
 
     # MQTT decoded by Wireshark's dissector, packet for packet like the core.
@@ -148,13 +174,28 @@ def check_sample(tshark, cli, pcap):
 
     # What each frame shows of its findings, in the core's order.
     for two_pass in (True, False):
-        shown = tshark_findings(tshark, pcap, two_pass)
+        shown = two_findings if two_pass else one_findings
         want = {}
         for e in finds:
             n = (e["frame"] or last_frame) if two_pass else e.get("reported_frame")
             if n:
                 want.setdefault(n, []).append(e)
         mode = "tshark -2" if two_pass else "single pass"
+
+        # The Info column: "[mqttka: kind, ...]", each kind of warning or
+        # error on the frame once, in the core's order; no tag elsewhere.
+        want_tags = {}
+        for n, es in want.items():
+            kinds = []
+            for e in es:
+                if e["severity"] in ("warn", "error") and e["kind"] not in kinds:
+                    kinds.append(e["kind"])
+            if kinds:
+                want_tags[n] = kinds
+        got_tags = info_tags(two if two_pass else one)
+        if got_tags != want_tags:
+            fail("%s (%s): Info column tags %s, expected %s"
+                 % (name, mode, sorted(got_tags.items()), sorted(want_tags.items())))
         for n in sorted(set(want) | set(shown)):
             es = want.get(n, [])
             got, values, experts = shown.get(n, ([], [], []))
@@ -191,18 +232,132 @@ def check_sample(tshark, cli, pcap):
     if cli_v != ws_v:
         fail("%s: verdicts differ: CLI %s, tshark %s" % (name, sorted(cli_v), sorted(ws_v)))
 
-    # Statistics tree: one node per connection, verdicts counted.
-    stats = run([tshark, "-n", "-r", pcap, "-2", "-q", "-z", "mqttka,tree"])
-    nodes = re.findall(r"^\s*#(\d+) ", stats, re.M)
-    if sorted(int(n) for n in nodes) != sorted(e["conn"] for e in conns):
-        fail("%s: stats tree connections %s, CLI %s"
-             % (name, nodes, [e["conn"] for e in conns]))
-    for e in conns:
-        if "verdict: " + e["verdict"] not in stats:
-            fail("%s: stats tree lacks verdict %s" % (name, e["verdict"]))
+    # Single pass: a connection the core summarised during the capture (it
+    # ended: closed both ways, reset) shows its verdict on the frame where
+    # it ended, its last; the others are summarised only at the end of the
+    # capture, after the last frame was shown. The CLI prints events as the
+    # core emits them: a summary followed by an event of some frame was
+    # emitted during the capture, so it must be shown; no verdict may be
+    # shown other than the CLI's, on the connection's last frame.
+    cli_v1 = {(e["last_frame"], e["verdict"]) for e in conns}
+    ws_v1 = {(n, v) for n, r in one.items() for v in r["mqttka.verdict"]}
+    during = []
+    for i, e in enumerate(ev):
+        if e["type"] == "connection" and any(
+                x.get("reported_frame") if x["type"] == "finding" else x.get("frame")
+                for x in ev[i + 1:] if x["type"] != "connection"):
+            during.append(e)
+    must = {(e["last_frame"], e["verdict"]) for e in during}
+    if not must <= ws_v1 <= cli_v1:
+        fail("%s: verdicts (single pass) %s; CLI %s, of which summarised during the capture %s"
+             % (name, sorted(ws_v1), sorted(cli_v1), sorted(must)))
+    ended = [e for e in conns if (e["last_frame"], e["verdict"]) in ws_v1]
 
-    print("%s: %d MQTT packets, %d findings, %d connections agree"
-          % (name, len(cli_pkts), len(cli_tag), len(conns)))
+    check_stats(two_tree, one_tree, name, ev, conns, ended)
+
+    print("%s: %d MQTT packets, %d findings, %d connections (single pass: %d verdicts, %d due)"
+          " agree" % (name, len(cli_pkts), len(cli_tag), len(conns), len(ended), len(must)))
+
+
+def stats_tree(pcap, lines):
+    """The statistics tree in tshark's text: {path: {column: text}}, path a
+    tuple of item names from the top, the columns as the header names them."""
+    head = next((l for l in lines if l.startswith("Topic / Item")), None)
+    if head is None:
+        fail("%s: no statistics tree in %r" % (pcap, "\n".join(lines)[:200]))
+        return {}
+    # Each column's text starts where its name starts in the header.
+    names = re.findall(r"\S+(?: \S+)*", head)
+    starts = [head.index(n) for n in names]
+    tree, path = {}, []
+    for line in lines[lines.index(head) + 2:]:
+        if not line.strip() or line.startswith("---") or line.startswith("==="):
+            continue
+        depth = len(line) - len(line.lstrip(" "))
+        item = line[:starts[1]].strip()
+        cols = {n: line[a:b].strip() for n, a, b in
+                zip(names[1:], starts[1:], starts[2:] + [len(line)])}
+        path = path[:depth] + [item]
+        tree[tuple(path)] = cols
+    return tree
+
+
+def close_to(text, want, tol):
+    try:
+        return abs(float(text) - want) <= tol
+    except (TypeError, ValueError):
+        return False
+
+
+def check_stats(two_tree, one_tree, name, ev, conns, closed):
+    """The statistics tree, tshark -2 and single pass, against the CLI: the
+    figures in its columns, per connection. `closed`: the connections
+    summarised on a frame in single pass."""
+    packets = {}
+    for e in ev:
+        if e["type"] == "mqtt":
+            packets[e["conn"]] = packets.get(e["conn"], 0) + 1
+    for two_pass in (True, False):
+        mode = "tshark -2" if two_pass else "single pass"
+        tree = two_tree if two_pass else one_tree
+        top = "MQTT packets by connection"
+        total = sum(packets.values())
+        if total and tree.get((top,), {}).get("Count") != str(total):
+            fail("%s (%s): stats %r count %s, CLI %d MQTT packets"
+                 % (name, mode, top, tree.get((top,), {}).get("Count"), total))
+        nodes = {int(p[1].split(" ")[0][1:]): p[1] for p in tree if len(p) == 2 and p[0] == top}
+        # tshark -2: every connection; single pass: those with MQTT packets
+        # and those that ended.
+        want_conns = conns if two_pass else [e for e in conns if e["conn"] in packets or e in closed]
+        if sorted(nodes) != sorted(e["conn"] for e in want_conns):
+            fail("%s (%s): stats tree connections %s, expected %s"
+                 % (name, mode, sorted(nodes), sorted(e["conn"] for e in want_conns)))
+            continue
+        verdicts = {}
+        for e in want_conns:
+            node = (top, nodes[e["conn"]])
+            def col(item, column, sub=None):
+                path = node + ((item,) if sub is None else (item, sub))
+                return tree.get(path, {}).get(column)
+            what = "%s (%s) conn %d" % (name, mode, e["conn"])
+            if tree[node].get("Count") != str(packets.get(e["conn"], 0)):
+                fail("%s: %s MQTT packets, CLI %d"
+                     % (what, tree[node].get("Count"), packets.get(e["conn"], 0)))
+            pingreq = e["pingreq"] if e["pingreq"] or e in closed or two_pass else None
+            if pingreq is not None and col("PINGREQ", "Count") != str(pingreq):
+                fail("%s: PINGREQ count %s, CLI %d" % (what, col("PINGREQ", "Count"), pingreq))
+            rtt = e.get("rtt_ms") or {}
+            if rtt.get("count"):
+                if col("Ping RTT (ms)", "Count") != str(rtt["count"]) or \
+                        not close_to(col("Ping RTT (ms)", "Min Val"), rtt["min"], 0.0015) or \
+                        not close_to(col("Ping RTT (ms)", "Max Val"), rtt["max"], 0.0015):
+                    fail("%s: Ping RTT (ms) %s, CLI %s"
+                         % (what, tree.get(node + ("Ping RTT (ms)",)), rtt))
+            elif col("Ping RTT (ms)", "Count") is not None:
+                fail("%s: Ping RTT (ms) without ping pairs" % what)
+            if not two_pass and e not in closed:
+                if any(p[:2] == node and p[2].startswith("Verdict: ") for p in tree if len(p) > 2):
+                    fail("%s: a verdict for a connection still open" % what)
+                continue
+            verdicts[e["verdict"]] = verdicts.get(e["verdict"], 0) + 1
+            if col("Verdict: " + e["verdict"], "Count") != "1":
+                fail("%s: no 'Verdict: %s' item" % (what, e["verdict"]))
+            if col("PINGREQ", "Count", "unanswered") != str(e["pingreq_unanswered"]):
+                fail("%s: unanswered %s, CLI %d"
+                     % (what, col("PINGREQ", "Count", "unanswered"), e["pingreq_unanswered"]))
+            if e.get("max_client_silence") is not None and not close_to(
+                    col("Longest client silence (s)", "Max Val"), e["max_client_silence"],
+                    2e-6 * max(1.0, e["max_client_silence"])):
+                fail("%s: longest client silence %s, CLI %s"
+                     % (what, col("Longest client silence (s)", "Max Val"),
+                        e["max_client_silence"]))
+            if e.get("effective_keepalive") is not None and \
+                    col("Effective keepalive (s)", "Min Val") != str(e["effective_keepalive"]):
+                fail("%s: effective keepalive %s, CLI %s"
+                     % (what, col("Effective keepalive (s)", "Min Val"), e["effective_keepalive"]))
+        got = {p[1]: int(c["Count"]) for p, c in tree.items() if len(p) == 2 and p[0] == "Verdicts"}
+        if got != verdicts:
+            fail("%s (%s): stats tree verdicts %s, CLI %s" % (name, mode, got, verdicts))
 
 
 def check_split(tshark, pcap):

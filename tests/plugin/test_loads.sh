@@ -1,5 +1,5 @@
 #!/bin/sh
-# The plugin loads into Wireshark 4.0's tshark and registers what it says:
+# The plugin loads into the tshark it was built for and registers what it says:
 # the plugin, the protocol and its fields, one expert info per finding kind,
 # the two TCP heuristics (enabled), the ws.protocol entries, the stats tree.
 . "$(dirname "$0")/lib.sh"
@@ -17,7 +17,8 @@ if grep -Eq "Couldn't load plugin|Dissector bug" "$WORK/err"; then
 fi
 
 tshark_with -G protocols >"$WORK/protocols" 2>/dev/null
-check "protocol MQTT Keepalive (mqttka)" '^MQTT Keepalive	MQTT Keepalive	mqttka$' "$WORK/protocols"
+# (4.4 adds three columns: enabled, enabled by default, can be toggled.)
+check "protocol MQTT Keepalive (mqttka)" '^MQTT Keepalive	MQTT Keepalive	mqttka(	T	T	T)?$' "$WORK/protocols"
 
 tshark_with -G fields >"$WORK/fields" 2>/dev/null
 for f in keepalive silence silence_ratio pingresp_in pingreq_in rtt finding severity detail verdict; do
@@ -31,11 +32,17 @@ for k in $kinds; do
     check "expert info mqttka.$k" "	mqttka\.$k	" "$WORK/fields"
 done
 
-# -G heuristic-decodes names the protocol, not the heuristic: two lines.
+# -G heuristic-decodes: "table, protocol, enabled" in 4.0, two lines for
+# us; 4.4 adds "enabled by default, short name, display name".
 tshark_with -G heuristic-decodes >"$WORK/heur" 2>/dev/null
-n=$(grep -c '^tcp	mqttka	T$' "$WORK/heur" || true)
+n=$(grep -Ec '^tcp	mqttka	T(	|$)' "$WORK/heur" || true)
 if [ "$n" = 2 ]; then echo "ok: both TCP heuristics registered and enabled"
 else echo "FAIL: $n enabled mqttka TCP heuristics, expected 2"; fail=1; fi
+if grep -q '^tcp	mqttka	T	' "$WORK/heur"; then
+    for h in mqttka_ws_upgrade_tcp mqttka_mqtt_connect_tcp; do
+        check "heuristic $h enabled by default" "^tcp	mqttka	T	T	$h	" "$WORK/heur"
+    done
+fi
 # (The ws.protocol entries are not listed by any -G report; test_samples.sh
 # and test_split.sh show MQTT decoded inside WebSocket.)
 
