@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "flagged_writer.h"
+
 void analysis_on_event(void *user_data, const mqttka_event *ev)
 {
     output_state *o = user_data;
@@ -16,6 +18,8 @@ void analysis_on_event(void *user_data, const mqttka_event *ev)
             o->worst_severity = sev;
         o->finding_seen = true;
     }
+    if (o->flagged)
+        flagged_writer_on_event(o->flagged, ev);
     /* A closed pipe (`mqttka -i lo | head`) fails every later write too:
      * stop writing, and let the caller end the run. */
     if (o->write_error)
@@ -95,3 +99,20 @@ mqttka_analyzer *analysis_start(const cli_options *opts, output_state *out)
     }
     return analyzer;
 }
+
+/* What --write-flagged wrote, in one line on standard error. */
+void analysis_flagged_report(const char *path, const flagged_counts *c)
+{
+    fprintf(stderr,
+            "mqttka: --write-flagged %s: %llu packets of %llu flagged connections, %llu "
+            "findings as comments",
+            path, (unsigned long long)c->written, (unsigned long long)c->connections,
+            (unsigned long long)c->comments);
+    if (c->not_kept)
+        fprintf(stderr, ", %llu packets not kept", (unsigned long long)c->not_kept);
+    if (c->comments_lost)
+        fprintf(stderr, ", %llu findings with no packet to carry them",
+                (unsigned long long)c->comments_lost);
+    fputc('\n', stderr);
+}
+

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "capture_reader.h"
+#include "flagged_writer.h"
 #include "mqttka.h"
 #include "options.h"
 #include "output.h"
@@ -38,5 +39,8 @@ bool analysis_fail_threshold_reached(const cli_options *opts, const output_state
 /* Starts the analyzer with the options' config and `out` as user_data.
  * Prints one line and returns NULL on failure. */
 mqttka_analyzer *analysis_start(const cli_options *opts, output_state *out);
+
+/* --write-flagged's closing line on standard error: what FILE holds. */
+void analysis_flagged_report(const char *path, const flagged_counts *counts);
 
 #endif
