@@ -13,11 +13,18 @@
  * interface may have its own). Live, the kernel filters (nothing else would
  * keep up), and the -w file holds exactly the records numbered here.
  *
- * Several files are merged as mergecap merges them: the next record is the
- * earliest of the open files' next records, so a file's own order is kept
- * and files that overlap in time interleave. The files' first records' times
- * decide the order they are opened in, and only files whose records are due
- * are open: one at a time for a ring of files that follow each other.
+ * Several files are read in the order they start: the earliest time among
+ * their first CAPTURE_PROBE_RECORDS records. A file that follows the ones
+ * before it is read after them, whole, in its own order (a ring of files is
+ * read as the capture it was cut from). Files that overlap in time are
+ * merged as mergecap merges them: the next record is the earliest of the
+ * open files' next records, so a file's own order is kept and their records
+ * interleave. A file counts as overlapping once a file before it reaches a
+ * record CAPTURE_OVERLAP_SLACK later than the file's start: captures on
+ * several interfaces or CPUs are out of time order by a fraction of a
+ * second, and a ring cut from one must not be shuffled at each cut (a TCP
+ * segment before the one it follows). Only files whose records are due are
+ * open: one at a time for a ring.
  */
 #include "capture_reader.h"
 
@@ -29,6 +36,14 @@
 
 #include "input_stream.h"
 #include "pcapng_reader.h"
+
+/* How much later than a file's start a file before it may go on before the
+ * two count as overlapping (microseconds). */
+#define CAPTURE_OVERLAP_SLACK 2000000
+/* Records looked at to find when a file starts: the earliest of their
+ * times, since a capture on several interfaces writes each interface's
+ * packets in turn and does not begin with its earliest record. */
+#define CAPTURE_PROBE_RECORDS 1024
 
 /* Link types with a compiled BPF program at most (each pcapng interface
  * may have its own; real captures have one to three). */
@@ -336,6 +351,7 @@ typedef struct merge_run {
 
 struct capture_merge {
     bool *done;              /* per file: read to its end (or never to be read) */
+    mqttka_time *start;      /* per file: when it starts (see CAPTURE_PROBE_RECORDS) */
     size_t next_pending;     /* the next file to open, in reading order */
     merge_slot *open;        /* CAPTURE_OPEN_FILES_MAX slots */
     size_t n_open;
@@ -383,7 +399,7 @@ static bool file_link_supported(const capture_file *f, char *err, size_t err_siz
 
 typedef struct probe {
     size_t given;            /* position on the command line */
-    mqttka_time first_ts;
+    mqttka_time first_ts;    /* the file's start */
 } probe;
 
 static int by_first_record(const void *a, const void *b)
@@ -397,8 +413,8 @@ static int by_first_record(const void *a, const void *b)
     return x->given < y->given ? -1 : x->given > y->given;
 }
 
-/* Opens every file once: it must be a capture mqttka reads, and its first
- * record's time decides when it is read. */
+/* Opens every file once: it must be a capture mqttka reads, and the time
+ * it starts decides when it is read. */
 static bool merge_probe(capture_reader *r, const char *const *paths, size_t n, char *err,
                         size_t err_size, const char **bad_path)
 {
@@ -434,19 +450,28 @@ static bool merge_probe(capture_reader *r, const char *const *paths, size_t n, c
             r->linktype = types[0];
         capture_record rec;
         char why[CAPTURE_ERROR_MAX];
-        capture_status st = file_next(f, &rec, why, sizeof why);
-        if (st == CAPTURE_RECORD)
-            probes[i].first_ts = rec.ts;
-        else if (st == CAPTURE_END)
-            info->status = CAPTURE_END; /* no record at all */
-        else
-            file_info_failed(info, st, why);
+        capture_status st = CAPTURE_RECORD;
+        for (size_t got = 0; got < CAPTURE_PROBE_RECORDS; got++) {
+            st = file_next(f, &rec, why, sizeof why);
+            if (st != CAPTURE_RECORD)
+                break;
+            if (probes[i].first_ts == MQTTKA_TIME_NONE || rec.ts < probes[i].first_ts)
+                probes[i].first_ts = rec.ts;
+        }
+        /* Damage after the first record is met again when it is read. */
+        if (probes[i].first_ts == MQTTKA_TIME_NONE) {
+            if (st == CAPTURE_END)
+                info->status = CAPTURE_END; /* no record at all */
+            else
+                file_info_failed(info, st, why);
+        }
         file_close(f);
     }
     if (ok) {
         qsort(probes, n, sizeof *probes, by_first_record);
         for (size_t i = 0; i < n; i++) {
             r->files[i] = given[probes[i].given];
+            m->start[i] = probes[i].first_ts;
             m->done[i] = r->files[i].status != CAPTURE_RECORD;
         }
     } else {
@@ -523,9 +548,15 @@ static capture_status merge_next(capture_reader *r, capture_record *rec, size_t 
                 m->next_pending++;
                 continue;
             }
+            /* Due when the files before it have ended, or have gone on past
+             * its first record by more than the slack: then they overlap. */
             bool due = m->n_open == 0;
+            mqttka_time first = m->start[i];
+            mqttka_time until = first > INT64_MAX - CAPTURE_OVERLAP_SLACK
+                                    ? INT64_MAX
+                                    : first + CAPTURE_OVERLAP_SLACK;
             for (size_t k = 0; k < m->n_open && !due; k++)
-                due = r->files[i].first_ts <= m->open[k].rec.ts;
+                due = m->open[k].rec.ts > until;
             if (!due)
                 break;
             if (!merge_open(r, i, err, err_size))
@@ -629,10 +660,11 @@ bool capture_reader_open_files(capture_reader *r, const char *const *paths, size
     r->merge = calloc(1, sizeof *r->merge);
     if (r->merge) {
         r->merge->done = calloc(n, sizeof *r->merge->done);
+        r->merge->start = calloc(n, sizeof *r->merge->start);
         r->merge->open = calloc(CAPTURE_OPEN_FILES_MAX, sizeof *r->merge->open);
         r->merge->returned = SIZE_MAX;
     }
-    if (!r->merge || !r->merge->done || !r->merge->open) {
+    if (!r->merge || !r->merge->done || !r->merge->start || !r->merge->open) {
         snprintf(err, err_size, "out of memory");
         return false;
     }
@@ -822,6 +854,7 @@ void capture_reader_close(capture_reader *r)
             file_close(r->merge->open[i].f);
         free(r->merge->open);
         free(r->merge->done);
+        free(r->merge->start);
         free(r->merge->runs);
         free(r->merge);
         r->merge = NULL;

@@ -599,8 +599,8 @@ flagged_writer *flagged_writer_open(const char *path, size_t max_flows, char *er
     }
     w->path = path;
     w->max_entries = max_flows ? max_flows : 1;
-    w->file = fopen(path, "wb");
     errno = 0;
+    w->file = fopen(path, "wb");
     if (!w->file || !pcapng_writer_begin_section(&w->ng, w->file, "mqttka " MQTTKA_VERSION) ||
         fflush(w->file) != 0) {
         snprintf(err, err_size, "%s: %s", path, strerror(errno ? errno : EIO));

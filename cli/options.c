@@ -108,7 +108,7 @@ void options_print_help(FILE *out)
           "  -D, --list-interfaces     list the interfaces -i can capture on, and exit\n"
           "\n"
           "Live capture (as tcpdump):\n"
-          "  -p                        no promiscuous mode (it is on by default)\n"
+          "  -p, --no-promiscuous-mode no promiscuous mode (it is on by default)\n"
           "  -B, --buffer-size KIB     kernel capture buffer in KiB           [2048]\n"
           "  -s, --snapshot-length N   bytes kept of each packet; 0: 262144   [262144]\n"
           "  -w, --write FILE          also save the captured records: pcapng when FILE\n"
