@@ -41,6 +41,8 @@ struct held_packet {
     int linktype;
     uint32_t captured_len, wire_len;
     bool head;
+    uint64_t gap;                       /* packets not kept just before this one */
+    uint64_t gap_first, gap_last;       /* their frames */
     uint8_t n_comments;
     uint32_t comments_over;             /* findings beyond FLAGGED_COMMENTS_MAX */
     char *comments[FLAGGED_COMMENTS_MAX];
@@ -61,7 +63,7 @@ struct flow_entry {
     size_t n_tail, tail_bytes;
     bool flagged;
     bool fin_a, fin_b, rst;             /* as the core ends a flow */
-    uint64_t gap;                       /* packets not kept since the last written */
+    uint64_t gap;                       /* packets not kept after the last held one */
     uint64_t gap_first, gap_last;       /* their frames */
     char *pending[FLAGGED_COMMENTS_MAX]; /* comments with no packet held yet */
     uint8_t n_pending;
@@ -246,20 +248,18 @@ static void unlink_packet(flagged_writer *w, held_packet *p)
 
 static void write_packet(flagged_writer *w, held_packet *p)
 {
-    flow_entry *e = p->flow;
     const char *comments[FLAGGED_COMMENTS_MAX + 2];
     size_t n = 0;
     char gap[FLAGGED_COMMENT_SIZE], over[96];
-    if (e->gap) {
+    if (p->gap) {
         snprintf(gap, sizeof gap,
                  "mqttka: %llu packets of this connection before this one (frames %llu..%llu "
                  "of the input) were not kept: --write-flagged keeps the first %d and the "
                  "last %d packets of a connection until it has a finding",
-                 (unsigned long long)e->gap, (unsigned long long)e->gap_first,
-                 (unsigned long long)e->gap_last, FLAGGED_HEAD_PACKETS, FLAGGED_TAIL_PACKETS);
+                 (unsigned long long)p->gap, (unsigned long long)p->gap_first,
+                 (unsigned long long)p->gap_last, FLAGGED_HEAD_PACKETS, FLAGGED_TAIL_PACKETS);
         comments[n++] = gap;
-        w->counts.not_kept += e->gap;
-        e->gap = 0;
+        w->counts.not_kept += p->gap;
     }
     for (size_t i = 0; i < p->n_comments; i++)
         comments[n++] = p->comments[i];
@@ -280,6 +280,17 @@ static void write_packet(flagged_writer *w, held_packet *p)
     w->counts.comments += p->n_comments + p->comments_over;
 }
 
+/* Adds `n` packets, frames first..last, to a gap (the frames it spans). */
+static void note_gap(uint64_t *gap, uint64_t *gap_first, uint64_t *gap_last, uint64_t n,
+                     uint64_t first, uint64_t last)
+{
+    if (!*gap || first < *gap_first)
+        *gap_first = first;
+    if (!*gap || last > *gap_last)
+        *gap_last = last;
+    *gap += n;
+}
+
 /* Lets `p` go: written with every packet of its connection held before it
  * when the connection is flagged, else dropped (and counted in the gap). */
 static void release(flagged_writer *w, held_packet *p)
@@ -295,11 +306,13 @@ static void release(flagged_writer *w, held_packet *p)
         } while (q != p);
         return;
     }
+    /* Dropped: the packet after it says what is missing before it. */
+    uint64_t gap = p->gap + 1;
+    uint64_t first = p->gap ? p->gap_first : p->frame;
+    held_packet *next = p->next;
     unlink_packet(w, p);
-    if (!e->gap)
-        e->gap_first = p->frame;
-    e->gap_last = p->frame;
-    e->gap++;
+    note_gap(next ? &next->gap : &e->gap, next ? &next->gap_first : &e->gap_first,
+             next ? &next->gap_last : &e->gap_last, gap, first, p->frame);
     w->counts.comments_lost += p->n_comments + p->comments_over;
     free_packet(w, p);
 }
@@ -471,11 +484,13 @@ void flagged_writer_hold(flagged_writer *w, const capture_record *rec)
         for (size_t i = 0; i < e->n_pending; i++)
             add_comment(p, e->pending[i], &w->memory);
         e->n_pending = 0;
+        /* What was not kept since the last packet held comes before this one. */
+        p->gap = e->gap;
+        p->gap_first = e->gap_first;
+        p->gap_last = e->gap_last;
+        e->gap = 0;
     } else {
-        if (!e->gap)
-            e->gap_first = rec->frame;
-        e->gap_last = rec->frame;
-        e->gap++;
+        note_gap(&e->gap, &e->gap_first, &e->gap_last, 1, rec->frame, rec->frame);
     }
     w->current = e;
     w->current_flags = seg.tcp_flags;

@@ -21,7 +21,8 @@
  * A flagged connection's file thus holds its first packets, a gap (the
  * first packet after it says how many packets and which frames were not
  * kept), and the packets of its last window, with every finding on its
- * packet. Packets of one connection are in order; across connections the
+ * packet. (Read back, the gap is a capture_gap: the findings after it are
+ * in the comments, not decoded again.) Packets of one connection are in order; across connections the
  * file is in the order they were written (reordercap sorts it by time).
  * Each comment names the frame numbers of the input, which the file's own
  * numbering does not keep.

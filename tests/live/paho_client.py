@@ -18,6 +18,9 @@ ap.add_argument("--ka", type=int, default=2)
 ap.add_argument("--client-id", default="mqttka-live")
 ap.add_argument("--transport", default="websockets", choices=["websockets", "tcp"])
 ap.add_argument("--max-seconds", type=float, default=30.0, help="give up after this long")
+ap.add_argument("--publish", type=int, default=0,
+                help="once connected, PUBLISH this many messages (QoS 0), one every 2 ms")
+ap.add_argument("--payload-bytes", type=int, default=100)
 ap.add_argument("--log", required=True)
 a = ap.parse_args()
 
@@ -28,12 +31,19 @@ def log(msg):
     out.write("%.6f %s\n" % (time.time(), msg))
 
 
-state = {"gone": False}
 c = mqtt.Client(client_id=a.client_id, clean_session=True, transport=a.transport)
 if a.transport == "websockets":
     c.ws_set_options(path="/mqtt")
 c.on_log = lambda cl, ud, level, buf: log("PAHO " + buf)
-c.on_connect = lambda cl, ud, flags, rc: log("CONNACK rc=%d" % rc)
+state = {"gone": False, "connected": False, "published": 0}
+
+
+def on_connect(cl, ud, flags, rc):
+    log("CONNACK rc=%d" % rc)
+    state["connected"] = rc == 0
+
+
+c.on_connect = on_connect
 
 
 def on_disconnect(cl, ud, rc):
@@ -46,6 +56,15 @@ log("START pid=%d" % os.getpid())
 c.connect(a.host, a.port, keepalive=a.ka)
 t0 = time.time()
 while not state["gone"] and time.time() - t0 < a.max_seconds:
-    c.loop(0.05)
+    if state["connected"] and state["published"] < a.publish:
+        # Paced, so that each message is a TCP segment of its own.
+        c.publish("mqttka/burst", b"x" * a.payload_bytes, qos=0)
+        state["published"] += 1
+        if state["published"] == a.publish:
+            log("PUBLISHED %d" % a.publish)
+        c.loop(0)
+        time.sleep(0.002)
+    else:
+        c.loop(0.05)
 log("END")
 sys.exit(0)
