@@ -51,7 +51,9 @@ static uint16_t get16(const pcapng_reader *r, const uint8_t *p)
 {
     uint16_t v;
     memcpy(&v, p, sizeof v);
-    return r->swapped ? (uint16_t)((v >> 8) | (v << 8)) : v;
+    if (r->swapped)
+        v = (uint16_t)((v >> 8) | (v << 8));
+    return v;
 }
 
 static uint32_t swap32(uint32_t v)

@@ -17,6 +17,7 @@ export DEBIAN_FRONTEND=noninteractive
 packages=(
   build-essential meson ninja-build pkg-config   # the build
   libpcap-dev                                    # cli/
+  zlib1g-dev libzstd-dev liblz4-dev gzip zstd lz4 # cli/: compressed captures, their tests
   libwireshark-dev libglib2.0-dev tshark         # plugin/ and its tests
   python3 jq util-linux                          # golden and CLI test helpers, setpriv
   mosquitto python3-paho-mqtt libcap2-bin        # live/: broker, client, setcap
@@ -33,10 +34,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 rm -rf build-test build-asan build-fuzz
-meson setup build-test --werror
+# Compressed captures are read when the libraries are there; here they must be.
+compressed=(-Dgzip=enabled -Dzstd=enabled -Dlz4=enabled)
+meson setup build-test --werror "${compressed[@]}"
 ninja -C build-test
 meson setup build-asan --werror -Db_sanitize=address,undefined -Db_lundef=false \
-  -Dplugin=disabled
+  -Dplugin=disabled "${compressed[@]}"
 ninja -C build-asan
 # The fuzz targets as they are fuzzed (clang, libFuzzer, ASan+UBSan): they
 # build, and replay their corpora and regression inputs (fuzz/README.md).
