@@ -67,15 +67,6 @@ bool analysis_record_segment(int linktype, const capture_record *rec, capture_st
     return false;
 }
 
-void analysis_handle_record(mqttka_analyzer *a, int linktype, const capture_record *rec,
-                            capture_stats *stats)
-{
-    mqttka_segment seg;
-    /* NOMEM drops the segment; the core reports it as resource_limit. */
-    if (analysis_record_segment(linktype, rec, stats, &seg))
-        (void)mqttka_push(a, &seg);
-}
-
 bool analysis_fail_threshold_reached(const cli_options *opts, const output_state *o)
 {
     if (!o->finding_seen)

@@ -29,10 +29,6 @@ void analysis_on_event(void *user_data, const mqttka_event *ev);
 bool analysis_record_segment(int linktype, const capture_record *rec, capture_stats *stats,
                              mqttka_segment *seg);
 
-/* Counts what became of one record and, for TCP, pushes its segment. */
-void analysis_handle_record(mqttka_analyzer *a, int linktype, const capture_record *rec,
-                            capture_stats *stats);
-
 /* Is the exit status 1 because of --fail-on? */
 bool analysis_fail_threshold_reached(const cli_options *opts, const output_state *o);
 

@@ -187,8 +187,9 @@ static mqttka_time record_time(const struct pcap_pkthdr *h)
 
 /* Damage, in the words of what saw it first: the decompressor (a
  * compressed file cut short or corrupt), else the reader. */
-static capture_status file_failure(const capture_file *f, const char *why, bool truncated,
-                                   char *err, size_t err_size)
+__attribute__((noinline)) static capture_status file_failure(const capture_file *f,
+                                                             const char *why, bool truncated,
+                                                             char *err, size_t err_size)
 {
     char stream_err[CAPTURE_ERROR_MAX];
     switch (input_stream_error(&f->in, stream_err, sizeof stream_err)) {
@@ -205,28 +206,11 @@ static capture_status file_failure(const capture_file *f, const char *why, bool 
     return truncated ? CAPTURE_TRUNCATED : CAPTURE_READ_ERROR;
 }
 
-/* The file's next record (no frame number yet). */
-static capture_status file_next(capture_file *f, capture_record *rec, char *err,
-                                size_t err_size)
+/* A pcapng file's next record (the slow path of file_next). */
+__attribute__((noinline)) static capture_status file_next_pcapng(capture_file *f,
+                                                                  capture_record *rec,
+                                                                  char *err, size_t err_size)
 {
-    if (f->pcap) {
-        struct pcap_pkthdr *hdr;
-        const u_char *data;
-        int rc = pcap_next_ex(f->pcap, &hdr, &data);
-        if (rc == 1) {
-            rec->ts = record_time(hdr);
-            rec->data = data;
-            rec->captured_len = hdr->caplen;
-            rec->wire_len = hdr->len;
-            rec->linktype = f->linktype;
-            return CAPTURE_RECORD;
-        }
-        if (rc == PCAP_ERROR_BREAK)
-            return CAPTURE_END;
-        /* 0 (timeout) cannot come from a file; treat it as damage too. */
-        const char *why = rc == 0 ? "unexpected timeout" : pcap_geterr(f->pcap);
-        return file_failure(f, why, strstr(why, "truncated") != NULL, err, err_size);
-    }
     pcapng_packet pkt;
     char why[CAPTURE_ERROR_MAX];
     switch (pcapng_reader_next(&f->ng, &pkt, why, sizeof why)) {
@@ -243,6 +227,31 @@ static capture_status file_next(capture_file *f, capture_record *rec, char *err,
     case PCAPNG_READ_ERROR: break;
     }
     return file_failure(f, why, false, err, err_size);
+}
+
+/* The file's next record (no frame number yet). Small, to be inlined into
+ * the record loop: a pcap record is the benchmark's hot path. */
+static inline capture_status file_next(capture_file *f, capture_record *rec, char *err,
+                                       size_t err_size)
+{
+    if (!f->pcap)
+        return file_next_pcapng(f, rec, err, err_size);
+    struct pcap_pkthdr *hdr;
+    const u_char *data;
+    int rc = pcap_next_ex(f->pcap, &hdr, &data);
+    if (rc == 1) {
+        rec->ts = record_time(hdr);
+        rec->data = data;
+        rec->captured_len = hdr->caplen;
+        rec->wire_len = hdr->len;
+        rec->linktype = f->linktype;
+        return CAPTURE_RECORD;
+    }
+    if (rc == PCAP_ERROR_BREAK)
+        return CAPTURE_END;
+    /* 0 (timeout) cannot come from a file; treat it as damage too. */
+    const char *why = rc == 0 ? "unexpected timeout" : pcap_geterr(f->pcap);
+    return file_failure(f, why, strstr(why, "truncated") != NULL, err, err_size);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -624,6 +633,7 @@ bool capture_reader_open_files(capture_reader *r, const char *const *paths, size
     r->kind = CAPTURE_SOURCE_FILE;
     r->first_ts = r->last_ts = MQTTKA_TIME_NONE;
     r->linktype = -1;
+    r->last_linktype = -1;
     *bad_path = NULL;
     if (n == 0 || n > CAPTURE_FILES_MAX) {
         snprintf(err, err_size, "%zu files: give from 1 to %d", n, CAPTURE_FILES_MAX);
@@ -729,43 +739,60 @@ static void account(capture_reader *r, capture_record *rec, size_t file)
     }
     info->last_frame = rec->frame;
     info->last_ts = rec->ts;
-    if (r->n_link_types == 0 || r->link_types[r->n_link_types - 1] != rec->linktype)
+    if (rec->linktype != r->last_linktype) {
         note_link_type(r, rec->linktype);
+        r->last_linktype = rec->linktype;
+    }
+}
+
+/* The one file's info, brought up to date (it is not kept per record). */
+static void single_sync(capture_reader *r)
+{
+    capture_file_info *info = &r->files[0];
+    info->records = r->records;
+    info->first_frame = r->records ? 1 : 0;
+    info->last_frame = r->records;
+    info->first_ts = r->first_ts;
+    info->last_ts = r->last_ts;
+}
+
+/* Live: the interface's next record. */
+static capture_status live_next(capture_reader *r, capture_record *rec, char *err,
+                                size_t err_size)
+{
+    struct pcap_pkthdr *hdr;
+    const u_char *data;
+    int rc = pcap_next_ex(r->pcap, &hdr, &data);
+    if (rc == PCAP_ERROR_BREAK)
+        return CAPTURE_END;
+    if (rc == 0)
+        return CAPTURE_NONE;
+    if (rc != 1) {
+        snprintf(err, err_size, "%s", pcap_geterr(r->pcap));
+        return CAPTURE_READ_ERROR;
+    }
+    rec->ts = record_time(hdr);
+    rec->data = data;
+    rec->captured_len = hdr->caplen;
+    rec->wire_len = hdr->len;
+    rec->linktype = r->linktype;
+    rec->frame = ++r->records;
+    if (r->first_ts == MQTTKA_TIME_NONE)
+        r->first_ts = rec->ts;
+    r->last_ts = rec->ts;
+    return CAPTURE_RECORD;
 }
 
 capture_status capture_reader_next(capture_reader *r, capture_record *rec, char *err,
                                    size_t err_size)
 {
-    if (r->kind == CAPTURE_SOURCE_LIVE) {
-        struct pcap_pkthdr *hdr;
-        const u_char *data;
-        int rc = pcap_next_ex(r->pcap, &hdr, &data);
-        if (rc == PCAP_ERROR_BREAK)
-            return CAPTURE_END;
-        if (rc == 0)
-            return CAPTURE_NONE;
-        if (rc != 1) {
-            const char *why = pcap_geterr(r->pcap);
-            snprintf(err, err_size, "%s", why);
-            return CAPTURE_READ_ERROR;
-        }
-        rec->ts = record_time(hdr);
-        rec->data = data;
-        rec->captured_len = hdr->caplen;
-        rec->wire_len = hdr->len;
-        rec->linktype = r->linktype;
-        rec->frame = ++r->records;
-        if (r->first_ts == MQTTKA_TIME_NONE)
-            r->first_ts = rec->ts;
-        r->last_ts = rec->ts;
-        return CAPTURE_RECORD;
-    }
-    for (;;) {
-        size_t file = 0;
-        capture_status st;
-        if (r->single) {
-            st = file_next(r->single, rec, err, err_size);
+    if (r->single) {
+        /* One file: the hot path, each record numbered and timed, nothing
+         * more (its info is brought up to date at its end). */
+        for (;;) {
+            capture_status st = file_next(r->single, rec, err, err_size);
             if (st != CAPTURE_RECORD) {
+                single_sync(r);
                 if (r->files[0].status == CAPTURE_RECORD) {
                     if (st == CAPTURE_END)
                         r->files[0].status = CAPTURE_END;
@@ -774,14 +801,28 @@ capture_status capture_reader_next(capture_reader *r, capture_record *rec, char 
                 }
                 return st;
             }
-        } else {
-            st = merge_next(r, rec, &file, err, err_size);
-            if (st != CAPTURE_RECORD)
-                return st;
+            rec->frame = ++r->records;
+            if (r->first_ts == MQTTKA_TIME_NONE)
+                r->first_ts = rec->ts;
+            r->last_ts = rec->ts;
+            if (rec->linktype != r->last_linktype) {
+                note_link_type(r, rec->linktype);
+                r->last_linktype = rec->linktype;
+            }
+            if (r->filters && !filter_matches(r->filters, rec))
+                continue;
+            return CAPTURE_RECORD;
         }
+    }
+    if (r->kind == CAPTURE_SOURCE_LIVE)
+        return live_next(r, rec, err, err_size);
+    for (;;) {
+        size_t file = 0;
+        capture_status st = merge_next(r, rec, &file, err, err_size);
+        if (st != CAPTURE_RECORD)
+            return st;
         account(r, rec, file);
-        if (r->merge)
-            merge_note_run(r->merge, file, rec->frame, r->files[file].records);
+        merge_note_run(r->merge, file, rec->frame, r->files[file].records);
         if (r->filters && !filter_matches(r->filters, rec))
             continue;
         return CAPTURE_RECORD;

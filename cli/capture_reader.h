@@ -89,6 +89,7 @@ typedef struct capture_reader {
     int link_types[CAPTURE_LINK_TYPES_MAX];
     size_t n_link_types;
     bool more_link_types;         /* more than CAPTURE_LINK_TYPES_MAX were seen */
+    int last_linktype;            /* the last record's, so that a run costs one compare */
 } capture_reader;
 
 typedef struct capture_record {

@@ -435,13 +435,13 @@ static void enforce_limits(flagged_writer *w, flow_entry *e)
     }
 }
 
-void flagged_writer_hold(flagged_writer *w, const capture_record *rec)
+void flagged_writer_hold(flagged_writer *w, const capture_record *rec,
+                         const mqttka_segment *segment)
 {
     w->current = NULL;
-    mqttka_segment seg;
-    if (mqttka_frame_to_segment((uint32_t)rec->linktype, rec->data, rec->captured_len,
-                                rec->wire_len, &seg) != MQTTKA_FRAME_TCP)
+    if (!segment)
         return;
+    const mqttka_segment seg = *segment;
     flow_entry *e = lookup(w, &seg.src, &seg.dst);
     if (!e) {
         /* As the core opens a flow: a SYN or data, never a lone RST. */

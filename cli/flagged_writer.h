@@ -69,8 +69,10 @@ flagged_writer *flagged_writer_open(const char *path, size_t max_flows, char *er
                                     size_t err_size);
 
 /* A record read, before its segment is pushed to the core: a TCP segment
- * is held with its connection. */
-void flagged_writer_hold(flagged_writer *w, const capture_record *rec);
+ * (`seg`, as analysis_record_segment made it from `rec`; NULL when the
+ * record is not one) is held with its connection. */
+void flagged_writer_hold(flagged_writer *w, const capture_record *rec,
+                         const mqttka_segment *seg);
 
 /* After the record's segment was pushed (and its events told): a
  * connection the core ended without a summary (not MQTT) is let go. */

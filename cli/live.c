@@ -172,9 +172,12 @@ static size_t live_drain(live_session *s, live_stop *stop)
             *stop = s->writer.limit_reached ? LIVE_FILE_LIMIT : LIVE_SAVE_FAILED;
             break;
         }
+        mqttka_segment seg;
+        bool tcp = analysis_record_segment(rec.linktype, &rec, &s->stats, &seg);
         if (s->flagged)
-            flagged_writer_hold(s->flagged, &rec);
-        analysis_handle_record(s->analyzer, rec.linktype, &rec, &s->stats);
+            flagged_writer_hold(s->flagged, &rec, tcp ? &seg : NULL);
+        if (tcp)
+            (void)mqttka_push(s->analyzer, &seg); /* NOMEM: a resource_limit finding */
         if (s->flagged)
             flagged_writer_after_push(s->flagged);
         if (s->out.write_error) {

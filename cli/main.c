@@ -106,8 +106,11 @@ static int analyse(const cli_options *opts)
         if (flagged) {
             /* Each segment pushed alone: the writer files the events of a
              * packet before the next packet comes. */
-            flagged_writer_hold(flagged, &rec);
-            analysis_handle_record(analyzer, rec.linktype, &rec, &stats);
+            mqttka_segment seg;
+            bool tcp = analysis_record_segment(rec.linktype, &rec, &stats, &seg);
+            flagged_writer_hold(flagged, &rec, tcp ? &seg : NULL);
+            if (tcp)
+                (void)mqttka_push(analyzer, &seg); /* NOMEM: a resource_limit finding */
             flagged_writer_after_push(flagged);
         } else {
             segment_batch_add(&batch, rec.linktype, &rec, &stats);
