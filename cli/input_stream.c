@@ -246,14 +246,17 @@ static size_t gzip_decode(input_cookie *c, uint8_t *out, size_t size)
         c->in_pos += avail - c->z.avail_in;
         size_t got = out_before - c->z.avail_out;
         produced += got;
+        bool progress = got || avail != c->z.avail_in;
         if (rc == Z_STREAM_END) {
             c->frame_open = false;
-        } else if (rc == Z_BUF_ERROR || (rc == Z_OK && !have && got == 0)) {
-            /* No progress: it needs input the file does not have. */
-            if (!have) {
+        } else if ((rc == Z_BUF_ERROR || rc == Z_OK) && !progress) {
+            /* No progress: it needs input the file does not have (or, with
+             * input and room, it would never make any). */
+            if (!have)
                 fail(c, INPUT_CUT_SHORT, "gzip-compressed data ends inside a member");
-                break;
-            }
+            else
+                fail(c, INPUT_DAMAGED, "gzip-compressed data is damaged (no progress)");
+            break;
         } else if (rc != Z_OK) {
             fail(c, INPUT_DAMAGED, "gzip-compressed data is damaged (%s)",
                  c->z.msg ? c->z.msg : rc == Z_MEM_ERROR ? "out of memory" : "bad data");
@@ -273,7 +276,7 @@ static size_t zstd_decode(input_cookie *c, uint8_t *out, size_t size)
         if (c->failure || (!have && !c->frame_open))
             break;
         ZSTD_inBuffer ib = {c->in, c->in_len, c->in_pos};
-        size_t before = ob.pos;
+        size_t before = ob.pos, in_before = ib.pos;
         size_t rc = ZSTD_decompressStream(c->zstd, &ob, &ib);
         c->in_pos = ib.pos;
         if (ZSTD_isError(rc)) {
@@ -282,8 +285,11 @@ static size_t zstd_decode(input_cookie *c, uint8_t *out, size_t size)
             break;
         }
         c->frame_open = rc != 0;
-        if (!have && ob.pos == before && c->frame_open) {
-            fail(c, INPUT_CUT_SHORT, "zstd-compressed data ends inside a frame");
+        if (ob.pos == before && ib.pos == in_before && c->frame_open) {
+            if (!have)
+                fail(c, INPUT_CUT_SHORT, "zstd-compressed data ends inside a frame");
+            else
+                fail(c, INPUT_DAMAGED, "zstd-compressed data is damaged (no progress)");
             break;
         }
     }
@@ -310,8 +316,11 @@ static size_t lz4_decode(input_cookie *c, uint8_t *out, size_t size)
             break;
         }
         c->frame_open = rc != 0;
-        if (!have && out_size == 0 && c->frame_open) {
-            fail(c, INPUT_CUT_SHORT, "lz4-compressed data ends inside a frame");
+        if (out_size == 0 && in_size == 0 && c->frame_open) {
+            if (!have)
+                fail(c, INPUT_CUT_SHORT, "lz4-compressed data ends inside a frame");
+            else
+                fail(c, INPUT_DAMAGED, "lz4-compressed data is damaged (no progress)");
             break;
         }
     }
