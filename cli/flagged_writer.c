@@ -102,21 +102,25 @@ static int endpoint_cmp(const mqttka_endpoint *x, const mqttka_endpoint *y)
     return x->port < y->port ? -1 : x->port > y->port;
 }
 
+/* Mixes an endpoint into `h`: its address as two 64-bit words, its port
+ * and family (a multiply-xorshift per word: per packet, so not byte by byte). */
 static uint64_t hash_endpoint(uint64_t h, const mqttka_endpoint *e)
 {
-    /* FNV-1a */
-    const uint8_t *bytes[3] = {&e->family, e->addr, (const uint8_t *)&e->port};
-    const size_t lens[3] = {1, sizeof e->addr, sizeof e->port};
-    for (size_t k = 0; k < 3; k++)
-        for (size_t i = 0; i < lens[k]; i++)
-            h = (h ^ bytes[k][i]) * 1099511628211ull;
+    uint64_t words[2];
+    memcpy(words, e->addr, sizeof words);
+    uint64_t extra = ((uint64_t)e->port << 8) | e->family;
+    for (int i = 0; i < 3; i++) {
+        h ^= i < 2 ? words[i] : extra;
+        h *= 0x9e3779b97f4a7c15ull;
+        h ^= h >> 32;
+    }
     return h;
 }
 
 static size_t bucket_of(const flagged_writer *w, const mqttka_endpoint *a,
                         const mqttka_endpoint *b)
 {
-    uint64_t h = hash_endpoint(hash_endpoint(14695981039346656037ull, a), b);
+    uint64_t h = hash_endpoint(hash_endpoint(0x243f6a8885a308d3ull, a), b);
     return (size_t)(h ^ (h >> 29)) & (w->n_buckets - 1);
 }
 

@@ -35,6 +35,10 @@ enum {
     OPT_IF_TSOFFSET = 14,
 };
 
+/* A packet block read in one piece when its body fits: the largest packet
+ * kept, its fixed fields, and room for options (comments, flags, hashes). */
+#define PCAPNG_BUFFER_SIZE (PCAPNG_PACKET_MAX + 4096)
+
 /* Fixed sizes: type + length + trailing length, and each block's fixed body. */
 #define BLOCK_OVERHEAD 12u
 #define SHB_FIXED 16u /* magic, major, minor, section length */
@@ -301,13 +305,60 @@ static pcapng_status read_packet_data(pcapng_reader *r, uint32_t length, uint64_
     return PCAPNG_PACKET;
 }
 
+/* A packet block's body after its 8-byte header: `length` - 8 bytes read
+ * in one piece when they fit the buffer (every block a capture tool
+ * writes: one read per packet, as libpcap does), else streamed through.
+ * On success *fixed points at the block's fixed fields; *in_buffer says
+ * whether the data follows them there. */
+static pcapng_status read_body(pcapng_reader *r, uint32_t length, size_t fixed_len,
+                               uint8_t *fixed_copy, const uint8_t **fixed, bool *in_buffer,
+                               char *err, size_t err_size)
+{
+    size_t body = (size_t)length - 8;
+    pcapng_status st;
+    if (body <= PCAPNG_BUFFER_SIZE) {
+        if ((st = read_bytes(r, r->data, body, false, err, err_size)) != PCAPNG_PACKET)
+            return st;
+        uint32_t copy = get32(r, r->data + body - 4);
+        if (copy != length)
+            return damaged(r, err, err_size, "block ends with a length other than its start's:",
+                           copy);
+        *fixed = r->data;
+        *in_buffer = true;
+        return PCAPNG_PACKET;
+    }
+    if ((st = read_bytes(r, fixed_copy, fixed_len, false, err, err_size)) != PCAPNG_PACKET)
+        return st;
+    *fixed = fixed_copy;
+    *in_buffer = false;
+    return PCAPNG_PACKET;
+}
+
+/* The packet's data: in the buffer after the fixed fields, or (a block
+ * larger than the buffer) streamed, its first PCAPNG_PACKET_MAX bytes kept. */
+static pcapng_status packet_data(pcapng_reader *r, uint32_t length, size_t fixed_len,
+                                 bool in_buffer, uint64_t captured, uint64_t room,
+                                 pcapng_packet *pkt, char *err, size_t err_size)
+{
+    if (!in_buffer)
+        return read_packet_data(r, length, captured, room - captured, pkt, err, err_size);
+    size_t keep = captured > PCAPNG_PACKET_MAX ? PCAPNG_PACKET_MAX : (size_t)captured;
+    pkt->data = r->data + fixed_len;
+    if (pkt->wire_len < captured)
+        pkt->wire_len = (size_t)captured;
+    pkt->captured_len = keep;
+    return PCAPNG_PACKET;
+}
+
 static pcapng_status read_epb_or_pb(pcapng_reader *r, uint32_t type, uint32_t length,
                                     pcapng_packet *pkt, char *err, size_t err_size)
 {
     if (length < BLOCK_OVERHEAD + EPB_FIXED)
         return damaged(r, err, err_size, "packet block of length", length);
-    uint8_t fixed[EPB_FIXED];
-    pcapng_status st = read_bytes(r, fixed, sizeof fixed, false, err, err_size);
+    uint8_t copy[EPB_FIXED];
+    const uint8_t *fixed;
+    bool in_buffer;
+    pcapng_status st = read_body(r, length, EPB_FIXED, copy, &fixed, &in_buffer, err, err_size);
     if (st != PCAPNG_PACKET)
         return st;
     uint32_t id = type == BLOCK_EPB ? get32(r, fixed) : get16(r, fixed);
@@ -324,7 +375,7 @@ static pcapng_status read_epb_or_pb(pcapng_reader *r, uint32_t type, uint32_t le
     pkt->ts = to_micros(iface, ts);
     pkt->wire_len = get32(r, fixed + 16);
     r->last_ts = pkt->ts;
-    return read_packet_data(r, length, captured, room - captured, pkt, err, err_size);
+    return packet_data(r, length, EPB_FIXED, in_buffer, captured, room, pkt, err, err_size);
 }
 
 static pcapng_status read_spb(pcapng_reader *r, uint32_t length, pcapng_packet *pkt,
@@ -332,13 +383,15 @@ static pcapng_status read_spb(pcapng_reader *r, uint32_t length, pcapng_packet *
 {
     if (length < BLOCK_OVERHEAD + SPB_FIXED)
         return damaged(r, err, err_size, "simple packet block of length", length);
+    uint8_t copy[SPB_FIXED];
+    const uint8_t *fixed;
+    bool in_buffer;
+    pcapng_status st = read_body(r, length, SPB_FIXED, copy, &fixed, &in_buffer, err, err_size);
+    if (st != PCAPNG_PACKET)
+        return st;
     if (r->n_ifaces == 0)
         return damaged(r, err, err_size, "simple packet block before any interface; length",
                        length);
-    uint8_t fixed[SPB_FIXED];
-    pcapng_status st = read_bytes(r, fixed, sizeof fixed, false, err, err_size);
-    if (st != PCAPNG_PACKET)
-        return st;
     uint64_t original = get32(r, fixed);
     uint64_t room = length - BLOCK_OVERHEAD - SPB_FIXED;
     uint64_t captured = original < room ? original : room;
@@ -351,7 +404,7 @@ static pcapng_status read_spb(pcapng_reader *r, uint32_t length, pcapng_packet *
      * does not jump back to 1970. */
     pkt->ts = r->last_ts == MQTTKA_TIME_NONE ? 0 : r->last_ts;
     pkt->wire_len = (size_t)original;
-    return read_packet_data(r, length, captured, room - captured, pkt, err, err_size);
+    return packet_data(r, length, SPB_FIXED, in_buffer, captured, room, pkt, err, err_size);
 }
 
 /* The next block's type and length; a Section Header is read whole here
@@ -409,7 +462,7 @@ pcapng_status pcapng_reader_open(pcapng_reader *r, FILE *in, char *err, size_t e
     memset(r, 0, sizeof *r);
     r->in = in;
     r->last_ts = MQTTKA_TIME_NONE;
-    r->data = malloc(PCAPNG_PACKET_MAX);
+    r->data = malloc(PCAPNG_BUFFER_SIZE);
     if (!r->data) {
         snprintf(err, err_size, "out of memory");
         return PCAPNG_READ_ERROR;

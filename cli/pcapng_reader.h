@@ -14,10 +14,12 @@
  * Packet, Simple Packet and the obsolete Packet Block; every other block is
  * skipped. Every packet block is a frame, numbered from 1 as Wireshark does.
  *
- * Bounded for hostile input: blocks are streamed, never buffered whole (a
- * block may declare 4 GiB); a packet's data is read into one fixed buffer of
- * PCAPNG_PACKET_MAX bytes and the rest of a longer one skipped (the record is
- * then cut, as a snaplen would have cut it); at most PCAPNG_INTERFACES_MAX
+ * Bounded for hostile input: a packet block is read in one piece into a
+ * fixed buffer when it fits (PCAPNG_PACKET_MAX and 4 KiB more: every block
+ * a capture tool writes), else streamed, never buffered whole (a block may
+ * declare 4 GiB); a packet's first PCAPNG_PACKET_MAX bytes are kept and the
+ * rest of a longer one skipped (the record is then cut, as a snaplen would
+ * have cut it); other blocks are streamed; at most PCAPNG_INTERFACES_MAX
  * interfaces per section. Lengths that do not add up are a clean error.
  */
 #ifndef MQTTKA_CLI_PCAPNG_READER_H
@@ -48,7 +50,7 @@ typedef struct pcapng_reader {
     bool swapped;                /* this section's byte order is not the host's */
     pcapng_interface *ifaces;    /* this section's, up to PCAPNG_INTERFACES_MAX */
     size_t n_ifaces, cap_ifaces;
-    uint8_t *data;               /* PCAPNG_PACKET_MAX bytes */
+    uint8_t *data;               /* a packet block read whole (PCAPNG_PACKET_MAX + 4 KiB) */
     uint64_t offset;             /* bytes read so far: where damage is */
     mqttka_time last_ts;         /* for Simple Packet Blocks, which have none */
     /* A block header read ahead by pcapng_reader_open (the first packet's). */

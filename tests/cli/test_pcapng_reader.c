@@ -357,20 +357,37 @@ static void test_bounds(void)
     pcapng_status st = read_all(f.b, f.n, p, first, 2, &n, err, sizeof err);
     CHECK(st == PCAPNG_TRUNCATED && n == 0, "4 GiB block: %d %zu (%s)", st, n, err);
 
-    /* A packet longer than PCAPNG_PACKET_MAX: cut, the block read past. */
-    f.n = 0;
-    shb(&f);
-    idb(&f, 1, -1, 0, false);
-    size_t big = PCAPNG_PACKET_MAX + 1000;
-    uint8_t *data = calloc(1, big);
-    data[0] = 0x45;
-    epb(&f, 0, 1, data, (uint32_t)big, (uint32_t)big);
-    epb(&f, 0, 2, data, 4, 4);
-    st = read_all(f.b, f.n, p, first, 2, &n, err, sizeof err);
-    CHECK(st == PCAPNG_END && n == 2, "long packet: %d %zu (%s)", st, n, err);
-    CHECK(n == 2 && p[0].captured_len == PCAPNG_PACKET_MAX && p[0].wire_len == big,
-          "long packet cut: %zu of %zu", p[0].captured_len, p[0].wire_len);
-    free(data);
+    /* Packets longer than PCAPNG_PACKET_MAX: cut, the block read past; one
+     * whose block fits the reader's buffer (read in one piece), one whose
+     * block does not (streamed). */
+    for (size_t extra = 1000; extra <= 10000; extra += 9000) {
+        f.n = 0;
+        shb(&f);
+        idb(&f, 1, -1, 0, false);
+        size_t big = PCAPNG_PACKET_MAX + extra;
+        uint8_t *data = calloc(1, big);
+        data[0] = 0x45;
+        data[PCAPNG_PACKET_MAX - 1] = 0x99;
+        epb(&f, 0, 1, data, (uint32_t)big, (uint32_t)big);
+        epb(&f, 0, 2, data, 4, 4);
+        pcapng_packet q[2];
+        FILE *in = fmemopen(f.b, f.n, "rb");
+        pcapng_reader r;
+        st = pcapng_reader_open(&r, in, err, sizeof err);
+        if (st == PCAPNG_PACKET)
+            st = pcapng_reader_next(&r, &q[0], err, sizeof err);
+        CHECK(st == PCAPNG_PACKET && q[0].captured_len == PCAPNG_PACKET_MAX &&
+                  q[0].wire_len == big && q[0].data[0] == 0x45 &&
+                  q[0].data[PCAPNG_PACKET_MAX - 1] == 0x99,
+              "long packet (+%zu): %d, %zu of %zu", extra, st, q[0].captured_len, q[0].wire_len);
+        st = pcapng_reader_next(&r, &q[1], err, sizeof err);
+        CHECK(st == PCAPNG_PACKET && q[1].captured_len == 4 && q[1].ts == 2,
+              "after a long packet (+%zu): %d (%s)", extra, st, err);
+        CHECK(pcapng_reader_next(&r, &q[1], err, sizeof err) == PCAPNG_END, "then the end");
+        pcapng_reader_free(&r);
+        fclose(in);
+        free(data);
+    }
     free(f.b);
 }
 
