@@ -31,6 +31,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <pcap/dlt.h>
 
@@ -626,6 +627,55 @@ static void note_link_type(capture_reader *r, int dlt)
         r->more_link_types = true;
 }
 
+typedef struct file_id {
+    dev_t dev;
+    ino_t ino;
+    size_t given;
+} file_id;
+
+static int by_file_id(const void *a, const void *b)
+{
+    const file_id *x = a, *y = b;
+    if (x->dev != y->dev)
+        return x->dev < y->dev ? -1 : 1;
+    if (x->ino != y->ino)
+        return x->ino < y->ino ? -1 : 1;
+    return x->given < y->given ? -1 : x->given > y->given;
+}
+
+/* The same file given twice (by two names, or by a glob and by name) would
+ * be read twice, every record doubled: refused. Files that cannot be
+ * looked at are left to the open, which says why. */
+static bool find_file_given_twice(const char *const *paths, size_t n, char *err,
+                                  size_t err_size, const char **bad_path)
+{
+    file_id *ids = malloc(n * sizeof *ids);
+    if (!ids)
+        return false; /* not worth failing for: the files are read anyway */
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct stat st;
+        if (stat(paths[i], &st) == 0 && S_ISREG(st.st_mode))
+            ids[k++] = (file_id){st.st_dev, st.st_ino, i};
+    }
+    qsort(ids, k, sizeof *ids, by_file_id);
+    bool twice = false;
+    for (size_t i = 1; i < k && !twice; i++) {
+        if (ids[i].dev == ids[i - 1].dev && ids[i].ino == ids[i - 1].ino) {
+            const char *other = paths[ids[i - 1].given];
+            *bad_path = paths[ids[i].given];
+            if (strcmp(other, *bad_path) == 0)
+                snprintf(err, err_size, "given twice: its records would be read twice");
+            else
+                snprintf(err, err_size,
+                         "given twice (also as %s): its records would be read twice", other);
+            twice = true;
+        }
+    }
+    free(ids);
+    return twice;
+}
+
 bool capture_reader_open_files(capture_reader *r, const char *const *paths, size_t n,
                                char *err, size_t err_size, const char **bad_path)
 {
@@ -645,6 +695,8 @@ bool capture_reader_open_files(capture_reader *r, const char *const *paths, size
             return false;
         }
     }
+    if (n > 1 && find_file_given_twice(paths, n, err, err_size, bad_path))
+        return false;
     r->files = calloc(n, sizeof *r->files);
     if (!r->files) {
         snprintf(err, err_size, "out of memory");

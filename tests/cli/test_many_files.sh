@@ -171,6 +171,8 @@ run 0 --json -r "$first" "${@:2}" -- tcp port 1882 &&
     { events_without_files "$TMP/out" | cmp -s - "$TMP/filtered.json" ||
         fail "files -- filter: not the filtered whole file"; }
 run 2 -r "$first" -- "$second" && stderr_is_one_line "bad filter"
+# The same file twice (by name and through a glob) would double its records.
+run 2 -r "$first" -r "$TMP/rule_*.pcap" && stderr_is_one_line "given twice"
 # A missing file with a capture's name is an error, not a filter.
 run 2 -r "$first" "$TMP/gone.pcap" && stderr_is_one_line "gone.pcap" "No such file"
 # A cut piece among whole ones: its records up to the cut, the others whole.
