@@ -6,6 +6,8 @@
 
 #include <stdio.h>
 
+#include "flagged_writer.h"
+
 void analysis_on_event(void *user_data, const mqttka_event *ev)
 {
     output_state *o = user_data;
@@ -15,6 +17,8 @@ void analysis_on_event(void *user_data, const mqttka_event *ev)
             o->worst_severity = sev;
         o->finding_seen = true;
     }
+    if (o->flagged)
+        flagged_writer_on_event(o->flagged, ev);
     /* A closed pipe (`mqttka -i lo | head`) fails every later write too:
      * stop writing, and let the caller end the run. The line buffer notes
      * a failed write when it hands bytes to the FILE (within this event's
@@ -62,15 +66,6 @@ bool analysis_record_segment(int linktype, const capture_record *rec, capture_st
     return false;
 }
 
-void analysis_handle_record(mqttka_analyzer *a, int linktype, const capture_record *rec,
-                            capture_stats *stats)
-{
-    mqttka_segment seg;
-    /* NOMEM drops the segment; the core reports it as resource_limit. */
-    if (analysis_record_segment(linktype, rec, stats, &seg))
-        (void)mqttka_push(a, &seg);
-}
-
 bool analysis_fail_threshold_reached(const cli_options *opts, const output_state *o)
 {
     if (!o->finding_seen)
@@ -94,3 +89,20 @@ mqttka_analyzer *analysis_start(const cli_options *opts, output_state *out)
     }
     return analyzer;
 }
+
+/* What --write-flagged wrote, in one line on standard error. */
+void analysis_flagged_report(const char *path, const flagged_counts *c)
+{
+    fprintf(stderr,
+            "mqttka: --write-flagged %s: %llu packets of %llu flagged connections, %llu "
+            "findings as comments",
+            path, (unsigned long long)c->written, (unsigned long long)c->connections,
+            (unsigned long long)c->comments);
+    if (c->not_kept)
+        fprintf(stderr, ", %llu packets not kept", (unsigned long long)c->not_kept);
+    if (c->comments_lost)
+        fprintf(stderr, ", %llu findings with no packet to carry them",
+                (unsigned long long)c->comments_lost);
+    fputc('\n', stderr);
+}
+

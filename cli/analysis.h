@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "capture_reader.h"
+#include "flagged_writer.h"
 #include "mqttka.h"
 #include "options.h"
 #include "output.h"
@@ -28,15 +29,14 @@ void analysis_on_event(void *user_data, const mqttka_event *ev);
 bool analysis_record_segment(int linktype, const capture_record *rec, capture_stats *stats,
                              mqttka_segment *seg);
 
-/* Counts what became of one record and, for TCP, pushes its segment. */
-void analysis_handle_record(mqttka_analyzer *a, int linktype, const capture_record *rec,
-                            capture_stats *stats);
-
 /* Is the exit status 1 because of --fail-on? */
 bool analysis_fail_threshold_reached(const cli_options *opts, const output_state *o);
 
 /* Starts the analyzer with the options' config and `out` as user_data.
  * Prints one line and returns NULL on failure. */
 mqttka_analyzer *analysis_start(const cli_options *opts, output_state *out);
+
+/* --write-flagged's closing line on standard error: what FILE holds. */
+void analysis_flagged_report(const char *path, const flagged_counts *counts);
 
 #endif

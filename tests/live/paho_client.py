@@ -34,6 +34,9 @@ ap.add_argument("--ka", type=int, default=2)
 ap.add_argument("--client-id", default="mqttka-live")
 ap.add_argument("--transport", default="websockets", choices=["websockets", "tcp"])
 ap.add_argument("--max-seconds", type=float, default=30.0, help="give up after this long")
+ap.add_argument("--publish", type=int, default=0,
+                help="once connected, PUBLISH this many messages (QoS 0), one every 2 ms")
+ap.add_argument("--payload-bytes", type=int, default=100)
 ap.add_argument("--log", required=True)
 ap.add_argument("--freeze-after-pingresp", default="", metavar="PID[,PID|self...]")
 ap.add_argument("--pause-after-pingreq", action="store_true")
@@ -78,7 +81,8 @@ def freeze():
         pause()
 
 
-state = {"gone": False, "frozen": False, "pingreq_after_freeze": False, "paused": False}
+state = {"gone": False, "frozen": False, "pingreq_after_freeze": False, "paused": False,
+         "connected": False, "published": 0}
 c = mqtt.Client(client_id=a.client_id, clean_session=True, transport=a.transport)
 if a.transport == "websockets":
     c.ws_set_options(path="/mqtt")
@@ -94,7 +98,14 @@ def on_log(cl, ud, level, buf):
 
 
 c.on_log = on_log
-c.on_connect = lambda cl, ud, flags, rc: log("CONNACK rc=%d" % rc)
+
+
+def on_connect(cl, ud, flags, rc):
+    log("CONNACK rc=%d" % rc)
+    state["connected"] = rc == 0
+
+
+c.on_connect = on_connect
 
 
 def on_disconnect(cl, ud, rc):
@@ -107,6 +118,15 @@ log("START pid=%d" % os.getpid())
 c.connect(a.host, a.port, keepalive=a.ka)
 t0 = time.time()
 while not state["gone"] and time.time() - t0 < a.max_seconds:
+    if state["connected"] and state["published"] < a.publish:
+        # Paced, so that each message is a TCP segment of its own.
+        c.publish("mqttka/burst", b"x" * a.payload_bytes, qos=0)
+        state["published"] += 1
+        if state["published"] == a.publish:
+            log("PUBLISHED %d" % a.publish)
+        c.loop(0)
+        time.sleep(0.002)
+        continue
     c.loop(0.05)
     # The PINGREQ is written to the socket inside the loop call that sends
     # it; want_write() is false once nothing of it is left to write.
