@@ -6,6 +6,8 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 void analysis_on_event(void *user_data, const mqttka_event *ev)
 {
@@ -16,6 +18,8 @@ void analysis_on_event(void *user_data, const mqttka_event *ev)
             o->worst_severity = sev;
         o->finding_seen = true;
     }
+    /* The page draws what the outputs write, whatever becomes of them. */
+    report_event(o->report, ev);
     /* A closed pipe (`mqttka -i lo | head`) fails every later write too:
      * stop writing, and let the caller end the run. */
     if (o->write_error)
@@ -94,4 +98,65 @@ mqttka_analyzer *analysis_start(const cli_options *opts, output_state *out)
         return NULL;
     }
     return analyzer;
+}
+
+bool analysis_report_open(const cli_options *opts, report_file *rf, output_state *o)
+{
+    rf->file = NULL;
+    rf->path = opts->report_path;
+    o->report = NULL;
+    if (!rf->path)
+        return true;
+    rf->file = fopen(rf->path, "w");
+    if (!rf->file) {
+        fprintf(stderr, "mqttka: --report %s: %s\n", rf->path, strerror(errno));
+        return false;
+    }
+    report_limits limits = {
+        .detail = opts->report_detail,
+        .rows = opts->report_rows,
+        .item_budget = REPORT_ITEM_BUDGET_DEFAULT,
+    };
+    o->report = report_new(&limits);
+    if (!o->report) {
+        fprintf(stderr, "mqttka: --report %s: out of memory\n", rf->path);
+        fclose(rf->file);
+        rf->file = NULL;
+        return false;
+    }
+    return true;
+}
+
+bool analysis_report_write(report_file *rf, output_state *o, const report_page *page)
+{
+    if (!rf->file || !o->report)
+        return true;
+    errno = 0;
+    /* A pipe cannot go back: each page follows the last. */
+    bool ok = (fseek(rf->file, 0, SEEK_SET) == 0 || errno == ESPIPE) &&
+              report_write(o->report, rf->file, page) && fflush(rf->file) == 0;
+    if (ok) {
+        long end = ftell(rf->file);
+        /* A special file (a pipe, /dev/null) has no length to cut. */
+        if (end >= 0 && ftruncate(fileno(rf->file), (off_t)end) != 0 && errno != EINVAL)
+            ok = false;
+    }
+    if (!ok) {
+        fprintf(stderr, "mqttka: --report %s: cannot write the report: %s\n", rf->path,
+                errno ? strerror(errno) : "write error");
+        clearerr(rf->file);
+    }
+    return ok;
+}
+
+bool analysis_report_close(report_file *rf, output_state *o)
+{
+    bool ok = true;
+    if (rf->file && fclose(rf->file) != 0) {
+        fprintf(stderr, "mqttka: --report %s: %s\n", rf->path, strerror(errno));
+        ok = false;
+    }
+    rf->file = NULL;
+    report_free(&o->report);
+    return ok;
 }

@@ -35,6 +35,27 @@ void analysis_handle_record(mqttka_analyzer *a, int linktype, const capture_reco
 /* Is the exit status 1 because of --fail-on? */
 bool analysis_fail_threshold_reached(const cli_options *opts, const output_state *o);
 
+/* --report: the page's file, opened when the run starts (so that a path
+ * that cannot be written is told before the capture is read) and
+ * rewritten whole at each report_file_write. */
+typedef struct report_file {
+    FILE *file;
+    const char *path;
+} report_file;
+
+/* Opens opts->report_path for writing and starts the report in o->report.
+ * Prints one line and returns false on failure. Without --report, does
+ * nothing and returns true. */
+bool analysis_report_open(const cli_options *opts, report_file *rf, output_state *o);
+
+/* Writes the page (from the start of the file, which is cut to its new
+ * length). Prints one line and returns false on failure. */
+bool analysis_report_write(report_file *rf, output_state *o, const report_page *page);
+
+/* Closes the file and frees the report. Prints one line and returns false
+ * when closing failed. */
+bool analysis_report_close(report_file *rf, output_state *o);
+
 /* Starts the analyzer with the options' config and `out` as user_data.
  * Prints one line and returns NULL on failure. */
 mqttka_analyzer *analysis_start(const cli_options *opts, output_state *out);

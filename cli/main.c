@@ -58,8 +58,14 @@ static int analyse(const cli_options *opts)
     };
     /* Line by line to a terminal, as stdout is (see main). */
     output_start(&out, stdout, isatty(STDOUT_FILENO));
+    report_file page_file;
+    if (!analysis_report_open(opts, &page_file, &out)) {
+        capture_reader_close(&reader);
+        return EXIT_TROUBLE;
+    }
     mqttka_analyzer *analyzer = analysis_start(opts, &out);
     if (!analyzer) {
+        (void)analysis_report_close(&page_file, &out);
         capture_reader_close(&reader);
         return EXIT_TROUBLE;
     }
@@ -96,11 +102,22 @@ static int analyse(const cli_options *opts)
         output_text_capture(&out, &stats);
     capture_reader_close(&reader);
 
+    report_page page = {
+        .input = name,
+        .stats = &stats,
+        .origin = stats.first_ts,
+        .now = stats.last_ts,
+    };
+    bool report_ok = analysis_report_write(&page_file, &out, &page);
+    report_ok = analysis_report_close(&page_file, &out) && report_ok;
+
     output_flush(&out);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "mqttka: cannot write the output\n");
         return EXIT_TROUBLE;
     }
+    if (!report_ok)
+        return EXIT_TROUBLE;
     if (cs == CAPTURE_TRUNCATED) {
         fprintf(stderr, "mqttka: %s: capture is cut short after %llu records (%s)\n", name,
                 (unsigned long long)reader.records, err);

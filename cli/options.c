@@ -4,6 +4,8 @@
  */
 #include "options.h"
 
+#include "report_model.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -31,6 +33,9 @@ enum {
     OPT_IDLE_TIMEOUTS,
     OPT_MAX_FLOWS,
     OPT_MAX_FINDINGS,
+    OPT_REPORT,
+    OPT_REPORT_DETAIL,
+    OPT_REPORT_ROWS,
 };
 
 static const struct option long_options[] = {
@@ -50,6 +55,9 @@ static const struct option long_options[] = {
     {"idle-timeouts", required_argument, NULL, OPT_IDLE_TIMEOUTS},
     {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
     {"max-findings", required_argument, NULL, OPT_MAX_FINDINGS},
+    {"report", required_argument, NULL, OPT_REPORT},
+    {"report-detail", required_argument, NULL, OPT_REPORT_DETAIL},
+    {"report-rows", required_argument, NULL, OPT_REPORT_ROWS},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -93,6 +101,8 @@ void options_print_help(FILE *out)
           "      --json                JSON Lines: one object per event and per connection\n"
           "      --fail-on LEVEL       exit 1 if a finding of LEVEL (warn or error) or worse\n"
           "                            was reported\n"
+          "      --report FILE         also write an HTML report to FILE (one page, nothing\n"
+          "                            fetched); live: at the end, and on SIGUSR1\n"
           "\n"
           "Tolerances (seconds may have decimals; PERCENT is of the effective keepalive):\n",
           out);
@@ -116,6 +126,8 @@ void options_print_help(FILE *out)
             "Limits:\n"
             "      --max-flows N         TCP flows tracked at once            [%zu]\n"
             "      --max-findings N      findings kept in each connection's summary [%zu]\n"
+            "      --report-detail N     connections the report draws in detail   [%u]\n"
+            "      --report-rows N       connections and clients the report lists [%u]\n"
             "\n"
             "  -h, --help                show this help and exit\n"
             "  -V, --version             show the version and exit\n"
@@ -123,7 +135,8 @@ void options_print_help(FILE *out)
             "Exit status: 0 done (live: stopped by a signal, -c or a closed output); 1 a\n"
             "finding reached --fail-on; 2 bad usage, unreadable or truncated input, an\n"
             "interface that cannot be opened. See mqttka(1).\n",
-            d.n_idle_timeouts ? "" : "none", d.max_flows, d.max_summary_findings);
+            d.n_idle_timeouts ? "" : "none", d.max_flows, d.max_summary_findings,
+            REPORT_DETAIL_DEFAULT, REPORT_ROWS_DEFAULT);
 }
 
 /* Decimal seconds ("1", "0.5") as microseconds, within 0..MAX_OPTION_SECONDS. */
@@ -248,12 +261,15 @@ options_result options_parse(int argc, char **argv, cli_options *opts, char *err
     memset(opts, 0, sizeof *opts);
     opts->format = OUTPUT_TEXT;
     opts->fail_on = FAIL_NEVER;
+    opts->report_detail = REPORT_DETAIL_DEFAULT;
+    opts->report_rows = REPORT_ROWS_DEFAULT;
     mqttka_config_default(&opts->config);
 
     opterr = 0; /* our messages, one line each */
     optind = 1;
     int c;
     bool seen_help = false, seen_version = false, seen_list = false;
+    const char *report_limit_option = NULL;
     while ((c = getopt_long(argc, argv, ":r:f:i:w:c:DZ:qhV", long_options, NULL)) != -1) {
         const char *arg = optarg;
         unsigned long count;
@@ -333,6 +349,23 @@ options_result options_parse(int argc, char **argv, cli_options *opts, char *err
             }
             opts->config.max_summary_findings = count;
             break;
+        case OPT_REPORT: opts->report_path = arg; break;
+        case OPT_REPORT_DETAIL:
+        case OPT_REPORT_ROWS: {
+            bool detail = c == OPT_REPORT_DETAIL;
+            unsigned long max = detail ? REPORT_DETAIL_MAX : REPORT_ROWS_MAX;
+            if (!parse_count(arg, max, &count)) {
+                snprintf(err, err_size, "%s takes a number from 0 to %lu, not '%s'",
+                         detail ? "--report-detail" : "--report-rows", max, arg);
+                return OPTIONS_USAGE_ERROR;
+            }
+            if (detail)
+                opts->report_detail = count;
+            else
+                opts->report_rows = count;
+            report_limit_option = detail ? "--report-detail" : "--report-rows";
+            break;
+        }
         case ':':
             snprintf(err, err_size, "option '%s' needs an argument", option_name(argv, optind));
             return OPTIONS_USAGE_ERROR;
@@ -376,6 +409,15 @@ options_result options_parse(int argc, char **argv, cli_options *opts, char *err
     if (!opts->interface && (opts->write_path || opts->drop_user)) {
         snprintf(err, err_size, "%s works with a live capture only: add -i IFACE",
                  opts->write_path ? "-w" : "-Z");
+        return OPTIONS_USAGE_ERROR;
+    }
+    if (opts->report_path && (!*opts->report_path || strcmp(opts->report_path, "-") == 0)) {
+        /* Standard output carries the findings; the page needs a file of its own. */
+        snprintf(err, err_size, "--report needs a file name (standard output carries the findings)");
+        return OPTIONS_USAGE_ERROR;
+    }
+    if (report_limit_option && !opts->report_path) {
+        snprintf(err, err_size, "%s works with --report FILE", report_limit_option);
         return OPTIONS_USAGE_ERROR;
     }
     if (opts->write_path && (!*opts->write_path || strcmp(opts->write_path, "-") == 0)) {

@@ -34,6 +34,9 @@ typedef struct cli_options {
     output_format format;
     bool quiet;               /* -q: summaries only */
     fail_threshold fail_on;
+    const char *report_path;  /* --report: also write the HTML report there */
+    size_t report_detail;     /* --report-detail: connections drawn in detail */
+    size_t report_rows;       /* --report-rows: connections and clients listed */
     mqttka_config config;     /* mqttka_config_default() plus the tolerance options */
 } cli_options;
 

@@ -16,6 +16,7 @@
 #include "mqttka.h"
 #include "line_buffer.h"
 #include "options.h"
+#include "report_html.h"
 
 /* What became of the capture's records (also in the JSON "capture" object). */
 typedef struct capture_stats {
@@ -56,6 +57,7 @@ typedef struct output_state {
     bool finding_seen;
     mqttka_severity worst_severity; /* valid when finding_seen */
     int write_error;         /* errno of the first failed write to `out`; 0 none */
+    report *report;          /* --report: gets every event too; NULL without */
 } output_state;
 
 /* Text: one timeline line per event (summaries only with -q). */
