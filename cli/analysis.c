@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
+#include <sys/stat.h>
 
 void analysis_on_event(void *user_data, const mqttka_event *ev)
 {
@@ -102,16 +102,21 @@ mqttka_analyzer *analysis_start(const cli_options *opts, output_state *out)
 
 bool analysis_report_open(const cli_options *opts, report_file *rf, output_state *o)
 {
-    rf->file = NULL;
     rf->path = opts->report_path;
+    rf->direct = NULL;
     o->report = NULL;
     if (!rf->path)
         return true;
-    rf->file = fopen(rf->path, "w");
-    if (!rf->file) {
+    FILE *f = fopen(rf->path, "w");
+    if (!f) {
         fprintf(stderr, "mqttka: --report %s: %s\n", rf->path, strerror(errno));
         return false;
     }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode))
+        rf->direct = f;
+    else
+        fclose(f);
     report_limits limits = {
         .detail = opts->report_detail,
         .rows = opts->report_rows,
@@ -120,43 +125,59 @@ bool analysis_report_open(const cli_options *opts, report_file *rf, output_state
     o->report = report_new(&limits);
     if (!o->report) {
         fprintf(stderr, "mqttka: --report %s: out of memory\n", rf->path);
-        fclose(rf->file);
-        rf->file = NULL;
+        (void)analysis_report_close(rf, o);
         return false;
     }
     return true;
 }
 
+/* The page into `f`; false on a write error. */
+static bool write_page(output_state *o, FILE *f, const report_page *page)
+{
+    return report_write(o->report, f, page) && fflush(f) == 0;
+}
+
 bool analysis_report_write(report_file *rf, output_state *o, const report_page *page)
 {
-    if (!rf->file || !o->report)
+    if (!rf->path || !o->report)
         return true;
     errno = 0;
-    /* A pipe cannot go back: each page follows the last. */
-    bool ok = (fseek(rf->file, 0, SEEK_SET) == 0 || errno == ESPIPE) &&
-              report_write(o->report, rf->file, page) && fflush(rf->file) == 0;
-    if (ok) {
-        long end = ftell(rf->file);
-        /* A special file (a pipe, /dev/null) has no length to cut. */
-        if (end >= 0 && ftruncate(fileno(rf->file), (off_t)end) != 0 && errno != EINVAL)
-            ok = false;
+    bool ok;
+    if (rf->direct) {
+        ok = write_page(o, rf->direct, page);
+        clearerr(rf->direct);
+    } else {
+        /* Beside the file, then over it; where no file can be made beside
+         * it (a folder we may not write to), in place. */
+        char partial[4096];
+        int n = snprintf(partial, sizeof partial, "%s.partial", rf->path);
+        FILE *f = n > 0 && (size_t)n < sizeof partial ? fopen(partial, "w") : NULL;
+        if (f) {
+            ok = write_page(o, f, page);
+            ok = fclose(f) == 0 && ok;
+            ok = ok && rename(partial, rf->path) == 0;
+            if (!ok)
+                (void)remove(partial);
+        } else {
+            f = fopen(rf->path, "w");
+            ok = f && write_page(o, f, page);
+            ok = f && fclose(f) == 0 && ok;
+        }
     }
-    if (!ok) {
+    if (!ok)
         fprintf(stderr, "mqttka: --report %s: cannot write the report: %s\n", rf->path,
                 errno ? strerror(errno) : "write error");
-        clearerr(rf->file);
-    }
     return ok;
 }
 
 bool analysis_report_close(report_file *rf, output_state *o)
 {
     bool ok = true;
-    if (rf->file && fclose(rf->file) != 0) {
+    if (rf->direct && fclose(rf->direct) != 0) {
         fprintf(stderr, "mqttka: --report %s: %s\n", rf->path, strerror(errno));
         ok = false;
     }
-    rf->file = NULL;
+    rf->direct = NULL;
     report_free(&o->report);
     return ok;
 }

@@ -313,7 +313,7 @@ int live_run(const cli_options *opts)
     print_counters(&s);
 
     int status = analysis_fail_threshold_reached(opts, &s.out) ? EXIT_FINDINGS : EXIT_DONE;
-    if (s.page_file.file) {
+    if (s.page_file.path) {
         bool written = live_write_report(&s, end, false);
         if (!analysis_report_close(&s.page_file, &s.out) || !written)
             status = EXIT_TROUBLE;

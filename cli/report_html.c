@@ -125,7 +125,7 @@ static void rel_seconds(line_buffer *b, mqttka_time t, mqttka_time origin, unsig
         put(b, "\u2013");
         return;
     }
-    html_seconds(b, t - origin, decimals);
+    html_seconds(b, report_time_sub(t, origin), decimals);
     put(b, " s");
 }
 
@@ -142,7 +142,7 @@ static void frame_ref(line_buffer *b, uint64_t frame)
 static void utc(line_buffer *b, mqttka_time t)
 {
     char buf[32];
-    int64_t seconds = t >= 0 ? t / 1000000 : -((-t + 999999) / 1000000);
+    int64_t seconds = t / 1000000 - (t % 1000000 < 0 ? 1 : 0);
     char *end = format_put_utc_seconds(buf, seconds);
     if (!end) {
         html_seconds(b, t, 6);
@@ -318,10 +318,12 @@ static bool select_rows(page_state *s)
     s->detailed = n ? calloc(n, sizeof *s->detailed) : NULL;
     if (n && (!s->rows || !s->detailed))
         return false;
-    memcpy(s->rows, m->rows.a, m->rows.n * sizeof *s->rows);
+    if (m->rows.n)
+        memcpy(s->rows, m->rows.a, m->rows.n * sizeof *s->rows);
     if (s->n_open)
         memcpy(s->rows + m->rows.n, s->open, s->n_open * sizeof *s->rows);
-    qsort(s->rows, n, sizeof *s->rows, by_trouble);
+    if (n)
+        qsort(s->rows, n, sizeof *s->rows, by_trouble);
     s->n_rows = n < m->limits.rows ? n : m->limits.rows;
     s->unlisted = m->unlisted + (n - s->n_rows);
     for (size_t i = 0; i < s->n_rows && s->n_detailed < m->limits.detail; i++) {
@@ -380,7 +382,7 @@ static void banner(page_state *s)
         utc(b, s->origin);
         if (s->view_end != MQTTKA_TIME_NONE && s->view_end >= s->origin) {
             put(b, " \u00b7 ");
-            html_duration(b, s->view_end - s->origin);
+            html_duration(b, report_time_sub(s->view_end, s->origin));
         }
     }
     if (p->stats) {
@@ -392,9 +394,9 @@ static void banner(page_state *s)
     put(b, " \u00b7 times on this page are seconds since the first record \u00b7 mqttka "
            MQTTKA_VERSION "</p></div></header>\n<main class=\"wrap\">\n"
            "<nav class=\"toc\"><a href=\"#glance\">At a glance</a><a href=\"#time\">Over time</a>"
-           "<a href=\"#rtt\">Round trips</a><a href=\"#kinds\">Findings</a>"
-           "<a href=\"#clients\">Clients</a><a href=\"#connections\">Connections</a>"
-           "<a href=\"#details\">Timelines</a><a href=\"#about\">About</a></nav>\n");
+           "<a href=\"#details\">Timelines</a><a href=\"#rtt\">Round trips</a>"
+           "<a href=\"#kinds\">Findings</a><a href=\"#clients\">Clients</a>"
+           "<a href=\"#connections\">Connections</a><a href=\"#about\">About</a></nav>\n");
 }
 
 static uint64_t connections_total(const page_state *s)
@@ -786,7 +788,7 @@ static void connection_row(page_state *s, size_t i)
     put(b, "</td><td class=\"n\">");
     mqttka_time end = c->closed ? c->end : s->view_end;
     if (end != MQTTKA_TIME_NONE && c->start != MQTTKA_TIME_NONE)
-        html_duration(b, end - c->start);
+        html_duration(b, report_time_sub(end, c->start));
     put(b, "</td><td class=\"n\">");
     put_uint(b, c->pingreq);
     put(b, " / ");
@@ -1048,14 +1050,14 @@ static void detail(page_state *s, const report_conn *c)
     /* A long connection: its last keepalive periods again, up close. */
     mqttka_time kae = c->effective_keepalive > 0 ? (mqttka_time)c->effective_keepalive * 1000000 : 0;
     mqttka_time end = c->closed && c->close_ts != MQTTKA_TIME_NONE ? c->close_ts : t.to;
-    if (kae && t.to - t.from > CLOSEUP_AFTER_KAE * kae) {
+    if (kae && report_time_sub(t.to, t.from) / CLOSEUP_AFTER_KAE > kae) {
         put(b, "<p class=\"caption\">The last ");
         put_uint(b, CLOSEUP_KAE);
         put(b, " keepalive periods, up close:</p>\n");
         snprintf(label, sizeof label, "The end of connection #%llu, up close",
                  (unsigned long long)c->id);
-        t.from = end - CLOSEUP_KAE * kae;
-        t.to = end + kae / 2;
+        t.from = report_time_sub(end, CLOSEUP_KAE * kae);
+        t.to = report_time_add(end, kae / 2);
         report_svg_timeline(b, &t);
     }
     free(items);
@@ -1155,11 +1157,11 @@ bool report_write(report *r, FILE *out, const report_page *page)
         banner(&s);
         glance(&s);
         over_time(&s);
+        details(&s);
         round_trips(&s);
         kinds(&s);
         clients(&s);
         connections(&s);
-        details(&s);
         about(&s);
         put(b, "</main>\n</body>\n</html>\n");
         line_buffer_flush(b);

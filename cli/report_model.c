@@ -401,7 +401,7 @@ size_t report_strip_bin(const report_model *m, mqttka_time t)
 
 mqttka_time report_strip_bin_start(const report_model *m, size_t bin)
 {
-    return m->strip_origin + (mqttka_time)bin * m->strip_width;
+    return report_time_add(m->strip_origin, (mqttka_time)bin * m->strip_width);
 }
 
 /* Widens the bins until `t` falls inside them (times going backwards fall

@@ -224,6 +224,26 @@ typedef struct report_model {
     bool out_of_memory;            /* something was not kept for want of memory */
 } report_model;
 
+/* a - b and a + b saturated short of the ends of mqttka_time: a hostile
+ * capture can hold any 64-bit timestamp, and the pictures subtract them. */
+static inline mqttka_time report_time_sub(mqttka_time a, mqttka_time b)
+{
+    if (b > 0 && a < INT64_MIN + 1 + b)
+        return INT64_MIN + 1;
+    if (b < 0 && a > INT64_MAX + b)
+        return INT64_MAX;
+    return a - b;
+}
+
+static inline mqttka_time report_time_add(mqttka_time a, mqttka_time b)
+{
+    if (b > 0 && a > INT64_MAX - b)
+        return INT64_MAX;
+    if (b < 0 && a < INT64_MIN + 1 - b)
+        return INT64_MIN + 1;
+    return a + b;
+}
+
 /* Starts an empty model. False when out of memory. */
 bool report_model_init(report_model *m, const report_limits *limits);
 void report_model_release(report_model *m);

@@ -166,10 +166,21 @@ static void text_at(line_buffer *b, const char *cls, double x, double y, const c
     line_buffer_char(b, '>');
 }
 
+/* num / den with two decimals ("1.01"), for silences in units of KAe. */
+static void put_ratio(line_buffer *b, mqttka_time num, mqttka_time den)
+{
+    double r = den > 0 ? (double)num / (double)den : 0.0;
+    if (!(r < 1e12))
+        r = 1e12;
+    if (!(r > -1e12))
+        r = -1e12;
+    line_buffer_scaled(b, (int64_t)(r * 100.0 + (r < 0 ? -0.5 : 0.5)), 2, 2);
+}
+
 /* Seconds since the origin, for labels: "12.117". */
 static void rel(line_buffer *b, mqttka_time t, mqttka_time origin, unsigned decimals)
 {
-    html_seconds(b, t - origin, decimals);
+    html_seconds(b, report_time_sub(t, origin), decimals);
 }
 
 static void frame_text(line_buffer *b, uint64_t frame)
@@ -235,6 +246,12 @@ static void time_axis(line_buffer *b, const axis *a, mqttka_time origin, double 
     line(b, "axis", a->x0, y, a->x1, y);
     /* The first multiple of step (counted from the origin) in the window. */
     double first = ((double)a->t0 - (double)origin) / (double)step;
+    /* Multiples of step from the origin must stay in range (a hostile
+     * capture's times may not). */
+    if (!(first > -1e15 && first < 1e15) ||
+        !((double)origin + (first + 70) * (double)step < 9e18 &&
+          (double)origin + first * (double)step > -9e18))
+        return;
     mqttka_time k = (mqttka_time)first;
     if ((double)k < first)
         k++;
@@ -382,12 +399,12 @@ void report_timeline_window(const report_conn *c, const report_item *items, size
         lo = hi;
     if (lo == MQTTKA_TIME_NONE)
         lo = hi = 0;
-    mqttka_time span = hi - lo;
+    mqttka_time span = report_time_sub(hi, lo);
     if (span < 1000)
         span = 1000;
     mqttka_time pad = span / 40;
-    *from = lo - pad;
-    *to = lo + span + pad;
+    *from = report_time_sub(lo, pad);
+    *to = report_time_add(report_time_add(lo, span), pad);
 }
 
 /* The item of a frame, or NULL. */
@@ -450,7 +467,9 @@ static void dropped_middle(tl *g)
         x0 -= 3;
         x1 += 3;
     }
-    put(b, "<g class=\"dropped\">");
+    put(b, "<g class=\"dropped\"");
+    attr_u(b, "data-conn", c->id);
+    put(b, ">");
     rect(b, "drop", x0, Y_TOP, x1 - x0, Y_BOTTOM - Y_TOP);
     put(b, "><title>");
     line_buffer_uint(b, c->items_dropped);
@@ -480,10 +499,12 @@ static void silence(tl *g, const report_item *from, mqttka_time to, const char *
     mqttka_time t = from->ts, k = g->kae;
     if (to < g->a.t0 || t > g->a.t1 || to <= t)
         return;
+    /* The deadlines: KAe and 1.5 x KAe after the packet. */
+    mqttka_time t_k = report_time_add(t, k), t_k2 = report_time_add(t_k, k / 2);
     double x0 = ax(&g->a, t), x1 = ax(&g->a, to);
     put(b, "<g class=\"silence\">");
     put(b, "<title>silence of ");
-    html_duration(b, to - t);
+    html_duration(b, report_time_sub(to, t));
     put(b, " after the client's ");
     put(b, mqttka_mqtt_type_name(from->type));
     put(b, " (frame ");
@@ -492,44 +513,45 @@ static void silence(tl *g, const report_item *from, mqttka_time to, const char *
     put(b, ended_by);
     if (k > 0) {
         put(b, "; ");
-        line_buffer_scaled(b, (to - t) * 100 / k, 2, 2);
+        put_ratio(b, report_time_sub(to, t), k);
         put(b, " x KAe (deadlines at ");
-        rel(b, t + k, g->t->origin, 3);
+        rel(b, t_k, g->t->origin, 3);
         put(b, " s and ");
-        rel(b, t + k + k / 2, g->t->origin, 3);
+        rel(b, t_k2, g->t->origin, 3);
         put(b, " s)");
     }
     put(b, "</title>");
-    double xk = k > 0 ? ax(&g->a, t + k) : x1, xk2 = k > 0 ? ax(&g->a, t + k + k / 2) : x1;
+    double xk = k > 0 ? ax(&g->a, t_k) : x1, xk2 = k > 0 ? ax(&g->a, t_k2) : x1;
     if (k <= 0) {
         rect(b, "ok", x0, Y_KA - 2.5, x1 - x0, 5);
         put(b, "/>");
     } else {
         rect(b, "ok", x0, Y_KA - 2.5, (xk < x1 ? xk : x1) - x0, 5);
         put(b, "/>");
-        if (to > t + k) {
+        if (to > t_k) {
             double end = xk2 < x1 ? xk2 : x1;
             rect(b, "late", xk, Y_KA - 7, end - xk, 14);
             put(b, "/>");
         }
-        if (to > t + k + k / 2) {
+        if (to > t_k2) {
             rect(b, "over", xk2, Y_KA - KA_HALF, x1 - xk2, 2 * KA_HALF);
             put(b, "/>");
         }
         /* The deadlines, where the client came near them. */
-        if (to - t >= k / 2) {
-            bool show1 = t + k <= g->story_end && in_window(&g->a, t + k);
-            bool show2 = t + k + k / 2 <= g->story_end && in_window(&g->a, t + k + k / 2);
+        if (report_time_sub(to, t) >= k / 2) {
+            bool show1 = t_k <= g->story_end && in_window(&g->a, t_k);
+            bool show2 = t_k2 <= g->story_end && in_window(&g->a, t_k2);
             if (show1)
                 line(b, "dl1", xk, Y_KA - KA_HALF, xk, Y_KA + KA_HALF);
             if (show2)
                 line(b, "dl2", xk2, Y_KA - KA_HALF, xk2, Y_KA + KA_HALF);
-            if (last && show1 && (!show2 || xk2 - xk > 34)) {
-                text_at(b, "dll", xk + 3, Y_KA - KA_HALF - 2, NULL);
+            /* Named left of their ticks, over the silence that reached them. */
+            if (last && show1 && xk - x0 > 24) {
+                text_at(b, "dll", xk - 3, Y_KA - KA_HALF - 2, "end");
                 put(b, "KAe</text>");
             }
-            if (last && show2) {
-                text_at(b, "dll", xk2 + 3, Y_KA - KA_HALF - 2, NULL);
+            if (last && show2 && xk2 - xk > 44) {
+                text_at(b, "dll", xk2 - 3, Y_KA - KA_HALF - 2, "end");
                 put(b, "1.5 KAe</text>");
             }
         }
@@ -615,7 +637,7 @@ static void gaps(tl *g)
 static double ping_x(const tl *g, const report_item *resp, const report_item **req)
 {
     *req = item_of_frame(g, resp->pair_frame, REPORT_ITEM_MQTT);
-    return ax(&g->a, *req ? (*req)->ts : resp->ts - resp->value);
+    return ax(&g->a, *req ? (*req)->ts : report_time_sub(resp->ts, resp->value));
 }
 
 static void pairs(tl *g)
@@ -693,7 +715,7 @@ static void unanswered(tl *g)
         put(b, "><title>PINGREQ frame ");
         line_buffer_uint(b, q->frame);
         put(b, " got no PINGRESP: ");
-        html_duration(b, until - q->ts);
+        html_duration(b, report_time_sub(until, q->ts));
         put(b, until_set ? " until the next PINGREQ"
                          : g->c->closed ? " until the close" : " until the end of the view");
         put(b, "</title>");
@@ -740,10 +762,10 @@ static void packet_title(tl *g, const report_item *it, const report_item *prev_c
     line_buffer_uint(b, it->frame);
     if (prev_client && is_client_packet(it)) {
         put(b, "; silence ");
-        html_duration(b, it->ts - prev_client->ts);
+        html_duration(b, report_time_sub(it->ts, prev_client->ts));
         if (g->kae > 0) {
             put(b, " (");
-            line_buffer_scaled(b, (it->ts - prev_client->ts) * 100 / g->kae, 2, 2);
+            put_ratio(b, report_time_sub(it->ts, prev_client->ts), g->kae);
             put(b, " x KAe)");
         }
     }
@@ -961,7 +983,7 @@ typedef struct label_room {
 static bool room_free(const label_room *r, double from, double to)
 {
     for (size_t i = 0; i < r->n; i++)
-        if (from < r->to[i] + 6 && to > r->from[i] - 6)
+        if (from < r->to[i] + 4 && to > r->from[i] - 4)
             return false;
     return true;
 }
@@ -1015,15 +1037,15 @@ static void findings(tl *g)
             double width = (double)strlen(kind) * CHAR_PX;
             double x = spots[i].x;
             /* Right of the marker, else left of it, else not at all. */
-            bool fits_right = x + 10 + width <= TL_X1 + 16 && room_free(&taken, x + 10, x + 10 + width);
-            bool fits_left = x - 10 - width >= TL_X0 && room_free(&taken, x - 10 - width, x - 10);
+            bool fits_right = x + 14 + width <= TL_X1 + 16 && room_free(&taken, x + 14, x + 14 + width);
+            bool fits_left = x - 14 - width >= TL_X0 && room_free(&taken, x - 14 - width, x - 14);
             if (!fits_right && !fits_left)
                 continue;
             labelled[i] = true;
             label_right[i] = fits_right;
-            label_x[i] = fits_right ? x + 10 : x - 10;
-            taken.from[taken.n % REPORT_FINDINGS_MAX] = fits_right ? x + 10 : x - 10 - width;
-            taken.to[taken.n % REPORT_FINDINGS_MAX] = fits_right ? x + 10 + width : x - 10;
+            label_x[i] = fits_right ? x + 12 : x - 12;
+            taken.from[taken.n % REPORT_FINDINGS_MAX] = fits_right ? x + 12 : x - 12 - width;
+            taken.to[taken.n % REPORT_FINDINGS_MAX] = fits_right ? x + 12 + width : x - 12;
             if (taken.n < REPORT_FINDINGS_MAX)
                 taken.n++;
         }
@@ -1178,7 +1200,7 @@ void report_svg_timeline(line_buffer *b, const report_timeline *t)
         .story_end = story_end_of(c, t->items, t->n_items, t->view_end),
     };
     if (g.a.t1 <= g.a.t0)
-        g.a.t1 = g.a.t0 + 1000;
+        g.a.t1 = report_time_add(g.a.t0, 1000);
     put(b, "<svg class=\"chart timeline\" viewBox=\"0 0 1100 ");
     line_buffer_uint(b, TL_H);
     put(b, "\" role=\"img\"");

@@ -21,6 +21,7 @@ packages=(
   python3 jq util-linux                          # golden and CLI test helpers, setpriv
   mosquitto python3-paho-mqtt libcap2-bin        # live/: broker, client, setcap
   clang libclang-rt-14-dev                       # fuzz/ built with libFuzzer
+  python3-html5lib chromium                      # report: strict HTML parser, rendering
 )
 missing=()
 for p in "${packages[@]}"; do

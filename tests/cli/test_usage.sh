@@ -7,7 +7,7 @@ MAN_PAGE=${3:-}
 options=(-r --read -f --filter -i --interface -w --write -c --count -D --list-interfaces
          -Z --relinquish-privileges -q --quiet --json --fail-on --tolerance
          --grace --pingresp-deadline --idle-timeouts --max-flows --max-findings
-         -h --help -V --version)
+         --report --report-detail --report-rows -h --help -V --version)
 
 run 0 --help && {
     for o in "${options[@]}"; do
@@ -54,5 +54,11 @@ bad_usage "--idle-timeouts" -r x --idle-timeouts 0
 bad_usage "--max-flows" -r x --max-flows 0
 bad_usage "--max-findings" -r x --max-findings many
 bad_usage "twice" -r x -f tcp udp
+bad_usage "--report needs a file name" -r x --report -
+bad_usage "--report needs a file name" -r x --report ""
+bad_usage "--report-detail" -r x --report y --report-detail many
+bad_usage "--report-detail" -r x --report y --report-detail 1001
+bad_usage "--report-rows" -r x --report y --report-rows -1
+bad_usage "works with --report" -r x --report-rows 5
 
 finish
