@@ -393,10 +393,26 @@ static void banner(page_state *s)
     }
     put(b, " \u00b7 times on this page are seconds since the first record \u00b7 mqttka "
            MQTTKA_VERSION "</p></div></header>\n<main class=\"wrap\">\n"
-           "<nav class=\"toc\"><a href=\"#glance\">At a glance</a><a href=\"#time\">Over time</a>"
-           "<a href=\"#details\">Timelines</a><a href=\"#rtt\">Round trips</a>"
-           "<a href=\"#kinds\">Findings</a><a href=\"#clients\">Clients</a>"
-           "<a href=\"#connections\">Connections</a><a href=\"#about\">About</a></nav>\n");
+           "<nav class=\"toc\"><a href=\"#glance\">At a glance</a>");
+    /* The sections this page has (see report_write). */
+    const report_model *m = s->m;
+    uint64_t total = s->m->closed + s->n_open;
+    bool kinds = false;
+    for (size_t k = 0; k < MQTTKA_F_COUNT; k++)
+        kinds = kinds || m->kinds[k];
+    if (total >= 2)
+        put(b, "<a href=\"#time\">Over time</a>");
+    if (s->n_detailed)
+        put(b, "<a href=\"#details\">Timelines</a>");
+    if (total)
+        put(b, "<a href=\"#rtt\">Round trips</a>");
+    if (kinds)
+        put(b, "<a href=\"#kinds\">Findings</a>");
+    if (m->n_clients || m->other.connections)
+        put(b, "<a href=\"#clients\">Clients</a>");
+    if (total)
+        put(b, "<a href=\"#connections\">Connections</a>");
+    put(b, "<a href=\"#about\">About</a></nav>\n");
 }
 
 static uint64_t connections_total(const page_state *s)
@@ -486,9 +502,9 @@ static void glance(page_state *s)
         put(b, "</b> ");
     }
     put(b, "</span></div>\n");
-    /* The worst few, by name. */
+    /* The worst few, by name (one connection's timeline follows at once). */
     size_t named = 0;
-    for (size_t i = 0; i < s->n_rows && named < WORST_NAMED; i++) {
+    for (size_t i = 0; total > 1 && i < s->n_rows && named < WORST_NAMED; i++) {
         const report_conn *c = s->rows[i];
         if (report_verdict_rank(verdict_of(c), c->disconnect_reason) < 4 &&
             !c->severity_count[MQTTKA_WARN] && !c->severity_count[MQTTKA_ERROR])
@@ -524,8 +540,8 @@ static void over_time(page_state *s)
     line_buffer *b = s->b;
     const report_model *m = s->m;
     uint64_t total = connections_total(s);
-    if (!total)
-        return;
+    if (total < 2)
+        return; /* one connection: its timeline says it all */
     put(b, "<section class=\"card\" id=\"time\"><h2>All connections over time");
     if (total <= LANES_MAX && s->n_rows == total) {
         put(b, "<small>one lane per connection, coloured by verdict; click a lane for its "
@@ -555,9 +571,18 @@ static void over_time(page_state *s)
                "reconnect storm as a band of opens and closes</small></h2>\n");
         report_svg_strip(b, m, s->open, s->n_open, s->origin, s->view_end);
     }
-    /* The colours in words. */
+    /* The colours in words, worst first (in the strip chart: from the axis up). */
     put(b, "<p class=\"note\">");
-    for (unsigned v = 0; v < MQTTKA_V_COUNT; v++) {
+    if (!(total <= LANES_MAX && s->n_rows == total))
+        put(b, "From the axis out: ");
+    unsigned order[MQTTKA_V_COUNT];
+    size_t n_order = 0;
+    for (unsigned rank = 16; rank-- > 0;)
+        for (unsigned v = 0; v < MQTTKA_V_COUNT; v++)
+            if (report_verdict_rank(v, -1) == rank)
+                order[n_order++] = v;
+    for (size_t k = 0; k < n_order; k++) {
+        unsigned v = order[k];
         uint64_t n = m->verdicts[v] + (v == MQTTKA_V_OPEN ? s->n_open : 0);
         if (!n)
             continue;
@@ -1078,13 +1103,13 @@ static void details(page_state *s)
     } else {
         put(b, "every connection");
     }
-    put(b, "; hover a mark for its time, frame number and text</small></h2>\n");
+    put(b, "; hover a mark for its time, frame number (Wireshark's <code>frame.number</code>) "
+           "and text</small></h2>\n");
     report_svg_legend(b);
-    put(b, "<p class=\"note\">Frame numbers are Wireshark's (<code>frame.number == N</code>). "
-           "After each client packet the keepalive lane shows the client's silence: green "
-           "while under the effective keepalive (KAe), an amber band past KAe, red past "
-           "1.5 \u00d7 KAe, when the server must close. Findings are tested with a tolerance "
-           "(docs/FINDINGS.md), so a silence may touch the band with no finding.</p></div>\n");
+    put(b, "<p class=\"note\">After each client packet, the keepalive lane shows the "
+           "client's silence against the effective keepalive (KAe) and 1.5 \u00d7 KAe, when "
+           "the server must close. Findings allow a tolerance (docs/FINDINGS.md): a silence "
+           "may touch the amber band with no finding.</p></div>\n");
     for (size_t i = 0; i < s->n_rows; i++)
         if (s->detailed[i])
             detail(s, s->rows[i]);

@@ -36,17 +36,17 @@ enum { WS_CLOSE = 8, WS_PING = 9, WS_PONG = 10 };
 #define TL_W 1100.0
 #define TL_X0 128.0
 #define TL_X1 1080.0
-#define TL_H 200
+#define TL_H 222
 #define Y_CLOSE_LABEL 13.0
-#define Y_LABEL 31.0
-#define Y_CLIENT 48.0
-#define Y_KA 78.0
-#define Y_SERVER 108.0
-#define Y_SERVER_LABEL 134.0
-#define Y_FIND 154.0
-#define Y_AXIS 170.0
-#define LANE_HALF 12.0
-#define KA_HALF 11.0
+#define Y_LABEL 32.0
+#define Y_CLIENT 52.0
+#define Y_KA 87.0
+#define Y_SERVER 122.0
+#define Y_SERVER_LABEL 151.0
+#define Y_FIND 172.0
+#define Y_AXIS 190.0
+#define LANE_HALF 14.0
+#define KA_HALF 13.0
 #define Y_TOP (Y_CLIENT - LANE_HALF - 2.0)
 #define Y_BOTTOM (Y_FIND + LANE_HALF + 1.0)
 /* Ticks closer than this share one mark (pixels). */
@@ -289,10 +289,10 @@ void report_svg_css(line_buffer *b)
 {
     put(b,
         ".defs{position:absolute}\n"
-        "ul.legend{display:flex;flex-wrap:wrap;gap:4px 18px;list-style:none;margin:4px 0 8px;padding:0;"
-        "font-size:12.5px;color:#323f4b}\n"
+        "ul.legend{display:flex;flex-wrap:wrap;gap:3px 16px;list-style:none;margin:2px 0 6px;padding:0;"
+        "font-size:12px;color:#323f4b}\n"
         "ul.legend li{display:flex;align-items:center;white-space:nowrap}\n"
-        "svg.icon{width:24px;height:16px;margin-right:6px;overflow:visible}\n"
+        "svg.icon{width:22px;height:15px;margin-right:5px;overflow:visible}\n"
         "svg.chart{display:block;width:100%;height:auto;overflow:visible}\n"
         "svg.chart text{font:11px system-ui,-apple-system,\"Segoe UI\",Roboto,\"Helvetica Neue\",Arial,sans-serif;fill:#1f2933}\n"
         ".lane{fill:#f3f5f8}\n"
@@ -303,7 +303,7 @@ void report_svg_css(line_buffer *b)
         "svg.chart .tick{fill:#616e7c;font-size:10px}\n"
         ".pq{fill:#1d4ed8;stroke:#fff;stroke-width:1.5}\n"
         ".pr{fill:#0f766e;stroke:#fff;stroke-width:1.5}\n"
-        ".pair line{stroke:#7b8794;stroke-width:1.3}\n"
+        ".pair line{stroke:#52606d;stroke-width:1.4}\n"
         "svg.chart .rtt{fill:#0f766e;font-size:10px}\n"
         ".pk{fill:#7b8794}\n"
         ".ctl{fill:#1f2933}\n"
@@ -337,6 +337,7 @@ void report_svg_css(line_buffer *b)
         "svg.chart .cll{font-size:11px;font-weight:600;fill:#111827}\n"
         ".torn{stroke:#616e7c;stroke-width:1.5;fill:none}\n"
         ".vb{fill:var(--c)}\n"
+        ".series .vb{stroke:#fff;stroke-width:.6}\n"
         "svg.chart .vlab{fill:#fff;font-size:10px;font-weight:600;paint-order:stroke;"
         "stroke:rgba(17,24,39,.75);stroke-width:2.4px}\n"
         ".hatch{fill:url(#hatch)}\n"
@@ -526,19 +527,20 @@ static void silence(tl *g, const report_item *from, mqttka_time to, const char *
         rect(b, "ok", x0, Y_KA - 2.5, x1 - x0, 5);
         put(b, "/>");
     } else {
-        rect(b, "ok", x0, Y_KA - 2.5, (xk < x1 ? xk : x1) - x0, 5);
+        rect(b, "ok", x0, Y_KA - 3, (xk < x1 ? xk : x1) - x0, 6);
         put(b, "/>");
         if (to > t_k) {
             double end = xk2 < x1 ? xk2 : x1;
-            rect(b, "late", xk, Y_KA - 7, end - xk, 14);
+            rect(b, "late", xk, Y_KA - 8, end - xk, 16);
             put(b, "/>");
         }
         if (to > t_k2) {
             rect(b, "over", xk2, Y_KA - KA_HALF, x1 - xk2, 2 * KA_HALF);
             put(b, "/>");
         }
-        /* The deadlines, where the client came near them. */
-        if (report_time_sub(to, t) >= k / 2) {
+        /* The deadlines, where the client came near them (and where they
+         * are not a comb). */
+        if (report_time_sub(to, t) >= k / 2 && x1 - x0 >= 24) {
             bool show1 = t_k <= g->story_end && in_window(&g->a, t_k);
             bool show2 = t_k2 <= g->story_end && in_window(&g->a, t_k2);
             if (show1)
@@ -668,7 +670,15 @@ static void pairs(tl *g)
         html_duration(b, it->value);
         put(b, "</title>");
         line(b, "", xq, Y_CLIENT + 5, xr, Y_SERVER - 5);
-        if (xr - last_label >= 52 && xr + 50 < TL_W) {
+        /* The RTT, where it has room up to the next PINGRESP. */
+        double next = ax(&g->a, g->story_end) + 60;
+        for (size_t j = i + 1; j < g->t->n_items; j++)
+            if (items[j].kind == REPORT_ITEM_MQTT && items[j].dir == MQTTKA_S2C &&
+                items[j].type == T_PINGRESP) {
+                next = ax(&g->a, items[j].ts);
+                break;
+            }
+        if (xr - last_label >= 58 && next - xr >= 58 && xr + 50 < TL_W) {
             text_at(b, "rtt", xr + 7, Y_SERVER + 3.5, NULL);
             html_duration(b, it->value);
             put(b, "</text>");
@@ -727,7 +737,7 @@ static void unanswered(tl *g)
         line(b, "unx", xc - 4, Y_SERVER - 4, xc + 4, Y_SERVER + 4);
         line(b, "unx", xc - 4, Y_SERVER + 4, xc + 4, Y_SERVER - 4);
         if (xe - x > 80 || x + 80 < g->a.x1) {
-            text_at(b, "unl", x + 5, Y_SERVER - 5, NULL);
+            text_at(b, "unl", x + 5, Y_SERVER + 11, NULL);
             put(b, "no PINGRESP</text>");
         }
         put(b, "</g>");
@@ -850,6 +860,7 @@ static void packets(tl *g)
     size_t n = g->t->n_items;
     tick_group groups[2] = {{0}, {0}};
     double label_end[2] = {-1e9, -1e9};
+    uint16_t named[2] = {0, 0}; /* packet types named, per lane */
     const report_item *prev_client = NULL;
     for (size_t i = 0; i < n; i++) {
         const report_item *it = &items[i];
@@ -878,8 +889,14 @@ static void packets(tl *g)
             flush_ticks(g, tg, y);
             *tg = (tick_group){true, x, x, it->frame, it->frame, it->ts, it->ts, 1,
                                (uint16_t)(1u << (it->type & 15))};
-            if (it->type == T_PUBLISH || it->type == 8 /* SUBSCRIBE */)
+            /* Named the first time in each lane: after that it is a tick. */
+            uint16_t bit = (uint16_t)(1u << (it->type & 15));
+            if (!(named[!client] & bit)) {
+                double before_end = label_end[!client];
                 packet_label(g, x, client, mqttka_mqtt_type_name(it->type), &label_end[!client]);
+                if (label_end[!client] != before_end)
+                    named[!client] |= bit;
+            }
             continue;
         }
         flush_ticks(g, tg, y);
@@ -891,7 +908,7 @@ static void packets(tl *g)
             attr_u(b, "data-frame", it->frame);
             attr(b, "cx", x);
             attr(b, "cy", y);
-            put(b, " r=\"5.5\">");
+            put(b, " r=\"6.5\">");
             packet_title(g, it, before);
             put(b, "</circle>");
         } else if (it->kind == REPORT_ITEM_MQTT) {
@@ -1035,17 +1052,23 @@ static void findings(tl *g)
             if (f->severity != sev || !kind)
                 continue;
             double width = (double)strlen(kind) * CHAR_PX;
-            double x = spots[i].x;
-            /* Right of the marker, else left of it, else not at all. */
-            bool fits_right = x + 14 + width <= TL_X1 + 16 && room_free(&taken, x + 14, x + 14 + width);
-            bool fits_left = x - 14 - width >= TL_X0 && room_free(&taken, x - 14 - width, x - 14);
+            /* Right of the group of markers it is in, else left of it,
+             * else not at all. */
+            size_t first = i, last = i;
+            while (first > 0 && spots[first].x - spots[first - 1].x <= FIND_SPACING + 0.5)
+                first--;
+            while (last + 1 < n && spots[last + 1].x - spots[last].x <= FIND_SPACING + 0.5)
+                last++;
+            double right = spots[last].x + 12, left = spots[first].x - 12;
+            bool fits_right = right + width <= TL_X1 + 16 && room_free(&taken, right + 2, right + width);
+            bool fits_left = left - width >= TL_X0 && room_free(&taken, left - width, left - 2);
             if (!fits_right && !fits_left)
                 continue;
             labelled[i] = true;
             label_right[i] = fits_right;
-            label_x[i] = fits_right ? x + 12 : x - 12;
-            taken.from[taken.n % REPORT_FINDINGS_MAX] = fits_right ? x + 12 : x - 12 - width;
-            taken.to[taken.n % REPORT_FINDINGS_MAX] = fits_right ? x + 12 + width : x - 12;
+            label_x[i] = fits_right ? right : left;
+            taken.from[taken.n % REPORT_FINDINGS_MAX] = fits_right ? right : left - width;
+            taken.to[taken.n % REPORT_FINDINGS_MAX] = fits_right ? right + width : left;
             if (taken.n < REPORT_FINDINGS_MAX)
                 taken.n++;
         }
@@ -1247,7 +1270,7 @@ void report_svg_legend(line_buffer *b)
     legend_words(b, "PINGREQ");
     legend_icon(b);
     put(b, "<circle class=\"pr\" cx=\"12\" cy=\"8\" r=\"5.5\"/>");
-    legend_words(b, "PINGRESP, with its RTT");
+    legend_words(b, "PINGRESP + RTT");
     legend_icon(b);
     put(b, "<g class=\"pair\">");
     line(b, "", 9, 1, 15, 15);
@@ -1259,32 +1282,32 @@ void report_svg_legend(line_buffer *b)
     put(b, "</g>");
     line(b, "unx", 16, 4, 23, 12);
     line(b, "unx", 16, 12, 23, 4);
-    legend_words(b, "PINGREQ with no PINGRESP");
+    legend_words(b, "no PINGRESP");
     legend_icon(b);
     put(b, "<rect class=\"ctl\" x=\"7.5\" y=\"3.5\" width=\"9\" height=\"9\" rx=\"1.5\"/>");
     legend_words(b, "CONNECT, CONNACK, DISCONNECT");
     legend_icon(b);
     put(b, "<rect class=\"pk\" x=\"11\" y=\"1\" width=\"2\" height=\"14\"/>");
-    legend_words(b, "other packets (PUBLISH, ...)");
+    legend_words(b, "other packets");
     legend_icon(b);
     put(b, "<path class=\"wsc\" d=\"M12 2l6 6-6 6-6-6z\"/>");
-    legend_words(b, "WebSocket Close");
+    legend_words(b, "WS Close");
     legend_icon(b);
     put(b, "<circle class=\"wsp\" cx=\"12\" cy=\"8\" r=\"3.5\"/>");
-    legend_words(b, "WebSocket Ping, Pong");
+    legend_words(b, "WS Ping, Pong");
     legend_icon(b);
     put(b, "<rect class=\"ok\" x=\"0\" y=\"5.5\" width=\"24\" height=\"5\"/>");
-    legend_words(b, "client silence under KAe");
+    legend_words(b, "silence under KAe");
     legend_icon(b);
     put(b, "<rect class=\"late\" x=\"2\" y=\"1\" width=\"20\" height=\"14\"/>");
-    legend_words(b, "silence past KAe");
+    legend_words(b, "past KAe");
     legend_icon(b);
     put(b, "<rect class=\"over\" x=\"2\" y=\"0\" width=\"20\" height=\"16\"/>");
-    legend_words(b, "past 1.5 \u00d7 KAe: the server must close");
+    legend_words(b, "past 1.5 \u00d7 KAe");
     legend_icon(b);
     line(b, "dl1", 8, 0, 8, 16);
     line(b, "dl2", 16, 0, 16, 16);
-    legend_words(b, "KAe and 1.5 \u00d7 KAe after a client packet");
+    legend_words(b, "deadlines");
     legend_icon(b);
     finding_shape(b, MQTTKA_INFO, 12, 8);
     legend_words(b, "info");
@@ -1297,10 +1320,10 @@ void report_svg_legend(line_buffer *b)
     legend_icon(b);
     line(b, "cl", 12, 0, 12, 16);
     put(b, "<rect class=\"clm\" x=\"9\" y=\"3\" width=\"6\" height=\"10\"/>");
-    legend_words(b, "close, on the side that closed first");
+    legend_words(b, "close (by its side)");
     legend_icon(b);
     put(b, "<rect class=\"gap\" x=\"2\" y=\"0\" width=\"20\" height=\"16\"/>");
-    legend_words(b, "capture gap, or packets not drawn");
+    legend_words(b, "capture gap, not drawn");
     put(b, "</ul>\n");
 }
 
