@@ -731,8 +731,7 @@ static void clients(page_state *s)
     if (!m->n_clients && !m->other.connections)
         return;
     put(b, "<section class=\"card\" id=\"clients\"><h2>Clients<small>by client id (by address "
-           "when the id is empty or unknown), most troubled first; reconnects are connections "
-           "after the first</small></h2>\n<div class=\"scroll\"><table><thead><tr><th>client</th>"
+           "when the id is empty or unknown), most troubled first</small></h2>\n<div class=\"scroll\"><table><thead><tr><th>client</th>"
            "<th class=\"n\">connections</th><th class=\"n\">open</th><th>verdicts</th>"
            "<th class=\"n\">unanswered</th><th class=\"n\">findings</th><th>started</th>"
            "<th>worst</th></tr></thead><tbody>\n");
