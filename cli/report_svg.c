@@ -319,7 +319,11 @@ void report_svg_css(line_buffer *b)
         ".dl2{stroke:#991b1b;stroke-width:1.4}\n"
         "svg.chart .dll{font-size:9.5px;fill:#7c2d12}\n"
         ".un line{stroke:#b91c1c;stroke-width:1.6;stroke-dasharray:4 3}\n"
-        ".unx{stroke:#b91c1c;stroke-width:2.2}\n"
+        ".unx,.un .unx{stroke:#b91c1c;stroke-width:2.2;stroke-dasharray:none}\n"
+        ".un.w line,.un.w .unx{stroke:#b45309}\n"
+        "svg.chart .un.w .unl{fill:#92400e}\n"
+        ".un.n line,.un.n .unx{stroke:#616e7c}\n"
+        "svg.chart .un.n .unl{fill:#52606d}\n"
         "svg.chart .unl{fill:#b91c1c;font-size:10px;font-weight:600}\n"
         ".fi{fill:#2563eb;stroke:#fff;stroke-width:1}\n"
         ".fw{fill:#f59e0b;stroke:#78350f;stroke-width:1}\n"
@@ -719,7 +723,16 @@ static void unanswered(tl *g)
         if (!in_window(&g->a, q->ts))
             continue;
         double x = ax(&g->a, q->ts), xe = ax(&g->a, until);
-        put(b, "<g class=\"un\"");
+        /* In the colour of its finding: error, warn when a later PINGREQ
+         * overtook it, grey when none was raised (timing findings are
+         * suppressed after a capture gap). */
+        const char *cls = "<g class=\"un n\"";
+        for (uint32_t k = 0; k < g->c->n_findings; k++)
+            if (g->c->findings[k].kind == MQTTKA_F_PINGREQ_UNANSWERED &&
+                g->c->findings[k].frame == q->frame)
+                cls = g->c->findings[k].severity == MQTTKA_WARN ? "<g class=\"un w\""
+                                                                 : "<g class=\"un\"";
+        put(b, cls);
         attr_u(b, "data-conn", g->c->id);
         attr_u(b, "data-req-frame", q->frame);
         put(b, "><title>PINGREQ frame ");

@@ -386,6 +386,8 @@ static void test_worst_selection(void)
     CHECK_EQ_INT(m->rtt_pairs, 295 * 2);
     char *html = page(r, "worst", 4000000000, NULL);
     CHECK_EQ_INT(count(html, "<section class=\"conn card"), 3);
+    /* Their unanswered PINGREQs carry an error finding: drawn in its colour. */
+    CHECK_EQ_INT(count(html, "<g class=\"un\" data-conn="), 3);
     CHECK_EQ_INT(count(html, "<tr id=\"row-"), 50);
     /* Worst first: the five failed connections head the table. */
     const char *rows = strstr(html, "<tr id=\"row-");
@@ -449,8 +451,8 @@ static void test_snapshot(void)
     CHECK_EQ_INT(count(first, "<tr id=\"row-"), 2);
     CHECK_EQ_INT(count(first, "data-verdict=\"open\" data-pingreq"), 2);
     CHECK(strstr(first, "<section class=\"conn card v-open\" id=\"c1\"") != NULL);
-    /* The PINGREQ of #1 is unanswered so far. */
-    CHECK(strstr(first, "<g class=\"un\" data-conn=\"1\" data-req-frame=\"") != NULL);
+    /* The PINGREQ of #1 is unanswered so far, with no finding yet: grey. */
+    CHECK(strstr(first, "<g class=\"un n\" data-conn=\"1\" data-req-frame=\"") != NULL);
     CHECK(strstr(first, "still open \xe2\x86\x92") != NULL);
     char *again = page(r, "snapshot", 5000000, &len2);
     CHECK(len1 == len2 && memcmp(first, again, len1) == 0);
