@@ -4,7 +4,10 @@
  */
 #include "analysis.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "flagged_writer.h"
 
@@ -19,6 +22,8 @@ void analysis_on_event(void *user_data, const mqttka_event *ev)
     }
     if (o->flagged)
         flagged_writer_on_event(o->flagged, ev);
+    /* The page draws what the outputs write, whatever becomes of them. */
+    report_event(o->report, ev);
     /* A closed pipe (`mqttka -i lo | head`) fails every later write too:
      * stop writing, and let the caller end the run. The line buffer notes
      * a failed write when it hands bytes to the FILE (within this event's
@@ -106,3 +111,84 @@ void analysis_flagged_report(const char *path, const flagged_counts *c)
     fputc('\n', stderr);
 }
 
+bool analysis_report_open(const cli_options *opts, report_file *rf, output_state *o)
+{
+    rf->path = opts->report_path;
+    rf->direct = NULL;
+    o->report = NULL;
+    if (!rf->path)
+        return true;
+    FILE *f = fopen(rf->path, "w");
+    if (!f) {
+        fprintf(stderr, "mqttka: --report %s: %s\n", rf->path, strerror(errno));
+        return false;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode))
+        rf->direct = f;
+    else
+        fclose(f);
+    report_limits limits = {
+        .detail = opts->report_detail,
+        .rows = opts->report_rows,
+        .item_budget = REPORT_ITEM_BUDGET_DEFAULT,
+    };
+    o->report = report_new(&limits);
+    if (!o->report) {
+        fprintf(stderr, "mqttka: --report %s: out of memory\n", rf->path);
+        (void)analysis_report_close(rf, o);
+        return false;
+    }
+    return true;
+}
+
+/* The page into `f`; false on a write error. */
+static bool write_page(output_state *o, FILE *f, const report_page *page)
+{
+    return report_write(o->report, f, page) && fflush(f) == 0;
+}
+
+bool analysis_report_write(report_file *rf, output_state *o, const report_page *page)
+{
+    if (!rf->path || !o->report)
+        return true;
+    errno = 0;
+    bool ok;
+    if (rf->direct) {
+        ok = write_page(o, rf->direct, page);
+        clearerr(rf->direct);
+    } else {
+        /* Beside the file, then over it; where no file can be made beside
+         * it (a folder we may not write to), in place. */
+        char partial[4096];
+        int n = snprintf(partial, sizeof partial, "%s.partial", rf->path);
+        FILE *f = n > 0 && (size_t)n < sizeof partial ? fopen(partial, "w") : NULL;
+        if (f) {
+            ok = write_page(o, f, page);
+            ok = fclose(f) == 0 && ok;
+            ok = ok && rename(partial, rf->path) == 0;
+            if (!ok)
+                (void)remove(partial);
+        } else {
+            f = fopen(rf->path, "w");
+            ok = f && write_page(o, f, page);
+            ok = f && fclose(f) == 0 && ok;
+        }
+    }
+    if (!ok)
+        fprintf(stderr, "mqttka: --report %s: cannot write the report: %s\n", rf->path,
+                errno ? strerror(errno) : "write error");
+    return ok;
+}
+
+bool analysis_report_close(report_file *rf, output_state *o)
+{
+    bool ok = true;
+    if (rf->direct && fclose(rf->direct) != 0) {
+        fprintf(stderr, "mqttka: --report %s: %s\n", rf->path, strerror(errno));
+        ok = false;
+    }
+    rf->direct = NULL;
+    report_free(&o->report);
+    return ok;
+}

@@ -15,6 +15,9 @@
  *     tick if a deadline passed or packets may have set a new one;
  *     wait (pselect) for the capture fd, the next deadline or a stop signal
  *   -> mqttka_finish(now): every summary -> counters -> exit status
+ *
+ * With --report the page is written at the end, and whenever SIGUSR1 comes
+ * (between two batches: the capture goes on).
  */
 #include "live.h"
 
@@ -71,6 +74,7 @@ typedef struct live_session {
     output_state out;
     capture_stats stats;
     mqttka_analyzer *analyzer;
+    report_file page_file;
     char capture_error[CAPTURE_ERROR_MAX];
 } live_session;
 
@@ -140,7 +144,9 @@ static bool live_open(live_session *s)
         }
         s->out.flagged = s->flagged;
     }
-    if (!signals_install(err, sizeof err)) {
+    if (!analysis_report_open(opts, &s->page_file, &s->out))
+        return false;
+    if (!signals_install(opts->report_path != NULL, err, sizeof err)) {
         fprintf(stderr, "mqttka: %s\n", err);
         return false;
     }
@@ -215,6 +221,24 @@ static bool live_wait(live_session *s, mqttka_time until)
     return true;
 }
 
+/* The page as things are now: closed connections, and the open ones
+ * drawn up to `now`. A failure is told and the capture goes on. */
+static bool live_write_report(live_session *s, mqttka_time now, bool snapshot)
+{
+    s->stats.records = s->reader.records;
+    s->stats.first_ts = s->reader.first_ts;
+    s->stats.last_ts = s->reader.last_ts;
+    report_page page = {
+        .input = s->opts->interface,
+        .live = true,
+        .snapshot = snapshot,
+        .stats = &s->stats,
+        .origin = s->reader.first_ts,
+        .now = now,
+    };
+    return analysis_report_write(&s->page_file, &s->out, &page);
+}
+
 static mqttka_time earliest(mqttka_time a, mqttka_time b)
 {
     if (a == MQTTKA_TIME_NONE)
@@ -234,6 +258,8 @@ static live_stop live_loop(live_session *s)
         if (signals_stop_requested())
             return LIVE_SIGNAL;
         mqttka_time now = wall_clock();
+        if (signals_take_report_request())
+            (void)live_write_report(s, now, true);
         size_t n = live_drain(s, &stop);
         if (stop != LIVE_RUNNING)
             return stop;
@@ -288,6 +314,7 @@ int live_run(const cli_options *opts)
         if (s.saving)
             (void)capture_writer_close(&s.writer, err, sizeof err);
         (void)flagged_writer_close(&s.flagged, NULL, err, sizeof err);
+        (void)analysis_report_close(&s.page_file, &s.out);
         capture_reader_close(&s.reader);
         return EXIT_TROUBLE;
     }
@@ -328,6 +355,11 @@ int live_run(const cli_options *opts)
         fprintf(stderr, "mqttka: maximum file limit reached: %u\n", (unsigned)opts->ring_files);
 
     int status = analysis_fail_threshold_reached(opts, &s.out) ? EXIT_FINDINGS : EXIT_DONE;
+    if (s.page_file.path) {
+        bool written = live_write_report(&s, end, false);
+        if (!analysis_report_close(&s.page_file, &s.out) || !written)
+            status = EXIT_TROUBLE;
+    }
     if (s.saving && !capture_writer_close(&s.writer, err, sizeof err)) {
         fprintf(stderr, "mqttka: -w %s\n", err);
         status = EXIT_TROUBLE;

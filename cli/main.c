@@ -87,9 +87,16 @@ static int analyse(const cli_options *opts)
         }
         out.flagged = flagged;
     }
+    report_file page_file;
+    if (!analysis_report_open(opts, &page_file, &out)) {
+        flagged_writer_close(&flagged, NULL, err, sizeof err);
+        capture_reader_close(&reader);
+        return EXIT_TROUBLE;
+    }
     mqttka_analyzer *analyzer = analysis_start(opts, &out);
     if (!analyzer) {
         flagged_writer_close(&flagged, NULL, err, sizeof err);
+        (void)analysis_report_close(&page_file, &out);
         capture_reader_close(&reader);
         return EXIT_TROUBLE;
     }
@@ -147,6 +154,24 @@ static int analyse(const cli_options *opts)
         output_text_capture(&out, &stats);
 
     int status = EXIT_DONE;
+    /* The page names its input: the file, or the first of several. */
+    char input[512];
+    if (opts->n_read > 1)
+        snprintf(input, sizeof input, "%s and %zu more files", input_name(opts->read_paths[0]),
+                 opts->n_read - 1);
+    else
+        snprintf(input, sizeof input, "%s", input_name(opts->read_paths[0]));
+    report_page page = {
+        .input = input,
+        .stats = &stats,
+        .origin = stats.first_ts,
+        .now = stats.last_ts,
+    };
+    if (!analysis_report_write(&page_file, &out, &page))
+        status = EXIT_TROUBLE;
+    if (!analysis_report_close(&page_file, &out))
+        status = EXIT_TROUBLE;
+
     output_flush(&out);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "mqttka: cannot write the output\n");

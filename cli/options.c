@@ -4,6 +4,8 @@
  */
 #include "options.h"
 
+#include "report_model.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <glob.h>
@@ -45,6 +47,9 @@ enum {
     OPT_MAX_FINDINGS,
     OPT_TIME_FORMAT,
     OPT_WRITE_FLAGGED,
+    OPT_REPORT,
+    OPT_REPORT_DETAIL,
+    OPT_REPORT_ROWS,
 };
 
 static const char short_options[] = ":r:f:i:w:c:DZ:qhVpB:s:C:G:W:n";
@@ -71,6 +76,9 @@ static const struct option long_options[] = {
     {"no-promiscuous-mode", no_argument, NULL, 'p'},
     {"buffer-size", required_argument, NULL, 'B'},
     {"snapshot-length", required_argument, NULL, 's'},
+    {"report", required_argument, NULL, OPT_REPORT},
+    {"report-detail", required_argument, NULL, OPT_REPORT_DETAIL},
+    {"report-rows", required_argument, NULL, OPT_REPORT_ROWS},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -135,6 +143,8 @@ void options_print_help(FILE *out)
           "                            with a warn or error finding, each finding a comment\n"
           "                            on its packet (-r and -i; see mqttka(1) for the\n"
           "                            memory it keeps)\n"
+          "      --report FILE         also write an HTML report to FILE (one page, nothing\n"
+          "                            fetched); live: at the end, and on SIGUSR1\n"
           "\n"
           "Tolerances (seconds may have decimals; PERCENT is of the effective keepalive):\n",
           out);
@@ -158,6 +168,8 @@ void options_print_help(FILE *out)
             "Limits:\n"
             "      --max-flows N         TCP flows tracked at once            [%zu]\n"
             "      --max-findings N      findings kept in each connection's summary [%zu]\n"
+            "      --report-detail N     connections the report draws in detail   [%u]\n"
+            "      --report-rows N       connections and clients the report lists [%u]\n"
             "\n"
             "  -h, --help                show this help and exit\n"
             "  -V, --version             show the version and exit\n"
@@ -165,7 +177,8 @@ void options_print_help(FILE *out)
             "Exit status: 0 done (live: stopped by a signal, -c or a closed output); 1 a\n"
             "finding reached --fail-on; 2 bad usage, unreadable or truncated input, an\n"
             "interface that cannot be opened. See mqttka(1).\n",
-            d.n_idle_timeouts ? "" : "none", d.max_flows, d.max_summary_findings);
+            d.n_idle_timeouts ? "" : "none", d.max_flows, d.max_summary_findings,
+            REPORT_DETAIL_DEFAULT, REPORT_ROWS_DEFAULT);
 }
 
 /* Decimal seconds ("1", "0.5") as microseconds, within 0..MAX_OPTION_SECONDS. */
@@ -537,6 +550,8 @@ options_result options_parse(int argc, char **argv, cli_options *opts, char *err
     opts->time_format = TIME_RELATIVE;
     opts->promiscuous = true;
     opts->snaplen = OPTIONS_SNAPLEN_MAX;
+    opts->report_detail = REPORT_DETAIL_DEFAULT;
+    opts->report_rows = REPORT_ROWS_DEFAULT;
     mqttka_config_default(&opts->config);
 
     /* getopt sees the words before "--" only: after it, the filter. */
@@ -547,6 +562,7 @@ options_result options_parse(int argc, char **argv, cli_options *opts, char *err
     int c;
     bool seen_help = false, seen_version = false, seen_list = false;
     const char *live_only = NULL; /* the first of -p, -B, -s given */
+    const char *report_limit_option = NULL; /* the last of --report-detail, --report-rows */
     const char **read_args = NULL;
     size_t n_read_args = 0;
     options_result result = OPTIONS_USAGE_ERROR;
@@ -709,6 +725,23 @@ options_result options_parse(int argc, char **argv, cli_options *opts, char *err
             }
             opts->config.max_summary_findings = count;
             break;
+        case OPT_REPORT: opts->report_path = arg; break;
+        case OPT_REPORT_DETAIL:
+        case OPT_REPORT_ROWS: {
+            bool detail = c == OPT_REPORT_DETAIL;
+            unsigned long max = detail ? REPORT_DETAIL_MAX : REPORT_ROWS_MAX;
+            if (!parse_count(arg, max, &count)) {
+                snprintf(err, err_size, "%s takes a number from 0 to %lu, not '%s'",
+                         detail ? "--report-detail" : "--report-rows", max, arg);
+                goto out;
+            }
+            if (detail)
+                opts->report_detail = count;
+            else
+                opts->report_rows = count;
+            report_limit_option = detail ? "--report-detail" : "--report-rows";
+            break;
+        }
         case ':':
             snprintf(err, err_size, "option '%s' needs an argument", option_name(argv, optind));
             goto out;
@@ -740,6 +773,15 @@ options_result options_parse(int argc, char **argv, cli_options *opts, char *err
         goto out;
     if (!check_combinations(opts, live_only != NULL, live_only, err, err_size))
         goto out;
+    if (opts->report_path && (!*opts->report_path || strcmp(opts->report_path, "-") == 0)) {
+        /* Standard output carries the findings; the page needs a file of its own. */
+        snprintf(err, err_size, "--report needs a file name (standard output carries the findings)");
+        goto out;
+    }
+    if (report_limit_option && !opts->report_path) {
+        snprintf(err, err_size, "%s works with --report FILE", report_limit_option);
+        goto out;
+    }
     result = OPTIONS_RUN;
 out:
     free(read_args);

@@ -54,6 +54,9 @@ typedef struct cli_options {
     uint64_t ring_file_bytes; /* -C: a new -w file past this size; 0: never */
     uint32_t ring_seconds;    /* -G: a new -w file every this many seconds; 0: never */
     uint32_t ring_files;      /* -W: files in the ring (-C), or files before stopping (-G) */
+    const char *report_path;  /* --report: also write the HTML report there */
+    size_t report_detail;     /* --report-detail: connections drawn in detail */
+    size_t report_rows;       /* --report-rows: connections and clients listed */
     mqttka_config config;     /* mqttka_config_default() plus the tolerance options */
 } cli_options;
 

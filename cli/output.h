@@ -17,6 +17,7 @@
 #include "mqttka.h"
 #include "line_buffer.h"
 #include "options.h"
+#include "report_html.h"
 
 typedef struct flagged_writer flagged_writer;
 
@@ -68,6 +69,7 @@ typedef struct output_state {
     const capture_reader *files;
     /* --write-flagged: told of every finding and connection end. */
     flagged_writer *flagged;
+    report *report;          /* --report: gets every event too; NULL without */
 } output_state;
 
 /* Text: one timeline line per event (summaries only with -q). */

@@ -26,6 +26,7 @@ packages=(
   mosquitto python3-paho-mqtt libcap2-bin        # live/: broker, client, setcap
   clang libclang-rt-14-dev                       # fuzz/ built with libFuzzer
   debootstrap                                    # the Wireshark 4.4 chroot
+  python3-html5lib chromium                      # report: strict HTML parser, rendering
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -8,7 +8,8 @@ options=(-r --read -f --filter -i --interface -w --write -c --count -D --list-in
          -Z --relinquish-privileges -q --quiet --json --fail-on --tolerance
          --grace --pingresp-deadline --idle-timeouts --max-flows --max-findings
          -h --help -V --version -p --no-promiscuous-mode -B --buffer-size
-         -s --snapshot-length -C -G -W -n --time-format --write-flagged)
+         -s --snapshot-length -C -G -W -n --time-format --write-flagged
+         --report --report-detail --report-rows)
 
 run 0 --help && {
     for o in "${options[@]}"; do
@@ -76,5 +77,11 @@ bad_usage "standard input (-r -) cannot be read with other files" -r - -r "$TMP"
 bad_usage "missing.pcap: No such file or directory" -r x "$TMP/missing.pcap"
 # -n is accepted, as tcpdump's.
 run 2 -n -r "$TMP/missing.pcap" && stderr_is_one_line "missing.pcap" "No such file"
+bad_usage "--report needs a file name" -r x --report -
+bad_usage "--report needs a file name" -r x --report ""
+bad_usage "--report-detail" -r x --report y --report-detail many
+bad_usage "--report-detail" -r x --report y --report-detail 1001
+bad_usage "--report-rows" -r x --report y --report-rows -1
+bad_usage "works with --report" -r x --report-rows 5
 
 finish
