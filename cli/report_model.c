@@ -608,6 +608,7 @@ static void conn_identity(report_conn *c, const mqttka_connection *k)
     c->keepalive = k->keepalive;
     c->server_keepalive = k->server_keepalive;
     c->effective_keepalive = k->effective_keepalive;
+    c->start_seen = k->start_seen; /* false: joined after it began */
     if (k->start != MQTTKA_TIME_NONE)
         c->start = k->start;
     if (k->first_tag)
@@ -626,7 +627,6 @@ static report_conn *conn_new(report_model *m, const mqttka_connection *k)
         return NULL;
     }
     c->id = k->id;
-    c->start_seen = true;
     c->start = c->end = MQTTKA_TIME_NONE;
     c->close_ts = MQTTKA_TIME_NONE;
     c->max_client_silence = MQTTKA_TIME_NONE;
