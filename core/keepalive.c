@@ -180,7 +180,6 @@ static void pingq_pop(session *s)
 static void on_pingreq(const rule_ctx *at, session *s)
 {
     s->pingreq++;
-    s->last_pingreq_ts = at->ts;
     /* A PINGRESP from here answers this PINGREQ or one seen before it: no
      * longer one that a hole in the client's stream may hold. */
     s->client_hole_unpaired = false;
@@ -516,8 +515,6 @@ void keepalive_on_close(const rule_ctx *at, session *s, mqttka_side side,
         .silence_min = MQTTKA_TIME_NONE,
         .silence_max = MQTTKA_TIME_NONE,
         .oldest_ping_ts = MQTTKA_TIME_NONE,
-        .last_client_was_pingreq = s->last_client_type == MQTTKA_MQTT_PINGREQ,
-        .last_pingreq_ts = s->last_pingreq_ts,
         .last_data_ts = s->last_data_ts,
         .closer_stream_lost = s->dirs[side == MQTTKA_SIDE_CLIENT ? MQTTKA_C2S : MQTTKA_S2C].lost,
         .any_stream_lost = s->dirs[MQTTKA_C2S].lost || s->dirs[MQTTKA_S2C].lost,
