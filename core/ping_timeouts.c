@@ -15,29 +15,29 @@
 #define KA_ANY 1, 65535
 
 static const ping_timeout timeouts[] = {
-    {"paho python", "paho-python", "on_disconnect with rc 16 (MQTT_ERR_KEEPALIVE)", false,
+    {"paho python", "paho-python", "on_disconnect rc 16", false,
      KA_ANY, 1000, -20, 1070, 150},
     /* its whole-second clock closes up to a second early */
-    {"libmosquitto 1.6.9 or later", "libmosquitto", "on_disconnect with MOSQ_ERR_KEEPALIVE",
+    {"libmosquitto 1.6.9+", "libmosquitto", "MOSQ_ERR_KEEPALIVE",
      false, 5, 65535, 1000, -1000, 1000, 500},
-    {"MQTT.js before 5.6", "mqttjs", "its close after a ping timeout ('Keepalive timeout' in 5.x)",
+    {"MQTT.js < 5.6", "mqttjs", "a close on its ping timer",
      false, KA_ANY, 1000, -60, 1000, 350},
-    {"MQTT.js 5.6 or later", "mqttjs", "its 'Keepalive timeout' error", false, KA_ANY, 500, -60,
+    {"MQTT.js 5.6+", "mqttjs", "'Keepalive timeout'", false, KA_ANY, 500, -60,
      500, 350},
     /* PingTimeout, 10 s whatever the keepalive, seen on a ticker of KA/2
      * (at most 5 s) */
-    {"paho.mqtt.golang", "paho-golang", "its connection-lost error (pingresp not received)", false,
+    {"paho.mqtt.golang", "paho-golang", "'pingresp not received'", false,
      1, 10, 0, 9980, 500, 10050},
-    {"paho.mqtt.golang", "paho-golang", "its connection-lost error (pingresp not received)", false,
+    {"paho.mqtt.golang", "paho-golang", "'pingresp not received'", false,
      11, 65535, 0, 9980, 0, 15050},
-    {"paho C 1.3.11 or later (and its C++ and Rust wrappers)", "paho-c",
-     "its connectionLost callback", true, KA_ANY, 1500, -20, 1500, 1400},
+    {"paho C 1.3.11+", "paho-c",
+     "connectionLost", true, KA_ANY, 1500, -20, 1500, 1400},
     /* source only */
-    {"paho C before 1.3.11", "paho-c", "its connectionLost callback", true, KA_ANY, 1000, -20,
+    {"paho C < 1.3.11", "paho-c", "connectionLost", true, KA_ANY, 1000, -20,
      1000, 1400},
-    {"Paho Java", "paho-java", "its connectionLost cause (reason code 32000)", false, KA_ANY,
+    {"Paho Java", "paho-java", "connectionLost 32000", false, KA_ANY,
      1000, -20, 1000, 350},
-    {"HiveMQ client", "hivemq", "its disconnect cause (a PINGRESP timeout)", false, KA_ANY,
+    {"HiveMQ client", "hivemq", "a PINGRESP timeout", false, KA_ANY,
      1000, -120, 1000, 250},
 };
 

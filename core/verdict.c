@@ -120,17 +120,15 @@ void verdict_close_hypotheses(const rule_ctx *at, session *s, int32_t kae)
     if (!m.only) {
         emit_finding(at, s, MQTTKA_F_CLOSE_MATCHES_PING_TIMEOUT, MQTTKA_C2S, 0, true,
                      us_to_s(since),
-                     "possible ping timeout: %s %.3f s after its unanswered PINGREQ in frame "
-                     "%llu, within the ping timeouts of %u client libraries at keepalive %d s "
-                     "(the timing singles out none); an exit then looks the same: the "
-                     "client's log would tell",
+                     "possible ping timeout: %s %.3f s after the unanswered PINGREQ in frame "
+                     "%llu, in the windows of %u libraries at keepalive %d s (none singled "
+                     "out); the client's log would tell",
                      closed, us_to_s(since), ping, m.libraries, kae);
         return;
     }
     emit_finding(at, s, MQTTKA_F_CLOSE_MATCHES_PING_TIMEOUT, MQTTKA_C2S, 0, true, us_to_s(since),
-                 "possible ping timeout: %s %.3f s after its unanswered PINGREQ in frame %llu, "
-                 "in %s's window [%.3f, %.3f] s at keepalive %d s and no other known "
-                 "library's; an exit then looks the same: %s would confirm it",
+                 "possible ping timeout: %s %.3f s after the unanswered PINGREQ in frame %llu, "
+                 "alone in %s's window %.2f-%.2f s at keepalive %d s; its log would show %s",
                  closed, us_to_s(since), ping, m.only->library, us_to_s(m.lo), us_to_s(m.hi), kae,
                  m.only->confirm);
 }
