@@ -43,8 +43,16 @@ static int prove(const uint8_t *bytes, size_t len, boundary_proof *proof)
 {
     if (boundary_websocket(bytes, len, -1, true, true, 0, proof) && proof->packets)
         return 1 + MQTTKA_TRANSPORT_WEBSOCKET;
-    if (boundary_mqtt(bytes, len, 0, proof))
+    if (boundary_mqtt(bytes, len, 0, proof)) {
+        /* SUBSCRIBE's first byte, 0x82, is also a WebSocket binary frame's
+         * with FIN: an unmasked frame of under 126 bytes is one SUBSCRIBE
+         * to the byte, whatever it carries. Segments of SUBSCRIBEs alone
+         * are what the server of any WebSocket protocol sends: neither for
+         * nor against (tests/adversarial: ws-binary-late). */
+        if (proof->types == 1u << MQTTKA_MQTT_SUBSCRIBE)
+            return -1;
         return 1 + MQTTKA_TRANSPORT_TCP;
+    }
     /* Only WebSocket control frames, or compressed ones: the framing holds,
      * but nothing says it carries MQTT. Neither for nor against. */
     if (boundary_websocket(bytes, len, -1, true, true, 0, proof))
