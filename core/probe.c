@@ -79,8 +79,19 @@ probe_result probe_push(probe **pp, int side, int client_side, const uint8_t *by
 
     boundary_proof proof;
     int transport = prove(bytes, len, &proof);
-    if (transport < 0)
+    if (transport < 0) {
+        /* Neither for nor against, but a run under way keeps it (if room
+         * is left for the proofs still to come), so that its packets are
+         * decoded when the run proves: a SUBSCRIBE over TCP is one. */
+        if (p->run) {
+            unsigned needed = p->transport == 1 + MQTTKA_TRANSPORT_WEBSOCKET ? PROBE_RUN_WEBSOCKET
+                                                                             : PROBE_RUN_TCP;
+            if (p->kept.n + (needed - 1u - p->run) < KEPT_SEGMENTS)
+                (void)kept_segments_add(&p->kept, side, ts, tag, bytes, len, buffered,
+                                        max_buffered);
+        }
         return PROBE_WAIT;
+    }
     int says = transport ? client_side_of(&proof, (mqttka_transport)(transport - 1), side) : -2;
     int known = p->client_side >= 0 ? p->client_side : client_side;
     if (transport == 0 || says == -2 || (says >= 0 && known >= 0 && says != known)) {

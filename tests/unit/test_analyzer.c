@@ -379,7 +379,8 @@ static void test_capture_gap(void)
  * frames of under 126 bytes are, byte for byte, MQTT SUBSCRIBEs (0x82, a
  * length, a body), so three in a row once made it MQTT over TCP. Segments
  * of SUBSCRIBEs alone prove nothing either way: no connection. A client
- * joined late that subscribes between its pings is still found. */
+ * joined late that subscribes between its pings is still found, and its
+ * SUBSCRIBE, kept with the proving run, decoded. */
 static void test_late_websocket_binary_not_subscribe(void)
 {
     static script sc;
@@ -402,6 +403,7 @@ static void test_late_websocket_binary_not_subscribe(void)
     script_add(&sc, C, 5.0, pingreq, sizeof pingreq);
     script_add(&sc, C, 10.0, pingreq, sizeof pingreq);
     CHECK(script_run_all_ways("late_tcp_subscribe", &sc, &lg, NULL));
+    LOG_HAS(lg, "[2] #1 C>S SUBSCRIBE"); /* kept from the proving run, decoded */
     LOG_HAS(lg, "[4] #1 C>S PINGREQ");
     LOG_HAS(lg, "#1 summary 127.0.0.1:50000 -> 127.0.0.1:1883 tcp");
 }
