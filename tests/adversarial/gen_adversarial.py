@@ -55,12 +55,13 @@ memory grow with it; the tests run SCALE 1.
                    joined late (PINGRESPs only, over TCP and WebSocket)
   resync-busy      an MQTT connection and an MQTT-over-WebSocket one with a
                    hole in the client direction followed by 5000 segments
-                   that almost prove a boundary (a chain of valid headers
-                   broken at its last byte; a frame header declaring
-                   2^63-1 bytes), then one that proves, a PINGREQ and the
-                   DISCONNECT; and two flows joined late whose every
-                   segment is such an almost-proof (the probe); SCALE
-                   multiplies the segments
+                   that almost prove a boundary (a chain of valid MQTT
+                   headers, or of whole WebSocket frames, broken at its last
+                   byte; a frame header declaring 2^63-1 bytes), then one
+                   that proves, a PINGREQ and the DISCONNECT; and two flows
+                   joined late whose every segment is such an almost-proof
+                   (the probe; over WebSocket, frames of MQTT packets broken
+                   at the last byte); SCALE multiplies the segments
 
 Standard library only. Output is deterministic.
 """
@@ -568,6 +569,17 @@ def almost_mqtt(rnd, size):
 HUGE_WS_HEADER = b"\x82\xff\x7f\xff\xff\xff\xff\xff\xff\xff" + MASK
 
 
+def almost_ws(rnd, size):
+    """Masked WebSocket frames of whole MQTT packets, chained to the end but
+    one byte: the last frame declares one byte more than the segment holds."""
+    out = bytearray()
+    while len(out) < size - 40:
+        out += ws_client(PINGREQ if rnd.random() < 0.5 else
+                         bytes([0x30, 5]) + b"\x00\x01t" + rnd.randbytes(2))
+    last = ws_client(PINGREQ)
+    return bytes(out) + bytes([last[0], last[1] + 1]) + last[2:]
+
+
 def resync_busy(out, scale=1):
     rnd = random.Random(13301)
     p = Pcap(out)
@@ -582,7 +594,7 @@ def resync_busy(out, scale=1):
     a.send(0, DISCONNECT)
     a.close()
     # MQTT over WebSocket: a hole, then frame headers of 2^63-1 bytes and
-    # masked frames whose MQTT chain breaks at the last byte.
+    # segments of whole frames but the last.
     b = Conn(p, client=(bytes([10, 0, 0, 3]), 50003), server=(bytes([10, 0, 0, 1]), 8080))
     b.t = a.t + 1
     b.handshake()
@@ -592,7 +604,7 @@ def resync_busy(out, scale=1):
     b.send(1, ws_server(CONNACK))
     b.seq[0] += 1000
     for k in range(n):
-        b.send(0, HUGE_WS_HEADER if k % 2 else ws_client(almost_mqtt(rnd, 120)), dt=0.0001)
+        b.send(0, HUGE_WS_HEADER if k % 2 else almost_ws(rnd, 1400), dt=0.0001)
     b.send(0, ws_client(PINGREQ), dt=0.5)
     b.send(1, ws_server(PINGRESP))
     b.send(0, ws_client(DISCONNECT))
