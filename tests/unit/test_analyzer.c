@@ -408,6 +408,24 @@ static void test_late_websocket_binary_not_subscribe(void)
     LOG_HAS(lg, "#1 summary 127.0.0.1:50000 -> 127.0.0.1:1883 tcp");
 }
 
+/* A client joined late whose pings lie 30,000 years apart, then 5 s: no
+ * cadence across the long interval (whose products overflowed int64 in
+ * the cadence check, fuzz_analyzer under UBSan), then the keepalive from
+ * the pings after it. */
+static void test_cadence_across_ages(void)
+{
+    static script sc;
+    memset(&sc, 0, sizeof sc);
+    sc.segment_starts_matter = true;
+    sc.server_port = 1883;
+    script_add(&sc, C, 0.0, pingreq, sizeof pingreq);
+    script_add(&sc, C, 1e12, pingreq, sizeof pingreq);
+    script_add(&sc, C, 1e12 + 5.0, pingreq, sizeof pingreq);
+    script_add(&sc, C, 1e12 + 10.0, pingreq, sizeof pingreq);
+    CHECK(script_run_all_ways("cadence_across_ages", &sc, &lg, NULL));
+    LOG_HAS(lg, "[4] #1 C>S finding keepalive_inferred info about=4 value=5.000\n");
+}
+
 /* Segments out of order and retransmitted give the events of the clean
  * stream. */
 static void test_reordered_segments(void)
@@ -609,6 +627,7 @@ int main(void)
     test_connection_strings();
     test_capture_gap();
     test_late_websocket_binary_not_subscribe();
+    test_cadence_across_ages();
     test_reordered_segments();
     test_huge_frame_bounded_memory();
     test_flow_cap();
