@@ -138,6 +138,10 @@ static void judge_silence(const rule_ctx *at, session *s, mqttka_time silence,
  * seconds. */
 #define CADENCE_INTERVALS 2
 #define CADENCE_SPREAD_PERCENT 130
+/* No keepalive (65535 s at most) spaces pings further apart than 1.25
+ * times that: a longer interval ends a cadence. It also keeps the products
+ * below far from overflowing (timestamps may lie 2^61 us apart). */
+#define CADENCE_MAX_INTERVAL ((mqttka_time)65535 * 2 * SECOND)
 
 static void infer_keepalive(const rule_ctx *at, session *s, mqttka_time interval)
 {
@@ -146,6 +150,10 @@ static void infer_keepalive(const rule_ctx *at, session *s, mqttka_time interval
     session_rare *r = session_rare_of(s);
     if (!r)
         return;
+    if (interval > CADENCE_MAX_INTERVAL) {
+        r->cadence_pings = 0;
+        return;
+    }
     if (r->cadence_pings == 0 || interval * 100 > r->cadence_min * CADENCE_SPREAD_PERCENT ||
         r->cadence_max * 100 > interval * CADENCE_SPREAD_PERCENT) {
         /* the first interval, or one out of step with those before it:

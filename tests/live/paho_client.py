@@ -5,6 +5,7 @@
 #
 #   /usr/bin/python3 paho_client.py --port P --ka 2 --log FILE
 #       [--freeze-after-pingresp PID[,PID|self...]] [--pause-after-pingreq]
+#       [--freeze-after-usr1 PID[,PID|self...]]
 #
 # The two options put the freezes the tests need at exact points of the
 # conversation, whatever the machine's load. A test that waited to see the
@@ -19,6 +20,10 @@
 #       handed to the kernel and this process stops itself ("PAUSED"), so
 #       that the PINGREQ stays unanswered and nothing follows it until the
 #       test continues the client (SIGCONT); paho then gives up on it.
+#   --freeze-after-usr1: the same freeze as --freeze-after-pingresp, at the
+#       first PINGRESP read after the process gets SIGUSR1 ("ARMED" logged):
+#       a test that has seen enough pings stops the conversation at a ping
+#       pair's end, with no PINGREQ in flight.
 import argparse
 import os
 import signal
@@ -40,6 +45,7 @@ ap.add_argument("--payload-bytes", type=int, default=100)
 ap.add_argument("--log", required=True)
 ap.add_argument("--freeze-after-pingresp", default="", metavar="PID[,PID|self...]")
 ap.add_argument("--pause-after-pingreq", action="store_true")
+ap.add_argument("--freeze-after-usr1", default="", metavar="PID[,PID|self...]")
 a = ap.parse_args()
 
 out = open(a.log, "w", buffering=1)
@@ -63,8 +69,8 @@ def process_stopped(pid):
         return False
 
 
-def freeze():
-    targets = [t for t in a.freeze_after_pingresp.split(",") if t]
+def freeze(spec):
+    targets = [t for t in spec.split(",") if t]
     for t in targets:
         if t != "self":
             os.kill(int(t), signal.SIGSTOP)
@@ -82,7 +88,15 @@ def freeze():
 
 
 state = {"gone": False, "frozen": False, "pingreq_after_freeze": False, "paused": False,
-         "connected": False, "published": 0}
+         "connected": False, "published": 0, "armed": False}
+
+
+def arm(signum, frame):
+    state["armed"] = True
+
+
+if a.freeze_after_usr1:
+    signal.signal(signal.SIGUSR1, arm)
 c = mqtt.Client(client_id=a.client_id, clean_session=True, transport=a.transport)
 if a.transport == "websockets":
     c.ws_set_options(path="/mqtt")
@@ -92,7 +106,11 @@ def on_log(cl, ud, level, buf):
     log("PAHO " + buf)
     if buf == "Received PINGRESP" and a.freeze_after_pingresp and not state["frozen"]:
         state["frozen"] = True
-        freeze()
+        freeze(a.freeze_after_pingresp)
+    elif buf == "Received PINGRESP" and state["armed"] and not state["frozen"]:
+        state["frozen"] = True
+        log("ARMED")
+        freeze(a.freeze_after_usr1)
     elif buf == "Sending PINGREQ" and state["frozen"]:
         state["pingreq_after_freeze"] = True
 
