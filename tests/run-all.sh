@@ -16,6 +16,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 packages=(
   build-essential meson ninja-build pkg-config   # the build
+  zlib1g-dev                                     # core/: permessage-deflate
   libpcap-dev                                    # cli/
   libwireshark-dev libglib2.0-dev tshark         # plugin/ and its tests
   python3 jq util-linux                          # golden and CLI test helpers, setpriv

@@ -1,8 +1,9 @@
 /*
  * mqttka.h - the one public header of the mqttka core.
  *
- * The core turns TCP segments into MQTT keepalive findings. It is pure C11:
- * no libpcap, no Wireshark, no clock, no stdout, no files. Front ends (the CLI,
+ * The core turns TCP segments into MQTT keepalive findings. It is pure C11
+ * and zlib (for permessage-deflate): no libpcap, no Wireshark, no clock, no
+ * stdout, no files. Front ends (the CLI,
  * the Wireshark plugin) translate their input into mqttka_segment records,
  * push them in capture order, and receive everything the core learns through
  * one callback (mqttka_event_fn).
