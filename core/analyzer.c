@@ -45,6 +45,9 @@ void mqttka_config_default(mqttka_config *cfg)
     cfg->max_http_header_bytes = 8 * 1024;
     cfg->max_mqtt_kept_bytes = 1024;
     cfg->max_summary_findings = 32;
+    cfg->max_inflated_message_bytes = 64u * 1024 * 1024;
+    cfg->max_inflate_ratio = 200;
+    cfg->max_inflate_memory_bytes = 256u * 1024 * 1024;
     cfg->tol_min = SECONDS(1);
     cfg->tol_percent = 2;
     cfg->grace_min = SECONDS(7);
