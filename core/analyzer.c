@@ -83,7 +83,7 @@ mqttka_status mqttka_new(mqttka_analyzer **out, const mqttka_config *cfg,
         return MQTTKA_ERR_NOMEM;
     a->env.cfg = c;
     text_pool_init(&a->env.texts);
-    a->env.sink = (event_sink){fn, user_data, &a->env.texts, 1};
+    a->env.sink = (event_sink){fn, user_data, &a->env.texts, 1, {0, c.max_inflate_memory_bytes}};
     session_pools_init(&a->env.sessions);
     a->now = MQTTKA_TIME_NONE;
     if (!flow_table_init(&a->flows)) {

@@ -208,6 +208,8 @@ typedef enum mqttka_finding_kind {
     MQTTKA_F_CONNECT_PROTOCOL_INVALID,
     MQTTKA_F_CAPTURE_GAP,
     MQTTKA_F_RESOURCE_LIMIT,
+    /* Added after the others, so that their values stay. */
+    MQTTKA_F_WS_DEFLATE_FAILED,
     MQTTKA_F_COUNT
 } mqttka_finding_kind;
 
