@@ -592,6 +592,18 @@ static void s_capture_gap(script *sc)
     fin(sc, S, 21.011);
 }
 
+/* The server's bare ACK of the PINGREQ captured 0.2 ms before the PINGREQ
+ * itself (a NIC's queues stamped apart): no hole, the PINGREQ decoded. */
+static void s_ack_before_data(script *sc)
+{
+    WS_SESSION(sc, connect_ka5);
+    script_add(sc, S, 5.0098, NULL, 0)->ack_ahead = 8; /* the masked PINGREQ's frame */
+    script_ws(sc, C, 5.010, pingreq, sizeof pingreq);
+    script_ws(sc, S, 5.011, pingresp, sizeof pingresp);
+    fin(sc, C, 6.010);
+    fin(sc, S, 6.011);
+}
+
 /* Joined late (no SYN, no CONNECT): 1-8 PINGREQ and PINGRESP every 5 s.
  * The third segment proves MQTT over TCP (three whole packets in a row);
  * the first two are decoded then. Two PINGREQ-to-PINGREQ intervals of 5 s
@@ -1041,6 +1053,14 @@ static const rule_row rows[] = {
             "[10] #1 S>C PINGRESP rtt=0.001 pair=9\n"
             "[10] #1 S>C finding pingresp_rtt info about=10 value=0.001\n"
             "[12] #1 summary " WS_CONN " " KA5 " pingreq=1 pingresp=1 unanswered=0 "
+            "close=client/fin verdict=client_closed id=\"\" sub=\"mqtt\" ext=\"\"\n",
+     NULL},
+    {"capture_gap: none for a bare ACK captured just before the data it acknowledges",
+     s_ack_before_data, NULL,
+     WS_KA5 "[8] #1 C>S PINGREQ silence=5.000\n"
+            "[9] #1 S>C PINGRESP rtt=0.001 pair=8\n"
+            "[9] #1 S>C finding pingresp_rtt info about=9 value=0.001\n"
+            "[11] #1 summary " WS_CONN " " KA5 " pingreq=1 pingresp=1 unanswered=0 "
             "close=client/fin verdict=client_closed id=\"\" sub=\"mqtt\" ext=\"\"\n",
      NULL},
     {"keepalive_inferred: joined late, from the PINGREQ cadence", s_keepalive_inferred, NULL,
