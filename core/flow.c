@@ -172,7 +172,7 @@ static void early_client_bytes(const push_ctx *pc, const uint8_t *bytes, size_t 
         stream_bytes(pc, bytes, len);
         return;
     }
-    if (!kept_segments_add(&f->http->early, pc->side, pc->at.ts, pc->at.tag, bytes, len,
+    if (!kept_segments_add_to_frame(&f->http->early, pc->side, pc->at.ts, pc->at.tag, bytes, len,
                            &pc->env->total_buffered, pc->env->cfg.max_total_buffered_bytes))
         f->http->early_dropped += len;
 }
