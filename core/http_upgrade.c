@@ -365,6 +365,8 @@ static void http_content_length(http_framing *f, http_span raw)
             else
                 v = v * 10 + (uint64_t)(c - '0');
         }
+        if (!ok)
+            v = 0;
         if (!ok || (f->has_length && f->length != v))
             f->length_bad = true;
         f->has_length = true;

@@ -432,8 +432,7 @@ srv.shutdown()
 EOF
 
 # A client of no library: plain GETs on a keep-alive connection, then on the same TCP connection the
-# WebSocket Upgrade, its MQTT CONNECT frame written right behind the request (before the 101), pings
-# and a DISCONNECT. MQTT 3.1.1 packets are written by hand (they are a few fixed bytes); the broker
+# WebSocket Upgrade, its MQTT CONNECT, pings and a DISCONNECT. MQTT 3.1.1 packets are written by hand (they are a few fixed bytes); the broker
 # that answers them is real. Logs "<epoch> <what>" lines for the facts.
 cat >"$WORK/get_then_upgrade.py" <<'EOF'
 import base64, os, socket, struct, sys, time
@@ -496,10 +495,13 @@ def frame(payload):
     return bytes([0x82, 0x80 | len(payload)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
 cid = b"mqttka-after-get"
 var = b"\x00\x04MQTT\x04\x02\x00\x02" + struct.pack(">H", len(cid)) + cid
-s.sendall(frame(bytes([0x10, len(var)]) + var))   # a second segment, before the 101
-log("SEND connect (before the 101)")
+# The CONNECT goes after the 101: the core decodes a CONNECT sent before it too (its own segment
+# or the request's), but Wireshark 4.0's HTTP dissector hands a conversation to WebSocket only
+# from the 101 on, so the plugin would not show it, and the plugin test compares every sample.
 st, h = head()
 log("UPGRADE_RECV %s protocol=%s" % (st, h.get("sec-websocket-protocol")))
+s.sendall(frame(bytes([0x10, len(var)]) + var))
+log("SEND connect")
 mq = b""   # the MQTT byte stream: a broker may split a packet over several frames
 def packet():
     global mq
@@ -1194,15 +1196,14 @@ scn_ws_upgrade_after_get() {
     [[ $(grep -c " http GET " "$WORK/$n.aedes.log") == 2 ]] || die "$n: the server did not see both plain GETs"
     facts_begin $n "aedes $(aedes_version) behind Node ws and Node's http server (one port); a /usr/bin/python3 client on one" \
         "keep-alive TCP connection: GET /health (answered with Content-Length), GET /chunked (answered chunked), then the" \
-        "WebSocket Upgrade of /mqtt offering mqtt, its CONNECT frame written right behind the request before the 101," \
-        "MQTT 3.1.1, keepalive 2, two PINGREQs 1 s apart, DISCONNECT; the client closes" \
+        "WebSocket Upgrade of /mqtt offering mqtt, then MQTT 3.1.1: CONNECT (after the 101), keepalive 2," \
+        "two PINGREQs 1 s apart, DISCONNECT; the client closes" \
         "http_* and client_* counts from the client's log (RECV/SEND lines) and the broker's log (http GET lines)"
     fact transport websocket; fact connections 1; fact ws_port 1882; fact ws_path /mqtt; fact broker aedes
     fact mqtt_version 3.1.1; fact keepalive 2; fact client_id mqttka-after-get; fact client python-socket
     fact client_port "$(local_port "$L")"
     fact http_requests_before_upgrade "$(grep -c " http GET " "$WORK/$n.aedes.log")"
     fact http_framings "$(sed -n 's/.*framing=\([^ ]*\).*/\1/p' "$L" | paste -sd, -)"
-    fact connect_before_101 "$(grep -q "connect (before the 101)" "$L" && echo yes || echo no)"
     fact client_pingreq_sent "$(grep -c " SEND pingreq$" "$L" || true)"
     fact client_pingresp_received "$(grep -c " RECV pingresp$" "$L" || true)"
     fact closed_by client; fact close_how disconnect; fact expected_verdict mqtt_disconnect
