@@ -5,7 +5,8 @@
  *
  *   TCP segment --tcp_stream--> in-order bytes per side
  *     PROTO_UNKNOWN   the first bytes decide (detect.c)
- *     PROTO_HTTP      the Upgrade request and its answer (handshake.c)
+ *     PROTO_HTTP      plain keep-alive exchanges, then the Upgrade request
+ *                     and its answer (handshake.c)
  *     PROTO_WEBSOCKET frames -> MQTT -> rules (route.c)
  *     PROTO_MQTT_TCP  bytes -> MQTT -> rules (route.c)
  *   FIN and RST -> the close rules (keepalive.c); the end -> the summary
@@ -32,7 +33,8 @@
 /* What a flow turned out to carry. */
 typedef enum flow_proto {
     PROTO_UNKNOWN = 0, /* waiting for the first payload bytes */
-    PROTO_HTTP,        /* WebSocket opening handshake in progress */
+    PROTO_HTTP,        /* WebSocket opening handshake in progress (after plain
+                          keep-alive exchanges, if any) */
     PROTO_WEBSOCKET,   /* upgraded: frames in both directions */
     PROTO_MQTT_TCP,    /* MQTT straight over TCP */
     PROTO_PROBE,       /* joined late, or bytes lost before the first were decoded:

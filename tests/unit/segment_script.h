@@ -91,4 +91,8 @@ extern const char script_response_101[];
 bool script_run_all_ways(const char *name, const script *sc, event_log *out,
                          const mqttka_config *cfg);
 
+/* Runs the script once, a segment per message, and gives the analyzer's
+ * connection counts at the end (why connections were not analysed). */
+bool script_counts(const script *sc, const mqttka_config *cfg, mqttka_counts *out);
+
 #endif
