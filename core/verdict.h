@@ -56,6 +56,10 @@ typedef struct close_record {
     mqttka_time server_close_ts;
     close_facts at_close;     /* taken at the first close */
     mqttka_time oldest_ping_answer_ts; /* its PINGRESP after the close; NONE: none came */
+    /* the server closed it (or sent DISCONNECT 0x8E) right after this
+     * connection presented the same client id, at taker_connect_ts; 0: none */
+    uint64_t taken_over_by;
+    mqttka_time taker_connect_ts;
 } close_record;
 
 /* The record to read: an open connection's (nothing seen) when none was

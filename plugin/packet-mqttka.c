@@ -99,7 +99,11 @@ static int kind_group(mqttka_finding_kind k)
     case MQTTKA_F_KEEPALIVE_INFERRED:
     case MQTTKA_F_ONE_SIDED:
     case MQTTKA_F_CLOSE_MATCHES_PING_TIMEOUT:
+    case MQTTKA_F_CONNACK_MISSING:
+    case MQTTKA_F_RECONNECT_STORM:
         return PI_SEQUENCE;
+    case MQTTKA_F_CONNECT_REFUSED:
+        return PI_RESPONSE_CODE;
     case MQTTKA_F_WS_HANDSHAKE_FAILED:
     case MQTTKA_F_WS_SUBPROTOCOL:
         return PI_RESPONSE_CODE;

@@ -124,6 +124,22 @@ typedef struct mqttka_config {
     /* Idle timeouts of intermediaries (nginx, load balancers: 60 s; HAProxy: 50 s). */
     mqttka_time idle_timeouts[MQTTKA_MAX_IDLE_TIMEOUTS];
     size_t n_idle_timeouts;
+
+    /* Between connections (FINDINGS.md "Between connections"). Client ids
+     * (with their server's address) and client addresses remembered at
+     * once: a capture of a million random ids must not grow the table
+     * forever. When full, the one whose last CONNECT is oldest among a
+     * sample of 16 is forgotten (told once, as resource_limit). */
+    size_t max_client_ids;
+    /* A server close this soon after another connection presented the same
+     * client id is a takeover (MQTT-3.1.4-2 / -3). */
+    mqttka_time takeover_window;
+    /* A CONNECT with no CONNACK for this long is connack_missing. */
+    mqttka_time connack_timeout;
+    /* reconnect_storm: storm_connections or more connections of one client
+     * id (or address) within storm_window of the first of them. */
+    uint32_t storm_connections;
+    mqttka_time storm_window;
 } mqttka_config;
 
 /* Fills *cfg with the safe defaults documented in mqttka.1. */
@@ -186,6 +202,9 @@ typedef enum mqttka_finding_kind {
     MQTTKA_F_ONE_SIDED,
     MQTTKA_F_MALFORMED_PACKET,
     MQTTKA_F_CLOSE_MATCHES_PING_TIMEOUT,
+    MQTTKA_F_CONNECT_REFUSED,
+    MQTTKA_F_CONNACK_MISSING,
+    MQTTKA_F_RECONNECT_STORM,
     MQTTKA_F_COUNT
 } mqttka_finding_kind;
 
@@ -200,6 +219,8 @@ typedef enum mqttka_verdict {
     MQTTKA_V_CLIENT_CLOSED,
     MQTTKA_V_SERVER_CLOSED,
     MQTTKA_V_RESET,
+    MQTTKA_V_SESSION_TAKEN_OVER, /* the server dropped it for a newer connection's CONNECT */
+    MQTTKA_V_CONNECT_REFUSED,    /* its CONNACK refused it */
     MQTTKA_V_COUNT
 } mqttka_verdict;
 
@@ -317,6 +338,12 @@ typedef struct mqttka_summary {
     const mqttka_finding *findings;     /* the first max_summary_findings, no RTTs */
     size_t n_findings;
     size_t findings_omitted;
+    /* session_taken_over: the connection whose CONNECT with the same client
+     * id made the server close this one (its id); 0 when none or unknown. */
+    uint64_t taken_over_by;
+    /* The CONNACK's return code (3.x) or reason code (5.0); -1 when no
+     * CONNACK was seen. */
+    int32_t connack_code;
 } mqttka_summary;
 
 typedef enum mqttka_event_type {
