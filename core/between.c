@@ -232,13 +232,15 @@ static uint8_t add_sat8(uint8_t v) { return v < UINT8_MAX ? (uint8_t)(v + 1) : v
 static const char *storm_cause(const client_entry *e)
 {
     if (e->closes == 0)
-        return "no connection of it had closed yet";
+        return "cause unknown yet";
     if (e->taken_over * 2 > e->closes)
-        return "takeover ping-pong: another connection uses the same client id";
+        return "cause: takeover ping-pong";
     if (e->refused * 2 > e->closes)
-        return "its connections are refused (CONNACK)";
+        return "cause: refused by CONNACK";
     if (e->timeouts * 2 > e->closes)
-        return "keepalive or CONNACK timeouts";
+        return "cause: keepalive/CONNACK timeouts";
+    if (e->client_closes * 2 > e->closes)
+        return "cause: the client closes them (exits?)";
     return "no one cause";
 }
 
@@ -255,7 +257,7 @@ static void count_run(const rule_ctx *at, session *s, client_entry *e, bool made
             e->flags &= (uint8_t)~CLIENT_STORM_TOLD;
         e->run_start = at->ts;
         e->run_count = 0;
-        e->closes = e->taken_over = e->refused = e->timeouts = 0;
+        e->closes = e->taken_over = e->refused = e->timeouts = e->client_closes = 0;
     }
     if (e->run_count < UINT16_MAX)
         e->run_count++;
@@ -269,7 +271,7 @@ static void count_run(const rule_ctx *at, session *s, client_entry *e, bool made
     char server[64];
     host_text(&s->conn.server, server, sizeof server);
     emit_finding(at, s, MQTTKA_F_RECONNECT_STORM, MQTTKA_C2S, 0, true, rate,
-                 "%s: %u connections in %.1f s (%.2f/s) to %s; cause: %s (%u closed)", who,
+                 "%s: %u connections in %.1f s (%.2f/s) to %s; %s (%u closed)", who,
                  (unsigned)e->run_count, us_to_s(span), rate, server, storm_cause(e),
                  (unsigned)e->closes);
 }
@@ -322,7 +324,7 @@ void between_on_connect(const rule_ctx *at, session *s)
         char who[112], addr[64];
         host_text(&s->conn.client, addr, sizeof addr);
         text_format(who, sizeof who, "client address %s (%s)", addr,
-                    has_id ? "a new client id each time" : "empty client ids");
+                    has_id ? "new id each time" : "empty ids");
         count_run(at, s, a, made, who);
     } else if (made) {
         a->last_connect = at->ts; /* for the choice of one to forget */
@@ -374,4 +376,6 @@ void between_on_verdict(const rule_ctx *at, session *s, mqttka_verdict v)
     else if (v == MQTTKA_V_SERVER_CLOSED_KEEPALIVE || v == MQTTKA_V_CLIENT_CLOSED_MISSING_PINGRESP ||
              s->kind_emitted[MQTTKA_F_CONNACK_MISSING])
         e->timeouts = add_sat8(e->timeouts);
+    else if (v == MQTTKA_V_CLIENT_CLOSED)
+        e->client_closes = add_sat8(e->client_closes);
 }

@@ -36,7 +36,7 @@ typedef struct client_entry {
     uint16_t run_count;         /* CONNECTs since run_start, saturated */
     uint16_t open;              /* address entries: connections open now */
     /* how the run's connections ended, for the storm's cause (saturated) */
-    uint8_t closes, taken_over, refused, timeouts;
+    uint8_t closes, taken_over, refused, timeouts, client_closes;
     uint8_t flags;              /* CLIENT_* */
 } client_entry;
 
