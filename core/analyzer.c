@@ -63,6 +63,10 @@ void mqttka_config_default(mqttka_config *cfg)
     cfg->connack_timeout = SECONDS(10);
     cfg->storm_connections = 10;
     cfg->storm_window = SECONDS(60);
+    /* a broker restart closes every connection within a second (issue
+     * 14); so does a proxy's idle sweep of connections opened together */
+    cfg->mass_close_connections = 5;
+    cfg->mass_close_window = SECONDS(1);
 }
 
 static bool config_valid(const mqttka_config *c)
@@ -70,7 +74,8 @@ static bool config_valid(const mqttka_config *c)
     return c->max_flows > 0 && c->max_http_header_bytes >= 16 &&
            c->max_mqtt_kept_bytes >= 16 && c->n_idle_timeouts <= MQTTKA_MAX_IDLE_TIMEOUTS &&
            c->tol_min >= 0 && c->grace_min >= 0 && c->resp_max >= 0 &&
-           c->takeover_window >= 0 && c->connack_timeout >= 0 && c->storm_window >= 0;
+           c->takeover_window >= 0 && c->connack_timeout >= 0 && c->storm_window >= 0 &&
+           c->mass_close_window >= 0;
 }
 
 mqttka_status mqttka_new(mqttka_analyzer **out, const mqttka_config *cfg,

@@ -74,6 +74,15 @@ uint64_t client_key_id(const char *id, size_t len, const mqttka_endpoint *server
     return nonzero(fnv_addr(h, server));
 }
 
+/* Closes by one side of the connections to one server address. */
+static uint64_t client_key_closes(const mqttka_endpoint *server, mqttka_side side)
+{
+    uint8_t who = (uint8_t)side;
+    uint64_t h = fnv(1469598103934665603ull, "m", 1);
+    h = fnv(h, &who, 1);
+    return nonzero(fnv_addr(h, server));
+}
+
 uint64_t client_key_addr(const mqttka_endpoint *client, const mqttka_endpoint *server)
 {
     uint64_t h = fnv(1469598103934665603ull, "a", 1);
@@ -378,4 +387,44 @@ void between_on_verdict(const rule_ctx *at, session *s, mqttka_verdict v)
         e->timeouts = add_sat8(e->timeouts);
     else if (v == MQTTKA_V_CLIENT_CLOSED)
         e->client_closes = add_sat8(e->client_closes);
+}
+
+void between_on_bare_close(const rule_ctx *at, session *s, mqttka_side side,
+                           mqttka_close_mechanism how)
+{
+    client_table *t = table_of(at);
+    if (!t || !s->confirmed || at->cfg->mass_close_connections == 0)
+        return;
+    bool made, forgot;
+    client_entry *e = client_table_get(t, client_key_closes(&s->conn.server, side), &made, &forgot);
+    tell_forgotten(at, s, forgot);
+    if (!e)
+        return;
+    /* A burst: closes within mass_close_window of its first, of
+     * connections that were open before it began. Connections opened
+     * since are churn (a client that reconnects at once and fails again),
+     * which a busy broker has at any moment: they start no burst of their
+     * own while one runs, and do not count in it. */
+    if (made || at->ts - e->run_start > at->cfg->mass_close_window) {
+        e->run_start = at->ts;
+        e->run_count = 0;
+        e->flags &= (uint8_t)~CLIENT_STORM_TOLD;
+    } else if (s->conn.start >= e->run_start) {
+        return;
+    }
+    if (e->run_count < UINT16_MAX)
+        e->run_count++;
+    e->last_connect = at->ts;
+    if (e->run_count < at->cfg->mass_close_connections || (e->flags & CLIENT_STORM_TOLD))
+        return;
+    e->flags |= CLIENT_STORM_TOLD;
+    char server[64];
+    host_text(&s->conn.server, server, sizeof server);
+    emit_finding(at, s, MQTTKA_F_MASS_CLOSE, side == MQTTKA_SIDE_SERVER ? MQTTKA_S2C : MQTTKA_C2S,
+                 0, true, e->run_count,
+                 "at least %u connections to %s closed by the %s (%s) within %.3f s: %s?",
+                 (unsigned)e->run_count, server, side == MQTTKA_SIDE_SERVER ? "server" : "client",
+                 mqttka_close_mechanism_name(how), us_to_s(at->ts - e->run_start),
+                 side == MQTTKA_SIDE_SERVER ? "a broker restart or a proxy's idle sweep"
+                                            : "a client host or proxy going away");
 }

@@ -84,6 +84,12 @@ uint64_t between_taker(const rule_ctx *at, const session *s, mqttka_time *connec
 /* The first close of `s`: it is no longer open at its client address. */
 void between_on_close(const rule_ctx *at, session *s);
 
+/* The first close of `s`, by `side`, bare (`explained` false: no
+ * DISCONNECT, refusal or takeover): counted toward a mass close of its
+ * server address by that side; reports mass_close once per burst. */
+void between_on_bare_close(const rule_ctx *at, session *s, mqttka_side side,
+                           mqttka_close_mechanism how);
+
 /* `s` ended with verdict `v`: counted toward the cause of its id's (or
  * address's) storm. */
 void between_on_verdict(const rule_ctx *at, session *s, mqttka_verdict v);

@@ -91,6 +91,11 @@ bool verdict_note_close(const rule_ctx *at, session *s, mqttka_side side,
     if (!close_event_note(&end->first_close, side, at))
         return false;
     between_on_close(at, s);
+    /* explained closes (a DISCONNECT, a refusal, a takeover) are not a
+     * mass close's */
+    bool refused = s->connack_seen && !s->accepted && s->conn.effective_keepalive < 0;
+    if (how != MQTTKA_CLOSE_MQTT_DISCONNECT && !refused && !end->taken_over_by)
+        between_on_bare_close(at, s, side, how);
     end->first_close_mechanism = how;
     return true;
 }

@@ -103,6 +103,7 @@ static int kind_group(mqttka_finding_kind k)
     case MQTTKA_F_CLOSE_MATCHES_PING_TIMEOUT:
     case MQTTKA_F_CONNACK_MISSING:
     case MQTTKA_F_RECONNECT_STORM:
+    case MQTTKA_F_MASS_CLOSE:
         return PI_SEQUENCE;
     case MQTTKA_F_CONNECT_REFUSED:
         return PI_RESPONSE_CODE;

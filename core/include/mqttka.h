@@ -140,6 +140,11 @@ typedef struct mqttka_config {
      * id (or address) within storm_window of the first of them. */
     uint32_t storm_connections;
     mqttka_time storm_window;
+    /* mass_close: mass_close_connections or more connections to one server
+     * address closed first by the same side (bare: no DISCONNECT, no
+     * refusal, no takeover) within mass_close_window of the first. */
+    uint32_t mass_close_connections;
+    mqttka_time mass_close_window;
 } mqttka_config;
 
 /* Fills *cfg with the safe defaults documented in mqttka.1. */
@@ -205,6 +210,7 @@ typedef enum mqttka_finding_kind {
     MQTTKA_F_CONNECT_REFUSED,
     MQTTKA_F_CONNACK_MISSING,
     MQTTKA_F_RECONNECT_STORM,
+    MQTTKA_F_MASS_CLOSE,
     MQTTKA_F_COUNT
 } mqttka_finding_kind;
 

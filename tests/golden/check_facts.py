@@ -208,6 +208,10 @@ def main():
                  and c["client"].rsplit(":", 1)[1] == exp["client_port"]]
         if len(found) == 1 and "_name" in exp:
             number_of[exp["_name"]] = found[0]["conn"]
+    if "mass_closes" in glob:
+        masses = [f for c in conns for f in c["findings"] if f["kind"] == "mass_close"]
+        if len(masses) != int(glob["mass_closes"]):
+            fail(f"{len(masses)} mass_close findings, the scenario made {glob['mass_closes']}")
     if "storms" in glob:
         storms = [f for c in conns for f in c["findings"] if f["kind"] == "reconnect_storm"]
         if len(storms) != int(glob["storms"]):

@@ -724,6 +724,39 @@ static void s_storm_by_address(script *sc)
 
 static void configure_storm3(mqttka_config *cfg) { cfg->storm_connections = 3; }
 
+/* `old` connections (empty ids) open at 0, 0.1, 0.2 s; the server closes
+ * them at 5.000, 5.010, 5.020 s (a broker restart); with `churn`, one more
+ * opens at 5.1 s and is closed by the server at 5.3 s, inside the window
+ * but opened after the burst began. */
+static void mass_close_script(script *sc, uint8_t old, bool churn)
+{
+    for (uint8_t k = 0; k < old; k++) {
+        open_at(sc, k, 0.1 * k);
+        script_add(sc, C, 0.1 * k + 0.010, connect_ka5, sizeof connect_ka5);
+        script_add(sc, S, 0.1 * k + 0.011, connack_ok, sizeof connack_ok);
+    }
+    for (uint8_t k = 0; k < old; k++) {
+        script_on(sc, k);
+        fin(sc, S, 5.0 + 0.01 * k);
+        fin(sc, C, 5.0 + 0.01 * k + 0.001);
+    }
+    if (!churn)
+        return;
+    open_at(sc, old, 5.1);
+    script_add(sc, C, 5.110, connect_ka5, sizeof connect_ka5);
+    script_add(sc, S, 5.111, connack_ok, sizeof connack_ok);
+    fin(sc, S, 5.3);
+    fin(sc, C, 5.301);
+}
+
+/* With mass_close_connections 3: told at the third close (17). */
+static void s_mass_close(script *sc) { mass_close_script(sc, 3, false); }
+
+/* Two old connections and one opened since: no mass close. */
+static void s_mass_close_churn(script *sc) { mass_close_script(sc, 2, true); }
+
+static void configure_mass3(mqttka_config *cfg) { cfg->mass_close_connections = 3; }
+
 #define TCP_CONN "127.0.0.1:50000 -> 127.0.0.1:1882 tcp"
 #define WS_CONN "127.0.0.1:50000 -> 127.0.0.1:1882 websocket"
 #define HANDSHAKE "[4] #1 S>C handshake status=101 upgraded=1 path=\"/mqtt\"\n"
@@ -1257,6 +1290,49 @@ static const rule_row rows[] = {
      "[16] #3 S>C finding connect_refused error about=16 value=5.000\n"
      "[18] #3 summary 127.0.0.1:50002 -> 127.0.0.1:1882 tcp v=3.1.1 ka=5 ska=-1 kae=-1 "
      "pingreq=0 pingresp=0 unanswered=0 close=server/fin verdict=connect_refused id=\"twin\" "
+     "sub=\"\" ext=\"\"\n",
+     NULL},
+    {"mass_close: three connections closed by the server within 20 ms", s_mass_close,
+     configure_mass3,
+     "[3] #1 C>S CONNECT level=4 ka=5 clean=1 id=\"\"\n"
+     "[4] #1 S>C CONNACK code=0 ska=-1\n"
+     "[4] #1 S>C finding keepalive_negotiated info about=4 value=5.000\n"
+     "[7] #2 C>S CONNECT level=4 ka=5 clean=1 id=\"\"\n"
+     "[8] #2 S>C CONNACK code=0 ska=-1\n"
+     "[8] #2 S>C finding keepalive_negotiated info about=8 value=5.000\n"
+     "[11] #3 C>S CONNECT level=4 ka=5 clean=1 id=\"\"\n"
+     "[12] #3 S>C CONNACK code=0 ska=-1\n"
+     "[12] #3 S>C finding keepalive_negotiated info about=12 value=5.000\n"
+     "[14] #1 summary 127.0.0.1:50000 -> 127.0.0.1:1882 tcp v=3.1.1 ka=5 ska=-1 kae=5 "
+     "pingreq=0 pingresp=0 unanswered=0 close=server/fin verdict=server_closed id=\"\" "
+     "sub=\"\" ext=\"\"\n"
+     "[16] #2 summary 127.0.0.1:50001 -> 127.0.0.1:1882 tcp v=3.1.1 ka=5 ska=-1 kae=5 "
+     "pingreq=0 pingresp=0 unanswered=0 close=server/fin verdict=server_closed id=\"\" "
+     "sub=\"\" ext=\"\"\n"
+     "[17] #3 S>C finding mass_close warn about=17 value=3.000\n"
+     "[18] #3 summary 127.0.0.1:50002 -> 127.0.0.1:1882 tcp v=3.1.1 ka=5 ska=-1 kae=5 "
+     "pingreq=0 pingresp=0 unanswered=0 close=server/fin verdict=server_closed id=\"\" "
+     "sub=\"\" ext=\"\"\n",
+     NULL},
+    {"no mass_close from a connection opened after the burst began", s_mass_close_churn,
+     configure_mass3,
+     "[3] #1 C>S CONNECT level=4 ka=5 clean=1 id=\"\"\n"
+     "[4] #1 S>C CONNACK code=0 ska=-1\n"
+     "[4] #1 S>C finding keepalive_negotiated info about=4 value=5.000\n"
+     "[7] #2 C>S CONNECT level=4 ka=5 clean=1 id=\"\"\n"
+     "[8] #2 S>C CONNACK code=0 ska=-1\n"
+     "[8] #2 S>C finding keepalive_negotiated info about=8 value=5.000\n"
+     "[10] #1 summary 127.0.0.1:50000 -> 127.0.0.1:1882 tcp v=3.1.1 ka=5 ska=-1 kae=5 "
+     "pingreq=0 pingresp=0 unanswered=0 close=server/fin verdict=server_closed id=\"\" "
+     "sub=\"\" ext=\"\"\n"
+     "[12] #2 summary 127.0.0.1:50001 -> 127.0.0.1:1882 tcp v=3.1.1 ka=5 ska=-1 kae=5 "
+     "pingreq=0 pingresp=0 unanswered=0 close=server/fin verdict=server_closed id=\"\" "
+     "sub=\"\" ext=\"\"\n"
+     "[15] #3 C>S CONNECT level=4 ka=5 clean=1 id=\"\"\n"
+     "[16] #3 S>C CONNACK code=0 ska=-1\n"
+     "[16] #3 S>C finding keepalive_negotiated info about=16 value=5.000\n"
+     "[18] #3 summary 127.0.0.1:50002 -> 127.0.0.1:1882 tcp v=3.1.1 ka=5 ska=-1 kae=5 "
+     "pingreq=0 pingresp=0 unanswered=0 close=server/fin verdict=server_closed id=\"\" "
      "sub=\"\" ext=\"\"\n",
      NULL},
     {"reconnect_storm: by client address, for empty client ids", s_storm_by_address,
