@@ -755,6 +755,21 @@ static void s_mass_close(script *sc) { mass_close_script(sc, 3, false); }
 /* Two old connections and one opened since: no mass close. */
 static void s_mass_close_churn(script *sc) { mass_close_script(sc, 2, true); }
 
+/* Client ids "twin" then "c": with max_client_ids 2, the second id (7)
+ * finds the table full (the first id and the client's address): the
+ * oldest entry is forgotten, told once. */
+static void s_client_table_full(script *sc)
+{
+    open_at(sc, 0, 0.0);
+    script_add(sc, C, 0.010, connect_twin, sizeof connect_twin);
+    script_add(sc, S, 0.011, connack_ok, sizeof connack_ok);
+    open_at(sc, 1, 1.0);
+    script_add(sc, C, 1.010, connect_ka65535_id_c, sizeof connect_ka65535_id_c);
+    script_add(sc, S, 1.011, connack_ok, sizeof connack_ok);
+}
+
+static void configure_ids2(mqttka_config *cfg) { cfg->max_client_ids = 2; }
+
 static void configure_mass3(mqttka_config *cfg) { cfg->mass_close_connections = 3; }
 
 #define TCP_CONN "127.0.0.1:50000 -> 127.0.0.1:1882 tcp"
@@ -1291,6 +1306,20 @@ static const rule_row rows[] = {
      "[18] #3 summary 127.0.0.1:50002 -> 127.0.0.1:1882 tcp v=3.1.1 ka=5 ska=-1 kae=-1 "
      "pingreq=0 pingresp=0 unanswered=0 close=server/fin verdict=connect_refused id=\"twin\" "
      "sub=\"\" ext=\"\"\n",
+     NULL},
+    {"resource_limit: the client id table at its cap (max_client_ids 2)", s_client_table_full,
+     configure_ids2,
+     "[3] #1 C>S CONNECT level=4 ka=5 clean=1 id=\"twin\"\n"
+     "[4] #1 S>C CONNACK code=0 ska=-1\n"
+     "[4] #1 S>C finding keepalive_negotiated info about=4 value=5.000\n"
+     "[7] #2 C>S CONNECT level=4 ka=65535 clean=1 id=\"c\"\n"
+     "[7] #2 C>S finding resource_limit warn about=7\n"
+     "[8] #2 S>C CONNACK code=0 ska=-1\n"
+     "[8] #2 S>C finding keepalive_negotiated info about=8 value=65535.000\n"
+     "[0] #1 summary 127.0.0.1:50000 -> 127.0.0.1:1882 tcp v=3.1.1 ka=5 ska=-1 kae=5 "
+     "pingreq=0 pingresp=0 unanswered=0 close=-/- verdict=open id=\"twin\" sub=\"\" ext=\"\"\n"
+     "[0] #2 summary 127.0.0.1:50001 -> 127.0.0.1:1882 tcp v=3.1.1 ka=65535 ska=-1 kae=65535 "
+     "pingreq=0 pingresp=0 unanswered=0 close=-/- verdict=open id=\"c\" sub=\"\" ext=\"\"\n",
      NULL},
     {"mass_close: three connections closed by the server within 20 ms", s_mass_close,
      configure_mass3,
