@@ -637,10 +637,8 @@ mqttka_time keepalive_tick(const rule_ctx *at, session *s, mqttka_time now)
         return MQTTKA_TIME_NONE;
     /* the CONNACK's wait runs before any keepalive is in force */
     mqttka_time connack_due = negotiation_check_connack(at, s, false, MQTTKA_SIDE_NONE);
-    if (connack_due != MQTTKA_TIME_NONE)
-        return connack_due;
     if (!timing_applies(s) || s->gap_in_silence)
-        return MQTTKA_TIME_NONE;
+        return connack_due;
     int32_t kae = rules_keepalive(s);
     keepalive_limits l = keepalive_limits_for(at->cfg, kae);
     mqttka_time ka = (mqttka_time)kae * SECOND, ka15 = ka + ka / 2;
@@ -702,5 +700,7 @@ mqttka_time keepalive_tick(const rule_ctx *at, session *s, mqttka_time now)
             next = ping_ts(q) + l.t_resp + 1;
         }
     }
+    if (connack_due != MQTTKA_TIME_NONE && (next == MQTTKA_TIME_NONE || connack_due < next))
+        next = connack_due;
     return next;
 }
