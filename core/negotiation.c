@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "between.h"
+#include "verdict.h"
 #include "core_time.h"
 
 /* A client that closes this soon after its CONNECT may not have waited for
@@ -120,8 +121,10 @@ void negotiation_read_connack(session *s, const mqtt_packet_view *p, connack_rea
     if (r->result == MQTT_PARSE_INVALID && p->body_len < 2)
         return;
     s->accepted = connack_accepted(c->code);
-    if (!s->accepted) /* no keepalive in force on a refused connection */
+    if (!s->accepted) { /* no keepalive in force on a refused connection */
         s->conn.effective_keepalive = -1;
+        verdict_note_refused(s, c->code);
+    }
     if (s->accepted && c->server_keepalive >= 0) {
         s->conn.server_keepalive = c->server_keepalive;
         s->conn.effective_keepalive = c->server_keepalive;

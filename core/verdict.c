@@ -33,6 +33,7 @@ static const close_record record_none = {
     },
     .oldest_ping_answer_ts = MQTTKA_TIME_NONE,
     .taker_connect_ts = MQTTKA_TIME_NONE,
+    .refused_code = -1,
 };
 
 /* The record, made on first use; NULL only when out of memory. */
@@ -93,8 +94,7 @@ bool verdict_note_close(const rule_ctx *at, session *s, mqttka_side side,
     between_on_close(at, s);
     /* explained closes (a DISCONNECT, a refusal, a takeover) are not a
      * mass close's */
-    bool refused = s->connack_seen && !s->accepted && s->conn.effective_keepalive < 0;
-    if (how != MQTTKA_CLOSE_MQTT_DISCONNECT && !refused && !end->taken_over_by)
+    if (how != MQTTKA_CLOSE_MQTT_DISCONNECT && end->refused_code < 0 && !end->taken_over_by)
         between_on_bare_close(at, s, side, how);
     end->first_close_mechanism = how;
     return true;
@@ -184,6 +184,13 @@ void verdict_note_ws_close(const rule_ctx *at, session *s, mqttka_side side, int
     end->ws_close_reason[rlen] = '\0';
 }
 
+void verdict_note_refused(session *s, uint8_t code)
+{
+    close_record *end = record_make(s);
+    if (end)
+        end->refused_code = code;
+}
+
 /* "Normal disconnection": the reason's name, as the packet line has it. */
 static const char *disconnect_reason_name(int32_t code)
 {
@@ -218,13 +225,9 @@ static void decide(const rule_ctx *at, const session *s, mqttka_summary *out)
 
     /* 0. a refusal explains the end, whoever closed (the broker and the
      * client race to) */
-    const stored_finding *refusal = NULL;
-    for (size_t i = 0; i < s->n_findings && !refusal; i++)
-        if (s->findings[i].kind == MQTTKA_F_CONNECT_REFUSED)
-            refusal = &s->findings[i];
-    if (refusal) {
+    if (end->refused_code >= 0) {
         out->verdict = MQTTKA_V_CONNECT_REFUSED;
-        uint8_t code = (uint8_t)refusal->value;
+        uint8_t code = (uint8_t)end->refused_code;
         const char *name = negotiation_connack_code_name(s->conn.mqtt_level, code);
         char closed[64] = "";
         if (fc->seen)
@@ -449,12 +452,7 @@ mqttka_finding *verdict_build_summary(const rule_ctx *at, session *s, mqttka_tim
     out->side_not_captured = verdict_side_not_captured(s);
     decide(at, s, out);
     out->taken_over_by = out->verdict == MQTTKA_V_SESSION_TAKEN_OVER ? end->taken_over_by : 0;
-    out->connack_code = -1;
-    if (s->connack_seen && s->accepted)
-        out->connack_code = 0;
-    for (size_t i = 0; i < s->n_findings; i++)
-        if (s->findings[i].kind == MQTTKA_F_CONNECT_REFUSED)
-            out->connack_code = (int32_t)s->findings[i].value;
+    out->connack_code = s->connack_seen && s->accepted ? 0 : end->refused_code;
     between_on_verdict(at, s, out->verdict);
     out->findings = NULL;
     out->n_findings = 0;
