@@ -768,6 +768,8 @@ static void s_client_table_full(script *sc)
     script_add(sc, S, 1.011, connack_ok, sizeof connack_ok);
 }
 
+static void configure_keep_none(mqttka_config *cfg) { cfg->max_summary_findings = 0; }
+
 static void configure_ids2(mqttka_config *cfg) { cfg->max_client_ids = 2; }
 
 static void configure_mass3(mqttka_config *cfg) { cfg->mass_close_connections = 3; }
@@ -1254,6 +1256,15 @@ static const rule_row rows[] = {
      "pingreq=0 pingresp=0 unanswered=0 close=-/- verdict=open id=\"twin\" sub=\"\" ext=\"\"\n",
      NULL},
     {"verdict connect_refused: MQTT 5 reason 0x87", s_refused5, NULL,
+     "[3] #1 C>S CONNECT level=5 ka=5 clean=1 id=\"\"\n"
+     "[4] #1 S>C CONNACK code=135 ska=-1\n"
+     "[4] #1 S>C finding connect_refused error about=4 value=135.000\n"
+     "[6] #1 summary 127.0.0.1:50000 -> 127.0.0.1:1882 tcp v=5.0 ka=5 ska=-1 kae=-1 pingreq=0 "
+     "pingresp=0 unanswered=0 close=server/fin verdict=connect_refused id=\"\" sub=\"\" "
+     "ext=\"\"\n",
+     NULL},
+    {"verdict connect_refused even when no finding is kept for the summary", s_refused5,
+     configure_keep_none,
      "[3] #1 C>S CONNECT level=5 ka=5 clean=1 id=\"\"\n"
      "[4] #1 S>C CONNACK code=135 ska=-1\n"
      "[4] #1 S>C finding connect_refused error about=4 value=135.000\n"
