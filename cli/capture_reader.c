@@ -36,6 +36,7 @@
 #include <pcap/dlt.h>
 
 #include "input_stream.h"
+#include "pcap_reader.h"
 #include "pcapng_reader.h"
 
 /* How much later than a file's start a file before it may go on before the
@@ -53,10 +54,23 @@
 /* ------------------------------------------------------------------------ */
 /* One file                                                                  */
 
+/* How a file is read: a classic pcap from an uncompressed regular file by our own
+ * reader (pcap_reader.h: libpcap's two fread()s a record cost more than the
+ * analysis of a small packet); from a pipe, or in a variant it does not
+ * read, by libpcap, whose reads return each record as it arrives; pcapng
+ * by the pcapng reader. */
+typedef enum file_kind {
+    FILE_PCAP_OWN,
+    FILE_PCAP_LIBPCAP,
+    FILE_PCAPNG,
+} file_kind;
+
 struct capture_file {
     input_file in;
-    pcap_t *pcap;            /* pcap, through libpcap */
-    pcapng_reader ng;        /* pcapng, when !pcap */
+    file_kind kind;
+    pcap_reader own;         /* FILE_PCAP_OWN */
+    pcap_t *pcap;            /* FILE_PCAP_LIBPCAP */
+    pcapng_reader ng;        /* FILE_PCAPNG */
     int linktype;            /* pcap: the file's (DLT_) */
 };
 
@@ -91,6 +105,7 @@ static void file_close(capture_file *f)
     if (f->pcap) {
         pcap_close(f->pcap); /* closes the FILE */
     } else {
+        pcap_reader_free(&f->own);
         pcapng_reader_free(&f->ng);
         if (f->in.fp)
             fclose(f->in.fp);
@@ -129,6 +144,22 @@ static capture_file *file_open(const char *path, char *err, size_t err_size)
         size_t n;
         const pcapng_interface *ifaces = pcapng_reader_interfaces(&f->ng, &n);
         f->linktype = n ? dlt_from_linktype(ifaces[0].linktype) : -1;
+        f->kind = FILE_PCAPNG;
+        return f;
+    }
+    if (f->in.regular && f->in.compression == INPUT_PLAIN && pcap_reader_recognises(f->in.magic)) {
+        pcap_reader_status st = pcap_reader_open(&f->own, f->in.fp, why, sizeof why);
+        if (st != PCAP_READER_RECORD) {
+            char stream_err[CAPTURE_ERROR_MAX];
+            if (input_stream_error(&f->in, stream_err, sizeof stream_err) != INPUT_OK)
+                snprintf(err, err_size, "%s", stream_err);
+            else
+                describe_open_error(why, err, err_size);
+            file_close(f);
+            return NULL;
+        }
+        f->linktype = dlt_from_linktype(f->own.linktype);
+        f->kind = FILE_PCAP_OWN;
         return f;
     }
     char pcap_err[PCAP_ERRBUF_SIZE] = "";
@@ -145,13 +176,14 @@ static capture_file *file_open(const char *path, char *err, size_t err_size)
         return NULL;
     }
     f->linktype = pcap_datalink(f->pcap);
+    f->kind = FILE_PCAP_LIBPCAP;
     return f;
 }
 
 /* The link types a file declares before its first record: up to `max`. */
 static size_t file_link_types(const capture_file *f, int *out, size_t max)
 {
-    if (f->pcap) {
+    if (f->kind != FILE_PCAPNG) {
         if (max)
             out[0] = f->linktype;
         return max ? 1 : 0;
@@ -230,12 +262,37 @@ __attribute__((noinline)) static capture_status file_next_pcapng(capture_file *f
     return file_failure(f, why, false, err, err_size);
 }
 
+/* Why the own reader stopped (the slow path of file_next). */
+__attribute__((noinline)) static capture_status file_own_failure(const capture_file *f,
+                                                                  pcap_reader_status st,
+                                                                  char *err, size_t err_size)
+{
+    if (st == PCAP_READER_END)
+        return CAPTURE_END;
+    char why[CAPTURE_ERROR_MAX];
+    snprintf(why, sizeof why, "%s", err);
+    return file_failure(f, why, st == PCAP_READER_TRUNCATED, err, err_size);
+}
+
 /* The file's next record (no frame number yet). Small, to be inlined into
  * the record loop: a pcap record is the benchmark's hot path. */
 static inline capture_status file_next(capture_file *f, capture_record *rec, char *err,
                                        size_t err_size)
 {
-    if (!f->pcap)
+    if (f->kind == FILE_PCAP_OWN) {
+        pcap_reader_record r;
+        pcap_reader_status st = pcap_reader_next(&f->own, &r, err, err_size);
+        if (st == PCAP_READER_RECORD) {
+            rec->ts = r.ts;
+            rec->data = r.data;
+            rec->captured_len = r.captured_len;
+            rec->wire_len = r.wire_len;
+            rec->linktype = f->linktype;
+            return CAPTURE_RECORD;
+        }
+        return file_own_failure(f, st, err, err_size);
+    }
+    if (f->kind == FILE_PCAPNG)
         return file_next_pcapng(f, rec, err, err_size);
     struct pcap_pkthdr *hdr;
     const u_char *data;

@@ -537,6 +537,7 @@ bool input_open(const char *path, input_file *in, char *err, size_t err_size)
 
     memset(in, 0, sizeof *in);
     in->compression = kind;
+    in->regular = regular;
     if (kind == INPUT_PLAIN && regular) {
         /* libpcap reads a record at a time through stdio, whose buffer is
          * the file system's block (4 KiB): a read() per 4 KiB costs more in

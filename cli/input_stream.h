@@ -47,6 +47,7 @@ typedef struct input_cookie input_cookie;
 typedef struct input_file {
     FILE *fp;                   /* the decompressed bytes, from the first */
     input_compression compression;
+    bool regular;               /* from a regular file (not a pipe): reads never wait */
     uint8_t magic[4];           /* the first four decompressed bytes */
     char *buffer;               /* fp's stdio buffer; free after fclose(fp) */
     input_cookie *cookie;       /* NULL for a plain regular file; freed by fclose(fp) */

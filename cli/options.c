@@ -24,6 +24,10 @@
  * enough that a typo cannot ask the core for terabytes. */
 #define MAX_OPTION_FLOWS 10000000UL
 #define MAX_OPTION_FINDINGS 1000000UL
+/* The inflate caps: a message may be as large as MQTT allows (256 MiB)
+ * and more; memory up to 1 TiB; a ratio past DEFLATE's 1032 is no cap. */
+#define MAX_OPTION_BYTES (1ULL << 40)
+#define MAX_OPTION_RATIO 1032UL
 /* -c: any count a 64-bit record counter can reach. */
 #define MAX_OPTION_COUNT 0xffffffffffffffffULL
 /* -B in KiB: 4 GiB is more than any kernel grants. */
@@ -50,6 +54,9 @@ enum {
     OPT_REPORT,
     OPT_REPORT_DETAIL,
     OPT_REPORT_ROWS,
+    OPT_MAX_INFLATED_MESSAGE,
+    OPT_MAX_INFLATE_RATIO,
+    OPT_MAX_INFLATE_MEMORY,
 };
 
 static const char short_options[] = ":r:f:i:w:c:DZ:qhVpB:s:C:G:W:n";
@@ -79,6 +86,9 @@ static const struct option long_options[] = {
     {"report", required_argument, NULL, OPT_REPORT},
     {"report-detail", required_argument, NULL, OPT_REPORT_DETAIL},
     {"report-rows", required_argument, NULL, OPT_REPORT_ROWS},
+    {"max-inflated-message", required_argument, NULL, OPT_MAX_INFLATED_MESSAGE},
+    {"max-inflate-ratio", required_argument, NULL, OPT_MAX_INFLATE_RATIO},
+    {"max-inflate-memory", required_argument, NULL, OPT_MAX_INFLATE_MEMORY},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -170,6 +180,13 @@ void options_print_help(FILE *out)
             "      --max-findings N      findings kept in each connection's summary [%zu]\n"
             "      --report-detail N     connections the report draws in detail   [%u]\n"
             "      --report-rows N       connections and clients the report lists [%u]\n"
+            "      --max-inflated-message BYTES\n"
+            "                            bytes inflated from one permessage-deflate\n"
+            "                            message                              [%zu]\n"
+            "      --max-inflate-ratio N inflated bytes of a direction past its first MiB,\n"
+            "                            per compressed byte (0: no cap)      [%u]\n"
+            "      --max-inflate-memory BYTES\n"
+            "                            zlib's memory for all connections    [%zu]\n"
             "\n"
             "  -h, --help                show this help and exit\n"
             "  -V, --version             show the version and exit\n"
@@ -178,7 +195,9 @@ void options_print_help(FILE *out)
             "finding reached --fail-on; 2 bad usage, unreadable or truncated input, an\n"
             "interface that cannot be opened. See mqttka(1).\n",
             d.n_idle_timeouts ? "" : "none", d.max_flows, d.max_summary_findings,
-            REPORT_DETAIL_DEFAULT, REPORT_ROWS_DEFAULT);
+            REPORT_DETAIL_DEFAULT, REPORT_ROWS_DEFAULT,
+            d.max_inflated_message_bytes, (unsigned)d.max_inflate_ratio,
+            d.max_inflate_memory_bytes);
 }
 
 /* Decimal seconds ("1", "0.5") as microseconds, within 0..MAX_OPTION_SECONDS. */
@@ -742,6 +761,32 @@ options_result options_parse(int argc, char **argv, cli_options *opts, char *err
             report_limit_option = detail ? "--report-detail" : "--report-rows";
             break;
         }
+        case OPT_MAX_INFLATED_MESSAGE:
+        case OPT_MAX_INFLATE_MEMORY: {
+            unsigned long long bytes = 0;
+            if (!parse_count64(arg, &bytes) || bytes == 0 || bytes > MAX_OPTION_BYTES ||
+                bytes > SIZE_MAX) {
+                snprintf(err, err_size, "%s takes a number of bytes from 1 to %llu, not '%s'",
+                         c == OPT_MAX_INFLATED_MESSAGE ? "--max-inflated-message"
+                                                       : "--max-inflate-memory",
+                         MAX_OPTION_BYTES, arg);
+                goto out;
+            }
+            if (c == OPT_MAX_INFLATED_MESSAGE)
+                opts->config.max_inflated_message_bytes = (size_t)bytes;
+            else
+                opts->config.max_inflate_memory_bytes = (size_t)bytes;
+            break;
+        }
+        case OPT_MAX_INFLATE_RATIO:
+            if (!parse_count(arg, MAX_OPTION_RATIO, &count)) {
+                snprintf(err, err_size,
+                         "--max-inflate-ratio takes a number from 0 to %lu, not '%s'",
+                         MAX_OPTION_RATIO, arg);
+                goto out;
+            }
+            opts->config.max_inflate_ratio = (uint32_t)count;
+            break;
         case ':':
             snprintf(err, err_size, "option '%s' needs an argument", option_name(argv, optind));
             goto out;

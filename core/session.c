@@ -62,7 +62,15 @@ void session_free(session_pools *p, text_pool *texts, session *s)
         ws_decoder_free(session_ws(s, MQTTKA_S2C));
     }
     /* The handshake's and the verdict's records are single allocations. */
-    free(s->pending);
+    if (s->ws_deflate && s->ws_slot.deflate) {
+        ws_deflate_state *d = s->ws_slot.deflate;
+        free(d->pending);
+        ws_inflater_free(&d->inflate[MQTTKA_C2S]);
+        ws_inflater_free(&d->inflate[MQTTKA_S2C]);
+        free(d);
+    } else {
+        free(s->ws_slot.pending); /* NULL when joined after the 101 */
+    }
     free(s->end);
     free(s->rtt_ring);
     free(s->rare);

@@ -25,6 +25,10 @@ defaults: samples/ and fuzz/corpus/ beside this script. Writes, per sample:
   mqtt_decoder/  each direction's MQTT byte stream (plain TCP, or the
                  unmasked WebSocket payload), behind fuzz_mqtt_decoder.c's
                  settings byte
+  ws_inflate/    each direction's compressed messages of a WebSocket with
+                 permessage-deflate, in fuzz_ws_inflate.c's format (settings
+                 from the 101); plus messages compressed here with zlib
+                 (context takeover or not, a small window, a bomb)
 
 Streams are cut at STREAM_MAX bytes: the fuzzer mutates short inputs faster,
 and the samples' large PUBLISH bodies add no coverage past their first bytes.
@@ -32,8 +36,10 @@ Deterministic: the same samples always give the same files, so the corpus
 can be regenerated and diffed. Python 3 standard library only.
 """
 import os
+import re
 import struct
 import sys
+import zlib
 
 STREAM_MAX = 8192
 ANALYZER_MAX = 32768
@@ -168,6 +174,84 @@ def ws_payload(stream):
         if (b0 & 0x0F) in (0, 1, 2):
             out += body
     return bytes(out)
+
+
+def ws_messages(stream):
+    """(compressed, payload) of each data message of a WebSocket byte stream
+    (continuation frames joined; RSV1 on the first frame marks it
+    compressed)."""
+    out, cur, rsv1, pos = [], None, False, 0
+    while pos + 2 <= len(stream):
+        b0, b1 = stream[pos], stream[pos + 1]
+        n, pos = b1 & 0x7F, pos + 2
+        if n == 126:
+            n, pos = struct.unpack("!H", stream[pos:pos + 2])[0], pos + 2
+        elif n == 127:
+            n, pos = struct.unpack("!Q", stream[pos:pos + 8])[0], pos + 8
+        mask = None
+        if b1 & 0x80:
+            mask, pos = stream[pos:pos + 4], pos + 4
+        body = stream[pos:pos + n]
+        pos += n
+        if mask:
+            body = bytes(c ^ mask[i & 3] for i, c in enumerate(body))
+        opcode = b0 & 0x0F
+        if opcode in (1, 2):
+            cur, rsv1 = bytearray(body), bool(b0 & 0x40)
+        elif opcode == 0 and cur is not None:
+            cur += body
+        else:
+            continue
+        if b0 & 0x80:
+            out.append((rsv1, bytes(cur)))
+            cur = None
+    return out
+
+
+def inflate_settings(resp, sender):
+    """fuzz_ws_inflate.c's settings byte for `sender` ("client" or "server")
+    from a 101's permessage-deflate parameters."""
+    ext = resp.lower()
+    m = re.search(sender.encode() + rb"_max_window_bits=\"?(\d+)", ext)
+    bits = int(m.group(1)) if m else 15
+    nct = sender.encode() + b"_no_context_takeover" in ext
+    return (max(8, min(bits, 15)) - 8) | (0x08 if nct else 0)
+
+
+def inflate_seed(settings, messages):
+    out = bytearray([settings])
+    for m in messages:
+        out += struct.pack("!H", len(m)) + m
+        if len(out) > STREAM_MAX:
+            break
+    return bytes(out)
+
+
+def synthetic_inflate_seeds():
+    """Messages compressed here, as senders compress them (RFC 7692 §7.2.1)."""
+    msgs = [b"\x10\x10\x00\x04MQTT\x04\x02\x00\x05\x00\x04defl", b"\xc0\x00",
+            b"\x30\x40\x00\x04home" + b'{"t":21.5,"unit":"C"}' * 3, b"\xc0\x00", b"\xe0\x00"]
+
+    def compress(bits, reset, final=False):
+        c, out = zlib.compressobj(6, zlib.DEFLATED, -bits), []
+        for m in msgs:
+            body = c.compress(m) + c.flush(zlib.Z_FINISH if final else zlib.Z_SYNC_FLUSH)
+            out.append(body if final else body[:-4])
+            if reset or final:
+                c = zlib.compressobj(6, zlib.DEFLATED, -bits)
+        return out
+    seeds = {
+        "synthetic-takeover-15": inflate_seed(7, compress(15, False)),
+        "synthetic-reset-15": inflate_seed(7 | 0x08, compress(15, True)),
+        "synthetic-takeover-9": inflate_seed(1, compress(9, False)),
+        "synthetic-final-blocks": inflate_seed(7 | 0x08, compress(15, True, final=True)),
+        "synthetic-caps": inflate_seed(7 | 0x10 | 0x20 | 0x40, compress(15, False)),
+    }
+    # A bomb: 1 MiB of zeros in about 1 KiB, under a 4 KiB message cap.
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    bomb = (c.compress(bytes(1 << 20)) + c.flush(zlib.Z_SYNC_FLUSH))[:-4]
+    seeds["synthetic-bomb"] = inflate_seed(7 | 0x08 | 0x10, [bomb, bomb])
+    return seeds
 
 
 def analyzer_records(records):
@@ -369,6 +453,8 @@ def main():
         write(os.path.join(corpus, "analyzer", name), data)
     for name, data in synthetic_boundary_seeds().items():
         write(os.path.join(corpus, "boundary", "synthetic-" + name), data)
+    for name, data in synthetic_inflate_seeds().items():
+        write(os.path.join(corpus, "ws_inflate", name), data)
     for name in sorted(os.listdir(samples)):
         if not name.endswith(".pcap"):
             continue
@@ -402,6 +488,11 @@ def main():
                     flag = 2 if deflate else 0
                     write(os.path.join(corpus, "ws_decoder", tag + "-c2s"), bytes([1 | flag]) + ws_c[:STREAM_MAX])
                     write(os.path.join(corpus, "ws_decoder", tag + "-s2c"), bytes([flag]) + ws_s[:STREAM_MAX])
+                    if deflate:
+                        for d, who, stream in ((0, "client", ws_c), (1, "server", ws_s)):
+                            msgs = [m for z, m in ws_messages(stream) if z]
+                            write(os.path.join(corpus, "ws_inflate", tag + ("-c2s", "-s2c")[d]),
+                                  inflate_seed(inflate_settings(resp, who), msgs))
                     c2s, s2c = ws_payload(ws_c), ws_payload(ws_s)
                 else:
                     continue

@@ -19,6 +19,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 packages=(
   build-essential meson ninja-build pkg-config   # the build
+  zlib1g-dev                                     # core/: permessage-deflate
   libpcap-dev                                    # cli/
   zlib1g-dev libzstd-dev liblz4-dev gzip zstd lz4 # cli/: compressed captures, their tests
   libwireshark-dev libglib2.0-dev tshark         # plugin/ and its tests

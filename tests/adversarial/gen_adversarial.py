@@ -30,6 +30,11 @@ Cases (each a classic pcap, Ethernet + IPv4 + TCP, unless said otherwise):
                    hole that is never filled
   http-header-flood a WebSocket Upgrade request offering "mqtt" whose answer
                    is 1 MiB of header lines without a blank line
+  ws-deflate-bomb  a WebSocket with permessage-deflate (client_no_context_
+                   takeover): a CONNECT, then one compressed message made by
+                   zlib, a PUBLISH declaring 268,435,455 bytes followed by
+                   256 MiB of zeros (about 260 KB on the wire), then a
+                   compressed PINGREQ, its PINGRESP and a DISCONNECT
 
 Streams that must not be taken for MQTT, and resynchronisation kept busy
 (issue 13). SCALE (default 1) multiplies their size, to measure how time and
@@ -68,6 +73,7 @@ Standard library only. Output is deterministic.
 import random
 import struct
 import sys
+import zlib
 
 FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
 T0 = 1700000000.0
@@ -616,6 +622,53 @@ def resync_busy(out, scale=1):
         c.t = b.t + i
         for k in range(n):
             c.send(k % 2, make(k), dt=0.0001)
+def deflated(data, zeros=0):
+    """One permessage-deflate message as a sender compresses it (RFC 7692
+    §7.2.1): raw DEFLATE, a sync flush, its 00 00 ff ff cut off; `data`,
+    then `zeros` zero bytes."""
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    out = [c.compress(data)]
+    block = bytes(1 << 20)
+    for _ in range(zeros >> 20):
+        out.append(c.compress(block))
+    out.append(c.flush(zlib.Z_SYNC_FLUSH))
+    body = b"".join(out)
+    assert body.endswith(b"\x00\x00\xff\xff")
+    return body[:-4]
+
+
+def ws_deflated(payload, client):
+    """A binary frame with RSV1 (a compressed message), masked from the client."""
+    n = len(payload)
+    mask_bit = 0x80 if client else 0
+    if n < 126:
+        hdr = b"\xc2" + bytes([mask_bit | n])
+    elif n < 65536:
+        hdr = b"\xc2" + bytes([mask_bit | 126]) + struct.pack("!H", n)
+    else:
+        hdr = b"\xc2" + bytes([mask_bit | 127]) + struct.pack("!Q", n)
+    if not client:
+        return hdr + payload
+    return hdr + MASK + bytes(b ^ MASK[i & 3] for i, b in enumerate(payload))
+
+
+def ws_deflate_bomb(out):
+    p = Pcap(out)
+    c = Conn(p)
+    c.handshake()
+    c.send(0, WS_REQUEST.replace(b"\r\n\r\n",
+                                 b"\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n"))
+    c.send(1, WS_RESPONSE.replace(b"\r\n\r\n", b"\r\nSec-WebSocket-Extensions: "
+                                  b"permessage-deflate; client_no_context_takeover\r\n\r\n"))
+    c.send(0, ws_client(CONNECT))
+    c.send(1, ws_server(CONNACK))
+    bomb = ws_deflated(deflated(b"\x30\xff\xff\xff\x7f\x00\x01t", 256 << 20), client=True)
+    for at in range(0, len(bomb), 32000):
+        c.send(0, bomb[at:at + 32000], dt=0.0001)
+    c.send(0, ws_deflated(deflated(PINGREQ), client=True), dt=1.0)
+    c.send(1, ws_deflated(deflated(PINGRESP), client=False))
+    c.send(0, ws_deflated(deflated(DISCONNECT), client=True))
+    c.close()
 
 
 CASES = {
@@ -637,6 +690,7 @@ CASES = {
     "ws-binary-late": ws_binary_late,
     "one-sided": one_sided,
     "resync-busy": resync_busy,
+    "ws-deflate-bomb": ws_deflate_bomb,
 }
 SCALED = {"random-late", "tls-syn", "tls-late-record", "tls-late-mid", "ws-binary-late",
           "one-sided", "resync-busy"}

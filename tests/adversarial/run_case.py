@@ -143,6 +143,22 @@ CASES = {
               "connections: 4 TCP, 2 analysed as MQTT; not analysed: 2 no_mqtt"],
         json=['"kind":"capture_gap"'],
         check=lambda recs: resync_busy_check(recs)),
+    # A compressed PUBLISH of 256 MiB of zeros (about 260 KB): cut by the
+    # ratio cap once past its first MiB it inflates 200 times what it
+    # read (about 1.3 MiB), streamed, never held; the client resets its
+    # context every message, so its next one (a PINGREQ) is decoded.
+    "ws-deflate-bomb": dict(
+        bound=8 * MiB, asan_bound=32 * MiB,
+        text=["resource_limit: client compressed messages inflate to more than 200 times",
+              "PINGREQ", "VERDICT      mqtt_disconnect"],
+        json=['"kind":"resource_limit"', '"verdict":"mqtt_disconnect"']),
+    # The same with the ratio cap off: the message cap cuts it at 64 MiB.
+    "ws-deflate-bomb-message-cap": dict(
+        gen="ws-deflate-bomb", args=["--max-inflate-ratio", "0"],
+        bound=8 * MiB, asan_bound=32 * MiB,
+        text=["resource_limit: client compressed message inflates past 67108864 bytes",
+              "PINGREQ", "VERDICT      mqtt_disconnect"],
+        json=['"kind":"resource_limit"', '"verdict":"mqtt_disconnect"']),
 }
 
 

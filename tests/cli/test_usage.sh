@@ -7,6 +7,7 @@ MAN_PAGE=${3:-}
 options=(-r --read -f --filter -i --interface -w --write -c --count -D --list-interfaces
          -Z --relinquish-privileges -q --quiet --json --fail-on --tolerance
          --grace --pingresp-deadline --idle-timeouts --max-flows --max-findings
+         --max-inflated-message --max-inflate-ratio --max-inflate-memory
          -h --help -V --version -p --no-promiscuous-mode -B --buffer-size
          -s --snapshot-length -C -G -W -n --time-format --write-flagged
          --report --report-detail --report-rows)
@@ -55,6 +56,9 @@ bad_usage "--idle-timeouts" -r x --idle-timeouts 1,2,3,4,5
 bad_usage "--idle-timeouts" -r x --idle-timeouts 0
 bad_usage "--max-flows" -r x --max-flows 0
 bad_usage "--max-findings" -r x --max-findings many
+bad_usage "--max-inflated-message" -r x --max-inflated-message 0
+bad_usage "--max-inflate-ratio" -r x --max-inflate-ratio 1033
+bad_usage "--max-inflate-memory" -r x --max-inflate-memory 64k
 bad_usage "twice" -r x -f tcp udp
 bad_usage "-f was given twice" -r x -f tcp -f udp
 bad_usage "live capture only" -r x -p
