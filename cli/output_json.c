@@ -316,6 +316,11 @@ static void write_summary(json_writer *w, const mqttka_event *ev)
 
     json_name(w, "verdict", mqttka_verdict_name(s->verdict));
     json_string(w, "verdict_detail", s->verdict_detail);
+    if (s->taken_over_by)
+        json_uint(w, "taken_over_by", s->taken_over_by);
+    else
+        json_null(w, "taken_over_by");
+    int_or_null(w, "connack_code", s->connack_code);
     json_array_begin(w, "findings");
     for (size_t i = 0; s->findings && i < s->n_findings; i++) {
         json_object_begin(w, NULL);

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "between.h"
 #include "detect.h"
 #include "emit.h"
 #include "handshake.h"
@@ -95,6 +96,7 @@ typedef struct flow_env {
     text_pool texts;        /* the sink's: finding details, WebSocket choices */
     session_pools sessions;
     size_t total_buffered;  /* out-of-order bytes queued in every flow */
+    client_table clients;   /* client ids across connections (between.h) */
 } flow_env;
 
 /* The segment being processed. */
@@ -108,7 +110,7 @@ typedef struct push_ctx {
 static inline push_ctx push_ctx_make(flow_env *env, struct flow *f, int side, mqttka_time ts,
                                      uint64_t tag)
 {
-    push_ctx pc = {{&env->cfg, &env->sink, ts, tag}, env, f, side};
+    push_ctx pc = {{&env->cfg, &env->sink, &env->clients, ts, tag}, env, f, side};
     return pc;
 }
 

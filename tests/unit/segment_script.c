@@ -15,6 +15,13 @@ void script_reset(script *sc)
     memset(sc, 0, sizeof *sc);
 }
 
+void script_on(script *sc, uint8_t conn)
+{
+    if (conn >= SCRIPT_MAX_CONNS)
+        abort();
+    sc->conn = conn;
+}
+
 script_msg *script_add(script *sc, int from, double t, const void *bytes, size_t len)
 {
     if (sc->n >= SCRIPT_MAX_MSGS || len > SCRIPT_MAX_BYTES)
@@ -23,6 +30,7 @@ script_msg *script_add(script *sc, int from, double t, const void *bytes, size_t
     memset(m, 0, sizeof *m);
     m->from = from;
     m->t = t;
+    m->conn = sc->conn;
     if (len)
         memcpy(m->bytes, bytes, len);
     m->len = len;
@@ -150,7 +158,8 @@ static void push_bytes(runner *r, const script_msg *m, uint64_t tag, uint32_t se
     const script *sc = r->sc;
     mqttka_segment seg;
     memset(&seg, 0, sizeof seg);
-    mqttka_endpoint cl = {4, {127, 0, 0, 1}, 50000}, sv = {4, {127, 0, 0, 1}, 1882};
+    mqttka_endpoint cl = {4, {127, 0, 0, 1}, (uint16_t)(50000 + m->conn)},
+                    sv = {4, {127, 0, 0, 1}, 1882};
     if (sc->ipv6) {
         memset(cl.addr, 0, 16);
         cl.family = sv.family = 6;
@@ -197,9 +206,14 @@ static bool run(const script *sc, enum feed_mode mode, size_t split_at, size_t b
     r.batch_ahead = batch_ahead;
     if (mqttka_new(&r.a, cfg, event_log_on_event, out) != MQTTKA_OK)
         return false;
-    uint32_t next_seq[2] = {1000, 500000}; /* ISNs; wrap tested in tcp_stream */
+    uint32_t seqs[SCRIPT_MAX_CONNS][2];
+    for (size_t c = 0; c < SCRIPT_MAX_CONNS; c++) {
+        seqs[c][0] = 1000; /* ISNs; wrap tested in tcp_stream */
+        seqs[c][1] = 500000;
+    }
     for (size_t i = 0; i < sc->n; i++) {
         const script_msg *m = &sc->m[i];
+        uint32_t *next_seq = seqs[m->conn];
         uint64_t tag = i + 1;
         int f = m->from;
         uint32_t ack = next_seq[1 - f] + m->ack_ahead;

@@ -40,6 +40,7 @@ typedef struct script_msg {
     bool no_ack;
     bool lost;           /* on the wire but not in the capture */
     uint32_t ack_ahead;  /* its ACK covers this many bytes the peer sends later */
+    uint8_t conn;        /* which connection: client port 50000 + conn */
 } script_msg;
 
 typedef struct script {
@@ -52,7 +53,17 @@ typedef struct script {
      * that proves a packet boundary): the script is not split byte by byte
      * or at every offset, only pushed whole and in batches. */
     bool segment_starts_matter;
+    /* the connection later messages go on (script_on); several connections
+     * share the server and the client's address, with client ports
+     * 50000 + conn */
+    uint8_t conn;
 } script;
+
+#define SCRIPT_MAX_CONNS 8
+
+/* Later messages go on connection `conn` (< SCRIPT_MAX_CONNS; 0 at first):
+ * scripts of several connections, for the rules between them. */
+void script_on(script *sc, uint8_t conn);
 
 /* Empties *sc (client 127.0.0.1, server port 1882). */
 void script_reset(script *sc);
