@@ -48,18 +48,13 @@ static int analyse(const cli_options *opts)
         return EXIT_TROUBLE;
     }
 
-    output_state out = {
-        .out = stdout,
-        .format = opts->format,
-        .quiet = opts->quiet,
-        .capture_start = MQTTKA_TIME_NONE,
-        .finding_seen = false,
-        .worst_severity = MQTTKA_INFO,
-    };
+    output_state out;
+    memset(&out, 0, sizeof out);
     /* Line by line to a terminal, as stdout is (see main). */
-    output_start(&out, stdout, isatty(STDOUT_FILENO));
+    output_start(&out, stdout, isatty(STDOUT_FILENO), opts);
     mqttka_analyzer *analyzer = analysis_start(opts, &out);
     if (!analyzer) {
+        output_release(&out);
         capture_reader_close(&reader);
         return EXIT_TROUBLE;
     }
@@ -91,13 +86,11 @@ static int analyse(const cli_options *opts)
     mqttka_finish(analyzer, reader.last_ts != MQTTKA_TIME_NONE ? reader.last_ts : 0);
     mqttka_get_counts(analyzer, &stats.counts);
     mqttka_free(&analyzer);
-    if (opts->format == OUTPUT_JSON)
-        output_json_capture(&out, &stats);
-    else
-        output_text_capture(&out, &stats);
+    output_run_end(&out, &stats);
     capture_reader_close(&reader);
 
     output_flush(&out);
+    output_release(&out);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "mqttka: cannot write the output\n");
         return EXIT_TROUBLE;
@@ -112,7 +105,11 @@ static int analyse(const cli_options *opts)
                 (unsigned long long)reader.records, err);
         return EXIT_TROUBLE;
     }
-    return analysis_fail_threshold_reached(opts, &out) ? EXIT_FINDINGS : EXIT_DONE;
+    if (analysis_fail_threshold_reached(opts, &out)) {
+        analysis_report_fail(opts, &out, stderr);
+        return EXIT_FINDINGS;
+    }
+    return EXIT_DONE;
 }
 
 int main(int argc, char **argv)

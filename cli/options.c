@@ -21,6 +21,10 @@
 #define MAX_OPTION_FINDINGS 1000000UL
 /* -c: any count a 64-bit record counter can reach. */
 #define MAX_OPTION_COUNT 0xffffffffffffffffULL
+/* --metrics-clients: series of a Prometheus metric (labels) are what a
+ * scraper stores; a thousand is already many. */
+#define MAX_OPTION_METRICS_CLIENTS 1000UL
+#define DEFAULT_METRICS_CLIENTS 10
 
 enum {
     OPT_JSON = 256,
@@ -31,6 +35,10 @@ enum {
     OPT_IDLE_TIMEOUTS,
     OPT_MAX_FLOWS,
     OPT_MAX_FINDINGS,
+    OPT_FORMAT,
+    OPT_COMMUNITY_ID_SEED,
+    OPT_METRICS,
+    OPT_METRICS_CLIENTS,
 };
 
 static const struct option long_options[] = {
@@ -42,7 +50,14 @@ static const struct option long_options[] = {
     {"list-interfaces", no_argument, NULL, 'D'},
     {"relinquish-privileges", required_argument, NULL, 'Z'},
     {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
     {"json", no_argument, NULL, OPT_JSON},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"community-id-seed", required_argument, NULL, OPT_COMMUNITY_ID_SEED},
+#ifdef MQTTKA_HAVE_METRICS
+    {"metrics", required_argument, NULL, OPT_METRICS},
+    {"metrics-clients", required_argument, NULL, OPT_METRICS_CLIENTS},
+#endif
     {"fail-on", required_argument, NULL, OPT_FAIL_ON},
     {"tolerance", required_argument, NULL, OPT_TOLERANCE},
     {"grace", required_argument, NULL, OPT_GRACE},
@@ -89,10 +104,22 @@ void options_print_help(FILE *out)
           "                            as root); FILE is then created as USER\n"
           "\n"
           "Output:\n"
-          "  -q, --quiet               print only the per-connection summaries\n"
-          "      --json                JSON Lines: one object per event and per connection\n"
+          "  -q, --quiet               print only the per-connection summaries and the fleet\n"
+          "  -v, --verbose             text: every finding in full, also each repeat of a\n"
+          "                            cause and every ping's pingresp_rtt\n"
+          "      --format FORMAT       text (default), json (JSON Lines: one object per event,\n"
+          "                            per connection, the fleet and the capture) or csv\n"
+          "                            (a header, then one line per connection)\n"
+          "      --json                the same as --format json\n"
+          "      --community-id-seed N the Community ID's seed, 0..65535     [0]\n"
           "      --fail-on LEVEL       exit 1 if a finding of LEVEL (warn or error) or worse\n"
-          "                            was reported\n"
+          "                            was reported (its kinds are named on stderr)\n"
+#ifdef MQTTKA_HAVE_METRICS
+          "\n"
+          "Live monitoring (-i):\n"
+          "      --metrics ADDR:PORT   serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+          "      --metrics-clients N   client ids with reconnect series of their own [10]\n"
+#endif
           "\n"
           "Tolerances (seconds may have decimals; PERCENT is of the effective keepalive):\n",
           out);
@@ -248,13 +275,14 @@ options_result options_parse(int argc, char **argv, cli_options *opts, char *err
     memset(opts, 0, sizeof *opts);
     opts->format = OUTPUT_TEXT;
     opts->fail_on = FAIL_NEVER;
+    opts->metrics_clients = DEFAULT_METRICS_CLIENTS;
     mqttka_config_default(&opts->config);
 
     opterr = 0; /* our messages, one line each */
     optind = 1;
     int c;
     bool seen_help = false, seen_version = false, seen_list = false;
-    while ((c = getopt_long(argc, argv, ":r:f:i:w:c:DZ:qhV", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":r:f:i:w:c:DZ:qvhV", long_options, NULL)) != -1) {
         const char *arg = optarg;
         unsigned long count;
         switch (c) {
@@ -274,9 +302,46 @@ options_result options_parse(int argc, char **argv, cli_options *opts, char *err
             break;
         }
         case 'q': opts->quiet = true; break;
+        case 'v': opts->verbose = true; break;
         case 'h': seen_help = true; break;
         case 'V': seen_version = true; break;
         case OPT_JSON: opts->format = OUTPUT_JSON; break;
+        case OPT_FORMAT:
+            if (strcmp(arg, "text") == 0) {
+                opts->format = OUTPUT_TEXT;
+            } else if (strcmp(arg, "json") == 0) {
+                opts->format = OUTPUT_JSON;
+            } else if (strcmp(arg, "csv") == 0) {
+                opts->format = OUTPUT_CSV;
+            } else {
+                snprintf(err, err_size, "--format takes 'text', 'json' or 'csv', not '%s'", arg);
+                return OPTIONS_USAGE_ERROR;
+            }
+            break;
+        case OPT_COMMUNITY_ID_SEED:
+            if (!parse_count(arg, 65535, &count)) {
+                snprintf(err, err_size, "--community-id-seed takes a number from 0 to 65535, not '%s'",
+                         arg);
+                return OPTIONS_USAGE_ERROR;
+            }
+            opts->community_id_seed = (uint16_t)count;
+            break;
+        case OPT_METRICS:
+            if (!*arg || !strrchr(arg, ':')) {
+                snprintf(err, err_size, "--metrics takes ADDR:PORT (127.0.0.1:9464, [::1]:9464), not '%s'",
+                         arg);
+                return OPTIONS_USAGE_ERROR;
+            }
+            opts->metrics_listen = arg;
+            break;
+        case OPT_METRICS_CLIENTS:
+            if (!parse_count(arg, MAX_OPTION_METRICS_CLIENTS, &count)) {
+                snprintf(err, err_size, "--metrics-clients takes a number from 0 to %lu, not '%s'",
+                         MAX_OPTION_METRICS_CLIENTS, arg);
+                return OPTIONS_USAGE_ERROR;
+            }
+            opts->metrics_clients = (unsigned)count;
+            break;
         case OPT_FAIL_ON:
             if (strcmp(arg, "warn") == 0) {
                 opts->fail_on = FAIL_ON_WARN;
@@ -371,6 +436,10 @@ options_result options_parse(int argc, char **argv, cli_options *opts, char *err
     if (!opts->interface && !opts->read_path) {
         snprintf(err, err_size,
                  "no input: give -r FILE (-r - for standard input) or -i IFACE (-D lists them)");
+        return OPTIONS_USAGE_ERROR;
+    }
+    if (!opts->interface && opts->metrics_listen) {
+        snprintf(err, err_size, "--metrics works with a live capture only: add -i IFACE");
         return OPTIONS_USAGE_ERROR;
     }
     if (!opts->interface && (opts->write_path || opts->drop_user)) {

@@ -14,6 +14,7 @@
 typedef enum output_format {
     OUTPUT_TEXT = 0,
     OUTPUT_JSON,
+    OUTPUT_CSV,
 } output_format;
 
 /* --fail-on: the least severity that makes the exit status 1. */
@@ -32,8 +33,12 @@ typedef struct cli_options {
     const char *filter;       /* -f, or the words after the options; NULL for none */
     char *filter_storage;     /* owns the joined words, when they are the filter */
     output_format format;
-    bool quiet;               /* -q: summaries only */
+    bool quiet;               /* -q: summaries and the fleet only */
+    bool verbose;             /* -v: every finding in full, ping RTTs too */
     fail_threshold fail_on;
+    uint16_t community_id_seed; /* --community-id-seed (0 by default, as the spec's) */
+    const char *metrics_listen; /* --metrics ADDR:PORT (live, built with libmicrohttpd) */
+    unsigned metrics_clients;   /* --metrics-clients: client ids with a label of their own */
     mqttka_config config;     /* mqttka_config_default() plus the tolerance options */
 } cli_options;
 
