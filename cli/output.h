@@ -15,17 +15,21 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "capture_reader.h"
 #include "conn_table.h"
 #include "fleet.h"
 #include "mqttka.h"
 #include "line_buffer.h"
 #include "options.h"
+#include "report_html.h"
+
+typedef struct flagged_writer flagged_writer;
 
 struct metrics;
 
 /* What became of the capture's records (also in the JSON "capture" object). */
 typedef struct capture_stats {
-    const char *link_name;   /* "EN10MB"... */
+    const char *link_name;   /* "EN10MB", "EN10MB,LINUX_SLL2"... */
     uint64_t records;        /* read, filtered or not */
     uint64_t matched;        /* passed the BPF filter (all, without one) */
     uint64_t tcp_segments;   /* pushed to the analyzer */
@@ -38,6 +42,9 @@ typedef struct capture_stats {
     mqttka_time first_ts;    /* MQTTKA_TIME_NONE for an empty capture */
     mqttka_time last_ts;
     bool complete;           /* false when the input was cut short or damaged */
+    /* Several files: each one's place in the merged capture (NULL for one). */
+    const capture_file_info *files;
+    size_t n_files;
     /* Live capture only (`interface` non-NULL): libpcap's counters, when
      * it could give them (have_counters). */
     const char *interface;
@@ -63,6 +70,7 @@ typedef struct output_state {
     bool quiet;
     bool verbose;            /* -v: every finding in full, pingresp_rtt too */
     fail_threshold fail_on;
+    time_format time_format; /* text: how points in time are written */
     /* Events are written here, and reach `out` when it fills, after every
      * event when `flush_each_event` (live, or to a terminal: each line as it
      * comes), and at output_flush: stdio locks and copies on every call,
@@ -80,6 +88,11 @@ typedef struct output_state {
     fleet fleet;
     fail_tally fail;
     struct metrics *metrics; /* live --metrics; NULL otherwise */
+    /* Several files: JSON events say which file and record a frame is. */
+    const capture_reader *files;
+    /* --write-flagged: told of every finding and connection end. */
+    flagged_writer *flagged;
+    report *report;          /* --report: gets every event too; NULL without */
 } output_state;
 
 /* What the run knows of an event's connection beyond the event. */

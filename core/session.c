@@ -44,7 +44,6 @@ session *session_new(session_pools *p, mqttka_transport transport, const session
     s->conn.first_tag = o->first_tag;
     s->last_client_ts = MQTTKA_TIME_NONE;
     s->max_client_silence = MQTTKA_TIME_NONE;
-    s->last_pingreq_ts = MQTTKA_TIME_NONE;
     s->last_data_ts = MQTTKA_TIME_NONE;
     mqtt_stream_init(&s->dirs[0].mqtt, o->max_mqtt_kept_bytes);
     mqtt_stream_init(&s->dirs[1].mqtt, o->max_mqtt_kept_bytes);

@@ -196,7 +196,6 @@ typedef struct session {
 
     /* ---- pings ---- */
     ping_pending pingq[PINGQ_MAX];
-    mqttka_time last_pingreq_ts;
     uint32_t rtt_count;
     mqttka_time rtt_min, rtt_max;
     uint32_t *rtt_ring;         /* the latest samples, saturated at 71 minutes;

@@ -8,9 +8,17 @@ defaults: samples/ and fuzz/corpus/ beside this script. Writes, per sample:
   capture/       the capture itself, and a pcapng copy of the small ones
                  (the reader's two formats)
   analyzer/      its TCP segments in fuzz_analyzer.c's record format
-                 (first 4 flows); plus synthetic scenarios no sample has
-                 (MQTT 5 DISCONNECT reason, permessage-deflate, WebSocket
-                 Ping/Pong and Close)
+                 (first 4 flows); the same joined late (its first third of
+                 records left out, so no SYN and no handshake: the probe and
+                 resynchronisation) and lossy (one segment with data left
+                 out in each direction: a hole); plus synthetic scenarios no
+                 sample has (MQTT 5 DISCONNECT reason, permessage-deflate,
+                 WebSocket Ping/Pong and Close)
+  boundary/      each segment's payload (first 24 with data), behind
+                 fuzz_boundary.c's settings byte (the mask its direction
+                 needs, or either; RSV1 allowed; level not known); plus
+                 hostile ones (a frame declaring 2^63-1 bytes, TLS records,
+                 a chain broken at its last byte)
   http_upgrade/  each WebSocket request and response header block
   ws_decoder/    each direction of each WebSocket after the handshake,
                  behind fuzz_ws_decoder.c's settings byte
@@ -206,6 +214,61 @@ def isn_of(flow, d):
     return (0xFFFFFF00 - flow * 0x1000) if d else (1000 + flow * 0x100000)
 
 
+def late_records(records):
+    """The capture as if it had started a third of the way in."""
+    return records[len(records) // 3:]
+
+
+def lossy_records(records):
+    """The capture less the middle segment with data of each direction
+    (direction as told by the port numbers: the lower one is the server's)."""
+    carrying = {0: [], 1: []}
+    for i, (_ts, frame) in enumerate(records):
+        t = tcp_of(frame)
+        if t and t[7]:
+            carrying[0 if t[2] > t[3] else 1].append(i)
+    drop = {v[len(v) // 2] for v in carrying.values() if len(v) >= 3}
+    return [r for i, r in enumerate(records) if i not in drop]
+
+
+BOUNDARY_PER_SAMPLE = 24
+BOUNDARY_EITHER, BOUNDARY_RSV1 = 2, 4
+
+
+def boundary_seeds(records):
+    """(name suffix, input) for fuzz_boundary.c: segment payloads."""
+    out = []
+    for _ts, frame in records:
+        t = tcp_of(frame)
+        if not t or not t[7]:
+            continue
+        # client to server (the higher port) masks
+        mask = 1 if t[2] > t[3] else 0
+        out.append((len(out), bytes([mask | BOUNDARY_RSV1]) + t[7][:STREAM_MAX]))
+        if len(out) == BOUNDARY_PER_SAMPLE:
+            break
+    return out
+
+
+def synthetic_boundary_seeds():
+    """Inputs that keep the proofs busy or sit at their edges."""
+    either = BOUNDARY_EITHER | BOUNDARY_RSV1
+    huge = b"\x82\xff\x7f\xff\xff\xff\xff\xff\xff\xff\x01\x02\x03\x04"
+    pings = b"\xc0\x00" * 200
+    return {
+        "ws-huge-2p63-1": bytes([1]) + huge + b"\x00" * 16,
+        "ws-huge-unmasked": bytes([0]) + b"\x82\x7f\x7f" + b"\xff" * 7 + b"\xc0\x00",
+        "tls-handshake": bytes([either]) + b"\x16\x03\x01\x00\x05\x01\x00\x00\x01\x03",
+        "tls-appdata": bytes([either]) + b"\x17\x03\x03\x00\x08" + bytes(range(8)),
+        "mqtt-chain-broken-last": bytes([either | 8 * 2]) + pings + b"\xc0",
+        "mqtt-pings": bytes([either | 8 * 2]) + pings,
+        "mqtt5-auth-disconnect": bytes([either | 8 * 3]) + b"\xf0\x00\xe0\x02\x8d\x00",
+        "ws-ping-pong-close": bytes([0]) + b"\x89\x01x\x8a\x00\x88\x02\x03\xe8",
+        "ws-fragmented": bytes([0]) + b"\x02\x02\xc0\x00\x80\x02\xd0\x00",
+        "ws-deflate": bytes([1 | BOUNDARY_RSV1]) + b"\xc2\x83\x00\x00\x00\x00\x01\x02\x03",
+    }
+
+
 def pcapng(linktype, records):
     """The same records as a pcapng file (SHB, IDB, EPBs), little-endian."""
     def block(btype, body):
@@ -304,6 +367,8 @@ def main():
     corpus = sys.argv[2] if len(sys.argv) > 2 else os.path.join(here, "corpus")
     for name, data in synthetic_analyzer_seeds().items():
         write(os.path.join(corpus, "analyzer", name), data)
+    for name, data in synthetic_boundary_seeds().items():
+        write(os.path.join(corpus, "boundary", "synthetic-" + name), data)
     for name in sorted(os.listdir(samples)):
         if not name.endswith(".pcap"):
             continue
@@ -316,6 +381,12 @@ def main():
         if len(raw) <= PCAPNG_MAX:
             write(os.path.join(corpus, "capture", base + ".pcapng"), pcapng(linktype, records))
         write(os.path.join(corpus, "analyzer", base), analyzer_records(records))
+        write(os.path.join(corpus, "analyzer", base + "-late"),
+              analyzer_records(late_records(records)))
+        write(os.path.join(corpus, "analyzer", base + "-lossy"),
+              analyzer_records(lossy_records(records)))
+        for i, data in boundary_seeds(records):
+            write(os.path.join(corpus, "boundary", "%s-%02d" % (base, i)), data)
         flows, _ = flows_of(records)
         for i, f in enumerate(flows):
             c2s, s2c = f.stream(0), f.stream(1)
