@@ -115,7 +115,8 @@ void output_start(output_state *o, FILE *out, bool flush_each_event, const cli_o
     o->csv_header_done = false;
     memset(&o->fail, 0, sizeof o->fail);
     conn_table_init(&o->conns, opts->community_id_seed);
-    fleet_init(&o->fleet);
+    fleet_init(&o->fleet, opts->max_clients);
+    o->client_rows = opts->client_rows;
     o->metrics = NULL;
 }
 
@@ -134,6 +135,7 @@ void output_run_end(output_state *o, const capture_stats *s)
 {
     switch (o->format) {
     case OUTPUT_JSON:
+        output_json_clients(o);
         output_json_fleet(o);
         output_json_capture(o, s);
         break;
@@ -143,6 +145,7 @@ void output_run_end(output_state *o, const capture_stats *s)
         break;
     case OUTPUT_TEXT:
     default:
+        output_text_clients(o);
         output_text_fleet(o);
         output_text_capture(o, s);
         break;

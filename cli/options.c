@@ -4,6 +4,7 @@
  */
 #include "options.h"
 
+#include "clients.h"
 #include "report_model.h"
 
 #include <errno.h>
@@ -53,6 +54,8 @@ enum {
     OPT_COMMUNITY_ID_SEED,
     OPT_METRICS,
     OPT_METRICS_CLIENTS,
+    OPT_MAX_CLIENTS,
+    OPT_CLIENT_ROWS,
     OPT_TIME_FORMAT,
     OPT_WRITE_FLAGGED,
     OPT_REPORT,
@@ -75,6 +78,8 @@ static const struct option long_options[] = {
     {"json", no_argument, NULL, OPT_JSON},
     {"format", required_argument, NULL, OPT_FORMAT},
     {"community-id-seed", required_argument, NULL, OPT_COMMUNITY_ID_SEED},
+    {"max-clients", required_argument, NULL, OPT_MAX_CLIENTS},
+    {"client-rows", required_argument, NULL, OPT_CLIENT_ROWS},
 #ifdef MQTTKA_HAVE_METRICS
     {"metrics", required_argument, NULL, OPT_METRICS},
     {"metrics-clients", required_argument, NULL, OPT_METRICS_CLIENTS},
@@ -159,6 +164,9 @@ void options_print_help(FILE *out)
           "                            or csv (a header, then one line per connection)\n"
           "      --json                the same as --format json\n"
           "      --community-id-seed N the Community ID's seed, 0..65535     [0]\n"
+          "      --max-clients N       clients the per-client view keeps (600 to 1200\n"
+          "                            bytes each); later ones are counted, not kept [10000]\n"
+          "      --client-rows N       rows of the text per-client table          [20]\n"
           "      --time-format FORMAT  text times: relative (seconds since the first\n"
           "                            record), utc, or epoch               [relative]\n"
           "      --fail-on LEVEL       exit 1 if a finding of LEVEL (warn or error) or worse\n"
@@ -582,6 +590,8 @@ options_result options_parse(int argc, char **argv, cli_options *opts, char *err
     opts->format = OUTPUT_TEXT;
     opts->fail_on = FAIL_NEVER;
     opts->metrics_clients = DEFAULT_METRICS_CLIENTS;
+    opts->max_clients = CLIENTS_MAX_DEFAULT;
+    opts->client_rows = CLIENT_ROWS_DEFAULT;
     opts->time_format = TIME_RELATIVE;
     opts->promiscuous = true;
     opts->snaplen = OPTIONS_SNAPLEN_MAX;
@@ -718,6 +728,22 @@ options_result options_parse(int argc, char **argv, cli_options *opts, char *err
                 goto out;
             }
             opts->metrics_listen = arg;
+            break;
+        case OPT_MAX_CLIENTS:
+            if (!parse_count(arg, CLIENTS_MAX_LIMIT, &count)) {
+                snprintf(err, err_size, "--max-clients takes a number from 0 to %lu, not '%s'",
+                         (unsigned long)CLIENTS_MAX_LIMIT, arg);
+                goto out;
+            }
+            opts->max_clients = count;
+            break;
+        case OPT_CLIENT_ROWS:
+            if (!parse_count(arg, CLIENTS_MAX_LIMIT, &count)) {
+                snprintf(err, err_size, "--client-rows takes a number from 0 to %lu, not '%s'",
+                         (unsigned long)CLIENTS_MAX_LIMIT, arg);
+                goto out;
+            }
+            opts->client_rows = count;
             break;
         case OPT_METRICS_CLIENTS:
             if (!parse_count(arg, MAX_OPTION_METRICS_CLIENTS, &count)) {

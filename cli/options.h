@@ -50,6 +50,8 @@ typedef struct cli_options {
     uint16_t community_id_seed; /* --community-id-seed (0 by default, as the spec's) */
     const char *metrics_listen; /* --metrics ADDR:PORT (live, built with libmicrohttpd) */
     unsigned metrics_clients;   /* --metrics-clients: client ids with a label of their own */
+    size_t max_clients;         /* --max-clients: rows of the per-client view */
+    size_t client_rows;         /* --client-rows: of them in the text table */
     time_format time_format;  /* --time-format */
     const char *write_flagged; /* --write-flagged FILE */
     /* Live capture, as tcpdump takes them. */

@@ -86,6 +86,7 @@ typedef struct output_state {
     bool csv_header_done;
     conn_table conns;        /* the open connections' ids and grouped findings */
     fleet fleet;
+    size_t client_rows;      /* --client-rows: the text client table's rows */
     fail_tally fail;
     struct metrics *metrics; /* live --metrics; NULL otherwise */
     /* Several files: JSON events say which file and record a frame is. */
@@ -104,19 +105,23 @@ typedef struct event_extra {
 /* Text: one timeline line per event (summaries only with -q); repeats of a
  * finding's cause and pingresp_rtt only with -v. */
 void output_text_event(output_state *o, const mqttka_event *ev, const event_extra *x);
+/* The per-client view (clients.h): a table sorted by trouble. */
+void output_text_clients(output_state *o);
 void output_text_fleet(output_state *o);
 void output_text_capture(output_state *o, const capture_stats *s);
 
 /* JSON Lines: one object per event, per connection, the fleet and the
  * capture. */
 void output_json_event(output_state *o, const mqttka_event *ev, const event_extra *x);
+/* One "type":"client" object per client, worst first. */
+void output_json_clients(output_state *o);
 void output_json_fleet(output_state *o);
 void output_json_capture(output_state *o, const capture_stats *s);
 
 /* CSV (RFC 4180): a header, then one line per connection. */
 void output_csv_event(output_state *o, const mqttka_event *ev, const event_extra *x);
 
-/* The fleet summary then the capture's line or object, in the chosen
+/* The clients, the fleet summary, then the capture's line or object, in the chosen
  * format: what ends every run. */
 void output_run_end(output_state *o, const capture_stats *s);
 

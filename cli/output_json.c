@@ -13,6 +13,7 @@
  */
 #include "output.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "format.h"
@@ -453,6 +454,50 @@ void output_json_event(output_state *o, const mqttka_event *ev, const event_extr
         line_buffer_flush(&o->line);
 }
 
+/* One client of the per-client view (clients.h). */
+static void write_client(json_writer *w, const client_rec *c)
+{
+    json_name(w, "type", "client");
+    json_string(w, "client_id", c->by_address ? NULL : c->key);
+    json_string(w, "client_addr", c->by_address ? c->key : NULL);
+    json_uint(w, "connections", c->connections);
+    json_object_begin(w, "verdicts");
+    for (int v = 0; v < MQTTKA_V_COUNT; v++)
+        if (c->verdicts[v]) {
+            const char *name = mqttka_verdict_name((mqttka_verdict)v);
+            json_uint_n(w, name, strlen(name), c->verdicts[v]);
+        }
+    json_object_end(w);
+    json_seconds(w, "first", c->first);
+    json_seconds(w, "last", c->last);
+    json_uint(w, "reconnects", client_rec_reconnects(c));
+    json_seconds(w, "longest_connection", c->longest);
+    json_uint(w, "errors", c->errors);
+    json_uint(w, "warnings", c->warnings);
+    json_object_begin(w, "findings");
+    for (int k = 0; k < MQTTKA_F_COUNT; k++)
+        if (c->findings[k]) {
+            const char *name = mqttka_finding_name((mqttka_finding_kind)k);
+            json_uint_n(w, name, strlen(name), c->findings[k]);
+        }
+    json_object_end(w);
+}
+
+void output_json_clients(output_state *o)
+{
+    const client_rec **rows;
+    size_t n = client_table_sorted(&o->fleet.clients, &rows);
+    for (size_t i = 0; i < n && !o->write_error; i++) {
+        json_writer w;
+        json_line_begin(&w, &o->line);
+        write_client(&w, rows[i]);
+        json_line_end(&w);
+    }
+    free(rows);
+    if (o->flush_each_event)
+        line_buffer_flush(&o->line);
+}
+
 void output_json_fleet(output_state *o)
 {
     const fleet *f = &o->fleet;
@@ -506,13 +551,13 @@ void output_json_fleet(output_state *o)
     } else {
         json_null(&w, "rtt_s");
     }
-    json_uint(&w, "clients", f->n_clients);
-    json_uint(&w, "clients_untracked", f->clients_untracked);
-    const fleet_client *worst[FLEET_WORST_CLIENTS];
-    n = fleet_worst_clients(f, worst, FLEET_WORST_CLIENTS);
+    json_uint(&w, "clients", f->clients.n);
+    json_uint(&w, "clients_untracked", f->clients.untracked_connections);
+    const client_rec *worst[FLEET_WORST_CLIENTS];
+    n = client_table_worst(&f->clients, worst, FLEET_WORST_CLIENTS);
     json_array_begin(&w, "worst_clients");
     for (size_t i = 0; i < n; i++) {
-        const fleet_client *c = worst[i];
+        const client_rec *c = worst[i];
         json_object_begin(&w, NULL);
         json_string(&w, "client_id", c->by_address ? NULL : c->key);
         json_string(&w, "client_addr", c->by_address ? c->key : NULL);

@@ -17,6 +17,8 @@
  */
 #include "output.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -801,6 +803,112 @@ static void put_plural(line_buffer *line, uint64_t n, const char *one, const cha
     line_buffer_str(line, n == 1 ? one : many);
 }
 
+/* `n` right-aligned in `width` columns, then two spaces. */
+static void put_column(line_buffer *line, uint64_t n, int width)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%*llu  ", width, (unsigned long long)n);
+    line_buffer_str(line, buf);
+}
+
+/* A client's name in the table: "id" quoted, or its address. */
+static size_t client_label(const client_rec *c, char *out, size_t size)
+{
+    int n = c->by_address ? snprintf(out, size, "%s (no id)", c->key)
+                          : snprintf(out, size, "\"%s\"", c->key);
+    return n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
+}
+
+/*
+ * == clients: 2, worst first
+ *    CLIENT            CONNS  RECONNECTS  ERRORS  WARNINGS  LONGEST_S  FIRST .. LAST; VERDICTS; FINDINGS
+ *    "sensor-1"            3           2       2         0     12.004  0.000000 .. 30.1; server_closed 2, ...; pingreq_unanswered 2
+ *    ::1 (no id)           1           0       0         0      4.100  ...
+ *
+ * At most --client-rows rows (worst first: errors, warnings, connections);
+ * the rest counted on the last line. Nothing when there is no client.
+ */
+void output_text_clients(output_state *o)
+{
+    line_buffer *line = &o->line;
+    const client_table *t = &o->fleet.clients;
+    if (!t->n && !t->untracked_connections)
+        return;
+    const client_rec **rows;
+    size_t n = client_table_sorted(t, &rows);
+    line_buffer_str(line, "== clients: ");
+    line_buffer_uint(line, t->n);
+    line_buffer_str(line, ", worst first\n");
+    size_t shown = n < o->client_rows ? n : o->client_rows;
+    char label[MQTTKA_CLIENT_ID_SIZE + 16];
+    size_t width = 6; /* "CLIENT" */
+    for (size_t i = 0; i < shown; i++) {
+        size_t w = client_label(rows[i], label, sizeof label);
+        if (w > width)
+            width = w;
+    }
+    if (shown) {
+        line_buffer_str(line, "   CLIENT");
+        for (size_t i = 6; i < width; i++)
+            line_buffer_char(line, ' ');
+        line_buffer_str(line, "  CONNS  RECONNECTS  ERRORS  WARNINGS  LONGEST_S  FIRST .. LAST; VERDICTS; FINDINGS\n");
+    }
+    for (size_t i = 0; i < shown; i++) {
+        const client_rec *c = rows[i];
+        size_t w = client_label(c, label, sizeof label);
+        line_buffer_str(line, "   ");
+        line_buffer_str(line, label);
+        for (; w < width; w++)
+            line_buffer_char(line, ' ');
+        line_buffer_str(line, "  ");
+        put_column(line, c->connections, 5);
+        put_column(line, client_rec_reconnects(c), 10);
+        put_column(line, c->errors, 6);
+        put_column(line, c->warnings, 8);
+        if (c->longest == MQTTKA_TIME_NONE) {
+            line_buffer_str(line, "        ?");
+        } else {
+            char buf[32];
+            snprintf(buf, sizeof buf, "%9.3f", (double)c->longest / 1e6);
+            line_buffer_str(line, buf);
+        }
+        line_buffer_str(line, "  ");
+        line_relative(line, o, c->first);
+        line_buffer_str(line, " .. ");
+        line_relative(line, o, c->last);
+        const char *sep = "; ";
+        for (int v = 0; v < MQTTKA_V_COUNT; v++) {
+            if (!c->verdicts[v])
+                continue;
+            line_buffer_str(line, sep);
+            put_name(line, mqttka_verdict_name((mqttka_verdict)v));
+            line_buffer_labeled_uint(line, " ", c->verdicts[v]);
+            sep = ", ";
+        }
+        sep = "; ";
+        for (int k = 0; k < MQTTKA_F_COUNT; k++) {
+            if (!c->findings[k])
+                continue;
+            line_buffer_str(line, sep);
+            put_name(line, mqttka_finding_name((mqttka_finding_kind)k));
+            line_buffer_labeled_uint(line, " ", c->findings[k]);
+            sep = ", ";
+        }
+        line_buffer_char(line, '\n');
+    }
+    if (n > shown) {
+        line_buffer_labeled_uint(line, "   and ", n - shown);
+        line_buffer_str(line, " more (--client-rows; --json has every client)\n");
+    }
+    if (t->untracked_connections) {
+        line_buffer_labeled_uint(line, "   and ", t->untracked_connections);
+        line_buffer_str(line, " connections of clients past --max-clients, not kept\n");
+    }
+    free(rows);
+    if (o->flush_each_event)
+        line_buffer_flush(line);
+}
+
 /*
  * == fleet: 4 MQTT connections
  *    verdicts     mqtt_disconnect 1, ws_close 1, client_closed 1, open 1
@@ -890,16 +998,16 @@ void output_text_fleet(output_state *o)
         put_plural(line, f->rtt_count, " pair)", " pairs)");
     }
     line_buffer_str(line, "\n   clients      ");
-    line_buffer_uint(line, f->n_clients);
-    if (f->clients_untracked) {
-        line_buffer_labeled_uint(line, " (and ", f->clients_untracked);
+    line_buffer_uint(line, f->clients.n);
+    if (f->clients.untracked_connections) {
+        line_buffer_labeled_uint(line, " (and ", f->clients.untracked_connections);
         line_buffer_str(line, " connections of clients past the table's cap)");
     }
     line_buffer_char(line, '\n');
-    const fleet_client *worst[FLEET_WORST_CLIENTS];
-    n = fleet_worst_clients(f, worst, FLEET_WORST_CLIENTS);
+    const client_rec *worst[FLEET_WORST_CLIENTS];
+    n = client_table_worst(&f->clients, worst, FLEET_WORST_CLIENTS);
     for (size_t i = 0; i < n; i++) {
-        const fleet_client *c = worst[i];
+        const client_rec *c = worst[i];
         line_buffer_str(line, i ? "                " : "   worst        ");
         if (c->by_address) {
             line_buffer_str(line, c->key);

@@ -48,7 +48,7 @@ schema='
          and (.ts | type == "number") and (.frame | type == "number")) | all))
 '
 events='
-  select(.type != "connection" and .type != "capture" and .type != "fleet")
+  select(.type != "connection" and .type != "capture" and .type != "fleet" and .type != "client")
   | (.conn | type == "number") and (.ts | type == "number")
     and (.uid | type == "string" and test("^C[0-9A-Za-z]{17}$"))
     and (has("client_id")) and (.client_id | type == "null" or type == "string")
@@ -73,7 +73,8 @@ for capture in $(all_samples); do
     # the connection's client id on every event after its CONNECT.
     bad=$(jq -s -c '
         (map(select(.type == "connection") | {key: (.conn | tostring), value: .}) | from_entries) as $c
-        | [.[] | select(.type != "connection" and .type != "capture" and .type != "fleet")
+        | [.[] | select(.type != "connection" and .type != "capture" and .type != "fleet"
+                        and .type != "client")
            | select(.uid != $c[.conn | tostring].uid
                     or (.client_id != null and .client_id != $c[.conn | tostring].client_id)
                     or (.type == "finding" and .community_id != $c[.conn | tostring].community_id))]
@@ -93,10 +94,12 @@ for capture in $(all_samples); do
     "$MQTTKA" -q -r "$capture" | sed -n 's/^   ids          uid \(C[0-9A-Za-z]*\), community_id \(.*\)$/\1 \2/p' | sort >"$TMP/text.ids"
     jq -r 'select(.type == "connection") | "\(.uid) \(.community_id)"' "$TMP/out" | sort | cmp -s - "$TMP/text.ids" ||
         fail "$capture: the text summaries' ids differ from the JSON's"
-    # -q: connection objects and the fleet only, the same ones.
+    # -q: connection objects, the clients and the fleet only, the same ones.
     "$MQTTKA" --json -q -r "$capture" >"$TMP/quiet" || fail "$capture -q: exit $?"
-    grep -v -e '"type":"connection"' -e '"type":"fleet"' "$TMP/quiet" | grep -q . && fail "$capture -q: more than connections and the fleet"
-    grep -e '"type":"connection"' -e '"type":"fleet"' "$TMP/out" | cmp -s - "$TMP/quiet" || fail "$capture -q: different connections or fleet"
+    grep -v -e '"type":"connection"' -e '"type":"client"' -e '"type":"fleet"' "$TMP/quiet" | grep -q . &&
+        fail "$capture -q: more than connections, clients and the fleet"
+    grep -e '"type":"connection"' -e '"type":"client"' -e '"type":"fleet"' "$TMP/out" | cmp -s - "$TMP/quiet" ||
+        fail "$capture -q: different connections, clients or fleet"
     # Options reach the core's config: --max-findings 0 keeps no finding in
     # a summary and counts them all as omitted.
     jq -c 'select(.type == "connection") | (.findings | length) + .findings_omitted' "$TMP/out" >"$TMP/all.n"

@@ -198,7 +198,7 @@ if not re.search(r"(?im)^content-type: text/plain; version=0\.0\.4; charset=utf-
 
 # ------------------------------------------------------- against the JSON --
 objs = [json.loads(l) for l in open(jsonl_path) if l.strip()]
-events = [o for o in objs if o["type"] not in ("connection", "capture", "fleet")]
+events = [o for o in objs if o["type"] not in ("connection", "capture", "fleet", "client")]
 summaries = [o for o in objs if o["type"] == "connection"]
 conns = {o["conn"] for o in objs if "conn" in o}
 
