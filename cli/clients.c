@@ -7,6 +7,7 @@
 #include <string.h>
 
 #define CLIENT_TABLE_MIN_CAPACITY 64
+#define CLIENT_ROWS_MIN 64
 
 void client_table_init(client_table *t, size_t max_clients)
 {
@@ -16,9 +17,11 @@ void client_table_init(client_table *t, size_t max_clients)
 
 void client_table_free(client_table *t)
 {
-    free(t->slots);
-    t->slots = NULL;
-    t->capacity = t->n = 0;
+    free(t->rows);
+    free(t->index);
+    t->rows = NULL;
+    t->index = NULL;
+    t->capacity = t->n = t->cap_rows = 0;
 }
 
 /* FNV-1a over the key and whether it is an address. */
@@ -30,31 +33,52 @@ static size_t client_hash(const char *key, bool by_address)
     return (size_t)(h ^ (h >> 29));
 }
 
-static client_rec *probe(client_rec *slots, size_t capacity, const char *key, bool by_address)
+/* The index slot of (key, by_address): the one that holds its row, or the
+ * free one where it goes. The index is at most half full: a probe ends. */
+static uint32_t *find_slot(const client_table *t, const char *key, bool by_address)
 {
-    size_t i = client_hash(key, by_address) & (capacity - 1);
-    for (;; i = (i + 1) & (capacity - 1)) {
-        client_rec *r = &slots[i];
-        if (!r->connections || (r->by_address == by_address && strcmp(r->key, key) == 0))
-            return r; /* a free slot: every row has a connection */
+    size_t i = client_hash(key, by_address) & (t->capacity - 1);
+    for (;; i = (i + 1) & (t->capacity - 1)) {
+        uint32_t *slot = &t->index[i];
+        if (!*slot)
+            return slot;
+        const client_rec *r = &t->rows[*slot - 1];
+        if (r->by_address == by_address && strcmp(r->key, key) == 0)
+            return slot;
     }
 }
 
-/* Doubles the table (at least twice as many slots as rows, so a probe ends). */
-static bool grow(client_table *t)
+/* Doubles the index and puts every row back in it. */
+static bool grow_index(client_table *t)
 {
     size_t capacity = t->capacity ? t->capacity * 2 : CLIENT_TABLE_MIN_CAPACITY;
-    if (capacity > SIZE_MAX / sizeof(client_rec))
+    if (capacity > SIZE_MAX / sizeof(uint32_t))
         return false;
-    client_rec *slots = calloc(capacity, sizeof *slots);
-    if (!slots)
+    uint32_t *index = calloc(capacity, sizeof *index);
+    if (!index)
         return false;
-    for (size_t i = 0; i < t->capacity; i++)
-        if (t->slots[i].connections)
-            *probe(slots, capacity, t->slots[i].key, t->slots[i].by_address) = t->slots[i];
-    free(t->slots);
-    t->slots = slots;
+    free(t->index);
+    t->index = index;
     t->capacity = capacity;
+    for (size_t i = 0; i < t->n; i++)
+        *find_slot(t, t->rows[i].key, t->rows[i].by_address) = (uint32_t)(i + 1);
+    return true;
+}
+
+/* Half as many rows again (realloc: a large block is moved by the kernel,
+ * not copied, so the old and the new never both take memory for long). */
+static bool grow_rows(client_table *t)
+{
+    size_t cap = t->cap_rows ? t->cap_rows + t->cap_rows / 2 : CLIENT_ROWS_MIN;
+    if (cap > t->max)
+        cap = t->max;
+    if (cap <= t->cap_rows || cap > SIZE_MAX / sizeof(client_rec))
+        return false;
+    client_rec *rows = realloc(t->rows, cap * sizeof *rows);
+    if (!rows)
+        return false;
+    t->rows = rows;
+    t->cap_rows = cap;
     return true;
 }
 
@@ -87,18 +111,26 @@ void client_table_note(client_table *t, const mqttka_summary *s, const mqttka_co
     } else {
         key = c->client_id;
     }
-    client_rec *r = t->capacity ? probe(t->slots, t->capacity, key, by_address) : NULL;
-    if (!r || !r->connections) {
-        if (t->n >= t->max || ((t->n + 1) * 2 > t->capacity && !grow(t))) {
+    uint32_t *slot = t->capacity ? find_slot(t, key, by_address) : NULL;
+    client_rec *r;
+    if (slot && *slot) {
+        r = &t->rows[*slot - 1];
+    } else {
+        if (t->n >= t->max || t->n >= UINT32_MAX - 1 ||
+            ((t->n + 1) * 2 > t->capacity && !grow_index(t)) ||
+            (t->n == t->cap_rows && !grow_rows(t))) {
             t->untracked_connections++;
             return;
         }
-        r = probe(t->slots, t->capacity, key, by_address);
+        slot = find_slot(t, key, by_address);
+        r = &t->rows[t->n];
+        memset(r, 0, sizeof *r);
         size_t n = strnlen(key, sizeof r->key - 1);
         memcpy(r->key, key, n);
         r->key[n] = '\0';
         r->by_address = by_address;
         r->first = r->last = r->longest = MQTTKA_TIME_NONE;
+        *slot = (uint32_t)(t->n + 1);
         t->n++;
     }
     r->connections++;
@@ -160,10 +192,9 @@ size_t client_table_sorted(const client_table *t, const client_rec ***out)
     const client_rec **rows = malloc(t->n * sizeof *rows);
     if (!rows)
         return 0;
-    size_t n = 0;
-    for (size_t i = 0; i < t->capacity && n < t->n; i++)
-        if (t->slots[i].connections)
-            rows[n++] = &t->slots[i];
+    size_t n = t->n;
+    for (size_t i = 0; i < n; i++)
+        rows[i] = &t->rows[i];
     qsort(rows, n, sizeof *rows, row_ptr_compare);
     *out = rows;
     return n;
@@ -175,9 +206,9 @@ size_t client_table_worst(const client_table *t, const client_rec **out, size_t 
         return 0;
     /* A bounded selection: keep the `max` worst seen so far, sorted. */
     size_t n = 0;
-    for (size_t i = 0; i < t->capacity; i++) {
-        const client_rec *c = &t->slots[i];
-        if (!c->connections || !client_rec_troubled(c))
+    for (size_t i = 0; i < t->n; i++) {
+        const client_rec *c = &t->rows[i];
+        if (!client_rec_troubled(c))
             continue;
         if (n == max && client_rec_compare(c, out[n - 1]) >= 0)
             continue;

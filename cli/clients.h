@@ -11,9 +11,10 @@
  * here.
  *
  * Memory is bounded: at most `max_clients` rows (--max-clients), each
- * sizeof(client_rec) bytes (CLIENT_REC_BYTES: 296 on x86-64), in a table of
- * a power of two of slots at least twice the rows, grown on demand: 600 to
- * 1200 bytes per client kept, nothing per connection. Connections of
+ * sizeof(client_rec) bytes (CLIENT_REC_BYTES: 296 on x86-64) in a dense
+ * array grown by half (never past the cap), found through an index of
+ * 4-byte slots, a power of two at least twice the rows: 300 to 460 bytes
+ * per client kept, nothing per connection. Connections of
  * clients past the cap are counted in `untracked_connections`, never lost
  * silently. Keys are the core's client ids, at most 47 bytes.
  */
@@ -35,9 +36,9 @@
 #define CLIENT_ROWS_DEFAULT 20
 
 typedef struct client_rec {
-    char key[MQTTKA_CLIENT_ID_SIZE]; /* the client id, or the address; "" in a free slot */
+    char key[MQTTKA_CLIENT_ID_SIZE]; /* the client id, or the address */
     bool by_address;                 /* the id was empty or unknown */
-    uint64_t connections;            /* 0 in a free slot */
+    uint64_t connections;
     uint64_t errors, warnings;       /* findings of those severities */
     mqttka_time first;               /* the earliest connection start */
     mqttka_time last;                /* the latest connection end */
@@ -49,9 +50,10 @@ typedef struct client_rec {
 #define CLIENT_REC_BYTES sizeof(client_rec)
 
 typedef struct client_table {
-    client_rec *slots;       /* open addressing, linear probing */
-    size_t capacity;         /* a power of two, or 0 */
-    size_t n;                /* rows in use */
+    client_rec *rows;        /* dense, in order of first sight; cap_rows allocated */
+    size_t n, cap_rows;      /* rows in use, rows allocated */
+    uint32_t *index;         /* open addressing, linear probing: row + 1, 0 free */
+    size_t capacity;         /* slots in the index: a power of two, or 0 */
     size_t max;              /* the cap on n */
     uint64_t untracked_connections; /* of clients past the cap (or out of memory) */
 } client_table;

@@ -164,7 +164,7 @@ void options_print_help(FILE *out)
           "                            or csv (a header, then one line per connection)\n"
           "      --json                the same as --format json\n"
           "      --community-id-seed N the Community ID's seed, 0..65535     [0]\n"
-          "      --max-clients N       clients the per-client view keeps (600 to 1200\n"
+          "      --max-clients N       clients the per-client view keeps (300 to 460\n"
           "                            bytes each); later ones are counted, not kept [10000]\n"
           "      --client-rows N       rows of the text per-client table          [20]\n"
           "      --time-format FORMAT  text times: relative (seconds since the first\n"
