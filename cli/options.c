@@ -4,6 +4,7 @@
  */
 #include "options.h"
 
+#include "clients.h"
 #include "report_model.h"
 
 #include <errno.h>
@@ -30,6 +31,10 @@
 #define MAX_OPTION_RATIO 1032UL
 /* -c: any count a 64-bit record counter can reach. */
 #define MAX_OPTION_COUNT 0xffffffffffffffffULL
+/* --metrics-clients: series of a Prometheus metric (labels) are what a
+ * scraper stores; a thousand is already many. */
+#define MAX_OPTION_METRICS_CLIENTS 1000UL
+#define DEFAULT_METRICS_CLIENTS 10
 /* -B in KiB: 4 GiB is more than any kernel grants. */
 #define MAX_OPTION_BUFFER_KIB 4194304UL
 /* -C: a terabyte per file. */
@@ -49,6 +54,12 @@ enum {
     OPT_IDLE_TIMEOUTS,
     OPT_MAX_FLOWS,
     OPT_MAX_FINDINGS,
+    OPT_FORMAT,
+    OPT_COMMUNITY_ID_SEED,
+    OPT_METRICS,
+    OPT_METRICS_CLIENTS,
+    OPT_MAX_CLIENTS,
+    OPT_CLIENT_ROWS,
     OPT_TIME_FORMAT,
     OPT_WRITE_FLAGGED,
     OPT_REPORT,
@@ -59,7 +70,7 @@ enum {
     OPT_MAX_INFLATE_MEMORY,
 };
 
-static const char short_options[] = ":r:f:i:w:c:DZ:qhVpB:s:C:G:W:n";
+static const char short_options[] = ":r:f:i:w:c:DZ:qvhVpB:s:C:G:W:n";
 
 static const struct option long_options[] = {
     {"read", required_argument, NULL, 'r'},
@@ -70,7 +81,16 @@ static const struct option long_options[] = {
     {"list-interfaces", no_argument, NULL, 'D'},
     {"relinquish-privileges", required_argument, NULL, 'Z'},
     {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
     {"json", no_argument, NULL, OPT_JSON},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"community-id-seed", required_argument, NULL, OPT_COMMUNITY_ID_SEED},
+    {"max-clients", required_argument, NULL, OPT_MAX_CLIENTS},
+    {"client-rows", required_argument, NULL, OPT_CLIENT_ROWS},
+#ifdef MQTTKA_HAVE_METRICS
+    {"metrics", required_argument, NULL, OPT_METRICS},
+    {"metrics-clients", required_argument, NULL, OPT_METRICS_CLIENTS},
+#endif
     {"fail-on", required_argument, NULL, OPT_FAIL_ON},
     {"tolerance", required_argument, NULL, OPT_TOLERANCE},
     {"grace", required_argument, NULL, OPT_GRACE},
@@ -141,20 +161,38 @@ void options_print_help(FILE *out)
           "                            once the capture is open, run as USER (when started\n"
           "                            as root); FILE is then created as USER\n"
           "  -n                        accepted, as tcpdump's (nothing is resolved anyway)\n"
-          "\n"
-          "Output:\n"
-          "  -q, --quiet               print only the per-connection summaries\n"
-          "      --json                JSON Lines: one object per event and per connection\n"
+          "\n",
+          out);
+    /* Two strings: C11 compilers need take no literal over 4095 bytes. */
+    fputs("Output:\n"
+          "  -q, --quiet               print only the per-connection summaries, the clients\n"
+          "                            and the fleet\n"
+          "  -v, --verbose             text: every finding in full, also each repeat of a\n"
+          "                            cause and every ping's pingresp_rtt\n"
+          "      --format FORMAT       text (default), json (JSON Lines: one object per event,\n"
+          "                            per connection, per client, the fleet and the capture)\n"
+          "                            or csv (a header, then one line per connection)\n"
+          "      --json                the same as --format json\n"
+          "      --community-id-seed N the Community ID's seed, 0..65535     [0]\n"
+          "      --max-clients N       clients the per-client view keeps (300 to 460\n"
+          "                            bytes each); later ones are counted, not kept [10000]\n"
+          "      --client-rows N       rows of the text per-client table          [20]\n"
           "      --time-format FORMAT  text times: relative (seconds since the first\n"
           "                            record), utc, or epoch               [relative]\n"
           "      --fail-on LEVEL       exit 1 if a finding of LEVEL (warn or error) or worse\n"
-          "                            was reported\n"
+          "                            was reported (its kinds are named on stderr)\n"
           "      --write-flagged FILE  save to FILE (pcapng) only the packets of connections\n"
           "                            with a warn or error finding, each finding a comment\n"
           "                            on its packet (-r and -i; see mqttka(1) for the\n"
           "                            memory it keeps)\n"
           "      --report FILE         also write an HTML report to FILE (one page, nothing\n"
           "                            fetched); live: at the end, and on SIGUSR1\n"
+#ifdef MQTTKA_HAVE_METRICS
+          "\n"
+          "Live monitoring (-i):\n"
+          "      --metrics ADDR:PORT   serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+          "      --metrics-clients N   client ids with reconnect series of their own [10]\n"
+#endif
           "\n"
           "Tolerances (seconds may have decimals; PERCENT is of the effective keepalive):\n",
           out);
@@ -552,6 +590,10 @@ static bool check_combinations(const cli_options *opts, bool live_only_given,
                  "--write-flagged needs a file name (standard output carries the findings)");
         return false;
     }
+    if (!opts->interface && opts->metrics_listen) {
+        snprintf(err, err_size, "--metrics works with a live capture only: add -i IFACE");
+        return false;
+    }
     if (opts->write_flagged && opts->write_path &&
         strcmp(opts->write_flagged, opts->write_path) == 0) {
         snprintf(err, err_size, "--write-flagged and -w name the same file");
@@ -566,6 +608,9 @@ options_result options_parse(int argc, char **argv, cli_options *opts, char *err
     memset(opts, 0, sizeof *opts);
     opts->format = OUTPUT_TEXT;
     opts->fail_on = FAIL_NEVER;
+    opts->metrics_clients = DEFAULT_METRICS_CLIENTS;
+    opts->max_clients = CLIENTS_MAX_DEFAULT;
+    opts->client_rows = CLIENT_ROWS_DEFAULT;
     opts->time_format = TIME_RELATIVE;
     opts->promiscuous = true;
     opts->snaplen = OPTIONS_SNAPLEN_MAX;
@@ -671,9 +716,62 @@ options_result options_parse(int argc, char **argv, cli_options *opts, char *err
             break;
         }
         case 'q': opts->quiet = true; break;
+        case 'v': opts->verbose = true; break;
         case 'h': seen_help = true; break;
         case 'V': seen_version = true; break;
         case OPT_JSON: opts->format = OUTPUT_JSON; break;
+        case OPT_FORMAT:
+            if (strcmp(arg, "text") == 0) {
+                opts->format = OUTPUT_TEXT;
+            } else if (strcmp(arg, "json") == 0) {
+                opts->format = OUTPUT_JSON;
+            } else if (strcmp(arg, "csv") == 0) {
+                opts->format = OUTPUT_CSV;
+            } else {
+                snprintf(err, err_size, "--format takes 'text', 'json' or 'csv', not '%s'", arg);
+                goto out;
+            }
+            break;
+        case OPT_COMMUNITY_ID_SEED:
+            if (!parse_count(arg, 65535, &count)) {
+                snprintf(err, err_size, "--community-id-seed takes a number from 0 to 65535, not '%s'",
+                         arg);
+                goto out;
+            }
+            opts->community_id_seed = (uint16_t)count;
+            break;
+        case OPT_METRICS:
+            if (!*arg || !strrchr(arg, ':')) {
+                snprintf(err, err_size, "--metrics takes ADDR:PORT (127.0.0.1:9464, [::1]:9464), not '%s'",
+                         arg);
+                goto out;
+            }
+            opts->metrics_listen = arg;
+            break;
+        case OPT_MAX_CLIENTS:
+            if (!parse_count(arg, CLIENTS_MAX_LIMIT, &count)) {
+                snprintf(err, err_size, "--max-clients takes a number from 0 to %lu, not '%s'",
+                         (unsigned long)CLIENTS_MAX_LIMIT, arg);
+                goto out;
+            }
+            opts->max_clients = count;
+            break;
+        case OPT_CLIENT_ROWS:
+            if (!parse_count(arg, CLIENTS_MAX_LIMIT, &count)) {
+                snprintf(err, err_size, "--client-rows takes a number from 0 to %lu, not '%s'",
+                         (unsigned long)CLIENTS_MAX_LIMIT, arg);
+                goto out;
+            }
+            opts->client_rows = count;
+            break;
+        case OPT_METRICS_CLIENTS:
+            if (!parse_count(arg, MAX_OPTION_METRICS_CLIENTS, &count)) {
+                snprintf(err, err_size, "--metrics-clients takes a number from 0 to %lu, not '%s'",
+                         MAX_OPTION_METRICS_CLIENTS, arg);
+                goto out;
+            }
+            opts->metrics_clients = (unsigned)count;
+            break;
         case OPT_TIME_FORMAT:
             if (strcmp(arg, "relative") == 0) {
                 opts->time_format = TIME_RELATIVE;

@@ -100,7 +100,7 @@ mqttka_status mqttka_new(mqttka_analyzer **out, const mqttka_config *cfg,
     text_pool_init(&a->env.texts);
     a->env.sink = (event_sink){fn, user_data, &a->env.texts, 1, {0, c.max_inflate_memory_bytes}};
     session_pools_init(&a->env.sessions);
-    client_table_init(&a->env.clients, c.max_client_ids);
+    id_table_init(&a->env.clients, c.max_client_ids);
     a->now = MQTTKA_TIME_NONE;
     if (!flow_table_init(&a->flows)) {
         free(a);
@@ -146,7 +146,7 @@ void mqttka_free(mqttka_analyzer **pa)
         flow_forget(a, f);
     flow_table_free(&a->flows);
     text_pool_free(&a->env.texts);
-    client_table_free(&a->env.clients);
+    id_table_free(&a->env.clients);
     session_pools_free(&a->env.sessions);
     free(a);
     *pa = NULL;

@@ -33,13 +33,13 @@
 #define CLIENT_EVICT_SAMPLE 16
 #define CLIENT_MIN_SLOTS 64
 
-void client_table_init(client_table *t, size_t cap)
+void id_table_init(id_table *t, size_t cap)
 {
     memset(t, 0, sizeof *t);
     t->cap = cap;
 }
 
-void client_table_free(client_table *t)
+void id_table_free(id_table *t)
 {
     free(t->slots);
     memset(t, 0, sizeof *t);
@@ -90,13 +90,13 @@ uint64_t client_key_addr(const mqttka_endpoint *client, const mqttka_endpoint *s
     return nonzero(fnv_addr(h, server));
 }
 
-static size_t slot_of(const client_table *t, uint64_t key)
+static size_t slot_of(const id_table *t, uint64_t key)
 {
     /* the high bits: FNV's low bits are its weakest */
     return (size_t)((key ^ (key >> 29)) * 0x9E3779B97F4A7C15ull >> 17) & (t->n_slots - 1);
 }
 
-client_entry *client_table_find(client_table *t, uint64_t key)
+id_entry *id_table_find(id_table *t, uint64_t key)
 {
     if (!t->n_slots)
         return NULL;
@@ -108,7 +108,7 @@ client_entry *client_table_find(client_table *t, uint64_t key)
     }
 }
 
-static void put(client_table *t, const client_entry *e)
+static void put(id_table *t, const id_entry *e)
 {
     size_t i = slot_of(t, e->key);
     while (t->slots[i].key)
@@ -125,12 +125,12 @@ static size_t slots_for_cap(size_t cap)
     return n;
 }
 
-static bool grow(client_table *t)
+static bool grow(id_table *t)
 {
     size_t n = t->n_slots ? t->n_slots * 2 : CLIENT_MIN_SLOTS;
-    if (n > slots_for_cap(t->cap) || n > SIZE_MAX / sizeof(client_entry))
+    if (n > slots_for_cap(t->cap) || n > SIZE_MAX / sizeof(id_entry))
         return false;
-    client_entry *old = t->slots, *fresh = calloc(n, sizeof *fresh);
+    id_entry *old = t->slots, *fresh = calloc(n, sizeof *fresh);
     if (!fresh)
         return false;
     size_t old_n = t->n_slots;
@@ -145,7 +145,7 @@ static bool grow(client_table *t)
 
 /* Removes slot i, moving later entries of its run back (linear probing's
  * deletion: no tombstones, so lookups stay short). */
-static void remove_slot(client_table *t, size_t i)
+static void remove_slot(id_table *t, size_t i)
 {
     size_t mask = t->n_slots - 1;
     for (size_t j = (i + 1) & mask; t->slots[j].key; j = (j + 1) & mask) {
@@ -161,7 +161,7 @@ static void remove_slot(client_table *t, size_t i)
 }
 
 /* Forgets the entry whose last CONNECT is oldest among a sample. */
-static void forget_one(client_table *t)
+static void forget_one(id_table *t)
 {
     size_t best = SIZE_MAX, seen = 0;
     for (size_t k = 0; k < t->n_slots && seen < CLIENT_EVICT_SAMPLE; k++) {
@@ -179,10 +179,10 @@ static void forget_one(client_table *t)
     t->forgotten++;
 }
 
-client_entry *client_table_get(client_table *t, uint64_t key, bool *made, bool *forgot)
+id_entry *id_table_get(id_table *t, uint64_t key, bool *made, bool *forgot)
 {
     *made = *forgot = false;
-    client_entry *e = client_table_find(t, key);
+    id_entry *e = id_table_find(t, key);
     if (e)
         return e;
     if (t->cap == 0)
@@ -196,18 +196,18 @@ client_entry *client_table_get(client_table *t, uint64_t key, bool *made, bool *
         forget_one(t); /* out of memory: forget one rather than fill up */
         *forgot = true;
     }
-    client_entry fresh;
+    id_entry fresh;
     memset(&fresh, 0, sizeof fresh);
     fresh.key = key;
     put(t, &fresh);
     t->count++;
     *made = true;
-    return client_table_find(t, key);
+    return id_table_find(t, key);
 }
 
 /* ------------------------------------------------------------ the rules -- */
 
-static client_table *table_of(const rule_ctx *at) { return at->clients; }
+static id_table *table_of(const rule_ctx *at) { return at->clients; }
 
 static uint32_t conn_number(const session *s)
 {
@@ -238,7 +238,7 @@ static void host_text(const mqttka_endpoint *e, char *buf, size_t size)
 static uint8_t add_sat8(uint8_t v) { return v < UINT8_MAX ? (uint8_t)(v + 1) : v; }
 
 /* What most of a run's closes say of why it reconnects. */
-static const char *storm_cause(const client_entry *e)
+static const char *storm_cause(const id_entry *e)
 {
     if (e->closes == 0)
         return "cause unknown yet";
@@ -255,7 +255,7 @@ static const char *storm_cause(const client_entry *e)
 
 /* One more connection of entry e now: a new run, or one more of it; tells
  * the storm once. */
-static void count_run(const rule_ctx *at, session *s, client_entry *e, bool made,
+static void count_run(const rule_ctx *at, session *s, id_entry *e, bool made,
                       const char *who)
 {
     mqttka_time window = at->cfg->storm_window;
@@ -288,7 +288,7 @@ static void count_run(const rule_ctx *at, session *s, client_entry *e, bool made
 /* The table is at its cap: said once per analyzer. */
 static void tell_forgotten(const rule_ctx *at, session *s, bool forgot)
 {
-    client_table *t = table_of(at);
+    id_table *t = table_of(at);
     if (!forgot || t->full_told)
         return;
     t->full_told = true;
@@ -300,14 +300,14 @@ static void tell_forgotten(const rule_ctx *at, session *s, bool forgot)
 
 void between_on_connect(const rule_ctx *at, session *s)
 {
-    client_table *t = table_of(at);
+    id_table *t = table_of(at);
     if (!t || !s->confirmed)
         return;
     bool made, forgot;
     bool has_id = s->conn.client_id[0] != '\0';
     bool fresh_id = false;
     if (has_id) {
-        client_entry *e = client_table_get(t, id_key(s), &made, &forgot);
+        id_entry *e = id_table_get(t, id_key(s), &made, &forgot);
         tell_forgotten(at, s, forgot);
         if (e) {
             fresh_id = made;
@@ -317,7 +317,7 @@ void between_on_connect(const rule_ctx *at, session *s)
             count_run(at, s, e, made, who);
         }
     }
-    client_entry *a = client_table_get(t, addr_key(s), &made, &forgot);
+    id_entry *a = id_table_get(t, addr_key(s), &made, &forgot);
     tell_forgotten(at, s, forgot);
     if (!a)
         return;
@@ -342,10 +342,10 @@ void between_on_connect(const rule_ctx *at, session *s)
 
 uint64_t between_taker(const rule_ctx *at, const session *s, mqttka_time *connect_ts)
 {
-    client_table *t = table_of(at);
+    id_table *t = table_of(at);
     if (!t || !s->conn.client_id[0])
         return 0;
-    const client_entry *e = client_table_find(t, id_key(s));
+    const id_entry *e = id_table_find(t, id_key(s));
     if (!e || e->last_conn <= conn_number(s) || at->ts < e->last_connect ||
         at->ts - e->last_connect > at->cfg->takeover_window)
         return 0;
@@ -355,26 +355,26 @@ uint64_t between_taker(const rule_ctx *at, const session *s, mqttka_time *connec
 
 void between_on_close(const rule_ctx *at, session *s)
 {
-    client_table *t = table_of(at);
+    id_table *t = table_of(at);
     if (!t || !(s->between_flags & BETWEEN_OPEN))
         return;
     s->between_flags &= (uint8_t)~BETWEEN_OPEN;
-    client_entry *a = client_table_find(t, addr_key(s));
+    id_entry *a = id_table_find(t, addr_key(s));
     if (a && a->open)
         a->open--;
 }
 
 void between_on_verdict(const rule_ctx *at, session *s, mqttka_verdict v)
 {
-    client_table *t = table_of(at);
+    id_table *t = table_of(at);
     between_on_close(at, s);
     if (!t)
         return;
-    client_entry *e = NULL;
+    id_entry *e = NULL;
     if (s->between_flags & BETWEEN_BY_ADDR)
-        e = client_table_find(t, addr_key(s));
+        e = id_table_find(t, addr_key(s));
     else if (s->conn.client_id[0])
-        e = client_table_find(t, id_key(s));
+        e = id_table_find(t, id_key(s));
     if (!e)
         return;
     e->closes = add_sat8(e->closes);
@@ -392,11 +392,11 @@ void between_on_verdict(const rule_ctx *at, session *s, mqttka_verdict v)
 void between_on_bare_close(const rule_ctx *at, session *s, mqttka_side side,
                            mqttka_close_mechanism how)
 {
-    client_table *t = table_of(at);
+    id_table *t = table_of(at);
     if (!t || !s->confirmed || at->cfg->mass_close_connections == 0)
         return;
     bool made, forgot;
-    client_entry *e = client_table_get(t, client_key_closes(&s->conn.server, side), &made, &forgot);
+    id_entry *e = id_table_get(t, client_key_closes(&s->conn.server, side), &made, &forgot);
     tell_forgotten(at, s, forgot);
     if (!e)
         return;

@@ -28,7 +28,7 @@
 
 /* One client id at one server address, or one client address at one
  * server address (for connections with an empty or fresh random id). */
-typedef struct client_entry {
+typedef struct id_entry {
     uint64_t key;               /* client_key_*; 0: a free slot */
     mqttka_time last_connect;   /* the latest CONNECT's time */
     mqttka_time run_start;      /* the first CONNECT of the current run (storms) */
@@ -38,22 +38,22 @@ typedef struct client_entry {
     /* how the run's connections ended, for the storm's cause (saturated) */
     uint8_t closes, taken_over, refused, timeouts, client_closes;
     uint8_t flags;              /* CLIENT_* */
-} client_entry;
+} id_entry;
 
 #define CLIENT_STORM_TOLD 1u    /* this storm was reported */
 
-typedef struct client_table {
-    client_entry *slots;
+typedef struct id_table {
+    id_entry *slots;
     size_t n_slots;             /* 0 or a power of two */
     size_t count;
     size_t cap;                 /* mqttka_config.max_client_ids */
     size_t evict_cursor;
     uint64_t forgotten;         /* entries dropped for the cap */
     bool full_told;             /* the cap was reported (resource_limit) */
-} client_table;
+} id_table;
 
-void client_table_init(client_table *t, size_t cap);
-void client_table_free(client_table *t);
+void id_table_init(id_table *t, size_t cap);
+void id_table_free(id_table *t);
 
 /* The key of a client id (`len` bytes) at a server address, and of a
  * client address at a server address; never 0. */
@@ -61,12 +61,12 @@ uint64_t client_key_id(const char *id, size_t len, const mqttka_endpoint *server
 uint64_t client_key_addr(const mqttka_endpoint *client, const mqttka_endpoint *server);
 
 /* The entry of `key`, or NULL. */
-client_entry *client_table_find(client_table *t, uint64_t key);
+id_entry *id_table_find(id_table *t, uint64_t key);
 
 /* The entry of `key`, made (zeroed, key set) when new: *made says so. When
  * the table is at its cap, the entry with the oldest CONNECT among a sample
  * is forgotten first (*forgot says so). NULL only when out of memory. */
-client_entry *client_table_get(client_table *t, uint64_t key, bool *made, bool *forgot);
+id_entry *id_table_get(id_table *t, uint64_t key, bool *made, bool *forgot);
 
 /* ---------------------------------------------------------- the rules -- */
 

@@ -96,7 +96,7 @@ typedef struct flow_env {
     text_pool texts;        /* the sink's: finding details, WebSocket choices */
     session_pools sessions;
     size_t total_buffered;  /* out-of-order bytes queued in every flow */
-    client_table clients;   /* client ids across connections (between.h) */
+    id_table clients;   /* client ids across connections (between.h) */
 } flow_env;
 
 /* The segment being processed. */

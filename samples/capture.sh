@@ -27,7 +27,8 @@ ALL=(ws-311-healthy ws-seed-connect ws-mqtt5-mqttjs ws-mqtt5-server-keepalive
      ws-aedes-mqttjs ws-paho-unmasked http-plain ws-not-mqtt
      ws-takeover-311 ws-takeover-5 ws-refused-retry tcp-connack-missing
      ws-deflate-takeover ws-deflate-no-takeover ws-deflate-chromium
-     ws-upgrade-after-get)
+     ws-upgrade-after-get
+     tcp-golang-ka5)
 
 log() { printf '[capture %s] %s\n' "$(date +%T)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -57,6 +58,9 @@ install_deps() {
         [[ " ${WANT[*]} " != *" ws-deflate-chromium "* ]] || command -v chromium >/dev/null ||
             missing+=(chromium)
     fi
+    command -v go >/dev/null || missing+=(golang-go)
+    [[ -d /usr/share/gocode/src/github.com/eclipse/paho.mqtt.golang ]] ||
+        missing+=(golang-github-eclipse-paho.mqtt.golang-dev)
     if [[ ${#missing[@]} -gt 0 ]]; then
         log "apt-get install ${missing[*]}"
         apt-get update -qq
@@ -75,6 +79,58 @@ install_deps() {
 
 # ---------------------------------------------------------------- helper programs
 write_helpers() {
+# paho.mqtt.golang (Debian 12: 1.1.1) over TCP: CONNECT with keepalive KA, hold for DURATION
+# seconds, then DISCONNECT. Its own DEBUG log, each line prefixed with the epoch, is the log.
+mkdir -p "$WORK/golang"
+cat >"$WORK/golang/main.go" <<'EOF'
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+)
+
+type stamped struct{ f *os.File }
+
+func (s stamped) Write(p []byte) (int, error) {
+	now := time.Now()
+	fmt.Fprintf(s.f, "%d.%06d %s", now.Unix(), now.Nanosecond()/1000, p)
+	return len(p), nil
+}
+
+func main() {
+	broker := flag.String("broker", "tcp://127.0.0.1:1883", "")
+	id := flag.String("client-id", "mqttka-golang", "")
+	ka := flag.Int("ka", 5, "")
+	duration := flag.Float64("duration", 40, "")
+	logPath := flag.String("log", "", "")
+	flag.Parse()
+	f, err := os.Create(*logPath)
+	if err != nil {
+		panic(err)
+	}
+	out := stamped{f}
+	mqtt.DEBUG = log.New(out, "PAHO ", 0)
+	mqtt.ERROR = log.New(out, "PAHO ERROR ", 0)
+	opts := mqtt.NewClientOptions().AddBroker(*broker).SetClientID(*id).
+		SetKeepAlive(time.Duration(*ka) * time.Second).SetAutoReconnect(false)
+	c := mqtt.NewClient(opts)
+	log.New(out, "", 0).Println("START")
+	if t := c.Connect(); t.Wait() && t.Error() != nil {
+		log.New(out, "", 0).Println("CONNECT FAILED", t.Error())
+		os.Exit(1)
+	}
+	log.New(out, "", 0).Println("CONNACK rc=0")
+	time.Sleep(time.Duration(*duration * float64(time.Second)))
+	c.Disconnect(250)
+	log.New(out, "", 0).Println("END")
+}
+EOF
 # paho python 1.6.1 client. Logs "<epoch> <message>" lines, including paho's own on_log.
 cat >"$WORK/paho_client.py" <<'EOF'
 import argparse, os, signal, sys, time
@@ -1206,6 +1262,27 @@ scn_ws_upgrade_after_get() {
     fact http_framings "$(sed -n 's/.*framing=\([^ ]*\).*/\1/p' "$L" | paste -sd, -)"
     fact client_pingreq_sent "$(grep -c " SEND pingreq$" "$L" || true)"
     fact client_pingresp_received "$(grep -c " RECV pingresp$" "$L" || true)"
+    fact closed_by client; fact close_how disconnect; fact expected_verdict mqtt_disconnect
+}
+
+scn_tcp_golang_ka5() {
+    local n=tcp-golang-ka5 L=$WORK/tcp-golang-ka5.client.log
+    (cd "$WORK/golang" && GOPATH=/usr/share/gocode GO111MODULE=off go build -o golang_client main.go) ||
+        die "$n: go build"
+    start_mosq $n
+    start_capture $n
+    start_bg "$L.stderr" "$WORK/golang/golang_client" --ka 5 --client-id mqttka-golang --duration 40 \
+        --log "$L"
+    wait_exit "$BGPID" 60 || die "$n: client did not finish"
+    stop_capture
+    stop_pid "$MOSQ_PID"
+    facts_begin $n "paho.mqtt.golang $(dpkg-query -W -f='${Version}' golang-github-eclipse-paho.mqtt.golang-dev) over TCP, keepalive 5, ~40 s, DISCONNECT" \
+        "this version checks its keepalive every KA/2 (2 s) against whole Unix seconds, so each PINGREQ" \
+        "comes about 6 s after the client's last packet: past KAe + tol on a healthy connection"
+    fact transport tcp; fact connections 1; fact mqtt_version 3.1.1; fact keepalive 5
+    fact tcp_port 1883; fact client_id mqttka-golang; fact client paho-golang
+    fact client_pingreq_sent "$(grep -c "keepalive sending ping" "$L" || true)"
+    fact client_pingresp_received "$(grep -c "received pingresp" "$L" || true)"
     fact closed_by client; fact close_how disconnect; fact expected_verdict mqtt_disconnect
 }
 

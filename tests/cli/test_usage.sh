@@ -10,7 +10,8 @@ options=(-r --read -f --filter -i --interface -w --write -c --count -D --list-in
          --max-inflated-message --max-inflate-ratio --max-inflate-memory
          -h --help -V --version -p --no-promiscuous-mode -B --buffer-size
          -s --snapshot-length -C -G -W -n --time-format --write-flagged
-         --report --report-detail --report-rows)
+         --report --report-detail --report-rows -v --verbose --format --community-id-seed
+         --max-clients --client-rows)
 
 run 0 --help && {
     for o in "${options[@]}"; do
@@ -24,7 +25,11 @@ if [ -n "$MAN_PAGE" ]; then
         groff_form=${o//-/\\-}
         grep -qF -- "$groff_form" "$MAN_PAGE" || fail "the man page does not document $o"
     done
-    for section in "EXIT STATUS" "JSON OUTPUT" "TEXT OUTPUT" "FINDINGS" "VERDICTS"; do
+    # Options that exist only in some builds are documented in every one.
+    for o in --metrics --metrics-clients; do
+        grep -qF -- "${o//-/\\-}" "$MAN_PAGE" || fail "the man page does not document $o"
+    done
+    for section in "CSV OUTPUT" "EXIT STATUS" "JSON OUTPUT" "TEXT OUTPUT" "FINDINGS" "VERDICTS"; do
         grep -q "^\.SH $section" "$MAN_PAGE" || fail "the man page lacks $section"
     done
 fi

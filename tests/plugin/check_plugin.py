@@ -326,7 +326,8 @@ def check_stats(two_tree, one_tree, name, ev, conns, closed):
             pingreq = e["pingreq"] if e["pingreq"] or e in closed or two_pass else None
             if pingreq is not None and col("PINGREQ", "Count") != str(pingreq):
                 fail("%s: PINGREQ count %s, CLI %d" % (what, col("PINGREQ", "Count"), pingreq))
-            rtt = e.get("rtt_ms") or {}
+            # The CLI's RTTs are seconds (rtt_s); the plugin's column, ms.
+            rtt = {k: (v * 1000 if k != "count" else v) for k, v in (e.get("rtt_s") or {}).items()}
             if rtt.get("count"):
                 if col("Ping RTT (ms)", "Count") != str(rtt["count"]) or \
                         not close_to(col("Ping RTT (ms)", "Min Val"), rtt["min"], 0.0015) or \

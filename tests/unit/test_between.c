@@ -51,16 +51,16 @@ int main(void)
     CHECK(client_key_id("x", 1, &a) == client_key_id("x", 1, &b));
     CHECK(client_key_id("x", 1, &a) != client_key_addr(&a, &a));
 
-    client_table t;
-    client_table_init(&t, CAP);
+    id_table t;
+    id_table_init(&t, CAP);
     size_t count = 0, forgets = 0, bad_find = 0, bad_count = 0;
     for (uint32_t op = 0; op < OPS; op++) {
         uint32_t i = (uint32_t)(next() % KEYS);
-        client_entry *e = client_table_find(&t, keys[i]);
+        id_entry *e = id_table_find(&t, keys[i]);
         if ((e != NULL) != held[i])
             bad_find++;
         bool made, forgot;
-        e = client_table_get(&t, keys[i], &made, &forgot);
+        e = id_table_get(&t, keys[i], &made, &forgot);
         if (!e || e->key != keys[i] || made == held[i])
             bad_find++;
         e->last_connect = (mqttka_time)op; /* the oldest is forgotten first */
@@ -74,7 +74,7 @@ int main(void)
             /* exactly one held key is gone */
             size_t gone = 0;
             for (uint32_t k = 0; k < KEYS; k++)
-                if (held[k] && k != i && !client_table_find(&t, keys[k])) {
+                if (held[k] && k != i && !id_table_find(&t, keys[k])) {
                     held[k] = false;
                     gone++;
                 }
@@ -93,17 +93,17 @@ int main(void)
     /* everything held is found with its own key */
     size_t found = 0;
     for (uint32_t k = 0; k < KEYS; k++)
-        if (held[k] && client_table_find(&t, keys[k]))
+        if (held[k] && id_table_find(&t, keys[k]))
             found++;
     CHECK_EQ_INT(found, t.count);
-    client_table_free(&t);
+    id_table_free(&t);
     CHECK(t.slots == NULL);
 
     /* a cap of 0 keeps nothing */
-    client_table_init(&t, 0);
+    id_table_init(&t, 0);
     bool made, forgot;
-    CHECK(client_table_get(&t, keys[0], &made, &forgot) == NULL);
-    client_table_free(&t);
+    CHECK(id_table_get(&t, keys[0], &made, &forgot) == NULL);
+    id_table_free(&t);
 
     printf("test_between: %u passed, %u failed\n", th_passed, th_failed);
     return th_failed ? 1 : 0;
