@@ -25,6 +25,10 @@
  * enough that a typo cannot ask the core for terabytes. */
 #define MAX_OPTION_FLOWS 10000000UL
 #define MAX_OPTION_FINDINGS 1000000UL
+/* Client ids followed between connections: 40 bytes each (core/between.h). */
+#define MAX_OPTION_CLIENT_IDS 10000000UL
+/* A storm's or a mass close's connection count. */
+#define MAX_OPTION_RULE_COUNT 1000000UL
 /* The inflate caps: a message may be as large as MQTT allows (256 MiB)
  * and more; memory up to 1 TiB; a ratio past DEFLATE's 1032 is no cap. */
 #define MAX_OPTION_BYTES (1ULL << 40)
@@ -68,6 +72,11 @@ enum {
     OPT_MAX_INFLATED_MESSAGE,
     OPT_MAX_INFLATE_RATIO,
     OPT_MAX_INFLATE_MEMORY,
+    OPT_TAKEOVER_WINDOW,
+    OPT_CONNACK_TIMEOUT,
+    OPT_RECONNECT_STORM,
+    OPT_MASS_CLOSE,
+    OPT_MAX_CLIENT_IDS,
 };
 
 static const char short_options[] = ":r:f:i:w:c:DZ:qvhVpB:s:C:G:W:n";
@@ -109,6 +118,11 @@ static const struct option long_options[] = {
     {"max-inflated-message", required_argument, NULL, OPT_MAX_INFLATED_MESSAGE},
     {"max-inflate-ratio", required_argument, NULL, OPT_MAX_INFLATE_RATIO},
     {"max-inflate-memory", required_argument, NULL, OPT_MAX_INFLATE_MEMORY},
+    {"takeover-window", required_argument, NULL, OPT_TAKEOVER_WINDOW},
+    {"connack-timeout", required_argument, NULL, OPT_CONNACK_TIMEOUT},
+    {"reconnect-storm", required_argument, NULL, OPT_RECONNECT_STORM},
+    {"mass-close", required_argument, NULL, OPT_MASS_CLOSE},
+    {"max-client-ids", required_argument, NULL, OPT_MAX_CLIENT_IDS},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -213,6 +227,13 @@ void options_print_help(FILE *out)
     fprintf(out,
             "%s]\n"
             "\n"
+            "Between connections (one client id, or address, across its connections):\n"
+            "      --takeover-window S   a server close this soon after another connection\n"
+            "                            presented the same client id is a takeover [%g]\n"
+            "      --connack-timeout S   a CONNECT unanswered this long: connack_missing [%g]\n"
+            "      --reconnect-storm N,S N connections of one client within S: a storm [%u,%g]\n"
+            "      --mass-close N,S      N connections closed by one side within S   [%u,%g]\n"
+            "\n"
             "Limits:\n"
             "      --max-flows N         TCP flows tracked at once            [%zu]\n"
             "      --max-findings N      findings kept in each connection's summary [%zu]\n"
@@ -225,6 +246,8 @@ void options_print_help(FILE *out)
             "                            per compressed byte (0: no cap)      [%u]\n"
             "      --max-inflate-memory BYTES\n"
             "                            zlib's memory for all connections    [%zu]\n"
+            "      --max-client-ids N    client ids and addresses the rules between\n"
+            "                            connections keep                     [%zu]\n"
             "\n"
             "  -h, --help                show this help and exit\n"
             "  -V, --version             show the version and exit\n"
@@ -232,10 +255,13 @@ void options_print_help(FILE *out)
             "Exit status: 0 done (live: stopped by a signal, -c or a closed output); 1 a\n"
             "finding reached --fail-on; 2 bad usage, unreadable or truncated input, an\n"
             "interface that cannot be opened. See mqttka(1).\n",
-            d.n_idle_timeouts ? "" : "none", d.max_flows, d.max_summary_findings,
+            d.n_idle_timeouts ? "" : "none", as_seconds(d.takeover_window),
+            as_seconds(d.connack_timeout), (unsigned)d.storm_connections,
+            as_seconds(d.storm_window), (unsigned)d.mass_close_connections,
+            as_seconds(d.mass_close_window), d.max_flows, d.max_summary_findings,
             REPORT_DETAIL_DEFAULT, REPORT_ROWS_DEFAULT,
             d.max_inflated_message_bytes, (unsigned)d.max_inflate_ratio,
-            d.max_inflate_memory_bytes);
+            d.max_inflate_memory_bytes, d.max_client_ids);
 }
 
 /* Decimal seconds ("1", "0.5") as microseconds, within 0..MAX_OPTION_SECONDS. */
@@ -298,6 +324,29 @@ static bool parse_seconds_percent(const char *text, mqttka_time *seconds, uint32
         return false;
     *seconds = s;
     *percent = (uint32_t)p;
+    return true;
+}
+
+/* "N,S": a count from 2 to `max` and seconds above 0 (a rule's threshold and
+ * window). */
+static bool parse_count_seconds(const char *text, unsigned long max, uint32_t *count,
+                                mqttka_time *seconds)
+{
+    const char *comma = strchr(text, ',');
+    if (!comma)
+        return false;
+    char head[64];
+    size_t head_len = (size_t)(comma - text);
+    if (head_len >= sizeof head)
+        return false;
+    memcpy(head, text, head_len);
+    head[head_len] = '\0';
+    unsigned long n;
+    mqttka_time s;
+    if (!parse_count(head, max, &n) || n < 2 || !parse_seconds(comma + 1, &s) || s == 0)
+        return false;
+    *count = (uint32_t)n;
+    *seconds = s;
     return true;
 }
 
@@ -825,6 +874,50 @@ options_result options_parse(int argc, char **argv, cli_options *opts, char *err
                          MQTTKA_MAX_IDLE_TIMEOUTS, arg);
                 goto out;
             }
+            break;
+        case OPT_TAKEOVER_WINDOW:
+        case OPT_CONNACK_TIMEOUT: {
+            bool takeover = c == OPT_TAKEOVER_WINDOW;
+            mqttka_time t;
+            if (!parse_seconds(arg, &t) || t == 0) {
+                snprintf(err, err_size, "%s takes seconds above 0, not '%s'",
+                         takeover ? "--takeover-window" : "--connack-timeout", arg);
+                goto out;
+            }
+            if (takeover)
+                opts->config.takeover_window = t;
+            else
+                opts->config.connack_timeout = t;
+            break;
+        }
+        case OPT_RECONNECT_STORM:
+        case OPT_MASS_CLOSE: {
+            bool storm = c == OPT_RECONNECT_STORM;
+            uint32_t n;
+            mqttka_time t;
+            if (!parse_count_seconds(arg, MAX_OPTION_RULE_COUNT, &n, &t)) {
+                snprintf(err, err_size, "%s takes N,SECONDS (N from 2 to %lu), not '%s'",
+                         storm ? "--reconnect-storm" : "--mass-close", MAX_OPTION_RULE_COUNT,
+                         arg);
+                goto out;
+            }
+            if (storm) {
+                opts->config.storm_connections = n;
+                opts->config.storm_window = t;
+            } else {
+                opts->config.mass_close_connections = n;
+                opts->config.mass_close_window = t;
+            }
+            break;
+        }
+        case OPT_MAX_CLIENT_IDS:
+            if (!parse_count(arg, MAX_OPTION_CLIENT_IDS, &count) || count == 0) {
+                snprintf(err, err_size,
+                         "--max-client-ids takes a number from 1 to %lu, not '%s'",
+                         MAX_OPTION_CLIENT_IDS, arg);
+                goto out;
+            }
+            opts->config.max_client_ids = count;
             break;
         case OPT_MAX_FLOWS:
             if (!parse_count(arg, MAX_OPTION_FLOWS, &count) || count == 0) {

@@ -11,7 +11,8 @@ options=(-r --read -f --filter -i --interface -w --write -c --count -D --list-in
          -h --help -V --version -p --no-promiscuous-mode -B --buffer-size
          -s --snapshot-length -C -G -W -n --time-format --write-flagged
          --report --report-detail --report-rows -v --verbose --format --community-id-seed
-         --max-clients --client-rows)
+         --max-clients --client-rows --takeover-window --connack-timeout --reconnect-storm
+         --mass-close --max-client-ids)
 
 run 0 --help && {
     for o in "${options[@]}"; do
@@ -64,6 +65,12 @@ bad_usage "--max-findings" -r x --max-findings many
 bad_usage "--max-inflated-message" -r x --max-inflated-message 0
 bad_usage "--max-inflate-ratio" -r x --max-inflate-ratio 1033
 bad_usage "--max-inflate-memory" -r x --max-inflate-memory 64k
+bad_usage "--takeover-window" -r x --takeover-window 0
+bad_usage "--connack-timeout" -r x --connack-timeout -1
+bad_usage "--reconnect-storm" -r x --reconnect-storm 1,60
+bad_usage "--reconnect-storm" -r x --reconnect-storm 10
+bad_usage "--mass-close" -r x --mass-close 5,0
+bad_usage "--max-client-ids" -r x --max-client-ids 0
 bad_usage "twice" -r x -f tcp udp
 bad_usage "-f was given twice" -r x -f tcp -f udp
 bad_usage "live capture only" -r x -p
