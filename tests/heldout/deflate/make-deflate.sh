@@ -16,7 +16,7 @@ TOOLS=$(cd "$HERE/../tools" && pwd)
 WORK=$HERE/.work
 NS=${MQTTKA_DEFLATE_NS:-mqttka-heldout-deflate}
 PY=/usr/bin/python3
-SEED=1
+SEED=${SEED:-1}   # the plan (keepalives, durations, kill moments): random.Random(name-of-capture)
 MAX_PCAP=600000
 ALL=(takeover no-takeover frozen killed)
 
@@ -157,7 +157,7 @@ scn_killed() {
         ka=$(plan "$N-$i" 'print(r.choice([2, 3]))'); client "$N" $i "$ka" killed -1; pids+=("$BGPID")
     done
     for L in "${CLOGS[@]}"; do wait_log "$L" " RECV connack" 1 20 || die "$L: no CONNACK"; done
-    # each client SIGKILLed at a seeded moment 2..12 s after the start: no DISCONNECT, no Close, the kernel closes
+    # each client SIGKILLed at a seeded moment 2..12 s after all three had their CONNACK: no DISCONNECT, no Close, the kernel closes
     order=$(plan "$N" 'print(" ".join("%d:%.2f" % (i, r.uniform(2, 12)) for i in (1, 2, 3)))')
     local t0; t0=$(now)
     for k in $(tr ' ' '\n' <<<"$order" | sort -t: -k2 -n); do
@@ -170,7 +170,7 @@ scn_killed() {
     check_compressed
     facts deflate-killed \
 "3 MQTT.js clients (keepalive 2 or 3) to aedes behind ws (perMessageDeflate, threshold 0, context takeover), each
-SIGKILLed at a seeded moment 2..12 s after the start: no DISCONNECT, no Close; the kernel closes (FIN, or RST if data was unread)"
+SIGKILLed at a seeded moment 2..12 s after all three had their CONNACK: no DISCONNECT, no Close; the kernel closes (FIN, or RST if data was unread)"
 }
 
 for s in "${WANT[@]}"; do "scn_$s"; done
