@@ -307,20 +307,25 @@ static bool parse_count64(const char *text, unsigned long long *out)
 }
 
 /* "SECONDS,PERCENT". */
-static bool parse_seconds_percent(const char *text, mqttka_time *seconds, uint32_t *percent)
+/* "HEAD,TAIL": HEAD copied into `head` (NUL-terminated); returns TAIL, or
+ * NULL without a comma or with a HEAD too long for `head`. */
+static const char *split_at_comma(const char *text, char *head, size_t size)
 {
     const char *comma = strchr(text, ',');
-    if (!comma)
-        return false;
+    if (!comma || (size_t)(comma - text) >= size)
+        return NULL;
+    memcpy(head, text, (size_t)(comma - text));
+    head[comma - text] = '\0';
+    return comma + 1;
+}
+
+static bool parse_seconds_percent(const char *text, mqttka_time *seconds, uint32_t *percent)
+{
     char head[64];
-    size_t head_len = (size_t)(comma - text);
-    if (head_len >= sizeof head)
-        return false;
-    memcpy(head, text, head_len);
-    head[head_len] = '\0';
+    const char *tail = split_at_comma(text, head, sizeof head);
     mqttka_time s;
     unsigned long p;
-    if (!parse_seconds(head, &s) || !parse_count(comma + 1, MAX_OPTION_PERCENT, &p))
+    if (!tail || !parse_seconds(head, &s) || !parse_count(tail, MAX_OPTION_PERCENT, &p))
         return false;
     *seconds = s;
     *percent = (uint32_t)p;
@@ -332,18 +337,11 @@ static bool parse_seconds_percent(const char *text, mqttka_time *seconds, uint32
 static bool parse_count_seconds(const char *text, unsigned long max, uint32_t *count,
                                 mqttka_time *seconds)
 {
-    const char *comma = strchr(text, ',');
-    if (!comma)
-        return false;
     char head[64];
-    size_t head_len = (size_t)(comma - text);
-    if (head_len >= sizeof head)
-        return false;
-    memcpy(head, text, head_len);
-    head[head_len] = '\0';
+    const char *tail = split_at_comma(text, head, sizeof head);
     unsigned long n;
     mqttka_time s;
-    if (!parse_count(head, max, &n) || n < 2 || !parse_seconds(comma + 1, &s) || s == 0)
+    if (!tail || !parse_count(head, max, &n) || n < 2 || !parse_seconds(tail, &s) || s == 0)
         return false;
     *count = (uint32_t)n;
     *seconds = s;
