@@ -797,6 +797,21 @@ static void put_millis(line_buffer *line, mqttka_time t)
     line_buffer_str(line, " ms");
 }
 
+/* "SEP verdict N, verdict N" for the verdicts counted non-zero; the first
+ * after `sep`. */
+static void put_verdict_counts(line_buffer *line, const char *sep,
+                               const uint64_t counts[MQTTKA_V_COUNT])
+{
+    for (int v = 0; v < MQTTKA_V_COUNT; v++) {
+        if (!counts[v])
+            continue;
+        line_buffer_str(line, sep);
+        put_name(line, mqttka_verdict_name((mqttka_verdict)v));
+        line_buffer_labeled_uint(line, " ", counts[v]);
+        sep = ", ";
+    }
+}
+
 static void put_plural(line_buffer *line, uint64_t n, const char *one, const char *many)
 {
     line_buffer_uint(line, n);
@@ -877,14 +892,7 @@ void output_text_clients(output_state *o)
         line_buffer_str(line, " .. ");
         line_relative(line, o, c->last);
         const char *sep = "; ";
-        for (int v = 0; v < MQTTKA_V_COUNT; v++) {
-            if (!c->verdicts[v])
-                continue;
-            line_buffer_str(line, sep);
-            put_name(line, mqttka_verdict_name((mqttka_verdict)v));
-            line_buffer_labeled_uint(line, " ", c->verdicts[v]);
-            sep = ", ";
-        }
+        put_verdict_counts(line, sep, c->verdicts);
         sep = "; ";
         for (int k = 0; k < MQTTKA_F_COUNT; k++) {
             if (!c->findings[k])
@@ -930,15 +938,8 @@ void output_text_fleet(output_state *o)
         return;
     }
     line_buffer_str(line, "   verdicts     ");
-    const char *sep = "";
-    for (int v = 0; v < MQTTKA_V_COUNT; v++) {
-        if (!f->verdicts[v])
-            continue;
-        line_buffer_str(line, sep);
-        put_name(line, mqttka_verdict_name((mqttka_verdict)v));
-        line_buffer_labeled_uint(line, " ", f->verdicts[v]);
-        sep = ", ";
-    }
+    put_verdict_counts(line, "", f->verdicts);
+    const char *sep;
     line_buffer_str(line, "\n   transports   ");
     static const char *const versions[FLEET_VERSIONS] = {"unknown", "3.1", "3.1.1", "5.0"};
     sep = "";
@@ -1020,14 +1021,7 @@ void output_text_fleet(output_state *o)
         put_plural(line, c->errors, " error, ", " errors, ");
         put_plural(line, c->warnings, " warning", " warnings");
         sep = "; ";
-        for (int v = 0; v < MQTTKA_V_COUNT; v++) {
-            if (!c->verdicts[v])
-                continue;
-            line_buffer_str(line, sep);
-            put_name(line, mqttka_verdict_name((mqttka_verdict)v));
-            line_buffer_labeled_uint(line, " ", c->verdicts[v]);
-            sep = ", ";
-        }
+        put_verdict_counts(line, sep, c->verdicts);
         line_buffer_char(line, '\n');
     }
     if (o->flush_each_event)
