@@ -25,7 +25,7 @@ MAX_PCAP=200000
 ALL=(ws-311-healthy ws-seed-connect ws-mqtt5-mqttjs ws-mqtt5-server-keepalive
      ws-broker-frozen ws-client-frozen tcp-311-plain ws-multi ws-large-publish
      ws-aedes-mqttjs ws-paho-unmasked http-plain ws-not-mqtt
-     ws-takeover-311 ws-takeover-5 ws-refused-retry tcp-connack-missing
+     ws-takeover-311 ws-takeover-5 ws-refused-retry tcp-connack-missing ws-broker-restart
      ws-deflate-takeover ws-deflate-no-takeover ws-deflate-chromium
      ws-upgrade-after-get
      tcp-golang-ka5)
@@ -1112,6 +1112,37 @@ scn_tcp_connack_missing() {
         --client "$W.c1.log:paho-python:tcp:3.1.1:1883:2" \
         --note "paho python over TCP, keepalive 2; mosquitto SIGSTOPped 0.3 s after the CONNACK, resumed (SIGCONT) after the capture stopped" \
         --note "conn1's PINGREQ is never answered and paho closes it (rc 16); each later connection is accepted by the kernel, its CONNECT ACKed and never answered: paho closes it after KA = 2 s and retries 1 s later (connack_missing); the last one is still waiting when paho stops: it sends DISCONNECT with no CONNACK"
+}
+
+# A broker restart: six paho clients (each its own id; WebSocket 3.1.1 and 5.0, one over TCP) are
+# connected when mosquitto gets SIGTERM; it is started again at once with the same configuration;
+# each client reconnects 1 s after losing its connection and DISCONNECTs at the end. mass_close's sample.
+scn_ws_broker_restart() {
+    local n=ws-broker-restart W=$WORK/ws-broker-restart pids=() clients=() t_term i v tr port
+    rm -f "$W".c*.log*     # a stale log must not satisfy wait_line
+    start_mosq $n
+    start_capture $n
+    for i in 1 2 3 4 5 6; do
+        v=3.1.1; tr=websockets; port=1882
+        ((i % 2 == 0)) && v=5.0
+        ((i == 6)) && { tr=tcp; port=1883; }
+        retry_client "$W.c$i.log" --transport $tr --port $port --mqtt $v --ka 5 --client-id "mqttka-fleet-$i" --duration 7
+        pids+=("$BGPID")
+        clients+=(--client "$W.c$i.log:paho-python:${tr%s}:$v:$port:5")
+    done
+    for i in 1 2 3 4 5 6; do wait_line "$W.c$i.log" "CONNACK rc=0"; done
+    sleep 1.5
+    t_term=$(date +%s.%N)
+    kill -TERM "$MOSQ_PID"; wait "$MOSQ_PID" 2>/dev/null || true
+    start_bg "$WORK/$n.mosquitto.out2" mosquitto -c "$WORK/$n.mosquitto.conf"   # the same log, appended
+    MOSQ_PID=$BGPID
+    wait_listen 1883; wait_listen 1882
+    for i in "${pids[@]}"; do wait_exit "$i" 30 || die "$n: a client did not finish"; done
+    stop_capture
+    stop_pid "$MOSQ_PID"
+    between_facts $n --broker "mosquitto:$MOSQ_LOG" --server-close-at "$t_term:broker_restart" "${clients[@]}" \
+        --note "six paho python clients, each its own client id (WebSocket MQTT 3.1.1 and 5.0, one over TCP), keepalive 5; 1.5 s after the last CONNACK mosquitto gets SIGTERM and is started again as soon as it has exited; every client reconnects 1 s later and DISCONNECTs 7 s after its start" \
+        --note "mosquitto 2.0.11 closes every connection on SIGTERM with a bare FIN: no DISCONNECT 0x8B Server shutting down to the MQTT 5 clients, no WebSocket Close"
 }
 
 # ---- permessage-deflate (RFC 7692): aedes behind Node ws with perMessageDeflate, threshold 0 so
