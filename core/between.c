@@ -389,42 +389,122 @@ void between_on_verdict(const rule_ctx *at, session *s, mqttka_verdict v)
         e->client_closes = add_sat8(e->client_closes);
 }
 
-void between_on_bare_close(const rule_ctx *at, session *s, mqttka_side side,
-                           mqttka_close_mechanism how)
+/* Closes by one side of the connections to one server address that had
+ * been idle for the same time (in quarter seconds, rounded): a proxy's or
+ * broker's idle timeout cuts each connection at its own moment, but every
+ * one at the same age. */
+static uint64_t client_key_idle(const mqttka_endpoint *server, mqttka_side side, uint32_t quarters)
 {
-    id_table *t = table_of(at);
-    if (!t || !s->confirmed || at->cfg->mass_close_connections == 0)
-        return;
-    bool made, forgot;
-    id_entry *e = id_table_get(t, client_key_closes(&s->conn.server, side), &made, &forgot);
-    tell_forgotten(at, s, forgot);
-    if (!e)
-        return;
-    /* A burst: closes within mass_close_window of its first, of
-     * connections that were open before it began. Connections opened
-     * since are churn (a client that reconnects at once and fails again),
-     * which a busy broker has at any moment: they start no burst of their
-     * own while one runs, and do not count in it. */
-    if (made || at->ts - e->run_start > at->cfg->mass_close_window) {
+    uint8_t who = (uint8_t)side;
+    uint64_t h = fnv(1469598103934665603ull, "s", 1);
+    h = fnv(h, &who, 1);
+    h = fnv(h, &quarters, sizeof quarters);
+    return nonzero(fnv_addr(h, server));
+}
+
+/* Counts one close in the run of e, which began no longer than window
+ * before; connections opened since the run began are churn (a client that
+ * reconnects at once and fails again), which a busy broker has at any
+ * moment: they start no run of their own while one runs, and do not count
+ * in it. True when this close makes the run worth telling, once a run:
+ * mass_close_connections closes, spread over more than min_span. */
+static bool count_close(const rule_ctx *at, const session *s, id_entry *e, bool made,
+                        mqttka_time window, mqttka_time min_span)
+{
+    if (made || at->ts - e->run_start > window) {
         e->run_start = at->ts;
         e->run_count = 0;
         e->flags &= (uint8_t)~CLIENT_STORM_TOLD;
     } else if (s->conn.start >= e->run_start) {
-        return;
+        return false;
     }
     if (e->run_count < UINT16_MAX)
         e->run_count++;
     e->last_connect = at->ts;
-    if (e->run_count < at->cfg->mass_close_connections || (e->flags & CLIENT_STORM_TOLD))
-        return;
+    if (e->run_count < at->cfg->mass_close_connections || (e->flags & CLIENT_STORM_TOLD) ||
+        at->ts - e->run_start <= min_span)
+        return false;
     e->flags |= CLIENT_STORM_TOLD;
+    return true;
+}
+
+static const char *side_name(mqttka_side side)
+{
+    return side == MQTTKA_SIDE_SERVER ? "server" : "client";
+}
+
+/* A burst: closes within mass_close_window of the first. */
+static bool burst_rule(const rule_ctx *at, session *s, mqttka_side side,
+                       mqttka_close_mechanism how)
+{
+    bool made, forgot;
+    id_entry *e = id_table_get(table_of(at), client_key_closes(&s->conn.server, side), &made, &forgot);
+    tell_forgotten(at, s, forgot);
+    if (!e || !count_close(at, s, e, made, at->cfg->mass_close_window, -1))
+        return false;
     char server[64];
     host_text(&s->conn.server, server, sizeof server);
     emit_finding(at, s, MQTTKA_F_MASS_CLOSE, side == MQTTKA_SIDE_SERVER ? MQTTKA_S2C : MQTTKA_C2S,
                  0, true, e->run_count,
                  "at least %u connections to %s closed by the %s (%s) within %.3f s: %s?",
-                 (unsigned)e->run_count, server, side == MQTTKA_SIDE_SERVER ? "server" : "client",
+                 (unsigned)e->run_count, server, side_name(side),
                  mqttka_close_mechanism_name(how), us_to_s(at->ts - e->run_start),
                  side == MQTTKA_SIDE_SERVER ? "a broker restart or a proxy's idle sweep"
                                             : "a client host or proxy going away");
+    return true;
+}
+
+/* An idle sweep: closes of connections idle for the same time, each within
+ * that time of the run's first close (a sweep's closes spread over as long
+ * as the connections' last packets did), told when they spread over more
+ * than mass_close_window (closer together, they are the burst rule's, which
+ * a broker restart of connections made together would otherwise trip
+ * twice). Only connections cut while idle for less than their effective
+ * keepalive (or with none known): a client that pings on time is never
+ * idle that long, so nothing but an idle timeout cut it. */
+static void idle_sweep_rule(const rule_ctx *at, session *s, mqttka_side side,
+                            mqttka_close_mechanism how)
+{
+    mqttka_time idle = at->ts - s->last_data_ts;
+    int32_t ka = s->conn.effective_keepalive;
+    if (s->last_data_ts == MQTTKA_TIME_NONE || idle < SECONDS(1) || (ka > 0 && idle >= SECONDS(ka)))
+        return;
+    uint32_t quarters = (uint32_t)((idle + SECONDS(1) / 8) / (SECONDS(1) / 4));
+    bool made, forgot;
+    id_entry *e = id_table_get(table_of(at), client_key_idle(&s->conn.server, side, quarters),
+                               &made, &forgot);
+    tell_forgotten(at, s, forgot);
+    if (!e || !count_close(at, s, e, made, idle, at->cfg->mass_close_window))
+        return;
+    char server[64];
+    host_text(&s->conn.server, server, sizeof server);
+    emit_finding(at, s, MQTTKA_F_MASS_CLOSE, side == MQTTKA_SIDE_SERVER ? MQTTKA_S2C : MQTTKA_C2S,
+                 0, true, e->run_count,
+                 "at least %u connections to %s closed by the %s (%s), each after %.2f s idle, "
+                 "within %.3f s: an idle timeout (a proxy's or the broker's)?",
+                 (unsigned)e->run_count, server, side_name(side),
+                 mqttka_close_mechanism_name(how), quarters / 4.0,
+                 us_to_s(at->ts - e->run_start));
+}
+
+/* A close the keepalive rules explain: a PINGREQ waits for its PINGRESP
+ * (the client may give up on it), or the client has been silent for 1.5
+ * times its keepalive (the server must close: MQTT-3.1.2-24). A broker
+ * sweeping its overdue clients closes several at once; that is no mass
+ * close but each one's keepalive verdict. */
+static bool keepalive_explains(const rule_ctx *at, const session *s)
+{
+    int32_t ka = s->conn.effective_keepalive;
+    return s->pingq_len > 0 || (ka > 0 && s->last_client_ts != MQTTKA_TIME_NONE &&
+                                at->ts - s->last_client_ts >= SECONDS(ka) * 3 / 2);
+}
+
+void between_on_bare_close(const rule_ctx *at, session *s, mqttka_side side,
+                           mqttka_close_mechanism how)
+{
+    if (!table_of(at) || !s->confirmed || at->cfg->mass_close_connections == 0 ||
+        keepalive_explains(at, s))
+        return;
+    if (!burst_rule(at, s, side, how))
+        idle_sweep_rule(at, s, side, how);
 }

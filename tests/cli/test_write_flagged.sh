@@ -34,10 +34,14 @@ for sample_file in $(all_samples); do
     fi
     checked=$((checked + 1))
     [ "$packets" -gt 0 ] || { fail "$base: flagged, yet no packet written"; continue; }
-    # Read back: the same warn/error findings.
+    # Read back: the same warn/error findings, but for the rules between
+    # connections (mass_close, reconnect_storm): they are about connections
+    # the file does not hold, since those had no finding of their own.
     "$MQTTKA" --json -r "$TMP/flagged.pcapng" >"$TMP/back.json" 2>"$TMP/err" ||
         fail "$base: reading the flagged file back: $(cat "$TMP/err")"
-    flagged_kinds "$TMP/back.json" | cmp -s - "$TMP/want" ||
+    grep -v -e '^mass_close ' -e '^reconnect_storm ' "$TMP/want" >"$TMP/want_own" || true
+    flagged_kinds "$TMP/back.json" | grep -v -e '^mass_close ' -e '^reconnect_storm ' |
+        cmp -s - "$TMP/want_own" ||
         fail "$base: read back, the findings differ: $(flagged_kinds "$TMP/back.json" | diff "$TMP/want" - | head -3)"
     # Each finding is a comment on its packet: the comment names the kind
     # and the input's frame, and the packet has that frame's time.

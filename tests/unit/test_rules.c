@@ -890,6 +890,41 @@ static void s_mass_close(script *sc) { mass_close_script(sc, 3, false); }
 /* Two old connections and one opened since: no mass close. */
 static void s_mass_close_churn(script *sc) { mass_close_script(sc, 2, true); }
 
+/* Three connections (empty ids, keepalive 5) opened 1.2 s apart, each
+ * closed by the server 3 s after its CONNACK (a proxy's idle timeout):
+ * closes 2.4 s apart in all, more than mass_close_window, each after 3 s
+ * idle. With mass_close_connections 3: told at the third close (17). */
+static void s_mass_close_idle_sweep(script *sc)
+{
+    for (uint8_t k = 0; k < 3; k++) {
+        open_at(sc, k, 1.2 * k);
+        script_add(sc, C, 1.2 * k + 0.010, connect_ka5, sizeof connect_ka5);
+        script_add(sc, S, 1.2 * k + 0.011, connack_ok, sizeof connack_ok);
+    }
+    for (uint8_t k = 0; k < 3; k++) {
+        script_on(sc, k);
+        fin(sc, S, 1.2 * k + 3.011);
+        fin(sc, C, 1.2 * k + 3.012);
+    }
+}
+
+/* Three connections silent past 1.5 times their keepalive, closed by the
+ * server within 20 ms (a broker sweeping its overdue clients): each is a
+ * keepalive close, no mass close. */
+static void s_mass_close_keepalive_sweep(script *sc)
+{
+    for (uint8_t k = 0; k < 3; k++) {
+        open_at(sc, k, 0.1 * k);
+        script_add(sc, C, 0.1 * k + 0.010, connect_ka5, sizeof connect_ka5);
+        script_add(sc, S, 0.1 * k + 0.011, connack_ok, sizeof connack_ok);
+    }
+    for (uint8_t k = 0; k < 3; k++) {
+        script_on(sc, k);
+        fin(sc, S, 8.0 + 0.01 * k);
+        fin(sc, C, 8.0 + 0.01 * k + 0.001);
+    }
+}
+
 /* Client ids "twin" then "c": with max_client_ids 2, the second id (7)
  * finds the table full (the first id and the client's address): the
  * oldest entry is forgotten, told once. */
@@ -1522,6 +1557,52 @@ static const rule_row rows[] = {
      "[18] #3 summary 127.0.0.1:50002 -> 127.0.0.1:1882 tcp v=3.1.1 ka=5 ska=-1 kae=5 "
      "pingreq=0 pingresp=0 unanswered=0 close=server/fin verdict=server_closed id=\"\" "
      "sub=\"\" ext=\"\"\n",
+     NULL},
+    {"mass_close: three connections closed by the server, each after 3 s idle, over 2.4 s",
+     s_mass_close_idle_sweep, configure_mass3,
+     "[3] #1 C>S CONNECT level=4 ka=5 clean=1 id=\"\"\n"
+     "[4] #1 S>C CONNACK code=0 ska=-1\n"
+     "[4] #1 S>C finding keepalive_negotiated info about=4 value=5.000\n"
+     "[7] #2 C>S CONNECT level=4 ka=5 clean=1 id=\"\"\n"
+     "[8] #2 S>C CONNACK code=0 ska=-1\n"
+     "[8] #2 S>C finding keepalive_negotiated info about=8 value=5.000\n"
+     "[11] #3 C>S CONNECT level=4 ka=5 clean=1 id=\"\"\n"
+     "[12] #3 S>C CONNACK code=0 ska=-1\n"
+     "[12] #3 S>C finding keepalive_negotiated info about=12 value=5.000\n"
+     "[14] #1 summary 127.0.0.1:50000 -> 127.0.0.1:1882 tcp v=3.1.1 ka=5 ska=-1 kae=5 "
+     "pingreq=0 pingresp=0 unanswered=0 close=server/fin verdict=server_closed id=\"\" "
+     "sub=\"\" ext=\"\"\n"
+     "[16] #2 summary 127.0.0.1:50001 -> 127.0.0.1:1882 tcp v=3.1.1 ka=5 ska=-1 kae=5 "
+     "pingreq=0 pingresp=0 unanswered=0 close=server/fin verdict=server_closed id=\"\" "
+     "sub=\"\" ext=\"\"\n"
+     "[17] #3 S>C finding mass_close warn about=17 value=3.000\n"
+     "[18] #3 summary 127.0.0.1:50002 -> 127.0.0.1:1882 tcp v=3.1.1 ka=5 ska=-1 kae=5 "
+     "pingreq=0 pingresp=0 unanswered=0 close=server/fin verdict=server_closed id=\"\" "
+     "sub=\"\" ext=\"\"\n",
+     NULL},
+    {"no mass_close from three keepalive closes within 20 ms", s_mass_close_keepalive_sweep,
+     configure_mass3,
+     "[3] #1 C>S CONNECT level=4 ka=5 clean=1 id=\"\"\n"
+     "[4] #1 S>C CONNACK code=0 ska=-1\n"
+     "[4] #1 S>C finding keepalive_negotiated info about=4 value=5.000\n"
+     "[7] #2 C>S CONNECT level=4 ka=5 clean=1 id=\"\"\n"
+     "[8] #2 S>C CONNACK code=0 ska=-1\n"
+     "[8] #2 S>C finding keepalive_negotiated info about=8 value=5.000\n"
+     "[11] #3 C>S CONNECT level=4 ka=5 clean=1 id=\"\"\n"
+     "[12] #3 S>C CONNACK code=0 ska=-1\n"
+     "[12] #3 S>C finding keepalive_negotiated info about=12 value=5.000\n"
+     "[13] #1 C>S finding client_silent_over_keepalive warn about=13 value=7.990\n"
+     "[14] #1 summary 127.0.0.1:50000 -> 127.0.0.1:1882 tcp v=3.1.1 ka=5 ska=-1 kae=5 "
+     "pingreq=0 pingresp=0 unanswered=0 close=server/fin verdict=server_closed_keepalive "
+     "id=\"\" sub=\"\" ext=\"\"\n"
+     "[15] #2 C>S finding client_silent_over_keepalive warn about=15 value=7.900\n"
+     "[16] #2 summary 127.0.0.1:50001 -> 127.0.0.1:1882 tcp v=3.1.1 ka=5 ska=-1 kae=5 "
+     "pingreq=0 pingresp=0 unanswered=0 close=server/fin verdict=server_closed_keepalive "
+     "id=\"\" sub=\"\" ext=\"\"\n"
+     "[17] #3 C>S finding client_silent_over_keepalive warn about=17 value=7.810\n"
+     "[18] #3 summary 127.0.0.1:50002 -> 127.0.0.1:1882 tcp v=3.1.1 ka=5 ska=-1 kae=5 "
+     "pingreq=0 pingresp=0 unanswered=0 close=server/fin verdict=server_closed_keepalive "
+     "id=\"\" sub=\"\" ext=\"\"\n",
      NULL},
     {"no mass_close from a connection opened after the burst began", s_mass_close_churn,
      configure_mass3,
