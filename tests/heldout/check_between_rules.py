@@ -8,8 +8,9 @@ check_between.py measures it (whose evaluate() this reuses), requires that
 exactly the connections the truth says get session_taken_over, connect_refused
 and the connack_missing finding get them, that taken_over_by names the truth's
 taker, and that the reconnect_storm findings are exactly the truth's storms
-(one client id, or address, with 10 or more connections). The per-client view
-and mass_close are not judged here. Prints the figures; exits 1 on any miss.
+(one client id, or address, with 10 or more connections), and that the
+mass_close findings are exactly the truth's mass closes (a broker restart, a
+proxy's idle sweeps). The per-client view is not judged here. Prints the figures; exits 1 on any miss.
 """
 import glob
 import os
@@ -18,7 +19,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import check_between  # noqa: E402
 
-EXACT = ("session_taken_over", "connect_refused", "connack_missing", "storm")
+EXACT = ("session_taken_over", "connect_refused", "connack_missing", "storm", "mass_close")
 
 
 def main():
