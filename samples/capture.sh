@@ -26,6 +26,7 @@ ALL=(ws-311-healthy ws-seed-connect ws-mqtt5-mqttjs ws-mqtt5-server-keepalive
      ws-broker-frozen ws-client-frozen tcp-311-plain ws-multi ws-large-publish
      ws-aedes-mqttjs ws-paho-unmasked http-plain ws-not-mqtt
      ws-takeover-311 ws-takeover-5 ws-refused-retry tcp-connack-missing ws-broker-restart
+     ws-refused-storm
      ws-deflate-takeover ws-deflate-no-takeover ws-deflate-chromium
      ws-upgrade-after-get
      tcp-golang-ka5)
@@ -1112,6 +1113,24 @@ scn_tcp_connack_missing() {
         --client "$W.c1.log:paho-python:tcp:3.1.1:1883:2" \
         --note "paho python over TCP, keepalive 2; mosquitto SIGSTOPped 0.3 s after the CONNACK, resumed (SIGCONT) after the capture stopped" \
         --note "conn1's PINGREQ is never answered and paho closes it (rc 16); each later connection is accepted by the kernel, its CONNECT ACKed and never answered: paho closes it after KA = 2 s and retries 1 s later (connack_missing); the last one is still waiting when paho stops: it sends DISCONNECT with no CONNACK"
+}
+
+# A reconnect storm: one paho client (MQTT 5 over WebSocket, no user name) refused by a mosquitto
+# that wants one, retrying every second for 13.5 s: a dozen connections of one client id.
+scn_ws_refused_storm() {
+    local n=ws-refused-storm W=$WORK/ws-refused-storm
+    rm -f "$W".c*.log*     # a stale log must not satisfy wait_line
+    rm -f "$WORK/$n.passwd"
+    mosquitto_passwd -b -c "$WORK/$n.passwd" alice secret
+    start_mosq $n "allow_anonymous false" "password_file $WORK/$n.passwd"
+    start_capture $n
+    retry_client "$W.c1.log" --port 1882 --mqtt 5.0 --ka 5 --client-id mqttka-storm --duration 13.5
+    wait_exit "$BGPID" 40 || die "$n: c1"
+    stop_capture
+    stop_pid "$MOSQ_PID"
+    between_facts $n --broker "mosquitto:$MOSQ_LOG" --client "$W.c1.log:paho-python:websocket:5.0:1882:5" \
+        --note "mosquitto with allow_anonymous false and a password file; one paho python client (MQTT 5 over WebSocket, no user name, client id mqttka-storm) refused with reason 0x87 Not authorized and retrying every second for 13.5 s: reconnect_storm's sample (10 or more connections of one id within 60 s, its cause refusals)" \
+        --note "mosquitto closes each refused connection after the CONNACK, racing paho, which closes on reading it: closed_by is left out"
 }
 
 # A broker restart: six paho clients (each its own id; WebSocket 3.1.1 and 5.0, one over TCP) are
