@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Held-out real-traffic captures for issue 17 (encrypted MQTT): mqtts and MQTT over WebSocket over
 # TLS to mosquitto, TLS 1.2 and 1.3, with each capture's key log (NSS format) beside it, their
-# cleartext twins, and TLS that carries no MQTT. See tests/heldout/README-tls.md.
+# cleartext twins, and TLS that carries no MQTT. See tests/heldout/tls/README.md.
 #
 #   sudo tests/heldout/make-tls.sh                        # everything, seeds 1 2 3
 #   sudo tests/heldout/make-tls.sh healthy frozen-broker  # these scenarios (tls and clear twins)
 #   sudo SEEDS="4" tests/heldout/make-tls.sh              # other seeds: new captures
 #   sudo tests/heldout/make-tls.sh --check-only           # only the tshark checks (tls/CHECKS.txt)
+#   sudo tests/heldout/make-tls.sh --truth-only           # rewrite the MQTT captures' .facts from the logs in .work
 #   tests/heldout/make-tls.sh --list
 #
 # Debian 12, as root. Installs what it lacks (apt: mosquitto, mosquitto-clients, python3-paho-mqtt,
@@ -44,9 +45,11 @@ if [[ ${1:-} == --list ]]; then printf '%s\n' "${ALL[@]}"; exit 0; fi
 [[ $EUID -eq 0 ]] || die "run as root (sudo $0)"
 
 CHECK_ONLY=0
+TRUTH_ONLY=0
 WANT=()
 for a in "$@"; do
     if [[ $a == --check-only ]]; then CHECK_ONLY=1; continue; fi
+    if [[ $a == --truth-only ]]; then CHECK_ONLY=1; TRUTH_ONLY=1; continue; fi
     [[ " ${ALL[*]} " == *" $a "* ]] || die "unknown scenario '$a' (try --list)"
     WANT+=("$a")
 done
@@ -224,7 +227,7 @@ stop_capture() {
 collect_keys() { # NAME FILES...
     local n=$1; shift
     { echo "# NSS key log (SSLKEYLOGFILE format) of the TLS sessions in $n.pcap: throwaway test keys of loopback"
-      echo "# sessions made by tests/heldout/make-tls.sh, written by the clients themselves (see README-tls.md)"
+      echo "# sessions made by tests/heldout/make-tls.sh, written by the clients themselves (see tls/README.md)"
       cat "$@" 2>/dev/null | grep -v '^#' | grep . || true; } >"$OUT/$n.keys"
 }
 
@@ -446,6 +449,15 @@ if ((!CHECK_ONLY)); then
                 run_try "$scn-s$s" "scn_${scn//-/_}" "$s"
             fi
         done
+    done
+fi
+if ((TRUTH_ONLY)); then
+    for P in "$WORK"/*.plan.json; do
+        n=$(basename "$P" .plan.json)
+        [[ -f $OUT/$n.pcap ]] || continue
+        log "truth: $n"
+        $PY "$TOOLS/truth_tls.py" mqtt --plan "$P" --work "$WORK" --mosq-log "$WORK/$n.mosquitto.log" --pcap "$OUT/$n.pcap" \
+            $([[ $n == tls-* ]] && echo --keys "$OUT/$n.keys") --out "$OUT/$n.facts"
     done
 fi
 [[ -z ${NO_CHECK:-} ]] || { log "done (NO_CHECK: no tshark checks)"; exit 0; }

@@ -112,8 +112,10 @@ def mqtt_truth(a):
         "frozen-broker": "12 clients, keepalive 2..5 (mosquitto_sub/_pub 5..6); mosquitto SIGSTOPped 6..9 s after the last CONNACK; "
                          "each client's next PINGREQ goes unanswered and the client gives up (paho rc 16 KA after it, MQTT.js 5 "
                          "'Keepalive timeout' KA/2 after it, libmosquitto about KA after it); mosquitto resumed after the capture",
-        "frozen-client": "12 clients, keepalive 2..5 (mosquitto_sub/_pub 5..6); each client process SIGSTOPped 3..8 s after its "
-                         "CONNACK; mosquitto drops it at 1.5 x KA; clients SIGKILLed after the capture stopped",
+        "frozen-client": "12 clients, keepalive 2..5 (mosquitto_sub/_pub 5..6); each client process SIGSTOPped a seeded 3..8 s after "
+                         "the last client's CONNACK (client_frozen_after_s: from its own); mosquitto drops it for keepalive, with "
+                         "TLS close_notify and FIN (broker_drop_after_last_client_packet_s: its log has 1 s resolution); clients "
+                         "SIGKILLed after the capture stopped",
     }[scn]
     out.append("# " + desc)
     if mode == "tls":
