@@ -6,7 +6,7 @@
  *               [-k KEEPALIVE] [-s SEED] [-p PORT] [-l en10mb|raw]
  *               [--publish-interval SECONDS] [--unanswered PROBABILITY]
  *               [--tcp SHARE] [--tcp-port PORT] [--small]
- *               [--short] [--stats]
+ *               [--short] [--deflate takeover|reset] [--stats]
  *
  * Every connection is what a WebSocket MQTT client and broker put on the
  * wire (RFC 793, RFC 6455, MQTT 3.1.1 / 5.0):
@@ -31,6 +31,15 @@
  * DISCONNECT). --small: every PUBLISH payload is drawn from the small class
  * (2 to 120 bytes, one segment), for the keepalive-heavy capture of small
  * packets. Without either, the bytes are those of the generator before them.
+ * --deflate: the 101 accepts permessage-deflate (RFC 7692) and every data
+ * message both ways is compressed by zlib as Node's ws compresses it (raw
+ * DEFLATE, level 6, a sync flush, its 00 00 ff ff cut, RSV1 set): with
+ * context takeover (a compressor per direction and connection, ~260 KiB
+ * each: keep the concurrency modest) or reset after every message
+ * (server_ and client_no_context_takeover). A compressed PUBLISH is
+ * compressed whole when it starts: the one buffer per connection this
+ * mode needs. Its payload is three random digits in every eight bytes,
+ * which compress about 3:1 as JSON telemetry does; --stats says how much.
  *
  * Time: the capture lasts SECONDS. CONCURRENCY connections are open at once:
  * connection n runs in slot n % CONCURRENCY, round n / CONCURRENCY, for
@@ -46,6 +55,8 @@
  * their offset, never buffered whole.
  */
 #include "sha1.h"
+
+#include <zlib.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -133,7 +144,10 @@ typedef struct params {
     bool small_publishes;     /* every PUBLISH payload 2-120 bytes */
     bool short_mode;
     bool stats;
+    uint8_t deflate; /* DEFLATE_* */
 } params;
+
+enum { DEFLATE_NONE = 0, DEFLATE_TAKEOVER, DEFLATE_RESET };
 
 /* ------------------------------------------------------------------------ */
 /* Connection scripts: each action is one packet, preceded by a delay.     */
@@ -284,8 +298,22 @@ typedef struct gen {
     uint64_t tcp_conns;              /* connections over plain TCP */
     uint64_t publishes;              /* PUBLISH packets (of one or more segments) */
     uint64_t by_kind[A_END_IDLE];    /* packets by what they carry (--stats) */
+    uint64_t deflate_messages, deflate_in, deflate_out; /* --deflate: for --stats */
     uint8_t pkt[16 + 14 + 60 + MSS + 64];
+    /* --deflate: per connection slot, its compressors and the compressed
+     * PUBLISH it is sending (NULL until needed); one compressor for all
+     * when each message is compressed from a fresh context */
+    struct deflate_conn **zc;
+    z_stream z_reset;
+    uint8_t mqtt_buf[64 + PUBLISH_MAX];
 } gen;
+
+typedef struct deflate_conn {
+    z_stream z[2];   /* by direction, with context takeover */
+    bool z_ready[2];
+    uint8_t *msg;    /* the compressed PUBLISH being sent */
+    uint32_t msg_len;
+} deflate_conn;
 
 static void *xrealloc(void *p, size_t n)
 {
@@ -512,6 +540,75 @@ static size_t ws_frame(uint8_t *out, uint8_t opcode, const uint8_t *payload, siz
     return h + len;
 }
 
+/* ------------------------------------------------------------ deflate -- */
+
+static deflate_conn *deflate_of(gen *g, const conn *c)
+{
+    size_t slot = (size_t)(c - g->pool);
+    if (!g->zc[slot]) {
+        g->zc[slot] = calloc(1, sizeof(deflate_conn));
+        if (!g->zc[slot]) {
+            fprintf(stderr, "gen_capture: out of memory\n");
+            exit(2);
+        }
+    }
+    return g->zc[slot];
+}
+
+static void deflate_init(z_stream *z)
+{
+    memset(z, 0, sizeof *z);
+    if (deflateInit2(z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+        fprintf(stderr, "gen_capture: deflateInit2 failed\n");
+        exit(2);
+    }
+}
+
+/* Compresses one message from `d` into `out` (at least deflateBound + 16
+ * bytes) as RFC 7692 7.2.1 has it; returns its length. */
+static size_t deflate_message(gen *g, conn *c, enum dir d, const uint8_t *in, size_t len,
+                              uint8_t *out, size_t cap)
+{
+    z_stream *z = &g->z_reset;
+    if (g->p.deflate == DEFLATE_TAKEOVER) {
+        deflate_conn *dc = deflate_of(g, c);
+        if (!dc->z_ready[d]) {
+            deflate_init(&dc->z[d]);
+            dc->z_ready[d] = true;
+        }
+        z = &dc->z[d];
+    }
+    z->next_in = (Bytef *)(uintptr_t)in;
+    z->avail_in = (uInt)len;
+    z->next_out = out;
+    z->avail_out = (uInt)cap;
+    if (deflate(z, Z_SYNC_FLUSH) != Z_OK || z->avail_in != 0 || cap - z->avail_out < 4) {
+        fprintf(stderr, "gen_capture: deflate failed\n");
+        exit(2);
+    }
+    size_t n = cap - z->avail_out - 4; /* the sync flush's 00 00 ff ff */
+    g->deflate_messages++;
+    g->deflate_in += len;
+    g->deflate_out += n;
+    if (g->p.deflate == DEFLATE_RESET)
+        deflateReset(z);
+    return n;
+}
+
+/* A connection ends: its compressors and buffer go. */
+static void deflate_conn_free(gen *g, uint32_t slot)
+{
+    deflate_conn *dc = g->zc ? g->zc[slot] : NULL;
+    if (!dc)
+        return;
+    for (int d = 0; d < 2; d++)
+        if (dc->z_ready[d])
+            deflateEnd(&dc->z[d]);
+    free(dc->msg);
+    free(dc);
+    g->zc[slot] = NULL;
+}
+
 /* The PUBLISH's MQTT header up to its payload; returns its bytes. */
 static size_t publish_header(const conn *c, bool to_server, uint8_t *p)
 {
@@ -538,7 +635,7 @@ static size_t publish_header(const conn *c, bool to_server, uint8_t *p)
 /* Draws the next PUBLISH: 60% under 120 bytes, 30% up to 1400, 10% up to
  * 64 KiB (several segments); with --small, all under 120 bytes. Sets msg_*
  * for `dir`. */
-static void publish_begin(const gen *g, conn *c, enum dir d)
+static void publish_begin(gen *g, conn *c, enum dir d)
 {
     uint32_t r = rng_range(&c->rng, 0, 99);
     if (r < 60 || g->p.small_publishes)
@@ -554,21 +651,65 @@ static void publish_begin(const gen *g, conn *c, enum dir d)
     uint8_t hdr[64];
     size_t mh = publish_header(c, d == C2S, hdr);
     uint32_t ws_len = (uint32_t)mh + c->msg_payload;
-    c->msg_total = c->tcp ? ws_len : (uint32_t)ws_header(hdr, 2, ws_len, d == C2S, c->mask) + ws_len;
     c->msg_off = 0;
     c->msg_segs = 0;
     c->ack_due = 0;
+    if (g->p.deflate) {
+        /* the whole message, compressed now */
+        uint8_t *m = g->mqtt_buf;
+        memcpy(m, hdr, mh);
+        /* Not the cycle of 95 the uncompressed PUBLISHes carry, which
+         * DEFLATE packs 50:1: three of every eight bytes random digits, as
+         * in JSON telemetry, about 3:1. */
+        uint64_t digits = rng_next(&c->rng);
+        for (uint32_t q = 0; q < c->msg_payload; q++) {
+            if (q % 8 < 5) {
+                m[mh + q] = (uint8_t)(' ' + (q + c->n) % 95);
+            } else {
+                digits = digits * 6364136223846793005ull + 1442695040888963407ull;
+                m[mh + q] = (uint8_t)('0' + (digits >> 33) % 10);
+            }
+        }
+        deflate_conn *dc = deflate_of(g, c);
+        size_t cap = deflateBound(NULL, ws_len) + 64;
+        free(dc->msg);
+        dc->msg = malloc(cap);
+        if (!dc->msg) {
+            fprintf(stderr, "gen_capture: out of memory\n");
+            exit(2);
+        }
+        dc->msg_len = (uint32_t)deflate_message(g, c, d, m, ws_len, dc->msg, cap);
+        ws_len = dc->msg_len;
+    }
+    c->msg_total = c->tcp ? ws_len : (uint32_t)ws_header(hdr, 2, ws_len, d == C2S, c->mask) + ws_len;
 }
 
-/* Bytes [off, off+n) of the PUBLISH frame being sent, computed. */
-static void publish_bytes(const conn *c, bool to_server, uint32_t off, uint32_t n, uint8_t *out)
+/* Bytes [off, off+n) of the PUBLISH frame being sent, computed (or, with
+ * --deflate, taken from its compressed copy). */
+static void publish_bytes(gen *g, const conn *c, bool to_server, uint32_t off, uint32_t n,
+                          uint8_t *out)
 {
     uint8_t ws[16], mq[64];
     size_t mh = publish_header(c, to_server, mq);
-    size_t wh = c->tcp ? 0 : ws_header(ws, 2, mh + c->msg_payload, to_server, c->mask);
     bool masked = to_server && !c->tcp;
     uint8_t key[4] = {(uint8_t)(c->mask >> 24), (uint8_t)(c->mask >> 16),
                       (uint8_t)(c->mask >> 8), (uint8_t)c->mask};
+    if (g->p.deflate) {
+        const deflate_conn *dc = g->zc[c - g->pool];
+        size_t wh = ws_header(ws, 2, dc->msg_len, to_server, c->mask);
+        ws[0] |= 0x40; /* RSV1: compressed (RFC 7692 6) */
+        for (uint32_t i = 0; i < n; i++) {
+            size_t pos = (size_t)off + i;
+            if (pos < wh) {
+                out[i] = ws[pos];
+                continue;
+            }
+            size_t q = pos - wh;
+            out[i] = to_server ? dc->msg[q] ^ key[q & 3] : dc->msg[q];
+        }
+        return;
+    }
+    size_t wh = c->tcp ? 0 : ws_header(ws, 2, mh + c->msg_payload, to_server, c->mask);
     for (uint32_t i = 0; i < n; i++) {
         size_t pos = (size_t)off + i;
         if (pos < wh) {
@@ -699,8 +840,11 @@ static void http_request(gen *g, conn *c)
                      "GET /mqtt HTTP/1.1\r\nHost: 172.16.0.1:%u\r\nUpgrade: websocket\r\n"
                      "Connection: Upgrade\r\nOrigin: http://172.16.0.1:%u\r\n"
                      "Sec-WebSocket-Protocol: mqtt\r\nSec-WebSocket-Version: 13\r\n"
-                     "Sec-WebSocket-Key: %s\r\n\r\n",
-                     g->p.port, g->p.port, k64);
+                     "Sec-WebSocket-Key: %s\r\n%s\r\n",
+                     g->p.port, g->p.port, k64,
+                     g->p.deflate ? "Sec-WebSocket-Extensions: permessage-deflate; "
+                                    "client_max_window_bits\r\n"
+                                  : "");
     emit_data(g, c, C2S, (const uint8_t *)req, (size_t)n);
 }
 
@@ -710,7 +854,7 @@ static void http_response(gen *g, conn *c)
 {
     uint8_t key_raw[16];
     ws_key(g, c, key_raw);
-    char key[25], accept[29], resp[256];
+    char key[25], accept[29], resp[384];
     uint8_t cat[64], digest[20];
     base64(key_raw, 16, key);
     memcpy(cat, key, 24);
@@ -720,8 +864,13 @@ static void http_response(gen *g, conn *c)
     int n = snprintf(resp, sizeof resp,
                      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
                      "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n"
-                     "Sec-WebSocket-Protocol: mqtt\r\n\r\n",
-                     accept);
+                     "Sec-WebSocket-Protocol: mqtt\r\n%s\r\n",
+                     accept,
+                     g->p.deflate == DEFLATE_TAKEOVER ? "Sec-WebSocket-Extensions: permessage-deflate\r\n"
+                     : g->p.deflate == DEFLATE_RESET
+                         ? "Sec-WebSocket-Extensions: permessage-deflate; "
+                           "server_no_context_takeover; client_no_context_takeover\r\n"
+                         : "");
     emit_data(g, c, S2C, (const uint8_t *)resp, (size_t)n);
 }
 
@@ -734,8 +883,16 @@ static void small_frame(gen *g, conn *c, enum dir d, uint8_t opcode, const uint8
         emit_data(g, c, d, mqtt, len);
         return;
     }
-    uint8_t buf[128];
+    uint8_t buf[256];
     uint32_t mask = d == C2S ? (uint32_t)rng_next(&c->rng) : 0;
+    if (g->p.deflate && opcode == 2) {
+        uint8_t z[128];
+        size_t zn = deflate_message(g, c, d, mqtt, len, z, sizeof z);
+        size_t n = ws_frame(buf, opcode, z, zn, d == C2S, mask);
+        buf[0] |= 0x40; /* RSV1: compressed (RFC 7692 6) */
+        emit_data(g, c, d, buf, n);
+        return;
+    }
     size_t n = ws_frame(buf, opcode, mqtt, len, d == C2S, mask);
     emit_data(g, c, d, buf, n);
 }
@@ -861,7 +1018,7 @@ static step_result step(gen *g, conn *c)
         if (n > MSS)
             n = MSS;
         uint8_t buf[MSS];
-        publish_bytes(c, d == C2S, c->msg_off, n, buf);
+        publish_bytes(g, c, d == C2S, c->msg_off, n, buf);
         emit_data(g, c, d, buf, n);
         c->msg_off += n;
         c->msg_segs++;
@@ -905,6 +1062,10 @@ static uint32_t conn_alloc(gen *g)
         g->pool = xrealloc(g->pool, (size_t)cap * sizeof *g->pool);
         g->free_slots = xrealloc(g->free_slots, (size_t)cap * sizeof *g->free_slots);
         g->heap = xrealloc(g->heap, (size_t)cap * sizeof *g->heap);
+        if (g->p.deflate) {
+            g->zc = xrealloc(g->zc, (size_t)cap * sizeof *g->zc);
+            memset(g->zc + g->pool_cap, 0, (size_t)(cap - g->pool_cap) * sizeof *g->zc);
+        }
         g->pool_cap = cap;
     }
     return g->pool_used++;
@@ -952,6 +1113,7 @@ static void run(gen *g)
         switch (step(g, c)) {
         case STEP_MORE: heap_push(g, (heap_entry){c->next_t, e.slot, c->n}); break;
         case STEP_DONE:
+            deflate_conn_free(g, e.slot);
             g->free_slots[g->n_free++] = e.slot;
             live--;
             break;
@@ -1025,6 +1187,10 @@ static void usage(FILE *f)
             "      --small                every PUBLISH payload 2 to 120 bytes\n"
             "      --short                handshake and one ping per connection, all\n"
             "                             left open (memory runs)\n"
+            "      --deflate takeover|reset\n"
+            "                             permessage-deflate, every data message\n"
+            "                             compressed, with context takeover or reset\n"
+            "                             after each message\n"
             "      --stats                print packets, bytes, peak open connections\n"
             "                             and the packet mix\n");
 }
@@ -1068,6 +1234,7 @@ int main(int argc, char **argv)
         {"tcp-port", required_argument, NULL, 'D'},
         {"small", no_argument, NULL, 'M'},
         {"short", no_argument, NULL, 'S'},
+        {"deflate", required_argument, NULL, 'Z'},
         {"stats", no_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -1121,6 +1288,14 @@ int main(int argc, char **argv)
             break;
         case 'M': p->small_publishes = true; break;
         case 'S': p->short_mode = true; break;
+        case 'Z':
+            if (strcmp(optarg, "takeover") == 0)
+                p->deflate = DEFLATE_TAKEOVER;
+            else if (strcmp(optarg, "reset") == 0)
+                p->deflate = DEFLATE_RESET;
+            else
+                ok = false;
+            break;
         case 'T': p->stats = true; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
@@ -1161,6 +1336,8 @@ int main(int argc, char **argv)
     }
     static char obuf[1 << 20];
     setvbuf(g.out, obuf, _IOFBF, sizeof obuf);
+    if (p->deflate == DEFLATE_RESET)
+        deflate_init(&g.z_reset);
     run(&g);
     if (fflush(g.out) != 0 || (g.out != stdout && fclose(g.out) != 0)) {
         fprintf(stderr, "gen_capture: write: %s\n", strerror(errno));
@@ -1168,6 +1345,16 @@ int main(int argc, char **argv)
     }
     if (p->stats)
         print_stats(&g);
+    if (p->stats && p->deflate)
+        fprintf(stderr,
+                "gen_capture: %" PRIu64 " messages compressed, %" PRIu64 " bytes into %" PRIu64
+                "\n",
+                g.deflate_messages, g.deflate_in, g.deflate_out);
+    for (uint32_t i = 0; g.zc && i < g.pool_used; i++)
+        deflate_conn_free(&g, i);
+    if (p->deflate == DEFLATE_RESET)
+        deflateEnd(&g.z_reset);
+    free(g.zc);
     free(g.pool);
     free(g.free_slots);
     free(g.heap);

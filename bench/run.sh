@@ -1,7 +1,7 @@
 #!/bin/bash
 # bench/run.sh - mqttka's benchmarks, side by side on the same files.
 #
-#   bench/run.sh [throughput|ratio|small|memory|duration|callgrind|all]...   (default: all)
+#   bench/run.sh [throughput|ratio|small|memory|duration|callgrind|deflate|all]...   (default: all)
 #
 #   throughput  one capture (~1.2 M packets); per tool the median of REPS runs
 #               of CPU time (user+sys), packets/s and peak RSS: the bare read
@@ -24,6 +24,8 @@
 #               long-lived connections, and connections that turn over.
 #   callgrind   instructions per packet under valgrind --tool=callgrind on a
 #               fixed capture, and the profile's top entries.
+#   deflate     the same under permessage-deflate (gen_capture --deflate):
+#               Ir per compressed message and per inflated byte.
 #
 # Environment: BUILD (default build-bench: configured here with
 # -Dbuildtype=release -Dbench=true -Db_lto=true, rebuilt always), REPS (3),
@@ -411,6 +413,64 @@ callgrind() {
     rm -f "$cap"
 }
 
+# deflate: what inflating permessage-deflate costs, under callgrind (Ir are
+# deterministic where time is not). The callgrind capture's parameters with
+# every data message compressed (gen_capture --deflate: takeover, and reset
+# after every message); the same with pings only (--publish-interval 0),
+# whose packets are the same with or without compression, so the difference
+# is the cost of a compressed message.
+deflate() {
+    command -v valgrind >/dev/null || { echo "valgrind not installed: deflate skipped" >&2; return; }
+    # shellcheck disable=SC2206
+    local gen_args=(${CALLGRIND_ARGS:--n 1000 -c 500 -d 60 -k 5 -s 1} -p $PORT)
+    local out=$WORK/deflate mode cap packets total stats
+    say ""
+    say "== deflate: gen_capture ${gen_args[*]} [--publish-interval 0] [--deflate MODE], mqttka -q -r under callgrind"
+    local none_ping=0
+    for mode in none takeover reset; do
+        local extra=()
+        [ "$mode" != none ] && extra=(--deflate "$mode")
+        # Pings only: the extra Ir per compressed message.
+        cap=$WORK/deflate-ping-$mode.pcap
+        "$GEN" "${gen_args[@]}" --publish-interval 0 "${extra[@]}" --stats -o "$cap" 2>"$out.stats"
+        packets=$("$FLOOR" "$cap" | cut -d' ' -f1)
+        valgrind --tool=callgrind --callgrind-out-file="$out.$mode.ping" "$MQTTKA" -q -r "$cap" \
+            >/dev/null 2>"$out.$mode.ping.log"
+        total=$(awk '/^(summary|totals):/ {print $2; exit}' "$out.$mode.ping")
+        local line
+        line=$(printf 'pings %-9s %6d packets %11d Ir %6.0f Ir/packet' "$mode" "$packets" "$total" \
+            "$(calc "$total / $packets")")
+        if [ "$mode" = none ]; then
+            none_ping=$total
+        else
+            local msgs; msgs=$(sed -n 's/.*: \([0-9]*\) messages compressed.*/\1/p' "$out.stats")
+            line+=$(printf '   %5.0f Ir more per compressed message (%d)' \
+                "$(calc "($total - $none_ping) / $msgs")" "$msgs")
+        fi
+        say "$line"
+        rm -f "$cap"
+        [ "$mode" = none ] && continue
+        # Publishes too: inflate's own cost per byte (inflate_bytes less the
+        # MQTT decoding of what it hands on, on_inflated).
+        cap=$WORK/deflate-$mode.pcap
+        "$GEN" "${gen_args[@]}" "${extra[@]}" --stats -o "$cap" 2>"$out.stats"
+        packets=$("$FLOOR" "$cap" | cut -d' ' -f1)
+        valgrind --tool=callgrind --callgrind-out-file="$out.$mode" "$MQTTKA" -q -r "$cap" \
+            >/dev/null 2>"$out.$mode.log"
+        total=$(awk '/^(summary|totals):/ {print $2; exit}' "$out.$mode")
+        stats=$(sed -n 's/.*: \([0-9]*\) messages compressed, \([0-9]*\) bytes into \([0-9]*\)/\1 \2 \3/p' "$out.stats")
+        local n_msgs plain packed inflate handed
+        read -r n_msgs plain packed <<<"$stats"
+        inflate=$(incl "$out.$mode" inflate_bytes)
+        [ "$inflate" = 0 ] && inflate=$(incl "$out.$mode" inflate_bytes.constprop.0)
+        handed=$(incl "$out.$mode" on_inflated)
+        say "$(printf 'all   %-9s %6d packets %11d Ir %6.0f Ir/packet; %d messages, %d bytes inflated from %d: inflate %.1f Ir/inflated byte, %.1f Ir/compressed byte' \
+            "$mode" "$packets" "$total" "$(calc "$total / $packets")" "$n_msgs" "$plain" "$packed" \
+            "$(calc "($inflate - $handed) / $plain")" "$(calc "($inflate - $handed) / $packed")")"
+        rm -f "$cap"
+    done
+}
+
 build
 say ""
 say "#### bench/run.sh $* ($(date -u +%Y-%m-%dT%H:%M:%SZ))"
@@ -424,7 +484,8 @@ for what in "$@"; do
     memory) memory ;;
     duration) duration ;;
     callgrind) callgrind ;;
-    all) throughput; small; memory; duration; callgrind ;;
-    *) echo "unknown benchmark '$what' (throughput, ratio, small, memory, duration, callgrind, all)" >&2; exit 2 ;;
+    deflate) deflate ;;
+    all) throughput; small; memory; duration; callgrind; deflate ;;
+    *) echo "unknown benchmark '$what' (throughput, ratio, small, memory, duration, callgrind, deflate, all)" >&2; exit 2 ;;
     esac
 done

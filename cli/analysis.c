@@ -4,7 +4,12 @@
  */
 #include "analysis.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "flagged_writer.h"
 
 void analysis_on_event(void *user_data, const mqttka_event *ev)
 {
@@ -15,6 +20,10 @@ void analysis_on_event(void *user_data, const mqttka_event *ev)
             o->worst_severity = sev;
         o->finding_seen = true;
     }
+    if (o->flagged)
+        flagged_writer_on_event(o->flagged, ev);
+    /* The page draws what the outputs write, whatever becomes of them. */
+    report_event(o->report, ev);
     /* A closed pipe (`mqttka -i lo | head`) fails every later write too:
      * stop writing, and let the caller end the run. The line buffer notes
      * a failed write when it hands bytes to the FILE (within this event's
@@ -62,15 +71,6 @@ bool analysis_record_segment(int linktype, const capture_record *rec, capture_st
     return false;
 }
 
-void analysis_handle_record(mqttka_analyzer *a, int linktype, const capture_record *rec,
-                            capture_stats *stats)
-{
-    mqttka_segment seg;
-    /* NOMEM drops the segment; the core reports it as resource_limit. */
-    if (analysis_record_segment(linktype, rec, stats, &seg))
-        (void)mqttka_push(a, &seg);
-}
-
 bool analysis_fail_threshold_reached(const cli_options *opts, const output_state *o)
 {
     if (!o->finding_seen)
@@ -93,4 +93,102 @@ mqttka_analyzer *analysis_start(const cli_options *opts, output_state *out)
         return NULL;
     }
     return analyzer;
+}
+
+/* What --write-flagged wrote, in one line on standard error. */
+void analysis_flagged_report(const char *path, const flagged_counts *c)
+{
+    fprintf(stderr,
+            "mqttka: --write-flagged %s: %llu packets of %llu flagged connections, %llu "
+            "findings as comments",
+            path, (unsigned long long)c->written, (unsigned long long)c->connections,
+            (unsigned long long)c->comments);
+    if (c->not_kept)
+        fprintf(stderr, ", %llu packets not kept", (unsigned long long)c->not_kept);
+    if (c->comments_lost)
+        fprintf(stderr, ", %llu findings with no packet to carry them",
+                (unsigned long long)c->comments_lost);
+    fputc('\n', stderr);
+}
+
+bool analysis_report_open(const cli_options *opts, report_file *rf, output_state *o)
+{
+    rf->path = opts->report_path;
+    rf->direct = NULL;
+    o->report = NULL;
+    if (!rf->path)
+        return true;
+    FILE *f = fopen(rf->path, "w");
+    if (!f) {
+        fprintf(stderr, "mqttka: --report %s: %s\n", rf->path, strerror(errno));
+        return false;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode))
+        rf->direct = f;
+    else
+        fclose(f);
+    report_limits limits = {
+        .detail = opts->report_detail,
+        .rows = opts->report_rows,
+        .item_budget = REPORT_ITEM_BUDGET_DEFAULT,
+    };
+    o->report = report_new(&limits);
+    if (!o->report) {
+        fprintf(stderr, "mqttka: --report %s: out of memory\n", rf->path);
+        (void)analysis_report_close(rf, o);
+        return false;
+    }
+    return true;
+}
+
+/* The page into `f`; false on a write error. */
+static bool write_page(output_state *o, FILE *f, const report_page *page)
+{
+    return report_write(o->report, f, page) && fflush(f) == 0;
+}
+
+bool analysis_report_write(report_file *rf, output_state *o, const report_page *page)
+{
+    if (!rf->path || !o->report)
+        return true;
+    errno = 0;
+    bool ok;
+    if (rf->direct) {
+        ok = write_page(o, rf->direct, page);
+        clearerr(rf->direct);
+    } else {
+        /* Beside the file, then over it; where no file can be made beside
+         * it (a folder we may not write to), in place. */
+        char partial[4096];
+        int n = snprintf(partial, sizeof partial, "%s.partial", rf->path);
+        FILE *f = n > 0 && (size_t)n < sizeof partial ? fopen(partial, "w") : NULL;
+        if (f) {
+            ok = write_page(o, f, page);
+            ok = fclose(f) == 0 && ok;
+            ok = ok && rename(partial, rf->path) == 0;
+            if (!ok)
+                (void)remove(partial);
+        } else {
+            f = fopen(rf->path, "w");
+            ok = f && write_page(o, f, page);
+            ok = f && fclose(f) == 0 && ok;
+        }
+    }
+    if (!ok)
+        fprintf(stderr, "mqttka: --report %s: cannot write the report: %s\n", rf->path,
+                errno ? strerror(errno) : "write error");
+    return ok;
+}
+
+bool analysis_report_close(report_file *rf, output_state *o)
+{
+    bool ok = true;
+    if (rf->direct && fclose(rf->direct) != 0) {
+        fprintf(stderr, "mqttka: --report %s: %s\n", rf->path, strerror(errno));
+        ok = false;
+    }
+    rf->direct = NULL;
+    report_free(&o->report);
+    return ok;
 }

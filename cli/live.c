@@ -15,6 +15,9 @@
  *     tick if a deadline passed or packets may have set a new one;
  *     wait (pselect) for the capture fd, the next deadline or a stop signal
  *   -> mqttka_finish(now): every summary -> counters -> exit status
+ *
+ * With --report the page is written at the end, and whenever SIGUSR1 comes
+ * (between two batches: the capture goes on).
  */
 #include "live.h"
 
@@ -27,6 +30,7 @@
 #include "analysis.h"
 #include "capture_reader.h"
 #include "capture_writer.h"
+#include "flagged_writer.h"
 #include "output.h"
 #include "privileges.h"
 #include "signals.h"
@@ -57,6 +61,7 @@ typedef enum live_stop {
     LIVE_COUNT,        /* -c reached */
     LIVE_OUTPUT_FAILED,
     LIVE_SAVE_FAILED,  /* the -w file could not be written */
+    LIVE_FILE_LIMIT,   /* -G -W: the last file is written */
     LIVE_CAPTURE_FAILED,
 } live_stop;
 
@@ -65,9 +70,11 @@ typedef struct live_session {
     capture_reader reader;
     capture_writer writer;
     bool saving;
+    flagged_writer *flagged;  /* --write-flagged */
     output_state out;
     capture_stats stats;
     mqttka_analyzer *analyzer;
+    report_file page_file;
     char capture_error[CAPTURE_ERROR_MAX];
 } live_session;
 
@@ -82,10 +89,19 @@ static bool live_open(live_session *s)
         fprintf(stderr, "mqttka: %s\n", err);
         return false;
     }
-    if (!capture_reader_open_live(&s->reader, opts->interface, err, sizeof err)) {
+    capture_live_options live = {
+        .promiscuous = opts->promiscuous,
+        .snaplen = opts->snaplen,
+        .buffer_bytes = opts->buffer_bytes,
+    };
+    char warning[CAPTURE_ERROR_MAX];
+    if (!capture_reader_open_live(&s->reader, opts->interface, &live, err, sizeof err, warning,
+                                  sizeof warning)) {
         fprintf(stderr, "mqttka: %s\n", err);
         return false;
     }
+    if (warning[0])
+        fprintf(stderr, "mqttka: warning: %s\n", warning);
     if (!mqttka_link_name((uint32_t)s->reader.linktype)) {
         const char *link = pcap_datalink_val_to_name(s->reader.linktype);
         fprintf(stderr, "mqttka: %s: link type %d (%s) is not supported\n", opts->interface,
@@ -107,13 +123,30 @@ static bool live_open(live_session *s)
         return false;
     }
     if (opts->write_path) {
-        if (!capture_writer_open(&s->writer, opts->write_path, &s->reader, err, sizeof err)) {
+        capture_ring ring = {
+            .file_bytes = opts->ring_file_bytes,
+            .seconds = opts->ring_seconds,
+            .files = opts->ring_files,
+        };
+        if (!capture_writer_open(&s->writer, opts->write_path, &s->reader, &ring, err,
+                                 sizeof err)) {
             fprintf(stderr, "mqttka: -w %s\n", err);
             return false;
         }
         s->saving = true;
     }
-    if (!signals_install(err, sizeof err)) {
+    if (opts->write_flagged) {
+        s->flagged = flagged_writer_open(opts->write_flagged, opts->config.max_flows, err,
+                                         sizeof err);
+        if (!s->flagged) {
+            fprintf(stderr, "mqttka: --write-flagged %s\n", err);
+            return false;
+        }
+        s->out.flagged = s->flagged;
+    }
+    if (!analysis_report_open(opts, &s->page_file, &s->out))
+        return false;
+    if (!signals_install(opts->report_path != NULL, err, sizeof err)) {
         fprintf(stderr, "mqttka: %s\n", err);
         return false;
     }
@@ -142,10 +175,17 @@ static size_t live_drain(live_session *s, live_stop *stop)
         /* Saved before it is analysed: the file holds every record a
          * finding can name. */
         if (s->saving && !capture_writer_write(&s->writer, &rec)) {
-            *stop = LIVE_SAVE_FAILED;
+            *stop = s->writer.limit_reached ? LIVE_FILE_LIMIT : LIVE_SAVE_FAILED;
             break;
         }
-        analysis_handle_record(s->analyzer, s->reader.linktype, &rec, &s->stats);
+        mqttka_segment seg;
+        bool tcp = analysis_record_segment(rec.linktype, &rec, &s->stats, &seg);
+        if (s->flagged)
+            flagged_writer_hold(s->flagged, &rec, tcp ? &seg : NULL);
+        if (tcp)
+            (void)mqttka_push(s->analyzer, &seg); /* NOMEM: a resource_limit finding */
+        if (s->flagged)
+            flagged_writer_after_push(s->flagged);
         if (s->out.write_error) {
             *stop = LIVE_OUTPUT_FAILED;
             break;
@@ -157,6 +197,8 @@ static size_t live_drain(live_session *s, live_stop *stop)
     }
     /* Whole records on disk at every wake, as tcpdump -U. */
     if (n && s->saving && !capture_writer_flush(&s->writer) && *stop == LIVE_RUNNING)
+        *stop = LIVE_SAVE_FAILED;
+    if (n && s->flagged && !flagged_writer_flush(s->flagged) && *stop == LIVE_RUNNING)
         *stop = LIVE_SAVE_FAILED;
     return n;
 }
@@ -179,6 +221,24 @@ static bool live_wait(live_session *s, mqttka_time until)
     return true;
 }
 
+/* The page as things are now: closed connections, and the open ones
+ * drawn up to `now`. A failure is told and the capture goes on. */
+static bool live_write_report(live_session *s, mqttka_time now, bool snapshot)
+{
+    s->stats.records = s->reader.records;
+    s->stats.first_ts = s->reader.first_ts;
+    s->stats.last_ts = s->reader.last_ts;
+    report_page page = {
+        .input = s->opts->interface,
+        .live = true,
+        .snapshot = snapshot,
+        .stats = &s->stats,
+        .origin = s->reader.first_ts,
+        .now = now,
+    };
+    return analysis_report_write(&s->page_file, &s->out, &page);
+}
+
 static mqttka_time earliest(mqttka_time a, mqttka_time b)
 {
     if (a == MQTTKA_TIME_NONE)
@@ -198,6 +258,8 @@ static live_stop live_loop(live_session *s)
         if (signals_stop_requested())
             return LIVE_SIGNAL;
         mqttka_time now = wall_clock();
+        if (signals_take_report_request())
+            (void)live_write_report(s, now, true);
         size_t n = live_drain(s, &stop);
         if (stop != LIVE_RUNNING)
             return stop;
@@ -244,12 +306,15 @@ int live_run(const cli_options *opts)
     output_start(&s.out, stdout, true);
     s.out.format = opts->format;
     s.out.quiet = opts->quiet;
+    s.out.time_format = opts->time_format;
     s.out.capture_start = MQTTKA_TIME_NONE;
     s.out.worst_severity = MQTTKA_INFO;
     char err[CAPTURE_ERROR_MAX];
     if (!live_open(&s)) {
         if (s.saving)
             (void)capture_writer_close(&s.writer, err, sizeof err);
+        (void)flagged_writer_close(&s.flagged, NULL, err, sizeof err);
+        (void)analysis_report_close(&s.page_file, &s.out);
         capture_reader_close(&s.reader);
         return EXIT_TROUBLE;
     }
@@ -286,10 +351,27 @@ int live_run(const cli_options *opts)
     }
     print_counters(&s);
 
+    if (stop == LIVE_FILE_LIMIT)
+        fprintf(stderr, "mqttka: maximum file limit reached: %u\n", (unsigned)opts->ring_files);
+
     int status = analysis_fail_threshold_reached(opts, &s.out) ? EXIT_FINDINGS : EXIT_DONE;
+    if (s.page_file.path) {
+        bool written = live_write_report(&s, end, false);
+        if (!analysis_report_close(&s.page_file, &s.out) || !written)
+            status = EXIT_TROUBLE;
+    }
     if (s.saving && !capture_writer_close(&s.writer, err, sizeof err)) {
         fprintf(stderr, "mqttka: -w %s\n", err);
         status = EXIT_TROUBLE;
+    }
+    if (s.flagged) {
+        flagged_counts counts;
+        if (flagged_writer_close(&s.flagged, &counts, err, sizeof err)) {
+            analysis_flagged_report(opts->write_flagged, &counts);
+        } else {
+            fprintf(stderr, "mqttka: --write-flagged %s\n", err);
+            status = EXIT_TROUBLE;
+        }
     }
     /* A reader that went away (`| head`) is the normal end of a pipeline;
      * any other failed write loses findings and says so. */

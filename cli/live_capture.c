@@ -6,8 +6,8 @@
  * the kernel for the whole buffer timeout and its PINGRESP look late), whole
  * packets (CAPTURE_LIVE_SNAPLEN), and a non-blocking handle, so that the
  * caller can wait for packets and for the analyzer's next deadline at once.
- * Promiscuous mode is left off: the traffic that matters goes to or from the
- * machine mqttka runs on.
+ * Promiscuous mode is on unless -p, as tcpdump does: a SPAN or mirror port
+ * delivers traffic that is addressed to other machines.
  */
 #include "capture_reader.h"
 
@@ -15,7 +15,7 @@
 #include <string.h>
 
 /* The kernel buffer: 2 MiB as tcpdump takes by default, room for bursts
- * while the output is written. */
+ * while the output is written (-B changes it). */
 #define LIVE_BUFFER_BYTES (2 * 1024 * 1024)
 
 /* What to do about an activation failure, in one line. */
@@ -61,9 +61,11 @@ static void prefer_sll2(pcap_t *p)
         pcap_free_datalinks(links);
 }
 
-bool capture_reader_open_live(capture_reader *r, const char *name, char *err,
-                              size_t err_size)
+bool capture_reader_open_live(capture_reader *r, const char *name,
+                              const capture_live_options *opts, char *err, size_t err_size,
+                              char *warning, size_t warning_size)
 {
+    warning[0] = '\0';
     char pcap_err[PCAP_ERRBUF_SIZE] = "";
     pcap_t *p = pcap_create(name, pcap_err);
     if (!p) {
@@ -71,10 +73,11 @@ bool capture_reader_open_live(capture_reader *r, const char *name, char *err,
         return false;
     }
     /* These only fail on an activated handle, which this one is not. */
-    (void)pcap_set_snaplen(p, CAPTURE_LIVE_SNAPLEN);
+    uint64_t buffer = opts->buffer_bytes ? opts->buffer_bytes : LIVE_BUFFER_BYTES;
+    (void)pcap_set_snaplen(p, opts->snaplen ? (int)opts->snaplen : CAPTURE_LIVE_SNAPLEN);
     (void)pcap_set_immediate_mode(p, 1);
-    (void)pcap_set_promisc(p, 0);
-    (void)pcap_set_buffer_size(p, LIVE_BUFFER_BYTES);
+    (void)pcap_set_promisc(p, opts->promiscuous ? 1 : 0);
+    (void)pcap_set_buffer_size(p, buffer > INT32_MAX ? INT32_MAX : (int)buffer);
     (void)pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_MICRO);
     int rc = pcap_activate(p);
     if (rc < 0) {
@@ -82,7 +85,13 @@ bool capture_reader_open_live(capture_reader *r, const char *name, char *err,
         pcap_close(p);
         return false;
     }
-    /* rc > 0 is a warning (such as promiscuous mode not supported): go on. */
+    /* rc > 0 is a warning (such as promiscuous mode not supported): go on,
+     * and say it, as tcpdump does. */
+    if (rc > 0) {
+        const char *detail = pcap_geterr(p);
+        snprintf(warning, warning_size, "%s: %s", name,
+                 rc == PCAP_WARNING && detail && *detail ? detail : pcap_statustostr(rc));
+    }
     prefer_sll2(p);
     if (pcap_setnonblock(p, 1, pcap_err) != 0) {
         snprintf(err, err_size, "%s: cannot capture without blocking: %s", name, pcap_err);

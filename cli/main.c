@@ -13,6 +13,8 @@
 
 #include "analysis.h"
 #include "capture_reader.h"
+#include "flagged_writer.h"
+#include "input_stream.h"
 #include "live.h"
 #include "mqttka.h"
 #include "options.h"
@@ -24,21 +26,36 @@ static const char *input_name(const char *path)
     return strcmp(path, "-") == 0 ? "stdin" : path;
 }
 
+/* Says what became of each damaged file (one line each). Returns whether
+ * every file was read to its end. */
+static bool report_damaged_files(const capture_reader *reader)
+{
+    bool whole = true;
+    for (size_t i = 0; i < reader->n_files; i++) {
+        const capture_file_info *f = &reader->files[i];
+        if (f->status != CAPTURE_TRUNCATED && f->status != CAPTURE_READ_ERROR)
+            continue;
+        whole = false;
+        fprintf(stderr, "mqttka: %s: capture is %s after %llu records (%s)\n",
+                input_name(f->path), f->status == CAPTURE_TRUNCATED ? "cut short" : "damaged",
+                (unsigned long long)f->records, f->error ? f->error : "?");
+    }
+    return whole;
+}
+
 /* Reads the capture to its end (or its damage) through the analyzer.
  * Returns the exit status. */
 static int analyse(const cli_options *opts)
 {
-    const char *name = input_name(opts->read_path);
     char err[CAPTURE_ERROR_MAX];
     capture_reader reader;
-    if (!capture_reader_open_file(&reader, opts->read_path, err, sizeof err)) {
-        fprintf(stderr, "mqttka: %s: %s\n", name, err);
-        return EXIT_TROUBLE;
-    }
-    if (!mqttka_link_name((uint32_t)reader.linktype)) {
-        const char *link = pcap_datalink_val_to_name(reader.linktype);
-        fprintf(stderr, "mqttka: %s: link type %d (%s) is not supported\n", name,
-                reader.linktype, link ? link : "unknown");
+    const char *bad_path = NULL;
+    if (!capture_reader_open_files(&reader, (const char *const *)opts->read_paths, opts->n_read,
+                                   err, sizeof err, &bad_path)) {
+        if (bad_path)
+            fprintf(stderr, "mqttka: %s: %s\n", input_name(bad_path), err);
+        else
+            fprintf(stderr, "mqttka: %s\n", err);
         capture_reader_close(&reader);
         return EXIT_TROUBLE;
     }
@@ -52,21 +69,40 @@ static int analyse(const cli_options *opts)
         .out = stdout,
         .format = opts->format,
         .quiet = opts->quiet,
+        .time_format = opts->time_format,
         .capture_start = MQTTKA_TIME_NONE,
         .finding_seen = false,
         .worst_severity = MQTTKA_INFO,
+        .files = reader.n_files > 1 ? &reader : NULL,
     };
     /* Line by line to a terminal, as stdout is (see main). */
     output_start(&out, stdout, isatty(STDOUT_FILENO));
+    flagged_writer *flagged = NULL;
+    if (opts->write_flagged) {
+        flagged = flagged_writer_open(opts->write_flagged, opts->config.max_flows, err, sizeof err);
+        if (!flagged) {
+            fprintf(stderr, "mqttka: --write-flagged %s\n", err);
+            capture_reader_close(&reader);
+            return EXIT_TROUBLE;
+        }
+        out.flagged = flagged;
+    }
+    report_file page_file;
+    if (!analysis_report_open(opts, &page_file, &out)) {
+        flagged_writer_close(&flagged, NULL, err, sizeof err);
+        capture_reader_close(&reader);
+        return EXIT_TROUBLE;
+    }
     mqttka_analyzer *analyzer = analysis_start(opts, &out);
     if (!analyzer) {
+        flagged_writer_close(&flagged, NULL, err, sizeof err);
+        (void)analysis_report_close(&page_file, &out);
         capture_reader_close(&reader);
         return EXIT_TROUBLE;
     }
 
     capture_stats stats;
     memset(&stats, 0, sizeof stats);
-    stats.link_name = mqttka_link_name((uint32_t)reader.linktype);
     capture_status cs;
     capture_record rec;
     segment_batch batch;
@@ -74,7 +110,18 @@ static int analyse(const cli_options *opts)
     while ((cs = capture_reader_next(&reader, &rec, err, sizeof err)) == CAPTURE_RECORD) {
         if (out.capture_start == MQTTKA_TIME_NONE)
             out.capture_start = reader.first_ts;
-        segment_batch_add(&batch, reader.linktype, &rec, &stats);
+        if (flagged) {
+            /* Each segment pushed alone: the writer files the events of a
+             * packet before the next packet comes. */
+            mqttka_segment seg;
+            bool tcp = analysis_record_segment(rec.linktype, &rec, &stats, &seg);
+            flagged_writer_hold(flagged, &rec, tcp ? &seg : NULL);
+            if (tcp)
+                (void)mqttka_push(analyzer, &seg); /* NOMEM: a resource_limit finding */
+            flagged_writer_after_push(flagged);
+        } else {
+            segment_batch_add(&batch, rec.linktype, &rec, &stats);
+        }
         if (opts->count && stats.matched >= opts->count)
             break;
     }
@@ -82,10 +129,20 @@ static int analyse(const cli_options *opts)
     /* Records dropped by the filter still set the capture's span. */
     if (out.capture_start == MQTTKA_TIME_NONE)
         out.capture_start = reader.first_ts;
+    char link_names[128];
+    capture_reader_link_names(&reader, link_names, sizeof link_names);
+    stats.link_name = link_names;
     stats.records = reader.records;
     stats.first_ts = reader.first_ts;
     stats.last_ts = reader.last_ts;
-    stats.complete = cs == CAPTURE_END || cs == CAPTURE_RECORD; /* RECORD: -c stopped it */
+    stats.files = reader.n_files > 1 ? reader.files : NULL;
+    stats.n_files = reader.n_files > 1 ? reader.n_files : 0;
+    bool files_whole = true;
+    for (size_t i = 0; i < reader.n_files; i++)
+        files_whole = files_whole && (reader.files[i].status == CAPTURE_END ||
+                                      reader.files[i].status == CAPTURE_RECORD);
+    /* RECORD: -c stopped it */
+    stats.complete = (cs == CAPTURE_END || cs == CAPTURE_RECORD) && files_whole;
 
     /* Whatever was read is analysed and reported, damaged input or not. */
     mqttka_finish(analyzer, reader.last_ts != MQTTKA_TIME_NONE ? reader.last_ts : 0);
@@ -95,23 +152,50 @@ static int analyse(const cli_options *opts)
         output_json_capture(&out, &stats);
     else
         output_text_capture(&out, &stats);
-    capture_reader_close(&reader);
+
+    int status = EXIT_DONE;
+    /* The page names its input: the file, or the first of several. */
+    char input[512];
+    if (opts->n_read > 1)
+        snprintf(input, sizeof input, "%s and %zu more files", input_name(opts->read_paths[0]),
+                 opts->n_read - 1);
+    else
+        snprintf(input, sizeof input, "%s", input_name(opts->read_paths[0]));
+    report_page page = {
+        .input = input,
+        .stats = &stats,
+        .origin = stats.first_ts,
+        .now = stats.last_ts,
+    };
+    if (!analysis_report_write(&page_file, &out, &page))
+        status = EXIT_TROUBLE;
+    if (!analysis_report_close(&page_file, &out))
+        status = EXIT_TROUBLE;
 
     output_flush(&out);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "mqttka: cannot write the output\n");
-        return EXIT_TROUBLE;
+        status = EXIT_TROUBLE;
     }
-    if (cs == CAPTURE_TRUNCATED) {
-        fprintf(stderr, "mqttka: %s: capture is cut short after %llu records (%s)\n", name,
-                (unsigned long long)reader.records, err);
-        return EXIT_TROUBLE;
+    if (flagged) {
+        flagged_counts counts;
+        if (flagged_writer_close(&flagged, &counts, err, sizeof err)) {
+            analysis_flagged_report(opts->write_flagged, &counts);
+        } else {
+            fprintf(stderr, "mqttka: --write-flagged %s\n", err);
+            status = EXIT_TROUBLE;
+        }
     }
-    if (cs == CAPTURE_READ_ERROR) {
-        fprintf(stderr, "mqttka: %s: capture is damaged after %llu records (%s)\n", name,
-                (unsigned long long)reader.records, err);
-        return EXIT_TROUBLE;
+    if (!report_damaged_files(&reader))
+        status = EXIT_TROUBLE;
+    else if (cs == CAPTURE_READ_ERROR || cs == CAPTURE_TRUNCATED) {
+        /* Not about one file (the files overlap too much to be merged). */
+        fprintf(stderr, "mqttka: %s\n", err);
+        status = EXIT_TROUBLE;
     }
+    capture_reader_close(&reader);
+    if (status != EXIT_DONE)
+        return status;
     return analysis_fail_threshold_reached(opts, &out) ? EXIT_FINDINGS : EXIT_DONE;
 }
 
@@ -126,7 +210,9 @@ int main(int argc, char **argv)
         status = EXIT_DONE;
         break;
     case OPTIONS_VERSION:
-        printf("mqttka %s (%s)\n", MQTTKA_VERSION, pcap_lib_version());
+        input_describe_libraries(err, sizeof err);
+        printf("mqttka %s (%s; compressed input: %s)\n", MQTTKA_VERSION, pcap_lib_version(),
+               err);
         status = EXIT_DONE;
         break;
     case OPTIONS_USAGE_ERROR:

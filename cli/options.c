@@ -4,10 +4,15 @@
  */
 #include "options.h"
 
+#include "report_model.h"
+
 #include <errno.h>
 #include <getopt.h>
+#include <glob.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 
 /* Seconds accepted by the tolerance options: more than 1.5 times the
  * largest keepalive (65535 s) with room to spare, and far from overflowing
@@ -19,8 +24,21 @@
  * enough that a typo cannot ask the core for terabytes. */
 #define MAX_OPTION_FLOWS 10000000UL
 #define MAX_OPTION_FINDINGS 1000000UL
+/* The inflate caps: a message may be as large as MQTT allows (256 MiB)
+ * and more; memory up to 1 TiB; a ratio past DEFLATE's 1032 is no cap. */
+#define MAX_OPTION_BYTES (1ULL << 40)
+#define MAX_OPTION_RATIO 1032UL
 /* -c: any count a 64-bit record counter can reach. */
 #define MAX_OPTION_COUNT 0xffffffffffffffffULL
+/* -B in KiB: 4 GiB is more than any kernel grants. */
+#define MAX_OPTION_BUFFER_KIB 4194304UL
+/* -C: a terabyte per file. */
+#define MAX_OPTION_FILE_BYTES 1000000000000ULL
+/* -G: a year of seconds; -W: files in a ring. */
+#define MAX_OPTION_ROTATE_SECONDS 31622400UL
+#define MAX_OPTION_RING_FILES 1000000UL
+/* Capture files named on the command line, globs expanded. */
+#define MAX_OPTION_FILES 100000u
 
 enum {
     OPT_JSON = 256,
@@ -31,7 +49,17 @@ enum {
     OPT_IDLE_TIMEOUTS,
     OPT_MAX_FLOWS,
     OPT_MAX_FINDINGS,
+    OPT_TIME_FORMAT,
+    OPT_WRITE_FLAGGED,
+    OPT_REPORT,
+    OPT_REPORT_DETAIL,
+    OPT_REPORT_ROWS,
+    OPT_MAX_INFLATED_MESSAGE,
+    OPT_MAX_INFLATE_RATIO,
+    OPT_MAX_INFLATE_MEMORY,
 };
+
+static const char short_options[] = ":r:f:i:w:c:DZ:qhVpB:s:C:G:W:n";
 
 static const struct option long_options[] = {
     {"read", required_argument, NULL, 'r'},
@@ -50,6 +78,17 @@ static const struct option long_options[] = {
     {"idle-timeouts", required_argument, NULL, OPT_IDLE_TIMEOUTS},
     {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
     {"max-findings", required_argument, NULL, OPT_MAX_FINDINGS},
+    {"time-format", required_argument, NULL, OPT_TIME_FORMAT},
+    {"write-flagged", required_argument, NULL, OPT_WRITE_FLAGGED},
+    {"no-promiscuous-mode", no_argument, NULL, 'p'},
+    {"buffer-size", required_argument, NULL, 'B'},
+    {"snapshot-length", required_argument, NULL, 's'},
+    {"report", required_argument, NULL, OPT_REPORT},
+    {"report-detail", required_argument, NULL, OPT_REPORT_DETAIL},
+    {"report-rows", required_argument, NULL, OPT_REPORT_ROWS},
+    {"max-inflated-message", required_argument, NULL, OPT_MAX_INFLATED_MESSAGE},
+    {"max-inflate-ratio", required_argument, NULL, OPT_MAX_INFLATE_RATIO},
+    {"max-inflate-memory", required_argument, NULL, OPT_MAX_INFLATE_MEMORY},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -65,34 +104,57 @@ void options_print_help(FILE *out)
 {
     mqttka_config d;
     mqttka_config_default(&d);
-    fputs("Usage: mqttka -r FILE [options] [FILTER...]\n"
-          "       mqttka -i IFACE [-w FILE] [-Z USER] [options] [FILTER...]\n"
+    fputs("Usage: mqttka -r FILE [-r FILE]... [FILE...] [options] [[--] FILTER...]\n"
+          "       mqttka -i IFACE [-w FILE [-C SIZE] [-G S] [-W N]] [-Z USER] [options]\n"
+          "              [FILTER...]\n"
           "       mqttka -D\n"
           "Explain MQTT keepalive behaviour (over WebSocket or plain TCP) in a capture,\n"
           "or live on a network interface.\n"
           "\n"
           "Input:\n"
-          "  -r, --read FILE           read a pcap or pcapng file; '-' reads standard input\n"
+          "  -r, --read FILE           read a pcap or pcapng file, plain or compressed with\n"
+          "                            gzip, zstd or lz4; '-' reads standard input; give\n"
+          "                            -r again, or more FILEs after the options, or a\n"
+          "                            quoted glob ('ring*.pcap'): read as one capture in\n"
+          "                            order of time, frames numbered across the files\n"
           "  -i, --interface IFACE     capture live on IFACE ('any': every interface); stop\n"
           "                            with Ctrl-C (SIGINT) or SIGTERM to get the summaries\n"
           "  -f, --filter EXPR         BPF filter as tcpdump takes it (also: the words after\n"
-          "                            the options); with -r frame numbers stay those of\n"
-          "                            the file\n"
+          "                            the options that are not files, or after --); with\n"
+          "                            -r frame numbers stay those of the file\n"
           "  -c, --count N             stop after N records (those matching the filter)\n"
           "  -D, --list-interfaces     list the interfaces -i can capture on, and exit\n"
           "\n"
-          "Live capture:\n"
+          "Live capture (as tcpdump):\n"
+          "  -p, --no-promiscuous-mode no promiscuous mode (it is on by default)\n"
+          "  -B, --buffer-size KIB     kernel capture buffer in KiB           [2048]\n"
+          "  -s, --snapshot-length N   bytes kept of each packet; 0: 262144   [262144]\n"
           "  -w, --write FILE          also save the captured records: pcapng when FILE\n"
           "                            ends in .pcapng, else pcap (frames numbered as shown)\n"
+          "  -C SIZE                   with -w: a new file once FILE passes SIZE millions of\n"
+          "                            bytes (suffix k, m, g: KiB, MiB, GiB); FILE, FILE1, ...\n"
+          "  -G SECONDS                with -w: a new file every SECONDS (FILE may hold\n"
+          "                            strftime(3) conversions)\n"
+          "  -W N                      with -C: a ring of N files (FILE0 .. FILE<N-1>);\n"
+          "                            with -G alone: stop after N files\n"
           "  -Z, --relinquish-privileges USER\n"
           "                            once the capture is open, run as USER (when started\n"
           "                            as root); FILE is then created as USER\n"
+          "  -n                        accepted, as tcpdump's (nothing is resolved anyway)\n"
           "\n"
           "Output:\n"
           "  -q, --quiet               print only the per-connection summaries\n"
           "      --json                JSON Lines: one object per event and per connection\n"
+          "      --time-format FORMAT  text times: relative (seconds since the first\n"
+          "                            record), utc, or epoch               [relative]\n"
           "      --fail-on LEVEL       exit 1 if a finding of LEVEL (warn or error) or worse\n"
           "                            was reported\n"
+          "      --write-flagged FILE  save to FILE (pcapng) only the packets of connections\n"
+          "                            with a warn or error finding, each finding a comment\n"
+          "                            on its packet (-r and -i; see mqttka(1) for the\n"
+          "                            memory it keeps)\n"
+          "      --report FILE         also write an HTML report to FILE (one page, nothing\n"
+          "                            fetched); live: at the end, and on SIGUSR1\n"
           "\n"
           "Tolerances (seconds may have decimals; PERCENT is of the effective keepalive):\n",
           out);
@@ -116,6 +178,15 @@ void options_print_help(FILE *out)
             "Limits:\n"
             "      --max-flows N         TCP flows tracked at once            [%zu]\n"
             "      --max-findings N      findings kept in each connection's summary [%zu]\n"
+            "      --report-detail N     connections the report draws in detail   [%u]\n"
+            "      --report-rows N       connections and clients the report lists [%u]\n"
+            "      --max-inflated-message BYTES\n"
+            "                            bytes inflated from one permessage-deflate\n"
+            "                            message                              [%zu]\n"
+            "      --max-inflate-ratio N inflated bytes of a direction past its first MiB,\n"
+            "                            per compressed byte (0: no cap)      [%u]\n"
+            "      --max-inflate-memory BYTES\n"
+            "                            zlib's memory for all connections    [%zu]\n"
             "\n"
             "  -h, --help                show this help and exit\n"
             "  -V, --version             show the version and exit\n"
@@ -123,7 +194,10 @@ void options_print_help(FILE *out)
             "Exit status: 0 done (live: stopped by a signal, -c or a closed output); 1 a\n"
             "finding reached --fail-on; 2 bad usage, unreadable or truncated input, an\n"
             "interface that cannot be opened. See mqttka(1).\n",
-            d.n_idle_timeouts ? "" : "none", d.max_flows, d.max_summary_findings);
+            d.n_idle_timeouts ? "" : "none", d.max_flows, d.max_summary_findings,
+            REPORT_DETAIL_DEFAULT, REPORT_ROWS_DEFAULT,
+            d.max_inflated_message_bytes, (unsigned)d.max_inflate_ratio,
+            d.max_inflate_memory_bytes);
 }
 
 /* Decimal seconds ("1", "0.5") as microseconds, within 0..MAX_OPTION_SECONDS. */
@@ -218,7 +292,7 @@ static bool parse_idle_timeouts(const char *text, mqttka_config *cfg)
     return true;
 }
 
-/* Joins the words left after the options into one filter, as tcpdump does. */
+/* Joins words into one filter, as tcpdump does. */
 static char *join_words(char **words, int count)
 {
     size_t len = 1;
@@ -242,33 +316,356 @@ static const char *option_name(char **argv, int index)
     return index > 0 && argv[index - 1] ? argv[index - 1] : "?";
 }
 
+/* Does a long option (by the name after "--", up to '=' or the end, or by
+ * an unambiguous prefix, as getopt_long takes it) need an argument? */
+static bool long_option_takes_argument(const char *name)
+{
+    size_t len = strcspn(name, "=");
+    const struct option *found = NULL;
+    size_t matches = 0;
+    for (const struct option *o = long_options; o->name; o++) {
+        if (strncmp(o->name, name, len) != 0)
+            continue;
+        if (strlen(o->name) == len)
+            return o->has_arg == required_argument && name[len] != '=';
+        found = o;
+        matches++;
+    }
+    return matches == 1 && found->has_arg == required_argument && name[len] != '=';
+}
+
+/* Where "--" ends the options (argc when it does not): the first "--" that
+ * is not the argument of an option. Words after it are the filter. */
+static int find_end_of_options(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0)
+            return i;
+        if (a[0] != '-' || a[1] == '\0')
+            continue;
+        if (a[1] == '-') {
+            if (long_option_takes_argument(a + 2))
+                i++;
+            continue;
+        }
+        for (const char *c = a + 1; *c; c++) {
+            const char *o = strchr(short_options + 1, *c);
+            if (o && *c != ':' && o[1] == ':') {
+                if (c[1] == '\0')
+                    i++; /* "-r FILE": the next word is the argument */
+                break;   /* "-rFILE": the rest is */
+            }
+        }
+    }
+    return argc;
+}
+
+static bool has_glob_characters(const char *s)
+{
+    return strpbrk(s, "*?[") != NULL;
+}
+
+/* A file that exists and is not a directory. */
+static bool names_a_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && !S_ISDIR(st.st_mode);
+}
+
+/* A name only a capture file has (a BPF expression never ends so): .pcap,
+ * .pcapng, .cap, tcpdump's ring names .pcap1, .pcap2..., and the
+ * compressed .gz, .zst, .lz4. */
+static bool looks_like_capture_name(const char *w)
+{
+    static const char *const suffixes[] = {".pcapng", ".pcap", ".cap", ".gz", ".zst", ".lz4"};
+    size_t len = strlen(w);
+    size_t digits = 0;
+    while (digits < len && w[len - 1 - digits] >= '0' && w[len - 1 - digits] <= '9')
+        digits++;
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        size_t n = strlen(suffixes[i]);
+        if (len > n && strcasecmp(w + len - n, suffixes[i]) == 0)
+            return true;
+        if (digits && i == 1 && len - digits > n &&
+            strncasecmp(w + len - digits - n, suffixes[i], n) == 0)
+            return true;
+    }
+    return false;
+}
+
+static bool add_read_path(cli_options *opts, const char *path, char *err, size_t err_size)
+{
+    if (opts->n_read == MAX_OPTION_FILES) {
+        snprintf(err, err_size, "more than %u capture files", MAX_OPTION_FILES);
+        return false;
+    }
+    char *copy = strdup(path);
+    char **grown = copy ? realloc(opts->read_paths, (opts->n_read + 1) * sizeof *grown) : NULL;
+    if (!grown) {
+        free(copy);
+        snprintf(err, err_size, "out of memory");
+        return false;
+    }
+    opts->read_paths = grown;
+    opts->read_paths[opts->n_read++] = copy;
+    return true;
+}
+
+/* An -r argument: a file, "-", or a glob mqttka expands itself (quoted,
+ * or from a shell that left it as it was) when no file has that name. */
+static bool add_read_argument(cli_options *opts, const char *arg, char *err, size_t err_size)
+{
+    if (strcmp(arg, "-") == 0 || !has_glob_characters(arg) || names_a_file(arg))
+        return add_read_path(opts, arg, err, err_size);
+    glob_t g;
+    int rc = glob(arg, 0, NULL, &g);
+    if (rc == GLOB_NOMATCH) {
+        snprintf(err, err_size, "-r '%s': no file matches", arg);
+        return false;
+    }
+    if (rc != 0) {
+        snprintf(err, err_size, "-r '%s': %s", arg,
+                 rc == GLOB_NOSPACE ? "out of memory" : "cannot read a folder it names");
+        return false;
+    }
+    bool ok = true;
+    for (size_t i = 0; ok && i < g.gl_pathc; i++)
+        ok = add_read_path(opts, g.gl_pathv[i], err, err_size);
+    globfree(&g);
+    return ok;
+}
+
+/* -C SIZE: millions of bytes, or KiB, MiB, GiB with a suffix (tcpdump 4.99). */
+static bool parse_file_size(const char *text, uint64_t *bytes)
+{
+    if (*text < '0' || *text > '9')
+        return false;
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(text, &end, 10);
+    uint64_t unit = 1000000;
+    if (*end) {
+        if (end[1] != '\0')
+            return false;
+        switch (*end) {
+        case 'k': case 'K': unit = 1024; break;
+        case 'm': case 'M': unit = 1024 * 1024; break;
+        case 'g': case 'G': unit = 1024 * 1024 * 1024; break;
+        default: return false;
+        }
+    }
+    if (errno != 0 || n == 0 || n > MAX_OPTION_FILE_BYTES / unit)
+        return false;
+    *bytes = n * unit;
+    return true;
+}
+
+/* The words after the options (before any "--"), and those after "--".
+ * Reading files: leading words that name existing files are files; the
+ * first that does not starts the filter (a word with a capture file's name
+ * that does not exist is an error, not a filter). With "--", every word
+ * before it is a file. Live: all of them are the filter. */
+static bool split_words(cli_options *opts, char **words, int n_words, char **after,
+                        int n_after, bool dashdash, char *err, size_t err_size)
+{
+    int first_filter = 0;
+    if (opts->n_read) {
+        for (; first_filter < n_words; first_filter++) {
+            const char *w = words[first_filter];
+            if (!dashdash && !names_a_file(w)) {
+                if (looks_like_capture_name(w)) {
+                    struct stat st;
+                    snprintf(err, err_size, "%s: %s", w,
+                             stat(w, &st) == 0 ? "is a directory" : strerror(ENOENT));
+                    return false;
+                }
+                break;
+            }
+            if (!add_read_path(opts, w, err, err_size))
+                return false;
+        }
+    }
+    int n_filter = n_words - first_filter + n_after;
+    if (n_filter == 0)
+        return true;
+    if (opts->filter) {
+        snprintf(err, err_size, "a filter was given twice: with -f and as '%s'",
+                 first_filter < n_words ? words[first_filter] : after[0]);
+        return false;
+    }
+    char **all = malloc((size_t)n_filter * sizeof *all);
+    if (!all) {
+        snprintf(err, err_size, "out of memory");
+        return false;
+    }
+    int k = 0;
+    for (int i = first_filter; i < n_words; i++)
+        all[k++] = words[i];
+    for (int i = 0; i < n_after; i++)
+        all[k++] = after[i];
+    opts->filter_storage = join_words(all, k);
+    free(all);
+    if (!opts->filter_storage) {
+        snprintf(err, err_size, "out of memory");
+        return false;
+    }
+    opts->filter = opts->filter_storage;
+    return true;
+}
+
+/* Options that only make sense with some others. */
+static bool check_combinations(const cli_options *opts, bool live_only_given,
+                               const char *live_only, char *err, size_t err_size)
+{
+    if (opts->interface && opts->n_read) {
+        snprintf(err, err_size, "give either -r FILE or -i IFACE, not both");
+        return false;
+    }
+    if (!opts->interface && !opts->n_read) {
+        snprintf(err, err_size,
+                 "no input: give -r FILE (-r - for standard input) or -i IFACE (-D lists them)");
+        return false;
+    }
+    if (!opts->interface && (opts->write_path || opts->drop_user || live_only_given)) {
+        snprintf(err, err_size, "%s works with a live capture only: add -i IFACE",
+                 opts->write_path ? "-w" : opts->drop_user ? "-Z" : live_only);
+        return false;
+    }
+    if (opts->write_path && (!*opts->write_path || strcmp(opts->write_path, "-") == 0)) {
+        /* Standard output carries the findings; the capture needs a file of its own. */
+        snprintf(err, err_size, "-w needs a file name (standard output carries the findings)");
+        return false;
+    }
+    if (!opts->write_path && (opts->ring_file_bytes || opts->ring_seconds || opts->ring_files)) {
+        snprintf(err, err_size, "%s rotates the -w file: add -w FILE",
+                 opts->ring_file_bytes ? "-C" : opts->ring_seconds ? "-G" : "-W");
+        return false;
+    }
+    if (opts->ring_files && !opts->ring_file_bytes && !opts->ring_seconds) {
+        snprintf(err, err_size, "-W counts the files of -C or -G: add one of them");
+        return false;
+    }
+    if (opts->write_flagged &&
+        (!*opts->write_flagged || strcmp(opts->write_flagged, "-") == 0)) {
+        snprintf(err, err_size,
+                 "--write-flagged needs a file name (standard output carries the findings)");
+        return false;
+    }
+    if (opts->write_flagged && opts->write_path &&
+        strcmp(opts->write_flagged, opts->write_path) == 0) {
+        snprintf(err, err_size, "--write-flagged and -w name the same file");
+        return false;
+    }
+    return true;
+}
+
 options_result options_parse(int argc, char **argv, cli_options *opts, char *err,
                              size_t err_size)
 {
     memset(opts, 0, sizeof *opts);
     opts->format = OUTPUT_TEXT;
     opts->fail_on = FAIL_NEVER;
+    opts->time_format = TIME_RELATIVE;
+    opts->promiscuous = true;
+    opts->snaplen = OPTIONS_SNAPLEN_MAX;
+    opts->report_detail = REPORT_DETAIL_DEFAULT;
+    opts->report_rows = REPORT_ROWS_DEFAULT;
     mqttka_config_default(&opts->config);
 
+    /* getopt sees the words before "--" only: after it, the filter. */
+    int end = find_end_of_options(argc, argv);
+    bool dashdash = end < argc;
     opterr = 0; /* our messages, one line each */
     optind = 1;
     int c;
     bool seen_help = false, seen_version = false, seen_list = false;
-    while ((c = getopt_long(argc, argv, ":r:f:i:w:c:DZ:qhV", long_options, NULL)) != -1) {
+    const char *live_only = NULL; /* the first of -p, -B, -s given */
+    const char *report_limit_option = NULL; /* the last of --report-detail, --report-rows */
+    const char **read_args = NULL;
+    size_t n_read_args = 0;
+    options_result result = OPTIONS_USAGE_ERROR;
+    while ((c = getopt_long(end, argv, short_options, long_options, NULL)) != -1) {
         const char *arg = optarg;
         unsigned long count;
         switch (c) {
-        case 'r': opts->read_path = arg; break;
-        case 'f': opts->filter = arg; break;
+        case 'r': {
+            const char **grown = realloc(read_args, (n_read_args + 1) * sizeof *grown);
+            if (!grown) {
+                snprintf(err, err_size, "out of memory");
+                goto out;
+            }
+            read_args = grown;
+            read_args[n_read_args++] = arg;
+            break;
+        }
+        case 'f':
+            if (opts->filter) {
+                snprintf(err, err_size,
+                         "-f was given twice ('%s' and '%s'): give one expression, joined "
+                         "with 'and' if both apply",
+                         opts->filter, arg);
+                goto out;
+            }
+            opts->filter = arg;
+            break;
         case 'i': opts->interface = arg; break;
         case 'w': opts->write_path = arg; break;
         case 'Z': opts->drop_user = arg; break;
         case 'D': seen_list = true; break;
+        case 'n': break; /* tcpdump's "no name resolution": mqttka resolves none */
+        case 'p':
+            opts->promiscuous = false;
+            live_only = live_only ? live_only : "-p";
+            break;
+        case 'B':
+            if (!parse_count(arg, MAX_OPTION_BUFFER_KIB, &count) || count == 0) {
+                snprintf(err, err_size, "-B takes a buffer size in KiB from 1 to %lu, not '%s'",
+                         MAX_OPTION_BUFFER_KIB, arg);
+                goto out;
+            }
+            opts->buffer_bytes = (uint64_t)count * 1024;
+            live_only = live_only ? live_only : "-B";
+            break;
+        case 's':
+            if (!parse_count(arg, OPTIONS_SNAPLEN_MAX, &count)) {
+                snprintf(err, err_size, "-s takes a snapshot length from 0 to %u, not '%s'",
+                         OPTIONS_SNAPLEN_MAX, arg);
+                goto out;
+            }
+            opts->snaplen = count ? (uint32_t)count : OPTIONS_SNAPLEN_MAX;
+            live_only = live_only ? live_only : "-s";
+            break;
+        case 'C':
+            if (!parse_file_size(arg, &opts->ring_file_bytes)) {
+                snprintf(err, err_size,
+                         "-C takes a file size in millions of bytes (or with k, m, g: KiB, "
+                         "MiB, GiB), not '%s'",
+                         arg);
+                goto out;
+            }
+            break;
+        case 'G':
+            if (!parse_count(arg, MAX_OPTION_ROTATE_SECONDS, &count) || count == 0) {
+                snprintf(err, err_size, "-G takes whole seconds from 1 to %lu, not '%s'",
+                         MAX_OPTION_ROTATE_SECONDS, arg);
+                goto out;
+            }
+            opts->ring_seconds = (uint32_t)count;
+            break;
+        case 'W':
+            if (!parse_count(arg, MAX_OPTION_RING_FILES, &count) || count == 0) {
+                snprintf(err, err_size, "-W takes a number of files from 1 to %lu, not '%s'",
+                         MAX_OPTION_RING_FILES, arg);
+                goto out;
+            }
+            opts->ring_files = (uint32_t)count;
+            break;
         case 'c': {
             unsigned long long n;
             if (!parse_count64(arg, &n) || n == 0) {
                 snprintf(err, err_size, "-c takes a number of records from 1, not '%s'", arg);
-                return OPTIONS_USAGE_ERROR;
+                goto out;
             }
             opts->count = n;
             break;
@@ -277,6 +674,20 @@ options_result options_parse(int argc, char **argv, cli_options *opts, char *err
         case 'h': seen_help = true; break;
         case 'V': seen_version = true; break;
         case OPT_JSON: opts->format = OUTPUT_JSON; break;
+        case OPT_TIME_FORMAT:
+            if (strcmp(arg, "relative") == 0) {
+                opts->time_format = TIME_RELATIVE;
+            } else if (strcmp(arg, "utc") == 0) {
+                opts->time_format = TIME_UTC;
+            } else if (strcmp(arg, "epoch") == 0) {
+                opts->time_format = TIME_EPOCH;
+            } else {
+                snprintf(err, err_size,
+                         "--time-format takes 'relative', 'utc' or 'epoch', not '%s'", arg);
+                goto out;
+            }
+            break;
+        case OPT_WRITE_FLAGGED: opts->write_flagged = arg; break;
         case OPT_FAIL_ON:
             if (strcmp(arg, "warn") == 0) {
                 opts->fail_on = FAIL_ON_WARN;
@@ -284,20 +695,20 @@ options_result options_parse(int argc, char **argv, cli_options *opts, char *err
                 opts->fail_on = FAIL_ON_ERROR;
             } else {
                 snprintf(err, err_size, "--fail-on takes 'warn' or 'error', not '%s'", arg);
-                return OPTIONS_USAGE_ERROR;
+                goto out;
             }
             break;
         case OPT_TOLERANCE:
             if (!parse_seconds_percent(arg, &opts->config.tol_min, &opts->config.tol_percent)) {
                 snprintf(err, err_size, "--tolerance takes MIN_SECONDS,PERCENT, not '%s'", arg);
-                return OPTIONS_USAGE_ERROR;
+                goto out;
             }
             break;
         case OPT_GRACE:
             if (!parse_seconds_percent(arg, &opts->config.grace_min,
                                        &opts->config.grace_percent)) {
                 snprintf(err, err_size, "--grace takes MIN_SECONDS,PERCENT, not '%s'", arg);
-                return OPTIONS_USAGE_ERROR;
+                goto out;
             }
             break;
         case OPT_PINGRESP_DEADLINE:
@@ -305,7 +716,7 @@ options_result options_parse(int argc, char **argv, cli_options *opts, char *err
                                        &opts->config.resp_percent)) {
                 snprintf(err, err_size,
                          "--pingresp-deadline takes MAX_SECONDS,PERCENT, not '%s'", arg);
-                return OPTIONS_USAGE_ERROR;
+                goto out;
             }
             break;
         case OPT_IDLE_TIMEOUTS:
@@ -314,14 +725,14 @@ options_result options_parse(int argc, char **argv, cli_options *opts, char *err
                          "--idle-timeouts takes up to %d positive SECONDS separated by "
                          "commas, or 'none', not '%s'",
                          MQTTKA_MAX_IDLE_TIMEOUTS, arg);
-                return OPTIONS_USAGE_ERROR;
+                goto out;
             }
             break;
         case OPT_MAX_FLOWS:
             if (!parse_count(arg, MAX_OPTION_FLOWS, &count) || count == 0) {
                 snprintf(err, err_size, "--max-flows takes a number from 1 to %lu, not '%s'",
                          MAX_OPTION_FLOWS, arg);
-                return OPTIONS_USAGE_ERROR;
+                goto out;
             }
             opts->config.max_flows = count;
             break;
@@ -329,65 +740,106 @@ options_result options_parse(int argc, char **argv, cli_options *opts, char *err
             if (!parse_count(arg, MAX_OPTION_FINDINGS, &count)) {
                 snprintf(err, err_size, "--max-findings takes a number from 0 to %lu, not '%s'",
                          MAX_OPTION_FINDINGS, arg);
-                return OPTIONS_USAGE_ERROR;
+                goto out;
             }
             opts->config.max_summary_findings = count;
             break;
+        case OPT_REPORT: opts->report_path = arg; break;
+        case OPT_REPORT_DETAIL:
+        case OPT_REPORT_ROWS: {
+            bool detail = c == OPT_REPORT_DETAIL;
+            unsigned long max = detail ? REPORT_DETAIL_MAX : REPORT_ROWS_MAX;
+            if (!parse_count(arg, max, &count)) {
+                snprintf(err, err_size, "%s takes a number from 0 to %lu, not '%s'",
+                         detail ? "--report-detail" : "--report-rows", max, arg);
+                goto out;
+            }
+            if (detail)
+                opts->report_detail = count;
+            else
+                opts->report_rows = count;
+            report_limit_option = detail ? "--report-detail" : "--report-rows";
+            break;
+        }
+        case OPT_MAX_INFLATED_MESSAGE:
+        case OPT_MAX_INFLATE_MEMORY: {
+            unsigned long long bytes = 0;
+            if (!parse_count64(arg, &bytes) || bytes == 0 || bytes > MAX_OPTION_BYTES ||
+                bytes > SIZE_MAX) {
+                snprintf(err, err_size, "%s takes a number of bytes from 1 to %llu, not '%s'",
+                         c == OPT_MAX_INFLATED_MESSAGE ? "--max-inflated-message"
+                                                       : "--max-inflate-memory",
+                         MAX_OPTION_BYTES, arg);
+                goto out;
+            }
+            if (c == OPT_MAX_INFLATED_MESSAGE)
+                opts->config.max_inflated_message_bytes = (size_t)bytes;
+            else
+                opts->config.max_inflate_memory_bytes = (size_t)bytes;
+            break;
+        }
+        case OPT_MAX_INFLATE_RATIO:
+            if (!parse_count(arg, MAX_OPTION_RATIO, &count)) {
+                snprintf(err, err_size,
+                         "--max-inflate-ratio takes a number from 0 to %lu, not '%s'",
+                         MAX_OPTION_RATIO, arg);
+                goto out;
+            }
+            opts->config.max_inflate_ratio = (uint32_t)count;
+            break;
         case ':':
             snprintf(err, err_size, "option '%s' needs an argument", option_name(argv, optind));
-            return OPTIONS_USAGE_ERROR;
+            goto out;
         default:
             if (optopt && optopt < 256)
                 snprintf(err, err_size, "unknown option '-%c'", optopt);
             else
                 snprintf(err, err_size, "unknown option '%s'", option_name(argv, optind));
-            return OPTIONS_USAGE_ERROR;
+            goto out;
         }
     }
-    if (seen_help)
-        return OPTIONS_HELP;
-    if (seen_version)
-        return OPTIONS_VERSION;
-    if (seen_list)
-        return OPTIONS_LIST_INTERFACES;
-
-    if (optind < argc) {
-        if (opts->filter) {
-            snprintf(err, err_size, "a filter was given twice: with -f and as '%s'",
-                     argv[optind]);
-            return OPTIONS_USAGE_ERROR;
-        }
-        opts->filter_storage = join_words(argv + optind, argc - optind);
-        if (!opts->filter_storage) {
-            snprintf(err, err_size, "out of memory");
-            return OPTIONS_USAGE_ERROR;
-        }
-        opts->filter = opts->filter_storage;
+    if (seen_help) {
+        result = OPTIONS_HELP;
+        goto out;
     }
-    if (opts->interface && opts->read_path) {
-        snprintf(err, err_size, "give either -r FILE or -i IFACE, not both");
-        return OPTIONS_USAGE_ERROR;
+    if (seen_version) {
+        result = OPTIONS_VERSION;
+        goto out;
     }
-    if (!opts->interface && !opts->read_path) {
-        snprintf(err, err_size,
-                 "no input: give -r FILE (-r - for standard input) or -i IFACE (-D lists them)");
-        return OPTIONS_USAGE_ERROR;
+    if (seen_list) {
+        result = OPTIONS_LIST_INTERFACES;
+        goto out;
     }
-    if (!opts->interface && (opts->write_path || opts->drop_user)) {
-        snprintf(err, err_size, "%s works with a live capture only: add -i IFACE",
-                 opts->write_path ? "-w" : "-Z");
-        return OPTIONS_USAGE_ERROR;
+    for (size_t i = 0; i < n_read_args; i++)
+        if (!add_read_argument(opts, read_args[i], err, err_size))
+            goto out;
+    if (!split_words(opts, argv + optind, end - optind, argv + end + (dashdash ? 1 : 0),
+                     argc - end - (dashdash ? 1 : 0), dashdash, err, err_size))
+        goto out;
+    if (!check_combinations(opts, live_only != NULL, live_only, err, err_size))
+        goto out;
+    if (opts->report_path && (!*opts->report_path || strcmp(opts->report_path, "-") == 0)) {
+        /* Standard output carries the findings; the page needs a file of its own. */
+        snprintf(err, err_size, "--report needs a file name (standard output carries the findings)");
+        goto out;
     }
-    if (opts->write_path && (!*opts->write_path || strcmp(opts->write_path, "-") == 0)) {
-        /* Standard output carries the findings; the capture needs a file of its own. */
-        snprintf(err, err_size, "-w needs a file name (standard output carries the findings)");
-        return OPTIONS_USAGE_ERROR;
+    if (report_limit_option && !opts->report_path) {
+        snprintf(err, err_size, "%s works with --report FILE", report_limit_option);
+        goto out;
     }
-    return OPTIONS_RUN;
+    result = OPTIONS_RUN;
+out:
+    free(read_args);
+    return result;
 }
 
 void options_release(cli_options *opts)
 {
+    for (size_t i = 0; i < opts->n_read; i++)
+        free(opts->read_paths[i]);
+    free(opts->read_paths);
+    opts->read_paths = NULL;
+    opts->n_read = 0;
     free(opts->filter_storage);
     opts->filter_storage = NULL;
     opts->filter = NULL;

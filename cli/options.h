@@ -23,17 +23,40 @@ typedef enum fail_threshold {
     FAIL_ON_ERROR,
 } fail_threshold;
 
+/* --time-format: how the text output writes a point in time. */
+typedef enum time_format {
+    TIME_RELATIVE = 0,        /* seconds since the capture's first record */
+    TIME_UTC,                 /* 2026-11-26T10:51:02.123456Z */
+    TIME_EPOCH,               /* 1795690262.123456 */
+} time_format;
+
+/* -s: tcpdump's largest snapshot length, and what -s 0 means. */
+#define OPTIONS_SNAPLEN_MAX 262144u
+
 typedef struct cli_options {
-    const char *read_path;    /* -r: a file, or "-" for standard input */
+    char **read_paths;        /* -r FILE..., the file words, globs expanded (owned) */
+    size_t n_read;
     const char *interface;    /* -i: live capture from this interface */
     const char *write_path;   /* -w: also save what the live capture read */
     const char *drop_user;    /* -Z: the user to become once the capture is open */
     uint64_t count;           /* -c: stop after this many records; 0 for no limit */
-    const char *filter;       /* -f, or the words after the options; NULL for none */
+    const char *filter;       /* -f, or the filter words; NULL for none */
     char *filter_storage;     /* owns the joined words, when they are the filter */
     output_format format;
     bool quiet;               /* -q: summaries only */
     fail_threshold fail_on;
+    time_format time_format;  /* --time-format */
+    const char *write_flagged; /* --write-flagged FILE */
+    /* Live capture, as tcpdump takes them. */
+    bool promiscuous;         /* true unless -p */
+    uint32_t snaplen;         /* -s, 1..OPTIONS_SNAPLEN_MAX */
+    uint64_t buffer_bytes;    /* -B (given in KiB); 0: the default */
+    uint64_t ring_file_bytes; /* -C: a new -w file past this size; 0: never */
+    uint32_t ring_seconds;    /* -G: a new -w file every this many seconds; 0: never */
+    uint32_t ring_files;      /* -W: files in the ring (-C), or files before stopping (-G) */
+    const char *report_path;  /* --report: also write the HTML report there */
+    size_t report_detail;     /* --report-detail: connections drawn in detail */
+    size_t report_rows;       /* --report-rows: connections and clients listed */
     mqttka_config config;     /* mqttka_config_default() plus the tolerance options */
 } cli_options;
 

@@ -13,13 +13,17 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "capture_reader.h"
 #include "mqttka.h"
 #include "line_buffer.h"
 #include "options.h"
+#include "report_html.h"
+
+typedef struct flagged_writer flagged_writer;
 
 /* What became of the capture's records (also in the JSON "capture" object). */
 typedef struct capture_stats {
-    const char *link_name;   /* "EN10MB"... */
+    const char *link_name;   /* "EN10MB", "EN10MB,LINUX_SLL2"... */
     uint64_t records;        /* read, filtered or not */
     uint64_t matched;        /* passed the BPF filter (all, without one) */
     uint64_t tcp_segments;   /* pushed to the analyzer */
@@ -32,6 +36,9 @@ typedef struct capture_stats {
     mqttka_time first_ts;    /* MQTTKA_TIME_NONE for an empty capture */
     mqttka_time last_ts;
     bool complete;           /* false when the input was cut short or damaged */
+    /* Several files: each one's place in the merged capture (NULL for one). */
+    const capture_file_info *files;
+    size_t n_files;
     /* Live capture only (`interface` non-NULL): libpcap's counters, when
      * it could give them (have_counters). */
     const char *interface;
@@ -45,6 +52,7 @@ typedef struct output_state {
     FILE *out;
     output_format format;
     bool quiet;
+    time_format time_format; /* text: how points in time are written */
     /* Events are written here, and reach `out` when it fills, after every
      * event when `flush_each_event` (live, or to a terminal: each line as it
      * comes), and at output_flush: stdio locks and copies on every call,
@@ -57,6 +65,11 @@ typedef struct output_state {
     bool finding_seen;
     mqttka_severity worst_severity; /* valid when finding_seen */
     int write_error;         /* errno of the first failed write to `out`; 0 none */
+    /* Several files: JSON events say which file and record a frame is. */
+    const capture_reader *files;
+    /* --write-flagged: told of every finding and connection end. */
+    flagged_writer *flagged;
+    report *report;          /* --report: gets every event too; NULL without */
 } output_state;
 
 /* Text: one timeline line per event (summaries only with -q). */

@@ -326,6 +326,21 @@ static void write_summary(json_writer *w, const mqttka_event *ev)
     json_uint(w, "findings_omitted", s->findings_omitted);
 }
 
+/* Several files: the file that holds `frame` and the frame's number in it,
+ * so that it can be found when that file alone is opened in Wireshark. */
+static void write_file_of_frame(json_writer *w, const capture_reader *r, uint64_t frame)
+{
+    size_t file;
+    uint64_t file_frame;
+    if (frame && capture_reader_locate(r, frame, &file, &file_frame)) {
+        json_string(w, "file", r->files[file].path);
+        json_uint(w, "file_frame", file_frame);
+    } else {
+        json_null(w, "file");
+        json_null(w, "file_frame");
+    }
+}
+
 void output_json_event(output_state *o, const mqttka_event *ev)
 {
     if (o->quiet && ev->type != MQTTKA_EV_CONNECTION)
@@ -342,6 +357,10 @@ void output_json_event(output_state *o, const mqttka_event *ev)
         event_head(&w, "unknown", ev);
         break;
     }
+    if (o->files && ev->type != MQTTKA_EV_CONNECTION)
+        write_file_of_frame(&w, o->files,
+                            ev->type == MQTTKA_EV_FINDING && ev->u.finding ? ev->u.finding->tag
+                                                                          : ev->tag);
     json_line_end(&w);
     if (o->flush_each_event)
         line_buffer_flush(&o->line);
@@ -375,6 +394,25 @@ void output_json_capture(output_state *o, const capture_stats *s)
         json_uint_n(&w, name, strlen(name), s->counts.not_analysed[r]);
     }
     json_object_end(&w);
+    if (s->n_files) {
+        /* Several files: where each one's records are among the frames. */
+        json_array_begin(&w, "files");
+        for (size_t i = 0; i < s->n_files; i++) {
+            const capture_file_info *f = &s->files[i];
+            json_object_begin(&w, NULL);
+            json_string(&w, "path", f->path);
+            json_string(&w, "compression", f->compression);
+            json_uint(&w, "records", f->records);
+            json_frame(&w, "first_frame", f->first_frame);
+            json_frame(&w, "last_frame", f->last_frame);
+            json_seconds(&w, "start", f->first_ts);
+            json_seconds(&w, "end", f->last_ts);
+            json_bool(&w, "complete",
+                      f->status == CAPTURE_END || f->status == CAPTURE_RECORD);
+            json_object_end(&w);
+        }
+        json_array_end(&w);
+    }
     if (s->interface) {
         /* Live: where, and what libpcap says it passed and lost. */
         json_string(&w, "interface", s->interface);

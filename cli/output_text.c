@@ -88,13 +88,48 @@ static void put_name(line_buffer *line, const char *name)
     line_buffer_str(line, name ? name : "(null)");
 }
 
-/* `t` in seconds since the capture's first record, or "?" when unknown.
- * At most FORMAT_NUMBER_MAX - 1 bytes. */
+/* "2026-11-26T10:51:02.123456Z" (27 bytes); "?" when gmtime cannot say. At
+ * most FORMAT_NUMBER_MAX - 1 bytes. */
+static char *put_utc_at(char *at, mqttka_time t)
+{
+    int64_t seconds = t / 1000000, micros = t % 1000000;
+    if (micros < 0) {
+        micros += 1000000;
+        seconds--;
+    }
+    char *p = format_put_utc_seconds(at, seconds);
+    if (!p) {
+        /* Before 1970 or after 9999: rare enough for the C library. */
+        time_t tt = (time_t)seconds;
+        struct tm tm;
+        size_t len = gmtime_r(&tt, &tm)
+                         ? strftime(at, FORMAT_NUMBER_MAX - 9, "%Y-%m-%dT%H:%M:%S", &tm)
+                         : 0;
+        if (len == 0) {
+            *at = '?';
+            return at + 1;
+        }
+        p = at + len;
+    }
+    *p++ = '.';
+    p = format_put_padded_uint(p, (uint64_t)micros, 6);
+    *p++ = 'Z';
+    return p;
+}
+
+/* `t` as --time-format asks: seconds since the capture's first record (the
+ * default), UTC, or seconds since the epoch; "?" when unknown. At most
+ * FORMAT_NUMBER_MAX - 1 bytes. */
 static char *put_relative(char *at, const output_state *o, mqttka_time t)
 {
     if (t == MQTTKA_TIME_NONE) {
         *at = '?';
         return at + 1;
+    }
+    switch (o->time_format) {
+    case TIME_UTC: return put_utc_at(at, t);
+    case TIME_EPOCH: return format_put_scaled(at, t, 6, 6);
+    case TIME_RELATIVE: break;
     }
     mqttka_time start = o->capture_start == MQTTKA_TIME_NONE ? 0 : o->capture_start;
     return format_put_scaled(at, t - start, 6, 6);
@@ -119,13 +154,15 @@ static inline char *put_fixed(char *p, const char *s, size_t n)
  * FORMAT_NUMBER_MAX - 1 bytes), " #", up to 20 digits, " C>S  ". */
 #define HEAD_MAX (FORMAT_NUMBER_MAX + 28)
 
-/* "<time> #<conn> <dir>  " at `p`, the time right-aligned in 11 columns;
- * returns its end. Every line starts so. */
+/* "<time> #<conn> <dir>  " at `p`, the time right-aligned in 11 columns
+ * (17 for --time-format epoch; a UTC time is 27 wide); returns its end.
+ * Every line starts so. */
 static char *put_head(char *p, const output_state *o, mqttka_time t, const mqttka_connection *c,
                       mqttka_direction d)
 {
     mqttka_time start = o->capture_start == MQTTKA_TIME_NONE ? 0 : o->capture_start;
-    if (t != MQTTKA_TIME_NONE && t >= start && t - start < (mqttka_time)10000 * 1000000) {
+    if (o->time_format == TIME_RELATIVE && t != MQTTKA_TIME_NONE && t >= start &&
+        t - start < (mqttka_time)10000 * 1000000) {
         /* The usual time, under 10 000 s: written right to left straight
          * into its 11 columns (formatted apart and copied, it was read back
          * in wide loads from narrow stores, which stall). */
@@ -135,7 +172,8 @@ static char *put_head(char *p, const output_state *o, mqttka_time t, const mqttk
     } else {
         char when[FORMAT_NUMBER_MAX];
         size_t len = (size_t)(put_relative(when, o, t) - when);
-        size_t pad = len < 11 ? 11 - len : 0;
+        size_t width = o->time_format == TIME_EPOCH ? 17 : 11;
+        size_t pad = len < width ? width - len : 0;
         memset(p, ' ', pad);
         memcpy(p + pad, when, len);
         p += pad + len;
@@ -443,32 +481,7 @@ static void text_finding(line_buffer *line, const output_state *o, const mqttka_
 /* "2026-11-26T10:51:02.123456Z"; "?" when gmtime cannot say. */
 static void put_utc(line_buffer *line, mqttka_time t)
 {
-    int64_t seconds = t / 1000000, micros = t % 1000000;
-    if (micros < 0) {
-        micros += 1000000;
-        seconds--;
-    }
-    char *p = format_put_utc_seconds(line_buffer_room(line, 19), seconds);
-    if (p) {
-        line_buffer_commit(line, p);
-    } else {
-        /* Before 1970 or after 9999: rare enough for the C library. */
-        time_t tt = (time_t)seconds;
-        struct tm tm;
-        char buf[40];
-        size_t len =
-            gmtime_r(&tt, &tm) ? strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm) : 0;
-        if (len == 0) {
-            line_buffer_char(line, '?');
-            return;
-        }
-        line_buffer_bytes(line, buf, len);
-    }
-    p = line_buffer_room(line, 8); /* ".123456Z" */
-    *p++ = '.';
-    p = format_put_padded_uint(p, (uint64_t)micros, 6);
-    *p++ = 'Z';
-    line_buffer_commit(line, p);
+    line_buffer_commit(line, put_utc_at(line_buffer_room(line, FORMAT_NUMBER_MAX), t));
 }
 
 static void put_keepalive_value(line_buffer *line, int32_t v)
@@ -708,6 +721,41 @@ static void put_connections(line_buffer *line, const mqttka_counts *c)
     line_buffer_char(line, '\n');
 }
 
+/* Several files: where each one's records are among the frames. */
+static void put_files(line_buffer *line, const capture_stats *s)
+{
+    line_buffer_labeled_uint(line, "capture: ", s->n_files);
+    line_buffer_str(line, " files read as one, in order of time; frames count across them\n");
+    for (size_t i = 0; i < s->n_files; i++) {
+        const capture_file_info *f = &s->files[i];
+        line_buffer_labeled_uint(line, "capture: file ", i + 1);
+        line_buffer_char(line, ' ');
+        put_str(line, f->path, false);
+        if (f->compression) {
+            line_buffer_str(line, " (");
+            line_buffer_str(line, f->compression);
+            line_buffer_char(line, ')');
+        }
+        if (f->records == 0) {
+            line_buffer_str(line, ": no record");
+        } else if (f->last_frame - f->first_frame + 1 == f->records) {
+            line_buffer_labeled_uint(line, ": frames ", f->first_frame);
+            line_buffer_labeled_uint(line, "..", f->last_frame);
+            line_buffer_labeled_uint(line, " are its 1..", f->records);
+        } else {
+            line_buffer_labeled_uint(line, ": ", f->records);
+            line_buffer_labeled_uint(line, " records among frames ", f->first_frame);
+            line_buffer_labeled_uint(line, "..", f->last_frame);
+            line_buffer_str(line, ", interleaved by time with other files");
+        }
+        if (f->status == CAPTURE_TRUNCATED)
+            line_buffer_str(line, "; cut short");
+        else if (f->status == CAPTURE_READ_ERROR)
+            line_buffer_str(line, "; damaged");
+        line_buffer_char(line, '\n');
+    }
+}
+
 void output_text_capture(output_state *o, const capture_stats *s)
 {
     line_buffer *line = &o->line;
@@ -739,6 +787,8 @@ void output_text_capture(output_state *o, const capture_stats *s)
                                "are not decoded past a cut (capture with a larger snaplen, "
                                "e.g. tcpdump -s 0)\n");
     }
+    if (s->n_files)
+        put_files(line, s);
     if (o->flush_each_event)
         line_buffer_flush(line);
 }

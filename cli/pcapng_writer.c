@@ -6,8 +6,8 @@
  *   SHB body:     u32 0x1A2B3C4D | u16 major 1 | u16 minor 0 | i64 section length -1
  *                 | options
  *   IDB body:     u16 link type | u16 reserved 0 | u32 snaplen | options
- *   EPB body:     u32 interface 0 | u32 ts high | u32 ts low | u32 captured length
- *                 | u32 original length | data, padded to 32 bits
+ *   EPB body:     u32 interface | u32 ts high | u32 ts low | u32 captured length
+ *                 | u32 original length | data, padded to 32 bits | options
  *   option:       u16 code | u16 length | value, padded to 32 bits; code 0 ends
  *
  * Block headers are built in a fixed buffer through a bounds-checked
@@ -25,6 +25,7 @@ enum {
     BLOCK_EPB = 0x00000006,
     BYTE_ORDER_MAGIC = 0x1A2B3C4D,
     OPT_ENDOFOPT = 0,
+    OPT_COMMENT = 1,
     OPT_SHB_USERAPPL = 4,
     OPT_IF_NAME = 2,
 };
@@ -105,11 +106,11 @@ static bool write_block(pcapng_writer *w, const block_buffer *b)
     return write_all(w, b->bytes, b->used);
 }
 
-bool pcapng_writer_begin(pcapng_writer *w, FILE *out, uint16_t linktype, uint32_t snaplen,
-                         const char *if_name, const char *application)
+bool pcapng_writer_begin_section(pcapng_writer *w, FILE *out, const char *application)
 {
     w->out = out;
-    w->snaplen = snaplen;
+    w->snaplen = 0;
+    w->interfaces = 0;
     w->failed = false;
 
     block_buffer shb = {.used = 0, .overflow = false};
@@ -123,7 +124,12 @@ bool pcapng_writer_begin(pcapng_writer *w, FILE *out, uint16_t linktype, uint32_
     put_string_option(&shb, OPT_SHB_USERAPPL, application);
     put_end_of_options(&shb);
     close_block(&shb);
+    return write_block(w, &shb);
+}
 
+bool pcapng_writer_interface(pcapng_writer *w, uint16_t linktype, uint32_t snaplen,
+                             const char *if_name, uint32_t *id)
+{
     block_buffer idb = {.used = 0, .overflow = false};
     put_u32(&idb, BLOCK_IDB);
     put_u32(&idb, 0);
@@ -133,38 +139,84 @@ bool pcapng_writer_begin(pcapng_writer *w, FILE *out, uint16_t linktype, uint32_
     put_string_option(&idb, OPT_IF_NAME, if_name);
     put_end_of_options(&idb);
     close_block(&idb);
+    if (!write_block(w, &idb))
+        return false;
+    *id = w->interfaces++;
+    return true;
+}
 
-    return write_block(w, &shb) && write_block(w, &idb);
+bool pcapng_writer_begin(pcapng_writer *w, FILE *out, uint16_t linktype, uint32_t snaplen,
+                         const char *if_name, const char *application)
+{
+    uint32_t id;
+    if (!pcapng_writer_begin_section(w, out, application) ||
+        !pcapng_writer_interface(w, linktype, snaplen, if_name, &id))
+        return false;
+    w->snaplen = snaplen;
+    return true;
 }
 
 bool pcapng_writer_packet(pcapng_writer *w, mqttka_time ts, const uint8_t *data,
                           size_t captured_len, size_t wire_len)
 {
-    if (w->failed || ts < 0 || (captured_len && !data))
+    return pcapng_writer_packet_on(w, 0, ts, data, captured_len, wire_len, NULL, 0);
+}
+
+bool pcapng_writer_packet_on(pcapng_writer *w, uint32_t id, mqttka_time ts,
+                             const uint8_t *data, size_t captured_len, size_t wire_len,
+                             const char *const *comments, size_t n_comments)
+{
+    if (w->failed || ts < 0 || (captured_len && !data) || (n_comments && !comments))
         return false;
     if (w->snaplen && captured_len > w->snaplen)
         captured_len = w->snaplen;
     /* Lengths that a 32-bit block length cannot hold are not written. */
-    if (captured_len > UINT32_MAX - EPB_OVERHEAD - 3 || wire_len > UINT32_MAX)
+    if (captured_len > UINT32_MAX / 2 || wire_len > UINT32_MAX)
         return false;
     if (wire_len < captured_len)
         wire_len = captured_len;
     size_t padded = captured_len + (4 - captured_len % 4) % 4;
-    uint32_t total = (uint32_t)(EPB_OVERHEAD + padded);
+    size_t options = 0;
+    for (size_t i = 0; i < n_comments; i++) {
+        size_t len = strnlen(comments[i], PCAPNG_COMMENT_MAX);
+        options += 4 + len + (4 - len % 4) % 4;
+    }
+    if (options)
+        options += 4; /* opt_endofopt */
+    if (options > UINT32_MAX / 4)
+        return false;
+    uint32_t total = (uint32_t)(EPB_OVERHEAD + padded + options);
     uint64_t t = (uint64_t)ts;
 
     block_buffer head = {.used = 0, .overflow = false};
     put_u32(&head, BLOCK_EPB);
     put_u32(&head, total);
-    put_u32(&head, 0); /* interface 0: the one IDB */
+    put_u32(&head, id);
     put_u32(&head, (uint32_t)(t >> 32));
     put_u32(&head, (uint32_t)(t & 0xffffffffu));
     put_u32(&head, (uint32_t)captured_len);
     put_u32(&head, (uint32_t)wire_len);
+    if (!write_block(w, &head) || !write_all(w, data, captured_len))
+        return false;
+    block_buffer pad = {.used = 0, .overflow = false};
+    put_padding(&pad, captured_len);
+    if (!write_block(w, &pad))
+        return false;
+    for (size_t i = 0; i < n_comments; i++) {
+        size_t len = strnlen(comments[i], PCAPNG_COMMENT_MAX);
+        block_buffer oh = {.used = 0, .overflow = false};
+        put_u16(&oh, OPT_COMMENT);
+        put_u16(&oh, (uint16_t)len);
+        block_buffer op = {.used = 0, .overflow = false};
+        put_padding(&op, len);
+        if (!write_block(w, &oh) || !write_all(w, comments[i], len) || !write_block(w, &op))
+            return false;
+    }
     block_buffer tail = {.used = 0, .overflow = false};
-    put_padding(&tail, captured_len);
+    if (options)
+        put_end_of_options(&tail);
     put_u32(&tail, total);
-    return write_block(w, &head) && write_all(w, data, captured_len) && write_block(w, &tail);
+    return write_block(w, &tail);
 }
 
 uint16_t pcapng_linktype_from_dlt(int dlt)

@@ -46,6 +46,9 @@ void mqttka_config_default(mqttka_config *cfg)
     cfg->max_http_header_bytes = 8 * 1024;
     cfg->max_mqtt_kept_bytes = 1024;
     cfg->max_summary_findings = 32;
+    cfg->max_inflated_message_bytes = 64u * 1024 * 1024;
+    cfg->max_inflate_ratio = 200;
+    cfg->max_inflate_memory_bytes = 256u * 1024 * 1024;
     cfg->tol_min = SECONDS(1);
     cfg->tol_percent = 2;
     cfg->grace_min = SECONDS(7);
@@ -81,7 +84,7 @@ mqttka_status mqttka_new(mqttka_analyzer **out, const mqttka_config *cfg,
         return MQTTKA_ERR_NOMEM;
     a->env.cfg = c;
     text_pool_init(&a->env.texts);
-    a->env.sink = (event_sink){fn, user_data, &a->env.texts, 1};
+    a->env.sink = (event_sink){fn, user_data, &a->env.texts, 1, {0, c.max_inflate_memory_bytes}};
     session_pools_init(&a->env.sessions);
     a->now = MQTTKA_TIME_NONE;
     if (!flow_table_init(&a->flows)) {
@@ -237,6 +240,7 @@ mqttka_time mqttka_tick(mqttka_analyzer *a, mqttka_time now)
         if (!f->sess)
             continue;
         push_ctx pc = push_ctx_make(&a->env, f, 0, now, 0);
+        flow_acks_due(&pc, now);
         mqttka_time t = keepalive_tick(&pc.at, f->sess, now);
         if (t != MQTTKA_TIME_NONE && (next == MQTTKA_TIME_NONE || t < next))
             next = t;

@@ -19,6 +19,14 @@
 #define ENTRY_POINT
 #endif
 
+/* A function kept out of line: its caller, on the packet path, stays small
+ * enough to be inlined where it is called for every frame or packet. */
+#if defined(__GNUC__)
+#define OUT_OF_LINE __attribute__((noinline))
+#else
+#define OUT_OF_LINE
+#endif
+
 /* A cache hint: start loading the line at p. Never faults, changes nothing.
  * With MQTTKA_PREFETCH_AS_LOAD, for a cache simulator (which ignores
  * prefetches), a real load in its place makes the misses that remain on the

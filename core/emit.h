@@ -17,13 +17,17 @@
 #include "mqttka.h"
 #include "session.h"
 #include "text_pool.h"
+#include "ws_inflate.h"
 
-/* Where events go. */
+/* Where events go, and what the stages share with them. */
 typedef struct event_sink {
     mqttka_event_fn fn;
     void *user_data;
     text_pool *texts;      /* holds the details of findings kept for summaries */
     uint64_t next_conn_id; /* the number the next connection reported gets */
+    /* zlib's memory held by every connection's inflaters, and its cap
+     * (mqttka_config.max_inflate_memory_bytes) */
+    ws_inflate_memory inflate_memory;
 } event_sink;
 
 /* What a rule sees of the moment it judges: the configuration, where its

@@ -43,6 +43,7 @@ static const finding_kind_info kinds[MQTTKA_F_COUNT] = {
     [MQTTKA_F_WS_FRAMING_ERROR] = KIND("ws_framing_error", MQTTKA_ERROR),
     [MQTTKA_F_MQTT_IN_TEXT_FRAME] = KIND("mqtt_in_text_frame", MQTTKA_ERROR),
     [MQTTKA_F_WS_COMPRESSED_SKIPPED] = KIND("ws_compressed_skipped", MQTTKA_WARN),
+    [MQTTKA_F_WS_DEFLATE_FAILED] = KIND("ws_deflate_failed", MQTTKA_WARN),
     [MQTTKA_F_MALFORMED_FIXED_HEADER] = KIND("malformed_fixed_header", MQTTKA_ERROR),
     [MQTTKA_F_MALFORMED_PING] = KIND("malformed_ping", MQTTKA_ERROR),
     [MQTTKA_F_CONNECT_PROTOCOL_INVALID] = KIND("connect_protocol_invalid", MQTTKA_ERROR),

@@ -516,6 +516,57 @@ static void fin_by_ack(push_ctx *pc, const mqttka_segment *seg)
         keepalive_on_close(&pc->at, f->sess, side_of(flow_direction(f, peer)), MQTTKA_CLOSE_FIN);
 }
 
+/* The gaps the waiting bare ACKs reveal, declared now (struct flow's
+ * ack_wait_since says why they wait). */
+static void resolve_acks(push_ctx *pc, uint8_t sides)
+{
+    struct flow *f = pc->f;
+    int side = pc->side;
+    uint64_t tag = pc->at.tag;
+    pc->at.tag = f->ack_wait_tag; /* the frame that showed the gap */
+    for (int s = 0; s < 2; s++) {
+        if (!(f->ack_waits & sides & (1u << s)))
+            continue;
+        f->ack_waits &= (uint8_t)~(1u << s);
+        if (f->proto == PROTO_NONE)
+            continue;
+        pc->side = s;
+        tcp_stream_acked(&f->tcp[s], f->ack_pending[s], &stream_sink, pc);
+    }
+    if (!f->ack_waits)
+        f->ack_wait_since = 0;
+    pc->side = side;
+    pc->at.tag = tag;
+}
+
+/* A bare ACK from the peer of `stream_side`: remembered if it runs ahead
+ * of that stream's data. */
+static void note_bare_ack(push_ctx *pc, int stream_side, uint32_t ack)
+{
+    struct flow *f = pc->f;
+    uint8_t bit = (uint8_t)(1u << stream_side);
+    if (!tcp_stream_ack_ahead(&f->tcp[stream_side], ack)) {
+        f->ack_waits &= (uint8_t)~bit; /* the data has caught up */
+        if (!f->ack_waits)
+            f->ack_wait_since = 0;
+        return;
+    }
+    if (!(f->ack_waits & bit) || (int32_t)(ack - f->ack_pending[stream_side]) > 0)
+        f->ack_pending[stream_side] = ack;
+    f->ack_waits |= bit;
+    if (!f->ack_wait_since) {
+        f->ack_wait_since = pc->at.ts > 0 ? pc->at.ts : 1;
+        f->ack_wait_tag = pc->at.tag;
+    }
+}
+
+void flow_acks_due(push_ctx *pc, mqttka_time now)
+{
+    struct flow *f = pc->f;
+    if (f->ack_wait_since && now - f->ack_wait_since >= FLOW_ACK_REORDER_WINDOW)
+        resolve_acks(pc, 3);
+}
+
 bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
 {
     struct flow *f = pc->f;
@@ -551,13 +602,30 @@ bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
 
     if (f->proto != PROTO_NONE) {
         tcp_stream_limits lim = stream_limits(pc->env);
+        /* Bare ACKs that ran ahead of the data: their data had its time, or
+         * this segment ends the connection, or is data that does not
+         * continue its stream where it stands. */
+        if (f->ack_wait_since) {
+            if ((flags & (MQTTKA_TCP_FIN | MQTTKA_TCP_RST)) ||
+                pc->at.ts - f->ack_wait_since >= FLOW_ACK_REORDER_WINDOW)
+                resolve_acks(pc, 3);
+            else if (seg->wire_len && (f->ack_waits & (1u << side)) &&
+                     seg->seq != f->tcp[side].next_seq)
+                resolve_acks(pc, (uint8_t)(1u << side)); /* not where the data stands */
+        }
         /* The ACK first: it tells what the peer had received before this
-         * segment was sent, so holes it reveals come before this data. */
-        if (flags & MQTTKA_TCP_ACK) {
+         * segment was sent, so holes it reveals come before this data. A
+         * bare ACK waits a moment for its data (ack_wait_since). */
+        if ((flags & MQTTKA_TCP_ACK) && !seg->wire_len &&
+            !(flags & (MQTTKA_TCP_FIN | MQTTKA_TCP_RST))) {
+            note_bare_ack(pc, 1 - side, seg->ack);
+        } else if (flags & MQTTKA_TCP_ACK) {
             /* The context names the side being delivered: the peer's for
              * the ACK, then this one's again. (Changed in place, not
              * copied: a copy is read back in wide loads right after its
              * narrow stores, which stalls on store forwarding.) */
+            if (f->ack_waits & (1u << (1 - side)))
+                resolve_acks(pc, (uint8_t)(1u << (1 - side)));
             pc->side = 1 - side;
             tcp_stream_acked(&f->tcp[1 - side], seg->ack, &stream_sink, pc);
             pc->side = side;
@@ -569,6 +637,12 @@ bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
                                                 seg->captured_len, seg->wire_len, &stream_sink,
                                                 pc);
             note_limit(pc, r);
+            if ((f->ack_waits & (1u << side)) &&
+                !tcp_stream_ack_ahead(&f->tcp[side], f->ack_pending[side])) {
+                f->ack_waits &= (uint8_t)~(1u << side); /* its data came */
+                if (!f->ack_waits)
+                    f->ack_wait_since = 0;
+            }
         }
     }
 
@@ -597,6 +671,10 @@ void flow_end(const push_ctx *pc)
 {
     struct flow *f = pc->f;
     tcp_stream_limits lim = stream_limits(pc->env);
+    if (f->ack_wait_since) {
+        push_ctx p = *pc;
+        resolve_acks(&p, 3);
+    }
     for (int side = 0; side < 2; side++) {
         if (f->proto == PROTO_NONE)
             break;

@@ -40,10 +40,11 @@ typedef enum flow_proto {
     PROTO_NONE,        /* not ours: payload is ignored */
 } flow_proto;
 
-/* The packet path reads what comes up to last_tag (the lookup, the flags,
- * the session pointer, the TCP state: 120 bytes on LP64, two cache lines
- * as the flow table places it); the rest is touched when a flow opens,
- * closes or is detected. A broker capture holds one per connection. */
+/* The packet path reads what comes up to ack_wait_since (the lookup, the
+ * flags, the session pointer, the TCP state: 128 bytes on LP64, two cache
+ * lines as the flow table places it); the rest is touched when a flow
+ * opens, closes or is detected, or a bare ACK runs ahead of the data. A
+ * broker capture holds one per connection. */
 struct flow {
     mqttka_endpoint ep[2];            /* ep[0] sent the first segment seen */
     int8_t client_side;               /* -1 until known */
@@ -57,6 +58,13 @@ struct flow {
     tcp_stream tcp[2];                /* by side: tcp[s] carries ep[s] -> ep[1-s] */
     mqttka_time last_ts;              /* also what eviction goes by */
     uint64_t last_tag;
+    /* When a bare ACK first covered bytes the capture had not shown yet
+     * (0: none waits). A capture can hold a bare ACK before the data it
+     * acknowledges (a NIC with several queues stamps each on its own), so
+     * the gap it reveals is declared only if the data has not come
+     * FLOW_ACK_REORDER_WINDOW later, or at a FIN, RST, the peer's data or
+     * the end (flow_acks_due). */
+    mqttka_time ack_wait_since;
 
     mqttka_time first_ts;
     uint64_t first_tag;
@@ -67,7 +75,15 @@ struct flow {
     uint8_t outcome;                  /* why it is not ours: a mqttka_not_analysed */
     uint8_t acked;                    /* 1 << side of every side that sent an ACK */
     uint32_t last_ack[2];             /* by side: what it acknowledged last */
+    uint8_t ack_waits;                /* 1 << side of the streams a bare ACK ran ahead of */
+    uint32_t ack_pending[2];          /* by side: how far, while it waits */
+    uint64_t ack_wait_tag;            /* the frame of the first such ACK */
 };
+
+/* How long a bare ACK may come before the data it acknowledges: capture
+ * reordering across NIC queues is far shorter; a missed segment's ACK
+ * still makes its gap known long before any keepalive deadline. */
+#define FLOW_ACK_REORDER_WINDOW 50000 /* microseconds */
 
 /* What every flow's pipeline shares: owned by the analyzer, lent to each
  * segment. */
@@ -105,6 +121,10 @@ bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg);
 /* Ends a flow: flushes its streams and, for a session, emits the end
  * findings and the summary. Does not free it. */
 void flow_end(const push_ctx *pc);
+
+/* Declares the gaps of bare ACKs that have waited FLOW_ACK_REORDER_WINDOW
+ * by `now` for their data (the clock moves without this flow's segments). */
+void flow_acks_due(push_ctx *pc, mqttka_time now);
 
 /* Frees what the flow holds (not the flow itself). */
 void flow_free_contents(flow_env *env, struct flow *f);

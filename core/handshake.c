@@ -21,7 +21,7 @@
 #define HANDSHAKE_ANSWER_WAIT SECONDS(5)
 
 /* A 101 held until the client's first message shows MQTT (or reported at
- * once when the subprotocol does): session->pending. */
+ * once when the subprotocol does): session_pending. */
 typedef struct ws_pending {
     int status;
     bool accept_ok;
@@ -67,19 +67,6 @@ static bool offers_mqtt(const char *list)
 bool handshake_request_offers_mqtt(const http_handshake *h)
 {
     return h->request_done ? offers_mqtt(h->request.protocols) : h->too_long_offers_mqtt;
-}
-
-static bool contains_token_ci(const char *haystack, const char *needle)
-{
-    size_t n = strlen(needle);
-    for (const char *p = haystack; *p; p++) {
-        size_t i = 0;
-        while (i < n && p[i] && tolower((unsigned char)p[i]) == needle[i])
-            i++;
-        if (i == n)
-            return true;
-    }
-    return false;
 }
 
 /* Appends to a side's header block, allocated once at the configured cap.
@@ -218,28 +205,83 @@ static const char *hold_choice(const rule_ctx *at, const char *value, size_t siz
     return held ? held : "";
 }
 
-static void start_websocket(session *s, bool deflate)
+/* The frames of both directions are decoded from here, with the extension
+ * the 101 accepted (RFC 6455 §9.1): permessage-deflate's parameters give
+ * each direction's inflater (RFC 7692 §7.1), and an extension not decoded
+ * here is kept to be named when its first compressed message comes.
+ * Returns false when out of memory. */
+static bool start_websocket(const rule_ctx *at, session *s, const http_upgrade_response *resp)
 {
-    s->ws_deflate = deflate;
+    ws_deflate_params params;
+    char why[sizeof(((ws_deflate_state *)0)->unsupported)];
+    ws_deflate_negotiation n = ws_deflate_parse_response(resp->extensions, &params, why, sizeof why);
+    if (n == WS_DEFLATE_ON && strlen(resp->extensions) >= sizeof resp->extensions - 1) {
+        /* Perhaps cut by the parser: a parameter may be missing. */
+        n = WS_DEFLATE_UNSUPPORTED;
+        str_copy(why, sizeof why, "a Sec-WebSocket-Extensions value too long to read whole");
+    }
+    if (n != WS_DEFLATE_OFF) {
+        ws_deflate_state *d = calloc(1, sizeof *d);
+        if (!d)
+            return false;
+        d->supported = n == WS_DEFLATE_ON;
+        if (d->supported) {
+            ws_inflate_memory *memory = &at->sink->inflate_memory;
+            ws_inflater_init(&d->inflate[MQTTKA_C2S], &params.client, memory);
+            ws_inflater_init(&d->inflate[MQTTKA_S2C], &params.server, memory);
+        } else {
+            str_copy(d->unsupported, sizeof d->unsupported, why);
+        }
+        s->ws_slot.deflate = d;
+        s->ws_deflate = true;
+    }
+    s->conn.ws_upgraded = true;
+    s->ws_active = true;
+    ws_decoder_init(session_ws(s, MQTTKA_C2S), true, s->ws_deflate);
+    ws_decoder_init(session_ws(s, MQTTKA_S2C), false, s->ws_deflate);
+    return true;
+}
+
+/* Whether `needle` (lower case) occurs in `haystack`, in any case. */
+static bool contains_token_ci(const char *haystack, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (const char *p = haystack; *p; p++) {
+        size_t i = 0;
+        while (i < n && p[i] && tolower((unsigned char)p[i]) == needle[i])
+            i++;
+        if (i == n)
+            return true;
+    }
+    return false;
+}
+
+void handshake_upgraded_unseen(const http_handshake *h, session *s)
+{
+    /* The 101, and with it what compression the server accepted and with
+     * which parameters, was not captured: RSV1 still tells compressed
+     * messages apart, which are then named as not decoded. */
+    if (contains_token_ci(h->request.extensions, "permessage-deflate")) {
+        ws_deflate_state *d = calloc(1, sizeof *d);
+        if (d) {
+            str_copy(d->unsupported, sizeof d->unsupported,
+                     "permessage-deflate, its parameters in a 101 the capture missed");
+            s->ws_slot.deflate = d;
+            s->ws_deflate = true;
+        }
+    }
     s->ws_active = true;
     ws_decoder_init(session_ws(s, MQTTKA_C2S), true, s->ws_deflate);
     ws_decoder_init(session_ws(s, MQTTKA_S2C), false, s->ws_deflate);
 }
 
-void handshake_upgraded_unseen(const http_handshake *h, session *s)
-{
-    /* Whether the server accepted the offered compression is in the 101,
-     * which the capture missed: RSV1 tells compressed messages apart. */
-    start_websocket(s, contains_token_ci(h->request.extensions, "permessage-deflate"));
-}
-
-/* Reports a 101 held in s->pending, at its own time and frame. */
+/* Reports a 101 held in session_pending, at its own time and frame. */
 static void report_pending(const rule_ctx *at, session *s)
 {
-    ws_pending *pend = s->pending;
+    ws_pending *pend = *session_pending(s);
     if (!pend)
         return;
-    s->pending = NULL;
+    *session_pending(s) = NULL;
     rule_ctx then = *at;
     then.ts = pend->ts;
     then.tag = pend->tag;
@@ -310,10 +352,12 @@ handshake_step handshake_response_bytes(http_handshake *h, const rule_ctx *at, s
 
     s->conn.ws_subprotocol = hold_choice(at, resp.protocol, MQTTKA_WS_SUBPROTOCOL_SIZE);
     s->conn.ws_extensions = hold_choice(at, resp.extensions, MQTTKA_WS_EXTENSIONS_SIZE);
+    if (!start_websocket(at, s, &resp))
+        return HANDSHAKE_NOT_OURS;
     ws_pending *pend = calloc(1, sizeof *pend);
     if (!pend)
         return HANDSHAKE_NOT_OURS;
-    s->pending = pend;
+    *session_pending(s) = pend;
     pend->status = resp.status;
     pend->accept_ok = http_ws_accept_matches(h->request.key, resp.accept);
     pend->ts = at->ts;
@@ -322,8 +366,6 @@ handshake_step handshake_response_bytes(http_handshake *h, const rule_ctx *at, s
     str_copy(pend->path, sizeof pend->path, h->request.target);
     str_copy(pend->offered, sizeof pend->offered, h->request.protocols);
     str_copy(pend->accept, sizeof pend->accept, resp.accept);
-    s->conn.ws_upgraded = true;
-    start_websocket(s, contains_token_ci(resp.extensions, "permessage-deflate"));
     if (starts_with_mqtt(resp.protocol))
         report_pending(at, s);
     *rest = block + header_len;
@@ -347,7 +389,7 @@ void handshake_end(const http_handshake *h, const rule_ctx *at, session *s, bool
 first_message handshake_first_message(const rule_ctx *at, session *s, mqttka_direction dir,
                                       const uint8_t *bytes, size_t len, first_bytes_view *view)
 {
-    ws_pending *pend = s->pending;
+    ws_pending *pend = *session_pending(s);
     if (dir != MQTTKA_C2S || !pend) {
         s->not_mqtt = true; /* an MQTT server never speaks first */
         return FIRST_MESSAGE_NOT_MQTT;

@@ -24,6 +24,10 @@ typedef enum http_parse_result {
 } http_parse_result;
 
 #define HTTP_VALUE_MAX 128
+/* The Sec-WebSocket-Extensions a 101 accepted: permessage-deflate with all
+ * four of its parameters is 127 bytes as Node's ws writes it (RFC 7692
+ * §7.1), and a value cut short may have lost one (handshake.c says so). */
+#define HTTP_EXTENSIONS_MAX 256
 
 typedef struct http_upgrade_request {
     bool is_get;
@@ -39,7 +43,7 @@ typedef struct http_upgrade_response {
     bool upgrade_websocket;
     char accept[64];                  /* Sec-WebSocket-Accept, "" if absent */
     char protocol[HTTP_VALUE_MAX];    /* Sec-WebSocket-Protocol chosen */
-    char extensions[HTTP_VALUE_MAX];  /* Sec-WebSocket-Extensions accepted */
+    char extensions[HTTP_EXTENSIONS_MAX]; /* Sec-WebSocket-Extensions accepted */
 } http_upgrade_response;
 
 /* Does this look like the start of an HTTP request ("GET ")? Needs at most

@@ -138,6 +138,10 @@ static void judge_silence(const rule_ctx *at, session *s, mqttka_time silence,
  * seconds. */
 #define CADENCE_INTERVALS 2
 #define CADENCE_SPREAD_PERCENT 130
+/* No keepalive (65535 s at most) spaces pings further apart than 1.25
+ * times that: a longer interval ends a cadence. It also keeps the products
+ * below far from overflowing (timestamps may lie 2^61 us apart). */
+#define CADENCE_MAX_INTERVAL ((mqttka_time)65535 * 2 * SECOND)
 
 static void infer_keepalive(const rule_ctx *at, session *s, mqttka_time interval)
 {
@@ -146,6 +150,10 @@ static void infer_keepalive(const rule_ctx *at, session *s, mqttka_time interval
     session_rare *r = session_rare_of(s);
     if (!r)
         return;
+    if (interval > CADENCE_MAX_INTERVAL) {
+        r->cadence_pings = 0;
+        return;
+    }
     if (r->cadence_pings == 0 || interval * 100 > r->cadence_min * CADENCE_SPREAD_PERCENT ||
         r->cadence_max * 100 > interval * CADENCE_SPREAD_PERCENT) {
         /* the first interval, or one out of step with those before it:
@@ -180,7 +188,6 @@ static void pingq_pop(session *s)
 static void on_pingreq(const rule_ctx *at, session *s)
 {
     s->pingreq++;
-    s->last_pingreq_ts = at->ts;
     /* A PINGRESP from here answers this PINGREQ or one seen before it: no
      * longer one that a hole in the client's stream may hold. */
     s->client_hole_unpaired = false;
@@ -516,8 +523,6 @@ void keepalive_on_close(const rule_ctx *at, session *s, mqttka_side side,
         .silence_min = MQTTKA_TIME_NONE,
         .silence_max = MQTTKA_TIME_NONE,
         .oldest_ping_ts = MQTTKA_TIME_NONE,
-        .last_client_was_pingreq = s->last_client_type == MQTTKA_MQTT_PINGREQ,
-        .last_pingreq_ts = s->last_pingreq_ts,
         .last_data_ts = s->last_data_ts,
         .closer_stream_lost = s->dirs[side == MQTTKA_SIDE_CLIENT ? MQTTKA_C2S : MQTTKA_S2C].lost,
         .any_stream_lost = s->dirs[MQTTKA_C2S].lost || s->dirs[MQTTKA_S2C].lost,

@@ -43,8 +43,16 @@ static int prove(const uint8_t *bytes, size_t len, boundary_proof *proof)
 {
     if (boundary_websocket(bytes, len, -1, true, true, 0, proof) && proof->packets)
         return 1 + MQTTKA_TRANSPORT_WEBSOCKET;
-    if (boundary_mqtt(bytes, len, 0, proof))
+    if (boundary_mqtt(bytes, len, 0, proof)) {
+        /* SUBSCRIBE's first byte, 0x82, is also a WebSocket binary frame's
+         * with FIN: an unmasked frame of under 126 bytes is one SUBSCRIBE
+         * to the byte, whatever it carries. Segments of SUBSCRIBEs alone
+         * are what the server of any WebSocket protocol sends: neither for
+         * nor against (tests/adversarial: ws-binary-late). */
+        if (proof->types == 1u << MQTTKA_MQTT_SUBSCRIBE)
+            return -1;
         return 1 + MQTTKA_TRANSPORT_TCP;
+    }
     /* Only WebSocket control frames, or compressed ones: the framing holds,
      * but nothing says it carries MQTT. Neither for nor against. */
     if (boundary_websocket(bytes, len, -1, true, true, 0, proof))
@@ -71,8 +79,19 @@ probe_result probe_push(probe **pp, int side, int client_side, const uint8_t *by
 
     boundary_proof proof;
     int transport = prove(bytes, len, &proof);
-    if (transport < 0)
+    if (transport < 0) {
+        /* Neither for nor against, but a run under way keeps it (if room
+         * is left for the proofs still to come), so that its packets are
+         * decoded when the run proves: a SUBSCRIBE over TCP is one. */
+        if (p->run) {
+            unsigned needed = p->transport == 1 + MQTTKA_TRANSPORT_WEBSOCKET ? PROBE_RUN_WEBSOCKET
+                                                                             : PROBE_RUN_TCP;
+            if (p->kept.n + (needed - 1u - p->run) < KEPT_SEGMENTS)
+                (void)kept_segments_add(&p->kept, side, ts, tag, bytes, len, buffered,
+                                        max_buffered);
+        }
         return PROBE_WAIT;
+    }
     int says = transport ? client_side_of(&proof, (mqttka_transport)(transport - 1), side) : -2;
     int known = p->client_side >= 0 ? p->client_side : client_side;
     if (transport == 0 || says == -2 || (says >= 0 && known >= 0 && says != known)) {

@@ -4,15 +4,18 @@
 #include "route.h"
 
 #include "boundary.h"
+#include "compiler.h"
 #include "handshake.h"
 #include "keepalive.h"
 #include "mqtt_decoder.h"
 #include "ws_decoder.h"
+#include "ws_inflate.h"
 
 typedef struct decode_ctx {
     const rule_ctx *at;
     session *s;
     mqttka_direction dir;
+    uint8_t message_opcode; /* of the WebSocket message whose data is routed */
 } decode_ctx;
 
 /* Stops decoding one direction for good (data we cannot decode: compressed
@@ -125,9 +128,15 @@ void route_gap(const rule_ctx *at, session *s, mqttka_direction dir, uint64_t mi
     /* A direction lost for good is not decoded anyway; but a compressed
      * WebSocket direction still follows its frames (for the Close), which a
      * hole puts out of step. */
-    if (d->lost && !d->resync && !(websocket && d->compressed_reported))
+    if (d->lost && !d->resync && !(websocket && (d->compressed_reported || d->inflate_lost)))
         return;
     direction_resync(at, s, dir, missing);
+    d->inflate_lost = false; /* the frames are lost too */
+    d->resuming = false;
+    /* The sender's compression context went with the missing bytes: only a
+     * fresh one can be inflated again. */
+    if (websocket && session_inflates(s))
+        ws_inflate_lose_context(session_inflater(s, dir));
 }
 
 void route_resync(session *s, mqttka_direction dir)
@@ -182,7 +191,7 @@ static void mqtt_feed(const rule_ctx *at, session *s, mqttka_direction dir, cons
 {
     if (s->dirs[dir].lost)
         return;
-    decode_ctx d = {at, s, dir};
+    decode_ctx d = {at, s, dir, 0};
     mqtt_stream_push(&s->dirs[dir].mqtt, s->conn.mqtt_level, bytes, len, &mqtt_callbacks, &d);
 }
 
@@ -198,38 +207,11 @@ void route_end(const rule_ctx *at, session *s, mqttka_direction dir)
 {
     if (s->dirs[dir].lost)
         return; /* a capture that stops mid-packet is not a malformation */
-    decode_ctx d = {at, s, dir};
+    decode_ctx d = {at, s, dir, 0};
     mqtt_stream_end(&s->dirs[dir].mqtt, &mqtt_callbacks, &d);
 }
 
 /* ----------------------------------------------------------- WebSocket -- */
-
-static void on_ws_frame_header(void *ctx, const ws_frame_header *h)
-{
-    decode_ctx *d = ctx;
-    session *s = d->s;
-    if (!s->confirmed)
-        return;
-    if (h->opcode != MQTTKA_WS_TEXT && h->opcode != MQTTKA_WS_BINARY)
-        return;
-    /* A message starts: an MQTT stream that lost its boundaries resumes
-     * here (senders write a packet a message). */
-    if (s->dirs[d->dir].mqtt_resync) {
-        s->dirs[d->dir].mqtt_resync = false;
-        mqtt_stream_restart(&s->dirs[d->dir].mqtt);
-        hole_close(d->at, s, d->dir, true);
-    }
-    /* RFC 7692 §6: RSV1 on a message's first frame marks it compressed. */
-    s->dirs[d->dir].msg_compressed = s->ws_deflate && (h->rsv & 0x4);
-    if (s->dirs[d->dir].msg_compressed && !s->dirs[d->dir].compressed_reported) {
-        s->dirs[d->dir].compressed_reported = true;
-        emit_finding(d->at, s, MQTTKA_F_WS_COMPRESSED_SKIPPED, d->dir, 0, false, 0,
-                     "%s sends permessage-deflate compressed messages; MQTT in this direction "
-                     "is not decoded (decompression is not implemented yet)",
-                     sender_name(d->dir));
-        direction_lose(s, d->dir);
-    }
-}
 
 /* The first message of a WebSocket that did not say it carries MQTT. */
 static void first_message_data(decode_ctx *d, const uint8_t *bytes, size_t len)
@@ -242,6 +224,231 @@ static void first_message_data(decode_ctx *d, const uint8_t *bytes, size_t len)
         mqtt_feed(d->at, d->s, d->dir, bytes + view.took, len - view.took);
 }
 
+/* A data message's bytes, as sent or inflated, to the MQTT stream. */
+static void message_bytes(decode_ctx *d, const uint8_t *bytes, size_t len)
+{
+    session *s = d->s;
+    if (s->not_mqtt)
+        return;
+    if (!s->confirmed) {
+        first_message_data(d, bytes, len);
+        return;
+    }
+    if (d->message_opcode == MQTTKA_WS_TEXT && !s->dirs[d->dir].text_reported) {
+        s->dirs[d->dir].text_reported = true;
+        emit_finding(d->at, s, MQTTKA_F_MQTT_IN_TEXT_FRAME, d->dir, 0, false, 0,
+                     "%s carries MQTT in a WebSocket text frame; MQTT-6.0.0-1 requires binary",
+                     sender_name(d->dir));
+    }
+    mqtt_feed(d->at, s, d->dir, bytes, len);
+}
+
+/* ------------------------------------------------ permessage-deflate -- */
+
+/* RFC 7692: a message whose first frame has RSV1 is compressed, its
+ * payload inflated as it comes (ws_inflate.h) and the inflated bytes go to
+ * the MQTT stream as an uncompressed message's would. A message that
+ * cannot be inflated (ws_deflate_failed) or hits a cap (resource_limit)
+ * stops the MQTT stream of its direction, while its frames are still
+ * decoded: WebSocket pings and closes are still seen. When the sender
+ * resets its context every message (no_context_takeover), decoding
+ * resumes at the next message whose first byte can start an MQTT packet
+ * (resume_point); otherwise that direction is not decoded again. */
+
+static ws_inflate_limits inflate_limits(const mqttka_config *cfg)
+{
+    ws_inflate_limits lim = {cfg->max_inflated_message_bytes, cfg->max_inflate_ratio};
+    return lim;
+}
+
+/* The MQTT stream of `dir` stops at an inflate failure, with the timing
+ * rules (packets may have been missed, as in a hole), but not the frames. */
+static void direction_lose_to_inflate(const rule_ctx *at, session *s, mqttka_direction dir)
+{
+    keepalive_on_gap(at, s, dir);
+    direction_lose(s, dir);
+    s->dirs[dir].inflate_lost = true;
+    s->dirs[dir].resuming = false;
+}
+
+/* Can an MQTT packet that `dir`'s sender may send start with this byte?
+ * (MQTT 3.1.1 §2.2, 5.0 §2.1: the type, who sends it, its fixed flags.)
+ *
+ * The hook for the resynchronisation of issue 13: a fresh compression
+ * context makes the message readable, not its first byte a packet's
+ * start (MQTT-6.0.0-2: packets need not align with messages, and MQTT.js
+ * sends a packet's fields as separate messages). This test only keeps
+ * most mid-packet messages out (a length, a topic's letters); a
+ * resynchronisation that proves a boundary replaces it. */
+static bool resume_point(mqttka_direction dir, uint8_t first_byte)
+{
+    unsigned type = first_byte >> 4, flags = first_byte & 0xFu;
+    bool from_client = dir == MQTTKA_C2S;
+    switch (type) {
+    case MQTTKA_MQTT_PUBLISH:
+        return (flags & 0x6u) != 0x6u; /* not QoS 3 */
+    case MQTTKA_MQTT_PUBREL:
+        return flags == 0x2u;
+    case MQTTKA_MQTT_SUBSCRIBE:
+    case MQTTKA_MQTT_UNSUBSCRIBE:
+        return from_client && flags == 0x2u;
+    case MQTTKA_MQTT_CONNECT:
+    case MQTTKA_MQTT_PINGREQ:
+        return from_client && flags == 0;
+    case MQTTKA_MQTT_CONNACK:
+    case MQTTKA_MQTT_SUBACK:
+    case MQTTKA_MQTT_UNSUBACK:
+    case MQTTKA_MQTT_PINGRESP:
+        return !from_client && flags == 0;
+    case MQTTKA_MQTT_PUBACK:
+    case MQTTKA_MQTT_PUBREC:
+    case MQTTKA_MQTT_PUBCOMP:
+    case MQTTKA_MQTT_DISCONNECT:
+    case MQTTKA_MQTT_AUTH:
+        return flags == 0;
+    default:
+        return false;
+    }
+}
+
+/* The first inflated bytes of a message after a loss: a new MQTT stream
+ * starts here if they can start a packet. Timing stays off: packets were
+ * missed. */
+static void try_resume(decode_ctx *d, uint8_t first_byte)
+{
+    session_direction *sd = &d->s->dirs[d->dir];
+    sd->resuming = false;
+    if (!resume_point(d->dir, first_byte))
+        return; /* this message is skipped; the next fresh one is tried */
+    mqtt_stream_free(&sd->mqtt);
+    mqtt_stream_init(&sd->mqtt, d->at->cfg->max_mqtt_kept_bytes);
+    sd->lost = false;
+    sd->inflate_lost = false;
+}
+
+static void on_inflated(void *ctx, const uint8_t *bytes, size_t len)
+{
+    decode_ctx *d = ctx;
+    if (d->s->dirs[d->dir].resuming)
+        try_resume(d, bytes[0]);
+    message_bytes(d, bytes, len);
+}
+
+/* Reports why a compressed message of `dir` was given up (`why`, or the
+ * inflater's word for it), and stops the MQTT stream of that direction. */
+static void inflate_failed(decode_ctx *d, ws_inflate_result r, const char *why)
+{
+    session *s = d->s;
+    const mqttka_config *cfg = d->at->cfg;
+    const ws_inflater *w = session_inflater(s, d->dir);
+    const char *who = sender_name(d->dir);
+    const char *then = w->no_context_takeover
+                           ? "decoding resumes at a message that starts a packet"
+                           : "this direction is not decoded further";
+    switch (r) {
+    case WS_INFLATE_CORRUPT:
+        emit_finding(d->at, s, MQTTKA_F_WS_DEFLATE_FAILED, d->dir, 0, false, 0,
+                     "%s compressed message cannot be inflated (%s; RFC 7692 §7.2.2); %s", who,
+                     why ? why : w->error, then);
+        break;
+    case WS_INFLATE_MESSAGE_LIMIT:
+        emit_finding(d->at, s, MQTTKA_F_RESOURCE_LIMIT, d->dir, 0, false, 0,
+                     "%s compressed message inflates past %zu bytes (max_inflated_message_bytes); "
+                     "%s",
+                     who, cfg->max_inflated_message_bytes, then);
+        break;
+    case WS_INFLATE_RATIO_LIMIT:
+        emit_finding(d->at, s, MQTTKA_F_RESOURCE_LIMIT, d->dir, 0, false, 0,
+                     "%s compressed messages inflate to more than %u times their size after "
+                     "their first %u bytes (max_inflate_ratio: %llu bytes from %llu); %s",
+                     who, (unsigned)cfg->max_inflate_ratio, (unsigned)WS_INFLATE_RATIO_ALLOWANCE,
+                     (unsigned long long)w->total_out, (unsigned long long)w->total_in, then);
+        break;
+    default:
+        emit_finding(d->at, s, MQTTKA_F_RESOURCE_LIMIT, d->dir, 0, false, 0,
+                     "no memory to inflate %s messages (max_inflate_memory_bytes %zu for all "
+                     "connections, or the system's); %s",
+                     who, cfg->max_inflate_memory_bytes, then);
+        break;
+    }
+    if (!s->confirmed) {
+        s->not_mqtt = true; /* the first message cannot show MQTT */
+        return;
+    }
+    direction_lose_to_inflate(d->at, s, d->dir);
+}
+
+/* A data message begins: is it compressed, and can it be inflated? */
+static void message_begins(decode_ctx *d, const ws_frame_header *h)
+{
+    session *s = d->s;
+    session_direction *sd = &s->dirs[d->dir];
+    sd->msg_compressed = s->ws_deflate && (h->rsv & 0x4);
+    if (!sd->msg_compressed)
+        return;
+    if (!session_inflates(s)) {
+        /* What the 101 accepted is not decoded here. */
+        if (!s->confirmed) {
+            s->not_mqtt = true; /* the first message cannot show MQTT */
+            return;
+        }
+        if (sd->compressed_reported)
+            return;
+        sd->compressed_reported = true;
+        emit_finding(d->at, s, MQTTKA_F_WS_COMPRESSED_SKIPPED, d->dir, 0, false, 0,
+                     "%s sends compressed messages under an extension not decoded here (%s); "
+                     "MQTT in this direction is not decoded",
+                     sender_name(d->dir),
+                     s->ws_slot.deflate ? s->ws_slot.deflate->unsupported
+                                        : "the 101 that named it was not captured");
+        direction_lose(s, d->dir);
+        return;
+    }
+    ws_inflater *w = session_inflater(s, d->dir);
+    if (w->in_message && !ws_inflate_skipping(w)) {
+        /* The frame decoder reported the interruption (ws_framing_error);
+         * the compression context went with the unfinished message. */
+        ws_inflate_lose_context(w);
+        inflate_failed(d, WS_INFLATE_CORRUPT,
+                       "a new message began before the compressed one ended");
+    }
+    if (ws_inflate_message_begin(w) && sd->inflate_lost)
+        sd->resuming = true;
+}
+
+/* The last frame of a compressed message has ended. (Out of line: the test
+ * before it is made at every frame's end, see on_ws_frame_end.) */
+static OUT_OF_LINE void message_ends(decode_ctx *d)
+{
+    session *s = d->s;
+    if (!session_inflates(s))
+        return;
+    ws_inflate_limits lim = inflate_limits(d->at->cfg);
+    d->message_opcode = session_ws(s, d->dir)->message_opcode;
+    ws_inflate_result r = ws_inflate_message_end(session_inflater(s, d->dir), &lim, on_inflated, d);
+    if (r != WS_INFLATE_OK && r != WS_INFLATE_SKIPPED)
+        inflate_failed(d, r, NULL);
+    s->dirs[d->dir].resuming = false;
+}
+
+/* ------------------------------------------------------------ frames -- */
+
+static void on_ws_frame_header(void *ctx, const ws_frame_header *h)
+{
+    decode_ctx *d = ctx;
+    session *s = d->s;
+    if (h->opcode != MQTTKA_WS_TEXT && h->opcode != MQTTKA_WS_BINARY)
+        return; /* only a message's first frame has these */
+    /* A message starts: an MQTT stream that lost its boundaries resumes
+     * here (senders write a packet a message). */
+    if (s->confirmed && s->dirs[d->dir].mqtt_resync) {
+        s->dirs[d->dir].mqtt_resync = false;
+        mqtt_stream_restart(&s->dirs[d->dir].mqtt);
+        hole_close(d->at, s, d->dir, true);
+    }
+    message_begins(d, h);
+}
+
 static void on_ws_data(void *ctx, uint8_t message_opcode, const ws_frame_header *h,
                        const uint8_t *bytes, size_t len)
 {
@@ -250,19 +457,29 @@ static void on_ws_data(void *ctx, uint8_t message_opcode, const ws_frame_header 
     (void)h;
     if (s->not_mqtt)
         return;
-    if (!s->confirmed) {
-        first_message_data(d, bytes, len);
+    d->message_opcode = message_opcode;
+    if (!s->dirs[d->dir].msg_compressed) {
+        message_bytes(d, bytes, len);
         return;
     }
-    if (s->dirs[d->dir].msg_compressed)
-        return;
-    if (message_opcode == MQTTKA_WS_TEXT && !s->dirs[d->dir].text_reported) {
-        s->dirs[d->dir].text_reported = true;
-        emit_finding(d->at, s, MQTTKA_F_MQTT_IN_TEXT_FRAME, d->dir, 0, false, 0,
-                     "%s carries MQTT in a WebSocket text frame; MQTT-6.0.0-1 requires binary",
-                     sender_name(d->dir));
-    }
-    mqtt_feed(d->at, s, d->dir, bytes, len);
+    if (!bytes || !session_inflates(s))
+        return; /* not inflated (on_ws_data_unread said so) */
+    ws_inflate_limits lim = inflate_limits(d->at->cfg);
+    ws_inflate_result r =
+        ws_inflate_message_data(session_inflater(s, d->dir), &lim, bytes, len, on_inflated, d);
+    if (r != WS_INFLATE_OK && r != WS_INFLATE_SKIPPED)
+        inflate_failed(d, r, NULL);
+}
+
+/* Every frame's end, of every session: what a session without compression
+ * pays here is the first test. */
+static void on_ws_frame_end(void *ctx, const ws_frame_header *h)
+{
+    decode_ctx *d = ctx;
+    if (d->s->dirs[d->dir].msg_compressed && h->fin &&
+        (h->opcode == MQTTKA_WS_TEXT || h->opcode == MQTTKA_WS_BINARY ||
+         h->opcode == MQTTKA_WS_CONTINUATION))
+        message_ends(d);
 }
 
 static void on_ws_control(void *ctx, const ws_frame_header *h, const uint8_t *payload,
@@ -299,20 +516,32 @@ static void on_ws_violation(void *ctx, ws_violation v, const ws_frame_header *h)
 }
 
 /* What on_ws_data will not read of the next payload bytes: a PUBLISH body
- * the MQTT stream only counts, or all of a direction that is not decoded. */
+ * the MQTT stream only counts, or all of a direction that is not decoded.
+ * A compressed message is read whole while it is inflated (the inflater
+ * keeps its sender's context even while the MQTT stream is lost). */
 static size_t on_ws_data_unread(void *ctx)
 {
     decode_ctx *d = ctx;
     session *s = d->s;
-    if (s->not_mqtt || (s->confirmed && (s->dirs[d->dir].msg_compressed || s->dirs[d->dir].lost)))
+    const session_direction *sd = &s->dirs[d->dir];
+    if (s->not_mqtt)
         return SIZE_MAX;
+    if (sd->msg_compressed)
+        return session_inflates(s) && !ws_inflate_skipping(session_inflater(s, d->dir))
+                   ? 0
+                   : SIZE_MAX;
     if (!s->confirmed)
         return 0; /* the first message's first bytes are read */
-    return mqtt_stream_unread(&s->dirs[d->dir].mqtt);
+    if (sd->lost)
+        return SIZE_MAX;
+    return mqtt_stream_unread(&sd->mqtt);
 }
 
+/* One table, known to the compiler at the one call: the frame decoder is
+ * specialised for it and its calls made direct. */
 static const ws_decoder_callbacks ws_callbacks = {
-    on_ws_frame_header, on_ws_data, on_ws_control, NULL, on_ws_violation, on_ws_data_unread,
+    on_ws_frame_header, on_ws_data,      on_ws_control,
+    on_ws_frame_end,    on_ws_violation, on_ws_data_unread,
 };
 
 void route_websocket(const rule_ctx *at, session *s, mqttka_direction dir, const uint8_t *bytes,
@@ -321,7 +550,7 @@ void route_websocket(const rule_ctx *at, session *s, mqttka_direction dir, const
     const session_direction *sd = &s->dirs[dir];
     if (!s->ws_active)
         return;
-    if (sd->lost) {
+    if (sd->lost && !sd->inflate_lost) {
         if (sd->resync) {
             if (!resume(at, s, dir, bytes, len))
                 return; /* no frame boundary known yet */
@@ -329,6 +558,6 @@ void route_websocket(const rule_ctx *at, session *s, mqttka_direction dir, const
             return;
         }
     }
-    decode_ctx d = {at, s, dir};
+    decode_ctx d = {at, s, dir, 0};
     ws_decoder_push(session_ws(s, dir), bytes, len, &ws_callbacks, &d);
 }

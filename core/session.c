@@ -44,7 +44,6 @@ session *session_new(session_pools *p, mqttka_transport transport, const session
     s->conn.first_tag = o->first_tag;
     s->last_client_ts = MQTTKA_TIME_NONE;
     s->max_client_silence = MQTTKA_TIME_NONE;
-    s->last_pingreq_ts = MQTTKA_TIME_NONE;
     s->last_data_ts = MQTTKA_TIME_NONE;
     mqtt_stream_init(&s->dirs[0].mqtt, o->max_mqtt_kept_bytes);
     mqtt_stream_init(&s->dirs[1].mqtt, o->max_mqtt_kept_bytes);
@@ -63,7 +62,15 @@ void session_free(session_pools *p, text_pool *texts, session *s)
         ws_decoder_free(session_ws(s, MQTTKA_S2C));
     }
     /* The handshake's and the verdict's records are single allocations. */
-    free(s->pending);
+    if (s->ws_deflate && s->ws_slot.deflate) {
+        ws_deflate_state *d = s->ws_slot.deflate;
+        free(d->pending);
+        ws_inflater_free(&d->inflate[MQTTKA_C2S]);
+        ws_inflater_free(&d->inflate[MQTTKA_S2C]);
+        free(d);
+    } else {
+        free(s->ws_slot.pending); /* NULL when joined after the 101 */
+    }
     free(s->end);
     free(s->rtt_ring);
     free(s->rare);

@@ -25,6 +25,7 @@
 #include "mqttka.h"
 #include "text_pool.h"
 #include "ws_decoder.h"
+#include "ws_inflate.h"
 
 /* PINGREQs awaiting a PINGRESP. Real clients keep one outstanding; the cap
  * stops a client flooding PINGREQs from growing state. */
@@ -131,20 +132,34 @@ typedef struct session_direction {
     mqtt_stream mqtt;
     bool lost;                /* stream skipped after a gap or a fatal error */
     bool msg_compressed;      /* the current WebSocket message has RSV1 */
-    bool text_reported;
-    bool compressed_reported;
-    bool mask_reported;
+    /* rarely set: bits, so that the direction stays one cache line */
+    bool text_reported : 1;
+    bool compressed_reported : 1;
+    bool mask_reported : 1;
     /* while lost: a packet boundary proved at a segment start resumes
      * decoding (a hole, a fatal malformation); else lost for good */
     bool resync;
     /* a WebSocket direction whose MQTT stream lost its packet boundaries
      * while its frames did not: it resumes at the next message */
     bool mqtt_resync;
+    bool inflate_lost : 1;    /* lost to inflation (frames still decoded): a
+                                 message with a fresh context may resume it */
+    bool resuming : 1;        /* ... this one, if its first byte can start a packet */
 } session_direction;
 _Static_assert(sizeof(session_direction) <= 64, "a session direction is one cache line");
 
 struct close_record;  /* verdict.h: how the connection ended */
 struct ws_pending;    /* handshake.h: a 101 waiting for the first message */
+
+/* A WebSocket whose 101 accepted an extension (RFC 7692 permessage-deflate,
+ * or one not decoded here): made with the 101 and freed with the session,
+ * about 240 bytes; zlib's memory comes later (ws_inflate.h). */
+typedef struct ws_deflate_state {
+    struct ws_pending *pending; /* the 101 while it waits for the first message */
+    bool supported;             /* permessage-deflate with parameters understood */
+    char unsupported[96];       /* else what was not (ws_compressed_skipped says it) */
+    ws_inflater inflate[2];     /* indexed by mqttka_direction */
+} ws_deflate_state;
 
 /* Laid out for the packet path: a broker capture has tens of thousands of
  * sessions, so each packet's visit is a few cache misses, and what every
@@ -163,7 +178,7 @@ typedef struct session {
     bool confirmed;           /* reported: MQTT, or an MQTT WebSocket handshake */
     bool not_mqtt;            /* proved not ours: freed once the decoders return */
     bool ws_active;           /* ws[] decode this session's frames */
-    bool ws_deflate;          /* permessage-deflate negotiated */
+    bool ws_deflate;          /* an extension negotiated: ws_slot.deflate */
     bool timing_off;          /* a direction is lost: timing verdicts suppressed */
     bool connect_seen;
     bool connack_seen;
@@ -196,7 +211,6 @@ typedef struct session {
 
     /* ---- pings ---- */
     ping_pending pingq[PINGQ_MAX];
-    mqttka_time last_pingreq_ts;
     uint32_t rtt_count;
     mqttka_time rtt_min, rtt_max;
     uint32_t *rtt_ring;         /* the latest samples, saturated at 71 minutes;
@@ -204,8 +218,14 @@ typedef struct session {
     session_rare *rare;         /* WebSocket pings, counts past 65535, holes,
                                    keepalive inference: NULL until needed */
 
-    /* ---- the handshake: only while it waits for the first message ---- */
-    struct ws_pending *pending;
+    /* ---- the handshake's 101, or the extension: one slot, by ws_deflate ----
+     * Without an extension it holds the 101 while that waits for the first
+     * message (handshake.h), else NULL; with one, the extension's state,
+     * which holds that 101 as long. Read the 101 through session_pending. */
+    union {
+        struct ws_pending *pending;
+        ws_deflate_state *deflate;
+    } ws_slot;
 
     /* ---- how it ended: made when it starts to (verdict.c) ---- */
     struct close_record *end;
@@ -223,6 +243,29 @@ typedef struct session {
      * line has left; a longer one is allocated */
     char client_id_short[16];
 } session;
+
+/* Where a WebSocket session's 101 waiting for the first message is held
+ * (NULL when none). */
+static inline struct ws_pending **session_pending(session *s)
+{
+    return s->ws_deflate && s->ws_slot.deflate ? &s->ws_slot.deflate->pending
+                                               : &s->ws_slot.pending;
+}
+
+/* Whether a session's compressed messages are inflated: permessage-deflate
+ * in a 101 that was captured. (A session joined after its 101 allows RSV1
+ * with no state at all: ws_deflate and a NULL ws_slot.deflate.) */
+static inline bool session_inflates(const session *s)
+{
+    return s->ws_deflate && s->ws_slot.deflate && s->ws_slot.deflate->supported;
+}
+
+/* The inflater of direction `dir` of a session whose extension is
+ * permessage-deflate (ws_deflate, and ws_slot.deflate->supported). */
+static inline ws_inflater *session_inflater(session *s, mqttka_direction dir)
+{
+    return &s->ws_slot.deflate->inflate[dir];
+}
 
 /* A session of transport MQTTKA_TRANSPORT_WEBSOCKET: the frame decoders,
  * one cache line each, follow the rest (an MQTT-over-TCP session, most of a

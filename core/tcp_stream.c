@@ -334,6 +334,12 @@ tcp_push_result tcp_stream_push(tcp_stream *s, const tcp_stream_limits *lim,
     }
 }
 
+bool tcp_stream_ack_ahead(const tcp_stream *s, uint32_t ack)
+{
+    return s->started && seq_lt(s->next_seq, ack) &&
+           seq_dist(s->next_seq, ack) <= TCP_SEQ_MAX_AHEAD;
+}
+
 void tcp_stream_acked(tcp_stream *s, uint32_t ack, const tcp_stream_sink *sink, void *ctx)
 {
     if (!s->started || !seq_lt(s->next_seq, ack))

@@ -74,6 +74,10 @@ tcp_push_result tcp_stream_push(tcp_stream *s, const tcp_stream_limits *lim,
  * and deliver whatever queued data follows it. */
 void tcp_stream_acked(tcp_stream *s, uint32_t ack, const tcp_stream_sink *sink, void *ctx);
 
+/* Would tcp_stream_acked(s, ack) declare a gap now? (The ACK covers bytes
+ * not delivered yet, within any window.) */
+bool tcp_stream_ack_ahead(const tcp_stream *s, uint32_t ack);
+
 /* End of the connection or of the capture: deliver every queued segment,
  * with a gap before each hole. */
 void tcp_stream_flush(tcp_stream *s, const tcp_stream_sink *sink, void *ctx, const tcp_stream_limits *lim);

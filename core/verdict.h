@@ -33,8 +33,6 @@ typedef struct close_facts {
     mqttka_time silence_min, silence_max;
     mqttka_time oldest_ping_ts;   /* NONE when no PINGREQ was outstanding */
     uint64_t oldest_ping_tag;
-    bool last_client_was_pingreq;
-    mqttka_time last_pingreq_ts;
     mqttka_time last_data_ts;     /* payload seen before the close */
     bool closer_stream_lost;      /* the closing side's stream was not being decoded: a
                                      DISCONNECT or Close may be in what was missed */

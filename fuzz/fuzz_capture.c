@@ -4,10 +4,11 @@
  * parser (mqttka_frame_to_segment, every link type a file header can name),
  * the analyzer, and the CLI's text or JSON output of every event.
  *
- * Input: a capture file. It is written to a memfd and opened by its
- * /proc/self/fd path through capture_reader_open_file(), exactly as
- * `mqttka -r FILE` opens a file (the regular-file checks included), so the
- * CLI needs no in-memory variant of its reader.
+ * Input: a capture file, plain or compressed. It is written to a memfd and
+ * opened by its /proc/self/fd path through capture_reader_open_files(),
+ * exactly as `mqttka -r FILE` opens a file (the regular-file checks and the
+ * decompression included), so the CLI needs no in-memory variant of its
+ * reader. pcap goes through libpcap, pcapng through cli/pcapng_reader.c.
  *
  * Output goes to /dev/null: text for inputs of odd size, JSON for even
  * ones, so that both formatters meet every kind of event.
@@ -55,11 +56,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     char err[CAPTURE_ERROR_MAX];
     capture_reader reader;
-    if (!capture_reader_open_file(&reader, path, err, sizeof err)) {
+    const char *paths[1] = {path};
+    const char *bad_path = NULL;
+    if (!capture_reader_open_files(&reader, paths, 1, err, sizeof err, &bad_path)) {
         FUZZ_ASSERT(memchr(err, '\0', sizeof err) != NULL && err[0] != '\0');
-        return 0;
-    }
-    if (!mqttka_link_name((uint32_t)reader.linktype)) {
         capture_reader_close(&reader);
         return 0;
     }
@@ -78,7 +78,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     capture_stats stats;
     memset(&stats, 0, sizeof stats);
-    stats.link_name = mqttka_link_name((uint32_t)reader.linktype);
     capture_status cs;
     capture_record rec;
     segment_batch batch;
@@ -91,19 +90,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             out.capture_start = reader.first_ts;
         /* The link-layer parser's promise: the payload lies inside the record. */
         mqttka_segment seg;
-        if (mqttka_frame_to_segment((uint32_t)reader.linktype, rec.data, rec.captured_len,
+        if (mqttka_frame_to_segment((uint32_t)rec.linktype, rec.data, rec.captured_len,
                                     rec.wire_len, &seg) == MQTTKA_FRAME_TCP)
             FUZZ_ASSERT(seg.captured_len == 0 ||
                         (seg.payload >= rec.data &&
                          seg.payload + seg.captured_len <= rec.data + rec.captured_len));
         uint64_t pushed = stats.tcp_segments;
-        segment_batch_add(&batch, reader.linktype, &rec, &stats);
+        segment_batch_add(&batch, rec.linktype, &rec, &stats);
         FUZZ_ASSERT(stats.matched == rec.frame);
         FUZZ_ASSERT(stats.tcp_segments - pushed <= 1);
     }
     segment_batch_free(&batch);
     if (out.capture_start == MQTTKA_TIME_NONE)
         out.capture_start = reader.first_ts;
+    char link_names[128];
+    capture_reader_link_names(&reader, link_names, sizeof link_names);
+    stats.link_name = link_names;
     stats.records = reader.records;
     stats.first_ts = reader.first_ts;
     stats.last_ts = reader.last_ts;

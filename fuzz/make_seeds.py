@@ -8,15 +8,27 @@ defaults: samples/ and fuzz/corpus/ beside this script. Writes, per sample:
   capture/       the capture itself, and a pcapng copy of the small ones
                  (the reader's two formats)
   analyzer/      its TCP segments in fuzz_analyzer.c's record format
-                 (first 4 flows); plus synthetic scenarios no sample has
-                 (MQTT 5 DISCONNECT reason, permessage-deflate, WebSocket
-                 Ping/Pong and Close)
+                 (first 4 flows); the same joined late (its first third of
+                 records left out, so no SYN and no handshake: the probe and
+                 resynchronisation) and lossy (one segment with data left
+                 out in each direction: a hole); plus synthetic scenarios no
+                 sample has (MQTT 5 DISCONNECT reason, permessage-deflate,
+                 WebSocket Ping/Pong and Close)
+  boundary/      each segment's payload (first 24 with data), behind
+                 fuzz_boundary.c's settings byte (the mask its direction
+                 needs, or either; RSV1 allowed; level not known); plus
+                 hostile ones (a frame declaring 2^63-1 bytes, TLS records,
+                 a chain broken at its last byte)
   http_upgrade/  each WebSocket request and response header block
   ws_decoder/    each direction of each WebSocket after the handshake,
                  behind fuzz_ws_decoder.c's settings byte
   mqtt_decoder/  each direction's MQTT byte stream (plain TCP, or the
                  unmasked WebSocket payload), behind fuzz_mqtt_decoder.c's
                  settings byte
+  ws_inflate/    each direction's compressed messages of a WebSocket with
+                 permessage-deflate, in fuzz_ws_inflate.c's format (settings
+                 from the 101); plus messages compressed here with zlib
+                 (context takeover or not, a small window, a bomb)
 
 Streams are cut at STREAM_MAX bytes: the fuzzer mutates short inputs faster,
 and the samples' large PUBLISH bodies add no coverage past their first bytes.
@@ -24,8 +36,10 @@ Deterministic: the same samples always give the same files, so the corpus
 can be regenerated and diffed. Python 3 standard library only.
 """
 import os
+import re
 import struct
 import sys
+import zlib
 
 STREAM_MAX = 8192
 ANALYZER_MAX = 32768
@@ -162,6 +176,84 @@ def ws_payload(stream):
     return bytes(out)
 
 
+def ws_messages(stream):
+    """(compressed, payload) of each data message of a WebSocket byte stream
+    (continuation frames joined; RSV1 on the first frame marks it
+    compressed)."""
+    out, cur, rsv1, pos = [], None, False, 0
+    while pos + 2 <= len(stream):
+        b0, b1 = stream[pos], stream[pos + 1]
+        n, pos = b1 & 0x7F, pos + 2
+        if n == 126:
+            n, pos = struct.unpack("!H", stream[pos:pos + 2])[0], pos + 2
+        elif n == 127:
+            n, pos = struct.unpack("!Q", stream[pos:pos + 8])[0], pos + 8
+        mask = None
+        if b1 & 0x80:
+            mask, pos = stream[pos:pos + 4], pos + 4
+        body = stream[pos:pos + n]
+        pos += n
+        if mask:
+            body = bytes(c ^ mask[i & 3] for i, c in enumerate(body))
+        opcode = b0 & 0x0F
+        if opcode in (1, 2):
+            cur, rsv1 = bytearray(body), bool(b0 & 0x40)
+        elif opcode == 0 and cur is not None:
+            cur += body
+        else:
+            continue
+        if b0 & 0x80:
+            out.append((rsv1, bytes(cur)))
+            cur = None
+    return out
+
+
+def inflate_settings(resp, sender):
+    """fuzz_ws_inflate.c's settings byte for `sender` ("client" or "server")
+    from a 101's permessage-deflate parameters."""
+    ext = resp.lower()
+    m = re.search(sender.encode() + rb"_max_window_bits=\"?(\d+)", ext)
+    bits = int(m.group(1)) if m else 15
+    nct = sender.encode() + b"_no_context_takeover" in ext
+    return (max(8, min(bits, 15)) - 8) | (0x08 if nct else 0)
+
+
+def inflate_seed(settings, messages):
+    out = bytearray([settings])
+    for m in messages:
+        out += struct.pack("!H", len(m)) + m
+        if len(out) > STREAM_MAX:
+            break
+    return bytes(out)
+
+
+def synthetic_inflate_seeds():
+    """Messages compressed here, as senders compress them (RFC 7692 §7.2.1)."""
+    msgs = [b"\x10\x10\x00\x04MQTT\x04\x02\x00\x05\x00\x04defl", b"\xc0\x00",
+            b"\x30\x40\x00\x04home" + b'{"t":21.5,"unit":"C"}' * 3, b"\xc0\x00", b"\xe0\x00"]
+
+    def compress(bits, reset, final=False):
+        c, out = zlib.compressobj(6, zlib.DEFLATED, -bits), []
+        for m in msgs:
+            body = c.compress(m) + c.flush(zlib.Z_FINISH if final else zlib.Z_SYNC_FLUSH)
+            out.append(body if final else body[:-4])
+            if reset or final:
+                c = zlib.compressobj(6, zlib.DEFLATED, -bits)
+        return out
+    seeds = {
+        "synthetic-takeover-15": inflate_seed(7, compress(15, False)),
+        "synthetic-reset-15": inflate_seed(7 | 0x08, compress(15, True)),
+        "synthetic-takeover-9": inflate_seed(1, compress(9, False)),
+        "synthetic-final-blocks": inflate_seed(7 | 0x08, compress(15, True, final=True)),
+        "synthetic-caps": inflate_seed(7 | 0x10 | 0x20 | 0x40, compress(15, False)),
+    }
+    # A bomb: 1 MiB of zeros in about 1 KiB, under a 4 KiB message cap.
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    bomb = (c.compress(bytes(1 << 20)) + c.flush(zlib.Z_SYNC_FLUSH))[:-4]
+    seeds["synthetic-bomb"] = inflate_seed(7 | 0x08 | 0x10, [bomb, bomb])
+    return seeds
+
+
 def analyzer_records(records):
     """The capture in fuzz_analyzer.c's format (4 config bytes, then records)."""
     out = bytearray([0x3F, 0xF8, 0xFF, 0x0F])  # 128 flows, 7 ooo segments, big caps
@@ -204,6 +296,61 @@ def analyzer_records(records):
 
 def isn_of(flow, d):
     return (0xFFFFFF00 - flow * 0x1000) if d else (1000 + flow * 0x100000)
+
+
+def late_records(records):
+    """The capture as if it had started a third of the way in."""
+    return records[len(records) // 3:]
+
+
+def lossy_records(records):
+    """The capture less the middle segment with data of each direction
+    (direction as told by the port numbers: the lower one is the server's)."""
+    carrying = {0: [], 1: []}
+    for i, (_ts, frame) in enumerate(records):
+        t = tcp_of(frame)
+        if t and t[7]:
+            carrying[0 if t[2] > t[3] else 1].append(i)
+    drop = {v[len(v) // 2] for v in carrying.values() if len(v) >= 3}
+    return [r for i, r in enumerate(records) if i not in drop]
+
+
+BOUNDARY_PER_SAMPLE = 24
+BOUNDARY_EITHER, BOUNDARY_RSV1 = 2, 4
+
+
+def boundary_seeds(records):
+    """(name suffix, input) for fuzz_boundary.c: segment payloads."""
+    out = []
+    for _ts, frame in records:
+        t = tcp_of(frame)
+        if not t or not t[7]:
+            continue
+        # client to server (the higher port) masks
+        mask = 1 if t[2] > t[3] else 0
+        out.append((len(out), bytes([mask | BOUNDARY_RSV1]) + t[7][:STREAM_MAX]))
+        if len(out) == BOUNDARY_PER_SAMPLE:
+            break
+    return out
+
+
+def synthetic_boundary_seeds():
+    """Inputs that keep the proofs busy or sit at their edges."""
+    either = BOUNDARY_EITHER | BOUNDARY_RSV1
+    huge = b"\x82\xff\x7f\xff\xff\xff\xff\xff\xff\xff\x01\x02\x03\x04"
+    pings = b"\xc0\x00" * 200
+    return {
+        "ws-huge-2p63-1": bytes([1]) + huge + b"\x00" * 16,
+        "ws-huge-unmasked": bytes([0]) + b"\x82\x7f\x7f" + b"\xff" * 7 + b"\xc0\x00",
+        "tls-handshake": bytes([either]) + b"\x16\x03\x01\x00\x05\x01\x00\x00\x01\x03",
+        "tls-appdata": bytes([either]) + b"\x17\x03\x03\x00\x08" + bytes(range(8)),
+        "mqtt-chain-broken-last": bytes([either | 8 * 2]) + pings + b"\xc0",
+        "mqtt-pings": bytes([either | 8 * 2]) + pings,
+        "mqtt5-auth-disconnect": bytes([either | 8 * 3]) + b"\xf0\x00\xe0\x02\x8d\x00",
+        "ws-ping-pong-close": bytes([0]) + b"\x89\x01x\x8a\x00\x88\x02\x03\xe8",
+        "ws-fragmented": bytes([0]) + b"\x02\x02\xc0\x00\x80\x02\xd0\x00",
+        "ws-deflate": bytes([1 | BOUNDARY_RSV1]) + b"\xc2\x83\x00\x00\x00\x00\x01\x02\x03",
+    }
 
 
 def pcapng(linktype, records):
@@ -304,6 +451,10 @@ def main():
     corpus = sys.argv[2] if len(sys.argv) > 2 else os.path.join(here, "corpus")
     for name, data in synthetic_analyzer_seeds().items():
         write(os.path.join(corpus, "analyzer", name), data)
+    for name, data in synthetic_boundary_seeds().items():
+        write(os.path.join(corpus, "boundary", "synthetic-" + name), data)
+    for name, data in synthetic_inflate_seeds().items():
+        write(os.path.join(corpus, "ws_inflate", name), data)
     for name in sorted(os.listdir(samples)):
         if not name.endswith(".pcap"):
             continue
@@ -316,6 +467,12 @@ def main():
         if len(raw) <= PCAPNG_MAX:
             write(os.path.join(corpus, "capture", base + ".pcapng"), pcapng(linktype, records))
         write(os.path.join(corpus, "analyzer", base), analyzer_records(records))
+        write(os.path.join(corpus, "analyzer", base + "-late"),
+              analyzer_records(late_records(records)))
+        write(os.path.join(corpus, "analyzer", base + "-lossy"),
+              analyzer_records(lossy_records(records)))
+        for i, data in boundary_seeds(records):
+            write(os.path.join(corpus, "boundary", "%s-%02d" % (base, i)), data)
         flows, _ = flows_of(records)
         for i, f in enumerate(flows):
             c2s, s2c = f.stream(0), f.stream(1)
@@ -331,6 +488,11 @@ def main():
                     flag = 2 if deflate else 0
                     write(os.path.join(corpus, "ws_decoder", tag + "-c2s"), bytes([1 | flag]) + ws_c[:STREAM_MAX])
                     write(os.path.join(corpus, "ws_decoder", tag + "-s2c"), bytes([flag]) + ws_s[:STREAM_MAX])
+                    if deflate:
+                        for d, who, stream in ((0, "client", ws_c), (1, "server", ws_s)):
+                            msgs = [m for z, m in ws_messages(stream) if z]
+                            write(os.path.join(corpus, "ws_inflate", tag + ("-c2s", "-s2c")[d]),
+                                  inflate_seed(inflate_settings(resp, who), msgs))
                     c2s, s2c = ws_payload(ws_c), ws_payload(ws_s)
                 else:
                     continue

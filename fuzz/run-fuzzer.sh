@@ -6,7 +6,7 @@
 # the fix, so meson test replays it for ever.
 #
 #   fuzz/run-fuzzer.sh TARGET SECONDS [extra libFuzzer flags]
-#   TARGET: ws_decoder mqtt_decoder http_upgrade analyzer capture
+#   TARGET: ws_decoder ws_inflate mqtt_decoder http_upgrade boundary analyzer capture
 #
 # Needs clang and libFuzzer (Debian: clang, libclang-rt-14-dev). The log,
 # with libFuzzer's exec counts and coverage, is fuzz/.work/TARGET-DATE.log.

@@ -109,6 +109,7 @@ static int kind_group(mqttka_finding_kind k)
     case MQTTKA_F_MALFORMED_PACKET:
         return PI_MALFORMED;
     case MQTTKA_F_WS_COMPRESSED_SKIPPED:
+    case MQTTKA_F_WS_DEFLATE_FAILED:
     case MQTTKA_F_RESOURCE_LIMIT:
         return PI_UNDECODED;
     case MQTTKA_F_SERVER_KEEPALIVE_INVALID:

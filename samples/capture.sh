@@ -25,7 +25,8 @@ MAX_PCAP=200000
 ALL=(ws-311-healthy ws-seed-connect ws-mqtt5-mqttjs ws-mqtt5-server-keepalive
      ws-broker-frozen ws-client-frozen tcp-311-plain ws-multi ws-large-publish
      ws-aedes-mqttjs ws-paho-unmasked http-plain ws-not-mqtt
-     ws-takeover-311 ws-takeover-5 ws-refused-retry tcp-connack-missing)
+     ws-takeover-311 ws-takeover-5 ws-refused-retry tcp-connack-missing
+     ws-deflate-takeover ws-deflate-no-takeover ws-deflate-chromium)
 
 log() { printf '[capture %s] %s\n' "$(date +%T)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -50,6 +51,11 @@ install_deps() {
     command -v npm >/dev/null || missing+=(npm)
     command -v ip >/dev/null || [[ -x /usr/sbin/ip ]] || [[ -x /sbin/ip ]] || missing+=(iproute2)
     command -v ethtool >/dev/null || [[ -x /usr/sbin/ethtool ]] || [[ -x /sbin/ethtool ]] || missing+=(ethtool)
+    if [[ " ${WANT[*]} " == *" ws-deflate-"* ]]; then
+        command -v tshark >/dev/null || missing+=(tshark)
+        [[ " ${WANT[*]} " != *" ws-deflate-chromium "* ]] || command -v chromium >/dev/null ||
+            missing+=(chromium)
+    fi
     if [[ ${#missing[@]} -gt 0 ]]; then
         log "apt-get install ${missing[*]}"
         apt-get update -qq
@@ -165,9 +171,11 @@ const opts = {
   clean: true,
   reconnectPeriod: 0,
   connectTimeout: 5000,
+  wsOptions: a.wsOptions || {},
   createWebsocket: (url, protocols, o) => {
     rawWs = new WS(url, protocols, o.wsOptions)
     rawWs.on('open', () => log(`LOCAL_ADDR ${rawWs._socket.localAddress} LOCAL_PORT ${rawWs._socket.localPort}`))
+    rawWs.on('upgrade', (res) => log(`WS_EXTENSIONS ${res.headers['sec-websocket-extensions'] || ''}`))
     rawWs.on('close', (code, reason) => log(`WS_CLOSE code=${code} reason=${reason}`))
     return rawWs
   }
@@ -184,7 +192,7 @@ c.on('connect', () => {
   for (const t of a.sub || []) c.subscribe(t, { qos: 1 })
   for (const p of a.pub || []) {
     setTimeout(() => {
-      const buf = Buffer.alloc(p.size, 'mqttka-sample-')
+      const buf = Buffer.alloc(p.size, p.fill || 'mqttka-sample-')
       c.publish(p.topic, buf, { qos: p.qos })
       log(`PUBLISH_CALLED topic=${p.topic} len=${p.size} qos=${p.qos}`)
     }, p.at * 1000)
@@ -208,7 +216,8 @@ c.on('connect', () => {
 EOF
 
 # aedes broker with a websocket listener (ws + createWebSocketStream). argv: port, heartbeat ms
-# (0: none; else the `ws` README heartbeat: a WebSocket Ping to every client every N ms).
+# (0: none; else the `ws` README heartbeat: a WebSocket Ping to every client every N ms),
+# and the `ws` server's perMessageDeflate option as JSON (absent: false, ws's default).
 # SIGUSR2: send every WebSocket client a Close 1001 "going away".
 cat >"$WORK/aedes_broker.mjs" <<'EOF2'
 import http from 'node:http'
@@ -216,13 +225,14 @@ import { Aedes } from 'aedes'
 import { WebSocketServer, createWebSocketStream } from 'ws'
 const wsPort = Number(process.argv[2] || 1882)
 const heartbeat = Number(process.argv[3] || 0)
+const perMessageDeflate = process.argv[4] ? JSON.parse(process.argv[4]) : false
 const t = () => (Date.now() / 1000).toFixed(3)
 const aedes = await Aedes.createBroker()
 const httpServer = http.createServer()
-const wss = new WebSocketServer({ server: httpServer })
+const wss = new WebSocketServer({ server: httpServer, perMessageDeflate })
 wss.on('connection', (websocket, req) => {
   const peer = `${req.socket.remotePort}`
-  console.log(`${t()} ws connection from port ${peer}`)
+  console.log(`${t()} ws connection from port ${peer} extensions=${websocket.extensions}`)
   websocket.on('pong', (d) => console.log(`${t()} ws pong from ${peer} ${d}`))
   websocket.on('close', (code, reason) => console.log(`${t()} ws close ${peer} code=${code} reason=${reason}`))
   websocket.on('error', (e) => console.log(`${t()} ws error ${peer} ${e.message}`))
@@ -327,6 +337,60 @@ if (mode === 'server') {
   ws.on('pong', (d) => log(`PONG ${d}`))
   ws.on('close', (code) => { log(`CLOSED ${code}`); process.exit(0) })
 }
+EOF
+
+# MQTT.js in a browser: a page server for headless Chromium (not captured: its port is not the
+# broker's). argv: port, log file, the page's settings as JSON. Serves the page, MQTT.js's own
+# browser bundle from npm (mqtt/dist/mqtt.min.js), and takes the page's log lines (POST /log).
+cat >"$WORK/page_server.js" <<'EOF'
+const http = require('http')
+const fs = require('fs')
+const path = require('path')
+const [port, logFile, settings] = [Number(process.argv[2]), process.argv[3], process.argv[4]]
+const bundle = fs.readFileSync(path.join(process.env.NODE_PATH, 'mqtt/dist/mqtt.min.js'))
+const version = require('mqtt/package.json').version
+const out = fs.openSync(logFile, 'w')
+const page = `<!doctype html><meta charset="utf-8"><title>mqttka sample</title>
+<script src="/mqtt.min.js"></script>
+<script>
+const a = ${settings}
+const log = (m) => fetch('/log', { method: 'POST', body: (Date.now() / 1000).toFixed(6) + ' ' + m + '\\n' })
+log('START chromium ' + navigator.userAgent + ' mqtt.js ${version} url=' + a.url)
+const c = mqtt.connect(a.url, { protocolVersion: a.protocolVersion, keepalive: a.keepalive,
+  clientId: a.clientId, clean: true, reconnectPeriod: 0, connectTimeout: 5000 })
+c.on('packetsend', (p) => log('SEND ' + p.cmd))
+c.on('packetreceive', (p) => log('RECV ' + p.cmd))
+c.on('error', (e) => log('ERROR ' + e.message))
+c.on('close', () => log('CLOSE'))
+c.on('message', (t, m) => log('MESSAGE topic=' + t + ' len=' + m.length))
+c.on('connect', () => {
+  log('CONNECTED')
+  for (const t of a.sub || []) c.subscribe(t, { qos: 1 })
+  for (const p of a.pub || []) {
+    setTimeout(() => {
+      c.publish(p.topic, JSON.stringify({ n: p.size, text: 'mqttka-sample-'.repeat(p.size / 14 | 0) }), { qos: p.qos })
+      log('PUBLISH_CALLED topic=' + p.topic + ' qos=' + p.qos)
+    }, p.at * 1000)
+  }
+  setTimeout(() => { log('END disconnect'); c.end(false, () => log('END done')) }, a.duration * 1000)
+})
+</script>`
+http.createServer((req, res) => {
+  if (req.method === 'POST' && req.url === '/log') {
+    let body = ''
+    req.on('data', (d) => { body += d })
+    req.on('end', () => { fs.writeSync(out, body); res.end() })
+  } else if (req.url === '/mqtt.min.js') {
+    res.setHeader('Content-Type', 'text/javascript')
+    res.end(bundle)
+  } else if (req.url === '/') {
+    res.setHeader('Content-Type', 'text/html')
+    res.end(page)
+  } else {
+    res.statusCode = 404
+    res.end()
+  }
+}).listen(port, '127.0.0.1', () => console.log(`page server on ${port}`))
 EOF
 
 # plain HTTP (no Upgrade): server and two GETs and one POST, keep-alive connection.
@@ -892,6 +956,128 @@ scn_tcp_connack_missing() {
         --client "$W.c1.log:paho-python:tcp:3.1.1:1883:2" \
         --note "paho python over TCP, keepalive 2; mosquitto SIGSTOPped 0.3 s after the CONNACK, resumed (SIGCONT) after the capture stopped" \
         --note "conn1's PINGREQ is never answered and paho closes it (rc 16); each later connection is accepted by the kernel, its CONNECT ACKed and never answered: paho closes it after KA = 2 s and retries 1 s later (connack_missing); the last one is still waiting when paho stops: it sends DISCONNECT with no CONNACK"
+}
+
+# ---- permessage-deflate (RFC 7692): aedes behind Node ws with perMessageDeflate, threshold 0 so
+# that every message is compressed, not only those of 1 KiB or more (ws's default)
+
+# Every data frame of each direction with RSV1 on the first frame of its message: compression was
+# really used. A check of the design (as the seed's CONNECT is checked), not a source of facts.
+check_compressed() { # NAME
+    local n=$1 dir who rsv1 all
+    for dir in 1 0; do   # client frames are masked, the server's are not
+        who=$([[ $dir == 1 ]] && echo client || echo server)
+        all=$(tshark -r "$CAP_FILE" -d tcp.port==1882,http -Y "websocket.mask == $dir && (websocket.opcode == 1 || websocket.opcode == 2)" \
+              -T fields -e frame.number 2>/dev/null | wc -l)
+        rsv1=$(tshark -r "$CAP_FILE" -d tcp.port==1882,http \
+              -Y "websocket.mask == $dir && (websocket.opcode == 1 || websocket.opcode == 2) && websocket.rsv == 4" \
+              -T fields -e frame.number 2>/dev/null | wc -l)
+        log "$n: $who messages $all, with RSV1 $rsv1"
+        ((all > 0 && rsv1 == all)) || die "$n: not every $who message is compressed"
+    done
+}
+
+# MQTT.js's packetsend/packetreceive lines as "type:count,..." (sorted), for the facts. (MQTT.js
+# 5 emits no packetsend for its CONNECT.)
+js_packets() { # LOGFILE SEND|RECV
+    grep -oE " $2 [a-z]+( |$)" "$1" | awk '{ print $2 }' | sort | uniq -c | awk '{ printf "%s:%s\n", $2, $1 }' | paste -sd, -
+}
+
+deflate_facts() { # LOG
+    local L=$1
+    fact transport websocket; fact connections 1; fact ws_port 1882; fact ws_path /mqtt; fact broker aedes
+    fact client_pingreq_sent "$(n_js_pingreq "$L")"; fact client_pingresp_received "$(n_js_pingresp "$L")"
+    fact client_packets_sent "$(js_packets "$L" SEND)"; fact client_packets_received "$(js_packets "$L" RECV)"
+    fact closed_by client; fact close_how disconnect; fact expected_verdict mqtt_disconnect
+}
+
+scn_ws_deflate_takeover() {
+    local n=ws-deflate-takeover L=$WORK/ws-deflate-takeover.client.log bpid
+    start_bg "$WORK/$n.aedes.log" node "$WORK/aedes_broker.mjs" 1882 0 '{"threshold": 0}'
+    bpid=$BGPID
+    wait_listen 1882
+    start_capture $n
+    js_client "$L" '{"url": "ws://127.0.0.1:1882/mqtt", "protocolVersion": 4, "keepalive": 3, "clientId": "mqttka-deflate",
+        "wsOptions": {"perMessageDeflate": {"threshold": 0}},
+        "sub": ["mqttka/deflate"], "pub": [{"at": 1, "topic": "mqttka/deflate", "size": 24, "qos": 1},
+        {"at": 1.5, "topic": "mqttka/deflate", "size": 3000, "qos": 0},
+        {"at": 2, "topic": "mqttka/deflate", "size": 3000, "qos": 1}], "duration": 8, "end": "disconnect"}'
+    wait_exit "$BGPID" 30 || die "$n: client did not finish"
+    stop_capture
+    stop_pid "$bpid"
+    check_compressed $n
+    facts_begin $n "aedes $(aedes_version) behind Node ws with perMessageDeflate (threshold 0), MQTT.js with perMessageDeflate (threshold 0):" \
+        "every message compressed both ways, with context takeover (ws's default); MQTT 3.1.1, keepalive 3, SUBSCRIBE," \
+        "PUBLISHes of 24 and 2 x 3000 bytes (echoed by the subscription), DISCONNECT at 8 s" \
+        "client_packets_* are MQTT.js's packetsend/packetreceive events; ws_extensions the 101's header as the client's ws read it"
+    fact mqtt_version 3.1.1; fact keepalive 3; fact client_id mqttka-deflate
+    fact client_port "$(local_port "$L")"; fact client mqtt.js
+    fact compression permessage-deflate; fact context_takeover yes
+    fact ws_extensions "$(sed -n 's/.* WS_EXTENSIONS //p' "$L" | head -1)"
+    deflate_facts "$L"
+}
+
+scn_ws_deflate_no_takeover() {
+    local n=ws-deflate-no-takeover L=$WORK/ws-deflate-no-takeover.client.log bpid
+    start_bg "$WORK/$n.aedes.log" node "$WORK/aedes_broker.mjs" 1882 0 \
+        '{"threshold": 0, "serverNoContextTakeover": true, "clientNoContextTakeover": true, "serverMaxWindowBits": 10, "clientMaxWindowBits": 9}'
+    bpid=$BGPID
+    wait_listen 1882
+    start_capture $n
+    js_client "$L" '{"url": "ws://127.0.0.1:1882/mqtt", "protocolVersion": 4, "keepalive": 2, "clientId": "mqttka-deflate-nct",
+        "wsOptions": {"perMessageDeflate": {"threshold": 0}},
+        "sub": ["mqttka/nct"], "pub": [{"at": 1, "topic": "mqttka/nct", "size": 40, "qos": 1},
+        {"at": 3, "topic": "mqttka/nct", "size": 2000, "qos": 1}], "duration": 7, "end": "disconnect"}'
+    wait_exit "$BGPID" 30 || die "$n: client did not finish"
+    stop_capture
+    stop_pid "$bpid"
+    check_compressed $n
+    facts_begin $n "aedes $(aedes_version) behind Node ws with perMessageDeflate: threshold 0, server_ and client_no_context_takeover," \
+        "server_max_window_bits 10, client_max_window_bits 9; MQTT.js (perMessageDeflate, threshold 0), MQTT 3.1.1, keepalive 2," \
+        "SUBSCRIBE, PUBLISHes of 40 and 2000 bytes (echoed), DISCONNECT at 7 s; every message compressed, each from a fresh context" \
+        "client_packets_* are MQTT.js's packetsend/packetreceive events; ws_extensions the 101's header as the client's ws read it"
+    fact mqtt_version 3.1.1; fact keepalive 2; fact client_id mqttka-deflate-nct
+    fact client_port "$(local_port "$L")"; fact client mqtt.js
+    fact compression permessage-deflate; fact context_takeover no
+    fact ws_extensions "$(sed -n 's/.* WS_EXTENSIONS //p' "$L" | head -1)"
+    deflate_facts "$L"
+}
+
+scn_ws_deflate_chromium() {
+    local n=ws-deflate-chromium L=$WORK/ws-deflate-chromium.client.log bpid ppid cpid i
+    local profile=$WORK/chromium-profile
+    start_bg "$WORK/$n.aedes.log" node "$WORK/aedes_broker.mjs" 1882 0 '{"threshold": 0}'
+    bpid=$BGPID
+    start_bg "$WORK/$n.page.log" env NODE_PATH="$WORK/node_modules" node "$WORK/page_server.js" 8080 "$L" \
+        '{"url": "ws://127.0.0.1:1882/mqtt", "protocolVersion": 4, "keepalive": 3, "clientId": "mqttka-chromium",
+          "sub": ["mqttka/browser"], "pub": [{"at": 1, "topic": "mqttka/browser", "size": 30, "qos": 1},
+          {"at": 2, "topic": "mqttka/browser", "size": 1500, "qos": 0}], "duration": 8}'
+    ppid=$BGPID
+    wait_listen 1882
+    wait_listen 8080
+    start_capture $n
+    rm -rf "$profile"
+    start_bg "$WORK/$n.chromium.log" chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync --user-data-dir="$profile" \
+        http://127.0.0.1:8080/
+    cpid=$BGPID
+    for ((i = 0; i < 300; i++)); do grep -qs "END done" "$L" && break; sleep 0.1; done
+    grep -qs "END done" "$L" || die "$n: the page never finished (see $L, $WORK/$n.chromium.log)"
+    stop_capture
+    stop_pid "$cpid"
+    stop_pid "$ppid"
+    stop_pid "$bpid"
+    check_compressed $n
+    sort -n "$L" -o "$L"   # the page's lines come by separate POSTs
+    facts_begin $n "MQTT.js $(node -p "require('$WORK/node_modules/mqtt/package.json').version") (its browser bundle, mqtt/dist/mqtt.min.js) in headless $(chromium --version 2>/dev/null | head -1)" \
+        "against aedes $(aedes_version) behind Node ws with perMessageDeflate (threshold 0); Chromium offers permessage-deflate itself" \
+        "MQTT 3.1.1, keepalive 3, SUBSCRIBE, PUBLISHes of about 30 and 1500 bytes of JSON (echoed), DISCONNECT at 8 s" \
+        "client_packets_* are MQTT.js's packetsend/packetreceive events in the page; ws_extensions from the broker's ws" \
+        "(a page is not told its own port, so no client_port)"
+    fact mqtt_version 3.1.1; fact keepalive 3; fact client_id mqttka-chromium; fact client chromium-mqtt.js
+    fact compression permessage-deflate; fact context_takeover yes
+    fact ws_extensions "$(grep -m1 "ws connection" "$WORK/$n.aedes.log" | sed -n 's/.*extensions=//p')"
+    deflate_facts "$L"
 }
 
 # ---------------------------------------------------------------- main

@@ -19,12 +19,15 @@ export DEBIAN_FRONTEND=noninteractive
 
 packages=(
   build-essential meson ninja-build pkg-config   # the build
+  zlib1g-dev                                     # core/: permessage-deflate
   libpcap-dev                                    # cli/
+  zlib1g-dev libzstd-dev liblz4-dev gzip zstd lz4 # cli/: compressed captures, their tests
   libwireshark-dev libglib2.0-dev tshark         # plugin/ and its tests
   python3 jq util-linux                          # golden and CLI test helpers, setpriv
   mosquitto python3-paho-mqtt libcap2-bin        # live/: broker, client, setcap
   clang libclang-rt-14-dev                       # fuzz/ built with libFuzzer
   debootstrap                                    # the Wireshark 4.4 chroot
+  python3-html5lib chromium                      # report: strict HTML parser, rendering
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -46,10 +49,12 @@ setsid bash tests/plugin/trixie.sh --prepare >build-trixie/prepare.log 2>&1 &
 trixie_prepare=$!
 trap 'kill -- -$trixie_prepare 2>/dev/null || true' EXIT
 
-meson setup build-test --werror
+# Compressed captures are read when the libraries are there; here they must be.
+compressed=(-Dgzip=enabled -Dzstd=enabled -Dlz4=enabled)
+meson setup build-test --werror "${compressed[@]}"
 ninja -C build-test
 meson setup build-asan --werror -Db_sanitize=address,undefined -Db_lundef=false \
-  -Dplugin=disabled
+  -Dplugin=disabled "${compressed[@]}"
 ninja -C build-asan
 # The fuzz targets as they are fuzzed (clang, libFuzzer, ASan+UBSan): they
 # build, and replay their corpora and regression inputs (fuzz/README.md).

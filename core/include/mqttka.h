@@ -1,8 +1,9 @@
 /*
  * mqttka.h - the one public header of the mqttka core.
  *
- * The core turns TCP segments into MQTT keepalive findings. It is pure C11:
- * no libpcap, no Wireshark, no clock, no stdout, no files. Front ends (the CLI,
+ * The core turns TCP segments into MQTT keepalive findings. It is pure C11
+ * and zlib (for permessage-deflate): no libpcap, no Wireshark, no clock, no
+ * stdout, no files. Front ends (the CLI,
  * the Wireshark plugin) translate their input into mqttka_segment records,
  * push them in capture order, and receive everything the core learns through
  * one callback (mqttka_event_fn).
@@ -113,6 +114,31 @@ typedef struct mqttka_config {
     size_t max_mqtt_kept_bytes;
     /* Findings kept in a connection's summary (events are emitted always). */
     size_t max_summary_findings;
+    /* permessage-deflate (RFC 7692). Inflated bytes of one compressed
+     * WebSocket message: DEFLATE packs up to 1032 bytes into one, so a
+     * 64 KiB message can inflate to 64 MiB and a 1 MiB one to 1 GiB. The
+     * message is cut there (resource_limit) and, when its sender keeps its
+     * compression context, that direction is not decoded any further.
+     * Default 64 MiB (Node's ws refuses messages over 100 MiB; MQTT's
+     * largest packet is 256 MiB). */
+    size_t max_inflated_message_bytes;
+    /* Inflated bytes of a direction may exceed this many times its
+     * compressed bytes only by its first MiB: a stream of zip bombs, each
+     * under the message cap, must not cost a thousand times its size in
+     * work. The message that would is cut, as by the message cap; each
+     * later one may inflate to this many times its own size. Real MQTT
+     * traffic stays far below (JSON 5-20 x, a message repeated whole with
+     * context takeover about 70 x). 0: no ratio cap. Default 200. */
+    uint32_t max_inflate_ratio;
+    /* zlib's memory for inflating, all connections together: about 7 KiB
+     * plus the window as far as it is written (2^window bits, 32 KiB, at
+     * most; a page for a connection that only pings) for each direction
+     * that compresses with context takeover, and for the others while a
+     * message is being inflated. A connection that would need more is not
+     * decoded in that direction (resource_limit). Default 256 MiB: about
+     * 3 300 connections that compress both ways with full 32 KiB windows,
+     * or 11 000 whose windows hold a page. */
+    size_t max_inflate_memory_bytes;
 
     /* Tolerances (FINDINGS.md "Definitions"). */
     mqttka_time tol_min;     /* tol = max(tol_min, tol_percent % of KAe) */
@@ -186,6 +212,8 @@ typedef enum mqttka_finding_kind {
     MQTTKA_F_ONE_SIDED,
     MQTTKA_F_MALFORMED_PACKET,
     MQTTKA_F_CLOSE_MATCHES_PING_TIMEOUT,
+    /* Added after the others, so that their values stay. */
+    MQTTKA_F_WS_DEFLATE_FAILED,
     MQTTKA_F_COUNT
 } mqttka_finding_kind;
 

@@ -2,7 +2,7 @@
 """Hostile captures for mqttka, made on demand (none is committed: the SYN
 flood alone is 70 MB).
 
-    gen_adversarial.py CASE OUT      writes the capture of CASE to OUT ('-': stdout)
+    gen_adversarial.py CASE OUT [SCALE]  writes the capture of CASE to OUT ('-': stdout)
     gen_adversarial.py --list        the cases, one a line
 
 Cases (each a classic pcap, Ethernet + IPv4 + TCP, unless said otherwise):
@@ -30,11 +30,50 @@ Cases (each a classic pcap, Ethernet + IPv4 + TCP, unless said otherwise):
                    hole that is never filled
   http-header-flood a WebSocket Upgrade request offering "mqtt" whose answer
                    is 1 MiB of header lines without a blank line
+  ws-deflate-bomb  a WebSocket with permessage-deflate (client_no_context_
+                   takeover): a CONNECT, then one compressed message made by
+                   zlib, a PUBLISH declaring 268,435,455 bytes followed by
+                   256 MiB of zeros (about 260 KB on the wire), then a
+                   compressed PINGREQ, its PINGRESP and a DISCONNECT
+
+Streams that must not be taken for MQTT, and resynchronisation kept busy
+(issue 13). SCALE (default 1) multiplies their size, to measure how time and
+memory grow with it; the tests run SCALE 1.
+
+  random-late      2000 flows joined late (no SYN) of 100 segments each, both
+                   ways at random, of random bytes and random lengths (9 in 10
+                   1-64 bytes, the others up to 1460), to broker and web ports;
+                   SCALE multiplies the segments per flow
+  tls-syn          500 TLS-like connections from their SYN: a ClientHello
+                   and ServerHello record (16 03 01 / 16 03 03) with random
+                   bodies, then application data records (17 03 03) of
+                   random lengths with random bodies, cut at 1448 bytes
+  tls-late-record  the same joined late, each at the start of a record
+  tls-late-mid     the same joined late, each inside a record
+  ws-binary-late   500 WebSocket flows of another protocol joined late:
+                   masked (client) and unmasked (server) binary frames of
+                   random bytes, text frames of JSON, Pings and Pongs
+  one-sided        MQTT connections of which one direction only was
+                   captured: client to server from the SYN (CONNECT, pings,
+                   DISCONNECT, FIN), client to server joined late (pings
+                   only, over TCP and over WebSocket), server to client
+                   joined late (PINGRESPs only, over TCP and WebSocket)
+  resync-busy      an MQTT connection and an MQTT-over-WebSocket one with a
+                   hole in the client direction followed by 5000 segments
+                   that almost prove a boundary (a chain of valid MQTT
+                   headers, or of whole WebSocket frames, broken at its last
+                   byte; a frame header declaring 2^63-1 bytes), then one
+                   that proves, a PINGREQ and the DISCONNECT; and two flows
+                   joined late whose every segment is such an almost-proof
+                   (the probe; over WebSocket, frames of MQTT packets broken
+                   at the last byte); SCALE multiplies the segments
 
 Standard library only. Output is deterministic.
 """
+import random
 import struct
 import sys
+import zlib
 
 FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
 T0 = 1700000000.0
@@ -44,11 +83,16 @@ SERVER = (bytes([10, 0, 0, 1]), 1883)
 
 
 def csum(data):
+    """The Internet checksum (RFC 1071). The ones' complement sum of the
+    16-bit words is the bytes read as one big number modulo 0xFFFF (0xFFFF
+    for a multiple of it other than 0), which Python computes far faster
+    than a sum of words."""
     if len(data) % 2:
         data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
+    n = int.from_bytes(data, "big")
+    s = n % 0xFFFF
+    if s == 0 and n:
+        s = 0xFFFF
     return ~s & 0xFFFF
 
 
@@ -351,6 +395,282 @@ def http_header_flood(out):
     c.close()
 
 
+# ---------------------------------------------- not MQTT, joined late --
+
+def late_conn(p, rnd, i, server_ports, client_net=1):
+    """A connection seen from the middle: random ISNs, no handshake."""
+    client = (bytes([10, client_net, (i >> 8) & 0xFF, i & 0xFF]), 20000 + i % 40000)
+    server = (bytes([10, 0, 0, 1]), server_ports[i % len(server_ports)])
+    return Conn(p, client=client, server=server, isn_c=rnd.getrandbits(32),
+                isn_s=rnd.getrandbits(32))
+
+
+WEB_AND_BROKER_PORTS = (1883, 8883, 443, 80, 8080, 9001, 5555)
+
+
+def random_late(out, scale=1):
+    rnd = random.Random(13001)
+    p = Pcap(out)
+    flows = [late_conn(p, rnd, i, WEB_AND_BROKER_PORTS) for i in range(2000)]
+    t = T0
+    # Interleaved: every flow is alive at once, as on a busy link.
+    for _ in range(100 * scale):
+        for c in flows:
+            n = rnd.randint(1, 64) if rnd.random() < 0.9 else rnd.randint(65, 1460)
+            c.t = t = t + 0.00001
+            c.send(rnd.getrandbits(1), rnd.randbytes(n), dt=0)
+
+
+def tls_records(rnd, n_records):
+    """(record starts, bytes) of one direction of a TLS-like stream."""
+    starts, data = [], bytearray()
+    for k in range(n_records):
+        length = rnd.randint(20, 3000) if k else rnd.randint(100, 600)
+        starts.append(len(data))
+        data += (b"\x16\x03\x01" if k == 0 else b"\x17\x03\x03") + struct.pack("!H", length)
+        data += rnd.randbytes(length)
+    return starts, bytes(data)
+
+
+def tls_flows(out, mode, scale):
+    """500 TLS-like connections; mode: 'syn', 'record' (joined late at a
+    record start) or 'mid' (joined late inside a record)."""
+    rnd = random.Random({"syn": 13101, "record": 13102, "mid": 13103}[mode])
+    p = Pcap(out)
+    for i in range(500):
+        c = late_conn(p, rnd, i, (443, 8883, 993, 5061))
+        c.t = T0 + i * 0.01
+        dirs = [tls_records(rnd, 12 * scale), tls_records(rnd, 12 * scale)]
+        # Segments as a sender cuts them: at most 1448 bytes, a record's end
+        # ending a segment when the application wrote it so.
+        segs = []
+        for d, (starts, data) in enumerate(dirs):
+            bounds = sorted(set(starts[1:] + [len(data)]))
+            pos = 0
+            for b in bounds:
+                while pos < b:
+                    n = min(1448, b - pos)
+                    segs.append((d, pos, data[pos:pos + n]))
+                    pos += n
+        # Client and server take turns record by record, roughly.
+        segs.sort(key=lambda s: (s[1] // 4000, s[0]))
+        if mode == "syn":
+            c.handshake()
+            first = 0
+        else:
+            # The first segment captured: at a record start, or inside one,
+            # past the first quarter of the conversation.
+            at_start = [k for k, s in enumerate(segs) if k >= len(segs) // 4 and
+                        s[1] in set(dirs[s[0]][0])]
+            inside = [k for k, s in enumerate(segs) if k >= len(segs) // 4 and
+                      s[1] not in set(dirs[s[0]][0])]
+            first = rnd.choice(at_start if mode == "record" else inside)
+            for d in (0, 1):
+                # sequence numbers as if the bytes before had been sent
+                before = [s for s in segs[:first] if s[0] == d]
+                c.seq[d] += sum(len(s[2]) for s in before)
+        for d, _pos, payload in segs[first:]:
+            c.send(d, payload, dt=0.0005)
+        c.close()
+
+
+def tls_syn(out, scale=1):
+    tls_flows(out, "syn", scale)
+
+
+def tls_late_record(out, scale=1):
+    tls_flows(out, "record", scale)
+
+
+def tls_late_mid(out, scale=1):
+    tls_flows(out, "mid", scale)
+
+
+def ws_frame(payload, opcode, mask_key=None):
+    n = len(payload)
+    b1 = 0x80 if mask_key else 0
+    if n < 126:
+        hdr = bytes([0x80 | opcode, b1 | n])
+    elif n < 65536:
+        hdr = bytes([0x80 | opcode, b1 | 126]) + struct.pack("!H", n)
+    else:
+        hdr = bytes([0x80 | opcode, b1 | 127]) + struct.pack("!Q", n)
+    if not mask_key:
+        return hdr + payload
+    return hdr + mask_key + bytes(b ^ mask_key[i & 3] for i, b in enumerate(payload))
+
+
+def ws_binary_late(out, scale=1):
+    rnd = random.Random(13201)
+    p = Pcap(out)
+    flows = [late_conn(p, rnd, i, (80, 443, 8080, 9001, 3000)) for i in range(500)]
+    t = T0
+    for _ in range(40 * scale):
+        for c in flows:
+            d = rnd.getrandbits(1)
+            key = rnd.randbytes(4) if d == 0 else None
+            kind = rnd.random()
+            if kind < 0.6:
+                payload = rnd.randbytes(rnd.randint(1, 200) if rnd.random() < 0.8
+                                        else rnd.randint(200, 1400))
+                frame_ = ws_frame(payload, 2, key)
+            elif kind < 0.9:
+                payload = ('{"id":%d,"op":"update","value":%f}'
+                           % (rnd.randint(0, 99999), rnd.random())).encode()
+                frame_ = ws_frame(payload, 1, key)
+            else:
+                frame_ = ws_frame(rnd.randbytes(rnd.randint(0, 8)), 9 + d, key)
+            c.t = t = t + 0.00005
+            c.send(d, frame_, dt=0)
+
+
+# ------------------------------------------------------------ one-sided --
+
+def one_sided(out, scale=1):
+    """Each connection keeps pinging every 5 s (keepalive 5)."""
+    p = Pcap(out)
+    n_pings = 6 * scale
+    mk = lambda i, port: Conn(p, client=(bytes([10, 0, 1, i]), 41000 + i),
+                              server=(bytes([10, 0, 0, 1]), port),
+                              isn_c=100000 * i, isn_s=7000000 * i + 5)
+    # client to server from the SYN, over TCP
+    c = mk(1, 1883)
+    c.seg(0, SYN, advance=1)
+    c.seg(0, ACK)
+    c.send(0, CONNECT)
+    for _ in range(n_pings):
+        c.send(0, PINGREQ, dt=5.0)
+    c.send(0, DISCONNECT, dt=1.0)
+    c.seg(0, FIN | ACK, advance=1)
+    # client to server joined late, TCP and WebSocket
+    for i, (port, wrap) in enumerate(((1883, lambda b: b), (8080, ws_client)), 2):
+        c = mk(i, port)
+        c.t = T0 + i
+        for _ in range(n_pings):
+            c.send(0, wrap(PINGREQ), dt=5.0)
+    # server to client joined late, TCP and WebSocket
+    for i, (port, wrap) in enumerate(((1883, lambda b: b), (8080, ws_server)), 4):
+        c = mk(i, port)
+        c.t = T0 + i
+        for _ in range(n_pings):
+            c.send(1, wrap(PINGRESP), dt=5.0)
+
+
+# ---------------------------------------------------------- resync-busy --
+
+def almost_mqtt(rnd, size):
+    """Valid MQTT fixed headers chained to the end but one byte: the last
+    packet's length runs one byte past the segment."""
+    out = bytearray()
+    while len(out) < size - 40:
+        if rnd.random() < 0.5:
+            out += PINGREQ
+        else:
+            body = b"\x00\x01t" + rnd.randbytes(rnd.randint(0, 30))
+            out += bytes([0x30, len(body)]) + body
+    body = b"\x00\x01t" + rnd.randbytes(rnd.randint(0, 30))
+    return bytes(out) + bytes([0x30, len(body) + 1]) + body
+
+
+HUGE_WS_HEADER = b"\x82\xff\x7f\xff\xff\xff\xff\xff\xff\xff" + MASK
+
+
+def almost_ws(rnd, size):
+    """Masked WebSocket frames of whole MQTT packets, chained to the end but
+    one byte: the last frame declares one byte more than the segment holds."""
+    out = bytearray()
+    while len(out) < size - 40:
+        out += ws_client(PINGREQ if rnd.random() < 0.5 else
+                         bytes([0x30, 5]) + b"\x00\x01t" + rnd.randbytes(2))
+    last = ws_client(PINGREQ)
+    return bytes(out) + bytes([last[0], last[1] + 1]) + last[2:]
+
+
+def resync_busy(out, scale=1):
+    rnd = random.Random(13301)
+    p = Pcap(out)
+    n = 5000 * scale
+    # MQTT over TCP: a hole, then almost-proofs, then a proof.
+    a = mqtt_session(p)
+    a.seq[0] += 1000  # the hole
+    for _ in range(n):
+        a.send(0, almost_mqtt(rnd, 1400), dt=0.0001)
+    a.send(0, PINGREQ, dt=0.5)
+    a.send(1, PINGRESP)
+    a.send(0, DISCONNECT)
+    a.close()
+    # MQTT over WebSocket: a hole, then frame headers of 2^63-1 bytes and
+    # segments of whole frames but the last.
+    b = Conn(p, client=(bytes([10, 0, 0, 3]), 50003), server=(bytes([10, 0, 0, 1]), 8080))
+    b.t = a.t + 1
+    b.handshake()
+    b.send(0, WS_REQUEST)
+    b.send(1, WS_RESPONSE)
+    b.send(0, ws_client(CONNECT))
+    b.send(1, ws_server(CONNACK))
+    b.seq[0] += 1000
+    for k in range(n):
+        b.send(0, HUGE_WS_HEADER if k % 2 else almost_ws(rnd, 1400), dt=0.0001)
+    b.send(0, ws_client(PINGREQ), dt=0.5)
+    b.send(1, ws_server(PINGRESP))
+    b.send(0, ws_client(DISCONNECT))
+    b.close()
+    # Joined late: every segment an almost-proof, over TCP and WebSocket.
+    for i, make in ((4, lambda k: almost_mqtt(rnd, 1400)),
+                    (5, lambda k: HUGE_WS_HEADER if k % 2 else ws_client(almost_mqtt(rnd, 120)))):
+        c = Conn(p, client=(bytes([10, 0, 0, i]), 50000 + i), isn_c=4242 * i, isn_s=77 * i)
+        c.t = b.t + i
+        for k in range(n):
+            c.send(k % 2, make(k), dt=0.0001)
+def deflated(data, zeros=0):
+    """One permessage-deflate message as a sender compresses it (RFC 7692
+    §7.2.1): raw DEFLATE, a sync flush, its 00 00 ff ff cut off; `data`,
+    then `zeros` zero bytes."""
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    out = [c.compress(data)]
+    block = bytes(1 << 20)
+    for _ in range(zeros >> 20):
+        out.append(c.compress(block))
+    out.append(c.flush(zlib.Z_SYNC_FLUSH))
+    body = b"".join(out)
+    assert body.endswith(b"\x00\x00\xff\xff")
+    return body[:-4]
+
+
+def ws_deflated(payload, client):
+    """A binary frame with RSV1 (a compressed message), masked from the client."""
+    n = len(payload)
+    mask_bit = 0x80 if client else 0
+    if n < 126:
+        hdr = b"\xc2" + bytes([mask_bit | n])
+    elif n < 65536:
+        hdr = b"\xc2" + bytes([mask_bit | 126]) + struct.pack("!H", n)
+    else:
+        hdr = b"\xc2" + bytes([mask_bit | 127]) + struct.pack("!Q", n)
+    if not client:
+        return hdr + payload
+    return hdr + MASK + bytes(b ^ MASK[i & 3] for i, b in enumerate(payload))
+
+
+def ws_deflate_bomb(out):
+    p = Pcap(out)
+    c = Conn(p)
+    c.handshake()
+    c.send(0, WS_REQUEST.replace(b"\r\n\r\n",
+                                 b"\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n"))
+    c.send(1, WS_RESPONSE.replace(b"\r\n\r\n", b"\r\nSec-WebSocket-Extensions: "
+                                  b"permessage-deflate; client_no_context_takeover\r\n\r\n"))
+    c.send(0, ws_client(CONNECT))
+    c.send(1, ws_server(CONNACK))
+    bomb = ws_deflated(deflated(b"\x30\xff\xff\xff\x7f\x00\x01t", 256 << 20), client=True)
+    for at in range(0, len(bomb), 32000):
+        c.send(0, bomb[at:at + 32000], dt=0.0001)
+    c.send(0, ws_deflated(deflated(PINGREQ), client=True), dt=1.0)
+    c.send(1, ws_deflated(deflated(PINGRESP), client=False))
+    c.send(0, ws_deflated(deflated(DISCONNECT), client=True))
+    c.close()
+
+
 CASES = {
     "syn-flood": syn_flood,
     "ws-huge-frame": ws_huge_frame,
@@ -363,24 +683,36 @@ CASES = {
     "pcapng-unknown": pcapng_unknown,
     "ooo-flood": ooo_flood,
     "http-header-flood": http_header_flood,
+    "random-late": random_late,
+    "tls-syn": tls_syn,
+    "tls-late-record": tls_late_record,
+    "tls-late-mid": tls_late_mid,
+    "ws-binary-late": ws_binary_late,
+    "one-sided": one_sided,
+    "resync-busy": resync_busy,
+    "ws-deflate-bomb": ws_deflate_bomb,
 }
+SCALED = {"random-late", "tls-syn", "tls-late-record", "tls-late-mid", "ws-binary-late",
+          "one-sided", "resync-busy"}
 
 
 def main():
     if sys.argv[1:] == ["--list"]:
         print("\n".join(CASES))
         return 0
-    if len(sys.argv) != 3 or sys.argv[1] not in CASES:
+    if len(sys.argv) not in (3, 4) or sys.argv[1] not in CASES or \
+            (len(sys.argv) == 4 and sys.argv[1] not in SCALED):
         sys.stderr.write(__doc__)
         return 2
     case, path = sys.argv[1], sys.argv[2]
+    kw = {"scale": int(sys.argv[3])} if len(sys.argv) == 4 else {}
     if path == "-":
         out = sys.stdout.buffer
-        CASES[case](out)
+        CASES[case](out, **kw)
         out.flush()
     else:
         with open(path, "wb") as out:
-            CASES[case](out)
+            CASES[case](out, **kw)
     return 0
 
 

@@ -28,7 +28,8 @@ MiB = 1024  # ru_maxrss is in KiB
 
 # What each case must show. `bound` is the peak RSS allowed in the ordinary
 # build, `asan_bound` in the sanitizer build; both in KiB. `args` are added
-# before -r. `text` and `json` are substrings the outputs must hold.
+# before -r. `text` and `json` are substrings the outputs must hold; `check`,
+# a function of the JSON records that returns what is wrong with them.
 CASES = {
     # 1,000,000 SYNs, each a distinct flow; the default cap (1,048,576
     # flows) keeps them all. Measured: ~345 MiB (~340 bytes a flow plus the
@@ -97,7 +98,153 @@ CASES = {
         bound=8 * MiB, asan_bound=32 * MiB,
         text=["resource_limit: HTTP response header block exceeds 8192 bytes"],
         json=['"kind":"resource_limit"']),
+    # Streams that are not MQTT (issue 13): none may be taken for MQTT, and
+    # the capture summary accounts for every connection (`flows`: how many
+    # the generator makes). The random streams are streamed (64 MB).
+    "random-late": dict(
+        stream=True, bound=8 * MiB, asan_bound=48 * MiB,
+        text=["connections: 2000 TCP, 0 analysed as MQTT"],
+        json=['"mqtt_connections":0'],
+        check=lambda recs: not_mqtt(recs, 2000, ("no_mqtt", "unproven"))),
+    "tls-syn": dict(
+        bound=8 * MiB, asan_bound=48 * MiB,
+        text=["connections: 500 TCP, 0 analysed as MQTT"], json=['"tls":500'],
+        check=lambda recs: not_mqtt(recs, 500, ("tls",))),
+    "tls-late-record": dict(
+        bound=8 * MiB, asan_bound=48 * MiB,
+        text=["connections: 500 TCP, 0 analysed as MQTT"], json=['"tls":500'],
+        check=lambda recs: not_mqtt(recs, 500, ("tls",))),
+    # Joined inside a record, a TLS stream is told by nothing but its lack
+    # of MQTT.
+    "tls-late-mid": dict(
+        bound=8 * MiB, asan_bound=48 * MiB,
+        text=["connections: 500 TCP, 0 analysed as MQTT"], json=['"mqtt_connections":0'],
+        check=lambda recs: not_mqtt(recs, 500, ("no_mqtt", "unproven"))),
+    # Whole WebSocket frames that do not carry MQTT. An unmasked binary
+    # frame under 126 bytes is also, byte for byte, an MQTT SUBSCRIBE.
+    "ws-binary-late": dict(
+        bound=8 * MiB, asan_bound=48 * MiB,
+        text=["connections: 500 TCP, 0 analysed as MQTT"], json=['"mqtt_connections":0'],
+        check=lambda recs: not_mqtt(recs, 500, ("no_mqtt", "unproven"))),
+    # One direction captured: reported, said so, and nothing claimed of the
+    # missing side (no warn or error at all: every ping is on time).
+    "one-sided": dict(
+        bound=8 * MiB, asan_bound=32 * MiB,
+        text=["connections: 5 TCP, 5 analysed as MQTT", "one_sided: only the client to server",
+              "one_sided: only the server to client"],
+        json=['"kind":"one_sided"'],
+        check=lambda recs: one_sided_check(recs)),
+    # Resynchronisation kept busy: both sessions resume at the proof after
+    # 5000 almost-proofs and see their DISCONNECT; the probe gives the
+    # late flows up.
+    "resync-busy": dict(
+        bound=8 * MiB, asan_bound=48 * MiB,
+        text=["decoding resumed here, at a packet boundary",
+              "connections: 4 TCP, 2 analysed as MQTT; not analysed: 2 no_mqtt"],
+        json=['"kind":"capture_gap"'],
+        check=lambda recs: resync_busy_check(recs)),
+    # A compressed PUBLISH of 256 MiB of zeros (about 260 KB): cut by the
+    # ratio cap once past its first MiB it inflates 200 times what it
+    # read (about 1.3 MiB), streamed, never held; the client resets its
+    # context every message, so its next one (a PINGREQ) is decoded.
+    "ws-deflate-bomb": dict(
+        bound=8 * MiB, asan_bound=32 * MiB,
+        text=["resource_limit: client compressed messages inflate to more than 200 times",
+              "PINGREQ", "VERDICT      mqtt_disconnect"],
+        json=['"kind":"resource_limit"', '"verdict":"mqtt_disconnect"']),
+    # The same with the ratio cap off: the message cap cuts it at 64 MiB.
+    "ws-deflate-bomb-message-cap": dict(
+        gen="ws-deflate-bomb", args=["--max-inflate-ratio", "0"],
+        bound=8 * MiB, asan_bound=32 * MiB,
+        text=["resource_limit: client compressed message inflates past 67108864 bytes",
+              "PINGREQ", "VERDICT      mqtt_disconnect"],
+        json=['"kind":"resource_limit"', '"verdict":"mqtt_disconnect"']),
 }
+
+
+def capture_of(recs):
+    caps = [r for r in recs if r.get("type") == "capture"]
+    return caps[-1] if caps else None
+
+
+def not_mqtt(recs, flows, reasons):
+    """No MQTT connection; every one of `flows` not analysed for one of
+    `reasons`."""
+    fails = []
+    cap = capture_of(recs)
+    if not cap:
+        return ["no capture record"]
+    conns = [r for r in recs if r.get("type") == "connection"]
+    if conns or cap["mqtt_connections"] != 0:
+        fails.append("%d connections taken for MQTT (capture says %d), e.g. %s"
+                     % (len(conns), cap["mqtt_connections"],
+                        conns[0]["client"] + " -> " + conns[0]["server"] if conns else "?"))
+    if cap["tcp_connections"] != flows:
+        fails.append("tcp_connections %d, the capture has %d" % (cap["tcp_connections"], flows))
+    na = cap["not_analysed"]
+    if sum(na[r] for r in reasons) != flows:
+        fails.append("not_analysed %s: expected all %d flows under %s" % (na, flows, reasons))
+    return fails
+
+
+def findings_of(recs):
+    """Every finding: the live ones and those in the summaries."""
+    out = [r for r in recs if r.get("type") == "finding"]
+    for c in recs:
+        if c.get("type") == "connection":
+            out += [dict(f, conn=c["conn"]) for f in c["findings"]]
+    return out
+
+
+def one_sided_check(recs):
+    fails = []
+    conns = {c["client"]: c for c in recs if c.get("type") == "connection"}
+    # gen_adversarial.py one_sided: client address 10.0.1.N port 41000+N;
+    # (direction captured, start seen, transport) by N; 6 pings each.
+    want = {1: ("c2s", True, "tcp"), 2: ("c2s", False, "tcp"), 3: ("c2s", False, "websocket"),
+            4: ("s2c", False, "tcp"), 5: ("s2c", False, "websocket")}
+    for n, (captured, start_seen, transport) in want.items():
+        c = conns.get("10.0.1.%d:%d" % (n, 41000 + n))
+        if not c:
+            fails.append("connection %d not reported" % n)
+            continue
+        kinds = [(f["kind"], f["dir"]) for f in c["findings"]]
+        missing = "s2c" if captured == "c2s" else "c2s"
+        if ("one_sided", missing) not in kinds:
+            fails.append("connection %d: no one_sided finding for %s: %s" % (n, missing, kinds))
+        if c["start_seen"] != start_seen or c["transport"] != transport:
+            fails.append("connection %d: start_seen %s transport %s" % (n, c["start_seen"],
+                                                                       c["transport"]))
+        count = c["pingreq"] if captured == "c2s" else c["pingresp"]
+        if count != 6:
+            fails.append("connection %d: %d pings counted of 6" % (n, count))
+        if c["pingreq_unanswered"]:
+            fails.append("connection %d: %d PINGREQs called unanswered"
+                         % (n, c["pingreq_unanswered"]))
+        if captured == "c2s" and not start_seen and c["keepalive_inferred"] != 5:
+            fails.append("connection %d: keepalive_inferred %s, pings 5 s apart"
+                         % (n, c["keepalive_inferred"]))
+    for f in findings_of(recs):
+        if f["severity"] in ("warn", "error"):
+            fails.append("conn %s: %s %s: %s" % (f["conn"], f["severity"], f["kind"], f["detail"]))
+    return fails
+
+
+def resync_busy_check(recs):
+    fails = []
+    conns = [r for r in recs if r.get("type") == "connection"]
+    if len(conns) != 2:
+        return ["%d connections, expected the 2 sessions" % len(conns)]
+    for c, pings in zip(conns, (2, 1)):
+        if c["verdict"] != "mqtt_disconnect":
+            fails.append("%s: verdict %s" % (c["client"], c["verdict"]))
+        if c["pingreq"] != pings or c["pingresp"] != pings:
+            fails.append("%s: PINGREQ %d PINGRESP %d, expected %d"
+                         % (c["client"], c["pingreq"], c["pingresp"], pings))
+        gaps = [f for f in c["findings"] if f["kind"] == "capture_gap"]
+        if not gaps or "decoding resumed" not in gaps[0]["detail"]:
+            fails.append("%s: no capture_gap saying decoding resumed" % c["client"])
+    return fails
 
 
 def run(opts, case, spec, tmp, json_mode):
@@ -166,12 +313,16 @@ def main():
                 if s not in out:
                     failures.append("%s: output lacks %r" % (mode, s))
             if json_mode:
+                recs = []
                 for n, line in enumerate(out.splitlines(), 1):
                     try:
-                        json.loads(line)
+                        recs.append(json.loads(line))
                     except ValueError as e:
                         failures.append("json: line %d is not JSON (%s): %s" % (n, e, line[:200]))
                         break
+                else:
+                    if "check" in spec:
+                        failures += ["json: " + f for f in spec["check"](recs)]
     for f in failures:
         print("FAIL: " + f, file=sys.stderr)
     return 1 if failures else 0

@@ -1,6 +1,7 @@
 /*
  * test_caps.c - one case per cap of mqttka_config (and the fixed WebSocket
- * control payload limit), through the public API only.
+ * control payload limit), through the public API only. The inflate caps'
+ * compressed messages are made by zlib, as senders make them.
  *
  * Each case sets the cap small, drives it over with crafted segments, and
  * checks the contract of mqttka.h: a resource_limit finding on the
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <zlib.h>
 
 #include "event_log.h"
 #include "mqttka.h"
@@ -424,6 +426,196 @@ static void test_max_mqtt_kept(void)
     LOG_HAS(l, "#1 summary");
 }
 
+/* ------------------------------------------------- permessage-deflate -- */
+
+/* A WebSocket whose 101 accepts permessage-deflate with these parameters
+ * ("mqtt" chosen), then the client's CONNECT and the server's CONNACK
+ * uncompressed (RFC 7692 lets a sender leave any message uncompressed). */
+static conn open_deflate(mqttka_analyzer *a, uint16_t port, uint64_t *frame, const char *params)
+{
+    conn c = {a, port, {1000, 9000}, (mqttka_time)1700000000 * 1000000 + port * 10000, frame};
+    static const char req[] = "GET /mqtt HTTP/1.1\r\nHost: b\r\nUpgrade: websocket\r\n"
+                              "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                              "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: mqtt\r\n"
+                              "Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n";
+    char resp[512];
+    int n = snprintf(resp, sizeof resp,
+                     "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                     "Connection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+                     "Sec-WebSocket-Protocol: mqtt\r\nSec-WebSocket-Extensions: %s\r\n\r\n",
+                     params);
+    send_(&c, 0, req, strlen(req));
+    send_(&c, 1, resp, (size_t)n);
+    uint8_t f[6 + sizeof connect_pkt];
+    f[0] = 0x82;
+    f[1] = 0x80 | (uint8_t)sizeof connect_pkt;
+    memset(f + 2, 0, 4); /* mask key 0: the payload as is */
+    memcpy(f + 6, connect_pkt, sizeof connect_pkt);
+    send_(&c, 0, f, sizeof f);
+    static const uint8_t connack_frame[] = {0x82, 0x04, 0x20, 0x02, 0x00, 0x00};
+    send_(&c, 1, connack_frame, sizeof connack_frame);
+    return c;
+}
+
+/* Compresses `len` bytes, then `zeros` zero bytes, as one permessage-deflate
+ * message with zlib (raw DEFLATE, level 9, a sync flush, its 00 00 ff ff
+ * cut) and sends it from `dir` in one frame of several segments. A fresh
+ * compressor each time: as from a sender without context takeover. */
+static void send_deflated_zeros(conn *c, int dir, const uint8_t *bytes, size_t len, size_t zeros)
+{
+    static uint8_t zero_block[1 << 16];
+    static uint8_t out[1 << 17];
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (deflateInit2(&z, 9, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        abort();
+    size_t n = 0;
+    for (size_t done = 0;;) {
+        size_t take = zeros - done < sizeof zero_block ? zeros - done : sizeof zero_block;
+        bool first = z.total_in == 0 && len > 0;
+        z.next_in = first ? (Bytef *)(uintptr_t)bytes : zero_block;
+        z.avail_in = (uInt)(first ? len : take);
+        if (!first)
+            done += take;
+        bool last = !first && done >= zeros;
+        z.next_out = out + n;
+        z.avail_out = (uInt)(sizeof out - n);
+        if (deflate(&z, last ? Z_SYNC_FLUSH : Z_NO_FLUSH) != Z_OK || z.avail_in)
+            abort();
+        n = sizeof out - z.avail_out;
+        if (last)
+            break;
+    }
+    deflateEnd(&z);
+    n -= 4;
+    uint8_t head[14];
+    size_t h = 0;
+    head[h++] = 0xc2; /* FIN, RSV1, binary */
+    uint8_t mask = dir == 0 ? 0x80 : 0;
+    if (n < 126) {
+        head[h++] = (uint8_t)(mask | n);
+    } else {
+        head[h++] = (uint8_t)(mask | 126);
+        head[h++] = (uint8_t)(n >> 8);
+        head[h++] = (uint8_t)n;
+    }
+    if (mask) {
+        memset(head + h, 0, 4);
+        h += 4;
+    }
+    send_(c, dir, head, h);
+    for (size_t at = 0; at < n; at += 1448)
+        send_(c, dir, out + at, n - at < 1448 ? n - at : 1448);
+}
+
+static void send_deflated(conn *c, int dir, const uint8_t *bytes, size_t len)
+{
+    send_deflated_zeros(c, dir, bytes, len, 0);
+}
+
+/* A PUBLISH on "t" declaring the largest Remaining Length (268,435,455). */
+static const uint8_t publish_max_head[] = {0x30, 0xff, 0xff, 0xff, 0x7f, 0x00, 0x01, 't'};
+
+/* max_inflated_message_bytes: a PUBLISH of 64 MiB of zeros in one message
+ * (about 64 KiB compressed) against a 1 MiB cap is cut there, having cost
+ * no memory; the
+ * client resets its context every message, so its next PINGREQ is decoded;
+ * the server keeps its own and goes on too. */
+static void test_max_inflated_message(void)
+{
+    static event_log l;
+    mqttka_config cfg;
+    mqttka_config_default(&cfg);
+    cfg.max_inflated_message_bytes = 1u << 20;
+    mqttka_analyzer *a = start(&cfg, &l);
+    uint64_t frame = 0;
+    conn c = open_deflate(a, 40001, &frame, "permessage-deflate; client_no_context_takeover");
+    long before = peak_rss_kib();
+    send_deflated_zeros(&c, 0, publish_max_head, sizeof publish_max_head, (size_t)64 << 20);
+    long after = peak_rss_kib();
+    send_deflated(&c, 0, pingreq_pkt, sizeof pingreq_pkt);
+    send_deflated(&c, 1, pingresp_pkt, sizeof pingresp_pkt);
+    mqttka_finish(a, c.ts);
+    mqttka_free(&a);
+    LOG_HAS(l, "#1 C>S finding resource_limit warn");
+    LOG_HAS(l, "client compressed message inflates past 1048576 bytes "
+               "(max_inflated_message_bytes); decoding resumes at a message that starts a packet");
+    LOG_HAS(l, "#1 C>S PINGREQ");
+    LOG_HAS(l, "#1 S>C PINGRESP rtt=");
+    if (before >= 0 && after >= 0) {
+        if (after - before >= 1024)
+            fprintf(stderr, "peak RSS grew by %ld KiB inflating a 64 MiB bomb\n", after - before);
+        CHECK(after - before < 1024);
+    }
+    LOG_HAS(l, "#1 summary");
+}
+
+/* max_inflate_ratio: PUBLISHes of 1 MiB of zeros (about 1 KiB each) under
+ * the message cap: once past its first MiB the direction may inflate 50
+ * times what it read. The second is cut; the third and fourth, each from a
+ * fresh context, are cut as soon as they pass 50 times their own size; the
+ * PINGREQ after them is decoded. */
+static void test_max_inflate_ratio(void)
+{
+    static event_log l;
+    mqttka_config cfg;
+    mqttka_config_default(&cfg);
+    cfg.max_inflate_ratio = 50;
+    mqttka_analyzer *a = start(&cfg, &l);
+    uint64_t frame = 0;
+    conn c = open_deflate(a, 40001, &frame, "permessage-deflate; client_no_context_takeover");
+    static const uint8_t publish_1mib[] = {0x30, 0x83, 0x80, 0x40, 0x00, 0x01, 't'};
+    for (int i = 0; i < 4; i++) /* Remaining Length 3 + 2^20 */
+        send_deflated_zeros(&c, 0, publish_1mib, sizeof publish_1mib, (size_t)1 << 20);
+    send_deflated(&c, 0, pingreq_pkt, sizeof pingreq_pkt);
+    mqttka_finish(a, c.ts);
+    mqttka_free(&a);
+    const char *cut = "client compressed messages inflate to more than 50 times their size after "
+                      "their first 1048576 bytes (max_inflate_ratio: ";
+    size_t cuts = 0;
+    for (const char *p = l.text; (p = strstr(p, cut)) != NULL; p++)
+        cuts++;
+    CHECK_EQ_INT(cuts, 3);
+    LOG_HAS(l, "decoding resumes at a message that starts a packet");
+    LOG_HAS(l, "#1 C>S PUBLISH");
+    LOG_HAS(l, "#1 C>S PINGREQ");
+    LOG_HAS(l, "#1 summary");
+}
+
+/* max_inflate_memory_bytes: room for one direction's zlib stream (its state
+ * and the page of its window a PINGREQ writes, about 11 KiB) but not for a
+ * second one's state (about 7 KiB). The client's stream, kept for its context,
+ * takes it; the server's first compressed message finds none. Once the
+ * first connection is gone its memory is back: a second connection's
+ * server is decoded. */
+static void test_max_inflate_memory(void)
+{
+    static event_log l;
+    mqttka_config cfg;
+    mqttka_config_default(&cfg);
+    cfg.max_inflate_memory_bytes = 16 * 1024;
+    mqttka_analyzer *a = start(&cfg, &l);
+    uint64_t frame = 0;
+    conn c1 = open_deflate(a, 40001, &frame, "permessage-deflate");
+    send_deflated(&c1, 0, pingreq_pkt, sizeof pingreq_pkt);
+    send_deflated(&c1, 1, pingresp_pkt, sizeof pingresp_pkt);
+    push_at(&c1, 0, c1.seq[0], MQTTKA_TCP_FIN, NULL, 0);
+    push_at(&c1, 1, c1.seq[1], MQTTKA_TCP_FIN, NULL, 0);
+    conn c2 = open_deflate(a, 40002, &frame, "permessage-deflate");
+    send_(&c2, 0, (const uint8_t[]){0x82, 0x82, 0, 0, 0, 0, 0xc0, 0x00}, 8);
+    send_deflated(&c2, 1, pingresp_pkt, sizeof pingresp_pkt);
+    mqttka_finish(a, c2.ts);
+    mqttka_free(&a);
+    LOG_HAS(l, "#1 C>S PINGREQ");
+    LOG_HAS(l, "#1 S>C finding resource_limit warn");
+    LOG_HAS(l, "no memory to inflate server messages (max_inflate_memory_bytes 16384 for all "
+               "connections, or the system's); this direction is not decoded further");
+    LOG_LACKS(l, "#1 S>C PINGRESP");
+    LOG_HAS(l, "#2 C>S PINGREQ");
+    LOG_HAS(l, "#2 S>C PINGRESP rtt=");
+    LOG_LACKS(l, "#2 S>C finding resource_limit");
+}
+
 int main(void)
 {
     test_max_flows();
@@ -434,6 +626,9 @@ int main(void)
     test_max_http_header();
     test_ws_control_payload();
     test_max_mqtt_kept();
+    test_max_inflated_message();
+    test_max_inflate_ratio();
+    test_max_inflate_memory();
     printf("%u passed, %u failed\n", th_passed, th_failed);
     return th_failed ? 1 : 0;
 }

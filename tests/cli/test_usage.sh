@@ -7,7 +7,10 @@ MAN_PAGE=${3:-}
 options=(-r --read -f --filter -i --interface -w --write -c --count -D --list-interfaces
          -Z --relinquish-privileges -q --quiet --json --fail-on --tolerance
          --grace --pingresp-deadline --idle-timeouts --max-flows --max-findings
-         -h --help -V --version)
+         --max-inflated-message --max-inflate-ratio --max-inflate-memory
+         -h --help -V --version -p --no-promiscuous-mode -B --buffer-size
+         -s --snapshot-length -C -G -W -n --time-format --write-flagged
+         --report --report-detail --report-rows)
 
 run 0 --help && {
     for o in "${options[@]}"; do
@@ -53,6 +56,36 @@ bad_usage "--idle-timeouts" -r x --idle-timeouts 1,2,3,4,5
 bad_usage "--idle-timeouts" -r x --idle-timeouts 0
 bad_usage "--max-flows" -r x --max-flows 0
 bad_usage "--max-findings" -r x --max-findings many
+bad_usage "--max-inflated-message" -r x --max-inflated-message 0
+bad_usage "--max-inflate-ratio" -r x --max-inflate-ratio 1033
+bad_usage "--max-inflate-memory" -r x --max-inflate-memory 64k
 bad_usage "twice" -r x -f tcp udp
+bad_usage "-f was given twice" -r x -f tcp -f udp
+bad_usage "live capture only" -r x -p
+bad_usage "live capture only" -r x -B 1024
+bad_usage "live capture only" -r x -s 96
+bad_usage "-B takes" -i lo -B 0
+bad_usage "-s takes" -i lo -s 262145
+bad_usage "-C rotates the -w file" -i lo -C 10
+bad_usage "-G rotates the -w file" -i lo -G 60
+bad_usage "-W counts" -i lo -w x.pcap -W 3
+bad_usage "-C takes" -i lo -w x.pcap -C 0
+bad_usage "-C takes" -i lo -w x.pcap -C 10x
+bad_usage "-G takes" -i lo -w x.pcap -G 0
+bad_usage "-W takes" -i lo -w x.pcap -C 1 -W 0
+bad_usage "--time-format" -r x --time-format local
+bad_usage "--write-flagged needs a file name" -r x --write-flagged -
+bad_usage "name the same file" -i lo -w x.pcapng --write-flagged x.pcapng
+bad_usage "no file matches" -r "$TMP/none-*.pcap"
+bad_usage "standard input (-r -) cannot be read with other files" -r - -r "$TMP"
+bad_usage "missing.pcap: No such file or directory" -r x "$TMP/missing.pcap"
+# -n is accepted, as tcpdump's.
+run 2 -n -r "$TMP/missing.pcap" && stderr_is_one_line "missing.pcap" "No such file"
+bad_usage "--report needs a file name" -r x --report -
+bad_usage "--report needs a file name" -r x --report ""
+bad_usage "--report-detail" -r x --report y --report-detail many
+bad_usage "--report-detail" -r x --report y --report-detail 1001
+bad_usage "--report-rows" -r x --report y --report-rows -1
+bad_usage "works with --report" -r x --report-rows 5
 
 finish

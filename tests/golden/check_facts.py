@@ -243,6 +243,17 @@ def main():
             same("close.ws_close_code", c["close"]["ws_close_code"], int(exp["ws_close_code"]))
         if "expected_verdict" in exp:
             same("verdict", c["verdict"], exp["expected_verdict"])
+        if "ws_extensions" in exp:
+            # the summary holds at most 63 bytes of it (mqttka.h)
+            same("ws_extensions", c.get("ws_extensions"), exp["ws_extensions"][:63] or None)
+        # Packets by type as the client library logged them (every type it
+        # names; MQTT.js names no CONNECT): sent are C>S, received S>C.
+        for key, direction in (("client_packets_sent", "c2s"),
+                               ("client_packets_received", "s2c")):
+            for item in filter(None, exp.get(key, "").split(",")):
+                name, count = item.split(":")
+                same(f"packets.{direction}.{name.upper()}",
+                     c["packets"][direction].get(name.upper(), 0), int(count))
         connect = connects.get(c.get("conn"), {}).get("connect")
         if "client_id" in exp:
             same("CONNECT client_id", connect and connect.get("client_id"), exp["client_id"])

@@ -201,7 +201,7 @@ static bool run(const script *sc, enum feed_mode mode, size_t split_at, size_t b
         const script_msg *m = &sc->m[i];
         uint64_t tag = i + 1;
         int f = m->from;
-        uint32_t ack = next_seq[1 - f];
+        uint32_t ack = next_seq[1 - f] + m->ack_ahead;
         if (m->flags & MQTTKA_TCP_SYN) {
             push_bytes(&r, m, tag, next_seq[f]++, ack, NULL, 0, m->flags);
             continue;

@@ -39,6 +39,7 @@ typedef struct script_msg {
     size_t len;
     bool no_ack;
     bool lost;           /* on the wire but not in the capture */
+    uint32_t ack_ahead;  /* its ACK covers this many bytes the peer sends later */
 } script_msg;
 
 typedef struct script {

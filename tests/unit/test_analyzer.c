@@ -375,6 +375,57 @@ static void test_capture_gap(void)
     LOG_HAS(lg, "pingreq=1 pingresp=2 unanswered=0 close=client/fin verdict=client_closed ");
 }
 
+/* A WebSocket of another protocol joined late: the server's unmasked binary
+ * frames of under 126 bytes are, byte for byte, MQTT SUBSCRIBEs (0x82, a
+ * length, a body), so three in a row once made it MQTT over TCP. Segments
+ * of SUBSCRIBEs alone prove nothing either way: no connection. A client
+ * joined late that subscribes between its pings is still found, and its
+ * SUBSCRIBE, kept with the proving run, decoded. */
+static void test_late_websocket_binary_not_subscribe(void)
+{
+    static script sc;
+    memset(&sc, 0, sizeof sc);
+    sc.segment_starts_matter = true;
+    sc.server_port = 8080;
+    static const uint8_t frame[] = {0x82, 0x08, 'n', 'o', 't', ' ', 'm', 'q', 't', 't'};
+    for (int i = 0; i < 6; i++)
+        script_add(&sc, S, 1.0 * i, frame, sizeof frame);
+    CHECK(script_run_all_ways("late_websocket_binary", &sc, &lg, NULL));
+    LOG_LACKS(lg, "#1");
+
+    memset(&sc, 0, sizeof sc);
+    sc.segment_starts_matter = true;
+    sc.server_port = 1883;
+    static const uint8_t subscribe[] = {0x82, 0x0a, 0x00, 0x01, 0x00, 0x05,
+                                        't', 'o', 'p', 'i', 'c', 0x00};
+    script_add(&sc, C, 0.0, pingreq, sizeof pingreq);
+    script_add(&sc, C, 1.0, subscribe, sizeof subscribe);
+    script_add(&sc, C, 5.0, pingreq, sizeof pingreq);
+    script_add(&sc, C, 10.0, pingreq, sizeof pingreq);
+    CHECK(script_run_all_ways("late_tcp_subscribe", &sc, &lg, NULL));
+    LOG_HAS(lg, "[2] #1 C>S SUBSCRIBE"); /* kept from the proving run, decoded */
+    LOG_HAS(lg, "[4] #1 C>S PINGREQ");
+    LOG_HAS(lg, "#1 summary 127.0.0.1:50000 -> 127.0.0.1:1883 tcp");
+}
+
+/* A client joined late whose pings lie 30,000 years apart, then 5 s: no
+ * cadence across the long interval (whose products overflowed int64 in
+ * the cadence check, fuzz_analyzer under UBSan), then the keepalive from
+ * the pings after it. */
+static void test_cadence_across_ages(void)
+{
+    static script sc;
+    memset(&sc, 0, sizeof sc);
+    sc.segment_starts_matter = true;
+    sc.server_port = 1883;
+    script_add(&sc, C, 0.0, pingreq, sizeof pingreq);
+    script_add(&sc, C, 1e12, pingreq, sizeof pingreq);
+    script_add(&sc, C, 1e12 + 5.0, pingreq, sizeof pingreq);
+    script_add(&sc, C, 1e12 + 10.0, pingreq, sizeof pingreq);
+    CHECK(script_run_all_ways("cadence_across_ages", &sc, &lg, NULL));
+    LOG_HAS(lg, "[4] #1 C>S finding keepalive_inferred info about=4 value=5.000\n");
+}
+
 /* Segments out of order and retransmitted give the events of the clean
  * stream. */
 static void test_reordered_segments(void)
@@ -575,6 +626,8 @@ int main(void)
     test_handshakes();
     test_connection_strings();
     test_capture_gap();
+    test_late_websocket_binary_not_subscribe();
+    test_cadence_across_ages();
     test_reordered_segments();
     test_huge_frame_bounded_memory();
     test_flow_cap();

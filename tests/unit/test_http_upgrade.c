@@ -235,6 +235,16 @@ static const http_case cases[] = {
      .len = 139,
      .trailing = 4,
      .fields = "status=101 up=1 accept= proto= ext=permessage-deflate"},
+    {.name = "101 of Node's ws accepting permessage-deflate with all four parameters (127 bytes)",
+     .response = true,
+     .input = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+              "Sec-WebSocket-Accept: BwN4DNMKMG8GX0+aFtMrY70inxw=\r\nSec-WebSocket-Protocol: mqtt\r\n"
+              "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=9; "
+              "server_no_context_takeover; client_no_context_takeover; "
+              "server_max_window_bits=10\r\n\r\n",
+     .fields = "status=101 up=1 accept=BwN4DNMKMG8GX0+aFtMrY70inxw= proto=mqtt "
+               "ext=permessage-deflate; client_max_window_bits=9; server_no_context_takeover; "
+               "client_no_context_takeover; server_max_window_bits=10"},
     {.name = "400 with a body",
      .response = true,
      .input = "HTTP/1.1 400 Bad Request\r\nContent-Length: 11\r\n\r\nBad Request",
