@@ -2,6 +2,7 @@
  * flow.c - one TCP flow's pipeline (flow.h).
  */
 #include "flow.h"
+#include "tls_infer.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,7 @@ void flow_free_contents(flow_env *env, struct flow *f)
     detect_prefix_free(&f->prefix);
     probe_free(&f->probe, &env->total_buffered);
     session_free(&env->sessions, &env->texts, f->sess);
+    tls_infer_free(&f->tls);
 }
 
 int flow_outcome(const struct flow *f, bool dropped)
@@ -79,6 +81,8 @@ int flow_outcome(const struct flow *f, bool dropped)
         return -1;
     if (f->proto == PROTO_NONE)
         return f->outcome;
+    if (f->proto == PROTO_TLS)
+        return MQTTKA_NA_TLS;
     if (dropped)
         return MQTTKA_NA_RESOURCE_LIMIT;
     if (!f->had_data)
@@ -374,6 +378,18 @@ static void detect(const push_ctx *pc, const uint8_t *bytes, size_t len)
          * whose server speaks first in the capture (the client's side was
          * not captured). */
         if (f->syn_seen && (f->client_side < 0 || pc->side == f->client_side)) {
+            if (f->client_side >= 0 && boundary_looks_like_tls(bytes, len) &&
+                (f->tls = tls_infer_new())) {
+                /* mqtts or wss: followed by its record headers */
+                f->proto = PROTO_TLS;
+                if (view.held)
+                    tls_infer_push(f->tls, flow_direction(f, pc->side), view.bytes, view.held,
+                                   pc->at.ts, pc->at.tag);
+                tls_infer_push(f->tls, flow_direction(f, pc->side), bytes, len, pc->at.ts,
+                               pc->at.tag);
+                detect_prefix_free(&f->prefix);
+                return;
+            }
             give_up(pc, boundary_looks_like_tls(bytes, len) ? MQTTKA_NA_TLS : MQTTKA_NA_NO_MQTT);
             return;
         }
@@ -429,6 +445,9 @@ static void stream_bytes(const push_ctx *pc, const uint8_t *bytes, size_t len)
     case PROTO_PROBE:
         probe_bytes(pc, bytes, len);
         break;
+    case PROTO_TLS:
+        tls_infer_push(f->tls, dir, bytes, len, pc->at.ts, pc->at.tag);
+        break;
     case PROTO_NONE:
         break;
     }
@@ -444,6 +463,10 @@ static void on_stream_gap(void *ctx, uint64_t missing)
     const push_ctx *pc = ctx;
     struct flow *f = pc->f;
     session *s = f->sess;
+    if (f->proto == PROTO_TLS) {
+        tls_infer_gap(f->tls, flow_direction(f, pc->side));
+        return;
+    }
     if (f->proto == PROTO_UNKNOWN || f->proto == PROTO_HTTP) {
         /* The start the decision needed is lost: framing must be proved
          * from what follows. A handshake in progress is forgotten. */
@@ -647,6 +670,9 @@ bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
     }
 
     mqttka_side who = side_of(flow_direction(f, side));
+    if (f->proto == PROTO_TLS && (flags & (MQTTKA_TCP_FIN | MQTTKA_TCP_RST)))
+        tls_infer_close(f->tls, who, (flags & MQTTKA_TCP_RST) ? MQTTKA_CLOSE_RST : MQTTKA_CLOSE_FIN,
+                        pc->at.ts);
     if ((flags & MQTTKA_TCP_FIN) && !f->fin[side]) {
         f->fin[side] = true;
         /* The stream ends here, if nothing before the FIN is missing: a
@@ -667,6 +693,31 @@ bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
     return f->fin[0] && f->fin[1];
 }
 
+/* A TLS flow's inference, once, at its end (conn is NULL: it is not an
+ * MQTT connection the core has shown to be one). */
+static void emit_tls_inference(const push_ctx *pc)
+{
+    struct flow *f = pc->f;
+    mqttka_finding findings[MQTTKA_TLS_MAX_FINDINGS];
+    mqttka_tls_inference inf;
+    tls_infer_finish(f->tls, &pc->env->cfg, f->last_ts, &inf, findings);
+    int client = f->client_side < 0 ? 0 : f->client_side;
+    inf.client = f->ep[client];
+    inf.server = f->ep[1 - client];
+    inf.start = f->first_ts;
+    inf.end = f->last_ts;
+    inf.first_tag = f->first_tag;
+    inf.last_tag = f->last_tag;
+    mqttka_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = MQTTKA_EV_TLS_INFERENCE;
+    ev.dir = MQTTKA_C2S;
+    ev.ts = f->last_ts;
+    ev.tag = pc->at.tag;
+    ev.u.tls = &inf;
+    emit_event(&pc->at, &ev);
+}
+
 void flow_end(const push_ctx *pc)
 {
     struct flow *f = pc->f;
@@ -681,6 +732,10 @@ void flow_end(const push_ctx *pc)
         push_ctx p = *pc;
         p.side = side;
         tcp_stream_flush(&f->tcp[side], &stream_sink, &p, &lim);
+    }
+    if (f->proto == PROTO_TLS && f->tls) {
+        emit_tls_inference(pc);
+        return;
     }
     session *s = f->sess;
     if (!s)

@@ -38,6 +38,8 @@ typedef enum flow_proto {
     PROTO_PROBE,       /* joined late, or bytes lost before the first were decoded:
                           looking for proof of MQTT framing (probe.c) */
     PROTO_NONE,        /* not ours: payload is ignored */
+    PROTO_TLS,         /* TLS seen from its start: record headers followed (tls_infer.c),
+                          reported as not analysed "tls" with an inference event */
 } flow_proto;
 
 /* The packet path reads what comes up to ack_wait_since (the lookup, the
@@ -78,6 +80,7 @@ struct flow {
     uint8_t ack_waits;                /* 1 << side of the streams a bare ACK ran ahead of */
     uint32_t ack_pending[2];          /* by side: how far, while it waits */
     uint64_t ack_wait_tag;            /* the frame of the first such ACK */
+    struct tls_infer *tls;            /* only for PROTO_TLS */
 };
 
 /* How long a bare ACK may come before the data it acknowledges: capture

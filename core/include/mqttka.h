@@ -353,6 +353,9 @@ typedef enum mqttka_event_type {
     MQTTKA_EV_MQTT_PACKET,      /* a complete MQTT control packet */
     MQTTKA_EV_FINDING,
     MQTTKA_EV_CONNECTION,       /* the summary, once per connection, at its end */
+    /* Added after the others, so that their values stay. */
+    MQTTKA_EV_TLS_INFERENCE,    /* a TLS connection without keys: what its record
+                                   sizes and times tell (u.tls), once, at its end */
 } mqttka_event_type;
 
 typedef struct mqttka_ws_handshake {
@@ -398,6 +401,44 @@ typedef struct mqttka_mqtt_packet {
     int32_t reason_code;     /* DISCONNECT (5.0): its reason code, else -1 */
 } mqttka_mqtt_packet;
 
+/* A TLS connection (mqtts, wss://) analysed without keys: only the TLS
+ * record headers are read (type, version, length), never the bodies. A
+ * client record that recurs at a cadence and is answered at once by a server
+ * record of the matching size (equal, or 4 bytes less: the client's
+ * WebSocket mask) is taken for PINGREQ/PINGRESP; everything here is
+ * "inferred": true. Pointers are borrowed for the callback. */
+#define MQTTKA_TLS_MAX_FINDINGS 16
+typedef enum mqttka_tls_confidence {
+    MQTTKA_TLS_CONF_NONE = 0,  /* no ping pair found: nothing is claimed */
+    MQTTKA_TLS_CONF_LOW,       /* one exchange, its sizes proved by the cipher's expansion */
+    MQTTKA_TLS_CONF_MEDIUM,    /* two, or three with the cipher unknown */
+    MQTTKA_TLS_CONF_HIGH,      /* three or more at a regular cadence */
+} mqttka_tls_confidence;
+typedef struct mqttka_tls_inference {
+    mqttka_endpoint client;
+    mqttka_endpoint server;
+    mqttka_time start, end;
+    uint64_t first_tag, last_tag;
+    uint16_t version;               /* 0x0303 TLS 1.2, 0x0304 TLS 1.3 (supported_versions); 0 unknown */
+    uint16_t cipher_suite;          /* from ServerHello; 0 unknown */
+    uint32_t records[2];            /* application-data records by direction */
+    uint32_t heartbeats;            /* content type 24 records, both directions (never pings) */
+    bool records_lost;              /* a gap or a non-TLS header: records not followed from there */
+    mqttka_tls_confidence confidence;
+    uint32_t ping_record_len;       /* the learned PINGREQ record length, 0 when none */
+    uint32_t pong_record_len;       /* the learned PINGRESP record length */
+    bool websocket;                 /* the pair differs by the client mask: MQTT over wss */
+    int32_t keepalive_inferred;     /* seconds, -1 when not inferred */
+    uint32_t pingreq, pingresp, pingreq_unanswered;
+    mqttka_time rtt_min, rtt_max;   /* MQTTKA_TIME_NONE when no pair */
+    mqttka_time max_client_silence; /* between client records, and to the close or the end */
+    mqttka_side close_initiator;    /* the first FIN or RST */
+    mqttka_close_mechanism close_mechanism; /* FIN, RST or NONE (open) */
+    mqttka_time close_ts;           /* MQTTKA_TIME_NONE when still open */
+    const mqttka_finding *findings; /* pingreq_unanswered, client_silent_over_keepalive... */
+    size_t n_findings;
+} mqttka_tls_inference;
+
 typedef struct mqttka_event {
     mqttka_event_type type;
     const mqttka_connection *conn;
@@ -410,6 +451,7 @@ typedef struct mqttka_event {
         mqttka_mqtt_packet mqtt;
         const mqttka_finding *finding;
         const mqttka_summary *summary;
+        const mqttka_tls_inference *tls; /* MQTTKA_EV_TLS_INFERENCE (conn is NULL) */
     } u;
 } mqttka_event;
 
