@@ -119,11 +119,14 @@ bool tls_parse_server_hello(const uint8_t *b, size_t len, uint16_t *version, uin
  * ping is claimed: HTTPS polling must not pass by chance. */
 #define TLS_MIN_UNPROVEN 3
 #define TLS_CADENCE_SPREAD 1.5
-/* Records this close before the first FIN or RST, or after it, are no pings
- * or pongs: a DISCONNECT is 2 bytes too, and so is a TLS 1.3 close_notify
- * alert (encrypted, outer type 23). Every client's ping timeout is longer,
- * so an unanswered ping is still seen as one (the shortest, MQTT.js's
- * KA/2, is 1 s for KA 2). */
+/* A DISCONNECT is 2 bytes too, and so is a TLS 1.3 close_notify alert
+ * (encrypted, outer type 23): the client's closing run (its last record
+ * before the first FIN or RST, when that comes this close before it, with
+ * the records sent in one burst with it) holds no ping, nor is the server's
+ * last record before a close of its own a pong; records after the first
+ * close are neither. Every client's ping timeout is longer, so a ping left
+ * unanswered until the client gives up is still one (the shortest,
+ * MQTT.js's KA/2, is 1 s for KA 2). */
 #define TLS_CLOSE_WINDOW 500000
 /* A ping is sent after the client has been silent: a client record less
  * than this after the previous one is a piece of a larger write (paho
@@ -152,6 +155,9 @@ struct tls_infer {
     mqttka_side close_side;
     mqttka_close_mechanism close_how;
     mqttka_time close_ts;
+    mqttka_time last_server_ts;
+    mqttka_time close_last_client_ts; /* the last record of each side before the first close */
+    mqttka_time close_last_server_ts;
     tls_log_entry *log;
     size_t n, cap;
     mqttka_direction cur_dir;
@@ -165,6 +171,9 @@ tls_infer *tls_infer_new(void)
     t->last_client_ts = MQTTKA_TIME_NONE;
     t->max_silence = MQTTKA_TIME_NONE;
     t->close_ts = MQTTKA_TIME_NONE;
+    t->last_server_ts = MQTTKA_TIME_NONE;
+    t->close_last_client_ts = MQTTKA_TIME_NONE;
+    t->close_last_server_ts = MQTTKA_TIME_NONE;
     return t;
 }
 
@@ -213,6 +222,8 @@ static void on_record(void *ctx, const tls_record *r)
                 t->max_silence = e.silence;
         }
         t->last_client_ts = t->cur_ts;
+    } else {
+        t->last_server_ts = t->cur_ts;
     }
     if (r->length <= TLS_SMALL_RECORD_MAX)
         log_record(t, &e);
@@ -241,6 +252,8 @@ void tls_infer_close(tls_infer *t, mqttka_side who, mqttka_close_mechanism how, 
     t->close_side = who;
     t->close_how = how;
     t->close_ts = ts;
+    t->close_last_client_ts = t->last_client_ts;
+    t->close_last_server_ts = t->last_server_ts;
 }
 
 /* The record expansion of the negotiated cipher, when it is an AEAD one
@@ -259,11 +272,38 @@ static int aead_expansion(uint16_t version, uint16_t cs)
     return -1;
 }
 
-/* Whether a log entry can be a ping (client) or a pong (server) at all. */
-static bool may_be_ping(const tls_infer *t, const tls_log_entry *e)
+/* Where the client's closing run starts (see TLS_CLOSE_WINDOW); NONE when
+ * it has none. */
+static mqttka_time closing_run_start(const tls_infer *t)
 {
-    if (t->close_ts != MQTTKA_TIME_NONE && e->ts + TLS_CLOSE_WINDOW >= t->close_ts)
-        return false;
+    if (t->close_ts == MQTTKA_TIME_NONE || t->close_last_client_ts == MQTTKA_TIME_NONE ||
+        t->close_ts - t->close_last_client_ts > TLS_CLOSE_WINDOW)
+        return MQTTKA_TIME_NONE;
+    mqttka_time from = t->close_last_client_ts;
+    for (size_t i = t->n; i-- > 0;) {
+        const tls_log_entry *e = &t->log[i];
+        if (e->dir != MQTTKA_C2S || e->ts > from)
+            continue;
+        from = e->ts;
+        if (e->silence == MQTTKA_TIME_NONE || e->silence >= TLS_PING_MIN_SILENCE)
+            break; /* the run's first record */
+    }
+    return from;
+}
+
+/* Whether a log entry can be a ping (client) or a pong (server) at all. */
+static bool may_be_ping(const tls_infer *t, const tls_log_entry *e, mqttka_time closing_from)
+{
+    if (t->close_ts != MQTTKA_TIME_NONE) {
+        if (e->ts > t->close_ts)
+            return false;
+        bool near = t->close_ts - e->ts <= TLS_CLOSE_WINDOW;
+        if (e->dir == MQTTKA_C2S && closing_from != MQTTKA_TIME_NONE && e->ts >= closing_from)
+            return false;
+        if (near && e->dir == MQTTKA_S2C && e->ts == t->close_last_server_ts &&
+            t->close_side == MQTTKA_SIDE_SERVER)
+            return false;
+    }
     if (e->dir == MQTTKA_S2C)
         return true;
     return e->silence != MQTTKA_TIME_NONE && e->silence >= TLS_PING_MIN_SILENCE;
@@ -324,12 +364,13 @@ void tls_infer_finish(const tls_infer *t, const mqttka_config *cfg, mqttka_time 
      * server record of a matching length within T_resp, before the client
      * sends that length again. */
     mqttka_time window = cfg->resp_max;
+    mqttka_time closing_from = closing_run_start(t);
     int exp = aead_expansion(t->version, t->cipher);
     candidate cands[TLS_MAX_CANDIDATES];
     size_t n_cands = 0;
     for (size_t i = 0; i < t->n; i++) {
         const tls_log_entry *c = &t->log[i];
-        if (c->dir != MQTTKA_C2S || !may_be_ping(t, c))
+        if (c->dir != MQTTKA_C2S || !may_be_ping(t, c, closing_from))
             continue;
         for (size_t j = i + 1; j < t->n; j++) {
             const tls_log_entry *s = &t->log[j];
@@ -340,7 +381,7 @@ void tls_infer_finish(const tls_infer *t, const mqttka_config *cfg, mqttka_time 
                     break;
                 continue;
             }
-            if ((s->len != c->len && (uint32_t)s->len + 4 != c->len) || !may_be_ping(t, s))
+            if ((s->len != c->len && (uint32_t)s->len + 4 != c->len) || !may_be_ping(t, s, closing_from))
                 continue;
             size_t k = 0;
             while (k < n_cands && !(cands[k].ping == c->len && cands[k].pong == s->len))
@@ -384,7 +425,7 @@ void tls_infer_finish(const tls_infer *t, const mqttka_config *cfg, mqttka_time 
     char detail[MQTTKA_DETAIL_MAX];
     for (size_t i = 0; i < t->n; i++) {
         const tls_log_entry *e = &t->log[i];
-        if (!may_be_ping(t, e))
+        if (!may_be_ping(t, e, closing_from))
             continue;
         if (e->dir == MQTTKA_C2S && e->len == best->ping) {
             if (outstanding) {
