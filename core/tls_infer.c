@@ -158,6 +158,13 @@ struct tls_infer {
     mqttka_time last_server_ts;
     mqttka_time close_last_client_ts; /* the last record of each side before the first close */
     mqttka_time close_last_server_ts;
+    /* The opening: MQTT's first client message (CONNECT, or the WebSocket
+     * Upgrade request) is answered by one of another size (CONNACK, 101);
+     * an echo service answers its first message with a copy. */
+    uint32_t client_appdata;  /* client application-data records so far */
+    uint8_t opening;          /* 0 waiting, 1 seen (watching the answers), 2 done */
+    uint16_t opening_len;
+    bool echo;                /* the opening was answered by its own size */
     tls_log_entry *log;
     size_t n, cap;
     mqttka_direction cur_dir;
@@ -214,6 +221,21 @@ static void on_record(void *ctx, const tls_record *r)
     if (r->type != TLS_CT_APPDATA)
         return;
     t->records[dir]++;
+    if (dir == MQTTKA_C2S) {
+        t->client_appdata++;
+        /* TLS 1.3 encrypts the client's Finished as application data: its
+         * first message is its second such record. */
+        uint32_t first = t->version == 0x0304 ? 2 : 1;
+        if (t->opening == 1)
+            t->opening = 2;
+        else if (t->opening == 0 && t->client_appdata == first) {
+            t->opening = 1;
+            t->opening_len = r->length;
+        }
+    } else if (t->opening == 1 && r->length == t->opening_len) {
+        /* equal only: neither the Upgrade request nor a CONNECT over TCP is masked */
+        t->echo = true;
+    }
     tls_log_entry e = {t->cur_ts, MQTTKA_TIME_NONE, r->length, (uint8_t)dir};
     if (dir == MQTTKA_C2S) {
         if (t->last_client_ts != MQTTKA_TIME_NONE) {
@@ -359,6 +381,9 @@ void tls_infer_finish(const tls_infer *t, const mqttka_config *cfg, mqttka_time 
         (out->max_client_silence == MQTTKA_TIME_NONE ||
          stop - t->last_client_ts > out->max_client_silence))
         out->max_client_silence = stop - t->last_client_ts;
+
+    if (t->echo)
+        return; /* not MQTT's opening: nothing is claimed */
 
     /* Learn the pair: each small client record answered by the first later
      * server record of a matching length within T_resp, before the client

@@ -213,6 +213,8 @@ static tls_infer *start(uint16_t cipher, uint16_t sv)
     buf b = {.n = 0};
     put_server_hello(&b, cipher, sv);
     tls_infer_push(t, MQTTKA_S2C, b.b, b.n, 10000, 0);
+    if (sv == 0x0304)
+        rec_at(t, MQTTKA_C2S, 20000, 23, 53); /* the client's Finished, encrypted */
     rec_at(t, MQTTKA_C2S, 1 * S, 23, 60);
     rec_at(t, MQTTKA_S2C, 1 * S + 5000, 23, 21);
     return t;
@@ -321,6 +323,19 @@ static void test_inference(void)
     finish(t, 30 * S, &o, fs);
     CHECK_EQ_INT(o.pingreq, 4);
     CHECK_EQ_INT(o.keepalive_inferred, 5);
+    tls_infer_free(&t);
+
+    /* An echo service: the first message comes back at its own size, and
+     * then 2-byte messages at a steady cadence: nothing is claimed. */
+    t = start(0x1301, 0x0304);
+    rec_at(t, MQTTKA_S2C, 1 * S + 9000, 23, 60);
+    for (int i = 1; i <= 5; i++) {
+        rec_at(t, MQTTKA_C2S, (1 + 2 * i) * S, 23, 19);
+        rec_at(t, MQTTKA_S2C, (1 + 2 * i) * S + 1000, 23, 19);
+    }
+    finish(t, 12 * S, &o, fs);
+    CHECK_EQ_INT(o.pingreq, 0);
+    CHECK_EQ_INT(o.confidence, MQTTKA_TLS_CONF_NONE);
     tls_infer_free(&t);
 
     /* A frozen client: pings, then nothing; the server closes at 1.5 x KA. */
