@@ -11,15 +11,72 @@
 
 #include "flagged_writer.h"
 
+#ifdef MQTTKA_HAVE_METRICS
+#include "metrics.h"
+#endif
+
+/* A finding at or above --fail-on's level, counted by kind. */
+static void fail_tally_note(fail_tally *t, const mqttka_finding *f, uint64_t conn)
+{
+    if ((unsigned)f->kind >= MQTTKA_F_COUNT)
+        return;
+    if (t->count[f->kind]++ == 0) {
+        t->first_conn[f->kind] = conn;
+        t->first_frame[f->kind] = f->tag;
+        t->order[t->n_kinds++] = (uint8_t)f->kind;
+    }
+}
+
+static bool reaches(fail_threshold t, mqttka_severity s)
+{
+    return (t == FAIL_ON_WARN && s >= MQTTKA_WARN) || (t == FAIL_ON_ERROR && s >= MQTTKA_ERROR);
+}
+
+/* Does the output of this event need the connection's entry? JSON writes
+ * the uid on every event; every format, the summary's groups and ids. */
+static bool output_needs_entry(const output_state *o, const mqttka_event *ev)
+{
+    if (ev->type == MQTTKA_EV_CONNECTION)
+        return true;
+    return o->format == OUTPUT_JSON && !o->quiet;
+}
+
 void analysis_on_event(void *user_data, const mqttka_event *ev)
 {
     output_state *o = user_data;
+    event_extra x = {NULL, false};
+    const mqttka_connection *c = ev->conn;
+    if (ev->type == MQTTKA_EV_CONNECTION && ev->u.summary && ev->u.summary->conn)
+        c = ev->u.summary->conn;
+    bool created = false;
     if (ev->type == MQTTKA_EV_FINDING && ev->u.finding) {
-        mqttka_severity sev = ev->u.finding->severity;
+        const mqttka_finding *f = ev->u.finding;
+        mqttka_severity sev = f->severity;
         if (!o->finding_seen || sev > o->worst_severity)
             o->worst_severity = sev;
         o->finding_seen = true;
+        if (reaches(o->fail_on, sev))
+            fail_tally_note(&o->fail, f, c ? c->id : 0);
+        /* Grouped by cause, except the per-pair RTTs (conn_table.h). */
+        if (f->kind != MQTTKA_F_PINGRESP_RTT) {
+            x.conn = conn_table_get(&o->conns, c, &created);
+            if (x.conn)
+                x.repeat = conn_entry_note_finding(x.conn, f);
+        }
+    } else if (ev->type == MQTTKA_EV_MQTT_PACKET && ev->u.mqtt.rtt != MQTTKA_TIME_NONE) {
+        fleet_note_rtt(&o->fleet, ev->u.mqtt.rtt);
     }
+    if (!x.conn && (o->metrics || output_needs_entry(o, ev)))
+        x.conn = conn_table_get(&o->conns, c, &created);
+    if (x.conn && (ev->type == MQTTKA_EV_CONNECTION || (o->format == OUTPUT_JSON && !o->quiet)))
+        conn_entry_ids(&o->conns, x.conn, c);
+#ifdef MQTTKA_HAVE_METRICS
+    if (o->metrics)
+        metrics_note_event(o->metrics, ev, created);
+#endif
+    if (ev->type == MQTTKA_EV_CONNECTION && ev->u.summary)
+        fleet_note_connection(&o->fleet, ev->u.summary, c, x.conn);
+
     if (o->flagged)
         flagged_writer_on_event(o->flagged, ev);
     /* The page draws what the outputs write, whatever becomes of them. */
@@ -28,25 +85,71 @@ void analysis_on_event(void *user_data, const mqttka_event *ev)
      * stop writing, and let the caller end the run. The line buffer notes
      * a failed write when it hands bytes to the FILE (within this event's
      * output, when that filled it or flushed it). */
-    if (o->write_error)
-        return;
-    if (o->format == OUTPUT_JSON)
-        output_json_event(o, ev);
-    else
-        output_text_event(o, ev);
-    o->write_error = o->line.write_error;
+    if (!o->write_error) {
+        switch (o->format) {
+        case OUTPUT_JSON: output_json_event(o, ev, &x); break;
+        case OUTPUT_CSV: output_csv_event(o, ev, &x); break;
+        case OUTPUT_TEXT:
+        default: output_text_event(o, ev, &x); break;
+        }
+        o->write_error = o->line.write_error;
+    }
+    /* The summary is the last event about a connection. */
+    if (ev->type == MQTTKA_EV_CONNECTION && c)
+        conn_table_remove(&o->conns, c->id);
 }
 
-void output_start(output_state *o, FILE *out, bool flush_each_event)
+void output_start(output_state *o, FILE *out, bool flush_each_event, const cli_options *opts)
 {
     o->out = out;
     line_buffer_init(&o->line, out);
     o->flush_each_event = flush_each_event;
+    o->format = opts->format;
+    o->quiet = opts->quiet;
+    o->verbose = opts->verbose;
+    o->fail_on = opts->fail_on;
+    o->time_format = opts->time_format;
+    o->capture_start = MQTTKA_TIME_NONE;
+    o->finding_seen = false;
+    o->worst_severity = MQTTKA_INFO;
+    o->csv_header_done = false;
+    memset(&o->fail, 0, sizeof o->fail);
+    conn_table_init(&o->conns, opts->community_id_seed);
+    fleet_init(&o->fleet, opts->max_clients);
+    o->client_rows = opts->client_rows;
+    o->metrics = NULL;
+}
+
+void output_release(output_state *o)
+{
+    conn_table_free(&o->conns);
+    fleet_free(&o->fleet);
 }
 
 void output_flush(output_state *o)
 {
     line_buffer_flush(&o->line);
+}
+
+void output_run_end(output_state *o, const capture_stats *s)
+{
+    switch (o->format) {
+    case OUTPUT_JSON:
+        output_json_clients(o);
+        output_json_fleet(o);
+        output_json_capture(o, s);
+        break;
+    case OUTPUT_CSV:
+        /* One line per connection, nothing else: a header alone when none. */
+        output_csv_event(o, NULL, NULL);
+        break;
+    case OUTPUT_TEXT:
+    default:
+        output_text_clients(o);
+        output_text_fleet(o);
+        output_text_capture(o, s);
+        break;
+    }
 }
 
 bool analysis_record_segment(int linktype, const capture_record *rec, capture_stats *stats,
@@ -81,6 +184,27 @@ bool analysis_fail_threshold_reached(const cli_options *opts, const output_state
     case FAIL_NEVER: break;
     }
     return false;
+}
+
+void analysis_report_fail(const cli_options *opts, const output_state *o, FILE *err)
+{
+    const fail_tally *t = &o->fail;
+    uint64_t total = 0;
+    for (size_t i = 0; i < t->n_kinds; i++)
+        total += t->count[t->order[i]];
+    fprintf(err, "mqttka: --fail-on %s: %llu finding%s:", opts->fail_on == FAIL_ON_WARN ? "warn" : "error",
+            (unsigned long long)total, total == 1 ? "" : "s");
+    for (size_t i = 0; i < t->n_kinds; i++) {
+        unsigned k = t->order[i];
+        fprintf(err, "%s %s x%llu (first #%llu", i ? "," : "",
+                mqttka_finding_name((mqttka_finding_kind)k), (unsigned long long)t->count[k],
+                (unsigned long long)t->first_conn[k]);
+        if (t->first_frame[k])
+            fprintf(err, " frame %llu)", (unsigned long long)t->first_frame[k]);
+        else
+            fputs(" end of capture)", err);
+    }
+    fputc('\n', err);
 }
 
 mqttka_analyzer *analysis_start(const cli_options *opts, output_state *out)

@@ -20,7 +20,9 @@ enum {
 };
 
 /* The mqttka_event_fn (user_data: the output_state): notes the worst
- * severity, prints the event, and notes the first failed write. Once the
+ * severity and what --fail-on must name, keeps the connection's entry
+ * (ids, grouped findings) and the fleet's figures up to date, feeds the
+ * metrics, prints the event, and notes the first failed write. Once the
  * output has failed, nothing more is written to it. */
 void analysis_on_event(void *user_data, const mqttka_event *ev);
 
@@ -31,6 +33,10 @@ bool analysis_record_segment(int linktype, const capture_record *rec, capture_st
 
 /* Is the exit status 1 because of --fail-on? */
 bool analysis_fail_threshold_reached(const cli_options *opts, const output_state *o);
+
+/* One line to `err` naming the findings that reached --fail-on's level:
+ * "mqttka: --fail-on warn: 3 findings: kind x2 (first #1 frame 14), ..." */
+void analysis_report_fail(const cli_options *opts, const output_state *o, FILE *err);
 
 /* --report: the page's file. It is created when the run starts (so that a
  * path that cannot be written is told before the capture is read), and each

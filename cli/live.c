@@ -34,6 +34,9 @@
 #include "output.h"
 #include "privileges.h"
 #include "signals.h"
+#ifdef MQTTKA_HAVE_METRICS
+#include "metrics.h"
+#endif
 
 /* Records read per wake before the clock is read again and signals are
  * looked at: a flood must not keep a deadline or Ctrl-C waiting. */
@@ -78,6 +81,35 @@ typedef struct live_session {
     char capture_error[CAPTURE_ERROR_MAX];
 } live_session;
 
+/* --metrics: the HTTP server, started before -Z so that any port it may
+ * bind as root is bound. Prints one line and returns false on failure. */
+static bool live_metrics_start(live_session *s)
+{
+#ifdef MQTTKA_HAVE_METRICS
+    if (!s->opts->metrics_listen)
+        return true;
+    char err[256];
+    s->out.metrics = metrics_start(s->opts->metrics_listen, s->opts->metrics_clients, err,
+                                   sizeof err);
+    if (!s->out.metrics) {
+        fprintf(stderr, "mqttka: --metrics %s: %s\n", s->opts->metrics_listen, err);
+        return false;
+    }
+#else
+    (void)s;
+#endif
+    return true;
+}
+
+static void live_metrics_stop(live_session *s)
+{
+#ifdef MQTTKA_HAVE_METRICS
+    metrics_stop(&s->out.metrics);
+#else
+    (void)s;
+#endif
+}
+
 /* Opens everything in the order that keeps privileges shortest: the
  * interface and its filter as root, then -Z, then the -w file as the new
  * user (as tcpdump does). Prints one line and returns false on failure. */
@@ -118,6 +150,8 @@ static bool live_open(live_session *s)
                 opts->interface);
         return false;
     }
+    if (!live_metrics_start(s))
+        return false;
     if (opts->drop_user && !privileges_drop(opts->drop_user, err, sizeof err)) {
         fprintf(stderr, "mqttka: %s\n", err);
         return false;
@@ -303,12 +337,7 @@ int live_run(const cli_options *opts)
     live_session s;
     memset(&s, 0, sizeof s);
     s.opts = opts;
-    output_start(&s.out, stdout, true);
-    s.out.format = opts->format;
-    s.out.quiet = opts->quiet;
-    s.out.time_format = opts->time_format;
-    s.out.capture_start = MQTTKA_TIME_NONE;
-    s.out.worst_severity = MQTTKA_INFO;
+    output_start(&s.out, stdout, true, opts);
     char err[CAPTURE_ERROR_MAX];
     if (!live_open(&s)) {
         if (s.saving)
@@ -316,6 +345,8 @@ int live_run(const cli_options *opts)
         (void)flagged_writer_close(&s.flagged, NULL, err, sizeof err);
         (void)analysis_report_close(&s.page_file, &s.out);
         capture_reader_close(&s.reader);
+        live_metrics_stop(&s);
+        output_release(&s.out);
         return EXIT_TROUBLE;
     }
     s.stats.link_name = mqttka_link_name((uint32_t)s.reader.linktype);
@@ -340,10 +371,7 @@ int live_run(const cli_options *opts)
     s.stats.have_counters = capture_reader_live_stats(&s.reader, &s.stats.received,
                                                       &s.stats.dropped, &s.stats.if_dropped);
     if (!s.out.write_error) {
-        if (opts->format == OUTPUT_JSON)
-            output_json_capture(&s.out, &s.stats);
-        else
-            output_text_capture(&s.out, &s.stats);
+        output_run_end(&s.out, &s.stats);
         errno = 0;
         output_flush(&s.out);
         if (fflush(stdout) != 0 || ferror(stdout))
@@ -354,7 +382,11 @@ int live_run(const cli_options *opts)
     if (stop == LIVE_FILE_LIMIT)
         fprintf(stderr, "mqttka: maximum file limit reached: %u\n", (unsigned)opts->ring_files);
 
-    int status = analysis_fail_threshold_reached(opts, &s.out) ? EXIT_FINDINGS : EXIT_DONE;
+    int status = EXIT_DONE;
+    if (analysis_fail_threshold_reached(opts, &s.out)) {
+        analysis_report_fail(opts, &s.out, stderr);
+        status = EXIT_FINDINGS;
+    }
     if (s.page_file.path) {
         bool written = live_write_report(&s, end, false);
         if (!analysis_report_close(&s.page_file, &s.out) || !written)
@@ -385,5 +417,7 @@ int live_run(const cli_options *opts)
         status = EXIT_TROUBLE;
     }
     capture_reader_close(&s.reader);
+    live_metrics_stop(&s);
+    output_release(&s.out);
     return status;
 }

@@ -65,23 +65,17 @@ static int analyse(const cli_options *opts)
         return EXIT_TROUBLE;
     }
 
-    output_state out = {
-        .out = stdout,
-        .format = opts->format,
-        .quiet = opts->quiet,
-        .time_format = opts->time_format,
-        .capture_start = MQTTKA_TIME_NONE,
-        .finding_seen = false,
-        .worst_severity = MQTTKA_INFO,
-        .files = reader.n_files > 1 ? &reader : NULL,
-    };
+    output_state out;
+    memset(&out, 0, sizeof out);
     /* Line by line to a terminal, as stdout is (see main). */
-    output_start(&out, stdout, isatty(STDOUT_FILENO));
+    output_start(&out, stdout, isatty(STDOUT_FILENO), opts);
+    out.files = reader.n_files > 1 ? &reader : NULL;
     flagged_writer *flagged = NULL;
     if (opts->write_flagged) {
         flagged = flagged_writer_open(opts->write_flagged, opts->config.max_flows, err, sizeof err);
         if (!flagged) {
             fprintf(stderr, "mqttka: --write-flagged %s\n", err);
+            output_release(&out);
             capture_reader_close(&reader);
             return EXIT_TROUBLE;
         }
@@ -90,11 +84,13 @@ static int analyse(const cli_options *opts)
     report_file page_file;
     if (!analysis_report_open(opts, &page_file, &out)) {
         flagged_writer_close(&flagged, NULL, err, sizeof err);
+        output_release(&out);
         capture_reader_close(&reader);
         return EXIT_TROUBLE;
     }
     mqttka_analyzer *analyzer = analysis_start(opts, &out);
     if (!analyzer) {
+        output_release(&out);
         flagged_writer_close(&flagged, NULL, err, sizeof err);
         (void)analysis_report_close(&page_file, &out);
         capture_reader_close(&reader);
@@ -148,11 +144,7 @@ static int analyse(const cli_options *opts)
     mqttka_finish(analyzer, reader.last_ts != MQTTKA_TIME_NONE ? reader.last_ts : 0);
     mqttka_get_counts(analyzer, &stats.counts);
     mqttka_free(&analyzer);
-    if (opts->format == OUTPUT_JSON)
-        output_json_capture(&out, &stats);
-    else
-        output_text_capture(&out, &stats);
-
+    output_run_end(&out, &stats);
     int status = EXIT_DONE;
     /* The page names its input: the file, or the first of several. */
     char input[512];
@@ -173,6 +165,7 @@ static int analyse(const cli_options *opts)
         status = EXIT_TROUBLE;
 
     output_flush(&out);
+    output_release(&out);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "mqttka: cannot write the output\n");
         status = EXIT_TROUBLE;
@@ -196,7 +189,11 @@ static int analyse(const cli_options *opts)
     capture_reader_close(&reader);
     if (status != EXIT_DONE)
         return status;
-    return analysis_fail_threshold_reached(opts, &out) ? EXIT_FINDINGS : EXIT_DONE;
+    if (analysis_fail_threshold_reached(opts, &out)) {
+        analysis_report_fail(opts, &out, stderr);
+        return EXIT_FINDINGS;
+    }
+    return EXIT_DONE;
 }
 
 int main(int argc, char **argv)

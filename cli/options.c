@@ -4,6 +4,7 @@
  */
 #include "options.h"
 
+#include "clients.h"
 #include "report_model.h"
 
 #include <errno.h>
@@ -24,12 +25,20 @@
  * enough that a typo cannot ask the core for terabytes. */
 #define MAX_OPTION_FLOWS 10000000UL
 #define MAX_OPTION_FINDINGS 1000000UL
+/* Client ids followed between connections: 40 bytes each (core/between.h). */
+#define MAX_OPTION_CLIENT_IDS 10000000UL
+/* A storm's or a mass close's connection count. */
+#define MAX_OPTION_RULE_COUNT 1000000UL
 /* The inflate caps: a message may be as large as MQTT allows (256 MiB)
  * and more; memory up to 1 TiB; a ratio past DEFLATE's 1032 is no cap. */
 #define MAX_OPTION_BYTES (1ULL << 40)
 #define MAX_OPTION_RATIO 1032UL
 /* -c: any count a 64-bit record counter can reach. */
 #define MAX_OPTION_COUNT 0xffffffffffffffffULL
+/* --metrics-clients: series of a Prometheus metric (labels) are what a
+ * scraper stores; a thousand is already many. */
+#define MAX_OPTION_METRICS_CLIENTS 1000UL
+#define DEFAULT_METRICS_CLIENTS 10
 /* -B in KiB: 4 GiB is more than any kernel grants. */
 #define MAX_OPTION_BUFFER_KIB 4194304UL
 /* -C: a terabyte per file. */
@@ -49,6 +58,12 @@ enum {
     OPT_IDLE_TIMEOUTS,
     OPT_MAX_FLOWS,
     OPT_MAX_FINDINGS,
+    OPT_FORMAT,
+    OPT_COMMUNITY_ID_SEED,
+    OPT_METRICS,
+    OPT_METRICS_CLIENTS,
+    OPT_MAX_CLIENTS,
+    OPT_CLIENT_ROWS,
     OPT_TIME_FORMAT,
     OPT_WRITE_FLAGGED,
     OPT_REPORT,
@@ -57,9 +72,14 @@ enum {
     OPT_MAX_INFLATED_MESSAGE,
     OPT_MAX_INFLATE_RATIO,
     OPT_MAX_INFLATE_MEMORY,
+    OPT_TAKEOVER_WINDOW,
+    OPT_CONNACK_TIMEOUT,
+    OPT_RECONNECT_STORM,
+    OPT_MASS_CLOSE,
+    OPT_MAX_CLIENT_IDS,
 };
 
-static const char short_options[] = ":r:f:i:w:c:DZ:qhVpB:s:C:G:W:n";
+static const char short_options[] = ":r:f:i:w:c:DZ:qvhVpB:s:C:G:W:n";
 
 static const struct option long_options[] = {
     {"read", required_argument, NULL, 'r'},
@@ -70,7 +90,16 @@ static const struct option long_options[] = {
     {"list-interfaces", no_argument, NULL, 'D'},
     {"relinquish-privileges", required_argument, NULL, 'Z'},
     {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
     {"json", no_argument, NULL, OPT_JSON},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"community-id-seed", required_argument, NULL, OPT_COMMUNITY_ID_SEED},
+    {"max-clients", required_argument, NULL, OPT_MAX_CLIENTS},
+    {"client-rows", required_argument, NULL, OPT_CLIENT_ROWS},
+#ifdef MQTTKA_HAVE_METRICS
+    {"metrics", required_argument, NULL, OPT_METRICS},
+    {"metrics-clients", required_argument, NULL, OPT_METRICS_CLIENTS},
+#endif
     {"fail-on", required_argument, NULL, OPT_FAIL_ON},
     {"tolerance", required_argument, NULL, OPT_TOLERANCE},
     {"grace", required_argument, NULL, OPT_GRACE},
@@ -89,6 +118,11 @@ static const struct option long_options[] = {
     {"max-inflated-message", required_argument, NULL, OPT_MAX_INFLATED_MESSAGE},
     {"max-inflate-ratio", required_argument, NULL, OPT_MAX_INFLATE_RATIO},
     {"max-inflate-memory", required_argument, NULL, OPT_MAX_INFLATE_MEMORY},
+    {"takeover-window", required_argument, NULL, OPT_TAKEOVER_WINDOW},
+    {"connack-timeout", required_argument, NULL, OPT_CONNACK_TIMEOUT},
+    {"reconnect-storm", required_argument, NULL, OPT_RECONNECT_STORM},
+    {"mass-close", required_argument, NULL, OPT_MASS_CLOSE},
+    {"max-client-ids", required_argument, NULL, OPT_MAX_CLIENT_IDS},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -141,20 +175,38 @@ void options_print_help(FILE *out)
           "                            once the capture is open, run as USER (when started\n"
           "                            as root); FILE is then created as USER\n"
           "  -n                        accepted, as tcpdump's (nothing is resolved anyway)\n"
-          "\n"
-          "Output:\n"
-          "  -q, --quiet               print only the per-connection summaries\n"
-          "      --json                JSON Lines: one object per event and per connection\n"
+          "\n",
+          out);
+    /* Two strings: C11 compilers need take no literal over 4095 bytes. */
+    fputs("Output:\n"
+          "  -q, --quiet               print only the per-connection summaries, the clients\n"
+          "                            and the fleet\n"
+          "  -v, --verbose             text: every finding in full, also each repeat of a\n"
+          "                            cause and every ping's pingresp_rtt\n"
+          "      --format FORMAT       text (default), json (JSON Lines: one object per event,\n"
+          "                            per connection, per client, the fleet and the capture)\n"
+          "                            or csv (a header, then one line per connection)\n"
+          "      --json                the same as --format json\n"
+          "      --community-id-seed N the Community ID's seed, 0..65535     [0]\n"
+          "      --max-clients N       clients the per-client view keeps (300 to 460\n"
+          "                            bytes each); later ones are counted, not kept [10000]\n"
+          "      --client-rows N       rows of the text per-client table          [20]\n"
           "      --time-format FORMAT  text times: relative (seconds since the first\n"
           "                            record), utc, or epoch               [relative]\n"
           "      --fail-on LEVEL       exit 1 if a finding of LEVEL (warn or error) or worse\n"
-          "                            was reported\n"
+          "                            was reported (its kinds are named on stderr)\n"
           "      --write-flagged FILE  save to FILE (pcapng) only the packets of connections\n"
           "                            with a warn or error finding, each finding a comment\n"
           "                            on its packet (-r and -i; see mqttka(1) for the\n"
           "                            memory it keeps)\n"
           "      --report FILE         also write an HTML report to FILE (one page, nothing\n"
           "                            fetched); live: at the end, and on SIGUSR1\n"
+#ifdef MQTTKA_HAVE_METRICS
+          "\n"
+          "Live monitoring (-i):\n"
+          "      --metrics ADDR:PORT   serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+          "      --metrics-clients N   client ids with reconnect series of their own [10]\n"
+#endif
           "\n"
           "Tolerances (seconds may have decimals; PERCENT is of the effective keepalive):\n",
           out);
@@ -175,6 +227,13 @@ void options_print_help(FILE *out)
     fprintf(out,
             "%s]\n"
             "\n"
+            "Between connections (one client id, or address, across its connections):\n"
+            "      --takeover-window S   a server close this soon after another connection\n"
+            "                            presented the same client id is a takeover [%g]\n"
+            "      --connack-timeout S   a CONNECT unanswered this long: connack_missing [%g]\n"
+            "      --reconnect-storm N,S N connections of one client within S: a storm [%u,%g]\n"
+            "      --mass-close N,S      N connections closed by one side within S   [%u,%g]\n"
+            "\n"
             "Limits:\n"
             "      --max-flows N         TCP flows tracked at once            [%zu]\n"
             "      --max-findings N      findings kept in each connection's summary [%zu]\n"
@@ -187,6 +246,8 @@ void options_print_help(FILE *out)
             "                            per compressed byte (0: no cap)      [%u]\n"
             "      --max-inflate-memory BYTES\n"
             "                            zlib's memory for all connections    [%zu]\n"
+            "      --max-client-ids N    client ids and addresses the rules between\n"
+            "                            connections keep                     [%zu]\n"
             "\n"
             "  -h, --help                show this help and exit\n"
             "  -V, --version             show the version and exit\n"
@@ -194,10 +255,13 @@ void options_print_help(FILE *out)
             "Exit status: 0 done (live: stopped by a signal, -c or a closed output); 1 a\n"
             "finding reached --fail-on; 2 bad usage, unreadable or truncated input, an\n"
             "interface that cannot be opened. See mqttka(1).\n",
-            d.n_idle_timeouts ? "" : "none", d.max_flows, d.max_summary_findings,
+            d.n_idle_timeouts ? "" : "none", as_seconds(d.takeover_window),
+            as_seconds(d.connack_timeout), (unsigned)d.storm_connections,
+            as_seconds(d.storm_window), (unsigned)d.mass_close_connections,
+            as_seconds(d.mass_close_window), d.max_flows, d.max_summary_findings,
             REPORT_DETAIL_DEFAULT, REPORT_ROWS_DEFAULT,
             d.max_inflated_message_bytes, (unsigned)d.max_inflate_ratio,
-            d.max_inflate_memory_bytes);
+            d.max_inflate_memory_bytes, d.max_client_ids);
 }
 
 /* Decimal seconds ("1", "0.5") as microseconds, within 0..MAX_OPTION_SECONDS. */
@@ -243,23 +307,44 @@ static bool parse_count64(const char *text, unsigned long long *out)
 }
 
 /* "SECONDS,PERCENT". */
-static bool parse_seconds_percent(const char *text, mqttka_time *seconds, uint32_t *percent)
+/* "HEAD,TAIL": HEAD copied into `head` (NUL-terminated); returns TAIL, or
+ * NULL without a comma or with a HEAD too long for `head`. */
+static const char *split_at_comma(const char *text, char *head, size_t size)
 {
     const char *comma = strchr(text, ',');
-    if (!comma)
-        return false;
+    if (!comma || (size_t)(comma - text) >= size)
+        return NULL;
+    memcpy(head, text, (size_t)(comma - text));
+    head[comma - text] = '\0';
+    return comma + 1;
+}
+
+static bool parse_seconds_percent(const char *text, mqttka_time *seconds, uint32_t *percent)
+{
     char head[64];
-    size_t head_len = (size_t)(comma - text);
-    if (head_len >= sizeof head)
-        return false;
-    memcpy(head, text, head_len);
-    head[head_len] = '\0';
+    const char *tail = split_at_comma(text, head, sizeof head);
     mqttka_time s;
     unsigned long p;
-    if (!parse_seconds(head, &s) || !parse_count(comma + 1, MAX_OPTION_PERCENT, &p))
+    if (!tail || !parse_seconds(head, &s) || !parse_count(tail, MAX_OPTION_PERCENT, &p))
         return false;
     *seconds = s;
     *percent = (uint32_t)p;
+    return true;
+}
+
+/* "N,S": a count from 2 to `max` and seconds above 0 (a rule's threshold and
+ * window). */
+static bool parse_count_seconds(const char *text, unsigned long max, uint32_t *count,
+                                mqttka_time *seconds)
+{
+    char head[64];
+    const char *tail = split_at_comma(text, head, sizeof head);
+    unsigned long n;
+    mqttka_time s;
+    if (!tail || !parse_count(head, max, &n) || n < 2 || !parse_seconds(tail, &s) || s == 0)
+        return false;
+    *count = (uint32_t)n;
+    *seconds = s;
     return true;
 }
 
@@ -552,6 +637,10 @@ static bool check_combinations(const cli_options *opts, bool live_only_given,
                  "--write-flagged needs a file name (standard output carries the findings)");
         return false;
     }
+    if (!opts->interface && opts->metrics_listen) {
+        snprintf(err, err_size, "--metrics works with a live capture only: add -i IFACE");
+        return false;
+    }
     if (opts->write_flagged && opts->write_path &&
         strcmp(opts->write_flagged, opts->write_path) == 0) {
         snprintf(err, err_size, "--write-flagged and -w name the same file");
@@ -566,6 +655,9 @@ options_result options_parse(int argc, char **argv, cli_options *opts, char *err
     memset(opts, 0, sizeof *opts);
     opts->format = OUTPUT_TEXT;
     opts->fail_on = FAIL_NEVER;
+    opts->metrics_clients = DEFAULT_METRICS_CLIENTS;
+    opts->max_clients = CLIENTS_MAX_DEFAULT;
+    opts->client_rows = CLIENT_ROWS_DEFAULT;
     opts->time_format = TIME_RELATIVE;
     opts->promiscuous = true;
     opts->snaplen = OPTIONS_SNAPLEN_MAX;
@@ -671,9 +763,62 @@ options_result options_parse(int argc, char **argv, cli_options *opts, char *err
             break;
         }
         case 'q': opts->quiet = true; break;
+        case 'v': opts->verbose = true; break;
         case 'h': seen_help = true; break;
         case 'V': seen_version = true; break;
         case OPT_JSON: opts->format = OUTPUT_JSON; break;
+        case OPT_FORMAT:
+            if (strcmp(arg, "text") == 0) {
+                opts->format = OUTPUT_TEXT;
+            } else if (strcmp(arg, "json") == 0) {
+                opts->format = OUTPUT_JSON;
+            } else if (strcmp(arg, "csv") == 0) {
+                opts->format = OUTPUT_CSV;
+            } else {
+                snprintf(err, err_size, "--format takes 'text', 'json' or 'csv', not '%s'", arg);
+                goto out;
+            }
+            break;
+        case OPT_COMMUNITY_ID_SEED:
+            if (!parse_count(arg, 65535, &count)) {
+                snprintf(err, err_size, "--community-id-seed takes a number from 0 to 65535, not '%s'",
+                         arg);
+                goto out;
+            }
+            opts->community_id_seed = (uint16_t)count;
+            break;
+        case OPT_METRICS:
+            if (!*arg || !strrchr(arg, ':')) {
+                snprintf(err, err_size, "--metrics takes ADDR:PORT (127.0.0.1:9464, [::1]:9464), not '%s'",
+                         arg);
+                goto out;
+            }
+            opts->metrics_listen = arg;
+            break;
+        case OPT_MAX_CLIENTS:
+            if (!parse_count(arg, CLIENTS_MAX_LIMIT, &count)) {
+                snprintf(err, err_size, "--max-clients takes a number from 0 to %lu, not '%s'",
+                         (unsigned long)CLIENTS_MAX_LIMIT, arg);
+                goto out;
+            }
+            opts->max_clients = count;
+            break;
+        case OPT_CLIENT_ROWS:
+            if (!parse_count(arg, CLIENTS_MAX_LIMIT, &count)) {
+                snprintf(err, err_size, "--client-rows takes a number from 0 to %lu, not '%s'",
+                         (unsigned long)CLIENTS_MAX_LIMIT, arg);
+                goto out;
+            }
+            opts->client_rows = count;
+            break;
+        case OPT_METRICS_CLIENTS:
+            if (!parse_count(arg, MAX_OPTION_METRICS_CLIENTS, &count)) {
+                snprintf(err, err_size, "--metrics-clients takes a number from 0 to %lu, not '%s'",
+                         MAX_OPTION_METRICS_CLIENTS, arg);
+                goto out;
+            }
+            opts->metrics_clients = (unsigned)count;
+            break;
         case OPT_TIME_FORMAT:
             if (strcmp(arg, "relative") == 0) {
                 opts->time_format = TIME_RELATIVE;
@@ -727,6 +872,50 @@ options_result options_parse(int argc, char **argv, cli_options *opts, char *err
                          MQTTKA_MAX_IDLE_TIMEOUTS, arg);
                 goto out;
             }
+            break;
+        case OPT_TAKEOVER_WINDOW:
+        case OPT_CONNACK_TIMEOUT: {
+            bool takeover = c == OPT_TAKEOVER_WINDOW;
+            mqttka_time t;
+            if (!parse_seconds(arg, &t) || t == 0) {
+                snprintf(err, err_size, "%s takes seconds above 0, not '%s'",
+                         takeover ? "--takeover-window" : "--connack-timeout", arg);
+                goto out;
+            }
+            if (takeover)
+                opts->config.takeover_window = t;
+            else
+                opts->config.connack_timeout = t;
+            break;
+        }
+        case OPT_RECONNECT_STORM:
+        case OPT_MASS_CLOSE: {
+            bool storm = c == OPT_RECONNECT_STORM;
+            uint32_t n;
+            mqttka_time t;
+            if (!parse_count_seconds(arg, MAX_OPTION_RULE_COUNT, &n, &t)) {
+                snprintf(err, err_size, "%s takes N,SECONDS (N from 2 to %lu), not '%s'",
+                         storm ? "--reconnect-storm" : "--mass-close", MAX_OPTION_RULE_COUNT,
+                         arg);
+                goto out;
+            }
+            if (storm) {
+                opts->config.storm_connections = n;
+                opts->config.storm_window = t;
+            } else {
+                opts->config.mass_close_connections = n;
+                opts->config.mass_close_window = t;
+            }
+            break;
+        }
+        case OPT_MAX_CLIENT_IDS:
+            if (!parse_count(arg, MAX_OPTION_CLIENT_IDS, &count) || count == 0) {
+                snprintf(err, err_size,
+                         "--max-client-ids takes a number from 1 to %lu, not '%s'",
+                         MAX_OPTION_CLIENT_IDS, arg);
+                goto out;
+            }
+            opts->config.max_client_ids = count;
             break;
         case OPT_MAX_FLOWS:
             if (!parse_count(arg, MAX_OPTION_FLOWS, &count) || count == 0) {

@@ -14,6 +14,7 @@
 typedef enum output_format {
     OUTPUT_TEXT = 0,
     OUTPUT_JSON,
+    OUTPUT_CSV,
 } output_format;
 
 /* --fail-on: the least severity that makes the exit status 1. */
@@ -43,8 +44,14 @@ typedef struct cli_options {
     const char *filter;       /* -f, or the filter words; NULL for none */
     char *filter_storage;     /* owns the joined words, when they are the filter */
     output_format format;
-    bool quiet;               /* -q: summaries only */
+    bool quiet;               /* -q: summaries and the fleet only */
+    bool verbose;             /* -v: every finding in full, ping RTTs too */
     fail_threshold fail_on;
+    uint16_t community_id_seed; /* --community-id-seed (0 by default, as the spec's) */
+    const char *metrics_listen; /* --metrics ADDR:PORT (live, built with libmicrohttpd) */
+    unsigned metrics_clients;   /* --metrics-clients: client ids with a label of their own */
+    size_t max_clients;         /* --max-clients: rows of the per-client view */
+    size_t client_rows;         /* --client-rows: of them in the text table */
     time_format time_format;  /* --time-format */
     const char *write_flagged; /* --write-flagged FILE */
     /* Live capture, as tcpdump takes them. */

@@ -2,9 +2,11 @@
  * output.h - what the outputs share: the state passed to the core as
  * user_data, the capture's counters, and one entry point per format.
  *
- * The outputs only translate core events into text or JSON Lines; they keep
- * no state between events except the capture's start time (for relative
- * times in the text) and the worst severity seen (for --fail-on).
+ * The outputs translate core events into text, JSON Lines or CSV. Between
+ * events the run keeps (analysis.c): the capture's start time (for relative
+ * times in the text), each open connection's uid, Community ID and grouped
+ * findings (conn_table.h), the fleet summary's figures (fleet.h), and what
+ * --fail-on needs.
  */
 #ifndef MQTTKA_CLI_OUTPUT_H
 #define MQTTKA_CLI_OUTPUT_H
@@ -14,12 +16,16 @@
 #include <stdio.h>
 
 #include "capture_reader.h"
+#include "conn_table.h"
+#include "fleet.h"
 #include "mqttka.h"
 #include "line_buffer.h"
 #include "options.h"
 #include "report_html.h"
 
 typedef struct flagged_writer flagged_writer;
+
+struct metrics;
 
 /* What became of the capture's records (also in the JSON "capture" object). */
 typedef struct capture_stats {
@@ -48,10 +54,22 @@ typedef struct capture_stats {
     uint64_t if_dropped;     /* dropped by the interface or its driver */
 } capture_stats;
 
+/* The findings at or above --fail-on's level, by kind, for the line that
+ * says why the exit status is 1. */
+typedef struct fail_tally {
+    uint64_t count[MQTTKA_F_COUNT];
+    uint64_t first_conn[MQTTKA_F_COUNT];
+    uint64_t first_frame[MQTTKA_F_COUNT];
+    uint8_t order[MQTTKA_F_COUNT]; /* kinds in the order first seen */
+    size_t n_kinds;
+} fail_tally;
+
 typedef struct output_state {
     FILE *out;
     output_format format;
     bool quiet;
+    bool verbose;            /* -v: every finding in full, pingresp_rtt too */
+    fail_threshold fail_on;
     time_format time_format; /* text: how points in time are written */
     /* Events are written here, and reach `out` when it fills, after every
      * event when `flush_each_event` (live, or to a terminal: each line as it
@@ -65,6 +83,12 @@ typedef struct output_state {
     bool finding_seen;
     mqttka_severity worst_severity; /* valid when finding_seen */
     int write_error;         /* errno of the first failed write to `out`; 0 none */
+    bool csv_header_done;
+    conn_table conns;        /* the open connections' ids and grouped findings */
+    fleet fleet;
+    size_t client_rows;      /* --client-rows: the text client table's rows */
+    fail_tally fail;
+    struct metrics *metrics; /* live --metrics; NULL otherwise */
     /* Several files: JSON events say which file and record a frame is. */
     const capture_reader *files;
     /* --write-flagged: told of every finding and connection end. */
@@ -72,16 +96,40 @@ typedef struct output_state {
     report *report;          /* --report: gets every event too; NULL without */
 } output_state;
 
-/* Text: one timeline line per event (summaries only with -q). */
-void output_text_event(output_state *o, const mqttka_event *ev);
+/* What the run knows of an event's connection beyond the event. */
+typedef struct event_extra {
+    conn_entry *conn;        /* NULL when none (out of memory, no connection) */
+    bool repeat;             /* a finding whose cause one before it had */
+} event_extra;
+
+/* Text: one timeline line per event (summaries only with -q); repeats of a
+ * finding's cause and pingresp_rtt only with -v. */
+void output_text_event(output_state *o, const mqttka_event *ev, const event_extra *x);
+/* The per-client view (clients.h): a table sorted by trouble. */
+void output_text_clients(output_state *o);
+void output_text_fleet(output_state *o);
 void output_text_capture(output_state *o, const capture_stats *s);
 
-/* JSON Lines: one object per event, per connection and for the capture. */
-void output_json_event(output_state *o, const mqttka_event *ev);
+/* JSON Lines: one object per event, per connection, the fleet and the
+ * capture. */
+void output_json_event(output_state *o, const mqttka_event *ev, const event_extra *x);
+/* One "type":"client" object per client, worst first. */
+void output_json_clients(output_state *o);
+void output_json_fleet(output_state *o);
 void output_json_capture(output_state *o, const capture_stats *s);
 
-/* Starts `o` writing to `out` (the other members are the caller's). */
-void output_start(output_state *o, FILE *out, bool flush_each_event);
+/* CSV (RFC 4180): a header, then one line per connection. */
+void output_csv_event(output_state *o, const mqttka_event *ev, const event_extra *x);
+
+/* The clients, the fleet summary, then the capture's line or object, in the chosen
+ * format: what ends every run. */
+void output_run_end(output_state *o, const capture_stats *s);
+
+/* Starts `o` writing to `out` with the options' format, -q, -v and
+ * --fail-on (the other members are the caller's). */
+void output_start(output_state *o, FILE *out, bool flush_each_event, const cli_options *opts);
+/* Frees what the run kept (the connection table, the fleet's clients). */
+void output_release(output_state *o);
 /* Hands what waits in o->line to o->out; call before ending the run (and
  * before fflush of o->out). */
 void output_flush(output_state *o);

@@ -1,15 +1,20 @@
 /*
  * output_json.c - core events as JSON Lines.
  *
- * Every event object starts with "type", "conn", "ts", "frame", "dir"; the
- * connection summary follows the schema of issue 2 member by member (names
- * are public interface: add members, never rename one). Times are seconds
- * since the epoch with 6 decimals; "frame" is the 1-based record number of
- * the file, null when the item became known only at the end of input.
+ * Every event object starts with "type", "conn", "uid", "ts", "frame",
+ * "dir" and ends with "client_id" (null until the CONNECT tells it); a
+ * finding also has the connection's "community_id". The connection summary
+ * follows the schema of issue 2 member by member (names are public
+ * interface: add members, never rename one; the one exception, rtt_ms, is
+ * in mqttka.1), then the fleet object and the capture object end the run.
+ * Times are seconds since the epoch with 6 decimals, and every duration is
+ * in seconds; "frame" is the 1-based record number of the file, null when
+ * the item became known only at the end of input.
  */
 #include "output.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "format.h"
@@ -63,26 +68,56 @@ static char *put_frame(char *p, uint64_t frame)
     return format_put_uint(p, frame);
 }
 
-/* Bytes put_event_head takes at most: the keys and punctuation (40), the
- * type and direction names, a connection number, a time, a frame number. */
-#define EVENT_HEAD_MAX (40 + 2 * (CORE_NAME_MAX + 2) + 20 + FORMAT_NUMBER_MAX + 20)
+/* Bytes put_uid takes at most: the key and the quoted uid. */
+#define UID_MEMBER_MAX (8 + FLOW_UID_LEN + 2)
 
-/* "type","conn","ts","frame","dir": the first members of every event. */
-static char *put_event_head(char *p, const char *type, const mqttka_event *ev)
+/* ,"uid":"C..." or ,"uid":null when the run has no entry for it. */
+static char *put_uid(char *p, const event_extra *x)
+{
+    p = put_literal(p, ",\"uid\":");
+    if (!x || !x->conn || !x->conn->ids_known)
+        return put_literal(p, "null");
+    *p = '"';
+    p = put_fixed(p + 1, x->conn->uid, FLOW_UID_LEN);
+    *p = '"';
+    return p + 1;
+}
+
+/* Bytes put_event_head takes at most: the keys and punctuation (40), the
+ * type and direction names, a connection number, the uid, a time, a frame
+ * number. */
+#define EVENT_HEAD_MAX \
+    (40 + 2 * (CORE_NAME_MAX + 2) + 20 + UID_MEMBER_MAX + FORMAT_NUMBER_MAX + 20)
+
+/* "type","conn","uid","ts","frame","dir": the first members of every event. */
+static char *put_event_head(char *p, const char *type, const mqttka_event *ev,
+                            const event_extra *x)
 {
     p = put_name(put_literal(p, "\"type\":"), type);
     p = format_put_uint(put_literal(p, ",\"conn\":"), ev->conn ? ev->conn->id : 0);
+    p = put_uid(p, x);
     p = put_seconds(put_literal(p, ",\"ts\":"), ev->ts);
     p = put_frame(put_literal(p, ",\"frame\":"), ev->tag);
     return put_name(put_literal(p, ",\"dir\":"), output_dir_json(ev->dir));
 }
 
-static void event_head(json_writer *w, const char *type, const mqttka_event *ev)
+static void event_head(json_writer *w, const char *type, const mqttka_event *ev,
+                       const event_extra *x)
 {
     bool comma;
     char *at = json_members_begin(w, 1 + EVENT_HEAD_MAX, &comma);
     *at = ',';
-    json_members_end(w, put_event_head(at + comma, type, ev));
+    json_members_end(w, put_event_head(at + comma, type, ev, x));
+}
+
+/* "client_id", the last member of every event: the CONNECT's, once the
+ * connection has had one (it may be ""), else null. */
+static void event_client_id(json_writer *w, const mqttka_connection *c)
+{
+    if (c && c->mqtt_level)
+        json_string(w, "client_id", c->client_id);
+    else
+        json_null(w, "client_id");
 }
 
 /* "" from the core means "none": null in JSON. */
@@ -106,13 +141,13 @@ static void int_or_null_n(json_writer *w, const char *key, size_t key_len, int64
  * and punctuation (110), a name, four numbers, two times and a frame. */
 #define MQTT_MEMBERS_MAX (110 + CORE_NAME_MAX + 2 + 4 * 20 + 2 * FORMAT_NUMBER_MAX + 20)
 
-static void write_mqtt(json_writer *w, const mqttka_event *ev)
+static void write_mqtt(json_writer *w, const mqttka_event *ev, const event_extra *x)
 {
     const mqttka_mqtt_packet *p = &ev->u.mqtt;
     bool comma;
     char *at = json_members_begin(w, 1 + EVENT_HEAD_MAX + MQTT_MEMBERS_MAX, &comma);
     *at = ',';
-    at = put_event_head(at + comma, "mqtt", ev);
+    at = put_event_head(at + comma, "mqtt", ev, x);
     at = put_name(put_literal(at, ",\"packet\":"), mqttka_mqtt_type_name(p->type));
     at = format_put_uint(put_literal(at, ",\"packet_type\":"), p->type);
     at = format_put_uint(put_literal(at, ",\"flags\":"), p->flags);
@@ -121,7 +156,7 @@ static void write_mqtt(json_writer *w, const mqttka_event *ev)
     if (p->silence != MQTTKA_TIME_NONE)
         at = format_put_scaled(put_literal(at, ",\"silence\":"), p->silence, 6, 6);
     if (p->rtt != MQTTKA_TIME_NONE)
-        at = format_put_scaled(put_literal(at, ",\"rtt_ms\":"), p->rtt, 3, 3);
+        at = format_put_scaled(put_literal(at, ",\"rtt_s\":"), p->rtt, 6, 6);
     if (p->pair_tag)
         at = format_put_uint(put_literal(at, ",\"pingreq_frame\":"), p->pair_tag);
     json_members_end(w, at);
@@ -151,10 +186,10 @@ static void write_mqtt(json_writer *w, const mqttka_event *ev)
         json_int(w, "reason_code", p->reason_code);
 }
 
-static void write_handshake(json_writer *w, const mqttka_event *ev)
+static void write_handshake(json_writer *w, const mqttka_event *ev, const event_extra *x)
 {
     const mqttka_ws_handshake *h = &ev->u.handshake;
-    event_head(w, "ws_handshake", ev);
+    event_head(w, "ws_handshake", ev, x);
     json_bool(w, "upgraded", h->upgraded);
     if (h->status > 0)
         json_int(w, "status", h->status);
@@ -171,10 +206,10 @@ static const char *control_name(uint8_t opcode)
     return name ? name : "unknown";
 }
 
-static void write_control(json_writer *w, const mqttka_event *ev)
+static void write_control(json_writer *w, const mqttka_event *ev, const event_extra *x)
 {
     const mqttka_ws_control *c = &ev->u.control;
-    event_head(w, "ws_control", ev);
+    event_head(w, "ws_control", ev, x);
     json_name(w, "control", control_name(c->opcode));
     json_uint(w, "opcode", c->opcode);
     json_uint(w, "payload_len", c->payload_len);
@@ -225,15 +260,30 @@ static void finding_members(json_writer *w, const mqttka_finding *f)
     finding_detail_members(w, f);
 }
 
-static void write_finding(json_writer *w, const mqttka_event *ev)
+/* Bytes the finding's "community_id" member takes at most. */
+#define COMMUNITY_ID_MEMBER_MAX (17 + COMMUNITY_ID_LEN + 2)
+
+static void write_finding(json_writer *w, const mqttka_event *ev, const event_extra *x)
 {
     bool comma;
-    char *at = json_members_begin(w, 1 + 40 + FINDING_MEMBERS_MAX, &comma);
+    char *at = json_members_begin(w, 1 + 40 + UID_MEMBER_MAX + FINDING_MEMBERS_MAX, &comma);
     *at = ',';
     at = put_literal(at + comma, "\"type\":\"finding\",\"conn\":");
     at = format_put_uint(at, ev->conn ? ev->conn->id : 0);
+    at = put_uid(at, x);
     json_members_end(w, put_finding_members(put_literal(at, ","), ev->u.finding));
     finding_detail_members(w, ev->u.finding);
+    at = json_members_begin(w, 1 + COMMUNITY_ID_MEMBER_MAX, &comma);
+    *at = ',';
+    at = put_literal(at + comma, "\"community_id\":");
+    if (x && x->conn && x->conn->ids_known) {
+        *at = '"';
+        at = put_fixed(at + 1, x->conn->community_id, COMMUNITY_ID_LEN);
+        *at++ = '"';
+    } else {
+        at = put_literal(at, "null");
+    }
+    json_members_end(w, at);
 }
 
 static void write_endpoint(json_writer *w, const char *key, const mqttka_endpoint *e)
@@ -254,12 +304,47 @@ static void write_packet_counts(json_writer *w, const char *key, const uint32_t 
     json_object_end(w);
 }
 
-static void write_summary(json_writer *w, const mqttka_event *ev)
+/* "finding_counts": every group of the connection's findings (conn_table.h)
+ * with its count, the frames of the first and last, and the range of their
+ * values. */
+static void write_finding_counts(json_writer *w, const conn_entry *e)
+{
+    json_array_begin(w, "finding_counts");
+    for (uint8_t i = 0; e && i < e->n_groups; i++) {
+        const finding_group *g = &e->groups[i];
+        json_object_begin(w, NULL);
+        json_name(w, "kind", mqttka_finding_name((mqttka_finding_kind)g->kind));
+        json_name(w, "severity", mqttka_severity_name((mqttka_severity)g->severity));
+        json_name(w, "dir", output_dir_json((mqttka_direction)g->dir));
+        json_uint(w, "count", g->count);
+        json_frame(w, "first_frame", g->first_frame);
+        json_frame(w, "last_frame", g->last_frame);
+        if (g->has_value) {
+            json_double(w, "min", g->min);
+            json_double(w, "max", g->max);
+        } else {
+            json_null(w, "min");
+            json_null(w, "max");
+        }
+        json_object_end(w);
+    }
+    json_array_end(w);
+}
+
+static void write_summary(json_writer *w, const mqttka_event *ev, const event_extra *x)
 {
     const mqttka_summary *s = ev->u.summary;
     const mqttka_connection *c = s->conn ? s->conn : ev->conn;
+    const conn_entry *e = x ? x->conn : NULL;
     json_name(w, "type", "connection");
     json_uint(w, "conn", c->id);
+    if (e && e->ids_known) {
+        json_name(w, "uid", e->uid);
+        json_name(w, "community_id", e->community_id);
+    } else {
+        json_null(w, "uid");
+        json_null(w, "community_id");
+    }
     write_endpoint(w, "client", &c->client);
     write_endpoint(w, "server", &c->server);
     json_name(w, "transport", c->transport == MQTTKA_TRANSPORT_WEBSOCKET ? "websocket" : "tcp");
@@ -293,15 +378,15 @@ static void write_summary(json_writer *w, const mqttka_event *ev)
     json_uint(w, "pingresp", s->pingresp);
     json_uint(w, "pingreq_unanswered", s->pingreq_unanswered);
     if (s->rtt_count) {
-        json_object_begin(w, "rtt_ms");
-        json_millis(w, "min", s->rtt_min);
-        json_millis(w, "median", s->rtt_median);
-        json_millis(w, "p95", s->rtt_p95);
-        json_millis(w, "max", s->rtt_max);
+        json_object_begin(w, "rtt_s");
+        json_seconds(w, "min", s->rtt_min);
+        json_seconds(w, "median", s->rtt_median);
+        json_seconds(w, "p95", s->rtt_p95);
+        json_seconds(w, "max", s->rtt_max);
         json_uint(w, "count", s->rtt_count);
         json_object_end(w);
     } else {
-        json_null(w, "rtt_ms");
+        json_null(w, "rtt_s");
     }
     json_seconds(w, "max_client_silence", s->max_client_silence);
 
@@ -317,6 +402,11 @@ static void write_summary(json_writer *w, const mqttka_event *ev)
 
     json_name(w, "verdict", mqttka_verdict_name(s->verdict));
     json_string(w, "verdict_detail", s->verdict_detail);
+    if (s->taken_over_by)
+        json_uint(w, "taken_over_by", s->taken_over_by);
+    else
+        json_null(w, "taken_over_by");
+    int_or_null(w, "connack_code", s->connack_code);
     json_array_begin(w, "findings");
     for (size_t i = 0; s->findings && i < s->n_findings; i++) {
         json_object_begin(w, NULL);
@@ -325,6 +415,7 @@ static void write_summary(json_writer *w, const mqttka_event *ev)
     }
     json_array_end(w);
     json_uint(w, "findings_omitted", s->findings_omitted);
+    write_finding_counts(w, e);
 }
 
 /* Several files: the file that holds `frame` and the frame's number in it,
@@ -436,27 +527,154 @@ static void write_tls_inference(json_writer *w, const mqttka_event *ev)
     json_array_end(w);
 }
 
-void output_json_event(output_state *o, const mqttka_event *ev)
+void output_json_event(output_state *o, const mqttka_event *ev, const event_extra *x)
 {
     if (o->quiet && ev->type != MQTTKA_EV_CONNECTION && ev->type != MQTTKA_EV_TLS_INFERENCE)
         return;
     json_writer w;
     json_line_begin(&w, &o->line);
     switch (ev->type) {
-    case MQTTKA_EV_WS_HANDSHAKE: write_handshake(&w, ev); break;
-    case MQTTKA_EV_WS_CONTROL: write_control(&w, ev); break;
-    case MQTTKA_EV_MQTT_PACKET: write_mqtt(&w, ev); break;
-    case MQTTKA_EV_FINDING: write_finding(&w, ev); break;
-    case MQTTKA_EV_CONNECTION: write_summary(&w, ev); break;
+    case MQTTKA_EV_WS_HANDSHAKE: write_handshake(&w, ev, x); break;
+    case MQTTKA_EV_WS_CONTROL: write_control(&w, ev, x); break;
+    case MQTTKA_EV_MQTT_PACKET: write_mqtt(&w, ev, x); break;
+    case MQTTKA_EV_FINDING: write_finding(&w, ev, x); break;
+    case MQTTKA_EV_CONNECTION: write_summary(&w, ev, x); break;
     case MQTTKA_EV_TLS_INFERENCE: write_tls_inference(&w, ev); break;
     default:
-        event_head(&w, "unknown", ev);
+        event_head(&w, "unknown", ev, x);
         break;
     }
+    if (ev->type != MQTTKA_EV_CONNECTION && ev->type != MQTTKA_EV_TLS_INFERENCE)
+        event_client_id(&w, ev->conn);
     if (o->files && ev->type != MQTTKA_EV_CONNECTION && ev->type != MQTTKA_EV_TLS_INFERENCE)
         write_file_of_frame(&w, o->files,
                             ev->type == MQTTKA_EV_FINDING && ev->u.finding ? ev->u.finding->tag
                                                                           : ev->tag);
+    json_line_end(&w);
+    if (o->flush_each_event)
+        line_buffer_flush(&o->line);
+}
+
+/* One client of the per-client view (clients.h). */
+static void write_client(json_writer *w, const client_rec *c)
+{
+    json_name(w, "type", "client");
+    json_string(w, "client_id", c->by_address ? NULL : c->key);
+    json_string(w, "client_addr", c->by_address ? c->key : NULL);
+    json_uint(w, "connections", c->connections);
+    json_object_begin(w, "verdicts");
+    for (int v = 0; v < MQTTKA_V_COUNT; v++)
+        if (c->verdicts[v]) {
+            const char *name = mqttka_verdict_name((mqttka_verdict)v);
+            json_uint_n(w, name, strlen(name), c->verdicts[v]);
+        }
+    json_object_end(w);
+    json_seconds(w, "first", c->first);
+    json_seconds(w, "last", c->last);
+    json_uint(w, "reconnects", client_rec_reconnects(c));
+    json_seconds(w, "longest_connection", c->longest);
+    json_uint(w, "errors", c->errors);
+    json_uint(w, "warnings", c->warnings);
+    json_object_begin(w, "findings");
+    for (int k = 0; k < MQTTKA_F_COUNT; k++)
+        if (c->findings[k]) {
+            const char *name = mqttka_finding_name((mqttka_finding_kind)k);
+            json_uint_n(w, name, strlen(name), c->findings[k]);
+        }
+    json_object_end(w);
+}
+
+void output_json_clients(output_state *o)
+{
+    const client_rec **rows;
+    size_t n = client_table_sorted(&o->fleet.clients, &rows);
+    for (size_t i = 0; i < n && !o->write_error; i++) {
+        json_writer w;
+        json_line_begin(&w, &o->line);
+        write_client(&w, rows[i]);
+        json_line_end(&w);
+    }
+    free(rows);
+    if (o->flush_each_event)
+        line_buffer_flush(&o->line);
+}
+
+void output_json_fleet(output_state *o)
+{
+    const fleet *f = &o->fleet;
+    json_writer w;
+    json_line_begin(&w, &o->line);
+    json_name(&w, "type", "fleet");
+    json_uint(&w, "connections", f->connections);
+    json_object_begin(&w, "verdicts");
+    for (int v = 0; v < MQTTKA_V_COUNT; v++)
+        if (f->verdicts[v]) {
+            const char *name = mqttka_verdict_name((mqttka_verdict)v);
+            json_uint_n(&w, name, strlen(name), f->verdicts[v]);
+        }
+    json_object_end(&w);
+    static const char *const versions[FLEET_VERSIONS] = {"unknown", "3.1", "3.1.1", "5.0"};
+    json_object_begin(&w, "transports");
+    for (int t = 1; t >= 0; t--) {
+        uint64_t all = 0;
+        for (size_t v = 0; v < FLEET_VERSIONS; v++)
+            all += f->transports[t][v];
+        if (!all)
+            continue;
+        json_object_begin(&w, t ? "websocket" : "tcp");
+        for (size_t v = 0; v < FLEET_VERSIONS; v++)
+            if (f->transports[t][v])
+                json_uint_n(&w, versions[v], strlen(versions[v]), f->transports[t][v]);
+        json_object_end(&w);
+    }
+    json_object_end(&w);
+    fleet_keepalive kas[FLEET_KEEPALIVES_MAX];
+    size_t n = fleet_keepalives_sorted(f, kas);
+    json_array_begin(&w, "keepalives");
+    for (size_t i = 0; i < n; i++) {
+        json_object_begin(&w, NULL);
+        json_int(&w, "effective_keepalive", kas[i].value);
+        json_uint(&w, "connections", kas[i].connections);
+        json_object_end(&w);
+    }
+    json_array_end(&w);
+    json_uint(&w, "keepalive_other", f->keepalive_other);
+    json_uint(&w, "keepalive_unknown", f->keepalive_unknown);
+    if (f->rtt_count) {
+        json_object_begin(&w, "rtt_s");
+        json_uint(&w, "count", f->rtt_count);
+        json_seconds(&w, "min", f->rtt_min);
+        json_seconds(&w, "p50", fleet_rtt_percentile(f, 50));
+        json_seconds(&w, "p95", fleet_rtt_percentile(f, 95));
+        json_seconds(&w, "p99", fleet_rtt_percentile(f, 99));
+        json_seconds(&w, "max", f->rtt_max);
+        json_object_end(&w);
+    } else {
+        json_null(&w, "rtt_s");
+    }
+    json_uint(&w, "clients", f->clients.n);
+    json_uint(&w, "clients_untracked", f->clients.untracked_connections);
+    const client_rec *worst[FLEET_WORST_CLIENTS];
+    n = client_table_worst(&f->clients, worst, FLEET_WORST_CLIENTS);
+    json_array_begin(&w, "worst_clients");
+    for (size_t i = 0; i < n; i++) {
+        const client_rec *c = worst[i];
+        json_object_begin(&w, NULL);
+        json_string(&w, "client_id", c->by_address ? NULL : c->key);
+        json_string(&w, "client_addr", c->by_address ? c->key : NULL);
+        json_uint(&w, "connections", c->connections);
+        json_uint(&w, "errors", c->errors);
+        json_uint(&w, "warnings", c->warnings);
+        json_object_begin(&w, "verdicts");
+        for (int v = 0; v < MQTTKA_V_COUNT; v++)
+            if (c->verdicts[v]) {
+                const char *name = mqttka_verdict_name((mqttka_verdict)v);
+                json_uint_n(&w, name, strlen(name), c->verdicts[v]);
+            }
+        json_object_end(&w);
+        json_object_end(&w);
+    }
+    json_array_end(&w);
     json_line_end(&w);
     if (o->flush_each_event)
         line_buffer_flush(&o->line);

@@ -18,6 +18,8 @@
 #include "output.h"
 
 #include <stdio.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -469,9 +471,14 @@ static void put_finding(line_buffer *line, const mqttka_finding *f)
     line_buffer_commit(line, put_finding_tail(line_buffer_room(line, FINDING_TAIL_MAX), f));
 }
 
-static void text_finding(line_buffer *line, const output_state *o, const mqttka_event *ev)
+static void text_finding(line_buffer *line, const output_state *o, const mqttka_event *ev,
+                         const event_extra *x)
 {
     const mqttka_finding *f = ev->u.finding;
+    /* Less noise, same facts: a repeated cause and the per-ping RTT (the
+     * PINGRESP line above has it) are told by the summary, unless -v. */
+    if (!o->verbose && (f->kind == MQTTKA_F_PINGRESP_RTT || (x && x->repeat)))
+        return;
     char *at = line_buffer_room(line, HEAD_MAX + 2 + FINDING_HEAD_MAX);
     at = put_literal(put_head(at, o, f->ts, ev->conn, f->dir), "  ");
     line_buffer_commit(line, put_finding_head(at, f));
@@ -591,10 +598,76 @@ static void put_summary_close(line_buffer *line, const output_state *o,
     line_buffer_char(line, '\n');
 }
 
-static void text_summary(line_buffer *line, const output_state *o, const mqttka_event *ev)
+/* A finding value as the kind means it: seconds with 3 decimals, a
+ * keepalive in whole seconds, bytes, an HTTP status. */
+static void put_finding_value(line_buffer *line, mqttka_finding_kind kind, double v)
+{
+    int64_t scaled;
+    switch (kind) {
+    case MQTTKA_F_CAPTURE_GAP:
+    case MQTTKA_F_WS_HANDSHAKE_FAILED:
+    case MQTTKA_F_KEEPALIVE_NEGOTIATED:
+    case MQTTKA_F_KEEPALIVE_DISABLED:
+    case MQTTKA_F_KEEPALIVE_OVERRIDDEN:
+    case MQTTKA_F_KEEPALIVE_INFERRED:
+        line_buffer_double(line, v);
+        break;
+    default:
+        scaled = (int64_t)(v * 1000.0 + (v >= 0 ? 0.5 : -0.5));
+        line_buffer_scaled(line, scaled, 3, 3);
+        break;
+    }
+}
+
+static const char *finding_value_unit(mqttka_finding_kind kind)
+{
+    switch (kind) {
+    case MQTTKA_F_CAPTURE_GAP: return " bytes";
+    case MQTTKA_F_WS_HANDSHAKE_FAILED: return " (HTTP status)";
+    default: return " s";
+    }
+}
+
+/* "       13 in all (frames 14..98), values 6.001..6.031 s" under the first
+ * finding of a group told once. */
+static void put_group_line(line_buffer *line, const finding_group *g)
+{
+    line_buffer_labeled_uint(line, "       ", g->count);
+    line_buffer_str(line, " in all");
+    if (g->first_frame) {
+        line_buffer_labeled_uint(line, " (frames ", g->first_frame);
+        line_buffer_labeled_uint(line, "..", g->last_frame);
+        line_buffer_char(line, ')');
+    }
+    if (g->has_value) {
+        mqttka_finding_kind kind = (mqttka_finding_kind)g->kind;
+        line_buffer_str(line, ", values ");
+        put_finding_value(line, kind, g->min);
+        line_buffer_str(line, "..");
+        put_finding_value(line, kind, g->max);
+        line_buffer_str(line, finding_value_unit(kind));
+    }
+    line_buffer_char(line, '\n');
+}
+
+/* Is findings[i] the first of the kept findings with its cause? */
+static bool first_of_cause(const mqttka_summary *s, size_t i)
+{
+    const mqttka_finding *f = &s->findings[i];
+    for (size_t j = 0; j < i; j++) {
+        const mqttka_finding *g = &s->findings[j];
+        if (g->kind == f->kind && g->severity == f->severity && g->dir == f->dir)
+            return false;
+    }
+    return true;
+}
+
+static void text_summary(line_buffer *line, const output_state *o, const mqttka_event *ev,
+                         const event_extra *x)
 {
     const mqttka_summary *s = ev->u.summary;
     const mqttka_connection *c = s->conn ? s->conn : ev->conn;
+    const conn_entry *e = x ? x->conn : NULL;
     char client[64], server[64];
     mqttka_endpoint_format(&c->client, client, sizeof client);
     mqttka_endpoint_format(&c->server, server, sizeof server);
@@ -607,6 +680,13 @@ static void text_summary(line_buffer *line, const output_state *o, const mqttka_
     if (!c->start_seen)
         line_buffer_str(line, "  (joined after start: the capture began after it opened)");
     line_buffer_char(line, '\n');
+    if (e && e->ids_known) {
+        line_buffer_str(line, "   ids          uid ");
+        line_buffer_bytes(line, e->uid, FLOW_UID_LEN);
+        line_buffer_str(line, ", community_id ");
+        line_buffer_bytes(line, e->community_id, COMMUNITY_ID_LEN);
+        line_buffer_char(line, '\n');
+    }
     if (s->side_not_captured != MQTTKA_SIDE_NONE)
         line_buffer_str(line, s->side_not_captured == MQTTKA_SIDE_SERVER
                                   ? "   one-sided    the server's side was not captured\n"
@@ -679,9 +759,17 @@ static void text_summary(line_buffer *line, const output_state *o, const mqttka_
         line_buffer_str(line, " more not kept)");
     }
     line_buffer_char(line, '\n');
+    /* A cause told in full once, with its count and range (-v: all). */
     for (size_t i = 0; s->findings && i < s->n_findings; i++) {
+        const mqttka_finding *f = &s->findings[i];
+        const finding_group *g = conn_entry_group(e, f->kind, f->severity, f->dir);
+        bool first = !g || g->count < 2 || first_of_cause(s, i);
+        if (!first && !o->verbose)
+            continue;
         line_buffer_str(line, "     ");
-        put_finding(line, &s->findings[i]);
+        put_finding(line, f);
+        if (g && g->count > 1 && first)
+            put_group_line(line, g);
     }
     line_buffer_char(line, '\n');
 }
@@ -739,7 +827,7 @@ static void text_tls_inference(line_buffer *line, const mqttka_event *ev)
     line_buffer_char(line, '\n');
 }
 
-void output_text_event(output_state *o, const mqttka_event *ev)
+void output_text_event(output_state *o, const mqttka_event *ev, const event_extra *x)
 {
     if (o->quiet && ev->type != MQTTKA_EV_CONNECTION && ev->type != MQTTKA_EV_TLS_INFERENCE)
         return;
@@ -748,10 +836,248 @@ void output_text_event(output_state *o, const mqttka_event *ev)
     case MQTTKA_EV_WS_HANDSHAKE: text_handshake(line, o, ev); break;
     case MQTTKA_EV_WS_CONTROL: text_control(line, o, ev); break;
     case MQTTKA_EV_MQTT_PACKET: text_mqtt(line, o, ev); break;
-    case MQTTKA_EV_FINDING: text_finding(line, o, ev); break;
-    case MQTTKA_EV_CONNECTION: text_summary(line, o, ev); break;
+    case MQTTKA_EV_FINDING: text_finding(line, o, ev, x); break;
+    case MQTTKA_EV_CONNECTION: text_summary(line, o, ev, x); break;
     case MQTTKA_EV_TLS_INFERENCE: text_tls_inference(line, ev); break;
     default: break;
+    }
+    if (o->flush_each_event)
+        line_buffer_flush(line);
+}
+
+/* "0.155 ms" from microseconds. */
+static void put_millis(line_buffer *line, mqttka_time t)
+{
+    line_buffer_scaled(line, t, 3, 3);
+    line_buffer_str(line, " ms");
+}
+
+/* "SEP verdict N, verdict N" for the verdicts counted non-zero; the first
+ * after `sep`. */
+static void put_verdict_counts(line_buffer *line, const char *sep,
+                               const uint64_t counts[MQTTKA_V_COUNT])
+{
+    for (int v = 0; v < MQTTKA_V_COUNT; v++) {
+        if (!counts[v])
+            continue;
+        line_buffer_str(line, sep);
+        put_name(line, mqttka_verdict_name((mqttka_verdict)v));
+        line_buffer_labeled_uint(line, " ", counts[v]);
+        sep = ", ";
+    }
+}
+
+static void put_plural(line_buffer *line, uint64_t n, const char *one, const char *many)
+{
+    line_buffer_uint(line, n);
+    line_buffer_str(line, n == 1 ? one : many);
+}
+
+/* `n` right-aligned in `width` columns, then two spaces. */
+static void put_column(line_buffer *line, uint64_t n, int width)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%*llu  ", width, (unsigned long long)n);
+    line_buffer_str(line, buf);
+}
+
+/* A client's name in the table: "id" quoted, or its address. */
+static size_t client_label(const client_rec *c, char *out, size_t size)
+{
+    int n = c->by_address ? snprintf(out, size, "%s (no id)", c->key)
+                          : snprintf(out, size, "\"%s\"", c->key);
+    return n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
+}
+
+/*
+ * == clients: 2, worst first
+ *    CLIENT            CONNS  RECONNECTS  ERRORS  WARNINGS  LONGEST_S  FIRST .. LAST; VERDICTS; FINDINGS
+ *    "sensor-1"            3           2       2         0     12.004  0.000000 .. 30.1; server_closed 2, ...; pingreq_unanswered 2
+ *    ::1 (no id)           1           0       0         0      4.100  ...
+ *
+ * At most --client-rows rows (worst first: errors, warnings, connections);
+ * the rest counted on the last line. Nothing when there is no client.
+ */
+void output_text_clients(output_state *o)
+{
+    line_buffer *line = &o->line;
+    const client_table *t = &o->fleet.clients;
+    if (!t->n && !t->untracked_connections)
+        return;
+    const client_rec **rows;
+    size_t n = client_table_sorted(t, &rows);
+    line_buffer_str(line, "== clients: ");
+    line_buffer_uint(line, t->n);
+    line_buffer_str(line, ", worst first\n");
+    size_t shown = n < o->client_rows ? n : o->client_rows;
+    char label[MQTTKA_CLIENT_ID_SIZE + 16];
+    size_t width = 6; /* "CLIENT" */
+    for (size_t i = 0; i < shown; i++) {
+        size_t w = client_label(rows[i], label, sizeof label);
+        if (w > width)
+            width = w;
+    }
+    if (shown) {
+        line_buffer_str(line, "   CLIENT");
+        for (size_t i = 6; i < width; i++)
+            line_buffer_char(line, ' ');
+        line_buffer_str(line, "  CONNS  RECONNECTS  ERRORS  WARNINGS  LONGEST_S  FIRST .. LAST; VERDICTS; FINDINGS\n");
+    }
+    for (size_t i = 0; i < shown; i++) {
+        const client_rec *c = rows[i];
+        size_t w = client_label(c, label, sizeof label);
+        line_buffer_str(line, "   ");
+        line_buffer_str(line, label);
+        for (; w < width; w++)
+            line_buffer_char(line, ' ');
+        line_buffer_str(line, "  ");
+        put_column(line, c->connections, 5);
+        put_column(line, client_rec_reconnects(c), 10);
+        put_column(line, c->errors, 6);
+        put_column(line, c->warnings, 8);
+        if (c->longest == MQTTKA_TIME_NONE) {
+            line_buffer_str(line, "        ?");
+        } else {
+            char buf[32];
+            snprintf(buf, sizeof buf, "%9.3f", (double)c->longest / 1e6);
+            line_buffer_str(line, buf);
+        }
+        line_buffer_str(line, "  ");
+        line_relative(line, o, c->first);
+        line_buffer_str(line, " .. ");
+        line_relative(line, o, c->last);
+        const char *sep = "; ";
+        put_verdict_counts(line, sep, c->verdicts);
+        sep = "; ";
+        for (int k = 0; k < MQTTKA_F_COUNT; k++) {
+            if (!c->findings[k])
+                continue;
+            line_buffer_str(line, sep);
+            put_name(line, mqttka_finding_name((mqttka_finding_kind)k));
+            line_buffer_labeled_uint(line, " ", c->findings[k]);
+            sep = ", ";
+        }
+        line_buffer_char(line, '\n');
+    }
+    if (n > shown) {
+        line_buffer_labeled_uint(line, "   and ", n - shown);
+        line_buffer_str(line, " more (--client-rows; --json has every client)\n");
+    }
+    if (t->untracked_connections) {
+        line_buffer_labeled_uint(line, "   and ", t->untracked_connections);
+        line_buffer_str(line, " connections of clients past --max-clients, not kept\n");
+    }
+    free(rows);
+    if (o->flush_each_event)
+        line_buffer_flush(line);
+}
+
+/*
+ * == fleet: 4 MQTT connections
+ *    verdicts     mqtt_disconnect 1, ws_close 1, client_closed 1, open 1
+ *    transports   websocket 3 (3.1.1 2, 5.0 1), tcp 1 (3.1.1 1)
+ *    keepalive    5 s x2, 3 s x1, unknown x1
+ *    rtt          p50 0.155 ms, p95 0.199 ms, p99 0.199 ms, max 0.199 ms (10 pairs)
+ *    clients      4
+ *    worst        "id" 3 connections, 1 error, 2 warnings; mqtt_disconnect 2, reset 1
+ */
+void output_text_fleet(output_state *o)
+{
+    line_buffer *line = &o->line;
+    const fleet *f = &o->fleet;
+    line_buffer_str(line, "== fleet: ");
+    put_plural(line, f->connections, " MQTT connection\n", " MQTT connections\n");
+    if (!f->connections) {
+        if (o->flush_each_event)
+            line_buffer_flush(line);
+        return;
+    }
+    line_buffer_str(line, "   verdicts     ");
+    put_verdict_counts(line, "", f->verdicts);
+    const char *sep;
+    line_buffer_str(line, "\n   transports   ");
+    static const char *const versions[FLEET_VERSIONS] = {"unknown", "3.1", "3.1.1", "5.0"};
+    sep = "";
+    for (int t = 1; t >= 0; t--) {
+        uint64_t all = 0;
+        for (size_t v = 0; v < FLEET_VERSIONS; v++)
+            all += f->transports[t][v];
+        if (!all)
+            continue;
+        line_buffer_str(line, sep);
+        line_buffer_str(line, t ? "websocket " : "tcp ");
+        line_buffer_uint(line, all);
+        const char *open = " (";
+        for (size_t v = 0; v < FLEET_VERSIONS; v++) {
+            if (!f->transports[t][v])
+                continue;
+            line_buffer_str(line, open);
+            line_buffer_str(line, versions[v]);
+            line_buffer_labeled_uint(line, " ", f->transports[t][v]);
+            open = ", ";
+        }
+        line_buffer_char(line, ')');
+        sep = ", ";
+    }
+    line_buffer_str(line, "\n   keepalive    ");
+    fleet_keepalive kas[FLEET_KEEPALIVES_MAX];
+    size_t n = fleet_keepalives_sorted(f, kas);
+    sep = "";
+    for (size_t i = 0; i < n; i++) {
+        line_buffer_str(line, sep);
+        line_buffer_int(line, kas[i].value);
+        line_buffer_labeled_uint(line, " s x", kas[i].connections);
+        sep = ", ";
+    }
+    if (f->keepalive_other) {
+        line_buffer_labeled_uint(line, sep, f->keepalive_other);
+        line_buffer_str(line, " other");
+        sep = ", ";
+    }
+    if (f->keepalive_unknown) {
+        line_buffer_str(line, sep);
+        line_buffer_labeled_uint(line, "unknown x", f->keepalive_unknown);
+    }
+    line_buffer_str(line, "\n   rtt          ");
+    if (!f->rtt_count) {
+        line_buffer_str(line, "none");
+    } else {
+        line_buffer_str(line, "p50 ");
+        put_millis(line, fleet_rtt_percentile(f, 50));
+        line_buffer_str(line, ", p95 ");
+        put_millis(line, fleet_rtt_percentile(f, 95));
+        line_buffer_str(line, ", p99 ");
+        put_millis(line, fleet_rtt_percentile(f, 99));
+        line_buffer_str(line, ", max ");
+        put_millis(line, f->rtt_max);
+        line_buffer_str(line, " (");
+        put_plural(line, f->rtt_count, " pair)", " pairs)");
+    }
+    line_buffer_str(line, "\n   clients      ");
+    line_buffer_uint(line, f->clients.n);
+    if (f->clients.untracked_connections) {
+        line_buffer_labeled_uint(line, " (and ", f->clients.untracked_connections);
+        line_buffer_str(line, " connections of clients past the table's cap)");
+    }
+    line_buffer_char(line, '\n');
+    const client_rec *worst[FLEET_WORST_CLIENTS];
+    n = client_table_worst(&f->clients, worst, FLEET_WORST_CLIENTS);
+    for (size_t i = 0; i < n; i++) {
+        const client_rec *c = worst[i];
+        line_buffer_str(line, i ? "                " : "   worst        ");
+        if (c->by_address) {
+            line_buffer_str(line, c->key);
+            line_buffer_str(line, " (no client id)");
+        } else {
+            put_str(line, c->key, true);
+        }
+        line_buffer_char(line, ' ');
+        put_plural(line, c->connections, " connection, ", " connections, ");
+        put_plural(line, c->errors, " error, ", " errors, ");
+        put_plural(line, c->warnings, " warning", " warnings");
+        sep = "; ";
+        put_verdict_counts(line, sep, c->verdicts);
+        line_buffer_char(line, '\n');
     }
     if (o->flush_each_event)
         line_buffer_flush(line);

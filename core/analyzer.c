@@ -58,13 +58,27 @@ void mqttka_config_default(mqttka_config *cfg)
     cfg->idle_timeouts[0] = SECONDS(60);
     cfg->idle_timeouts[1] = SECONDS(50);
     cfg->n_idle_timeouts = 2;
+    cfg->max_client_ids = 65536;
+    /* mosquitto closes the older connection as it reads the newer CONNECT
+     * (samples: 1 to 15 ms later); aedes does it as its registry
+     * answers. */
+    cfg->takeover_window = SECONDS(2);
+    cfg->connack_timeout = SECONDS(10);
+    cfg->storm_connections = 10;
+    cfg->storm_window = SECONDS(60);
+    /* a broker restart closes every connection within a second (issue
+     * 14); so does a proxy's idle sweep of connections opened together */
+    cfg->mass_close_connections = 5;
+    cfg->mass_close_window = SECONDS(1);
 }
 
 static bool config_valid(const mqttka_config *c)
 {
     return c->max_flows > 0 && c->max_http_header_bytes >= 16 &&
            c->max_mqtt_kept_bytes >= 16 && c->n_idle_timeouts <= MQTTKA_MAX_IDLE_TIMEOUTS &&
-           c->tol_min >= 0 && c->grace_min >= 0 && c->resp_max >= 0;
+           c->tol_min >= 0 && c->grace_min >= 0 && c->resp_max >= 0 &&
+           c->takeover_window >= 0 && c->connack_timeout >= 0 && c->storm_window >= 0 &&
+           c->mass_close_window >= 0;
 }
 
 mqttka_status mqttka_new(mqttka_analyzer **out, const mqttka_config *cfg,
@@ -86,6 +100,7 @@ mqttka_status mqttka_new(mqttka_analyzer **out, const mqttka_config *cfg,
     text_pool_init(&a->env.texts);
     a->env.sink = (event_sink){fn, user_data, &a->env.texts, 1, {0, c.max_inflate_memory_bytes}};
     session_pools_init(&a->env.sessions);
+    id_table_init(&a->env.clients, c.max_client_ids);
     a->now = MQTTKA_TIME_NONE;
     if (!flow_table_init(&a->flows)) {
         free(a);
@@ -131,6 +146,7 @@ void mqttka_free(mqttka_analyzer **pa)
         flow_forget(a, f);
     flow_table_free(&a->flows);
     text_pool_free(&a->env.texts);
+    id_table_free(&a->env.clients);
     session_pools_free(&a->env.sessions);
     free(a);
     *pa = NULL;

@@ -33,9 +33,12 @@ typedef struct event_sink {
 /* What a rule sees of the moment it judges: the configuration, where its
  * findings go, and the time and frame of the segment being processed. The
  * rules get this, never the analyzer. */
+struct id_table; /* between.h */
+
 typedef struct rule_ctx {
     const mqttka_config *cfg;
     event_sink *sink;
+    struct id_table *clients; /* client ids across connections (between.h) */
     mqttka_time ts;
     uint64_t tag; /* 0 while finishing at the end of input */
 } rule_ctx;

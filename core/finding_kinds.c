@@ -55,6 +55,11 @@ static const finding_kind_info kinds[MQTTKA_F_COUNT] = {
     [MQTTKA_F_MALFORMED_PACKET] = KIND("malformed_packet", MQTTKA_ERROR),
     /* Why a connection ended, where the capture can only suggest it */
     [MQTTKA_F_CLOSE_MATCHES_PING_TIMEOUT] = KIND("close_matches_ping_timeout", MQTTKA_INFO),
+    /* Between connections */
+    [MQTTKA_F_CONNECT_REFUSED] = KIND("connect_refused", MQTTKA_ERROR),
+    [MQTTKA_F_CONNACK_MISSING] = KIND("connack_missing", MQTTKA_ERROR),
+    [MQTTKA_F_RECONNECT_STORM] = KIND("reconnect_storm", MQTTKA_WARN),
+    [MQTTKA_F_MASS_CLOSE] = KIND("mass_close", MQTTKA_WARN),
 };
 
 const finding_kind_info *finding_kind(mqttka_finding_kind kind)

@@ -176,7 +176,7 @@ static void early_client_bytes(const push_ctx *pc, const uint8_t *bytes, size_t 
         stream_bytes(pc, bytes, len);
         return;
     }
-    if (!kept_segments_add(&f->http->early, pc->side, pc->at.ts, pc->at.tag, bytes, len,
+    if (!kept_segments_add_to_frame(&f->http->early, pc->side, pc->at.ts, pc->at.tag, bytes, len,
                            &pc->env->total_buffered, pc->env->cfg.max_total_buffered_bytes))
         f->http->early_dropped += len;
 }
@@ -203,11 +203,13 @@ static void replay_early(const push_ctx *pc)
 static void handshake_request(const push_ctx *pc, const uint8_t *bytes, size_t len)
 {
     struct flow *f = pc->f;
-    switch (handshake_request_bytes(f->http, &pc->at, bytes, len)) {
+    const uint8_t *rest = NULL;
+    size_t rest_len = 0;
+    switch (handshake_request_bytes(f->http, &pc->at, bytes, len, &rest, &rest_len)) {
     case HANDSHAKE_MORE:
         return;
     case HANDSHAKE_EARLY_DATA:
-        early_client_bytes(pc, bytes, len);
+        early_client_bytes(pc, rest, rest_len);
         return;
     case HANDSHAKE_REQUESTED:
         if (!f->sess) {
@@ -218,6 +220,9 @@ static void handshake_request(const push_ctx *pc, const uint8_t *bytes, size_t l
             }
             f->sess->mqtt_offered = handshake_request_offers_mqtt(f->http);
         }
+        /* Frames written behind the request in the same segment. */
+        if (rest_len)
+            early_client_bytes(pc, rest, rest_len);
         return;
     case HANDSHAKE_REQUEST_TOO_LONG:
         /* The connection is ours if the request offered MQTT: say why it

@@ -5,7 +5,8 @@
  *
  *   TCP segment --tcp_stream--> in-order bytes per side
  *     PROTO_UNKNOWN   the first bytes decide (detect.c)
- *     PROTO_HTTP      the Upgrade request and its answer (handshake.c)
+ *     PROTO_HTTP      plain keep-alive exchanges, then the Upgrade request
+ *                     and its answer (handshake.c)
  *     PROTO_WEBSOCKET frames -> MQTT -> rules (route.c)
  *     PROTO_MQTT_TCP  bytes -> MQTT -> rules (route.c)
  *   FIN and RST -> the close rules (keepalive.c); the end -> the summary
@@ -20,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "between.h"
 #include "detect.h"
 #include "emit.h"
 #include "handshake.h"
@@ -32,7 +34,8 @@
 /* What a flow turned out to carry. */
 typedef enum flow_proto {
     PROTO_UNKNOWN = 0, /* waiting for the first payload bytes */
-    PROTO_HTTP,        /* WebSocket opening handshake in progress */
+    PROTO_HTTP,        /* WebSocket opening handshake in progress (after plain
+                          keep-alive exchanges, if any) */
     PROTO_WEBSOCKET,   /* upgraded: frames in both directions */
     PROTO_MQTT_TCP,    /* MQTT straight over TCP */
     PROTO_PROBE,       /* joined late, or bytes lost before the first were decoded:
@@ -96,6 +99,7 @@ typedef struct flow_env {
     text_pool texts;        /* the sink's: finding details, WebSocket choices */
     session_pools sessions;
     size_t total_buffered;  /* out-of-order bytes queued in every flow */
+    id_table clients;   /* client ids across connections (between.h) */
 } flow_env;
 
 /* The segment being processed. */
@@ -109,7 +113,7 @@ typedef struct push_ctx {
 static inline push_ctx push_ctx_make(flow_env *env, struct flow *f, int side, mqttka_time ts,
                                      uint64_t tag)
 {
-    push_ctx pc = {{&env->cfg, &env->sink, ts, tag}, env, f, side};
+    push_ctx pc = {{&env->cfg, &env->sink, &env->clients, ts, tag}, env, f, side};
     return pc;
 }
 

@@ -20,6 +20,27 @@
  * capture that simply stops right after a request proves nothing. */
 #define HANDSHAKE_ANSWER_WAIT SECONDS(5)
 
+/*
+ * A keep-alive connection (RFC 7230 §6.3) may carry plain requests before
+ * its WebSocket Upgrade: a page fetched, a health check, then the Upgrade
+ * on the same TCP connection. Detection stays here, in the handshake, and
+ * follows such a connection through its plain exchanges: each request and
+ * each answer is read as a header block under max_http_header_bytes, and
+ * a body is skipped by counting its Content-Length or walking its chunked
+ * framing (http_body.c), never kept. The connection is given up as plain
+ * HTTP (not analysed: http) as soon as nothing more can be known or
+ * nothing more can follow: an answer whose length is only its connection's
+ * close, a Connection: close, a request or answer that is not HTTP/1.x,
+ * another protocol's 101 or a CONNECT, or more plain requests than
+ * HANDSHAKE_MAX_PLAIN_REQUESTS. Until an Upgrade is seen nothing shows the
+ * connection to be ours, so nothing is reported for it.
+ */
+
+/* Plain requests followed before an Upgrade: a browser's or a web
+ * server's keep-alive connection may carry thousands, and each is parsed;
+ * the clients that upgrade after plain requests send one or two. */
+#define HANDSHAKE_MAX_PLAIN_REQUESTS 8
+
 /* A 101 held until the client's first message shows MQTT (or reported at
  * once when the subprotocol does): session_pending. */
 typedef struct ws_pending {
@@ -69,27 +90,68 @@ bool handshake_request_offers_mqtt(const http_handshake *h)
     return h->request_done ? offers_mqtt(h->request.protocols) : h->too_long_offers_mqtt;
 }
 
-/* Appends to a side's header block, allocated once at the configured cap.
- * Returns false when the block would exceed the cap.
+typedef enum block_result {
+    BLOCK_OK = 0,   /* a whole header block: *used bytes of the segment */
+    BLOCK_MORE,     /* it goes on in the next segment */
+    BLOCK_MALFORMED,
+    BLOCK_TOO_LONG, /* over the cap (or out of memory for it): *took bytes kept */
+} block_result;
+
+typedef http_parse_result (*block_parser)(const uint8_t *buf, size_t len, void *out,
+                                          size_t *header_len);
+
+static http_parse_result parse_request(const uint8_t *buf, size_t len, void *out,
+                                       size_t *header_len)
+{
+    return http_parse_request(buf, len, out, header_len);
+}
+
+static http_parse_result parse_response(const uint8_t *buf, size_t len, void *out,
+                                        size_t *header_len)
+{
+    return http_parse_response(buf, len, out, header_len);
+}
+
+/* Reads side i's next header block from `bytes`.
  *
  * Nearly every handshake sends each header block in one segment, and then
  * it is parsed where it lies; only a block that arrives in parts is
- * collected here (which costs an allocation of the cap and a copy). Within
- * the cap both ways see the same bytes. */
-static bool http_append(const rule_ctx *at, http_handshake *h, int i, const uint8_t *bytes,
-                        size_t len)
+ * collected in h->buf[i] (allocated once at the configured cap, which costs
+ * a copy). Within the cap both ways see the same bytes; the bytes behind
+ * the block (a body, the next request, early frames) are left in `bytes`,
+ * from *used on. */
+static block_result read_block(const rule_ctx *at, http_handshake *h, int i, const uint8_t *bytes,
+                               size_t len, block_parser parse, void *out, size_t *used,
+                               size_t *took)
 {
     size_t cap = at->cfg->max_http_header_bytes;
-    if (!h->buf[i]) {
-        h->buf[i] = malloc(cap);
-        if (!h->buf[i])
-            return false;
+    size_t header_len = 0;
+    http_parse_result r;
+    *took = 0;
+    if (h->len[i] == 0) {
+        r = parse(bytes, len < cap ? len : cap, out, &header_len); /* where it lies */
+        if (r == HTTP_PARSE_OK) {
+            *used = header_len;
+            return BLOCK_OK;
+        }
+        if (r == HTTP_PARSE_MALFORMED)
+            return BLOCK_MALFORMED;
     }
-    if (len > cap - h->len[i])
-        return false;
-    memcpy(h->buf[i] + h->len[i], bytes, len);
-    h->len[i] += len;
-    return true;
+    if (!h->buf[i] && !(h->buf[i] = malloc(cap)))
+        return BLOCK_TOO_LONG;
+    size_t held = h->len[i];
+    size_t take = len < cap - held ? len : cap - held;
+    memcpy(h->buf[i] + held, bytes, take);
+    h->len[i] += take;
+    *took = take;
+    r = parse(h->buf[i], h->len[i], out, &header_len);
+    if (r == HTTP_PARSE_INCOMPLETE)
+        return h->len[i] == cap ? BLOCK_TOO_LONG : BLOCK_MORE;
+    h->len[i] = 0; /* the buffer stays for the next block */
+    if (r == HTTP_PARSE_MALFORMED)
+        return BLOCK_MALFORMED;
+    *used = header_len - held;
+    return BLOCK_OK;
 }
 
 /* Does a header block cut short name an "mqtt..." subprotocol? */
@@ -102,20 +164,15 @@ static bool partial_request_offers_mqtt(const uint8_t *buf, size_t len)
 
 /* A request too long to parse: if what fits of it offers MQTT, the
  * connection is ours and its user must hear why it is not decoded (as for
- * an answer too long). */
-static void request_too_long(const rule_ctx *at, http_handshake *h, const uint8_t *bytes,
-                             size_t len)
+ * an answer too long). `beyond` is what arrived past the cap. */
+static void request_too_long(http_handshake *h, const uint8_t *beyond, size_t beyond_len)
 {
-    size_t cap = at->cfg->max_http_header_bytes;
     if (!h->buf[0])
         return; /* out of memory: nothing to look at */
-    size_t take = len < cap - h->len[0] ? len : cap - h->len[0];
-    memcpy(h->buf[0] + h->len[0], bytes, take);
-    h->len[0] += take;
     /* What arrived beyond the cap is looked at too, though not kept (a line
      * across the two parts is missed). */
     h->too_long_offers_mqtt = partial_request_offers_mqtt(h->buf[0], h->len[0]) ||
-                              partial_request_offers_mqtt(bytes + take, len - take);
+                              partial_request_offers_mqtt(beyond, beyond_len);
 }
 
 void handshake_report_request_too_long(const rule_ctx *at, session *s)
@@ -127,31 +184,132 @@ void handshake_report_request_too_long(const rule_ctx *at, session *s)
                  at->cfg->max_http_header_bytes);
 }
 
-handshake_step handshake_request_bytes(http_handshake *h, const rule_ctx *at,
-                                       const uint8_t *bytes, size_t len)
+/* Does the connection stay open after this message (RFC 7230 §6.3)? */
+static bool persistent(const http_framing *f)
 {
-    if (h->request_done)
-        return HANDSHAKE_EARLY_DATA; /* a client should wait for the 101 (RFC 6455 §4.1) */
-    size_t header_len = 0;
-    http_parse_result r = HTTP_PARSE_INCOMPLETE;
-    if (h->len[0] == 0 && len <= at->cfg->max_http_header_bytes)
-        r = http_parse_request(bytes, len, &h->request, &header_len); /* where it lies */
-    if (r == HTTP_PARSE_INCOMPLETE) {
-        if (!http_append(at, h, 0, bytes, len)) {
-            request_too_long(at, h, bytes, len);
-            return HANDSHAKE_REQUEST_TOO_LONG;
-        }
-        r = http_parse_request(h->buf[0], h->len[0], &h->request, &header_len);
-        if (r == HTTP_PARSE_INCOMPLETE)
-            return HANDSHAKE_MORE;
+    if (f->conn_close)
+        return false;
+    return f->version_minor >= 1 || f->conn_keep_alive;
+}
+
+/* A plain request (not a WebSocket Upgrade) before the Upgrade: followed,
+ * its body skipped, when the connection may still upgrade after it. A
+ * request's body without Content-Length or Transfer-Encoding is empty
+ * (RFC 7230 §3.3.3 item 6). False: give the connection up. */
+static bool plain_request(const rule_ctx *at, http_handshake *h, const http_upgrade_request *req)
+{
+    const http_framing *f = &req->framing;
+    if (h->plain_requests >= HANDSHAKE_MAX_PLAIN_REQUESTS || req->is_connect || !persistent(f))
+        return false;
+    http_body_mode mode = HTTP_BODY_NONE;
+    if (f->transfer_encoding) {
+        if (!f->chunked_last)
+            return false; /* a request without a knowable length (§3.3.3 item 3) */
+        mode = HTTP_BODY_CHUNKED;
+    } else if (f->has_length) {
+        if (f->length_bad)
+            return false;
+        mode = HTTP_BODY_LENGTH;
     }
-    if (r == HTTP_PARSE_MALFORMED || !h->request.is_get || !h->request.upgrade_websocket)
-        return HANDSHAKE_NOT_OURS; /* plain HTTP: none of our business */
+    if (req->is_head)
+        h->plain_head |= (uint16_t)(1u << h->plain_requests);
+    h->plain_requests++;
+    http_body_start(&h->body[0], mode, f->length, at->cfg->max_http_header_bytes);
+    return true;
+}
+
+/* The answer to a plain request: its body skipped by its framing (RFC
+ * 7230 §3.3.3). False: give the connection up (its end cannot be known
+ * short of the close, or nothing can follow it). */
+static bool plain_answer(const rule_ctx *at, http_handshake *h, const http_upgrade_response *resp)
+{
+    const http_framing *f = &resp->framing;
+    if (resp->status == 101)
+        return false; /* upgraded to another protocol (h2c, ...) */
+    if (resp->status < 200)
+        return true; /* interim (100 Continue, 103): the final answer follows */
+    unsigned n = h->plain_answered++;
+    if (!persistent(f))
+        return false;
+    http_body_mode mode;
+    if (((h->plain_head >> n) & 1u) || resp->status == 204 || resp->status == 304) {
+        mode = HTTP_BODY_NONE;
+    } else if (f->transfer_encoding) {
+        if (!f->chunked_last)
+            return false; /* read until close */
+        mode = HTTP_BODY_CHUNKED;
+    } else if (f->has_length && !f->length_bad) {
+        mode = HTTP_BODY_LENGTH;
+    } else {
+        return false; /* no length: the body ends with the connection */
+    }
+    http_body_start(&h->body[1], mode, f->length, at->cfg->max_http_header_bytes);
+    return true;
+}
+
+/* Skips what of *bytes belongs to side i's body in progress. Returns false
+ * when the body's framing is broken; else *bytes and *len are what is left
+ * (nothing when the body goes on). */
+static bool skip_body(http_handshake *h, int i, const uint8_t **bytes, size_t *len)
+{
+    size_t used = 0;
+    switch (http_body_skip(&h->body[i], *bytes, *len, &used)) {
+    case HTTP_BODY_MORE:
+        *len = 0;
+        return true;
+    case HTTP_BODY_DONE:
+        *bytes += used;
+        *len -= used;
+        return true;
+    default:
+        return false;
+    }
+}
+
+handshake_step handshake_request_bytes(http_handshake *h, const rule_ctx *at,
+                                       const uint8_t *bytes, size_t len, const uint8_t **rest,
+                                       size_t *rest_len)
+{
+    http_upgrade_request req;
+    for (;;) {
+        if (h->request_done) {
+            /* a client should wait for the 101 (RFC 6455 §4.1) */
+            *rest = bytes;
+            *rest_len = len;
+            return len ? HANDSHAKE_EARLY_DATA : HANDSHAKE_MORE;
+        }
+        if (http_body_active(&h->body[0]) && !skip_body(h, 0, &bytes, &len))
+            return HANDSHAKE_NOT_OURS;
+        if (len == 0)
+            return HANDSHAKE_MORE;
+        size_t used = 0, took = 0;
+        switch (read_block(at, h, 0, bytes, len, parse_request, &req, &used, &took)) {
+        case BLOCK_MORE:
+            return HANDSHAKE_MORE;
+        case BLOCK_TOO_LONG:
+            request_too_long(h, bytes + took, len - took);
+            return HANDSHAKE_REQUEST_TOO_LONG;
+        case BLOCK_MALFORMED:
+            return HANDSHAKE_NOT_OURS;
+        case BLOCK_OK:
+            break;
+        }
+        bytes += used;
+        len -= used;
+        if (req.is_get && req.upgrade_websocket)
+            break;
+        if (!plain_request(at, h, &req))
+            return HANDSHAKE_NOT_OURS; /* plain HTTP: none of our business */
+    }
+    /* The loop ends here only on a WebSocket Upgrade request. */
+    h->request = req;
     h->request_done = true;
     h->request_ts = at->ts;
     h->request_tag = at->tag;
     free(h->buf[0]);
     h->buf[0] = NULL;
+    *rest = bytes;
+    *rest_len = len;
     return HANDSHAKE_REQUESTED;
 }
 
@@ -318,35 +476,44 @@ handshake_step handshake_response_bytes(http_handshake *h, const rule_ctx *at, s
                                         const uint8_t *bytes, size_t len, const uint8_t **rest,
                                         size_t *rest_len)
 {
+    http_upgrade_response resp;
+    size_t used = 0, took = 0;
+    /* The answers to plain requests first, with their bodies. */
+    for (;;) {
+        if (http_body_active(&h->body[1]) && !skip_body(h, 1, &bytes, &len))
+            return HANDSHAKE_NOT_OURS;
+        if (len == 0)
+            return HANDSHAKE_MORE;
+        if (h->plain_answered == h->plain_requests)
+            break;
+        block_result b = read_block(at, h, 1, bytes, len, parse_response, &resp, &used, &took);
+        if (b == BLOCK_MORE)
+            return HANDSHAKE_MORE;
+        if (b != BLOCK_OK || !plain_answer(at, h, &resp))
+            return HANDSHAKE_NOT_OURS;
+        bytes += used;
+        len -= used;
+    }
     if (!h->request_done || !s)
         return HANDSHAKE_NOT_OURS; /* the server spoke first: not an HTTP client we know */
-    http_upgrade_response resp;
-    size_t header_len = 0;
-    http_parse_result r = HTTP_PARSE_INCOMPLETE;
-    /* The block and what follows it in the same segment. */
-    const uint8_t *block = bytes;
-    size_t block_len = len;
-    if (h->len[1] == 0 && len <= at->cfg->max_http_header_bytes)
-        r = http_parse_response(bytes, len, &resp, &header_len); /* where it lies */
-    if (r == HTTP_PARSE_INCOMPLETE) {
-        if (!http_append(at, h, 1, bytes, len)) {
-            /* A handshake that offered MQTT is ours: say why it is not decoded. */
-            if (s->mqtt_offered)
-                emit_confirm(at, s);
-            emit_finding(at, s, MQTTKA_F_RESOURCE_LIMIT, MQTTKA_S2C, 0, false, 0,
-                         "HTTP response header block exceeds %zu bytes; connection not decoded",
-                         at->cfg->max_http_header_bytes);
-            return HANDSHAKE_FAILED;
-        }
-        r = http_parse_response(h->buf[1], h->len[1], &resp, &header_len);
-        if (r == HTTP_PARSE_INCOMPLETE)
-            return HANDSHAKE_MORE;
-        block = h->buf[1];
-        block_len = h->len[1];
+    switch (read_block(at, h, 1, bytes, len, parse_response, &resp, &used, &took)) {
+    case BLOCK_MORE:
+        return HANDSHAKE_MORE;
+    case BLOCK_TOO_LONG:
+        /* A handshake that offered MQTT is ours: say why it is not decoded. */
+        if (s->mqtt_offered)
+            emit_confirm(at, s);
+        emit_finding(at, s, MQTTKA_F_RESOURCE_LIMIT, MQTTKA_S2C, 0, false, 0,
+                     "HTTP response header block exceeds %zu bytes; connection not decoded",
+                     at->cfg->max_http_header_bytes);
+        return HANDSHAKE_FAILED;
+    case BLOCK_MALFORMED:
+        h->response_done = true;
+        return failed(at, s, 0, h->request.target);
+    case BLOCK_OK:
+        break;
     }
     h->response_done = true;
-    if (r == HTTP_PARSE_MALFORMED)
-        return failed(at, s, 0, h->request.target);
     if (resp.status != 101 || !resp.upgrade_websocket)
         return failed(at, s, resp.status, h->request.target);
 
@@ -368,8 +535,8 @@ handshake_step handshake_response_bytes(http_handshake *h, const rule_ctx *at, s
     str_copy(pend->accept, sizeof pend->accept, resp.accept);
     if (starts_with_mqtt(resp.protocol))
         report_pending(at, s);
-    *rest = block + header_len;
-    *rest_len = block_len - header_len;
+    *rest = bytes + used;
+    *rest_len = len - used;
     return HANDSHAKE_UPGRADED;
 }
 

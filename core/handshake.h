@@ -21,6 +21,7 @@
 
 #include "emit.h"
 #include "first_bytes.h"
+#include "http_body.h"
 #include "http_upgrade.h"
 #include "kept_segments.h"
 #include "mqttka.h"
@@ -36,6 +37,14 @@ typedef struct http_handshake {
     http_upgrade_request request;
     mqttka_time request_ts;
     uint64_t request_tag;
+    /* A keep-alive connection followed through plain requests (handshake.c
+     * says why): how many were read, how many got their final answer,
+     * which were HEADs (bit n: the n-th), and the body being skipped on
+     * each side. */
+    uint8_t plain_requests;
+    uint8_t plain_answered;
+    uint16_t plain_head;
+    http_body body[2];
     /* client segments after the request and before the answer: WebSocket
      * frames sent ahead of the 101, decoded once it comes (the flow keeps
      * them, and frees them before the handshake) */
@@ -58,9 +67,13 @@ typedef enum handshake_step {
     HANDSHAKE_UPGRADED,        /* 101: WebSocket frames follow, the first of them at *rest */
 } handshake_step;
 
-/* Client bytes. */
+/* Client bytes. Plain requests before the Upgrade (and their bodies) are
+ * read and passed over here (HANDSHAKE_MORE). On EARLY_DATA and on
+ * REQUESTED, *rest (*rest_len bytes, within `bytes`) is what follows the
+ * Upgrade request: client bytes sent ahead of the answer. */
 handshake_step handshake_request_bytes(http_handshake *h, const rule_ctx *at,
-                                       const uint8_t *bytes, size_t len);
+                                       const uint8_t *bytes, size_t len, const uint8_t **rest,
+                                       size_t *rest_len);
 
 /* The request was sent and no answer was ever captured (a capture of the
  * client's side only), but the client's bytes are WebSocket frames: the
@@ -73,10 +86,11 @@ bool handshake_request_offers_mqtt(const http_handshake *h);
 /* Reports a request over the cap that offered MQTT, on its session. */
 void handshake_report_request_too_long(const rule_ctx *at, session *s);
 
-/* Server bytes, for the session made at HANDSHAKE_REQUESTED. On UPGRADED
- * the WebSocket is started in the session, and the frames that came behind
- * the 101 are *rest (*rest_len bytes, in `bytes` or in h: valid until h is
- * freed). */
+/* Server bytes: the answers to plain requests (no session yet, `s` may be
+ * NULL), then the answer to the Upgrade, for the session made at
+ * HANDSHAKE_REQUESTED. On UPGRADED the WebSocket is started in the session,
+ * and the frames that came behind the 101 are *rest (*rest_len bytes,
+ * within `bytes`). */
 handshake_step handshake_response_bytes(http_handshake *h, const rule_ctx *at, session *s,
                                         const uint8_t *bytes, size_t len, const uint8_t **rest,
                                         size_t *rest_len);

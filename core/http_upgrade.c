@@ -346,10 +346,71 @@ static http_parse_result http_parse_fields(byte_cursor *lines, http_header_fn on
     return HTTP_PARSE_MALFORMED;
 }
 
+/* Content-Length: 1*DIGIT; a list of one value repeated ("5, 5", or the
+ * header repeated) is that value (RFC 7230 §3.3.2); anything else, or a
+ * number past 2^64 - 1, is no length at all. */
+static void http_content_length(http_framing *f, http_span raw)
+{
+    size_t start = 0;
+    for (size_t i = 0;; i++) {
+        if (i < raw.len && raw.p[i] != ',')
+            continue;
+        http_span element = http_span_trim((http_span){raw.p + start, i - start}, http_is_ows_or_fold);
+        uint64_t v = 0;
+        bool ok = element.len > 0;
+        for (size_t k = 0; ok && k < element.len; k++) {
+            uint8_t c = element.p[k];
+            if (!http_is_digit(c) || v > (UINT64_MAX - (uint64_t)(c - '0')) / 10)
+                ok = false;
+            else
+                v = v * 10 + (uint64_t)(c - '0');
+        }
+        if (!ok)
+            v = 0;
+        if (!ok || (f->has_length && f->length != v))
+            f->length_bad = true;
+        f->has_length = true;
+        f->length = v;
+        if (i == raw.len)
+            return;
+        start = i + 1;
+    }
+}
+
+/* Transfer-Encoding: only the last coding of the last line matters, and
+ * only whether it is chunked (§3.3.3 items 3 and 4). */
+static void http_transfer_encoding(http_framing *f, http_span raw)
+{
+    http_span v = http_span_trim(raw, http_is_ows_or_fold);
+    size_t i = v.len;
+    while (i > 0 && v.p[i - 1] != ',')
+        i--;
+    f->transfer_encoding = true;
+    f->chunked_last =
+        http_span_equals_ci(http_span_trim((http_span){v.p + i, v.len - i}, http_is_ows_or_fold),
+                            "chunked");
+}
+
+/* The fields that frame a message, in a request or a response. */
+static void http_framing_header(http_framing *f, http_span name, http_span raw)
+{
+    if (http_span_equals_ci(name, "content-length")) {
+        http_content_length(f, raw);
+    } else if (http_span_equals_ci(name, "transfer-encoding")) {
+        http_transfer_encoding(f, raw);
+    } else if (http_span_equals_ci(name, "connection")) {
+        if (http_span_token_list_contains(raw, "close"))
+            f->conn_close = true;
+        if (http_span_token_list_contains(raw, "keep-alive"))
+            f->conn_keep_alive = true;
+    }
+}
+
 static void http_request_header(void *out, http_span name, http_span raw)
 {
     http_upgrade_request *r = out;
 
+    http_framing_header(&r->framing, name, raw);
     if (http_span_equals_ci(name, "upgrade")) {
         if (http_span_token_list_contains(raw, "websocket"))
             r->upgrade_websocket = true;
@@ -366,6 +427,7 @@ static void http_response_header(void *out, http_span name, http_span raw)
 {
     http_upgrade_response *r = out;
 
+    http_framing_header(&r->framing, name, raw);
     if (http_span_equals_ci(name, "upgrade")) {
         if (http_span_token_list_contains(raw, "websocket"))
             r->upgrade_websocket = true;
@@ -403,6 +465,8 @@ static bool http_parse_request_line(http_span line, http_upgrade_request *r)
     if (i == 0 || i == line.len || line.p[i] != ' ')
         return false;
     r->is_get = i == 3 && memcmp(line.p, "GET", 3) == 0; /* methods are case-sensitive */
+    r->is_head = i == 4 && memcmp(line.p, "HEAD", 4) == 0;
+    r->is_connect = i == 7 && memcmp(line.p, "CONNECT", 7) == 0;
 
     size_t target_start = ++i;
     while (i < line.len && line.p[i] != ' ')
@@ -413,7 +477,10 @@ static bool http_parse_request_line(http_span line, http_upgrade_request *r)
     http_append(r->target, sizeof r->target, &used, line.p + target_start, i - target_start);
 
     http_span version = {line.p + i + 1, line.len - i - 1};
-    return http_is_version(version);
+    if (!http_is_version(version))
+        return false;
+    r->framing.version_minor = (uint8_t)(version.p[7] - '0');
+    return true;
 }
 
 /* HTTP-version SP 3DIGIT [SP reason-phrase] */
@@ -432,6 +499,7 @@ static bool http_parse_status_line(http_span line, http_upgrade_response *r)
     if (line.len > HTTP_STATUS_LINE_MIN && line.p[HTTP_STATUS_LINE_MIN] != ' ')
         return false;
     r->status = (code[0] - '0') * 100 + (code[1] - '0') * 10 + (code[2] - '0');
+    r->framing.version_minor = (uint8_t)(line.p[7] - '0');
     return true;
 }
 

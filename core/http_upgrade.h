@@ -29,8 +29,25 @@ typedef enum http_parse_result {
  * §7.1), and a value cut short may have lost one (handshake.c says so). */
 #define HTTP_EXTENSIONS_MAX 256
 
+/* How an HTTP/1.x message's body is delimited and whether the connection
+ * stays open after it (RFC 7230 §3.3.3, §6.3): what following a keep-alive
+ * connection through plain exchanges needs (handshake.c). */
+typedef struct http_framing {
+    uint8_t version_minor;    /* HTTP/1.x */
+    bool has_length;          /* a valid Content-Length */
+    bool length_bad;          /* a Content-Length that is not one number */
+    uint64_t length;
+    bool transfer_encoding;   /* a Transfer-Encoding header */
+    bool chunked_last;        /* ... whose last coding is chunked */
+    bool conn_close;          /* Connection: close */
+    bool conn_keep_alive;     /* Connection: keep-alive */
+} http_framing;
+
 typedef struct http_upgrade_request {
     bool is_get;
+    bool is_head;             /* its answer has no body, whatever it says */
+    bool is_connect;          /* its 2xx answer turns the connection into a tunnel */
+    http_framing framing;
     bool upgrade_websocket;   /* Upgrade: websocket (token, any case) */
     char target[HTTP_VALUE_MAX];      /* request target, truncated */
     char key[64];                     /* Sec-WebSocket-Key, "" if absent */
@@ -40,6 +57,7 @@ typedef struct http_upgrade_request {
 
 typedef struct http_upgrade_response {
     int status;                       /* 100..999 */
+    http_framing framing;
     bool upgrade_websocket;
     char accept[64];                  /* Sec-WebSocket-Accept, "" if absent */
     char protocol[HTTP_VALUE_MAX];    /* Sec-WebSocket-Protocol chosen */

@@ -419,6 +419,8 @@ void keepalive_on_packet(const rule_ctx *at, session *s, mqttka_direction dir,
     }
     if (p->type == MQTTKA_MQTT_DISCONNECT)
         keepalive_on_close(at, s, side_of(dir), MQTTKA_CLOSE_MQTT_DISCONNECT);
+    else if (s->connect_seen && !s->connack_seen && !verdict_record_of(s)->first_close.seen)
+        (void)negotiation_check_connack(at, s, false, MQTTKA_SIDE_NONE);
 }
 
 /* ---------------------------------------------------- WebSocket control -- */
@@ -560,6 +562,7 @@ void keepalive_on_close(const rule_ctx *at, session *s, mqttka_side side,
     }
     if (!first)
         return;
+    (void)negotiation_check_connack(at, s, true, side);
     bool seen_whole = s->last_client_ts != MQTTKA_TIME_NONE && !s->gap_in_silence;
     mqttka_time silence = seen_whole ? time_since(s->last_client_ts, at->ts) : MQTTKA_TIME_NONE;
     if (seen_whole && timing_applies(s))
@@ -586,6 +589,8 @@ void keepalive_on_end(const rule_ctx *at, session *s, bool end_of_input, uint64_
         mqttka_time silence = time_since(s->last_client_ts, at->ts);
         judge_silence(at, s, silence, last_tag, "the end of the capture");
     }
+    if (still_open)
+        (void)negotiation_check_connack(at, s, false, MQTTKA_SIDE_NONE);
     if (seen(s, MQTTKA_C2S) != seen(s, MQTTKA_S2C)) {
         bool client = seen(s, MQTTKA_C2S);
         emit_finding(at, s, MQTTKA_F_ONE_SIDED, client ? MQTTKA_S2C : MQTTKA_C2S, 0, false, 0,
@@ -628,8 +633,12 @@ void keepalive_on_end(const rule_ctx *at, session *s, bool end_of_input, uint64_
 /* Live capture: report what time alone has decided. */
 mqttka_time keepalive_tick(const rule_ctx *at, session *s, mqttka_time now)
 {
-    if (verdict_record_of(s)->first_close.seen || !timing_applies(s) || s->gap_in_silence)
+    if (verdict_record_of(s)->first_close.seen)
         return MQTTKA_TIME_NONE;
+    /* the CONNACK's wait runs before any keepalive is in force */
+    mqttka_time connack_due = negotiation_check_connack(at, s, false, MQTTKA_SIDE_NONE);
+    if (!timing_applies(s) || s->gap_in_silence)
+        return connack_due;
     int32_t kae = rules_keepalive(s);
     keepalive_limits l = keepalive_limits_for(at->cfg, kae);
     mqttka_time ka = (mqttka_time)kae * SECOND, ka15 = ka + ka / 2;
@@ -691,5 +700,7 @@ mqttka_time keepalive_tick(const rule_ctx *at, session *s, mqttka_time now)
             next = ping_ts(q) + l.t_resp + 1;
         }
     }
+    if (connack_due != MQTTKA_TIME_NONE && (next == MQTTKA_TIME_NONE || connack_due < next))
+        next = connack_due;
     return next;
 }

@@ -38,6 +38,14 @@ typedef struct kept_segments {
 bool kept_segments_add(kept_segments *k, int side, mqttka_time ts, uint64_t tag,
                        const uint8_t *bytes, size_t len, size_t *buffered, size_t max_buffered);
 
+/* The same, except that bytes of the frame (side and tag) the last kept
+ * segment came from extend that segment: a frame delivered in pieces (a
+ * hole filled, a record pushed in parts) stays one segment, as it was
+ * captured. The handshake's early client bytes are kept so. */
+bool kept_segments_add_to_frame(kept_segments *k, int side, mqttka_time ts, uint64_t tag,
+                                const uint8_t *bytes, size_t len, size_t *buffered,
+                                size_t max_buffered);
+
 /* Forgets the segments (the buffer stays for reuse) and gives their bytes
  * back to *buffered. */
 void kept_segments_clear(kept_segments *k, size_t *buffered);

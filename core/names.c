@@ -21,6 +21,8 @@ static const char *const verdict_names[MQTTKA_V_COUNT] = {
     [MQTTKA_V_CLIENT_CLOSED] = "client_closed",
     [MQTTKA_V_SERVER_CLOSED] = "server_closed",
     [MQTTKA_V_RESET] = "reset",
+    [MQTTKA_V_SESSION_TAKEN_OVER] = "session_taken_over",
+    [MQTTKA_V_CONNECT_REFUSED] = "connect_refused",
 };
 
 static const char *const mqtt_type_names[MQTTKA_MQTT_TYPES] = {

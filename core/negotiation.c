@@ -10,6 +10,17 @@
 
 #include <string.h>
 
+#include "between.h"
+#include "verdict.h"
+#include "core_time.h"
+
+/* A client that closes this soon after its CONNECT may not have waited for
+ * a CONNACK at all (paho python told to stop while reconnecting sends
+ * CONNECT then DISCONNECT at once): a CONNACK takes a round trip and the
+ * broker's checks, milliseconds on the samples' loopback, tens to hundreds
+ * over the Internet. Not judged below it. */
+#define CONNACK_MIN_WAIT (SECOND / 2)
+
 void negotiation_read_connect(session *s, const mqtt_packet_view *p, connect_reading *r)
 {
     mqtt_connect *c = &r->packet;
@@ -56,6 +67,9 @@ void negotiation_judge_connect(const rule_ctx *at, session *s, const mqtt_packet
         emit_finding(at, s, MQTTKA_F_SERVER_KEEPALIVE_INVALID, MQTTKA_C2S, 0, false, 0,
                      "Server Keep Alive (0x13) sent in a CONNECT; only CONNACK may carry it");
     }
+    mqttka_time after = at->ts - s->conn.start;
+    s->connect_after_us = after <= 0 ? 0 : after >= UINT32_MAX ? UINT32_MAX : (uint32_t)after;
+    between_on_connect(at, s);
     /* Past the keepalive, the body contradicts its own lengths (a property
      * list or the client id running past the packet's end): unless the
      * body was only cut short by max_mqtt_kept_bytes. */
@@ -75,9 +89,20 @@ void negotiation_judge_connect(const rule_ctx *at, session *s, const mqtt_packet
     }
 }
 
-static bool connack_accepted(uint8_t level, uint8_t code)
+/* 3.1.1 §3.2.2.3: 0 accepts; 5.0 §3.2.2.2: 0x00 Success is the one code
+ * below 0x80 a CONNACK may carry, so any other refuses (a 3.1.1 CONNACK
+ * answering an MQTT 5 CONNECT, as aedes sends, among them). */
+static bool connack_accepted(uint8_t code)
 {
-    return level == 5 ? code < 0x80 : code == 0;
+    return code == 0;
+}
+
+const char *negotiation_connack_code_name(uint8_t level, uint8_t code)
+{
+    const char *name = level == 5 && code >= 0x80
+                           ? mqttka_reason_code_name(MQTTKA_MQTT_CONNACK, code)
+                           : mqttka_connack_return_code_name(code);
+    return name ? name : "undefined code";
 }
 
 void negotiation_read_connack(session *s, const mqtt_packet_view *p, connack_reading *r)
@@ -95,7 +120,11 @@ void negotiation_read_connack(session *s, const mqtt_packet_view *p, connack_rea
     info->server_keepalive = c->server_keepalive;
     if (r->result == MQTT_PARSE_INVALID && p->body_len < 2)
         return;
-    s->accepted = connack_accepted(level, c->code);
+    s->accepted = connack_accepted(c->code);
+    if (!s->accepted) { /* no keepalive in force on a refused connection */
+        s->conn.effective_keepalive = -1;
+        verdict_note_refused(s, c->code);
+    }
     if (s->accepted && c->server_keepalive >= 0) {
         s->conn.server_keepalive = c->server_keepalive;
         s->conn.effective_keepalive = c->server_keepalive;
@@ -115,6 +144,16 @@ void negotiation_judge_connack(const rule_ctx *at, session *s, const mqtt_packet
                      c->server_keepalive_count);
     }
     if (!s->accepted) {
+        const char *name = negotiation_connack_code_name(level, c->code);
+        if (level == 5 && c->code >= 0x80)
+            emit_finding(at, s, MQTTKA_F_CONNECT_REFUSED, MQTTKA_S2C, 0, true, c->code,
+                         "CONNACK refused the connection: reason 0x%02X (%s)", (unsigned)c->code,
+                         name);
+        else
+            emit_finding(at, s, MQTTKA_F_CONNECT_REFUSED, MQTTKA_S2C, 0, true, c->code,
+                         "CONNACK refused the connection: return code %u (%s)%s",
+                         (unsigned)c->code, name,
+                         level == 5 ? ", a 3.1.1 code in answer to an MQTT 5 CONNECT" : "");
         bool id_is_the_cause = s->conn.client_id[0] == '\0' && s->connect_seen;
         if (level < 5 && c->code == 2 && !id_is_the_cause) {
             emit_finding(at, s, MQTTKA_F_KEEPALIVE_DISABLED, MQTTKA_S2C, 0, true,
@@ -144,4 +183,35 @@ void negotiation_judge_connack(const rule_ctx *at, session *s, const mqtt_packet
                      "server keepalive %d s replaces the client's %d s (MQTT-3.2.2-21)",
                      c->server_keepalive, s->conn.keepalive);
     }
+}
+
+mqttka_time negotiation_check_connack(const rule_ctx *at, session *s, bool closing,
+                                      mqttka_side side)
+{
+    /* Only where the server's side is captured and decoded: else the
+     * CONNACK may be in what the capture missed. */
+    if (!s->connect_seen || s->connack_seen || (s->between_flags & BETWEEN_CONNACK_TOLD) ||
+        !s->confirmed || !(s->dirs_seen & (1u << MQTTKA_S2C)) || s->dirs[MQTTKA_S2C].lost)
+        return MQTTKA_TIME_NONE;
+    mqttka_time connect_ts = s->conn.start + (mqttka_time)s->connect_after_us;
+    if (s->last_client_type == MQTTKA_MQTT_CONNECT && s->last_client_ts != MQTTKA_TIME_NONE)
+        connect_ts = s->last_client_ts; /* exact */
+    mqttka_time waited = at->ts - connect_ts;
+    uint64_t about = s->last_client_type == MQTTKA_MQTT_CONNECT ? s->last_client_tag : 0;
+    if (closing) {
+        if (side == MQTTKA_SIDE_CLIENT && waited < CONNACK_MIN_WAIT)
+            return MQTTKA_TIME_NONE;
+        s->between_flags |= BETWEEN_CONNACK_TOLD;
+        emit_finding(at, s, MQTTKA_F_CONNACK_MISSING, MQTTKA_S2C, about, true, us_to_s(waited),
+                     "no CONNACK before the %s closed the connection, %.3f s after the CONNECT",
+                     side == MQTTKA_SIDE_SERVER ? "server" : "client", us_to_s(waited));
+        return MQTTKA_TIME_NONE;
+    }
+    if (waited <= at->cfg->connack_timeout)
+        return connect_ts + at->cfg->connack_timeout + 1;
+    s->between_flags |= BETWEEN_CONNACK_TOLD;
+    emit_finding(at, s, MQTTKA_F_CONNACK_MISSING, MQTTKA_S2C, about, true, us_to_s(waited),
+                 "no CONNACK %.3f s after the CONNECT (over %.1f s)", us_to_s(waited),
+                 us_to_s(at->cfg->connack_timeout));
+    return MQTTKA_TIME_NONE;
 }

@@ -148,6 +148,10 @@ typedef struct session_direction {
 } session_direction;
 _Static_assert(sizeof(session_direction) <= 64, "a session direction is one cache line");
 
+#define BETWEEN_OPEN 1u           /* counted open at its client address */
+#define BETWEEN_BY_ADDR 2u        /* its storm is counted by client address */
+#define BETWEEN_CONNACK_TOLD 4u   /* connack_missing was reported */
+
 struct close_record;  /* verdict.h: how the connection ended */
 struct ws_pending;    /* handshake.h: a 101 waiting for the first message */
 
@@ -239,6 +243,10 @@ typedef struct session {
     uint8_t dirs_seen;          /* 1 << mqttka_direction of every direction a segment came from */
     bool client_hole_unpaired;  /* a client-side hole may hold PINGREQs no PINGRESP has paired */
     uint8_t pings_answer_unseen; /* PINGREQs whose answer may be in a server-side hole */
+    uint8_t between_flags;      /* BETWEEN_* (between.c) */
+    /* the first CONNECT: how long after conn.start (saturated at 71
+     * minutes), for connack_missing */
+    uint32_t connect_after_us;
     /* conn.client_id when it is this short (many are), in what the last
      * line has left; a longer one is allocated */
     char client_id_short[16];

@@ -10,10 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "between.h"
 #include "core_time.h"
 #include "figures.h"
 #include "finding_kinds.h"
 #include "keepalive_limits.h"
+#include "negotiation.h"
 #include "ping_timeouts.h"
 #include "text_format.h"
 
@@ -30,6 +32,8 @@ static const close_record record_none = {
         .last_data_ts = MQTTKA_TIME_NONE,
     },
     .oldest_ping_answer_ts = MQTTKA_TIME_NONE,
+    .taker_connect_ts = MQTTKA_TIME_NONE,
+    .refused_code = -1,
 };
 
 /* The record, made on first use; NULL only when out of memory. */
@@ -46,6 +50,18 @@ static close_record *record_make(session *s)
 const close_record *verdict_record_of(const session *s)
 {
     return s->end ? s->end : &record_none;
+}
+
+/* The server ends the connection (its first close, or DISCONNECT 0x8E):
+ * was it for a newer connection with the same client id? */
+static void note_taker(const rule_ctx *at, const session *s, close_record *end)
+{
+    mqttka_time ts = MQTTKA_TIME_NONE;
+    uint64_t taker = end->taken_over_by ? 0 : between_taker(at, s, &ts);
+    if (taker) {
+        end->taken_over_by = taker;
+        end->taker_connect_ts = ts;
+    }
 }
 
 /* Records the first close of a kind (FIN/RST/Close, DISCONNECT, WebSocket
@@ -70,9 +86,16 @@ bool verdict_note_close(const rule_ctx *at, session *s, mqttka_side side,
     if (side == MQTTKA_SIDE_SERVER && !end->server_closed_any) {
         end->server_closed_any = true;
         end->server_close_ts = at->ts;
+        if (!end->first_close.seen && how != MQTTKA_CLOSE_MQTT_DISCONNECT)
+            note_taker(at, s, end);
     }
     if (!close_event_note(&end->first_close, side, at))
         return false;
+    between_on_close(at, s);
+    /* explained closes (a DISCONNECT, a refusal, a takeover) are not a
+     * mass close's */
+    if (how != MQTTKA_CLOSE_MQTT_DISCONNECT && end->refused_code < 0 && !end->taken_over_by)
+        between_on_bare_close(at, s, side, how);
     end->first_close_mechanism = how;
     return true;
 }
@@ -136,8 +159,11 @@ void verdict_close_hypotheses(const rule_ctx *at, session *s, int32_t kae)
 void verdict_note_disconnect(const rule_ctx *at, session *s, mqttka_side side, int32_t reason)
 {
     close_record *end = record_make(s);
-    if (end && close_event_note(&end->disconnect, side, at))
+    if (end && close_event_note(&end->disconnect, side, at)) {
         end->disconnect_reason = reason;
+        if (side == MQTTKA_SIDE_SERVER && reason == 0x8E) /* Session taken over */
+            note_taker(at, s, end);
+    }
 }
 
 void verdict_note_ws_close(const rule_ctx *at, session *s, mqttka_side side, int32_t code,
@@ -156,6 +182,13 @@ void verdict_note_ws_close(const rule_ctx *at, session *s, mqttka_side side, int
         end->ws_close_reason[i] = (char)(c >= 0x20 && c < 0x7f ? c : '?');
     }
     end->ws_close_reason[rlen] = '\0';
+}
+
+void verdict_note_refused(session *s, uint8_t code)
+{
+    close_record *end = record_make(s);
+    if (end)
+        end->refused_code = code;
 }
 
 /* "Normal disconnection": the reason's name, as the packet line has it. */
@@ -189,6 +222,48 @@ static void decide(const rule_ctx *at, const session *s, mqttka_summary *out)
                                                    : s->conn.keepalive_inferred;
     const char *inferred = s->conn.effective_keepalive < 0 && kae > 0 ? " (inferred)" : "";
     keepalive_limits l = keepalive_limits_for(at->cfg, kae);
+
+    /* 0. a refusal explains the end, whoever closed (the broker and the
+     * client race to) */
+    if (end->refused_code >= 0) {
+        out->verdict = MQTTKA_V_CONNECT_REFUSED;
+        uint8_t code = (uint8_t)end->refused_code;
+        const char *name = negotiation_connack_code_name(s->conn.mqtt_level, code);
+        char closed[64] = "";
+        if (fc->seen)
+            text_format(closed, sizeof closed, "; then the %s closed (%s)", side_word(fc->side),
+                        how);
+        if (s->conn.mqtt_level == 5 && code >= 0x80)
+            text_format(detail, dsz, "CONNACK refused it: reason 0x%02X (%s)%s", (unsigned)code,
+                        name, closed);
+        else
+            text_format(detail, dsz, "CONNACK refused it: return code %u (%s)%s", (unsigned)code,
+                        name, closed);
+        return;
+    }
+    /* 0b. the server dropped it for a newer connection with its client id
+     * (MQTT-3.1.4-2 / -3): DISCONNECT 0x8E, or the server's bare close
+     * right after that connection's CONNECT */
+    bool dis_8e = end->disconnect.seen && end->disconnect.side == MQTTKA_SIDE_SERVER &&
+                  end->disconnect_reason == 0x8E;
+    bool first_is_server = fc->seen && fc->side == MQTTKA_SIDE_SERVER;
+    if ((dis_8e && first_is_server) ||
+        (first_is_server && end->taken_over_by &&
+         end->first_close_mechanism != MQTTKA_CLOSE_MQTT_DISCONNECT)) {
+        out->verdict = MQTTKA_V_SESSION_TAKEN_OVER;
+        char by[96] = "";
+        if (end->taken_over_by)
+            text_format(by, sizeof by, " %.3f s after connection %llu presented client id",
+                        us_to_s(fc->ts - end->taker_connect_ts),
+                        (unsigned long long)end->taken_over_by);
+        else
+            text_format(by, sizeof by, " (the connection that presented client id");
+        text_format(detail, dsz, "server closed it (%s)%s \"%s\"%s (%s)",
+                    dis_8e ? "DISCONNECT 0x8E Session taken over" : how, by, s->conn.client_id,
+                    end->taken_over_by ? "" : " is not in the capture)",
+                    s->conn.mqtt_level == 5 ? "MQTT-3.1.4-3" : "MQTT-3.1.4-2");
+        return;
+    }
 
     /* 1. DISCONNECT */
     if (end->disconnect.seen) {
@@ -376,6 +451,9 @@ mqttka_finding *verdict_build_summary(const rule_ctx *at, session *s, mqttka_tim
     out->close_tag = end->first_close.seen ? end->first_close.tag : 0;
     out->side_not_captured = verdict_side_not_captured(s);
     decide(at, s, out);
+    out->taken_over_by = out->verdict == MQTTKA_V_SESSION_TAKEN_OVER ? end->taken_over_by : 0;
+    out->connack_code = s->connack_seen && s->accepted ? 0 : end->refused_code;
+    between_on_verdict(at, s, out->verdict);
     out->findings = NULL;
     out->n_findings = 0;
     out->findings_omitted = s->findings_omitted;

@@ -56,6 +56,11 @@ typedef struct close_record {
     mqttka_time server_close_ts;
     close_facts at_close;     /* taken at the first close */
     mqttka_time oldest_ping_answer_ts; /* its PINGRESP after the close; NONE: none came */
+    /* the server closed it (or sent DISCONNECT 0x8E) right after this
+     * connection presented the same client id, at taker_connect_ts; 0: none */
+    uint64_t taken_over_by;
+    mqttka_time taker_connect_ts;
+    int32_t refused_code;     /* the refusing CONNACK's code; -1: none refused */
 } close_record;
 
 /* The record to read: an open connection's (nothing seen) when none was
@@ -86,6 +91,10 @@ void verdict_close_hypotheses(const rule_ctx *at, session *s, int32_t kae);
 void verdict_note_disconnect(const rule_ctx *at, session *s, mqttka_side side, int32_t reason);
 void verdict_note_ws_close(const rule_ctx *at, session *s, mqttka_side side, int32_t code,
                            const uint8_t *payload, size_t len);
+
+/* The CONNACK refused the connection with `code` (connect_refused): the
+ * record is made now, for the verdict. */
+void verdict_note_refused(session *s, uint8_t code);
 
 /* The side of a connection that the capture never saw (one-sided), or NONE. */
 mqttka_side verdict_side_not_captured(const session *s);

@@ -64,15 +64,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
 
-    output_state out = {
-        .out = devnull,
-        .format = (size & 1) ? OUTPUT_TEXT : OUTPUT_JSON,
-        .quiet = false,
-        .capture_start = MQTTKA_TIME_NONE,
-        .finding_seen = false,
-        .worst_severity = MQTTKA_INFO,
-    };
-    output_start(&out, devnull, false);
+    cli_options opts;
+    memset(&opts, 0, sizeof opts);
+    /* Text, JSON or CSV by the input's length; -v with every fourth. */
+    opts.format = size % 3 == 0 ? OUTPUT_JSON : size % 3 == 1 ? OUTPUT_TEXT : OUTPUT_CSV;
+    opts.verbose = (size & 4) != 0;
+    output_state out;
+    memset(&out, 0, sizeof out);
+    output_start(&out, devnull, false, &opts);
     mqttka_analyzer *a = NULL;
     FUZZ_ASSERT(mqttka_new(&a, NULL, analysis_on_event, &out) == MQTTKA_OK);
 
@@ -114,11 +113,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     mqttka_finish(a, reader.last_ts != MQTTKA_TIME_NONE ? reader.last_ts : 0);
     mqttka_free(&a);
-    if (out.format == OUTPUT_JSON)
-        output_json_capture(&out, &stats);
-    else
-        output_text_capture(&out, &stats);
+    output_run_end(&out, &stats);
     output_flush(&out);
+    output_release(&out);
     capture_reader_close(&reader);
     return 0;
 }

@@ -76,6 +76,7 @@ typedef struct mqttka_summary_rec {
     const char *verdict_detail;  /* file scope, its own length */
     const char *client_id;       /* file scope; "" when none */
     uint64_t conn_id;
+    uint64_t taken_over_by;      /* session_taken_over: the connection that took it; 0 none */
     mqttka_endpoint client, server;
     mqttka_time rtt_min, rtt_median, rtt_p95, rtt_max; /* when rtt_count > 0 */
     mqttka_time max_client_silence; /* MQTTKA_TIME_NONE when unknown */
@@ -83,6 +84,7 @@ typedef struct mqttka_summary_rec {
     int32_t effective_keepalive; /* -1 when unknown */
     int32_t ws_close_code;       /* -1 when none */
     int32_t disconnect_reason;   /* -1 when none */
+    int32_t connack_code;        /* -1 when no CONNACK */
     uint32_t frame;              /* where it is shown on revisits */
     uint8_t transport;           /* mqttka_transport */
     uint8_t mqtt_level;

@@ -48,14 +48,33 @@ static const char str_rtt[] = "Ping RTT (ms)";
 static const char str_silence[] = "Client silence (s)";
 static const char str_max_silence[] = "Longest client silence (s)";
 static const char str_keepalive[] = "Effective keepalive (s)";
+static const char str_clients[] = "Connections by client";
 
 static int node_connections = -1;
 static int node_verdicts = -1;
+static int node_clients = -1;
 
 static void stats_init(stats_tree *st)
 {
     node_connections = stats_tree_create_node(st, str_connections, 0, STAT_DT_INT, TRUE);
     node_verdicts = stats_tree_create_node(st, str_verdicts, 0, STAT_DT_INT, TRUE);
+    node_clients = stats_tree_create_node(st, str_clients, 0, STAT_DT_INT, TRUE);
+}
+
+/* The per-client view, as the CLI's "client" objects: a client is its
+ * client id, quoted, or its address when the id is empty (its port left
+ * out: each reconnect has another). */
+static void client_name(const char *client_id, const mqttka_endpoint *client, char *out,
+                        size_t size)
+{
+    if (client_id[0]) {
+        snprintf(out, size, "\"%s\"", client_id);
+        return;
+    }
+    mqttka_endpoint_format(client, out, size);
+    char *colon = strrchr(out, ':');
+    if (colon && (colon == out || colon[-1] != ':'))
+        *colon = '\0'; /* "1.2.3.4:5" -> "1.2.3.4"; "[::1]:5" -> "[::1]" */
 }
 
 /* The node of connection `id` (created the first time), its count and the
@@ -117,6 +136,12 @@ static void tap_summary(stats_tree *st, const mqttka_summary_rec *s)
 
     tick_stat_node(st, str_verdicts, 0, TRUE);
     tick_stat_node(st, verdict, node_verdicts, FALSE);
+
+    char who[160];
+    client_name(c ? c->client_id : s->client_id, c ? &c->client : &s->client, who, sizeof who);
+    tick_stat_node(st, str_clients, 0, TRUE);
+    int client = tick_stat_node(st, who, node_clients, TRUE);
+    tick_stat_node(st, item, client, FALSE);
 }
 
 static tap_packet_status stats_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt,

@@ -345,6 +345,8 @@ static void on_summary(const mqttka_event *ev)
     rec->rtt_count = s->rtt_count;
     rec->ws_close_code = s->ws_close_code;
     rec->disconnect_reason = s->disconnect_reason;
+    rec->taken_over_by = s->taken_over_by;
+    rec->connack_code = s->connack_code;
     rec->verdict = (uint8_t)s->verdict;
     rec->close_mechanism = (uint8_t)s->close_mechanism;
     rec->close_initiator = (uint8_t)s->close_initiator;

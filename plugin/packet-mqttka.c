@@ -56,6 +56,8 @@ static int hf_close_mechanism = -1;
 static int hf_close_initiator = -1;
 static int hf_ws_close_code = -1;
 static int hf_disconnect_reason = -1;
+static int hf_taken_over_by = -1;
+static int hf_connack_code = -1;
 static int hf_client = -1;
 static int hf_server = -1;
 static int hf_client_id = -1;
@@ -99,7 +101,12 @@ static int kind_group(mqttka_finding_kind k)
     case MQTTKA_F_KEEPALIVE_INFERRED:
     case MQTTKA_F_ONE_SIDED:
     case MQTTKA_F_CLOSE_MATCHES_PING_TIMEOUT:
+    case MQTTKA_F_CONNACK_MISSING:
+    case MQTTKA_F_RECONNECT_STORM:
+    case MQTTKA_F_MASS_CLOSE:
         return PI_SEQUENCE;
+    case MQTTKA_F_CONNECT_REFUSED:
+        return PI_RESPONSE_CODE;
     case MQTTKA_F_WS_HANDSHAKE_FAILED:
     case MQTTKA_F_WS_SUBPROTOCOL:
         return PI_RESPONSE_CODE;
@@ -280,6 +287,10 @@ static void add_summary(proto_tree *tree, tvbuff_t *tvb, const mqttka_summary_re
         GEN(proto_tree_add_int(vt, hf_ws_close_code, tvb, 0, 0, s->ws_close_code));
     if (s->disconnect_reason >= 0)
         GEN(proto_tree_add_uint(vt, hf_disconnect_reason, tvb, 0, 0, (guint32)s->disconnect_reason));
+    if (s->connack_code >= 0)
+        GEN(proto_tree_add_uint(vt, hf_connack_code, tvb, 0, 0, (guint32)s->connack_code));
+    if (s->taken_over_by)
+        GEN(proto_tree_add_uint64(vt, hf_taken_over_by, tvb, 0, 0, s->taken_over_by));
     GEN(proto_tree_add_uint(vt, hf_pings, tvb, 0, 0, s->pingreq));
     GEN(proto_tree_add_uint(vt, hf_unanswered, tvb, 0, 0, s->pingreq_unanswered));
     if (s->rtt_count > 0) {
@@ -503,6 +514,11 @@ void proto_register_mqttka(void)
             BASE_DEC, NULL, 0, NULL, HFILL } },
         { &hf_disconnect_reason, { "DISCONNECT reason code", "mqttka.disconnect_reason",
             FT_UINT8, BASE_HEX, NULL, 0, NULL, HFILL } },
+        { &hf_taken_over_by, { "Taken over by connection", "mqttka.taken_over_by", FT_UINT64,
+            BASE_DEC, NULL, 0, "session_taken_over: the connection whose CONNECT with the same "
+            "client id made the server close this one", HFILL } },
+        { &hf_connack_code, { "CONNACK code", "mqttka.connack_code", FT_UINT8, BASE_HEX, NULL, 0,
+            "The CONNACK's return code (3.1.1) or reason code (5.0)", HFILL } },
         { &hf_client, { "Client", "mqttka.client", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL } },
         { &hf_server, { "Server", "mqttka.server", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL } },
         { &hf_client_id, { "Client ID", "mqttka.client_id", FT_STRING, BASE_NONE, NULL, 0,

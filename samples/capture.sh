@@ -26,7 +26,9 @@ ALL=(ws-311-healthy ws-seed-connect ws-mqtt5-mqttjs ws-mqtt5-server-keepalive
      ws-broker-frozen ws-client-frozen tcp-311-plain ws-multi ws-large-publish
      ws-aedes-mqttjs ws-paho-unmasked http-plain ws-not-mqtt
      ws-takeover-311 ws-takeover-5 ws-refused-retry tcp-connack-missing
-     ws-deflate-takeover ws-deflate-no-takeover ws-deflate-chromium)
+     ws-deflate-takeover ws-deflate-no-takeover ws-deflate-chromium
+     ws-upgrade-after-get
+     tcp-golang-ka5)
 
 log() { printf '[capture %s] %s\n' "$(date +%T)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -56,6 +58,9 @@ install_deps() {
         [[ " ${WANT[*]} " != *" ws-deflate-chromium "* ]] || command -v chromium >/dev/null ||
             missing+=(chromium)
     fi
+    command -v go >/dev/null || missing+=(golang-go)
+    [[ -d /usr/share/gocode/src/github.com/eclipse/paho.mqtt.golang ]] ||
+        missing+=(golang-github-eclipse-paho.mqtt.golang-dev)
     if [[ ${#missing[@]} -gt 0 ]]; then
         log "apt-get install ${missing[*]}"
         apt-get update -qq
@@ -74,6 +79,58 @@ install_deps() {
 
 # ---------------------------------------------------------------- helper programs
 write_helpers() {
+# paho.mqtt.golang (Debian 12: 1.1.1) over TCP: CONNECT with keepalive KA, hold for DURATION
+# seconds, then DISCONNECT. Its own DEBUG log, each line prefixed with the epoch, is the log.
+mkdir -p "$WORK/golang"
+cat >"$WORK/golang/main.go" <<'EOF'
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+)
+
+type stamped struct{ f *os.File }
+
+func (s stamped) Write(p []byte) (int, error) {
+	now := time.Now()
+	fmt.Fprintf(s.f, "%d.%06d %s", now.Unix(), now.Nanosecond()/1000, p)
+	return len(p), nil
+}
+
+func main() {
+	broker := flag.String("broker", "tcp://127.0.0.1:1883", "")
+	id := flag.String("client-id", "mqttka-golang", "")
+	ka := flag.Int("ka", 5, "")
+	duration := flag.Float64("duration", 40, "")
+	logPath := flag.String("log", "", "")
+	flag.Parse()
+	f, err := os.Create(*logPath)
+	if err != nil {
+		panic(err)
+	}
+	out := stamped{f}
+	mqtt.DEBUG = log.New(out, "PAHO ", 0)
+	mqtt.ERROR = log.New(out, "PAHO ERROR ", 0)
+	opts := mqtt.NewClientOptions().AddBroker(*broker).SetClientID(*id).
+		SetKeepAlive(time.Duration(*ka) * time.Second).SetAutoReconnect(false)
+	c := mqtt.NewClient(opts)
+	log.New(out, "", 0).Println("START")
+	if t := c.Connect(); t.Wait() && t.Error() != nil {
+		log.New(out, "", 0).Println("CONNECT FAILED", t.Error())
+		os.Exit(1)
+	}
+	log.New(out, "", 0).Println("CONNACK rc=0")
+	time.Sleep(time.Duration(*duration * float64(time.Second)))
+	c.Disconnect(250)
+	log.New(out, "", 0).Println("END")
+}
+EOF
 # paho python 1.6.1 client. Logs "<epoch> <message>" lines, including paho's own on_log.
 cat >"$WORK/paho_client.py" <<'EOF'
 import argparse, os, signal, sys, time
@@ -228,7 +285,14 @@ const heartbeat = Number(process.argv[3] || 0)
 const perMessageDeflate = process.argv[4] ? JSON.parse(process.argv[4]) : false
 const t = () => (Date.now() / 1000).toFixed(3)
 const aedes = await Aedes.createBroker()
-const httpServer = http.createServer()
+// Plain requests on the same port (a health check before the Upgrade, as a page or a load balancer
+// sends): /health answered with a Content-Length, /chunked in two writes (chunked framing), keep-alive.
+const httpServer = http.createServer((req, res) => {
+  console.log(`${t()} http ${req.method} ${req.url} from port ${req.socket.remotePort}`)
+  if (req.url === '/health') { res.setHeader('Content-Type', 'text/plain'); res.end('ok: aedes behind ws\n') }
+  else if (req.url === '/chunked') { res.write('first chunk\n'); setTimeout(() => res.end('second chunk\n'), 20) }
+  else { res.statusCode = 404; res.end('not here\n') }
+})
 const wss = new WebSocketServer({ server: httpServer, perMessageDeflate })
 wss.on('connection', (websocket, req) => {
   const peer = `${req.socket.remotePort}`
@@ -421,6 +485,98 @@ c.request("POST", "/upload", body=b"x" * 3000); r = c.getresponse(); print(r.sta
 c.close()
 time.sleep(0.3)
 srv.shutdown()
+EOF
+
+# A client of no library: plain GETs on a keep-alive connection, then on the same TCP connection the
+# WebSocket Upgrade, its MQTT CONNECT, pings and a DISCONNECT. MQTT 3.1.1 packets are written by hand (they are a few fixed bytes); the broker
+# that answers them is real. Logs "<epoch> <what>" lines for the facts.
+cat >"$WORK/get_then_upgrade.py" <<'EOF'
+import base64, os, socket, struct, sys, time
+port, logf = int(sys.argv[1]), sys.argv[2]
+out = open(logf, "w", buffering=1)
+def log(m): out.write("%.6f %s\n" % (time.time(), m))
+s = socket.create_connection(("127.0.0.1", port))
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+log("LOCAL_PORT %d" % s.getsockname()[1])
+buf = b""
+def need(n):
+    global buf
+    while len(buf) < n:
+        d = s.recv(65536)
+        if not d: raise SystemExit("closed by the server")
+        buf += d
+    r, buf = buf[:n], buf[n:]
+    return r
+def line():
+    global buf
+    while b"\r\n" not in buf:
+        d = s.recv(65536)
+        if not d: raise SystemExit("closed by the server")
+        buf += d
+    l, buf = buf.split(b"\r\n", 1)
+    return l
+def head():
+    status = line().decode(); hdrs = {}
+    while True:
+        l = line().decode()
+        if not l: return status, hdrs
+        k, v = l.split(":", 1); hdrs[k.strip().lower()] = v.strip()
+def response():
+    status, h = head()
+    if "content-length" in h:
+        body = need(int(h["content-length"]))
+    elif h.get("transfer-encoding", "").lower() == "chunked":
+        body = b""
+        while True:
+            n = int(line().split(b";")[0], 16)
+            if n == 0:
+                while line(): pass
+                break
+            body += need(n); line()
+    else:
+        body = b""
+    return status, h, body
+for path in ("/health", "/chunked"):
+    s.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: keep-alive\r\n\r\n" % (path, port)).encode())
+    log("HTTP_SENT GET %s" % path)
+    st, h, body = response()
+    log("HTTP_RECV %s for %s framing=%s body=%d" % (st, path, "length" if "content-length" in h else h.get("transfer-encoding"), len(body)))
+    time.sleep(0.2)
+key = base64.b64encode(os.urandom(16)).decode()
+s.sendall(("GET /mqtt HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+           "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: %s\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n" % (port, key)).encode())
+log("UPGRADE_SENT GET /mqtt")
+def frame(payload):
+    mask = os.urandom(4)
+    return bytes([0x82, 0x80 | len(payload)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+cid = b"mqttka-after-get"
+var = b"\x00\x04MQTT\x04\x02\x00\x02" + struct.pack(">H", len(cid)) + cid
+# The CONNECT goes after the 101: the core decodes a CONNECT sent before it too (its own segment
+# or the request's), but Wireshark 4.0's HTTP dissector hands a conversation to WebSocket only
+# from the 101 on, so the plugin would not show it, and the plugin test compares every sample.
+st, h = head()
+log("UPGRADE_RECV %s protocol=%s" % (st, h.get("sec-websocket-protocol")))
+s.sendall(frame(bytes([0x10, len(var)]) + var))
+log("SEND connect")
+mq = b""   # the MQTT byte stream: a broker may split a packet over several frames
+def packet():
+    global mq
+    while len(mq) < 2 or len(mq) < 2 + mq[1]:   # these packets are short: one length byte
+        b0, b1 = need(2)
+        n = b1 & 0x7f
+        if n == 126: n = struct.unpack(">H", need(2))[0]
+        mq += need(n)
+    p, mq = mq[:2 + mq[1]], mq[2 + mq[1]:]
+    return {0x20: "connack", 0xd0: "pingresp"}.get(p[0], "type_%02x" % p[0])
+log("RECV %s" % packet())
+for i in range(2):
+    time.sleep(1.0)
+    s.sendall(frame(b"\xc0\x00")); log("SEND pingreq")
+    log("RECV %s" % packet())
+time.sleep(0.5)
+s.sendall(frame(b"\xe0\x00")); log("SEND disconnect")
+time.sleep(0.1)
+s.close(); log("CLOSED")
 EOF
 }
 
@@ -1078,6 +1234,56 @@ scn_ws_deflate_chromium() {
     fact compression permessage-deflate; fact context_takeover yes
     fact ws_extensions "$(grep -m1 "ws connection" "$WORK/$n.aedes.log" | sed -n 's/.*extensions=//p')"
     deflate_facts "$L"
+}
+
+# An HTTP Upgrade after plain requests on a keep-alive connection (issue 18): GET /health (Content-Length),
+# GET /chunked (chunked), then the WebSocket Upgrade and MQTT on the same TCP connection.
+scn_ws_upgrade_after_get() {
+    local n=ws-upgrade-after-get L=$WORK/ws-upgrade-after-get.client.log bpid
+    start_bg "$WORK/$n.aedes.log" node "$WORK/aedes_broker.mjs" 1882 0
+    bpid=$BGPID
+    wait_listen 1882
+    start_capture $n
+    start_bg "$L.stderr" $PY "$WORK/get_then_upgrade.py" 1882 "$L"
+    wait_exit "$BGPID" 30 || die "$n: client did not finish"
+    stop_capture
+    stop_pid "$bpid"
+    grep -q "CLOSED" "$L" || die "$n: the client did not finish its exchange (see $L)"
+    [[ $(grep -c " http GET " "$WORK/$n.aedes.log") == 2 ]] || die "$n: the server did not see both plain GETs"
+    facts_begin $n "aedes $(aedes_version) behind Node ws and Node's http server (one port); a /usr/bin/python3 client on one" \
+        "keep-alive TCP connection: GET /health (answered with Content-Length), GET /chunked (answered chunked), then the" \
+        "WebSocket Upgrade of /mqtt offering mqtt, then MQTT 3.1.1: CONNECT (after the 101), keepalive 2," \
+        "two PINGREQs 1 s apart, DISCONNECT; the client closes" \
+        "http_* and client_* counts from the client's log (RECV/SEND lines) and the broker's log (http GET lines)"
+    fact transport websocket; fact connections 1; fact ws_port 1882; fact ws_path /mqtt; fact broker aedes
+    fact mqtt_version 3.1.1; fact keepalive 2; fact client_id mqttka-after-get; fact client python-socket
+    fact client_port "$(local_port "$L")"
+    fact http_requests_before_upgrade "$(grep -c " http GET " "$WORK/$n.aedes.log")"
+    fact http_framings "$(sed -n 's/.*framing=\([^ ]*\).*/\1/p' "$L" | paste -sd, -)"
+    fact client_pingreq_sent "$(grep -c " SEND pingreq$" "$L" || true)"
+    fact client_pingresp_received "$(grep -c " RECV pingresp$" "$L" || true)"
+    fact closed_by client; fact close_how disconnect; fact expected_verdict mqtt_disconnect
+}
+
+scn_tcp_golang_ka5() {
+    local n=tcp-golang-ka5 L=$WORK/tcp-golang-ka5.client.log
+    (cd "$WORK/golang" && GOPATH=/usr/share/gocode GO111MODULE=off go build -o golang_client main.go) ||
+        die "$n: go build"
+    start_mosq $n
+    start_capture $n
+    start_bg "$L.stderr" "$WORK/golang/golang_client" --ka 5 --client-id mqttka-golang --duration 40 \
+        --log "$L"
+    wait_exit "$BGPID" 60 || die "$n: client did not finish"
+    stop_capture
+    stop_pid "$MOSQ_PID"
+    facts_begin $n "paho.mqtt.golang $(dpkg-query -W -f='${Version}' golang-github-eclipse-paho.mqtt.golang-dev) over TCP, keepalive 5, ~40 s, DISCONNECT" \
+        "this version checks its keepalive every KA/2 (2 s) against whole Unix seconds, so each PINGREQ" \
+        "comes about 6 s after the client's last packet: past KAe + tol on a healthy connection"
+    fact transport tcp; fact connections 1; fact mqtt_version 3.1.1; fact keepalive 5
+    fact tcp_port 1883; fact client_id mqttka-golang; fact client paho-golang
+    fact client_pingreq_sent "$(grep -c "keepalive sending ping" "$L" || true)"
+    fact client_pingresp_received "$(grep -c "received pingresp" "$L" || true)"
+    fact closed_by client; fact close_how disconnect; fact expected_verdict mqtt_disconnect
 }
 
 # ---------------------------------------------------------------- main

@@ -20,11 +20,12 @@ export DEBIAN_FRONTEND=noninteractive
 packages=(
   build-essential meson ninja-build pkg-config   # the build
   zlib1g-dev                                     # core/: permessage-deflate
-  libpcap-dev                                    # cli/
+  libpcap-dev libmicrohttpd-dev                  # cli/ (and its --metrics)
   zlib1g-dev libzstd-dev liblz4-dev gzip zstd lz4 # cli/: compressed captures, their tests
   libwireshark-dev libglib2.0-dev tshark         # plugin/ and its tests
   python3 jq util-linux                          # golden and CLI test helpers, setpriv
   mosquitto python3-paho-mqtt libcap2-bin        # live/: broker, client, setcap
+  curl prometheus                                # live/: a scrape of --metrics, promtool
   clang libclang-rt-14-dev                       # fuzz/ built with libFuzzer
   debootstrap                                    # the Wireshark 4.4 chroot
   python3-html5lib chromium                      # report: strict HTML parser, rendering

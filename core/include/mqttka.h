@@ -150,6 +150,27 @@ typedef struct mqttka_config {
     /* Idle timeouts of intermediaries (nginx, load balancers: 60 s; HAProxy: 50 s). */
     mqttka_time idle_timeouts[MQTTKA_MAX_IDLE_TIMEOUTS];
     size_t n_idle_timeouts;
+
+    /* Between connections (FINDINGS.md "Between connections"). Client ids
+     * (with their server's address) and client addresses remembered at
+     * once: a capture of a million random ids must not grow the table
+     * forever. When full, the one whose last CONNECT is oldest among a
+     * sample of 16 is forgotten (told once, as resource_limit). */
+    size_t max_client_ids;
+    /* A server close this soon after another connection presented the same
+     * client id is a takeover (MQTT-3.1.4-2 / -3). */
+    mqttka_time takeover_window;
+    /* A CONNECT with no CONNACK for this long is connack_missing. */
+    mqttka_time connack_timeout;
+    /* reconnect_storm: storm_connections or more connections of one client
+     * id (or address) within storm_window of the first of them. */
+    uint32_t storm_connections;
+    mqttka_time storm_window;
+    /* mass_close: mass_close_connections or more connections to one server
+     * address closed first by the same side (bare: no DISCONNECT, no
+     * refusal, no takeover) within mass_close_window of the first. */
+    uint32_t mass_close_connections;
+    mqttka_time mass_close_window;
 } mqttka_config;
 
 /* Fills *cfg with the safe defaults documented in mqttka.1. */
@@ -214,6 +235,10 @@ typedef enum mqttka_finding_kind {
     MQTTKA_F_CLOSE_MATCHES_PING_TIMEOUT,
     /* Added after the others, so that their values stay. */
     MQTTKA_F_WS_DEFLATE_FAILED,
+    MQTTKA_F_CONNECT_REFUSED,
+    MQTTKA_F_CONNACK_MISSING,
+    MQTTKA_F_RECONNECT_STORM,
+    MQTTKA_F_MASS_CLOSE,
     MQTTKA_F_COUNT
 } mqttka_finding_kind;
 
@@ -228,6 +253,8 @@ typedef enum mqttka_verdict {
     MQTTKA_V_CLIENT_CLOSED,
     MQTTKA_V_SERVER_CLOSED,
     MQTTKA_V_RESET,
+    MQTTKA_V_SESSION_TAKEN_OVER, /* the server dropped it for a newer connection's CONNECT */
+    MQTTKA_V_CONNECT_REFUSED,    /* its CONNACK refused it */
     MQTTKA_V_COUNT
 } mqttka_verdict;
 
@@ -345,6 +372,12 @@ typedef struct mqttka_summary {
     const mqttka_finding *findings;     /* the first max_summary_findings, no RTTs */
     size_t n_findings;
     size_t findings_omitted;
+    /* session_taken_over: the connection whose CONNECT with the same client
+     * id made the server close this one (its id); 0 when none or unknown. */
+    uint64_t taken_over_by;
+    /* The CONNACK's return code (3.x) or reason code (5.0); -1 when no
+     * CONNACK was seen. */
+    int32_t connack_code;
 } mqttka_summary;
 
 typedef enum mqttka_event_type {

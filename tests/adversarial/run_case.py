@@ -30,6 +30,10 @@ MiB = 1024  # ru_maxrss is in KiB
 # build, `asan_bound` in the sanitizer build; both in KiB. `args` are added
 # before -r. `text` and `json` are substrings the outputs must hold; `check`,
 # a function of the JSON records that returns what is wrong with them.
+# Under ASan the freed blocks wait in its quarantine, so its peak follows
+# the allocations made, not the memory held: the small cases ran at 31 to
+# 33 MiB there once the CLI kept per-connection tables, hence 40; the
+# ordinary build's 8 MiB is the bound that says "bounded".
 CASES = {
     # 1,000,000 SYNs, each a distinct flow; the default cap (1,048,576
     # flows) keeps them all. Measured: ~345 MiB (~340 bytes a flow plus the
@@ -51,51 +55,51 @@ CASES = {
     # A frame declaring 2^63-1 bytes, 32 MB of it carrying a PUBLISH that
     # declares 268,435,455: streamed, never buffered.
     "ws-huge-frame": dict(
-        bound=8 * MiB, asan_bound=32 * MiB,
+        bound=8 * MiB, asan_bound=40 * MiB,
         text=["CONNECT v3.1.1 keepalive 5", "stream ended inside a packet",
               "capture: 1035 records"],
         json=['"transport":"websocket"']),
     "mqtt-rl-max": dict(
-        bound=8 * MiB, asan_bound=32 * MiB,
+        bound=8 * MiB, asan_bound=40 * MiB,
         text=["stream ended inside a packet (first byte 0x30)", "VERDICT      client_closed"],
         json=['"kind":"malformed_fixed_header"']),
     "mqtt-rl-max-body": dict(
-        bound=8 * MiB, asan_bound=32 * MiB,
+        bound=8 * MiB, asan_bound=40 * MiB,
         text=["== #1 ", "== #2 10.0.0.3:50001", "stream ended inside a packet (first byte 0x10)"],
         json=['"type":"connection"']),
     "seq-wrap-jump": dict(
-        bound=8 * MiB, asan_bound=32 * MiB,
+        bound=8 * MiB, asan_bound=40 * MiB,
         text=["CONNECT v3.1.1 keepalive 5", "PINGRESP  rtt", "capture_gap"],
         json=['"kind":"capture_gap"']),
     # Every byte's first captured copy wins: 400 PINGREQs come out whole.
     "overlap-retrans": dict(
-        bound=8 * MiB, asan_bound=32 * MiB,
+        bound=8 * MiB, asan_bound=40 * MiB,
         text=["pings        PINGREQ 400, PINGRESP 400, unanswered 0",
               "VERDICT      mqtt_disconnect"],
         json=['"pingreq":400']),
     "time-backwards": dict(
-        bound=8 * MiB, asan_bound=32 * MiB,
+        bound=8 * MiB, asan_bound=40 * MiB,
         text=["VERDICT      mqtt_disconnect"],
         json=['"verdict":"mqtt_disconnect"']),
     # 10 bytes of payload per record: no handshake can be read, so no
     # connection is reported, but the capture summary says why; the run
     # ends cleanly.
     "snaplen-64": dict(
-        bound=8 * MiB, asan_bound=32 * MiB,
+        bound=8 * MiB, asan_bound=40 * MiB,
         text=["capture: 17 records", "have their payload cut by the snaplen"],
         json=['"type":"capture"', '"payload_cut":']),
     "pcapng-unknown": dict(
-        bound=8 * MiB, asan_bound=32 * MiB,
+        bound=8 * MiB, asan_bound=40 * MiB,
         text=["VERDICT      mqtt_disconnect", "capture: 13 records"],
         json=['"verdict":"mqtt_disconnect"']),
     # 100,000 segments ahead of a hole: the out-of-order queue holds 64.
     "ooo-flood": dict(
-        bound=8 * MiB, asan_bound=32 * MiB,
+        bound=8 * MiB, asan_bound=40 * MiB,
         text=["resource_limit: out-of-order queue full", "capture_gap"],
         json=['"kind":"resource_limit"']),
     # 1 MiB of response header lines: the block is capped at 8 KiB.
     "http-header-flood": dict(
-        bound=8 * MiB, asan_bound=32 * MiB,
+        bound=8 * MiB, asan_bound=40 * MiB,
         text=["resource_limit: HTTP response header block exceeds 8192 bytes"],
         json=['"kind":"resource_limit"']),
     # Streams that are not MQTT (issue 13): none may be taken for MQTT, and
@@ -129,7 +133,7 @@ CASES = {
     # One direction captured: reported, said so, and nothing claimed of the
     # missing side (no warn or error at all: every ping is on time).
     "one-sided": dict(
-        bound=8 * MiB, asan_bound=32 * MiB,
+        bound=8 * MiB, asan_bound=40 * MiB,
         text=["connections: 5 TCP, 5 analysed as MQTT", "one_sided: only the client to server",
               "one_sided: only the server to client"],
         json=['"kind":"one_sided"'],
@@ -148,14 +152,14 @@ CASES = {
     # read (about 1.3 MiB), streamed, never held; the client resets its
     # context every message, so its next one (a PINGREQ) is decoded.
     "ws-deflate-bomb": dict(
-        bound=8 * MiB, asan_bound=32 * MiB,
+        bound=8 * MiB, asan_bound=40 * MiB,
         text=["resource_limit: client compressed messages inflate to more than 200 times",
               "PINGREQ", "VERDICT      mqtt_disconnect"],
         json=['"kind":"resource_limit"', '"verdict":"mqtt_disconnect"']),
     # The same with the ratio cap off: the message cap cuts it at 64 MiB.
     "ws-deflate-bomb-message-cap": dict(
         gen="ws-deflate-bomb", args=["--max-inflate-ratio", "0"],
-        bound=8 * MiB, asan_bound=32 * MiB,
+        bound=8 * MiB, asan_bound=40 * MiB,
         text=["resource_limit: client compressed message inflates past 67108864 bytes",
               "PINGREQ", "VERDICT      mqtt_disconnect"],
         json=['"kind":"resource_limit"', '"verdict":"mqtt_disconnect"']),

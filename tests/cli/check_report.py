@@ -243,7 +243,7 @@ def check_dom(dom_path, json_path, detail_cap, rows_cap):
 
     # RTT histogram: every pair.
     pairs = [e for es in events.values() for e in es
-             if e["type"] == "mqtt" and e["packet"] == "PINGRESP" and "rtt_ms" in e]
+             if e["type"] == "mqtt" and e["packet"] == "PINGRESP" and "rtt_s" in e]
     hist = dom.find("svg", "rtt-hist")
     if pairs:
         if not hist or hist[0].get("data-pairs") != str(len(pairs)):
@@ -293,9 +293,9 @@ def check_detail(dom, cid, c, evs):
             if not got and not truncated:
                 fail("connection %d: ping pair %s -> %s not drawn"
                      % (cid, e["pingreq_frame"], e["frame"]))
-            elif got and abs(float(got[0]["data-rtt-ms"]) - e["rtt_ms"]) > 0.0015:
+            elif got and abs(float(got[0]["data-rtt-ms"]) - e["rtt_s"] * 1000) > 0.0015:
                 fail("connection %d: pair %s RTT %s ms, JSON %s ms"
-                     % (cid, e["frame"], got[0]["data-rtt-ms"], e["rtt_ms"]))
+                     % (cid, e["frame"], got[0]["data-rtt-ms"], e["rtt_s"] * 1000))
     # PINGREQs that no PINGRESP answered.
     want_un = {e["frame"] for e in evs if e["type"] == "mqtt" and e["packet"] == "PINGREQ"
                and e["dir"] == "c2s" and e["frame"] not in answered}

@@ -136,7 +136,8 @@ for sample_file in $(all_samples); do
     grep -q 'interleaved by time' <("$MQTTKA" -r "$TMP/s1-$base.pcap" "$TMP/s0-$base.pcap") ||
         fail "$base: the pieces by connection were not merged by time"
     no_frames='del(.frame, .reported_frame, .file, .file_frame, .first_frame, .last_frame,
-                   .close.frame, .pingreq_frame) | if .findings then .findings |= map(del(.frame, .reported_frame)) else . end'
+                   .close.frame, .pingreq_frame) | if .findings then .findings |= map(del(.frame, .reported_frame)) else . end
+                   | if .finding_counts then .finding_counts |= map(del(.first_frame, .last_frame)) else . end'
     for type in connection finding; do
         jq -c "select(.type == \"$type\") | $no_frames" "$TMP/ov.json" | sort >"$TMP/a"
         jq -c "select(.type == \"$type\") | $no_frames" "$TMP/whole.json" | sort >"$TMP/b"

@@ -6,11 +6,12 @@
 need_jq
 
 capture=$(sample ws-broker-frozen.pcap ws-311-healthy.pcap)
-run 0 -r "$capture" && cp "$TMP/out" "$TMP/relative.txt"
-run 0 -r "$capture" --time-format relative && { cmp -s "$TMP/out" "$TMP/relative.txt" ||
+# -v: every finding in the timeline, as in the JSON (repeats, pingresp_rtt).
+run 0 -v -r "$capture" && cp "$TMP/out" "$TMP/relative.txt"
+run 0 -v -r "$capture" --time-format relative && { cmp -s "$TMP/out" "$TMP/relative.txt" ||
     fail "--time-format relative is not the default"; }
-run 0 -r "$capture" --time-format epoch && cp "$TMP/out" "$TMP/epoch.txt"
-run 0 -r "$capture" --time-format utc && cp "$TMP/out" "$TMP/utc.txt"
+run 0 -v -r "$capture" --time-format epoch && cp "$TMP/out" "$TMP/epoch.txt"
+run 0 -v -r "$capture" --time-format utc && cp "$TMP/out" "$TMP/utc.txt"
 run 0 --json -r "$capture" && cp "$TMP/out" "$TMP/events.json"
 
 # Timeline lines: "<time> #<conn> <dir>  ...": the same lines, only the time
@@ -24,7 +25,8 @@ cmp -s "$TMP/rel.rest" "$TMP/epoch.rest" || fail "epoch: the timeline's lines di
 cmp -s "$TMP/rel.rest" "$TMP/utc.rest" || fail "utc: the timeline's lines differ beyond their time"
 
 # Event times from JSON, in the timeline's order (a finding's time is its own).
-jq -r 'select(.type != "connection" and .type != "capture") | .ts' "$TMP/events.json" |
+jq -r 'select(.type != "connection" and .type != "capture" and .type != "client"
+                 and .type != "fleet") | .ts' "$TMP/events.json" |
     awk '{printf "%.6f\n", $1}' >"$TMP/json.ts"
 timeline "$TMP/epoch.txt" | awk '{print $1}' >"$TMP/epoch.ts"
 cmp -s "$TMP/json.ts" "$TMP/epoch.ts" ||

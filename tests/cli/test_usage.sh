@@ -10,7 +10,9 @@ options=(-r --read -f --filter -i --interface -w --write -c --count -D --list-in
          --max-inflated-message --max-inflate-ratio --max-inflate-memory
          -h --help -V --version -p --no-promiscuous-mode -B --buffer-size
          -s --snapshot-length -C -G -W -n --time-format --write-flagged
-         --report --report-detail --report-rows)
+         --report --report-detail --report-rows -v --verbose --format --community-id-seed
+         --max-clients --client-rows --takeover-window --connack-timeout --reconnect-storm
+         --mass-close --max-client-ids)
 
 run 0 --help && {
     for o in "${options[@]}"; do
@@ -24,7 +26,11 @@ if [ -n "$MAN_PAGE" ]; then
         groff_form=${o//-/\\-}
         grep -qF -- "$groff_form" "$MAN_PAGE" || fail "the man page does not document $o"
     done
-    for section in "EXIT STATUS" "JSON OUTPUT" "TEXT OUTPUT" "FINDINGS" "VERDICTS"; do
+    # Options that exist only in some builds are documented in every one.
+    for o in --metrics --metrics-clients; do
+        grep -qF -- "${o//-/\\-}" "$MAN_PAGE" || fail "the man page does not document $o"
+    done
+    for section in "CSV OUTPUT" "EXIT STATUS" "JSON OUTPUT" "TEXT OUTPUT" "FINDINGS" "VERDICTS"; do
         grep -q "^\.SH $section" "$MAN_PAGE" || fail "the man page lacks $section"
     done
 fi
@@ -59,6 +65,12 @@ bad_usage "--max-findings" -r x --max-findings many
 bad_usage "--max-inflated-message" -r x --max-inflated-message 0
 bad_usage "--max-inflate-ratio" -r x --max-inflate-ratio 1033
 bad_usage "--max-inflate-memory" -r x --max-inflate-memory 64k
+bad_usage "--takeover-window" -r x --takeover-window 0
+bad_usage "--connack-timeout" -r x --connack-timeout -1
+bad_usage "--reconnect-storm" -r x --reconnect-storm 1,60
+bad_usage "--reconnect-storm" -r x --reconnect-storm 10
+bad_usage "--mass-close" -r x --mass-close 5,0
+bad_usage "--max-client-ids" -r x --max-client-ids 0
 bad_usage "twice" -r x -f tcp udp
 bad_usage "-f was given twice" -r x -f tcp -f udp
 bad_usage "live capture only" -r x -p

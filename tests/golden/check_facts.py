@@ -17,7 +17,7 @@ SEVERITIES = {"info", "warn", "error"}
 VERDICTS = {"open", "mqtt_disconnect", "server_closed_keepalive",
             "client_closed_missing_pingresp",
             "ws_close", "intermediary_idle_close", "client_closed", "server_closed",
-            "reset"}
+            "reset", "session_taken_over", "connect_refused"}
 MECHANISMS = {"mqtt_disconnect", "ws_close", "fin", "rst", None}
 PACKET_NAMES = {"CONNECT", "CONNACK", "PUBLISH", "PUBACK", "PUBREC", "PUBREL", "PUBCOMP",
                 "SUBSCRIBE", "SUBACK", "UNSUBSCRIBE", "UNSUBACK", "PINGREQ", "PINGRESP",
@@ -72,7 +72,7 @@ def validate_connection(c, where):
                 fail(f"{where}: packets.{d}.{name} = {n!r}")
     for k in ("pingreq", "pingresp", "pingreq_unanswered"):
         check_type(c, k, is_int, "int", where)
-    check_type(c, "rtt_ms", lambda v: v is None or (isinstance(v, dict) and all(
+    check_type(c, "rtt_s", lambda v: v is None or (isinstance(v, dict) and all(
         is_num(v.get(x)) for x in ("min", "median", "p95", "max"))), "rtt object|null", where)
     check_type(c, "max_client_silence", lambda v: v is None or is_num(v), "float|null", where)
     check_type(c, "close", lambda v: isinstance(v, dict), "an object", where)
@@ -84,6 +84,10 @@ def validate_connection(c, where):
                where + " close")
     check_type(close, "ts", lambda v: v is None or is_num(v), "float|null", where + " close")
     check_type(c, "verdict", lambda v: v in VERDICTS, "a verdict", where)
+    check_type(c, "taken_over_by", lambda v: v is None or (is_int(v) and v >= 1),
+               "a connection number|null", where)
+    check_type(c, "connack_code", lambda v: v is None or (is_int(v) and 0 <= v <= 255),
+               "int 0-255|null", where)
     check_type(c, "findings", lambda v: isinstance(v, list), "a list", where)
     for i, f in enumerate(c.get("findings", [])):
         validate_finding(f, f"{where} findings[{i}]")
@@ -138,6 +142,7 @@ def split_connections(facts):
     for n in sorted(per):
         merged = dict(glob)
         merged.update(per[n])
+        merged["_name"] = f"conn{n}"
         conns.append(merged)
     return glob, conns
 
@@ -185,7 +190,9 @@ def main():
     glob, expected = split_connections(load_facts(facts_path))
     if glob.get("mqtt") == "no":
         # Traffic that is not MQTT: mqttka must stay silent about it.
-        about = [o for o in lines if o.get("type") != "capture"]
+        # (The fleet summary closes every run; here it counts no connection.)
+        about = [o for o in lines if o.get("type") != "capture"
+                 and not (o.get("type") == "fleet" and o.get("connections") == 0)]
         if about:
             fail(f"{len(about)} events about traffic that carries no MQTT")
         for e in errors:
@@ -194,6 +201,24 @@ def main():
         return 1 if errors else 0
     if "connections" in glob and int(glob["connections"]) != len(conns):
         fail(f"{len(conns)} connections, the scenario made {glob['connections']}")
+
+    # The connection each of the scenario's is, by client port (for
+    # taken_over_by, which names another connection).
+    number_of = {}
+    for exp in expected:
+        found = [c for c in conns if exp.get("client_port") is not None
+                 and c["client"].rsplit(":", 1)[1] == exp["client_port"]]
+        if len(found) == 1 and "_name" in exp:
+            number_of[exp["_name"]] = found[0]["conn"]
+    if "mass_closes" in glob:
+        masses = [f for c in conns for f in c["findings"] if f["kind"] == "mass_close"]
+        if len(masses) != int(glob["mass_closes"]):
+            fail(f"{len(masses)} mass_close findings, the scenario made {glob['mass_closes']}")
+    if "storms" in glob:
+        storms = [f for c in conns for f in c["findings"] if f["kind"] == "reconnect_storm"]
+        if len(storms) != int(glob["storms"]):
+            fail(f"{len(storms)} reconnect_storm findings, the scenario made {glob['storms']} "
+                 "storms")
 
     for exp in expected:
         port = exp.get("client_port")
@@ -222,8 +247,27 @@ def main():
         if "server_keepalive" in exp:
             same("server_keepalive", c["server_keepalive"], int(exp["server_keepalive"]))
             same("effective_keepalive", c["effective_keepalive"], int(exp["server_keepalive"]))
+        elif "keepalive" in exp and exp.get("connack_code", "0") not in ("0", "none",
+                                                                            "not_received"):
+            # refused: no keepalive in force
+            same("effective_keepalive", c["effective_keepalive"], None)
         elif "keepalive" in exp:
             same("effective_keepalive", c["effective_keepalive"], int(exp["keepalive"]))
+        if "connack_code" in exp:
+            code = exp["connack_code"]
+            same("connack_code", c["connack_code"],
+                 None if code in ("none", "not_received") else int(code))
+        if "expected_verdict" in exp and exp.get("connack_code") is not None:
+            taker = exp.get("taken_over_by")
+            same("taken_over_by", c["taken_over_by"],
+                 number_of.get(taker, taker) if taker else None)
+        if "expected_findings" in exp or "connack_code" in exp:
+            want = {k for k in exp.get("expected_findings", "").split(",") if k}
+            kinds = {f["kind"] for f in c["findings"]}
+            for k in want - kinds:
+                fail(f"{who}: no {k} finding, the scenario expects one")
+            if "connack_missing" in kinds and "connack_missing" not in want:
+                fail(f"{who}: a connack_missing finding the scenario does not expect")
         if "client_pingreq_sent" in exp:
             same("pingreq", c["pingreq"], int(exp["client_pingreq_sent"]))
         if "client_pingresp_received" in exp:

@@ -326,7 +326,8 @@ def check_stats(two_tree, one_tree, name, ev, conns, closed):
             pingreq = e["pingreq"] if e["pingreq"] or e in closed or two_pass else None
             if pingreq is not None and col("PINGREQ", "Count") != str(pingreq):
                 fail("%s: PINGREQ count %s, CLI %d" % (what, col("PINGREQ", "Count"), pingreq))
-            rtt = e.get("rtt_ms") or {}
+            # The CLI's RTTs are seconds (rtt_s); the plugin's column, ms.
+            rtt = {k: (v * 1000 if k != "count" else v) for k, v in (e.get("rtt_s") or {}).items()}
             if rtt.get("count"):
                 if col("Ping RTT (ms)", "Count") != str(rtt["count"]) or \
                         not close_to(col("Ping RTT (ms)", "Min Val"), rtt["min"], 0.0015) or \
@@ -358,6 +359,24 @@ def check_stats(two_tree, one_tree, name, ev, conns, closed):
         got = {p[1]: int(c["Count"]) for p, c in tree.items() if len(p) == 2 and p[0] == "Verdicts"}
         if got != verdicts:
             fail("%s (%s): stats tree verdicts %s, CLI %s" % (name, mode, got, verdicts))
+        # The per-client view: each client's summarised connections and their
+        # verdicts, as the CLI's "client" objects key them.
+        clients = {}
+        for e in want_conns:
+            if not two_pass and e not in closed:
+                continue
+            key = '"%s"' % e["client_id"] if e.get("client_id") else e["client"].rsplit(":", 1)[0]
+            per = clients.setdefault(key, {"n": 0})
+            per["n"] += 1
+            per["Verdict: " + e["verdict"]] = per.get("Verdict: " + e["verdict"], 0) + 1
+        top_c = "Connections by client"
+        got_c = {}
+        for p, c in tree.items():
+            if len(p) >= 2 and p[0] == top_c:
+                per = got_c.setdefault(p[1], {})
+                per["n" if len(p) == 2 else p[2]] = int(c["Count"])
+        if got_c != clients:
+            fail("%s (%s): stats tree clients %s, CLI %s" % (name, mode, got_c, clients))
 
 
 def check_split(tshark, pcap):

@@ -103,6 +103,8 @@ static void put_summary(line *l, const mqttka_summary *s, bool details)
         put(l, " start_seen=0");
     if (c->keepalive_inferred >= 0)
         put(l, " ka_inferred=%d", (int)c->keepalive_inferred);
+    if (s->taken_over_by)
+        put(l, " taken_over_by=%llu", (unsigned long long)s->taken_over_by);
     put(l, " verdict=%s id=\"%s\" sub=\"%s\" ext=\"%s\"", mqttka_verdict_name(s->verdict),
         c->client_id, c->ws_subprotocol, c->ws_extensions);
     if (details)

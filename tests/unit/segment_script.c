@@ -15,6 +15,13 @@ void script_reset(script *sc)
     memset(sc, 0, sizeof *sc);
 }
 
+void script_on(script *sc, uint8_t conn)
+{
+    if (conn >= SCRIPT_MAX_CONNS)
+        abort();
+    sc->conn = conn;
+}
+
 script_msg *script_add(script *sc, int from, double t, const void *bytes, size_t len)
 {
     if (sc->n >= SCRIPT_MAX_MSGS || len > SCRIPT_MAX_BYTES)
@@ -23,6 +30,7 @@ script_msg *script_add(script *sc, int from, double t, const void *bytes, size_t
     memset(m, 0, sizeof *m);
     m->from = from;
     m->t = t;
+    m->conn = sc->conn;
     if (len)
         memcpy(m->bytes, bytes, len);
     m->len = len;
@@ -150,7 +158,8 @@ static void push_bytes(runner *r, const script_msg *m, uint64_t tag, uint32_t se
     const script *sc = r->sc;
     mqttka_segment seg;
     memset(&seg, 0, sizeof seg);
-    mqttka_endpoint cl = {4, {127, 0, 0, 1}, 50000}, sv = {4, {127, 0, 0, 1}, 1882};
+    mqttka_endpoint cl = {4, {127, 0, 0, 1}, (uint16_t)(50000 + m->conn)},
+                    sv = {4, {127, 0, 0, 1}, 1882};
     if (sc->ipv6) {
         memset(cl.addr, 0, 16);
         cl.family = sv.family = 6;
@@ -186,7 +195,8 @@ static void push_bytes(runner *r, const script_msg *m, uint64_t tag, uint32_t se
 /* Runs a script; `split_at` is used in SPLIT mode for every message longer
  * than it. Returns false when a call of the API failed. */
 static bool run(const script *sc, enum feed_mode mode, size_t split_at, size_t batch_size,
-                size_t batch_ahead, event_log *out, const mqttka_config *cfg)
+                size_t batch_ahead, event_log *out, const mqttka_config *cfg,
+                mqttka_counts *counts)
 {
     event_log_reset(out, false);
     runner r;
@@ -196,9 +206,14 @@ static bool run(const script *sc, enum feed_mode mode, size_t split_at, size_t b
     r.batch_ahead = batch_ahead;
     if (mqttka_new(&r.a, cfg, event_log_on_event, out) != MQTTKA_OK)
         return false;
-    uint32_t next_seq[2] = {1000, 500000}; /* ISNs; wrap tested in tcp_stream */
+    uint32_t seqs[SCRIPT_MAX_CONNS][2];
+    for (size_t c = 0; c < SCRIPT_MAX_CONNS; c++) {
+        seqs[c][0] = 1000; /* ISNs; wrap tested in tcp_stream */
+        seqs[c][1] = 500000;
+    }
     for (size_t i = 0; i < sc->n; i++) {
         const script_msg *m = &sc->m[i];
+        uint32_t *next_seq = seqs[m->conn];
         uint64_t tag = i + 1;
         int f = m->from;
         uint32_t ack = next_seq[1 - f] + m->ack_ahead;
@@ -237,6 +252,8 @@ static bool run(const script *sc, enum feed_mode mode, size_t split_at, size_t b
     batch_flush(&r);
     double end = sc->n ? sc->m[sc->n - 1].t : 0;
     mqttka_finish(r.a, 1700000000000000 + (mqttka_time)(end * 1e6 + 0.5));
+    if (counts)
+        mqttka_get_counts(r.a, counts);
     mqttka_free(&r.a);
     return r.push_errors == 0 && r.a == NULL;
 }
@@ -267,7 +284,7 @@ bool script_run_all_ways(const char *name, const script *sc, event_log *out,
 {
     static event_log other;
     char way[64];
-    bool ok = run(sc, WHOLE, 0, 0, 0, out, cfg);
+    bool ok = run(sc, WHOLE, 0, 0, 0, out, cfg, NULL);
     if (!ok || out->overflow || out->severity_over_table) {
         fprintf(stderr, "%s: one segment per message: %s\n", name,
                 !ok ? "a call of the API failed"
@@ -275,13 +292,13 @@ bool script_run_all_ways(const char *name, const script *sc, event_log *out,
         return false;
     }
     if (!sc->segment_starts_matter)
-        ok &= same_log(name, "byte by byte", run(sc, BYTEWISE, 0, 0, 0, &other, cfg), out,
+        ok &= same_log(name, "byte by byte", run(sc, BYTEWISE, 0, 0, 0, &other, cfg, NULL), out,
                        &other);
     /* Batches of several sizes, the largest as long as any script. */
     static const size_t batch_sizes[] = {1, 2, 3, 5, 8, 13, BATCH_MAX};
     for (size_t b = 0; b < sizeof batch_sizes / sizeof batch_sizes[0]; b++) {
         snprintf(way, sizeof way, "in batches of %zu", batch_sizes[b]);
-        ok &= same_log(name, way, run(sc, WHOLE, 0, batch_sizes[b], 0, &other, cfg), out,
+        ok &= same_log(name, way, run(sc, WHOLE, 0, batch_sizes[b], 0, &other, cfg, NULL), out,
                        &other);
     }
     /* And with look-ahead carried from batch to batch (size, look-ahead). */
@@ -290,7 +307,7 @@ bool script_run_all_ways(const char *name, const script *sc, event_log *out,
         snprintf(way, sizeof way, "in batches of %zu with %zu ahead", ahead_runs[b][0],
                  ahead_runs[b][1]);
         ok &= same_log(name, way,
-                       run(sc, WHOLE, 0, ahead_runs[b][0], ahead_runs[b][1], &other, cfg), out,
+                       run(sc, WHOLE, 0, ahead_runs[b][0], ahead_runs[b][1], &other, cfg, NULL), out,
                        &other);
     }
     size_t longest = 0;
@@ -299,8 +316,14 @@ bool script_run_all_ways(const char *name, const script *sc, event_log *out,
             longest = sc->m[i].len;
     for (size_t at = 1; at < longest; at++) {
         snprintf(way, sizeof way, "split at %zu", at);
-        if (!same_log(name, way, run(sc, SPLIT, at, 0, 0, &other, cfg), out, &other))
+        if (!same_log(name, way, run(sc, SPLIT, at, 0, 0, &other, cfg, NULL), out, &other))
             return false; /* one report is enough */
     }
     return ok;
+}
+
+bool script_counts(const script *sc, const mqttka_config *cfg, mqttka_counts *out)
+{
+    static event_log log;
+    return run(sc, WHOLE, 0, 0, 0, &log, cfg, out);
 }

@@ -40,6 +40,7 @@ typedef struct script_msg {
     bool no_ack;
     bool lost;           /* on the wire but not in the capture */
     uint32_t ack_ahead;  /* its ACK covers this many bytes the peer sends later */
+    uint8_t conn;        /* which connection: client port 50000 + conn */
 } script_msg;
 
 typedef struct script {
@@ -52,7 +53,17 @@ typedef struct script {
      * that proves a packet boundary): the script is not split byte by byte
      * or at every offset, only pushed whole and in batches. */
     bool segment_starts_matter;
+    /* the connection later messages go on (script_on); several connections
+     * share the server and the client's address, with client ports
+     * 50000 + conn */
+    uint8_t conn;
 } script;
+
+#define SCRIPT_MAX_CONNS 8
+
+/* Later messages go on connection `conn` (< SCRIPT_MAX_CONNS; 0 at first):
+ * scripts of several connections, for the rules between them. */
+void script_on(script *sc, uint8_t conn);
 
 /* Empties *sc (client 127.0.0.1, server port 1882). */
 void script_reset(script *sc);
@@ -90,5 +101,9 @@ extern const char script_response_101[];
  * a log overflowed or a finding came with a severity above its kind's. */
 bool script_run_all_ways(const char *name, const script *sc, event_log *out,
                          const mqttka_config *cfg);
+
+/* Runs the script once, a segment per message, and gives the analyzer's
+ * connection counts at the end (why connections were not analysed). */
+bool script_counts(const script *sc, const mqttka_config *cfg, mqttka_counts *out);
 
 #endif

@@ -314,6 +314,154 @@ static void test_handshakes(void)
     CHECK_EQ_INT(lg.len, 0);
 }
 
+/* The MQTT session script_ws_open would start, after the TCP handshake and
+ * whatever plain HTTP a case sends first: the Upgrade and its 101 at `t`,
+ * then CONNECT, CONNACK, a ping and a DISCONNECT with both FINs. */
+static void upgrade_then_mqtt(script *sc, double t)
+{
+    script_add(sc, C, t, script_request, strlen(script_request));
+    script_add(sc, S, t + 0.001, script_response_101, strlen(script_response_101));
+    script_ws(sc, C, t + 0.01, seed_connect, sizeof seed_connect);
+    script_ws(sc, S, t + 0.011, connack_ok, sizeof connack_ok);
+    script_ws(sc, C, t + 2.0, pingreq, sizeof pingreq);
+    script_ws(sc, S, t + 2.001, pingresp, sizeof pingresp);
+    script_ws(sc, C, t + 3.0, disconnect, sizeof disconnect);
+    script_add_flags(sc, C, t + 3.001, MQTTKA_TCP_FIN);
+    script_add_flags(sc, S, t + 3.002, MQTTKA_TCP_FIN);
+}
+
+/* Counts of the script run once: `mqtt` connections analysed, `http` not. */
+static void check_counts(const script *sc, const mqttka_config *cfg, uint64_t mqtt, uint64_t http)
+{
+    mqttka_counts c;
+    CHECK(script_counts(sc, cfg, &c));
+    CHECK_EQ_INT(c.tcp_connections, 1);
+    CHECK_EQ_INT(c.mqtt_connections, mqtt);
+    CHECK_EQ_INT(c.not_analysed[MQTTKA_NA_HTTP], http);
+}
+
+/* An HTTP Upgrade after plain requests on a keep-alive connection (RFC 7230
+ * §6.3, issue 18): the plain exchanges are read past, their bodies skipped
+ * by Content-Length or chunked framing, and the WebSocket after them is
+ * decoded; a connection whose answer has no length, or that carries more
+ * plain requests than the core follows, is given up as plain HTTP. */
+static void test_upgrade_after_plain_requests(void)
+{
+    static script sc;
+    static const char get_health[] = "GET /health HTTP/1.1\r\nHost: b\r\n\r\n";
+    static const char ok_length[] =
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 21\r\n\r\n";
+    static const char body_part1[] = "ok: aedes ";
+    static const char body_part2[] = "behind!\r\n\r\n"; /* 11 bytes: a body may hold CRLFs */
+    static const char head_req[] = "HEAD /big HTTP/1.1\r\nHost: b\r\n\r\n";
+    static const char head_ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n";
+    static const char post[] = "POST /form HTTP/1.1\r\nHost: b\r\nContent-Length: 3\r\n\r\na=b";
+    static const char no_content[] = "HTTP/1.1 204 No Content\r\n\r\n";
+    static const char get_chunked[] = "GET /chunked HTTP/1.1\r\nHost: b\r\n\r\n";
+    static const char ok_chunked[] =
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "c\r\nfirst chunk\n\r\n"
+        "D;name=value\r\nsecond chunk\n\r\n"
+        "0\r\nX-Trailer: 1\r\n\r\n";
+
+    /* Content-Length (the body in a segment of its own, and cut), HEAD, a
+     * request body, then chunked with an extension and a trailer. */
+    memset(&sc, 0, sizeof sc);
+    script_tcp_open(&sc);
+    script_add(&sc, C, 0.001, get_health, strlen(get_health));          /* 3 */
+    script_add(&sc, S, 0.002, ok_length, strlen(ok_length));            /* 4 */
+    script_add(&sc, S, 0.003, body_part1, strlen(body_part1));          /* 5 */
+    script_add(&sc, S, 0.004, body_part2, strlen(body_part2));          /* 6 */
+    script_add(&sc, C, 0.1, head_req, strlen(head_req));                /* 7 */
+    script_add(&sc, S, 0.101, head_ok, strlen(head_ok));                /* 8 */
+    script_add(&sc, C, 0.2, post, strlen(post));                        /* 9 */
+    script_add(&sc, S, 0.201, no_content, strlen(no_content));          /* 10 */
+    script_add(&sc, C, 0.3, get_chunked, strlen(get_chunked));          /* 11 */
+    script_add(&sc, S, 0.301, ok_chunked, strlen(ok_chunked));          /* 12 */
+    upgrade_then_mqtt(&sc, 0.5);                                        /* 13.. */
+    CHECK(script_run_all_ways("upgrade_after_plain", &sc, &lg, NULL));
+    LOG_HAS(lg, "[14] #1 S>C handshake status=101 upgraded=1 path=\"/mqtt\"\n");
+    LOG_HAS(lg, "[15] #1 C>S CONNECT level=4 ka=5 clean=1 id=\"\"\n");
+    LOG_HAS(lg, "[18] #1 S>C PINGRESP rtt=0.001 pair=17\n");
+    LOG_HAS(lg, "close=client/mqtt_disconnect verdict=mqtt_disconnect");
+    LOG_LACKS(lg, "warn");
+    LOG_LACKS(lg, "error");
+    check_counts(&sc, NULL, 1, 0);
+
+    /* The client's CONNECT written behind its Upgrade request, in the same
+     * segment, before the 101: decoded once the 101 comes. */
+    memset(&sc, 0, sizeof sc);
+    script_tcp_open(&sc);
+    script_add(&sc, C, 0.001, get_health, strlen(get_health));          /* 3 */
+    script_add(&sc, S, 0.002, ok_length, strlen(ok_length));            /* 4 */
+    script_add(&sc, S, 0.003, "ok: aedes behind ws\r\n", 21);           /* 5 */
+    uint8_t early[512];
+    size_t req_len = strlen(script_request);
+    memcpy(early, script_request, req_len);
+    size_t n = script_ws_frame(early + req_len, 0x82, true, seed_connect, sizeof seed_connect);
+    script_add(&sc, C, 0.1, early, req_len + n);                        /* 6 */
+    script_add(&sc, S, 0.101, script_response_101, strlen(script_response_101)); /* 7 */
+    script_ws(&sc, S, 0.102, connack_ok, sizeof connack_ok);            /* 8 */
+    script_ws(&sc, C, 1.0, disconnect, sizeof disconnect);              /* 9 */
+    CHECK(script_run_all_ways("connect_behind_upgrade", &sc, &lg, NULL));
+    LOG_HAS(lg, "[7] #1 S>C handshake status=101 upgraded=1 path=\"/mqtt\"\n");
+    LOG_HAS(lg, "[6] #1 C>S CONNECT level=4 ka=5 clean=1 id=\"\"\n");
+    LOG_HAS(lg, "[9] #1 C>S DISCONNECT");
+    check_counts(&sc, NULL, 1, 0);
+
+    /* An answer without a length ends with its connection (RFC 7230
+     * §3.3.3 item 7): nothing can follow it, and the connection is given
+     * up as plain HTTP, silently, even if an Upgrade did follow. */
+    static const char ok_until_close[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nbody";
+    memset(&sc, 0, sizeof sc);
+    script_tcp_open(&sc);
+    script_add(&sc, C, 0.001, get_health, strlen(get_health));
+    script_add(&sc, S, 0.002, ok_until_close, strlen(ok_until_close));
+    upgrade_then_mqtt(&sc, 0.5);
+    CHECK(script_run_all_ways("answer_until_close", &sc, &lg, NULL));
+    CHECK_EQ_INT(lg.len, 0);
+    check_counts(&sc, NULL, 0, 1);
+
+    /* So is a Connection: close, a Transfer-Encoding not ending in chunked
+     * and broken chunked framing. */
+    static const char *const ends[][2] = {
+        {"GET / HTTP/1.1\r\nConnection: close\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"},
+        {"GET / HTTP/1.0\r\n\r\n", "HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n"},
+        {"GET / HTTP/1.1\r\n\r\n", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nxyz"},
+        {"GET / HTTP/1.1\r\n\r\n", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"},
+        {"GET / HTTP/1.1\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 1, 2\r\n\r\nx"},
+    };
+    for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++) {
+        memset(&sc, 0, sizeof sc);
+        script_tcp_open(&sc);
+        script_add(&sc, C, 0.001, ends[i][0], strlen(ends[i][0]));
+        script_add(&sc, S, 0.002, ends[i][1], strlen(ends[i][1]));
+        upgrade_then_mqtt(&sc, 0.5);
+        CHECK(script_run_all_ways("plain_exchange_ends_connection", &sc, &lg, NULL));
+        CHECK_EQ_INT(lg.len, 0);
+        check_counts(&sc, NULL, 0, 1);
+    }
+
+    /* Eight plain requests are followed; a ninth gives the connection up. */
+    for (int plain = 8; plain <= 9; plain++) {
+        memset(&sc, 0, sizeof sc);
+        script_tcp_open(&sc);
+        for (int i = 0; i < plain; i++) {
+            script_add(&sc, C, 0.01 * (i + 1), get_health, strlen(get_health));
+            script_add(&sc, S, 0.01 * (i + 1) + 0.001, no_content, strlen(no_content));
+        }
+        upgrade_then_mqtt(&sc, 0.5);
+        CHECK(script_run_all_ways("plain_requests_cap", &sc, &lg, NULL));
+        if (plain == 8) {
+            LOG_HAS(lg, "verdict=mqtt_disconnect");
+            check_counts(&sc, NULL, 1, 0);
+        } else {
+            CHECK_EQ_INT(lg.len, 0);
+            check_counts(&sc, NULL, 0, 1);
+        }
+    }
+}
+
 /* The connection's strings are cut where their fixed arrays used to end:
  * the client id at 47 bytes with "...", the server's subprotocol at 31 and
  * its extensions at 63; none of them is ever NULL. */
@@ -624,6 +772,7 @@ int main(void)
     test_websocket_hygiene();
     test_packets_across_frames();
     test_handshakes();
+    test_upgrade_after_plain_requests();
     test_connection_strings();
     test_capture_gap();
     test_late_websocket_binary_not_subscribe();

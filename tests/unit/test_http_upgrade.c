@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "http_body.h"
 #include "http_upgrade.h"
 #include "sha1.h"
 #include "test_harness.h"
@@ -539,6 +540,149 @@ static void test_sha1(void)
     }
 }
 
+/* ------------------------------------------------------------------------ */
+/* Framing fields and bodies (keep-alive exchanges before an Upgrade)         */
+
+static void describe_framing(const http_framing *f, char *out, size_t cap)
+{
+    snprintf(out, cap, "1.%u len=%s%llu te=%d chunked=%d close=%d keep=%d", f->version_minor,
+             !f->has_length ? "none:" : f->length_bad ? "bad:" : "",
+             (unsigned long long)f->length, f->transfer_encoding, f->chunked_last, f->conn_close,
+             f->conn_keep_alive);
+}
+
+static void test_framing_fields(void)
+{
+    static const struct {
+        bool response;
+        const char *input;
+        const char *framing;
+    } framing_cases[] = {
+        {false, "GET / HTTP/1.1\r\nHost: a\r\n\r\n",
+         "1.1 len=none:0 te=0 chunked=0 close=0 keep=0"},
+        {false, "POST /f HTTP/1.0\r\nContent-Length: 12\r\nConnection: Keep-Alive\r\n\r\n",
+         "1.0 len=12 te=0 chunked=0 close=0 keep=1"},
+        {true, "HTTP/1.1 200 OK\r\nContent-Length: 5, 5\r\n\r\n",
+         "1.1 len=5 te=0 chunked=0 close=0 keep=0"},
+        {true, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
+         "1.1 len=bad:6 te=0 chunked=0 close=0 keep=0"},
+        {true, "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+         "1.1 len=bad:0 te=0 chunked=0 close=0 keep=0"},
+        {true, "HTTP/1.1 200 OK\r\nContent-Length: 18446744073709551616\r\n\r\n",
+         "1.1 len=bad:0 te=0 chunked=0 close=0 keep=0"},
+        {true, "HTTP/1.1 200 OK\r\nContent-Length: 18446744073709551615\r\n\r\n",
+         "1.1 len=18446744073709551615 te=0 chunked=0 close=0 keep=0"},
+        {true, "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked\r\nConnection: close\r\n\r\n",
+         "1.1 len=none:0 te=1 chunked=1 close=1 keep=0"},
+        {true, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
+         "1.1 len=none:0 te=1 chunked=0 close=0 keep=0"},
+    };
+    for (size_t i = 0; i < sizeof framing_cases / sizeof framing_cases[0]; i++) {
+        size_t n = strlen(framing_cases[i].input), hl = 0;
+        unsigned char *buf = th_exact_copy(framing_cases[i].input, n);
+        char got[160] = "";
+        if (framing_cases[i].response) {
+            http_upgrade_response r;
+            CHECK_EQ_INT(http_parse_response(buf, n, &r, &hl), HTTP_PARSE_OK);
+            describe_framing(&r.framing, got, sizeof got);
+        } else {
+            http_upgrade_request r;
+            CHECK_EQ_INT(http_parse_request(buf, n, &r, &hl), HTTP_PARSE_OK);
+            describe_framing(&r.framing, got, sizeof got);
+        }
+        CHECK_EQ_STR(got, framing_cases[i].framing);
+        free(buf);
+    }
+    http_upgrade_request r;
+    static const char head[] = "HEAD / HTTP/1.1\r\n\r\n";
+    size_t hl = 0;
+    CHECK_EQ_INT(http_parse_request((const uint8_t *)head, strlen(head), &r, &hl), HTTP_PARSE_OK);
+    CHECK(r.is_head && !r.is_get && !r.is_connect);
+}
+
+typedef struct body_case {
+    const char *name;
+    http_body_mode mode;
+    uint64_t length;
+    const char *body;        /* the bytes fed: the body (or as far as it goes)... */
+    const char *after;       /* ...then what follows it */
+    http_body_result expect; /* over the whole input; on DONE the body's bytes were used */
+} body_case;
+
+static const body_case body_cases[] = {
+    {"length", HTTP_BODY_LENGTH, 5, "hello", "GET /", HTTP_BODY_DONE},
+    {"length longer than the bytes", HTTP_BODY_LENGTH, 1000000, "hello", "", HTTP_BODY_MORE},
+    {"length near 2^64 is counted, not kept", HTTP_BODY_LENGTH, UINT64_MAX, "abc", "",
+     HTTP_BODY_MORE},
+    {"chunked", HTTP_BODY_CHUNKED, 0, "5\r\nhello\r\n0\r\n\r\n", "GET /", HTTP_BODY_DONE},
+    {"chunked, hex sizes in any case, bare LFs", HTTP_BODY_CHUNKED, 0,
+     "A\nabcdefghij\na\r\nabcdefghij\r\n00\n\n", "X", HTTP_BODY_DONE},
+    {"chunked with an extension and trailers", HTTP_BODY_CHUNKED, 0,
+     "3;x=\"y\"\r\nabc\r\n0;last\r\nA: 1\r\nB: 2\r\n\r\n", "rest", HTTP_BODY_DONE},
+    {"chunked, data holding CRLFs", HTTP_BODY_CHUNKED, 0, "4\r\n\r\n\r\n\r\n0\r\n\r\n", "\r\n",
+     HTTP_BODY_DONE},
+    {"chunked not ended", HTTP_BODY_CHUNKED, 0, "5\r\nhello\r\n", "", HTTP_BODY_MORE},
+    {"chunk size not hex", HTTP_BODY_CHUNKED, 0, "g\r\n", "", HTTP_BODY_MALFORMED},
+    {"chunk size empty", HTTP_BODY_CHUNKED, 0, "\r\n", "", HTTP_BODY_MALFORMED},
+    {"chunk size past 2^64", HTTP_BODY_CHUNKED, 0, "10000000000000000\r\n", "",
+     HTTP_BODY_MALFORMED},
+    {"no CRLF after the data", HTTP_BODY_CHUNKED, 0, "1\r\nab\r\n", "", HTTP_BODY_MALFORMED},
+    {"a size line over the cap", HTTP_BODY_CHUNKED, 0, "1;" X50 "\r\n", "", HTTP_BODY_MALFORMED},
+    {"a trailer over the cap", HTTP_BODY_CHUNKED, 0, "0\r\nT: " X50 "\r\n", "",
+     HTTP_BODY_MALFORMED},
+};
+
+/* Feeds the case's body and what follows it in pieces of `piece` bytes
+ * (the last may be shorter; 0: in two, split at `split`), each in a heap
+ * block of exactly its size (a line cap of 32). */
+static http_body_result feed_body(const body_case *c, size_t piece, size_t split, size_t *used)
+{
+    char input[256];
+    snprintf(input, sizeof input, "%s%s", c->body, c->after);
+    http_body b;
+    http_body_start(&b, c->mode, c->length, 32);
+    size_t len = strlen(input), off = 0;
+    while (off < len) {
+        size_t n = piece ? (len - off < piece ? len - off : piece) : (off ? len - off : split);
+        unsigned char *buf = th_exact_copy(input + off, n);
+        size_t u = 0;
+        http_body_result r = http_body_skip(&b, buf, n, &u);
+        free(buf);
+        if (r != HTTP_BODY_MORE) {
+            *used = r == HTTP_BODY_DONE ? off + u : 0;
+            CHECK(!http_body_active(&b) || r == HTTP_BODY_MALFORMED);
+            return r;
+        }
+        off += n;
+    }
+    *used = 0;
+    return HTTP_BODY_MORE;
+}
+
+static void test_bodies(void)
+{
+    for (size_t i = 0; i < sizeof body_cases / sizeof body_cases[0]; i++) {
+        const body_case *c = &body_cases[i];
+        size_t len = strlen(c->body) + strlen(c->after), used = 0;
+        size_t want = c->expect == HTTP_BODY_DONE ? strlen(c->body) : 0;
+        http_body_result r = feed_body(c, len, 0, &used);
+        if (r != c->expect || used != want)
+            fprintf(stderr, "body case \"%s\": whole: result %d used %zu\n", c->name, r, used);
+        CHECK_EQ_INT(r, c->expect);
+        CHECK_EQ_INT(used, want);
+        CHECK_EQ_INT(feed_body(c, 1, 0, &used), c->expect);
+        CHECK_EQ_INT(used, want);
+        for (size_t at = 1; at < len; at++) {
+            CHECK_EQ_INT(feed_body(c, 0, at, &used), c->expect);
+            CHECK_EQ_INT(used, want);
+        }
+    }
+    /* No body at all, and an empty one. */
+    http_body b;
+    http_body_start(&b, HTTP_BODY_LENGTH, 0, 32);
+    CHECK(!http_body_active(&b));
+}
+
 int main(void)
 {
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
@@ -549,5 +693,7 @@ int main(void)
     test_looks_like_request();
     test_sha1();
     test_partial_protocols();
+    test_framing_fields();
+    test_bodies();
     return th_report();
 }

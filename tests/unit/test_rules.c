@@ -76,6 +76,15 @@ static const uint8_t connack5_ska20_twice[] = {0x20, 0x09, 0x00, 0x00, 0x06, 0x1
 static const uint8_t disconnect5_8d[] = {0xe0, 0x02, 0x8d, 0x00}; /* Keep Alive timeout */
 static const uint8_t disconnect5_ska[] = {0xe0, 0x05, 0x00, 0x03, 0x13, 0x00, 0x05};
 
+/* Between connections: client id "twin", KA 5, in 3.1.1 and 5.0. */
+static const uint8_t connect_twin[] = {0x10, 0x10, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0x02,
+                                       0x00, 0x05, 0x00, 0x04, 't', 'w', 'i', 'n'};
+static const uint8_t connect5_twin[] = {0x10, 0x11, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x05,
+                                        0x02, 0x00, 0x05, 0x00, 0x00, 0x04, 't', 'w', 'i', 'n'};
+static const uint8_t disconnect5_8e[] = {0xe0, 0x02, 0x8e, 0x00}; /* Session taken over */
+static const uint8_t connack_rc5[] = {0x20, 0x02, 0x00, 0x05};      /* not authorized */
+static const uint8_t connack5_87[] = {0x20, 0x03, 0x00, 0x87, 0x00}; /* Not authorized */
+
 static const uint8_t pingreq[] = {0xc0, 0x00};
 static const uint8_t pingresp[] = {0xd0, 0x00};
 static const uint8_t disconnect[] = {0xe0, 0x00};
@@ -217,6 +226,15 @@ static void ws_open_with(script *sc, const char *request, const char *response)
     script_tcp_open(sc);
     script_add(sc, C, 0.001, request, strlen(request));
     script_add(sc, S, 0.002, response, strlen(response));
+}
+
+/* Connection `conn` (client port 50000 + conn) opens at `t`: SYN, SYN-ACK
+ * 0.1 ms later. */
+static void open_at(script *sc, uint8_t conn, double t)
+{
+    script_on(sc, conn);
+    script_add_flags(sc, C, t, MQTTKA_TCP_SYN);
+    script_add_flags(sc, S, t + 0.0001, MQTTKA_TCP_SYN | MQTTKA_TCP_ACK);
 }
 
 /* ------------------------------------------------------------ scripts -- */
@@ -723,6 +741,174 @@ static void s_reset(script *sc)
 
 /* --------------------------------------------------------------- rows -- */
 
+
+/* ----------------------------------------------- between connections -- */
+
+/* Two connections with client id "twin": #1 (frames 1-4) accepted at 0.011
+ * s; #2 opens at 1 s, 7 its CONNECT at 1.010, 8 its CONNACK; 9 the server
+ * closes #1 2 ms after that CONNECT (mosquitto's bare FIN), 10 the client
+ * answers; 11-13 #2 ends with the client's DISCONNECT. */
+static void twins(script *sc, const void *connect, size_t len, const void *connack,
+                  size_t connack_len, bool with_8e)
+{
+    open_at(sc, 0, 0.0);
+    script_add(sc, C, 0.010, connect, len);
+    script_add(sc, S, 0.011, connack, connack_len);
+    open_at(sc, 1, 1.0);
+    script_add(sc, C, 1.010, connect, len);
+    script_add(sc, S, 1.011, connack, connack_len);
+    script_on(sc, 0);
+    if (with_8e)
+        script_add(sc, S, 1.012, disconnect5_8e, sizeof disconnect5_8e);
+    fin(sc, S, 1.012);
+    fin(sc, C, 1.013);
+    script_on(sc, 1);
+    script_add(sc, C, 2.0, disconnect, sizeof disconnect);
+    fin(sc, C, 2.001);
+    fin(sc, S, 2.002);
+}
+
+static void s_taken_over_fin(script *sc)
+{
+    twins(sc, connect_twin, sizeof connect_twin, connack_ok, sizeof connack_ok, false);
+}
+
+static void s_taken_over_8e(script *sc)
+{
+    twins(sc, connect5_twin, sizeof connect5_twin, connack5, sizeof connack5, true);
+}
+
+/* The same, but #1's server close comes 3 s after #2's CONNECT: over the
+ * takeover window (2 s), so no takeover. */
+static void s_taken_over_too_late(script *sc)
+{
+    open_at(sc, 0, 0.0);
+    script_add(sc, C, 0.010, connect_twin, sizeof connect_twin);
+    script_add(sc, S, 0.011, connack_ok, sizeof connack_ok);
+    open_at(sc, 1, 1.0);
+    script_add(sc, C, 1.010, connect_twin, sizeof connect_twin);
+    script_add(sc, S, 1.011, connack_ok, sizeof connack_ok);
+    script_on(sc, 0);
+    script_add(sc, C, 4.000, pingreq, sizeof pingreq);
+    script_add(sc, S, 4.001, pingresp, sizeof pingresp);
+    fin(sc, S, 4.020);
+    fin(sc, C, 4.021);
+}
+
+/* MQTT 5: 4 CONNACK reason 0x87 Not authorized; 5-6 FINs. */
+static void s_refused5(script *sc)
+{
+    TCP_SESSION(sc, connect5_ka5, connack5_87);
+    fin(sc, S, 0.012);
+    fin(sc, C, 0.013);
+}
+
+/* 3 a CONNECT the server never answers (its side ACKs); 4 the client gives
+ * up 2 s later (paho python: after KA), 5 the server's FIN. */
+static void s_connack_missing_close(script *sc)
+{
+    script_tcp_open(sc);
+    script_add(sc, C, 0.010, connect_twin, sizeof connect_twin);
+    fin(sc, C, 2.010);
+    fin(sc, S, 2.011);
+}
+
+/* The client closes 0.2 s after its CONNECT: it may not have waited. */
+static void s_connack_not_waited(script *sc)
+{
+    script_tcp_open(sc);
+    script_add(sc, C, 0.010, connect_twin, sizeof connect_twin);
+    fin(sc, C, 0.210);
+    fin(sc, S, 0.211);
+}
+
+/* No close: the server ACKs at 15 s (4), over connack_timeout (10 s). */
+static void s_connack_missing_timeout(script *sc)
+{
+    script_tcp_open(sc);
+    script_add(sc, C, 0.010, connect_twin, sizeof connect_twin);
+    script_add_flags(sc, S, 15.0, 0);
+}
+
+/* Client id "twin" refused (return code 5) and retrying every second, 3
+ * times: with storm_connections 3, the third CONNECT (15) makes a storm
+ * whose two closed connections were refused. */
+static void s_storm_refused(script *sc)
+{
+    for (uint8_t k = 0; k < 3; k++) {
+        open_at(sc, k, k);
+        script_add(sc, C, k + 0.010, connect_twin, sizeof connect_twin);
+        script_add(sc, S, k + 0.011, connack_rc5, sizeof connack_rc5);
+        fin(sc, S, k + 0.012);
+        fin(sc, C, k + 0.013);
+    }
+}
+
+/* Empty client ids from one address, three connections closed by the
+ * client after 0.1 s: a storm by address, of no one cause. */
+static void s_storm_by_address(script *sc)
+{
+    for (uint8_t k = 0; k < 3; k++) {
+        open_at(sc, k, 2.0 * k);
+        script_add(sc, C, 2.0 * k + 0.010, connect_ka5, sizeof connect_ka5);
+        script_add(sc, S, 2.0 * k + 0.011, connack_ok, sizeof connack_ok);
+        fin(sc, C, 2.0 * k + 0.100);
+        fin(sc, S, 2.0 * k + 0.101);
+    }
+}
+
+static void configure_storm3(mqttka_config *cfg) { cfg->storm_connections = 3; }
+
+/* `old` connections (empty ids) open at 0, 0.1, 0.2 s; the server closes
+ * them at 5.000, 5.010, 5.020 s (a broker restart); with `churn`, one more
+ * opens at 5.1 s and is closed by the server at 5.3 s, inside the window
+ * but opened after the burst began. */
+static void mass_close_script(script *sc, uint8_t old, bool churn)
+{
+    for (uint8_t k = 0; k < old; k++) {
+        open_at(sc, k, 0.1 * k);
+        script_add(sc, C, 0.1 * k + 0.010, connect_ka5, sizeof connect_ka5);
+        script_add(sc, S, 0.1 * k + 0.011, connack_ok, sizeof connack_ok);
+    }
+    for (uint8_t k = 0; k < old; k++) {
+        script_on(sc, k);
+        fin(sc, S, 5.0 + 0.01 * k);
+        fin(sc, C, 5.0 + 0.01 * k + 0.001);
+    }
+    if (!churn)
+        return;
+    open_at(sc, old, 5.1);
+    script_add(sc, C, 5.110, connect_ka5, sizeof connect_ka5);
+    script_add(sc, S, 5.111, connack_ok, sizeof connack_ok);
+    fin(sc, S, 5.3);
+    fin(sc, C, 5.301);
+}
+
+/* With mass_close_connections 3: told at the third close (17). */
+static void s_mass_close(script *sc) { mass_close_script(sc, 3, false); }
+
+/* Two old connections and one opened since: no mass close. */
+static void s_mass_close_churn(script *sc) { mass_close_script(sc, 2, true); }
+
+/* Client ids "twin" then "c": with max_client_ids 2, the second id (7)
+ * finds the table full (the first id and the client's address): the
+ * oldest entry is forgotten, told once. */
+static void s_client_table_full(script *sc)
+{
+    open_at(sc, 0, 0.0);
+    script_add(sc, C, 0.010, connect_twin, sizeof connect_twin);
+    script_add(sc, S, 0.011, connack_ok, sizeof connack_ok);
+    open_at(sc, 1, 1.0);
+    script_add(sc, C, 1.010, connect_ka65535_id_c, sizeof connect_ka65535_id_c);
+    script_add(sc, S, 1.011, connack_ok, sizeof connack_ok);
+}
+
+static void configure_keep_none(mqttka_config *cfg) { cfg->max_summary_findings = 0; }
+
+static void configure_ids2(mqttka_config *cfg) { cfg->max_client_ids = 2; }
+
+static void configure_mass3(mqttka_config *cfg) { cfg->mass_close_connections = 3; }
+
 #define TCP_CONN "127.0.0.1:50000 -> 127.0.0.1:1882 tcp"
 #define WS_CONN "127.0.0.1:50000 -> 127.0.0.1:1882 websocket"
 #define HANDSHAKE "[4] #1 S>C handshake status=101 upgraded=1 path=\"/mqtt\"\n"
@@ -767,9 +953,10 @@ static const rule_row rows[] = {
      s_disabled_rc2, NULL,
      "[3] #1 C>S CONNECT level=4 ka=65535 clean=1 id=\"c\"\n"
      "[4] #1 S>C CONNACK code=2 ska=-1\n"
+     "[4] #1 S>C finding connect_refused error about=4 value=2.000\n"
      "[4] #1 S>C finding keepalive_disabled info about=4 value=65535.000\n"
-     "[0] #1 summary " TCP_CONN " v=3.1.1 ka=65535 ska=-1 kae=65535 pingreq=0 pingresp=0 "
-     "unanswered=0 close=-/- verdict=open id=\"c\" sub=\"\" ext=\"\"\n",
+     "[0] #1 summary " TCP_CONN " v=3.1.1 ka=65535 ska=-1 kae=-1 pingreq=0 pingresp=0 "
+     "unanswered=0 close=-/- verdict=connect_refused id=\"c\" sub=\"\" ext=\"\"\n",
      NULL},
     {"keepalive_overridden", s_overridden, NULL,
      "[3] #1 C>S CONNECT level=5 ka=60 clean=1 id=\"\"\n"
@@ -1042,8 +1229,9 @@ static const rule_row rows[] = {
      "[3] #1 C>S CONNECT level=6 ka=5 clean=1 id=\"\"\n"
      "[3] #1 C>S finding connect_protocol_invalid error about=3\n"
      "[4] #1 S>C CONNACK code=1 ska=-1\n"
+     "[4] #1 S>C finding connect_refused error about=4 value=1.000\n"
      "[6] #1 summary " TCP_CONN " v=null ka=-1 ska=-1 kae=-1 pingreq=0 pingresp=0 unanswered=0 "
-     "close=server/fin verdict=server_closed id=\"\" sub=\"\" ext=\"\"\n",
+     "close=server/fin verdict=connect_refused id=\"\" sub=\"\" ext=\"\"\n",
      NULL},
     {"capture_gap: decoding resumes at the next packet boundary, no timing across the hole",
      s_capture_gap, NULL,
@@ -1168,12 +1356,14 @@ static const rule_row rows[] = {
              "[7] #1 summary " TCP_CONN " " KA5 " pingreq=0 pingresp=0 unanswered=0 "
              "close=client/fin verdict=client_closed id=\"\" sub=\"\" ext=\"\"\n",
      NULL},
-    {"verdict server_closed: after a refused CONNECT (KA 65535)", s_refused_closed, NULL,
+    {"verdict connect_refused: return code 2, then the server closes (KA 65535)",
+     s_refused_closed, NULL,
      "[3] #1 C>S CONNECT level=4 ka=65535 clean=1 id=\"c\"\n"
      "[4] #1 S>C CONNACK code=2 ska=-1\n"
+     "[4] #1 S>C finding connect_refused error about=4 value=2.000\n"
      "[4] #1 S>C finding keepalive_disabled info about=4 value=65535.000\n"
-     "[6] #1 summary " TCP_CONN " v=3.1.1 ka=65535 ska=-1 kae=65535 pingreq=0 pingresp=0 "
-     "unanswered=0 close=server/fin verdict=server_closed id=\"c\" sub=\"\" ext=\"\"\n",
+     "[6] #1 summary " TCP_CONN " v=3.1.1 ka=65535 ska=-1 kae=-1 pingreq=0 pingresp=0 "
+     "unanswered=0 close=server/fin verdict=connect_refused id=\"c\" sub=\"\" ext=\"\"\n",
      NULL},
     {"verdict server_closed", s_server_closed, NULL,
      TCP_KA5 "[6] #1 summary " TCP_CONN " " KA5 " pingreq=0 pingresp=0 unanswered=0 "
@@ -1183,6 +1373,198 @@ static const rule_row rows[] = {
      TCP_KA5 "[5] #1 C>S PUBLISH silence=1.000\n"
              "[6] #1 summary " TCP_CONN " " KA5 " pingreq=0 pingresp=0 unanswered=0 "
              "close=client/rst verdict=reset id=\"\" sub=\"\" ext=\"\"\n",
+     NULL},
+    /* ---------------------------------------------- Between connections -- */
+    {"verdict session_taken_over: the server's FIN right after another CONNECT with the id",
+     s_taken_over_fin, NULL,
+     "[3] #1 C>S CONNECT level=4 ka=5 clean=1 id=\"twin\"\n"
+     "[4] #1 S>C CONNACK code=0 ska=-1\n"
+     "[4] #1 S>C finding keepalive_negotiated info about=4 value=5.000\n"
+     "[7] #2 C>S CONNECT level=4 ka=5 clean=1 id=\"twin\"\n"
+     "[8] #2 S>C CONNACK code=0 ska=-1\n"
+     "[8] #2 S>C finding keepalive_negotiated info about=8 value=5.000\n"
+     "[10] #1 summary 127.0.0.1:50000 -> 127.0.0.1:1882 tcp v=3.1.1 ka=5 ska=-1 kae=5 "
+     "pingreq=0 pingresp=0 unanswered=0 close=server/fin taken_over_by=2 "
+     "verdict=session_taken_over id=\"twin\" sub=\"\" ext=\"\"\n"
+     "[11] #2 C>S DISCONNECT silence=0.990\n"
+     "[13] #2 summary 127.0.0.1:50001 -> 127.0.0.1:1882 tcp v=3.1.1 ka=5 ska=-1 kae=5 "
+     "pingreq=0 pingresp=0 unanswered=0 close=client/mqtt_disconnect verdict=mqtt_disconnect "
+     "id=\"twin\" sub=\"\" ext=\"\"\n",
+     NULL},
+    {"verdict session_taken_over: DISCONNECT 0x8E (MQTT 5)", s_taken_over_8e, NULL,
+     "[3] #1 C>S CONNECT level=5 ka=5 clean=1 id=\"twin\"\n"
+     "[4] #1 S>C CONNACK code=0 ska=-1\n"
+     "[4] #1 S>C finding keepalive_negotiated info about=4 value=5.000\n"
+     "[7] #2 C>S CONNECT level=5 ka=5 clean=1 id=\"twin\"\n"
+     "[8] #2 S>C CONNACK code=0 ska=-1\n"
+     "[8] #2 S>C finding keepalive_negotiated info about=8 value=5.000\n"
+     "[9] #1 S>C DISCONNECT reason=0x8e\n"
+     "[11] #1 summary 127.0.0.1:50000 -> 127.0.0.1:1882 tcp v=5.0 ka=5 ska=-1 kae=5 pingreq=0 "
+     "pingresp=0 unanswered=0 close=server/mqtt_disconnect disconnect=0x8e taken_over_by=2 "
+     "verdict=session_taken_over id=\"twin\" sub=\"\" ext=\"\"\n"
+     "[12] #2 C>S DISCONNECT silence=0.990 reason=0x00\n"
+     "[14] #2 summary 127.0.0.1:50001 -> 127.0.0.1:1882 tcp v=5.0 ka=5 ska=-1 kae=5 pingreq=0 "
+     "pingresp=0 unanswered=0 close=client/mqtt_disconnect disconnect=0x00 "
+     "verdict=mqtt_disconnect id=\"twin\" sub=\"\" ext=\"\"\n",
+     NULL},
+    {"no session_taken_over when the server closes past the window", s_taken_over_too_late,
+     NULL,
+     "[3] #1 C>S CONNECT level=4 ka=5 clean=1 id=\"twin\"\n"
+     "[4] #1 S>C CONNACK code=0 ska=-1\n"
+     "[4] #1 S>C finding keepalive_negotiated info about=4 value=5.000\n"
+     "[7] #2 C>S CONNECT level=4 ka=5 clean=1 id=\"twin\"\n"
+     "[8] #2 S>C CONNACK code=0 ska=-1\n"
+     "[8] #2 S>C finding keepalive_negotiated info about=8 value=5.000\n"
+     "[9] #1 C>S PINGREQ silence=3.990\n"
+     "[10] #1 S>C PINGRESP rtt=0.001 pair=9\n"
+     "[10] #1 S>C finding pingresp_rtt info about=10 value=0.001\n"
+     "[12] #1 summary 127.0.0.1:50000 -> 127.0.0.1:1882 tcp v=3.1.1 ka=5 ska=-1 kae=5 "
+     "pingreq=1 pingresp=1 unanswered=0 close=server/fin verdict=server_closed id=\"twin\" "
+     "sub=\"\" ext=\"\"\n"
+     "[0] #2 summary 127.0.0.1:50001 -> 127.0.0.1:1882 tcp v=3.1.1 ka=5 ska=-1 kae=5 "
+     "pingreq=0 pingresp=0 unanswered=0 close=-/- verdict=open id=\"twin\" sub=\"\" ext=\"\"\n",
+     NULL},
+    {"verdict connect_refused: MQTT 5 reason 0x87", s_refused5, NULL,
+     "[3] #1 C>S CONNECT level=5 ka=5 clean=1 id=\"\"\n"
+     "[4] #1 S>C CONNACK code=135 ska=-1\n"
+     "[4] #1 S>C finding connect_refused error about=4 value=135.000\n"
+     "[6] #1 summary 127.0.0.1:50000 -> 127.0.0.1:1882 tcp v=5.0 ka=5 ska=-1 kae=-1 pingreq=0 "
+     "pingresp=0 unanswered=0 close=server/fin verdict=connect_refused id=\"\" sub=\"\" "
+     "ext=\"\"\n",
+     NULL},
+    {"verdict connect_refused even when no finding is kept for the summary", s_refused5,
+     configure_keep_none,
+     "[3] #1 C>S CONNECT level=5 ka=5 clean=1 id=\"\"\n"
+     "[4] #1 S>C CONNACK code=135 ska=-1\n"
+     "[4] #1 S>C finding connect_refused error about=4 value=135.000\n"
+     "[6] #1 summary 127.0.0.1:50000 -> 127.0.0.1:1882 tcp v=5.0 ka=5 ska=-1 kae=-1 pingreq=0 "
+     "pingresp=0 unanswered=0 close=server/fin verdict=connect_refused id=\"\" sub=\"\" "
+     "ext=\"\"\n",
+     NULL},
+    {"connack_missing: the client gives up after 2 s", s_connack_missing_close, NULL,
+     "[3] #1 C>S CONNECT level=4 ka=5 clean=1 id=\"twin\"\n"
+     "[4] #1 S>C finding connack_missing error about=3 value=2.000\n"
+     "[5] #1 summary 127.0.0.1:50000 -> 127.0.0.1:1882 tcp v=3.1.1 ka=5 ska=-1 kae=5 "
+     "pingreq=0 pingresp=0 unanswered=0 close=client/fin verdict=client_closed id=\"twin\" "
+     "sub=\"\" ext=\"\"\n",
+     NULL},
+    {"no connack_missing when the client closes 0.2 s after its CONNECT", s_connack_not_waited,
+     NULL,
+     "[3] #1 C>S CONNECT level=4 ka=5 clean=1 id=\"twin\"\n"
+     "[5] #1 summary 127.0.0.1:50000 -> 127.0.0.1:1882 tcp v=3.1.1 ka=5 ska=-1 kae=5 "
+     "pingreq=0 pingresp=0 unanswered=0 close=client/fin verdict=client_closed id=\"twin\" "
+     "sub=\"\" ext=\"\"\n",
+     NULL},
+    {"connack_missing: none for 15 s (connack_timeout 10 s)", s_connack_missing_timeout, NULL,
+
+     "[3] #1 C>S CONNECT level=4 ka=5 clean=1 id=\"twin\"\n"
+     "[0] #1 C>S finding client_silent_over_keepalive warn about=4 value=14.990\n"
+     "[0] #1 C>S finding client_silent_over_1_5_keepalive error about=4 value=14.990\n"
+     "[0] #1 S>C finding server_keepalive_not_enforced warn about=4 value=14.990\n"
+     "[0] #1 S>C finding connack_missing error about=3 value=14.990\n"
+     "[0] #1 summary 127.0.0.1:50000 -> 127.0.0.1:1882 tcp v=3.1.1 ka=5 ska=-1 kae=5 "
+     "pingreq=0 pingresp=0 unanswered=0 close=-/- verdict=open id=\"twin\" sub=\"\" ext=\"\"\n",
+     NULL},
+    {"reconnect_storm: one client id refused 3 times in 2 s (storm_connections 3)",
+     s_storm_refused, configure_storm3,
+     "[3] #1 C>S CONNECT level=4 ka=5 clean=1 id=\"twin\"\n"
+     "[4] #1 S>C CONNACK code=5 ska=-1\n"
+     "[4] #1 S>C finding connect_refused error about=4 value=5.000\n"
+     "[6] #1 summary 127.0.0.1:50000 -> 127.0.0.1:1882 tcp v=3.1.1 ka=5 ska=-1 kae=-1 "
+     "pingreq=0 pingresp=0 unanswered=0 close=server/fin verdict=connect_refused id=\"twin\" "
+     "sub=\"\" ext=\"\"\n"
+     "[9] #2 C>S CONNECT level=4 ka=5 clean=1 id=\"twin\"\n"
+     "[10] #2 S>C CONNACK code=5 ska=-1\n"
+     "[10] #2 S>C finding connect_refused error about=10 value=5.000\n"
+     "[12] #2 summary 127.0.0.1:50001 -> 127.0.0.1:1882 tcp v=3.1.1 ka=5 ska=-1 kae=-1 "
+     "pingreq=0 pingresp=0 unanswered=0 close=server/fin verdict=connect_refused id=\"twin\" "
+     "sub=\"\" ext=\"\"\n"
+     "[15] #3 C>S CONNECT level=4 ka=5 clean=1 id=\"twin\"\n"
+     "[15] #3 C>S finding reconnect_storm warn about=15 value=1.000\n"
+     "[16] #3 S>C CONNACK code=5 ska=-1\n"
+     "[16] #3 S>C finding connect_refused error about=16 value=5.000\n"
+     "[18] #3 summary 127.0.0.1:50002 -> 127.0.0.1:1882 tcp v=3.1.1 ka=5 ska=-1 kae=-1 "
+     "pingreq=0 pingresp=0 unanswered=0 close=server/fin verdict=connect_refused id=\"twin\" "
+     "sub=\"\" ext=\"\"\n",
+     NULL},
+    {"resource_limit: the client id table at its cap (max_client_ids 2)", s_client_table_full,
+     configure_ids2,
+     "[3] #1 C>S CONNECT level=4 ka=5 clean=1 id=\"twin\"\n"
+     "[4] #1 S>C CONNACK code=0 ska=-1\n"
+     "[4] #1 S>C finding keepalive_negotiated info about=4 value=5.000\n"
+     "[7] #2 C>S CONNECT level=4 ka=65535 clean=1 id=\"c\"\n"
+     "[7] #2 C>S finding resource_limit warn about=7\n"
+     "[8] #2 S>C CONNACK code=0 ska=-1\n"
+     "[8] #2 S>C finding keepalive_negotiated info about=8 value=65535.000\n"
+     "[0] #1 summary 127.0.0.1:50000 -> 127.0.0.1:1882 tcp v=3.1.1 ka=5 ska=-1 kae=5 "
+     "pingreq=0 pingresp=0 unanswered=0 close=-/- verdict=open id=\"twin\" sub=\"\" ext=\"\"\n"
+     "[0] #2 summary 127.0.0.1:50001 -> 127.0.0.1:1882 tcp v=3.1.1 ka=65535 ska=-1 kae=65535 "
+     "pingreq=0 pingresp=0 unanswered=0 close=-/- verdict=open id=\"c\" sub=\"\" ext=\"\"\n",
+     NULL},
+    {"mass_close: three connections closed by the server within 20 ms", s_mass_close,
+     configure_mass3,
+     "[3] #1 C>S CONNECT level=4 ka=5 clean=1 id=\"\"\n"
+     "[4] #1 S>C CONNACK code=0 ska=-1\n"
+     "[4] #1 S>C finding keepalive_negotiated info about=4 value=5.000\n"
+     "[7] #2 C>S CONNECT level=4 ka=5 clean=1 id=\"\"\n"
+     "[8] #2 S>C CONNACK code=0 ska=-1\n"
+     "[8] #2 S>C finding keepalive_negotiated info about=8 value=5.000\n"
+     "[11] #3 C>S CONNECT level=4 ka=5 clean=1 id=\"\"\n"
+     "[12] #3 S>C CONNACK code=0 ska=-1\n"
+     "[12] #3 S>C finding keepalive_negotiated info about=12 value=5.000\n"
+     "[14] #1 summary 127.0.0.1:50000 -> 127.0.0.1:1882 tcp v=3.1.1 ka=5 ska=-1 kae=5 "
+     "pingreq=0 pingresp=0 unanswered=0 close=server/fin verdict=server_closed id=\"\" "
+     "sub=\"\" ext=\"\"\n"
+     "[16] #2 summary 127.0.0.1:50001 -> 127.0.0.1:1882 tcp v=3.1.1 ka=5 ska=-1 kae=5 "
+     "pingreq=0 pingresp=0 unanswered=0 close=server/fin verdict=server_closed id=\"\" "
+     "sub=\"\" ext=\"\"\n"
+     "[17] #3 S>C finding mass_close warn about=17 value=3.000\n"
+     "[18] #3 summary 127.0.0.1:50002 -> 127.0.0.1:1882 tcp v=3.1.1 ka=5 ska=-1 kae=5 "
+     "pingreq=0 pingresp=0 unanswered=0 close=server/fin verdict=server_closed id=\"\" "
+     "sub=\"\" ext=\"\"\n",
+     NULL},
+    {"no mass_close from a connection opened after the burst began", s_mass_close_churn,
+     configure_mass3,
+     "[3] #1 C>S CONNECT level=4 ka=5 clean=1 id=\"\"\n"
+     "[4] #1 S>C CONNACK code=0 ska=-1\n"
+     "[4] #1 S>C finding keepalive_negotiated info about=4 value=5.000\n"
+     "[7] #2 C>S CONNECT level=4 ka=5 clean=1 id=\"\"\n"
+     "[8] #2 S>C CONNACK code=0 ska=-1\n"
+     "[8] #2 S>C finding keepalive_negotiated info about=8 value=5.000\n"
+     "[10] #1 summary 127.0.0.1:50000 -> 127.0.0.1:1882 tcp v=3.1.1 ka=5 ska=-1 kae=5 "
+     "pingreq=0 pingresp=0 unanswered=0 close=server/fin verdict=server_closed id=\"\" "
+     "sub=\"\" ext=\"\"\n"
+     "[12] #2 summary 127.0.0.1:50001 -> 127.0.0.1:1882 tcp v=3.1.1 ka=5 ska=-1 kae=5 "
+     "pingreq=0 pingresp=0 unanswered=0 close=server/fin verdict=server_closed id=\"\" "
+     "sub=\"\" ext=\"\"\n"
+     "[15] #3 C>S CONNECT level=4 ka=5 clean=1 id=\"\"\n"
+     "[16] #3 S>C CONNACK code=0 ska=-1\n"
+     "[16] #3 S>C finding keepalive_negotiated info about=16 value=5.000\n"
+     "[18] #3 summary 127.0.0.1:50002 -> 127.0.0.1:1882 tcp v=3.1.1 ka=5 ska=-1 kae=5 "
+     "pingreq=0 pingresp=0 unanswered=0 close=server/fin verdict=server_closed id=\"\" "
+     "sub=\"\" ext=\"\"\n",
+     NULL},
+    {"reconnect_storm: by client address, for empty client ids", s_storm_by_address,
+     configure_storm3,
+     "[3] #1 C>S CONNECT level=4 ka=5 clean=1 id=\"\"\n"
+     "[4] #1 S>C CONNACK code=0 ska=-1\n"
+     "[4] #1 S>C finding keepalive_negotiated info about=4 value=5.000\n"
+     "[6] #1 summary 127.0.0.1:50000 -> 127.0.0.1:1882 tcp v=3.1.1 ka=5 ska=-1 kae=5 "
+     "pingreq=0 pingresp=0 unanswered=0 close=client/fin verdict=client_closed id=\"\" "
+     "sub=\"\" ext=\"\"\n"
+     "[9] #2 C>S CONNECT level=4 ka=5 clean=1 id=\"\"\n"
+     "[10] #2 S>C CONNACK code=0 ska=-1\n"
+     "[10] #2 S>C finding keepalive_negotiated info about=10 value=5.000\n"
+     "[12] #2 summary 127.0.0.1:50001 -> 127.0.0.1:1882 tcp v=3.1.1 ka=5 ska=-1 kae=5 "
+     "pingreq=0 pingresp=0 unanswered=0 close=client/fin verdict=client_closed id=\"\" "
+     "sub=\"\" ext=\"\"\n"
+     "[15] #3 C>S CONNECT level=4 ka=5 clean=1 id=\"\"\n"
+     "[15] #3 C>S finding reconnect_storm warn about=15 value=0.500\n"
+     "[16] #3 S>C CONNACK code=0 ska=-1\n"
+     "[16] #3 S>C finding keepalive_negotiated info about=16 value=5.000\n"
+     "[18] #3 summary 127.0.0.1:50002 -> 127.0.0.1:1882 tcp v=3.1.1 ka=5 ska=-1 kae=5 "
+     "pingreq=0 pingresp=0 unanswered=0 close=client/fin verdict=client_closed id=\"\" "
+     "sub=\"\" ext=\"\"\n",
      NULL},
 };
 

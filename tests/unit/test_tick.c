@@ -194,8 +194,47 @@ static void test_every_connection(void)
     mqttka_free(&a);
 }
 
+/* A CONNECT the server never answers (its side ACKs it), connack_timeout
+ * 5 s: connack_missing once 5 s have passed, by the clock, between the
+ * silence findings of keepalive 2 on their own deadlines; told once. */
+static void test_connack_wait(void)
+{
+    static event_log l;
+    event_log_reset(&l, false);
+    mqttka_config cfg;
+    mqttka_config_default(&cfg);
+    cfg.connack_timeout = S(5);
+    mqttka_analyzer *a = NULL;
+    CHECK(mqttka_new(&a, &cfg, event_log_on_event, &l) == MQTTKA_OK);
+    conn c;
+    conn_init(&c, 3);
+    push(a, &c, 0, T0 - S(0.003), 1, MQTTKA_TCP_SYN, NULL, 0);
+    push(a, &c, 1, T0 - S(0.002), 2, MQTTKA_TCP_SYN | MQTTKA_TCP_ACK, NULL, 0);
+    push(a, &c, 0, T0 - S(0.001), 3, MQTTKA_TCP_ACK, NULL, 0);
+    push(a, &c, 0, T0, 4, DATA, connect_ka2, sizeof connect_ka2);
+    push(a, &c, 1, T0 + S(0.001), 5, MQTTKA_TCP_ACK, NULL, 0);
+    size_t mark = 0;
+    CHECK_NEW(l, mark, "[4] #1 C>S CONNECT level=4 ka=2 clean=1 id=\"t\"\n");
+    CHECK_EQ_INT(mqttka_tick(a, T0 + S(0.5)), T0 + S(3) + 1); /* KA 2 + tol 1 first */
+    CHECK_EQ_INT(mqttka_tick(a, T0 + S(3) + 1), T0 + S(4) + 1);
+    CHECK_EQ_INT(mqttka_tick(a, T0 + S(4) + 1), T0 + S(5) + 1); /* the CONNACK's 5 s */
+    CHECK_NEW(l, mark,
+              "[0] #1 C>S finding client_silent_over_keepalive warn about=4 value=3.000\n"
+              "[0] #1 C>S finding client_silent_over_1_5_keepalive error about=4 value=4.000\n");
+    CHECK_EQ_INT(mqttka_tick(a, T0 + S(5)), T0 + S(5) + 1); /* at the limit: not past it */
+    CHECK_NEW(l, mark, "");
+    CHECK_EQ_INT(mqttka_tick(a, T0 + S(5) + 1), T0 + S(10) + 1); /* then G: 1.5 KA + 7 */
+    CHECK_NEW(l, mark, "[0] #1 S>C finding connack_missing error about=4 value=5.000\n");
+    CHECK_EQ_INT(mqttka_tick(a, T0 + S(6)), T0 + S(10) + 1); /* told once */
+    CHECK_NEW(l, mark, "");
+    mqttka_finish(a, T0 + S(6));
+    CHECK(strstr(event_log_since(&l, &mark), "connack_missing") == NULL);
+    mqttka_free(&a);
+}
+
 int main(void)
 {
+    test_connack_wait();
     test_silence_and_ping();
     test_file_says_the_same_kinds();
     test_every_connection();

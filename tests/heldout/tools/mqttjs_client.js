@@ -1,5 +1,5 @@
 // MQTT.js client for the held-out captures (tests/heldout/make-verdicts.sh). argv[2]: JSON
-// { url, protocolVersion, keepalive, clientId, sub, pub, duration, end, stallAfter, pingdiscAfter, log }.
+// { url, protocolVersion, keepalive, clientId, sub, pub, duration, end, stallAfter, pingdiscAfter, wsOptions, log }.
 // Logs "<epoch> <message>"; SEND/RECV lines come from MQTT.js's packetsend/packetreceive events.
 //
 // end "exit":     process.exit DURATION s after CONNACK (kernel FIN, no DISCONNECT, no Close).
@@ -25,9 +25,11 @@ const opts = {
   clean: true,
   reconnectPeriod: 0,
   connectTimeout: 30000,   // a loaded machine takes seconds to start a client
+  ...(a.wsOptions ? { wsOptions: a.wsOptions } : {}),   // e.g. { perMessageDeflate: { threshold: 0 } } (deflate/make-deflate.sh)
   createWebsocket: (url, protocols, o) => {
     rawWs = new WS(url, protocols, o.wsOptions)
     rawWs.on('open', () => log(`LOCAL_ADDR ${rawWs._socket.localAddress} LOCAL_PORT ${rawWs._socket.localPort}`))
+    if (a.wsOptions) rawWs.on('open', () => log(`WS_EXTENSIONS ${rawWs.extensions}`))
     rawWs.on('close', (code, reason) => log(`WS_CLOSE code=${code} reason=${reason}`))
     return rawWs
   }

@@ -1,0 +1,88 @@
+/*
+ * conn_table.h - what the CLI keeps about each connection between the
+ * core's events: its uid and Community ID (flow_ids.h), worked out once,
+ * and its findings grouped by cause, so that a finding repeated on one
+ * connection is told in full once and counted (output_text.c), and the
+ * summary can give each group's count and range.
+ *
+ * Entries are keyed by the core's connection number, made at a connection's
+ * first event that needs one, and removed at its summary (the last event
+ * about it): the table holds the connections open at the time, as the
+ * core's flow table does, never the capture's history.
+ *
+ * A "cause" is (kind, severity, direction): client_silent_over_keepalive on
+ * every ping of one connection is one group; pingreq_unanswered overtaken
+ * (warn) and never answered (error) are two. pingresp_rtt, one per ping
+ * pair, is not grouped: the summary's rtt already gives its count and range.
+ */
+#ifndef MQTTKA_CLI_CONN_TABLE_H
+#define MQTTKA_CLI_CONN_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flow_ids.h"
+#include "mqttka.h"
+
+/* Groups kept per connection: there are MQTTKA_F_COUNT kinds, two
+ * directions and at most two severities a kind; more than this many causes
+ * on one connection are counted in the last group's place no more (the
+ * extra findings are then told in full, as before grouping). */
+#define CONN_GROUPS_MAX 32
+
+typedef struct finding_group {
+    uint64_t first_frame, last_frame; /* the frames the findings are about */
+    double min, max;                  /* of their values, when has_value */
+    uint32_t count;
+    uint8_t kind, severity, dir;
+    bool has_value;
+} finding_group;
+
+typedef struct conn_entry {
+    uint64_t id;              /* the core's connection number; 0 in a free slot */
+    bool ids_known;           /* uid and community_id are filled */
+    char uid[FLOW_UID_LEN + 1];
+    char community_id[COMMUNITY_ID_LEN + 1];
+    uint8_t n_groups, cap_groups;
+    finding_group *groups;    /* owned; n_groups of them */
+} conn_entry;
+
+typedef struct conn_table {
+    conn_entry *slots;        /* open addressing, linear probing */
+    size_t capacity;          /* a power of two, or 0 */
+    size_t count;
+    uint16_t community_id_seed;
+} conn_table;
+
+void conn_table_init(conn_table *t, uint16_t community_id_seed);
+/* Frees every entry and the table. */
+void conn_table_free(conn_table *t);
+
+/* The entry of connection `c`, made if there is none (then *created, when
+ * not NULL, is set true). NULL when memory runs out: the caller goes on
+ * without (no uid, no grouping). The pointer is valid until the next
+ * conn_table_get or conn_table_remove. */
+conn_entry *conn_table_get(conn_table *t, const mqttka_connection *c, bool *created);
+
+/* The entry of connection `id`, or NULL; makes none. */
+conn_entry *conn_table_find(conn_table *t, uint64_t id);
+
+/* Forgets connection `id` (nothing when it has no entry). */
+void conn_table_remove(conn_table *t, uint64_t id);
+
+/* Fills e->uid and e->community_id from `c` the first time. */
+void conn_entry_ids(const conn_table *t, conn_entry *e, const mqttka_connection *c);
+
+/* Counts finding `f` in its group. Returns true when the group already had
+ * one: the finding repeats an earlier one's cause. */
+bool conn_entry_note_finding(conn_entry *e, const mqttka_finding *f);
+
+/* The group of (kind, severity, dir), or NULL. */
+const finding_group *conn_entry_group(const conn_entry *e, mqttka_finding_kind kind,
+                                      mqttka_severity severity, mqttka_direction dir);
+
+/* Errors and warnings among the grouped findings (pingresp_rtt is info). */
+void conn_entry_severity_counts(const conn_entry *e, uint64_t *errors, uint64_t *warnings);
+
+#endif

@@ -1,0 +1,14 @@
+#!/bin/sh
+# The held-out permessage-deflate captures (tests/heldout/deflate, issue 15),
+# and the first seed of every other held-out WebSocket class (tests/heldout):
+# tshark with the plugin and the CLI agree on them packet for packet, finding
+# for finding, verdict for verdict, as on the samples (check_plugin.py); run
+# with Wireshark 4.0 here and 4.4 by tests/plugin/trixie.sh.
+. "$(dirname "$0")/lib.sh"
+[ -n "$CLI" ] && [ -x "$CLI" ] || { echo "the CLI was not built: skipped"; exit 77; }
+mkdir -p "$WORK/heldout"
+cp "$SOURCE"/tests/heldout/deflate/*.pcap "$SOURCE"/tests/heldout/*-s1.pcap "$WORK/heldout/"
+rm -f "$WORK"/heldout/nonmqtt-*.pcap # not MQTT: test_unchanged's business
+chmod -R a+rX "$WORK/heldout"
+ls "$WORK"/heldout/*.pcap >/dev/null 2>&1 || { echo "no held-out deflate captures" >&2; exit 1; }
+python3 "$SOURCE/tests/plugin/check_plugin.py" samples "$WORK/tshark-with" "$CLI" "$WORK"/heldout/*.pcap
