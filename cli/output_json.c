@@ -481,6 +481,7 @@ static void write_tls_inference(json_writer *w, const mqttka_event *ev)
     json_uint(w, "records_s2c", t->records[MQTTKA_S2C]);
     json_uint(w, "heartbeats", t->heartbeats);
     json_bool(w, "records_lost", t->records_lost);
+    json_bool(w, "records_capped", t->records_capped);
     json_object_end(w);
     static const char *const conf[] = {"none", "low", "medium", "high"};
     json_string(w, "confidence", conf[t->confidence <= MQTTKA_TLS_CONF_HIGH ? t->confidence : 0]);

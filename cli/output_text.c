@@ -788,9 +788,10 @@ static void text_tls_inference(line_buffer *line, const mqttka_event *ev)
     snprintf(buf, sizeof buf, "== tls %s -> %s  (no keys: inferred from record sizes and times)\n",
              client, server);
     line_buffer_str(line, buf);
-    snprintf(buf, sizeof buf, "   tls          %s, cipher 0x%04x, records %u c2s %u s2c, heartbeats %u%s\n",
+    snprintf(buf, sizeof buf, "   tls          %s, cipher 0x%04x, records %u c2s %u s2c, heartbeats %u%s%s\n",
              ver, t->cipher_suite, t->records[MQTTKA_C2S], t->records[MQTTKA_S2C], t->heartbeats,
-             t->records_lost ? ", records lost" : "");
+             t->records_lost ? ", records lost" : "",
+             t->records_capped ? ", record log capped" : "");
     line_buffer_str(line, buf);
     if (t->ping_record_len) {
         snprintf(buf, sizeof buf,

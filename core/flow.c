@@ -384,7 +384,7 @@ static void detect(const push_ctx *pc, const uint8_t *bytes, size_t len)
          * not captured). */
         if (f->syn_seen && (f->client_side < 0 || pc->side == f->client_side)) {
             if (f->client_side >= 0 && boundary_looks_like_tls(bytes, len) &&
-                (f->tls = tls_infer_new())) {
+                (f->tls = tls_infer_new(&pc->env->tls_budget))) {
                 /* mqtts or wss: followed by its record headers */
                 f->proto = PROTO_TLS;
                 if (view.held)

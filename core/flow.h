@@ -30,6 +30,7 @@
 #include "session.h"
 #include "tcp_stream.h"
 #include "text_pool.h"
+#include "tls_infer.h"
 
 /* What a flow turned out to carry. */
 typedef enum flow_proto {
@@ -100,6 +101,7 @@ typedef struct flow_env {
     session_pools sessions;
     size_t total_buffered;  /* out-of-order bytes queued in every flow */
     id_table clients;   /* client ids across connections (between.h) */
+    tls_log_budget tls_budget; /* the TLS record logs' bytes, all flows (tls_infer.h) */
 } flow_env;
 
 /* The segment being processed. */

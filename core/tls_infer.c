@@ -16,10 +16,16 @@
 enum { TLS_CT_CCS = 20, TLS_CT_ALERT = 21, TLS_CT_HANDSHAKE = 22, TLS_CT_APPDATA = 23,
        TLS_CT_HEARTBEAT = 24 };
 
+/* RFC 5246 §6.2.3: a record's body is at most 2^14 + 2048 bytes (RFC
+ * 8446 §5.2 allows less). A longer one is not TLS: the stream's framing is
+ * lost (the body would only be counted and skipped, never held). */
+#define TLS_RECORD_BODY_MAX (16384 + 2048)
+
 static bool header_is_tls(const uint8_t h[5])
 {
-    /* Any length is accepted: it is only counted and skipped. */
-    return h[0] >= TLS_CT_CCS && h[0] <= TLS_CT_HEARTBEAT && h[1] == 3 && h[2] <= 4;
+    unsigned length = (unsigned)h[3] << 8 | h[4];
+    return h[0] >= TLS_CT_CCS && h[0] <= TLS_CT_HEARTBEAT && h[1] == 3 && h[2] <= 4 &&
+           length <= TLS_RECORD_BODY_MAX;
 }
 
 bool tls_follow(tls_record_follower *f, const uint8_t *bytes, size_t len, tls_record_fn fn,
@@ -113,7 +119,7 @@ bool tls_parse_server_hello(const uint8_t *b, size_t len, uint16_t *version, uin
  * = 88 bytes), and at most TLS_LOG_MAX of them: the log grows with the
  * number of records, never with a length read from the wire. */
 #define TLS_SMALL_RECORD_MAX 96
-#define TLS_LOG_MAX 4096
+#define TLS_LOG_FIRST 32
 /* Pairs of an unproven size that must be seen, at a regular cadence
  * (intervals within a factor TLS_CADENCE_SPREAD of each other), before a
  * ping is claimed: HTTPS polling must not pass by chance. */
@@ -167,14 +173,23 @@ struct tls_infer {
     bool echo;                /* the opening was answered by its own size */
     tls_log_entry *log;
     size_t n, cap;
+    tls_log_budget *budget;
+    bool log_full;            /* a record was left out of the log: the budget said no */
+    mqttka_time log_full_ts;  /* when */
     mqttka_direction cur_dir;
 };
 
-tls_infer *tls_infer_new(void)
+size_t tls_infer_log_bytes(size_t n)
+{
+    return n * sizeof(tls_log_entry);
+}
+
+tls_infer *tls_infer_new(tls_log_budget *budget)
 {
     tls_infer *t = calloc(1, sizeof *t);
     if (!t)
         return NULL;
+    t->budget = budget;
     t->last_client_ts = MQTTKA_TIME_NONE;
     t->max_silence = MQTTKA_TIME_NONE;
     t->close_ts = MQTTKA_TIME_NONE;
@@ -188,20 +203,36 @@ void tls_infer_free(tls_infer **t)
 {
     if (!t || !*t)
         return;
+    if ((*t)->budget)
+        (*t)->budget->held -= tls_infer_log_bytes((*t)->cap);
     free((*t)->log);
     free(*t);
     *t = NULL;
 }
 
+/* The log grows by doubling from TLS_LOG_FIRST records, within the
+ * budget: at most budget->per_flow records, and the bytes of every flow's
+ * log under budget->cap. Past either, the record is left out and the log is
+ * full for good (a later record must not fill a hole in the middle). */
 static void log_record(tls_infer *t, const tls_log_entry *e)
 {
+    if (t->log_full)
+        return;
     if (t->n == t->cap) {
-        if (t->cap >= TLS_LOG_MAX)
-            return; /* the inference then rests on the first TLS_LOG_MAX */
-        size_t cap = t->cap ? t->cap * 2 : 32;
-        tls_log_entry *grown = realloc(t->log, cap * sizeof *grown);
-        if (!grown)
+        size_t per_flow = t->budget ? t->budget->per_flow : TLS_LOG_FIRST;
+        size_t cap = t->cap ? (t->cap > per_flow / 2 ? per_flow : t->cap * 2)
+                            : (per_flow < TLS_LOG_FIRST ? per_flow : TLS_LOG_FIRST);
+        size_t more = tls_infer_log_bytes(cap - t->cap);
+        tls_log_entry *grown = NULL;
+        if (cap > t->cap && (!t->budget || more <= t->budget->cap - t->budget->held))
+            grown = realloc(t->log, tls_infer_log_bytes(cap));
+        if (!grown) {
+            t->log_full = true;
+            t->log_full_ts = e->ts;
             return;
+        }
+        if (t->budget)
+            t->budget->held += more;
         t->log = grown;
         t->cap = cap;
     }
@@ -369,12 +400,14 @@ void tls_infer_finish(const tls_infer *t, const mqttka_config *cfg, mqttka_time 
     out->records[1] = t->records[1];
     out->heartbeats = t->heartbeats;
     out->records_lost = t->lost;
+    out->records_capped = t->log_full;
     out->keepalive_inferred = -1;
     out->rtt_min = out->rtt_max = MQTTKA_TIME_NONE;
     out->close_initiator = t->close_side;
     out->close_mechanism = t->close_how;
     out->close_ts = t->close_ts;
     out->findings = findings;
+    char detail[MQTTKA_DETAIL_MAX];
     mqttka_time stop = t->close_ts != MQTTKA_TIME_NONE ? t->close_ts : end;
     out->max_client_silence = t->max_silence;
     if (t->last_client_ts != MQTTKA_TIME_NONE && stop > t->last_client_ts &&
@@ -382,6 +415,15 @@ void tls_infer_finish(const tls_infer *t, const mqttka_config *cfg, mqttka_time 
          stop - t->last_client_ts > out->max_client_silence))
         out->max_client_silence = stop - t->last_client_ts;
 
+    if (t->log_full) {
+        snprintf(detail, sizeof detail,
+                 "TLS record log full at %zu records from %.3f s (max_tls_records %zu, or "
+                 "max_tls_memory_bytes %zu for all flows): inferred from the records before",
+                 t->n, secs(t->log_full_ts), t->budget ? t->budget->per_flow : (size_t)0,
+                 t->budget ? t->budget->cap : (size_t)0);
+        add_finding(out, findings, MQTTKA_F_RESOURCE_LIMIT, false, t->log_full_ts, MQTTKA_C2S,
+                    (double)t->n, detail);
+    }
     if (t->echo)
         return; /* not MQTT's opening: nothing is claimed */
 
@@ -447,7 +489,6 @@ void tls_infer_finish(const tls_infer *t, const mqttka_config *cfg, mqttka_time 
     mqttka_time min_iv = MQTTKA_TIME_NONE, max_iv = MQTTKA_TIME_NONE, max_sil = MQTTKA_TIME_NONE;
     bool outstanding = false;
     mqttka_time out_ts = 0;
-    char detail[MQTTKA_DETAIL_MAX];
     for (size_t i = 0; i < t->n; i++) {
         const tls_log_entry *e = &t->log[i];
         if (!may_be_ping(t, e, closing_from))
@@ -483,7 +524,7 @@ void tls_infer_finish(const tls_infer *t, const mqttka_config *cfg, mqttka_time 
             outstanding = false;
         }
     }
-    if (outstanding) {
+    if (outstanding && !t->log_full) {
         unanswered++;
         snprintf(detail, sizeof detail, "inferred: the ping record at %.3f s got no answer before the %s",
                  secs(out_ts), t->close_ts != MQTTKA_TIME_NONE ? "close" : "end of the capture");

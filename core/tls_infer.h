@@ -74,8 +74,24 @@ bool tls_parse_server_hello(const uint8_t *body, size_t len, uint16_t *version, 
 
 typedef struct tls_infer tls_infer;
 
-/* A new, empty inference; NULL when out of memory. */
-tls_infer *tls_infer_new(void);
+/* What the record logs of every TLS flow may hold (mqttka_config's
+ * max_tls_records and max_tls_memory_bytes): `held` bytes of `cap` for all
+ * flows together, and at most `per_flow` records in one. A log that would
+ * pass either stops growing; its inference says so (records_capped and a
+ * resource_limit finding). */
+typedef struct tls_log_budget {
+    size_t held;
+    size_t cap;
+    size_t per_flow;
+} tls_log_budget;
+
+/* Bytes of a log of n records (for the budget and the benchmark). */
+size_t tls_infer_log_bytes(size_t n);
+
+/* A new, empty inference whose log is counted in *budget (borrowed; it must
+ * outlive the inference); NULL when out of memory. */
+tls_infer *tls_infer_new(tls_log_budget *budget);
+/* Frees *t, gives its log's bytes back to its budget, leaves NULL. */
 void tls_infer_free(tls_infer **t);
 
 /* Bytes of one direction at capture time ts, frame tag. */

@@ -139,6 +139,15 @@ typedef struct mqttka_config {
      * 3 300 connections that compress both ways with full 32 KiB windows,
      * or 11 000 whose windows hold a page. */
     size_t max_inflate_memory_bytes;
+    /* TLS without keys (issue 17): the small application-data records a
+     * TLS flow keeps for the inference (24 bytes each, 32 at first,
+     * doubling), and their bytes for all flows together. A flow that would
+     * need more keeps what it has: its inference rests on those records and
+     * says so (resource_limit, "records_capped"). Default 1024 records
+     * (24 KiB: hours of pings at any keepalive) and 64 MiB (2 700 flows at
+     * the per-flow cap, far more at the usual few hundred bytes). */
+    size_t max_tls_records;
+    size_t max_tls_memory_bytes;
 
     /* Tolerances (FINDINGS.md "Definitions"). */
     mqttka_time tol_min;     /* tol = max(tol_min, tol_percent % of KAe) */
@@ -457,6 +466,7 @@ typedef struct mqttka_tls_inference {
     uint32_t records[2];            /* application-data records by direction */
     uint32_t heartbeats;            /* content type 24 records, both directions (never pings) */
     bool records_lost;              /* a gap or a non-TLS header: records not followed from there */
+    bool records_capped;            /* the record log reached max_tls_records or max_tls_memory_bytes */
     mqttka_tls_confidence confidence;
     uint32_t ping_record_len;       /* the learned PINGREQ record length, 0 when none */
     uint32_t pong_record_len;       /* the learned PINGRESP record length */

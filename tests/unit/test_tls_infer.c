@@ -14,7 +14,7 @@
 /* ------------------------------------------------------------ building -- */
 
 typedef struct buf {
-    uint8_t b[8192];
+    uint8_t b[24576];
     size_t n;
 } buf;
 
@@ -149,15 +149,20 @@ static void test_follower(void)
     CHECK_EQ_INT(l.version, 0x0304);
     CHECK_EQ_INT(l.cipher, 0x1301);
 
-    /* A hostile length is only a length: 65535 declared, a little sent;
-     * nothing is reported and nothing buffered. */
+    /* A hostile length: 65535 declared, past TLS's 2^14 + 2048, is no TLS:
+     * the stream's framing is lost there (sticky), nothing is buffered. The
+     * longest legal body, 18432, is skipped whole. */
     buf h = {.n = 0};
     put_record(&h, 23, 19, 1);
     uint8_t big[5] = {23, 3, 3, 0xff, 0xff};
     put(&h, big, 5);
     memset(h.b + h.n, 9, 3000);
     h.n += 3000;
-    check_every_way(&h, "23:19 ", true);
+    check_every_way(&h, "23:19 ", false);
+    buf m = {.n = 0};
+    put_record(&m, 23, 18432, 2);
+    put_record(&m, 23, 19, 1);
+    check_every_way(&m, "23:18432 23:19 ", true);
 
     /* Not TLS: sticky, nothing reported from there. */
     buf x = {.n = 0};
@@ -193,6 +198,9 @@ static void test_server_hello(void)
 
 #define S 1000000
 
+/* The budget of every inference below: the default per-flow cap, no total cap. */
+static tls_log_budget budget = {0, SIZE_MAX, 1024};
+
 typedef struct script {
     tls_infer *t;
 } script;
@@ -206,9 +214,9 @@ static void rec_at(tls_infer *t, mqttka_direction dir, mqttka_time ts, uint8_t t
 
 /* A connection's start: ClientHello-ish, ServerHello of version/cipher, the
  * client's first application record (its CONNECT) at 1 s, CONNACK. */
-static tls_infer *start(uint16_t cipher, uint16_t sv)
+static tls_infer *start_in(tls_log_budget *in, uint16_t cipher, uint16_t sv)
 {
-    tls_infer *t = tls_infer_new();
+    tls_infer *t = tls_infer_new(in);
     rec_at(t, MQTTKA_C2S, 0, 22, 200);
     buf b = {.n = 0};
     put_server_hello(&b, cipher, sv);
@@ -218,6 +226,11 @@ static tls_infer *start(uint16_t cipher, uint16_t sv)
     rec_at(t, MQTTKA_C2S, 1 * S, 23, 60);
     rec_at(t, MQTTKA_S2C, 1 * S + 5000, 23, 21);
     return t;
+}
+
+static tls_infer *start(uint16_t cipher, uint16_t sv)
+{
+    return start_in(&budget, cipher, sv);
 }
 
 static void finish(tls_infer *t, mqttka_time end, mqttka_tls_inference *out, mqttka_finding *fs)
@@ -352,11 +365,53 @@ static void test_inference(void)
     tls_infer_free(&t);
 }
 
+/* The record log's caps (max_tls_records, max_tls_memory_bytes): a flow
+ * of pings past the per-flow cap keeps the first records, says so, counts
+ * no unanswered ping it cannot see answered; the total cap stops a second
+ * flow's log from growing; every byte comes back when they are freed. */
+static void test_log_caps(void)
+{
+    mqttka_tls_inference o;
+    mqttka_finding fs[MQTTKA_TLS_MAX_FINDINGS];
+    tls_log_budget small = {0, SIZE_MAX, 40};
+    tls_infer *t = start_in(&small, 0x1301, 0x0304); /* 3 small records */
+    for (int i = 1; i <= 100; i++) {
+        rec_at(t, MQTTKA_C2S, (mqttka_time)i * 5 * S, 23, 19);
+        rec_at(t, MQTTKA_S2C, (mqttka_time)i * 5 * S + 3000, 23, 19);
+    }
+    CHECK_EQ_INT(small.held, tls_infer_log_bytes(40));
+    finish(t, 501 * S, &o, fs);
+    CHECK(o.records_capped);
+    CHECK(has_finding(&o, MQTTKA_F_RESOURCE_LIMIT));
+    CHECK_EQ_INT(o.pingreq, 19);   /* the 40 records kept: 3 of the opening, 18 pairs and a ping */
+    CHECK_EQ_INT(o.pingresp, 18);
+    CHECK_EQ_INT(o.pingreq_unanswered, 0);
+    CHECK_EQ_INT(o.keepalive_inferred, 5);
+    CHECK_EQ_INT(o.records[MQTTKA_C2S], 102); /* counted whole: Finished, CONNECT, 100 */
+    tls_infer_free(&t);
+    CHECK_EQ_INT(small.held, 0);
+
+    /* All flows: room for one first log (32 records), not a second. */
+    tls_log_budget total = {0, tls_infer_log_bytes(32) + 10, 1024};
+    tls_infer *a = tls_infer_new(&total), *b = tls_infer_new(&total);
+    rec_at(a, MQTTKA_C2S, 1 * S, 23, 19);
+    rec_at(b, MQTTKA_C2S, 1 * S, 23, 19);
+    CHECK_EQ_INT(total.held, tls_infer_log_bytes(32));
+    finish(b, 2 * S, &o, fs);
+    CHECK(o.records_capped);
+    finish(a, 2 * S, &o, fs);
+    CHECK(!o.records_capped);
+    tls_infer_free(&a);
+    tls_infer_free(&b);
+    CHECK_EQ_INT(total.held, 0);
+}
+
 int main(void)
 {
     test_follower();
     test_server_hello();
     test_inference();
+    test_log_caps();
     printf("%u passed, %u failed\n", th_passed, th_failed);
     return th_failed ? 1 : 0;
 }
