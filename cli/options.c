@@ -69,6 +69,7 @@ enum {
     OPT_TIME_FORMAT,
     OPT_WRITE_FLAGGED,
     OPT_REPORT,
+    OPT_TLS_KEYLOG,
     OPT_REPORT_DETAIL,
     OPT_REPORT_ROWS,
     OPT_MAX_INFLATED_MESSAGE,
@@ -117,6 +118,7 @@ static const struct option long_options[] = {
     {"buffer-size", required_argument, NULL, 'B'},
     {"snapshot-length", required_argument, NULL, 's'},
     {"report", required_argument, NULL, OPT_REPORT},
+    {"tls-keylog", required_argument, NULL, OPT_TLS_KEYLOG},
     {"report-detail", required_argument, NULL, OPT_REPORT_DETAIL},
     {"report-rows", required_argument, NULL, OPT_REPORT_ROWS},
     {"max-inflated-message", required_argument, NULL, OPT_MAX_INFLATED_MESSAGE},
@@ -207,6 +209,8 @@ void options_print_help(FILE *out)
           "                            memory it keeps)\n"
           "      --report FILE         also write an HTML report to FILE (one page, nothing\n"
           "                            fetched); live: at the end, and on SIGUSR1\n"
+          "      --tls-keylog KEYS     decrypt TLS 1.2 and 1.3 (mqtts, wss) with the secrets\n"
+          "                            of an NSS key log (SSLKEYLOGFILE); never printed\n"
 #ifdef MQTTKA_HAVE_METRICS
           "\n"
           "Live monitoring (-i):\n"
@@ -945,6 +949,7 @@ options_result options_parse(int argc, char **argv, cli_options *opts, char *err
             opts->config.max_summary_findings = count;
             break;
         case OPT_REPORT: opts->report_path = arg; break;
+        case OPT_TLS_KEYLOG: opts->tls_keylog_path = arg; break;
         case OPT_REPORT_DETAIL:
         case OPT_REPORT_ROWS: {
             bool detail = c == OPT_REPORT_DETAIL;

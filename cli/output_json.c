@@ -331,6 +331,8 @@ static void write_finding_counts(json_writer *w, const conn_entry *e)
     json_array_end(w);
 }
 
+static const char *tls_version_name(uint16_t v);
+
 static void write_summary(json_writer *w, const mqttka_event *ev, const event_extra *x)
 {
     const mqttka_summary *s = ev->u.summary;
@@ -348,6 +350,18 @@ static void write_summary(json_writer *w, const mqttka_event *ev, const event_ex
     write_endpoint(w, "client", &c->client);
     write_endpoint(w, "server", &c->server);
     json_name(w, "transport", c->transport == MQTTKA_TRANSPORT_WEBSOCKET ? "websocket" : "tcp");
+    if (s->tls) {
+        /* only inside TLS decrypted with --tls-keylog (issue 17) */
+        char hex[8];
+        json_object_begin(w, "tls");
+        json_string(w, "version", tls_version_name(s->tls->version));
+        snprintf(hex, sizeof hex, "0x%04x", s->tls->cipher_suite);
+        json_string(w, "cipher", hex);
+        string_or_null(w, "sni", s->tls->sni);
+        json_bool(w, "decrypted", s->tls->decrypted);
+        json_uint(w, "failed_records", s->tls->failed_records);
+        json_object_end(w);
+    }
     string_or_null(w, "ws_subprotocol", c->ws_subprotocol);
     string_or_null(w, "ws_extensions", c->ws_extensions);
     json_name(w, "mqtt_version", mqttka_mqtt_version_name(c->mqtt_level));

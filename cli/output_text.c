@@ -698,6 +698,22 @@ static void text_summary(line_buffer *line, const output_state *o, const mqttka_
     if (c->transport == MQTTKA_TRANSPORT_WEBSOCKET || c->ws_upgraded)
         put_websocket_choices(line, c);
     line_buffer_char(line, '\n');
+    if (s->tls) {
+        /* inside TLS decrypted with --tls-keylog (issue 17) */
+        char buf[160];
+        const mqttka_tls_info *t = s->tls;
+        snprintf(buf, sizeof buf, "   tls          %s, cipher 0x%04x, sni %s%s%s, %s",
+                 t->version == 0x0304 ? "TLS 1.3" : t->version == 0x0303 ? "TLS 1.2" : "TLS ?",
+                 t->cipher_suite, *t->sni ? "\"" : "", *t->sni ? t->sni : "none",
+                 *t->sni ? "\"" : "", t->decrypted ? "decrypted" : "not decrypted");
+        line_buffer_str(line, buf);
+        if (t->failed_records) {
+            snprintf(buf, sizeof buf, ", %u record%s failed", t->failed_records,
+                     t->failed_records == 1 ? "" : "s");
+            line_buffer_str(line, buf);
+        }
+        line_buffer_char(line, '\n');
+    }
 
     const char *version = mqttka_mqtt_version_name(c->mqtt_level);
     line_buffer_str(line, "   mqtt         ");

@@ -113,6 +113,21 @@ mqttka_status mqttka_new(mqttka_analyzer **out, const mqttka_config *cfg,
     return MQTTKA_OK;
 }
 
+mqttka_status mqttka_set_tls_keylog(mqttka_analyzer *a, const char *text, size_t len, size_t *keys,
+                                    size_t *bad)
+{
+    if (!a || (!text && len))
+        return MQTTKA_ERR_INVALID;
+    size_t added = 0, n_bad = 0;
+    if (!tls_keylog_add(&a->env.keylog, text, len, &added, &n_bad))
+        return MQTTKA_ERR_NOMEM;
+    if (keys)
+        *keys = added;
+    if (bad)
+        *bad = n_bad;
+    return added ? MQTTKA_OK : MQTTKA_ERR_INVALID;
+}
+
 /* Forgets a flow, ended or not. */
 static void flow_forget(mqttka_analyzer *a, struct flow *f)
 {
@@ -151,6 +166,7 @@ void mqttka_free(mqttka_analyzer **pa)
     text_pool_free(&a->env.texts);
     id_table_free(&a->env.clients);
     session_pools_free(&a->env.sessions);
+    tls_keylog_free(&a->env.keylog);
     free(a);
     *pa = NULL;
 }

@@ -2,6 +2,7 @@
  * flow.c - one TCP flow's pipeline (flow.h).
  */
 #include "flow.h"
+#include "tls_decrypt.h"
 #include "tls_infer.h"
 
 #include <stdlib.h>
@@ -73,6 +74,7 @@ void flow_free_contents(flow_env *env, struct flow *f)
     probe_free(&f->probe, &env->total_buffered);
     session_free(&env->sessions, &env->texts, f->sess);
     tls_infer_free(&f->tls);
+    tls_decrypt_free(&f->tls_dec);
 }
 
 int flow_outcome(const struct flow *f, bool dropped)
@@ -352,6 +354,84 @@ static void probe_bytes(const push_ctx *pc, const uint8_t *bytes, size_t len)
 
 /* ---------------------------------------------------------- detection -- */
 
+/* ------------------------------------------------ TLS with a key log -- */
+
+static void on_plain(void *ctx, mqttka_direction dir, const uint8_t *bytes, size_t len)
+{
+    (void)dir; /* the stream's own: pc->side */
+    stream_bytes(ctx, bytes, len);
+}
+
+static void on_decrypt_failed(void *ctx, mqttka_direction dir, uint64_t record, const char *why)
+{
+    const push_ctx *pc = ctx;
+    emit_finding(&pc->at, pc->f->sess, MQTTKA_F_TLS_DECRYPT_FAILED, dir, 0, false, 0,
+                 "%s TLS record %llu: %s; this direction is not analysed from there",
+                 dir == MQTTKA_C2S ? "client" : "server", (unsigned long long)record, why);
+    route_lose(&pc->at, pc->f->sess, dir);
+}
+
+/* While the ClientHello is not whole, the bytes also go to a keyless
+ * inference: the flow becomes one of those (PROTO_TLS) when the key log
+ * turns out not to have its secrets. */
+static void decrypt_bytes(const push_ctx *pc, const uint8_t *bytes, size_t len)
+{
+    struct flow *f = pc->f;
+    mqttka_direction dir = flow_direction(f, pc->side);
+    if (f->tls)
+        tls_infer_push(f->tls, dir, bytes, len, pc->at.ts, pc->at.tag);
+    push_ctx at = *pc;
+    tls_decrypt_sink sink = {on_plain, on_decrypt_failed, &at};
+    tls_decrypt_push(f->tls_dec, dir, bytes, len, &sink);
+    if (tls_decrypt_without_keys(f->tls_dec)) {
+        tls_decrypt_free(&f->tls_dec);
+        f->proto = f->tls ? PROTO_TLS : PROTO_NONE;
+        if (!f->tls)
+            give_up(pc, MQTTKA_NA_TLS);
+    } else if (f->tls && tls_decrypt_has_keys(f->tls_dec)) {
+        tls_infer_free(&f->tls);
+    }
+}
+
+/* A client that opens with a TLS handshake record while a key log is
+ * loaded: the flow is decrypted from here when the log has its secrets
+ * (its plaintext detected and decoded as a cleartext flow's), else
+ * analysed without keys. False (nothing done) when it does not open so. */
+static bool start_decrypting(const push_ctx *pc, const first_bytes_view *view,
+                             const uint8_t *bytes, size_t len)
+{
+    struct flow *f = pc->f;
+    if (!pc->env->keylog.n)
+        return false;
+    uint8_t first[2];
+    size_t n = 0;
+    for (size_t i = 0; i < view->held && n < 2; i++)
+        first[n++] = view->bytes[i];
+    for (size_t i = 0; i < len && n < 2; i++)
+        first[n++] = bytes[i];
+    if (!n || first[0] != 22 || (n > 1 && first[1] != 3))
+        return false;
+    if (!(f->tls_dec = tls_decrypt_new(&pc->env->keylog)))
+        return false;
+    if (!(f->tls = tls_infer_new(&pc->env->tls_budget))) {
+        tls_decrypt_free(&f->tls_dec);
+        return false;
+    }
+    const uint8_t *held_bytes = view->bytes;
+    size_t held_len = view->held;
+    /* the held bytes are copied out before the prefix that holds them goes */
+    uint8_t copy[64];
+    if (held_len > sizeof copy)
+        held_len = sizeof copy;
+    if (held_len)
+        memcpy(copy, held_bytes, held_len);
+    detect_prefix_free(&f->prefix);
+    if (held_len)
+        decrypt_bytes(pc, copy, held_len);
+    decrypt_bytes(pc, bytes, len);
+    return true;
+}
+
 /* The first bytes of a side decide what the flow carries; then they are
  * replayed into the chosen decoder. */
 static void detect(const push_ctx *pc, const uint8_t *bytes, size_t len)
@@ -383,6 +463,8 @@ static void detect(const push_ctx *pc, const uint8_t *bytes, size_t len)
          * whose server speaks first in the capture (the client's side was
          * not captured). */
         if (f->syn_seen && (f->client_side < 0 || pc->side == f->client_side)) {
+            if (f->client_side >= 0 && !f->tls_dec && start_decrypting(pc, &view, bytes, len))
+                return;
             if (f->client_side >= 0 && boundary_looks_like_tls(bytes, len) &&
                 (f->tls = tls_infer_new(&pc->env->tls_budget))) {
                 /* mqtts or wss: followed by its record headers */
@@ -460,7 +542,11 @@ static void stream_bytes(const push_ctx *pc, const uint8_t *bytes, size_t len)
 
 static void on_stream_data(void *ctx, const uint8_t *bytes, size_t len)
 {
-    stream_bytes(ctx, bytes, len);
+    const push_ctx *pc = ctx;
+    if (pc->f->tls_dec)
+        decrypt_bytes(pc, bytes, len);
+    else
+        stream_bytes(ctx, bytes, len);
 }
 
 static void on_stream_gap(void *ctx, uint64_t missing)
@@ -472,6 +558,8 @@ static void on_stream_gap(void *ctx, uint64_t missing)
         tls_infer_gap(f->tls, flow_direction(f, pc->side));
         return;
     }
+    if (f->tls_dec) /* the records' framing and sequence are lost: nothing more decrypted */
+        tls_decrypt_gap(f->tls_dec, flow_direction(f, pc->side));
     if (f->proto == PROTO_UNKNOWN || f->proto == PROTO_HTTP) {
         /* The start the decision needed is lost: framing must be proved
          * from what follows. A handshake in progress is forgotten. */
@@ -759,6 +847,11 @@ void flow_end(const push_ctx *pc)
     keepalive_on_end(&pc->at, s, rule_at_end_of_input(&pc->at), f->last_tag);
     mqttka_summary sum;
     mqttka_finding *findings = verdict_build_summary(&pc->at, s, f->last_ts, f->last_tag, &sum);
+    mqttka_tls_info tls;
+    if (f->tls_dec) {
+        tls_decrypt_info(f->tls_dec, &tls);
+        sum.tls = &tls;
+    }
     mqttka_event ev;
     event_init(&ev, &pc->at, s, MQTTKA_EV_CONNECTION, MQTTKA_C2S);
     ev.u.summary = &sum;

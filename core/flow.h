@@ -31,6 +31,7 @@
 #include "tcp_stream.h"
 #include "text_pool.h"
 #include "tls_infer.h"
+#include "tls_keylog.h"
 
 /* What a flow turned out to carry. */
 typedef enum flow_proto {
@@ -85,6 +86,8 @@ struct flow {
     uint32_t ack_pending[2];          /* by side: how far, while it waits */
     uint64_t ack_wait_tag;            /* the frame of the first such ACK */
     struct tls_infer *tls;            /* only for PROTO_TLS */
+    struct tls_decrypt *tls_dec;      /* TLS decrypted with the key log: the stream's bytes go
+                                         through it, its plaintext into the pipeline */
 };
 
 /* How long a bare ACK may come before the data it acknowledges: capture
@@ -102,6 +105,7 @@ typedef struct flow_env {
     size_t total_buffered;  /* out-of-order bytes queued in every flow */
     id_table clients;   /* client ids across connections (between.h) */
     tls_log_budget tls_budget; /* the TLS record logs' bytes, all flows (tls_infer.h) */
+    tls_keylog keylog;         /* secrets for decrypting TLS (mqttka_set_tls_keylog) */
 } flow_env;
 
 /* The segment being processed. */

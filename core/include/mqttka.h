@@ -248,6 +248,7 @@ typedef enum mqttka_finding_kind {
     MQTTKA_F_CONNACK_MISSING,
     MQTTKA_F_RECONNECT_STORM,
     MQTTKA_F_MASS_CLOSE,
+    MQTTKA_F_TLS_DECRYPT_FAILED,
     MQTTKA_F_COUNT
 } mqttka_finding_kind;
 
@@ -359,8 +360,20 @@ enum {
     MQTTKA_WS_PONG = 0xA,
 };
 
+/* A connection inside TLS that was decrypted with a key log
+ * (mqttka_set_tls_keylog). */
+#define MQTTKA_TLS_SNI_SIZE 64
+typedef struct mqttka_tls_info {
+    uint16_t version;          /* 0x0303 TLS 1.2, 0x0304 TLS 1.3; 0 unknown */
+    uint16_t cipher_suite;     /* IANA number; 0 unknown */
+    char sni[MQTTKA_TLS_SNI_SIZE]; /* the ClientHello's server_name, "" when none (cut at 63 bytes) */
+    bool decrypted;            /* records were decrypted (false: the keys did not fit) */
+    uint32_t failed_records;   /* records that failed authentication (tls_decrypt_failed) */
+} mqttka_tls_info;
+
 typedef struct mqttka_summary {
     const mqttka_connection *conn;
+    const mqttka_tls_info *tls;         /* NULL unless the connection was inside decrypted TLS */
     uint32_t packets[2][MQTTKA_MQTT_TYPES]; /* [direction][packet type] */
     uint32_t pingreq, pingresp, pingreq_unanswered;
     uint32_t rtt_count;                 /* ping pairs; 0 means no RTT figures */
@@ -518,6 +531,20 @@ mqttka_status mqttka_new(mqttka_analyzer **out, const mqttka_config *cfg,
 
 /* Frees the analyzer and every flow without emitting events; NULL after. */
 void mqttka_free(mqttka_analyzer **a);
+
+/* TLS secrets in the NSS key log format (SSLKEYLOGFILE: CLIENT_RANDOM for
+ * TLS 1.2, the *_TRAFFIC_SECRET lines for TLS 1.3): `len` bytes of text,
+ * read by the caller (the core does no file I/O) and copied; the caller may
+ * wipe its copy at once. Connections seen from their ClientHello whose
+ * client random is in the log are decrypted and analysed as cleartext
+ * (their summaries get mqttka_summary.tls). May be called again to add
+ * keys, before the connections they open. *keys (may be NULL) gets the key
+ * lines taken, *bad the key lines that were not well formed. Returns
+ * MQTTKA_ERR_INVALID when the text holds no key line, MQTTKA_ERR_NOMEM when
+ * out of memory (or libgcrypt cannot start). The secrets are never part of
+ * an event; they are wiped when the analyzer is freed. */
+mqttka_status mqttka_set_tls_keylog(mqttka_analyzer *a, const char *text, size_t len, size_t *keys,
+                                    size_t *bad);
 
 /* Pushes one TCP segment. Segments must come in capture order. Returns
  * MQTTKA_OK or MQTTKA_ERR_NOMEM (then that segment was dropped and a
