@@ -77,6 +77,7 @@ enum {
     OPT_MAX_INFLATE_MEMORY,
     OPT_MAX_TLS_RECORDS,
     OPT_MAX_TLS_MEMORY,
+    OPT_MAX_TLS_DECRYPT_MEMORY,
     OPT_TAKEOVER_WINDOW,
     OPT_CONNACK_TIMEOUT,
     OPT_RECONNECT_STORM,
@@ -126,6 +127,7 @@ static const struct option long_options[] = {
     {"max-inflate-memory", required_argument, NULL, OPT_MAX_INFLATE_MEMORY},
     {"max-tls-records", required_argument, NULL, OPT_MAX_TLS_RECORDS},
     {"max-tls-memory", required_argument, NULL, OPT_MAX_TLS_MEMORY},
+    {"max-tls-decrypt-memory", required_argument, NULL, OPT_MAX_TLS_DECRYPT_MEMORY},
     {"takeover-window", required_argument, NULL, OPT_TAKEOVER_WINDOW},
     {"connack-timeout", required_argument, NULL, OPT_CONNACK_TIMEOUT},
     {"reconnect-storm", required_argument, NULL, OPT_RECONNECT_STORM},
@@ -260,6 +262,9 @@ void options_print_help(FILE *out)
             "                            keepalive without keys               [%zu]\n"
             "      --max-tls-memory BYTES\n"
             "                            those records' memory, all flows     [%zu]\n"
+            "      --max-tls-decrypt-memory BYTES\n"
+            "                            memory of the connections being\n"
+            "                            decrypted (--tls-keylog), all of them [%zu]\n"
             "      --max-client-ids N    client ids and addresses the rules between\n"
             "                            connections keep                     [%zu]\n"
             "\n"
@@ -276,6 +281,7 @@ void options_print_help(FILE *out)
             REPORT_DETAIL_DEFAULT, REPORT_ROWS_DEFAULT,
             d.max_inflated_message_bytes, (unsigned)d.max_inflate_ratio,
             d.max_inflate_memory_bytes, d.max_tls_records, d.max_tls_memory_bytes,
+            d.max_tls_decrypt_memory_bytes,
             d.max_client_ids);
 }
 
@@ -975,6 +981,7 @@ options_result options_parse(int argc, char **argv, cli_options *opts, char *err
             opts->config.max_tls_records = count;
             break;
         case OPT_MAX_TLS_MEMORY:
+        case OPT_MAX_TLS_DECRYPT_MEMORY:
         case OPT_MAX_INFLATED_MESSAGE:
         case OPT_MAX_INFLATE_MEMORY: {
             unsigned long long bytes = 0;
@@ -983,12 +990,15 @@ options_result options_parse(int argc, char **argv, cli_options *opts, char *err
                 snprintf(err, err_size, "%s takes a number of bytes from 1 to %llu, not '%s'",
                          c == OPT_MAX_INFLATED_MESSAGE ? "--max-inflated-message"
                          : c == OPT_MAX_TLS_MEMORY     ? "--max-tls-memory"
+                         : c == OPT_MAX_TLS_DECRYPT_MEMORY ? "--max-tls-decrypt-memory"
                                                        : "--max-inflate-memory",
                          MAX_OPTION_BYTES, arg);
                 goto out;
             }
             if (c == OPT_MAX_TLS_MEMORY)
                 opts->config.max_tls_memory_bytes = (size_t)bytes;
+            else if (c == OPT_MAX_TLS_DECRYPT_MEMORY)
+                opts->config.max_tls_decrypt_memory_bytes = (size_t)bytes;
             else if (c == OPT_MAX_INFLATED_MESSAGE)
                 opts->config.max_inflated_message_bytes = (size_t)bytes;
             else

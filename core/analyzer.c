@@ -51,6 +51,7 @@ void mqttka_config_default(mqttka_config *cfg)
     cfg->max_inflate_memory_bytes = 256u * 1024 * 1024;
     cfg->max_tls_records = 1024;
     cfg->max_tls_memory_bytes = 64u * 1024 * 1024;
+    cfg->max_tls_decrypt_memory_bytes = 64u * 1024 * 1024;
     cfg->tol_min = SECONDS(1);
     cfg->tol_percent = 2;
     cfg->grace_min = SECONDS(7);
@@ -104,6 +105,7 @@ mqttka_status mqttka_new(mqttka_analyzer **out, const mqttka_config *cfg,
     session_pools_init(&a->env.sessions);
     id_table_init(&a->env.clients, c.max_client_ids);
     a->env.tls_budget = (tls_log_budget){0, c.max_tls_memory_bytes, c.max_tls_records};
+    a->env.tls_decrypt_budget = (tls_log_budget){0, c.max_tls_decrypt_memory_bytes, 0};
     a->now = MQTTKA_TIME_NONE;
     if (!flow_table_init(&a->flows)) {
         free(a);

@@ -398,7 +398,7 @@ static void decrypt_bytes(const push_ctx *pc, const uint8_t *bytes, size_t len)
  * (its plaintext detected and decoded as a cleartext flow's), else
  * analysed without keys. False (nothing done) when it does not open so. */
 static bool start_decrypting(const push_ctx *pc, const first_bytes_view *view,
-                             const uint8_t *bytes, size_t len)
+                             const uint8_t *bytes, size_t len, bool *refused)
 {
     struct flow *f = pc->f;
     if (!pc->env->keylog.n)
@@ -411,7 +411,11 @@ static bool start_decrypting(const push_ctx *pc, const first_bytes_view *view,
         first[n++] = bytes[i];
     if (!n || first[0] != 22 || (n > 1 && first[1] != 3))
         return false;
-    if (!(f->tls_dec = tls_decrypt_new(&pc->env->keylog)))
+    if (!tls_decrypt_fits(&pc->env->tls_decrypt_budget)) {
+        *refused = true; /* told by the flow's inference */
+        return false;
+    }
+    if (!(f->tls_dec = tls_decrypt_new(&pc->env->keylog, &pc->env->tls_decrypt_budget)))
         return false;
     if (!(f->tls = tls_infer_new(&pc->env->tls_budget))) {
         tls_decrypt_free(&f->tls_dec);
@@ -463,12 +467,16 @@ static void detect(const push_ctx *pc, const uint8_t *bytes, size_t len)
          * whose server speaks first in the capture (the client's side was
          * not captured). */
         if (f->syn_seen && (f->client_side < 0 || pc->side == f->client_side)) {
-            if (f->client_side >= 0 && !f->tls_dec && start_decrypting(pc, &view, bytes, len))
+            bool refused = false;
+            if (f->client_side >= 0 && !f->tls_dec &&
+                start_decrypting(pc, &view, bytes, len, &refused))
                 return;
             if (f->client_side >= 0 && boundary_looks_like_tls(bytes, len) &&
                 (f->tls = tls_infer_new(&pc->env->tls_budget))) {
                 /* mqtts or wss: followed by its record headers */
                 f->proto = PROTO_TLS;
+                if (refused)
+                    tls_infer_decrypt_refused(f->tls, pc->env->cfg.max_tls_decrypt_memory_bytes);
                 if (view.held)
                     tls_infer_push(f->tls, flow_direction(f, pc->side), view.bytes, view.held,
                                    pc->at.ts, pc->at.tag);

@@ -106,6 +106,7 @@ typedef struct flow_env {
     id_table clients;   /* client ids across connections (between.h) */
     tls_log_budget tls_budget; /* the TLS record logs' bytes, all flows (tls_infer.h) */
     tls_keylog keylog;         /* secrets for decrypting TLS (mqttka_set_tls_keylog) */
+    tls_log_budget tls_decrypt_budget; /* the decrypting flows' bytes (tls_decrypt.h) */
 } flow_env;
 
 /* The segment being processed. */

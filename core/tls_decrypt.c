@@ -78,8 +78,12 @@ typedef struct tls_dir {
     uint8_t *body;         /* TLS_BODY_MAX bytes */
 } tls_dir;
 
+/* What one decryption holds: itself and its two record buffers. */
+#define TLS_DECRYPT_BYTES (sizeof(struct tls_decrypt) + 2 * (size_t)TLS_BODY_MAX)
+
 struct tls_decrypt {
     const tls_keylog *log;
+    tls_log_budget *budget;
     bool has_keys, without_keys;
     tls_keylog_entry keys;
     uint8_t client_random[32], server_random[32];
@@ -602,9 +606,14 @@ bool tls_decrypt_without_keys(const tls_decrypt *t)
     return t->without_keys;
 }
 
-tls_decrypt *tls_decrypt_new(const tls_keylog *log)
+bool tls_decrypt_fits(const tls_log_budget *budget)
 {
-    if (!gcrypt_ready())
+    return !budget || (budget->held <= budget->cap && TLS_DECRYPT_BYTES <= budget->cap - budget->held);
+}
+
+tls_decrypt *tls_decrypt_new(const tls_keylog *log, tls_log_budget *budget)
+{
+    if (!gcrypt_ready() || !tls_decrypt_fits(budget))
         return NULL;
     tls_decrypt *t = calloc(1, sizeof *t);
     if (!t)
@@ -618,6 +627,9 @@ tls_decrypt *tls_decrypt_new(const tls_keylog *log)
         return NULL;
     }
     t->log = log;
+    t->budget = budget;
+    if (budget)
+        budget->held += TLS_DECRYPT_BYTES;
     return t;
 }
 
@@ -626,6 +638,8 @@ void tls_decrypt_free(tls_decrypt **p)
     if (!p || !*p)
         return;
     tls_decrypt *t = *p;
+    if (t->budget)
+        t->budget->held -= TLS_DECRYPT_BYTES;
     for (int i = 0; i < 2; i++) {
         cipher_close(&t->dir[i]);
         tls_wipe(t->dir[i].body, TLS_BODY_MAX);

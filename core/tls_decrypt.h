@@ -36,6 +36,7 @@
 #include <stdint.h>
 
 #include "mqttka.h"
+#include "tls_infer.h" /* tls_log_budget */
 #include "tls_keylog.h"
 
 typedef struct tls_decrypt tls_decrypt;
@@ -53,7 +54,9 @@ typedef struct tls_decrypt_sink {
  * record; its secrets are looked up in *log (borrowed: it must outlive the
  * decryption) by the ClientHello's random, and copied. NULL when out of
  * memory or when libgcrypt cannot be started. */
-tls_decrypt *tls_decrypt_new(const tls_keylog *log);
+tls_decrypt *tls_decrypt_new(const tls_keylog *log, tls_log_budget *budget);
+/* Whether one more decryption fits in *budget (its held and cap). */
+bool tls_decrypt_fits(const tls_log_budget *budget);
 /* Whether the key log has this flow's secrets: true once the ClientHello
  * found them, false before; tls_decrypt_without_keys is true once the
  * first client record was no ClientHello or its random is not in the log

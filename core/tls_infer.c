@@ -175,6 +175,7 @@ struct tls_infer {
     size_t n, cap;
     tls_log_budget *budget;
     bool log_full;            /* a record was left out of the log: the budget said no */
+    size_t decrypt_refused;   /* not decrypted for this cap (max_tls_decrypt_memory_bytes), or 0 */
     mqttka_time log_full_ts;  /* when */
     mqttka_direction cur_dir;
 };
@@ -290,6 +291,11 @@ void tls_infer_push(tls_infer *t, mqttka_direction dir, const uint8_t *bytes, si
     t->cur_dir = dir;
     if (!tls_follow(&t->follow[dir], bytes, len, on_record, t))
         t->lost = true;
+}
+
+void tls_infer_decrypt_refused(tls_infer *t, size_t cap)
+{
+    t->decrypt_refused = cap ? cap : 1;
 }
 
 void tls_infer_gap(tls_infer *t, mqttka_direction dir)
@@ -423,6 +429,13 @@ void tls_infer_finish(const tls_infer *t, const mqttka_config *cfg, mqttka_time 
                  t->budget ? t->budget->cap : (size_t)0);
         add_finding(out, findings, MQTTKA_F_RESOURCE_LIMIT, false, t->log_full_ts, MQTTKA_C2S,
                     (double)t->n, detail);
+    }
+    if (t->decrypt_refused) {
+        snprintf(detail, sizeof detail,
+                 "not decrypted with the key log: the connections being decrypted hold "
+                 "max_tls_decrypt_memory_bytes (%zu); analysed without keys",
+                 t->decrypt_refused);
+        add_finding(out, findings, MQTTKA_F_RESOURCE_LIMIT, false, t->cur_ts, MQTTKA_C2S, 0, detail);
     }
     if (t->echo)
         return; /* not MQTT's opening: nothing is claimed */

@@ -97,6 +97,9 @@ void tls_infer_free(tls_infer **t);
 /* Bytes of one direction at capture time ts, frame tag. */
 void tls_infer_push(tls_infer *t, mqttka_direction dir, const uint8_t *bytes, size_t len,
                     mqttka_time ts, uint64_t tag);
+/* The key log might have had this flow's secrets, but decrypting it would
+ * pass max_tls_decrypt_memory_bytes (cap): said as a resource_limit. */
+void tls_infer_decrypt_refused(tls_infer *t, size_t cap);
 /* A hole in a direction: its records are not followed from there. */
 void tls_infer_gap(tls_infer *t, mqttka_direction dir);
 /* A FIN or RST of `who` (the first one counts). */

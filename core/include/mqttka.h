@@ -148,6 +148,12 @@ typedef struct mqttka_config {
      * the per-flow cap, far more at the usual few hundred bytes). */
     size_t max_tls_records;
     size_t max_tls_memory_bytes;
+    /* TLS with a key log: each connection being decrypted holds two record
+     * buffers of the largest record (2^14 + 2048 bytes) and its keys, about
+     * 38 KiB; all of them together stay under this. A connection that would
+     * pass it is analysed without keys, with a resource_limit finding in its
+     * tls_connection. Default 64 MiB (about 1 700 at once). */
+    size_t max_tls_decrypt_memory_bytes;
 
     /* Tolerances (FINDINGS.md "Definitions"). */
     mqttka_time tol_min;     /* tol = max(tol_min, tol_percent % of KAe) */

@@ -180,8 +180,9 @@ static void run(const piece *p, size_t n, size_t chunk, const char *keylog, plai
     tls_keylog k = {0};
     CHECK(tls_keylog_add(&k, keylog, strlen(keylog), NULL, NULL));
     memset(l, 0, sizeof *l);
-    tls_decrypt *d = tls_decrypt_new(&k);
-    CHECK(d != NULL);
+    tls_log_budget budget = {0, SIZE_MAX, 0};
+    tls_decrypt *d = tls_decrypt_new(&k, &budget);
+    CHECK(d != NULL && budget.held > 2 * (16384 + 2048));
     tls_decrypt_sink sink = {on_plain, on_failed, l};
     for (size_t i = 0; i < n; i++) {
         size_t step = chunk ? chunk : p[i].n;
@@ -200,7 +201,7 @@ static void run(const piece *p, size_t n, size_t chunk, const char *keylog, plai
         CHECK_EQ_STR(info.sni, "broker.test");
     }
     tls_decrypt_free(&d);
-    CHECK(d == NULL);
+    CHECK(d == NULL && budget.held == 0);
     tls_keylog_free(&k);
 }
 
@@ -237,6 +238,14 @@ static void test_session(void)
         &l, &without);
     CHECK(without);
     CHECK_EQ_INT(l.len, 0);
+
+    /* max_tls_decrypt_memory_bytes: room for one decryption, not two */
+    tls_keylog k = {0};
+    tls_log_budget one = {0, 40 * 1024, 0};
+    tls_decrypt *a = tls_decrypt_new(&k, &one);
+    CHECK(a != NULL && !tls_decrypt_fits(&one) && tls_decrypt_new(&k, &one) == NULL);
+    tls_decrypt_free(&a);
+    CHECK(one.held == 0 && tls_decrypt_fits(&one));
 }
 
 int main(void)
