@@ -102,10 +102,12 @@ static tls_keylog_entry *append(tls_keylog *k, const uint8_t random[32])
     return e;
 }
 
-/* Sorted by random; entries of one random merged into one (a later secret
- * of a kind wins). */
+/* Sorted by random; entries of one random merged into one (when a kind is
+ * given twice, one of the two is kept). */
 static void sort_and_merge(tls_keylog *k)
 {
+    if (!k->n)
+        return; /* qsort's base must not be NULL */
     qsort(k->e, k->n, sizeof *k->e, cmp_entry);
     size_t out = 0;
     for (size_t i = 0; i < k->n; i++) {
