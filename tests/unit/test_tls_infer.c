@@ -363,6 +363,19 @@ static void test_inference(void)
     CHECK_EQ_INT(o.max_client_silence, 3 * S + 500000);
     CHECK(has_finding(&o, MQTTKA_F_CLIENT_SILENT_OVER_KEEPALIVE));
     tls_infer_free(&t);
+
+    /* paho's rule, one ping: KA 5, the server silent since 1.005 s, the
+     * client's PUBLISH at 4 s; the ping at 6.005 s follows 2 s of client
+     * silence and 5 s of server silence: KA is the longer. */
+    t = start(0x1301, 0x0304);
+    rec_at(t, MQTTKA_C2S, 4 * S, 23, 60);
+    rec_at(t, MQTTKA_C2S, 6 * S + 5000, 23, 19);
+    rec_at(t, MQTTKA_S2C, 6 * S + 8000, 23, 19);
+    tls_infer_close(t, MQTTKA_SIDE_CLIENT, MQTTKA_CLOSE_FIN, 7 * S);
+    finish(t, 7 * S, &o, fs);
+    CHECK_EQ_INT(o.pingreq, 1);
+    CHECK_EQ_INT(o.keepalive_inferred, 5);
+    tls_infer_free(&t);
 }
 
 /* The record log's caps (max_tls_records, max_tls_memory_bytes): a flow
