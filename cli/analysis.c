@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -207,6 +208,78 @@ void analysis_report_fail(const cli_options *opts, const output_state *o, FILE *
     fputc('\n', err);
 }
 
+/* A key log is text of a line per session; more than this is no key log. */
+#define KEYLOG_FILE_MAX (256u * 1024 * 1024)
+
+/* Overwrites a buffer that held secrets, in a way the compiler keeps. */
+static void wipe(char *p, size_t n)
+{
+    volatile char *b = p;
+    while (n--)
+        *b++ = 0;
+}
+
+/* Reads --tls-keylog and hands its text to the core; the copy read here is
+ * wiped at once. The secrets are never printed: errors name the file and
+ * what is wrong, never a line's content. */
+static bool load_keylog(mqttka_analyzer *a, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "mqttka: %s: cannot read the TLS key log (%s)\n", path, strerror(errno));
+        return false;
+    }
+    size_t cap = 64 * 1024, len = 0;
+    char *text = malloc(cap);
+    bool ok = text != NULL;
+    while (ok) {
+        if (len == cap) {
+            char *grown = cap < KEYLOG_FILE_MAX ? malloc(cap * 2) : NULL;
+            if (!grown) {
+                fprintf(stderr, "mqttka: %s: the TLS key log is too big (more than %u MiB)\n", path,
+                        KEYLOG_FILE_MAX / (1024 * 1024));
+                ok = false;
+                break;
+            }
+            memcpy(grown, text, len);
+            wipe(text, len);
+            free(text);
+            text = grown;
+            cap *= 2;
+        }
+        size_t n = fread(text + len, 1, cap - len, f);
+        len += n;
+        if (n == 0) {
+            if (ferror(f)) {
+                fprintf(stderr, "mqttka: %s: cannot read the TLS key log (%s)\n", path,
+                        strerror(errno));
+                ok = false;
+            }
+            break;
+        }
+    }
+    fclose(f);
+    if (!text) {
+        fprintf(stderr, "mqttka: %s: out of memory\n", path);
+        return false;
+    }
+    size_t keys = 0, bad = 0;
+    mqttka_status st = ok ? mqttka_set_tls_keylog(a, text, len, &keys, &bad) : MQTTKA_OK;
+    wipe(text, cap);
+    free(text);
+    if (ok && st == MQTTKA_ERR_NOMEM) {
+        fprintf(stderr, "mqttka: %s: out of memory (or libgcrypt would not start)\n", path);
+        ok = false;
+    } else if (ok && st != MQTTKA_OK) {
+        fprintf(stderr,
+                "mqttka: %s: no TLS key log line in it (NSS key log format: CLIENT_RANDOM or "
+                "*_TRAFFIC_SECRET lines%s)\n",
+                path, bad ? "; some were not well formed" : "");
+        ok = false;
+    }
+    return ok;
+}
+
 mqttka_analyzer *analysis_start(const cli_options *opts, output_state *out)
 {
     mqttka_analyzer *analyzer = NULL;
@@ -214,6 +287,10 @@ mqttka_analyzer *analysis_start(const cli_options *opts, output_state *out)
     if (st != MQTTKA_OK) {
         fprintf(stderr, "mqttka: cannot start the analyzer: %s\n",
                 st == MQTTKA_ERR_NOMEM ? "out of memory" : "invalid configuration");
+        return NULL;
+    }
+    if (opts->tls_keylog_path && !load_keylog(analyzer, opts->tls_keylog_path)) {
+        mqttka_free(&analyzer);
         return NULL;
     }
     return analyzer;

@@ -33,6 +33,8 @@
  * and more; memory up to 1 TiB; a ratio past DEFLATE's 1032 is no cap. */
 #define MAX_OPTION_BYTES (1ULL << 40)
 #define MAX_OPTION_RATIO 1032UL
+/* TLS records kept per flow: 24 bytes each, so 1M is 24 MB for one flow. */
+#define MAX_OPTION_TLS_RECORDS 1000000UL
 /* -c: any count a 64-bit record counter can reach. */
 #define MAX_OPTION_COUNT 0xffffffffffffffffULL
 /* --metrics-clients: series of a Prometheus metric (labels) are what a
@@ -67,11 +69,15 @@ enum {
     OPT_TIME_FORMAT,
     OPT_WRITE_FLAGGED,
     OPT_REPORT,
+    OPT_TLS_KEYLOG,
     OPT_REPORT_DETAIL,
     OPT_REPORT_ROWS,
     OPT_MAX_INFLATED_MESSAGE,
     OPT_MAX_INFLATE_RATIO,
     OPT_MAX_INFLATE_MEMORY,
+    OPT_MAX_TLS_RECORDS,
+    OPT_MAX_TLS_MEMORY,
+    OPT_MAX_TLS_DECRYPT_MEMORY,
     OPT_TAKEOVER_WINDOW,
     OPT_CONNACK_TIMEOUT,
     OPT_RECONNECT_STORM,
@@ -113,11 +119,15 @@ static const struct option long_options[] = {
     {"buffer-size", required_argument, NULL, 'B'},
     {"snapshot-length", required_argument, NULL, 's'},
     {"report", required_argument, NULL, OPT_REPORT},
+    {"tls-keylog", required_argument, NULL, OPT_TLS_KEYLOG},
     {"report-detail", required_argument, NULL, OPT_REPORT_DETAIL},
     {"report-rows", required_argument, NULL, OPT_REPORT_ROWS},
     {"max-inflated-message", required_argument, NULL, OPT_MAX_INFLATED_MESSAGE},
     {"max-inflate-ratio", required_argument, NULL, OPT_MAX_INFLATE_RATIO},
     {"max-inflate-memory", required_argument, NULL, OPT_MAX_INFLATE_MEMORY},
+    {"max-tls-records", required_argument, NULL, OPT_MAX_TLS_RECORDS},
+    {"max-tls-memory", required_argument, NULL, OPT_MAX_TLS_MEMORY},
+    {"max-tls-decrypt-memory", required_argument, NULL, OPT_MAX_TLS_DECRYPT_MEMORY},
     {"takeover-window", required_argument, NULL, OPT_TAKEOVER_WINDOW},
     {"connack-timeout", required_argument, NULL, OPT_CONNACK_TIMEOUT},
     {"reconnect-storm", required_argument, NULL, OPT_RECONNECT_STORM},
@@ -201,6 +211,8 @@ void options_print_help(FILE *out)
           "                            memory it keeps)\n"
           "      --report FILE         also write an HTML report to FILE (one page, nothing\n"
           "                            fetched); live: at the end, and on SIGUSR1\n"
+          "      --tls-keylog KEYS     decrypt TLS 1.2 and 1.3 (mqtts, wss) with the secrets\n"
+          "                            of an NSS key log (SSLKEYLOGFILE); never printed\n"
 #ifdef MQTTKA_HAVE_METRICS
           "\n"
           "Live monitoring (-i):\n"
@@ -246,6 +258,13 @@ void options_print_help(FILE *out)
             "                            per compressed byte (0: no cap)      [%u]\n"
             "      --max-inflate-memory BYTES\n"
             "                            zlib's memory for all connections    [%zu]\n"
+            "      --max-tls-records N   small records a TLS flow keeps to infer its\n"
+            "                            keepalive without keys               [%zu]\n"
+            "      --max-tls-memory BYTES\n"
+            "                            those records' memory, all flows     [%zu]\n"
+            "      --max-tls-decrypt-memory BYTES\n"
+            "                            memory of the connections being\n"
+            "                            decrypted (--tls-keylog), all of them [%zu]\n"
             "      --max-client-ids N    client ids and addresses the rules between\n"
             "                            connections keep                     [%zu]\n"
             "\n"
@@ -261,7 +280,9 @@ void options_print_help(FILE *out)
             as_seconds(d.mass_close_window), d.max_flows, d.max_summary_findings,
             REPORT_DETAIL_DEFAULT, REPORT_ROWS_DEFAULT,
             d.max_inflated_message_bytes, (unsigned)d.max_inflate_ratio,
-            d.max_inflate_memory_bytes, d.max_client_ids);
+            d.max_inflate_memory_bytes, d.max_tls_records, d.max_tls_memory_bytes,
+            d.max_tls_decrypt_memory_bytes,
+            d.max_client_ids);
 }
 
 /* Decimal seconds ("1", "0.5") as microseconds, within 0..MAX_OPTION_SECONDS. */
@@ -934,6 +955,7 @@ options_result options_parse(int argc, char **argv, cli_options *opts, char *err
             opts->config.max_summary_findings = count;
             break;
         case OPT_REPORT: opts->report_path = arg; break;
+        case OPT_TLS_KEYLOG: opts->tls_keylog_path = arg; break;
         case OPT_REPORT_DETAIL:
         case OPT_REPORT_ROWS: {
             bool detail = c == OPT_REPORT_DETAIL;
@@ -950,6 +972,16 @@ options_result options_parse(int argc, char **argv, cli_options *opts, char *err
             report_limit_option = detail ? "--report-detail" : "--report-rows";
             break;
         }
+        case OPT_MAX_TLS_RECORDS:
+            if (!parse_count(arg, MAX_OPTION_TLS_RECORDS, &count)) {
+                snprintf(err, err_size, "--max-tls-records takes a number from 0 to %lu, not '%s'",
+                         MAX_OPTION_TLS_RECORDS, arg);
+                goto out;
+            }
+            opts->config.max_tls_records = count;
+            break;
+        case OPT_MAX_TLS_MEMORY:
+        case OPT_MAX_TLS_DECRYPT_MEMORY:
         case OPT_MAX_INFLATED_MESSAGE:
         case OPT_MAX_INFLATE_MEMORY: {
             unsigned long long bytes = 0;
@@ -957,11 +989,17 @@ options_result options_parse(int argc, char **argv, cli_options *opts, char *err
                 bytes > SIZE_MAX) {
                 snprintf(err, err_size, "%s takes a number of bytes from 1 to %llu, not '%s'",
                          c == OPT_MAX_INFLATED_MESSAGE ? "--max-inflated-message"
+                         : c == OPT_MAX_TLS_MEMORY     ? "--max-tls-memory"
+                         : c == OPT_MAX_TLS_DECRYPT_MEMORY ? "--max-tls-decrypt-memory"
                                                        : "--max-inflate-memory",
                          MAX_OPTION_BYTES, arg);
                 goto out;
             }
-            if (c == OPT_MAX_INFLATED_MESSAGE)
+            if (c == OPT_MAX_TLS_MEMORY)
+                opts->config.max_tls_memory_bytes = (size_t)bytes;
+            else if (c == OPT_MAX_TLS_DECRYPT_MEMORY)
+                opts->config.max_tls_decrypt_memory_bytes = (size_t)bytes;
+            else if (c == OPT_MAX_INFLATED_MESSAGE)
                 opts->config.max_inflated_message_bytes = (size_t)bytes;
             else
                 opts->config.max_inflate_memory_bytes = (size_t)bytes;

@@ -62,6 +62,7 @@ typedef struct cli_options {
     uint32_t ring_seconds;    /* -G: a new -w file every this many seconds; 0: never */
     uint32_t ring_files;      /* -W: files in the ring (-C), or files before stopping (-G) */
     const char *report_path;  /* --report: also write the HTML report there */
+    const char *tls_keylog_path; /* --tls-keylog: NSS key log to decrypt TLS with */
     size_t report_detail;     /* --report-detail: connections drawn in detail */
     size_t report_rows;       /* --report-rows: connections and clients listed */
     mqttka_config config;     /* mqttka_config_default() plus the tolerance options */

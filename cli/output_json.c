@@ -13,6 +13,7 @@
  */
 #include "output.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -330,6 +331,8 @@ static void write_finding_counts(json_writer *w, const conn_entry *e)
     json_array_end(w);
 }
 
+static const char *tls_version_name(uint16_t v);
+
 static void write_summary(json_writer *w, const mqttka_event *ev, const event_extra *x)
 {
     const mqttka_summary *s = ev->u.summary;
@@ -347,6 +350,18 @@ static void write_summary(json_writer *w, const mqttka_event *ev, const event_ex
     write_endpoint(w, "client", &c->client);
     write_endpoint(w, "server", &c->server);
     json_name(w, "transport", c->transport == MQTTKA_TRANSPORT_WEBSOCKET ? "websocket" : "tcp");
+    if (s->tls) {
+        /* only inside TLS decrypted with --tls-keylog (issue 17) */
+        char hex[8];
+        json_object_begin(w, "tls");
+        json_string(w, "version", tls_version_name(s->tls->version));
+        snprintf(hex, sizeof hex, "0x%04x", s->tls->cipher_suite);
+        json_string(w, "cipher", hex);
+        string_or_null(w, "sni", s->tls->sni);
+        json_bool(w, "decrypted", s->tls->decrypted);
+        json_uint(w, "failed_records", s->tls->failed_records);
+        json_object_end(w);
+    }
     string_or_null(w, "ws_subprotocol", c->ws_subprotocol);
     string_or_null(w, "ws_extensions", c->ws_extensions);
     json_name(w, "mqtt_version", mqttka_mqtt_version_name(c->mqtt_level));
@@ -432,9 +447,104 @@ static void write_file_of_frame(json_writer *w, const capture_reader *r, uint64_
     }
 }
 
+static const char *tls_version_name(uint16_t v)
+{
+    switch (v) {
+    case 0x0301: return "TLSv1.0";
+    case 0x0302: return "TLSv1.1";
+    case 0x0303: return "TLSv1.2";
+    case 0x0304: return "TLSv1.3";
+    default: return NULL;
+    }
+}
+
+static const char *close_name(mqttka_close_mechanism m)
+{
+    return m == MQTTKA_CLOSE_FIN ? "fin" : m == MQTTKA_CLOSE_RST ? "rst" : NULL;
+}
+
+static const char *side_name(mqttka_side s)
+{
+    return s == MQTTKA_SIDE_CLIENT ? "client" : s == MQTTKA_SIDE_SERVER ? "server" : NULL;
+}
+
+/* A TLS connection analysed without keys (issue 17): what its records
+ * tell, every figure "inferred". */
+static void write_tls_inference(json_writer *w, const mqttka_event *ev)
+{
+    const mqttka_tls_inference *t = ev->u.tls;
+    char hex[8];
+    json_name(w, "type", "tls_connection");
+    json_bool(w, "inferred", true);
+    write_endpoint(w, "client", &t->client);
+    write_endpoint(w, "server", &t->server);
+    json_seconds(w, "start", t->start);
+    json_seconds(w, "end", t->end);
+    json_frame(w, "first_frame", t->first_tag);
+    json_frame(w, "last_frame", t->last_tag);
+    json_object_begin(w, "tls");
+    json_string(w, "version", tls_version_name(t->version));
+    if (t->cipher_suite) {
+        snprintf(hex, sizeof hex, "0x%04x", t->cipher_suite);
+        json_string(w, "cipher_suite", hex);
+    } else {
+        json_null(w, "cipher_suite");
+    }
+    json_bool(w, "decrypted", false);
+    json_uint(w, "records_c2s", t->records[MQTTKA_C2S]);
+    json_uint(w, "records_s2c", t->records[MQTTKA_S2C]);
+    json_uint(w, "heartbeats", t->heartbeats);
+    json_bool(w, "records_lost", t->records_lost);
+    json_bool(w, "records_capped", t->records_capped);
+    json_object_end(w);
+    static const char *const conf[] = {"none", "low", "medium", "high"};
+    json_string(w, "confidence", conf[t->confidence <= MQTTKA_TLS_CONF_HIGH ? t->confidence : 0]);
+    if (t->ping_record_len) {
+        json_uint(w, "ping_record_len", t->ping_record_len);
+        json_uint(w, "pong_record_len", t->pong_record_len);
+        json_name(w, "transport", t->websocket ? "websocket" : "tcp");
+    } else {
+        json_null(w, "ping_record_len");
+        json_null(w, "pong_record_len");
+        json_null(w, "transport");
+    }
+    int_or_null(w, "keepalive_inferred", t->keepalive_inferred);
+    json_uint(w, "pingreq", t->pingreq);
+    json_uint(w, "pingresp", t->pingresp);
+    json_uint(w, "pingreq_unanswered", t->pingreq_unanswered);
+    if (t->rtt_min != MQTTKA_TIME_NONE) {
+        json_object_begin(w, "rtt_ms");
+        json_millis(w, "min", t->rtt_min);
+        json_millis(w, "max", t->rtt_max);
+        json_object_end(w);
+    } else {
+        json_null(w, "rtt_ms");
+    }
+    if (t->max_client_silence != MQTTKA_TIME_NONE)
+        json_seconds(w, "max_client_silence", t->max_client_silence);
+    else
+        json_null(w, "max_client_silence");
+    json_object_begin(w, "close");
+    json_string(w, "initiator", side_name(t->close_initiator));
+    json_string(w, "mechanism", close_name(t->close_mechanism));
+    if (t->close_ts != MQTTKA_TIME_NONE)
+        json_seconds(w, "ts", t->close_ts);
+    else
+        json_null(w, "ts");
+    json_object_end(w);
+    json_array_begin(w, "findings");
+    for (size_t i = 0; i < t->n_findings; i++) {
+        json_object_begin(w, NULL);
+        finding_members(w, &t->findings[i]);
+        json_bool(w, "inferred", true);
+        json_object_end(w);
+    }
+    json_array_end(w);
+}
+
 void output_json_event(output_state *o, const mqttka_event *ev, const event_extra *x)
 {
-    if (o->quiet && ev->type != MQTTKA_EV_CONNECTION)
+    if (o->quiet && ev->type != MQTTKA_EV_CONNECTION && ev->type != MQTTKA_EV_TLS_INFERENCE)
         return;
     json_writer w;
     json_line_begin(&w, &o->line);
@@ -444,13 +554,14 @@ void output_json_event(output_state *o, const mqttka_event *ev, const event_extr
     case MQTTKA_EV_MQTT_PACKET: write_mqtt(&w, ev, x); break;
     case MQTTKA_EV_FINDING: write_finding(&w, ev, x); break;
     case MQTTKA_EV_CONNECTION: write_summary(&w, ev, x); break;
+    case MQTTKA_EV_TLS_INFERENCE: write_tls_inference(&w, ev); break;
     default:
         event_head(&w, "unknown", ev, x);
         break;
     }
-    if (ev->type != MQTTKA_EV_CONNECTION)
+    if (ev->type != MQTTKA_EV_CONNECTION && ev->type != MQTTKA_EV_TLS_INFERENCE)
         event_client_id(&w, ev->conn);
-    if (o->files && ev->type != MQTTKA_EV_CONNECTION)
+    if (o->files && ev->type != MQTTKA_EV_CONNECTION && ev->type != MQTTKA_EV_TLS_INFERENCE)
         write_file_of_frame(&w, o->files,
                             ev->type == MQTTKA_EV_FINDING && ev->u.finding ? ev->u.finding->tag
                                                                           : ev->tag);

@@ -18,6 +18,7 @@
 #include "output.h"
 
 #include <stdio.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -697,6 +698,22 @@ static void text_summary(line_buffer *line, const output_state *o, const mqttka_
     if (c->transport == MQTTKA_TRANSPORT_WEBSOCKET || c->ws_upgraded)
         put_websocket_choices(line, c);
     line_buffer_char(line, '\n');
+    if (s->tls) {
+        /* inside TLS decrypted with --tls-keylog (issue 17) */
+        char buf[160];
+        const mqttka_tls_info *t = s->tls;
+        snprintf(buf, sizeof buf, "   tls          %s, cipher 0x%04x, sni %s%s%s, %s",
+                 t->version == 0x0304 ? "TLS 1.3" : t->version == 0x0303 ? "TLS 1.2" : "TLS ?",
+                 t->cipher_suite, *t->sni ? "\"" : "", *t->sni ? t->sni : "none",
+                 *t->sni ? "\"" : "", t->decrypted ? "decrypted" : "not decrypted");
+        line_buffer_str(line, buf);
+        if (t->failed_records) {
+            snprintf(buf, sizeof buf, ", %u record%s failed", t->failed_records,
+                     t->failed_records == 1 ? "" : "s");
+            line_buffer_str(line, buf);
+        }
+        line_buffer_char(line, '\n');
+    }
 
     const char *version = mqttka_mqtt_version_name(c->mqtt_level);
     line_buffer_str(line, "   mqtt         ");
@@ -773,9 +790,63 @@ static void text_summary(line_buffer *line, const output_state *o, const mqttka_
     line_buffer_char(line, '\n');
 }
 
+/* A TLS connection analysed without keys (issue 17). */
+static void text_tls_inference(line_buffer *line, const mqttka_event *ev)
+{
+    const mqttka_tls_inference *t = ev->u.tls;
+    char client[64], server[64], buf[256];
+    mqttka_endpoint_format(&t->client, client, sizeof client);
+    mqttka_endpoint_format(&t->server, server, sizeof server);
+    static const char *const conf[] = {"none", "low", "medium", "high"};
+    const char *ver = t->version == 0x0304 ? "TLS 1.3" : t->version == 0x0303 ? "TLS 1.2"
+                      : t->version == 0x0302 ? "TLS 1.1" : t->version == 0x0301 ? "TLS 1.0"
+                                                                              : "TLS ?";
+    snprintf(buf, sizeof buf, "== tls %s -> %s  (no keys: inferred from record sizes and times)\n",
+             client, server);
+    line_buffer_str(line, buf);
+    snprintf(buf, sizeof buf, "   tls          %s, cipher 0x%04x, records %u c2s %u s2c, heartbeats %u%s%s\n",
+             ver, t->cipher_suite, t->records[MQTTKA_C2S], t->records[MQTTKA_S2C], t->heartbeats,
+             t->records_lost ? ", records lost" : "",
+             t->records_capped ? ", record log capped" : "");
+    line_buffer_str(line, buf);
+    if (t->ping_record_len) {
+        snprintf(buf, sizeof buf,
+                 "   inferred     confidence %s, ping records %u/%u bytes (%s), keepalive ",
+                 conf[t->confidence <= MQTTKA_TLS_CONF_HIGH ? t->confidence : 0],
+                 t->ping_record_len, t->pong_record_len, t->websocket ? "websocket" : "tcp");
+        line_buffer_str(line, buf);
+        if (t->keepalive_inferred >= 0)
+            snprintf(buf, sizeof buf, "%d s\n", t->keepalive_inferred);
+        else
+            snprintf(buf, sizeof buf, "unknown\n");
+        line_buffer_str(line, buf);
+        snprintf(buf, sizeof buf, "   pings        %u PINGREQ, %u PINGRESP, %u unanswered\n", t->pingreq,
+                 t->pingresp, t->pingreq_unanswered);
+        line_buffer_str(line, buf);
+    } else {
+        line_buffer_str(line, "   inferred     confidence none: no ping pair, nothing claimed\n");
+    }
+    if (t->max_client_silence != MQTTKA_TIME_NONE) {
+        snprintf(buf, sizeof buf, "   silence      max client silence %.3f s\n",
+                 (double)t->max_client_silence / 1e6);
+        line_buffer_str(line, buf);
+    }
+    snprintf(buf, sizeof buf, "   close        %s\n",
+             t->close_mechanism == MQTTKA_CLOSE_NONE ? "open"
+             : t->close_initiator == MQTTKA_SIDE_CLIENT
+                 ? (t->close_mechanism == MQTTKA_CLOSE_RST ? "client rst" : "client fin")
+                 : (t->close_mechanism == MQTTKA_CLOSE_RST ? "server rst" : "server fin"));
+    line_buffer_str(line, buf);
+    for (size_t i = 0; i < t->n_findings; i++) {
+        line_buffer_str(line, "     ");
+        put_finding(line, &t->findings[i]);
+    }
+    line_buffer_char(line, '\n');
+}
+
 void output_text_event(output_state *o, const mqttka_event *ev, const event_extra *x)
 {
-    if (o->quiet && ev->type != MQTTKA_EV_CONNECTION)
+    if (o->quiet && ev->type != MQTTKA_EV_CONNECTION && ev->type != MQTTKA_EV_TLS_INFERENCE)
         return;
     line_buffer *line = &o->line;
     switch (ev->type) {
@@ -784,6 +855,7 @@ void output_text_event(output_state *o, const mqttka_event *ev, const event_extr
     case MQTTKA_EV_MQTT_PACKET: text_mqtt(line, o, ev); break;
     case MQTTKA_EV_FINDING: text_finding(line, o, ev, x); break;
     case MQTTKA_EV_CONNECTION: text_summary(line, o, ev, x); break;
+    case MQTTKA_EV_TLS_INFERENCE: text_tls_inference(line, ev); break;
     default: break;
     }
     if (o->flush_each_event)

@@ -49,6 +49,9 @@ void mqttka_config_default(mqttka_config *cfg)
     cfg->max_inflated_message_bytes = 64u * 1024 * 1024;
     cfg->max_inflate_ratio = 200;
     cfg->max_inflate_memory_bytes = 256u * 1024 * 1024;
+    cfg->max_tls_records = 1024;
+    cfg->max_tls_memory_bytes = 64u * 1024 * 1024;
+    cfg->max_tls_decrypt_memory_bytes = 64u * 1024 * 1024;
     cfg->tol_min = SECONDS(1);
     cfg->tol_percent = 2;
     cfg->grace_min = SECONDS(7);
@@ -101,6 +104,8 @@ mqttka_status mqttka_new(mqttka_analyzer **out, const mqttka_config *cfg,
     a->env.sink = (event_sink){fn, user_data, &a->env.texts, 1, {0, c.max_inflate_memory_bytes}};
     session_pools_init(&a->env.sessions);
     id_table_init(&a->env.clients, c.max_client_ids);
+    a->env.tls_budget = (tls_log_budget){0, c.max_tls_memory_bytes, c.max_tls_records};
+    a->env.tls_decrypt_budget = (tls_log_budget){0, c.max_tls_decrypt_memory_bytes, 0};
     a->now = MQTTKA_TIME_NONE;
     if (!flow_table_init(&a->flows)) {
         free(a);
@@ -108,6 +113,21 @@ mqttka_status mqttka_new(mqttka_analyzer **out, const mqttka_config *cfg,
     }
     *out = a;
     return MQTTKA_OK;
+}
+
+mqttka_status mqttka_set_tls_keylog(mqttka_analyzer *a, const char *text, size_t len, size_t *keys,
+                                    size_t *bad)
+{
+    if (!a || (!text && len))
+        return MQTTKA_ERR_INVALID;
+    size_t added = 0, n_bad = 0;
+    if (!tls_keylog_add(&a->env.keylog, text, len, &added, &n_bad))
+        return MQTTKA_ERR_NOMEM;
+    if (keys)
+        *keys = added;
+    if (bad)
+        *bad = n_bad;
+    return added ? MQTTKA_OK : MQTTKA_ERR_INVALID;
 }
 
 /* Forgets a flow, ended or not. */
@@ -148,6 +168,7 @@ void mqttka_free(mqttka_analyzer **pa)
     text_pool_free(&a->env.texts);
     id_table_free(&a->env.clients);
     session_pools_free(&a->env.sessions);
+    tls_keylog_free(&a->env.keylog);
     free(a);
     *pa = NULL;
 }

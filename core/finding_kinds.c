@@ -60,6 +60,8 @@ static const finding_kind_info kinds[MQTTKA_F_COUNT] = {
     [MQTTKA_F_CONNACK_MISSING] = KIND("connack_missing", MQTTKA_ERROR),
     [MQTTKA_F_RECONNECT_STORM] = KIND("reconnect_storm", MQTTKA_WARN),
     [MQTTKA_F_MASS_CLOSE] = KIND("mass_close", MQTTKA_WARN),
+    /* TLS with a key log */
+    [MQTTKA_F_TLS_DECRYPT_FAILED] = KIND("tls_decrypt_failed", MQTTKA_ERROR),
 };
 
 const finding_kind_info *finding_kind(mqttka_finding_kind kind)

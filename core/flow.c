@@ -2,6 +2,8 @@
  * flow.c - one TCP flow's pipeline (flow.h).
  */
 #include "flow.h"
+#include "tls_decrypt.h"
+#include "tls_infer.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +73,8 @@ void flow_free_contents(flow_env *env, struct flow *f)
     detect_prefix_free(&f->prefix);
     probe_free(&f->probe, &env->total_buffered);
     session_free(&env->sessions, &env->texts, f->sess);
+    tls_infer_free(&f->tls);
+    tls_decrypt_free(&f->tls_dec);
 }
 
 int flow_outcome(const struct flow *f, bool dropped)
@@ -79,6 +83,8 @@ int flow_outcome(const struct flow *f, bool dropped)
         return -1;
     if (f->proto == PROTO_NONE)
         return f->outcome;
+    if (f->proto == PROTO_TLS)
+        return MQTTKA_NA_TLS;
     if (dropped)
         return MQTTKA_NA_RESOURCE_LIMIT;
     if (!f->had_data)
@@ -348,6 +354,88 @@ static void probe_bytes(const push_ctx *pc, const uint8_t *bytes, size_t len)
 
 /* ---------------------------------------------------------- detection -- */
 
+/* ------------------------------------------------ TLS with a key log -- */
+
+static void on_plain(void *ctx, mqttka_direction dir, const uint8_t *bytes, size_t len)
+{
+    (void)dir; /* the stream's own: pc->side */
+    stream_bytes(ctx, bytes, len);
+}
+
+static void on_decrypt_failed(void *ctx, mqttka_direction dir, uint64_t record, const char *why)
+{
+    const push_ctx *pc = ctx;
+    emit_finding(&pc->at, pc->f->sess, MQTTKA_F_TLS_DECRYPT_FAILED, dir, 0, false, 0,
+                 "%s TLS record %llu: %s; this direction is not analysed from there",
+                 dir == MQTTKA_C2S ? "client" : "server", (unsigned long long)record, why);
+    route_lose(&pc->at, pc->f->sess, dir);
+}
+
+/* While the ClientHello is not whole, the bytes also go to a keyless
+ * inference: the flow becomes one of those (PROTO_TLS) when the key log
+ * turns out not to have its secrets. */
+static void decrypt_bytes(const push_ctx *pc, const uint8_t *bytes, size_t len)
+{
+    struct flow *f = pc->f;
+    mqttka_direction dir = flow_direction(f, pc->side);
+    if (f->tls)
+        tls_infer_push(f->tls, dir, bytes, len, pc->at.ts, pc->at.tag);
+    push_ctx at = *pc;
+    tls_decrypt_sink sink = {on_plain, on_decrypt_failed, &at};
+    tls_decrypt_push(f->tls_dec, dir, bytes, len, &sink);
+    if (tls_decrypt_without_keys(f->tls_dec)) {
+        tls_decrypt_free(&f->tls_dec);
+        f->proto = f->tls ? PROTO_TLS : PROTO_NONE;
+        if (!f->tls)
+            give_up(pc, MQTTKA_NA_TLS);
+    } else if (f->tls && tls_decrypt_has_keys(f->tls_dec)) {
+        tls_infer_free(&f->tls);
+    }
+}
+
+/* A client that opens with a TLS handshake record while a key log is
+ * loaded: the flow is decrypted from here when the log has its secrets
+ * (its plaintext detected and decoded as a cleartext flow's), else
+ * analysed without keys. False (nothing done) when it does not open so. */
+static bool start_decrypting(const push_ctx *pc, const first_bytes_view *view,
+                             const uint8_t *bytes, size_t len, bool *refused)
+{
+    struct flow *f = pc->f;
+    if (!pc->env->keylog.n)
+        return false;
+    uint8_t first[2];
+    size_t n = 0;
+    for (size_t i = 0; i < view->held && n < 2; i++)
+        first[n++] = view->bytes[i];
+    for (size_t i = 0; i < len && n < 2; i++)
+        first[n++] = bytes[i];
+    if (!n || first[0] != 22 || (n > 1 && first[1] != 3))
+        return false;
+    if (!tls_decrypt_fits(&pc->env->tls_decrypt_budget)) {
+        *refused = true; /* told by the flow's inference */
+        return false;
+    }
+    if (!(f->tls_dec = tls_decrypt_new(&pc->env->keylog, &pc->env->tls_decrypt_budget)))
+        return false;
+    if (!(f->tls = tls_infer_new(&pc->env->tls_budget))) {
+        tls_decrypt_free(&f->tls_dec);
+        return false;
+    }
+    const uint8_t *held_bytes = view->bytes;
+    size_t held_len = view->held;
+    /* the held bytes are copied out before the prefix that holds them goes */
+    uint8_t copy[64];
+    if (held_len > sizeof copy)
+        held_len = sizeof copy;
+    if (held_len)
+        memcpy(copy, held_bytes, held_len);
+    detect_prefix_free(&f->prefix);
+    if (held_len)
+        decrypt_bytes(pc, copy, held_len);
+    decrypt_bytes(pc, bytes, len);
+    return true;
+}
+
 /* The first bytes of a side decide what the flow carries; then they are
  * replayed into the chosen decoder. */
 static void detect(const push_ctx *pc, const uint8_t *bytes, size_t len)
@@ -379,6 +467,24 @@ static void detect(const push_ctx *pc, const uint8_t *bytes, size_t len)
          * whose server speaks first in the capture (the client's side was
          * not captured). */
         if (f->syn_seen && (f->client_side < 0 || pc->side == f->client_side)) {
+            bool refused = false;
+            if (f->client_side >= 0 && !f->tls_dec &&
+                start_decrypting(pc, &view, bytes, len, &refused))
+                return;
+            if (f->client_side >= 0 && boundary_looks_like_tls(bytes, len) &&
+                (f->tls = tls_infer_new(&pc->env->tls_budget))) {
+                /* mqtts or wss: followed by its record headers */
+                f->proto = PROTO_TLS;
+                if (refused)
+                    tls_infer_decrypt_refused(f->tls, pc->env->cfg.max_tls_decrypt_memory_bytes);
+                if (view.held)
+                    tls_infer_push(f->tls, flow_direction(f, pc->side), view.bytes, view.held,
+                                   pc->at.ts, pc->at.tag);
+                tls_infer_push(f->tls, flow_direction(f, pc->side), bytes, len, pc->at.ts,
+                               pc->at.tag);
+                detect_prefix_free(&f->prefix);
+                return;
+            }
             give_up(pc, boundary_looks_like_tls(bytes, len) ? MQTTKA_NA_TLS : MQTTKA_NA_NO_MQTT);
             return;
         }
@@ -434,6 +540,9 @@ static void stream_bytes(const push_ctx *pc, const uint8_t *bytes, size_t len)
     case PROTO_PROBE:
         probe_bytes(pc, bytes, len);
         break;
+    case PROTO_TLS:
+        tls_infer_push(f->tls, dir, bytes, len, pc->at.ts, pc->at.tag);
+        break;
     case PROTO_NONE:
         break;
     }
@@ -441,7 +550,11 @@ static void stream_bytes(const push_ctx *pc, const uint8_t *bytes, size_t len)
 
 static void on_stream_data(void *ctx, const uint8_t *bytes, size_t len)
 {
-    stream_bytes(ctx, bytes, len);
+    const push_ctx *pc = ctx;
+    if (pc->f->tls_dec)
+        decrypt_bytes(pc, bytes, len);
+    else
+        stream_bytes(ctx, bytes, len);
 }
 
 static void on_stream_gap(void *ctx, uint64_t missing)
@@ -449,6 +562,12 @@ static void on_stream_gap(void *ctx, uint64_t missing)
     const push_ctx *pc = ctx;
     struct flow *f = pc->f;
     session *s = f->sess;
+    if (f->proto == PROTO_TLS) {
+        tls_infer_gap(f->tls, flow_direction(f, pc->side));
+        return;
+    }
+    if (f->tls_dec) /* the records' framing and sequence are lost: nothing more decrypted */
+        tls_decrypt_gap(f->tls_dec, flow_direction(f, pc->side));
     if (f->proto == PROTO_UNKNOWN || f->proto == PROTO_HTTP) {
         /* The start the decision needed is lost: framing must be proved
          * from what follows. A handshake in progress is forgotten. */
@@ -652,6 +771,9 @@ bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
     }
 
     mqttka_side who = side_of(flow_direction(f, side));
+    if (f->proto == PROTO_TLS && (flags & (MQTTKA_TCP_FIN | MQTTKA_TCP_RST)))
+        tls_infer_close(f->tls, who, (flags & MQTTKA_TCP_RST) ? MQTTKA_CLOSE_RST : MQTTKA_CLOSE_FIN,
+                        pc->at.ts);
     if ((flags & MQTTKA_TCP_FIN) && !f->fin[side]) {
         f->fin[side] = true;
         /* The stream ends here, if nothing before the FIN is missing: a
@@ -672,6 +794,31 @@ bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
     return f->fin[0] && f->fin[1];
 }
 
+/* A TLS flow's inference, once, at its end (conn is NULL: it is not an
+ * MQTT connection the core has shown to be one). */
+static void emit_tls_inference(const push_ctx *pc)
+{
+    struct flow *f = pc->f;
+    mqttka_finding findings[MQTTKA_TLS_MAX_FINDINGS];
+    mqttka_tls_inference inf;
+    tls_infer_finish(f->tls, &pc->env->cfg, f->last_ts, &inf, findings);
+    int client = f->client_side < 0 ? 0 : f->client_side;
+    inf.client = f->ep[client];
+    inf.server = f->ep[1 - client];
+    inf.start = f->first_ts;
+    inf.end = f->last_ts;
+    inf.first_tag = f->first_tag;
+    inf.last_tag = f->last_tag;
+    mqttka_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = MQTTKA_EV_TLS_INFERENCE;
+    ev.dir = MQTTKA_C2S;
+    ev.ts = f->last_ts;
+    ev.tag = pc->at.tag;
+    ev.u.tls = &inf;
+    emit_event(&pc->at, &ev);
+}
+
 void flow_end(const push_ctx *pc)
 {
     struct flow *f = pc->f;
@@ -686,6 +833,10 @@ void flow_end(const push_ctx *pc)
         push_ctx p = *pc;
         p.side = side;
         tcp_stream_flush(&f->tcp[side], &stream_sink, &p, &lim);
+    }
+    if (f->proto == PROTO_TLS && f->tls) {
+        emit_tls_inference(pc);
+        return;
     }
     session *s = f->sess;
     if (!s)
@@ -704,6 +855,11 @@ void flow_end(const push_ctx *pc)
     keepalive_on_end(&pc->at, s, rule_at_end_of_input(&pc->at), f->last_tag);
     mqttka_summary sum;
     mqttka_finding *findings = verdict_build_summary(&pc->at, s, f->last_ts, f->last_tag, &sum);
+    mqttka_tls_info tls;
+    if (f->tls_dec) {
+        tls_decrypt_info(f->tls_dec, &tls);
+        sum.tls = &tls;
+    }
     mqttka_event ev;
     event_init(&ev, &pc->at, s, MQTTKA_EV_CONNECTION, MQTTKA_C2S);
     ev.u.summary = &sum;

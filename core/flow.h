@@ -30,6 +30,8 @@
 #include "session.h"
 #include "tcp_stream.h"
 #include "text_pool.h"
+#include "tls_infer.h"
+#include "tls_keylog.h"
 
 /* What a flow turned out to carry. */
 typedef enum flow_proto {
@@ -41,6 +43,8 @@ typedef enum flow_proto {
     PROTO_PROBE,       /* joined late, or bytes lost before the first were decoded:
                           looking for proof of MQTT framing (probe.c) */
     PROTO_NONE,        /* not ours: payload is ignored */
+    PROTO_TLS,         /* TLS seen from its start: record headers followed (tls_infer.c),
+                          reported as not analysed "tls" with an inference event */
 } flow_proto;
 
 /* The packet path reads what comes up to ack_wait_since (the lookup, the
@@ -81,6 +85,9 @@ struct flow {
     uint8_t ack_waits;                /* 1 << side of the streams a bare ACK ran ahead of */
     uint32_t ack_pending[2];          /* by side: how far, while it waits */
     uint64_t ack_wait_tag;            /* the frame of the first such ACK */
+    struct tls_infer *tls;            /* only for PROTO_TLS */
+    struct tls_decrypt *tls_dec;      /* TLS decrypted with the key log: the stream's bytes go
+                                         through it, its plaintext into the pipeline */
 };
 
 /* How long a bare ACK may come before the data it acknowledges: capture
@@ -97,6 +104,9 @@ typedef struct flow_env {
     session_pools sessions;
     size_t total_buffered;  /* out-of-order bytes queued in every flow */
     id_table clients;   /* client ids across connections (between.h) */
+    tls_log_budget tls_budget; /* the TLS record logs' bytes, all flows (tls_infer.h) */
+    tls_keylog keylog;         /* secrets for decrypting TLS (mqttka_set_tls_keylog) */
+    tls_log_budget tls_decrypt_budget; /* the decrypting flows' bytes (tls_decrypt.h) */
 } flow_env;
 
 /* The segment being processed. */

@@ -271,6 +271,12 @@ static void direction_lose_to_inflate(const rule_ctx *at, session *s, mqttka_dir
     s->dirs[dir].resuming = false;
 }
 
+void route_lose(const rule_ctx *at, session *s, mqttka_direction dir)
+{
+    if (s && s->confirmed)
+        direction_lose_to_inflate(at, s, dir);
+}
+
 /* Can an MQTT packet that `dir`'s sender may send start with this byte?
  * (MQTT 3.1.1 §2.2, 5.0 §2.1: the type, who sends it, its fixed flags.)
  *

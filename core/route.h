@@ -33,6 +33,11 @@ void route_mqtt(const rule_ctx *at, session *s, mqttka_direction dir, const uint
  * reported (capture_gap) when it resumes. */
 void route_gap(const rule_ctx *at, session *s, mqttka_direction dir, uint64_t missing);
 
+/* The bytes of `dir` can no longer be read (a TLS record that failed
+ * authentication): decoding stops for good, and the timing rules treat it
+ * as a hole (packets may have been missed). */
+void route_lose(const rule_ctx *at, session *s, mqttka_direction dir);
+
 /* Direction `dir` of a session made mid-stream has no known boundary yet:
  * decoding starts at the first segment that proves one. */
 void route_resync(session *s, mqttka_direction dir);

@@ -79,6 +79,15 @@ static void check_finding(const run *r, const mqttka_finding *f)
 static void on_event(void *user_data, const mqttka_event *ev)
 {
     run *r = user_data;
+    if (ev->type == MQTTKA_EV_TLS_INFERENCE) { /* a TLS flow: no MQTT connection */
+        const mqttka_tls_inference *t = ev->u.tls;
+        FUZZ_ASSERT(ev->conn == NULL && t != NULL);
+        FUZZ_ASSERT(t->n_findings <= MQTTKA_TLS_MAX_FINDINGS);
+        FUZZ_ASSERT(t->pingresp <= t->pingreq && t->pingreq_unanswered <= t->pingreq);
+        for (size_t i = 0; i < t->n_findings; i++)
+            check_finding(r, &t->findings[i]);
+        return;
+    }
     FUZZ_ASSERT(ev->conn != NULL);
     uint64_t id = ev->conn->id;
     FUZZ_ASSERT(id >= 1 && id < r->n_ids);
@@ -121,6 +130,8 @@ static void on_event(void *user_data, const mqttka_event *ev)
     case MQTTKA_EV_FINDING:
         check_finding(r, ev->u.finding);
         break;
+    case MQTTKA_EV_TLS_INFERENCE:
+        break; /* handled above */
     case MQTTKA_EV_CONNECTION: {
         const mqttka_summary *s = ev->u.summary;
         FUZZ_ASSERT(s->conn == ev->conn);

@@ -20,6 +20,11 @@ defaults: samples/ and fuzz/corpus/ beside this script. Writes, per sample:
                  hostile ones (a frame declaring 2^63-1 bytes, TLS records,
                  a chain broken at its last byte)
   http_upgrade/  each WebSocket request and response header block
+  tls_records/   each direction of the first flows of the held-out TLS
+                 captures (tests/heldout/tls: TLS 1.2 and 1.3, mqtts and
+                 wss, KeyUpdate, heartbeats, HTTPS), behind
+                 fuzz_tls_records.c's settings byte; plus hostile ones (a
+                 record declaring 65535 bytes, a handshake that never ends)
   ws_decoder/    each direction of each WebSocket after the handshake,
                  behind fuzz_ws_decoder.c's settings byte
   mqtt_decoder/  each direction's MQTT byte stream (plain TCP, or the
@@ -439,6 +444,30 @@ def synthetic_analyzer_seeds():
     return seeds
 
 
+def tls_record_seeds(tls_dir):
+    """fuzz_tls_records.c seeds from real TLS captures, and hostile ones."""
+    seeds = {}
+    if os.path.isdir(tls_dir):
+        for name in sorted(os.listdir(tls_dir)):
+            if not name.endswith(".pcap") or name.startswith("clear-") or not name.endswith("s1.pcap"):
+                continue
+            _, records = read_pcap(os.path.join(tls_dir, name))
+            flows, _ = flows_of(records)
+            for i, f in enumerate(flows[:2]):
+                for d in (0, 1):
+                    stream = f.stream(d)
+                    if stream[:1] in (b"\x16", b"\x17"):
+                        seeds["%s-%d-%s" % (name[:-5], i, ("c2s", "s2c")[d])] = \
+                            bytes([(i + d) & 3]) + stream[:STREAM_MAX]
+    rec = lambda t, n, fill=0x5a: bytes([t, 3, 3, n >> 8, n & 255]) + bytes([fill]) * n
+    seeds["synthetic-hostile-length"] = b"\x02" + rec(23, 19) + b"\x17\x03\x03\xff\xff" + bytes(3000)
+    seeds["synthetic-longest-record"] = b"\x03" + rec(23, 18432) + rec(23, 19)
+    seeds["synthetic-endless-handshake"] = b"\x05" + b"".join(rec(22, 1 + 97 * k % 4000, k) for k in range(40))
+    seeds["synthetic-pings-capped"] = b"\x05" + rec(23, 60) + rec(23, 21) + \
+        b"".join(rec(23, 19, k) + rec(24, 19) for k in range(200))
+    return seeds
+
+
 def write(path, data):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "wb") as f:
@@ -455,6 +484,8 @@ def main():
         write(os.path.join(corpus, "boundary", "synthetic-" + name), data)
     for name, data in synthetic_inflate_seeds().items():
         write(os.path.join(corpus, "ws_inflate", name), data)
+    for name, data in tls_record_seeds(os.path.join(here, "..", "tests", "heldout", "tls")).items():
+        write(os.path.join(corpus, "tls_records", name), data)
     for name in sorted(os.listdir(samples)):
         if not name.endswith(".pcap"):
             continue

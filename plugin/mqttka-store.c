@@ -384,6 +384,7 @@ static void on_event(void *user_data, const mqttka_event *ev)
     case MQTTKA_EV_CONNECTION: on_summary(ev); break;
     case MQTTKA_EV_WS_HANDSHAKE:
     case MQTTKA_EV_WS_CONTROL:
+    case MQTTKA_EV_TLS_INFERENCE: /* not shown by the plugin yet (issue 17) */
         break;
     }
 }

@@ -139,6 +139,21 @@ typedef struct mqttka_config {
      * 3 300 connections that compress both ways with full 32 KiB windows,
      * or 11 000 whose windows hold a page. */
     size_t max_inflate_memory_bytes;
+    /* TLS without keys (issue 17): the small application-data records a
+     * TLS flow keeps for the inference (24 bytes each, 32 at first,
+     * doubling), and their bytes for all flows together. A flow that would
+     * need more keeps what it has: its inference rests on those records and
+     * says so (resource_limit, "records_capped"). Default 1024 records
+     * (24 KiB: hours of pings at any keepalive) and 64 MiB (2 700 flows at
+     * the per-flow cap, far more at the usual few hundred bytes). */
+    size_t max_tls_records;
+    size_t max_tls_memory_bytes;
+    /* TLS with a key log: each connection being decrypted holds two record
+     * buffers of the largest record (2^14 + 2048 bytes) and its keys, about
+     * 38 KiB; all of them together stay under this. A connection that would
+     * pass it is analysed without keys, with a resource_limit finding in its
+     * tls_connection. Default 64 MiB (about 1 700 at once). */
+    size_t max_tls_decrypt_memory_bytes;
 
     /* Tolerances (FINDINGS.md "Definitions"). */
     mqttka_time tol_min;     /* tol = max(tol_min, tol_percent % of KAe) */
@@ -239,6 +254,7 @@ typedef enum mqttka_finding_kind {
     MQTTKA_F_CONNACK_MISSING,
     MQTTKA_F_RECONNECT_STORM,
     MQTTKA_F_MASS_CLOSE,
+    MQTTKA_F_TLS_DECRYPT_FAILED,
     MQTTKA_F_COUNT
 } mqttka_finding_kind;
 
@@ -350,8 +366,20 @@ enum {
     MQTTKA_WS_PONG = 0xA,
 };
 
+/* A connection inside TLS that was decrypted with a key log
+ * (mqttka_set_tls_keylog). */
+#define MQTTKA_TLS_SNI_SIZE 64
+typedef struct mqttka_tls_info {
+    uint16_t version;          /* 0x0303 TLS 1.2, 0x0304 TLS 1.3; 0 unknown */
+    uint16_t cipher_suite;     /* IANA number; 0 unknown */
+    char sni[MQTTKA_TLS_SNI_SIZE]; /* the ClientHello's server_name, "" when none (cut at 63 bytes) */
+    bool decrypted;            /* records were decrypted (false: the keys did not fit) */
+    uint32_t failed_records;   /* records that failed authentication (tls_decrypt_failed) */
+} mqttka_tls_info;
+
 typedef struct mqttka_summary {
     const mqttka_connection *conn;
+    const mqttka_tls_info *tls;         /* NULL unless the connection was inside decrypted TLS */
     uint32_t packets[2][MQTTKA_MQTT_TYPES]; /* [direction][packet type] */
     uint32_t pingreq, pingresp, pingreq_unanswered;
     uint32_t rtt_count;                 /* ping pairs; 0 means no RTT figures */
@@ -386,6 +414,9 @@ typedef enum mqttka_event_type {
     MQTTKA_EV_MQTT_PACKET,      /* a complete MQTT control packet */
     MQTTKA_EV_FINDING,
     MQTTKA_EV_CONNECTION,       /* the summary, once per connection, at its end */
+    /* Added after the others, so that their values stay. */
+    MQTTKA_EV_TLS_INFERENCE,    /* a TLS connection without keys: what its record
+                                   sizes and times tell (u.tls), once, at its end */
 } mqttka_event_type;
 
 typedef struct mqttka_ws_handshake {
@@ -431,6 +462,45 @@ typedef struct mqttka_mqtt_packet {
     int32_t reason_code;     /* DISCONNECT (5.0): its reason code, else -1 */
 } mqttka_mqtt_packet;
 
+/* A TLS connection (mqtts, wss://) analysed without keys: only the TLS
+ * record headers are read (type, version, length), never the bodies. A
+ * client record that recurs at a cadence and is answered at once by a server
+ * record of the matching size (equal, or 4 bytes less: the client's
+ * WebSocket mask) is taken for PINGREQ/PINGRESP; everything here is
+ * "inferred": true. Pointers are borrowed for the callback. */
+#define MQTTKA_TLS_MAX_FINDINGS 16
+typedef enum mqttka_tls_confidence {
+    MQTTKA_TLS_CONF_NONE = 0,  /* no ping pair found: nothing is claimed */
+    MQTTKA_TLS_CONF_LOW,       /* one exchange, its sizes proved by the cipher's expansion */
+    MQTTKA_TLS_CONF_MEDIUM,    /* two, or three with the cipher unknown */
+    MQTTKA_TLS_CONF_HIGH,      /* three or more at a regular cadence */
+} mqttka_tls_confidence;
+typedef struct mqttka_tls_inference {
+    mqttka_endpoint client;
+    mqttka_endpoint server;
+    mqttka_time start, end;
+    uint64_t first_tag, last_tag;
+    uint16_t version;               /* 0x0303 TLS 1.2, 0x0304 TLS 1.3 (supported_versions); 0 unknown */
+    uint16_t cipher_suite;          /* from ServerHello; 0 unknown */
+    uint32_t records[2];            /* application-data records by direction */
+    uint32_t heartbeats;            /* content type 24 records, both directions (never pings) */
+    bool records_lost;              /* a gap or a non-TLS header: records not followed from there */
+    bool records_capped;            /* the record log reached max_tls_records or max_tls_memory_bytes */
+    mqttka_tls_confidence confidence;
+    uint32_t ping_record_len;       /* the learned PINGREQ record length, 0 when none */
+    uint32_t pong_record_len;       /* the learned PINGRESP record length */
+    bool websocket;                 /* the pair differs by the client mask: MQTT over wss */
+    int32_t keepalive_inferred;     /* seconds, -1 when not inferred */
+    uint32_t pingreq, pingresp, pingreq_unanswered;
+    mqttka_time rtt_min, rtt_max;   /* MQTTKA_TIME_NONE when no pair */
+    mqttka_time max_client_silence; /* between client records, and to the close or the end */
+    mqttka_side close_initiator;    /* the first FIN or RST */
+    mqttka_close_mechanism close_mechanism; /* FIN, RST or NONE (open) */
+    mqttka_time close_ts;           /* MQTTKA_TIME_NONE when still open */
+    const mqttka_finding *findings; /* pingreq_unanswered, client_silent_over_keepalive... */
+    size_t n_findings;
+} mqttka_tls_inference;
+
 typedef struct mqttka_event {
     mqttka_event_type type;
     const mqttka_connection *conn;
@@ -443,6 +513,7 @@ typedef struct mqttka_event {
         mqttka_mqtt_packet mqtt;
         const mqttka_finding *finding;
         const mqttka_summary *summary;
+        const mqttka_tls_inference *tls; /* MQTTKA_EV_TLS_INFERENCE (conn is NULL) */
     } u;
 } mqttka_event;
 
@@ -466,6 +537,20 @@ mqttka_status mqttka_new(mqttka_analyzer **out, const mqttka_config *cfg,
 
 /* Frees the analyzer and every flow without emitting events; NULL after. */
 void mqttka_free(mqttka_analyzer **a);
+
+/* TLS secrets in the NSS key log format (SSLKEYLOGFILE: CLIENT_RANDOM for
+ * TLS 1.2, the *_TRAFFIC_SECRET lines for TLS 1.3): `len` bytes of text,
+ * read by the caller (the core does no file I/O) and copied; the caller may
+ * wipe its copy at once. Connections seen from their ClientHello whose
+ * client random is in the log are decrypted and analysed as cleartext
+ * (their summaries get mqttka_summary.tls). May be called again to add
+ * keys, before the connections they open. *keys (may be NULL) gets the key
+ * lines taken, *bad the key lines that were not well formed. Returns
+ * MQTTKA_ERR_INVALID when the text holds no key line, MQTTKA_ERR_NOMEM when
+ * out of memory (or libgcrypt cannot start). The secrets are never part of
+ * an event; they are wiped when the analyzer is freed. */
+mqttka_status mqttka_set_tls_keylog(mqttka_analyzer *a, const char *text, size_t len, size_t *keys,
+                                    size_t *bad);
 
 /* Pushes one TCP segment. Segments must come in capture order. Returns
  * MQTTKA_OK or MQTTKA_ERR_NOMEM (then that segment was dropped and a

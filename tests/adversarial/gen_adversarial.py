@@ -50,6 +50,14 @@ memory grow with it; the tests run SCALE 1.
                    random lengths with random bodies, cut at 1448 bytes
   tls-late-record  the same joined late, each at the start of a record
   tls-late-mid     the same joined late, each inside a record
+  tls-hostile-length  300 TLS connections from their SYN whose second record
+                   declares 65535 bytes (past TLS's 2^14 + 2048) and is
+                   followed by 64 KiB of random bytes each way
+  tls-endless-handshake  300 TLS connections from their SYN that exchange
+                   handshake records of random lengths (up to 16 KiB) and
+                   never finish: no application data, no FIN
+  tls-ping-flood   200 TLS 1.3 connections, interleaved, of 1100 ping pairs
+                   each (19-byte records): past the record log's cap
   ws-binary-late   500 WebSocket flows of another protocol joined late:
                    masked (client) and unmasked (server) binary frames of
                    random bytes, text frames of JSON, Pings and Pongs
@@ -474,6 +482,69 @@ def tls_flows(out, mode, scale):
         c.close()
 
 
+def tls_hello(c, rnd):
+    """A ClientHello and a TLS 1.3 ServerHello (AES-128-GCM) record."""
+    body = rnd.randbytes(200)
+    c.send(0, b"\x16\x03\x01" + struct.pack("!H", len(body)) + body)
+    sh = (b"\x02\x00\x00\x56\x03\x03" + rnd.randbytes(32) + b"\x20" + rnd.randbytes(32) +
+          b"\x13\x01\x00\x00\x2e\x00\x2b\x00\x02\x03\x04\x00\x33\x00\x24\x00\x1d\x00\x20" +
+          rnd.randbytes(32))
+    c.send(1, b"\x16\x03\x03" + struct.pack("!H", len(sh)) + sh)
+
+
+def tls_hostile_length(out, scale=1):
+    rnd = random.Random(13201)
+    p = Pcap(out)
+    for i in range(300):
+        c = late_conn(p, rnd, i, (443, 8883))
+        c.t = T0 + i * 0.01
+        c.handshake()
+        tls_hello(c, rnd)
+        for d in (0, 1):
+            c.send(d, b"\x17\x03\x03\xff\xff" + rnd.randbytes(1443), dt=0.0001)
+            for _ in range(44):
+                c.send(d, rnd.randbytes(1448), dt=0.0001)
+        c.close()
+
+
+def tls_endless_handshake(out, scale=1):
+    rnd = random.Random(13202)
+    p = Pcap(out)
+    flows = [late_conn(p, rnd, i, (443, 8883)) for i in range(300)]
+    for c in flows:
+        c.handshake()
+    for k in range(40):
+        for c in flows:
+            for d in (0, 1):
+                n = rnd.randint(1, 16384)
+                data = b"\x16\x03\x03" + struct.pack("!H", n) + rnd.randbytes(n)
+                for at in range(0, len(data), 1448):
+                    c.send(d, data[at:at + 1448], dt=0.00001)
+
+
+def tls_ping_flood(out, scale=1):
+    rnd = random.Random(13203)
+    p = Pcap(out)
+    flows = [late_conn(p, rnd, i, (8883,)) for i in range(200)]
+    t = T0
+    for c in flows:
+        c.t = t = t + 0.001
+        c.handshake()
+        tls_hello(c, rnd)
+        c.send(0, b"\x17\x03\x03\x00\x35" + rnd.randbytes(53))  # Finished
+        c.send(0, b"\x17\x03\x03\x00\x3c" + rnd.randbytes(60))  # CONNECT
+        c.send(1, b"\x17\x03\x03\x00\x15" + rnd.randbytes(21))  # CONNACK
+    ping = b"\x17\x03\x03\x00\x13"
+    for k in range(1100):
+        t += 5.0
+        for c in flows:
+            c.t = t
+            c.send(0, ping + rnd.randbytes(19), dt=0.0001)
+            c.send(1, ping + rnd.randbytes(19), dt=0.0001)
+    for c in flows:
+        c.close()
+
+
 def tls_syn(out, scale=1):
     tls_flows(out, "syn", scale)
 
@@ -687,6 +758,9 @@ CASES = {
     "tls-syn": tls_syn,
     "tls-late-record": tls_late_record,
     "tls-late-mid": tls_late_mid,
+    "tls-hostile-length": tls_hostile_length,
+    "tls-endless-handshake": tls_endless_handshake,
+    "tls-ping-flood": tls_ping_flood,
     "ws-binary-late": ws_binary_late,
     "one-sided": one_sided,
     "resync-busy": resync_busy,

@@ -124,6 +124,29 @@ CASES = {
         bound=8 * MiB, asan_bound=48 * MiB,
         text=["connections: 500 TCP, 0 analysed as MQTT"], json=['"mqtt_connections":0'],
         check=lambda recs: not_mqtt(recs, 500, ("no_mqtt", "unproven"))),
+    # Issue 17: TLS records. A record declaring 65535 bytes is no TLS (past
+    # 2^14 + 2048): its flow's records are not followed further, nothing is
+    # held for its length.
+    "tls-hostile-length": dict(
+        bound=8 * MiB, asan_bound=48 * MiB,
+        text=["connections: 300 TCP, 0 analysed as MQTT"], json=['"tls":300'],
+        check=lambda recs: tls_check(recs, 300, lost=True)),
+    # A handshake that never ends (no application data, no FIN): followed by
+    # its headers, bodies skipped; each flow told at the end, claiming nothing.
+    "tls-endless-handshake": dict(
+        bound=8 * MiB, asan_bound=48 * MiB,
+        text=["connections: 300 TCP, 0 analysed as MQTT"], json=['"tls":300'],
+        check=lambda recs: tls_check(recs, 300)),
+    # 200 TLS flows of 1100 ping pairs each, past the record log's cap (1024
+    # records a flow) and, with --max-tls-memory 2 MiB, past the cap for all
+    # flows together: every flow says its log was capped; no ping is called
+    # unanswered for want of the records left out; memory stays bounded.
+    "tls-ping-flood": dict(
+        stream=True, args=["--max-tls-memory", "2097152"],
+        bound=12 * MiB, asan_bound=48 * MiB,
+        text=["connections: 200 TCP, 0 analysed as MQTT", "record log capped"],
+        json=['"records_capped":true'],
+        check=lambda recs: tls_check(recs, 200, capped=True)),
     # Whole WebSocket frames that do not carry MQTT. An unmasked binary
     # frame under 126 bytes is also, byte for byte, an MQTT SUBSCRIBE.
     "ws-binary-late": dict(
@@ -189,6 +212,29 @@ def not_mqtt(recs, flows, reasons):
     if sum(na[r] for r in reasons) != flows:
         fails.append("not_analysed %s: expected all %d flows under %s" % (na, flows, reasons))
     return fails
+
+
+def tls_check(recs, flows, lost=False, capped=False):
+    """Every flow told as a tls_connection; none claims a ping unless capped
+    (pings then, none unanswered, a resource_limit finding)."""
+    fails = not_mqtt(recs, flows, ("tls",))
+    tls = [r for r in recs if r.get("type") == "tls_connection"]
+    if len(tls) != flows:
+        fails.append("%d tls_connection objects, expected %d" % (len(tls), flows))
+    for r in tls:
+        who = r["client"]
+        if r["tls"]["records_lost"] != lost:
+            fails.append("%s: records_lost %s" % (who, r["tls"]["records_lost"]))
+        if r["tls"]["records_capped"] != capped:
+            fails.append("%s: records_capped %s" % (who, r["tls"]["records_capped"]))
+        if not capped and r["pingreq"]:
+            fails.append("%s: %d pings invented" % (who, r["pingreq"]))
+        if capped:
+            if r["pingreq_unanswered"]:
+                fails.append("%s: %d unanswered" % (who, r["pingreq_unanswered"]))
+            if "resource_limit" not in [f["kind"] for f in r["findings"]]:
+                fails.append("%s: no resource_limit" % who)
+    return fails[:20]
 
 
 def findings_of(recs):

@@ -34,7 +34,8 @@ typedef struct conn {
     uint64_t *frame;
 } conn;
 
-static void push_at(conn *c, int dir, uint32_t seq, uint8_t flags, const void *p, size_t len)
+/* flags as they are (push_at adds ACK) */
+static void push_exact(conn *c, int dir, uint32_t seq, uint8_t flags, const void *p, size_t len)
 {
     mqttka_segment s;
     memset(&s, 0, sizeof s);
@@ -44,13 +45,18 @@ static void push_at(conn *c, int dir, uint32_t seq, uint8_t flags, const void *p
     s.dst = dir == 0 ? sv : cl;
     s.seq = seq;
     s.ack = c->seq[1 - dir];
-    s.tcp_flags = (uint8_t)(flags | MQTTKA_TCP_ACK);
+    s.tcp_flags = flags;
     s.payload = p;
     s.captured_len = s.wire_len = len;
     c->ts += 1000;
     s.ts = c->ts;
     s.tag = ++*c->frame;
     CHECK(mqttka_push(c->a, &s) == MQTTKA_OK);
+}
+
+static void push_at(conn *c, int dir, uint32_t seq, uint8_t flags, const void *p, size_t len)
+{
+    push_exact(c, dir, seq, (uint8_t)(flags | MQTTKA_TCP_ACK), p, len);
 }
 
 static void send_(conn *c, int dir, const void *p, size_t len)
@@ -616,6 +622,66 @@ static void test_max_inflate_memory(void)
     LOG_LACKS(l, "#2 S>C finding resource_limit");
 }
 
+/* A TLS connection from its SYN: a handshake record each way, the client's
+ * first application record (60 bytes) answered by a 21-byte one. */
+static conn open_tls(mqttka_analyzer *a, uint16_t port, uint64_t *frame)
+{
+    conn c = {a, port, {1000, 9000}, (mqttka_time)1700000000 * 1000000 + port * 10000, frame};
+    push_exact(&c, 0, c.seq[0]++, MQTTKA_TCP_SYN, NULL, 0);
+    push_at(&c, 1, c.seq[1]++, MQTTKA_TCP_SYN, NULL, 0);
+    static const uint8_t hello[] = {22, 3, 1, 0, 4, 1, 0, 0, 0};
+    send_(&c, 0, hello, sizeof hello);
+    send_(&c, 1, hello, sizeof hello);
+    uint8_t rec[5 + 60] = {23, 3, 3, 0, 60};
+    send_(&c, 0, rec, sizeof rec);
+    rec[4] = 21;
+    send_(&c, 1, rec, 5 + 21);
+    return c;
+}
+
+/* max_tls_records: a TLS flow's record log stops at the cap; its inference
+ * rests on the records before and says so; a second flow is not harmed.
+ * max_tls_memory_bytes: with room for one first log (32 records of 24
+ * bytes) and not two, the second flow's log is capped at once. */
+static void tls_pings(conn *c, int n)
+{
+    uint8_t rec[5 + 19] = {23, 3, 3, 0, 19};
+    for (int i = 0; i < n; i++) {
+        c->ts += 5000000;
+        send_(c, 0, rec, sizeof rec);
+        send_(c, 1, rec, sizeof rec);
+    }
+}
+
+static void test_max_tls_records(void)
+{
+    static event_log l;
+    mqttka_config cfg;
+    mqttka_config_default(&cfg);
+    cfg.max_tls_records = 8;
+    mqttka_analyzer *a = start(&cfg, &l);
+    uint64_t frame = 0;
+    conn c1 = open_tls(a, 40001, &frame);
+    tls_pings(&c1, 20);
+    mqttka_finish(a, c1.ts + 1000000);
+    mqttka_free(&a);
+    LOG_HAS(l, "pingreq=3 pingresp=3 unanswered=0");
+    LOG_HAS(l, "resource_limit");
+
+    cfg.max_tls_records = 1024;
+    cfg.max_tls_memory_bytes = 32 * 24 + 100;
+    a = start(&cfg, &l);
+    frame = 0;
+    c1 = open_tls(a, 40001, &frame);
+    conn c2 = open_tls(a, 40002, &frame);
+    tls_pings(&c1, 10);
+    tls_pings(&c2, 10);
+    mqttka_finish(a, c2.ts + 1000000);
+    mqttka_free(&a);
+    LOG_HAS(l, "ka=5 pingreq=10 pingresp=10 unanswered=0 close=0/0 keepalive_inferred\n");
+    LOG_HAS(l, "ka=-1 pingreq=0 pingresp=0 unanswered=0 close=0/0 resource_limit\n");
+}
+
 int main(void)
 {
     test_max_flows();
@@ -629,6 +695,7 @@ int main(void)
     test_max_inflated_message();
     test_max_inflate_ratio();
     test_max_inflate_memory();
+    test_max_tls_records();
     printf("%u passed, %u failed\n", th_passed, th_failed);
     return th_failed ? 1 : 0;
 }

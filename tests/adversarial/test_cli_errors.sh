@@ -31,6 +31,19 @@ printf '\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x06\0\0\0\x1f\xf3\
     >"$TMP/picture.pcap"
 one_error "$TMP/picture.pcap" "not a pcap or pcapng capture"
 
+# --tls-keylog (issue 17): a missing key log, and a file with no key line (its lines
+# never echoed: they could be secrets); one line naming the key log, exit 2.
+printf 'CLIENT_RANDOM not-hex-at-all 00\nhello\n' >"$TMP/keys.txt"
+for m in "${modes[@]}"; do
+    # shellcheck disable=SC2086
+    run 2 $m -r "$(sample ws-311-healthy.pcap)" --tls-keylog "$TMP/nokeys.txt" &&
+        { stderr_is_one_line "$TMP/nokeys.txt" "cannot read the TLS key log"; stdout_is_empty; }
+    # shellcheck disable=SC2086
+    run 2 $m -r "$(sample ws-311-healthy.pcap)" --tls-keylog "$TMP/keys.txt" &&
+        { stderr_is_one_line "$TMP/keys.txt" "no TLS key log line"; stdout_is_empty; }
+    grep -q "not-hex" "$TMP/err" && fail "$m: the key log's content was echoed"
+done
+
 # Cut mid-record: 7 bytes into the last record's data, as pcap and pcapng.
 capture=$(sample ws-311-healthy.pcap)
 run 0 -r "$capture" || finish

@@ -129,6 +129,18 @@ size_t event_log_format(const mqttka_event *ev, bool details, char *buf, size_t 
     case MQTTKA_EV_MQTT_PACKET: put_mqtt(&l, &ev->u.mqtt); break;
     case MQTTKA_EV_FINDING: put_finding(&l, ev, details); break;
     case MQTTKA_EV_CONNECTION: put_summary(&l, ev->u.summary, details); break;
+    case MQTTKA_EV_TLS_INFERENCE: {
+        const mqttka_tls_inference *t = ev->u.tls;
+        put(&l, " tls version=0x%04x cipher=0x%04x conf=%d ping=%u/%u ka=%d pingreq=%u pingresp=%u"
+                " unanswered=%u close=%d/%d",
+            (unsigned)t->version, (unsigned)t->cipher_suite, (int)t->confidence,
+            (unsigned)t->ping_record_len, (unsigned)t->pong_record_len, (int)t->keepalive_inferred,
+            (unsigned)t->pingreq, (unsigned)t->pingresp, (unsigned)t->pingreq_unanswered,
+            (int)t->close_initiator, (int)t->close_mechanism);
+        for (size_t i = 0; i < t->n_findings; i++)
+            put(&l, " %s", mqttka_finding_name(t->findings[i].kind));
+        break;
+    }
     default: put(&l, " event type %d", (int)ev->type); break;
     }
     put(&l, "\n");

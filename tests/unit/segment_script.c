@@ -206,6 +206,11 @@ static bool run(const script *sc, enum feed_mode mode, size_t split_at, size_t b
     r.batch_ahead = batch_ahead;
     if (mqttka_new(&r.a, cfg, event_log_on_event, out) != MQTTKA_OK)
         return false;
+    if (sc->keylog &&
+        mqttka_set_tls_keylog(r.a, sc->keylog, strlen(sc->keylog), NULL, NULL) != MQTTKA_OK) {
+        mqttka_free(&r.a);
+        return false;
+    }
     uint32_t seqs[SCRIPT_MAX_CONNS][2];
     for (size_t c = 0; c < SCRIPT_MAX_CONNS; c++) {
         seqs[c][0] = 1000; /* ISNs; wrap tested in tcp_stream */

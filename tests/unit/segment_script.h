@@ -57,6 +57,8 @@ typedef struct script {
      * share the server and the client's address, with client ports
      * 50000 + conn */
     uint8_t conn;
+    /* NULL, or an NSS key log handed to the analyzer (mqttka_set_tls_keylog) */
+    const char *keylog;
 } script;
 
 #define SCRIPT_MAX_CONNS 8

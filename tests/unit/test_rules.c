@@ -25,6 +25,7 @@
 #include "mqttka.h"
 #include "segment_script.h"
 #include "test_harness.h"
+#include "tls_builder.h"
 
 #include <ctype.h>
 #include <stdbool.h>
@@ -969,6 +970,34 @@ typedef struct rule_row {
     const char *disagreement;
 } rule_row;
 
+/* TLS 1.3 (AES-128-GCM) with the session's key log (tls_builder.h): 1-2
+ * the TCP handshake, 3 ClientHello, 4 ServerHello and the server's
+ * encrypted Finished, 5 the client's Finished, 6 the CONNECT at 0.010 s, 7
+ * the CONNACK, 8 a PINGREQ at 5.010 s whose record's tag is broken in
+ * transit, 9 the next PINGREQ at 10.010 s (not analysed: the direction is
+ * stopped), FINs at 20 s. */
+static void s_tls_decrypt_failed(script *sc)
+{
+    static uint8_t b[512];
+    uint8_t fin_msg[64];
+    size_t fin_len = tlsb_finished(fin_msg);
+    sc->keylog = tlsb_keylog();
+    script_tcp_open(sc);
+    script_add(sc, C, 0.002, b, tlsb_client_hello(b));
+    size_t n = tlsb_server_hello(b, 0x1301);
+    n += tlsb_seal(b + n, 0x1301, TLSB_SHS, 0, 22, fin_msg, fin_len);
+    script_add(sc, S, 0.003, b, n);
+    script_add(sc, C, 0.004, b, tlsb_seal(b, 0x1301, TLSB_CHS, 0, 22, fin_msg, fin_len));
+    script_add(sc, C, 0.010, b, tlsb_seal(b, 0x1301, TLSB_CAP, 0, 23, connect_ka5, sizeof connect_ka5));
+    script_add(sc, S, 0.011, b, tlsb_seal(b, 0x1301, TLSB_SAP, 0, 23, connack_ok, sizeof connack_ok));
+    n = tlsb_seal(b, 0x1301, TLSB_CAP, 1, 23, pingreq, sizeof pingreq);
+    b[n - 1] ^= 1;
+    script_add(sc, C, 5.010, b, n);
+    script_add(sc, C, 10.010, b, tlsb_seal(b, 0x1301, TLSB_CAP, 2, 23, pingreq, sizeof pingreq));
+    fin(sc, C, 20.010);
+    fin(sc, S, 20.011);
+}
+
 static const rule_row rows[] = {
     /* ------------------------------------------------------ Negotiation -- */
     {"keepalive_negotiated; verdict open", s_negotiated_open, NULL,
@@ -1535,6 +1564,17 @@ static const rule_row rows[] = {
      "pingreq=0 pingresp=0 unanswered=0 close=-/- verdict=open id=\"twin\" sub=\"\" ext=\"\"\n"
      "[0] #2 summary 127.0.0.1:50001 -> 127.0.0.1:1882 tcp v=3.1.1 ka=65535 ska=-1 kae=65535 "
      "pingreq=0 pingresp=0 unanswered=0 close=-/- verdict=open id=\"c\" sub=\"\" ext=\"\"\n",
+     NULL},
+    /* -------------------------------------------------- TLS with a key log -- */
+    {"tls_decrypt_failed: a record that fails authentication stops its direction",
+     s_tls_decrypt_failed, NULL,
+     "[6] #1 C>S CONNECT level=4 ka=5 clean=1 id=\"\"\n"
+     "[7] #1 S>C CONNACK code=0 ska=-1\n"
+     "[7] #1 S>C finding keepalive_negotiated info about=7 value=5.000\n"
+     "[8] #1 C>S finding tls_decrypt_failed error about=8\n"
+     "[11] #1 summary 127.0.0.1:50000 -> 127.0.0.1:1882 tcp v=3.1.1 ka=5 ska=-1 kae=5 "
+     "pingreq=0 pingresp=0 unanswered=0 close=client/fin verdict=client_closed id=\"\" "
+     "sub=\"\" ext=\"\"\n",
      NULL},
     {"mass_close: three connections closed by the server within 20 ms", s_mass_close,
      configure_mass3,
