@@ -23,6 +23,7 @@ packages=(
   libpcap-dev                                    # cli/
   zlib1g-dev libzstd-dev liblz4-dev gzip zstd lz4 # cli/: compressed captures, their tests
   libwireshark-dev libglib2.0-dev tshark         # plugin/ and its tests
+  libgcrypt20-dev                                # plugin/: Wireshark's TLS header (issue 17)
   python3 jq util-linux                          # golden and CLI test helpers, setpriv
   mosquitto python3-paho-mqtt libcap2-bin        # live/: broker, client, setcap
   clang libclang-rt-14-dev                       # fuzz/ built with libFuzzer
