@@ -42,12 +42,6 @@
  * of the older ones then map a little short, never ahead of the data. */
 #define ACK_MAP_SLOTS 16u
 
-/* The TLS dissector keys its per-frame records by a layer number: 0 in 4.0,
- * its own layer count (1 for TLS directly over TCP) in later releases. The
- * outermost TLS is all a TCP connection needs; TLS inside TLS is not
- * followed. */
-#define TLS_LAYER_KEYS 2u
-
 typedef struct ack_slot {
     uint32_t real_end;  /* real sequence number after the frame's bytes */
     uint32_t plain_end; /* plaintext sequence number after them */
@@ -132,7 +126,10 @@ static const uint8_t *frame_plaintext(packet_info *pinfo, size_t *len)
 {
     *len = 0;
     const SslPacketInfo *pi = NULL;
-    for (unsigned key = 0; key < TLS_LAYER_KEYS && !pi; key++)
+    unsigned layers = pinfo->layers ? wmem_list_count(pinfo->layers) : 0;
+    if (layers > MQTTKA_TLS_LAYER_KEYS_MAX)
+        layers = MQTTKA_TLS_LAYER_KEYS_MAX;
+    for (unsigned key = 0; key <= layers && !pi; key++)
         pi = (const SslPacketInfo *)p_get_proto_data(wmem_file_scope(), pinfo, proto_tls, key);
     if (!pi)
         return NULL;
