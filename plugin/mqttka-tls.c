@@ -194,6 +194,9 @@ static uint32_t map_ack(tls_dir *d, uint32_t ack)
 
 bool mqttka_tls_rewrite(packet_info *pinfo, mqttka_segment *seg)
 {
+    /* Until TLS shows up in a file, a frame costs a walk of its layers. */
+    if (!flows && !frame_has_tls(pinfo))
+        return false;
     tls_flow key;
     int side = endpoint_cmp(&seg->src, &seg->dst) <= 0 ? 0 : 1;
     key.ep[side] = seg->src;
