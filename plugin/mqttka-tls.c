@@ -233,7 +233,8 @@ bool mqttka_tls_rewrite(packet_info *pinfo, mqttka_segment *seg)
     if (syn) {
         /* seq stays the real ISN */
     } else if (d->fin) {
-        seg->seq = d->plain_fin; /* a FIN sent again */
+        /* After its FIN: the FIN sent again, or segments past it. */
+        seg->seq = fin ? d->plain_fin : d->next;
     } else {
         seg->seq = d->next;
         d->next += (uint32_t)n;
