@@ -14,6 +14,8 @@
  *   heuristic dissectors      return gboolean      return bool
  *   plugin_describe()         not looked up        says what the plugin registers,
  *                                                  with flags from wsutil/plugins.h
+ *   TLS's decrypted records   per frame, under     under a layer number
+ *   (p_get_proto_data key)    key 0
  *
  * Both are detected from the headers, so 4.2 (untested) gets whichever it
  * has. Releases after 4.4 are refused until they are tested.
@@ -54,5 +56,15 @@ typedef __typeof__(((heur_dissector_t)0)(NULL, NULL, NULL, NULL)) mqttka_heur_re
 #else
 #define MQTTKA_PLUGIN_DESCRIBE extern int mqttka_compat_no_stray_semicolon
 #endif
+
+/* The keys under which the TLS dissector may keep a frame's decrypted
+ * records (SslPacketInfo, p_add_proto_data(proto_tls, key)): 4.0 uses 0
+ * ("curr_layer_num_ssl = 0"); later releases a layer number (the TLS
+ * layer's own count, or the frame's layer count, depending on the release).
+ * The plugin looks under 0 and then under each layer number the frame has,
+ * lowest first, up to this many (mqttka-tls.c), so no release number has to
+ * say which; the first found is the outermost TLS, TLS inside TLS is not
+ * followed. */
+#define MQTTKA_TLS_LAYER_KEYS_MAX 32u
 
 #endif

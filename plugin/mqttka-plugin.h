@@ -151,6 +151,22 @@ void mqttka_store_rtt_finding(uint32_t num, const mqttka_pkt_rec *p, mqttka_find
 bool mqttka_store_finished(void);
 
 /* ------------------------------------------------------------------------ */
+/* mqttka-tls.c                                                              */
+
+/* For a connection that Wireshark's TLS dissector handles (from the first
+ * frame it ran on), rewrites `seg`, the segment decoded from the frame, into
+ * the one the core would see in clear: the application data TLS decrypted
+ * in this frame as its payload (none without the keys), sequence and
+ * acknowledgement numbers counted in plaintext bytes. `seg->payload` then
+ * lives in wmem file scope or pinfo->pool. Returns false, `seg` unchanged,
+ * for other connections. First pass only, frames in order. */
+bool mqttka_tls_rewrite(packet_info *pinfo, mqttka_segment *seg);
+
+/* With each capture file: forgets the connections of the last one. */
+void mqttka_tls_init(void);
+void mqttka_tls_cleanup(void);
+
+/* ------------------------------------------------------------------------ */
 /* packet-mqttka.c                                                           */
 
 extern int proto_mqttka;

@@ -399,6 +399,7 @@ static void store_init(void)
     store.finished = false;
     store.last_ts = MQTTKA_TIME_NONE;
     store.last_frame = 0;
+    mqttka_tls_init();
     mqttka_free(&store.analyzer);
     if (mqttka_new(&store.analyzer, NULL, on_event, NULL) != MQTTKA_OK) {
         ws_warning("mqttka: cannot create the analyzer; no keepalive analysis for this file");
@@ -423,6 +424,7 @@ static void store_cleanup(void)
     store.n_conns = 0;
     store.open = false;
     store.finished = false;
+    mqttka_tls_cleanup();
 }
 
 void mqttka_store_register(void)
@@ -457,6 +459,8 @@ static void push_frame(tvbuff_t *tvb, packet_info *pinfo)
         return;
     seg.ts = ts;
     seg.tag = pinfo->num;
+    /* A TLS connection: what Wireshark decrypted, in its place. */
+    (void)mqttka_tls_rewrite(pinfo, &seg);
     /* MQTTKA_ERR_NOMEM drops the segment and emits resource_limit: nothing
      * more to do here. */
     (void)mqttka_push(store.analyzer, &seg);

@@ -33,12 +33,14 @@
  * to WebSocket that offers an MQTT subprotocol (handed to Wireshark's HTTP
  * dissector, which then passes the WebSocket messages back here), and an
  * MQTT CONNECT at the start of a stream (handed to the MQTT dissector). Both
- * reject anything else within the first bytes.
+ * reject anything else within the first bytes. The same two are registered
+ * with TLS for its decrypted application data (mqtts and wss on any port).
  */
 #include "mqttka-plugin.h"
 
 #include <epan/conversation.h>
 #include <epan/proto_data.h>
+#include <epan/dissectors/packet-tls-utils.h>
 
 /* An MQTT packet spread over WebSocket messages is copied whole before it is
  * dissected. A peer announcing a huge Remaining Length (up to 256 MiB) must
@@ -54,6 +56,8 @@
 
 static dissector_handle_t mqtt_handle;
 static dissector_handle_t http_handle;
+static dissector_handle_t tls_handle;      /* NULL when TLS is not there */
+static dissector_handle_t http_tls_handle;
 static dissector_handle_t ws_mqtt_handle;
 
 /* Streams of the current file with carry_len, skip or lost set: while there
@@ -405,7 +409,8 @@ static const uint8_t *header_value(const uint8_t *h, size_t n, const char *name,
     return p;
 }
 
-static mqttka_heur_result heur_ws_upgrade(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+/* An HTTP request that upgrades to WebSocket offering an MQTT subprotocol. */
+static bool looks_like_mqtt_upgrade(tvbuff_t *tvb)
 {
     unsigned n = tvb_captured_length(tvb);
     if (n < 18 || tvb_memeql(tvb, 0, (const guint8 *)"GET ", 4) != 0)
@@ -420,9 +425,13 @@ static mqttka_heur_result heur_ws_upgrade(tvbuff_t *tvb, packet_info *pinfo, pro
     /* Only MQTT: other WebSocket traffic must look exactly as it does
      * without this plugin. */
     v = header_value(h, n, "\nsec-websocket-protocol:", &len);
-    if (!v || !find_ci(v, len, "mqtt"))
-        return false;
+    return v && find_ci(v, len, "mqtt");
+}
 
+static mqttka_heur_result heur_ws_upgrade(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    if (!looks_like_mqtt_upgrade(tvb))
+        return false;
     conversation_t *conv = find_or_create_conversation(pinfo);
     conversation_set_dissector(conv, http_handle);
     call_dissector_with_data(http_handle, tvb, pinfo, tree, data);
@@ -432,7 +441,7 @@ static mqttka_heur_result heur_ws_upgrade(tvbuff_t *tvb, packet_info *pinfo, pro
 /* An MQTT CONNECT at the start of a stream: 0x10, a Remaining Length, then
  * 00 04 "MQTT" level 4 or 5, or 00 06 "MQIsdp" level 3, and connect flags
  * with the reserved bit clear (MQTT 3.1.1 §3.1.2). */
-static mqttka_heur_result heur_mqtt_connect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+static bool looks_like_mqtt_connect(tvbuff_t *tvb)
 {
     unsigned n = tvb_captured_length(tvb);
     if (n < 12)
@@ -462,10 +471,41 @@ static mqttka_heur_result heur_mqtt_connect(tvbuff_t *tvb, packet_info *pinfo, p
     } else {
         return false;
     }
+    return true;
+}
 
+static mqttka_heur_result heur_mqtt_connect(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    if (!looks_like_mqtt_connect(tvb))
+        return false;
     conversation_t *conv = find_or_create_conversation(pinfo);
     conversation_set_dissector(conv, mqtt_handle);
     call_dissector_with_data(mqtt_handle, tvb, pinfo, tree, data);
+    return true;
+}
+
+/* The same two inside TLS, on the decrypted application data: the
+ * conversation's dissector stays TLS; TLS is told which dissector gets the
+ * application data from now on (tls_set_appdata_dissector, in the TLS
+ * session of the conversation). The `data` TLS passes to its heuristics
+ * differs between releases and is not used. */
+static mqttka_heur_result heur_ws_upgrade_tls(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    (void)data;
+    if (!tls_handle || !http_tls_handle || !looks_like_mqtt_upgrade(tvb))
+        return false;
+    tls_set_appdata_dissector(tls_handle, pinfo, http_tls_handle);
+    call_dissector(http_tls_handle, tvb, pinfo, tree);
+    return true;
+}
+
+static mqttka_heur_result heur_mqtt_connect_tls(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    (void)data;
+    if (!tls_handle || !looks_like_mqtt_connect(tvb))
+        return false;
+    tls_set_appdata_dissector(tls_handle, pinfo, mqtt_handle);
+    call_dissector(mqtt_handle, tvb, pinfo, tree);
     return true;
 }
 
@@ -511,4 +551,15 @@ void mqttka_transport_handoff(void)
                        "mqttka_ws_upgrade_tcp", proto_mqttka, HEURISTIC_ENABLE);
     heur_dissector_add("tcp", heur_mqtt_connect, "MQTT over TCP on any port (CONNECT)",
                        "mqttka_mqtt_connect_tcp", proto_mqttka, HEURISTIC_ENABLE);
+
+    /* Inside TLS (mqtts, wss) on any port TLS is found on. */
+    tls_handle = find_dissector("tls");
+    http_tls_handle = find_dissector("http-over-tls");
+    if (tls_handle) {
+        heur_dissector_add("tls", heur_ws_upgrade_tls,
+                           "MQTT over WebSocket over TLS on any port (HTTP Upgrade)",
+                           "mqttka_ws_upgrade_tls", proto_mqttka, HEURISTIC_ENABLE);
+        heur_dissector_add("tls", heur_mqtt_connect_tls, "MQTT over TLS on any port (CONNECT)",
+                           "mqttka_mqtt_connect_tls", proto_mqttka, HEURISTIC_ENABLE);
+    }
 }

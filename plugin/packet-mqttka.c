@@ -119,6 +119,8 @@ static int kind_group(mqttka_finding_kind k)
     case MQTTKA_F_WS_DEFLATE_FAILED:
     case MQTTKA_F_RESOURCE_LIMIT:
         return PI_UNDECODED;
+    case MQTTKA_F_TLS_DECRYPT_FAILED:
+        return PI_DECRYPTION;
     case MQTTKA_F_SERVER_KEEPALIVE_INVALID:
     case MQTTKA_F_PINGREQ_FROM_SERVER:
     case MQTTKA_F_WS_MASK_VIOLATION:

@@ -20,7 +20,8 @@ export DEBIAN_FRONTEND=noninteractive
 packages=(
   build-essential meson ninja-build pkg-config   # the build
   zlib1g-dev                                     # core/: permessage-deflate
-  libgcrypt20-dev                                # core/: TLS decryption with a key log (tls_decrypt.c)
+  libgcrypt20-dev                                # core/: TLS decryption with a key log (tls_decrypt.c);
+                                                 # plugin/: Wireshark's TLS header includes gcrypt.h
   libpcap-dev libmicrohttpd-dev                  # cli/ (and its --metrics)
   zlib1g-dev libzstd-dev liblz4-dev gzip zstd lz4 # cli/: compressed captures, their tests
   libwireshark-dev libglib2.0-dev tshark         # plugin/ and its tests

@@ -31,7 +31,7 @@ SOURCE=$PWD
 
 ROOT=${MQTTKA_TRIXIE_ROOT:-$SOURCE/.cache/trixie}
 OUT=$SOURCE/build-trixie
-PACKAGES="gcc libc6-dev meson ninja-build pkgconf libglib2.0-dev libwireshark-dev tshark \
+PACKAGES="gcc libc6-dev meson ninja-build pkgconf libglib2.0-dev libwireshark-dev libgcrypt20-dev tshark \
 libpcap-dev python3 util-linux"
 STAMP=.mqttka-trixie-ready   # in the root: the package list it was made with
 
