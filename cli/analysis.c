@@ -32,19 +32,18 @@ static bool reaches(fail_threshold t, mqttka_severity s)
     return (t == FAIL_ON_WARN && s >= MQTTKA_WARN) || (t == FAIL_ON_ERROR && s >= MQTTKA_ERROR);
 }
 
-/* Does the output of this event need the connection's entry? JSON writes
- * the uid on every event; every format, the summary's groups and ids. */
-static bool output_needs_entry(const output_state *o, const mqttka_event *ev)
+/* Does the output of every event need the connection's entry? JSON writes
+ * the uid on every event (the summary only reads an entry made before). */
+static bool output_needs_entry(const output_state *o)
 {
-    if (ev->type == MQTTKA_EV_CONNECTION)
-        return true;
-    return o->format == OUTPUT_JSON && !o->quiet;
+    return o->conns.keep_ids;
 }
 
 void analysis_on_event(void *user_data, const mqttka_event *ev)
 {
     output_state *o = user_data;
-    event_extra x = {NULL, false};
+    event_extra x = {NULL, false, NULL};
+    conn_ids summary_ids;
     const mqttka_connection *c = ev->conn;
     if (ev->type == MQTTKA_EV_CONNECTION && ev->u.summary && ev->u.summary->conn)
         c = ev->u.summary->conn;
@@ -66,10 +65,16 @@ void analysis_on_event(void *user_data, const mqttka_event *ev)
     } else if (ev->type == MQTTKA_EV_MQTT_PACKET && ev->u.mqtt.rtt != MQTTKA_TIME_NONE) {
         fleet_note_rtt(&o->fleet, ev->u.mqtt.rtt);
     }
-    if (!x.conn && (o->metrics || output_needs_entry(o, ev)))
+    if (!x.conn && (o->metrics || output_needs_entry(o)))
         x.conn = conn_table_get(&o->conns, c, &created);
-    if (x.conn && (ev->type == MQTTKA_EV_CONNECTION || (o->format == OUTPUT_JSON && !o->quiet)))
-        conn_entry_ids(&o->conns, x.conn, c);
+    else if (!x.conn && ev->type == MQTTKA_EV_CONNECTION && c)
+        x.conn = conn_table_find(&o->conns, c->id);
+    x.ids = conn_table_ids(&o->conns, x.conn, c);
+    if (!x.ids && ev->type == MQTTKA_EV_CONNECTION && c) {
+        /* Worked out when written: nothing keeps them (conn_table.h). */
+        conn_ids_of(&o->conns, c, &summary_ids);
+        x.ids = &summary_ids;
+    }
 #ifdef MQTTKA_HAVE_METRICS
     if (o->metrics)
         metrics_note_event(o->metrics, ev, created);
@@ -114,7 +119,8 @@ void output_start(output_state *o, FILE *out, bool flush_each_event, const cli_o
     o->worst_severity = MQTTKA_INFO;
     o->csv_header_done = false;
     memset(&o->fail, 0, sizeof o->fail);
-    conn_table_init(&o->conns, opts->community_id_seed);
+    conn_table_init(&o->conns, opts->community_id_seed,
+                    opts->format == OUTPUT_JSON && !opts->quiet);
     fleet_init(&o->fleet, opts->max_clients);
     o->client_rows = opts->client_rows;
     o->metrics = NULL;

@@ -679,11 +679,12 @@ static void text_summary(line_buffer *line, const output_state *o, const mqttka_
     if (!c->start_seen)
         line_buffer_str(line, "  (joined after start: the capture began after it opened)");
     line_buffer_char(line, '\n');
-    if (e && e->ids_known) {
+    const conn_ids *ids = x ? x->ids : NULL;
+    if (ids) {
         line_buffer_str(line, "   ids          uid ");
-        line_buffer_bytes(line, e->uid, FLOW_UID_LEN);
+        line_buffer_bytes(line, ids->uid, FLOW_UID_LEN);
         line_buffer_str(line, ", community_id ");
-        line_buffer_bytes(line, e->community_id, COMMUNITY_ID_LEN);
+        line_buffer_bytes(line, ids->community_id, COMMUNITY_ID_LEN);
         line_buffer_char(line, '\n');
     }
     if (s->side_not_captured != MQTTKA_SIDE_NONE)
