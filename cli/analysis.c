@@ -67,13 +67,16 @@ void analysis_on_event(void *user_data, const mqttka_event *ev)
     }
     if (!x.conn && (o->metrics || output_needs_entry(o)))
         x.conn = conn_table_get(&o->conns, c, &created);
-    else if (!x.conn && ev->type == MQTTKA_EV_CONNECTION && c)
-        x.conn = conn_table_find(&o->conns, c->id);
-    x.ids = conn_table_ids(&o->conns, x.conn, c);
-    if (!x.ids && ev->type == MQTTKA_EV_CONNECTION && c) {
-        /* Worked out when written: nothing keeps them (conn_table.h). */
-        conn_ids_of(&o->conns, c, &summary_ids);
-        x.ids = &summary_ids;
+    if (output_needs_entry(o))
+        x.ids = conn_table_ids(&o->conns, x.conn, c);
+    if (ev->type == MQTTKA_EV_CONNECTION && c) {
+        if (!x.conn)
+            x.conn = conn_table_find(&o->conns, c->id);
+        if (!x.ids) {
+            /* Worked out when written: nothing keeps them (conn_table.h). */
+            conn_ids_of(&o->conns, c, &summary_ids);
+            x.ids = &summary_ids;
+        }
     }
 #ifdef MQTTKA_HAVE_METRICS
     if (o->metrics)

@@ -186,9 +186,54 @@ const conn_ids *conn_table_ids(conn_table *t, const conn_entry *e, const mqttka_
     return ids;
 }
 
+const finding_group *conn_entry_groups(const conn_entry *e, finding_group *scratch)
+{
+    if (!e)
+        return NULL;
+    if (e->cap_groups)
+        return e->groups.many;
+    memset(scratch, 0, sizeof *scratch);
+    if (e->n_groups) {
+        scratch->kind = e->kind;
+        scratch->severity = e->severity;
+        scratch->dir = e->dir;
+        scratch->has_value = e->has_value;
+        scratch->count = 1;
+        scratch->first_frame = scratch->last_frame = e->groups.one.frame;
+        scratch->min = scratch->max = e->groups.one.value;
+    }
+    return scratch;
+}
+
+/* A second finding: the one in the entry becomes the first of an array. */
+static bool make_array(conn_entry *e)
+{
+    finding_group one;
+    conn_entry_groups(e, &one);
+    finding_group *many = malloc(2 * sizeof *many);
+    if (!many)
+        return false;
+    many[0] = one;
+    e->groups.many = many;
+    e->cap_groups = 2;
+    return true;
+}
+
 bool conn_entry_note_finding(conn_entry *e, const mqttka_finding *f)
 {
-    finding_group *groups = e->cap_groups ? e->groups.many : &e->groups.one;
+    if (e->n_groups == 0) {
+        e->kind = (uint8_t)f->kind;
+        e->severity = (uint8_t)f->severity;
+        e->dir = (uint8_t)f->dir;
+        e->has_value = f->has_value;
+        e->groups.one.frame = f->tag;
+        e->groups.one.value = f->has_value ? f->value : 0.0;
+        e->n_groups = 1;
+        return false;
+    }
+    if (!e->cap_groups && !make_array(e))
+        return false;
+    finding_group *groups = e->groups.many;
     finding_group *g = NULL;
     for (uint8_t i = 0; i < e->n_groups; i++) {
         finding_group *h = &groups[i];
@@ -212,24 +257,16 @@ bool conn_entry_note_finding(conn_entry *e, const mqttka_finding *f)
         }
         return true;
     }
-    if (e->n_groups >= (e->cap_groups ? e->cap_groups : 1)) {
-        /* The one in the entry, then arrays of 4, 8, ... CONN_GROUPS_MAX. */
-        if (e->n_groups >= CONN_GROUPS_MAX)
+    if (e->n_groups == e->cap_groups) {
+        /* Arrays of 2, 4, ... CONN_GROUPS_MAX. */
+        if (e->cap_groups >= CONN_GROUPS_MAX)
             return false;
-        uint8_t cap = e->cap_groups ? (uint8_t)(e->cap_groups * 2) : 4;
-        finding_group *more;
-        if (e->cap_groups) {
-            more = realloc(e->groups.many, cap * sizeof *more);
-        } else {
-            more = malloc(cap * sizeof *more);
-            if (more)
-                more[0] = e->groups.one;
-        }
+        uint8_t cap = (uint8_t)(e->cap_groups * 2);
+        finding_group *more = realloc(groups, cap * sizeof *more);
         if (!more)
             return false;
-        e->groups.many = more;
+        e->groups.many = groups = more;
         e->cap_groups = cap;
-        groups = more;
     }
     g = &groups[e->n_groups++];
     g->kind = (uint8_t)f->kind;
@@ -243,9 +280,10 @@ bool conn_entry_note_finding(conn_entry *e, const mqttka_finding *f)
 }
 
 const finding_group *conn_entry_group(const conn_entry *e, mqttka_finding_kind kind,
-                                      mqttka_severity severity, mqttka_direction dir)
+                                      mqttka_severity severity, mqttka_direction dir,
+                                      finding_group *scratch)
 {
-    const finding_group *groups = conn_entry_groups(e);
+    const finding_group *groups = conn_entry_groups(e, scratch);
     for (uint8_t i = 0; e && i < e->n_groups; i++) {
         const finding_group *g = &groups[i];
         if (g->kind == kind && g->severity == severity && g->dir == dir)
@@ -257,7 +295,8 @@ const finding_group *conn_entry_group(const conn_entry *e, mqttka_finding_kind k
 void conn_entry_severity_counts(const conn_entry *e, uint64_t *errors, uint64_t *warnings)
 {
     *errors = *warnings = 0;
-    const finding_group *groups = conn_entry_groups(e);
+    finding_group one;
+    const finding_group *groups = conn_entry_groups(e, &one);
     for (uint8_t i = 0; e && i < e->n_groups; i++) {
         if (groups[i].severity == MQTTKA_ERROR)
             *errors += groups[i].count;
@@ -265,3 +304,6 @@ void conn_entry_severity_counts(const conn_entry *e, uint64_t *errors, uint64_t 
             *warnings += groups[i].count;
     }
 }
+
+/* What the memory figures in conn_table.h count on (x86-64 and the like). */
+_Static_assert(sizeof(void *) != 8 || sizeof(conn_entry) == 32, "conn_entry is 32 bytes");

@@ -17,10 +17,12 @@
  * pair, is not grouped: the summary's rtt already gives its count and range.
  *
  * Memory (a million connections open at once is a use this must serve):
- * 56 bytes an entry in one dense array, found through 4-byte index slots
- * kept at most three quarters full, so about 61 to 67 bytes a connection;
- * the first group lies in the entry (most connections have one cause at a
- * time), a second makes an array of them. The uid and Community ID are
+ * 32 bytes an entry in one dense array, found through 4-byte index slots
+ * kept at most three quarters full, so about 37 to 43 bytes a connection.
+ * A connection's first finding lies in the entry as it came (most
+ * connections have that one finding, keepalive_negotiated, for most of
+ * their life); a second one, of the same cause or another, makes an array
+ * of groups (2, 4, ... CONN_GROUPS_MAX of 40 bytes). The uid and Community ID are
  * functions of the connection's endpoints and start, so the summary works
  * them out when it is written (conn_ids_of) and nothing keeps them, except
  * for JSON events: 50 bytes more an entry in an array beside the entries.
@@ -52,9 +54,16 @@ typedef struct finding_group {
 typedef struct conn_entry {
     uint64_t id;              /* the core's connection number, never 0 */
     union {
-        finding_group one;    /* cap_groups 0: the only group, if n_groups */
+        /* cap_groups 0 and n_groups 1: the one finding so far, a group of
+         * count 1 (first and last frame `frame`, min and max `value`) */
+        struct {
+            uint64_t frame;
+            double value;
+        } one;
         finding_group *many;  /* cap_groups > 0: owned, n_groups of them */
     } groups;
+    uint8_t kind, severity, dir; /* of the one finding */
+    bool has_value;
     uint8_t n_groups, cap_groups;
 } conn_entry;
 
@@ -99,21 +108,19 @@ void conn_ids_of(const conn_table *t, const mqttka_connection *c, conn_ids *out)
  * first call; only when t->keep_ids. Valid as long as `e`. */
 const conn_ids *conn_table_ids(conn_table *t, const conn_entry *e, const mqttka_connection *c);
 
-/* The groups of `e`, e->n_groups of them (NULL for no entry). */
-static inline const finding_group *conn_entry_groups(const conn_entry *e)
-{
-    if (!e)
-        return NULL;
-    return e->cap_groups ? e->groups.many : &e->groups.one;
-}
+/* The groups of `e`, e->n_groups of them (NULL for no entry). The one
+ * finding an entry holds is written as its group at *scratch, which the
+ * result then points at. */
+const finding_group *conn_entry_groups(const conn_entry *e, finding_group *scratch);
 
 /* Counts finding `f` in its group. Returns true when the group already had
  * one: the finding repeats an earlier one's cause. */
 bool conn_entry_note_finding(conn_entry *e, const mqttka_finding *f);
 
-/* The group of (kind, severity, dir), or NULL. */
+/* The group of (kind, severity, dir), or NULL; *scratch as above. */
 const finding_group *conn_entry_group(const conn_entry *e, mqttka_finding_kind kind,
-                                      mqttka_severity severity, mqttka_direction dir);
+                                      mqttka_severity severity, mqttka_direction dir,
+                                      finding_group *scratch);
 
 /* Errors and warnings among the grouped findings (pingresp_rtt is info). */
 void conn_entry_severity_counts(const conn_entry *e, uint64_t *errors, uint64_t *warnings);

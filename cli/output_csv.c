@@ -207,7 +207,8 @@ static void csv_summary(output_state *o, const mqttka_event *ev, const event_ext
     put_str_field(line, s->verdict_detail, sizeof s->verdict_detail);
     sep(line);
     uint64_t all = 0, errors, warnings;
-    const finding_group *groups = conn_entry_groups(e);
+    finding_group one;
+    const finding_group *groups = conn_entry_groups(e, &one);
     for (uint8_t i = 0; e && i < e->n_groups; i++)
         all += groups[i].count;
     conn_entry_severity_counts(e, &errors, &warnings);

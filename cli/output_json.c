@@ -309,7 +309,8 @@ static void write_packet_counts(json_writer *w, const char *key, const uint32_t 
 static void write_finding_counts(json_writer *w, const conn_entry *e)
 {
     json_array_begin(w, "finding_counts");
-    const finding_group *groups = conn_entry_groups(e);
+    finding_group one;
+    const finding_group *groups = conn_entry_groups(e, &one);
     for (uint8_t i = 0; e && i < e->n_groups; i++) {
         const finding_group *g = &groups[i];
         json_object_begin(w, NULL);

@@ -762,7 +762,8 @@ static void text_summary(line_buffer *line, const output_state *o, const mqttka_
     /* A cause told in full once, with its count and range (-v: all). */
     for (size_t i = 0; s->findings && i < s->n_findings; i++) {
         const mqttka_finding *f = &s->findings[i];
-        const finding_group *g = conn_entry_group(e, f->kind, f->severity, f->dir);
+        finding_group one;
+        const finding_group *g = conn_entry_group(e, f->kind, f->severity, f->dir, &one);
         bool first = !g || g->count < 2 || first_of_cause(s, i);
         if (!first && !o->verbose)
             continue;

@@ -65,7 +65,8 @@ static void check_entry(conn_table *t, const model *m)
     CHECK_EQ_INT(e->id, m->id);
     unsigned n = 0;
     for (int k = 0; k < 4; k++) {
-        const finding_group *g = conn_entry_group(e, causes[k], MQTTKA_WARN, MQTTKA_C2S);
+        finding_group one;
+        const finding_group *g = conn_entry_group(e, causes[k], MQTTKA_WARN, MQTTKA_C2S, &one);
         if (!m->findings[k]) {
             CHECK(g == NULL);
             continue;
@@ -191,7 +192,8 @@ static void test_groups_cap(void)
         }
     }
     CHECK_EQ_INT(e->n_groups, CONN_GROUPS_MAX);
-    const finding_group *g = conn_entry_groups(e);
+    finding_group one;
+    const finding_group *g = conn_entry_groups(e, &one);
     CHECK_EQ_INT(g[0].count, 2);
     CHECK_EQ_INT(g[0].first_frame, 1);
     CHECK_EQ_INT(g[0].last_frame, 101);
