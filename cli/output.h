@@ -85,6 +85,7 @@ typedef struct output_state {
     int write_error;         /* errno of the first failed write to `out`; 0 none */
     bool csv_header_done;
     conn_table conns;        /* the open connections' grouped findings (and ids) */
+    conn_ids summary_ids;    /* the ids of the summary being written */
     fleet fleet;
     size_t client_rows;      /* --client-rows: the text client table's rows */
     fail_tally fail;
