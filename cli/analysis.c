@@ -45,7 +45,7 @@ static bool every_event_needs_entry(const output_state *o)
  * worked out here (nothing keeps them: conn_table.h). Out of the per-event
  * path, which it would otherwise slow down. */
 static OUT_OF_LINE void summary_extra(output_state *o, const mqttka_connection *c, event_extra *x,
-                                   bool *created)
+                                      bool *created)
 {
     if (every_event_needs_entry(o))
         x->conn = conn_table_get(&o->conns, c, created);
