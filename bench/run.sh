@@ -20,6 +20,10 @@
 #               on a twentieth of the connections (the same mix).
 #   memory      peak RSS of mqttka -r at 1k, 10k, 100k and 1M concurrent
 #               connections (--short captures: handshake + one ping each).
+#               Every connection presents its own client id ("bench-N"),
+#               so the tables of client ids are in the figure: the core's
+#               (--max-client-ids, 65 536) and the CLI's per-client view
+#               (--max-clients, 10 000) fill to their caps from 100k on.
 #   duration    peak RSS at 1x and 10x the duration, same concurrency (10k):
 #               long-lived connections, and connections that turn over.
 #   callgrind   instructions per packet under valgrind --tool=callgrind on a
@@ -304,7 +308,7 @@ rss_of() {
 
 memory() {
     say ""
-    say "== memory: peak RSS of mqttka -r by concurrent connections (--short: handshake + one ping each, all open at the end)"
+    say "== memory: peak RSS of mqttka -r by concurrent connections (--short: handshake + one ping each, all open at the end; one client id each)"
     say "$(printf '%10s %10s %12s %12s %14s %10s' connections packets 'RSS MiB' 'target MiB' 'bytes/conn' 'CPU s')"
     local prev_rss= prev_c=
     local c
@@ -313,6 +317,12 @@ memory() {
         local d=$(( c >= 100000 ? 60 : 20 ))
         "$GEN" -n "$c" -d "$d" -k 5 -s 1 -p $PORT --short -o "$cap"
         local packets; packets=$("$FLOOR" "$cap" | cut -d' ' -f1)
+        if [ "$c" -le 10000 ]; then
+            # One client id a connection: a per-client object each.
+            local n_clients
+            n_clients=$("$MQTTKA" -q --json -r "$cap" | grep -c '"type":"client"')
+            [ "$n_clients" = "$c" ] || { echo "memory: $n_clients clients in $c connections" >&2; exit 1; }
+        fi
         local r; r=$(rss_of "$cap")
         local rss=${r% *} cpu=${r#* }
         local target=$(( 64 * 1024 + c ))

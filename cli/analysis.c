@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../core/compiler.h" /* OUT_OF_LINE */
 #include "flagged_writer.h"
 
 #ifdef MQTTKA_HAVE_METRICS
@@ -33,19 +34,35 @@ static bool reaches(fail_threshold t, mqttka_severity s)
     return (t == FAIL_ON_WARN && s >= MQTTKA_WARN) || (t == FAIL_ON_ERROR && s >= MQTTKA_ERROR);
 }
 
-/* Does the output of this event need the connection's entry? JSON writes
- * the uid on every event; every format, the summary's groups and ids. */
-static bool output_needs_entry(const output_state *o, const mqttka_event *ev)
+/* Does every event need the connection's entry? JSON writes the uid on
+ * every event; live --metrics counts connections at their first event. */
+static bool every_event_needs_entry(const output_state *o)
 {
-    if (ev->type == MQTTKA_EV_CONNECTION)
-        return true;
-    return o->format == OUTPUT_JSON && !o->quiet;
+    return o->metrics || o->conns.keep_ids;
+}
+
+/* A summary's entry, made only where every event needs one (else a
+ * connection without findings has none), and its ids: kept for JSON, else
+ * worked out here (nothing keeps them: conn_table.h). Out of the per-event
+ * path, which it would otherwise slow down. */
+static OUT_OF_LINE void summary_extra(output_state *o, const mqttka_connection *c, event_extra *x,
+                                      bool *created)
+{
+    if (every_event_needs_entry(o))
+        x->conn = conn_table_get(&o->conns, c, created);
+    else
+        x->conn = conn_table_find(&o->conns, c->id);
+    x->ids = conn_table_ids(&o->conns, x->conn, c);
+    if (!x->ids) {
+        conn_ids_of(&o->conns, c, &o->summary_ids);
+        x->ids = &o->summary_ids;
+    }
 }
 
 void analysis_on_event(void *user_data, const mqttka_event *ev)
 {
     output_state *o = user_data;
-    event_extra x = {NULL, false};
+    event_extra x = {NULL, false, NULL};
     const mqttka_connection *c = ev->conn;
     if (ev->type == MQTTKA_EV_CONNECTION && ev->u.summary && ev->u.summary->conn)
         c = ev->u.summary->conn;
@@ -67,10 +84,14 @@ void analysis_on_event(void *user_data, const mqttka_event *ev)
     } else if (ev->type == MQTTKA_EV_MQTT_PACKET && ev->u.mqtt.rtt != MQTTKA_TIME_NONE) {
         fleet_note_rtt(&o->fleet, ev->u.mqtt.rtt);
     }
-    if (!x.conn && (o->metrics || output_needs_entry(o, ev)))
-        x.conn = conn_table_get(&o->conns, c, &created);
-    if (x.conn && (ev->type == MQTTKA_EV_CONNECTION || (o->format == OUTPUT_JSON && !o->quiet)))
-        conn_entry_ids(&o->conns, x.conn, c);
+    if (ev->type == MQTTKA_EV_CONNECTION) {
+        if (c)
+            summary_extra(o, c, &x, &created);
+    } else if (every_event_needs_entry(o)) {
+        if (!x.conn)
+            x.conn = conn_table_get(&o->conns, c, &created);
+        x.ids = conn_table_ids(&o->conns, x.conn, c);
+    }
 #ifdef MQTTKA_HAVE_METRICS
     if (o->metrics)
         metrics_note_event(o->metrics, ev, created);
@@ -115,7 +136,8 @@ void output_start(output_state *o, FILE *out, bool flush_each_event, const cli_o
     o->worst_severity = MQTTKA_INFO;
     o->csv_header_done = false;
     memset(&o->fail, 0, sizeof o->fail);
-    conn_table_init(&o->conns, opts->community_id_seed);
+    conn_table_init(&o->conns, opts->community_id_seed,
+                    opts->format == OUTPUT_JSON && !opts->quiet);
     fleet_init(&o->fleet, opts->max_clients);
     o->client_rows = opts->client_rows;
     o->metrics = NULL;

@@ -144,8 +144,10 @@ void client_table_note(client_table *t, const mqttka_summary *s, const mqttka_co
         (r->longest == MQTTKA_TIME_NONE || c->end - c->start > r->longest))
         r->longest = c->end - c->start;
     if (e) {
+        finding_group one;
+        const finding_group *groups = conn_entry_groups(e, &one);
         for (size_t i = 0; i < e->n_groups; i++) {
-            const finding_group *g = &e->groups[i];
+            const finding_group *g = &groups[i];
             if (g->kind < MQTTKA_F_COUNT)
                 r->findings[g->kind] += g->count;
             if (g->severity == MQTTKA_ERROR)

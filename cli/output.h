@@ -4,8 +4,8 @@
  *
  * The outputs translate core events into text, JSON Lines or CSV. Between
  * events the run keeps (analysis.c): the capture's start time (for relative
- * times in the text), each open connection's uid, Community ID and grouped
- * findings (conn_table.h), the fleet summary's figures (fleet.h), and what
+ * times in the text), each open connection's grouped findings (and for
+ * JSON events its uid and Community ID: conn_table.h), the fleet summary's figures (fleet.h), and what
  * --fail-on needs.
  */
 #ifndef MQTTKA_CLI_OUTPUT_H
@@ -84,7 +84,8 @@ typedef struct output_state {
     mqttka_severity worst_severity; /* valid when finding_seen */
     int write_error;         /* errno of the first failed write to `out`; 0 none */
     bool csv_header_done;
-    conn_table conns;        /* the open connections' ids and grouped findings */
+    conn_table conns;        /* the open connections' grouped findings (and ids) */
+    conn_ids summary_ids;    /* the ids of the summary being written */
     fleet fleet;
     size_t client_rows;      /* --client-rows: the text client table's rows */
     fail_tally fail;
@@ -100,6 +101,10 @@ typedef struct output_state {
 typedef struct event_extra {
     conn_entry *conn;        /* NULL when none (out of memory, no connection) */
     bool repeat;             /* a finding whose cause one before it had */
+    /* The connection's uid and Community ID: on a summary, and on every
+     * event of JSON Lines without -q; NULL otherwise, or when the run has
+     * no entry for it. */
+    const conn_ids *ids;
 } event_extra;
 
 /* Text: one timeline line per event (summaries only with -q); repeats of a

@@ -112,10 +112,11 @@ static void csv_summary(output_state *o, const mqttka_event *ev, const event_ext
     const conn_entry *e = x ? x->conn : NULL;
     char buf[64];
 
-    if (e && e->ids_known) {
-        line_buffer_bytes(line, e->uid, FLOW_UID_LEN);
+    const conn_ids *ids = x ? x->ids : NULL;
+    if (ids) {
+        line_buffer_bytes(line, ids->uid, FLOW_UID_LEN);
         sep(line);
-        line_buffer_bytes(line, e->community_id, COMMUNITY_ID_LEN);
+        line_buffer_bytes(line, ids->community_id, COMMUNITY_ID_LEN);
     } else {
         sep(line);
     }
@@ -206,8 +207,10 @@ static void csv_summary(output_state *o, const mqttka_event *ev, const event_ext
     put_str_field(line, s->verdict_detail, sizeof s->verdict_detail);
     sep(line);
     uint64_t all = 0, errors, warnings;
+    finding_group one;
+    const finding_group *groups = conn_entry_groups(e, &one);
     for (uint8_t i = 0; e && i < e->n_groups; i++)
-        all += e->groups[i].count;
+        all += groups[i].count;
     conn_entry_severity_counts(e, &errors, &warnings);
     line_buffer_uint(line, all);
     sep(line);
@@ -219,8 +222,8 @@ static void csv_summary(output_state *o, const mqttka_event *ev, const event_ext
     uint64_t by_kind[MQTTKA_F_COUNT];
     memset(by_kind, 0, sizeof by_kind);
     for (uint8_t i = 0; e && i < e->n_groups; i++)
-        if (e->groups[i].kind < MQTTKA_F_COUNT)
-            by_kind[e->groups[i].kind] += e->groups[i].count;
+        if (groups[i].kind < MQTTKA_F_COUNT)
+            by_kind[groups[i].kind] += groups[i].count;
     const char *between = "";
     for (int k = 0; k < MQTTKA_F_COUNT; k++) {
         if (!by_kind[k])

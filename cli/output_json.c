@@ -75,10 +75,10 @@ static char *put_frame(char *p, uint64_t frame)
 static char *put_uid(char *p, const event_extra *x)
 {
     p = put_literal(p, ",\"uid\":");
-    if (!x || !x->conn || !x->conn->ids_known)
+    if (!x || !x->ids)
         return put_literal(p, "null");
     *p = '"';
-    p = put_fixed(p + 1, x->conn->uid, FLOW_UID_LEN);
+    p = put_fixed(p + 1, x->ids->uid, FLOW_UID_LEN);
     *p = '"';
     return p + 1;
 }
@@ -276,9 +276,9 @@ static void write_finding(json_writer *w, const mqttka_event *ev, const event_ex
     at = json_members_begin(w, 1 + COMMUNITY_ID_MEMBER_MAX, &comma);
     *at = ',';
     at = put_literal(at + comma, "\"community_id\":");
-    if (x && x->conn && x->conn->ids_known) {
+    if (x && x->ids) {
         *at = '"';
-        at = put_fixed(at + 1, x->conn->community_id, COMMUNITY_ID_LEN);
+        at = put_fixed(at + 1, x->ids->community_id, COMMUNITY_ID_LEN);
         *at++ = '"';
     } else {
         at = put_literal(at, "null");
@@ -310,8 +310,10 @@ static void write_packet_counts(json_writer *w, const char *key, const uint32_t 
 static void write_finding_counts(json_writer *w, const conn_entry *e)
 {
     json_array_begin(w, "finding_counts");
+    finding_group one;
+    const finding_group *groups = conn_entry_groups(e, &one);
     for (uint8_t i = 0; e && i < e->n_groups; i++) {
-        const finding_group *g = &e->groups[i];
+        const finding_group *g = &groups[i];
         json_object_begin(w, NULL);
         json_name(w, "kind", mqttka_finding_name((mqttka_finding_kind)g->kind));
         json_name(w, "severity", mqttka_severity_name((mqttka_severity)g->severity));
@@ -340,9 +342,10 @@ static void write_summary(json_writer *w, const mqttka_event *ev, const event_ex
     const conn_entry *e = x ? x->conn : NULL;
     json_name(w, "type", "connection");
     json_uint(w, "conn", c->id);
-    if (e && e->ids_known) {
-        json_name(w, "uid", e->uid);
-        json_name(w, "community_id", e->community_id);
+    const conn_ids *ids = x ? x->ids : NULL;
+    if (ids) {
+        json_name(w, "uid", ids->uid);
+        json_name(w, "community_id", ids->community_id);
     } else {
         json_null(w, "uid");
         json_null(w, "community_id");

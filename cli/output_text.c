@@ -680,11 +680,12 @@ static void text_summary(line_buffer *line, const output_state *o, const mqttka_
     if (!c->start_seen)
         line_buffer_str(line, "  (joined after start: the capture began after it opened)");
     line_buffer_char(line, '\n');
-    if (e && e->ids_known) {
+    const conn_ids *ids = x ? x->ids : NULL;
+    if (ids) {
         line_buffer_str(line, "   ids          uid ");
-        line_buffer_bytes(line, e->uid, FLOW_UID_LEN);
+        line_buffer_bytes(line, ids->uid, FLOW_UID_LEN);
         line_buffer_str(line, ", community_id ");
-        line_buffer_bytes(line, e->community_id, COMMUNITY_ID_LEN);
+        line_buffer_bytes(line, ids->community_id, COMMUNITY_ID_LEN);
         line_buffer_char(line, '\n');
     }
     if (s->side_not_captured != MQTTKA_SIDE_NONE)
@@ -778,7 +779,8 @@ static void text_summary(line_buffer *line, const output_state *o, const mqttka_
     /* A cause told in full once, with its count and range (-v: all). */
     for (size_t i = 0; s->findings && i < s->n_findings; i++) {
         const mqttka_finding *f = &s->findings[i];
-        const finding_group *g = conn_entry_group(e, f->kind, f->severity, f->dir);
+        finding_group one;
+        const finding_group *g = conn_entry_group(e, f->kind, f->severity, f->dir, &one);
         bool first = !g || g->count < 2 || first_of_cause(s, i);
         if (!first && !o->verbose)
             continue;
