@@ -14,10 +14,9 @@ void event_init(mqttka_event *ev, const rule_ctx *at, const session *s, mqttka_e
 {
     /* Filled where it lies: built apart and returned, an event would be
      * copied with wide loads of narrow stores just made, which stall (store
-     * forwarding). Cleared by copying a zero event (wide moves), not by
-     * memset (which compilers make a `rep stos`, slow to start). */
-    static const mqttka_event empty;
-    *ev = empty;
+     * forwarding). The union is left to the caller, who sets every member
+     * of the one it fills: clearing the whole event for each packet cost
+     * more than the fields it sets. */
     ev->type = type;
     ev->conn = &s->conn;
     ev->dir = dir;

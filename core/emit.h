@@ -57,7 +57,8 @@ static inline void emit_confirm(const rule_ctx *at, session *s)
 }
 
 /* Makes *ev an event of `type` about session `s`, at the current segment's
- * time and frame; the caller fills the union member. */
+ * time and frame; the caller fills the union member, every field of it
+ * (event_init leaves the union as it was). */
 void event_init(mqttka_event *ev, const rule_ctx *at, const session *s, mqttka_event_type type,
                 mqttka_direction dir);
 

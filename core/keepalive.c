@@ -339,6 +339,9 @@ void keepalive_on_packet(const rule_ctx *at, session *s, mqttka_direction dir,
     m->stream_offset = p->stream_offset;
     m->silence = MQTTKA_TIME_NONE;
     m->rtt = MQTTKA_TIME_NONE;
+    m->pair_tag = 0;
+    m->connect = NULL;
+    m->connack = NULL;
     m->reason_code = -1;
     figures_count_packet(s, dir, p->type & 0x0f);
 
