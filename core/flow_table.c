@@ -101,12 +101,12 @@ void flow_table_prefetch_slot(const flow_table *t, uint64_t hash)
 /* The slots were prefetched before: find the flow with this hash there and
  * load the part of it the packet path reads (up to last_tag: two cache
  * lines, the flow being 64-byte aligned). */
-void flow_table_prefetch_flow(const flow_table *t, uint64_t hash)
+struct flow *flow_table_prefetch_flow(const flow_table *t, uint64_t hash)
 {
     for (size_t i = hash & slot_mask(t);; i = (i + 1) & slot_mask(t)) {
         const flow_slot *slot = &t->slots[i];
         if (!slot->flow)
-            return;
+            return NULL;
         if (slot->hash != hash)
             continue;
         const char *p = (const char *)slot->flow;
@@ -114,8 +114,22 @@ void flow_table_prefetch_flow(const flow_table *t, uint64_t hash)
         for (size_t at = 0; at < hot; at += 64)
             PREFETCH(p + at);
         PREFETCH(p + hot - 1);
-        return;
+        return slot->flow;
     }
+}
+
+bool flow_table_match(const struct flow *f, const mqttka_endpoint *src,
+                      const mqttka_endpoint *dst, int *side)
+{
+    if (endpoint_equal(&f->ep[0], src) && endpoint_equal(&f->ep[1], dst)) {
+        *side = 0;
+        return true;
+    }
+    if (endpoint_equal(&f->ep[1], src) && endpoint_equal(&f->ep[0], dst)) {
+        *side = 1;
+        return true;
+    }
+    return false;
 }
 
 struct flow *flow_table_find(flow_table *t, const mqttka_endpoint *src,
@@ -131,16 +145,8 @@ struct flow *flow_table_find_hashed(flow_table *t, uint64_t hash, const mqttka_e
         struct flow *f = t->slots[i].flow;
         if (!f)
             return NULL;
-        if (t->slots[i].hash != hash)
-            continue;
-        if (endpoint_equal(&f->ep[0], src) && endpoint_equal(&f->ep[1], dst)) {
-            *side = 0;
+        if (t->slots[i].hash == hash && flow_table_match(f, src, dst, side))
             return f;
-        }
-        if (endpoint_equal(&f->ep[1], src) && endpoint_equal(&f->ep[0], dst)) {
-            *side = 1;
-            return f;
-        }
     }
 }
 
