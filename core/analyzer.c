@@ -194,12 +194,18 @@ static mqttka_status push_one(mqttka_analyzer *a, const mqttka_segment *seg,
 {
     if (!a || !seg || (seg->captured_len && !seg->payload))
         return MQTTKA_ERR_INVALID;
-    mqttka_segment s = *seg;
-    s.ts = time_clamp(s.ts);
-    if (s.wire_len < s.captured_len)
-        s.wire_len = s.captured_len;
-    if (a->now == MQTTKA_TIME_NONE || s.ts > a->now)
-        a->now = s.ts;
+    /* Copied only when it must be mended: a copy of the whole segment on
+     * every push costs more than these two checks. */
+    mqttka_segment mended;
+    if (seg->ts != time_clamp(seg->ts) || seg->wire_len < seg->captured_len) {
+        mended = *seg;
+        mended.ts = time_clamp(mended.ts);
+        if (mended.wire_len < mended.captured_len)
+            mended.wire_len = mended.captured_len;
+        seg = &mended;
+    }
+    if (a->now == MQTTKA_TIME_NONE || seg->ts > a->now)
+        a->now = seg->ts;
 
     int side = 0;
     struct flow *f;
@@ -207,26 +213,26 @@ static mqttka_status push_one(mqttka_analyzer *a, const mqttka_segment *seg,
         f = hint->flow;
         side = hint->side;
     } else {
-        f = flow_table_find(&a->flows, &s.src, &s.dst, &side);
+        f = flow_table_find(&a->flows, &seg->src, &seg->dst, &side);
     }
     if (!f) {
-        bool opens = (s.tcp_flags & MQTTKA_TCP_SYN) || s.wire_len > 0;
-        if (!opens || (s.tcp_flags & MQTTKA_TCP_RST))
+        bool opens = (seg->tcp_flags & MQTTKA_TCP_SYN) || seg->wire_len > 0;
+        if (!opens || (seg->tcp_flags & MQTTKA_TCP_RST))
             return MQTTKA_OK;
         if (a->flows.count >= a->env.cfg.max_flows)
-            evict_idle(a, &s);
-        f = flow_table_insert(&a->flows, &s.src, &s.dst);
+            evict_idle(a, seg);
+        f = flow_table_insert(&a->flows, &seg->src, &seg->dst);
         if (!f)
             return MQTTKA_ERR_NOMEM;
         side = 0;
-        f->first_ts = s.ts;
-        f->first_tag = s.tag;
+        f->first_ts = seg->ts;
+        f->first_tag = seg->tag;
     }
-    f->last_ts = s.ts;
-    f->last_tag = s.tag;
+    f->last_ts = seg->ts;
+    f->last_tag = seg->tag;
 
-    push_ctx pc = push_ctx_make(&a->env, f, side, s.ts, s.tag);
-    if (flow_push_segment(&pc, &s)) {
+    push_ctx pc = push_ctx_make(&a->env, f, side, seg->ts, seg->tag);
+    if (flow_push_segment(&pc, seg)) {
         flow_end(&pc);
         flow_account(a, f, false);
     }

@@ -14,10 +14,9 @@ void event_init(mqttka_event *ev, const rule_ctx *at, const session *s, mqttka_e
 {
     /* Filled where it lies: built apart and returned, an event would be
      * copied with wide loads of narrow stores just made, which stall (store
-     * forwarding). Cleared by copying a zero event (wide moves), not by
-     * memset (which compilers make a `rep stos`, slow to start). */
-    static const mqttka_event empty;
-    *ev = empty;
+     * forwarding). The union is left to the caller, who sets every member
+     * of the one it fills: clearing the whole event for each packet cost
+     * more than the fields it sets. */
     ev->type = type;
     ev->conn = &s->conn;
     ev->dir = dir;
@@ -41,7 +40,9 @@ static bool finding_start(const rule_ctx *at, session *s, mqttka_finding_kind ki
             return false;
         s->kind_emitted[kind]++;
     }
-    memset(f, 0, sizeof *f);
+    /* Every field set, the detail left to its writer (which ends it with
+     * its NUL): clearing the 256-byte detail of every finding costs more
+     * than the rest of the finding. */
     f->kind = kind;
     f->severity = severity;
     f->ts = at->ts;
@@ -97,14 +98,15 @@ void emit_finding_lesser(const rule_ctx *at, session *s, mqttka_finding_kind kin
     va_end(ap);
 }
 
-void emit_finding_text(const rule_ctx *at, session *s, mqttka_finding_kind kind,
-                       mqttka_direction dir, uint64_t about_tag, bool has_value, double value,
-                       const char *detail)
+bool emit_finding_begin(const rule_ctx *at, session *s, mqttka_finding_kind kind,
+                        mqttka_direction dir, uint64_t about_tag, bool has_value, double value,
+                        mqttka_finding *f)
 {
-    mqttka_finding f;
-    if (!finding_start(at, s, kind, finding_kind(kind)->severity, dir, about_tag, has_value,
-                       value, &f))
-        return;
-    str_copy(f.detail, sizeof f.detail, detail);
-    finding_finish(at, s, &f);
+    return finding_start(at, s, kind, finding_kind(kind)->severity, dir, about_tag, has_value,
+                         value, f);
+}
+
+void emit_finding_ready(const rule_ctx *at, session *s, const mqttka_finding *f)
+{
+    finding_finish(at, s, f);
 }

@@ -57,7 +57,8 @@ static inline void emit_confirm(const rule_ctx *at, session *s)
 }
 
 /* Makes *ev an event of `type` about session `s`, at the current segment's
- * time and frame; the caller fills the union member. */
+ * time and frame; the caller fills the union member, every field of it
+ * (event_init leaves the union as it was). */
 void event_init(mqttka_event *ev, const rule_ctx *at, const session *s, mqttka_event_type type,
                 mqttka_direction dir);
 
@@ -81,10 +82,15 @@ void emit_finding_lesser(const rule_ctx *at, session *s, mqttka_finding_kind kin
                          mqttka_direction dir, uint64_t about_tag, bool has_value, double value,
                          const char *fmt, ...) PRINTF_FORMAT(8, 9);
 
-/* The same with the detail already written, for the findings made on every
- * ping pair, where formatting would cost more than the analysis. */
-void emit_finding_text(const rule_ctx *at, session *s, mqttka_finding_kind kind,
-                       mqttka_direction dir, uint64_t about_tag, bool has_value, double value,
-                       const char *detail);
+/* The same in two steps, for the findings made on every ping pair, whose
+ * detail is written in place where formatting would cost more than the
+ * analysis: emit_finding_begin fills all of *f but its detail and returns
+ * true when the finding is to be reported (false: drop it); the caller then
+ * writes f->detail, NUL-terminated within MQTTKA_DETAIL_MAX, and hands *f to
+ * emit_finding_ready. */
+bool emit_finding_begin(const rule_ctx *at, session *s, mqttka_finding_kind kind,
+                        mqttka_direction dir, uint64_t about_tag, bool has_value, double value,
+                        mqttka_finding *f);
+void emit_finding_ready(const rule_ctx *at, session *s, const mqttka_finding *f);
 
 #endif

@@ -31,28 +31,27 @@
 #define FLOW_EVICT_SAMPLE 16
 
 /* The endpoint's 16 address bytes (IPv4 uses 4, the rest are zero), port
- * and family folded into 64 bits and mixed: two loads and a few multiplies
- * per packet, where a byte-wise hash costs a loop over every byte. Not
- * keyed: addresses chosen to collide make long probe runs, as long as
- * max_flows allows. */
-static uint64_t endpoint_hash(const mqttka_endpoint *e)
+ * and family folded into one word, unmixed: two loads and a multiply, where
+ * a byte-wise hash costs a loop over every byte. For IPv4 (the second word
+ * zero) the fold is one to one. */
+static uint64_t endpoint_fold(const mqttka_endpoint *e)
 {
     uint64_t lo, hi;
     memcpy(&lo, e->addr, sizeof lo);
     memcpy(&hi, e->addr + sizeof lo, sizeof hi);
-    uint64_t h = lo * 0x9E3779B97F4A7C15ull ^ hi * 0xC2B2AE3D27D4EB4Full ^
-                 ((uint64_t)e->port << 8 | e->family);
-    h ^= h >> 32;
-    h *= 0xD6E8FEB86659FD93ull;
-    h ^= h >> 32;
-    return h;
+    return lo ^ hi * 0xC2B2AE3D27D4EB4Full ^ ((uint64_t)e->port << 8 | e->family) << 40;
 }
 
+/* Symmetric in the two endpoints, and mixed once for the pair rather than
+ * once for each endpoint. Not keyed: addresses chosen to collide make long
+ * probe runs, as long as max_flows allows. */
 static uint64_t pair_hash(const mqttka_endpoint *x, const mqttka_endpoint *y)
 {
-    uint64_t a = endpoint_hash(x), b = endpoint_hash(y);
+    uint64_t a = endpoint_fold(x), b = endpoint_fold(y);
     uint64_t lo = a < b ? a : b, hi = a < b ? b : a;
-    uint64_t h = lo * 0x9E3779B97F4A7C15ull ^ hi;
+    uint64_t h = lo * 0x9E3779B97F4A7C15ull + hi;
+    h ^= h >> 32;
+    h *= 0xD6E8FEB86659FD93ull;
     return h ^ (h >> 29);
 }
 
@@ -102,12 +101,12 @@ void flow_table_prefetch_slot(const flow_table *t, uint64_t hash)
 /* The slots were prefetched before: find the flow with this hash there and
  * load the part of it the packet path reads (up to last_tag: two cache
  * lines, the flow being 64-byte aligned). */
-void flow_table_prefetch_flow(const flow_table *t, uint64_t hash)
+struct flow *flow_table_prefetch_flow(const flow_table *t, uint64_t hash)
 {
     for (size_t i = hash & slot_mask(t);; i = (i + 1) & slot_mask(t)) {
         const flow_slot *slot = &t->slots[i];
         if (!slot->flow)
-            return;
+            return NULL;
         if (slot->hash != hash)
             continue;
         const char *p = (const char *)slot->flow;
@@ -115,8 +114,22 @@ void flow_table_prefetch_flow(const flow_table *t, uint64_t hash)
         for (size_t at = 0; at < hot; at += 64)
             PREFETCH(p + at);
         PREFETCH(p + hot - 1);
-        return;
+        return slot->flow;
     }
+}
+
+bool flow_table_match(const struct flow *f, const mqttka_endpoint *src,
+                      const mqttka_endpoint *dst, int *side)
+{
+    if (endpoint_equal(&f->ep[0], src) && endpoint_equal(&f->ep[1], dst)) {
+        *side = 0;
+        return true;
+    }
+    if (endpoint_equal(&f->ep[1], src) && endpoint_equal(&f->ep[0], dst)) {
+        *side = 1;
+        return true;
+    }
+    return false;
 }
 
 struct flow *flow_table_find(flow_table *t, const mqttka_endpoint *src,
@@ -132,16 +145,8 @@ struct flow *flow_table_find_hashed(flow_table *t, uint64_t hash, const mqttka_e
         struct flow *f = t->slots[i].flow;
         if (!f)
             return NULL;
-        if (t->slots[i].hash != hash)
-            continue;
-        if (endpoint_equal(&f->ep[0], src) && endpoint_equal(&f->ep[1], dst)) {
-            *side = 0;
+        if (t->slots[i].hash == hash && flow_table_match(f, src, dst, side))
             return f;
-        }
-        if (endpoint_equal(&f->ep[1], src) && endpoint_equal(&f->ep[0], dst)) {
-            *side = 1;
-            return f;
-        }
     }
 }
 

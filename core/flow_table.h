@@ -66,7 +66,13 @@ struct flow *flow_table_next_to_drain(const flow_table *t, size_t *cursor);
  * nothing and never fault. */
 uint64_t flow_table_hash(const mqttka_endpoint *src, const mqttka_endpoint *dst);
 void flow_table_prefetch_slot(const flow_table *t, uint64_t hash);
-void flow_table_prefetch_flow(const flow_table *t, uint64_t hash);
+/* Also returns the first flow whose slot has this hash (NULL: no flow has
+ * it): while the table's generation holds, the address pair's flow is that
+ * one if flow_table_match says so, else found by flow_table_find_hashed. */
+struct flow *flow_table_prefetch_flow(const flow_table *t, uint64_t hash);
+/* Whether flow f is that of src -> dst; *side: which side sent. */
+bool flow_table_match(const struct flow *f, const mqttka_endpoint *src,
+                      const mqttka_endpoint *dst, int *side);
 struct flow *flow_table_find_hashed(flow_table *t, uint64_t hash, const mqttka_endpoint *src,
                                     const mqttka_endpoint *dst, int *side);
 

@@ -286,7 +286,13 @@ static void emit_rtt_finding(const rule_ctx *at, session *s, mqttka_direction di
                              mqttka_time rtt_us, uint64_t req_tag)
 {
     static const char head[] = "PINGRESP ", mid[] = " ms after the PINGREQ in frame ";
-    char detail[sizeof head + DECIMAL_U64_MAX_DIGITS + 4 + sizeof mid + DECIMAL_U64_MAX_DIGITS];
+    _Static_assert(sizeof head + DECIMAL_U64_MAX_DIGITS + 4 + sizeof mid +
+                           DECIMAL_U64_MAX_DIGITS <= MQTTKA_DETAIL_MAX,
+                   "the RTT detail fits a finding's");
+    mqttka_finding f;
+    if (!emit_finding_begin(at, s, MQTTKA_F_PINGRESP_RTT, dir, 0, true, us_to_s(rtt_us), &f))
+        return;
+    char *detail = f.detail;
     uint64_t us = rtt_us < 0 ? 0 : (uint64_t)rtt_us;
     size_t n = 0;
     memcpy(detail, head, sizeof head - 1);
@@ -299,7 +305,7 @@ static void emit_rtt_finding(const rule_ctx *at, session *s, mqttka_direction di
     n += sizeof mid - 1;
     n += decimal_put_u64(detail + n, req_tag);
     detail[n] = '\0';
-    emit_finding_text(at, s, MQTTKA_F_PINGRESP_RTT, dir, 0, true, us_to_s(rtt_us), detail);
+    emit_finding_ready(at, s, &f);
 }
 
 /* A PINGRESP that pairs with no PINGREQ. */
@@ -333,6 +339,9 @@ void keepalive_on_packet(const rule_ctx *at, session *s, mqttka_direction dir,
     m->stream_offset = p->stream_offset;
     m->silence = MQTTKA_TIME_NONE;
     m->rtt = MQTTKA_TIME_NONE;
+    m->pair_tag = 0;
+    m->connect = NULL;
+    m->connack = NULL;
     m->reason_code = -1;
     figures_count_packet(s, dir, p->type & 0x0f);
 

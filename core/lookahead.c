@@ -16,6 +16,7 @@ void lookahead_start(lookahead *la, const mqttka_segment *segs, size_t seen)
     la->segs = segs;
     la->seen = seen;
     memset(la->hint, 0, sizeof la->hint);
+    memset(la->found_known, 0, sizeof la->found_known);
     for (size_t i = 0; i < seen && i < LOOKAHEAD_SLOT; i++)
         la->hash[i] = flow_table_hash(&segs[i].src, &segs[i].dst);
 }
@@ -29,8 +30,13 @@ const flow_hint *lookahead_step(lookahead *la, flow_table *t, size_t i)
         *h = flow_table_hash(&segs[ahead].src, &segs[ahead].dst);
         flow_table_prefetch_slot(t, *h);
     }
-    if (i + LOOKAHEAD_FLOW < la->seen)
-        flow_table_prefetch_flow(t, la->hash[(i + LOOKAHEAD_FLOW) % LOOKAHEAD_RING]);
+    size_t mid = i + LOOKAHEAD_FLOW;
+    if (mid < la->seen) {
+        size_t r = mid % LOOKAHEAD_RING;
+        la->found[r] = flow_table_prefetch_flow(t, la->hash[r]);
+        la->found_generation[r] = t->generation;
+        la->found_known[r] = true;
+    }
     size_t near = i + LOOKAHEAD_SESSION;
     if (near < la->seen) {
         flow_hint *h = &la->hint[near % LOOKAHEAD_RING];
@@ -38,8 +44,13 @@ const flow_hint *lookahead_step(lookahead *la, flow_table *t, size_t i)
         h->known = true;
         h->generation = t->generation;
         h->side = 0;
-        h->flow = flow_table_find_hashed(t, la->hash[near % LOOKAHEAD_RING], &next->src,
-                                         &next->dst, &h->side);
+        size_t r = near % LOOKAHEAD_RING;
+        if (la->found_known[r] && la->found_generation[r] == t->generation &&
+            (!la->found[r] || flow_table_match(la->found[r], &next->src, &next->dst, &h->side)))
+            h->flow = la->found[r];
+        else
+            h->flow = flow_table_find_hashed(t, la->hash[r], &next->src, &next->dst, &h->side);
+        la->found_known[r] = false;
         if (h->flow && touches_session(next))
             flow_prefetch_session(h->flow, h->side);
     }

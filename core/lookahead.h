@@ -40,6 +40,12 @@ typedef struct lookahead {
     size_t seen; /* segments whose addresses may be read */
     uint64_t hash[LOOKAHEAD_RING];
     flow_hint hint[LOOKAHEAD_RING];
+    /* what the flow's prefetch found (flow_table_prefetch_flow), and the
+     * table's generation then: the lookup does not walk the probe run again
+     * while it holds */
+    struct flow *found[LOOKAHEAD_RING];
+    uint64_t found_generation[LOOKAHEAD_RING];
+    bool found_known[LOOKAHEAD_RING];
 } lookahead;
 
 /* Starts over segs[0 .. seen). */

@@ -298,6 +298,58 @@ static void header_byte(mqtt_stream *s, uint8_t level, uint8_t b,
     }
 }
 
+/* Whether a first byte breaks none of check_first_byte's rules (which it
+ * must agree with): the fast path below takes only such packets. */
+static bool first_byte_clean(uint8_t type, uint8_t flags, uint8_t level)
+{
+    if (type == 0 || (type == MQTTKA_MQTT_AUTH && level != 0 && level < 5))
+        return false;
+    if (type == MQTTKA_MQTT_PUBLISH)
+        return (flags & 0x6u) != 0x6u;
+    if (type == MQTTKA_MQTT_PUBREL || type == MQTTKA_MQTT_SUBSCRIBE ||
+        type == MQTTKA_MQTT_UNSUBSCRIBE)
+        return flags == 0x2;
+    return flags == 0;
+}
+
+/* At a packet boundary: a packet that lies whole in `bytes`, with a one-byte
+ * Remaining Length, a body that is not kept and nothing to report (a
+ * PINGREQ, a PINGRESP, a PUBACK, a short PUBLISH: most packets of a
+ * keepalive-heavy stream) is delivered at once, leaving the stream as the
+ * byte-at-a-time path would. Returns the bytes it took, 0 when the packet
+ * is not such a one (the general path then reads it). */
+static size_t whole_small_packet(mqtt_stream *s, uint8_t level, const uint8_t *bytes,
+                                 size_t len, const mqtt_stream_callbacks *cb, void *ctx)
+{
+    if (len < 2 || (bytes[1] & 0x80u))
+        return 0;
+    uint8_t type = (uint8_t)(bytes[0] >> 4), flags = (uint8_t)(bytes[0] & 0x0fu);
+    uint32_t remaining_length = bytes[1];
+    bool ping = type == MQTTKA_MQTT_PINGREQ || type == MQTTKA_MQTT_PINGRESP;
+    if (remaining_length > len - 2 || keeps_body(type) || (ping && remaining_length != 0) ||
+        !first_byte_clean(type, flags, level))
+        return 0;
+    size_t n = 2 + (size_t)remaining_length;
+    s->hdr[0] = bytes[0];
+    s->hdr[1] = bytes[1];
+    s->type = type;
+    s->flags = flags;
+    s->remaining_length = remaining_length;
+    s->body_done = remaining_length;
+    s->keep_len = 0;
+    s->offset += n;
+    mqtt_packet_view p = {
+        .type = type,
+        .flags = flags,
+        .remaining_length = remaining_length,
+        .header_len = 2,
+        .stream_offset = s->offset - n,
+    };
+    if (cb != NULL && cb->packet != NULL)
+        cb->packet(ctx, &p);
+    return n;
+}
+
 /* Consumes body bytes of the current packet; returns how many. */
 static size_t body_bytes(mqtt_stream *s, const uint8_t *bytes, size_t len,
                          const mqtt_stream_callbacks *cb, void *ctx)
@@ -341,6 +393,13 @@ void mqtt_stream_push(mqtt_stream *s, uint8_t level, const uint8_t *bytes, size_
             /* NULL bytes: what mqtt_stream_unread said would not be read. */
             pos += body_bytes(s, bytes ? bytes + pos : NULL, len - pos, cb, ctx);
         } else {
+            size_t whole = s->hdr_have == 0 && bytes
+                               ? whole_small_packet(s, level, bytes + pos, len - pos, cb, ctx)
+                               : 0;
+            if (whole) {
+                pos += whole;
+                continue;
+            }
             header_byte(s, level, bytes[pos], cb, ctx);
             pos++;
         }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "between.h"
+#include "connack_name.h"
 #include "verdict.h"
 #include "core_time.h"
 
@@ -97,14 +98,6 @@ static bool connack_accepted(uint8_t code)
     return code == 0;
 }
 
-const char *negotiation_connack_code_name(uint8_t level, uint8_t code)
-{
-    const char *name = level == 5 && code >= 0x80
-                           ? mqttka_reason_code_name(MQTTKA_MQTT_CONNACK, code)
-                           : mqttka_connack_return_code_name(code);
-    return name ? name : "undefined code";
-}
-
 void negotiation_read_connack(session *s, const mqtt_packet_view *p, connack_reading *r)
 {
     mqtt_connack *c = &r->packet;
@@ -144,7 +137,7 @@ void negotiation_judge_connack(const rule_ctx *at, session *s, const mqtt_packet
                      c->server_keepalive_count);
     }
     if (!s->accepted) {
-        const char *name = negotiation_connack_code_name(level, c->code);
+        const char *name = connack_code_name(level, c->code);
         if (level == 5 && c->code >= 0x80)
             emit_finding(at, s, MQTTKA_F_CONNECT_REFUSED, MQTTKA_S2C, 0, true, c->code,
                          "CONNACK refused the connection: reason 0x%02X (%s)", (unsigned)c->code,

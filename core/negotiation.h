@@ -37,11 +37,6 @@ void negotiation_read_connack(session *s, const mqtt_packet_view *p, connack_rea
 void negotiation_judge_connack(const rule_ctx *at, session *s, const mqtt_packet_view *p,
                                const connack_reading *r);
 
-/* The CONNACK's code by its name: 3.x return codes, MQTT 5 reason codes
- * (names.c); a 3.1.1-style code below 0x80 answering an MQTT 5 CONNECT
- * (aedes does so) by its 3.1.1 name. "undefined code" for others. */
-const char *negotiation_connack_code_name(uint8_t level, uint8_t code);
-
 /* connack_missing: a CONNECT with no CONNACK. `closing`: the connection's
  * first close, by `side`, now (told unless the client gave up too soon to
  * say); else only once connack_timeout has passed (a packet, a tick, the

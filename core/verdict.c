@@ -11,11 +11,11 @@
 #include <string.h>
 
 #include "between.h"
+#include "connack_name.h"
 #include "core_time.h"
 #include "figures.h"
 #include "finding_kinds.h"
 #include "keepalive_limits.h"
-#include "negotiation.h"
 #include "ping_timeouts.h"
 #include "text_format.h"
 
@@ -228,7 +228,7 @@ static void decide(const rule_ctx *at, const session *s, mqttka_summary *out)
     if (end->refused_code >= 0) {
         out->verdict = MQTTKA_V_CONNECT_REFUSED;
         uint8_t code = (uint8_t)end->refused_code;
-        const char *name = negotiation_connack_code_name(s->conn.mqtt_level, code);
+        const char *name = connack_code_name(s->conn.mqtt_level, code);
         char closed[64] = "";
         if (fc->seen)
             text_format(closed, sizeof closed, "; then the %s closed (%s)", side_word(fc->side),
