@@ -100,6 +100,20 @@ static void note_keepalive(fleet *f, int32_t kae)
     f->n_keepalives++;
 }
 
+const char *fleet_version_name(size_t index)
+{
+    static const char *const names[FLEET_VERSIONS] = {"unknown", "3.1", "3.1.1", "5.0"};
+    return index < FLEET_VERSIONS ? names[index] : "unknown";
+}
+
+uint64_t fleet_transport_total(const fleet *f, int transport)
+{
+    uint64_t all = 0;
+    for (size_t v = 0; v < FLEET_VERSIONS; v++)
+        all += f->transports[transport][v];
+    return all;
+}
+
 void fleet_note_connection(fleet *f, const mqttka_summary *s, const mqttka_connection *c,
                            const conn_entry *e)
 {

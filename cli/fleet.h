@@ -71,8 +71,12 @@ void fleet_note_connection(fleet *f, const mqttka_summary *s, const mqttka_conne
  * rtt_count > 0. */
 mqttka_time fleet_rtt_percentile(const fleet *f, unsigned p);
 
-/* The version index of an MQTT level. */
+/* The version index of an MQTT level, and the name of an index. */
 size_t fleet_version_index(uint8_t mqtt_level);
+const char *fleet_version_name(size_t index);
+
+/* Connections of one transport (0 TCP, 1 WebSocket), all versions. */
+uint64_t fleet_transport_total(const fleet *f, int transport);
 
 /* The keepalives in use, most connections first (then the smaller value);
  * at most FLEET_KEEPALIVES_MAX into `out`. Returns how many. */

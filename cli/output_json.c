@@ -631,18 +631,16 @@ void output_json_fleet(output_state *o)
             json_uint_n(&w, name, strlen(name), f->verdicts[v]);
         }
     json_object_end(&w);
-    static const char *const versions[FLEET_VERSIONS] = {"unknown", "3.1", "3.1.1", "5.0"};
     json_object_begin(&w, "transports");
     for (int t = 1; t >= 0; t--) {
-        uint64_t all = 0;
-        for (size_t v = 0; v < FLEET_VERSIONS; v++)
-            all += f->transports[t][v];
-        if (!all)
+        if (!fleet_transport_total(f, t))
             continue;
         json_object_begin(&w, t ? "websocket" : "tcp");
-        for (size_t v = 0; v < FLEET_VERSIONS; v++)
+        for (size_t v = 0; v < FLEET_VERSIONS; v++) {
+            const char *version = fleet_version_name(v);
             if (f->transports[t][v])
-                json_uint_n(&w, versions[v], strlen(versions[v]), f->transports[t][v]);
+                json_uint_n(&w, version, strlen(version), f->transports[t][v]);
+        }
         json_object_end(&w);
     }
     json_object_end(&w);

@@ -1015,12 +1015,9 @@ void output_text_fleet(output_state *o)
     put_verdict_counts(line, "", f->verdicts);
     const char *sep;
     line_buffer_str(line, "\n   transports   ");
-    static const char *const versions[FLEET_VERSIONS] = {"unknown", "3.1", "3.1.1", "5.0"};
     sep = "";
     for (int t = 1; t >= 0; t--) {
-        uint64_t all = 0;
-        for (size_t v = 0; v < FLEET_VERSIONS; v++)
-            all += f->transports[t][v];
+        uint64_t all = fleet_transport_total(f, t);
         if (!all)
             continue;
         line_buffer_str(line, sep);
@@ -1031,7 +1028,7 @@ void output_text_fleet(output_state *o)
             if (!f->transports[t][v])
                 continue;
             line_buffer_str(line, open);
-            line_buffer_str(line, versions[v]);
+            line_buffer_str(line, fleet_version_name(v));
             line_buffer_labeled_uint(line, " ", f->transports[t][v]);
             open = ", ";
         }
