@@ -465,9 +465,11 @@ static bool burst_rule(const rule_ctx *at, session *s, mqttka_side side,
 static void idle_sweep_rule(const rule_ctx *at, session *s, mqttka_side side,
                             mqttka_close_mechanism how)
 {
-    mqttka_time idle = at->ts - s->last_data_ts;
+    if (s->last_data_ts == MQTTKA_TIME_NONE)
+        return;
+    mqttka_time idle = time_since(s->last_data_ts, at->ts);
     int32_t ka = s->conn.effective_keepalive;
-    if (s->last_data_ts == MQTTKA_TIME_NONE || idle < SECONDS(1) || (ka > 0 && idle >= SECONDS(ka)))
+    if (idle < SECONDS(1) || (ka > 0 && idle >= SECONDS(ka)))
         return;
     uint32_t quarters = (uint32_t)((idle + SECONDS(1) / 8) / (SECONDS(1) / 4));
     bool made, forgot;
