@@ -66,9 +66,19 @@ sample() {
     skip "no capture in $SAMPLES"
 }
 
+# Every sample, or with MQTTKA_TEST_SAMPLES (base names, space-separated)
+# only those: the sanitizer run of tests/run-all.sh takes a few that cover
+# the code paths (TCP, WebSocket, deflate, many connections, an HTTP body),
+# since each sample costs it ten times what it costs the ordinary build.
 all_samples() {
     local n found=0
     for n in "$SAMPLES"/*.pcap "$SAMPLES"/*.pcapng; do
+        if [ -n "${MQTTKA_TEST_SAMPLES:-}" ]; then
+            case " $MQTTKA_TEST_SAMPLES " in
+            *" $(basename "${n%.*}") "*) ;;
+            *) continue ;;
+            esac
+        fi
         if [ -f "$n" ]; then
             echo "$n"
             found=1

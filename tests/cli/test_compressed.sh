@@ -61,12 +61,14 @@ for sample_file in $(all_samples); do
 done
 
 # A capture large enough for several compressed blocks (zstd's are up to
-# 128 KiB): every sample, one after the other, four times over.
+# 128 KiB): every sample, one after the other, four times over (all of
+# them whatever MQTTKA_TEST_SAMPLES says: a few repeated compress too well
+# for the cuts below to fall after a first block).
 command -v editcap >/dev/null 2>&1 && command -v mergecap >/dev/null 2>&1 ||
     skip "editcap and mergecap are not installed (apt-get install wireshark-common)"
 i=0
 for round in 1 2 3 4; do
-    for f in $(all_samples); do
+    for f in "$SAMPLES"/*.pcap; do
         case $f in *.pcapng) continue ;; esac
         i=$((i + 1))
         editcap -F pcap -t $((i * 100)) "$f" "$TMP/shift-$(printf %03d $i).pcap" >/dev/null
