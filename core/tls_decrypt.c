@@ -294,35 +294,16 @@ static void client_hello_sni(tls_decrypt *t, const uint8_t *m, size_t len)
     }
 }
 
-/* The ServerHello: version (supported_versions when present), cipher, random;
- * then the keys. Returns a failure's text, or NULL. */
-static const char *server_hello(tls_decrypt *t, const uint8_t *m, size_t len)
+/* The ServerHello, the whole handshake message: version (supported_versions
+ * when present) and cipher as the keyless inference reads them
+ * (tls_parse_server_hello), the random; then the keys. Returns a failure's
+ * text, or NULL. */
+static const char *server_hello(tls_decrypt *t, const uint8_t *msg, size_t len)
 {
-    if (len < 38)
+    uint16_t version, cs;
+    if (!tls_parse_server_hello(msg, len, &version, &cs))
         return "ServerHello cut short";
-    uint16_t version = be16(m);
-    memcpy(t->server_random, m + 2, 32);
-    size_t off = 34;
-    off += 1 + (size_t)m[off];
-    if (off + 3 > len)
-        return "ServerHello cut short";
-    uint16_t cs = be16(m + off);
-    off += 3;
-    if (off + 2 <= len) {
-        size_t end = off + 2 + be16(m + off);
-        off += 2;
-        if (end > len)
-            end = len;
-        while (off + 4 <= end) {
-            uint16_t type = be16(m + off), elen = be16(m + off + 2);
-            off += 4;
-            if (elen > end - off)
-                break;
-            if (type == 0x002b && elen == 2)
-                version = be16(m + off);
-            off += elen;
-        }
-    }
+    memcpy(t->server_random, msg + 6, 32); /* after type, length and legacy_version */
     t->version = version;
     t->cipher_id = cs;
     t->have_server_hello = true;
@@ -523,7 +504,7 @@ static void on_record(tls_decrypt *t, mqttka_direction dir, const tls_decrypt_si
                 memcpy(t->client_random, d->body + 6, 32);
             client_hello_sni(t, d->body + 4, mlen);
         } else if (dir == MQTTKA_S2C && hs == HS_SERVER_HELLO && !t->have_server_hello) {
-            const char *why = server_hello(t, d->body + 4, mlen);
+            const char *why = server_hello(t, d->body, mlen + 4);
             if (why) {
                 stop(t, &t->dir[MQTTKA_S2C], MQTTKA_S2C, why, sink);
                 t->dir[MQTTKA_C2S].stopped = true;
