@@ -34,22 +34,10 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from check_tls_inferred import facts  # noqa: E402  (the .facts reader both checks use)
+
 CIPHERS = {"0x1301", "0x1302", "0x1303"}
-
-
-def facts(path):
-    top, conns = {}, collections.defaultdict(dict)
-    for line in open(path, encoding="utf-8"):
-        line = line.rstrip("\n")
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        k, v = line.split("=", 1)
-        if k.startswith("conn") and "." in k:
-            n, field = k.split(".", 1)
-            conns[n][field] = v
-        else:
-            top[k] = v
-    return top, conns
 
 
 def run(mqttka, pcap, keys=None, text=False, extra=()):
