@@ -519,6 +519,50 @@ static void test_ping_soon_after(void)
     tls_infer_free(&t);
 }
 
+/* MQTT.js restarts its ping timer when an acknowledgement arrives, not on
+ * a PUBLISH: KA 6, a QoS 1 PUBLISH at 4.2 s acknowledged at once (PUBACK,
+ * 2 bytes more than a PINGRESP), a QoS 0 PUBLISH at 7.6 s the broker
+ * forwards back, and the only ping at 10.22 s, 6 s after the PUBACK. The
+ * client was silent 4.2 s before (so KA is at least ~4 s): the 2.6 s
+ * since the PUBLISH are not the keepalive, the time since the PUBACK is. */
+static void test_ka_since_ack(void)
+{
+    mqttka_tls_inference o;
+    mqttka_finding fs[MQTTKA_TLS_MAX_FINDINGS];
+    tls_infer *t = start(0x1301, 0x0304);
+    rec_at(t, MQTTKA_C2S, 1 * S + 110000, 23, 36); /* SUBSCRIBE */
+    rec_at(t, MQTTKA_S2C, 1 * S + 130000, 23, 22); /* SUBACK */
+    rec_at(t, MQTTKA_C2S, 5 * S + 280000, 23, 47); /* PUBLISH QoS 1 */
+    rec_at(t, MQTTKA_S2C, 5 * S + 280500, 23, 47); /* forwarded back */
+    rec_at(t, MQTTKA_S2C, 5 * S + 281000, 23, 21); /* PUBACK */
+    rec_at(t, MQTTKA_C2S, 5 * S + 282000, 23, 21); /* its PUBACK */
+    rec_at(t, MQTTKA_C2S, 8 * S + 710000, 23, 73); /* PUBLISH QoS 0 */
+    rec_at(t, MQTTKA_S2C, 8 * S + 711000, 23, 73); /* forwarded back */
+    rec_at(t, MQTTKA_C2S, 11 * S + 299000, 23, 19);
+    rec_at(t, MQTTKA_S2C, 11 * S + 299400, 23, 19);
+    tls_infer_close(t, MQTTKA_SIDE_CLIENT, MQTTKA_CLOSE_FIN, 16 * S);
+    finish(t, 16 * S, &o, fs);
+    CHECK_EQ_INT(o.pingreq, 1);
+    CHECK_EQ_INT(o.keepalive_inferred, 6);
+    tls_infer_free(&t);
+
+    /* paho's rule, kept: the same records with no silence longer than the
+     * ping's own before it (no QoS 1 exchange at 5.28 s): the estimate is
+     * the longer of the two silences before the ping, 2.6 s -> 3. */
+    t = start(0x1301, 0x0304);
+    rec_at(t, MQTTKA_C2S, 1 * S + 110000, 23, 36);
+    rec_at(t, MQTTKA_S2C, 1 * S + 130000, 23, 22);
+    rec_at(t, MQTTKA_C2S, 3 * S + 710000, 23, 73);
+    rec_at(t, MQTTKA_S2C, 3 * S + 711000, 23, 73);
+    rec_at(t, MQTTKA_C2S, 6 * S + 299000, 23, 19);
+    rec_at(t, MQTTKA_S2C, 6 * S + 299400, 23, 19);
+    tls_infer_close(t, MQTTKA_SIDE_CLIENT, MQTTKA_CLOSE_FIN, 9 * S);
+    finish(t, 9 * S, &o, fs);
+    CHECK_EQ_INT(o.pingreq, 1);
+    CHECK_EQ_INT(o.keepalive_inferred, 3);
+    tls_infer_free(&t);
+}
+
 /* The record log's caps (max_tls_records, max_tls_memory_bytes): a flow
  * of pings past the per-flow cap keeps the first records, says so, counts
  * no unanswered ping it cannot see answered; the total cap stops a second
@@ -568,6 +612,7 @@ int main(void)
     test_ping_before_close();
     test_only_ping_before_exit();
     test_ping_soon_after();
+    test_ka_since_ack();
     test_log_caps();
     printf("%u passed, %u failed\n", th_passed, th_failed);
     return th_failed ? 1 : 0;
