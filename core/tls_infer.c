@@ -408,11 +408,25 @@ static bool may_be_pong(const tls_infer *t, const tls_log_entry *e)
     return before > TLS_CLOSE_NOTIFY_GAP || (t->version != 0 && t->version < 0x0304);
 }
 
+/* Whether the cipher shows a client record and a server record of these
+ * lengths to be exactly a 2-byte MQTT packet each: PINGREQ and PINGRESP
+ * (over TCP 2 and 2 bytes of plaintext; over WebSocket a masked frame of
+ * 8, an unmasked one of 4). No other 2-byte packet a client sends is
+ * answered by a 2-byte one. */
+static bool ping_shaped(const tls_infer *t, uint16_t c_len, uint16_t s_len)
+{
+    int exp = aead_expansion(t->version, t->cipher);
+    if (exp < 0 || c_len <= exp || s_len <= exp)
+        return false;
+    int plain_c = c_len - exp, plain_s = s_len - exp;
+    return (plain_c == 2 && plain_s == 2) || (plain_c == 8 && plain_s == 4);
+}
+
 /* Whether the client's log entry i was answered, before the client's next
  * record and within T_resp, by a server record of the pair's pong length
  * (no pair: of a pong's length for it, its own or 4 bytes less: the
- * client's WebSocket mask). */
-static bool answered_at_once(const tls_infer *t, size_t i, const candidate *pair,
+ * client's WebSocket mask; and ping_shaped with it when `shaped`). */
+static bool answered_at_once(const tls_infer *t, size_t i, const candidate *pair, bool shaped,
                              mqttka_time window)
 {
     const tls_log_entry *c = &t->log[i];
@@ -422,7 +436,9 @@ static bool answered_at_once(const tls_infer *t, size_t i, const candidate *pair
             break;
         if (s->dir != MQTTKA_S2C || !may_be_pong(t, s))
             continue;
-        if (pair ? s->len == pair->pong : s->len == c->len || (uint32_t)s->len + 4 == c->len)
+        if (pair ? s->len == pair->pong
+                 : (s->len == c->len || (uint32_t)s->len + 4 == c->len) &&
+                       (!shaped || ping_shaped(t, c->len, s->len)))
             return true;
     }
     return false;
@@ -430,12 +446,15 @@ static bool answered_at_once(const tls_infer *t, size_t i, const candidate *pair
 
 /* Whether the client's log entry i can be a ping at all: after a silence,
  * outside the closing run or answered at once there. While the pair is
- * learned (pair NULL), never soon after the client's previous record:
- * WebSocket clients' pieces of a write can be answered by a record of their
- * own length (MQTT.js's last 1-byte frame of a SUBSCRIBE by the SUBACK), and
- * would be learned as a smaller pair than the pings'. Once the pair is
- * known, a record of its ping length answered at once by one of its pong
- * length is a ping there too: two 2-byte MQTT packets. */
+ * learned (pair NULL), soon after the client's previous record only when
+ * the cipher shows the record and its answer to be a PINGREQ and a
+ * PINGRESP (ping_shaped: libmosquitto pings right behind its PUBLISH when
+ * it has heard nothing for KA): WebSocket clients' pieces of a write can be
+ * answered by a record of their own length (MQTT.js's last 1-byte frame of
+ * a SUBSCRIBE by the SUBACK, 7 bytes each in plaintext), and would be
+ * learned as a smaller pair than the pings'. Once the pair is known, a
+ * record of its ping length answered at once by one of its pong length is a
+ * ping there too: two 2-byte MQTT packets. */
 static bool may_be_ping(const tls_infer *t, size_t i, mqttka_time closing_from,
                         const candidate *pair, mqttka_time window)
 {
@@ -448,8 +467,8 @@ static bool may_be_ping(const tls_infer *t, size_t i, mqttka_time closing_from,
     if (pair && e->len != pair->ping)
         return false;
     if (e->silence >= TLS_PING_MIN_SILENCE)
-        return !closing || answered_at_once(t, i, pair, window);
-    return pair && answered_at_once(t, i, pair, window);
+        return !closing || answered_at_once(t, i, pair, false, window);
+    return answered_at_once(t, i, pair, !pair, window);
 }
 
 /* The time from the latest server record of an acknowledgement's length

@@ -519,6 +519,41 @@ static void test_ping_soon_after(void)
     tls_infer_free(&t);
 }
 
+/* libmosquitto pings right behind its PUBLISH when it has heard nothing
+ * for KA: the ping comes in the same instant as the PUBLISH, the client's
+ * only one. The cipher (TLS 1.2 AES-256-GCM: 24 bytes) shows it and its
+ * answer to be two 2-byte packets: learned and counted. Over WebSocket a
+ * 7-byte piece answered by 7 bytes is no such pair (test_ping_soon_after). */
+static void test_ping_behind_publish(void)
+{
+    mqttka_tls_inference o;
+    mqttka_finding fs[MQTTKA_TLS_MAX_FINDINGS];
+    tls_infer *t = start(0xc030, 0);
+    rec_at(t, MQTTKA_C2S, 4 * S + 880000, 23, 81);
+    rec_at(t, MQTTKA_C2S, 13 * S + 749000, 23, 642);
+    rec_at(t, MQTTKA_C2S, 13 * S + 749100, 23, 26);
+    rec_at(t, MQTTKA_S2C, 13 * S + 749400, 23, 26);
+    tls_infer_close(t, MQTTKA_SIDE_CLIENT, MQTTKA_CLOSE_FIN, 19 * S + 757000);
+    finish(t, 19 * S + 757000, &o, fs);
+    CHECK_EQ_INT(o.ping_record_len, 26);
+    CHECK_EQ_INT(o.pingreq, 1);
+    CHECK_EQ_INT(o.pingresp, 1);
+    CHECK_EQ_INT(o.pingreq_unanswered, 0);
+    tls_infer_free(&t);
+
+    /* the same records under a cipher whose expansion is unknown (TLS 1.2
+     * CBC): a record right behind another proves nothing */
+    t = start(0x002f, 0);
+    rec_at(t, MQTTKA_C2S, 4 * S + 880000, 23, 81);
+    rec_at(t, MQTTKA_C2S, 13 * S + 749000, 23, 642);
+    rec_at(t, MQTTKA_C2S, 13 * S + 749100, 23, 26);
+    rec_at(t, MQTTKA_S2C, 13 * S + 749400, 23, 26);
+    tls_infer_close(t, MQTTKA_SIDE_CLIENT, MQTTKA_CLOSE_FIN, 19 * S + 757000);
+    finish(t, 19 * S + 757000, &o, fs);
+    CHECK_EQ_INT(o.pingreq, 0);
+    tls_infer_free(&t);
+}
+
 /* MQTT.js restarts its ping timer when an acknowledgement arrives, not on
  * a PUBLISH: KA 6, a QoS 1 PUBLISH at 4.2 s acknowledged at once (PUBACK,
  * 2 bytes more than a PINGRESP), a QoS 0 PUBLISH at 7.6 s the broker
@@ -612,6 +647,7 @@ int main(void)
     test_ping_before_close();
     test_only_ping_before_exit();
     test_ping_soon_after();
+    test_ping_behind_publish();
     test_ka_since_ack();
     test_log_caps();
     printf("%u passed, %u failed\n", th_passed, th_failed);
