@@ -626,7 +626,9 @@ void tls_infer_finish(const tls_infer *t, const mqttka_config *cfg, mqttka_time 
         if (e->dir == MQTTKA_C2S && e->len == best->ping) {
             if (e->silence != MQTTKA_TIME_NONE && last_server != MQTTKA_TIME_NONE) {
                 mqttka_time both = e->ts - last_server > e->silence ? e->ts - last_server : e->silence;
-                if (t->max_silence_open != MQTTKA_TIME_NONE &&
+                /* only the first three pings' matter (a cadence decides
+                 * from three on): at most three walks back */
+                if (pings < 3 && t->max_silence_open != MQTTKA_TIME_NONE &&
                     both + TLS_KA_SLACK < t->max_silence_open)
                     both = since_ack(t, i, best->pong, t->max_silence_open - TLS_KA_SLACK, both);
                 if (max_both == MQTTKA_TIME_NONE || both > max_both)
