@@ -134,17 +134,44 @@ bool tls_parse_server_hello(const uint8_t *b, size_t len, uint16_t *version, uin
  * unanswered until the client gives up is still one (the shortest,
  * MQTT.js's KA/2, is 1 s for KA 2). */
 #define TLS_CLOSE_WINDOW 500000
+/* ... unless the server answered it at once with a record of the pong's
+ * length, before the client's next record: a ping the client sent just
+ * before it exited (paho and MQTT.js processes ending 0.3-0.5 s after a
+ * ping were counted one ping short). A DISCONNECT's only such "answer" is
+ * the server's TLS 1.3 close_notify (outer type 23, a PINGRESP's length),
+ * which the close follows at once: the server's last record before the
+ * first close, when the close comes within TLS_CLOSE_NOTIFY_GAP of it, is
+ * no pong in TLS 1.3 (on the held-out captures the close came within 10 ms
+ * of it); in TLS 1.2 the alert is a record of its own type. */
+#define TLS_CLOSE_NOTIFY_GAP 100000
 /* A ping is sent after the client has been silent: a client record less
  * than this after the previous one is a piece of a larger write (paho
  * python over WebSocket sends a frame per MQTT fragment, some of a PINGREQ's
- * size). The shortest keepalive, 1 s, is four times longer. */
+ * size). The shortest keepalive, 1 s, is four times longer. A piece of a
+ * write is followed by the write's next piece before any answer can come;
+ * so a record this soon after another is a ping all the same when the
+ * server answers it with a pong-sized record before the client sends again
+ * (paho's first ping can come 80 ms after its PUBACK). */
 #define TLS_PING_MIN_SILENCE 250000
+/* The keepalive from fewer than three pings (see tls_infer_finish): no
+ * client that keeps its keepalive is silent longer than KA between two of
+ * its records (the longest such silence can pass KA by the client's own
+ * lateness, up to paho's 1 s loop); and the acknowledgements whose arrival
+ * restarts MQTT.js's ping timer are at most this much longer than a
+ * PINGRESP (PUBACK, PUBREC, PUBREL, PUBCOMP, UNSUBACK: 2 bytes; SUBACK: 3
+ * for one topic; MQTT 5 reason codes and property lengths: up to 4). */
+#define TLS_KA_SLACK 1000000
+#define TLS_ACK_EXTRA 4
 /* Distinct (ping, pong) length pairs counted while learning. */
 #define TLS_MAX_CANDIDATES 32
 
 typedef struct tls_log_entry {
     mqttka_time ts;
     mqttka_time silence; /* client records: since the previous one, NONE for the first */
+    /* Client application-data records (of any length, logged or not) seen
+     * up to this one: a server record with the cseq of a client record came
+     * before the client's next record (an answer, not a later exchange). */
+    uint32_t cseq;
     uint16_t len;
     uint8_t dir;
 } tls_log_entry;
@@ -158,6 +185,7 @@ struct tls_infer {
     mqttka_time cur_ts;
     mqttka_time last_client_ts;
     mqttka_time max_silence;
+    mqttka_time max_silence_open; /* the same, of client records before the first close */
     mqttka_side close_side;
     mqttka_close_mechanism close_how;
     mqttka_time close_ts;
@@ -193,6 +221,7 @@ tls_infer *tls_infer_new(tls_log_budget *budget)
     t->budget = budget;
     t->last_client_ts = MQTTKA_TIME_NONE;
     t->max_silence = MQTTKA_TIME_NONE;
+    t->max_silence_open = MQTTKA_TIME_NONE;
     t->close_ts = MQTTKA_TIME_NONE;
     t->last_server_ts = MQTTKA_TIME_NONE;
     t->close_last_client_ts = MQTTKA_TIME_NONE;
@@ -268,12 +297,15 @@ static void on_record(void *ctx, const tls_record *r)
         /* equal only: neither the Upgrade request nor a CONNECT over TCP is masked */
         t->echo = true;
     }
-    tls_log_entry e = {t->cur_ts, MQTTKA_TIME_NONE, r->length, (uint8_t)dir};
+    tls_log_entry e = {t->cur_ts, MQTTKA_TIME_NONE, t->client_appdata, r->length, (uint8_t)dir};
     if (dir == MQTTKA_C2S) {
         if (t->last_client_ts != MQTTKA_TIME_NONE) {
             e.silence = t->cur_ts - t->last_client_ts;
             if (t->max_silence == MQTTKA_TIME_NONE || e.silence > t->max_silence)
                 t->max_silence = e.silence;
+            if (t->close_how == MQTTKA_CLOSE_NONE &&
+                (t->max_silence_open == MQTTKA_TIME_NONE || e.silence > t->max_silence_open))
+                t->max_silence_open = e.silence;
         }
         t->last_client_ts = t->cur_ts;
     } else {
@@ -350,28 +382,110 @@ static mqttka_time closing_run_start(const tls_infer *t)
     return from;
 }
 
-/* Whether a log entry can be a ping (client) or a pong (server) at all. */
-static bool may_be_ping(const tls_infer *t, const tls_log_entry *e, mqttka_time closing_from)
-{
-    if (t->close_ts != MQTTKA_TIME_NONE) {
-        if (e->ts > t->close_ts)
-            return false;
-        bool near = t->close_ts - e->ts <= TLS_CLOSE_WINDOW;
-        if (e->dir == MQTTKA_C2S && closing_from != MQTTKA_TIME_NONE && e->ts >= closing_from)
-            return false;
-        if (near && e->dir == MQTTKA_S2C && e->ts == t->close_last_server_ts &&
-            t->close_side == MQTTKA_SIDE_SERVER)
-            return false;
-    }
-    if (e->dir == MQTTKA_S2C)
-        return true;
-    return e->silence != MQTTKA_TIME_NONE && e->silence >= TLS_PING_MIN_SILENCE;
-}
-
 typedef struct candidate {
     uint16_t ping, pong;
     uint32_t count;
 } candidate;
+
+/* Whether a server log entry can be a pong at all. */
+static bool may_be_pong(const tls_infer *t, const tls_log_entry *e)
+{
+    if (t->close_ts == MQTTKA_TIME_NONE)
+        return true;
+    if (e->ts > t->close_ts)
+        return false;
+    if (e->ts != t->close_last_server_ts)
+        return true;
+    mqttka_time before = t->close_ts - e->ts;
+    /* the server's last record before a close: of its own, a close_notify
+     * or a last word; at once before the client's, a close_notify, which
+     * only TLS 1.3 (or an unknown version) hides in application data: TLS
+     * 1.2 sends its alerts as records of type 21 (RFC 5246 §6.2.1), never
+     * logged here, so there a ping answered 20 ms before the client exits
+     * keeps its pong */
+    if (t->close_side == MQTTKA_SIDE_SERVER && before <= TLS_CLOSE_WINDOW)
+        return false;
+    return before > TLS_CLOSE_NOTIFY_GAP || (t->version != 0 && t->version < 0x0304);
+}
+
+/* Whether the cipher shows a client record and a server record of these
+ * lengths to be exactly a 2-byte MQTT packet each: PINGREQ and PINGRESP
+ * (over TCP 2 and 2 bytes of plaintext; over WebSocket a masked frame of
+ * 8, an unmasked one of 4). No other 2-byte packet a client sends is
+ * answered by a 2-byte one. */
+static bool ping_shaped(const tls_infer *t, uint16_t c_len, uint16_t s_len)
+{
+    int exp = aead_expansion(t->version, t->cipher);
+    if (exp < 0 || c_len <= exp || s_len <= exp)
+        return false;
+    int plain_c = c_len - exp, plain_s = s_len - exp;
+    return (plain_c == 2 && plain_s == 2) || (plain_c == 8 && plain_s == 4);
+}
+
+/* Whether the client's log entry i was answered, before the client's next
+ * record and within T_resp, by a server record of the pair's pong length
+ * (no pair: of a pong's length for it, its own or 4 bytes less: the
+ * client's WebSocket mask; and ping_shaped with it when `shaped`). */
+static bool answered_at_once(const tls_infer *t, size_t i, const candidate *pair, bool shaped,
+                             mqttka_time window)
+{
+    const tls_log_entry *c = &t->log[i];
+    for (size_t j = i + 1; j < t->n && t->log[j].cseq == c->cseq; j++) {
+        const tls_log_entry *s = &t->log[j];
+        if (s->ts - c->ts > window)
+            break;
+        if (s->dir != MQTTKA_S2C || !may_be_pong(t, s))
+            continue;
+        if (pair ? s->len == pair->pong
+                 : (s->len == c->len || (uint32_t)s->len + 4 == c->len) &&
+                       (!shaped || ping_shaped(t, c->len, s->len)))
+            return true;
+    }
+    return false;
+}
+
+/* Whether the client's log entry i can be a ping at all: after a silence,
+ * outside the closing run or answered at once there. While the pair is
+ * learned (pair NULL), soon after the client's previous record only when
+ * the cipher shows the record and its answer to be a PINGREQ and a
+ * PINGRESP (ping_shaped: libmosquitto pings right behind its PUBLISH when
+ * it has heard nothing for KA): WebSocket clients' pieces of a write can be
+ * answered by a record of their own length (MQTT.js's last 1-byte frame of
+ * a SUBSCRIBE by the SUBACK, 7 bytes each in plaintext), and would be
+ * learned as a smaller pair than the pings'. Once the pair is known, a
+ * record of its ping length answered at once by one of its pong length is a
+ * ping there too: two 2-byte MQTT packets. */
+static bool may_be_ping(const tls_infer *t, size_t i, mqttka_time closing_from,
+                        const candidate *pair, mqttka_time window)
+{
+    const tls_log_entry *e = &t->log[i];
+    if (t->close_ts != MQTTKA_TIME_NONE && e->ts > t->close_ts)
+        return false;
+    if (e->silence == MQTTKA_TIME_NONE)
+        return false; /* the client's first application record */
+    bool closing = closing_from != MQTTKA_TIME_NONE && e->ts >= closing_from;
+    if (pair && e->len != pair->ping)
+        return false;
+    if (e->silence >= TLS_PING_MIN_SILENCE)
+        return !closing || answered_at_once(t, i, pair, false, window);
+    return answered_at_once(t, i, pair, !pair, window);
+}
+
+/* The time from the latest server record of an acknowledgement's length
+ * (a pong's, up to TLS_ACK_EXTRA bytes more) before the ping at log entry
+ * i that is at least `need` before it; `otherwise` when there is none. */
+static mqttka_time since_ack(const tls_infer *t, size_t i, uint16_t pong, mqttka_time need,
+                             mqttka_time otherwise)
+{
+    const tls_log_entry *p = &t->log[i];
+    for (size_t j = i; j-- > 0;) {
+        const tls_log_entry *s = &t->log[j];
+        if (s->dir == MQTTKA_S2C && s->len >= pong && s->len <= pong + TLS_ACK_EXTRA &&
+            p->ts - s->ts >= need)
+            return p->ts - s->ts;
+    }
+    return otherwise;
+}
 
 static double secs(mqttka_time t)
 {
@@ -450,7 +564,7 @@ void tls_infer_finish(const tls_infer *t, const mqttka_config *cfg, mqttka_time 
     size_t n_cands = 0;
     for (size_t i = 0; i < t->n; i++) {
         const tls_log_entry *c = &t->log[i];
-        if (c->dir != MQTTKA_C2S || !may_be_ping(t, c, closing_from))
+        if (c->dir != MQTTKA_C2S || !may_be_ping(t, i, closing_from, NULL, window))
             continue;
         for (size_t j = i + 1; j < t->n; j++) {
             const tls_log_entry *s = &t->log[j];
@@ -461,7 +575,7 @@ void tls_infer_finish(const tls_infer *t, const mqttka_config *cfg, mqttka_time 
                     break;
                 continue;
             }
-            if ((s->len != c->len && (uint32_t)s->len + 4 != c->len) || !may_be_ping(t, s, closing_from))
+            if ((s->len != c->len && (uint32_t)s->len + 4 != c->len) || !may_be_pong(t, s))
                 continue;
             size_t k = 0;
             while (k < n_cands && !(cands[k].ping == c->len && cands[k].pong == s->len))
@@ -507,11 +621,16 @@ void tls_infer_finish(const tls_infer *t, const mqttka_config *cfg, mqttka_time 
         const tls_log_entry *e = &t->log[i];
         if (e->dir == MQTTKA_S2C)
             last_server = e->ts;
-        if (!may_be_ping(t, e, closing_from))
+        if (e->dir == MQTTKA_C2S ? !may_be_ping(t, i, closing_from, best, window) : !may_be_pong(t, e))
             continue;
         if (e->dir == MQTTKA_C2S && e->len == best->ping) {
             if (e->silence != MQTTKA_TIME_NONE && last_server != MQTTKA_TIME_NONE) {
                 mqttka_time both = e->ts - last_server > e->silence ? e->ts - last_server : e->silence;
+                /* only the first three pings' matter (a cadence decides
+                 * from three on): at most three walks back */
+                if (pings < 3 && t->max_silence_open != MQTTKA_TIME_NONE &&
+                    both + TLS_KA_SLACK < t->max_silence_open)
+                    both = since_ack(t, i, best->pong, t->max_silence_open - TLS_KA_SLACK, both);
                 if (max_both == MQTTKA_TIME_NONE || both > max_both)
                     max_both = both;
             }
@@ -581,7 +700,15 @@ void tls_infer_finish(const tls_infer *t, const mqttka_config *cfg, mqttka_time 
      * counts only its small records (the log's); a larger one between
      * would make it too long. Measured on the held-out TLS set (in-sample,
      * the set this was tuned on): 87/93 -> 90/93 agree, the three paho
-     * keepalives and one MQTT.js one set right, none set wrong. */
+     * keepalives and one MQTT.js one set right, none set wrong.
+     * MQTT.js (5.x) restarts its ping timer only when an acknowledgement
+     * arrives (CONNACK, SUBACK, PUBACK, ..., PINGRESP), not when it sends
+     * or receives a PUBLISH: a ping 1-3 s after its QoS 0 PUBLISH or after
+     * a PUBLISH forwarded to it follows both silences short of KA. The
+     * client's longest silence before the first close bounds KA from
+     * below (TLS_KA_SLACK); a ping's estimate short of that bound is the
+     * time since the latest acknowledgement-sized server record that
+     * meets it (since_ack). */
     if (pings < 3 && max_both != MQTTKA_TIME_NONE && (ka == MQTTKA_TIME_NONE || max_both > ka))
         ka = max_both;
     if (pings >= 3 && min_iv != MQTTKA_TIME_NONE && (ka == MQTTKA_TIME_NONE || ka < min_iv / 2))

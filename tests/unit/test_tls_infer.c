@@ -378,6 +378,226 @@ static void test_inference(void)
     tls_infer_free(&t);
 }
 
+/* A ping just before the client's process exits: answered at once by a
+ * pong, then the FIN 0.46 s later (inside the closing window). It is a
+ * ping; a DISCONNECT at the same place, which the server "answers" with its
+ * TLS 1.3 close_notify (a pong's length) just before the close, is not. */
+static void test_ping_before_close(void)
+{
+    mqttka_tls_inference o;
+    mqttka_finding fs[MQTTKA_TLS_MAX_FINDINGS];
+
+    /* paho over WebSocket, TLS 1.3 AES-256-GCM, KA 9: pings of 25 bytes,
+     * pongs of 21; the last ping 0.46 s before the exit. */
+    tls_infer *t = start(0x1302, 0x0304);
+    for (int i = 1; i <= 3; i++) {
+        rec_at(t, MQTTKA_C2S, (1 + 9 * i) * S, 23, 25);
+        rec_at(t, MQTTKA_S2C, (1 + 9 * i) * S + 400, 23, 21);
+    }
+    tls_infer_close(t, MQTTKA_SIDE_CLIENT, MQTTKA_CLOSE_FIN, 28 * S + 460000);
+    finish(t, 28 * S + 460000, &o, fs);
+    CHECK_EQ_INT(o.pingreq, 3);
+    CHECK_EQ_INT(o.pingresp, 3);
+    CHECK_EQ_INT(o.pingreq_unanswered, 0);
+    CHECK_EQ_INT(o.keepalive_inferred, 9);
+    tls_infer_free(&t);
+
+    /* The same ping with no answer before the exit: the closing run (maybe
+     * a DISCONNECT) is not counted. */
+    t = start(0x1302, 0x0304);
+    for (int i = 1; i <= 3; i++) {
+        rec_at(t, MQTTKA_C2S, (1 + 9 * i) * S, 23, 25);
+        if (i < 3)
+            rec_at(t, MQTTKA_S2C, (1 + 9 * i) * S + 400, 23, 21);
+    }
+    tls_infer_close(t, MQTTKA_SIDE_CLIENT, MQTTKA_CLOSE_FIN, 28 * S + 460000);
+    finish(t, 28 * S + 460000, &o, fs);
+    CHECK_EQ_INT(o.pingreq, 2);
+    CHECK_EQ_INT(o.pingreq_unanswered, 0);
+    tls_infer_free(&t);
+
+    /* TLS 1.3 over TCP, KA 4: two pings, then a DISCONNECT (19 bytes) 2 s
+     * later, the server's close_notify (19 bytes, outer type 23) 0.3 ms
+     * after it and the client's RST 0.2 ms after that: one close_notify
+     * is no pong, the DISCONNECT no ping. */
+    t = start(0x1301, 0x0304);
+    rec_at(t, MQTTKA_C2S, 5 * S, 23, 19);
+    rec_at(t, MQTTKA_S2C, 5 * S + 300, 23, 19);
+    rec_at(t, MQTTKA_C2S, 9 * S, 23, 19);
+    rec_at(t, MQTTKA_S2C, 9 * S + 300, 23, 19);
+    rec_at(t, MQTTKA_C2S, 11 * S, 23, 19);
+    rec_at(t, MQTTKA_S2C, 11 * S + 300, 23, 19);
+    tls_infer_close(t, MQTTKA_SIDE_CLIENT, MQTTKA_CLOSE_RST, 11 * S + 500);
+    finish(t, 11 * S + 500, &o, fs);
+    CHECK_EQ_INT(o.pingreq, 2);
+    CHECK_EQ_INT(o.pingresp, 2);
+    CHECK_EQ_INT(o.pingreq_unanswered, 0);
+    CHECK_EQ_INT(o.keepalive_inferred, 4);
+    tls_infer_free(&t);
+}
+
+/* A ping answered 1 ms before the client exits 18 ms later, the client's
+ * only one: learned and counted in TLS 1.2, whose close_notify is a record
+ * of type 21; in TLS 1.3 the same records could be a DISCONNECT and the
+ * server's close_notify, and nothing is claimed. */
+static void test_only_ping_before_exit(void)
+{
+    mqttka_tls_inference o;
+    mqttka_finding fs[MQTTKA_TLS_MAX_FINDINGS];
+
+    /* mosquitto_pub, TLS 1.2 ChaCha20-Poly1305, KA 7: PUBLISH at 2.1 s,
+     * PUBACK, the ping at 9.1 s (18 bytes: 2 + 16), its pong, the FIN. */
+    tls_infer *t = start(0xcca8, 0);
+    rec_at(t, MQTTKA_C2S, 2 * S + 100000, 23, 200);
+    rec_at(t, MQTTKA_S2C, 2 * S + 100500, 23, 20);
+    rec_at(t, MQTTKA_C2S, 9 * S + 106000, 23, 18);
+    rec_at(t, MQTTKA_S2C, 9 * S + 107000, 23, 18);
+    tls_infer_close(t, MQTTKA_SIDE_CLIENT, MQTTKA_CLOSE_FIN, 9 * S + 125000);
+    finish(t, 9 * S + 125000, &o, fs);
+    CHECK_EQ_INT(o.pingreq, 1);
+    CHECK_EQ_INT(o.pingresp, 1);
+    CHECK_EQ_INT(o.keepalive_inferred, 7);
+    tls_infer_free(&t);
+
+    t = start(0x1303, 0x0304);
+    rec_at(t, MQTTKA_C2S, 2 * S + 100000, 23, 200);
+    rec_at(t, MQTTKA_S2C, 2 * S + 100500, 23, 21);
+    rec_at(t, MQTTKA_C2S, 9 * S + 106000, 23, 19);
+    rec_at(t, MQTTKA_S2C, 9 * S + 107000, 23, 19);
+    tls_infer_close(t, MQTTKA_SIDE_CLIENT, MQTTKA_CLOSE_FIN, 9 * S + 125000);
+    finish(t, 9 * S + 125000, &o, fs);
+    CHECK_EQ_INT(o.pingreq, 0);
+    CHECK_EQ_INT(o.keepalive_inferred, -1);
+    tls_infer_free(&t);
+}
+
+/* A ping 80 ms after the client's previous record (paho's PUBACK): too
+ * soon after it for a ping by silence alone, but answered at once by a
+ * pong-sized record of the learned pair; while the last piece of a
+ * WebSocket write, answered by a record of its own length, teaches no
+ * pair (it would be smaller than the pings'). */
+static void test_ping_soon_after(void)
+{
+    mqttka_tls_inference o;
+    mqttka_finding fs[MQTTKA_TLS_MAX_FINDINGS];
+
+    /* paho over WebSocket, TLS 1.3, KA 2: a forwarded PUBLISH at 4.8 s,
+     * its PUBACK at once, a ping 80 ms later, then four more every 2 s. */
+    tls_infer *t = start(0x1302, 0x0304);
+    rec_at(t, MQTTKA_S2C, 4 * S + 800000, 23, 23);
+    rec_at(t, MQTTKA_C2S, 4 * S + 800500, 23, 27);
+    for (int i = 0; i < 5; i++) {
+        rec_at(t, MQTTKA_C2S, (4 + 2 * i) * S + 880000, 23, 25);
+        rec_at(t, MQTTKA_S2C, (4 + 2 * i) * S + 880400, 23, 21);
+    }
+    finish(t, 14 * S, &o, fs);
+    CHECK_EQ_INT(o.pingreq, 5);
+    CHECK_EQ_INT(o.pingresp, 5);
+    CHECK_EQ_INT(o.keepalive_inferred, 2);
+    tls_infer_free(&t);
+
+    /* MQTT.js over WebSocket, TLS 1.2 GCM: a SUBSCRIBE written as frames
+     * of 31, 32, 45 and a last one of 31 bytes (1 byte of MQTT), answered by
+     * a SUBACK of 31; then pings of 32 answered by 28 every 7 s. The pair
+     * is (32, 28) and the last piece is no ping. */
+    t = start(0xc02f, 0);
+    rec_at(t, MQTTKA_C2S, 2 * S, 23, 31);
+    rec_at(t, MQTTKA_C2S, 2 * S + 500, 23, 32);
+    rec_at(t, MQTTKA_C2S, 2 * S + 900, 23, 45);
+    rec_at(t, MQTTKA_C2S, 2 * S + 1300, 23, 31);
+    rec_at(t, MQTTKA_S2C, 2 * S + 130000, 23, 31);
+    for (int i = 1; i <= 2; i++) {
+        rec_at(t, MQTTKA_C2S, (2 + 7 * i) * S + 130000, 23, 32);
+        rec_at(t, MQTTKA_S2C, (2 + 7 * i) * S + 140000, 23, 28);
+    }
+    finish(t, 20 * S, &o, fs);
+    CHECK_EQ_INT(o.ping_record_len, 32);
+    CHECK_EQ_INT(o.pong_record_len, 28);
+    CHECK_EQ_INT(o.pingreq, 2);
+    CHECK_EQ_INT(o.pingreq_unanswered, 0);
+    CHECK_EQ_INT(o.keepalive_inferred, 7);
+    tls_infer_free(&t);
+}
+
+/* libmosquitto pings right behind its PUBLISH when it has heard nothing
+ * for KA: the ping comes in the same instant as the PUBLISH, the client's
+ * only one. The cipher (TLS 1.2 AES-256-GCM: 24 bytes) shows it and its
+ * answer to be two 2-byte packets: learned and counted. Over WebSocket a
+ * 7-byte piece answered by 7 bytes is no such pair (test_ping_soon_after). */
+static void test_ping_behind_publish(void)
+{
+    mqttka_tls_inference o;
+    mqttka_finding fs[MQTTKA_TLS_MAX_FINDINGS];
+    tls_infer *t = start(0xc030, 0);
+    rec_at(t, MQTTKA_C2S, 4 * S + 880000, 23, 81);
+    rec_at(t, MQTTKA_C2S, 13 * S + 749000, 23, 642);
+    rec_at(t, MQTTKA_C2S, 13 * S + 749100, 23, 26);
+    rec_at(t, MQTTKA_S2C, 13 * S + 749400, 23, 26);
+    tls_infer_close(t, MQTTKA_SIDE_CLIENT, MQTTKA_CLOSE_FIN, 19 * S + 757000);
+    finish(t, 19 * S + 757000, &o, fs);
+    CHECK_EQ_INT(o.ping_record_len, 26);
+    CHECK_EQ_INT(o.pingreq, 1);
+    CHECK_EQ_INT(o.pingresp, 1);
+    CHECK_EQ_INT(o.pingreq_unanswered, 0);
+    tls_infer_free(&t);
+
+    /* the same records under a cipher whose expansion is unknown (TLS 1.2
+     * CBC): a record right behind another proves nothing */
+    t = start(0x002f, 0);
+    rec_at(t, MQTTKA_C2S, 4 * S + 880000, 23, 81);
+    rec_at(t, MQTTKA_C2S, 13 * S + 749000, 23, 642);
+    rec_at(t, MQTTKA_C2S, 13 * S + 749100, 23, 26);
+    rec_at(t, MQTTKA_S2C, 13 * S + 749400, 23, 26);
+    tls_infer_close(t, MQTTKA_SIDE_CLIENT, MQTTKA_CLOSE_FIN, 19 * S + 757000);
+    finish(t, 19 * S + 757000, &o, fs);
+    CHECK_EQ_INT(o.pingreq, 0);
+    tls_infer_free(&t);
+}
+
+/* MQTT.js restarts its ping timer when an acknowledgement arrives, not on
+ * a PUBLISH: KA 6, a QoS 1 PUBLISH at 4.2 s acknowledged at once (PUBACK,
+ * 2 bytes more than a PINGRESP), a QoS 0 PUBLISH at 7.6 s the broker
+ * forwards back, and the only ping at 10.22 s, 6 s after the PUBACK. The
+ * client was silent 4.2 s before (so KA is at least ~4 s): the 2.6 s
+ * since the PUBLISH are not the keepalive, the time since the PUBACK is. */
+static void test_ka_since_ack(void)
+{
+    mqttka_tls_inference o;
+    mqttka_finding fs[MQTTKA_TLS_MAX_FINDINGS];
+    tls_infer *t = start(0x1301, 0x0304);
+    rec_at(t, MQTTKA_C2S, 1 * S + 110000, 23, 36); /* SUBSCRIBE */
+    rec_at(t, MQTTKA_S2C, 1 * S + 130000, 23, 22); /* SUBACK */
+    rec_at(t, MQTTKA_C2S, 5 * S + 280000, 23, 47); /* PUBLISH QoS 1 */
+    rec_at(t, MQTTKA_S2C, 5 * S + 280500, 23, 47); /* forwarded back */
+    rec_at(t, MQTTKA_S2C, 5 * S + 281000, 23, 21); /* PUBACK */
+    rec_at(t, MQTTKA_C2S, 5 * S + 282000, 23, 21); /* its PUBACK */
+    rec_at(t, MQTTKA_C2S, 8 * S + 710000, 23, 73); /* PUBLISH QoS 0 */
+    rec_at(t, MQTTKA_S2C, 8 * S + 711000, 23, 73); /* forwarded back */
+    rec_at(t, MQTTKA_C2S, 11 * S + 299000, 23, 19);
+    rec_at(t, MQTTKA_S2C, 11 * S + 299400, 23, 19);
+    tls_infer_close(t, MQTTKA_SIDE_CLIENT, MQTTKA_CLOSE_FIN, 16 * S);
+    finish(t, 16 * S, &o, fs);
+    CHECK_EQ_INT(o.pingreq, 1);
+    CHECK_EQ_INT(o.keepalive_inferred, 6);
+    tls_infer_free(&t);
+
+    /* paho's rule, kept: the same records with no silence longer than the
+     * ping's own before it (no QoS 1 exchange at 5.28 s): the estimate is
+     * the longer of the two silences before the ping, 2.6 s -> 3. */
+    t = start(0x1301, 0x0304);
+    rec_at(t, MQTTKA_C2S, 1 * S + 110000, 23, 36);
+    rec_at(t, MQTTKA_S2C, 1 * S + 130000, 23, 22);
+    rec_at(t, MQTTKA_C2S, 3 * S + 710000, 23, 73);
+    rec_at(t, MQTTKA_S2C, 3 * S + 711000, 23, 73);
+    rec_at(t, MQTTKA_C2S, 6 * S + 299000, 23, 19);
+    rec_at(t, MQTTKA_S2C, 6 * S + 299400, 23, 19);
+    tls_infer_close(t, MQTTKA_SIDE_CLIENT, MQTTKA_CLOSE_FIN, 9 * S);
+    finish(t, 9 * S, &o, fs);
+    CHECK_EQ_INT(o.pingreq, 1);
+    CHECK_EQ_INT(o.keepalive_inferred, 3);
+    tls_infer_free(&t);
+}
+
 /* The record log's caps (max_tls_records, max_tls_memory_bytes): a flow
  * of pings past the per-flow cap keeps the first records, says so, counts
  * no unanswered ping it cannot see answered; the total cap stops a second
@@ -424,6 +644,11 @@ int main(void)
     test_follower();
     test_server_hello();
     test_inference();
+    test_ping_before_close();
+    test_only_ping_before_exit();
+    test_ping_soon_after();
+    test_ping_behind_publish();
+    test_ka_since_ack();
     test_log_caps();
     printf("%u passed, %u failed\n", th_passed, th_failed);
     return th_failed ? 1 : 0;
