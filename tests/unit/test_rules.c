@@ -665,6 +665,22 @@ static void s_ping_then_disconnect(script *sc)
     fin(sc, C, 5.014);
 }
 
+/* 5 PINGREQ and 6 DISCONNECT back to back, 7 the client's FIN; the
+ * server's answer (8) is on the wire but not in the capture; 9 the client's RST
+ * without ACK, which a closed socket sends for data that arrives after its
+ * FIN: the answer may have been that data, so the PINGREQ is not called
+ * unanswered. */
+static void s_ping_then_disconnect_answer_lost(script *sc)
+{
+    TCP_SESSION(sc, connect_ka5, connack_ok);
+    script_add(sc, C, 5.010, pingreq, sizeof pingreq);
+    script_add(sc, C, 5.011, disconnect, sizeof disconnect);
+    fin(sc, C, 5.0115);
+    script_add(sc, S, 5.012, pingresp, sizeof pingresp)->lost = true;
+    script_add_flags(sc, C, 5.013, MQTTKA_TCP_RST);
+    sc->m[sc->n - 1].no_ack = true;
+}
+
 /* 4 a 101 over the header cap of 256 bytes (configure_header_cap). */
 static void s_header_cap(script *sc)
 {
@@ -1357,6 +1373,15 @@ static const rule_row rows[] = {
              "[7] #1 S>C PINGRESP rtt=0.002 pair=5\n"
              "[7] #1 S>C finding pingresp_rtt info about=7 value=0.002\n"
              "[9] #1 summary " TCP_CONN " " KA5 " pingreq=1 pingresp=1 unanswered=0 "
+             "close=client/mqtt_disconnect verdict=mqtt_disconnect id=\"\" sub=\"\" ext=\"\"\n",
+     NULL},
+    {"capture_gap: a RST after the resetter's FIN answers server bytes the capture lacks; "
+     "the PINGREQ waiting is not unanswered",
+     s_ping_then_disconnect_answer_lost, NULL,
+     TCP_KA5 "[5] #1 C>S PINGREQ silence=5.000\n"
+             "[6] #1 C>S DISCONNECT silence=0.001\n"
+             "[9] #1 S>C finding capture_gap info about=9\n"
+             "[9] #1 summary " TCP_CONN " " KA5 " pingreq=1 pingresp=0 unanswered=0 "
              "close=client/mqtt_disconnect verdict=mqtt_disconnect id=\"\" sub=\"\" ext=\"\"\n",
      NULL},
     {"resource_limit: a 101 over the header cap", s_header_cap, configure_header_cap,
