@@ -681,6 +681,20 @@ static void s_ping_then_disconnect_answer_lost(script *sc)
     sc->m[sc->n - 1].no_ack = true;
 }
 
+/* 5 a PINGREQ the capture missed; 6 the DISCONNECT and the FIN in one
+ * segment, held behind the hole until 7, the server's ACK of both, shows
+ * the hole: the client closed with its DISCONNECT, at 6, though the FIN was
+ * seen first. 8 the server's FIN. */
+static void s_disconnect_behind_hole(script *sc)
+{
+    TCP_SESSION(sc, connect_ka5, connack_ok);
+    sc->segment_starts_matter = true;
+    script_add(sc, C, 5.010, pingreq, sizeof pingreq)->lost = true;
+    script_add(sc, C, 5.011, disconnect, sizeof disconnect)->flags = MQTTKA_TCP_FIN;
+    script_add(sc, S, 5.012, NULL, 0);
+    fin(sc, S, 5.013);
+}
+
 /* 4 a 101 over the header cap of 256 bytes (configure_header_cap). */
 static void s_header_cap(script *sc)
 {
@@ -1382,6 +1396,14 @@ static const rule_row rows[] = {
              "[6] #1 C>S DISCONNECT silence=0.001\n"
              "[9] #1 S>C finding capture_gap info about=9\n"
              "[9] #1 summary " TCP_CONN " " KA5 " pingreq=1 pingresp=0 unanswered=0 "
+             "close=client/mqtt_disconnect verdict=mqtt_disconnect id=\"\" sub=\"\" ext=\"\"\n",
+     NULL},
+    {"verdict mqtt_disconnect: a DISCONNECT behind a hole, seen after its FIN, is how the client "
+     "closed",
+     s_disconnect_behind_hole, NULL,
+     TCP_KA5 "[7] #1 C>S finding capture_gap info about=7 value=2.000\n"
+             "[7] #1 C>S DISCONNECT\n"
+             "[8] #1 summary " TCP_CONN " " KA5 " pingreq=0 pingresp=0 unanswered=0 "
              "close=client/mqtt_disconnect verdict=mqtt_disconnect id=\"\" sub=\"\" ext=\"\"\n",
      NULL},
     {"resource_limit: a 101 over the header cap", s_header_cap, configure_header_cap,
