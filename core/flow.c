@@ -179,8 +179,18 @@ static void early_client_bytes(const push_ctx *pc, const uint8_t *bytes, size_t 
         return;
     }
     if (!kept_segments_add_to_frame(&f->http->early, pc->side, pc->at.ts, pc->at.tag, bytes, len,
-                           &pc->env->total_buffered, pc->env->cfg.max_total_buffered_bytes))
+                           &pc->env->total_buffered, pc->env->cfg.max_total_buffered_bytes)) {
         f->http->early_dropped += len;
+        return;
+    }
+    /* A CONNECT spread over frames, none of them a whole packet. */
+    if (!server_seen && f->sess && !f->http->early_dropped &&
+        handshake_early_frames_carry_connect(&f->http->early, pc->side)) {
+        handshake_upgraded_unseen(f->http, f->sess);
+        emit_confirm(&pc->at, f->sess);
+        f->proto = PROTO_WEBSOCKET;
+        replay_early(pc);
+    }
 }
 
 /* Decodes the client segments kept ahead of the upgrade; past those that
