@@ -655,26 +655,32 @@ static void fin_by_ack(push_ctx *pc, const mqttka_segment *seg)
  * that has sent its FIN resets only when data arrives after it (a closed
  * socket cannot take it). When the capture holds no such data (all the
  * peer's bytes were acknowledged by this side already, and the peer has not
- * closed), the peer sent bytes the capture lacks: the answer to a PINGREQ
- * waiting now may be among them. (Seen where the server answers a PINGREQ
- * sent just before a DISCONNECT, and the capture lost that answer.) */
+ * closed; or the peer's side was not captured at all), the peer sent bytes
+ * the capture lacks: the answer to a PINGREQ waiting now may be among them.
+ * (Seen where the server answers a PINGREQ sent just before a DISCONNECT,
+ * and the capture lost that answer.) */
 static void rst_reveals_unseen_data(push_ctx *pc, const mqttka_segment *seg)
 {
     struct flow *f = pc->f;
     int side = pc->side, peer = 1 - side;
-    uint32_t end;
     if ((seg->tcp_flags & MQTTKA_TCP_ACK) || !f->fin[side] || f->fin[peer] ||
-        !(f->acked & (1u << side)) || !tcp_stream_data_end(&f->tcp[peer], &end) ||
-        end != f->last_ack[side])
+        !(f->acked & (1u << side)))
+        return;
+    bool peer_captured = f->sides_seen & (1u << peer);
+    uint32_t end;
+    if (peer_captured &&
+        (!tcp_stream_data_end(&f->tcp[peer], &end) || end != f->last_ack[side]))
         return;
     mqttka_direction dir = flow_direction(f, peer);
     if (f->sess->dirs[dir].lost)
         return; /* already not decoded: the rules know of its hole */
-    const char *resetter = sender_name(flow_direction(f, side));
-    emit_finding(&pc->at, f->sess, MQTTKA_F_CAPTURE_GAP, dir, 0, false, 0,
-                 "%s stream: bytes missing from the capture after the %s's FIN; the %s's RST "
-                 "answers them (their size is not known)",
-                 sender_name(dir), resetter, resetter);
+    if (peer_captured) { /* else one_sided says the whole direction is missing */
+        const char *resetter = sender_name(flow_direction(f, side));
+        emit_finding(&pc->at, f->sess, MQTTKA_F_CAPTURE_GAP, dir, 0, false, 0,
+                     "%s stream: bytes missing from the capture after the %s's FIN; the %s's "
+                     "RST answers them (their size is not known)",
+                     sender_name(dir), resetter, resetter);
+    }
     keepalive_on_gap(&pc->at, f->sess, dir);
 }
 

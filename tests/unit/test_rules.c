@@ -644,6 +644,27 @@ static void s_one_sided(script *sc)
         script_add(sc, C, 5.0 * i, pingreq, sizeof pingreq);
 }
 
+/* Only the client's side captured, from its SYN (1): 2 the Upgrade request,
+ * 3-7 the CONNECT written a field a frame (as MQTT.js over Node's `ws`
+ * does), none a whole packet; 8 a PINGREQ; 9 the client's FIN 4 s later.
+ * Its ACKs never move: the server sent nothing, so the PINGREQ was never
+ * answered: counted, and the verdict says so, but no finding, since the
+ * answers' side is missing. */
+static void s_one_sided_split_connect(script *sc)
+{
+    static const uint8_t proto_name[] = {0x00, 0x04, 'M', 'Q', 'T', 'T'};
+    static const uint8_t rest[] = {0x04, 0x02, 0x00, 0x05, 0x00, 0x00};
+    script_add_flags(sc, C, 0, MQTTKA_TCP_SYN);
+    script_add(sc, C, 0.001, script_request, strlen(script_request));
+    frame(sc, C, 0.0030, 0x82, connect_ka5, 1);
+    frame(sc, C, 0.0031, 0x82, connect_ka5 + 1, 1);
+    frame(sc, C, 0.0032, 0x82, proto_name, 2);
+    frame(sc, C, 0.0033, 0x82, proto_name + 2, 4);
+    frame(sc, C, 0.0034, 0x82, rest, sizeof rest);
+    script_ws(sc, C, 5.010, pingreq, sizeof pingreq);
+    fin(sc, C, 9.010);
+}
+
 /* 3 an MQTT 5 CONNECT whose property length (32) runs past its end: the
  * client id cannot be read. */
 static const uint8_t connect5_bad_properties[] = {0x10, 0x0d, 0x00, 0x04, 'M', 'Q', 'T', 'T',
@@ -1370,6 +1391,16 @@ static const rule_row rows[] = {
      "[0] #1 S>C finding one_sided info about=0\n"
      "[0] #1 summary " TCP_CONN " v=null ka=-1 ska=-1 kae=-1 pingreq=3 pingresp=0 unanswered=0 "
      "close=-/- start_seen=0 ka_inferred=5 verdict=open id=\"\" sub=\"\" ext=\"\"\n",
+     NULL},
+    {"one_sided: a CONNECT over several frames before a 101 the capture lacks; the client's "
+     "ACKs count the PINGREQ unanswered",
+     s_one_sided_split_connect, NULL,
+     "[7] #1 C>S CONNECT level=4 ka=5 clean=1 id=\"\"\n"
+     "[8] #1 C>S PINGREQ silence=5.007\n"
+     "[9] #1 C>S finding close_matches_ping_timeout info about=9 value=4.000\n"
+     "[0] #1 S>C finding one_sided info about=0\n"
+     "[0] #1 summary " WS_CONN " " KA5 " pingreq=1 pingresp=0 unanswered=1 "
+     "close=client/fin verdict=client_closed_missing_pingresp id=\"\" sub=\"\" ext=\"\"\n",
      NULL},
     {"malformed_packet: an MQTT 5 property length past the CONNECT's end", s_malformed_packet,
      NULL,
