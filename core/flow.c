@@ -179,8 +179,18 @@ static void early_client_bytes(const push_ctx *pc, const uint8_t *bytes, size_t 
         return;
     }
     if (!kept_segments_add_to_frame(&f->http->early, pc->side, pc->at.ts, pc->at.tag, bytes, len,
-                           &pc->env->total_buffered, pc->env->cfg.max_total_buffered_bytes))
+                           &pc->env->total_buffered, pc->env->cfg.max_total_buffered_bytes)) {
         f->http->early_dropped += len;
+        return;
+    }
+    /* A CONNECT spread over frames, none of them a whole packet. */
+    if (!server_seen && f->sess && !f->http->early_dropped &&
+        handshake_early_frames_carry_connect(&f->http->early, pc->side)) {
+        handshake_upgraded_unseen(f->http, f->sess);
+        emit_confirm(&pc->at, f->sess);
+        f->proto = PROTO_WEBSOCKET;
+        replay_early(pc);
+    }
 }
 
 /* Decodes the client segments kept ahead of the upgrade; past those that
@@ -640,6 +650,40 @@ static void fin_by_ack(push_ctx *pc, const mqttka_segment *seg)
         keepalive_on_close(&pc->at, f->sess, side_of(flow_direction(f, peer)), MQTTKA_CLOSE_FIN);
 }
 
+/* A RST without the ACK flag answers a segment of the peer (its sequence
+ * number is that segment's acknowledgment, RFC 9293 3.10.7.1), and a side
+ * that has sent its FIN resets only when data arrives after it (a closed
+ * socket cannot take it). When the capture holds no such data (all the
+ * peer's bytes were acknowledged by this side already, and the peer has not
+ * closed; or the peer's side was not captured at all), the peer sent bytes
+ * the capture lacks: the answer to a PINGREQ waiting now may be among them.
+ * (Seen where the server answers a PINGREQ sent just before a DISCONNECT,
+ * and the capture lost that answer.) */
+static void rst_reveals_unseen_data(push_ctx *pc, const mqttka_segment *seg)
+{
+    struct flow *f = pc->f;
+    int side = pc->side, peer = 1 - side;
+    if ((seg->tcp_flags & MQTTKA_TCP_ACK) || !f->fin[side] || f->fin[peer] ||
+        !(f->acked & (1u << side)))
+        return;
+    bool peer_captured = f->sides_seen & (1u << peer);
+    uint32_t end;
+    if (peer_captured &&
+        (!tcp_stream_data_end(&f->tcp[peer], &end) || end != f->last_ack[side]))
+        return;
+    mqttka_direction dir = flow_direction(f, peer);
+    if (f->sess->dirs[dir].lost)
+        return; /* already not decoded: the rules know of its hole */
+    if (peer_captured) { /* else one_sided says the whole direction is missing */
+        const char *resetter = sender_name(flow_direction(f, side));
+        emit_finding(&pc->at, f->sess, MQTTKA_F_CAPTURE_GAP, dir, 0, false, 0,
+                     "%s stream: bytes missing from the capture after the %s's FIN; the %s's "
+                     "RST answers them (their size is not known)",
+                     sender_name(dir), resetter, resetter);
+    }
+    keepalive_on_gap(&pc->at, f->sess, dir);
+}
+
 /* The gaps the waiting bare ACKs reveal, declared now (struct flow's
  * ack_wait_since says why they wait). */
 static void resolve_acks(push_ctx *pc, uint8_t sides)
@@ -787,8 +831,10 @@ bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
     }
     if (flags & MQTTKA_TCP_RST) {
         f->rst = true;
-        if (f->sess)
+        if (f->sess) {
+            rst_reveals_unseen_data(pc, seg);
             keepalive_on_close(&pc->at, f->sess, who, MQTTKA_CLOSE_RST);
+        }
         return true;
     }
     return f->fin[0] && f->fin[1];

@@ -14,6 +14,7 @@
 
 #include "mqtt_decoder.h"
 #include "text_format.h"
+#include "ws_decoder.h"
 
 /* A WebSocket handshake never answered is reported only once the flow has
  * closed or this long has passed since the request at the end of input: a
@@ -414,6 +415,56 @@ static bool contains_token_ci(const char *haystack, const char *needle)
     return false;
 }
 
+/* What the early frames' walk gathers: their data, unmasked, joined (the
+ * first bytes only), and whether a frame broke a rule. */
+typedef struct early_walk {
+    uint8_t data[FIRST_BYTES_MAX];
+    size_t len;
+    bool bad;
+} early_walk;
+
+static void early_data(void *ctx, uint8_t message_opcode, const ws_frame_header *h,
+                       const uint8_t *bytes, size_t len)
+{
+    early_walk *w = ctx;
+    (void)h;
+    if (message_opcode != MQTTKA_WS_BINARY || !bytes) {
+        w->bad = true;
+        return;
+    }
+    size_t n = len < sizeof w->data - w->len ? len : sizeof w->data - w->len;
+    memcpy(w->data + w->len, bytes, n);
+    w->len += n;
+}
+
+static void early_control(void *ctx, const ws_frame_header *h, const uint8_t *payload,
+                          size_t len)
+{
+    (void)ctx, (void)h, (void)payload, (void)len;
+}
+
+static void early_violation(void *ctx, ws_violation v, const ws_frame_header *h)
+{
+    (void)v, (void)h;
+    ((early_walk *)ctx)->bad = true;
+}
+
+bool handshake_early_frames_carry_connect(const kept_segments *early, int side)
+{
+    static const ws_decoder_callbacks cb = {NULL, early_data, early_control, NULL,
+                                            early_violation, NULL};
+    early_walk w = {0};
+    ws_decoder d;
+    ws_decoder_init(&d, true, false);
+    /* Kept in order, one client stream: at most KEPT_BYTES to walk. */
+    for (uint8_t i = 0; i < early->n && !w.bad; i++) {
+        if (early->seg[i].side == side)
+            ws_decoder_push(&d, early->seg[i].bytes, early->seg[i].len, &cb, &w);
+    }
+    ws_decoder_free(&d);
+    return !w.bad && mqtt_looks_like_connect(w.data, w.len) == 1;
+}
+
 void handshake_upgraded_unseen(const http_handshake *h, session *s)
 {
     /* The 101, and with it what compression the server accepted and with
@@ -547,6 +598,10 @@ void handshake_end(const http_handshake *h, const rule_ctx *at, session *s, bool
     if (!closed && at->ts - h->request_ts < HANDSHAKE_ANSWER_WAIT)
         return;
     emit_confirm(at, s);
+    /* The server's side not captured: whether it answered is not known
+     * (one_sided says so). */
+    if (!(s->dirs_seen & (1u << MQTTKA_S2C)))
+        return;
     emit_handshake(at, s, false, 0, h->request.target);
     emit_finding(at, s, MQTTKA_F_WS_HANDSHAKE_FAILED, MQTTKA_C2S, h->request_tag, false, 0,
                  "WebSocket Upgrade request for %s was never answered (%s)", h->request.target,

@@ -80,6 +80,13 @@ handshake_step handshake_request_bytes(http_handshake *h, const rule_ctx *at,
  * upgrade happened. Starts the WebSocket in the session as on a 101. */
 void handshake_upgraded_unseen(const http_handshake *h, session *s);
 
+/* Do the client's bytes kept after its request (`early`, side `side`) read
+ * as masked WebSocket frames whose data, joined, begins with an MQTT
+ * CONNECT? They then show the upgrade happened where the answer was not
+ * captured, though no frame alone holds a whole packet (MQTT.js over Node's
+ * `ws` writes its CONNECT a field a frame, MQTT-6.0.0-2). */
+bool handshake_early_frames_carry_connect(const kept_segments *early, int side);
+
 /* Does the request offer an "mqtt..." subprotocol ("mqtt", "mqttv3.1")? */
 bool handshake_request_offers_mqtt(const http_handshake *h);
 

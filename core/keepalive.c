@@ -179,6 +179,15 @@ static void infer_keepalive(const rule_ctx *at, session *s, mqttka_time interval
 
 /* -------------------------------------------------------------- Pings -- */
 
+/* The server's side not captured: do the client's ACKs show that the
+ * server sent not one byte since the oldest PINGREQ waiting? (flow.c clears
+ * the waiting ones when the ACKs move.) Then none of them was answered. */
+static bool acks_show_no_answer(const session *s)
+{
+    return !seen(s, MQTTKA_S2C) && s->rare && s->rare->ping_ack_known &&
+           s->rare->client_ack_known && s->rare->client_ack == s->rare->ping_ack;
+}
+
 static void pingq_pop(session *s)
 {
     memmove(&s->pingq[0], &s->pingq[1], (s->pingq_len - 1) * sizeof s->pingq[0]);
@@ -208,7 +217,7 @@ static void on_pingreq(const rule_ctx *at, session *s)
     }
     if (s->pingq_len == PINGQ_MAX) {
         /* Dropped from tracking: never answered in time. */
-        if (seen(s, MQTTKA_S2C))
+        if (seen(s, MQTTKA_S2C) || acks_show_no_answer(s))
             s->pingreq_unanswered++;
         pingq_pop(s);
     }
@@ -237,10 +246,14 @@ static bool pair_pingresp(const rule_ctx *at, session *s, ping_pending *req, mqt
 static void pings_unanswered(const rule_ctx *at, session *s, const char *before)
 {
     const close_record *end = verdict_record_of(s);
-    for (size_t i = 0; i < s->pingq_len && seen(s, MQTTKA_S2C); i++) {
+    /* The server's side not captured: the client's ACKs may still show that
+     * none was answered. They are counted, and the verdict says why; no
+     * finding, since the answers' side is missing (one_sided). */
+    bool by_acks = acks_show_no_answer(s);
+    for (size_t i = 0; i < s->pingq_len && (seen(s, MQTTKA_S2C) || by_acks); i++) {
         ping_pending *q = &s->pingq[i];
         s->pingreq_unanswered++;
-        if (s->timing_off)
+        if (s->timing_off || by_acks)
             continue;
         mqttka_time waited = time_since(ping_ts(q), at->ts);
         /* When the client gave up first, when it did is what a reader
@@ -606,7 +619,8 @@ void keepalive_on_end(const rule_ctx *at, session *s, bool end_of_input, uint64_
                      "only the %s direction was captured (no segment from the %s): %s",
                      client ? "client to server" : "server to client",
                      client ? "server" : "client",
-                     client ? "nothing is said of the server's answers or its close"
+                     client ? "the server's answers and close are told only from the "
+                              "client's ACKs"
                             : "nothing is said of the client's silences or pings");
     }
     /* PINGREQs the server's close did not settle: unanswered, unless the

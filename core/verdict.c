@@ -89,8 +89,16 @@ bool verdict_note_close(const rule_ctx *at, session *s, mqttka_side side,
         if (!end->first_close.seen && how != MQTTKA_CLOSE_MQTT_DISCONNECT)
             note_taker(at, s, end);
     }
-    if (!close_event_note(&end->first_close, side, at))
+    if (!close_event_note(&end->first_close, side, at)) {
+        /* A side's DISCONNECT decoded after its own FIN or RST was sent
+         * before it (no byte follows those): its segment waited behind a
+         * hole. It is how that side closed, at the time of its close. */
+        if (how == MQTTKA_CLOSE_MQTT_DISCONNECT && end->first_close.side == side &&
+            end->first_close_mechanism != MQTTKA_CLOSE_MQTT_DISCONNECT &&
+            end->first_close_mechanism != MQTTKA_CLOSE_WS_CLOSE)
+            end->first_close_mechanism = how;
         return false;
+    }
     between_on_close(at, s);
     /* explained closes (a DISCONNECT, a refusal, a takeover) are not a
      * mass close's */

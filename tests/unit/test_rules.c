@@ -644,6 +644,27 @@ static void s_one_sided(script *sc)
         script_add(sc, C, 5.0 * i, pingreq, sizeof pingreq);
 }
 
+/* Only the client's side captured, from its SYN (1): 2 the Upgrade request,
+ * 3-7 the CONNECT written a field a frame (as MQTT.js over Node's `ws`
+ * does), none a whole packet; 8 a PINGREQ; 9 the client's FIN 4 s later.
+ * Its ACKs never move: the server sent nothing, so the PINGREQ was never
+ * answered: counted, and the verdict says so, but no finding, since the
+ * answers' side is missing. */
+static void s_one_sided_split_connect(script *sc)
+{
+    static const uint8_t proto_name[] = {0x00, 0x04, 'M', 'Q', 'T', 'T'};
+    static const uint8_t rest[] = {0x04, 0x02, 0x00, 0x05, 0x00, 0x00};
+    script_add_flags(sc, C, 0, MQTTKA_TCP_SYN);
+    script_add(sc, C, 0.001, script_request, strlen(script_request));
+    frame(sc, C, 0.0030, 0x82, connect_ka5, 1);
+    frame(sc, C, 0.0031, 0x82, connect_ka5 + 1, 1);
+    frame(sc, C, 0.0032, 0x82, proto_name, 2);
+    frame(sc, C, 0.0033, 0x82, proto_name + 2, 4);
+    frame(sc, C, 0.0034, 0x82, rest, sizeof rest);
+    script_ws(sc, C, 5.010, pingreq, sizeof pingreq);
+    fin(sc, C, 9.010);
+}
+
 /* 3 an MQTT 5 CONNECT whose property length (32) runs past its end: the
  * client id cannot be read. */
 static const uint8_t connect5_bad_properties[] = {0x10, 0x0d, 0x00, 0x04, 'M', 'Q', 'T', 'T',
@@ -663,6 +684,36 @@ static void s_ping_then_disconnect(script *sc)
     script_add(sc, S, 5.012, pingresp, sizeof pingresp);
     fin(sc, S, 5.013);
     fin(sc, C, 5.014);
+}
+
+/* 5 PINGREQ and 6 DISCONNECT back to back, 7 the client's FIN; the
+ * server's answer (8) is on the wire but not in the capture; 9 the client's RST
+ * without ACK, which a closed socket sends for data that arrives after its
+ * FIN: the answer may have been that data, so the PINGREQ is not called
+ * unanswered. */
+static void s_ping_then_disconnect_answer_lost(script *sc)
+{
+    TCP_SESSION(sc, connect_ka5, connack_ok);
+    script_add(sc, C, 5.010, pingreq, sizeof pingreq);
+    script_add(sc, C, 5.011, disconnect, sizeof disconnect);
+    fin(sc, C, 5.0115);
+    script_add(sc, S, 5.012, pingresp, sizeof pingresp)->lost = true;
+    script_add_flags(sc, C, 5.013, MQTTKA_TCP_RST);
+    sc->m[sc->n - 1].no_ack = true;
+}
+
+/* 5 a PINGREQ the capture missed; 6 the DISCONNECT and the FIN in one
+ * segment, held behind the hole until 7, the server's ACK of both, shows
+ * the hole: the client closed with its DISCONNECT, at 6, though the FIN was
+ * seen first. 8 the server's FIN. */
+static void s_disconnect_behind_hole(script *sc)
+{
+    TCP_SESSION(sc, connect_ka5, connack_ok);
+    sc->segment_starts_matter = true;
+    script_add(sc, C, 5.010, pingreq, sizeof pingreq)->lost = true;
+    script_add(sc, C, 5.011, disconnect, sizeof disconnect)->flags = MQTTKA_TCP_FIN;
+    script_add(sc, S, 5.012, NULL, 0);
+    fin(sc, S, 5.013);
 }
 
 /* 4 a 101 over the header cap of 256 bytes (configure_header_cap). */
@@ -1341,6 +1392,16 @@ static const rule_row rows[] = {
      "[0] #1 summary " TCP_CONN " v=null ka=-1 ska=-1 kae=-1 pingreq=3 pingresp=0 unanswered=0 "
      "close=-/- start_seen=0 ka_inferred=5 verdict=open id=\"\" sub=\"\" ext=\"\"\n",
      NULL},
+    {"one_sided: a CONNECT over several frames before a 101 the capture lacks; the client's "
+     "ACKs count the PINGREQ unanswered",
+     s_one_sided_split_connect, NULL,
+     "[7] #1 C>S CONNECT level=4 ka=5 clean=1 id=\"\"\n"
+     "[8] #1 C>S PINGREQ silence=5.007\n"
+     "[9] #1 C>S finding close_matches_ping_timeout info about=9 value=4.000\n"
+     "[0] #1 S>C finding one_sided info about=0\n"
+     "[0] #1 summary " WS_CONN " " KA5 " pingreq=1 pingresp=0 unanswered=1 "
+     "close=client/fin verdict=client_closed_missing_pingresp id=\"\" sub=\"\" ext=\"\"\n",
+     NULL},
     {"malformed_packet: an MQTT 5 property length past the CONNECT's end", s_malformed_packet,
      NULL,
      "[3] #1 C>S CONNECT level=5 ka=5 clean=1 id=(none)\n"
@@ -1357,6 +1418,23 @@ static const rule_row rows[] = {
              "[7] #1 S>C PINGRESP rtt=0.002 pair=5\n"
              "[7] #1 S>C finding pingresp_rtt info about=7 value=0.002\n"
              "[9] #1 summary " TCP_CONN " " KA5 " pingreq=1 pingresp=1 unanswered=0 "
+             "close=client/mqtt_disconnect verdict=mqtt_disconnect id=\"\" sub=\"\" ext=\"\"\n",
+     NULL},
+    {"capture_gap: a RST after the resetter's FIN answers server bytes the capture lacks; "
+     "the PINGREQ waiting is not unanswered",
+     s_ping_then_disconnect_answer_lost, NULL,
+     TCP_KA5 "[5] #1 C>S PINGREQ silence=5.000\n"
+             "[6] #1 C>S DISCONNECT silence=0.001\n"
+             "[9] #1 S>C finding capture_gap info about=9\n"
+             "[9] #1 summary " TCP_CONN " " KA5 " pingreq=1 pingresp=0 unanswered=0 "
+             "close=client/mqtt_disconnect verdict=mqtt_disconnect id=\"\" sub=\"\" ext=\"\"\n",
+     NULL},
+    {"verdict mqtt_disconnect: a DISCONNECT behind a hole, seen after its FIN, is how the client "
+     "closed",
+     s_disconnect_behind_hole, NULL,
+     TCP_KA5 "[7] #1 C>S finding capture_gap info about=7 value=2.000\n"
+             "[7] #1 C>S DISCONNECT\n"
+             "[8] #1 summary " TCP_CONN " " KA5 " pingreq=0 pingresp=0 unanswered=0 "
              "close=client/mqtt_disconnect verdict=mqtt_disconnect id=\"\" sub=\"\" ext=\"\"\n",
      NULL},
     {"resource_limit: a 101 over the header cap", s_header_cap, configure_header_cap,
