@@ -331,7 +331,47 @@ static void start_proved(const push_ctx *pc, const probe_decision *d, const uint
     route_resync(s, MQTTKA_S2C);
     replay(pc, probe_kept(f->probe));
     probe_free(&f->probe, &pc->env->total_buffered);
-    stream_bytes(pc, bytes, len);
+    if (len)
+        stream_bytes(pc, bytes, len);
+}
+
+/* A flow the capture joined after it began, which holds too little to
+ * prove MQTT by itself: nothing but its FIN, RST and ACKs, or fewer
+ * proofs in a row than the probe asks for. When one of its endpoints is a
+ * server where this capture has proven MQTT (proven_servers.h), and the
+ * other is not, it is that server's MQTT connection, as Wireshark's
+ * conversation-based decode-as would take it: the client is the other
+ * endpoint, both streams start unsynchronised (route_resync: no packet and
+ * no close is claimed that was not decoded), and the run of proofs, if
+ * any, is decoded. True when the flow became a session. */
+static bool adopt_by_server(const push_ctx *pc)
+{
+    struct flow *f = pc->f;
+    if (f->sess || f->syn_seen || f->after_end)
+        return false;
+    probe_decision d = {MQTTKA_TRANSPORT_TCP, -1};
+    bool partial = false;
+    if (f->proto == PROTO_PROBE)
+        partial = probe_partial(f->probe, &d);
+    else if (f->proto != PROTO_UNKNOWN || f->had_data)
+        return false;
+    if (f->proto == PROTO_PROBE && !partial)
+        return false;
+    const proven_servers *known = &pc->env->sink.servers;
+    int t0 = proven_servers_find(known, &f->ep[0]);
+    int t1 = proven_servers_find(known, &f->ep[1]);
+    if ((t0 < 0) == (t1 < 0))
+        return false; /* neither, or both: nothing says which is the server */
+    int client = t0 >= 0 ? 1 : 0;
+    mqttka_transport transport = (mqttka_transport)(t0 >= 0 ? t0 : t1);
+    if (partial && (d.transport != transport || (d.client_side >= 0 && d.client_side != client)))
+        return false;
+    if (f->client_side >= 0 && f->client_side != client)
+        return false;
+    d.transport = transport;
+    d.client_side = client;
+    start_proved(pc, &d, NULL, 0);
+    return f->sess != NULL;
 }
 
 static void probe_bytes(const push_ctx *pc, const uint8_t *bytes, size_t len)
@@ -342,6 +382,10 @@ static void probe_bytes(const push_ctx *pc, const uint8_t *bytes, size_t len)
     switch (probe_push(&f->probe, pc->side, f->client_side, bytes, len, pc->at.ts, pc->at.tag,
                        &env->total_buffered, env->cfg.max_total_buffered_bytes, &d)) {
     case PROBE_WAIT:
+        /* A run too short to prove MQTT alone, to a server proven to
+         * carry it */
+        if (!f->syn_seen && pc->env->sink.servers.n)
+            (void)adopt_by_server(pc);
         return;
     case PROBE_NOT_MQTT:
         give_up(pc, probe_saw_tls(f->probe) ? MQTTKA_NA_TLS : MQTTKA_NA_NO_MQTT);
@@ -770,6 +814,19 @@ bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
         }
     }
 
+    /* The flow's first close, before anything proved it MQTT: it may be a
+     * late-joined connection of a proven server, whose close is then told
+     * like any other's. */
+    if ((flags & (MQTTKA_TCP_FIN | MQTTKA_TCP_RST)) && !f->sess && !f->fin[0] && !f->fin[1] &&
+        !f->rst && !f->syn_seen) {
+        if (pc->env->sink.servers.n)
+            (void)adopt_by_server(pc);
+        if (!f->sess) { /* kept in case its server is proven later */
+            f->first_close = (uint8_t)(1 + side + ((flags & MQTTKA_TCP_RST) ? 2 : 0));
+            f->first_close_ts = pc->at.ts;
+            f->first_close_tag = pc->at.tag;
+        }
+    }
     mqttka_side who = side_of(flow_direction(f, side));
     if (f->proto == PROTO_TLS && (flags & (MQTTKA_TCP_FIN | MQTTKA_TCP_RST)))
         tls_infer_close(f->tls, who, (flags & MQTTKA_TCP_RST) ? MQTTKA_CLOSE_RST : MQTTKA_CLOSE_FIN,
@@ -833,6 +890,18 @@ void flow_end(const push_ctx *pc)
         push_ctx p = *pc;
         p.side = side;
         tcp_stream_flush(&f->tcp[side], &stream_sink, &p, &lim);
+    }
+    /* Never proved by its end: a late-joined connection of a server proven
+     * since, too quiet to prove itself, gets its first close as it came.
+     * (A flow that ended before the proof stays not analysed; so does one
+     * whose close was only told by an ACK.) */
+    if (!f->sess && !f->syn_seen && pc->env->sink.servers.n &&
+        (f->first_close || !(f->fin[0] || f->fin[1] || f->rst)) && adopt_by_server(pc) &&
+        f->first_close) {
+        int closer = (f->first_close - 1) & 1;
+        push_ctx then = push_ctx_make(pc->env, f, closer, f->first_close_ts, f->first_close_tag);
+        keepalive_on_close(&then.at, f->sess, side_of(flow_direction(f, closer)),
+                           f->first_close > 2 ? MQTTKA_CLOSE_RST : MQTTKA_CLOSE_FIN);
     }
     if (f->proto == PROTO_TLS && f->tls) {
         emit_tls_inference(pc);

@@ -81,6 +81,12 @@ struct flow {
     bool had_data;                    /* some payload was seen */
     uint8_t outcome;                  /* why it is not ours: a mqttka_not_analysed */
     uint8_t acked;                    /* 1 << side of every side that sent an ACK */
+    /* A flow with no SYN and no session at its first FIN or RST: 1 + the
+     * side that sent it, + 2 for an RST (0: none); its time in
+     * first_close_ts and first_close_tag. A late-joined connection whose
+     * server is proven MQTT after its close gets its close from these at
+     * the end (flow.c: adopt_by_server). */
+    uint8_t first_close;
     uint32_t last_ack[2];             /* by side: what it acknowledged last */
     uint8_t ack_waits;                /* 1 << side of the streams a bare ACK ran ahead of */
     uint32_t ack_pending[2];          /* by side: how far, while it waits */
@@ -88,6 +94,12 @@ struct flow {
     struct tls_infer *tls;            /* only for PROTO_TLS */
     struct tls_decrypt *tls_dec;      /* TLS decrypted with the key log: the stream's bytes go
                                          through it, its plaintext into the pipeline */
+    mqttka_time first_close_ts;       /* see first_close */
+    uint64_t first_close_tag;
+    /* Opened, with no SYN, by a segment of an address pair whose flow had
+     * ended shortly before (the second RST of a reset, data in flight):
+     * a remnant, never a late-joined connection to adopt. */
+    bool after_end;
 };
 
 /* How long a bare ACK may come before the data it acknowledges: capture

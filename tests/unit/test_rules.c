@@ -644,6 +644,81 @@ static void s_one_sided(script *sc)
         script_add(sc, C, 5.0 * i, pingreq, sizeof pingreq);
 }
 
+/* #1 (frames 1-4) a plain MQTT connection from its SYN: 127.0.0.1:1882 is
+ * proven to carry MQTT. #2, joined late, holds nothing but 5 the server's
+ * FIN and 6 the client's ACK (mosquitto dropping a client that froze
+ * before the capture began): #2 is an MQTT connection of that server. 7-9
+ * #1 ends. */
+static void s_adopted_close_only(script *sc)
+{
+    sc->segment_starts_matter = true;
+    open_at(sc, 0, 0.0);
+    script_add(sc, C, 0.010, connect_ka5, sizeof connect_ka5);
+    script_add(sc, S, 0.011, connack_ok, sizeof connack_ok);
+    script_on(sc, 1);
+    fin(sc, S, 1.0);
+    script_add(sc, C, 1.001, NULL, 0);
+    script_on(sc, 0);
+    script_add(sc, C, 2.0, disconnect, sizeof disconnect);
+    fin(sc, C, 2.001);
+    fin(sc, S, 2.002);
+}
+
+/* The same FIN and ACK with no connection proving MQTT on the server:
+ * nothing says they are MQTT; no connection (and no flow: a lone FIN). */
+static void s_close_only_unproven(script *sc)
+{
+    sc->segment_starts_matter = true;
+    script_on(sc, 1);
+    fin(sc, S, 1.0);
+    script_add(sc, C, 1.001, NULL, 0);
+}
+
+/* #2 joined late: 5 one DISCONNECT (one segment of whole packets: fewer
+ * than the three an unknown server needs), 6-7 the FINs; the server was
+ * proven by #1 (frames 1-4) before: #2 is decoded from 5. */
+static void s_adopted_short_run(script *sc)
+{
+    sc->segment_starts_matter = true;
+    open_at(sc, 0, 0.0);
+    script_add(sc, C, 0.010, connect_ka5, sizeof connect_ka5);
+    script_add(sc, S, 0.011, connack_ok, sizeof connack_ok);
+    script_on(sc, 1);
+    script_add(sc, C, 1.0, disconnect, sizeof disconnect);
+    fin(sc, C, 1.001);
+    fin(sc, S, 1.002);
+}
+
+/* #2 joined late: 1 a DISCONNECT, 2 the client's FIN, 3 the server's ACK
+ * (its FIN never captured), all before #1 (frames 4-7) proves the server:
+ * #2 is judged at the end, its DISCONNECT decoded and its close told as it
+ * came. */
+static void s_adopted_proof_after_close(script *sc)
+{
+    sc->segment_starts_matter = true;
+    script_on(sc, 1);
+    script_add(sc, C, 1.0, disconnect, sizeof disconnect);
+    fin(sc, C, 1.001);
+    script_add(sc, S, 1.002, NULL, 0);
+    open_at(sc, 0, 2.0);
+    script_add(sc, C, 2.010, connect_ka5, sizeof connect_ka5);
+    script_add(sc, S, 2.011, connack_ok, sizeof connack_ok);
+}
+
+/* #1 resets (5 the client's RST), 6 the server's ACK of data in flight,
+ * 7 the client's kernel answers it with a second RST: a remnant of #1,
+ * not a connection joined late. */
+static void s_second_rst_no_connection(script *sc)
+{
+    sc->segment_starts_matter = true;
+    open_at(sc, 0, 0.0);
+    script_add(sc, C, 0.010, connect_ka5, sizeof connect_ka5);
+    script_add(sc, S, 0.011, connack_ok, sizeof connack_ok);
+    script_add_flags(sc, C, 1.0, MQTTKA_TCP_RST);
+    script_add(sc, S, 1.0001, NULL, 0);
+    script_add_flags(sc, C, 1.0002, MQTTKA_TCP_RST);
+}
+
 /* 3 an MQTT 5 CONNECT whose property length (32) runs past its end: the
  * client id cannot be read. */
 static const uint8_t connect5_bad_properties[] = {0x10, 0x0d, 0x00, 0x04, 'M', 'Q', 'T', 'T',
@@ -960,6 +1035,8 @@ static void configure_mass3(mqttka_config *cfg) { cfg->mass_close_connections = 
     "[6] #1 S>C CONNACK code=0 ska=-1\n"                                                     \
     "[6] #1 S>C finding keepalive_negotiated info about=6 value=5.000\n"
 #define KA5 "v=3.1.1 ka=5 ska=-1 kae=5"
+/* A second connection, on client port 50001 (script_on(sc, 1)). */
+#define LATE_CONN "127.0.0.1:50001 -> 127.0.0.1:1882 tcp"
 
 typedef struct rule_row {
     const char *name;
@@ -1314,6 +1391,43 @@ static const rule_row rows[] = {
             "[9] #1 S>C finding pingresp_rtt info about=9 value=0.001\n"
             "[11] #1 summary " WS_CONN " " KA5 " pingreq=1 pingresp=1 unanswered=0 "
             "close=client/fin verdict=client_closed id=\"\" sub=\"mqtt\" ext=\"\"\n",
+     NULL},
+    {"joined late, only its close left: adopted by a server proven MQTT", s_adopted_close_only,
+     NULL,
+     TCP_KA5 "[7] #1 C>S DISCONNECT silence=1.990\n"
+             "[9] #1 summary " TCP_CONN " " KA5 " pingreq=0 pingresp=0 unanswered=0 "
+             "close=client/mqtt_disconnect verdict=mqtt_disconnect id=\"\" sub=\"\" ext=\"\"\n"
+             "[0] #2 summary " LATE_CONN " v=null ka=-1 ska=-1 kae=-1 pingreq=0 pingresp=0 "
+             "unanswered=0 close=server/fin start_seen=0 verdict=server_closed id=\"\" sub=\"\" "
+             "ext=\"\"\n",
+     NULL},
+    {"joined late, only its close left, no proven server: nothing", s_close_only_unproven, NULL,
+     "", NULL},
+    {"joined late, too short a run to prove alone: adopted by a proven server",
+     s_adopted_short_run, NULL,
+     TCP_KA5 "[5] #2 C>S DISCONNECT\n"
+             "[7] #2 summary " LATE_CONN " v=null ka=-1 ska=-1 kae=-1 pingreq=0 pingresp=0 "
+             "unanswered=0 close=client/mqtt_disconnect start_seen=0 verdict=mqtt_disconnect "
+             "id=\"\" sub=\"\" ext=\"\"\n"
+             "[0] #1 summary " TCP_CONN " " KA5 " pingreq=0 pingresp=0 unanswered=0 close=-/- "
+             "verdict=open id=\"\" sub=\"\" ext=\"\"\n",
+     NULL},
+    {"joined late, closed before its server was proven: adopted at the end",
+     s_adopted_proof_after_close, NULL,
+     "[6] #1 C>S CONNECT level=4 ka=5 clean=1 id=\"\"\n"
+     "[7] #1 S>C CONNACK code=0 ska=-1\n"
+     "[7] #1 S>C finding keepalive_negotiated info about=7 value=5.000\n"
+     "[0] #1 summary " TCP_CONN " " KA5 " pingreq=0 pingresp=0 unanswered=0 close=-/- "
+     "verdict=open id=\"\" sub=\"\" ext=\"\"\n"
+     "[1] #2 C>S DISCONNECT\n"
+     "[0] #2 summary " LATE_CONN " v=null ka=-1 ska=-1 kae=-1 pingreq=0 pingresp=0 "
+     "unanswered=0 close=client/mqtt_disconnect start_seen=0 verdict=mqtt_disconnect id=\"\" "
+     "sub=\"\" ext=\"\"\n",
+     NULL},
+    {"a second RST after a reset is no late-joined connection", s_second_rst_no_connection,
+     NULL,
+     TCP_KA5 "[5] #1 summary " TCP_CONN " " KA5 " pingreq=0 pingresp=0 unanswered=0 "
+             "close=client/rst verdict=reset id=\"\" sub=\"\" ext=\"\"\n",
      NULL},
     {"keepalive_inferred: joined late, from the PINGREQ cadence", s_keepalive_inferred, NULL,
      "[1] #1 C>S PINGREQ\n"
