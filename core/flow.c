@@ -654,6 +654,45 @@ static void note_limit(const push_ctx *pc, tcp_push_result r)
                  cfg->max_ooo_segments, cfg->max_ooo_bytes, cfg->max_total_buffered_bytes);
 }
 
+/* The client's DISCONNECT, on a capture of the server's side only: the
+ * server's last step forward in acknowledging the client's stream was the
+ * size of a DISCONNECT (RFC 6455 §5.2, MQTT §3.14: e0 00, 2 bytes, in a
+ * masked WebSocket frame 2 + 4 + 2 = 8, or 14 as paho python writes it,
+ * its two bytes in two frames (samples/ws-large-publish.pcap, frames
+ * 160-161); with an MQTT 5 reason code one byte more, as is the client's
+ * FIN acknowledged in the same step), the
+ * server sent nothing after it (a PINGREQ, the one other client packet of
+ * that size, gets a PINGRESP; a WebSocket Close gets a Close) and closed
+ * within INFERRED_DISCONNECT_WINDOW of it, as a server does on a
+ * DISCONNECT (MQTT-3.14.4). Recorded as the connection's first close, at
+ * the acknowledgment, marked inferred. Called at the first close told by
+ * the server (its FIN or RST, or its ACK of the client's FIN), with the
+ * close's time in pc. */
+static void infer_disconnect(const push_ctx *pc)
+{
+    struct flow *f = pc->f;
+    session *s = f->sess;
+    if (!s || !s->confirmed || f->client_side < 0 ||
+        (f->sides_seen & (1u << f->client_side)) || !s->rare || !s->rare->server_ack_known ||
+        s->rare->server_sent_since_step || verdict_record_of(s)->first_close.seen)
+        return;
+    const session_rare *r = s->rare;
+    uint32_t step = r->server_ack_step;
+    bool shaped = s->conn.transport == MQTTKA_TRANSPORT_WEBSOCKET
+                      ? step == 8 || step == 9 || step == 14 || step == 15
+                      : step == 2 || step == 3;
+    if (!shaped)
+        return;
+    mqttka_time after = pc->at.ts - r->server_ack_step_ts;
+    if (after < 0 || after > INFERRED_DISCONNECT_WINDOW)
+        return;
+    rule_ctx at = pc->at;
+    at.ts = r->server_ack_step_ts;
+    at.tag = r->server_ack_step_tag;
+    verdict_note_inferred_disconnect(&at, s, r->server_ack_step, after);
+    keepalive_on_close(&at, s, MQTTKA_SIDE_CLIENT, MQTTKA_CLOSE_MQTT_DISCONNECT);
+}
+
 /* A FIN of the peer that the capture missed, told by this side's ACK: it
  * covers exactly one sequence number past all the data the peer sent (its
  * stream seen whole, or, when it was never captured, past what this side
@@ -680,6 +719,8 @@ static void fin_by_ack(push_ctx *pc, const mqttka_segment *seg)
         return;
     f->fin[peer] = true;
     tcp_stream_fin_at(&f->tcp[peer], end);
+    if (peer == f->client_side)
+        infer_disconnect(pc);
     if (f->sess)
         keepalive_on_close(&pc->at, f->sess, side_of(flow_direction(f, peer)), MQTTKA_CLOSE_FIN);
 }
@@ -752,6 +793,8 @@ bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
     }
     if (flags & MQTTKA_TCP_ACK) {
         fin_by_ack(pc, seg);
+        uint32_t prev_ack = f->last_ack[side];
+        bool had_ack = (f->acked & (1u << side)) != 0;
         f->last_ack[side] = seg->ack;
         f->acked |= (uint8_t)(1u << side);
         /* Where the server's side is not captured, the client's ACKs still
@@ -764,6 +807,19 @@ bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
                     keepalive_on_server_bytes(s);
                 r->client_ack = seg->ack;
                 r->client_ack_known = true;
+            }
+        }
+        /* Where the client's side is not captured, the server's ACKs tell
+         * how much the client sent (infer_disconnect). */
+        if (s && f->client_side >= 0 && side != f->client_side &&
+            !(f->sides_seen & (1u << f->client_side))) {
+            session_rare *r = had_ack && prev_ack != seg->ack ? session_rare_of(s) : NULL;
+            if (r) {
+                r->server_ack_step = seg->ack - prev_ack;
+                r->server_ack_step_ts = pc->at.ts;
+                r->server_ack_step_tag = pc->at.tag;
+                r->server_sent_since_step = false;
+                r->server_ack_known = true;
             }
         }
     }
@@ -831,6 +887,11 @@ bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
     if (f->proto == PROTO_TLS && (flags & (MQTTKA_TCP_FIN | MQTTKA_TCP_RST)))
         tls_infer_close(f->tls, who, (flags & MQTTKA_TCP_RST) ? MQTTKA_CLOSE_RST : MQTTKA_CLOSE_FIN,
                         pc->at.ts);
+    if (seg->wire_len && f->client_side >= 0 && side != f->client_side &&
+        !(f->sides_seen & (1u << f->client_side)) && f->sess && f->sess->rare)
+        f->sess->rare->server_sent_since_step = true;
+    if ((flags & (MQTTKA_TCP_FIN | MQTTKA_TCP_RST)) && side != f->client_side)
+        infer_disconnect(pc);
     if ((flags & MQTTKA_TCP_FIN) && !f->fin[side]) {
         f->fin[side] = true;
         /* The stream ends here, if nothing before the FIN is missing: a

@@ -107,6 +107,13 @@ struct flow {
  * still makes its gap known long before any keepalive deadline. */
 #define FLOW_ACK_REORDER_WINDOW 50000 /* microseconds */
 
+/* How soon after acknowledging a DISCONNECT-sized step of the client's
+ * stream a server's close makes it an inferred DISCONNECT (flow.c,
+ * infer_disconnect): a server closes at once on a DISCONNECT (mosquitto
+ * within a millisecond), far sooner than any unrelated close would fall on
+ * a ping-sized step by chance. */
+#define INFERRED_DISCONNECT_WINDOW 200000 /* microseconds */
+
 /* What every flow's pipeline shares: owned by the analyzer, lent to each
  * segment. */
 typedef struct flow_env {
