@@ -218,16 +218,17 @@ static void evict_idle(mqttka_analyzer *a, const mqttka_segment *seg)
     flow_account(a, old, true);
 }
 
-/* A FIN or RST of a flow not in the table opens one only when the flow
- * joined late may be a proven server's MQTT connection whose payload all
- * came before the capture (flow.c: adopt_by_server): one endpoint is such
- * a server. Any other stray FIN or RST (a scan's answer, a port closed) is
- * no connection. */
+/* A FIN of a flow not in the table opens one only when the flow joined
+ * late may be a proven server's MQTT connection whose payload all came
+ * before the capture (flow.c: adopt_by_server, which also wants the FIN
+ * acknowledged): one endpoint is such a server, and the address pair's
+ * flow did not just end. Any other stray FIN or RST (a scan's, a port
+ * closed) is no connection. */
 static bool late_close_opens(const mqttka_analyzer *a, const mqttka_segment *seg)
 {
     const proven_servers *known = &a->env.sink.servers;
-    if (!(seg->tcp_flags & (MQTTKA_TCP_FIN | MQTTKA_TCP_RST)) ||
-        (seg->tcp_flags & MQTTKA_TCP_SYN) || seg->wire_len || !known->n)
+    if (!(seg->tcp_flags & MQTTKA_TCP_FIN) ||
+        (seg->tcp_flags & (MQTTKA_TCP_SYN | MQTTKA_TCP_RST)) || seg->wire_len || !known->n)
         return false;
     return (proven_servers_find(known, &seg->src) >= 0) !=
                (proven_servers_find(known, &seg->dst) >= 0) &&

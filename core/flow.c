@@ -355,6 +355,10 @@ static bool adopt_by_server(const push_ctx *pc)
         partial = probe_partial(f->probe, &d);
     else if (f->proto != PROTO_UNKNOWN || f->had_data)
         return false;
+    /* Nothing but a close: it must be a FIN its peer acknowledged, which
+     * only an open connection does (a stray FIN or RST proves nothing). */
+    else if (!f->first_close || f->first_close > 2 || !f->first_close_acked)
+        return false;
     if (f->proto == PROTO_PROBE && !partial)
         return false;
     const proven_servers *known = &pc->env->sink.servers;
@@ -693,6 +697,20 @@ static void infer_disconnect(const push_ctx *pc)
     keepalive_on_close(&at, s, MQTTKA_SIDE_CLIENT, MQTTKA_CLOSE_MQTT_DISCONNECT);
 }
 
+/* A late-joined flow with no session, proven by its server after its first
+ * close (or by the peer's acknowledgment of that close): adopted, and its
+ * close told as it came. */
+static void adopt_closed(const push_ctx *pc)
+{
+    struct flow *f = pc->f;
+    if (!f->first_close || !adopt_by_server(pc))
+        return;
+    int closer = (f->first_close - 1) & 1;
+    push_ctx then = push_ctx_make(pc->env, f, closer, f->first_close_ts, f->first_close_tag);
+    keepalive_on_close(&then.at, f->sess, side_of(flow_direction(f, closer)),
+                       f->first_close > 2 ? MQTTKA_CLOSE_RST : MQTTKA_CLOSE_FIN);
+}
+
 /* A FIN of the peer that the capture missed, told by this side's ACK: it
  * covers exactly one sequence number past all the data the peer sent (its
  * stream seen whole, or, when it was never captured, past what this side
@@ -873,6 +891,13 @@ bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
     /* The flow's first close, before anything proved it MQTT: it may be a
      * late-joined connection of a proven server, whose close is then told
      * like any other's. */
+    if (f->first_close && !f->sess && !f->first_close_acked &&
+        side != ((f->first_close - 1) & 1) && (flags & MQTTKA_TCP_ACK) &&
+        !(flags & MQTTKA_TCP_RST) && seg->ack == f->first_close_seq + 1) {
+        f->first_close_acked = true;
+        if (pc->env->sink.servers.n)
+            adopt_closed(pc);
+    }
     if ((flags & (MQTTKA_TCP_FIN | MQTTKA_TCP_RST)) && !f->sess && !f->fin[0] && !f->fin[1] &&
         !f->rst && !f->syn_seen) {
         if (pc->env->sink.servers.n)
@@ -881,6 +906,7 @@ bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
             f->first_close = (uint8_t)(1 + side + ((flags & MQTTKA_TCP_RST) ? 2 : 0));
             f->first_close_ts = pc->at.ts;
             f->first_close_tag = pc->at.tag;
+            f->first_close_seq = seg->seq + (uint32_t)seg->wire_len; /* mod 2^32 */
         }
     }
     mqttka_side who = side_of(flow_direction(f, side));
@@ -956,13 +982,11 @@ void flow_end(const push_ctx *pc)
      * since, too quiet to prove itself, gets its first close as it came.
      * (A flow that ended before the proof stays not analysed; so does one
      * whose close was only told by an ACK.) */
-    if (!f->sess && !f->syn_seen && pc->env->sink.servers.n &&
-        (f->first_close || !(f->fin[0] || f->fin[1] || f->rst)) && adopt_by_server(pc) &&
-        f->first_close) {
-        int closer = (f->first_close - 1) & 1;
-        push_ctx then = push_ctx_make(pc->env, f, closer, f->first_close_ts, f->first_close_tag);
-        keepalive_on_close(&then.at, f->sess, side_of(flow_direction(f, closer)),
-                           f->first_close > 2 ? MQTTKA_CLOSE_RST : MQTTKA_CLOSE_FIN);
+    if (!f->sess && !f->syn_seen && pc->env->sink.servers.n) {
+        if (f->first_close)
+            adopt_closed(pc);
+        else if (!(f->fin[0] || f->fin[1] || f->rst))
+            (void)adopt_by_server(pc);
     }
     if (f->proto == PROTO_TLS && f->tls) {
         emit_tls_inference(pc);

@@ -96,6 +96,11 @@ struct flow {
                                          through it, its plaintext into the pipeline */
     mqttka_time first_close_ts;       /* see first_close */
     uint64_t first_close_tag;
+    /* that FIN's sequence number, and whether the peer acknowledged it
+     * (an ACK of it, not an RST: a FIN to no connection, a FIN scan's,
+     * gets an RST or nothing) */
+    uint32_t first_close_seq;
+    bool first_close_acked;
     /* Opened, with no SYN, by a segment of an address pair whose flow had
      * ended shortly before (the second RST of a reset, data in flight):
      * a remnant, never a late-joined connection to adopt. */

@@ -674,6 +674,25 @@ static void s_close_only_unproven(script *sc)
     script_add(sc, C, 1.001, NULL, 0);
 }
 
+/* #1 (frames 1-4) proves 127.0.0.1:1882; then FINs and RSTs with no SYN
+ * that no open connection would send: 5 a FIN nothing answers (a FIN
+ * scan), 6 a FIN from another port answered by 7 an RST (no such
+ * connection), 8 a lone RST. None is a connection. */
+static void s_stray_closes_no_connection(script *sc)
+{
+    sc->segment_starts_matter = true;
+    open_at(sc, 0, 0.0);
+    script_add(sc, C, 0.010, connect_ka5, sizeof connect_ka5);
+    script_add(sc, S, 0.011, connack_ok, sizeof connack_ok);
+    script_on(sc, 1);
+    fin(sc, C, 1.0);
+    script_on(sc, 2);
+    fin(sc, C, 1.1);
+    script_add_flags(sc, S, 1.1001, MQTTKA_TCP_RST);
+    script_on(sc, 3);
+    script_add_flags(sc, C, 1.2, MQTTKA_TCP_RST);
+}
+
 /* #2 joined late: 5 one DISCONNECT (one segment of whole packets: fewer
  * than the three an unknown server needs), 6-7 the FINs; the server was
  * proven by #1 (frames 1-4) before: #2 is decoded from 5. */
@@ -1483,6 +1502,11 @@ static const rule_row rows[] = {
      NULL},
     {"joined late, only its close left, no proven server: nothing", s_close_only_unproven, NULL,
      "", NULL},
+    {"a FIN nothing acknowledges, a FIN answered by RST, a lone RST: no connection",
+     s_stray_closes_no_connection, NULL,
+     TCP_KA5 "[0] #1 summary " TCP_CONN " " KA5 " pingreq=0 pingresp=0 unanswered=0 close=-/- "
+             "verdict=open id=\"\" sub=\"\" ext=\"\"\n",
+     NULL},
     {"joined late, too short a run to prove alone: adopted by a proven server",
      s_adopted_short_run, NULL,
      TCP_KA5 "[5] #2 C>S DISCONNECT\n"
