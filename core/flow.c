@@ -888,16 +888,20 @@ bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
         }
     }
 
-    /* The flow's first close, before anything proved it MQTT: it may be a
-     * late-joined connection of a proven server, whose close is then told
-     * like any other's. */
-    if (f->first_close && !f->sess && !f->first_close_acked &&
+    /* The peer acknowledging the first close of a flow with no session
+     * (first_close): an open connection's FIN, adopted if its server is
+     * proven. (sess and syn_seen are tested first: first_close lies on a
+     * line the packet path does not otherwise touch.) */
+    if (!f->sess && !f->syn_seen && f->first_close && !f->first_close_acked &&
         side != ((f->first_close - 1) & 1) && (flags & MQTTKA_TCP_ACK) &&
         !(flags & MQTTKA_TCP_RST) && seg->ack == f->first_close_seq + 1) {
         f->first_close_acked = true;
         if (pc->env->sink.servers.n)
             adopt_closed(pc);
     }
+    /* The flow's first close, before anything proved it MQTT: it may be a
+     * late-joined connection of a proven server, whose close is then told
+     * like any other's. */
     if ((flags & (MQTTKA_TCP_FIN | MQTTKA_TCP_RST)) && !f->sess && !f->fin[0] && !f->fin[1] &&
         !f->rst && !f->syn_seen) {
         if (pc->env->sink.servers.n)
