@@ -415,6 +415,10 @@ static void write_summary(json_writer *w, const mqttka_event *ev, const event_ex
     json_frame(w, "frame", s->close_tag);
     string_or_null(w, "reason", s->ws_close_reason);
     int_or_null(w, "disconnect_reason", s->disconnect_reason);
+    /* only when true: a DISCONNECT the capture did not see (a capture of
+     * the server's side only), inferred from the server's ACKs */
+    if (s->close_inferred)
+        json_bool(w, "inferred", true);
     json_object_end(w);
 
     json_name(w, "verdict", mqttka_verdict_name(s->verdict));

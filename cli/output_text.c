@@ -572,6 +572,8 @@ static void put_summary_close(line_buffer *line, const output_state *o,
         line_buffer_str(line, "still open at the end of the capture");
     } else {
         line_buffer_str(line, mechanism ? mechanism : "unknown");
+        if (s->close_inferred)
+            line_buffer_str(line, " (inferred, not seen)");
         line_buffer_str(line, " by ");
         line_buffer_str(line, initiator ? initiator : "unknown side");
         if (s->ws_close_code >= 0) {

@@ -19,12 +19,39 @@
 #include "keepalive.h"
 #include "lookahead.h"
 
+/* Address pairs whose flow ended last (their flow_table_hash), so that a
+ * segment coming after its flow's end (a reset's second RST, a FIN sent
+ * again, data in flight) is not taken for a connection the capture joined
+ * late (flow.h: after_end). Stragglers come within a round trip of the
+ * end: this many ends is far longer on any capture. A fixed ring: 4 KiB,
+ * scanned only when a segment with no SYN opens a flow. */
+#define ENDED_FLOWS_REMEMBERED 512
+
 struct mqttka_analyzer {
     flow_env env;          /* what every flow's pipeline shares */
     flow_table flows;
     mqttka_time now;       /* the latest time seen (capture or tick) */
     mqttka_counts counts;  /* of the flows ended so far */
+    uint64_t ended[ENDED_FLOWS_REMEMBERED]; /* a ring, by ended_next */
+    uint32_t ended_next, ended_held;
 };
+
+static void remember_end(mqttka_analyzer *a, const struct flow *f)
+{
+    a->ended[a->ended_next] = flow_table_hash(&f->ep[0], &f->ep[1]);
+    a->ended_next = (a->ended_next + 1) % ENDED_FLOWS_REMEMBERED;
+    if (a->ended_held < ENDED_FLOWS_REMEMBERED)
+        a->ended_held++;
+}
+
+static bool ended_lately(const mqttka_analyzer *a, const mqttka_segment *seg)
+{
+    uint64_t h = flow_table_hash(&seg->src, &seg->dst);
+    for (uint32_t i = 0; i < a->ended_held; i++)
+        if (a->ended[i] == h)
+            return true;
+    return false;
+}
 
 size_t analyzer_flow_count(const mqttka_analyzer *a)
 {
@@ -101,7 +128,8 @@ mqttka_status mqttka_new(mqttka_analyzer **out, const mqttka_config *cfg,
         return MQTTKA_ERR_NOMEM;
     a->env.cfg = c;
     text_pool_init(&a->env.texts);
-    a->env.sink = (event_sink){fn, user_data, &a->env.texts, 1, {0, c.max_inflate_memory_bytes}};
+    a->env.sink = (event_sink){fn, user_data, &a->env.texts, 1, {0, c.max_inflate_memory_bytes},
+                               {0, {0}, {{0}}}};
     session_pools_init(&a->env.sessions);
     id_table_init(&a->env.clients, c.max_client_ids);
     a->env.tls_budget = (tls_log_budget){0, c.max_tls_memory_bytes, c.max_tls_records};
@@ -142,6 +170,7 @@ static void flow_forget(mqttka_analyzer *a, struct flow *f)
 static void flow_account(mqttka_analyzer *a, struct flow *f, bool dropped)
 {
     int outcome = flow_outcome(f, dropped);
+    remember_end(a, f);
     a->counts.tcp_connections++;
     if (outcome < 0)
         a->counts.mqtt_connections++;
@@ -189,6 +218,23 @@ static void evict_idle(mqttka_analyzer *a, const mqttka_segment *seg)
     flow_account(a, old, true);
 }
 
+/* A FIN of a flow not in the table opens one only when the flow joined
+ * late may be a proven server's MQTT connection whose payload all came
+ * before the capture (flow.c: adopt_by_server, which also wants the FIN
+ * acknowledged): one endpoint is such a server, and the address pair's
+ * flow did not just end. Any other stray FIN or RST (a scan's, a port
+ * closed) is no connection. */
+static bool late_close_opens(const mqttka_analyzer *a, const mqttka_segment *seg)
+{
+    const proven_servers *known = &a->env.sink.servers;
+    if (!(seg->tcp_flags & MQTTKA_TCP_FIN) ||
+        (seg->tcp_flags & (MQTTKA_TCP_SYN | MQTTKA_TCP_RST)) || seg->wire_len || !known->n)
+        return false;
+    return (proven_servers_find(known, &seg->src) >= 0) !=
+               (proven_servers_find(known, &seg->dst) >= 0) &&
+           !ended_lately(a, seg);
+}
+
 static mqttka_status push_one(mqttka_analyzer *a, const mqttka_segment *seg,
                               const flow_hint *hint)
 {
@@ -216,8 +262,9 @@ static mqttka_status push_one(mqttka_analyzer *a, const mqttka_segment *seg,
         f = flow_table_find(&a->flows, &seg->src, &seg->dst, &side);
     }
     if (!f) {
-        bool opens = (seg->tcp_flags & MQTTKA_TCP_SYN) || seg->wire_len > 0;
-        if (!opens || (seg->tcp_flags & MQTTKA_TCP_RST))
+        bool opens = ((seg->tcp_flags & MQTTKA_TCP_SYN) || seg->wire_len > 0) &&
+                     !(seg->tcp_flags & MQTTKA_TCP_RST);
+        if (!opens && !late_close_opens(a, seg))
             return MQTTKA_OK;
         if (a->flows.count >= a->env.cfg.max_flows)
             evict_idle(a, seg);
@@ -225,6 +272,8 @@ static mqttka_status push_one(mqttka_analyzer *a, const mqttka_segment *seg,
         if (!f)
             return MQTTKA_ERR_NOMEM;
         side = 0;
+        if (!(seg->tcp_flags & MQTTKA_TCP_SYN))
+            f->after_end = ended_lately(a, seg);
         f->first_ts = seg->ts;
         f->first_tag = seg->tag;
     }

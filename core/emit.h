@@ -15,6 +15,7 @@
 
 #include "compiler.h"
 #include "mqttka.h"
+#include "proven_servers.h"
 #include "session.h"
 #include "text_pool.h"
 #include "ws_inflate.h"
@@ -28,6 +29,9 @@ typedef struct event_sink {
     /* zlib's memory held by every connection's inflaters, and its cap
      * (mqttka_config.max_inflate_memory_bytes) */
     ws_inflate_memory inflate_memory;
+    /* where connections were analysed as MQTT: a late-joined flow that
+     * proves nothing by itself is MQTT when its server is one (flow.c) */
+    proven_servers servers;
 } event_sink;
 
 /* What a rule sees of the moment it judges: the configuration, where its
@@ -49,11 +53,15 @@ static inline bool rule_at_end_of_input(const rule_ctx *at)
     return at->tag == 0;
 }
 
-/* The connection is reported from now on: it gets its number. Nothing is
- * reported of a session before (emit_finding drops it). */
+/* The connection is reported from now on: it gets its number, and its
+ * server endpoint is one where MQTT is proven. Nothing is reported of a
+ * session before (emit_finding drops it). */
 static inline void emit_confirm(const rule_ctx *at, session *s)
 {
+    if (s->confirmed)
+        return;
     session_confirm(s, &at->sink->next_conn_id);
+    proven_servers_add(&at->sink->servers, &s->conn.server, s->conn.transport);
 }
 
 /* Makes *ev an event of `type` about session `s`, at the current segment's

@@ -341,7 +341,51 @@ static void start_proved(const push_ctx *pc, const probe_decision *d, const uint
     route_resync(s, MQTTKA_S2C);
     replay(pc, probe_kept(f->probe));
     probe_free(&f->probe, &pc->env->total_buffered);
-    stream_bytes(pc, bytes, len);
+    if (len)
+        stream_bytes(pc, bytes, len);
+}
+
+/* A flow the capture joined after it began, which holds too little to
+ * prove MQTT by itself: nothing but its FIN, RST and ACKs, or fewer
+ * proofs in a row than the probe asks for. When one of its endpoints is a
+ * server where this capture has proven MQTT (proven_servers.h), and the
+ * other is not, it is that server's MQTT connection, as Wireshark's
+ * conversation-based decode-as would take it: the client is the other
+ * endpoint, both streams start unsynchronised (route_resync: no packet and
+ * no close is claimed that was not decoded), and the run of proofs, if
+ * any, is decoded. True when the flow became a session. */
+static bool adopt_by_server(const push_ctx *pc)
+{
+    struct flow *f = pc->f;
+    if (f->sess || f->syn_seen || f->after_end)
+        return false;
+    probe_decision d = {MQTTKA_TRANSPORT_TCP, -1};
+    bool partial = false;
+    if (f->proto == PROTO_PROBE)
+        partial = probe_partial(f->probe, &d);
+    else if (f->proto != PROTO_UNKNOWN || f->had_data)
+        return false;
+    /* Nothing but a close: it must be a FIN its peer acknowledged, which
+     * only an open connection does (a stray FIN or RST proves nothing). */
+    else if (!f->first_close || f->first_close > 2 || !f->first_close_acked)
+        return false;
+    if (f->proto == PROTO_PROBE && !partial)
+        return false;
+    const proven_servers *known = &pc->env->sink.servers;
+    int t0 = proven_servers_find(known, &f->ep[0]);
+    int t1 = proven_servers_find(known, &f->ep[1]);
+    if ((t0 < 0) == (t1 < 0))
+        return false; /* neither, or both: nothing says which is the server */
+    int client = t0 >= 0 ? 1 : 0;
+    mqttka_transport transport = (mqttka_transport)(t0 >= 0 ? t0 : t1);
+    if (partial && (d.transport != transport || (d.client_side >= 0 && d.client_side != client)))
+        return false;
+    if (f->client_side >= 0 && f->client_side != client)
+        return false;
+    d.transport = transport;
+    d.client_side = client;
+    start_proved(pc, &d, NULL, 0);
+    return f->sess != NULL;
 }
 
 static void probe_bytes(const push_ctx *pc, const uint8_t *bytes, size_t len)
@@ -352,6 +396,10 @@ static void probe_bytes(const push_ctx *pc, const uint8_t *bytes, size_t len)
     switch (probe_push(&f->probe, pc->side, f->client_side, bytes, len, pc->at.ts, pc->at.tag,
                        &env->total_buffered, env->cfg.max_total_buffered_bytes, &d)) {
     case PROBE_WAIT:
+        /* A run too short to prove MQTT alone, to a server proven to
+         * carry it */
+        if (!f->syn_seen && pc->env->sink.servers.n)
+            (void)adopt_by_server(pc);
         return;
     case PROBE_NOT_MQTT:
         give_up(pc, probe_saw_tls(f->probe) ? MQTTKA_NA_TLS : MQTTKA_NA_NO_MQTT);
@@ -620,6 +668,59 @@ static void note_limit(const push_ctx *pc, tcp_push_result r)
                  cfg->max_ooo_segments, cfg->max_ooo_bytes, cfg->max_total_buffered_bytes);
 }
 
+/* The client's DISCONNECT, on a capture of the server's side only: the
+ * server's last step forward in acknowledging the client's stream was the
+ * size of a DISCONNECT (RFC 6455 §5.2, MQTT §3.14: e0 00, 2 bytes, in a
+ * masked WebSocket frame 2 + 4 + 2 = 8, or 14 as paho python writes it,
+ * its two bytes in two frames (samples/ws-large-publish.pcap, frames
+ * 160-161); with an MQTT 5 reason code one byte more, as is the client's
+ * FIN acknowledged in the same step), the
+ * server sent nothing after it (a PINGREQ, the one other client packet of
+ * that size, gets a PINGRESP; a WebSocket Close gets a Close) and closed
+ * within INFERRED_DISCONNECT_WINDOW of it, as a server does on a
+ * DISCONNECT (MQTT-3.14.4). Recorded as the connection's first close, at
+ * the acknowledgment, marked inferred. Called at the first close told by
+ * the server (its FIN or RST, or its ACK of the client's FIN), with the
+ * close's time in pc. */
+static void infer_disconnect(const push_ctx *pc)
+{
+    struct flow *f = pc->f;
+    session *s = f->sess;
+    if (!s || !s->confirmed || f->client_side < 0 ||
+        (f->sides_seen & (1u << f->client_side)) || !s->rare || !s->rare->server_ack_known ||
+        s->rare->server_sent_since_step || verdict_record_of(s)->first_close.seen)
+        return;
+    const session_rare *r = s->rare;
+    uint32_t step = r->server_ack_step;
+    bool shaped = s->conn.transport == MQTTKA_TRANSPORT_WEBSOCKET
+                      ? step == 8 || step == 9 || step == 14 || step == 15
+                      : step == 2 || step == 3;
+    if (!shaped)
+        return;
+    mqttka_time after = pc->at.ts - r->server_ack_step_ts;
+    if (after < 0 || after > INFERRED_DISCONNECT_WINDOW)
+        return;
+    rule_ctx at = pc->at;
+    at.ts = r->server_ack_step_ts;
+    at.tag = r->server_ack_step_tag;
+    verdict_note_inferred_disconnect(&at, s, r->server_ack_step, after);
+    keepalive_on_close(&at, s, MQTTKA_SIDE_CLIENT, MQTTKA_CLOSE_MQTT_DISCONNECT);
+}
+
+/* A late-joined flow with no session, proven by its server after its first
+ * close (or by the peer's acknowledgment of that close): adopted, and its
+ * close told as it came. */
+static void adopt_closed(const push_ctx *pc)
+{
+    struct flow *f = pc->f;
+    if (!f->first_close || !adopt_by_server(pc))
+        return;
+    int closer = (f->first_close - 1) & 1;
+    push_ctx then = push_ctx_make(pc->env, f, closer, f->first_close_ts, f->first_close_tag);
+    keepalive_on_close(&then.at, f->sess, side_of(flow_direction(f, closer)),
+                       f->first_close > 2 ? MQTTKA_CLOSE_RST : MQTTKA_CLOSE_FIN);
+}
+
 /* A FIN of the peer that the capture missed, told by this side's ACK: it
  * covers exactly one sequence number past all the data the peer sent (its
  * stream seen whole, or, when it was never captured, past what this side
@@ -646,6 +747,8 @@ static void fin_by_ack(push_ctx *pc, const mqttka_segment *seg)
         return;
     f->fin[peer] = true;
     tcp_stream_fin_at(&f->tcp[peer], end);
+    if (peer == f->client_side)
+        infer_disconnect(pc);
     if (f->sess)
         keepalive_on_close(&pc->at, f->sess, side_of(flow_direction(f, peer)), MQTTKA_CLOSE_FIN);
 }
@@ -752,6 +855,8 @@ bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
     }
     if (flags & MQTTKA_TCP_ACK) {
         fin_by_ack(pc, seg);
+        uint32_t prev_ack = f->last_ack[side];
+        bool had_ack = (f->acked & (1u << side)) != 0;
         f->last_ack[side] = seg->ack;
         f->acked |= (uint8_t)(1u << side);
         /* Where the server's side is not captured, the client's ACKs still
@@ -764,6 +869,19 @@ bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
                     keepalive_on_server_bytes(s);
                 r->client_ack = seg->ack;
                 r->client_ack_known = true;
+            }
+        }
+        /* Where the client's side is not captured, the server's ACKs tell
+         * how much the client sent (infer_disconnect). */
+        if (s && f->client_side >= 0 && side != f->client_side &&
+            !(f->sides_seen & (1u << f->client_side))) {
+            session_rare *r = had_ack && prev_ack != seg->ack ? session_rare_of(s) : NULL;
+            if (r) {
+                r->server_ack_step = seg->ack - prev_ack;
+                r->server_ack_step_ts = pc->at.ts;
+                r->server_ack_step_tag = pc->at.tag;
+                r->server_sent_since_step = false;
+                r->server_ack_known = true;
             }
         }
     }
@@ -814,10 +932,40 @@ bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
         }
     }
 
+    /* The peer acknowledging the first close of a flow with no session
+     * (first_close): an open connection's FIN, adopted if its server is
+     * proven. (sess and syn_seen are tested first: first_close lies on a
+     * line the packet path does not otherwise touch.) */
+    if (!f->sess && !f->syn_seen && f->first_close && !f->first_close_acked &&
+        side != ((f->first_close - 1) & 1) && (flags & MQTTKA_TCP_ACK) &&
+        !(flags & MQTTKA_TCP_RST) && seg->ack == f->first_close_seq + 1) {
+        f->first_close_acked = true;
+        if (pc->env->sink.servers.n)
+            adopt_closed(pc);
+    }
+    /* The flow's first close, before anything proved it MQTT: it may be a
+     * late-joined connection of a proven server, whose close is then told
+     * like any other's. */
+    if ((flags & (MQTTKA_TCP_FIN | MQTTKA_TCP_RST)) && !f->sess && !f->fin[0] && !f->fin[1] &&
+        !f->rst && !f->syn_seen) {
+        if (pc->env->sink.servers.n)
+            (void)adopt_by_server(pc);
+        if (!f->sess) { /* kept in case its server is proven later */
+            f->first_close = (uint8_t)(1 + side + ((flags & MQTTKA_TCP_RST) ? 2 : 0));
+            f->first_close_ts = pc->at.ts;
+            f->first_close_tag = pc->at.tag;
+            f->first_close_seq = seg->seq + (uint32_t)seg->wire_len; /* mod 2^32 */
+        }
+    }
     mqttka_side who = side_of(flow_direction(f, side));
     if (f->proto == PROTO_TLS && (flags & (MQTTKA_TCP_FIN | MQTTKA_TCP_RST)))
         tls_infer_close(f->tls, who, (flags & MQTTKA_TCP_RST) ? MQTTKA_CLOSE_RST : MQTTKA_CLOSE_FIN,
                         pc->at.ts);
+    if (seg->wire_len && f->client_side >= 0 && side != f->client_side &&
+        !(f->sides_seen & (1u << f->client_side)) && f->sess && f->sess->rare)
+        f->sess->rare->server_sent_since_step = true;
+    if ((flags & (MQTTKA_TCP_FIN | MQTTKA_TCP_RST)) && side != f->client_side)
+        infer_disconnect(pc);
     if ((flags & MQTTKA_TCP_FIN) && !f->fin[side]) {
         f->fin[side] = true;
         /* The stream ends here, if nothing before the FIN is missing: a
@@ -879,6 +1027,16 @@ void flow_end(const push_ctx *pc)
         push_ctx p = *pc;
         p.side = side;
         tcp_stream_flush(&f->tcp[side], &stream_sink, &p, &lim);
+    }
+    /* Never proved by its end: a late-joined connection of a server proven
+     * since, too quiet to prove itself, gets its first close as it came.
+     * (A flow that ended before the proof stays not analysed; so does one
+     * whose close was only told by an ACK.) */
+    if (!f->sess && !f->syn_seen && pc->env->sink.servers.n) {
+        if (f->first_close)
+            adopt_closed(pc);
+        else if (!(f->fin[0] || f->fin[1] || f->rst))
+            (void)adopt_by_server(pc);
     }
     if (f->proto == PROTO_TLS && f->tls) {
         emit_tls_inference(pc);

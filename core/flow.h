@@ -81,6 +81,12 @@ struct flow {
     bool had_data;                    /* some payload was seen */
     uint8_t outcome;                  /* why it is not ours: a mqttka_not_analysed */
     uint8_t acked;                    /* 1 << side of every side that sent an ACK */
+    /* A flow with no SYN and no session at its first FIN or RST: 1 + the
+     * side that sent it, + 2 for an RST (0: none); its time in
+     * first_close_ts and first_close_tag. A late-joined connection whose
+     * server is proven MQTT after its close gets its close from these at
+     * the end (flow.c: adopt_by_server). */
+    uint8_t first_close;
     uint32_t last_ack[2];             /* by side: what it acknowledged last */
     uint8_t ack_waits;                /* 1 << side of the streams a bare ACK ran ahead of */
     uint32_t ack_pending[2];          /* by side: how far, while it waits */
@@ -88,12 +94,30 @@ struct flow {
     struct tls_infer *tls;            /* only for PROTO_TLS */
     struct tls_decrypt *tls_dec;      /* TLS decrypted with the key log: the stream's bytes go
                                          through it, its plaintext into the pipeline */
+    mqttka_time first_close_ts;       /* see first_close */
+    uint64_t first_close_tag;
+    /* that FIN's sequence number, and whether the peer acknowledged it
+     * (an ACK of it, not an RST: a FIN to no connection, a FIN scan's,
+     * gets an RST or nothing) */
+    uint32_t first_close_seq;
+    bool first_close_acked;
+    /* Opened, with no SYN, by a segment of an address pair whose flow had
+     * ended shortly before (the second RST of a reset, data in flight):
+     * a remnant, never a late-joined connection to adopt. */
+    bool after_end;
 };
 
 /* How long a bare ACK may come before the data it acknowledges: capture
  * reordering across NIC queues is far shorter; a missed segment's ACK
  * still makes its gap known long before any keepalive deadline. */
 #define FLOW_ACK_REORDER_WINDOW 50000 /* microseconds */
+
+/* How soon after acknowledging a DISCONNECT-sized step of the client's
+ * stream a server's close makes it an inferred DISCONNECT (flow.c,
+ * infer_disconnect): a server closes at once on a DISCONNECT (mosquitto
+ * within a millisecond), far sooner than any unrelated close would fall on
+ * a ping-sized step by chance. */
+#define INFERRED_DISCONNECT_WINDOW 200000 /* microseconds */
 
 /* What every flow's pipeline shares: owned by the analyzer, lent to each
  * segment. */

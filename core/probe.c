@@ -116,6 +116,15 @@ probe_result probe_push(probe **pp, int side, int client_side, const uint8_t *by
     return PROBE_MQTT;
 }
 
+bool probe_partial(const probe *p, probe_decision *out)
+{
+    if (!p || p->tls || !p->run || !p->transport)
+        return false;
+    out->transport = (mqttka_transport)(p->transport - 1);
+    out->client_side = p->client_side;
+    return true;
+}
+
 bool probe_saw_tls(const probe *p)
 {
     return p && p->tls;

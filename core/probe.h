@@ -55,6 +55,12 @@ probe_result probe_push(probe **p, int side, int client_side, const uint8_t *byt
                         mqttka_time ts, uint64_t tag, size_t *buffered, size_t max_buffered,
                         probe_decision *out);
 
+/* Whether the flow's segments so far end in a run of at least one proof,
+ * too short to decide by itself; if so, *out is what that run says (its
+ * client_side -1 when it does not say). For a flow whose server is known to
+ * carry MQTT (proven_servers.h). */
+bool probe_partial(const probe *p, probe_decision *out);
+
 /* Why a flow was given up: true when a side began with a TLS record. */
 bool probe_saw_tls(const probe *p);
 

@@ -108,6 +108,15 @@ typedef struct session_rare {
      * out (flow.c, keepalive.c): no step between them, no server byte */
     bool client_ack_known, ping_ack_known;
     uint32_t client_ack, ping_ack;
+    /* a capture of the server's side only: the last step forward of what
+     * the server acknowledged of the client's stream (bytes, when, in
+     * which frame; server_ack_known once there was one) and whether the
+     * server sent bytes since (flow.c: the shape of a DISCONNECT the
+     * capture did not see) */
+    bool server_ack_known, server_sent_since_step;
+    uint32_t server_ack_step;
+    mqttka_time server_ack_step_ts;
+    uint64_t server_ack_step_tag;
     /* keepalive inference from the client's PINGREQ cadence (keepalive.c) */
     uint8_t cadence_pings;
     mqttka_time cadence_min, cadence_max;

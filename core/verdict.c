@@ -174,6 +174,18 @@ void verdict_note_disconnect(const rule_ctx *at, session *s, mqttka_side side, i
     }
 }
 
+void verdict_note_inferred_disconnect(const rule_ctx *at, session *s, uint32_t bytes,
+                                      mqttka_time close_after)
+{
+    close_record *end = record_make(s);
+    if (!end || end->disconnect.seen)
+        return;
+    verdict_note_disconnect(at, s, MQTTKA_SIDE_CLIENT, -1);
+    end->disconnect_inferred = true;
+    end->inferred_bytes = bytes;
+    end->inferred_close_after = close_after;
+}
+
 void verdict_note_ws_close(const rule_ctx *at, session *s, mqttka_side side, int32_t code,
                            const uint8_t *payload, size_t len)
 {
@@ -276,7 +288,15 @@ static void decide(const rule_ctx *at, const session *s, mqttka_summary *out)
     /* 1. DISCONNECT */
     if (end->disconnect.seen) {
         out->verdict = MQTTKA_V_MQTT_DISCONNECT;
-        if (end->disconnect_reason >= 0)
+        if (end->disconnect_inferred)
+            text_format(detail, dsz, "client sent DISCONNECT (inferred, not seen: the client's "
+                        "side was not captured; the server acknowledged %u bytes from it, the "
+                        "size of a DISCONNECT%s, sent nothing back and closed %.3f s later)",
+                        (unsigned)end->inferred_bytes,
+                        s->conn.transport == MQTTKA_TRANSPORT_WEBSOCKET ? " in a masked frame"
+                                                                        : "",
+                        us_to_s(end->inferred_close_after));
+        else if (end->disconnect_reason >= 0)
             text_format(detail, dsz, "%s sent DISCONNECT with reason 0x%02X (%s)",
                      side_word(end->disconnect.side), (unsigned)end->disconnect_reason,
                      disconnect_reason_name(end->disconnect_reason));
@@ -457,6 +477,9 @@ mqttka_finding *verdict_build_summary(const rule_ctx *at, session *s, mqttka_tim
     out->disconnect_reason = end->disconnect_reason;
     out->close_ts = end->first_close.seen ? end->first_close.ts : MQTTKA_TIME_NONE;
     out->close_tag = end->first_close.seen ? end->first_close.tag : 0;
+    out->close_inferred = end->first_close.seen &&
+                          end->first_close_mechanism == MQTTKA_CLOSE_MQTT_DISCONNECT &&
+                          end->disconnect_inferred;
     out->side_not_captured = verdict_side_not_captured(s);
     decide(at, s, out);
     out->taken_over_by = out->verdict == MQTTKA_V_SESSION_TAKEN_OVER ? end->taken_over_by : 0;

@@ -61,6 +61,12 @@ typedef struct close_record {
     uint64_t taken_over_by;
     mqttka_time taker_connect_ts;
     int32_t refused_code;     /* the refusing CONNACK's code; -1: none refused */
+    /* the client's DISCONNECT was not captured but inferred from the
+     * server's acknowledgments (flow.c): these many bytes, closed after
+     * this long */
+    bool disconnect_inferred;
+    uint32_t inferred_bytes;
+    mqttka_time inferred_close_after;
 } close_record;
 
 /* The record to read: an open connection's (nothing seen) when none was
@@ -89,6 +95,12 @@ void verdict_close_hypotheses(const rule_ctx *at, session *s, int32_t kae);
  * code, -1 when none, and its payload, of which the reason is kept): the
  * first of each is recorded. */
 void verdict_note_disconnect(const rule_ctx *at, session *s, mqttka_side side, int32_t reason);
+
+/* The client's DISCONNECT, not captured, inferred at at->ts from the
+ * server's acknowledgment of `bytes` client bytes, `close_after` before the
+ * server's close (flow.c): recorded as a DISCONNECT marked inferred. */
+void verdict_note_inferred_disconnect(const rule_ctx *at, session *s, uint32_t bytes,
+                                      mqttka_time close_after);
 void verdict_note_ws_close(const rule_ctx *at, session *s, mqttka_side side, int32_t code,
                            const uint8_t *payload, size_t len);
 

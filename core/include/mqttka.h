@@ -395,6 +395,10 @@ typedef struct mqttka_summary {
      * MQTTKA_SIDE_NONE. */
     mqttka_side side_not_captured;
     uint64_t close_tag;                 /* frame of the first close, 0 if none */
+    /* The first close is a DISCONNECT the capture did not see, inferred
+     * from the other side's acknowledgments (a capture of the server's
+     * side only); close_tag is then the frame that acknowledged it. */
+    bool close_inferred;
     mqttka_verdict verdict;
     char verdict_detail[MQTTKA_DETAIL_MAX];
     const mqttka_finding *findings;     /* the first max_summary_findings, no RTTs */

@@ -98,6 +98,8 @@ static void put_summary(line *l, const mqttka_summary *s, bool details)
         put(l, " ws_close=%d \"%s\"", (int)s->ws_close_code, s->ws_close_reason);
     if (s->disconnect_reason >= 0)
         put(l, " disconnect=0x%02x", (unsigned)s->disconnect_reason);
+    if (s->close_inferred)
+        put(l, " inferred_at=%llu", (unsigned long long)s->close_tag);
     /* Said only when they differ from a connection seen whole. */
     if (!c->start_seen)
         put(l, " start_seen=0");

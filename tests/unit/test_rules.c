@@ -665,6 +665,171 @@ static void s_one_sided_split_connect(script *sc)
     fin(sc, C, 9.010);
 }
 
+/* #1 (frames 1-4) a plain MQTT connection from its SYN: 127.0.0.1:1882 is
+ * proven to carry MQTT. #2, joined late, holds nothing but 5 the server's
+ * FIN and 6 the client's ACK (mosquitto dropping a client that froze
+ * before the capture began): #2 is an MQTT connection of that server. 7-9
+ * #1 ends. */
+static void s_adopted_close_only(script *sc)
+{
+    sc->segment_starts_matter = true;
+    open_at(sc, 0, 0.0);
+    script_add(sc, C, 0.010, connect_ka5, sizeof connect_ka5);
+    script_add(sc, S, 0.011, connack_ok, sizeof connack_ok);
+    script_on(sc, 1);
+    fin(sc, S, 1.0);
+    script_add(sc, C, 1.001, NULL, 0);
+    script_on(sc, 0);
+    script_add(sc, C, 2.0, disconnect, sizeof disconnect);
+    fin(sc, C, 2.001);
+    fin(sc, S, 2.002);
+}
+
+/* The same FIN and ACK with no connection proving MQTT on the server:
+ * nothing says they are MQTT; no connection (and no flow: a lone FIN). */
+static void s_close_only_unproven(script *sc)
+{
+    sc->segment_starts_matter = true;
+    script_on(sc, 1);
+    fin(sc, S, 1.0);
+    script_add(sc, C, 1.001, NULL, 0);
+}
+
+/* #1 (frames 1-4) proves 127.0.0.1:1882; then FINs and RSTs with no SYN
+ * that no open connection would send: 5 a FIN nothing answers (a FIN
+ * scan), 6 a FIN from another port answered by 7 an RST (no such
+ * connection), 8 a lone RST. None is a connection. */
+static void s_stray_closes_no_connection(script *sc)
+{
+    sc->segment_starts_matter = true;
+    open_at(sc, 0, 0.0);
+    script_add(sc, C, 0.010, connect_ka5, sizeof connect_ka5);
+    script_add(sc, S, 0.011, connack_ok, sizeof connack_ok);
+    script_on(sc, 1);
+    fin(sc, C, 1.0);
+    script_on(sc, 2);
+    fin(sc, C, 1.1);
+    script_add_flags(sc, S, 1.1001, MQTTKA_TCP_RST);
+    script_on(sc, 3);
+    script_add_flags(sc, C, 1.2, MQTTKA_TCP_RST);
+}
+
+/* #2 joined late: 5 one DISCONNECT (one segment of whole packets: fewer
+ * than the three an unknown server needs), 6-7 the FINs; the server was
+ * proven by #1 (frames 1-4) before: #2 is decoded from 5. */
+static void s_adopted_short_run(script *sc)
+{
+    sc->segment_starts_matter = true;
+    open_at(sc, 0, 0.0);
+    script_add(sc, C, 0.010, connect_ka5, sizeof connect_ka5);
+    script_add(sc, S, 0.011, connack_ok, sizeof connack_ok);
+    script_on(sc, 1);
+    script_add(sc, C, 1.0, disconnect, sizeof disconnect);
+    fin(sc, C, 1.001);
+    fin(sc, S, 1.002);
+}
+
+/* #2 joined late: 1 a DISCONNECT, 2 the client's FIN, 3 the server's ACK
+ * (its FIN never captured), all before #1 (frames 4-7) proves the server:
+ * #2 is judged at the end, its DISCONNECT decoded and its close told as it
+ * came. */
+static void s_adopted_proof_after_close(script *sc)
+{
+    sc->segment_starts_matter = true;
+    script_on(sc, 1);
+    script_add(sc, C, 1.0, disconnect, sizeof disconnect);
+    fin(sc, C, 1.001);
+    script_add(sc, S, 1.002, NULL, 0);
+    open_at(sc, 0, 2.0);
+    script_add(sc, C, 2.010, connect_ka5, sizeof connect_ka5);
+    script_add(sc, S, 2.011, connack_ok, sizeof connack_ok);
+}
+
+/* #1 resets (5 the client's RST), 6 the server's ACK of data in flight,
+ * 7 the client's kernel answers it with a second RST: a remnant of #1,
+ * not a connection joined late. */
+static void s_second_rst_no_connection(script *sc)
+{
+    sc->segment_starts_matter = true;
+    open_at(sc, 0, 0.0);
+    script_add(sc, C, 0.010, connect_ka5, sizeof connect_ka5);
+    script_add(sc, S, 0.011, connack_ok, sizeof connack_ok);
+    script_add_flags(sc, C, 1.0, MQTTKA_TCP_RST);
+    script_add(sc, S, 1.0001, NULL, 0);
+    script_add_flags(sc, C, 1.0002, MQTTKA_TCP_RST);
+}
+
+/* A capture of the server's side only (the client's segments on the wire,
+ * not captured): 1 the SYN-ACK, 3 the CONNACK, 5 and 7 PINGRESPs 5 s
+ * apart (the server's three segments prove MQTT over TCP); then the client
+ * sends `last` (8, lost) at 12 s, which the server acknowledges at once
+ * (9, a bare ACK) unless `ack_on_close`, or answers with a PINGRESP (9)
+ * when `answer`; it closes (10) `close_after` s after 12 s, its FIN also
+ * acknowledging the client's FIN when `client_fin`. */
+static void s2c_only(script *sc, const uint8_t *last, size_t last_len, bool answer,
+                     bool ack_on_close, double close_after, bool client_fin)
+{
+    sc->segment_starts_matter = true;
+    script_add_flags(sc, S, 0.0001, MQTTKA_TCP_SYN | MQTTKA_TCP_ACK);
+    script_add(sc, C, 0.010, connect_ka5, sizeof connect_ka5)->lost = true;
+    script_add(sc, S, 0.011, connack_ok, sizeof connack_ok);
+    for (int i = 1; i <= 2; i++) {
+        script_add(sc, C, 5.0 * i, pingreq, sizeof pingreq)->lost = true;
+        script_add(sc, S, 5.0 * i + 0.001, pingresp, sizeof pingresp);
+    }
+    script_add(sc, C, 12.0, last, last_len)->lost = true;
+    if (answer)
+        script_add(sc, S, 12.0001, pingresp, sizeof pingresp);
+    else if (!ack_on_close)
+        script_add(sc, S, 12.0001, NULL, 0);
+    script_add_flags(sc, S, 12.0 + close_after, MQTTKA_TCP_FIN);
+    if (client_fin)
+        sc->m[sc->n - 1].ack_ahead = 1;
+}
+
+/* The server acknowledges 2 bytes (9) and closes 0.5 ms later, answering
+ * nothing: the client's DISCONNECT, inferred at 9. */
+static void s_s2c_disconnect_inferred(script *sc)
+{
+    s2c_only(sc, disconnect, sizeof disconnect, false, false, 0.0005, false);
+}
+
+/* Its FIN (9) acknowledges 3 bytes in one step: DISCONNECT and the
+ * client's FIN (or an MQTT 5 DISCONNECT with a reason code): inferred at 9. */
+static void s_s2c_disconnect_and_fin_inferred(script *sc)
+{
+    s2c_only(sc, disconnect, sizeof disconnect, false, true, 0.0005, true);
+}
+
+/* 9 acknowledges the 2 bytes, 10 the server's FIN acknowledges the
+ * client's FIN after them (told by the ACK): the DISCONNECT before that
+ * FIN is inferred at 9. */
+static void s_s2c_disconnect_then_client_fin(script *sc)
+{
+    s2c_only(sc, disconnect, sizeof disconnect, false, false, 0.0005, true);
+}
+
+/* 2 bytes again, but 9 a PINGRESP answers them before 10 the FIN: a
+ * PINGREQ, no DISCONNECT inferred. */
+static void s_s2c_pingreq_answered_then_close(script *sc)
+{
+    s2c_only(sc, pingreq, sizeof pingreq, true, false, 0.0005, false);
+}
+
+/* 2 bytes acknowledged at once (9), the server's FIN 1 s later: too late
+ * for a close on a DISCONNECT; nothing inferred. */
+static void s_s2c_close_long_after(script *sc)
+{
+    s2c_only(sc, disconnect, sizeof disconnect, false, false, 1.0, false);
+}
+
+/* 4 bytes (a PUBACK's size) then the FIN at once: no DISCONNECT's shape. */
+static const uint8_t puback_1[] = {0x40, 0x02, 0x00, 0x01};
+static void s_s2c_other_size(script *sc)
+{
+    s2c_only(sc, puback_1, sizeof puback_1, false, false, 0.0005, false);
+}
+
 /* 3 an MQTT 5 CONNECT whose property length (32) runs past its end: the
  * client id cannot be read. */
 static const uint8_t connect5_bad_properties[] = {0x10, 0x0d, 0x00, 0x04, 'M', 'Q', 'T', 'T',
@@ -1011,6 +1176,17 @@ static void configure_mass3(mqttka_config *cfg) { cfg->mass_close_connections = 
     "[6] #1 S>C CONNACK code=0 ska=-1\n"                                                     \
     "[6] #1 S>C finding keepalive_negotiated info about=6 value=5.000\n"
 #define KA5 "v=3.1.1 ka=5 ska=-1 kae=5"
+#define S2C_ONLY                                                                            \
+    "[3] #1 S>C CONNACK code=0 ska=-1\n"                                                     \
+    "[5] #1 S>C PINGRESP\n"                                                                  \
+    "[5] #1 S>C finding pingresp_unsolicited info about=5\n"                                 \
+    "[7] #1 S>C PINGRESP\n"                                                                  \
+    "[7] #1 S>C finding pingresp_unsolicited info about=7\n"
+#define S2C_SUMMARY(at, pingresp, close)                                                    \
+    "[" at "] #1 summary " TCP_CONN " v=null ka=-1 ska=-1 kae=-1 pingreq=0 pingresp=" pingresp \
+    " unanswered=0 close=" close " start_seen=0 verdict="
+/* A second connection, on client port 50001 (script_on(sc, 1)). */
+#define LATE_CONN "127.0.0.1:50001 -> 127.0.0.1:1882 tcp"
 
 typedef struct rule_row {
     const char *name;
@@ -1365,6 +1541,80 @@ static const rule_row rows[] = {
             "[9] #1 S>C finding pingresp_rtt info about=9 value=0.001\n"
             "[11] #1 summary " WS_CONN " " KA5 " pingreq=1 pingresp=1 unanswered=0 "
             "close=client/fin verdict=client_closed id=\"\" sub=\"mqtt\" ext=\"\"\n",
+     NULL},
+    {"joined late, only its close left: adopted by a server proven MQTT", s_adopted_close_only,
+     NULL,
+     TCP_KA5 "[7] #1 C>S DISCONNECT silence=1.990\n"
+             "[9] #1 summary " TCP_CONN " " KA5 " pingreq=0 pingresp=0 unanswered=0 "
+             "close=client/mqtt_disconnect verdict=mqtt_disconnect id=\"\" sub=\"\" ext=\"\"\n"
+             "[0] #2 summary " LATE_CONN " v=null ka=-1 ska=-1 kae=-1 pingreq=0 pingresp=0 "
+             "unanswered=0 close=server/fin start_seen=0 verdict=server_closed id=\"\" sub=\"\" "
+             "ext=\"\"\n",
+     NULL},
+    {"joined late, only its close left, no proven server: nothing", s_close_only_unproven, NULL,
+     "", NULL},
+    {"a FIN nothing acknowledges, a FIN answered by RST, a lone RST: no connection",
+     s_stray_closes_no_connection, NULL,
+     TCP_KA5 "[0] #1 summary " TCP_CONN " " KA5 " pingreq=0 pingresp=0 unanswered=0 close=-/- "
+             "verdict=open id=\"\" sub=\"\" ext=\"\"\n",
+     NULL},
+    {"joined late, too short a run to prove alone: adopted by a proven server",
+     s_adopted_short_run, NULL,
+     TCP_KA5 "[5] #2 C>S DISCONNECT\n"
+             "[7] #2 summary " LATE_CONN " v=null ka=-1 ska=-1 kae=-1 pingreq=0 pingresp=0 "
+             "unanswered=0 close=client/mqtt_disconnect start_seen=0 verdict=mqtt_disconnect "
+             "id=\"\" sub=\"\" ext=\"\"\n"
+             "[0] #1 summary " TCP_CONN " " KA5 " pingreq=0 pingresp=0 unanswered=0 close=-/- "
+             "verdict=open id=\"\" sub=\"\" ext=\"\"\n",
+     NULL},
+    {"joined late, closed before its server was proven: adopted at the end",
+     s_adopted_proof_after_close, NULL,
+     "[6] #1 C>S CONNECT level=4 ka=5 clean=1 id=\"\"\n"
+     "[7] #1 S>C CONNACK code=0 ska=-1\n"
+     "[7] #1 S>C finding keepalive_negotiated info about=7 value=5.000\n"
+     "[0] #1 summary " TCP_CONN " " KA5 " pingreq=0 pingresp=0 unanswered=0 close=-/- "
+     "verdict=open id=\"\" sub=\"\" ext=\"\"\n"
+     "[1] #2 C>S DISCONNECT\n"
+     "[0] #2 summary " LATE_CONN " v=null ka=-1 ska=-1 kae=-1 pingreq=0 pingresp=0 "
+     "unanswered=0 close=client/mqtt_disconnect start_seen=0 verdict=mqtt_disconnect id=\"\" "
+     "sub=\"\" ext=\"\"\n",
+     NULL},
+    {"a second RST after a reset is no late-joined connection", s_second_rst_no_connection,
+     NULL,
+     TCP_KA5 "[5] #1 summary " TCP_CONN " " KA5 " pingreq=0 pingresp=0 unanswered=0 "
+             "close=client/rst verdict=reset id=\"\" sub=\"\" ext=\"\"\n",
+     NULL},
+    {"server's side only: a DISCONNECT inferred from the server's ACK and prompt close",
+     s_s2c_disconnect_inferred, NULL,
+     S2C_ONLY "[0] #1 C>S finding one_sided info about=0\n"
+         S2C_SUMMARY("0", "2", "client/mqtt_disconnect inferred_at=9")
+         "mqtt_disconnect id=\"\" sub=\"\" ext=\"\"\n", NULL},
+    {"server's side only: DISCONNECT and the client's FIN in one acknowledged step",
+     s_s2c_disconnect_and_fin_inferred, NULL,
+     S2C_ONLY "[0] #1 C>S finding one_sided info about=0\n"
+         S2C_SUMMARY("0", "2", "client/mqtt_disconnect inferred_at=9")
+         "mqtt_disconnect id=\"\" sub=\"\" ext=\"\"\n", NULL},
+    {"server's side only: a ping-sized step answered by a PINGRESP is no DISCONNECT",
+     s_s2c_pingreq_answered_then_close, NULL,
+     S2C_ONLY "[9] #1 S>C PINGRESP\n"
+     "[9] #1 S>C finding pingresp_unsolicited info about=9\n"
+     "[0] #1 C>S finding one_sided info about=0\n"
+         S2C_SUMMARY("0", "3", "server/fin")
+         "server_closed id=\"\" sub=\"\" ext=\"\"\n", NULL},
+    {"server's side only: the DISCONNECT before a client FIN told by the server's ACK",
+     s_s2c_disconnect_then_client_fin, NULL,
+     S2C_ONLY "[10] #1 C>S finding one_sided info about=10\n"
+         S2C_SUMMARY("10", "2", "client/mqtt_disconnect inferred_at=9")
+         "mqtt_disconnect id=\"\" sub=\"\" ext=\"\"\n", NULL},
+    {"server's side only: a close 1 s after the step infers nothing", s_s2c_close_long_after,
+     NULL,
+     S2C_ONLY "[0] #1 C>S finding one_sided info about=0\n"
+         S2C_SUMMARY("0", "2", "server/fin")
+         "server_closed id=\"\" sub=\"\" ext=\"\"\n", NULL},
+    {"server's side only: a step of another size infers nothing", s_s2c_other_size, NULL,
+     S2C_ONLY "[0] #1 C>S finding one_sided info about=0\n"
+         S2C_SUMMARY("0", "2", "server/fin")
+         "server_closed id=\"\" sub=\"\" ext=\"\"\n",
      NULL},
     {"keepalive_inferred: joined late, from the PINGREQ cadence", s_keepalive_inferred, NULL,
      "[1] #1 C>S PINGREQ\n"
