@@ -64,6 +64,24 @@ static void http_forget(flow_env *env, struct flow *f)
     f->http = NULL;
 }
 
+flow_rare *flow_rare_of(struct flow *f)
+{
+    if (!f->rare)
+        f->rare = calloc(1, sizeof *f->rare);
+    return f->rare;
+}
+
+/* The TLS states, NULL where the flow has none (nor a rare part). */
+static struct tls_infer *flow_tls(const struct flow *f)
+{
+    return f->rare ? f->rare->tls : NULL;
+}
+
+static struct tls_decrypt *flow_tls_dec(const struct flow *f)
+{
+    return f->rare ? f->rare->tls_dec : NULL;
+}
+
 void flow_free_contents(flow_env *env, struct flow *f)
 {
     tcp_stream_limits lim = stream_limits(env);
@@ -73,8 +91,13 @@ void flow_free_contents(flow_env *env, struct flow *f)
     detect_prefix_free(&f->prefix);
     probe_free(&f->probe, &env->total_buffered);
     session_free(&env->sessions, &env->texts, f->sess);
-    tls_infer_free(&f->tls);
-    tls_decrypt_free(&f->tls_dec);
+    if (f->rare) {
+        tls_infer_free(&f->rare->tls);
+        tls_decrypt_free(&f->rare->tls_dec);
+        free(f->rare);
+        f->rare = NULL;
+    }
+    f->ack_waits = 0;
 }
 
 int flow_outcome(const struct flow *f, bool dropped)
@@ -367,7 +390,7 @@ static bool adopt_by_server(const push_ctx *pc)
         return false;
     /* Nothing but a close: it must be a FIN its peer acknowledged, which
      * only an open connection does (a stray FIN or RST proves nothing). */
-    else if (!f->first_close || f->first_close > 2 || !f->first_close_acked)
+    else if (!f->first_close || f->first_close > 2 || !f->rare->first_close_acked)
         return false;
     if (f->proto == PROTO_PROBE && !partial)
         return false;
@@ -435,19 +458,20 @@ static void on_decrypt_failed(void *ctx, mqttka_direction dir, uint64_t record, 
 static void decrypt_bytes(const push_ctx *pc, const uint8_t *bytes, size_t len)
 {
     struct flow *f = pc->f;
+    flow_rare *r = f->rare; /* holds the decryption */
     mqttka_direction dir = flow_direction(f, pc->side);
-    if (f->tls)
-        tls_infer_push(f->tls, dir, bytes, len, pc->at.ts, pc->at.tag);
+    if (r->tls)
+        tls_infer_push(r->tls, dir, bytes, len, pc->at.ts, pc->at.tag);
     push_ctx at = *pc;
     tls_decrypt_sink sink = {on_plain, on_decrypt_failed, &at};
-    tls_decrypt_push(f->tls_dec, dir, bytes, len, &sink);
-    if (tls_decrypt_without_keys(f->tls_dec)) {
-        tls_decrypt_free(&f->tls_dec);
-        f->proto = f->tls ? PROTO_TLS : PROTO_NONE;
-        if (!f->tls)
+    tls_decrypt_push(r->tls_dec, dir, bytes, len, &sink);
+    if (tls_decrypt_without_keys(r->tls_dec)) {
+        tls_decrypt_free(&r->tls_dec);
+        f->proto = r->tls ? PROTO_TLS : PROTO_NONE;
+        if (!r->tls)
             give_up(pc, MQTTKA_NA_TLS);
-    } else if (f->tls && tls_decrypt_has_keys(f->tls_dec)) {
-        tls_infer_free(&f->tls);
+    } else if (r->tls && tls_decrypt_has_keys(r->tls_dec)) {
+        tls_infer_free(&r->tls);
     }
 }
 
@@ -473,10 +497,13 @@ static bool start_decrypting(const push_ctx *pc, const first_bytes_view *view,
         *refused = true; /* told by the flow's inference */
         return false;
     }
-    if (!(f->tls_dec = tls_decrypt_new(&pc->env->keylog, &pc->env->tls_decrypt_budget)))
+    /* Out of memory for any of the three: not decrypted (the keyless
+     * inference is tried next, and needs the rare part too). */
+    flow_rare *r = flow_rare_of(f);
+    if (!r || !(r->tls_dec = tls_decrypt_new(&pc->env->keylog, &pc->env->tls_decrypt_budget)))
         return false;
-    if (!(f->tls = tls_infer_new(&pc->env->tls_budget))) {
-        tls_decrypt_free(&f->tls_dec);
+    if (!(r->tls = tls_infer_new(&pc->env->tls_budget))) {
+        tls_decrypt_free(&r->tls_dec);
         return false;
     }
     const uint8_t *held_bytes = view->bytes;
@@ -526,19 +553,23 @@ static void detect(const push_ctx *pc, const uint8_t *bytes, size_t len)
          * not captured). */
         if (f->syn_seen && (f->client_side < 0 || pc->side == f->client_side)) {
             bool refused = false;
-            if (f->client_side >= 0 && !f->tls_dec &&
+            if (f->client_side >= 0 && !flow_tls_dec(f) &&
                 start_decrypting(pc, &view, bytes, len, &refused))
                 return;
+            /* Out of memory for the rare part or the inference: given up
+             * as not analysed (below), as when the inference alone could
+             * not be made. */
+            flow_rare *r;
             if (f->client_side >= 0 && boundary_looks_like_tls(bytes, len) &&
-                (f->tls = tls_infer_new(&pc->env->tls_budget))) {
+                (r = flow_rare_of(f)) && (r->tls = tls_infer_new(&pc->env->tls_budget))) {
                 /* mqtts or wss: followed by its record headers */
                 f->proto = PROTO_TLS;
                 if (refused)
-                    tls_infer_decrypt_refused(f->tls, pc->env->cfg.max_tls_decrypt_memory_bytes);
+                    tls_infer_decrypt_refused(r->tls, pc->env->cfg.max_tls_decrypt_memory_bytes);
                 if (view.held)
-                    tls_infer_push(f->tls, flow_direction(f, pc->side), view.bytes, view.held,
+                    tls_infer_push(r->tls, flow_direction(f, pc->side), view.bytes, view.held,
                                    pc->at.ts, pc->at.tag);
-                tls_infer_push(f->tls, flow_direction(f, pc->side), bytes, len, pc->at.ts,
+                tls_infer_push(r->tls, flow_direction(f, pc->side), bytes, len, pc->at.ts,
                                pc->at.tag);
                 detect_prefix_free(&f->prefix);
                 return;
@@ -599,7 +630,7 @@ static void stream_bytes(const push_ctx *pc, const uint8_t *bytes, size_t len)
         probe_bytes(pc, bytes, len);
         break;
     case PROTO_TLS:
-        tls_infer_push(f->tls, dir, bytes, len, pc->at.ts, pc->at.tag);
+        tls_infer_push(flow_tls(f), dir, bytes, len, pc->at.ts, pc->at.tag);
         break;
     case PROTO_NONE:
         break;
@@ -609,7 +640,7 @@ static void stream_bytes(const push_ctx *pc, const uint8_t *bytes, size_t len)
 static void on_stream_data(void *ctx, const uint8_t *bytes, size_t len)
 {
     const push_ctx *pc = ctx;
-    if (pc->f->tls_dec)
+    if (flow_tls_dec(pc->f))
         decrypt_bytes(pc, bytes, len);
     else
         stream_bytes(ctx, bytes, len);
@@ -621,11 +652,11 @@ static void on_stream_gap(void *ctx, uint64_t missing)
     struct flow *f = pc->f;
     session *s = f->sess;
     if (f->proto == PROTO_TLS) {
-        tls_infer_gap(f->tls, flow_direction(f, pc->side));
+        tls_infer_gap(flow_tls(f), flow_direction(f, pc->side));
         return;
     }
-    if (f->tls_dec) /* the records' framing and sequence are lost: nothing more decrypted */
-        tls_decrypt_gap(f->tls_dec, flow_direction(f, pc->side));
+    if (flow_tls_dec(f)) /* the records' framing and sequence are lost: nothing more decrypted */
+        tls_decrypt_gap(f->rare->tls_dec, flow_direction(f, pc->side));
     if (f->proto == PROTO_UNKNOWN || f->proto == PROTO_HTTP) {
         /* The start the decision needed is lost: framing must be proved
          * from what follows. A handshake in progress is forgotten. */
@@ -716,7 +747,8 @@ static void adopt_closed(const push_ctx *pc)
     if (!f->first_close || !adopt_by_server(pc))
         return;
     int closer = (f->first_close - 1) & 1;
-    push_ctx then = push_ctx_make(pc->env, f, closer, f->first_close_ts, f->first_close_tag);
+    push_ctx then = push_ctx_make(pc->env, f, closer, f->rare->first_close_ts,
+                                  f->rare->first_close_tag);
     keepalive_on_close(&then.at, f->sess, side_of(flow_direction(f, closer)),
                        f->first_close > 2 ? MQTTKA_CLOSE_RST : MQTTKA_CLOSE_FIN);
 }
@@ -787,14 +819,15 @@ static void rst_reveals_unseen_data(push_ctx *pc, const mqttka_segment *seg)
     keepalive_on_gap(&pc->at, f->sess, dir);
 }
 
-/* The gaps the waiting bare ACKs reveal, declared now (struct flow's
+/* The gaps the waiting bare ACKs reveal, declared now (flow_rare's
  * ack_wait_since says why they wait). */
 static void resolve_acks(push_ctx *pc, uint8_t sides)
 {
     struct flow *f = pc->f;
+    const flow_rare *r = f->rare; /* made by note_bare_ack with the first bit */
     int side = pc->side;
     uint64_t tag = pc->at.tag;
-    pc->at.tag = f->ack_wait_tag; /* the frame that showed the gap */
+    pc->at.tag = r->ack_wait_tag; /* the frame that showed the gap */
     for (int s = 0; s < 2; s++) {
         if (!(f->ack_waits & sides & (1u << s)))
             continue;
@@ -802,39 +835,47 @@ static void resolve_acks(push_ctx *pc, uint8_t sides)
         if (f->proto == PROTO_NONE)
             continue;
         pc->side = s;
-        tcp_stream_acked(&f->tcp[s], f->ack_pending[s], &stream_sink, pc);
+        tcp_stream_acked(&f->tcp[s], r->ack_pending[s], &stream_sink, pc);
     }
-    if (!f->ack_waits)
-        f->ack_wait_since = 0;
     pc->side = side;
     pc->at.tag = tag;
 }
 
 /* A bare ACK from the peer of `stream_side`: remembered if it runs ahead
- * of that stream's data. */
-static void note_bare_ack(push_ctx *pc, int stream_side, uint32_t ack)
+ * of that stream's data. False when there is no memory to wait with: the
+ * caller then delivers it at once, as an ACK that comes with data (its gap
+ * declared now; data the capture shows late comes after it, as before bare
+ * ACKs waited). (Not delivered here: a third call of tcp_stream_acked
+ * keeps the compiler from inlining it into the packet path, 10
+ * instructions a packet.) */
+static bool note_bare_ack(push_ctx *pc, int stream_side, uint32_t ack)
 {
     struct flow *f = pc->f;
     uint8_t bit = (uint8_t)(1u << stream_side);
     if (!tcp_stream_ack_ahead(&f->tcp[stream_side], ack)) {
         f->ack_waits &= (uint8_t)~bit; /* the data has caught up */
-        if (!f->ack_waits)
-            f->ack_wait_since = 0;
-        return;
+        return true;
     }
-    if (!(f->ack_waits & bit) || (int32_t)(ack - f->ack_pending[stream_side]) > 0)
-        f->ack_pending[stream_side] = ack;
+    flow_rare *r = flow_rare_of(f);
+    if (!r)
+        return false;
+    if (!f->ack_waits) {
+        /* the window counts from the first ACK that waits (a time of 0 or
+         * less as 1: 0 once meant "none waits", and the deadlines stay
+         * where they were) */
+        r->ack_wait_since = pc->at.ts > 0 ? pc->at.ts : 1;
+        r->ack_wait_tag = pc->at.tag;
+    }
+    if (!(f->ack_waits & bit) || (int32_t)(ack - r->ack_pending[stream_side]) > 0)
+        r->ack_pending[stream_side] = ack;
     f->ack_waits |= bit;
-    if (!f->ack_wait_since) {
-        f->ack_wait_since = pc->at.ts > 0 ? pc->at.ts : 1;
-        f->ack_wait_tag = pc->at.tag;
-    }
+    return true;
 }
 
 void flow_acks_due(push_ctx *pc, mqttka_time now)
 {
     struct flow *f = pc->f;
-    if (f->ack_wait_since && now - f->ack_wait_since >= FLOW_ACK_REORDER_WINDOW)
+    if (f->ack_waits && now - f->rare->ack_wait_since >= FLOW_ACK_REORDER_WINDOW)
         resolve_acks(pc, 3);
 }
 
@@ -891,9 +932,9 @@ bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
         /* Bare ACKs that ran ahead of the data: their data had its time, or
          * this segment ends the connection, or is data that does not
          * continue its stream where it stands. */
-        if (f->ack_wait_since) {
+        if (f->ack_waits) {
             if ((flags & (MQTTKA_TCP_FIN | MQTTKA_TCP_RST)) ||
-                pc->at.ts - f->ack_wait_since >= FLOW_ACK_REORDER_WINDOW)
+                pc->at.ts - f->rare->ack_wait_since >= FLOW_ACK_REORDER_WINDOW)
                 resolve_acks(pc, 3);
             else if (seg->wire_len && (f->ack_waits & (1u << side)) &&
                      seg->seq != f->tcp[side].next_seq)
@@ -901,10 +942,10 @@ bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
         }
         /* The ACK first: it tells what the peer had received before this
          * segment was sent, so holes it reveals come before this data. A
-         * bare ACK waits a moment for its data (ack_wait_since). */
+         * bare ACK waits a moment for its data (flow_rare's ack_wait_since). */
         if ((flags & MQTTKA_TCP_ACK) && !seg->wire_len &&
-            !(flags & (MQTTKA_TCP_FIN | MQTTKA_TCP_RST))) {
-            note_bare_ack(pc, 1 - side, seg->ack);
+            !(flags & (MQTTKA_TCP_FIN | MQTTKA_TCP_RST)) && note_bare_ack(pc, 1 - side, seg->ack)) {
+            /* it waits, or its data has come */
         } else if (flags & MQTTKA_TCP_ACK) {
             /* The context names the side being delivered: the peer's for
              * the ACK, then this one's again. (Changed in place, not
@@ -924,11 +965,8 @@ bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
                                                 pc);
             note_limit(pc, r);
             if ((f->ack_waits & (1u << side)) &&
-                !tcp_stream_ack_ahead(&f->tcp[side], f->ack_pending[side])) {
+                !tcp_stream_ack_ahead(&f->tcp[side], f->rare->ack_pending[side]))
                 f->ack_waits &= (uint8_t)~(1u << side); /* its data came */
-                if (!f->ack_waits)
-                    f->ack_wait_since = 0;
-            }
         }
     }
 
@@ -936,10 +974,10 @@ bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
      * (first_close): an open connection's FIN, adopted if its server is
      * proven. (sess and syn_seen are tested first: first_close lies on a
      * line the packet path does not otherwise touch.) */
-    if (!f->sess && !f->syn_seen && f->first_close && !f->first_close_acked &&
+    if (!f->sess && !f->syn_seen && f->first_close && !f->rare->first_close_acked &&
         side != ((f->first_close - 1) & 1) && (flags & MQTTKA_TCP_ACK) &&
-        !(flags & MQTTKA_TCP_RST) && seg->ack == f->first_close_seq + 1) {
-        f->first_close_acked = true;
+        !(flags & MQTTKA_TCP_RST) && seg->ack == f->rare->first_close_seq + 1) {
+        f->rare->first_close_acked = true;
         if (pc->env->sink.servers.n)
             adopt_closed(pc);
     }
@@ -950,16 +988,19 @@ bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
         !f->rst && !f->syn_seen) {
         if (pc->env->sink.servers.n)
             (void)adopt_by_server(pc);
-        if (!f->sess) { /* kept in case its server is proven later */
+        flow_rare *r;
+        /* kept in case its server is proven later (out of memory: not) */
+        if (!f->sess && (r = flow_rare_of(f))) {
             f->first_close = (uint8_t)(1 + side + ((flags & MQTTKA_TCP_RST) ? 2 : 0));
-            f->first_close_ts = pc->at.ts;
-            f->first_close_tag = pc->at.tag;
-            f->first_close_seq = seg->seq + (uint32_t)seg->wire_len; /* mod 2^32 */
+            r->first_close_ts = pc->at.ts;
+            r->first_close_tag = pc->at.tag;
+            r->first_close_seq = seg->seq + (uint32_t)seg->wire_len; /* mod 2^32 */
+            r->first_close_acked = false;
         }
     }
     mqttka_side who = side_of(flow_direction(f, side));
     if (f->proto == PROTO_TLS && (flags & (MQTTKA_TCP_FIN | MQTTKA_TCP_RST)))
-        tls_infer_close(f->tls, who, (flags & MQTTKA_TCP_RST) ? MQTTKA_CLOSE_RST : MQTTKA_CLOSE_FIN,
+        tls_infer_close(flow_tls(f), who, (flags & MQTTKA_TCP_RST) ? MQTTKA_CLOSE_RST : MQTTKA_CLOSE_FIN,
                         pc->at.ts);
     if (seg->wire_len && f->client_side >= 0 && side != f->client_side &&
         !(f->sides_seen & (1u << f->client_side)) && f->sess && f->sess->rare)
@@ -995,7 +1036,7 @@ static void emit_tls_inference(const push_ctx *pc)
     struct flow *f = pc->f;
     mqttka_finding findings[MQTTKA_TLS_MAX_FINDINGS];
     mqttka_tls_inference inf;
-    tls_infer_finish(f->tls, &pc->env->cfg, f->last_ts, &inf, findings);
+    tls_infer_finish(flow_tls(f), &pc->env->cfg, f->last_ts, &inf, findings);
     int client = f->client_side < 0 ? 0 : f->client_side;
     inf.client = f->ep[client];
     inf.server = f->ep[1 - client];
@@ -1017,7 +1058,7 @@ void flow_end(const push_ctx *pc)
 {
     struct flow *f = pc->f;
     tcp_stream_limits lim = stream_limits(pc->env);
-    if (f->ack_wait_since) {
+    if (f->ack_waits) {
         push_ctx p = *pc;
         resolve_acks(&p, 3);
     }
@@ -1038,7 +1079,7 @@ void flow_end(const push_ctx *pc)
         else if (!(f->fin[0] || f->fin[1] || f->rst))
             (void)adopt_by_server(pc);
     }
-    if (f->proto == PROTO_TLS && f->tls) {
+    if (f->proto == PROTO_TLS && flow_tls(f)) {
         emit_tls_inference(pc);
         return;
     }
@@ -1060,8 +1101,8 @@ void flow_end(const push_ctx *pc)
     mqttka_summary sum;
     mqttka_finding *findings = verdict_build_summary(&pc->at, s, f->last_ts, f->last_tag, &sum);
     mqttka_tls_info tls;
-    if (f->tls_dec) {
-        tls_decrypt_info(f->tls_dec, &tls);
+    if (flow_tls_dec(f)) {
+        tls_decrypt_info(f->rare->tls_dec, &tls);
         sum.tls = &tls;
     }
     mqttka_event ev;

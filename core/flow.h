@@ -19,6 +19,7 @@
 #define MQTTKA_FLOW_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "between.h"
@@ -47,11 +48,41 @@ typedef enum flow_proto {
                           reported as not analysed "tls" with an inference event */
 } flow_proto;
 
-/* The packet path reads what comes up to ack_wait_since (the lookup, the
- * flags, the session pointer, the TCP state: 128 bytes on LP64, two cache
- * lines as the flow table places it); the rest is touched when a flow
- * opens, closes or is detected, or a bare ACK runs ahead of the data. A
- * broker capture holds one per connection. */
+/* What few flows need: made when first needed (flow_rare_of), one pointer
+ * in the flow, freed with it. A bare ACK that runs ahead of the data is
+ * capture reordering or a lost segment, and TLS is one flow in many in a
+ * broker capture; kept in every flow, these 40 bytes took it past three
+ * cache lines (216 bytes: a fourth line in the flow table's pool, 64 bytes
+ * a connection). */
+typedef struct flow_rare {
+    /* When a bare ACK first covered bytes the capture had not shown yet
+     * (set while flow.ack_waits is not 0). A capture can hold a bare ACK
+     * before the data it acknowledges (a NIC with several queues stamps
+     * each on its own), so the gap it reveals is declared only if the data
+     * has not come FLOW_ACK_REORDER_WINDOW later, or at a FIN, RST, the
+     * peer's data or the end (flow_acks_due). */
+    mqttka_time ack_wait_since;
+    uint64_t ack_wait_tag;            /* the frame of the first such ACK */
+    uint32_t ack_pending[2];          /* by side: how far, while it waits */
+    struct tls_infer *tls;            /* only for PROTO_TLS */
+    struct tls_decrypt *tls_dec;      /* TLS decrypted with the key log: the stream's bytes go
+                                         through it, its plaintext into the pipeline */
+    /* The first close of a flow with no SYN and no session (flow.first_close
+     * says who and how): its time, and its FIN's sequence number and whether
+     * the peer acknowledged it (an ACK of it, not an RST: a FIN to no
+     * connection, a FIN scan's, gets an RST or nothing). */
+    mqttka_time first_close_ts;
+    uint64_t first_close_tag;
+    uint32_t first_close_seq;
+    bool first_close_acked;
+} flow_rare;
+
+/* The packet path reads what comes up to ack_waits (the lookup, the flags,
+ * the session pointer, the TCP state, whether a bare ACK waits: 128 bytes
+ * on LP64, two cache lines as the flow table places it); the rest is
+ * touched when a flow opens, closes or is detected, or data is delivered
+ * (had_data, rare for the decryption). A broker capture holds one per
+ * connection: three cache lines (see the assertion below). */
 struct flow {
     mqttka_endpoint ep[2];            /* ep[0] sent the first segment seen */
     int8_t client_side;               /* -1 until known */
@@ -65,47 +96,38 @@ struct flow {
     tcp_stream tcp[2];                /* by side: tcp[s] carries ep[s] -> ep[1-s] */
     mqttka_time last_ts;              /* also what eviction goes by */
     uint64_t last_tag;
-    /* When a bare ACK first covered bytes the capture had not shown yet
-     * (0: none waits). A capture can hold a bare ACK before the data it
-     * acknowledges (a NIC with several queues stamps each on its own), so
-     * the gap it reveals is declared only if the data has not come
-     * FLOW_ACK_REORDER_WINDOW later, or at a FIN, RST, the peer's data or
-     * the end (flow_acks_due). */
-    mqttka_time ack_wait_since;
+    /* 1 << side of the streams a bare ACK ran ahead of (their wait in
+     * rare, which exists while this is not 0): read by every segment */
+    uint8_t ack_waits;
 
     mqttka_time first_ts;
     uint64_t first_tag;
     detect_prefix *prefix;            /* only while detection waits */
     http_handshake *http;             /* only during the handshake */
     probe *probe;                     /* only while PROTO_PROBE looks for proof */
+    flow_rare *rare;                  /* ACK-reorder wait, TLS; NULL until first needed */
     bool had_data;                    /* some payload was seen */
     uint8_t outcome;                  /* why it is not ours: a mqttka_not_analysed */
     uint8_t acked;                    /* 1 << side of every side that sent an ACK */
     /* A flow with no SYN and no session at its first FIN or RST: 1 + the
-     * side that sent it, + 2 for an RST (0: none); its time in
-     * first_close_ts and first_close_tag. A late-joined connection whose
-     * server is proven MQTT after its close gets its close from these at
-     * the end (flow.c: adopt_by_server). */
+     * side that sent it, + 2 for an RST (0: none); the rest in rare, which
+     * exists while this is not 0. A late-joined connection whose server is
+     * proven MQTT after its close gets its close from these at the end
+     * (flow.c: adopt_by_server). */
     uint8_t first_close;
     uint32_t last_ack[2];             /* by side: what it acknowledged last */
-    uint8_t ack_waits;                /* 1 << side of the streams a bare ACK ran ahead of */
-    uint32_t ack_pending[2];          /* by side: how far, while it waits */
-    uint64_t ack_wait_tag;            /* the frame of the first such ACK */
-    struct tls_infer *tls;            /* only for PROTO_TLS */
-    struct tls_decrypt *tls_dec;      /* TLS decrypted with the key log: the stream's bytes go
-                                         through it, its plaintext into the pipeline */
-    mqttka_time first_close_ts;       /* see first_close */
-    uint64_t first_close_tag;
-    /* that FIN's sequence number, and whether the peer acknowledged it
-     * (an ACK of it, not an RST: a FIN to no connection, a FIN scan's,
-     * gets an RST or nothing) */
-    uint32_t first_close_seq;
-    bool first_close_acked;
     /* Opened, with no SYN, by a segment of an address pair whose flow had
      * ended shortly before (the second RST of a reset, data in flight):
      * a remnant, never a late-joined connection to adopt. */
     bool after_end;
 };
+
+/* Three cache lines in the flow table's 64-byte-aligned pool (a fourth is
+ * 64 bytes a connection, 6 % of the memory benchmark's budget): put a new
+ * rarely used field in flow_rare. The packet path's part stays in the
+ * first two. */
+_Static_assert(sizeof(struct flow) <= 3 * 64, "struct flow grew past three cache lines");
+_Static_assert(offsetof(struct flow, ack_waits) < 2 * 64, "the packet path's part of a flow");
 
 /* How long a bare ACK may come before the data it acknowledges: capture
  * reordering across NIC queues is far shorter; a missed segment's ACK
@@ -166,6 +188,10 @@ void flow_acks_due(push_ctx *pc, mqttka_time now);
 
 /* Frees what the flow holds (not the flow itself). */
 void flow_free_contents(flow_env *env, struct flow *f);
+
+/* The flow's rare part, made (zeroed) on first use; NULL only when out of
+ * memory, the flow unchanged. */
+flow_rare *flow_rare_of(struct flow *f);
 
 /* What the flow came to, once it has ended: -1 when it was reported as an
  * MQTT connection, else why not (a mqttka_not_analysed). A flow dropped for

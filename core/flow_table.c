@@ -99,7 +99,7 @@ void flow_table_prefetch_slot(const flow_table *t, uint64_t hash)
 }
 
 /* The slots were prefetched before: find the flow with this hash there and
- * load the part of it the packet path reads (up to last_tag: two cache
+ * load the part of it the packet path reads (up to ack_waits: two cache
  * lines, the flow being 64-byte aligned). */
 struct flow *flow_table_prefetch_flow(const flow_table *t, uint64_t hash)
 {
@@ -110,7 +110,7 @@ struct flow *flow_table_prefetch_flow(const flow_table *t, uint64_t hash)
         if (slot->hash != hash)
             continue;
         const char *p = (const char *)slot->flow;
-        const size_t hot = offsetof(struct flow, last_tag) + sizeof slot->flow->last_tag;
+        const size_t hot = offsetof(struct flow, ack_waits) + sizeof slot->flow->ack_waits;
         for (size_t at = 0; at < hot; at += 64)
             PREFETCH(p + at);
         PREFETCH(p + hot - 1);
