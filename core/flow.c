@@ -327,9 +327,21 @@ static void start_proved(const push_ctx *pc, const probe_decision *d, const uint
         f->proto = PROTO_MQTT_TCP;
     }
     emit_confirm(&pc->at, s);
-    route_resync(s, MQTTKA_C2S);
-    route_resync(s, MQTTKA_S2C);
-    replay(pc, probe_kept(f->probe));
+    /* A side that sent this segment or one the run kept is decoded from
+     * its first such segment, which starts at a packet boundary (a proof,
+     * or the start of a chain of packets the run saw finished; never the
+     * middle of one): asking the route for a second proof there would lose
+     * a chain whose segments do not each end at a packet's end. The other
+     * side waits for a segment that proves one. */
+    const kept_segments *kept = probe_kept(f->probe);
+    bool in_step[2] = {false, false};
+    in_step[pc->side] = true;
+    for (size_t i = 0; kept && i < kept->n; i++)
+        in_step[kept->seg[i].side] = true;
+    for (int side = 0; side < 2; side++)
+        if (!in_step[side])
+            route_resync(s, flow_direction(f, side));
+    replay(pc, kept);
     probe_free(&f->probe, &pc->env->total_buffered);
     stream_bytes(pc, bytes, len);
 }
@@ -580,7 +592,11 @@ static void on_stream_gap(void *ctx, uint64_t missing)
             return;
         }
     }
-    if (f->proto == PROTO_PROBE || !s)
+    if (f->proto == PROTO_PROBE) {
+        probe_gap(f->probe, pc->side, &pc->env->total_buffered);
+        return;
+    }
+    if (!s)
         return;
     mqttka_direction dir = flow_direction(f, pc->side);
     if (!s->confirmed) {
