@@ -716,6 +716,12 @@ bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
         f->syn_seen = true;
         if (f->client_side < 0)
             f->client_side = (int8_t)((flags & MQTTKA_TCP_ACK) ? 1 - side : side);
+        /* A SYN-ACK whose SYN the capture missed says where the client's
+         * data starts: a first client segment beyond it (its CONNECT lost)
+         * is then a hole, and the flow is probed, not judged by a packet
+         * from its middle as if it opened the connection. */
+        if ((flags & MQTTKA_TCP_ACK) && f->proto != PROTO_NONE)
+            tcp_stream_expect(&f->tcp[1 - side], seg->ack);
     }
     if (!(f->sides_seen & (1u << side))) {
         f->sides_seen |= (uint8_t)(1u << side);

@@ -650,6 +650,37 @@ static void test_late_subscribe_first(void)
     LOG_HAS(lg, "[4] #1 S>C PINGRESP");
 }
 
+/* The capture missed the client's SYN and its CONNECT, but not the
+ * server's SYN-ACK, which says where the client's data starts: the
+ * SUBSCRIBE that follows is after a hole, not the connection's opening
+ * bytes, and the flow is probed (it was given up as not MQTT: a client
+ * that opens with neither a CONNECT nor an HTTP request). */
+static void test_syn_ack_only_connect_lost(void)
+{
+    static script sc;
+    static const uint8_t subscribe[] = {0x82, 0x0a, 0x00, 0x01, 0x00, 0x05,
+                                        't', 'o', 'p', 'i', 'c', 0x00};
+    static const uint8_t suback[] = {0x90, 0x03, 0x00, 0x01, 0x00};
+    memset(&sc, 0, sizeof sc);
+    sc.segment_starts_matter = true;
+    sc.server_port = 1883;
+    script_add_flags(&sc, S, 0.0, MQTTKA_TCP_SYN | MQTTKA_TCP_ACK);   /* 1 */
+    script_add(&sc, C, 0.001, seed_connect, sizeof seed_connect);     /* 2 */
+    sc.m[sc.n - 1].lost = true;
+    script_add(&sc, C, 0.002, subscribe, sizeof subscribe);           /* 3 */
+    script_add(&sc, S, 0.003, connack_ok, sizeof connack_ok);         /* 4: ACKs 2-3 */
+    script_add(&sc, S, 0.004, suback, sizeof suback);                 /* 5 */
+    script_add(&sc, C, 5.0, pingreq, sizeof pingreq);                 /* 6 */
+    script_add(&sc, S, 5.001, pingresp, sizeof pingresp);             /* 7 */
+    CHECK(script_run_all_ways("syn_ack_only_connect_lost", &sc, &lg, NULL));
+    LOG_HAS(lg, "#1 C>S SUBSCRIBE");
+    LOG_HAS(lg, "[5] #1 S>C SUBACK");
+    LOG_HAS(lg, "[7] #1 S>C PINGRESP");
+    mqttka_counts counts;
+    CHECK(script_counts(&sc, NULL, &counts));
+    CHECK(counts.mqtt_connections == 1);
+}
+
 /* A client joined late whose pings lie 30,000 years apart, then 5 s: no
  * cadence across the long interval (whose products overflowed int64 in
  * the cadence check, fuzz_analyzer under UBSan), then the keepalive from
@@ -872,6 +903,7 @@ int main(void)
     test_late_websocket_binary_not_subscribe();
     test_late_chain_across_segments();
     test_late_subscribe_first();
+    test_syn_ack_only_connect_lost();
     test_cadence_across_ages();
     test_reordered_segments();
     test_huge_frame_bounded_memory();
