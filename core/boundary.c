@@ -54,8 +54,10 @@ static bool first_byte_valid(uint8_t b, uint8_t level)
     }
 }
 
-/* Walks MQTT packets over the view; true when they end exactly at its end. */
-static bool mqtt_chain(const byte_view *v, uint8_t level, boundary_proof *proof)
+/* Walks MQTT packets over the view; true when they end exactly at its end,
+ * or, when `owed` is not NULL, when the last one's fixed header is whole in
+ * the view and its body runs past the end by *owed bytes. */
+static bool mqtt_chain(const byte_view *v, uint8_t level, boundary_proof *proof, uint32_t *owed)
 {
     size_t pos = 0;
     if (!v->len)
@@ -84,8 +86,14 @@ static bool mqtt_chain(const byte_view *v, uint8_t level, boundary_proof *proof)
             return false;
         if (type == MQTTKA_MQTT_DISCONNECT && remaining && level && level < 5)
             return false;
-        if (remaining > v->len - at)
-            return false;
+        if (remaining > v->len - at) {
+            if (!owed)
+                return false;
+            *owed = (uint32_t)(remaining - (v->len - at));
+            proof->packets++;
+            proof->types |= (uint16_t)(1u << type);
+            return true;
+        }
         pos = at + remaining;
         proof->packets++;
         proof->types |= (uint16_t)(1u << type);
@@ -97,9 +105,24 @@ bool boundary_mqtt(const uint8_t *bytes, size_t len, uint8_t level, boundary_pro
 {
     boundary_proof p = {0};
     byte_view v = {bytes, len, NULL};
-    if (!len || !mqtt_chain(&v, level, &p))
+    if (!len || !mqtt_chain(&v, level, &p, NULL))
         return false;
     *proof = p;
+    return true;
+}
+
+bool boundary_mqtt_open(const uint8_t *bytes, size_t len, uint8_t level, boundary_proof *proof,
+                        uint32_t *owed)
+{
+    boundary_proof p = {0};
+    byte_view v = {bytes, len, NULL};
+    uint32_t left = 0;
+    /* At least one whole packet before the open one: a segment that
+     * starts mid-packet reads as one header with a large length too often. */
+    if (!len || !mqtt_chain(&v, level, &p, &left) || !left || p.packets < 2)
+        return false;
+    *proof = p;
+    *owed = left;
     return true;
 }
 
@@ -161,7 +184,7 @@ bool boundary_websocket(const uint8_t *bytes, size_t len, int masked, bool rsv1_
                 byte_view v = {bytes + at, (size_t)plen, mask};
                 if (!fin)
                     return false;
-                if (whole_packets ? !mqtt_chain(&v, level, &p)
+                if (whole_packets ? !mqtt_chain(&v, level, &p, NULL)
                                   : !plen || !first_byte_valid(view_at(&v, 0), level))
                     return false;
                 if (!whole_packets)

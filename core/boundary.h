@@ -46,6 +46,15 @@ typedef struct boundary_proof {
  * unknown)? Fills *proof when they are. */
 bool boundary_mqtt(const uint8_t *bytes, size_t len, uint8_t level, boundary_proof *proof);
 
+/* Do `len` bytes start with one or more whole MQTT packets and end inside
+ * one more whose fixed header is whole (a packet the sender wrote across
+ * segments: a full-sized segment of PUBLISHes ends mid-packet)? Fills *proof with the
+ * packets begun, and *owed with the bytes of the last one still to come,
+ * when they do. The proof is only half made: the bytes that follow must
+ * finish that packet and chain on to a segment's end (probe.c). */
+bool boundary_mqtt_open(const uint8_t *bytes, size_t len, uint8_t level, boundary_proof *proof,
+                        uint32_t *owed);
+
 /* Are `len` bytes exactly whole WebSocket frames, all masked when `masked`
  * is 1, all unmasked when 0, all alike when -1, each data frame a whole
  * message? With `whole_packets`, each message must be whole MQTT packets;

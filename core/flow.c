@@ -360,9 +360,21 @@ static void start_proved(const push_ctx *pc, const probe_decision *d, const uint
         f->proto = PROTO_MQTT_TCP;
     }
     emit_confirm(&pc->at, s);
-    route_resync(s, MQTTKA_C2S);
-    route_resync(s, MQTTKA_S2C);
-    replay(pc, probe_kept(f->probe));
+    /* A side that sent this segment or one the run kept is decoded from
+     * its first such segment, which starts at a packet boundary (a proof,
+     * or the start of a chain of packets the run saw finished; never the
+     * middle of one): asking the route for a second proof there would lose
+     * a chain whose segments do not each end at a packet's end. The other
+     * side waits for a segment that proves one. */
+    const kept_segments *kept = probe_kept(f->probe);
+    bool in_step[2] = {false, false};
+    in_step[pc->side] = true;
+    for (size_t i = 0; kept && i < kept->n; i++)
+        in_step[kept->seg[i].side] = true;
+    for (int side = 0; side < 2; side++)
+        if (!in_step[side])
+            route_resync(s, flow_direction(f, side));
+    replay(pc, kept);
     probe_free(&f->probe, &pc->env->total_buffered);
     if (len)
         stream_bytes(pc, bytes, len);
@@ -669,7 +681,11 @@ static void on_stream_gap(void *ctx, uint64_t missing)
             return;
         }
     }
-    if (f->proto == PROTO_PROBE || !s)
+    if (f->proto == PROTO_PROBE) {
+        probe_gap(f->probe, pc->side, &pc->env->total_buffered);
+        return;
+    }
+    if (!s)
         return;
     mqttka_direction dir = flow_direction(f, pc->side);
     if (!s->confirmed) {
@@ -888,11 +904,26 @@ bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
         f->syn_seen = true;
         if (f->client_side < 0)
             f->client_side = (int8_t)((flags & MQTTKA_TCP_ACK) ? 1 - side : side);
+        /* A SYN-ACK whose SYN the capture missed says where the client's
+         * data starts: a first client segment beyond it (its CONNECT lost)
+         * is then a hole, and the flow is probed, not judged by a packet
+         * from its middle as if it opened the connection. It is applied
+         * when the client's first segment comes: until then the server's
+         * ACKs of that stream tell no hole (a capture of the server's side
+         * only has none to tell). */
+        flow_rare *r;
+        if ((flags & MQTTKA_TCP_ACK) && f->proto != PROTO_NONE &&
+            !(f->sides_seen & (1u << (1 - side))) && (r = flow_rare_of(f))) {
+            r->client_start = seg->ack;
+            r->client_start_known = true;
+        }
     }
     if (!(f->sides_seen & (1u << side))) {
         f->sides_seen |= (uint8_t)(1u << side);
         if (f->sess)
             f->sess->dirs_seen |= (uint8_t)(1u << flow_direction(f, side));
+        if (f->rare && f->rare->client_start_known && side == f->client_side)
+            tcp_stream_expect(&f->tcp[side], f->rare->client_start);
     }
     if (flags & MQTTKA_TCP_ACK) {
         fin_by_ack(pc, seg);

@@ -75,6 +75,10 @@ typedef struct flow_rare {
     uint64_t first_close_tag;
     uint32_t first_close_seq;
     bool first_close_acked;
+    /* A SYN-ACK whose SYN the capture missed: where the client's data
+     * starts (its ACK), applied at the client's first segment (flow.c) */
+    bool client_start_known;
+    uint32_t client_start;
 } flow_rare;
 
 /* The packet path reads what comes up to ack_waits (the lookup, the flags,

@@ -13,7 +13,20 @@ struct probe {
     uint8_t transport;   /* 0 none yet, else 1 + mqttka_transport */
     int8_t client_side;  /* what the proving run says; -1 nothing yet */
     bool tls;
+    uint32_t owed[2];     /* by side: bytes still to come of a packet that the side's
+                             last segment began (MQTT over TCP), 0 none */
+    uint16_t owed_types[2]; /* the types of the packets that chain began */
     kept_segments kept;  /* the proving run's segments */
+};
+
+/* What prove() and continue_chain() find in a segment, besides a proof of
+ * a transport (1 + mqttka_transport). */
+enum {
+    SEEN_NOTHING = 0,     /* against: the run starts over */
+    SEEN_NEUTRAL = -1,    /* neither for nor against */
+    SEEN_OPEN = -2,       /* MQTT over TCP up to a packet the segment does not finish */
+    SEEN_CLOSED = -3,     /* the end of such a packet, exactly: for, but no proof */
+    SEEN_NEUTRAL_TCP = -4, /* neutral, but whole MQTT packets over TCP (SUBSCRIBEs) */
 };
 
 /* The side that sent a proof, if the proof says which one a client is. */
@@ -34,12 +47,15 @@ static void run_reset(probe *p, size_t *buffered)
     p->run = 0;
     p->transport = 0;
     p->client_side = -1;
+    p->owed[0] = p->owed[1] = 0;
+    p->owed_types[0] = p->owed_types[1] = 0;
     kept_segments_clear(&p->kept, buffered);
 }
 
 /* Tries the segment as both transports: the one it proves (WebSocket
- * first, whose proof is the stronger), or 0. */
-static int prove(const uint8_t *bytes, size_t len, boundary_proof *proof)
+ * first, whose proof is the stronger), or a SEEN_ value; SEEN_OPEN sets
+ * *owed. */
+static int prove(const uint8_t *bytes, size_t len, boundary_proof *proof, uint32_t *owed)
 {
     if (boundary_websocket(bytes, len, -1, true, true, 0, proof) && proof->packets)
         return 1 + MQTTKA_TRANSPORT_WEBSOCKET;
@@ -50,14 +66,77 @@ static int prove(const uint8_t *bytes, size_t len, boundary_proof *proof)
          * are what the server of any WebSocket protocol sends: neither for
          * nor against (tests/adversarial: ws-binary-late). */
         if (proof->types == 1u << MQTTKA_MQTT_SUBSCRIBE)
-            return -1;
+            return SEEN_NEUTRAL_TCP;
         return 1 + MQTTKA_TRANSPORT_TCP;
     }
     /* Only WebSocket control frames, or compressed ones: the framing holds,
      * but nothing says it carries MQTT. Neither for nor against. */
     if (boundary_websocket(bytes, len, -1, true, true, 0, proof))
-        return -1;
-    return 0;
+        return SEEN_NEUTRAL;
+    /* A segment the sender filled to its size: it ends inside a packet,
+     * which the side's next segment must finish. */
+    if (boundary_mqtt_open(bytes, len, 0, proof, owed) && *owed <= KEPT_BYTES)
+        return SEEN_OPEN;
+    return SEEN_NOTHING;
+}
+
+/* A segment of a side whose previous segment left a packet open: its first
+ * bytes finish that packet, and the rest must chain on to its end (a proof
+ * of MQTT over TCP, with the types of the whole chain), or leave another
+ * packet open. Anything else: SEEN_NOTHING. */
+static int continue_chain(probe *p, int side, const uint8_t *bytes, size_t len,
+                          boundary_proof *proof)
+{
+    uint32_t owed = p->owed[side];
+    uint16_t types = p->owed_types[side];
+    p->owed[side] = 0;
+    p->owed_types[side] = 0;
+    if (len < owed) {
+        /* Whole packets by itself: the chain was misread (its start was
+         * the middle of a packet); the caller starts over with this one. */
+        if (boundary_mqtt(bytes, len, 0, proof))
+            return SEEN_NOTHING;
+        p->owed[side] = owed - (uint32_t)len;
+        p->owed_types[side] = types;
+        return SEEN_OPEN;
+    }
+    if (len == owed)
+        return SEEN_CLOSED;
+    boundary_proof rest;
+    uint32_t more = 0;
+    if (boundary_mqtt(bytes + owed, len - owed, 0, &rest)) {
+        *proof = rest;
+        proof->types |= types;
+        proof->packets++;
+        return 1 + MQTTKA_TRANSPORT_TCP;
+    }
+    if (boundary_mqtt_open(bytes + owed, len - owed, 0, &rest, &more) && more <= KEPT_BYTES) {
+        p->owed[side] = more;
+        p->owed_types[side] = (uint16_t)(types | rest.types);
+        return SEEN_OPEN;
+    }
+    return SEEN_NOTHING;
+}
+
+/* Keeps a segment of an unfinished chain (SEEN_OPEN, SEEN_CLOSED), if room
+ * is left for it and the proofs still to come; false (the run given up)
+ * when not: an unfinished chain that is not kept cannot be decoded. */
+static bool keep_chain(probe *p, int side, mqttka_time ts, uint64_t tag, const uint8_t *bytes,
+                       size_t len, size_t *buffered, size_t max_buffered)
+{
+    if (p->transport != 1 + MQTTKA_TRANSPORT_TCP) {
+        uint32_t owed = p->owed[side];
+        uint16_t types = p->owed_types[side];
+        run_reset(p, buffered);
+        p->transport = 1 + MQTTKA_TRANSPORT_TCP;
+        p->owed[side] = owed;
+        p->owed_types[side] = types;
+    }
+    unsigned still = PROBE_RUN_TCP - 1u - p->run; /* proofs to keep after it */
+    if (p->kept.n + 1u + still > KEPT_SEGMENTS ||
+        !kept_segments_add(&p->kept, side, ts, tag, bytes, len, buffered, max_buffered))
+        return false;
+    return true;
 }
 
 probe_result probe_push(probe **pp, int side, int client_side, const uint8_t *bytes, size_t len,
@@ -78,8 +157,38 @@ probe_result probe_push(probe **pp, int side, int client_side, const uint8_t *by
         return PROBE_NOT_MQTT;
 
     boundary_proof proof;
-    int transport = prove(bytes, len, &proof);
-    if (transport < 0) {
+    uint32_t owed = 0;
+    int transport = SEEN_NOTHING;
+    if (p->owed[side]) {
+        transport = continue_chain(p, side, bytes, len, &proof);
+        if (transport == SEEN_NOTHING)
+            run_reset(p, buffered); /* the chain broke: this segment on its own */
+    }
+    if (transport == SEEN_NOTHING) {
+        transport = prove(bytes, len, &proof, &owed);
+        if (transport == SEEN_OPEN) {
+            p->owed[side] = owed;
+            p->owed_types[side] = proof.types;
+        }
+    }
+    if (transport == SEEN_OPEN || transport == SEEN_CLOSED) {
+        if (!keep_chain(p, side, ts, tag, bytes, len, buffered, max_buffered))
+            run_reset(p, buffered);
+        return PROBE_WAIT;
+    }
+    if (transport == SEEN_NEUTRAL_TCP && !p->run) {
+        /* SUBSCRIBEs before any proof (a client joined late that
+         * subscribes, then pings): kept for a run over TCP, which a proof
+         * of WebSocket drops with them. */
+        if (p->transport != 1 + MQTTKA_TRANSPORT_TCP) {
+            run_reset(p, buffered);
+            p->transport = 1 + MQTTKA_TRANSPORT_TCP;
+        }
+        if (p->kept.n + 1u + (PROBE_RUN_TCP - 1u) <= KEPT_SEGMENTS)
+            (void)kept_segments_add(&p->kept, side, ts, tag, bytes, len, buffered, max_buffered);
+        return PROBE_WAIT;
+    }
+    if (transport == SEEN_NEUTRAL || transport == SEEN_NEUTRAL_TCP) {
         /* Neither for nor against, but a run under way keeps it (if room
          * is left for the proofs still to come), so that its packets are
          * decoded when the run proves: a SUBSCRIBE over TCP is one. */
@@ -123,6 +232,14 @@ bool probe_partial(const probe *p, probe_decision *out)
     out->transport = (mqttka_transport)(p->transport - 1);
     out->client_side = p->client_side;
     return true;
+}
+
+void probe_gap(probe *p, int side, size_t *buffered)
+{
+    /* The bytes that were to finish the open packet are lost: what the
+     * chain kept can no longer be decoded. */
+    if (p && p->owed[side])
+        run_reset(p, buffered);
 }
 
 bool probe_saw_tls(const probe *p)

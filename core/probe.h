@@ -13,6 +13,13 @@
  * CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ go client to server; CONNACK,
  * SUBACK, UNSUBACK, PINGRESP the other way), else from the ports.
  *
+ * A segment that starts with whole packets and ends inside one more (a
+ * sender that fills its segments) proves nothing alone; with the side's
+ * next segments up to one that ends exactly at a packet's end, the chain
+ * counts as one proof (MQTT over TCP). A segment of SUBSCRIBEs alone is
+ * neither for nor against (a WebSocket binary frame reads the same), but is
+ * kept ahead of a run over TCP, so that its packets are not lost.
+ *
  * The segments of the proving run are kept (a few, small, within the
  * buffered-bytes cap) and handed back, so that the packets they carry are
  * decoded and counted like the rest. A flow that proves nothing within
@@ -60,6 +67,11 @@ probe_result probe_push(probe **p, int side, int client_side, const uint8_t *byt
  * client_side -1 when it does not say). For a flow whose server is known to
  * carry MQTT (proven_servers.h). */
 bool probe_partial(const probe *p, probe_decision *out);
+
+/* Bytes of side `side` were lost (a hole in the capture): a packet that
+ * side's last segment left open can no longer be finished, and the run
+ * starts over. p may be NULL. */
+void probe_gap(probe *p, int side, size_t *buffered);
 
 /* Why a flow was given up: true when a side began with a TLS record. */
 bool probe_saw_tls(const probe *p);

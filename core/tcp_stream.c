@@ -250,6 +250,14 @@ void tcp_stream_init(tcp_stream *s)
     *s = (tcp_stream){0};
 }
 
+void tcp_stream_expect(tcp_stream *s, uint32_t seq)
+{
+    if (s->started)
+        return;
+    s->started = true;
+    s->next_seq = seq;
+}
+
 tcp_push_result tcp_stream_push(tcp_stream *s, const tcp_stream_limits *lim,
                                 uint32_t seq, bool syn, bool fin,
                                 const uint8_t *payload, size_t captured, size_t wire,

@@ -69,6 +69,12 @@ tcp_push_result tcp_stream_push(tcp_stream *s, const tcp_stream_limits *lim,
                                 const uint8_t *payload, size_t captured, size_t wire,
                                 const tcp_stream_sink *sink, void *ctx);
 
+/* The peer's SYN-ACK acknowledged `seq` (this side's ISN + 1) before this
+ * side's SYN was seen: the stream's data starts there, so that bytes
+ * missing before this side's first captured segment are a gap, not the
+ * stream's start. Does nothing once the stream has started. */
+void tcp_stream_expect(tcp_stream *s, uint32_t seq);
+
 /* The peer acknowledged everything before `ack`. If that is beyond what we
  * delivered, the capture missed bytes the receiver got: report the gap now
  * and deliver whatever queued data follows it. */

@@ -8,11 +8,16 @@ mid-connection.
 For each capture: the capture whole, then CUTS cuts made with
 `editcap -r IN OUT K-N` (K at 1/(CUTS+1), 2/(CUTS+1), ... of its N
 records), so the connections alive across a cut are joined late. mqttka
-reads each (`--json -r`: the "packets" of every connection summary). The
+reads each (`--json -r`: the "packets" of every connection summary, and
+a packet of a reserved type, which mqttka reports as malformed_fixed_header
+"reserved packet type 0" and skips by its length, as tshark's "type0"). The
 reference is tshark's decode of the WHOLE capture (`-Y mqtt`, fields
 tcp.stream, the endpoints and mqtt.msgtype, with `-d tcp.port==P,mqtt` for
-every server port mqttka reported and every --port; tshark decodes 1883 by
-itself), restricted for a cut to frames K and later: what the cut still
+every server port of a connection mqttka reported over plain TCP and every
+--port; tshark decodes 1883 by itself; over WebSocket, bench/ws_mqtt.lua
+hands the subprotocol "mqtt" to tshark's MQTT dissector, which Wireshark 4.0
+does not, and no -d: that would decode the WebSocket framing itself as MQTT),
+restricted for a cut to frames K and later: what the cut still
 holds, decoded with the framing known from the start. (A packet that begins
 before K and ends after it is counted there, though no reader of the cut
 can decode it.) tshark's own decode of the cut is shown beside it: it
@@ -35,6 +40,10 @@ import subprocess
 import sys
 import tempfile
 
+# bench/ws_mqtt.lua: tshark's MQTT dissector on WebSocket subprotocol "mqtt".
+WS_MQTT_LUA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench",
+                           "ws_mqtt.lua")
+
 # MQTT Control Packet type names as mqttka's JSON writes them (3.1.1 §2.2.1, 5.0 §2.1.2).
 TYPE_NAMES = {1: "CONNECT", 2: "CONNACK", 3: "PUBLISH", 4: "PUBACK", 5: "PUBREC",
               6: "PUBREL", 7: "PUBCOMP", 8: "SUBSCRIBE", 9: "SUBACK", 10: "UNSUBSCRIBE",
@@ -45,13 +54,24 @@ def endpoint(addr, port):
     return "[%s]:%s" % (addr, port) if ":" in addr else "%s:%s" % (addr, port)
 
 
+def reserved_type(finding):
+    """The packet type of a malformed_fixed_header finding about a reserved
+    type ("reserved packet type 0"), else None."""
+    if finding.get("kind") != "malformed_fixed_header":
+        return None
+    _, _, number = (finding.get("detail") or "").partition("reserved packet type ")
+    number = number.split(" ")[0]
+    return int(number) if number.isdigit() else None
+
+
 def mqttka_counts(mqttka, path):
-    """{frozenset(endpoints): Counter(type name)}, and the server ports."""
+    """{frozenset(endpoints): Counter(type name)}, the server ports of
+    connections over plain TCP and those over WebSocket."""
     p = subprocess.run([mqttka, "--json", "-r", path], stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, text=True)
     if p.returncode != 0:
         raise RuntimeError("mqttka %s: exit %d: %s" % (path, p.returncode, p.stderr[:300]))
-    out, ports = {}, set()
+    out, ports, ws_ports = {}, set(), set()
     for line in p.stdout.splitlines():
         o = json.loads(line)
         if o.get("type") != "connection":
@@ -59,14 +79,25 @@ def mqttka_counts(mqttka, path):
         c = collections.Counter()
         for d in ("c2s", "s2c"):
             c.update(o["packets"][d])
+        if o.get("findings_omitted"):
+            print("warning: %s: findings omitted; reserved types may be undercounted" % path,
+                  file=sys.stderr)
+        for f in o.get("findings", []):
+            t = reserved_type(f)
+            if t is not None:
+                c["type%d" % t] += 1
         out[frozenset([o["client"], o["server"]])] = c
-        ports.add(int(o["server"].rpartition(":")[2]))
-    return out, ports
+        port = int(o["server"].rpartition(":")[2])
+        (ws_ports if o.get("transport") == "websocket" else ports).add(port)
+    return out, ports, ws_ports
 
 
-def tshark_counts(path, ports, first_frame=1):
+def tshark_counts(path, ports, first_frame=1, websocket=False):
     shown = "mqtt" if first_frame <= 1 else "mqtt && frame.number >= %d" % first_frame
-    args = ["tshark", "-r", path, "-Y", shown, "-T", "fields", "-E", "occurrence=a",
+    args = ["tshark", "-r", path]
+    if websocket:
+        args += ["-X", "lua_script:" + WS_MQTT_LUA]
+    args += ["-Y", shown, "-T", "fields", "-E", "occurrence=a",
             "-e", "tcp.stream", "-e", "ip.src", "-e", "ipv6.src", "-e", "tcp.srcport",
             "-e", "ip.dst", "-e", "ipv6.dst", "-e", "tcp.dstport", "-e", "mqtt.msgtype"]
     for port in sorted(ports - {1883}):
@@ -116,8 +147,8 @@ def run(opts, captures):
     with tempfile.TemporaryDirectory(prefix="compare-tshark-") as tmp:
         for path in captures:
             n = records(path)
-            whole_mk, ports = mqttka_counts(opts.mqttka, path)
-            ports |= set(opts.port)
+            whole_mk, ports, ws_ports = mqttka_counts(opts.mqttka, path)
+            ports = (ports - ws_ports) | set(opts.port)
             variants = [("whole", path, 1)]
             for i in range(1, opts.cuts + 1):
                 k = 1 + i * n // (opts.cuts + 1)
@@ -129,8 +160,8 @@ def run(opts, captures):
                 variants.append(("from %d/%d" % (k, n), cut, k))
             for label, f, k in variants:
                 mk = whole_mk if k == 1 else mqttka_counts(opts.mqttka, f)[0]
-                ref = tshark_counts(path, ports, k)
-                own = ref if k == 1 else tshark_counts(f, ports)
+                ref = tshark_counts(path, ports, k, bool(ws_ports))
+                own = ref if k == 1 else tshark_counts(f, ports, 1, bool(ws_ports))
                 diffs = differences(mk, ref)
                 agree_rows += not diffs
                 rows.append((os.path.basename(path), label, len(mk), len(ref), total(mk),

@@ -556,6 +556,131 @@ static void test_late_websocket_binary_not_subscribe(void)
     LOG_HAS(lg, "#1 summary 127.0.0.1:50000 -> 127.0.0.1:1883 tcp");
 }
 
+/* A server joined late that fills its segments: 1 ends inside a PUBLISH
+ * that 2 finishes before a whole one. Neither segment is whole packets on
+ * its own, but together they are, from a packet boundary to a segment's
+ * end: one proof, and the packets of both are decoded (a capture of a
+ * broker's burst cut mid-connection lost them all before). Then 3-4 a ping
+ * and its answer. A chain that 2 does not finish proves nothing, and 1's
+ * packets are not decoded. */
+static void test_late_chain_across_segments(void)
+{
+    static script sc;
+    uint8_t publish[40] = {0x30, 38, 0x00, 0x05, 't', 'o', 'p', 'i', 'c'};
+    memset(publish + 9, 'p', sizeof publish - 9);
+    uint8_t first[sizeof publish + 25], second[sizeof publish - 25 + sizeof publish];
+    memcpy(first, publish, sizeof publish);
+    memcpy(first + sizeof publish, publish, 25);                 /* ends inside the 2nd */
+    memcpy(second, publish + 25, sizeof publish - 25);
+    memcpy(second + sizeof publish - 25, publish, sizeof publish);
+
+    memset(&sc, 0, sizeof sc);
+    sc.segment_starts_matter = true;
+    sc.server_port = 1883;
+    script_add(&sc, S, 0.0, first, sizeof first);                 /* 1 */
+    script_add(&sc, S, 0.001, second, sizeof second);             /* 2 */
+    script_add(&sc, C, 5.0, pingreq, sizeof pingreq);             /* 3 */
+    script_add(&sc, S, 5.001, pingresp, sizeof pingresp);         /* 4 */
+    CHECK(script_run_all_ways("late_chain", &sc, &lg, NULL));
+    LOG_HAS(lg, "[1] #1 S>C PUBLISH");
+    LOG_HAS(lg, "[2] #1 S>C PUBLISH");
+    LOG_HAS(lg, "[4] #1 S>C PINGRESP");
+    LOG_HAS(lg, "#1 summary 127.0.0.1:50000 -> 127.0.0.1:1883 tcp");
+    mqttka_counts counts;
+    CHECK(script_counts(&sc, NULL, &counts));
+    CHECK(counts.mqtt_connections == 1);
+
+    /* 2's first bytes finish the packet, but what follows is no packet. */
+    second[sizeof publish - 25] = 0x00;
+    memset(&sc, 0, sizeof sc);
+    sc.segment_starts_matter = true;
+    sc.server_port = 1883;
+    script_add(&sc, S, 0.0, first, sizeof first);                 /* 1 */
+    script_add(&sc, S, 0.001, second, sizeof second);             /* 2 */
+    script_add(&sc, C, 5.0, pingreq, sizeof pingreq);             /* 3 */
+    script_add(&sc, S, 5.001, pingresp, sizeof pingresp);         /* 4 */
+    script_add(&sc, C, 10.0, pingreq, sizeof pingreq);            /* 5 */
+    CHECK(script_run_all_ways("late_chain_broken", &sc, &lg, NULL));
+    LOG_LACKS(lg, "[1] #1 S>C PUBLISH");
+    LOG_LACKS(lg, "[2] #1 S>C PUBLISH");
+    LOG_HAS(lg, "[5] #1 C>S PINGREQ");
+
+    /* 2 lost: a hole ends the chain, though 3's first bytes would finish
+     * 1's packet by their count (and 1 glued to them would decode). */
+    uint8_t third[25 + sizeof publish];
+    memset(third, 'x', 25);
+    memcpy(third + 25, publish, sizeof publish);
+    memset(&sc, 0, sizeof sc);
+    sc.segment_starts_matter = true;
+    sc.server_port = 1883;
+    memcpy(second, publish + 25, sizeof publish - 25);
+    script_add(&sc, S, 0.0, first, sizeof first);                 /* 1 */
+    script_add(&sc, S, 0.001, second, sizeof second);             /* 2 */
+    sc.m[sc.n - 1].lost = true;
+    script_add(&sc, C, 0.002, pingreq, sizeof pingreq);           /* 3: ACKs 2 */
+    script_add(&sc, S, 0.003, third, sizeof third);               /* 4 */
+    script_add(&sc, S, 5.001, pingresp, sizeof pingresp);         /* 5 */
+    script_add(&sc, C, 10.0, pingreq, sizeof pingreq);            /* 6 */
+    script_add(&sc, S, 10.001, pingresp, sizeof pingresp);        /* 7 */
+    CHECK(script_run_all_ways("late_chain_hole", &sc, &lg, NULL));
+    LOG_LACKS(lg, "[1] #1 S>C PUBLISH");
+    LOG_LACKS(lg, "[4] #1 S>C PUBLISH");
+    LOG_HAS(lg, "[7] #1 S>C PINGRESP");
+}
+
+/* A client joined late whose first segment is a SUBSCRIBE, which proves
+ * nothing (a WebSocket binary frame looks the same): kept ahead of the run
+ * that proves MQTT over TCP, and decoded with it. */
+static void test_late_subscribe_first(void)
+{
+    static script sc;
+    static const uint8_t subscribe[] = {0x82, 0x0a, 0x00, 0x01, 0x00, 0x05,
+                                        't', 'o', 'p', 'i', 'c', 0x00};
+    static const uint8_t suback[] = {0x90, 0x03, 0x00, 0x01, 0x00};
+    memset(&sc, 0, sizeof sc);
+    sc.segment_starts_matter = true;
+    sc.server_port = 1883;
+    script_add(&sc, C, 0.0, subscribe, sizeof subscribe);         /* 1 */
+    script_add(&sc, S, 0.001, suback, sizeof suback);             /* 2 */
+    script_add(&sc, C, 5.0, pingreq, sizeof pingreq);             /* 3 */
+    script_add(&sc, S, 5.001, pingresp, sizeof pingresp);         /* 4 */
+    CHECK(script_run_all_ways("late_subscribe_first", &sc, &lg, NULL));
+    LOG_HAS(lg, "[1] #1 C>S SUBSCRIBE");
+    LOG_HAS(lg, "[2] #1 S>C SUBACK");
+    LOG_HAS(lg, "[4] #1 S>C PINGRESP");
+}
+
+/* The capture missed the client's SYN and its CONNECT, but not the
+ * server's SYN-ACK, which says where the client's data starts: the
+ * SUBSCRIBE that follows is after a hole, not the connection's opening
+ * bytes, and the flow is probed (it was given up as not MQTT: a client
+ * that opens with neither a CONNECT nor an HTTP request). */
+static void test_syn_ack_only_connect_lost(void)
+{
+    static script sc;
+    static const uint8_t subscribe[] = {0x82, 0x0a, 0x00, 0x01, 0x00, 0x05,
+                                        't', 'o', 'p', 'i', 'c', 0x00};
+    static const uint8_t suback[] = {0x90, 0x03, 0x00, 0x01, 0x00};
+    memset(&sc, 0, sizeof sc);
+    sc.segment_starts_matter = true;
+    sc.server_port = 1883;
+    script_add_flags(&sc, S, 0.0, MQTTKA_TCP_SYN | MQTTKA_TCP_ACK);   /* 1 */
+    script_add(&sc, C, 0.001, seed_connect, sizeof seed_connect);     /* 2 */
+    sc.m[sc.n - 1].lost = true;
+    script_add(&sc, C, 0.002, subscribe, sizeof subscribe);           /* 3 */
+    script_add(&sc, S, 0.003, connack_ok, sizeof connack_ok);         /* 4: ACKs 2-3 */
+    script_add(&sc, S, 0.004, suback, sizeof suback);                 /* 5 */
+    script_add(&sc, C, 5.0, pingreq, sizeof pingreq);                 /* 6 */
+    script_add(&sc, S, 5.001, pingresp, sizeof pingresp);             /* 7 */
+    CHECK(script_run_all_ways("syn_ack_only_connect_lost", &sc, &lg, NULL));
+    LOG_HAS(lg, "#1 C>S SUBSCRIBE");
+    LOG_HAS(lg, "[5] #1 S>C SUBACK");
+    LOG_HAS(lg, "[7] #1 S>C PINGRESP");
+    mqttka_counts counts;
+    CHECK(script_counts(&sc, NULL, &counts));
+    CHECK(counts.mqtt_connections == 1);
+}
+
 /* A client joined late whose pings lie 30,000 years apart, then 5 s: no
  * cadence across the long interval (whose products overflowed int64 in
  * the cadence check, fuzz_analyzer under UBSan), then the keepalive from
@@ -776,6 +901,9 @@ int main(void)
     test_connection_strings();
     test_capture_gap();
     test_late_websocket_binary_not_subscribe();
+    test_late_chain_across_segments();
+    test_late_subscribe_first();
+    test_syn_ack_only_connect_lost();
     test_cadence_across_ages();
     test_reordered_segments();
     test_huge_frame_bounded_memory();
