@@ -533,6 +533,39 @@ static bool start_decrypting(const push_ctx *pc, const first_bytes_view *view,
     return true;
 }
 
+/* A flow whose first payload comes from a side whose peer the capture
+ * has not seen (a capture of the server's side only: the SYN-ACK, or
+ * joined late), and is a 101 to a WebSocket with an "mqtt..." subprotocol:
+ * the server answered an Upgrade the capture missed, as early_client_bytes
+ * takes a client's frames for the 101 it missed. The server's frames are
+ * decoded from behind the 101's header block. False when it is not such a
+ * 101 (a 101 to another subprotocol is probed, as before). */
+static bool upgraded_answer_alone(const push_ctx *pc, const first_bytes_view *view,
+                                  const uint8_t *bytes, size_t len)
+{
+    struct flow *f = pc->f;
+    http_upgrade_response resp;
+    size_t header_len = 0;
+    if (view->held || (f->sides_seen & (1u << (1 - pc->side))) || f->client_side == pc->side ||
+        !handshake_answer_upgrades_to_mqtt(&pc->at, bytes, len, &resp, &header_len))
+        return false;
+    f->client_side = (int8_t)(1 - pc->side);
+    detect_prefix_free(&f->prefix);
+    if (!(f->sess = make_session(pc, MQTTKA_TRANSPORT_WEBSOCKET))) {
+        give_up(pc, MQTTKA_NA_RESOURCE_LIMIT);
+        return true;
+    }
+    if (!handshake_upgraded_request_unseen(&pc->at, f->sess, &resp)) {
+        drop_session(pc, MQTTKA_NA_RESOURCE_LIMIT);
+        return true;
+    }
+    emit_confirm(&pc->at, f->sess);
+    f->proto = PROTO_WEBSOCKET;
+    if (header_len < len)
+        stream_bytes(pc, bytes + header_len, len - header_len);
+    return true;
+}
+
 /* The first bytes of a side decide what the flow carries; then they are
  * replayed into the chosen decoder. */
 static void detect(const push_ctx *pc, const uint8_t *bytes, size_t len)
@@ -589,6 +622,8 @@ static void detect(const push_ctx *pc, const uint8_t *bytes, size_t len)
             give_up(pc, boundary_looks_like_tls(bytes, len) ? MQTTKA_NA_TLS : MQTTKA_NA_NO_MQTT);
             return;
         }
+        if (upgraded_answer_alone(pc, &view, bytes, len))
+            return;
         start_probe(pc);
         if (view.held) /* bytes held from before: looked at as a segment of their own */
             probe_bytes(pc, view.bytes, view.held);

@@ -484,6 +484,25 @@ void handshake_upgraded_unseen(const http_handshake *h, session *s)
     ws_decoder_init(session_ws(s, MQTTKA_S2C), false, s->ws_deflate);
 }
 
+bool handshake_answer_upgrades_to_mqtt(const rule_ctx *at, const uint8_t *bytes, size_t len,
+                                       http_upgrade_response *resp, size_t *header_len)
+{
+    /* Parsed where it lies, under the cap a header block has: one in parts
+     * is left to the probe, as before (nothing is kept for it). */
+    size_t cap = at->cfg->max_http_header_bytes;
+    if (http_parse_response(bytes, len < cap ? len : cap, resp, header_len) != HTTP_PARSE_OK)
+        return false;
+    return resp->status == 101 && resp->upgrade_websocket && starts_with_mqtt(resp->protocol);
+}
+
+bool handshake_upgraded_request_unseen(const rule_ctx *at, session *s,
+                                       const http_upgrade_response *resp)
+{
+    s->conn.ws_subprotocol = hold_choice(at, resp->protocol, MQTTKA_WS_SUBPROTOCOL_SIZE);
+    s->conn.ws_extensions = hold_choice(at, resp->extensions, MQTTKA_WS_EXTENSIONS_SIZE);
+    return start_websocket(at, s, resp);
+}
+
 /* Reports a 101 held in session_pending, at its own time and frame. */
 static void report_pending(const rule_ctx *at, session *s)
 {

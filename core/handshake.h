@@ -80,6 +80,19 @@ handshake_step handshake_request_bytes(http_handshake *h, const rule_ctx *at,
  * upgrade happened. Starts the WebSocket in the session as on a 101. */
 void handshake_upgraded_unseen(const http_handshake *h, session *s);
 
+/* A capture of the server's side only, whose first bytes are an answer to
+ * a request the capture missed: is it a whole header block (within
+ * max_http_header_bytes, in `bytes`) of a 101 to a WebSocket whose
+ * Sec-WebSocket-Protocol names MQTT ("mqtt", "mqttv3.1")? Then the
+ * connection is a WebSocket MQTT one, its frames from *header_len on. */
+bool handshake_answer_upgrades_to_mqtt(const rule_ctx *at, const uint8_t *bytes, size_t len,
+                                       http_upgrade_response *resp, size_t *header_len);
+
+/* Starts the WebSocket in the session from such a 101 (the subprotocol and
+ * extensions it chose). False when out of memory. */
+bool handshake_upgraded_request_unseen(const rule_ctx *at, session *s,
+                                       const http_upgrade_response *resp);
+
 /* Do the client's bytes kept after its request (`early`, side `side`) read
  * as masked WebSocket frames whose data, joined, begins with an MQTT
  * CONNECT? They then show the upgrade happened where the answer was not

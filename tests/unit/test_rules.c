@@ -823,6 +823,37 @@ static void s_s2c_close_long_after(script *sc)
     s2c_only(sc, disconnect, sizeof disconnect, false, false, 1.0, false);
 }
 
+/* A WebSocket capture of the server's side only: 1 the SYN-ACK, 3 the 101
+ * choosing "mqtt" (its request, 2, lost), 5 the CONNACK in a frame (the
+ * CONNECT, 4, lost), 6 the server's FIN. The 101 proves the connection a
+ * WebSocket MQTT one; the CONNACK behind it is decoded. */
+static void s_s2c_ws_upgrade(script *sc)
+{
+    sc->segment_starts_matter = true;
+    script_add_flags(sc, S, 0.0001, MQTTKA_TCP_SYN | MQTTKA_TCP_ACK);
+    script_add(sc, C, 0.001, script_request, strlen(script_request))->lost = true;
+    script_add(sc, S, 0.002, script_response_101, strlen(script_response_101));
+    uint8_t buf[64];
+    size_t n = script_ws_frame(buf, 0x82, true, connect_ka5, sizeof connect_ka5);
+    script_add(sc, C, 0.010, buf, n)->lost = true;
+    script_ws(sc, S, 0.011, connack_ok, sizeof connack_ok);
+    script_add_flags(sc, S, 1.0, MQTTKA_TCP_FIN);
+}
+
+/* The same with a 101 to another subprotocol: nothing proves it MQTT. */
+static void s_s2c_ws_upgrade_other(script *sc)
+{
+    static const char other_101[] =
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: chat\r\n"
+        "\r\n";
+    sc->segment_starts_matter = true;
+    script_add_flags(sc, S, 0.0001, MQTTKA_TCP_SYN | MQTTKA_TCP_ACK);
+    script_add(sc, S, 0.002, other_101, strlen(other_101));
+    script_ws(sc, S, 0.011, connack_ok, sizeof connack_ok);
+    script_add_flags(sc, S, 1.0, MQTTKA_TCP_FIN);
+}
+
 /* 4 bytes (a PUBACK's size) then the FIN at once: no DISCONNECT's shape. */
 static const uint8_t puback_1[] = {0x40, 0x02, 0x00, 0x01};
 static void s_s2c_other_size(script *sc)
@@ -1616,6 +1647,16 @@ static const rule_row rows[] = {
          S2C_SUMMARY("0", "2", "server/fin")
          "server_closed id=\"\" sub=\"\" ext=\"\"\n",
      NULL},
+    {"server's side only: a 101 choosing mqtt proves a WebSocket MQTT connection",
+     s_s2c_ws_upgrade, NULL,
+     "[5] #1 S>C CONNACK code=0 ska=-1\n"
+     "[0] #1 C>S finding one_sided info about=0\n"
+     "[0] #1 summary " WS_CONN " v=null ka=-1 ska=-1 kae=-1 pingreq=0 pingresp=0 "
+     "unanswered=0 close=server/fin start_seen=0 verdict=server_closed id=\"\" sub=\"mqtt\" "
+     "ext=\"\"\n",
+     NULL},
+    {"server's side only: a 101 to another subprotocol proves nothing", s_s2c_ws_upgrade_other,
+     NULL, "", NULL},
     {"keepalive_inferred: joined late, from the PINGREQ cadence", s_keepalive_inferred, NULL,
      "[1] #1 C>S PINGREQ\n"
      "[2] #1 S>C PINGRESP rtt=0.001 pair=1\n"
