@@ -333,6 +333,8 @@ mqttka_time mqttka_tick(mqttka_analyzer *a, mqttka_time now)
             continue;
         push_ctx pc = push_ctx_make(&a->env, f, 0, now, 0);
         flow_acks_due(&pc, now);
+        if (!f->sess)
+            continue; /* the gap the waiting ACK revealed ended its session */
         mqttka_time t = keepalive_tick(&pc.at, f->sess, now);
         if (t != MQTTKA_TIME_NONE && (next == MQTTKA_TIME_NONE || t < next))
             next = t;
