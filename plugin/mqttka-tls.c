@@ -251,8 +251,17 @@ bool mqttka_tls_rewrite(packet_info *pinfo, mqttka_segment *seg)
     seg->captured_len = n;
     seg->wire_len = n;
 
-    if ((seg->tcp_flags & MQTTKA_TCP_ACK) && peer->known)
+    if ((seg->tcp_flags & MQTTKA_TCP_ACK) && peer->known) {
         seg->ack = map_ack(peer, seg->ack);
+    } else if ((seg->tcp_flags & MQTTKA_TCP_RST) && peer->known) {
+        /* A RST without ACK answers a segment of the peer, in TLS often one
+         * with no application data (its close_notify), which the plaintext
+         * stream does not show: it acknowledges all the peer's plaintext
+         * here, so that the core does not take it for the answer to bytes
+         * the capture lost (core/flow.c, rst_reveals_unseen_data). */
+        seg->tcp_flags |= MQTTKA_TCP_ACK;
+        seg->ack = peer->next;
+    }
     return true;
 }
 
