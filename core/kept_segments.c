@@ -6,6 +6,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Room for `len` more bytes. The buffer grows in steps of 256 bytes (and
+ * at least doubles) up to KEPT_BYTES: most flows that keep anything keep a
+ * segment or two of a few dozen bytes (a probe waiting for its proof), and
+ * hundreds of them are probed at once on a busy link. */
+static bool make_room(kept_segments *k, size_t len)
+{
+    size_t need = k->bytes + len;
+    if (need <= k->cap)
+        return true;
+    size_t cap = (need + 255) & ~(size_t)255;
+    if (cap < 2 * k->cap)
+        cap = 2 * k->cap;
+    if (cap > KEPT_BYTES)
+        cap = KEPT_BYTES;
+    uint8_t *buf = realloc(k->buf, cap);
+    if (!buf)
+        return false;
+    for (uint8_t i = 0; i < k->n; i++) /* the kept segments point into it */
+        k->seg[i].bytes = buf + (k->seg[i].bytes - k->buf);
+    k->buf = buf;
+    k->cap = cap;
+    return true;
+}
+
 bool kept_segments_add(kept_segments *k, int side, mqttka_time ts, uint64_t tag,
                        const uint8_t *bytes, size_t len, size_t *buffered, size_t max_buffered)
 {
@@ -13,7 +37,7 @@ bool kept_segments_add(kept_segments *k, int side, mqttka_time ts, uint64_t tag,
         return false;
     if (*buffered > max_buffered || len > max_buffered - *buffered)
         return false;
-    if (!k->buf && !(k->buf = malloc(KEPT_BYTES)))
+    if (!make_room(k, len))
         return false;
     uint8_t *at = k->buf + k->bytes;
     memcpy(at, bytes, len);
@@ -35,6 +59,7 @@ void kept_segments_free(kept_segments *k, size_t *buffered)
     kept_segments_clear(k, buffered);
     free(k->buf);
     k->buf = NULL;
+    k->cap = 0;
 }
 
 bool kept_segments_add_to_frame(kept_segments *k, int side, mqttka_time ts, uint64_t tag,
@@ -45,7 +70,7 @@ bool kept_segments_add_to_frame(kept_segments *k, int side, mqttka_time ts, uint
     if (!last || last->side != side || last->tag != tag)
         return kept_segments_add(k, side, ts, tag, bytes, len, buffered, max_buffered);
     if (len > KEPT_BYTES - k->bytes || *buffered > max_buffered ||
-        len > max_buffered - *buffered)
+        len > max_buffered - *buffered || !make_room(k, len))
         return false;
     /* The last segment ends where the buffer's bytes end: it grows in place. */
     memcpy(k->buf + k->bytes, bytes, len);

@@ -31,7 +31,8 @@ typedef struct kept_segments {
     uint8_t n;
     size_t bytes;           /* drawn from the caller's budget */
     kept_segment seg[KEPT_SEGMENTS];
-    uint8_t *buf;           /* KEPT_BYTES, made at the first segment kept */
+    uint8_t *buf;           /* made at the first segment kept, grown as needed */
+    size_t cap;             /* buf's size: at most KEPT_BYTES */
 } kept_segments;
 
 /* Keeps a copy of the segment if it fits; false when it does not. */
