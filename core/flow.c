@@ -187,6 +187,17 @@ static void replay_early(const push_ctx *pc);
 /* Client bytes after its request. Over a capture of both sides they wait
  * for the 101 (a client may send frames ahead of it). Where the server's
  * side was never captured, frames carrying MQTT say the upgrade happened. */
+/* The client's frames show the upgrade its 101, not captured, made: the
+ * WebSocket starts, and the client segments kept so far are decoded. */
+static void upgraded_unseen(const push_ctx *pc)
+{
+    struct flow *f = pc->f;
+    handshake_upgraded_unseen(f->http, f->sess);
+    emit_confirm(&pc->at, f->sess);
+    f->proto = PROTO_WEBSOCKET;
+    replay_early(pc);
+}
+
 static void early_client_bytes(const push_ctx *pc, const uint8_t *bytes, size_t len)
 {
     struct flow *f = pc->f;
@@ -194,10 +205,7 @@ static void early_client_bytes(const push_ctx *pc, const uint8_t *bytes, size_t 
     boundary_proof proof;
     if (!server_seen && f->sess && boundary_websocket(bytes, len, 1, true, true, 0, &proof) &&
         proof.packets) {
-        handshake_upgraded_unseen(f->http, f->sess);
-        emit_confirm(&pc->at, f->sess);
-        f->proto = PROTO_WEBSOCKET;
-        replay_early(pc);
+        upgraded_unseen(pc);
         stream_bytes(pc, bytes, len);
         return;
     }
@@ -208,12 +216,8 @@ static void early_client_bytes(const push_ctx *pc, const uint8_t *bytes, size_t 
     }
     /* A CONNECT spread over frames, none of them a whole packet. */
     if (!server_seen && f->sess && !f->http->early_dropped &&
-        handshake_early_frames_carry_connect(&f->http->early, pc->side)) {
-        handshake_upgraded_unseen(f->http, f->sess);
-        emit_confirm(&pc->at, f->sess);
-        f->proto = PROTO_WEBSOCKET;
-        replay_early(pc);
-    }
+        handshake_early_frames_carry_connect(&f->http->early, pc->side))
+        upgraded_unseen(pc);
 }
 
 /* Decodes the client segments kept ahead of the upgrade; past those that
