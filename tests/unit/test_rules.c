@@ -861,6 +861,22 @@ static void s_s2c_other_size(script *sc)
     s2c_only(sc, puback_1, sizeof puback_1, false, false, 0.0005, false);
 }
 
+/* Only the client's side captured, from its SYN: 2 the CONNECT, 3 PINGREQ
+ * and 4 DISCONNECT back to back, 5 the FIN, 6 a RST without ACK: the
+ * server sent something after the FIN (a closed socket resets for data
+ * only), which may be the PINGRESP: its ACKs alone do not make the PINGREQ
+ * unanswered. */
+static void s_one_sided_rst_after_fin(script *sc)
+{
+    script_add_flags(sc, C, 0, MQTTKA_TCP_SYN);
+    script_add(sc, C, 0.001, connect_ka5, sizeof connect_ka5);
+    script_add(sc, C, 5.010, pingreq, sizeof pingreq);
+    script_add(sc, C, 5.011, disconnect, sizeof disconnect);
+    fin(sc, C, 5.012);
+    script_add_flags(sc, C, 5.013, MQTTKA_TCP_RST);
+    sc->m[sc->n - 1].no_ack = true;
+}
+
 /* 3 an MQTT 5 CONNECT whose property length (32) runs past its end: the
  * client id cannot be read. */
 static const uint8_t connect5_bad_properties[] = {0x10, 0x0d, 0x00, 0x04, 'M', 'Q', 'T', 'T',
@@ -1692,6 +1708,16 @@ static const rule_row rows[] = {
      "[0] #1 S>C finding one_sided info about=0\n"
      "[0] #1 summary " WS_CONN " " KA5 " pingreq=1 pingresp=0 unanswered=1 "
      "close=client/fin verdict=client_closed_missing_pingresp id=\"\" sub=\"\" ext=\"\"\n",
+     NULL},
+    {"one_sided: the client's RST after its FIN tells of server bytes; the PINGREQ is not counted "
+     "unanswered",
+     s_one_sided_rst_after_fin, NULL,
+     "[2] #1 C>S CONNECT level=4 ka=5 clean=1 id=\"\"\n"
+     "[3] #1 C>S PINGREQ silence=5.009\n"
+     "[4] #1 C>S DISCONNECT silence=0.001\n"
+     "[6] #1 S>C finding one_sided info about=6\n"
+     "[6] #1 summary " TCP_CONN " " KA5 " pingreq=1 pingresp=0 unanswered=0 "
+     "close=client/mqtt_disconnect verdict=mqtt_disconnect id=\"\" sub=\"\" ext=\"\"\n",
      NULL},
     {"malformed_packet: an MQTT 5 property length past the CONNECT's end", s_malformed_packet,
      NULL,
