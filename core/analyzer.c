@@ -128,7 +128,7 @@ mqttka_status mqttka_new(mqttka_analyzer **out, const mqttka_config *cfg,
         return MQTTKA_ERR_NOMEM;
     a->env.cfg = c;
     text_pool_init(&a->env.texts);
-    a->env.sink = (event_sink){fn, user_data, &a->env.texts, 1, {0, c.max_inflate_memory_bytes},
+    a->env.sink = (event_sink){fn, user_data, &a->env.texts, &a->env.sessions, 1, {0, c.max_inflate_memory_bytes},
                                {0, {0}, {{0}}}};
     session_pools_init(&a->env.sessions);
     id_table_init(&a->env.clients, c.max_client_ids);

@@ -1,5 +1,5 @@
 /*
- * block_pool.c - blocks of one size, 64-byte aligned, carved from slabs.
+ * block_pool.c - blocks of one size, carved from 64-byte aligned slabs.
  */
 #include "block_pool.h"
 

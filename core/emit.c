@@ -62,7 +62,7 @@ static void finding_finish(const rule_ctx *at, session *s, const mqttka_finding 
     ev.u.finding = f;
     emit_event(at, &ev);
     if (!finding_kind(f->kind)->per_pair)
-        session_keep_finding(s, f, at->sink->texts, at->cfg->max_summary_findings);
+        session_keep_finding(at->sink->sessions, s, f, at->sink->texts, at->cfg->max_summary_findings);
 }
 
 static void finding_vformat(const rule_ctx *at, session *s, mqttka_finding_kind kind,

@@ -25,6 +25,7 @@ typedef struct event_sink {
     mqttka_event_fn fn;
     void *user_data;
     text_pool *texts;      /* holds the details of findings kept for summaries */
+    session_pools *sessions; /* the kept findings' first blocks (session_keep_finding) */
     uint64_t next_conn_id; /* the number the next connection reported gets */
     /* zlib's memory held by every connection's inflaters, and its cap
      * (mqttka_config.max_inflate_memory_bytes) */

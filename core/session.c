@@ -13,14 +13,17 @@ void session_pools_init(session_pools *p)
     _Static_assert(sizeof(session) % SESSION_ALIGN == 0, "session size");
     _Static_assert(sizeof(ws_session) % SESSION_ALIGN == 0, "ws_session size");
     _Static_assert(SESSION_ALIGN == BLOCK_POOL_ALIGN, "session alignment");
+    _Static_assert(sizeof(stored_finding) % 8 == 0, "stored_finding: blocks aligned to 8");
     block_pool_init(&p->tcp, sizeof(session));
     block_pool_init(&p->websocket, sizeof(ws_session));
+    block_pool_init(&p->one_finding, sizeof(stored_finding));
 }
 
 void session_pools_free(session_pools *p)
 {
     block_pool_free(&p->tcp);
     block_pool_free(&p->websocket);
+    block_pool_free(&p->one_finding);
 }
 
 session *session_new(session_pools *p, mqttka_transport transport, const session_origin *o)
@@ -82,7 +85,10 @@ void session_free(session_pools *p, text_pool *texts, session *s)
         text_pool_release(texts, s->conn.ws_extensions);
     for (size_t i = 0; i < s->n_findings; i++)
         text_pool_release(texts, s->findings[i].detail);
-    free(s->findings);
+    if (s->cap_findings == 1)
+        block_pool_put(&p->one_finding, s->findings);
+    else
+        free(s->findings);
     block_pool_put(websocket ? &p->websocket : &p->tcp, s);
 }
 
@@ -108,7 +114,24 @@ session_rare *session_rare_of(session *s)
     return s->rare;
 }
 
-void session_keep_finding(session *s, const mqttka_finding *f, text_pool *texts, size_t max)
+/* Room for `cap` kept findings, the ones kept so far moved there: a block
+ * of the pool for the first, an array of malloc's from the second on. */
+static stored_finding *findings_grow(session_pools *p, session *s, size_t cap)
+{
+    if (s->cap_findings == 0)
+        return block_pool_get(&p->one_finding); /* cap is 1 */
+    if (s->cap_findings > 1)
+        return realloc(s->findings, cap * sizeof *s->findings);
+    stored_finding *nf = malloc(cap * sizeof *nf);
+    if (nf) {
+        nf[0] = s->findings[0];
+        block_pool_put(&p->one_finding, s->findings);
+    }
+    return nf;
+}
+
+void session_keep_finding(session_pools *p, session *s, const mqttka_finding *f, text_pool *texts,
+                          size_t max)
 {
     if (s->n_findings >= max) {
         s->findings_omitted++;
@@ -119,7 +142,7 @@ void session_keep_finding(session *s, const mqttka_finding *f, text_pool *texts,
         size_t cap = s->cap_findings ? s->cap_findings * 2 : 1;
         if (cap > max)
             cap = max;
-        stored_finding *nf = realloc(s->findings, cap * sizeof *nf);
+        stored_finding *nf = findings_grow(p, s, cap);
         if (!nf) {
             s->findings_omitted++;
             return;

@@ -304,10 +304,15 @@ static inline ws_decoder *session_ws(session *s, mqttka_direction dir)
 }
 _Static_assert(FINDINGS_PER_KIND_MAX * MQTTKA_F_COUNT <= UINT16_MAX, "finding counts");
 
-/* Where sessions come from: one pool per kind, each block 64-byte aligned. */
+/* Where sessions come from: one pool per kind, each block 64-byte aligned;
+ * and a session's first kept finding, which is all most connections keep
+ * (keepalive_negotiated) for their whole life: from malloc, a 48-byte
+ * stored_finding takes a 64-byte chunk, a million times at a million
+ * connections. */
 typedef struct session_pools {
-    block_pool tcp;       /* session */
-    block_pool websocket; /* ws_session */
+    block_pool tcp;         /* session */
+    block_pool websocket;   /* ws_session */
+    block_pool one_finding; /* stored_finding: `findings` while cap_findings is 1 */
 } session_pools;
 
 void session_pools_init(session_pools *p);
@@ -347,9 +352,11 @@ void session_set_client_id(session *s, const char *client_id);
 /* The session's rare part, made on first use; NULL only when out of memory. */
 session_rare *session_rare_of(session *s);
 
-/* Keeps a finding for the summary, its detail held in `texts`; counts it
- * as omitted past `max` findings or out of memory. */
-void session_keep_finding(session *s, const mqttka_finding *f, text_pool *texts, size_t max);
+/* Keeps a finding for the summary, its detail held in `texts`, the first
+ * one in a block of p->one_finding; counts it as omitted past `max`
+ * findings or out of memory. */
+void session_keep_finding(session_pools *p, session *s, const mqttka_finding *f, text_pool *texts,
+                          size_t max);
 
 /* The side that sends in direction `dir`. */
 static inline mqttka_side side_of(mqttka_direction dir)

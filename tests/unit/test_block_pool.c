@@ -1,7 +1,8 @@
 /*
  * test_block_pool.c - the session allocator (core/block_pool.c).
  *
- * Every block must be aligned, distinct from and not overlapping any other
+ * Every block must be aligned (to a cache line, or for blocks smaller than
+ * one, to what their size allows), distinct from and not overlapping any other
  * block in use (each is filled with its own byte and checked before it is
  * given back), reused once given back, and there must be as many as asked
  * for across several slabs; a block larger than a slab must work too. The
@@ -25,6 +26,16 @@ static bool filled_with(const unsigned char *b, size_t size, unsigned char c)
     return true;
 }
 
+/* What block_pool_init promises: the largest power of two that divides
+ * the size, BLOCK_POOL_ALIGN at most. */
+static size_t alignment_of(size_t size)
+{
+    size_t a = BLOCK_POOL_ALIGN;
+    while (size % a)
+        a /= 2;
+    return a;
+}
+
 static void test_random(size_t size, uint32_t ops)
 {
     block_pool p;
@@ -42,7 +53,7 @@ static void test_random(size_t size, uint32_t ops)
         CHECK(b != NULL);
         if (!b)
             continue;
-        CHECK((uintptr_t)b % BLOCK_POOL_ALIGN == 0);
+        CHECK((uintptr_t)b % alignment_of(size) == 0);
         memset(b, mark, size);
         in_use[i] = b;
     }
@@ -73,6 +84,8 @@ int main(void)
     test_reuse();
     test_random(64, OPS);
     test_random(576, OPS);
+    test_random(48, OPS); /* a session's first kept finding: 16-byte aligned */
+    test_random(40, OPS); /* the same on a 32-bit machine */
     test_random(70 * 1024, 3000); /* larger than a slab */
     return th_report();
 }
