@@ -9,6 +9,9 @@ beside the capture by client port, and prints, per scenario class and per verdic
   - reported:      connections of the truth that mqttka reported at all
   - verdict:       reported verdict == expected_verdict
   - contradicted:  reported verdict outside verdicts_consistent (its cause contradicts the truth)
+  - weaker:        of the contradicted, those that only say less: the plain close of the side that
+                   truly closed (server_closed, client_closed), naming no cause, where the truth names
+                   one the capture no longer shows (e.g. a keepalive cut off with the CONNECT)
   - pingreq / pingresp / unanswered: counts equal to the truth
   - close:         close initiator and mechanism equal to closed_by / close_how
   - start_seen, keepalive_inferred (within +-30 %), one_sided: where the truth has them; n/a when
@@ -19,7 +22,8 @@ beside the capture by client port, and prints, per scenario class and per verdic
   - for derived captures: no_new_warn (no warn/error finding kind that mqttka did not raise for
     that connection on the whole capture) and same_as_whole (the verdict equals mqttka's own
     verdict on the whole capture)
-Each cell is ok/total ("0/1+126na": 1 counted, 126 n/a), except contradicted: contradicted/reported (0/N is the good answer).
+Each cell is ok/total ("0/1+126na": 1 counted, 126 n/a), except contradicted: contradicted/reported (0/N is the good answer),
+and weaker: weaker/contradicted.
   - for non-MQTT captures: MQTT connections reported (false positives)
 Always exits 0: it measures; it does not judge.
 """
@@ -27,6 +31,8 @@ import collections, glob, json, os, subprocess, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+# The verdicts that say who closed and nothing of why.
+PLAIN_CLOSE = {"server_closed": "server", "client_closed": "client"}
 MECH = {"disconnect": "mqtt_disconnect", "fin": "fin", "rst": "rst", "ws_close": "ws_close"}
 
 
@@ -108,7 +114,7 @@ def truth_counts(t):
 
 
 class Tally:
-    COLS = ["conns", "reported", "verdict", "contradicted", "pingreq", "pingresp", "unanswered", "close",
+    COLS = ["conns", "reported", "verdict", "contradicted", "weaker", "pingreq", "pingresp", "unanswered", "close",
             "start_seen", "ka_inferred", "one_sided", "no_new_warn", "same_as_whole"]
 
     def __init__(self):
@@ -204,6 +210,9 @@ def main():
                 continue
             tally.add(cls, "verdict", got == exp)
             tally.add(cls, "contradicted", got not in consistent)
+            if got not in consistent:
+                closer = (r.get("close") or {}).get("initiator")
+                tally.add(cls, "weaker", got in PLAIN_CLOSE and closer == t.get("closed_by") == PLAIN_CLOSE[got])
             req, resp, un = truth_counts(t)
             if req is not None:
                 tally.add(cls, "pingreq", r.get("pingreq") == req)
