@@ -105,8 +105,12 @@ CASES = {
     # Streams that are not MQTT (issue 13): none may be taken for MQTT, and
     # the capture summary accounts for every connection (`flows`: how many
     # the generator makes). The random streams are streamed (64 MB).
+    # 2000 flows probed at once: 7.1 to 7.4 MiB here, of which 5.9 MiB is
+    # mqttka on an empty capture (its libraries); 8.1 once in a Debian 12
+    # chroot under heavy load. 10 MiB for 64 MB streamed still says bounded
+    # and leaves the test no room to fail by chance.
     "random-late": dict(
-        stream=True, bound=8 * MiB, asan_bound=48 * MiB,
+        stream=True, bound=10 * MiB, asan_bound=48 * MiB,
         text=["connections: 2000 TCP, 0 analysed as MQTT"],
         json=['"mqtt_connections":0'],
         check=lambda recs: not_mqtt(recs, 2000, ("no_mqtt", "unproven"))),
@@ -149,8 +153,9 @@ CASES = {
         check=lambda recs: tls_check(recs, 200, capped=True)),
     # Whole WebSocket frames that do not carry MQTT. An unmasked binary
     # frame under 126 bytes is also, byte for byte, an MQTT SUBSCRIBE.
+    # 6.7 to 6.8 MiB here, 7.9 once in a chroot: as random-late, 10 MiB.
     "ws-binary-late": dict(
-        bound=8 * MiB, asan_bound=48 * MiB,
+        bound=10 * MiB, asan_bound=48 * MiB,
         text=["connections: 500 TCP, 0 analysed as MQTT"], json=['"mqtt_connections":0'],
         check=lambda recs: not_mqtt(recs, 500, ("no_mqtt", "unproven"))),
     # One direction captured: reported, said so, and nothing claimed of the
