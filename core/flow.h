@@ -165,12 +165,17 @@ typedef struct push_ctx {
     flow_env *env;
     struct flow *f;
     int side;              /* the flow side whose stream is being delivered */
+    /* while the peer's acknowledgment delivers that stream: when the peer
+     * sent it (the first ACK that waited, for one that did); else
+     * MQTTKA_TIME_NONE, the stream's own segment delivering it */
+    mqttka_time ack_ts;
 } push_ctx;
 
 static inline push_ctx push_ctx_make(flow_env *env, struct flow *f, int side, mqttka_time ts,
                                      uint64_t tag)
 {
-    push_ctx pc = {{&env->cfg, &env->sink, &env->clients, ts, tag}, env, f, side};
+    push_ctx pc = {{&env->cfg, &env->sink, &env->clients, ts, tag}, env, f, side,
+                   MQTTKA_TIME_NONE};
     return pc;
 }
 
