@@ -42,7 +42,7 @@ typedef struct close_facts {
 } close_facts;
 
 /* How a connection ended, kept apart from the session: most connections of
- * a busy capture are open at any moment, and this is 270 bytes. Made by the
+ * a busy capture are open at any moment, and this is 296 bytes. Made by the
  * first FIN, RST, DISCONNECT or WebSocket Close. */
 typedef struct close_record {
     close_event first_close;
