@@ -995,7 +995,7 @@ static void resolve_acks(push_ctx *pc, uint8_t sides)
         if (f->proto == PROTO_NONE)
             continue;
         pc->side = s;
-        pc->ack_ts = r->ack_wait_since;
+        pc->ack_ts = r->ack_pending_since[s];
         tcp_stream_acked(&f->tcp[s], r->ack_pending[s], &stream_sink, pc);
     }
     pc->side = side;
@@ -1028,6 +1028,8 @@ static bool note_bare_ack(push_ctx *pc, int stream_side, uint32_t ack)
         r->ack_wait_since = pc->at.ts > 0 ? pc->at.ts : 1;
         r->ack_wait_tag = pc->at.tag;
     }
+    if (!(f->ack_waits & bit))
+        r->ack_pending_since[stream_side] = pc->at.ts;
     if (!(f->ack_waits & bit) || (int32_t)(ack - r->ack_pending[stream_side]) > 0)
         r->ack_pending[stream_side] = ack;
     f->ack_waits |= bit;

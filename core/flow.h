@@ -64,6 +64,9 @@ typedef struct flow_rare {
     mqttka_time ack_wait_since;
     uint64_t ack_wait_tag;            /* the frame of the first such ACK */
     uint32_t ack_pending[2];          /* by side: how far, while it waits */
+    /* by side: when its first waiting ACK came, while it waits (the time
+     * that bounds when lost bytes arrived: flow.c, note_tail_hole) */
+    mqttka_time ack_pending_since[2];
     struct tls_infer *tls;            /* only for PROTO_TLS */
     struct tls_decrypt *tls_dec;      /* TLS decrypted with the key log: the stream's bytes go
                                          through it, its plaintext into the pipeline */
