@@ -394,6 +394,11 @@ static void write_summary(json_writer *w, const mqttka_event *ev, const event_ex
     json_uint(w, "pingreq", s->pingreq);
     json_uint(w, "pingresp", s->pingresp);
     json_uint(w, "pingreq_unanswered", s->pingreq_unanswered);
+    /* only when true: the verdict's unanswered PINGREQ is one the capture
+     * did not hold, inferred from the server's ACK of its size; not in the
+     * counts */
+    if (s->pingreq_inferred)
+        json_bool(w, "pingreq_inferred", true);
     if (s->rtt_count) {
         json_object_begin(w, "rtt_s");
         json_seconds(w, "min", s->rtt_min);

@@ -751,6 +751,8 @@ static void text_summary(line_buffer *line, const output_state *o, const mqttka_
     line_buffer_labeled_uint(line, "   pings        PINGREQ ", s->pingreq);
     line_buffer_labeled_uint(line, ", PINGRESP ", s->pingresp);
     line_buffer_labeled_uint(line, ", unanswered ", s->pingreq_unanswered);
+    if (s->pingreq_inferred)
+        line_buffer_str(line, "; and 1 PINGREQ unanswered inferred, not seen (see the verdict)");
     line_buffer_char(line, '\n');
     put_summary_rtt(line, s);
 

@@ -655,8 +655,11 @@ static void stream_bytes(const push_ctx *pc, const uint8_t *bytes, size_t len)
     mqttka_direction dir = flow_direction(f, pc->side);
     if (len)
         f->had_data = true;
-    if (f->sess && len)
+    if (f->sess && len) {
         f->sess->last_data_ts = pc->at.ts;
+        if (f->sess->rare)
+            f->sess->rare->client_tail_hole = false; /* a byte after it: not the tail */
+    }
     switch (f->proto) {
     case PROTO_UNKNOWN:
         detect(pc, bytes, len);
@@ -697,6 +700,9 @@ static void on_stream_data(void *ctx, const uint8_t *bytes, size_t len)
         stream_bytes(ctx, bytes, len);
 }
 
+static void note_tail_hole(const push_ctx *pc, session *s, mqttka_direction dir,
+                           uint64_t missing);
+
 static void on_stream_gap(void *ctx, uint64_t missing)
 {
     const push_ctx *pc = ctx;
@@ -731,6 +737,11 @@ static void on_stream_gap(void *ctx, uint64_t missing)
         drop_session(pc, MQTTKA_NA_WEBSOCKET); /* cannot tell whether it is MQTT any more */
         return;
     }
+    /* the server sent bytes the capture missed: after the step, for all
+     * one knows (infer_disconnect, infer_pingreq) */
+    if (dir == MQTTKA_S2C && s->rare)
+        s->rare->server_sent_since_step = true;
+    note_tail_hole(pc, s, dir, missing);
     route_gap(&pc->at, s, dir, missing);
 }
 
@@ -793,6 +804,98 @@ static void infer_disconnect(const push_ctx *pc)
     keepalive_on_close(&at, s, MQTTKA_SIDE_CLIENT, MQTTKA_CLOSE_MQTT_DISCONNECT);
 }
 
+/* The client's PINGREQ that the capture did not hold: the last bytes of the
+ * client's stream that the server acknowledged (`bytes`, in its ACK at
+ * `ack_ts`, frame `ack_tag`) were not decoded and have the size of a 2-byte
+ * MQTT packet (plain TCP: 2; WebSocket: a masked frame, 2 + 4 + 2 = 8,
+ * which no two frames make), the server sent nothing after that ACK, and
+ * the client closed later than INFERRED_DISCONNECT_WINDOW after it. The
+ * two client packets of that size are a DISCONNECT, which a client follows
+ * with its close at once (infer_disconnect), and a PINGREQ, which the
+ * server did not answer: the close's verdict counts it unanswered, marked
+ * inferred; the PINGREQ had come by the ACK's time. Called before the
+ * client's close is noted (`first`: it is the connection's first close).
+ * Not where the server's WebSocket Ping waits for its Pong (an 8-byte
+ * masked Pong answers a 2-byte Ping), nor on compressed frames. */
+static void infer_pingreq(const push_ctx *pc, session *s, bool first, uint32_t bytes,
+                          mqttka_time ack_ts, uint64_t ack_tag)
+{
+    bool websocket = s->conn.transport == MQTTKA_TRANSPORT_WEBSOCKET;
+    bool shaped = websocket ? bytes == 8 && !s->ws_deflate : bytes == 2;
+    if (!first || !shaped || !s->confirmed || pc->at.ts - ack_ts <= INFERRED_DISCONNECT_WINDOW ||
+        (s->rare && s->rare->ws_ping[MQTTKA_S2C].outstanding))
+        return;
+    verdict_note_inferred_ping(s, bytes, ack_ts, ack_tag);
+}
+
+/* The client closed, told by the server's ACK of its FIN (`seg`, a
+ * segment with no payload) on a capture of the server's side only: its
+ * PINGREQ, inferred from the server's last step forward (infer_pingreq),
+ * when the server sent nothing after that step and `seg` follows the
+ * server's stream with no byte missing. */
+static void infer_pingreq_one_sided(const push_ctx *pc, const mqttka_segment *seg)
+{
+    struct flow *f = pc->f;
+    session *s = f->sess;
+    int server = 1 - f->client_side;
+    uint32_t end;
+    if (!s || f->client_side < 0 || (f->sides_seen & (1u << f->client_side)) || !s->rare ||
+        !s->rare->server_ack_known || s->rare->server_sent_since_step ||
+        s->dirs[MQTTKA_S2C].lost || seg->wire_len ||
+        !tcp_stream_data_end(&f->tcp[server], &end) || end != seg->seq)
+        return;
+    const session_rare *r = s->rare;
+    infer_pingreq(pc, s, !verdict_record_of(s)->first_close.seen, r->server_ack_step,
+                  r->server_ack_step_ts, r->server_ack_step_tag);
+}
+
+/* The client's stream missed bytes (`missing`), told now. Kept as its tail
+ * hole (infer_pingreq) when the server's ACK told of them and they began
+ * between two packets with the stream decoded up to there; any other hole
+ * of the client's, and any of the server's, clears it, as does any byte
+ * either side sends after (stream_bytes). */
+static void note_tail_hole(const push_ctx *pc, session *s, mqttka_direction dir, uint64_t missing)
+{
+    session_rare *r = s->rare;
+    bool websocket = s->conn.transport == MQTTKA_TRANSPORT_WEBSOCKET;
+    const session_direction *d = &s->dirs[MQTTKA_C2S];
+    bool between = dir == MQTTKA_C2S && !d->lost && !d->mqtt_resync &&
+                   mqtt_stream_between_packets(&d->mqtt) &&
+                   (!websocket || (s->ws_active && !ws_decoder_mid_frame(session_ws(s, dir)) &&
+                                   !session_ws(s, dir)->message_open));
+    if (!between || pc->ack_ts == MQTTKA_TIME_NONE || missing > UINT32_MAX) {
+        if (r)
+            r->client_tail_hole = false;
+        return;
+    }
+    r = session_rare_of(s);
+    if (!r)
+        return;
+    r->client_tail_hole = true;
+    r->client_tail_hole_bytes = (uint32_t)missing;
+    r->client_tail_hole_ts = pc->ack_ts;
+    r->client_tail_hole_tag = pc->at.tag;
+}
+
+/* The client closes (its FIN or RST, segment `seg`) on a capture of both
+ * sides whose client stream ends in a tail hole (note_tail_hole): its
+ * PINGREQ, inferred (infer_pingreq), when the client had received all the
+ * server sent that the capture holds (the closing segment's ACK: no byte
+ * of the server's missed). */
+static void infer_pingreq_tail_hole(const push_ctx *pc, const mqttka_segment *seg)
+{
+    struct flow *f = pc->f;
+    session *s = f->sess;
+    uint32_t end;
+    if (!s || !s->rare || !s->rare->client_tail_hole || !(seg->tcp_flags & MQTTKA_TCP_ACK) ||
+        s->dirs[MQTTKA_S2C].lost || !tcp_stream_data_end(&f->tcp[1 - pc->side], &end) ||
+        end != seg->ack)
+        return;
+    const session_rare *r = s->rare;
+    infer_pingreq(pc, s, !verdict_record_of(s)->first_close.seen, r->client_tail_hole_bytes,
+                  r->client_tail_hole_ts, r->client_tail_hole_tag);
+}
+
 /* A late-joined flow with no session, proven by its server after its first
  * close (or by the peer's acknowledgment of that close): adopted, and its
  * close told as it came. */
@@ -834,8 +937,10 @@ static void fin_by_ack(push_ctx *pc, const mqttka_segment *seg)
         return;
     f->fin[peer] = true;
     tcp_stream_fin_at(&f->tcp[peer], end);
-    if (peer == f->client_side)
+    if (peer == f->client_side) {
         infer_disconnect(pc);
+        infer_pingreq_one_sided(pc, seg);
+    }
     if (f->sess)
         keepalive_on_close(&pc->at, f->sess, side_of(flow_direction(f, peer)), MQTTKA_CLOSE_FIN);
 }
@@ -890,9 +995,11 @@ static void resolve_acks(push_ctx *pc, uint8_t sides)
         if (f->proto == PROTO_NONE)
             continue;
         pc->side = s;
+        pc->ack_ts = r->ack_pending_since[s];
         tcp_stream_acked(&f->tcp[s], r->ack_pending[s], &stream_sink, pc);
     }
     pc->side = side;
+    pc->ack_ts = MQTTKA_TIME_NONE;
     pc->at.tag = tag;
 }
 
@@ -921,6 +1028,8 @@ static bool note_bare_ack(push_ctx *pc, int stream_side, uint32_t ack)
         r->ack_wait_since = pc->at.ts > 0 ? pc->at.ts : 1;
         r->ack_wait_tag = pc->at.tag;
     }
+    if (!(f->ack_waits & bit))
+        r->ack_pending_since[stream_side] = pc->at.ts;
     if (!(f->ack_waits & bit) || (int32_t)(ack - r->ack_pending[stream_side]) > 0)
         r->ack_pending[stream_side] = ack;
     f->ack_waits |= bit;
@@ -1026,7 +1135,9 @@ bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
             if (f->ack_waits & (1u << (1 - side)))
                 resolve_acks(pc, (uint8_t)(1u << (1 - side)));
             pc->side = 1 - side;
+            pc->ack_ts = pc->at.ts;
             tcp_stream_acked(&f->tcp[1 - side], seg->ack, &stream_sink, pc);
+            pc->ack_ts = MQTTKA_TIME_NONE;
             pc->side = side;
         }
         if (f->proto != PROTO_NONE) {
@@ -1087,12 +1198,16 @@ bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
         if (s && s->confirmed && tcp_stream_complete(&f->tcp[side]) &&
             (f->proto == PROTO_WEBSOCKET || f->proto == PROTO_MQTT_TCP))
             route_end(&pc->at, s, flow_direction(f, side));
+        if (s && side == f->client_side)
+            infer_pingreq_tail_hole(pc, seg);
         if (s) /* unconfirmed too: a failed handshake still gets its verdict */
             keepalive_on_close(&pc->at, s, who, MQTTKA_CLOSE_FIN);
     }
     if (flags & MQTTKA_TCP_RST) {
         f->rst = true;
         if (f->sess) {
+            if (side == f->client_side && !f->fin[side])
+                infer_pingreq_tail_hole(pc, seg);
             rst_reveals_unseen_data(pc, seg);
             keepalive_on_close(&pc->at, f->sess, who, MQTTKA_CLOSE_RST);
         }

@@ -64,6 +64,9 @@ typedef struct flow_rare {
     mqttka_time ack_wait_since;
     uint64_t ack_wait_tag;            /* the frame of the first such ACK */
     uint32_t ack_pending[2];          /* by side: how far, while it waits */
+    /* by side: when its first waiting ACK came, while it waits (the time
+     * that bounds when lost bytes arrived: flow.c, note_tail_hole) */
+    mqttka_time ack_pending_since[2];
     struct tls_infer *tls;            /* only for PROTO_TLS */
     struct tls_decrypt *tls_dec;      /* TLS decrypted with the key log: the stream's bytes go
                                          through it, its plaintext into the pipeline */
@@ -165,12 +168,17 @@ typedef struct push_ctx {
     flow_env *env;
     struct flow *f;
     int side;              /* the flow side whose stream is being delivered */
+    /* while the peer's acknowledgment delivers that stream: when the peer
+     * sent it (the first ACK that waited, for one that did); else
+     * MQTTKA_TIME_NONE, the stream's own segment delivering it */
+    mqttka_time ack_ts;
 } push_ctx;
 
 static inline push_ctx push_ctx_make(flow_env *env, struct flow *f, int side, mqttka_time ts,
                                      uint64_t tag)
 {
-    push_ctx pc = {{&env->cfg, &env->sink, &env->clients, ts, tag}, env, f, side};
+    push_ctx pc = {{&env->cfg, &env->sink, &env->clients, ts, tag}, env, f, side,
+                   MQTTKA_TIME_NONE};
     return pc;
 }
 

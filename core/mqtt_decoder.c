@@ -114,6 +114,11 @@ void mqtt_stream_free(mqtt_stream *s)
     s->keep_len = 0;
 }
 
+bool mqtt_stream_between_packets(const mqtt_stream *s)
+{
+    return !s->skipping && !s->in_body && s->hdr_have == 0;
+}
+
 void mqtt_stream_skip(mqtt_stream *s)
 {
     s->skipping = true;

@@ -104,6 +104,10 @@ size_t mqtt_stream_unread(const mqtt_stream *s);
 /* The stream has ended: reports MQTT_M_TRUNCATED if inside a packet. */
 void mqtt_stream_end(mqtt_stream *s, const mqtt_stream_callbacks *cb, void *ctx);
 
+/* Is the stream between two packets (nothing of the next one read, and
+ * not given up)? */
+bool mqtt_stream_between_packets(const mqtt_stream *s);
+
 /* The stream lost bytes: give up (sticky skip) until a restart. */
 void mqtt_stream_skip(mqtt_stream *s);
 

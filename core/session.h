@@ -117,6 +117,14 @@ typedef struct session_rare {
     uint32_t server_ack_step;
     mqttka_time server_ack_step_ts;
     uint64_t server_ack_step_tag;
+    /* a capture of both sides that missed the client's last bytes: a hole
+     * that began between packets, told by the server's acknowledgment (its
+     * size, that ACK's time and frame), after which neither side sent a
+     * byte the capture holds (flow.c: a PINGREQ the capture did not see) */
+    bool client_tail_hole;
+    uint32_t client_tail_hole_bytes;
+    mqttka_time client_tail_hole_ts;
+    uint64_t client_tail_hole_tag;
     /* keepalive inference from the client's PINGREQ cadence (keepalive.c) */
     uint8_t cadence_pings;
     mqttka_time cadence_min, cadence_max;

@@ -186,6 +186,18 @@ void verdict_note_inferred_disconnect(const rule_ctx *at, session *s, uint32_t b
     end->inferred_close_after = close_after;
 }
 
+void verdict_note_inferred_ping(session *s, uint32_t bytes, mqttka_time ack_ts,
+                                uint64_t ack_tag)
+{
+    close_record *end = record_make(s);
+    if (!end)
+        return;
+    end->ping_inferred = true;
+    end->inferred_ping_bytes = bytes;
+    end->inferred_ping_ts = ack_ts;
+    end->inferred_ping_tag = ack_tag;
+}
+
 void verdict_note_ws_close(const rule_ctx *at, session *s, mqttka_side side, int32_t code,
                            const uint8_t *payload, size_t len)
 {
@@ -344,6 +356,24 @@ static void decide(const rule_ctx *at, const session *s, mqttka_summary *out)
      * timeout, an exit) is for close_matches_ping_timeout to suggest. Only
      * a capture of the server's side shows that no PINGRESP came. */
     bool acked_nothing = unseen == MQTTKA_SIDE_SERVER && end->at_close.no_server_bytes_since_ping;
+    /* A PINGREQ the capture did not hold, told by the server's ACK of its
+     * size (flow.c, infer_pingreq): only where none seen was waiting. */
+    bool ping_inferred = end->ping_inferred && end->at_close.oldest_ping_ts == MQTTKA_TIME_NONE;
+    if (fc->side == MQTTKA_SIDE_CLIENT && !s->timing_off && ping_inferred) {
+        out->verdict = MQTTKA_V_CLIENT_CLOSED_MISSING_PINGRESP;
+        out->pingreq_inferred = true;
+        text_format(detail, dsz,
+                    "client closed (%s) %.3f s or more after its PINGREQ (inferred, not seen: "
+                    "%s; the server acknowledged %u bytes from it in frame %llu, the size of a "
+                    "PINGREQ%s, and sent nothing after), which had no PINGRESP",
+                    how, us_to_s(fc->ts - end->inferred_ping_ts),
+                    unseen == MQTTKA_SIDE_CLIENT ? "the client's side was not captured"
+                                                 : "the capture missed the client's last bytes",
+                    (unsigned)end->inferred_ping_bytes,
+                    (unsigned long long)end->inferred_ping_tag,
+                    s->conn.transport == MQTTKA_TRANSPORT_WEBSOCKET ? " in a masked frame" : "");
+        return;
+    }
     if (fc->side == MQTTKA_SIDE_CLIENT && !s->timing_off &&
         (unseen != MQTTKA_SIDE_SERVER || acked_nothing) &&
         end->at_close.oldest_ping_ts != MQTTKA_TIME_NONE) {
@@ -387,10 +417,16 @@ static void decide(const rule_ctx *at, const session *s, mqttka_summary *out)
                 break;
             }
         }
-        text_format(detail, dsz, "%s sent WebSocket Close first, %s%s%s%s%s",
-                    side_word(end->ws_close.side), code,
+        /* Where the other side was not captured, its DISCONNECT or Close
+         * may have come before this Close, which then answered it. */
+        char before[128] = "";
+        if (unseen && unseen != end->ws_close.side)
+            text_format(before, sizeof before, "; the %s's side was not captured, so whether "
+                        "its DISCONNECT or Close came first is unknown", side_word(unseen));
+        text_format(detail, dsz, "%s sent WebSocket Close%s, %s%s%s%s%s%s",
+                    side_word(end->ws_close.side), unseen ? "" : " first", code,
                     end->ws_close_reason[0] ? ", reason \"" : "", end->ws_close_reason,
-                    end->ws_close_reason[0] ? "\"" : "", cause);
+                    end->ws_close_reason[0] ? "\"" : "", cause, before);
         return;
     }
 

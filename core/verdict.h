@@ -42,7 +42,7 @@ typedef struct close_facts {
 } close_facts;
 
 /* How a connection ended, kept apart from the session: most connections of
- * a busy capture are open at any moment, and this is 270 bytes. Made by the
+ * a busy capture are open at any moment, and this is 296 bytes. Made by the
  * first FIN, RST, DISCONNECT or WebSocket Close. */
 typedef struct close_record {
     close_event first_close;
@@ -67,6 +67,13 @@ typedef struct close_record {
     bool disconnect_inferred;
     uint32_t inferred_bytes;
     mqttka_time inferred_close_after;
+    /* the client's last PINGREQ was not captured but inferred from the
+     * server's acknowledgment of these many bytes, at this time, in this
+     * frame (flow.c): the PINGREQ had come by then */
+    bool ping_inferred;
+    uint32_t inferred_ping_bytes;
+    mqttka_time inferred_ping_ts;
+    uint64_t inferred_ping_tag;
 } close_record;
 
 /* The record to read: an open connection's (nothing seen) when none was
@@ -101,6 +108,13 @@ void verdict_note_disconnect(const rule_ctx *at, session *s, mqttka_side side, i
  * server's close (flow.c): recorded as a DISCONNECT marked inferred. */
 void verdict_note_inferred_disconnect(const rule_ctx *at, session *s, uint32_t bytes,
                                       mqttka_time close_after);
+/* The client's last PINGREQ, not captured, inferred from the server's
+ * acknowledgment of `bytes` client bytes at `ack_ts` in frame `ack_tag`,
+ * with nothing from the server after it (flow.c): the verdict of a client
+ * close with no PINGREQ seen waiting counts it as unanswered. Called at
+ * the client's first close. */
+void verdict_note_inferred_ping(session *s, uint32_t bytes, mqttka_time ack_ts,
+                                uint64_t ack_tag);
 void verdict_note_ws_close(const rule_ctx *at, session *s, mqttka_side side, int32_t code,
                            const uint8_t *payload, size_t len);
 

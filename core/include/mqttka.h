@@ -399,6 +399,11 @@ typedef struct mqttka_summary {
      * from the other side's acknowledgments (a capture of the server's
      * side only); close_tag is then the frame that acknowledged it. */
     bool close_inferred;
+    /* The verdict's unanswered PINGREQ (client_closed_missing_pingresp) is
+     * one the capture did not hold, inferred from the server's
+     * acknowledgment of its size; pingreq and pingreq_unanswered count only
+     * the PINGREQs decoded. */
+    bool pingreq_inferred;
     mqttka_verdict verdict;
     char verdict_detail[MQTTKA_DETAIL_MAX];
     const mqttka_finding *findings;     /* the first max_summary_findings, no RTTs */

@@ -100,6 +100,8 @@ static void put_summary(line *l, const mqttka_summary *s, bool details)
         put(l, " disconnect=0x%02x", (unsigned)s->disconnect_reason);
     if (s->close_inferred)
         put(l, " inferred_at=%llu", (unsigned long long)s->close_tag);
+    if (s->pingreq_inferred)
+        put(l, " pingreq_inferred=1");
     /* Said only when they differ from a connection seen whole. */
     if (!c->start_seen)
         put(l, " start_seen=0");

@@ -928,6 +928,89 @@ static void s_disconnect_behind_hole(script *sc)
     fin(sc, S, 5.013);
 }
 
+/* A PINGREQ the capture did not hold (flow.c, infer_pingreq). */
+
+/* The server's side only (s2c_only): 8 the client's PINGREQ (lost) at
+ * 12 s, 9 the server's bare ACK of it, 10 the server's FIN 4 s later,
+ * which also acknowledges the client's FIN: the client closed long after
+ * the 2-byte step, with nothing from the server since: its PINGREQ,
+ * inferred at 9, unanswered. */
+static void s_s2c_pingreq_inferred(script *sc)
+{
+    s2c_only(sc, pingreq, sizeof pingreq, false, false, 4.0, true);
+}
+
+/* The same, 9 a PINGRESP answering the 2 bytes: nothing inferred. */
+static void s_s2c_pingreq_answered_then_client_fin(script *sc)
+{
+    s2c_only(sc, pingreq, sizeof pingreq, true, false, 4.0, true);
+}
+
+/* The same, a 4-byte step (a PUBACK's size): nothing inferred. */
+static void s_s2c_other_size_then_client_fin(script *sc)
+{
+    s2c_only(sc, puback_1, sizeof puback_1, false, false, 4.0, true);
+}
+
+/* Both sides: 5 a PINGREQ at 5.010 s, 6 its PINGRESP; 7 the next PINGREQ
+ * at 10.010 s, lost; 8 the server's bare ACK of it (the hole, 2 bytes,
+ * begins between packets); then `server_msg` at 12 s when given; 9 (or
+ * 10) the client's FIN at 14 s, the server's after it. */
+static void lossy_last_pingreq(script *sc, bool websocket, const uint8_t *server_msg,
+                               size_t server_len, double client_fin_at)
+{
+    if (websocket)
+        WS_SESSION(sc, connect_ka5);
+    else
+        TCP_SESSION(sc, connect_ka5, connack_ok);
+    sc->segment_starts_matter = true;
+    for (int i = 1; i <= 2; i++) {
+        if (websocket)
+            script_ws(sc, C, 5.0 * i + 0.010, pingreq, sizeof pingreq);
+        else
+            script_add(sc, C, 5.0 * i + 0.010, pingreq, sizeof pingreq);
+        if (i == 1) {
+            if (websocket)
+                script_ws(sc, S, 5.011, pingresp, sizeof pingresp);
+            else
+                script_add(sc, S, 5.011, pingresp, sizeof pingresp);
+        }
+    }
+    sc->m[sc->n - 1].lost = true;
+    script_add(sc, S, 10.0101, NULL, 0);
+    if (server_msg)
+        script_add(sc, S, 12.0, server_msg, server_len);
+    fin(sc, C, client_fin_at);
+    fin(sc, S, client_fin_at + 0.001);
+}
+
+/* The client's FIN 4 s after the ACK of the lost 2 bytes: its PINGREQ,
+ * inferred at 8, unanswered; the counts keep only the decoded pair. */
+static void s_lossy_pingreq_inferred(script *sc)
+{
+    lossy_last_pingreq(sc, false, NULL, 0, 14.0);
+}
+
+/* The same over WebSocket: 8 bytes, a masked frame of 2. */
+static void s_lossy_ws_pingreq_inferred(script *sc)
+{
+    lossy_last_pingreq(sc, true, NULL, 0, 14.0);
+}
+
+/* The server sends a PUBLISH (9) after its ACK: it may have answered;
+ * nothing inferred. */
+static void s_lossy_pingreq_server_spoke(script *sc)
+{
+    lossy_last_pingreq(sc, false, publish_t, sizeof publish_t, 14.0);
+}
+
+/* The client's FIN 0.1 s after the ACK: in the window of a close on a
+ * DISCONNECT, which has the same size; nothing inferred. */
+static void s_lossy_pingreq_prompt_close(script *sc)
+{
+    lossy_last_pingreq(sc, false, NULL, 0, 10.11);
+}
+
 /* 4 a 101 over the header cap of 256 bytes (configure_header_cap). */
 static void s_header_cap(script *sc)
 {
@@ -1663,6 +1746,58 @@ static const rule_row rows[] = {
          S2C_SUMMARY("0", "2", "server/fin")
          "server_closed id=\"\" sub=\"\" ext=\"\"\n",
      NULL},
+    {"server's side only: a PINGREQ inferred from a 2-byte step and a late client FIN",
+     s_s2c_pingreq_inferred, NULL,
+     S2C_ONLY "[10] #1 C>S finding one_sided info about=10\n"
+         S2C_SUMMARY("10", "2", "client/fin pingreq_inferred=1")
+         "client_closed_missing_pingresp id=\"\" sub=\"\" ext=\"\"\n", NULL},
+    {"server's side only: a 2-byte step answered by a PINGRESP infers no PINGREQ",
+     s_s2c_pingreq_answered_then_client_fin, NULL,
+     S2C_ONLY "[9] #1 S>C PINGRESP\n"
+     "[9] #1 S>C finding pingresp_unsolicited info about=9\n"
+     "[10] #1 C>S finding one_sided info about=10\n"
+         S2C_SUMMARY("10", "3", "client/fin")
+         "client_closed id=\"\" sub=\"\" ext=\"\"\n", NULL},
+    {"server's side only: a 4-byte step then a late client FIN infers nothing",
+     s_s2c_other_size_then_client_fin, NULL,
+     S2C_ONLY "[10] #1 C>S finding one_sided info about=10\n"
+         S2C_SUMMARY("10", "2", "client/fin")
+         "client_closed id=\"\" sub=\"\" ext=\"\"\n", NULL},
+    {"lossy: the client's last PINGREQ lost, told by the server's ACK, a late FIN",
+     s_lossy_pingreq_inferred, NULL,
+     TCP_KA5 "[5] #1 C>S PINGREQ silence=5.000\n"
+             "[6] #1 S>C PINGRESP rtt=0.001 pair=5\n"
+             "[6] #1 S>C finding pingresp_rtt info about=6 value=0.001\n"
+             "[10] #1 C>S finding capture_gap info about=8 value=2.000\n"
+             "[10] #1 summary " TCP_CONN " " KA5 " pingreq=1 pingresp=1 unanswered=0 "
+             "close=client/fin pingreq_inferred=1 verdict=client_closed_missing_pingresp "
+             "id=\"\" sub=\"\" ext=\"\"\n", NULL},
+    {"lossy, WebSocket: the client's last PINGREQ frame lost, told by the server's ACK",
+     s_lossy_ws_pingreq_inferred, NULL,
+     WS_KA5 "[7] #1 C>S PINGREQ silence=5.000\n"
+            "[8] #1 S>C PINGRESP rtt=0.001 pair=7\n"
+            "[8] #1 S>C finding pingresp_rtt info about=8 value=0.001\n"
+            "[12] #1 C>S finding capture_gap info about=10 value=8.000\n"
+            "[12] #1 summary " WS_CONN " " KA5 " pingreq=1 pingresp=1 unanswered=0 "
+            "close=client/fin pingreq_inferred=1 verdict=client_closed_missing_pingresp "
+            "id=\"\" sub=\"mqtt\" ext=\"\"\n", NULL},
+    {"lossy: the server sent data after its ACK of the lost bytes: nothing inferred",
+     s_lossy_pingreq_server_spoke, NULL,
+     TCP_KA5 "[5] #1 C>S PINGREQ silence=5.000\n"
+             "[6] #1 S>C PINGRESP rtt=0.001 pair=5\n"
+             "[6] #1 S>C finding pingresp_rtt info about=6 value=0.001\n"
+             "[9] #1 S>C PUBLISH\n"
+             "[11] #1 C>S finding capture_gap info about=8 value=2.000\n"
+             "[11] #1 summary " TCP_CONN " " KA5 " pingreq=1 pingresp=1 unanswered=0 "
+             "close=client/fin verdict=client_closed id=\"\" sub=\"\" ext=\"\"\n", NULL},
+    {"lossy: a client FIN right after the ACK of the lost bytes: nothing inferred",
+     s_lossy_pingreq_prompt_close, NULL,
+     TCP_KA5 "[5] #1 C>S PINGREQ silence=5.000\n"
+             "[6] #1 S>C PINGRESP rtt=0.001 pair=5\n"
+             "[6] #1 S>C finding pingresp_rtt info about=6 value=0.001\n"
+             "[10] #1 C>S finding capture_gap info about=8 value=2.000\n"
+             "[10] #1 summary " TCP_CONN " " KA5 " pingreq=1 pingresp=1 unanswered=0 "
+             "close=client/fin verdict=client_closed id=\"\" sub=\"\" ext=\"\"\n", NULL},
     {"server's side only: a 101 choosing mqtt proves a WebSocket MQTT connection",
      s_s2c_ws_upgrade, NULL,
      "[5] #1 S>C CONNACK code=0 ska=-1\n"
