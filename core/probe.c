@@ -17,6 +17,7 @@ struct probe {
                              last segment began (MQTT over TCP), 0 none */
     uint16_t owed_types[2]; /* the types of the packets that chain began */
     uint8_t proved_sides; /* bit per side: a proof of the run from it that is no echo */
+    bool skipped_kept;    /* the run holds a segment of malformed packets (SEEN_SKIPPED) */
     uint32_t proof_len[2];  /* by side: its last proof of the run (0 none), and a hash */
     uint64_t proof_hash[2]; /* of its bytes, to tell the other side's echo of it */
     kept_segments kept;  /* the proving run's segments */
@@ -30,6 +31,7 @@ enum {
     SEEN_OPEN = -2,       /* MQTT over TCP up to a packet the segment does not finish */
     SEEN_CLOSED = -3,     /* the end of such a packet, exactly: for, but no proof */
     SEEN_NEUTRAL_TCP = -4, /* neutral, but whole MQTT packets over TCP (SUBSCRIBEs) */
+    SEEN_SKIPPED = -5,    /* whole packets over TCP, some malformed as the decoder skips */
 };
 
 /* The side that sent a proof, if the proof says which one a client is. */
@@ -53,6 +55,7 @@ static void run_reset(probe *p, size_t *buffered)
     p->owed[0] = p->owed[1] = 0;
     p->owed_types[0] = p->owed_types[1] = 0;
     p->proved_sides = 0;
+    p->skipped_kept = false;
     p->proof_len[0] = p->proof_len[1] = 0;
     p->proof_hash[0] = p->proof_hash[1] = 0;
     kept_segments_clear(&p->kept, buffered);
@@ -79,6 +82,8 @@ static int prove(const uint8_t *bytes, size_t len, boundary_proof *proof, uint32
      * but nothing says it carries MQTT. Neither for nor against. */
     if (boundary_websocket(bytes, len, -1, true, true, 0, proof))
         return SEEN_NEUTRAL;
+    if (boundary_mqtt_skippable(bytes, len, proof))
+        return SEEN_SKIPPED;
     /* A segment the sender filled to its size: it ends inside a packet,
      * which the side's next segment must finish. */
     if (boundary_mqtt_open(bytes, len, 0, proof, owed) && *owed <= KEPT_BYTES)
@@ -232,6 +237,22 @@ probe_result probe_push(probe **pp, int side, int client_side, int port_side, co
     if (transport == SEEN_OPEN || transport == SEEN_CLOSED) {
         if (!keep_chain(p, side, ts, tag, bytes, len, buffered, max_buffered))
             run_reset(p, buffered);
+        return PROBE_WAIT;
+    }
+    if (transport == SEEN_SKIPPED) {
+        /* Whole packets, some of them malformed as the decoder reports and
+         * skips by their length (a reserved type 0, a PUBLISH of QoS 3): no
+         * proof, but a run over TCP under way keeps it, so that they are
+         * reported. One such segment a run: other framings read as them
+         * (a two-byte length prefix below 128 is a "type 0"), and a run
+         * must not be carried across many segments of one. */
+        if (p->run && p->transport == 1 + MQTTKA_TRANSPORT_TCP && !p->skipped_kept &&
+            p->kept.n + (PROBE_RUN_TCP - 1u - p->run) < KEPT_SEGMENTS &&
+            kept_segments_add(&p->kept, side, ts, tag, bytes, len, buffered, max_buffered)) {
+            p->skipped_kept = true;
+            return PROBE_WAIT;
+        }
+        run_reset(p, buffered); /* against, as any segment that is not MQTT */
         return PROBE_WAIT;
     }
     if (transport == SEEN_NEUTRAL_TCP && !p->run) {

@@ -9,11 +9,13 @@
  * WebSocket segments (masked or unmasked as their direction requires, each
  * frame a whole message of whole MQTT packets), or three MQTT-over-TCP
  * segments (two on port 1883, one from each side and neither an echo:
- * PROBE_RUN_TCP_MQTT_PORT). Which side is the client comes from the masks
- * (RFC 6455 §5.3: only a client masks) or from packet types only one side
- * sends (MQTT §3: CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ go client to
- * server; CONNACK, SUBACK, UNSUBACK, PINGRESP the other way), else from
- * the ports.
+ * PROBE_RUN_TCP_MQTT_PORT). Within a run, one segment of whole packets of
+ * which some are malformed as the decoder skips them (a reserved type, a
+ * PUBLISH of QoS 3) is neither for nor against. Which side is the client
+ * comes from the masks (RFC 6455 §5.3: only a client masks) or from packet
+ * types only one side sends (MQTT §3: CONNECT, SUBSCRIBE, UNSUBSCRIBE,
+ * PINGREQ go client to server; CONNACK, SUBACK, UNSUBACK, PINGRESP the
+ * other way), else from the ports.
  *
  * A segment that starts with whole packets and ends inside one more (a
  * sender that fills its segments) proves nothing alone; with the side's
