@@ -54,18 +54,33 @@ static bool first_byte_valid(uint8_t b, uint8_t level)
     }
 }
 
+/* A first byte the MQTT decoder reports as malformed but skips by its
+ * Remaining Length, the packets after it decoded as usual: a reserved type
+ * 0, a PUBLISH of QoS 3 (mqtt_decoder.c: neither is fatal). */
+static bool first_byte_skippable(uint8_t b)
+{
+    uint8_t type = (uint8_t)(b >> 4);
+    return type == 0 || (type == MQTTKA_MQTT_PUBLISH && (b & 0x6) == 0x6);
+}
+
 /* Walks MQTT packets over the view; true when they end exactly at its end,
  * or, when `owed` is not NULL, when the last one's fixed header is whole in
- * the view and its body runs past the end by *owed bytes. */
-static bool mqtt_chain(const byte_view *v, uint8_t level, boundary_proof *proof, uint32_t *owed)
+ * the view and its body runs past the end by *owed bytes. With `skipped`
+ * not NULL, packets of first_byte_skippable are let through too, and
+ * counted there. */
+static bool mqtt_chain(const byte_view *v, uint8_t level, boundary_proof *proof, uint32_t *owed,
+                       uint32_t *skipped)
 {
     size_t pos = 0;
     if (!v->len)
         return false;
     while (pos < v->len) {
         uint8_t b = view_at(v, pos);
-        if (!first_byte_valid(b, level))
-            return false;
+        if (!first_byte_valid(b, level)) {
+            if (!skipped || !first_byte_skippable(b))
+                return false;
+            ++*skipped;
+        }
         uint8_t type = (uint8_t)(b >> 4);
         uint32_t remaining = 0;
         size_t at = pos + 1;
@@ -105,7 +120,7 @@ bool boundary_mqtt(const uint8_t *bytes, size_t len, uint8_t level, boundary_pro
 {
     boundary_proof p = {0};
     byte_view v = {bytes, len, NULL};
-    if (!len || !mqtt_chain(&v, level, &p, NULL))
+    if (!len || !mqtt_chain(&v, level, &p, NULL, NULL))
         return false;
     *proof = p;
     return true;
@@ -119,10 +134,21 @@ bool boundary_mqtt_open(const uint8_t *bytes, size_t len, uint8_t level, boundar
     uint32_t left = 0;
     /* At least one whole packet before the open one: a segment that
      * starts mid-packet reads as one header with a large length too often. */
-    if (!len || !mqtt_chain(&v, level, &p, &left) || !left || p.packets < 2)
+    if (!len || !mqtt_chain(&v, level, &p, &left, NULL) || !left || p.packets < 2)
         return false;
     *proof = p;
     *owed = left;
+    return true;
+}
+
+bool boundary_mqtt_skippable(const uint8_t *bytes, size_t len, boundary_proof *proof)
+{
+    boundary_proof p = {0};
+    byte_view v = {bytes, len, NULL};
+    uint32_t skipped = 0;
+    if (!len || !mqtt_chain(&v, 0, &p, NULL, &skipped) || !skipped)
+        return false;
+    *proof = p;
     return true;
 }
 
@@ -184,7 +210,7 @@ bool boundary_websocket(const uint8_t *bytes, size_t len, int masked, bool rsv1_
                 byte_view v = {bytes + at, (size_t)plen, mask};
                 if (!fin)
                     return false;
-                if (whole_packets ? !mqtt_chain(&v, level, &p, NULL)
+                if (whole_packets ? !mqtt_chain(&v, level, &p, NULL, NULL)
                                   : !plen || !first_byte_valid(view_at(&v, 0), level))
                     return false;
                 if (!whole_packets)

@@ -55,6 +55,14 @@ bool boundary_mqtt(const uint8_t *bytes, size_t len, uint8_t level, boundary_pro
 bool boundary_mqtt_open(const uint8_t *bytes, size_t len, uint8_t level, boundary_proof *proof,
                         uint32_t *owed);
 
+/* Are `len` bytes exactly whole MQTT packets (level not known) of which at
+ * least one is malformed in a way the decoder reports and skips by its
+ * length, decoding the packets after it: a reserved type 0, a PUBLISH of
+ * QoS 3? Such a segment proves nothing (boundary_mqtt is false on it), but
+ * it is not evidence against MQTT either (probe.c). Fills *proof (with the
+ * well-formed packets' types, the malformed ones' too) when they are. */
+bool boundary_mqtt_skippable(const uint8_t *bytes, size_t len, boundary_proof *proof);
+
 /* Are `len` bytes exactly whole WebSocket frames, all masked when `masked`
  * is 1, all unmasked when 0, all alike when -1, each data frame a whole
  * message? With `whole_packets`, each message must be whole MQTT packets;

@@ -432,8 +432,9 @@ static void probe_bytes(const push_ctx *pc, const uint8_t *bytes, size_t len)
     struct flow *f = pc->f;
     flow_env *env = pc->env;
     probe_decision d;
-    switch (probe_push(&f->probe, pc->side, f->client_side, bytes, len, pc->at.ts, pc->at.tag,
-                       &env->total_buffered, env->cfg.max_total_buffered_bytes, &d)) {
+    int port_side = probe_mqtt_port_side(f->ep[0].port, f->ep[1].port);
+    switch (probe_push(&f->probe, pc->side, f->client_side, port_side, bytes, len, pc->at.ts,
+                       pc->at.tag, &env->total_buffered, env->cfg.max_total_buffered_bytes, &d)) {
     case PROBE_WAIT:
         /* A run too short to prove MQTT alone, to a server proven to
          * carry it */

@@ -16,6 +16,10 @@ struct probe {
     uint32_t owed[2];     /* by side: bytes still to come of a packet that the side's
                              last segment began (MQTT over TCP), 0 none */
     uint16_t owed_types[2]; /* the types of the packets that chain began */
+    uint8_t proved_sides; /* bit per side: a proof of the run from it that is no echo */
+    bool skipped_kept;    /* the run holds a segment of malformed packets (SEEN_SKIPPED) */
+    uint32_t proof_len[2];  /* by side: its last proof of the run (0 none), and a hash */
+    uint64_t proof_hash[2]; /* of its bytes, to tell the other side's echo of it */
     kept_segments kept;  /* the proving run's segments */
 };
 
@@ -27,6 +31,7 @@ enum {
     SEEN_OPEN = -2,       /* MQTT over TCP up to a packet the segment does not finish */
     SEEN_CLOSED = -3,     /* the end of such a packet, exactly: for, but no proof */
     SEEN_NEUTRAL_TCP = -4, /* neutral, but whole MQTT packets over TCP (SUBSCRIBEs) */
+    SEEN_SKIPPED = -5,    /* whole packets over TCP, some malformed as the decoder skips */
 };
 
 /* The side that sent a proof, if the proof says which one a client is. */
@@ -49,6 +54,10 @@ static void run_reset(probe *p, size_t *buffered)
     p->client_side = -1;
     p->owed[0] = p->owed[1] = 0;
     p->owed_types[0] = p->owed_types[1] = 0;
+    p->proved_sides = 0;
+    p->skipped_kept = false;
+    p->proof_len[0] = p->proof_len[1] = 0;
+    p->proof_hash[0] = p->proof_hash[1] = 0;
     kept_segments_clear(&p->kept, buffered);
 }
 
@@ -73,6 +82,8 @@ static int prove(const uint8_t *bytes, size_t len, boundary_proof *proof, uint32
      * but nothing says it carries MQTT. Neither for nor against. */
     if (boundary_websocket(bytes, len, -1, true, true, 0, proof))
         return SEEN_NEUTRAL;
+    if (boundary_mqtt_skippable(bytes, len, proof))
+        return SEEN_SKIPPED;
     /* A segment the sender filled to its size: it ends inside a packet,
      * which the side's next segment must finish. */
     if (boundary_mqtt_open(bytes, len, 0, proof, owed) && *owed <= KEPT_BYTES)
@@ -139,9 +150,61 @@ static bool keep_chain(probe *p, int side, mqttka_time ts, uint64_t tag, const u
     return true;
 }
 
-probe_result probe_push(probe **pp, int side, int client_side, const uint8_t *bytes, size_t len,
-                        mqttka_time ts, uint64_t tag, size_t *buffered, size_t max_buffered,
-                        probe_decision *out)
+int probe_mqtt_port_side(uint16_t port0, uint16_t port1)
+{
+    if ((port0 == PROBE_MQTT_PORT) == (port1 == PROBE_MQTT_PORT))
+        return -1;
+    return port0 == PROBE_MQTT_PORT ? 0 : 1;
+}
+
+/* FNV-1a over a segment: tells a proof from the other side's echo of it.
+ * Not a defence against a collision made on purpose: who can choose both
+ * sides' bytes can as well send MQTT. */
+static uint64_t segment_hash(const uint8_t *bytes, size_t len)
+{
+    uint64_t h = 0xcbf29ce484222325u;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ bytes[i]) * 0x100000001b3u;
+    return h;
+}
+
+/* Notes a proof of MQTT over TCP from `side`. A side counts in
+ * proved_sides with a proof that is not, byte for byte, the other side's
+ * last proof of the run: an echo (socat, a reflector) sends back whatever
+ * it is sent, so the copy says nothing more than the original. */
+static void note_proof(probe *p, int side, const uint8_t *bytes, size_t len)
+{
+    uint32_t n = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
+    uint64_t h = segment_hash(bytes, len);
+    bool echo = p->proof_len[1 - side] == n && p->proof_hash[1 - side] == h;
+    p->proof_len[side] = n;
+    p->proof_hash[side] = h;
+    if (!echo)
+        p->proved_sides |= (uint8_t)(1u << side);
+}
+
+/* The proofs in a row that make the run MQTT. Over TCP on the port IANA
+ * assigned to MQTT (PROBE_MQTT_PORT, the other endpoint on another), two
+ * suffice when each side sent one that is no echo of the other's and what
+ * the run's packet types say of the sides agrees with the port (the
+ * client is the other endpoint): a request and its answer, as the
+ * dissectors that decode that port by its number (Wireshark, Zeek) take
+ * on less. */
+static unsigned run_needed(const probe *p, mqttka_transport t, int port_side, int client_side)
+{
+    if (t == MQTTKA_TRANSPORT_WEBSOCKET)
+        return PROBE_RUN_WEBSOCKET;
+    if (port_side >= 0 && p->proved_sides == 3u) {
+        int known = p->client_side >= 0 ? p->client_side : client_side;
+        if (known < 0 || known == 1 - port_side)
+            return PROBE_RUN_TCP_MQTT_PORT;
+    }
+    return PROBE_RUN_TCP;
+}
+
+probe_result probe_push(probe **pp, int side, int client_side, int port_side, const uint8_t *bytes,
+                        size_t len, mqttka_time ts, uint64_t tag, size_t *buffered,
+                        size_t max_buffered, probe_decision *out)
 {
     if (!len)
         return PROBE_WAIT;
@@ -174,6 +237,22 @@ probe_result probe_push(probe **pp, int side, int client_side, const uint8_t *by
     if (transport == SEEN_OPEN || transport == SEEN_CLOSED) {
         if (!keep_chain(p, side, ts, tag, bytes, len, buffered, max_buffered))
             run_reset(p, buffered);
+        return PROBE_WAIT;
+    }
+    if (transport == SEEN_SKIPPED) {
+        /* Whole packets, some of them malformed as the decoder reports and
+         * skips by their length (a reserved type 0, a PUBLISH of QoS 3): no
+         * proof, but a run over TCP under way keeps it, so that they are
+         * reported. One such segment a run: other framings read as them
+         * (a two-byte length prefix below 128 is a "type 0"), and a run
+         * must not be carried across many segments of one. */
+        if (p->run && p->transport == 1 + MQTTKA_TRANSPORT_TCP && !p->skipped_kept &&
+            p->kept.n + (PROBE_RUN_TCP - 1u - p->run) < KEPT_SEGMENTS &&
+            kept_segments_add(&p->kept, side, ts, tag, bytes, len, buffered, max_buffered)) {
+            p->skipped_kept = true;
+            return PROBE_WAIT;
+        }
+        run_reset(p, buffered); /* against, as any segment that is not MQTT */
         return PROBE_WAIT;
     }
     if (transport == SEEN_NEUTRAL_TCP && !p->run) {
@@ -215,7 +294,9 @@ probe_result probe_push(probe **pp, int side, int client_side, const uint8_t *by
         p->client_side = (int8_t)says;
     p->run++;
     mqttka_transport t = (mqttka_transport)(transport - 1);
-    unsigned needed = t == MQTTKA_TRANSPORT_WEBSOCKET ? PROBE_RUN_WEBSOCKET : PROBE_RUN_TCP;
+    if (t == MQTTKA_TRANSPORT_TCP && port_side >= 0)
+        note_proof(p, side, bytes, len);
+    unsigned needed = run_needed(p, t, port_side, client_side);
     if (p->run < needed) {
         (void)kept_segments_add(&p->kept, side, ts, tag, bytes, len, buffered, max_buffered);
         return PROBE_WAIT;

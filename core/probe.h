@@ -8,10 +8,14 @@
  * several proofs in a row, so that other binary traffic is not: two
  * WebSocket segments (masked or unmasked as their direction requires, each
  * frame a whole message of whole MQTT packets), or three MQTT-over-TCP
- * segments. Which side is the client comes from the masks (RFC 6455 §5.3:
- * only a client masks) or from packet types only one side sends (MQTT §3:
- * CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ go client to server; CONNACK,
- * SUBACK, UNSUBACK, PINGRESP the other way), else from the ports.
+ * segments (two on port 1883, one from each side and neither an echo:
+ * PROBE_RUN_TCP_MQTT_PORT). Within a run, one segment of whole packets of
+ * which some are malformed as the decoder skips them (a reserved type, a
+ * PUBLISH of QoS 3) is neither for nor against. Which side is the client
+ * comes from the masks (RFC 6455 §5.3: only a client masks) or from packet
+ * types only one side sends (MQTT §3: CONNECT, SUBSCRIBE, UNSUBSCRIBE,
+ * PINGREQ go client to server; CONNACK, SUBACK, UNSUBACK, PINGRESP the
+ * other way), else from the ports.
  *
  * A segment that starts with whole packets and ends inside one more (a
  * sender that fills its segments) proves nothing alone; with the side's
@@ -41,6 +45,10 @@
 /* Proofs in a row that make a flow MQTT, by transport. */
 #define PROBE_RUN_WEBSOCKET 2
 #define PROBE_RUN_TCP 3
+/* Over TCP with one endpoint on the port IANA assigned to MQTT: proofs in a
+ * row from both sides, none an echo, the sides as the port says (probe.c). */
+#define PROBE_MQTT_PORT 1883
+#define PROBE_RUN_TCP_MQTT_PORT 2
 
 typedef struct probe probe; /* private */
 
@@ -55,12 +63,17 @@ typedef struct probe_decision {
     int client_side; /* the flow side that is the client; -1 when the segments do not say */
 } probe_decision;
 
+/* The flow side whose port is PROBE_MQTT_PORT when the other's is not
+ * (the flow's sides 0 and 1 by their ports), else -1. */
+int probe_mqtt_port_side(uint16_t port0, uint16_t port1);
+
 /* Looks at the in-order bytes of one segment of flow side `side`.
- * `client_side` is the flow's, -1 when not known. *p is made at the first
+ * `client_side` is the flow's, -1 when not known; `port_side` is
+ * probe_mqtt_port_side's answer for the flow. *p is made at the first
  * call; keeping bytes draws on *buffered up to max_buffered. */
-probe_result probe_push(probe **p, int side, int client_side, const uint8_t *bytes, size_t len,
-                        mqttka_time ts, uint64_t tag, size_t *buffered, size_t max_buffered,
-                        probe_decision *out);
+probe_result probe_push(probe **p, int side, int client_side, int port_side, const uint8_t *bytes,
+                        size_t len, mqttka_time ts, uint64_t tag, size_t *buffered,
+                        size_t max_buffered, probe_decision *out);
 
 /* Whether the flow's segments so far end in a run of at least one proof,
  * too short to decide by itself; if so, *out is what that run says (its

@@ -24,6 +24,8 @@
  *   mask it found is required;
  * - proofs are about whole units: the segment twice over proves with twice
  *   the counts, and the segment less its last byte proves nothing;
+ * - boundary_mqtt_skippable answers only where boundary_mqtt does not, and
+ *   about whole packets (check_skippable);
  * - boundary_looks_like_tls reads at most 5 bytes (it is given the first 5
  *   alone and must answer the same).
  */
@@ -219,6 +221,29 @@ static void check_websocket(const uint8_t *seg, size_t len, int masked, bool rsv
     FUZZ_ASSERT(!prove_ws(seg, len - 1, masked, rsv1, whole, level, &q));
 }
 
+/* boundary_mqtt_skippable: never where boundary_mqtt proves (it needs a
+ * packet boundary_mqtt refuses), at least one packet of 2 bytes or more,
+ * and, being about whole packets too, nothing on the segment less its last
+ * byte. */
+static void check_skippable(const uint8_t *seg, size_t len)
+{
+    if (!len)
+        return;
+    boundary_proof p, q;
+    uint8_t *copy = fuzz_exact_copy(seg, len);
+    bool ok = boundary_mqtt_skippable(copy, len, &p);
+    free(copy);
+    if (!ok)
+        return;
+    FUZZ_ASSERT(!prove_mqtt(seg, len, 0, &q));
+    FUZZ_ASSERT(p.packets >= 1 && p.packets <= len / 2);
+    if (len > 1) {
+        copy = fuzz_exact_copy(seg, len - 1);
+        FUZZ_ASSERT(!boundary_mqtt_skippable(copy, len - 1, &q));
+        free(copy);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
@@ -234,6 +259,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     check_mqtt(seg, len, level);
     check_websocket(seg, len, masked, rsv1, whole, level);
+    check_skippable(seg, len);
 
     /* The TLS check reads a record header and nothing past it. */
     bool tls = false;

@@ -681,6 +681,116 @@ static void test_syn_ack_only_connect_lost(void)
     CHECK(counts.mqtt_connections == 1);
 }
 
+/* A connection to port 1883 joined late of which only a request and its
+ * answer are left (suricata-verify's captures cut after their PUBLISH: a
+ * PUBACK, then the client's DISCONNECT): two proofs, one from each side,
+ * on the port IANA assigned to MQTT, make it MQTT, and both packets are
+ * decoded. Not so on another port, nor when the answer is the request's
+ * echo, nor with two proofs from one side, nor when the packet types make
+ * the port-1883 side the client. */
+static void test_late_mqtt_port_request_answer(void)
+{
+    static script sc;
+    static const uint8_t puback[] = {0x40, 0x02, 0x00, 0x01};
+    static const uint8_t publish[] = {0x30, 0x0a, 0x00, 0x05, 't', 'o',
+                                      'p',  'i',  'c',  'a',  'b', 'c'};
+    memset(&sc, 0, sizeof sc);
+    sc.segment_starts_matter = true;
+    sc.server_port = 1883;
+    script_add(&sc, S, 0.0, puback, sizeof puback);               /* 1 */
+    script_add(&sc, C, 0.001, disconnect, sizeof disconnect);     /* 2 */
+    CHECK(script_run_all_ways("late_mqtt_port_pair", &sc, &lg, NULL));
+    LOG_HAS(lg, "[1] #1 S>C PUBACK");
+    LOG_HAS(lg, "[2] #1 C>S DISCONNECT");
+    LOG_HAS(lg, "#1 summary 127.0.0.1:50000 -> 127.0.0.1:1883 tcp");
+    mqttka_counts counts;
+    CHECK(script_counts(&sc, NULL, &counts));
+    CHECK(counts.mqtt_connections == 1);
+
+    /* The same on port 1882: three proofs are needed. */
+    sc.server_port = 1882;
+    CHECK(script_run_all_ways("late_other_port_pair", &sc, &lg, NULL));
+    LOG_LACKS(lg, "#1");
+
+    /* The server sends back the client's bytes (an echo): one proof. */
+    memset(&sc, 0, sizeof sc);
+    sc.segment_starts_matter = true;
+    sc.server_port = 1883;
+    script_add(&sc, C, 0.0, publish, sizeof publish);
+    script_add(&sc, S, 0.001, publish, sizeof publish);
+    CHECK(script_run_all_ways("late_mqtt_port_echo", &sc, &lg, NULL));
+    LOG_LACKS(lg, "#1");
+
+    /* Two proofs from the client alone. */
+    memset(&sc, 0, sizeof sc);
+    sc.segment_starts_matter = true;
+    sc.server_port = 1883;
+    script_add(&sc, C, 0.0, publish, sizeof publish);
+    script_add(&sc, C, 0.001, disconnect, sizeof disconnect);
+    CHECK(script_run_all_ways("late_mqtt_port_one_side", &sc, &lg, NULL));
+    LOG_LACKS(lg, "#1");
+
+    /* A PINGREQ from the port-1883 side and a PINGRESP from the other:
+     * the types name the 1883 side the client, which the port does not. */
+    memset(&sc, 0, sizeof sc);
+    sc.segment_starts_matter = true;
+    sc.server_port = 1883;
+    script_add(&sc, S, 0.0, pingreq, sizeof pingreq);
+    script_add(&sc, C, 0.001, pingresp, sizeof pingresp);
+    CHECK(script_run_all_ways("late_mqtt_port_sides_reversed", &sc, &lg, NULL));
+    LOG_LACKS(lg, "#1");
+}
+
+/* A connection joined late whose run holds a packet the decoder reports
+ * and skips (suricata-verify's mqtt-events-invalid-qos: a PUBLISH of QoS
+ * 3 between the CONNACK and the DISCONNECT; mqtt-events-unassigned-msgtype:
+ * a packet of type 0): the segment neither proves nor breaks the run, and
+ * is decoded with it, its finding raised. A run holds one such segment:
+ * a second starts it over, and segments of them alone prove nothing. */
+static void test_late_skippable_in_run(void)
+{
+    static script sc;
+    static const uint8_t publish_qos3[] = {0x36, 0x0a, 0x00, 0x05, 't', 'o', 'p',
+                                           'i',  'c',  0x00, 0x01, 'x'};
+    static const uint8_t type0[] = {0x00, 0x03, 'a', 'b', 'c'};
+    static const uint8_t *const odd[] = {publish_qos3, type0};
+    static const size_t odd_len[] = {sizeof publish_qos3, sizeof type0};
+    static const char *const finding[] = {"C>S finding malformed_fixed_header",
+                                          "C>S finding malformed_fixed_header"};
+    for (int i = 0; i < 2; i++) {
+        memset(&sc, 0, sizeof sc);
+        sc.segment_starts_matter = true;
+        sc.server_port = 1883;
+        script_add(&sc, S, 0.0, connack_ok, sizeof connack_ok);    /* 1 */
+        script_add(&sc, C, 0.001, odd[i], odd_len[i]);             /* 2 */
+        script_add(&sc, C, 0.002, disconnect, sizeof disconnect);  /* 3 */
+        CHECK(script_run_all_ways(i ? "late_type0_in_run" : "late_qos3_in_run", &sc, &lg, NULL));
+        LOG_HAS(lg, "[1] #1 S>C CONNACK");
+        LOG_HAS(lg, finding[i]);
+        LOG_HAS(lg, "[3] #1 C>S DISCONNECT");
+    }
+
+    /* Two such segments in the run: it starts over at the second. */
+    memset(&sc, 0, sizeof sc);
+    sc.segment_starts_matter = true;
+    sc.server_port = 1883;
+    script_add(&sc, S, 0.0, connack_ok, sizeof connack_ok);
+    script_add(&sc, C, 0.001, publish_qos3, sizeof publish_qos3);
+    script_add(&sc, C, 0.002, type0, sizeof type0);
+    script_add(&sc, C, 0.003, disconnect, sizeof disconnect);
+    CHECK(script_run_all_ways("late_two_skippable", &sc, &lg, NULL));
+    LOG_LACKS(lg, "#1");
+
+    /* Nothing but them, from both sides. */
+    memset(&sc, 0, sizeof sc);
+    sc.segment_starts_matter = true;
+    sc.server_port = 1883;
+    for (int i = 0; i < 8; i++)
+        script_add(&sc, i & 1 ? S : C, 0.001 * i, odd[i & 1], odd_len[i & 1]);
+    CHECK(script_run_all_ways("late_skippable_only", &sc, &lg, NULL));
+    LOG_LACKS(lg, "#1");
+}
+
 /* A client joined late whose pings lie 30,000 years apart, then 5 s: no
  * cadence across the long interval (whose products overflowed int64 in
  * the cadence check, fuzz_analyzer under UBSan), then the keepalive from
@@ -903,6 +1013,8 @@ int main(void)
     test_late_websocket_binary_not_subscribe();
     test_late_chain_across_segments();
     test_late_subscribe_first();
+    test_late_mqtt_port_request_answer();
+    test_late_skippable_in_run();
     test_syn_ack_only_connect_lost();
     test_cadence_across_ages();
     test_reordered_segments();
