@@ -48,6 +48,14 @@ char *format_put_utc_seconds(char *at, int64_t seconds);
  */
 char *format_put_scaled(char *at, int64_t value, unsigned scale_digits, unsigned shown_digits);
 
+/* format_put_scaled(at, value, 3, 3): a count of thousandths with its three
+ * decimals (an RTT's microseconds as milliseconds). */
+char *format_put_thousandths(char *at, int64_t value);
+/* format_put_scaled(at, micros, 6, 3): seconds to the millisecond, rounded
+ * half away from zero (a silence). Both are on most MQTT packet lines: apart,
+ * without format_put_scaled's switches. */
+char *format_put_seconds3(char *at, int64_t micros);
+
 /* A double with at most 6 decimals, trailing zeros dropped ("5", "0.0042"),
  * exactly as "%.6f" then the dropping would write it; "%.17g" from 1e15 on;
  * "null" unless finite. At most FORMAT_NUMBER_MAX - 1 bytes. */

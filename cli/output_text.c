@@ -340,12 +340,12 @@ static void text_mqtt(line_buffer *line, const output_state *o, const mqttka_eve
         at = p->remaining_length == 1 ? put_literal(at, " byte)") : put_literal(at, " bytes)");
     }
     if (p->silence != MQTTKA_TIME_NONE) {
-        at = format_put_scaled(put_literal(at, "  silence "), p->silence, 6, 3);
+        at = format_put_seconds3(put_literal(at, "  silence "), p->silence);
         *at++ = 's';
         at = put_keepalive_ratio(at, ev->conn, p->silence);
     }
     if (p->rtt != MQTTKA_TIME_NONE) {
-        at = format_put_scaled(put_literal(at, "  rtt "), p->rtt, 3, 3);
+        at = format_put_thousandths(put_literal(at, "  rtt "), p->rtt);
         at = put_literal(at, " ms");
     }
     if (p->pair_tag) {

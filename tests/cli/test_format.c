@@ -70,6 +70,16 @@ static void check_against_printf(uint64_t v)
             CHECK_EQ_STR(format_scaled(buf, values[j], shapes[k][0], shapes[k][1]), want);
         }
     }
+    /* The text output's own writers of two of those shapes. */
+    int64_t values[2] = {(int64_t)(v >> 1), -(int64_t)(v >> 1)};
+    for (size_t j = 0; j < 2; j++) {
+        reference_scaled(want, sizeof want, values[j], 3, 3);
+        *format_put_thousandths(buf, values[j]) = '\0';
+        CHECK_EQ_STR(buf, want);
+        reference_scaled(want, sizeof want, values[j], 6, 3);
+        *format_put_seconds3(buf, values[j]) = '\0';
+        CHECK_EQ_STR(buf, want);
+    }
 }
 
 static void test_digits_against_printf(void)
@@ -82,6 +92,12 @@ static void test_digits_against_printf(void)
         power *= 10;
     }
     check_against_printf(UINT64_MAX);
+    /* format_put_uint's straight-line paths (below 10^8) at every size and
+     * where each ends. */
+    for (uint64_t v = 0; v < 200000; v++)
+        check_against_printf(v);
+    for (uint64_t v = 99990000; v < 100010000; v++)
+        check_against_printf(v);
     uint64_t x = 88172645463325252u; /* xorshift64 */
     for (int i = 0; i < 20000; i++) {
         x ^= x << 13;
