@@ -141,6 +141,14 @@ void output_start(output_state *o, FILE *out, bool flush_each_event, const cli_o
     fleet_init(&o->fleet, opts->max_clients);
     o->client_rows = opts->client_rows;
     o->metrics = NULL;
+    for (uint8_t t = 0; t < MQTTKA_MQTT_TYPES; t++) {
+        const char *name = mqttka_mqtt_type_name(t);
+        size_t len = name ? strlen(name) : SIZE_MAX;
+        memset(o->mqtt_type_names[t].text, 0, OUTPUT_TYPE_NAME_ROOM);
+        if (len <= OUTPUT_TYPE_NAME_ROOM)
+            memcpy(o->mqtt_type_names[t].text, name, len);
+        o->mqtt_type_names[t].len = len;
+    }
 }
 
 void output_release(output_state *o)

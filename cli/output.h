@@ -64,6 +64,9 @@ typedef struct fail_tally {
     size_t n_kinds;
 } fail_tally;
 
+/* Room for an MQTT packet type's name ("UNSUBSCRIBE", the longest, 11). */
+#define OUTPUT_TYPE_NAME_ROOM 16
+
 typedef struct output_state {
     FILE *out;
     output_format format;
@@ -95,6 +98,14 @@ typedef struct output_state {
     /* --write-flagged: told of every finding and connection end. */
     flagged_writer *flagged;
     report *report;          /* --report: gets every event too; NULL without */
+    /* The MQTT packet types' names for the text output's lines, measured
+     * once: each padded to OUTPUT_TYPE_NAME_ROOM bytes so that a line copies
+     * a constant size and moves on by `len` (more than the room: written
+     * the long way, as a type beyond the table is). */
+    struct {
+        char text[OUTPUT_TYPE_NAME_ROOM];
+        size_t len;
+    } mqtt_type_names[MQTTKA_MQTT_TYPES];
 } output_state;
 
 /* What the run knows of an event's connection beyond the event. */

@@ -318,8 +318,15 @@ static void text_mqtt(line_buffer *line, const output_state *o, const mqttka_eve
 {
     const mqttka_mqtt_packet *p = &ev->u.mqtt;
     char *at = line_buffer_room(line, HEAD_MAX + CORE_NAME_MAX);
-    at = put_short_name(put_head(at, o, ev->ts, ev->conn, ev->dir),
-                        mqttka_mqtt_type_name(p->type));
+    at = put_head(at, o, ev->ts, ev->conn, ev->dir);
+    /* The name from the table output_start measured: a constant-size copy
+     * (within the room just taken), not strnlen and a copy of its length. */
+    if (p->type < MQTTKA_MQTT_TYPES && o->mqtt_type_names[p->type].len <= OUTPUT_TYPE_NAME_ROOM) {
+        memcpy(at, o->mqtt_type_names[p->type].text, OUTPUT_TYPE_NAME_ROOM);
+        at += o->mqtt_type_names[p->type].len;
+    } else {
+        at = put_short_name(at, mqttka_mqtt_type_name(p->type));
+    }
     line_buffer_commit(line, at);
     if (p->connect)
         put_connect(line, p->connect);
