@@ -247,6 +247,17 @@ char *format_put_seconds3(char *at, int64_t micros)
     return put_thousandths(at, q + (r >= 500));
 }
 
+char *format_put_hundredths(char *at, int64_t value)
+{
+    if (value < 0)
+        return format_put_scaled(at, value, 2, 2);
+    uint64_t whole = (uint64_t)value / 100, fraction = (uint64_t)value - whole * 100;
+    at = whole < 10 ? (*at = (char)('0' + whole), at + 1) : format_put_uint(at, whole);
+    at[0] = '.';
+    memcpy(at + 1, digit_pairs + 2 * fraction, 2);
+    return at + 3;
+}
+
 char *format_put_scaled(char *at, int64_t value, unsigned scale_digits, unsigned shown_digits)
 {
     if (scale_digits > 9)

@@ -55,6 +55,9 @@ char *format_put_thousandths(char *at, int64_t value);
  * half away from zero (a silence). Both are on most MQTT packet lines: apart,
  * without format_put_scaled's switches. */
 char *format_put_seconds3(char *at, int64_t micros);
+/* format_put_scaled(at, value, 2, 2): a count of hundredths (the keepalive
+ * ratio after a silence). */
+char *format_put_hundredths(char *at, int64_t value);
 
 /* A double with at most 6 decimals, trailing zeros dropped ("5", "0.0042"),
  * exactly as "%.6f" then the dropping would write it; "%.17g" from 1e15 on;

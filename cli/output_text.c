@@ -226,7 +226,7 @@ static char *put_keepalive_ratio(char *p, const mqttka_connection *c, mqttka_tim
         int64_t unit = (int64_t)c->effective_keepalive * 10000;
         int64_t hundredths = silence >= 0 ? silence / unit + (silence % unit >= unit / 2)
                                           : (silence + unit / 2) / unit;
-        p = format_put_scaled(put_literal(p, " ("), hundredths, 2, 2);
+        p = format_put_hundredths(put_literal(p, " ("), hundredths);
         p = put_literal(p, " KA)");
     }
     return p;

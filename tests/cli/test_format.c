@@ -79,6 +79,9 @@ static void check_against_printf(uint64_t v)
         reference_scaled(want, sizeof want, values[j], 6, 3);
         *format_put_seconds3(buf, values[j]) = '\0';
         CHECK_EQ_STR(buf, want);
+        reference_scaled(want, sizeof want, values[j], 2, 2);
+        *format_put_hundredths(buf, values[j]) = '\0';
+        CHECK_EQ_STR(buf, want);
     }
 }
 
