@@ -121,6 +121,8 @@ typedef struct event_extra {
 /* Text: one timeline line per event (summaries only with -q); repeats of a
  * finding's cause and pingresp_rtt only with -v. */
 void output_text_event(output_state *o, const mqttka_event *ev, const event_extra *x);
+/* output_text_event of an MQTT packet event (which needs no extra). */
+void output_text_mqtt(output_state *o, const mqttka_event *ev);
 /* The per-client view (clients.h): a table sorted by trouble. */
 void output_text_clients(output_state *o);
 void output_text_fleet(output_state *o);

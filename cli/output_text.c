@@ -855,6 +855,15 @@ static void text_tls_inference(line_buffer *line, const mqttka_event *ev)
     line_buffer_char(line, '\n');
 }
 
+void output_text_mqtt(output_state *o, const mqttka_event *ev)
+{
+    if (o->quiet)
+        return;
+    text_mqtt(&o->line, o, ev);
+    if (o->flush_each_event)
+        line_buffer_flush(&o->line);
+}
+
 void output_text_event(output_state *o, const mqttka_event *ev, const event_extra *x)
 {
     if (o->quiet && ev->type != MQTTKA_EV_CONNECTION && ev->type != MQTTKA_EV_TLS_INFERENCE)
