@@ -106,6 +106,12 @@ typedef struct output_state {
         char text[OUTPUT_TYPE_NAME_ROOM];
         size_t len;
     } mqtt_type_names[MQTTKA_MQTT_TYPES];
+    /* The text output's relative time column ("   12.345678") of the last
+     * line written with one, and its whole seconds (UINT64_MAX: none yet):
+     * a line in the same second rewrites only the decimals. 16 bytes, so
+     * that it is copied as one; the 11 columns are its first. */
+    char time_column[16];
+    uint64_t time_column_whole;
 } output_state;
 
 /* What the run knows of an event's connection beyond the event. */

@@ -62,6 +62,11 @@ static void check_against_printf(uint64_t v)
     snprintf(want, sizeof want, "%llu.%06llu", (unsigned long long)(v / 1000000),
              (unsigned long long)(v % 1000000));
     CHECK_EQ_STR(from, want);
+    /* The six decimals alone, as the text output's time column writes them. */
+    format_put_six_digits(column, (uint32_t)(v % 1000000));
+    column[6] = '\0';
+    snprintf(want, sizeof want, "%06llu", (unsigned long long)(v % 1000000));
+    CHECK_EQ_STR(column, want);
     static const unsigned shapes[][2] = {{6, 6}, {3, 3}, {6, 3}, {2, 2}, {3, 1}};
     for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
         int64_t values[2] = {(int64_t)(v >> 1), -(int64_t)(v >> 1)};
