@@ -59,9 +59,21 @@ static OUT_OF_LINE void summary_extra(output_state *o, const mqttka_connection *
     }
 }
 
-void analysis_on_event(void *user_data, const mqttka_event *ev)
+/* A finding's severity into the run's worst and --fail-on's tally. */
+static inline void note_severity(output_state *o, const mqttka_finding *f,
+                                 const mqttka_connection *c)
 {
-    output_state *o = user_data;
+    mqttka_severity sev = f->severity;
+    if (!o->finding_seen || sev > o->worst_severity)
+        o->worst_severity = sev;
+    o->finding_seen = true;
+    if (reaches(o->fail_on, sev))
+        fail_tally_note(&o->fail, f, c ? c->id : 0);
+}
+
+/* Every event but the commonest kinds (see analysis_on_event). */
+static OUT_OF_LINE void on_any_event(output_state *o, const mqttka_event *ev)
+{
     event_extra x = {NULL, false, NULL};
     const mqttka_connection *c = ev->conn;
     if (ev->type == MQTTKA_EV_CONNECTION && ev->u.summary && ev->u.summary->conn)
@@ -69,12 +81,7 @@ void analysis_on_event(void *user_data, const mqttka_event *ev)
     bool created = false;
     if (ev->type == MQTTKA_EV_FINDING && ev->u.finding) {
         const mqttka_finding *f = ev->u.finding;
-        mqttka_severity sev = f->severity;
-        if (!o->finding_seen || sev > o->worst_severity)
-            o->worst_severity = sev;
-        o->finding_seen = true;
-        if (reaches(o->fail_on, sev))
-            fail_tally_note(&o->fail, f, c ? c->id : 0);
+        note_severity(o, f, c);
         /* Grouped by cause, except the per-pair RTTs (conn_table.h). */
         if (f->kind != MQTTKA_F_PINGRESP_RTT) {
             x.conn = conn_table_get(&o->conns, c, &created);
@@ -121,6 +128,41 @@ void analysis_on_event(void *user_data, const mqttka_event *ev)
         conn_table_remove(&o->conns, c->id);
 }
 
+void analysis_on_event(void *user_data, const mqttka_event *ev)
+{
+    output_state *o = user_data;
+    /* Most events are MQTT packets, and most runs write a timeline with
+     * nothing else to feed: such an event needs no connection entry, only
+     * its RTT counted and its line written, which on_any_event does too,
+     * after a dozen tests and with a large function's register saves around
+     * them (BENCHMARKS.md, "Small packets"). */
+    bool plain_timeline = o->format == OUTPUT_TEXT && !every_event_needs_entry(o) &&
+                          !o->flagged && !o->report;
+    if (ev->type == MQTTKA_EV_MQTT_PACKET && plain_timeline) {
+        if (ev->u.mqtt.rtt != MQTTKA_TIME_NONE)
+            fleet_note_rtt(&o->fleet, ev->u.mqtt.rtt);
+        if (!o->write_error) {
+            output_text_mqtt(o, ev);
+            o->write_error = o->line.write_error;
+        }
+        return;
+    }
+    /* The next commonest, a pingresp_rtt finding after each PINGRESP: the
+     * timeline writes it only with -v and groups it nowhere (conn_table.h),
+     * so it counts only for the worst severity and --fail-on. */
+    if (ev->type == MQTTKA_EV_FINDING && ev->u.finding &&
+        ev->u.finding->kind == MQTTKA_F_PINGRESP_RTT && !o->verbose && plain_timeline) {
+        note_severity(o, ev->u.finding, ev->conn);
+        if (!o->write_error) {
+            if (o->flush_each_event)
+                line_buffer_flush(&o->line);
+            o->write_error = o->line.write_error;
+        }
+        return;
+    }
+    on_any_event(o, ev);
+}
+
 void output_start(output_state *o, FILE *out, bool flush_each_event, const cli_options *opts)
 {
     o->out = out;
@@ -141,6 +183,15 @@ void output_start(output_state *o, FILE *out, bool flush_each_event, const cli_o
     fleet_init(&o->fleet, opts->max_clients);
     o->client_rows = opts->client_rows;
     o->metrics = NULL;
+    o->time_column_whole = UINT64_MAX;
+    for (uint8_t t = 0; t < MQTTKA_MQTT_TYPES; t++) {
+        const char *name = mqttka_mqtt_type_name(t);
+        size_t len = name ? strlen(name) : SIZE_MAX;
+        memset(o->mqtt_type_names[t].text, 0, OUTPUT_TYPE_NAME_ROOM);
+        if (len <= OUTPUT_TYPE_NAME_ROOM)
+            memcpy(o->mqtt_type_names[t].text, name, len);
+        o->mqtt_type_names[t].len = len;
+    }
 }
 
 void output_release(output_state *o)

@@ -771,6 +771,10 @@ bool capture_reader_open_files(capture_reader *r, const char *const *paths, size
             return false;
         }
         info->compression = input_compression_name(r->single->in.compression);
+        if (r->single->kind == FILE_PCAP_OWN) {
+            r->own = &r->single->own;
+            r->own_linktype = r->single->linktype;
+        }
         int types[1];
         if (file_link_types(r->single, types, 1))
             r->linktype = types[0];
@@ -892,7 +896,7 @@ static capture_status live_next(capture_reader *r, capture_record *rec, char *er
     return CAPTURE_RECORD;
 }
 
-capture_status capture_reader_next(capture_reader *r, capture_record *rec, char *err,
+capture_status capture_reader_read(capture_reader *r, capture_record *rec, char *err,
                                    size_t err_size)
 {
     if (r->single) {
@@ -999,6 +1003,7 @@ void capture_reader_close(capture_reader *r)
     }
     file_close(r->single);
     r->single = NULL;
+    r->own = NULL;
     if (r->merge) {
         for (size_t i = 0; i < r->merge->n_open; i++)
             file_close(r->merge->open[i].f);

@@ -20,6 +20,7 @@
 #include <pcap/pcap.h>
 
 #include "mqttka.h"
+#include "pcap_reader.h"
 
 /* Room for one message naming the cause of a failure. */
 #define CAPTURE_ERROR_MAX (PCAP_ERRBUF_SIZE + 128)
@@ -90,6 +91,10 @@ typedef struct capture_reader {
     size_t n_link_types;
     bool more_link_types;         /* more than CAPTURE_LINK_TYPES_MAX were seen */
     int last_linktype;            /* the last record's, so that a run costs one compare */
+    /* The one file's own pcap reader, when it reads the file (else NULL),
+     * and the file's link type: capture_reader_next's inline path. */
+    pcap_reader *own;
+    int own_linktype;
 } capture_reader;
 
 typedef struct capture_record {
@@ -200,8 +205,31 @@ bool capture_reader_set_filter(capture_reader *r, const char *expression, char *
  * them all is CAPTURE_END. One file: its damage is returned (and also kept
  * in r->files[0]).
  */
-capture_status capture_reader_next(capture_reader *r, capture_record *rec, char *err,
+capture_status capture_reader_read(capture_reader *r, capture_record *rec, char *err,
                                    size_t err_size);
+
+/*
+ * capture_reader_read, with its commonest case inline: one classic pcap
+ * file, no filter, a record whole in the reader's buffer, after the first
+ * (which noted the link type and the capture's first time). A record of the
+ * small-packet benchmark costs less than the call it saves (BENCHMARKS.md).
+ */
+static inline capture_status capture_reader_next(capture_reader *r, capture_record *rec,
+                                                 char *err, size_t err_size)
+{
+    pcap_reader_record pr;
+    if (r->own && r->records && !r->filters && pcap_reader_next_whole(r->own, &pr)) {
+        rec->ts = pr.ts;
+        rec->data = pr.data;
+        rec->captured_len = pr.captured_len;
+        rec->wire_len = pr.wire_len;
+        rec->linktype = r->own_linktype;
+        rec->frame = ++r->records;
+        r->last_ts = rec->ts;
+        return CAPTURE_RECORD;
+    }
+    return capture_reader_read(r, rec, err, err_size);
+}
 
 /* Closes the source (and the files) and frees the filters. Safe twice. */
 void capture_reader_close(capture_reader *r);

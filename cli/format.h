@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Longest text any formatter here writes, NUL included. The longest is
  * format_double's "%.17g" ("-1.2345678901234567e+308": 24 bytes). */
@@ -28,6 +29,19 @@ char *format_put_int(char *at, int64_t v);
  * so that it ends just before `end`; returns where it starts (at most 28
  * bytes before `end`). For text right-aligned in a column. */
 char *format_put_seconds_before(char *end, uint64_t micros);
+/* "00" to "99", each pair at 2 * its value. */
+extern const char format_digit_pairs[201];
+
+/* Exactly six decimal digits of `v` (< 10^6), zero-padded, at `at`: the
+ * microseconds of a time. Inline: every text line has one. */
+static inline void format_put_six_digits(char *at, uint32_t v)
+{
+    uint32_t high = v / 10000, low = v - high * 10000, mid = low / 100;
+    memcpy(at, format_digit_pairs + 2 * high, 2);
+    memcpy(at + 2, format_digit_pairs + 2 * mid, 2);
+    memcpy(at + 4, format_digit_pairs + 2 * (low - mid * 100), 2);
+}
+
 /* `v` in decimal with at least `min_digits` digits (<= 9), zero-padded, as
  * "%0*llu" would: at most 20 bytes. */
 char *format_put_padded_uint(char *at, uint64_t v, unsigned min_digits);
@@ -47,6 +61,17 @@ char *format_put_utc_seconds(char *at, int64_t seconds);
  * At most 31 bytes.
  */
 char *format_put_scaled(char *at, int64_t value, unsigned scale_digits, unsigned shown_digits);
+
+/* format_put_scaled(at, value, 3, 3): a count of thousandths with its three
+ * decimals (an RTT's microseconds as milliseconds). */
+char *format_put_thousandths(char *at, int64_t value);
+/* format_put_scaled(at, micros, 6, 3): seconds to the millisecond, rounded
+ * half away from zero (a silence). Both are on most MQTT packet lines: apart,
+ * without format_put_scaled's switches. */
+char *format_put_seconds3(char *at, int64_t micros);
+/* format_put_scaled(at, value, 2, 2): a count of hundredths (the keepalive
+ * ratio after a silence). */
+char *format_put_hundredths(char *at, int64_t value);
 
 /* A double with at most 6 decimals, trailing zeros dropped ("5", "0.0042"),
  * exactly as "%.6f" then the dropping would write it; "%.17g" from 1e15 on;

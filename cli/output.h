@@ -64,6 +64,9 @@ typedef struct fail_tally {
     size_t n_kinds;
 } fail_tally;
 
+/* Room for an MQTT packet type's name ("UNSUBSCRIBE", the longest, 11). */
+#define OUTPUT_TYPE_NAME_ROOM 16
+
 typedef struct output_state {
     FILE *out;
     output_format format;
@@ -95,6 +98,20 @@ typedef struct output_state {
     /* --write-flagged: told of every finding and connection end. */
     flagged_writer *flagged;
     report *report;          /* --report: gets every event too; NULL without */
+    /* The MQTT packet types' names for the text output's lines, measured
+     * once: each padded to OUTPUT_TYPE_NAME_ROOM bytes so that a line copies
+     * a constant size and moves on by `len` (more than the room: written
+     * the long way, as a type beyond the table is). */
+    struct {
+        char text[OUTPUT_TYPE_NAME_ROOM];
+        size_t len;
+    } mqtt_type_names[MQTTKA_MQTT_TYPES];
+    /* The text output's relative time column ("   12.345678") of the last
+     * line written with one, and its whole seconds (UINT64_MAX: none yet):
+     * a line in the same second rewrites only the decimals. 16 bytes, so
+     * that it is copied as one; the 11 columns are its first. */
+    char time_column[16];
+    uint64_t time_column_whole;
 } output_state;
 
 /* What the run knows of an event's connection beyond the event. */
@@ -110,6 +127,8 @@ typedef struct event_extra {
 /* Text: one timeline line per event (summaries only with -q); repeats of a
  * finding's cause and pingresp_rtt only with -v. */
 void output_text_event(output_state *o, const mqttka_event *ev, const event_extra *x);
+/* output_text_event of an MQTT packet event (which needs no extra). */
+void output_text_mqtt(output_state *o, const mqttka_event *ev);
 /* The per-client view (clients.h): a table sorted by trouble. */
 void output_text_clients(output_state *o);
 void output_text_fleet(output_state *o);

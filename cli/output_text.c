@@ -160,17 +160,26 @@ static inline char *put_fixed(char *p, const char *s, size_t n)
 /* "<time> #<conn> <dir>  " at `p`, the time right-aligned in 11 columns
  * (17 for --time-format epoch; a UTC time is 27 wide); returns its end.
  * Every line starts so. */
-static char *put_head(char *p, const output_state *o, mqttka_time t, const mqttka_connection *c,
+static char *put_head(char *p, output_state *o, mqttka_time t, const mqttka_connection *c,
                       mqttka_direction d)
 {
     mqttka_time start = o->capture_start == MQTTKA_TIME_NONE ? 0 : o->capture_start;
     if (o->time_format == TIME_RELATIVE && t != MQTTKA_TIME_NONE && t >= start &&
         t - start < (mqttka_time)10000 * 1000000) {
-        /* The usual time, under 10 000 s: written right to left straight
-         * into its 11 columns (formatted apart and copied, it was read back
-         * in wide loads from narrow stores, which stall). */
-        memset(p, ' ', 11);
-        format_put_seconds_before(p + 11, (uint64_t)(t - start));
+        /* The usual time, under 10 000 s, in its 11 columns. Lines come
+         * many to a second: the columns up to the point are kept from the
+         * line before while its whole seconds hold, and only the six
+         * decimals are written (right to left straight into the columns:
+         * formatted apart and copied, the time was read back in wide loads
+         * from narrow stores, which stall). */
+        uint64_t micros = (uint64_t)(t - start), whole = micros / 1000000;
+        if (whole != o->time_column_whole) {
+            memset(o->time_column, ' ', sizeof o->time_column);
+            format_put_seconds_before(o->time_column + 11, whole * 1000000);
+            o->time_column_whole = whole;
+        }
+        memcpy(p, o->time_column, sizeof o->time_column);
+        format_put_six_digits(p + 5, (uint32_t)(micros - whole * 1000000));
         p += 11;
     } else {
         char when[FORMAT_NUMBER_MAX];
@@ -189,7 +198,7 @@ static char *put_head(char *p, const output_state *o, mqttka_time t, const mqttk
     return p + 5;
 }
 
-static void line_head(line_buffer *line, const output_state *o, mqttka_time t,
+static void line_head(line_buffer *line, output_state *o, mqttka_time t,
                       const mqttka_connection *c, mqttka_direction d)
 {
     line_buffer_commit(line, put_head(line_buffer_room(line, HEAD_MAX), o, t, c, d));
@@ -226,7 +235,7 @@ static char *put_keepalive_ratio(char *p, const mqttka_connection *c, mqttka_tim
         int64_t unit = (int64_t)c->effective_keepalive * 10000;
         int64_t hundredths = silence >= 0 ? silence / unit + (silence % unit >= unit / 2)
                                           : (silence + unit / 2) / unit;
-        p = format_put_scaled(put_literal(p, " ("), hundredths, 2, 2);
+        p = format_put_hundredths(put_literal(p, " ("), hundredths);
         p = put_literal(p, " KA)");
     }
     return p;
@@ -314,12 +323,19 @@ static char *put_short_name(char *p, const char *name)
 #define MQTT_TAIL_MAX \
     (6 + 29 + 11 + FORMAT_NUMBER_MAX + KEEPALIVE_RATIO_MAX + 9 + FORMAT_NUMBER_MAX + 37 + FRAME_MAX)
 
-static void text_mqtt(line_buffer *line, const output_state *o, const mqttka_event *ev)
+static void text_mqtt(line_buffer *line, output_state *o, const mqttka_event *ev)
 {
     const mqttka_mqtt_packet *p = &ev->u.mqtt;
     char *at = line_buffer_room(line, HEAD_MAX + CORE_NAME_MAX);
-    at = put_short_name(put_head(at, o, ev->ts, ev->conn, ev->dir),
-                        mqttka_mqtt_type_name(p->type));
+    at = put_head(at, o, ev->ts, ev->conn, ev->dir);
+    /* The name from the table output_start measured: a constant-size copy
+     * (within the room just taken), not strnlen and a copy of its length. */
+    if (p->type < MQTTKA_MQTT_TYPES && o->mqtt_type_names[p->type].len <= OUTPUT_TYPE_NAME_ROOM) {
+        memcpy(at, o->mqtt_type_names[p->type].text, OUTPUT_TYPE_NAME_ROOM);
+        at += o->mqtt_type_names[p->type].len;
+    } else {
+        at = put_short_name(at, mqttka_mqtt_type_name(p->type));
+    }
     line_buffer_commit(line, at);
     if (p->connect)
         put_connect(line, p->connect);
@@ -340,12 +356,12 @@ static void text_mqtt(line_buffer *line, const output_state *o, const mqttka_eve
         at = p->remaining_length == 1 ? put_literal(at, " byte)") : put_literal(at, " bytes)");
     }
     if (p->silence != MQTTKA_TIME_NONE) {
-        at = format_put_scaled(put_literal(at, "  silence "), p->silence, 6, 3);
+        at = format_put_seconds3(put_literal(at, "  silence "), p->silence);
         *at++ = 's';
         at = put_keepalive_ratio(at, ev->conn, p->silence);
     }
     if (p->rtt != MQTTKA_TIME_NONE) {
-        at = format_put_scaled(put_literal(at, "  rtt "), p->rtt, 3, 3);
+        at = format_put_thousandths(put_literal(at, "  rtt "), p->rtt);
         at = put_literal(at, " ms");
     }
     if (p->pair_tag) {
@@ -373,7 +389,7 @@ static void put_websocket_choices(line_buffer *line, const mqttka_connection *c)
     }
 }
 
-static void text_handshake(line_buffer *line, const output_state *o, const mqttka_event *ev)
+static void text_handshake(line_buffer *line, output_state *o, const mqttka_event *ev)
 {
     const mqttka_ws_handshake *h = &ev->u.handshake;
     const mqttka_connection *c = ev->conn;
@@ -398,7 +414,7 @@ static void text_handshake(line_buffer *line, const output_state *o, const mqttk
     line_frame(line, ev->tag);
 }
 
-static void text_control(line_buffer *line, const output_state *o, const mqttka_event *ev)
+static void text_control(line_buffer *line, output_state *o, const mqttka_event *ev)
 {
     const mqttka_ws_control *c = &ev->u.control;
     line_head(line, o, ev->ts, ev->conn, ev->dir);
@@ -471,7 +487,7 @@ static void put_finding(line_buffer *line, const mqttka_finding *f)
     line_buffer_commit(line, put_finding_tail(line_buffer_room(line, FINDING_TAIL_MAX), f));
 }
 
-static void text_finding(line_buffer *line, const output_state *o, const mqttka_event *ev,
+static void text_finding(line_buffer *line, output_state *o, const mqttka_event *ev,
                          const event_extra *x)
 {
     const mqttka_finding *f = ev->u.finding;
@@ -848,6 +864,15 @@ static void text_tls_inference(line_buffer *line, const mqttka_event *ev)
         put_finding(line, &t->findings[i]);
     }
     line_buffer_char(line, '\n');
+}
+
+void output_text_mqtt(output_state *o, const mqttka_event *ev)
+{
+    if (o->quiet)
+        return;
+    text_mqtt(&o->line, o, ev);
+    if (o->flush_each_event)
+        line_buffer_flush(&o->line);
 }
 
 void output_text_event(output_state *o, const mqttka_event *ev, const event_extra *x)

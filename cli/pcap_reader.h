@@ -94,10 +94,10 @@ static inline uint32_t pcap_reader_u32(const pcap_reader *r, const uint8_t *p)
     return r->swapped ? __builtin_bswap32(v) : v;
 }
 
-/* The record at buffer[start], when it is whole there and ordinary (no
- * snaplen cut, no damage); else the slow path reads on. */
-static inline pcap_reader_status pcap_reader_next(pcap_reader *r, pcap_reader_record *rec,
-                                                  char *err, size_t err_size)
+/* The record at buffer[start] into *rec, when it is whole there and
+ * ordinary (no snaplen cut, no damage): true. False, with nothing read,
+ * when pcap_reader_refill_next must read on. */
+static inline bool pcap_reader_next_whole(pcap_reader *r, pcap_reader_record *rec)
 {
     size_t avail = r->end - r->start;
     if (avail >= 16) {
@@ -114,9 +114,18 @@ static inline pcap_reader_status pcap_reader_next(pcap_reader *r, pcap_reader_re
             rec->wire_len = pcap_reader_u32(r, h + 12);
             rec->data = h + 16;
             r->start += 16 + (size_t)caplen;
-            return PCAP_READER_RECORD;
+            return true;
         }
     }
+    return false;
+}
+
+/* The next record: in place when whole, else the slow path reads on. */
+static inline pcap_reader_status pcap_reader_next(pcap_reader *r, pcap_reader_record *rec,
+                                                  char *err, size_t err_size)
+{
+    if (pcap_reader_next_whole(r, rec))
+        return PCAP_READER_RECORD;
     return pcap_reader_refill_next(r, rec, err, err_size);
 }
 

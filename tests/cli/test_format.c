@@ -62,6 +62,11 @@ static void check_against_printf(uint64_t v)
     snprintf(want, sizeof want, "%llu.%06llu", (unsigned long long)(v / 1000000),
              (unsigned long long)(v % 1000000));
     CHECK_EQ_STR(from, want);
+    /* The six decimals alone, as the text output's time column writes them. */
+    format_put_six_digits(column, (uint32_t)(v % 1000000));
+    column[6] = '\0';
+    snprintf(want, sizeof want, "%06llu", (unsigned long long)(v % 1000000));
+    CHECK_EQ_STR(column, want);
     static const unsigned shapes[][2] = {{6, 6}, {3, 3}, {6, 3}, {2, 2}, {3, 1}};
     for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
         int64_t values[2] = {(int64_t)(v >> 1), -(int64_t)(v >> 1)};
@@ -69,6 +74,19 @@ static void check_against_printf(uint64_t v)
             reference_scaled(want, sizeof want, values[j], shapes[k][0], shapes[k][1]);
             CHECK_EQ_STR(format_scaled(buf, values[j], shapes[k][0], shapes[k][1]), want);
         }
+    }
+    /* The text output's own writers of two of those shapes. */
+    int64_t values[2] = {(int64_t)(v >> 1), -(int64_t)(v >> 1)};
+    for (size_t j = 0; j < 2; j++) {
+        reference_scaled(want, sizeof want, values[j], 3, 3);
+        *format_put_thousandths(buf, values[j]) = '\0';
+        CHECK_EQ_STR(buf, want);
+        reference_scaled(want, sizeof want, values[j], 6, 3);
+        *format_put_seconds3(buf, values[j]) = '\0';
+        CHECK_EQ_STR(buf, want);
+        reference_scaled(want, sizeof want, values[j], 2, 2);
+        *format_put_hundredths(buf, values[j]) = '\0';
+        CHECK_EQ_STR(buf, want);
     }
 }
 
@@ -82,6 +100,12 @@ static void test_digits_against_printf(void)
         power *= 10;
     }
     check_against_printf(UINT64_MAX);
+    /* format_put_uint's straight-line paths (below 10^8) at every size and
+     * where each ends. */
+    for (uint64_t v = 0; v < 200000; v++)
+        check_against_printf(v);
+    for (uint64_t v = 99990000; v < 100010000; v++)
+        check_against_printf(v);
     uint64_t x = 88172645463325252u; /* xorshift64 */
     for (int i = 0; i < 20000; i++) {
         x ^= x << 13;
