@@ -91,6 +91,11 @@ typedef struct mqttka_summary_rec {
     uint8_t verdict;             /* mqttka_verdict */
     uint8_t close_mechanism;     /* mqttka_close_mechanism */
     uint8_t close_initiator;     /* mqttka_side */
+    uint8_t side_not_captured;   /* mqttka_side: one_sided, else MQTTKA_SIDE_NONE */
+    bool start_seen;             /* the connection's SYN was captured */
+    bool close_inferred;         /* the first close is a DISCONNECT inferred, not seen */
+    bool pingreq_inferred;       /* an unanswered PINGREQ inferred, not seen */
+    int32_t keepalive_inferred;  /* seconds, -1 when not inferred */
 } mqttka_summary_rec;
 
 /* The findings and summaries of a frame, on the few frames that have any. */

@@ -350,6 +350,11 @@ static void on_summary(const mqttka_event *ev)
     rec->verdict = (uint8_t)s->verdict;
     rec->close_mechanism = (uint8_t)s->close_mechanism;
     rec->close_initiator = (uint8_t)s->close_initiator;
+    rec->side_not_captured = (uint8_t)s->side_not_captured;
+    rec->close_inferred = s->close_inferred;
+    rec->pingreq_inferred = s->pingreq_inferred;
+    rec->start_seen = c ? c->start_seen : true;
+    rec->keepalive_inferred = c ? c->keepalive_inferred : -1;
 
     uint32_t reported = tag_frame(ev->tag);
     uint32_t closed = tag_frame(s->close_tag);

@@ -70,6 +70,11 @@ static int hf_rtt_median = -1;
 static int hf_rtt_p95 = -1;
 static int hf_rtt_max = -1;
 static int hf_max_silence = -1;
+static int hf_start_seen = -1;
+static int hf_keepalive_inferred = -1;
+static int hf_missing_side = -1;
+static int hf_close_inferred = -1;
+static int hf_pingreq_inferred = -1;
 
 static gint ett_mqttka = -1;
 static gint ett_packet = -1;
@@ -279,12 +284,22 @@ static void add_summary(proto_tree *tree, tvbuff_t *tvb, const mqttka_summary_re
         GEN(proto_tree_add_string(vt, hf_client_id, tvb, 0, 0, s->client_id));
     if (s->effective_keepalive >= 0)
         GEN(proto_tree_add_int(vt, hf_keepalive, tvb, 0, 0, s->effective_keepalive));
+    /* What the capture missed, as the CLI's JSON says it: start_seen
+     * always, the others only when they apply. */
+    GEN(proto_tree_add_boolean(vt, hf_start_seen, tvb, 0, 0, s->start_seen));
+    if (s->keepalive_inferred >= 0)
+        GEN(proto_tree_add_int(vt, hf_keepalive_inferred, tvb, 0, 0, s->keepalive_inferred));
+    const char *missing = mqttka_side_name((mqttka_side)s->side_not_captured);
+    if (missing)
+        GEN(proto_tree_add_string(vt, hf_missing_side, tvb, 0, 0, missing));
     const char *mech = mqttka_close_mechanism_name((mqttka_close_mechanism)s->close_mechanism);
     if (mech)
         GEN(proto_tree_add_string(vt, hf_close_mechanism, tvb, 0, 0, mech));
     const char *side = mqttka_side_name((mqttka_side)s->close_initiator);
     if (side)
         GEN(proto_tree_add_string(vt, hf_close_initiator, tvb, 0, 0, side));
+    if (s->close_inferred)
+        GEN(proto_tree_add_boolean(vt, hf_close_inferred, tvb, 0, 0, true));
     if (s->ws_close_code >= 0)
         GEN(proto_tree_add_int(vt, hf_ws_close_code, tvb, 0, 0, s->ws_close_code));
     if (s->disconnect_reason >= 0)
@@ -295,6 +310,8 @@ static void add_summary(proto_tree *tree, tvbuff_t *tvb, const mqttka_summary_re
         GEN(proto_tree_add_uint64(vt, hf_taken_over_by, tvb, 0, 0, s->taken_over_by));
     GEN(proto_tree_add_uint(vt, hf_pings, tvb, 0, 0, s->pingreq));
     GEN(proto_tree_add_uint(vt, hf_unanswered, tvb, 0, 0, s->pingreq_unanswered));
+    if (s->pingreq_inferred)
+        GEN(proto_tree_add_boolean(vt, hf_pingreq_inferred, tvb, 0, 0, true));
     if (s->rtt_count > 0) {
         GEN(add_seconds(vt, hf_rtt_min, tvb, s->rtt_min));
         GEN(add_seconds(vt, hf_rtt_median, tvb, s->rtt_median));
@@ -542,6 +559,22 @@ void proto_register_mqttka(void)
             CF_FUNC(label_duration), 0, NULL, HFILL } },
         { &hf_max_silence, { "Longest client silence", "mqttka.max_silence", FT_DOUBLE,
             BASE_CUSTOM, CF_FUNC(label_duration), 0, NULL, HFILL } },
+        { &hf_start_seen, { "Start captured", "mqttka.start_seen", FT_BOOLEAN, BASE_NONE,
+            NULL, 0, "The connection's SYN is in the capture (false: joined after it started)",
+            HFILL } },
+        { &hf_keepalive_inferred, { "Keepalive inferred", "mqttka.keepalive_inferred", FT_INT32,
+            BASE_DEC | BASE_UNIT_STRING, &units_second_seconds, 0,
+            "The CONNECT was not captured: the keepalive inferred from the client's PINGREQ "
+            "cadence", HFILL } },
+        { &hf_missing_side, { "Side not captured", "mqttka.missing_side", FT_STRING, BASE_NONE,
+            NULL, 0, "one_sided: only the other side's direction was captured (server or client)",
+            HFILL } },
+        { &hf_pingreq_inferred, { "PINGREQ inferred", "mqttka.pingreq_inferred", FT_BOOLEAN,
+            BASE_NONE, NULL, 0, "An unanswered PINGREQ the capture did not hold, inferred from "
+            "the server's acknowledgment of its bytes (not in the PINGREQ counts)", HFILL } },
+        { &hf_close_inferred, { "Close inferred", "mqttka.close_inferred", FT_BOOLEAN,
+            BASE_NONE, NULL, 0, "The first close is a DISCONNECT the capture did not hold, "
+            "inferred from the server's acknowledgments", HFILL } },
     };
     static gint *ett[] = { &ett_mqttka, &ett_packet, &ett_finding, &ett_verdict };
 

@@ -15,7 +15,9 @@
           its PINGRESP: this checks it against the core's own);
         - ping pairs: PINGREQ -> PINGRESP links both ways;
         - verdicts on the closing frame (or the connection's last frame when
-          open) with tshark -2; in single pass, on the frame where a
+          open) with tshark -2, and beside each verdict what the capture
+          missed (start_seen, keepalive_inferred, the side not captured,
+          an inferred close or PINGREQ); in single pass, on the frame where a
           connection ended, for those the core summarised before the end of
           the capture;
         - the Info column: "[mqttka: kind, ...]" on the frames with a warning
@@ -24,12 +26,17 @@
           packets, PINGREQs, unanswered ones, RTT count/min/max, longest
           client silence, effective keepalive and verdict, in its columns.
 
+    check_plugin.py summaries TSHARK CLI CAPTURE...
+        Only the verdicts and what the capture missed, as above: for
+        captures cut, lossy or of one side, where Wireshark's own MQTT
+        dissector cannot follow the WebSocket stream.
+
     check_plugin.py split TSHARK CAPTURE
         An MQTT packet split over WebSocket messages is reassembled: some
         frame carries the start of a CONNECT (mqttka.ws.continues) and
         points to the frame where it is decoded.
 """
-import json
+import collections, json
 import os
 import re
 import subprocess
@@ -58,7 +65,9 @@ def run(cmd):
 SEP, AGG = "\x1e", "\x1f"
 FIELDS = ["frame.number", "mqtt.msgtype", "mqtt.kalive", "mqttka.finding", "mqttka.verdict",
           "mqttka.pingresp_in", "mqttka.pingreq_in", "mqttka.severity", "mqttka.detail",
-          "mqttka.value", "_ws.expert.message", "_ws.expert.severity"]
+          "mqttka.value", "_ws.expert.message", "_ws.expert.severity", "mqttka.start_seen",
+          "mqttka.keepalive_inferred", "mqttka.missing_side", "mqttka.close_inferred",
+          "mqttka.pingreq_inferred"]
 # Wireshark's PI_NOTE, PI_WARN, PI_ERROR
 EXPERT_SEVERITY = {"info": "4194304", "warn": "6291456", "error": "8388608"}
 
@@ -137,6 +146,45 @@ def facts_keepalives(pcap):
             if m:
                 kas.add(m.group(1))
     return kas or None
+
+
+def check_summaries(name, ev, two, last_frame):
+    """Verdicts on the closing frame (tshark -2), and beside each what the
+    capture missed; returns the CLI's connection records."""
+    conns = [e for e in ev if e["type"] == "connection"]
+    cli_v = {((e.get("close") or {}).get("frame") or e.get("last_frame") or last_frame, e["verdict"])
+             for e in conns}
+    ws_v = {(n, v) for n, r in two.items() for v in r["mqttka.verdict"]}
+    if cli_v != ws_v:
+        fail("%s: verdicts differ: CLI %s, tshark %s" % (name, sorted(cli_v), sorted(ws_v)))
+
+    # What the capture missed, beside each verdict: per closing frame, the
+    # connections' start_seen, inferred keepalives, missing sides and
+    # inferred closes, as the CLI's JSON has them.
+    def missed(start_seen, ka, one_sided, close_inferred, pingreq_inferred):
+        return (tuple(sorted(start_seen)), tuple(sorted(ka)), tuple(sorted(one_sided)),
+                close_inferred, pingreq_inferred)
+    cli_m = collections.defaultdict(lambda: ([], [], [], 0, 0))
+    for e in conns:
+        n = (e.get("close") or {}).get("frame") or e.get("last_frame") or last_frame
+        m = cli_m[n]
+        m[0].append("1" if e.get("start_seen", True) else "0")
+        if e.get("keepalive_inferred") is not None:
+            m[1].append(str(e["keepalive_inferred"]))
+        if e.get("one_sided"):   # "server_missing" in JSON, "server" in the plugin
+            m[2].append(e["one_sided"].split("_")[0])
+        cli_m[n] = (m[0], m[1], m[2], m[3] + (1 if (e.get("close") or {}).get("inferred") else 0),
+                    m[4] + (1 if e.get("pingreq_inferred") else 0))
+    cli_m = {n: missed(*m) for n, m in cli_m.items()}
+    # (tshark prints a boolean as 1 or 0 before Wireshark 4.2, True or False since)
+    ws_m = {n: missed(["1" if v in ("1", "True") else "0" for v in r["mqttka.start_seen"]],
+                      r["mqttka.keepalive_inferred"], r["mqttka.missing_side"],
+                      len(r["mqttka.close_inferred"]), len(r["mqttka.pingreq_inferred"]))
+            for n, r in two.items() if r["mqttka.verdict"]}
+    if cli_m != ws_m:
+        fail("%s: start_seen, keepalive_inferred, missing side, close_inferred or pingreq_inferred differ: CLI %s, "
+             "tshark %s" % (name, sorted(cli_m.items()), sorted(ws_m.items())))
+    return conns
 
 
 def check_sample(tshark, cli, pcap):
@@ -225,13 +273,7 @@ def check_sample(tshark, cli, pcap):
             if str(req) not in two.get(resp, {}).get("mqttka.pingreq_in", []):
                 fail("%s: PINGRESP frame %d lacks mqttka.pingreq_in == %d" % (name, resp, req))
 
-    # Verdicts on the closing frame.
-    conns = [e for e in ev if e["type"] == "connection"]
-    cli_v = {((e.get("close") or {}).get("frame") or e.get("last_frame") or last_frame, e["verdict"])
-             for e in conns}
-    ws_v = {(n, v) for n, r in two.items() for v in r["mqttka.verdict"]}
-    if cli_v != ws_v:
-        fail("%s: verdicts differ: CLI %s, tshark %s" % (name, sorted(cli_v), sorted(ws_v)))
+    conns = check_summaries(name, ev, two, last_frame)
 
     # Single pass: a connection the core summarised during the capture (it
     # ended: closed both ways, reset) shows its verdict on the frame where
@@ -411,6 +453,20 @@ def main():
         for pcap in sys.argv[4:]:
             try:
                 check_sample(tshark, cli, pcap)
+            except RuntimeError as e:
+                fail(str(e))
+    elif cmd == "summaries":
+        # Captures whose MQTT Wireshark's own dissector cannot follow (cut,
+        # one-sided): the verdicts and what the capture missed, only.
+        tshark, cli = sys.argv[2], sys.argv[3]
+        for pcap in sys.argv[4:]:
+            try:
+                name = os.path.basename(pcap)
+                ev = cli_events(cli, pcap)
+                two = tshark_pass(tshark, pcap, True)[0]
+                conns = check_summaries(name, ev, two, max(two) if two else 0)
+                print("%s: %d connections' verdicts and what the capture missed agree"
+                      % (name, len(conns)))
             except RuntimeError as e:
                 fail(str(e))
     elif cmd == "split":
