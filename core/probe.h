@@ -81,6 +81,15 @@ probe_result probe_push(probe **p, int side, int client_side, int port_side, con
  * carry MQTT (proven_servers.h). */
 bool probe_partial(const probe *p, probe_decision *out);
 
+/* Whether the flow's one segment with data, in all, was a client's lone
+ * PINGREQ: one masked WebSocket frame (FIN, binary, no RSV bit) whose two
+ * bytes unmask to c0 00, or c0 00 over TCP from the side whose peer is on
+ * PROBE_MQTT_PORT (`port_side`), with no byte of either side lost since.
+ * If so, *out says its transport and that its sender is the client. The
+ * caller proves the rest of the pattern (the server acknowledged it, sent
+ * nothing, and the client closed: flow.c's prove_lone_pingreq). */
+bool probe_lone_pingreq(const probe *p, int port_side, probe_decision *out);
+
 /* Bytes of side `side` were lost (a hole in the capture): a packet that
  * side's last segment left open can no longer be finished, and the run
  * starts over. p may be NULL. */
