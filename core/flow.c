@@ -436,6 +436,8 @@ static void probe_bytes(const push_ctx *pc, const uint8_t *bytes, size_t len)
     switch (probe_push(&f->probe, pc->side, f->client_side, port_side, bytes, len, pc->at.ts,
                        pc->at.tag, &env->total_buffered, env->cfg.max_total_buffered_bytes, &d)) {
     case PROBE_WAIT:
+        if (f->acked & (1u << pc->side))
+            probe_lone_ack(f->probe, pc->side, f->last_ack[pc->side]);
         /* A run too short to prove MQTT alone, to a server proven to
          * carry it */
         if (!f->syn_seen && pc->env->sink.servers.n)
@@ -924,9 +926,10 @@ static void prove_lone_pingreq(const push_ctx *pc)
 {
     struct flow *f = pc->f;
     probe_decision d;
+    uint32_t client_ack = 0;
     int port_side = probe_mqtt_port_side(f->ep[0].port, f->ep[1].port);
     if (f->sess || f->syn_seen || f->proto != PROTO_PROBE || !f->first_close || !f->rare ||
-        !probe_lone_pingreq(f->probe, port_side, &d))
+        !probe_lone_pingreq(f->probe, port_side, &d, &client_ack))
         return;
     int client = d.client_side, server = 1 - client;
     uint32_t end, server_end;
@@ -934,8 +937,12 @@ static void prove_lone_pingreq(const push_ctx *pc)
         !(f->acked & (1u << server)) || !tcp_stream_data_end(&f->tcp[client], &end) ||
         f->rare->first_close_seq != end || f->last_ack[server] - end > 1u)
         return;
-    /* the server's stream, if it began (its FIN), holds nothing the client
-     * acknowledged beyond it */
+    /* The server sent nothing the capture missed: the client's ACKs never
+     * moved past where they stood with its PINGREQ (but for the server's
+     * FIN), and the server's stream, if it began (its FIN), holds nothing
+     * the client acknowledged beyond it. */
+    if (!(f->acked & (1u << client)) || f->last_ack[client] - client_ack > 1u)
+        return;
     if (f->tcp[server].started &&
         (!tcp_stream_data_end(&f->tcp[server], &server_end) || !(f->acked & (1u << client)) ||
          f->last_ack[client] - server_end > 1u))

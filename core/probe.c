@@ -22,6 +22,8 @@ struct probe {
     int8_t lone;          /* the first segment's side when it is, whole, one PINGREQ
                              (probe_lone_pingreq), else -1 */
     uint8_t lone_transport;
+    bool lone_ack_known;  /* the lone PINGREQ's sender's ACK then (probe_lone_ack) */
+    uint32_t lone_ack;
     uint32_t proof_len[2];  /* by side: its last proof of the run (0 none), and a hash */
     uint64_t proof_hash[2]; /* of its bytes, to tell the other side's echo of it */
     kept_segments kept;  /* the proving run's segments */
@@ -338,10 +340,20 @@ bool probe_partial(const probe *p, probe_decision *out)
     return true;
 }
 
-bool probe_lone_pingreq(const probe *p, int port_side, probe_decision *out)
+void probe_lone_ack(probe *p, int side, uint32_t ack)
 {
-    if (!p || p->tls || p->gapped || p->segments != 1 || p->lone < 0 || p->kept.n != 1)
+    if (p && p->segments == 1 && p->lone == side && !p->lone_ack_known) {
+        p->lone_ack = ack;
+        p->lone_ack_known = true;
+    }
+}
+
+bool probe_lone_pingreq(const probe *p, int port_side, probe_decision *out, uint32_t *client_ack)
+{
+    if (!p || p->tls || p->gapped || p->segments != 1 || p->lone < 0 || p->kept.n != 1 ||
+        !p->lone_ack_known)
         return false;
+    *client_ack = p->lone_ack;
     mqttka_transport t = (mqttka_transport)p->lone_transport;
     if (t == MQTTKA_TRANSPORT_TCP && port_side != 1 - p->lone)
         return false;

@@ -769,9 +769,10 @@ static void lone_ping_script(script *sc, uint16_t port, const uint8_t *first, si
  * PINGREQ (a masked WebSocket frame, or c0 00 to port 1883), the server's
  * ACK of it, and the client's close: the client of a frozen broker. It is
  * MQTT, its PINGREQ decoded and left unanswered before the close, as the
- * whole capture has it. Not so with any byte from the server, a second
- * segment of the client's, a frame of other bytes or of another kind, an
- * unmasked one, a bare PINGREQ on another port, no ACK, or no close. */
+ * whole capture has it. Not so with any byte from the server (captured or
+ * not), a second segment of the client's, a frame of other bytes or of
+ * another kind, an unmasked one, a bare PINGREQ on another port, no ACK,
+ * or no close. */
 static void test_late_lone_pingreq(void)
 {
     static script sc;
@@ -806,6 +807,13 @@ static void test_late_lone_pingreq(void)
     LOG_LACKS(lg, "#1");
     lone_ping_script(&sc, 1882, ws_ping, ws_len, other, sizeof other, 5.0, MQTTKA_TCP_FIN);
     CHECK(script_run_all_ways("late_lone_pingreq_answered_after", &sc, &lg, NULL));
+    LOG_LACKS(lg, "#1");
+
+    /* The server's answer, lost by the capture: the client's FIN
+     * acknowledges it. */
+    lone_ping_script(&sc, 1882, ws_ping, ws_len, other, sizeof other, 1.0, MQTTKA_TCP_FIN);
+    sc.m[2].lost = true;
+    CHECK(script_run_all_ways("late_lone_pingreq_answer_lost", &sc, &lg, NULL));
     LOG_LACKS(lg, "#1");
 
     memset(&sc, 0, sizeof sc); /* a second client segment */
