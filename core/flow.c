@@ -436,6 +436,8 @@ static void probe_bytes(const push_ctx *pc, const uint8_t *bytes, size_t len)
     switch (probe_push(&f->probe, pc->side, f->client_side, port_side, bytes, len, pc->at.ts,
                        pc->at.tag, &env->total_buffered, env->cfg.max_total_buffered_bytes, &d)) {
     case PROBE_WAIT:
+        if (f->acked & (1u << pc->side))
+            probe_lone_ack(f->probe, pc->side, f->last_ack[pc->side]);
         /* A run too short to prove MQTT alone, to a server proven to
          * carry it */
         if (!f->syn_seen && pc->env->sink.servers.n)
@@ -912,6 +914,50 @@ static void adopt_closed(const push_ctx *pc)
                        f->first_close > 2 ? MQTTKA_CLOSE_RST : MQTTKA_CLOSE_FIN);
 }
 
+/* A late-joined flow too short for the probe, that ends as a client ends
+ * on a frozen broker: its one segment with data, in all, is the client's
+ * PINGREQ (probe_lone_pingreq), the server acknowledged it and sent
+ * nothing, and the client closed (the flow's first close), with no byte
+ * between. Taken for MQTT at the flow's end, so that no later byte of the
+ * server's can still say otherwise: the session starts at the PINGREQ, as
+ * if the probe had proven it there, and the close is told as it came,
+ * which leaves the PINGREQ unanswered before it. */
+static void prove_lone_pingreq(const push_ctx *pc)
+{
+    struct flow *f = pc->f;
+    probe_decision d;
+    uint32_t client_ack = 0;
+    int port_side = probe_mqtt_port_side(f->ep[0].port, f->ep[1].port);
+    if (f->sess || f->syn_seen || f->proto != PROTO_PROBE || !f->first_close || !f->rare ||
+        !probe_lone_pingreq(f->probe, port_side, &d, &client_ack))
+        return;
+    int client = d.client_side, server = 1 - client;
+    uint32_t end, server_end;
+    if (((f->first_close - 1) & 1) != client || (f->client_side >= 0 && f->client_side != client) ||
+        !(f->acked & (1u << server)) || !tcp_stream_data_end(&f->tcp[client], &end) ||
+        f->rare->first_close_seq != end || f->last_ack[server] - end > 1u)
+        return;
+    /* The server sent nothing the capture missed: the client's ACKs never
+     * moved past where they stood with its PINGREQ (but for the server's
+     * FIN), and the server's stream, if it began (its FIN), holds nothing
+     * the client acknowledged beyond it. */
+    if (!(f->acked & (1u << client)) || f->last_ack[client] - client_ack > 1u)
+        return;
+    if (f->tcp[server].started &&
+        (!tcp_stream_data_end(&f->tcp[server], &server_end) || !(f->acked & (1u << client)) ||
+         f->last_ack[client] - server_end > 1u))
+        return;
+    const kept_segments *kept = probe_kept(f->probe);
+    push_ctx at = push_ctx_make(pc->env, f, client, kept->seg[0].ts, kept->seg[0].tag);
+    start_proved(&at, &d, NULL, 0);
+    if (!f->sess)
+        return;
+    push_ctx then = push_ctx_make(pc->env, f, client, f->rare->first_close_ts,
+                                  f->rare->first_close_tag);
+    keepalive_on_close(&then.at, f->sess, side_of(flow_direction(f, client)),
+                       f->first_close > 2 ? MQTTKA_CLOSE_RST : MQTTKA_CLOSE_FIN);
+}
+
 /* A FIN of the peer that the capture missed, told by this side's ACK: it
  * covers exactly one sequence number past all the data the peer sent (its
  * stream seen whole, or, when it was never captured, past what this side
@@ -1267,6 +1313,8 @@ void flow_end(const push_ctx *pc)
         else if (!(f->fin[0] || f->fin[1] || f->rst))
             (void)adopt_by_server(pc);
     }
+    if (!f->sess && !f->syn_seen && f->first_close)
+        prove_lone_pingreq(pc);
     if (f->proto == PROTO_TLS && flow_tls(f)) {
         emit_tls_inference(pc);
         return;

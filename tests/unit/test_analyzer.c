@@ -741,6 +741,127 @@ static void test_late_mqtt_port_request_answer(void)
     LOG_LACKS(lg, "#1");
 }
 
+/* A client of a frozen broker, joined late (tests/heldout frozen-broker
+ * cut): its one PINGREQ, which the server's kernel acknowledges (2) and
+ * nothing answers, then its close 4 s later (3), which the server's kernel
+ * acknowledges too (4). `first` is the client's segment (NULL: none of
+ * its own), `server` bytes the server sends at `server_at` (NULL: none),
+ * `close` the client's closing flag (0: it does not close). */
+static void lone_ping_script(script *sc, uint16_t port, const uint8_t *first, size_t len,
+                             const uint8_t *server, size_t server_len, double server_at,
+                             uint8_t close)
+{
+    memset(sc, 0, sizeof *sc);
+    sc->segment_starts_matter = true;
+    sc->server_port = port;
+    script_add(sc, C, 0.0, first, len);                           /* 1 */
+    script_add_flags(sc, S, 0.001, 0);                            /* 2: a bare ACK */
+    if (server && server_at < 4.0)
+        script_add(sc, S, server_at, server, server_len);
+    if (close)
+        script_add_flags(sc, C, 4.0, close);                      /* 3 */
+    script_add_flags(sc, S, 4.001, 0);                            /* 4 */
+    if (server && server_at >= 4.0)
+        script_add(sc, S, server_at, server, server_len);
+}
+
+/* A connection joined late of which the capture holds only the client's
+ * PINGREQ (a masked WebSocket frame, or c0 00 to port 1883), the server's
+ * ACK of it, and the client's close: the client of a frozen broker. It is
+ * MQTT, its PINGREQ decoded and left unanswered before the close, as the
+ * whole capture has it. Not so with any byte from the server (captured or
+ * not), a second segment of the client's, a frame of other bytes or of
+ * another kind, an unmasked one, a bare PINGREQ on another port, no ACK,
+ * or no close. */
+static void test_late_lone_pingreq(void)
+{
+    static script sc;
+    uint8_t ws_ping[16], frame[16];
+    size_t ws_len = script_ws_frame(ws_ping, 0x82, true, pingreq, sizeof pingreq);
+    static const uint8_t other[] = {'o', 'k'};
+
+    lone_ping_script(&sc, 1882, ws_ping, ws_len, NULL, 0, 0, MQTTKA_TCP_FIN);
+    CHECK(script_run_all_ways("late_lone_pingreq_ws", &sc, &lg, NULL));
+    LOG_HAS(lg, "[1] #1 C>S PINGREQ\n");
+    LOG_HAS(lg, "[0] #1 C>S finding pingreq_unanswered error about=1 value=4.001\n");
+    LOG_HAS(lg, "#1 summary 127.0.0.1:50000 -> 127.0.0.1:1882 websocket ");
+    LOG_HAS(lg, "pingreq=1 pingresp=0 unanswered=1 close=client/fin start_seen=0 "
+                "verdict=client_closed_missing_pingresp");
+
+    lone_ping_script(&sc, 1882, ws_ping, ws_len, NULL, 0, 0, MQTTKA_TCP_RST);
+    CHECK(script_run_all_ways("late_lone_pingreq_rst", &sc, &lg, NULL));
+    LOG_HAS(lg, "[1] #1 C>S PINGREQ\n");
+    LOG_HAS(lg, "unanswered=1 close=client/rst start_seen=0 "
+                "verdict=client_closed_missing_pingresp");
+
+    lone_ping_script(&sc, 1883, pingreq, sizeof pingreq, NULL, 0, 0, MQTTKA_TCP_FIN);
+    CHECK(script_run_all_ways("late_lone_pingreq_tcp", &sc, &lg, NULL));
+    LOG_HAS(lg, "[1] #1 C>S PINGREQ\n");
+    LOG_HAS(lg, "#1 summary 127.0.0.1:50000 -> 127.0.0.1:1883 tcp ");
+    LOG_HAS(lg, "unanswered=1 close=client/fin start_seen=0 "
+                "verdict=client_closed_missing_pingresp");
+
+    /* Not MQTT, as far as the capture can tell: */
+    lone_ping_script(&sc, 1882, ws_ping, ws_len, other, sizeof other, 1.0, MQTTKA_TCP_FIN);
+    CHECK(script_run_all_ways("late_lone_pingreq_answered", &sc, &lg, NULL));
+    LOG_LACKS(lg, "#1");
+    lone_ping_script(&sc, 1882, ws_ping, ws_len, other, sizeof other, 5.0, MQTTKA_TCP_FIN);
+    CHECK(script_run_all_ways("late_lone_pingreq_answered_after", &sc, &lg, NULL));
+    LOG_LACKS(lg, "#1");
+
+    /* The server's answer, lost by the capture: the client's FIN
+     * acknowledges it. */
+    lone_ping_script(&sc, 1882, ws_ping, ws_len, other, sizeof other, 1.0, MQTTKA_TCP_FIN);
+    sc.m[2].lost = true;
+    CHECK(script_run_all_ways("late_lone_pingreq_answer_lost", &sc, &lg, NULL));
+    LOG_LACKS(lg, "#1");
+
+    memset(&sc, 0, sizeof sc); /* a second client segment */
+    sc.segment_starts_matter = true;
+    script_add(&sc, C, 0.0, ws_ping, ws_len);
+    script_add(&sc, C, 0.0005, other, sizeof other);
+    script_add_flags(&sc, S, 0.001, 0);
+    script_add_flags(&sc, C, 4.0, MQTTKA_TCP_FIN);
+    script_add_flags(&sc, S, 4.001, 0);
+    CHECK(script_run_all_ways("late_lone_pingreq_two_segments", &sc, &lg, NULL));
+    LOG_LACKS(lg, "#1");
+
+    static const uint8_t firsts[] = {0x82, 0x02, 0xc2, 0x81}; /* FIN, RSV1, text */
+    static const uint8_t *const payloads[] = {disconnect, pingreq, pingreq, pingreq};
+    for (size_t i = 0; i < sizeof firsts; i++) {
+        size_t n = script_ws_frame(frame, firsts[i], true, payloads[i], 2);
+        lone_ping_script(&sc, 1882, frame, n, NULL, 0, 0, MQTTKA_TCP_FIN);
+        CHECK(script_run_all_ways("late_lone_other_frame", &sc, &lg, NULL));
+        LOG_LACKS(lg, "#1");
+    }
+    size_t n = script_ws_frame(frame, 0x82, true, pingreq, sizeof pingreq);
+    frame[n++] = 0x00; /* a byte after the frame */
+    lone_ping_script(&sc, 1882, frame, n, NULL, 0, 0, MQTTKA_TCP_FIN);
+    CHECK(script_run_all_ways("late_lone_pingreq_trailing", &sc, &lg, NULL));
+    LOG_LACKS(lg, "#1");
+
+    n = script_ws_frame(frame, 0x82, false, pingreq, sizeof pingreq);
+    lone_ping_script(&sc, 1882, frame, n, NULL, 0, 0, MQTTKA_TCP_FIN);
+    CHECK(script_run_all_ways("late_lone_pingreq_unmasked", &sc, &lg, NULL));
+    LOG_LACKS(lg, "#1");
+
+    lone_ping_script(&sc, 1882, pingreq, sizeof pingreq, NULL, 0, 0, MQTTKA_TCP_FIN);
+    CHECK(script_run_all_ways("late_lone_pingreq_tcp_other_port", &sc, &lg, NULL));
+    LOG_LACKS(lg, "#1");
+
+    lone_ping_script(&sc, 1882, ws_ping, ws_len, NULL, 0, 0, 0);
+    CHECK(script_run_all_ways("late_lone_pingreq_no_close", &sc, &lg, NULL));
+    LOG_LACKS(lg, "#1");
+
+    /* The server's side never captured: nothing acknowledged the PINGREQ. */
+    memset(&sc, 0, sizeof sc);
+    sc.segment_starts_matter = true;
+    script_add(&sc, C, 0.0, ws_ping, ws_len);
+    script_add_flags(&sc, C, 4.0, MQTTKA_TCP_FIN);
+    CHECK(script_run_all_ways("late_lone_pingreq_no_ack", &sc, &lg, NULL));
+    LOG_LACKS(lg, "#1");
+}
+
 /* A connection joined late whose run holds a packet the decoder reports
  * and skips (suricata-verify's mqtt-events-invalid-qos: a PUBLISH of QoS
  * 3 between the CONNACK and the DISCONNECT; mqtt-events-unassigned-msgtype:
@@ -1015,6 +1136,7 @@ int main(void)
     test_late_subscribe_first();
     test_late_mqtt_port_request_answer();
     test_late_skippable_in_run();
+    test_late_lone_pingreq();
     test_syn_ack_only_connect_lost();
     test_cadence_across_ages();
     test_reordered_segments();
