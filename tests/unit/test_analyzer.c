@@ -25,10 +25,24 @@ static const uint8_t connack_ok[] = {0x20, 0x02, 0x00, 0x00};
 static const uint8_t pingreq[] = {0xc0, 0x00};
 static const uint8_t pingresp[] = {0xd0, 0x00};
 static const uint8_t disconnect[] = {0xe0, 0x00};
+/* A SUBSCRIBE of "topic" (packet id 1, QoS 0), which is also, byte for
+ * byte, an unmasked WebSocket binary frame; and its SUBACK. */
+static const uint8_t subscribe[] = {0x82, 0x0a, 0x00, 0x01, 0x00, 0x05,
+                                    't', 'o', 'p', 'i', 'c', 0x00};
+static const uint8_t suback[] = {0x90, 0x03, 0x00, 0x01, 0x00};
 
 /* --------------------------------------------------------------- cases -- */
 
 static event_log lg;
+
+/* An empty script of a connection joined late (its segments' starts
+ * matter: the probe sees them) to `server_port`. */
+static void late_script(script *sc, uint16_t server_port)
+{
+    memset(sc, 0, sizeof *sc);
+    sc->segment_starts_matter = true;
+    sc->server_port = server_port;
+}
 
 /* The seed: a healthy MQTT 3.1.1 session over WebSocket on port 1882. */
 static void test_seed_healthy(void)
@@ -532,20 +546,14 @@ static void test_capture_gap(void)
 static void test_late_websocket_binary_not_subscribe(void)
 {
     static script sc;
-    memset(&sc, 0, sizeof sc);
-    sc.segment_starts_matter = true;
-    sc.server_port = 8080;
+    late_script(&sc, 8080);
     static const uint8_t frame[] = {0x82, 0x08, 'n', 'o', 't', ' ', 'm', 'q', 't', 't'};
     for (int i = 0; i < 6; i++)
         script_add(&sc, S, 1.0 * i, frame, sizeof frame);
     CHECK(script_run_all_ways("late_websocket_binary", &sc, &lg, NULL));
     LOG_LACKS(lg, "#1");
 
-    memset(&sc, 0, sizeof sc);
-    sc.segment_starts_matter = true;
-    sc.server_port = 1883;
-    static const uint8_t subscribe[] = {0x82, 0x0a, 0x00, 0x01, 0x00, 0x05,
-                                        't', 'o', 'p', 'i', 'c', 0x00};
+    late_script(&sc, 1883);
     script_add(&sc, C, 0.0, pingreq, sizeof pingreq);
     script_add(&sc, C, 1.0, subscribe, sizeof subscribe);
     script_add(&sc, C, 5.0, pingreq, sizeof pingreq);
@@ -574,9 +582,7 @@ static void test_late_chain_across_segments(void)
     memcpy(second, publish + 25, sizeof publish - 25);
     memcpy(second + sizeof publish - 25, publish, sizeof publish);
 
-    memset(&sc, 0, sizeof sc);
-    sc.segment_starts_matter = true;
-    sc.server_port = 1883;
+    late_script(&sc, 1883);
     script_add(&sc, S, 0.0, first, sizeof first);                 /* 1 */
     script_add(&sc, S, 0.001, second, sizeof second);             /* 2 */
     script_add(&sc, C, 5.0, pingreq, sizeof pingreq);             /* 3 */
@@ -592,9 +598,7 @@ static void test_late_chain_across_segments(void)
 
     /* 2's first bytes finish the packet, but what follows is no packet. */
     second[sizeof publish - 25] = 0x00;
-    memset(&sc, 0, sizeof sc);
-    sc.segment_starts_matter = true;
-    sc.server_port = 1883;
+    late_script(&sc, 1883);
     script_add(&sc, S, 0.0, first, sizeof first);                 /* 1 */
     script_add(&sc, S, 0.001, second, sizeof second);             /* 2 */
     script_add(&sc, C, 5.0, pingreq, sizeof pingreq);             /* 3 */
@@ -610,9 +614,7 @@ static void test_late_chain_across_segments(void)
     uint8_t third[25 + sizeof publish];
     memset(third, 'x', 25);
     memcpy(third + 25, publish, sizeof publish);
-    memset(&sc, 0, sizeof sc);
-    sc.segment_starts_matter = true;
-    sc.server_port = 1883;
+    late_script(&sc, 1883);
     memcpy(second, publish + 25, sizeof publish - 25);
     script_add(&sc, S, 0.0, first, sizeof first);                 /* 1 */
     script_add(&sc, S, 0.001, second, sizeof second);             /* 2 */
@@ -634,12 +636,7 @@ static void test_late_chain_across_segments(void)
 static void test_late_subscribe_first(void)
 {
     static script sc;
-    static const uint8_t subscribe[] = {0x82, 0x0a, 0x00, 0x01, 0x00, 0x05,
-                                        't', 'o', 'p', 'i', 'c', 0x00};
-    static const uint8_t suback[] = {0x90, 0x03, 0x00, 0x01, 0x00};
-    memset(&sc, 0, sizeof sc);
-    sc.segment_starts_matter = true;
-    sc.server_port = 1883;
+    late_script(&sc, 1883);
     script_add(&sc, C, 0.0, subscribe, sizeof subscribe);         /* 1 */
     script_add(&sc, S, 0.001, suback, sizeof suback);             /* 2 */
     script_add(&sc, C, 5.0, pingreq, sizeof pingreq);             /* 3 */
@@ -658,12 +655,7 @@ static void test_late_subscribe_first(void)
 static void test_syn_ack_only_connect_lost(void)
 {
     static script sc;
-    static const uint8_t subscribe[] = {0x82, 0x0a, 0x00, 0x01, 0x00, 0x05,
-                                        't', 'o', 'p', 'i', 'c', 0x00};
-    static const uint8_t suback[] = {0x90, 0x03, 0x00, 0x01, 0x00};
-    memset(&sc, 0, sizeof sc);
-    sc.segment_starts_matter = true;
-    sc.server_port = 1883;
+    late_script(&sc, 1883);
     script_add_flags(&sc, S, 0.0, MQTTKA_TCP_SYN | MQTTKA_TCP_ACK);   /* 1 */
     script_add(&sc, C, 0.001, seed_connect, sizeof seed_connect);     /* 2 */
     sc.m[sc.n - 1].lost = true;
@@ -694,9 +686,7 @@ static void test_late_mqtt_port_request_answer(void)
     static const uint8_t puback[] = {0x40, 0x02, 0x00, 0x01};
     static const uint8_t publish[] = {0x30, 0x0a, 0x00, 0x05, 't', 'o',
                                       'p',  'i',  'c',  'a',  'b', 'c'};
-    memset(&sc, 0, sizeof sc);
-    sc.segment_starts_matter = true;
-    sc.server_port = 1883;
+    late_script(&sc, 1883);
     script_add(&sc, S, 0.0, puback, sizeof puback);               /* 1 */
     script_add(&sc, C, 0.001, disconnect, sizeof disconnect);     /* 2 */
     CHECK(script_run_all_ways("late_mqtt_port_pair", &sc, &lg, NULL));
@@ -730,9 +720,7 @@ static void test_late_mqtt_port_request_answer(void)
          {sizeof pingreq, sizeof pingresp}},
     };
     for (size_t i = 0; i < sizeof not_proof / sizeof not_proof[0]; i++) {
-        memset(&sc, 0, sizeof sc);
-        sc.segment_starts_matter = true;
-        sc.server_port = 1883;
+        late_script(&sc, 1883);
         for (int k = 0; k < 2; k++)
             script_add(&sc, not_proof[i].from[k], 0.001 * k, not_proof[i].bytes[k],
                        not_proof[i].len[k]);
@@ -879,9 +867,7 @@ static void test_late_skippable_in_run(void)
     static const char *const finding[] = {"C>S finding malformed_fixed_header",
                                           "C>S finding malformed_fixed_header"};
     for (int i = 0; i < 2; i++) {
-        memset(&sc, 0, sizeof sc);
-        sc.segment_starts_matter = true;
-        sc.server_port = 1883;
+        late_script(&sc, 1883);
         script_add(&sc, S, 0.0, connack_ok, sizeof connack_ok);    /* 1 */
         script_add(&sc, C, 0.001, odd[i], odd_len[i]);             /* 2 */
         script_add(&sc, C, 0.002, disconnect, sizeof disconnect);  /* 3 */
@@ -892,9 +878,7 @@ static void test_late_skippable_in_run(void)
     }
 
     /* Two such segments in the run: it starts over at the second. */
-    memset(&sc, 0, sizeof sc);
-    sc.segment_starts_matter = true;
-    sc.server_port = 1883;
+    late_script(&sc, 1883);
     script_add(&sc, S, 0.0, connack_ok, sizeof connack_ok);
     script_add(&sc, C, 0.001, publish_qos3, sizeof publish_qos3);
     script_add(&sc, C, 0.002, type0, sizeof type0);
@@ -903,9 +887,7 @@ static void test_late_skippable_in_run(void)
     LOG_LACKS(lg, "#1");
 
     /* Nothing but them, from both sides. */
-    memset(&sc, 0, sizeof sc);
-    sc.segment_starts_matter = true;
-    sc.server_port = 1883;
+    late_script(&sc, 1883);
     for (int i = 0; i < 8; i++)
         script_add(&sc, i & 1 ? S : C, 0.001 * i, odd[i & 1], odd_len[i & 1]);
     CHECK(script_run_all_ways("late_skippable_only", &sc, &lg, NULL));
@@ -919,9 +901,7 @@ static void test_late_skippable_in_run(void)
 static void test_cadence_across_ages(void)
 {
     static script sc;
-    memset(&sc, 0, sizeof sc);
-    sc.segment_starts_matter = true;
-    sc.server_port = 1883;
+    late_script(&sc, 1883);
     script_add(&sc, C, 0.0, pingreq, sizeof pingreq);
     script_add(&sc, C, 1e12, pingreq, sizeof pingreq);
     script_add(&sc, C, 1e12 + 5.0, pingreq, sizeof pingreq);
