@@ -212,6 +212,21 @@ static void rec_at(tls_infer *t, mqttka_direction dir, mqttka_time ts, uint8_t t
     tls_infer_push(t, dir, b.b, b.n, ts, 0);
 }
 
+/* Application-data records (type 23) of a script: the same records can be
+ * played under several ciphers. */
+typedef struct rec_step {
+    mqttka_direction dir;
+    mqttka_time ts;
+    uint16_t len;
+} rec_step;
+
+static void play(tls_infer *t, const rec_step *r, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        rec_at(t, r[i].dir, r[i].ts, 23, r[i].len);
+}
+#define PLAY(t, records) play((t), (records), sizeof(records) / sizeof(records)[0])
+
 /* A connection's start: ClientHello-ish, ServerHello of version/cipher, the
  * client's first application record (its CONNECT) at 1 s, CONNACK. */
 static tls_infer *start_in(tls_log_budget *in, uint16_t cipher, uint16_t sv)
@@ -528,11 +543,14 @@ static void test_ping_behind_publish(void)
 {
     mqttka_tls_inference o;
     mqttka_finding fs[MQTTKA_TLS_MAX_FINDINGS];
+    static const rec_step records[] = {
+        {MQTTKA_C2S, 4 * S + 880000, 81},
+        {MQTTKA_C2S, 13 * S + 749000, 642},
+        {MQTTKA_C2S, 13 * S + 749100, 26},
+        {MQTTKA_S2C, 13 * S + 749400, 26},
+    };
     tls_infer *t = start(0xc030, 0);
-    rec_at(t, MQTTKA_C2S, 4 * S + 880000, 23, 81);
-    rec_at(t, MQTTKA_C2S, 13 * S + 749000, 23, 642);
-    rec_at(t, MQTTKA_C2S, 13 * S + 749100, 23, 26);
-    rec_at(t, MQTTKA_S2C, 13 * S + 749400, 23, 26);
+    PLAY(t, records);
     tls_infer_close(t, MQTTKA_SIDE_CLIENT, MQTTKA_CLOSE_FIN, 19 * S + 757000);
     finish(t, 19 * S + 757000, &o, fs);
     CHECK_EQ_INT(o.ping_record_len, 26);
@@ -544,10 +562,7 @@ static void test_ping_behind_publish(void)
     /* the same records under a cipher whose expansion is unknown (TLS 1.2
      * CBC): a record right behind another proves nothing */
     t = start(0x002f, 0);
-    rec_at(t, MQTTKA_C2S, 4 * S + 880000, 23, 81);
-    rec_at(t, MQTTKA_C2S, 13 * S + 749000, 23, 642);
-    rec_at(t, MQTTKA_C2S, 13 * S + 749100, 23, 26);
-    rec_at(t, MQTTKA_S2C, 13 * S + 749400, 23, 26);
+    PLAY(t, records);
     tls_infer_close(t, MQTTKA_SIDE_CLIENT, MQTTKA_CLOSE_FIN, 19 * S + 757000);
     finish(t, 19 * S + 757000, &o, fs);
     CHECK_EQ_INT(o.pingreq, 0);
