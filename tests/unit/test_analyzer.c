@@ -814,7 +814,9 @@ static void test_late_lone_pingreq(void)
     CHECK(script_run_all_ways("late_lone_pingreq_two_segments", &sc, &lg, NULL));
     LOG_LACKS(lg, "#1");
 
-    static const uint8_t firsts[] = {0x82, 0x02, 0xc2, 0x81}; /* FIN, RSV1, text */
+    /* a DISCONNECT (closed 4 s later: not a client's last words either,
+     * test_late_lone_disconnect), no FIN, RSV1, text */
+    static const uint8_t firsts[] = {0x82, 0x02, 0xc2, 0x81};
     static const uint8_t *const payloads[] = {disconnect, pingreq, pingreq, pingreq};
     for (size_t i = 0; i < sizeof firsts; i++) {
         size_t n = script_ws_frame(frame, firsts[i], true, payloads[i], 2);
