@@ -914,22 +914,29 @@ static void adopt_closed(const push_ctx *pc)
                        f->first_close > 2 ? MQTTKA_CLOSE_RST : MQTTKA_CLOSE_FIN);
 }
 
-/* A late-joined flow too short for the probe, that ends as a client ends
- * on a frozen broker: its one segment with data, in all, is the client's
- * PINGREQ (probe_lone_pingreq), the server acknowledged it and sent
- * nothing, and the client closed (the flow's first close), with no byte
- * between. Taken for MQTT at the flow's end, so that no later byte of the
- * server's can still say otherwise: the session starts at the PINGREQ, as
- * if the probe had proven it there, and the close is told as it came,
- * which leaves the PINGREQ unanswered before it. */
-static void prove_lone_pingreq(const push_ctx *pc)
+/* A late-joined flow too short for the probe, that ends as a client ends:
+ * its one segment with data, in all, is the client's PINGREQ or DISCONNECT
+ * (probe_lone_packet), the server acknowledged it and sent nothing, and the
+ * client closed (the flow's first close), with no byte between. A PINGREQ
+ * is the client of a frozen broker, which closes when it will; a
+ * DISCONNECT is followed at once by the client's FIN (MQTT-3.14.4-1), no
+ * later than INFERRED_DISCONNECT_WINDOW, the "at once" that
+ * infer_disconnect and infer_pingreq tell a DISCONNECT by (a client that
+ * closes later after two bytes is not one; neither is one that resets).
+ * Taken for MQTT at the flow's end, so that no later byte of the server's
+ * can still say otherwise: the session starts at the packet, as if the
+ * probe had proven it there, and the close is told as it came (which
+ * leaves a PINGREQ unanswered before it). */
+static void prove_lone_packet(const push_ctx *pc)
 {
     struct flow *f = pc->f;
     probe_decision d;
     uint32_t client_ack = 0;
     int port_side = probe_mqtt_port_side(f->ep[0].port, f->ep[1].port);
-    if (f->sess || f->syn_seen || f->proto != PROTO_PROBE || !f->first_close || !f->rare ||
-        !probe_lone_pingreq(f->probe, port_side, &d, &client_ack))
+    if (f->sess || f->syn_seen || f->proto != PROTO_PROBE || !f->first_close || !f->rare)
+        return;
+    uint8_t type = probe_lone_packet(f->probe, port_side, &d, &client_ack);
+    if (!type)
         return;
     int client = d.client_side, server = 1 - client;
     uint32_t end, server_end;
@@ -938,7 +945,7 @@ static void prove_lone_pingreq(const push_ctx *pc)
         f->rare->first_close_seq != end || f->last_ack[server] - end > 1u)
         return;
     /* The server sent nothing the capture missed: the client's ACKs never
-     * moved past where they stood with its PINGREQ (but for the server's
+     * moved past where they stood with its packet (but for the server's
      * FIN), and the server's stream, if it began (its FIN), holds nothing
      * the client acknowledged beyond it. */
     if (!(f->acked & (1u << client)) || f->last_ack[client] - client_ack > 1u)
@@ -948,6 +955,10 @@ static void prove_lone_pingreq(const push_ctx *pc)
          f->last_ack[client] - server_end > 1u))
         return;
     const kept_segments *kept = probe_kept(f->probe);
+    if (type == MQTTKA_MQTT_DISCONNECT &&
+        (f->first_close > 2 ||
+         f->rare->first_close_ts - kept->seg[0].ts > INFERRED_DISCONNECT_WINDOW))
+        return;
     push_ctx at = push_ctx_make(pc->env, f, client, kept->seg[0].ts, kept->seg[0].tag);
     start_proved(&at, &d, NULL, 0);
     if (!f->sess)
@@ -1314,7 +1325,7 @@ void flow_end(const push_ctx *pc)
             (void)adopt_by_server(pc);
     }
     if (!f->sess && !f->syn_seen && f->first_close)
-        prove_lone_pingreq(pc);
+        prove_lone_packet(pc);
     if (f->proto == PROTO_TLS && flow_tls(f)) {
         emit_tls_inference(pc);
         return;

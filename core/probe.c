@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "boundary.h"
+#include "lone_packet.h"
 
 struct probe {
     uint32_t segments;   /* segments with data looked at */
@@ -20,9 +21,10 @@ struct probe {
     bool skipped_kept;    /* the run holds a segment of malformed packets (SEEN_SKIPPED) */
     bool gapped;          /* bytes of a side were lost (probe_gap) */
     int8_t lone;          /* the first segment's side when it is, whole, one PINGREQ
-                             (probe_lone_pingreq), else -1 */
-    uint8_t lone_transport;
-    bool lone_ack_known;  /* the lone PINGREQ's sender's ACK then (probe_lone_ack) */
+                             or DISCONNECT (lone_packet.h, probe_lone_packet), else -1 */
+    uint8_t lone_type;    /* which of the two */
+    mqttka_transport lone_transport;
+    bool lone_ack_known;  /* the lone packet's sender's ACK then (probe_lone_ack) */
     uint32_t lone_ack;
     uint32_t proof_len[2];  /* by side: its last proof of the run (0 none), and a hash */
     uint64_t proof_hash[2]; /* of its bytes, to tell the other side's echo of it */
@@ -208,22 +210,6 @@ static unsigned run_needed(const probe *p, mqttka_transport t, int port_side, in
     return PROBE_RUN_TCP;
 }
 
-/* Whether a segment is, whole, one PINGREQ as a client sends it: in a
- * masked WebSocket frame (FIN, no RSV bit, binary, a payload of 2 bytes
- * that unmask to c0 00; RFC 6455 5.2-5.3), or bare over TCP. */
-static bool lone_pingreq(const uint8_t *b, size_t len, uint8_t *transport)
-{
-    if (len == 8 && b[0] == 0x82 && b[1] == 0x82 && (b[6] ^ b[2]) == 0xc0 && b[7] == b[3]) {
-        *transport = MQTTKA_TRANSPORT_WEBSOCKET;
-        return true;
-    }
-    if (len == 2 && b[0] == 0xc0 && b[1] == 0x00) {
-        *transport = MQTTKA_TRANSPORT_TCP;
-        return true;
-    }
-    return false;
-}
-
 probe_result probe_push(probe **pp, int side, int client_side, int port_side, const uint8_t *bytes,
                         size_t len, mqttka_time ts, uint64_t tag, size_t *buffered,
                         size_t max_buffered, probe_decision *out)
@@ -237,7 +223,7 @@ probe_result probe_push(probe **pp, int side, int client_side, int port_side, co
         p->client_side = -1;
         p->lone = -1;
     }
-    if (p->segments == 0 && lone_pingreq(bytes, len, &p->lone_transport))
+    if (p->segments == 0 && (p->lone_type = lone_packet(bytes, len, &p->lone_transport)))
         p->lone = (int8_t)side;
     if (p->segments == 0 && boundary_looks_like_tls(bytes, len))
         p->tls = true;
@@ -348,18 +334,19 @@ void probe_lone_ack(probe *p, int side, uint32_t ack)
     }
 }
 
-bool probe_lone_pingreq(const probe *p, int port_side, probe_decision *out, uint32_t *client_ack)
+uint8_t probe_lone_packet(const probe *p, int port_side, probe_decision *out, uint32_t *client_ack)
 {
     if (!p || p->tls || p->gapped || p->segments != 1 || p->lone < 0 || p->kept.n != 1 ||
         !p->lone_ack_known)
-        return false;
+        return 0;
+    /* Over TCP only the port says which side is the client (an MQTT 5
+     * server sends DISCONNECT too); over WebSocket the mask did. */
+    if (p->lone_transport == MQTTKA_TRANSPORT_TCP && port_side != 1 - p->lone)
+        return 0;
     *client_ack = p->lone_ack;
-    mqttka_transport t = (mqttka_transport)p->lone_transport;
-    if (t == MQTTKA_TRANSPORT_TCP && port_side != 1 - p->lone)
-        return false;
-    out->transport = t;
+    out->transport = p->lone_transport;
     out->client_side = p->lone;
-    return true;
+    return p->lone_type;
 }
 
 void probe_gap(probe *p, int side, size_t *buffered)

@@ -82,17 +82,19 @@ probe_result probe_push(probe **p, int side, int client_side, int port_side, con
 bool probe_partial(const probe *p, probe_decision *out);
 
 /* Whether the flow's one segment with data, in all, was a client's lone
- * PINGREQ: one masked WebSocket frame (FIN, binary, no RSV bit) whose two
- * bytes unmask to c0 00, or c0 00 over TCP from the side whose peer is on
- * PROBE_MQTT_PORT (`port_side`), with no byte of either side lost since.
- * If so, *out says its transport and that its sender is the client, and
- * *client_ack the client's ACK with it (probe_lone_ack). The
+ * PINGREQ or DISCONNECT (lone_packet.h): in one masked WebSocket frame, or
+ * bare over TCP from the side whose peer is on PROBE_MQTT_PORT
+ * (`port_side`), with no byte of either side lost since. If so, returns
+ * its type (MQTTKA_MQTT_PINGREQ or MQTTKA_MQTT_DISCONNECT), *out says its
+ * transport and that its sender is the client, and *client_ack the
+ * client's ACK with it (probe_lone_ack); else 0, and nothing written. The
  * caller proves the rest of the pattern (the server acknowledged it, sent
- * nothing, and the client closed: flow.c's prove_lone_pingreq). */
-bool probe_lone_pingreq(const probe *p, int port_side, probe_decision *out, uint32_t *client_ack);
+ * nothing, and the client closed: flow.c's prove_lone_packet). */
+uint8_t probe_lone_packet(const probe *p, int port_side, probe_decision *out,
+                          uint32_t *client_ack);
 
 /* The ACK number its sender's segment carried, told right after that
- * segment went to probe_push: kept when it was the lone PINGREQ (it says
+ * segment went to probe_push: kept when it was the lone packet (it says
  * how much of the server's stream the client had then; *client_ack above,
  * and the PINGREQ is not taken without it). */
 void probe_lone_ack(probe *p, int side, uint32_t ack);

@@ -814,7 +814,9 @@ static void test_late_lone_pingreq(void)
     CHECK(script_run_all_ways("late_lone_pingreq_two_segments", &sc, &lg, NULL));
     LOG_LACKS(lg, "#1");
 
-    static const uint8_t firsts[] = {0x82, 0x02, 0xc2, 0x81}; /* FIN, RSV1, text */
+    /* a DISCONNECT (closed 4 s later: not a client's last words either,
+     * test_late_lone_disconnect), no FIN, RSV1, text */
+    static const uint8_t firsts[] = {0x82, 0x02, 0xc2, 0x81};
     static const uint8_t *const payloads[] = {disconnect, pingreq, pingreq, pingreq};
     for (size_t i = 0; i < sizeof firsts; i++) {
         size_t n = script_ws_frame(frame, firsts[i], true, payloads[i], 2);
@@ -847,6 +849,159 @@ static void test_late_lone_pingreq(void)
     script_add(&sc, C, 0.0, ws_ping, ws_len);
     script_add_flags(&sc, C, 4.0, MQTTKA_TCP_FIN);
     CHECK(script_run_all_ways("late_lone_pingreq_no_ack", &sc, &lg, NULL));
+    LOG_LACKS(lg, "#1");
+}
+
+/* The last words of a client joined late (suricata-verify's captures cut
+ * after their PUBLISH): its DISCONNECT (`first`, `len` bytes from `from`),
+ * the server's ACK of it (2), the client's FIN `fin_after` s after the
+ * DISCONNECT, in the same segment when 0 (3), the server's FIN (4) and the
+ * client's ACK of it (5). `close` is the closing flag (0: no close). */
+static void last_words_script(script *sc, uint16_t port, int from, const uint8_t *first,
+                              size_t len, double fin_after, uint8_t close)
+{
+    late_script(sc, port);
+    script_add(sc, from, 0.0, first, len);                        /* 1 */
+    if (fin_after == 0.0)
+        sc->m[0].flags = close;
+    script_add_flags(sc, 1 - from, 0.0001, 0);                    /* 2 */
+    if (fin_after > 0.0 && close)
+        script_add_flags(sc, from, fin_after, close);             /* 3 */
+    if (close) {
+        script_add_flags(sc, 1 - from, fin_after + 0.0002, MQTTKA_TCP_FIN); /* 4 */
+        script_add_flags(sc, from, fin_after + 0.0003, 0);        /* 5 */
+    }
+}
+
+/* A connection joined late of which the capture holds only the client's
+ * DISCONNECT and the close (MQTT 3.1.1 and 5.0, its FIN in the same
+ * segment or the next, a reason code, properties; c0 00 bare to port 1883
+ * or in a masked WebSocket frame): MQTT, the DISCONNECT decoded, the
+ * verdict mqtt_disconnect. Not so when the DISCONNECT comes from the
+ * port-1883 side or unmasked (a server's), when no FIN follows, or it
+ * comes later than a client closes after a DISCONNECT, or is a RST, when
+ * either side sends more, on another port over TCP, or with bytes that are
+ * not a client's DISCONNECT to the byte. */
+static void test_late_lone_disconnect(void)
+{
+    static script sc;
+    uint8_t frame[64];
+    /* MQTT 5.0: reason 0x04 (with Will), a Session Expiry Interval and a
+     * User Property (as mosquitto_pub -D disconnect ... writes it) */
+    static const uint8_t disconnect_props[] = {0xe0, 0x19, 0x04, 0x17, 0x11, 0x00, 0x00, 0x00,
+                                               0x7a, 0x26, 0x00, 0x05, 'u',  's',  'e',  'r',
+                                               'p',  0x00, 0x08, 'u',  's',  'e',  'r',  'v',
+                                               'a',  'l',  's'};
+    static const uint8_t disconnect_rc[] = {0xe0, 0x01, 0x04};
+
+    last_words_script(&sc, 1883, C, disconnect, sizeof disconnect, 0.0, MQTTKA_TCP_FIN);
+    CHECK(script_run_all_ways("late_lone_disconnect_fin_with_it", &sc, &lg, NULL));
+    LOG_HAS(lg, "[1] #1 C>S DISCONNECT\n");
+    LOG_HAS(lg, "#1 summary 127.0.0.1:50000 -> 127.0.0.1:1883 tcp ");
+    LOG_HAS(lg, "close=client/mqtt_disconnect start_seen=0 verdict=mqtt_disconnect");
+    mqttka_counts counts;
+    CHECK(script_counts(&sc, NULL, &counts));
+    CHECK(counts.mqtt_connections == 1);
+
+    last_words_script(&sc, 1883, C, disconnect, sizeof disconnect, 0.00005, MQTTKA_TCP_FIN);
+    CHECK(script_run_all_ways("late_lone_disconnect_fin_after", &sc, &lg, NULL));
+    LOG_HAS(lg, "[1] #1 C>S DISCONNECT\n");
+    LOG_HAS(lg, "close=client/mqtt_disconnect start_seen=0 verdict=mqtt_disconnect");
+
+    last_words_script(&sc, 1883, C, disconnect_rc, sizeof disconnect_rc, 0.05, MQTTKA_TCP_FIN);
+    CHECK(script_run_all_ways("late_lone_disconnect_reason", &sc, &lg, NULL));
+    LOG_HAS(lg, "[1] #1 C>S DISCONNECT reason=0x04\n");
+    LOG_HAS(lg, "close=client/mqtt_disconnect disconnect=0x04 start_seen=0 "
+                "verdict=mqtt_disconnect");
+
+    last_words_script(&sc, 1883, C, disconnect_props, sizeof disconnect_props, 0.0,
+                      MQTTKA_TCP_FIN);
+    CHECK(script_run_all_ways("late_lone_disconnect_properties", &sc, &lg, NULL));
+    LOG_HAS(lg, "[1] #1 C>S DISCONNECT reason=0x04\n");
+    LOG_HAS(lg, "close=client/mqtt_disconnect disconnect=0x04 start_seen=0 "
+                "verdict=mqtt_disconnect");
+
+    size_t n = script_ws_frame(frame, 0x82, true, disconnect_props, sizeof disconnect_props);
+    last_words_script(&sc, 1882, C, frame, n, 0.001, MQTTKA_TCP_FIN);
+    CHECK(script_run_all_ways("late_lone_disconnect_ws", &sc, &lg, NULL));
+    LOG_HAS(lg, "[1] #1 C>S DISCONNECT reason=0x04\n");
+    LOG_HAS(lg, "#1 summary 127.0.0.1:50000 -> 127.0.0.1:1882 websocket ");
+    LOG_HAS(lg, "close=client/mqtt_disconnect disconnect=0x04 start_seen=0 "
+                "verdict=mqtt_disconnect");
+
+    /* Not MQTT, as far as the capture can tell: */
+    static const struct {
+        const char *name;
+        uint16_t port;
+        int from;
+        double fin_after;
+        uint8_t close;
+    } not_taken[] = {
+        /* the port-1883 side's: an MQTT 5 server's, or not MQTT */
+        {"late_lone_disconnect_from_1883", 1883, S, 0.0, MQTTKA_TCP_FIN},
+        {"late_lone_disconnect_no_close", 1883, C, 0.0, 0},
+        /* a client closes at once after its DISCONNECT */
+        {"late_lone_disconnect_fin_late", 1883, C, 1.0, MQTTKA_TCP_FIN},
+        {"late_lone_disconnect_rst", 1883, C, 0.001, MQTTKA_TCP_RST},
+        {"late_lone_disconnect_other_port", 1882, C, 0.0, MQTTKA_TCP_FIN},
+    };
+    for (size_t i = 0; i < sizeof not_taken / sizeof not_taken[0]; i++) {
+        last_words_script(&sc, not_taken[i].port, not_taken[i].from, disconnect,
+                          sizeof disconnect, not_taken[i].fin_after, not_taken[i].close);
+        CHECK(script_run_all_ways(not_taken[i].name, &sc, &lg, NULL));
+        LOG_LACKS(lg, "#1");
+    }
+
+    /* more from either side after it */
+    static const uint8_t other[] = {'o', 'k'};
+    for (int from = C; from <= S; from++) {
+        last_words_script(&sc, 1883, C, disconnect, sizeof disconnect, 0.001, MQTTKA_TCP_FIN);
+        script_msg *m = &sc.m[1]; /* 2, the server's ACK, becomes data */
+        if (from == C) {
+            memcpy(m, &sc.m[0], sizeof *m); /* a second client segment */
+            m->t = 0.0001;
+            memcpy(m->bytes, other, sizeof other);
+            m->len = sizeof other;
+        } else {
+            memcpy(m->bytes, other, sizeof other);
+            m->len = sizeof other;
+        }
+        CHECK(script_run_all_ways(from == C ? "late_lone_disconnect_client_more"
+                                            : "late_lone_disconnect_server_sends",
+                                  &sc, &lg, NULL));
+        LOG_LACKS(lg, "#1");
+    }
+
+    /* the server's DISCONNECT in an unmasked frame */
+    n = script_ws_frame(frame, 0x82, false, disconnect, sizeof disconnect);
+    last_words_script(&sc, 1882, S, frame, n, 0.0, MQTTKA_TCP_FIN);
+    CHECK(script_run_all_ways("late_lone_disconnect_ws_unmasked", &sc, &lg, NULL));
+    LOG_LACKS(lg, "#1");
+
+    /* bytes that are not a client's DISCONNECT to the byte */
+    static const uint8_t not_disconnect[][16] = {
+        {0xe0, 0x01, 0x8e},                   /* Session taken over: a server's reason */
+        {0xe0, 0x03, 0x00, 0x02, 0x11},       /* properties longer than the packet */
+        {0xe0, 0x04, 0x00, 0x02, 0x1f, 0x00}, /* a Reason String cut short */
+        {0xe0, 0x05, 0x00, 0x03, 0x1c, 0x00, 0x00}, /* Server Reference: a server's */
+        {0xe0, 0x0c, 0x00, 0x0a, 0x11, 0x00, 0x00, 0x00, 0x01, /* Session Expiry twice */
+         0x11, 0x00, 0x00, 0x00, 0x02},
+        {0xe0, 0x00, 0x00},                   /* a byte after it */
+        {0xe2, 0x00},                         /* flags that a DISCONNECT never has */
+        {0xe0, 0x80, 0x00},                   /* a length in more bytes than it needs */
+    };
+    static const size_t not_len[] = {3, 5, 6, 7, 14, 3, 2, 3};
+    for (size_t i = 0; i < sizeof not_len / sizeof not_len[0]; i++) {
+        last_words_script(&sc, 1883, C, not_disconnect[i], not_len[i], 0.0, MQTTKA_TCP_FIN);
+        CHECK(script_run_all_ways("late_lone_not_disconnect", &sc, &lg, NULL));
+        LOG_LACKS(lg, "#1");
+    }
+
+    /* The server's side never captured: nothing acknowledged it. */
+    late_script(&sc, 1883);
+    script_add(&sc, C, 0.0, disconnect, sizeof disconnect);
+    sc.m[0].flags = MQTTKA_TCP_FIN;
+    CHECK(script_run_all_ways("late_lone_disconnect_no_ack", &sc, &lg, NULL));
     LOG_LACKS(lg, "#1");
 }
 
@@ -1117,6 +1272,7 @@ int main(void)
     test_late_mqtt_port_request_answer();
     test_late_skippable_in_run();
     test_late_lone_pingreq();
+    test_late_lone_disconnect();
     test_syn_ack_only_connect_lost();
     test_cadence_across_ages();
     test_reordered_segments();
