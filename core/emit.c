@@ -47,7 +47,7 @@ static bool finding_start(const rule_ctx *at, session *s, mqttka_finding_kind ki
     f->severity = severity;
     f->ts = at->ts;
     f->tag = about_tag ? about_tag : at->tag;
-    f->reported_tag = at->tag;
+    f->reported_tag = at->now_tag;
     f->dir = dir;
     f->has_value = has_value;
     f->value = has_value ? value : 0.0;

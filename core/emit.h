@@ -46,6 +46,12 @@ typedef struct rule_ctx {
     struct id_table *clients; /* client ids across connections (between.h) */
     mqttka_time ts;
     uint64_t tag; /* 0 while finishing at the end of input */
+    /* The frame being pushed (0 at the end of input): a finding's
+     * reported_tag, when it became known. `tag` may be earlier, where what
+     * is decided now is told at its own frame (segments held back and
+     * replayed, a gap an ACK showed); a reader that sees each frame once
+     * (single-pass tshark) can only show it at the frame where it is known. */
+    uint64_t now_tag;
 } rule_ctx;
 
 /* The end of input is told by frame 0: no segment has that tag. */

@@ -174,8 +174,7 @@ static void stream_bytes(const push_ctx *pc, const uint8_t *bytes, size_t len);
 static void replay(const push_ctx *pc, const kept_segments *k)
 {
     for (size_t i = 0; k && i < k->n; i++) {
-        push_ctx then = push_ctx_make(pc->env, pc->f, k->seg[i].side, k->seg[i].ts,
-                                      k->seg[i].tag);
+        push_ctx then = push_ctx_then(pc, k->seg[i].side, k->seg[i].ts, k->seg[i].tag);
         stream_bytes(&then, k->seg[i].bytes, k->seg[i].len);
     }
 }
@@ -908,8 +907,7 @@ static void adopt_closed(const push_ctx *pc)
     if (!f->first_close || !adopt_by_server(pc))
         return;
     int closer = (f->first_close - 1) & 1;
-    push_ctx then = push_ctx_make(pc->env, f, closer, f->rare->first_close_ts,
-                                  f->rare->first_close_tag);
+    push_ctx then = push_ctx_then(pc, closer, f->rare->first_close_ts, f->rare->first_close_tag);
     keepalive_on_close(&then.at, f->sess, side_of(flow_direction(f, closer)),
                        f->first_close > 2 ? MQTTKA_CLOSE_RST : MQTTKA_CLOSE_FIN);
 }
@@ -959,12 +957,11 @@ static void prove_lone_packet(const push_ctx *pc)
         (f->first_close > 2 ||
          f->rare->first_close_ts - kept->seg[0].ts > INFERRED_DISCONNECT_WINDOW))
         return;
-    push_ctx at = push_ctx_make(pc->env, f, client, kept->seg[0].ts, kept->seg[0].tag);
+    push_ctx at = push_ctx_then(pc, client, kept->seg[0].ts, kept->seg[0].tag);
     start_proved(&at, &d, NULL, 0);
     if (!f->sess)
         return;
-    push_ctx then = push_ctx_make(pc->env, f, client, f->rare->first_close_ts,
-                                  f->rare->first_close_tag);
+    push_ctx then = push_ctx_then(pc, client, f->rare->first_close_ts, f->rare->first_close_tag);
     keepalive_on_close(&then.at, f->sess, side_of(flow_direction(f, client)),
                        f->first_close > 2 ? MQTTKA_CLOSE_RST : MQTTKA_CLOSE_FIN);
 }

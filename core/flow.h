@@ -177,9 +177,19 @@ typedef struct push_ctx {
 static inline push_ctx push_ctx_make(flow_env *env, struct flow *f, int side, mqttka_time ts,
                                      uint64_t tag)
 {
-    push_ctx pc = {{&env->cfg, &env->sink, &env->clients, ts, tag}, env, f, side,
+    push_ctx pc = {{&env->cfg, &env->sink, &env->clients, ts, tag, tag}, env, f, side,
                    MQTTKA_TIME_NONE};
     return pc;
+}
+
+/* The context of `pc`'s flow as it was at an earlier time and frame (a
+ * segment held back, a close told as it came), for what is decided now:
+ * what it emits is known at pc's frame. */
+static inline push_ctx push_ctx_then(const push_ctx *pc, int side, mqttka_time ts, uint64_t tag)
+{
+    push_ctx then = push_ctx_make(pc->env, pc->f, side, ts, tag);
+    then.at.now_tag = pc->at.now_tag;
+    return then;
 }
 
 /* Makes *f a new flow between src (side 0) and dst, nothing seen yet. */

@@ -105,6 +105,11 @@ typedef struct mqttka_frame_lists {
     mqttka_summary_rec *sum_reported, *sum_reported_tail;
     mqttka_summary_rec *sum_tagged, *sum_tagged_tail;
     uint32_t n_reported, n_tagged;
+    /* Copies of the MQTT packets of earlier frames that the core decoded
+     * while this frame was pushed (a connection joined late, replayed once
+     * proven): single-pass tshark taps them here, the only pass it has. */
+    mqttka_pkt_rec *decoded_late;
+    uint32_t n_decoded_late;
 } mqttka_frame_lists;
 
 /* Everything kept about one frame: 16 bytes and its MQTT packets. Frames the
@@ -124,10 +129,11 @@ typedef struct mqttka_conn_rec {
     uint8_t transport;           /* mqttka_transport */
 } mqttka_conn_rec;
 
-/* What the postdissector queues to the tap "mqttka" (mqttka-stats.c): a
- * frame's MQTT packets, or one connection summary. Lives in pinfo->pool. */
+/* What the postdissector queues to the tap "mqttka" (mqttka-stats.c): MQTT
+ * packets (a frame's, or those decoded late at it), or one connection summary. Lives in pinfo->pool. */
 typedef struct mqttka_tap_data {
-    const mqttka_frame_rec *frame;     /* NULL for a summary */
+    const mqttka_pkt_rec *pkts;        /* NULL for a summary */
+    uint32_t n_pkts;
     const mqttka_summary_rec *summary; /* NULL for packets */
 } mqttka_tap_data;
 

@@ -93,10 +93,10 @@ static int conn_node(stats_tree *st, int packets, uint64_t id, const mqttka_endp
     return increase_stat_node(st, name, node_connections, TRUE, packets);
 }
 
-static void tap_packets(stats_tree *st, const mqttka_frame_rec *r)
+static void tap_packets(stats_tree *st, const mqttka_pkt_rec *pkts, uint32_t n_pkts)
 {
-    for (uint32_t i = 0; i < r->n_pkts; i++) {
-        const mqttka_pkt_rec *p = &r->pkts[i];
+    for (uint32_t i = 0; i < n_pkts; i++) {
+        const mqttka_pkt_rec *p = &pkts[i];
         const mqttka_conn_rec *c = mqttka_store_conn(p->conn_id);
         if (!c)
             continue;
@@ -151,8 +151,8 @@ static tap_packet_status stats_packet(stats_tree *st, packet_info *pinfo, epan_d
     (void)edt;
     (void)flags;
     const mqttka_tap_data *d = (const mqttka_tap_data *)data;
-    if (d->frame)
-        tap_packets(st, d->frame);
+    if (d->pkts)
+        tap_packets(st, d->pkts, d->n_pkts);
     if (d->summary)
         tap_summary(st, d->summary);
     return TAP_PACKET_REDRAW;

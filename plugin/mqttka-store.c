@@ -55,6 +55,7 @@ static struct {
     bool finished;
     mqttka_time last_ts;       /* of the last frame pushed */
     uint32_t last_frame;
+    bool pushing;              /* inside mqttka_push of last_frame */
     /* conns[id]: the core numbers connections 1, 2, ... in order of first
      * sight, so an array indexed by the number, grown by doubling, finds a
      * connection's record without a hash look-up: 8 bytes per connection,
@@ -192,6 +193,23 @@ static void note_conn(const mqttka_connection *c, uint32_t conn_id)
         r->client_id = wmem_strndup(wmem_file_scope(), c->client_id, MQTTKA_CLIENT_ID_SIZE - 1);
 }
 
+/* A copy of packet `p` of an earlier frame, on the frame being pushed: its
+ * own frame was shown (and tapped, in single pass) before it was decoded.
+ * The copy holds what the statistics read, which is final when decoded;
+ * the forward ping link set later on the original is not among it. */
+static void note_decoded_late(const mqttka_pkt_rec *p)
+{
+    mqttka_frame_lists *l = frame_lists(store.last_frame);
+    uint32_t n = l->n_decoded_late;
+    if ((n & (n - 1)) == 0) {
+        /* Bounded as frame_add_pkt's: what one frame's push decodes. */
+        size_t cap = n ? 2 * (size_t)n : 1;
+        l->decoded_late = (mqttka_pkt_rec *)wmem_realloc(wmem_file_scope(), l->decoded_late,
+                                                          cap * sizeof *l->decoded_late);
+    }
+    l->decoded_late[l->n_decoded_late++] = *p;
+}
+
 static void on_packet(const mqttka_event *ev)
 {
     const mqttka_mqtt_packet *m = &ev->u.mqtt;
@@ -208,6 +226,8 @@ static void on_packet(const mqttka_event *ev)
     p->rtt = m->rtt;
     p->pair = m->type == MQTTKA_MQTT_PINGREQ ? 0 : tag_frame(m->pair_tag);
     note_conn(ev->conn, p->conn_id);
+    if (store.pushing && num < store.last_frame)
+        note_decoded_late(p);
 
     /* The forward link, on the PINGREQ this PINGRESP answers. */
     if (m->type == MQTTKA_MQTT_PINGRESP && p->pair != 0 && p->pair != num) {
@@ -468,7 +488,9 @@ static void push_frame(tvbuff_t *tvb, packet_info *pinfo)
     (void)mqttka_tls_rewrite(pinfo, &seg);
     /* MQTTKA_ERR_NOMEM drops the segment and emits resource_limit: nothing
      * more to do here. */
+    store.pushing = true;
     (void)mqttka_push(store.analyzer, &seg);
+    store.pushing = false;
 }
 
 const mqttka_frame_rec *mqttka_store_frame(tvbuff_t *tvb, packet_info *pinfo)

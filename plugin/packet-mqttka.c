@@ -392,7 +392,16 @@ static int dissect_mqttka_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
     if (have_tap_listener(mqttka_tap)) {
         if (r->n_pkts > 0) {
             mqttka_tap_data *d = wmem_new0(pinfo->pool, mqttka_tap_data);
-            d->frame = r;
+            d->pkts = r->pkts;
+            d->n_pkts = r->n_pkts;
+            tap_queue_packet(mqttka_tap, pinfo, d);
+        }
+        /* Packets of earlier frames decoded at this one: a revisit taps
+         * them on their own frames. */
+        if (!visited && r->lists && r->lists->n_decoded_late > 0) {
+            mqttka_tap_data *d = wmem_new0(pinfo->pool, mqttka_tap_data);
+            d->pkts = r->lists->decoded_late;
+            d->n_pkts = r->lists->n_decoded_late;
             tap_queue_packet(mqttka_tap, pinfo, d);
         }
         for (const mqttka_summary_rec *s = sums; s;

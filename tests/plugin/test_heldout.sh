@@ -16,9 +16,9 @@ python3 "$SOURCE/tests/plugin/check_plugin.py" samples "$WORK/tshark-with" "$CLI
 
 # The derived captures (issue 13: joined late, lossy, one side only), where
 # Wireshark's own MQTT dissector cannot follow the stream: the plugin shows
-# each connection's verdict and what the capture missed (start_seen,
-# keepalive_inferred, the side not captured, an inferred close or PINGREQ)
-# as the CLI's JSON does. The classes that carry them; the others are the
+# the CLI's findings, statistics and verdicts, and beside each verdict what
+# the capture missed (start_seen, keepalive_inferred, the side not captured,
+# an inferred close or PINGREQ) as the CLI's JSON does. The classes that carry them; the others are the
 # samples' and the held-out classes' business above.
 mkdir -p "$WORK/derived"
 for c in cut cut-early lossy-pingreq onesided-s2c; do
@@ -26,5 +26,5 @@ for c in cut cut-early lossy-pingreq onesided-s2c; do
 done
 rm -f "$WORK"/derived/nonmqtt-*.pcap
 chmod -R a+rX "$WORK/derived"
-python3 "$SOURCE/tests/plugin/check_plugin.py" summaries "$WORK/tshark-with" "$CLI" "$WORK"/derived/*.pcap || status=1
+python3 "$SOURCE/tests/plugin/check_plugin.py" derived "$WORK/tshark-with" "$CLI" "$WORK"/derived/*.pcap || status=1
 exit $status

@@ -1309,7 +1309,7 @@ static void configure_mass3(mqttka_config *cfg) { cfg->mass_close_connections = 
 #define S2C_ONLY                                                                            \
     "[3] #1 S>C CONNACK code=0 ska=-1\n"                                                     \
     "[5] #1 S>C PINGRESP\n"                                                                  \
-    "[5] #1 S>C finding pingresp_unsolicited info about=5\n"                                 \
+    "[5] #1 S>C finding pingresp_unsolicited info about=5 reported=7\n"                      \
     "[7] #1 S>C PINGRESP\n"                                                                  \
     "[7] #1 S>C finding pingresp_unsolicited info about=7\n"
 #define S2C_SUMMARY(at, pingresp, close)                                                    \
@@ -1540,7 +1540,7 @@ static const rule_row rows[] = {
      "verdict=open id=\"\" sub=\"mqtt\" ext=\"\"\n",
      NULL},
     {"ws_subprotocol: the client offered none", s_subprotocol_not_offered, NULL,
-     HANDSHAKE "[4] #1 C>S finding ws_subprotocol warn about=3\n"
+     HANDSHAKE "[4] #1 C>S finding ws_subprotocol warn about=3 reported=5\n"
                "[5] #1 C>S CONNECT level=4 ka=5 clean=1 id=\"\"\n"
                "[6] #1 S>C CONNACK code=0 ska=-1\n"
                "[6] #1 S>C finding keepalive_negotiated info about=6 value=5.000\n"
@@ -1548,7 +1548,7 @@ static const rule_row rows[] = {
                "close=-/- verdict=open id=\"\" sub=\"\" ext=\"\"\n",
      NULL},
     {"ws_subprotocol: the server chose none of the client's", s_subprotocol_not_chosen, NULL,
-     HANDSHAKE "[4] #1 S>C finding ws_subprotocol warn about=4\n"
+     HANDSHAKE "[4] #1 S>C finding ws_subprotocol warn about=4 reported=5\n"
                "[5] #1 C>S CONNECT level=4 ka=5 clean=1 id=\"\"\n"
                "[6] #1 S>C CONNACK code=0 ska=-1\n"
                "[6] #1 S>C finding keepalive_negotiated info about=6 value=5.000\n"
@@ -1811,7 +1811,7 @@ static const rule_row rows[] = {
     {"keepalive_inferred: joined late, from the PINGREQ cadence", s_keepalive_inferred, NULL,
      "[1] #1 C>S PINGREQ\n"
      "[2] #1 S>C PINGRESP rtt=0.001 pair=1\n"
-     "[2] #1 S>C finding pingresp_rtt info about=2 value=0.001\n"
+     "[2] #1 S>C finding pingresp_rtt info about=2 value=0.001 reported=3\n"
      "[3] #1 C>S PINGREQ silence=5.000\n"
      "[4] #1 S>C PINGRESP rtt=0.001 pair=3\n"
      "[4] #1 S>C finding pingresp_rtt info about=4 value=0.001\n"
@@ -1884,7 +1884,7 @@ static const rule_row rows[] = {
     {"verdict mqtt_disconnect: a DISCONNECT behind a hole, seen after its FIN, is how the client "
      "closed",
      s_disconnect_behind_hole, NULL,
-     TCP_KA5 "[7] #1 C>S finding capture_gap info about=7 value=2.000\n"
+     TCP_KA5 "[7] #1 C>S finding capture_gap info about=7 value=2.000 reported=8\n"
              "[7] #1 C>S DISCONNECT\n"
              "[8] #1 summary " TCP_CONN " " KA5 " pingreq=0 pingresp=0 unanswered=0 "
              "close=client/mqtt_disconnect verdict=mqtt_disconnect id=\"\" sub=\"\" ext=\"\"\n",
