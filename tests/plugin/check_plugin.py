@@ -39,18 +39,29 @@
         frame carries the start of a CONNECT (mqttka.ws.continues) and
         points to the frame where it is decoded.
 """
-import collections, json
+import collections, concurrent.futures, json
 import os
 import re
 import subprocess
 import sys
+import threading
 
 FAILURES = []
 
 
+SAY = threading.Lock()
+
+
+def say(text):
+    """One line of output, whole, from any of the checking threads."""
+    with SAY:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+
+
 def fail(msg):
     FAILURES.append(msg)
-    print("FAIL: " + msg)
+    say("FAIL: " + msg)
 
 
 def run(cmd):
@@ -304,7 +315,7 @@ def check_sample(tshark, cli, pcap, wireshark_follows=True):
 
     check_stats(two_tree, one_tree, name, ev, conns, ended)
 
-    print("%s: %d MQTT packets, %d findings, %d connections (single pass: %d verdicts, %d due)"
+    say("%s: %d MQTT packets, %d findings, %d connections (single pass: %d verdicts, %d due)"
           " agree" % (name, len(cli_pkts), len(cli_tag), len(conns), len(ended), len(must)))
 
 
@@ -454,20 +465,18 @@ def check_split(tshark, pcap):
 
 def main():
     cmd = sys.argv[1]
-    if cmd == "samples":
+    if cmd in ("samples", "derived"):
         tshark, cli = sys.argv[2], sys.argv[3]
-        for pcap in sys.argv[4:]:
+
+        def one(pcap):
             try:
-                check_sample(tshark, cli, pcap)
+                check_sample(tshark, cli, pcap, wireshark_follows=cmd == "samples")
             except RuntimeError as e:
                 fail(str(e))
-    elif cmd == "derived":
-        tshark, cli = sys.argv[2], sys.argv[3]
-        for pcap in sys.argv[4:]:
-            try:
-                check_sample(tshark, cli, pcap, wireshark_follows=False)
-            except RuntimeError as e:
-                fail(str(e))
+        # Each capture is checked on its own, mostly waiting for tshark to
+        # start: as many at once as there are processors.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            list(pool.map(one, sys.argv[4:]))
     elif cmd == "split":
         for pcap in sys.argv[3:]:
             check_split(sys.argv[2], pcap)
