@@ -2,7 +2,8 @@
  * analyzer.c - the public entry points of the core (mqttka.h).
  *
  * Segments are pushed in capture order; each is routed to its flow (created
- * on a SYN or on payload, never on a bare ACK, so stray ACKs of forgotten
+ * on a SYN or on payload, or on the FIN or RST of a connection the capture
+ * joined at its close; never on a bare ACK, so stray ACKs of forgotten
  * flows cost nothing), and the flow's pipeline (flow.c) turns it into
  * events. A flow is ended and forgotten on RST or when both sides sent FIN,
  * when the table is full and it has been idle longest, and at mqttka_finish.
@@ -36,12 +37,17 @@ struct mqttka_analyzer {
     uint32_t ended_next, ended_held;
 };
 
-static void remember_end(mqttka_analyzer *a, const struct flow *f)
+static void remember_pair(mqttka_analyzer *a, const mqttka_endpoint *x, const mqttka_endpoint *y)
 {
-    a->ended[a->ended_next] = flow_table_hash(&f->ep[0], &f->ep[1]);
+    a->ended[a->ended_next] = flow_table_hash(x, y);
     a->ended_next = (a->ended_next + 1) % ENDED_FLOWS_REMEMBERED;
     if (a->ended_held < ENDED_FLOWS_REMEMBERED)
         a->ended_held++;
+}
+
+static void remember_end(mqttka_analyzer *a, const struct flow *f)
+{
+    remember_pair(a, &f->ep[0], &f->ep[1]);
 }
 
 static bool ended_lately(const mqttka_analyzer *a, const mqttka_segment *seg)
@@ -218,21 +224,30 @@ static void evict_idle(mqttka_analyzer *a, const mqttka_segment *seg)
     flow_account(a, old, true);
 }
 
-/* A FIN of a flow not in the table opens one only when the flow joined
- * late may be a proven server's MQTT connection whose payload all came
- * before the capture (flow.c: adopt_by_server, which also wants the FIN
- * acknowledged): one endpoint is such a server, and the address pair's
- * flow did not just end. Any other stray FIN or RST (a scan's, a port
- * closed) is no connection. */
-static bool late_close_opens(const mqttka_analyzer *a, const mqttka_segment *seg)
+/* A FIN or RST of an address pair with no flow, with no SYN and no
+ * payload, that is no remnant of a flow that just ended (a reset's second
+ * RST, a FIN sent again): what the capture holds of a connection it joined
+ * at its close. It is a TCP connection, counted (not analysed:
+ * close_only) unless it proves to be a proven server's MQTT connection
+ * (flow.c: adopt_by_server). A bare ACK opens nothing: every connection
+ * sends one after its end and TCP keepalive probes are bare ACKs, so one
+ * tells no connection apart from a straggler of a forgotten one, and a
+ * flow for each would cost an entry per stray packet. */
+static bool close_only_opens(const mqttka_analyzer *a, const mqttka_segment *seg)
 {
-    const proven_servers *known = &a->env.sink.servers;
-    if (!(seg->tcp_flags & MQTTKA_TCP_FIN) ||
-        (seg->tcp_flags & (MQTTKA_TCP_SYN | MQTTKA_TCP_RST)) || seg->wire_len || !known->n)
-        return false;
-    return (proven_servers_find(known, &seg->src) >= 0) !=
-               (proven_servers_find(known, &seg->dst) >= 0) &&
-           !ended_lately(a, seg);
+    return (seg->tcp_flags & (MQTTKA_TCP_FIN | MQTTKA_TCP_RST)) &&
+           !(seg->tcp_flags & MQTTKA_TCP_SYN) && !seg->wire_len && !ended_lately(a, seg);
+}
+
+/* A close-only segment that finds the flow table full: counted as its
+ * connection, and its address pair remembered so that the peer's FIN or
+ * RST is not counted again. It makes no room, as a SYN or data does: a
+ * scan's RSTs and FINs never push out the connections being followed. */
+static void count_close_only(mqttka_analyzer *a, const mqttka_segment *seg)
+{
+    remember_pair(a, &seg->src, &seg->dst);
+    a->counts.tcp_connections++;
+    a->counts.not_analysed[MQTTKA_NA_CLOSE_ONLY]++;
 }
 
 static mqttka_status push_one(mqttka_analyzer *a, const mqttka_segment *seg,
@@ -264,10 +279,16 @@ static mqttka_status push_one(mqttka_analyzer *a, const mqttka_segment *seg,
     if (!f) {
         bool opens = ((seg->tcp_flags & MQTTKA_TCP_SYN) || seg->wire_len > 0) &&
                      !(seg->tcp_flags & MQTTKA_TCP_RST);
-        if (!opens && !late_close_opens(a, seg))
-            return MQTTKA_OK;
-        if (a->flows.count >= a->env.cfg.max_flows)
+        if (!opens) {
+            if (!close_only_opens(a, seg))
+                return MQTTKA_OK;
+            if (a->flows.count >= a->env.cfg.max_flows) {
+                count_close_only(a, seg);
+                return MQTTKA_OK;
+            }
+        } else if (a->flows.count >= a->env.cfg.max_flows) {
             evict_idle(a, seg);
+        }
         f = flow_table_insert(&a->flows, &seg->src, &seg->dst);
         if (!f)
             return MQTTKA_ERR_NOMEM;

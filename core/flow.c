@@ -108,6 +108,11 @@ int flow_outcome(const struct flow *f, bool dropped)
         return f->outcome;
     if (f->proto == PROTO_TLS)
         return MQTTKA_NA_TLS;
+    /* Opened by its close and never carried a byte: a connection the
+     * capture joined at its end (dropped for a cap or not, nothing of it
+     * was missed but its close). */
+    if (!f->syn_seen && !f->had_data && f->first_close && f->rare->first_close_tag == f->first_tag)
+        return MQTTKA_NA_CLOSE_ONLY;
     if (dropped)
         return MQTTKA_NA_RESOURCE_LIMIT;
     if (!f->had_data)
