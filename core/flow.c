@@ -377,7 +377,7 @@ static void start_proved(const push_ctx *pc, const probe_decision *d, const uint
      * side waits for a segment that proves one. */
     const kept_segments *kept = probe_kept(f->probe);
     bool in_step[2] = {false, false};
-    in_step[pc->side] = true;
+    in_step[pc->side] = len > 0; /* an adoption's segment may carry no byte: nothing decoded */
     for (size_t i = 0; kept && i < kept->n; i++)
         in_step[kept->seg[i].side] = true;
     for (int side = 0; side < 2; side++)
@@ -409,9 +409,17 @@ static bool adopt_by_server(const push_ctx *pc)
         partial = probe_partial(f->probe, &d);
     else if (f->proto != PROTO_UNKNOWN || f->had_data)
         return false;
-    /* Nothing but a close: it must be a FIN its peer acknowledged, which
-     * only an open connection does (a stray FIN or RST proves nothing). */
-    else if (!f->first_close || f->first_close > 2 || !f->rare->first_close_acked)
+    /* Nothing but a close: a FIN its peer acknowledged, which only an open
+     * connection does (a FIN scan's FIN gets nothing or an RST), or an RST
+     * with ACK sent to the server (checked below). A TCP with no such
+     * connection answers a segment with an RST whose ACK flag is clear
+     * unless that segment had none (RFC 9293 3.10.7.1: a SYN, a scan's
+     * bare FIN), and a server sends its clients none; a client's RST with
+     * ACK is the abort of a synchronised connection (Linux sends every
+     * reset of an open socket so). An RST the server sends may answer its
+     * client's SYN or stray segment the capture missed: it proves nothing. */
+    else if (!f->first_close ||
+             !(f->first_close <= 2 ? f->rare->first_close_acked : f->rare->first_close_has_ack))
         return false;
     if (f->proto == PROTO_PROBE && !partial)
         return false;
@@ -421,6 +429,8 @@ static bool adopt_by_server(const push_ctx *pc)
     if ((t0 < 0) == (t1 < 0))
         return false; /* neither, or both: nothing says which is the server */
     int client = t0 >= 0 ? 1 : 0;
+    if (f->proto != PROTO_PROBE && f->first_close > 2 && ((f->first_close - 1) & 1) != client)
+        return false; /* the server's lone RST */
     mqttka_transport transport = (mqttka_transport)(t0 >= 0 ? t0 : t1);
     if (partial && (d.transport != transport || (d.client_side >= 0 && d.client_side != client)))
         return false;
@@ -1231,6 +1241,7 @@ bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
             r->first_close_tag = pc->at.tag;
             r->first_close_seq = seg->seq + (uint32_t)seg->wire_len; /* mod 2^32 */
             r->first_close_acked = false;
+            r->first_close_has_ack = (flags & MQTTKA_TCP_ACK) != 0;
         }
     }
     mqttka_side who = side_of(flow_direction(f, side));

@@ -78,6 +78,7 @@ typedef struct flow_rare {
     uint64_t first_close_tag;
     uint32_t first_close_seq;
     bool first_close_acked;
+    bool first_close_has_ack;         /* the close itself carried ACK (an RST's, flow.c) */
     /* A SYN-ACK whose SYN the capture missed: where the client's data
      * starts (its ACK), applied at the client's first segment (flow.c) */
     bool client_start_known;
