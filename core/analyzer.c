@@ -28,6 +28,16 @@
  * scanned only when a segment with no SYN opens a flow. */
 #define ENDED_FLOWS_REMEMBERED 512
 
+/* Flows of nothing but a close that ended before any connection proved
+ * their server (flow_adoptable_later): a capture begun as connections
+ * close holds their FINs and RSTs before the first connection that proves
+ * the broker. They stay in the table, ended ("parked": their stragglers
+ * ignored), and mqttka_finish adopts those whose server was proven by then
+ * (an eviction, those proven by then). At most this many at once: a flow
+ * that ends so past it is counted (close_only) at once, never adopted. It
+ * bounds what a scan's RSTs with ACK keep: 64 flows. */
+#define PARKED_FLOWS_MAX 64
+
 struct mqttka_analyzer {
     flow_env env;          /* what every flow's pipeline shares */
     flow_table flows;
@@ -35,6 +45,7 @@ struct mqttka_analyzer {
     mqttka_counts counts;  /* of the flows ended so far */
     uint64_t ended[ENDED_FLOWS_REMEMBERED]; /* a ring, by ended_next */
     uint32_t ended_next, ended_held;
+    uint32_t parked;       /* ended flows kept in the table (PARKED_FLOWS_MAX) */
 };
 
 static void remember_pair(mqttka_analyzer *a, const mqttka_endpoint *x, const mqttka_endpoint *y)
@@ -220,6 +231,8 @@ static void evict_idle(mqttka_analyzer *a, const mqttka_segment *seg)
                      false, 0, "flow table full (%zu flows): a connection idle longest dropped",
                      a->env.cfg.max_flows);
     }
+    if (flow_ended(old))
+        a->parked--;
     flow_end(&pc);
     flow_account(a, old, true);
 }
@@ -276,6 +289,17 @@ static mqttka_status push_one(mqttka_analyzer *a, const mqttka_segment *seg,
     } else {
         f = flow_table_find(&a->flows, &seg->src, &seg->dst, &side);
     }
+    if (f && flow_ended(f)) {
+        /* A parked flow: what comes after its end is a straggler, but for
+         * a SYN, which opens a new connection on the address pair. */
+        if (!(seg->tcp_flags & MQTTKA_TCP_SYN))
+            return MQTTKA_OK;
+        a->parked--;
+        push_ctx end = push_ctx_make(&a->env, f, 0, seg->ts, seg->tag);
+        flow_end(&end);
+        flow_account(a, f, false);
+        f = NULL;
+    }
     if (!f) {
         bool opens = ((seg->tcp_flags & MQTTKA_TCP_SYN) || seg->wire_len > 0) &&
                      !(seg->tcp_flags & MQTTKA_TCP_RST);
@@ -303,6 +327,10 @@ static mqttka_status push_one(mqttka_analyzer *a, const mqttka_segment *seg,
 
     push_ctx pc = push_ctx_make(&a->env, f, side, seg->ts, seg->tag);
     if (flow_push_segment(&pc, seg)) {
+        if (a->parked < PARKED_FLOWS_MAX && flow_adoptable_later(&a->env, f)) {
+            a->parked++;
+            return MQTTKA_OK;
+        }
         flow_end(&pc);
         flow_account(a, f, false);
     }
@@ -408,7 +436,10 @@ ENTRY_POINT void mqttka_finish(mqttka_analyzer *a, mqttka_time end)
     end = time_clamp(end);
     if (a->now == MQTTKA_TIME_NONE || end > a->now)
         a->now = end;
-    /* Summaries come out in connection order so output is deterministic. */
+    /* Summaries come out in connection order so output is deterministic;
+     * the parked flows (no connection yet) after the connections, by first
+     * frame, numbered as they are adopted. */
+    a->parked = 0;
     size_t n = a->flows.count;
     struct flow **all = n ? malloc(n * sizeof *all) : NULL;
     if (all) {

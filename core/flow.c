@@ -125,6 +125,18 @@ int flow_outcome(const struct flow *f, bool dropped)
     }
 }
 
+bool flow_adoptable_later(const flow_env *env, const struct flow *f)
+{
+    if (f->sess || f->syn_seen || f->after_end || f->had_data || f->proto != PROTO_UNKNOWN ||
+        !f->first_close || f->rare->first_close_tag != f->first_tag)
+        return false;
+    if (!(f->first_close <= 2 ? f->rare->first_close_acked : f->rare->first_close_has_ack))
+        return false;
+    /* one endpoint proven: adopt_by_server has had its say; both: never */
+    return proven_servers_find(&env->sink.servers, &f->ep[0]) < 0 &&
+           proven_servers_find(&env->sink.servers, &f->ep[1]) < 0;
+}
+
 /* The flow is not ours (any more), for `why` (a mqttka_not_analysed): its
  * payload is ignored from here. */
 static void give_up(const push_ctx *pc, mqttka_not_analysed why)
@@ -1321,8 +1333,10 @@ void flow_end(const push_ctx *pc)
     }
     /* Never proved by its end: a late-joined connection of a server proven
      * since, too quiet to prove itself, gets its first close as it came.
-     * (A flow that ended before the proof stays not analysed; so does one
-     * whose close was only told by an ACK.) */
+     * (A flow that ended before the proof stays not analysed, but for one
+     * of nothing but its close, which the analyzer keeps to its end:
+     * flow_adoptable_later; so does one whose close was only told by an
+     * ACK.) */
     if (!f->sess && !f->syn_seen && pc->env->sink.servers.n) {
         if (f->first_close)
             adopt_closed(pc);

@@ -211,6 +211,22 @@ flow_rare *flow_rare_of(struct flow *f);
  * a cap before its protocol was known is a resource limit's. */
 int flow_outcome(const struct flow *f, bool dropped);
 
+/* Whether an ended flow (an RST, or both FINs) holding nothing but its close
+ * could still become a proven server's MQTT connection (flow.c:
+ * adopt_by_server) once a later connection proves its server: neither
+ * endpoint is proven yet, and its close is one that proves a connection
+ * (an acknowledged FIN, an RST with ACK). The analyzer keeps such a flow
+ * until the end (analyzer.c: parked). */
+bool flow_adoptable_later(const flow_env *env, const struct flow *f);
+
+/* A flow in the table that has ended (an RST, or both FINs): one the
+ * analyzer keeps past its end (flow_adoptable_later); every other flow is
+ * ended and forgotten as it ends. Reads only the packet path's first line. */
+static inline bool flow_ended(const struct flow *f)
+{
+    return f->rst || (f->fin[0] && f->fin[1]);
+}
+
 mqttka_direction flow_direction(const struct flow *f, int side);
 
 /* Cache hint: the session lines a segment of `side` will touch. */

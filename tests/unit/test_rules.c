@@ -782,6 +782,48 @@ static void s_adopted_proof_after_close(script *sc)
     script_add(sc, S, 2.011, connack_ok, sizeof connack_ok);
 }
 
+/* #2 joined late at its close, before #1 (frames 4-7) proves the server:
+ * 1 the client's FIN, 2 the server's FIN acknowledging it, 3 the client's
+ * last ACK. #2 ended before the proof: kept, and adopted at the end, its
+ * close told as it came. */
+static void s_close_only_before_proof(script *sc)
+{
+    sc->segment_starts_matter = true;
+    script_on(sc, 1);
+    fin(sc, C, 1.0);
+    fin(sc, S, 1.001);
+    script_add(sc, C, 1.002, NULL, 0);
+    open_at(sc, 0, 2.0);
+    script_add(sc, C, 2.010, connect_ka5, sizeof connect_ka5);
+    script_add(sc, S, 2.011, connack_ok, sizeof connack_ok);
+}
+
+/* The same with 1 the client's RST with ACK, 2 a second RST (a straggler
+ * of the ended flow, not another connection). */
+static void s_rst_only_before_proof(script *sc)
+{
+    sc->segment_starts_matter = true;
+    script_on(sc, 1);
+    script_add_flags(sc, C, 1.0, MQTTKA_TCP_RST);
+    script_add_flags(sc, C, 1.001, MQTTKA_TCP_RST);
+    open_at(sc, 0, 2.0);
+    script_add(sc, C, 2.010, connect_ka5, sizeof connect_ka5);
+    script_add(sc, S, 2.011, connack_ok, sizeof connack_ok);
+}
+
+/* 1 the client's FIN, 2 the server's RST (no such connection: the FIN is
+ * not acknowledged), before #1 proves the server: nothing. */
+static void s_unacked_fin_before_proof(script *sc)
+{
+    sc->segment_starts_matter = true;
+    script_on(sc, 1);
+    fin(sc, C, 1.0);
+    script_add_flags(sc, S, 1.001, MQTTKA_TCP_RST);
+    open_at(sc, 0, 2.0);
+    script_add(sc, C, 2.010, connect_ka5, sizeof connect_ka5);
+    script_add(sc, S, 2.011, connack_ok, sizeof connack_ok);
+}
+
 /* #1 resets (5 the client's RST), 6 the server's ACK of data in flight,
  * 7 the client's kernel answers it with a second RST: a remnant of #1,
  * not a connection joined late. */
@@ -1759,6 +1801,37 @@ static const rule_row rows[] = {
      "[0] #2 summary " LATE_CONN " v=null ka=-1 ska=-1 kae=-1 pingreq=0 pingresp=0 "
      "unanswered=0 close=client/mqtt_disconnect start_seen=0 verdict=mqtt_disconnect id=\"\" "
      "sub=\"\" ext=\"\"\n",
+     NULL},
+    {"joined late, only its FINs left, ended before its server was proven: adopted at the end",
+     s_close_only_before_proof, NULL,
+     "[6] #1 C>S CONNECT level=4 ka=5 clean=1 id=\"\"\n"
+     "[7] #1 S>C CONNACK code=0 ska=-1\n"
+     "[7] #1 S>C finding keepalive_negotiated info about=7 value=5.000\n"
+     "[0] #1 summary " TCP_CONN " " KA5 " pingreq=0 pingresp=0 unanswered=0 close=-/- "
+     "verdict=open id=\"\" sub=\"\" ext=\"\"\n"
+     "[0] #2 summary " LATE_CONN " v=null ka=-1 ska=-1 kae=-1 pingreq=0 pingresp=0 "
+     "unanswered=0 close=client/fin start_seen=0 verdict=client_closed id=\"\" sub=\"\" "
+     "ext=\"\"\n",
+     NULL},
+    {"joined late, only a client's RST left, before its server was proven: adopted at the end",
+     s_rst_only_before_proof, NULL,
+     "[5] #1 C>S CONNECT level=4 ka=5 clean=1 id=\"\"\n"
+     "[6] #1 S>C CONNACK code=0 ska=-1\n"
+     "[6] #1 S>C finding keepalive_negotiated info about=6 value=5.000\n"
+     "[0] #1 summary " TCP_CONN " " KA5 " pingreq=0 pingresp=0 unanswered=0 close=-/- "
+     "verdict=open id=\"\" sub=\"\" ext=\"\"\n"
+     "[0] #2 S>C finding one_sided info about=0\n"
+     "[0] #2 summary " LATE_CONN " v=null ka=-1 ska=-1 kae=-1 pingreq=0 pingresp=0 "
+     "unanswered=0 close=client/rst start_seen=0 verdict=reset id=\"\" sub=\"\" "
+     "ext=\"\"\n",
+     NULL},
+    {"a FIN answered by RST before the server was proven: no connection",
+     s_unacked_fin_before_proof, NULL,
+     "[5] #1 C>S CONNECT level=4 ka=5 clean=1 id=\"\"\n"
+     "[6] #1 S>C CONNACK code=0 ska=-1\n"
+     "[6] #1 S>C finding keepalive_negotiated info about=6 value=5.000\n"
+     "[0] #1 summary " TCP_CONN " " KA5 " pingreq=0 pingresp=0 unanswered=0 close=-/- "
+     "verdict=open id=\"\" sub=\"\" ext=\"\"\n",
      NULL},
     {"a second RST after a reset is no late-joined connection", s_second_rst_no_connection,
      NULL,
