@@ -2,7 +2,8 @@
  * analyzer.c - the public entry points of the core (mqttka.h).
  *
  * Segments are pushed in capture order; each is routed to its flow (created
- * on a SYN or on payload, never on a bare ACK, so stray ACKs of forgotten
+ * on a SYN or on payload, or on the FIN or RST of a connection the capture
+ * joined at its close; never on a bare ACK, so stray ACKs of forgotten
  * flows cost nothing), and the flow's pipeline (flow.c) turns it into
  * events. A flow is ended and forgotten on RST or when both sides sent FIN,
  * when the table is full and it has been idle longest, and at mqttka_finish.
@@ -27,6 +28,16 @@
  * scanned only when a segment with no SYN opens a flow. */
 #define ENDED_FLOWS_REMEMBERED 512
 
+/* Flows of nothing but a close that ended before any connection proved
+ * their server (flow_adoptable_later): a capture begun as connections
+ * close holds their FINs and RSTs before the first connection that proves
+ * the broker. They stay in the table, ended ("parked": their stragglers
+ * ignored), and mqttka_finish adopts those whose server was proven by then
+ * (an eviction, those proven by then). At most this many at once: a flow
+ * that ends so past it is counted (close_only) at once, never adopted. It
+ * bounds what a scan's RSTs with ACK keep: 64 flows. */
+#define PARKED_FLOWS_MAX 64
+
 struct mqttka_analyzer {
     flow_env env;          /* what every flow's pipeline shares */
     flow_table flows;
@@ -34,14 +45,20 @@ struct mqttka_analyzer {
     mqttka_counts counts;  /* of the flows ended so far */
     uint64_t ended[ENDED_FLOWS_REMEMBERED]; /* a ring, by ended_next */
     uint32_t ended_next, ended_held;
+    uint32_t parked;       /* ended flows kept in the table (PARKED_FLOWS_MAX) */
 };
 
-static void remember_end(mqttka_analyzer *a, const struct flow *f)
+static void remember_pair(mqttka_analyzer *a, const mqttka_endpoint *x, const mqttka_endpoint *y)
 {
-    a->ended[a->ended_next] = flow_table_hash(&f->ep[0], &f->ep[1]);
+    a->ended[a->ended_next] = flow_table_hash(x, y);
     a->ended_next = (a->ended_next + 1) % ENDED_FLOWS_REMEMBERED;
     if (a->ended_held < ENDED_FLOWS_REMEMBERED)
         a->ended_held++;
+}
+
+static void remember_end(mqttka_analyzer *a, const struct flow *f)
+{
+    remember_pair(a, &f->ep[0], &f->ep[1]);
 }
 
 static bool ended_lately(const mqttka_analyzer *a, const mqttka_segment *seg)
@@ -214,25 +231,36 @@ static void evict_idle(mqttka_analyzer *a, const mqttka_segment *seg)
                      false, 0, "flow table full (%zu flows): a connection idle longest dropped",
                      a->env.cfg.max_flows);
     }
+    if (flow_ended(old))
+        a->parked--;
     flow_end(&pc);
     flow_account(a, old, true);
 }
 
-/* A FIN of a flow not in the table opens one only when the flow joined
- * late may be a proven server's MQTT connection whose payload all came
- * before the capture (flow.c: adopt_by_server, which also wants the FIN
- * acknowledged): one endpoint is such a server, and the address pair's
- * flow did not just end. Any other stray FIN or RST (a scan's, a port
- * closed) is no connection. */
-static bool late_close_opens(const mqttka_analyzer *a, const mqttka_segment *seg)
+/* A FIN or RST of an address pair with no flow, with no SYN and no
+ * payload, that is no remnant of a flow that just ended (a reset's second
+ * RST, a FIN sent again): what the capture holds of a connection it joined
+ * at its close. It is a TCP connection, counted (not analysed:
+ * close_only) unless it proves to be a proven server's MQTT connection
+ * (flow.c: adopt_by_server). A bare ACK opens nothing: every connection
+ * sends one after its end and TCP keepalive probes are bare ACKs, so one
+ * tells no connection apart from a straggler of a forgotten one, and a
+ * flow for each would cost an entry per stray packet. */
+static bool close_only_opens(const mqttka_analyzer *a, const mqttka_segment *seg)
 {
-    const proven_servers *known = &a->env.sink.servers;
-    if (!(seg->tcp_flags & MQTTKA_TCP_FIN) ||
-        (seg->tcp_flags & (MQTTKA_TCP_SYN | MQTTKA_TCP_RST)) || seg->wire_len || !known->n)
-        return false;
-    return (proven_servers_find(known, &seg->src) >= 0) !=
-               (proven_servers_find(known, &seg->dst) >= 0) &&
-           !ended_lately(a, seg);
+    return (seg->tcp_flags & (MQTTKA_TCP_FIN | MQTTKA_TCP_RST)) &&
+           !(seg->tcp_flags & MQTTKA_TCP_SYN) && !seg->wire_len && !ended_lately(a, seg);
+}
+
+/* A close-only segment that finds the flow table full: counted as its
+ * connection, and its address pair remembered so that the peer's FIN or
+ * RST is not counted again. It makes no room, as a SYN or data does: a
+ * scan's RSTs and FINs never push out the connections being followed. */
+static void count_close_only(mqttka_analyzer *a, const mqttka_segment *seg)
+{
+    remember_pair(a, &seg->src, &seg->dst);
+    a->counts.tcp_connections++;
+    a->counts.not_analysed[MQTTKA_NA_CLOSE_ONLY]++;
 }
 
 static mqttka_status push_one(mqttka_analyzer *a, const mqttka_segment *seg,
@@ -261,13 +289,30 @@ static mqttka_status push_one(mqttka_analyzer *a, const mqttka_segment *seg,
     } else {
         f = flow_table_find(&a->flows, &seg->src, &seg->dst, &side);
     }
+    if (f && flow_ended(f)) {
+        /* A parked flow: what comes after its end is a straggler, but for
+         * a SYN, which opens a new connection on the address pair. */
+        if (!(seg->tcp_flags & MQTTKA_TCP_SYN))
+            return MQTTKA_OK;
+        a->parked--;
+        push_ctx end = push_ctx_make(&a->env, f, 0, seg->ts, seg->tag);
+        flow_end(&end);
+        flow_account(a, f, false);
+        f = NULL;
+    }
     if (!f) {
         bool opens = ((seg->tcp_flags & MQTTKA_TCP_SYN) || seg->wire_len > 0) &&
                      !(seg->tcp_flags & MQTTKA_TCP_RST);
-        if (!opens && !late_close_opens(a, seg))
-            return MQTTKA_OK;
-        if (a->flows.count >= a->env.cfg.max_flows)
+        if (!opens) {
+            if (!close_only_opens(a, seg))
+                return MQTTKA_OK;
+            if (a->flows.count >= a->env.cfg.max_flows) {
+                count_close_only(a, seg);
+                return MQTTKA_OK;
+            }
+        } else if (a->flows.count >= a->env.cfg.max_flows) {
             evict_idle(a, seg);
+        }
         f = flow_table_insert(&a->flows, &seg->src, &seg->dst);
         if (!f)
             return MQTTKA_ERR_NOMEM;
@@ -282,6 +327,10 @@ static mqttka_status push_one(mqttka_analyzer *a, const mqttka_segment *seg,
 
     push_ctx pc = push_ctx_make(&a->env, f, side, seg->ts, seg->tag);
     if (flow_push_segment(&pc, seg)) {
+        if (a->parked < PARKED_FLOWS_MAX && flow_adoptable_later(&a->env, f)) {
+            a->parked++;
+            return MQTTKA_OK;
+        }
         flow_end(&pc);
         flow_account(a, f, false);
     }
@@ -387,7 +436,10 @@ ENTRY_POINT void mqttka_finish(mqttka_analyzer *a, mqttka_time end)
     end = time_clamp(end);
     if (a->now == MQTTKA_TIME_NONE || end > a->now)
         a->now = end;
-    /* Summaries come out in connection order so output is deterministic. */
+    /* Summaries come out in connection order so output is deterministic;
+     * the parked flows (no connection yet) after the connections, by first
+     * frame, numbered as they are adopted. */
+    a->parked = 0;
     size_t n = a->flows.count;
     struct flow **all = n ? malloc(n * sizeof *all) : NULL;
     if (all) {

@@ -108,6 +108,11 @@ int flow_outcome(const struct flow *f, bool dropped)
         return f->outcome;
     if (f->proto == PROTO_TLS)
         return MQTTKA_NA_TLS;
+    /* Opened by its close and never carried a byte: a connection the
+     * capture joined at its end (dropped for a cap or not, nothing of it
+     * was missed but its close). */
+    if (!f->syn_seen && !f->had_data && f->first_close && f->rare->first_close_tag == f->first_tag)
+        return MQTTKA_NA_CLOSE_ONLY;
     if (dropped)
         return MQTTKA_NA_RESOURCE_LIMIT;
     if (!f->had_data)
@@ -118,6 +123,18 @@ int flow_outcome(const struct flow *f, bool dropped)
     case PROTO_PROBE: return MQTTKA_NA_UNPROVEN;
     default: return MQTTKA_NA_NO_MQTT;
     }
+}
+
+bool flow_adoptable_later(const flow_env *env, const struct flow *f)
+{
+    if (f->sess || f->syn_seen || f->after_end || f->had_data || f->proto != PROTO_UNKNOWN ||
+        !f->first_close || f->rare->first_close_tag != f->first_tag)
+        return false;
+    if (!(f->first_close <= 2 ? f->rare->first_close_acked : f->rare->first_close_has_ack))
+        return false;
+    /* one endpoint proven: adopt_by_server has had its say; both: never */
+    return proven_servers_find(&env->sink.servers, &f->ep[0]) < 0 &&
+           proven_servers_find(&env->sink.servers, &f->ep[1]) < 0;
 }
 
 /* The flow is not ours (any more), for `why` (a mqttka_not_analysed): its
@@ -371,7 +388,7 @@ static void start_proved(const push_ctx *pc, const probe_decision *d, const uint
      * side waits for a segment that proves one. */
     const kept_segments *kept = probe_kept(f->probe);
     bool in_step[2] = {false, false};
-    in_step[pc->side] = true;
+    in_step[pc->side] = len > 0; /* an adoption's segment may carry no byte: nothing decoded */
     for (size_t i = 0; kept && i < kept->n; i++)
         in_step[kept->seg[i].side] = true;
     for (int side = 0; side < 2; side++)
@@ -403,9 +420,17 @@ static bool adopt_by_server(const push_ctx *pc)
         partial = probe_partial(f->probe, &d);
     else if (f->proto != PROTO_UNKNOWN || f->had_data)
         return false;
-    /* Nothing but a close: it must be a FIN its peer acknowledged, which
-     * only an open connection does (a stray FIN or RST proves nothing). */
-    else if (!f->first_close || f->first_close > 2 || !f->rare->first_close_acked)
+    /* Nothing but a close: a FIN its peer acknowledged, which only an open
+     * connection does (a FIN scan's FIN gets nothing or an RST), or an RST
+     * with ACK sent to the server (checked below). A TCP with no such
+     * connection answers a segment with an RST whose ACK flag is clear
+     * unless that segment had none (RFC 9293 3.10.7.1: a SYN, a scan's
+     * bare FIN), and a server sends its clients none; a client's RST with
+     * ACK is the abort of a synchronised connection (Linux sends every
+     * reset of an open socket so). An RST the server sends may answer its
+     * client's SYN or stray segment the capture missed: it proves nothing. */
+    else if (!f->first_close ||
+             !(f->first_close <= 2 ? f->rare->first_close_acked : f->rare->first_close_has_ack))
         return false;
     if (f->proto == PROTO_PROBE && !partial)
         return false;
@@ -415,6 +440,8 @@ static bool adopt_by_server(const push_ctx *pc)
     if ((t0 < 0) == (t1 < 0))
         return false; /* neither, or both: nothing says which is the server */
     int client = t0 >= 0 ? 1 : 0;
+    if (f->proto != PROTO_PROBE && f->first_close > 2 && ((f->first_close - 1) & 1) != client)
+        return false; /* the server's lone RST */
     mqttka_transport transport = (mqttka_transport)(t0 >= 0 ? t0 : t1);
     if (partial && (d.transport != transport || (d.client_side >= 0 && d.client_side != client)))
         return false;
@@ -1234,6 +1261,7 @@ bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
             r->first_close_tag = pc->at.tag;
             r->first_close_seq = seg->seq + (uint32_t)seg->wire_len; /* mod 2^32 */
             r->first_close_acked = false;
+            r->first_close_has_ack = (flags & MQTTKA_TCP_ACK) != 0;
         }
     }
     mqttka_side who = side_of(flow_direction(f, side));
@@ -1313,8 +1341,10 @@ void flow_end(const push_ctx *pc)
     }
     /* Never proved by its end: a late-joined connection of a server proven
      * since, too quiet to prove itself, gets its first close as it came.
-     * (A flow that ended before the proof stays not analysed; so does one
-     * whose close was only told by an ACK.) */
+     * (A flow that ended before the proof stays not analysed, but for one
+     * of nothing but its close, which the analyzer keeps to its end:
+     * flow_adoptable_later; so does one whose close was only told by an
+     * ACK.) */
     if (!f->sess && !f->syn_seen && pc->env->sink.servers.n) {
         if (f->first_close)
             adopt_closed(pc);

@@ -78,6 +78,7 @@ typedef struct flow_rare {
     uint64_t first_close_tag;
     uint32_t first_close_seq;
     bool first_close_acked;
+    bool first_close_has_ack;         /* the close itself carried ACK (an RST's, flow.c) */
     /* A SYN-ACK whose SYN the capture missed: where the client's data
      * starts (its ACK), applied at the client's first segment (flow.c) */
     bool client_start_known;
@@ -219,6 +220,22 @@ flow_rare *flow_rare_of(struct flow *f);
  * MQTT connection, else why not (a mqttka_not_analysed). A flow dropped for
  * a cap before its protocol was known is a resource limit's. */
 int flow_outcome(const struct flow *f, bool dropped);
+
+/* Whether an ended flow (an RST, or both FINs) holding nothing but its close
+ * could still become a proven server's MQTT connection (flow.c:
+ * adopt_by_server) once a later connection proves its server: neither
+ * endpoint is proven yet, and its close is one that proves a connection
+ * (an acknowledged FIN, an RST with ACK). The analyzer keeps such a flow
+ * until the end (analyzer.c: parked). */
+bool flow_adoptable_later(const flow_env *env, const struct flow *f);
+
+/* A flow in the table that has ended (an RST, or both FINs): one the
+ * analyzer keeps past its end (flow_adoptable_later); every other flow is
+ * ended and forgotten as it ends. Reads only the packet path's first line. */
+static inline bool flow_ended(const struct flow *f)
+{
+    return f->rst || (f->fin[0] && f->fin[1]);
+}
 
 mqttka_direction flow_direction(const struct flow *f, int side);
 

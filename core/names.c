@@ -56,6 +56,7 @@ const char *mqttka_not_analysed_name(mqttka_not_analysed r)
     case MQTTKA_NA_HTTP: return "http";
     case MQTTKA_NA_WEBSOCKET: return "websocket";
     case MQTTKA_NA_RESOURCE_LIMIT: return "resource_limit";
+    case MQTTKA_NA_CLOSE_ONLY: return "close_only";
     case MQTTKA_NA_COUNT: break;
     }
     return "unknown";

@@ -602,6 +602,8 @@ typedef enum mqttka_not_analysed {
     MQTTKA_NA_HTTP,           /* HTTP that did not become a WebSocket */
     MQTTKA_NA_WEBSOCKET,      /* a WebSocket that does not carry MQTT */
     MQTTKA_NA_RESOURCE_LIMIT, /* dropped for a cap before its protocol was known */
+    MQTTKA_NA_CLOSE_ONLY,     /* joined at its close: only its FIN or RST (and ACKs) was
+                                 captured, and no proven MQTT server claims it */
     MQTTKA_NA_COUNT
 } mqttka_not_analysed;
 
@@ -618,7 +620,7 @@ void mqttka_get_counts(const mqttka_analyzer *a, mqttka_counts *out);
 /* Names */
 const char *mqttka_finding_name(mqttka_finding_kind k);
 /* "no_payload", "no_mqtt", "unproven", "tls", "http", "websocket",
- * "resource_limit" */
+ * "resource_limit", "close_only" */
 const char *mqttka_not_analysed_name(mqttka_not_analysed r);
 const char *mqttka_severity_name(mqttka_severity s);
 /* The severity a kind is reported with. pingreq_unanswered is the one kind

@@ -22,7 +22,7 @@ MECHANISMS = {"mqtt_disconnect", "ws_close", "fin", "rst", None}
 PACKET_NAMES = {"CONNECT", "CONNACK", "PUBLISH", "PUBACK", "PUBREC", "PUBREL", "PUBCOMP",
                 "SUBSCRIBE", "SUBACK", "UNSUBSCRIBE", "UNSUBACK", "PINGREQ", "PINGRESP",
                 "DISCONNECT", "AUTH"}
-NOT_ANALYSED = {"no_payload", "no_mqtt", "unproven", "tls", "http", "websocket",
+NOT_ANALYSED = {"no_payload", "no_mqtt", "unproven", "tls", "http", "websocket", "close_only",
                 "resource_limit"}
 CLOSE_HOW = {"disconnect": "mqtt_disconnect", "fin": "fin", "rst": "rst",
              "ws_close": "ws_close"}

@@ -8,6 +8,7 @@
  * rule under test must say (FINDINGS.md). Frame tags are message numbers,
  * so a split message keeps its tag.
  */
+#include "analyzer.h"
 #include "mqttka.h"
 #include "segment_script.h"
 #include "test_harness.h"
@@ -1219,6 +1220,181 @@ static void test_flow_cap(void)
     LOG_HAS(out, "#3 summary 127.0.0.1:40002");
 }
 
+/* ------------------------------------------- connections joined at their close -- */
+
+/* Segments pushed straight into an analyzer, for captures of more
+ * connections than a script holds: client 127.0.0.1:`cport`, server
+ * 127.0.0.1:1883. */
+typedef struct raw_run {
+    mqttka_analyzer *a;
+    event_log log;
+    uint64_t tag;
+} raw_run;
+
+static void raw_start(raw_run *r, const mqttka_config *cfg)
+{
+    r->a = NULL;
+    r->tag = 0;
+    event_log_reset(&r->log, false);
+    CHECK(mqttka_new(&r->a, cfg, event_log_on_event, &r->log) == MQTTKA_OK);
+}
+
+static void raw_push(raw_run *r, uint16_t cport, int from, uint8_t flags, uint32_t seq,
+                     uint32_t ack, const uint8_t *payload, size_t len, double t)
+{
+    mqttka_endpoint client = {4, {127, 0, 0, 1}, cport};
+    mqttka_endpoint server = {4, {127, 0, 0, 1}, 1883};
+    mqttka_segment seg;
+    memset(&seg, 0, sizeof seg);
+    seg.src = from == C ? client : server;
+    seg.dst = from == C ? server : client;
+    seg.seq = seq;
+    seg.ack = ack;
+    seg.tcp_flags = flags;
+    seg.payload = payload;
+    seg.captured_len = seg.wire_len = len;
+    seg.ts = (mqttka_time)(1700000000.0 * 1e6 + t * 1e6);
+    seg.tag = ++r->tag;
+    CHECK(mqttka_push(r->a, &seg) == MQTTKA_OK);
+}
+
+enum { A = MQTTKA_TCP_ACK, F = MQTTKA_TCP_FIN | MQTTKA_TCP_ACK, R = MQTTKA_TCP_RST | MQTTKA_TCP_ACK };
+
+/* A connection from its SYN on `cport` that proves 127.0.0.1:1883 MQTT
+ * (CONNECT, CONNACK), left open. */
+static void raw_proving_connection(raw_run *r, uint16_t cport, double t)
+{
+    raw_push(r, cport, C, MQTTKA_TCP_SYN, 99, 0, NULL, 0, t);
+    raw_push(r, cport, S, MQTTKA_TCP_SYN | A, 499, 100, NULL, 0, t + 0.0001);
+    raw_push(r, cport, C, A, 100, 500, seed_connect, sizeof seed_connect, t + 0.001);
+    raw_push(r, cport, S, A, 500, 100 + sizeof seed_connect, connack_ok, sizeof connack_ok,
+             t + 0.002);
+}
+
+static void raw_finish(raw_run *r, mqttka_counts *c)
+{
+    mqttka_finish(r->a, (mqttka_time)(1700000000.0 * 1e6 + 100e6));
+    mqttka_get_counts(r->a, c);
+    mqttka_free(&r->a);
+}
+
+/* A connection of which the capture holds only its close is counted, once,
+ * as close_only; a straggler of a flow that just ended, and a bare ACK, are
+ * no connection; none of them is an MQTT connection where nothing proves
+ * their server. */
+static void test_close_only_counted(void)
+{
+    static raw_run r;
+    mqttka_counts c;
+    /* The server's FIN and the client's ACK, on three connections (a frozen
+     * client dropped by a broker nothing in the capture proves); a fourth
+     * closed by both FINs; a fifth reset twice; a bare ACK of a sixth. */
+    raw_start(&r, NULL);
+    for (uint16_t p = 40000; p < 40003; p++) {
+        raw_push(&r, p, S, F, 7000, 3000, NULL, 0, 1.0);
+        raw_push(&r, p, C, A, 3000, 7001, NULL, 0, 1.001);
+    }
+    raw_push(&r, 40003, C, F, 3000, 7000, NULL, 0, 1.1);
+    raw_push(&r, 40003, S, F, 7000, 3001, NULL, 0, 1.101);
+    raw_push(&r, 40003, C, A, 3001, 7001, NULL, 0, 1.102);
+    raw_push(&r, 40004, C, R, 3000, 7000, NULL, 0, 1.2);
+    raw_push(&r, 40004, C, R, 3000, 7000, NULL, 0, 1.201);
+    raw_push(&r, 40005, C, A, 3000, 7000, NULL, 0, 1.3);
+    raw_finish(&r, &c);
+    CHECK_EQ_INT(r.log.len, 0);
+    CHECK_EQ_INT(c.tcp_connections, 5);
+    CHECK_EQ_INT(c.mqtt_connections, 0);
+    CHECK_EQ_INT(c.not_analysed[MQTTKA_NA_CLOSE_ONLY], 5);
+    CHECK_EQ_INT(c.not_analysed[MQTTKA_NA_NO_PAYLOAD], 0);
+
+    /* A connection that resets, then its second RST: one connection. */
+    raw_start(&r, NULL);
+    raw_proving_connection(&r, 40000, 0.0);
+    raw_push(&r, 40000, C, R, 114, 504, NULL, 0, 1.0);
+    raw_push(&r, 40000, C, R, 114, 504, NULL, 0, 1.0001);
+    raw_finish(&r, &c);
+    CHECK_EQ_INT(c.tcp_connections, 1);
+    CHECK_EQ_INT(c.mqtt_connections, 1);
+    CHECK_EQ_INT(c.not_analysed[MQTTKA_NA_CLOSE_ONLY], 0);
+
+    /* A client's RST without ACK to a server proven MQTT: the answer to a
+     * segment, no connection of that server's; counted. */
+    raw_start(&r, NULL);
+    raw_proving_connection(&r, 40000, 0.0);
+    raw_push(&r, 40001, C, MQTTKA_TCP_RST, 3000, 0, NULL, 0, 1.0);
+    raw_finish(&r, &c);
+    LOG_LACKS(r.log, "#2");
+    CHECK_EQ_INT(c.tcp_connections, 2);
+    CHECK_EQ_INT(c.mqtt_connections, 1);
+    CHECK_EQ_INT(c.not_analysed[MQTTKA_NA_CLOSE_ONLY], 1);
+}
+
+/* A scan's RSTs and FINs with the flow table full: each counted, none in
+ * the table, no connection pushed out of it. */
+static void test_close_only_table_full(void)
+{
+    static raw_run r;
+    mqttka_counts c;
+    mqttka_config cfg;
+    mqttka_config_default(&cfg);
+    cfg.max_flows = 2;
+    raw_start(&r, &cfg);
+    raw_proving_connection(&r, 40000, 0.0);
+    raw_push(&r, 40001, C, MQTTKA_TCP_SYN, 99, 0, NULL, 0, 0.1);
+    for (uint16_t p = 41000; p < 41300; p++)
+        raw_push(&r, p, S, (p & 1) ? F : R, 7000, 3000, NULL, 0, 1.0 + (p - 41000) * 0.001);
+    CHECK_EQ_INT(analyzer_flow_count(r.a), 2);
+    raw_finish(&r, &c);
+    LOG_LACKS(r.log, "resource_limit");
+    CHECK_EQ_INT(c.tcp_connections, 302);
+    CHECK_EQ_INT(c.mqtt_connections, 1);
+    CHECK_EQ_INT(c.not_analysed[MQTTKA_NA_CLOSE_ONLY], 300);
+}
+
+/* Connections of nothing but a close that ended before any connection
+ * proved their server are kept, at most 64 at once, and adopted at the end
+ * once it is proven: 70 clients' RSTs with ACK, then the proof. The first
+ * 64 are the server's connections, reset by the client; the 6 past the
+ * bound were counted close_only as they ended. */
+static void test_close_only_kept_until_proof(void)
+{
+    static raw_run r;
+    mqttka_counts c;
+    raw_start(&r, NULL);
+    for (uint16_t i = 0; i < 70; i++)
+        raw_push(&r, (uint16_t)(42000 + i), C, R, 3000, 7000, NULL, 0, 1.0 + i * 0.001);
+    CHECK_EQ_INT(analyzer_flow_count(r.a), 64);
+    raw_proving_connection(&r, 40000, 2.0);
+    raw_finish(&r, &c);
+    CHECK_EQ_INT(c.tcp_connections, 71);
+    CHECK_EQ_INT(c.mqtt_connections, 65);
+    CHECK_EQ_INT(c.not_analysed[MQTTKA_NA_CLOSE_ONLY], 6);
+    LOG_HAS(r.log, "#2 summary 127.0.0.1:42000 -> 127.0.0.1:1883");
+    LOG_HAS(r.log, "#65 summary 127.0.0.1:42063 -> 127.0.0.1:1883");
+    LOG_LACKS(r.log, "127.0.0.1:42064 ->");
+    LOG_HAS(r.log, "close=client/rst start_seen=0 verdict=reset");
+
+    /* A SYN on a kept flow's address pair opens a new connection; the kept
+     * one is counted then (nothing proved its server by that time). */
+    raw_start(&r, NULL);
+    raw_push(&r, 40000, C, R, 3000, 7000, NULL, 0, 1.0);
+    raw_proving_connection(&r, 40000, 2.0);
+    raw_finish(&r, &c);
+    CHECK_EQ_INT(c.tcp_connections, 2);
+    CHECK_EQ_INT(c.mqtt_connections, 1);
+    CHECK_EQ_INT(c.not_analysed[MQTTKA_NA_CLOSE_ONLY], 1);
+    LOG_LACKS(r.log, "#2");
+
+    /* The server's lone RST before the proof: never adopted. */
+    raw_start(&r, NULL);
+    raw_push(&r, 40001, S, R, 7000, 3000, NULL, 0, 1.0);
+    raw_proving_connection(&r, 40000, 2.0);
+    raw_finish(&r, &c);
+    CHECK_EQ_INT(c.tcp_connections, 2);
+    CHECK_EQ_INT(c.mqtt_connections, 1);
+    CHECK_EQ_INT(c.not_analysed[MQTTKA_NA_CLOSE_ONLY], 1);
+}
+
 static void test_ipv6_endpoints(void)
 {
     static script sc;
@@ -1278,6 +1454,9 @@ int main(void)
     test_reordered_segments();
     test_huge_frame_bounded_memory();
     test_flow_cap();
+    test_close_only_counted();
+    test_close_only_table_full();
+    test_close_only_kept_until_proof();
     test_ipv6_endpoints();
     test_api_errors();
     return th_report();

@@ -698,7 +698,8 @@ static void s_close_only_unproven(script *sc)
 /* #1 (frames 1-4) proves 127.0.0.1:1882; then FINs and RSTs with no SYN
  * that no open connection would send: 5 a FIN nothing answers (a FIN
  * scan), 6 a FIN from another port answered by 7 an RST (no such
- * connection), 8 a lone RST. None is a connection. */
+ * connection), 8 a lone RST without ACK (the answer to a segment, RFC 9293
+ * 3.10.7.1). None is an MQTT connection (each is counted close_only). */
 static void s_stray_closes_no_connection(script *sc)
 {
     sc->segment_starts_matter = true;
@@ -712,6 +713,42 @@ static void s_stray_closes_no_connection(script *sc)
     script_add_flags(sc, S, 1.1001, MQTTKA_TCP_RST);
     script_on(sc, 3);
     script_add_flags(sc, C, 1.2, MQTTKA_TCP_RST);
+    sc->m[sc->n - 1].no_ack = true;
+}
+
+/* #1 (frames 1-4) proves 127.0.0.1:1882; #2, joined late, holds nothing but
+ * 5 the client's RST with ACK (a client aborting its connection, as
+ * MQTT.js and paho do when their keepalive runs out): that server's MQTT
+ * connection, reset by the client. */
+static void s_adopted_lone_rst(script *sc)
+{
+    sc->segment_starts_matter = true;
+    open_at(sc, 0, 0.0);
+    script_add(sc, C, 0.010, connect_ka5, sizeof connect_ka5);
+    script_add(sc, S, 0.011, connack_ok, sizeof connack_ok);
+    script_on(sc, 1);
+    script_add_flags(sc, C, 1.0, MQTTKA_TCP_RST);
+}
+
+/* The same with 5 the server's lone RST with ACK to the client: it may
+ * answer the client's SYN or a stray segment the capture missed: nothing. */
+static void s_server_lone_rst(script *sc)
+{
+    sc->segment_starts_matter = true;
+    open_at(sc, 0, 0.0);
+    script_add(sc, C, 0.010, connect_ka5, sizeof connect_ka5);
+    script_add(sc, S, 0.011, connack_ok, sizeof connack_ok);
+    script_on(sc, 1);
+    script_add_flags(sc, S, 1.0, MQTTKA_TCP_RST);
+}
+
+/* A client's lone RST with ACK to a server nothing proves: nothing (it is
+ * counted close_only). */
+static void s_lone_rst_unproven(script *sc)
+{
+    sc->segment_starts_matter = true;
+    script_on(sc, 1);
+    script_add_flags(sc, C, 1.0, MQTTKA_TCP_RST);
 }
 
 /* #2 joined late: 5 one DISCONNECT (one segment of whole packets: fewer
@@ -740,6 +777,48 @@ static void s_adopted_proof_after_close(script *sc)
     script_add(sc, C, 1.0, disconnect, sizeof disconnect);
     fin(sc, C, 1.001);
     script_add(sc, S, 1.002, NULL, 0);
+    open_at(sc, 0, 2.0);
+    script_add(sc, C, 2.010, connect_ka5, sizeof connect_ka5);
+    script_add(sc, S, 2.011, connack_ok, sizeof connack_ok);
+}
+
+/* #2 joined late at its close, before #1 (frames 4-7) proves the server:
+ * 1 the client's FIN, 2 the server's FIN acknowledging it, 3 the client's
+ * last ACK. #2 ended before the proof: kept, and adopted at the end, its
+ * close told as it came. */
+static void s_close_only_before_proof(script *sc)
+{
+    sc->segment_starts_matter = true;
+    script_on(sc, 1);
+    fin(sc, C, 1.0);
+    fin(sc, S, 1.001);
+    script_add(sc, C, 1.002, NULL, 0);
+    open_at(sc, 0, 2.0);
+    script_add(sc, C, 2.010, connect_ka5, sizeof connect_ka5);
+    script_add(sc, S, 2.011, connack_ok, sizeof connack_ok);
+}
+
+/* The same with 1 the client's RST with ACK, 2 a second RST (a straggler
+ * of the ended flow, not another connection). */
+static void s_rst_only_before_proof(script *sc)
+{
+    sc->segment_starts_matter = true;
+    script_on(sc, 1);
+    script_add_flags(sc, C, 1.0, MQTTKA_TCP_RST);
+    script_add_flags(sc, C, 1.001, MQTTKA_TCP_RST);
+    open_at(sc, 0, 2.0);
+    script_add(sc, C, 2.010, connect_ka5, sizeof connect_ka5);
+    script_add(sc, S, 2.011, connack_ok, sizeof connack_ok);
+}
+
+/* 1 the client's FIN, 2 the server's RST (no such connection: the FIN is
+ * not acknowledged), before #1 proves the server: nothing. */
+static void s_unacked_fin_before_proof(script *sc)
+{
+    sc->segment_starts_matter = true;
+    script_on(sc, 1);
+    fin(sc, C, 1.0);
+    script_add_flags(sc, S, 1.001, MQTTKA_TCP_RST);
     open_at(sc, 0, 2.0);
     script_add(sc, C, 2.010, connect_ka5, sizeof connect_ka5);
     script_add(sc, S, 2.011, connack_ok, sizeof connack_ok);
@@ -1683,6 +1762,20 @@ static const rule_row rows[] = {
      NULL},
     {"joined late, only its close left, no proven server: nothing", s_close_only_unproven, NULL,
      "", NULL},
+    {"joined late, only a client's RST with ACK left: adopted by a server proven MQTT",
+     s_adopted_lone_rst, NULL,
+     TCP_KA5 "[5] #2 S>C finding one_sided info about=5\n"
+             "[5] #2 summary " LATE_CONN " v=null ka=-1 ska=-1 kae=-1 pingreq=0 pingresp=0 "
+             "unanswered=0 close=client/rst start_seen=0 verdict=reset id=\"\" sub=\"\" "
+             "ext=\"\"\n"
+             "[0] #1 summary " TCP_CONN " " KA5 " pingreq=0 pingresp=0 unanswered=0 close=-/- "
+             "verdict=open id=\"\" sub=\"\" ext=\"\"\n",
+     NULL},
+    {"a server's lone RST to a client: no connection", s_server_lone_rst, NULL,
+     TCP_KA5 "[0] #1 summary " TCP_CONN " " KA5 " pingreq=0 pingresp=0 unanswered=0 close=-/- "
+             "verdict=open id=\"\" sub=\"\" ext=\"\"\n",
+     NULL},
+    {"a client's lone RST, no proven server: nothing", s_lone_rst_unproven, NULL, "", NULL},
     {"a FIN nothing acknowledges, a FIN answered by RST, a lone RST: no connection",
      s_stray_closes_no_connection, NULL,
      TCP_KA5 "[0] #1 summary " TCP_CONN " " KA5 " pingreq=0 pingresp=0 unanswered=0 close=-/- "
@@ -1708,6 +1801,37 @@ static const rule_row rows[] = {
      "[0] #2 summary " LATE_CONN " v=null ka=-1 ska=-1 kae=-1 pingreq=0 pingresp=0 "
      "unanswered=0 close=client/mqtt_disconnect start_seen=0 verdict=mqtt_disconnect id=\"\" "
      "sub=\"\" ext=\"\"\n",
+     NULL},
+    {"joined late, only its FINs left, ended before its server was proven: adopted at the end",
+     s_close_only_before_proof, NULL,
+     "[6] #1 C>S CONNECT level=4 ka=5 clean=1 id=\"\"\n"
+     "[7] #1 S>C CONNACK code=0 ska=-1\n"
+     "[7] #1 S>C finding keepalive_negotiated info about=7 value=5.000\n"
+     "[0] #1 summary " TCP_CONN " " KA5 " pingreq=0 pingresp=0 unanswered=0 close=-/- "
+     "verdict=open id=\"\" sub=\"\" ext=\"\"\n"
+     "[0] #2 summary " LATE_CONN " v=null ka=-1 ska=-1 kae=-1 pingreq=0 pingresp=0 "
+     "unanswered=0 close=client/fin start_seen=0 verdict=client_closed id=\"\" sub=\"\" "
+     "ext=\"\"\n",
+     NULL},
+    {"joined late, only a client's RST left, before its server was proven: adopted at the end",
+     s_rst_only_before_proof, NULL,
+     "[5] #1 C>S CONNECT level=4 ka=5 clean=1 id=\"\"\n"
+     "[6] #1 S>C CONNACK code=0 ska=-1\n"
+     "[6] #1 S>C finding keepalive_negotiated info about=6 value=5.000\n"
+     "[0] #1 summary " TCP_CONN " " KA5 " pingreq=0 pingresp=0 unanswered=0 close=-/- "
+     "verdict=open id=\"\" sub=\"\" ext=\"\"\n"
+     "[0] #2 S>C finding one_sided info about=0\n"
+     "[0] #2 summary " LATE_CONN " v=null ka=-1 ska=-1 kae=-1 pingreq=0 pingresp=0 "
+     "unanswered=0 close=client/rst start_seen=0 verdict=reset id=\"\" sub=\"\" "
+     "ext=\"\"\n",
+     NULL},
+    {"a FIN answered by RST before the server was proven: no connection",
+     s_unacked_fin_before_proof, NULL,
+     "[5] #1 C>S CONNECT level=4 ka=5 clean=1 id=\"\"\n"
+     "[6] #1 S>C CONNACK code=0 ska=-1\n"
+     "[6] #1 S>C finding keepalive_negotiated info about=6 value=5.000\n"
+     "[0] #1 summary " TCP_CONN " " KA5 " pingreq=0 pingresp=0 unanswered=0 close=-/- "
+     "verdict=open id=\"\" sub=\"\" ext=\"\"\n",
      NULL},
     {"a second RST after a reset is no late-joined connection", s_second_rst_no_connection,
      NULL,
