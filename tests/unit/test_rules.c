@@ -665,6 +665,18 @@ static void s_one_sided_split_connect(script *sc)
     fin(sc, C, 9.010);
 }
 
+/* #1, from its SYN, a CONNECT and its CONNACK: 127.0.0.1:1882 is proven an
+ * MQTT server. What the script adds next is #2's (another client port),
+ * which the capture joined late: no SYN. */
+static void proven_then_late(script *sc)
+{
+    sc->segment_starts_matter = true;
+    open_at(sc, 0, 0.0);
+    script_add(sc, C, 0.010, connect_ka5, sizeof connect_ka5);
+    script_add(sc, S, 0.011, connack_ok, sizeof connack_ok);
+    script_on(sc, 1);
+}
+
 /* #1 (frames 1-4) a plain MQTT connection from its SYN: 127.0.0.1:1882 is
  * proven to carry MQTT. #2, joined late, holds nothing but 5 the server's
  * FIN and 6 the client's ACK (mosquitto dropping a client that froze
@@ -672,11 +684,7 @@ static void s_one_sided_split_connect(script *sc)
  * #1 ends. */
 static void s_adopted_close_only(script *sc)
 {
-    sc->segment_starts_matter = true;
-    open_at(sc, 0, 0.0);
-    script_add(sc, C, 0.010, connect_ka5, sizeof connect_ka5);
-    script_add(sc, S, 0.011, connack_ok, sizeof connack_ok);
-    script_on(sc, 1);
+    proven_then_late(sc);
     fin(sc, S, 1.0);
     script_add(sc, C, 1.001, NULL, 0);
     script_on(sc, 0);
@@ -702,11 +710,7 @@ static void s_close_only_unproven(script *sc)
  * 3.10.7.1). None is an MQTT connection (each is counted close_only). */
 static void s_stray_closes_no_connection(script *sc)
 {
-    sc->segment_starts_matter = true;
-    open_at(sc, 0, 0.0);
-    script_add(sc, C, 0.010, connect_ka5, sizeof connect_ka5);
-    script_add(sc, S, 0.011, connack_ok, sizeof connack_ok);
-    script_on(sc, 1);
+    proven_then_late(sc);
     fin(sc, C, 1.0);
     script_on(sc, 2);
     fin(sc, C, 1.1);
@@ -722,11 +726,7 @@ static void s_stray_closes_no_connection(script *sc)
  * connection, reset by the client. */
 static void s_adopted_lone_rst(script *sc)
 {
-    sc->segment_starts_matter = true;
-    open_at(sc, 0, 0.0);
-    script_add(sc, C, 0.010, connect_ka5, sizeof connect_ka5);
-    script_add(sc, S, 0.011, connack_ok, sizeof connack_ok);
-    script_on(sc, 1);
+    proven_then_late(sc);
     script_add_flags(sc, C, 1.0, MQTTKA_TCP_RST);
 }
 
@@ -734,11 +734,7 @@ static void s_adopted_lone_rst(script *sc)
  * answer the client's SYN or a stray segment the capture missed: nothing. */
 static void s_server_lone_rst(script *sc)
 {
-    sc->segment_starts_matter = true;
-    open_at(sc, 0, 0.0);
-    script_add(sc, C, 0.010, connect_ka5, sizeof connect_ka5);
-    script_add(sc, S, 0.011, connack_ok, sizeof connack_ok);
-    script_on(sc, 1);
+    proven_then_late(sc);
     script_add_flags(sc, S, 1.0, MQTTKA_TCP_RST);
 }
 
@@ -756,11 +752,7 @@ static void s_lone_rst_unproven(script *sc)
  * proven by #1 (frames 1-4) before: #2 is decoded from 5. */
 static void s_adopted_short_run(script *sc)
 {
-    sc->segment_starts_matter = true;
-    open_at(sc, 0, 0.0);
-    script_add(sc, C, 0.010, connect_ka5, sizeof connect_ka5);
-    script_add(sc, S, 0.011, connack_ok, sizeof connack_ok);
-    script_on(sc, 1);
+    proven_then_late(sc);
     script_add(sc, C, 1.0, disconnect, sizeof disconnect);
     fin(sc, C, 1.001);
     fin(sc, S, 1.002);
