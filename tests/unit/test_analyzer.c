@@ -684,6 +684,22 @@ static void test_late_big_publish(void)
     CHECK(script_counts(&sc, NULL, &counts));
     CHECK(counts.mqtt_connections == 1);
 
+    /* The same PUBLISH in segments of 1448 bytes, 7 of them, more than the
+     * probe keeps places for (KEPT_SEGMENTS): those that are all body take
+     * none. */
+    late_script(&sc, 1883);
+    for (size_t at = 0; at < n; at += 1448)                       /* 1-7 */
+        script_add(&sc, C, 0.0001 * (double)(at / 1448), big_pub + at,
+                   n - at < 1448 ? n - at : 1448);
+    script_add(&sc, S, 0.003, puback, sizeof puback);             /* 8 */
+    script_add(&sc, C, 5.0, pingreq, sizeof pingreq);             /* 9 */
+    script_add(&sc, S, 5.001, pingresp, sizeof pingresp);         /* 10 */
+    CHECK(script_run_all_ways("late_big_publish_mss", &sc, &lg, NULL));
+    LOG_HAS(lg, "[7] #1 C>S PUBLISH");
+    LOG_HAS(lg, "[8] #1 S>C PUBACK");
+    LOG_HAS(lg, "[9] #1 C>S PINGREQ");
+    LOG_LACKS(lg, "capture_gap");
+
     /* The PUBLISH's last segment goes on with a PINGREQ: the chain is the
      * client's proof, the PUBACK the server's. */
     uint8_t last[1003 + sizeof pingreq];
