@@ -129,15 +129,85 @@ bool boundary_mqtt(const uint8_t *bytes, size_t len, uint8_t level, boundary_pro
 bool boundary_mqtt_open(const uint8_t *bytes, size_t len, uint8_t level, boundary_proof *proof,
                         uint32_t *owed)
 {
+    boundary_proof p;
+    boundary_open open;
+    /* At least one whole packet before the open one: a segment that
+     * starts mid-packet reads as one header with a large length too often. */
+    if (!boundary_mqtt_open_packet(bytes, len, level, &p, &open) || p.packets < 2)
+        return false;
+    *proof = p;
+    *owed = open.owed;
+    return true;
+}
+
+/* Does the code point sequence read as a topic name a publisher writes:
+ * well-formed UTF-8 (MQTT 3.1.1 §1.5.3, 5.0 §1.5.4: no overlong form, no
+ * surrogate, nothing past U+10FFFF), without U+0000 (MUST NOT), the
+ * control characters U+0001-U+001F and U+007F-U+009F (SHOULD NOT), or the
+ * wildcards '+' and '#' (a PUBLISH's topic MUST NOT hold them, §3.3.2.1)? */
+static bool topic_name_plausible(const uint8_t *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        uint8_t b = s[i];
+        if (b < 0x80) {
+            if (b < 0x20 || b == 0x7f || b == '+' || b == '#')
+                return false;
+            i++;
+            continue;
+        }
+        size_t n = b >= 0xf0 ? 3 : b >= 0xe0 ? 2 : b >= 0xc2 ? 1 : 0;
+        if (!n || b > 0xf4 || n > len - i - 1)
+            return false;
+        uint32_t cp = b & (0x3fu >> n);
+        for (size_t k = 1; k <= n; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return false;
+            cp = cp << 6 | (s[i + k] & 0x3fu);
+        }
+        static const uint32_t least[4] = {0, 0x80, 0x800, 0x10000};
+        if (cp < least[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
+            (cp >= 0x80 && cp <= 0x9f))
+            return false;
+        i += n + 1;
+    }
+    return true;
+}
+
+bool boundary_mqtt_open_packet(const uint8_t *bytes, size_t len, uint8_t level,
+                               boundary_proof *proof, boundary_open *open)
+{
     boundary_proof p = {0};
     byte_view v = {bytes, len, NULL};
     uint32_t left = 0;
-    /* At least one whole packet before the open one: a segment that
-     * starts mid-packet reads as one header with a large length too often. */
-    if (!len || !mqtt_chain(&v, level, &p, &left, NULL) || !left || p.packets < 2)
+    if (!len || !mqtt_chain(&v, level, &p, &left, NULL) || !left)
         return false;
+    /* The open packet's header: walk the chain again to its start (the
+     * walk above proved every header on the way well formed). */
+    size_t pos = 0;
+    uint8_t first = 0;
+    uint32_t remaining = 0;
+    for (uint32_t k = 0; k < p.packets; k++) {
+        first = bytes[pos++];
+        remaining = 0;
+        for (unsigned i = 0;; i++) {
+            uint8_t c = bytes[pos++];
+            remaining |= (uint32_t)(c & 0x7f) << (7 * i);
+            if (!(c & 0x80))
+                break;
+        }
+        if (k + 1 < p.packets)
+            pos += remaining;
+    }
+    boundary_open o = {left, pos, first, false};
+    if (first >> 4 == MQTTKA_MQTT_PUBLISH && len - pos >= 2) {
+        size_t topic_len = (size_t)bytes[pos] << 8 | bytes[pos + 1];
+        size_t fixed = 2 + topic_len + (((first >> 1) & 3) ? 2u : 0u); /* [, packet id] */
+        o.named = topic_len > 0 && topic_len <= len - pos - 2 && fixed <= remaining &&
+                  topic_name_plausible(bytes + pos + 2, topic_len);
+    }
     *proof = p;
-    *owed = left;
+    *open = o;
     return true;
 }
 

@@ -55,6 +55,25 @@ bool boundary_mqtt(const uint8_t *bytes, size_t len, uint8_t level, boundary_pro
 bool boundary_mqtt_open(const uint8_t *bytes, size_t len, uint8_t level, boundary_proof *proof,
                         uint32_t *owed);
 
+/* The packet a segment leaves open (boundary_mqtt_open_packet). */
+typedef struct boundary_open {
+    uint32_t owed;      /* its bytes still to come */
+    size_t body_at;     /* where its body starts in the segment: its fixed header ends */
+    uint8_t first_byte; /* its fixed header's first byte */
+    /* A PUBLISH whose topic name is whole in the segment, not empty, within
+     * the Remaining Length, and reads as a name a publisher writes
+     * (well-formed UTF-8 without U+0000, control characters or wildcards). */
+    bool named;
+} boundary_open;
+
+/* As boundary_mqtt_open, but the open packet may be the segment's only one
+ * (a segment that starts with a large PUBLISH), and *open says where it
+ * starts and what it is. The caller decides what evidence that is: a lone
+ * header with a large length is what a segment that starts mid-packet
+ * often reads as (probe.c asks for a `named` PUBLISH then). */
+bool boundary_mqtt_open_packet(const uint8_t *bytes, size_t len, uint8_t level,
+                               boundary_proof *proof, boundary_open *open);
+
 /* Are `len` bytes exactly whole MQTT packets (level not known) of which at
  * least one is malformed in a way the decoder reports and skips by its
  * length, decoding the packets after it: a reserved type 0, a PUBLISH of

@@ -187,12 +187,33 @@ static bool client_side_agrees(struct flow *f, int side)
 
 static void stream_bytes(const push_ctx *pc, const uint8_t *bytes, size_t len);
 
+/* Bytes of a held-back segment counted but not kept (kept_segments.h):
+ * only an MQTT-over-TCP stream has them, inside a PUBLISH body. */
+static void stream_unread(const push_ctx *pc, uint64_t n)
+{
+    struct flow *f = pc->f;
+    if (!n || !f->sess)
+        return;
+    f->had_data = true;
+    f->sess->last_data_ts = pc->at.ts;
+    if (f->sess->rare)
+        f->sess->rare->client_tail_hole = false;
+    mqttka_direction dir = flow_direction(f, pc->side);
+    if (f->proto == PROTO_MQTT_TCP)
+        route_mqtt_unread(&pc->at, f->sess, dir, n);
+    else if (f->proto == PROTO_WEBSOCKET)
+        route_gap(&pc->at, f->sess, dir, n); /* never made so: not seen, not decoded */
+}
+
 /* Decodes segments held back, each at its own time and frame. */
 static void replay(const push_ctx *pc, const kept_segments *k)
 {
     for (size_t i = 0; k && i < k->n; i++) {
         push_ctx then = push_ctx_then(pc, k->seg[i].side, k->seg[i].ts, k->seg[i].tag);
-        stream_bytes(&then, k->seg[i].bytes, k->seg[i].len);
+        stream_unread(&then, k->seg[i].skip_before);
+        if (k->seg[i].len || !(k->seg[i].skip_before | k->seg[i].skip_after))
+            stream_bytes(&then, k->seg[i].bytes, k->seg[i].len);
+        stream_unread(&then, k->seg[i].skip_after);
     }
 }
 

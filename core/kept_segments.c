@@ -39,12 +39,42 @@ bool kept_segments_add(kept_segments *k, int side, mqttka_time ts, uint64_t tag,
         return false;
     if (!make_room(k, len))
         return false;
-    uint8_t *at = k->buf + k->bytes;
-    memcpy(at, bytes, len);
-    k->seg[k->n++] = (kept_segment){side, ts, tag, at, len};
+    uint8_t *at = k->buf ? k->buf + k->bytes : NULL; /* NULL: nothing kept yet, len 0 */
+    if (len)
+        memcpy(at, bytes, len);
+    k->seg[k->n++] = (kept_segment){side, ts, tag, at, len, 0, 0};
     k->bytes += len;
     *buffered += len;
     return true;
+}
+
+bool kept_segments_add_skipping(kept_segments *k, int side, mqttka_time ts, uint64_t tag,
+                                const uint8_t *bytes, size_t len, size_t skip_before,
+                                size_t kept_len, size_t *buffered, size_t max_buffered)
+{
+    if (skip_before > len || kept_len > len - skip_before || skip_before > UINT32_MAX ||
+        len - skip_before - kept_len > UINT32_MAX)
+        return false;
+    if (!kept_segments_add(k, side, ts, tag, bytes + skip_before, kept_len, buffered,
+                           max_buffered))
+        return false;
+    kept_segment *s = &k->seg[k->n - 1];
+    s->skip_before = (uint32_t)skip_before;
+    s->skip_after = (uint32_t)(len - skip_before - kept_len);
+    return true;
+}
+
+bool kept_segments_skip_more(kept_segments *k, int side, size_t n)
+{
+    for (uint8_t i = k->n; i-- > 0;) {
+        if (k->seg[i].side != side)
+            continue;
+        if (n > UINT32_MAX - k->seg[i].skip_after)
+            return false;
+        k->seg[i].skip_after += (uint32_t)n;
+        return true;
+    }
+    return false;
 }
 
 void kept_segments_clear(kept_segments *k, size_t *buffered)

@@ -17,6 +17,8 @@ struct probe {
     uint32_t owed[2];     /* by side: bytes still to come of a packet that the side's
                              last segment began (MQTT over TCP), 0 none */
     uint16_t owed_types[2]; /* the types of the packets that chain began */
+    bool owed_unkept[2];  /* by side: the open packet is a PUBLISH, whose body is
+                             counted, not kept (kept_segment's skipped bytes) */
     uint8_t proved_sides; /* bit per side: a proof of the run from it that is no echo */
     bool skipped_kept;    /* the run holds a segment of malformed packets (SEEN_SKIPPED) */
     bool gapped;          /* bytes of a side were lost (probe_gap) */
@@ -30,6 +32,17 @@ struct probe {
     uint64_t proof_hash[2]; /* of its bytes, to tell the other side's echo of it */
     kept_segments kept;  /* the proving run's segments */
 };
+
+/* How the segment prove() or continue_chain() just read is kept: its
+ * bytes from skip_before on, kept_len of them, the rest counted only (the
+ * body of a PUBLISH left open, which the decoder does not read either:
+ * mqtt_decoder.h). `all_skipped`: the segment is all body of the side's
+ * open PUBLISH, counted after the side's last kept segment. */
+typedef struct seg_layout {
+    size_t skip_before;
+    size_t kept_len;
+    bool all_skipped;
+} seg_layout;
 
 /* What prove() and continue_chain() find in a segment, besides a proof of
  * a transport (1 + mqttka_transport). */
@@ -62,6 +75,7 @@ static void run_reset(probe *p, size_t *buffered)
     p->client_side = -1;
     p->owed[0] = p->owed[1] = 0;
     p->owed_types[0] = p->owed_types[1] = 0;
+    p->owed_unkept[0] = p->owed_unkept[1] = false;
     p->proved_sides = 0;
     p->skipped_kept = false;
     p->proof_len[0] = p->proof_len[1] = 0;
@@ -69,11 +83,49 @@ static void run_reset(probe *p, size_t *buffered)
     kept_segments_clear(&p->kept, buffered);
 }
 
+/* Is the packet a segment leaves open (from `at` on in it) evidence
+ * enough to follow into the side's next segments, and how is the segment
+ * kept? Either of:
+ *  - at least one whole packet before it, and at most KEPT_BYTES still to
+ *    come (the rule from before the probe followed PUBLISHes it cannot
+ *    keep: a segment that starts mid-packet reads as one header with a
+ *    large length too often, boundary_mqtt_open);
+ *  - a PUBLISH whose topic name is whole in the segment and reads as one
+ *    (boundary_open.named), however long it declares itself.
+ * What random bytes can fake with the second: a PUBLISH first byte (12 of
+ * 256 values), a minimal Remaining Length, then a topic length whose name
+ * fits in the segment and the Remaining Length, and as many bytes of
+ * well-formed UTF-8 with no control character or wildcard: a few in a
+ * million segments of random binary. ASCII text cannot: its two length
+ * bytes declare a name of 8224 bytes or more, which a Remaining Length of
+ * ASCII bytes (127 at most) cannot hold; UTF-8 text in segments of over
+ * 8 kB can open such a packet, and no more. For neither rule makes a
+ * proof: the open packet must end exactly at a
+ * later segment's end (SEEN_CLOSED, for but no proof) or be followed by
+ * whole packets to one (a proof, as a segment of whole packets is): what
+ * a declared length can fake is the one boundary it names, and the run
+ * still needs as many proofs as before. A PUBLISH's body is counted, not
+ * kept (the decoder reads none of it), so a length costs no memory. */
+static bool open_followed(const boundary_proof *proof, const boundary_open *open, size_t at,
+                          seg_layout *layout)
+{
+    bool publish = open->first_byte >> 4 == MQTTKA_MQTT_PUBLISH;
+    if (!open->named && !(proof->packets >= 2 && open->owed <= KEPT_BYTES))
+        return false;
+    if (!publish && open->owed > KEPT_BYTES)
+        return false; /* unreachable (named is a PUBLISH), but the body must be kept */
+    if (publish)
+        layout->kept_len = at + open->body_at - layout->skip_before;
+    return true;
+}
+
 /* Tries the segment as both transports: the one it proves (WebSocket
  * first, whose proof is the stronger), or a SEEN_ value; SEEN_OPEN sets
- * *owed. */
-static int prove(const uint8_t *bytes, size_t len, boundary_proof *proof, uint32_t *owed)
+ * *owed, *unkept and *layout. */
+static int prove(const uint8_t *bytes, size_t len, boundary_proof *proof, uint32_t *owed,
+                 bool *unkept, seg_layout *layout)
 {
+    *layout = (seg_layout){0, len, false}; /* kept whole, unless it leaves a PUBLISH open */
     if (boundary_websocket(bytes, len, -1, true, true, 0, proof) && proof->packets)
         return 1 + MQTTKA_TRANSPORT_WEBSOCKET;
     if (boundary_mqtt(bytes, len, 0, proof)) {
@@ -94,8 +146,13 @@ static int prove(const uint8_t *bytes, size_t len, boundary_proof *proof, uint32
         return SEEN_SKIPPED;
     /* A segment the sender filled to its size: it ends inside a packet,
      * which the side's next segment must finish. */
-    if (boundary_mqtt_open(bytes, len, 0, proof, owed) && *owed <= KEPT_BYTES)
+    boundary_open open;
+    if (boundary_mqtt_open_packet(bytes, len, 0, proof, &open) &&
+        open_followed(proof, &open, 0, layout)) {
+        *owed = open.owed;
+        *unkept = open.first_byte >> 4 == MQTTKA_MQTT_PUBLISH;
         return SEEN_OPEN;
+    }
     return SEEN_NOTHING;
 }
 
@@ -104,12 +161,15 @@ static int prove(const uint8_t *bytes, size_t len, boundary_proof *proof, uint32
  * of MQTT over TCP, with the types of the whole chain), or leave another
  * packet open. Anything else: SEEN_NOTHING. */
 static int continue_chain(probe *p, int side, const uint8_t *bytes, size_t len,
-                          boundary_proof *proof)
+                          boundary_proof *proof, seg_layout *layout)
 {
     uint32_t owed = p->owed[side];
     uint16_t types = p->owed_types[side];
+    bool unkept = p->owed_unkept[side];
     p->owed[side] = 0;
     p->owed_types[side] = 0;
+    p->owed_unkept[side] = false;
+    *layout = (seg_layout){0, len, false};
     if (len < owed) {
         /* Whole packets by itself: the chain was misread (its start was
          * the middle of a packet); the caller starts over with this one. */
@@ -117,21 +177,28 @@ static int continue_chain(probe *p, int side, const uint8_t *bytes, size_t len,
             return SEEN_NOTHING;
         p->owed[side] = owed - (uint32_t)len;
         p->owed_types[side] = types;
+        p->owed_unkept[side] = unkept;
+        if (unkept)
+            *layout = (seg_layout){len, 0, true};
         return SEEN_OPEN;
     }
+    if (unkept)
+        *layout = (seg_layout){owed, len - owed, false};
     if (len == owed)
         return SEEN_CLOSED;
     boundary_proof rest;
-    uint32_t more = 0;
+    boundary_open open;
     if (boundary_mqtt(bytes + owed, len - owed, 0, &rest)) {
         *proof = rest;
         proof->types |= types;
         proof->packets++;
         return 1 + MQTTKA_TRANSPORT_TCP;
     }
-    if (boundary_mqtt_open(bytes + owed, len - owed, 0, &rest, &more) && more <= KEPT_BYTES) {
-        p->owed[side] = more;
+    if (boundary_mqtt_open_packet(bytes + owed, len - owed, 0, &rest, &open) &&
+        open_followed(&rest, &open, owed, layout)) {
+        p->owed[side] = open.owed;
         p->owed_types[side] = (uint16_t)(types | rest.types);
+        p->owed_unkept[side] = open.first_byte >> 4 == MQTTKA_MQTT_PUBLISH;
         return SEEN_OPEN;
     }
     return SEEN_NOTHING;
@@ -141,19 +208,28 @@ static int continue_chain(probe *p, int side, const uint8_t *bytes, size_t len,
  * is left for it and the proofs still to come; false (the run given up)
  * when not: an unfinished chain that is not kept cannot be decoded. */
 static bool keep_chain(probe *p, int side, mqttka_time ts, uint64_t tag, const uint8_t *bytes,
-                       size_t len, size_t *buffered, size_t max_buffered)
+                       size_t len, const seg_layout *layout, size_t *buffered,
+                       size_t max_buffered)
 {
     if (p->transport != 1 + MQTTKA_TRANSPORT_TCP) {
         uint32_t owed = p->owed[side];
         uint16_t types = p->owed_types[side];
+        bool unkept = p->owed_unkept[side];
         run_reset(p, buffered);
         p->transport = 1 + MQTTKA_TRANSPORT_TCP;
         p->owed[side] = owed;
         p->owed_types[side] = types;
+        p->owed_unkept[side] = unkept;
     }
+    /* All body of the PUBLISH the side's last kept segment left open:
+     * counted after it, in no place of its own (a PUBLISH of any size
+     * spans two places: the segment it starts in, the one it ends in). */
+    if (layout->all_skipped)
+        return kept_segments_skip_more(&p->kept, side, len);
     unsigned still = PROBE_RUN_TCP - 1u - p->run; /* proofs to keep after it */
     if (p->kept.n + 1u + still > KEPT_SEGMENTS ||
-        !kept_segments_add(&p->kept, side, ts, tag, bytes, len, buffered, max_buffered))
+        !kept_segments_add_skipping(&p->kept, side, ts, tag, bytes, len, layout->skip_before,
+                                    layout->kept_len, buffered, max_buffered))
         return false;
     return true;
 }
@@ -232,21 +308,24 @@ probe_result probe_push(probe **pp, int side, int client_side, int port_side, co
 
     boundary_proof proof;
     uint32_t owed = 0;
+    bool unkept = false;
+    seg_layout layout = {0, len, false};
     int transport = SEEN_NOTHING;
     if (p->owed[side]) {
-        transport = continue_chain(p, side, bytes, len, &proof);
+        transport = continue_chain(p, side, bytes, len, &proof, &layout);
         if (transport == SEEN_NOTHING)
             run_reset(p, buffered); /* the chain broke: this segment on its own */
     }
     if (transport == SEEN_NOTHING) {
-        transport = prove(bytes, len, &proof, &owed);
+        transport = prove(bytes, len, &proof, &owed, &unkept, &layout);
         if (transport == SEEN_OPEN) {
             p->owed[side] = owed;
             p->owed_types[side] = proof.types;
+            p->owed_unkept[side] = unkept;
         }
     }
     if (transport == SEEN_OPEN || transport == SEEN_CLOSED) {
-        if (!keep_chain(p, side, ts, tag, bytes, len, buffered, max_buffered))
+        if (!keep_chain(p, side, ts, tag, bytes, len, &layout, buffered, max_buffered))
             run_reset(p, buffered);
         return PROBE_WAIT;
     }
@@ -309,7 +388,13 @@ probe_result probe_push(probe **pp, int side, int client_side, int port_side, co
         note_proof(p, side, bytes, len);
     unsigned needed = run_needed(p, t, port_side, client_side);
     if (p->run < needed) {
-        (void)kept_segments_add(&p->kept, side, ts, tag, bytes, len, buffered, max_buffered);
+        /* (a chain's last segment: the end of a PUBLISH body counted
+         * first; if it does not fit, that end still is, so that the
+         * side's stream goes on at a packet boundary) */
+        if (!kept_segments_add_skipping(&p->kept, side, ts, tag, bytes, len, layout.skip_before,
+                                        layout.kept_len, buffered, max_buffered) &&
+            layout.skip_before && !kept_segments_skip_more(&p->kept, side, layout.skip_before))
+            run_reset(p, buffered);
         return PROBE_WAIT;
     }
     out->transport = t;

@@ -19,13 +19,18 @@
  *
  * A segment that starts with whole packets and ends inside one more (a
  * sender that fills its segments) proves nothing alone; with the side's
- * next segments up to one that ends exactly at a packet's end, the chain
- * counts as one proof (MQTT over TCP). A segment of SUBSCRIBEs alone is
+ * next segments up to one that finishes that packet and goes on with
+ * whole packets to its end, the chain counts as one proof (MQTT over TCP).
+ * The open packet may be the segment's first and of any length when it is
+ * a PUBLISH with a plausible topic name (probe.c, open_followed): its body
+ * is counted, not kept, so that a PUBLISH larger than KEPT_BYTES is
+ * decoded and counted once the run proves. A segment of SUBSCRIBEs alone is
  * neither for nor against (a WebSocket binary frame reads the same), but is
  * kept ahead of a run over TCP, so that its packets are not lost.
  *
  * The segments of the proving run are kept (a few, small, within the
- * buffered-bytes cap) and handed back, so that the packets they carry are
+ * buffered-bytes cap; of a PUBLISH body only its length: kept_segment's
+ * skipped bytes, replayed as such) and handed back, so that the packets they carry are
  * decoded and counted like the rest. A flow that proves nothing within
  * PROBE_MAX_SEGMENTS segments with data, or starts with a TLS record, is
  * not MQTT.

@@ -203,6 +203,24 @@ void route_mqtt(const rule_ctx *at, session *s, mqttka_direction dir, const uint
     mqtt_feed(at, s, dir, bytes, len);
 }
 
+void route_mqtt_unread(const rule_ctx *at, session *s, mqttka_direction dir, uint64_t n)
+{
+    session_direction *d = &s->dirs[dir];
+    if (!n)
+        return;
+    if (d->lost) {
+        /* waiting for a boundary, which bytes not kept cannot show */
+        if (d->resync && s->rare)
+            s->rare->hole[dir].skipped += n;
+        return;
+    }
+    if (mqtt_stream_unread(&d->mqtt) < n) {
+        route_gap(at, s, dir, n);
+        return;
+    }
+    mqtt_feed(at, s, dir, NULL, (size_t)n);
+}
+
 void route_end(const rule_ctx *at, session *s, mqttka_direction dir)
 {
     if (s->dirs[dir].lost)

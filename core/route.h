@@ -28,6 +28,13 @@ void route_websocket(const rule_ctx *at, session *s, mqttka_direction dir, const
 void route_mqtt(const rule_ctx *at, session *s, mqttka_direction dir, const uint8_t *bytes,
                 size_t len);
 
+/* `n` bytes of direction `dir` of an MQTT-over-TCP session that were
+ * captured but not kept (probe.c: the body of a PUBLISH it followed): the
+ * decoder counts them as the body it does not read (mqtt_stream_unread).
+ * Should the stream not be inside such a body for all of them, they are a
+ * hole (route_gap): nothing is decoded from bytes not seen. */
+void route_mqtt_unread(const rule_ctx *at, session *s, mqttka_direction dir, uint64_t n);
+
 /* The capture missed `missing` bytes of direction `dir`: decoding stops
  * until a segment proves a packet boundary (boundary.h), and the hole is
  * reported (capture_gap) when it resumes. */
