@@ -130,11 +130,17 @@ typedef struct mqttka_conn_rec {
 } mqttka_conn_rec;
 
 /* What the postdissector queues to the tap "mqttka" (mqttka-stats.c): MQTT
- * packets (a frame's, or those decoded late at it), or one connection summary. Lives in pinfo->pool. */
+ * packets (a frame's, or those decoded late at it), one connection summary,
+ * or the capture's TCP connections counted so far. Lives in pinfo->pool. */
 typedef struct mqttka_tap_data {
-    const mqttka_pkt_rec *pkts;        /* NULL for a summary */
+    const mqttka_pkt_rec *pkts;        /* NULL for a summary or counts */
     uint32_t n_pkts;
-    const mqttka_summary_rec *summary; /* NULL for packets */
+    const mqttka_summary_rec *summary; /* NULL for packets or counts */
+    /* Every frame: the core's counts after it (NULL in the other records).
+     * Final once the first pass is over (counts_final): on revisits. On
+     * the first pass they count the connections ended so far. */
+    const mqttka_counts *counts;
+    bool counts_final;
 } mqttka_tap_data;
 
 /* The connection numbered `conn_id` by the core, NULL if no MQTT packet of
@@ -160,6 +166,12 @@ void mqttka_store_rtt_finding(uint32_t num, const mqttka_pkt_rec *p, mqttka_find
 
 /* True once mqttka_finish ran for the current file (the first pass is over). */
 bool mqttka_store_finished(void);
+
+/* The core's counts of TCP connections (mqttka_get_counts) into *out: every
+ * connection once mqttka_store_finished(), those ended so far before. False,
+ * *out untouched, when there is no analyzer (no file open, or it could not
+ * be created). */
+bool mqttka_store_counts(mqttka_counts *out);
 
 /* ------------------------------------------------------------------------ */
 /* mqttka-tls.c                                                              */

@@ -21,6 +21,13 @@
  *       Verdict: client_closed_missing_pingresp
  *   Verdicts                                Count: connections with a verdict
  *     client_closed_missing_pingresp        Count
+ *   TCP connections                         Count: every TCP connection the
+ *                                           core saw (the CLI's "connections:"
+ *                                           line, its JSON capture object)
+ *     analysed as MQTT                      Count (Percent: of them all)
+ *     not analysed                          Count: the others
+ *       close_only                          Count, one node per reason that
+ *                                           occurred, named as the CLI names it
  *
  * The packets' items are counted as the frames are tapped; what the
  * summary says (unanswered, longest silence, keepalive, verdict) on the
@@ -30,12 +37,21 @@
  * the first pass: single-pass tshark shows its packets' items, not its
  * verdict.
  *
+ * The core counts a TCP connection when it ends, and those still open at
+ * the end of the capture when it finishes (after the first pass): each
+ * tapped frame carries the counts as they stand after it, and the tree
+ * keeps the last ones. On revisits they are final and the node is "TCP
+ * connections"; on the first pass (single-pass tshark, a live capture in
+ * the GUI) they leave out the connections still open, and the node says
+ * so in its name (str_counted_so_far).
+ *
  * RTTs are in milliseconds so that a broker on the same host (RTTs of a few
  * tenths of a millisecond) keeps its digits: stats trees print averages
  * with two decimals, minima and maxima with six.
  */
 #include "mqttka-plugin.h"
 
+#include <limits.h>
 #include <stdio.h>
 
 #include <epan/stats_tree.h>
@@ -49,6 +65,10 @@ static const char str_silence[] = "Client silence (s)";
 static const char str_max_silence[] = "Longest client silence (s)";
 static const char str_keepalive[] = "Effective keepalive (s)";
 static const char str_clients[] = "Connections by client";
+static const char str_counted[] = "TCP connections";
+static const char str_counted_so_far[] = "TCP connections ended so far (open ones not yet counted)";
+static const char str_mqtt[] = "analysed as MQTT";
+static const char str_not_analysed[] = "not analysed";
 
 static int node_connections = -1;
 static int node_verdicts = -1;
@@ -144,6 +164,31 @@ static void tap_summary(stats_tree *st, const mqttka_summary_rec *s)
     tick_stat_node(st, item, client, FALSE);
 }
 
+/* Stats tree counters are ints. */
+static int clamp_count(uint64_t n)
+{
+    return n > INT_MAX ? INT_MAX : (int)n;
+}
+
+/* The capture's accounting, set to the counts of the frame tapped last (they
+ * only grow). Nodes are created as the counts come: a tree that gets none
+ * (no analyzer) shows none rather than zeros. */
+static void tap_counts(stats_tree *st, const mqttka_counts *c, bool final)
+{
+    const char *top = final ? str_counted : str_counted_so_far;
+    int node = set_stat_node(st, top, 0, TRUE, clamp_count(c->tcp_connections));
+    set_stat_node(st, str_mqtt, node, FALSE, clamp_count(c->mqtt_connections));
+    uint64_t not_analysed = 0;
+    for (int r = 0; r < MQTTKA_NA_COUNT; r++)
+        not_analysed += c->not_analysed[r];
+    int others = set_stat_node(st, str_not_analysed, node, TRUE, clamp_count(not_analysed));
+    for (int r = 0; r < MQTTKA_NA_COUNT; r++) {
+        if (c->not_analysed[r])
+            set_stat_node(st, mqttka_not_analysed_name((mqttka_not_analysed)r), others, FALSE,
+                          clamp_count(c->not_analysed[r]));
+    }
+}
+
 static tap_packet_status stats_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt,
                                       const void *data, tap_flags_t flags)
 {
@@ -155,6 +200,8 @@ static tap_packet_status stats_packet(stats_tree *st, packet_info *pinfo, epan_d
         tap_packets(st, d->pkts, d->n_pkts);
     if (d->summary)
         tap_summary(st, d->summary);
+    if (d->counts)
+        tap_counts(st, d->counts, d->counts_final);
     return TAP_PACKET_REDRAW;
 }
 

@@ -464,6 +464,14 @@ bool mqttka_store_finished(void)
     return store.finished;
 }
 
+bool mqttka_store_counts(mqttka_counts *out)
+{
+    if (!store.open || !store.analyzer)
+        return false;
+    mqttka_get_counts(store.analyzer, out);
+    return true;
+}
+
 static void push_frame(tvbuff_t *tvb, packet_info *pinfo)
 {
     uint32_t linktype;

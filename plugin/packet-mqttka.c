@@ -373,10 +373,30 @@ static const mqttka_finding_rec *finding_next(finding_iter *it)
     return f;
 }
 
+/* Queues the core's counts of TCP connections as they stand after this
+ * frame, for the statistics tree's accounting. On every frame: whichever
+ * frame is tapped last (the last of the capture, or of those a tap filter
+ * passes) leaves its counts in the tree, and a capture without MQTT is
+ * accounted too. */
+static void tap_counts(packet_info *pinfo)
+{
+    mqttka_counts *c = wmem_new(pinfo->pool, mqttka_counts);
+    if (!mqttka_store_counts(c))
+        return;
+    mqttka_tap_data *d = wmem_new0(pinfo->pool, mqttka_tap_data);
+    d->counts = c;
+    d->counts_final = mqttka_store_finished();
+    tap_queue_packet(mqttka_tap, pinfo, d);
+}
+
 static int dissect_mqttka_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     (void)data;
+    /* Pushes the frame on the first pass, finishes the core on the first
+     * revisit: the counts are read after that. */
     const mqttka_frame_rec *r = mqttka_store_frame(tvb, pinfo);
+    if (have_tap_listener(mqttka_tap))
+        tap_counts(pinfo);
     if (!r)
         return 0;
 

@@ -24,7 +24,11 @@
           or an error, in both modes;
         - the statistics tree, in both modes: per connection its MQTT
           packets, PINGREQs, unanswered ones, RTT count/min/max, longest
-          client silence, effective keepalive and verdict, in its columns.
+          client silence, effective keepalive and verdict, in its columns;
+          and its accounting of the capture's TCP connections (analysed as
+          MQTT, not analysed and why): equal to the CLI's JSON capture
+          object with tshark -2; in single pass, where the core has not
+          finished, the connections ended so far: no more than the CLI's.
 
     check_plugin.py derived TSHARK CLI CAPTURE...
         All of the above but what Wireshark's own MQTT dissector decodes
@@ -314,6 +318,7 @@ def check_sample(tshark, cli, pcap, wireshark_follows=True):
     ended = [e for e in conns if (e["last_frame"], e["verdict"]) in ws_v1]
 
     check_stats(two_tree, one_tree, name, ev, conns, ended)
+    check_accounting(two_tree, one_tree, name, ev)
 
     say("%s: %d MQTT packets, %d findings, %d connections (single pass: %d verdicts, %d due)"
           " agree" % (name, len(cli_pkts), len(cli_tag), len(conns), len(ended), len(must)))
@@ -437,6 +442,58 @@ def check_stats(two_tree, one_tree, name, ev, conns, closed):
                 per["n" if len(p) == 2 else p[2]] = int(c["Count"])
         if got_c != clients:
             fail("%s (%s): stats tree clients %s, CLI %s" % (name, mode, got_c, clients))
+
+
+# The statistics tree's accounting of the capture's TCP connections
+# (mqttka-stats.c): final on revisits, the connections ended so far in
+# single pass.
+ACCOUNT_FINAL = "TCP connections"
+ACCOUNT_SO_FAR = "TCP connections ended so far (open ones not yet counted)"
+
+
+def tree_accounting(tree, top):
+    """{"tcp": n, "mqtt": n, "not_analysed": n, "reasons": {name: n}} from the
+    tree's node `top`, None when it has none."""
+    if (top,) not in tree:
+        return None
+    def count(*path):
+        c = tree.get((top,) + path, {}).get("Count")
+        return int(c) if c is not None else None
+    return {"tcp": count(), "mqtt": count("analysed as MQTT"),
+            "not_analysed": count("not analysed"),
+            "reasons": {p[2]: int(c["Count"]) for p, c in tree.items()
+                        if len(p) == 3 and p[:2] == (top, "not analysed")}}
+
+
+def check_accounting(two_tree, one_tree, name, ev):
+    """The tree's accounting against the CLI's JSON capture object: equal
+    with tshark -2; in single pass (the core not finished) no more than it,
+    every count, and adding up."""
+    caps = [e for e in ev if e["type"] == "capture"]
+    if len(caps) != 1:
+        fail("%s: %d capture objects in the CLI's JSON" % (name, len(caps)))
+        return
+    cap = caps[0]
+    want = {"tcp": cap["tcp_connections"], "mqtt": cap["mqtt_connections"],
+            "not_analysed": sum(cap["not_analysed"].values()),
+            "reasons": {r: n for r, n in cap["not_analysed"].items() if n}}
+    got = tree_accounting(two_tree, ACCOUNT_FINAL)
+    if got != want:
+        fail("%s (tshark -2): stats tree accounting %s, CLI %s" % (name, got, want))
+    if (ACCOUNT_SO_FAR,) in two_tree:
+        fail("%s (tshark -2): stats tree %r" % (name, ACCOUNT_SO_FAR))
+    if (ACCOUNT_FINAL,) in one_tree:
+        fail("%s (single pass): stats tree %r, final counts before the end" % (name, ACCOUNT_FINAL))
+    one = tree_accounting(one_tree, ACCOUNT_SO_FAR)
+    if one is None:
+        fail("%s (single pass): no %r in the stats tree" % (name, ACCOUNT_SO_FAR))
+        return
+    if one["mqtt"] is None or one["not_analysed"] is None or \
+            one["tcp"] != one["mqtt"] + one["not_analysed"] or \
+            one["not_analysed"] != sum(one["reasons"].values()) or \
+            any(one[k] > want[k] for k in ("tcp", "mqtt", "not_analysed")) or \
+            any(n > want["reasons"].get(r, 0) for r, n in one["reasons"].items()):
+        fail("%s (single pass): stats tree accounting %s, CLI at the end %s" % (name, one, want))
 
 
 def check_split(tshark, pcap):
