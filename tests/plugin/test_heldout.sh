@@ -18,14 +18,15 @@ python3 "$SOURCE/tests/plugin/check_plugin.py" samples "$WORK/tshark-with" "$CLI
 # Wireshark's own MQTT dissector cannot follow the stream: the plugin shows
 # the CLI's findings, statistics and verdicts, and beside each verdict what
 # the capture missed (start_seen, keepalive_inferred, the side not captured,
-# an inferred close or PINGREQ) as the CLI's JSON does. The classes that carry them; the others are the
-# samples' and the held-out classes' business above. The non-MQTT ones are
-# checked too (no MQTT, no findings, no verdicts), for the statistics tree's
-# accounting of TCP connections not analysed (no_mqtt, unproven, close_only...)
-# against the CLI's; all but TLS: without its keys the plugin hands the core
-# the plaintext Wireshark decrypted, none, so the core counts those
-# connections no_payload or close_only where the CLI, which sees the records,
-# says tls (plugin/README.md, Statistics).
+# an inferred close or PINGREQ) as the CLI's JSON does. The classes that
+# carry them; the others are the business of the samples and of the
+# held-out classes above. The non-MQTT ones are checked too (no MQTT, no
+# findings, no verdicts) for the statistics tree's accounting of the TCP
+# connections not analysed (no_mqtt, unproven, close_only...) against the
+# CLI's. All but TLS: without its keys the plugin hands the core what
+# Wireshark decrypted, nothing, so the core counts those connections
+# no_payload or close_only where the CLI, which sees the records, says tls
+# (plugin/README.md, Statistics).
 mkdir -p "$WORK/derived"
 for c in cut cut-early lossy-pingreq onesided-s2c; do
     cp "$SOURCE"/tests/heldout/derived/*--"$c".pcap "$WORK/derived/"
