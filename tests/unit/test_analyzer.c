@@ -1414,6 +1414,15 @@ static void raw_finish(raw_run *r, mqttka_counts *c)
     mqttka_free(&r->a);
 }
 
+/* The capture's counts after close-only segments: TCP connections, those
+ * analysed as MQTT, those not analysed as close_only. */
+#define CHECK_CLOSE_ONLY_COUNTS(c, tcp, mqtt, close_only)                                    \
+    do {                                                                                     \
+        CHECK_EQ_INT((c).tcp_connections, (tcp));                                            \
+        CHECK_EQ_INT((c).mqtt_connections, (mqtt));                                          \
+        CHECK_EQ_INT((c).not_analysed[MQTTKA_NA_CLOSE_ONLY], (close_only));                  \
+    } while (0)
+
 /* A connection of which the capture holds only its close is counted, once,
  * as close_only; a straggler of a flow that just ended, and a bare ACK, are
  * no connection; none of them is an MQTT connection where nothing proves
@@ -1438,9 +1447,7 @@ static void test_close_only_counted(void)
     raw_push(&r, 40005, C, A, 3000, 7000, NULL, 0, 1.3);
     raw_finish(&r, &c);
     CHECK_EQ_INT(r.log.len, 0);
-    CHECK_EQ_INT(c.tcp_connections, 5);
-    CHECK_EQ_INT(c.mqtt_connections, 0);
-    CHECK_EQ_INT(c.not_analysed[MQTTKA_NA_CLOSE_ONLY], 5);
+    CHECK_CLOSE_ONLY_COUNTS(c, 5, 0, 5);
     CHECK_EQ_INT(c.not_analysed[MQTTKA_NA_NO_PAYLOAD], 0);
 
     /* A connection that resets, then its second RST: one connection. */
@@ -1449,9 +1456,7 @@ static void test_close_only_counted(void)
     raw_push(&r, 40000, C, R, 114, 504, NULL, 0, 1.0);
     raw_push(&r, 40000, C, R, 114, 504, NULL, 0, 1.0001);
     raw_finish(&r, &c);
-    CHECK_EQ_INT(c.tcp_connections, 1);
-    CHECK_EQ_INT(c.mqtt_connections, 1);
-    CHECK_EQ_INT(c.not_analysed[MQTTKA_NA_CLOSE_ONLY], 0);
+    CHECK_CLOSE_ONLY_COUNTS(c, 1, 1, 0);
 
     /* A client's RST without ACK to a server proven MQTT: the answer to a
      * segment, no connection of that server's; counted. */
@@ -1460,9 +1465,7 @@ static void test_close_only_counted(void)
     raw_push(&r, 40001, C, MQTTKA_TCP_RST, 3000, 0, NULL, 0, 1.0);
     raw_finish(&r, &c);
     LOG_LACKS(r.log, "#2");
-    CHECK_EQ_INT(c.tcp_connections, 2);
-    CHECK_EQ_INT(c.mqtt_connections, 1);
-    CHECK_EQ_INT(c.not_analysed[MQTTKA_NA_CLOSE_ONLY], 1);
+    CHECK_CLOSE_ONLY_COUNTS(c, 2, 1, 1);
 }
 
 /* A scan's RSTs and FINs with the flow table full: each counted, none in
@@ -1482,9 +1485,7 @@ static void test_close_only_table_full(void)
     CHECK_EQ_INT(analyzer_flow_count(r.a), 2);
     raw_finish(&r, &c);
     LOG_LACKS(r.log, "resource_limit");
-    CHECK_EQ_INT(c.tcp_connections, 302);
-    CHECK_EQ_INT(c.mqtt_connections, 1);
-    CHECK_EQ_INT(c.not_analysed[MQTTKA_NA_CLOSE_ONLY], 300);
+    CHECK_CLOSE_ONLY_COUNTS(c, 302, 1, 300);
 }
 
 /* Connections of nothing but a close that ended before any connection
@@ -1502,9 +1503,7 @@ static void test_close_only_kept_until_proof(void)
     CHECK_EQ_INT(analyzer_flow_count(r.a), 64);
     raw_proving_connection(&r, 40000, 2.0);
     raw_finish(&r, &c);
-    CHECK_EQ_INT(c.tcp_connections, 71);
-    CHECK_EQ_INT(c.mqtt_connections, 65);
-    CHECK_EQ_INT(c.not_analysed[MQTTKA_NA_CLOSE_ONLY], 6);
+    CHECK_CLOSE_ONLY_COUNTS(c, 71, 65, 6);
     LOG_HAS(r.log, "#2 summary 127.0.0.1:42000 -> 127.0.0.1:1883");
     LOG_HAS(r.log, "#65 summary 127.0.0.1:42063 -> 127.0.0.1:1883");
     LOG_LACKS(r.log, "127.0.0.1:42064 ->");
@@ -1516,9 +1515,7 @@ static void test_close_only_kept_until_proof(void)
     raw_push(&r, 40000, C, R, 3000, 7000, NULL, 0, 1.0);
     raw_proving_connection(&r, 40000, 2.0);
     raw_finish(&r, &c);
-    CHECK_EQ_INT(c.tcp_connections, 2);
-    CHECK_EQ_INT(c.mqtt_connections, 1);
-    CHECK_EQ_INT(c.not_analysed[MQTTKA_NA_CLOSE_ONLY], 1);
+    CHECK_CLOSE_ONLY_COUNTS(c, 2, 1, 1);
     LOG_LACKS(r.log, "#2");
 
     /* The server's lone RST before the proof: never adopted. */
@@ -1526,9 +1523,7 @@ static void test_close_only_kept_until_proof(void)
     raw_push(&r, 40001, S, R, 7000, 3000, NULL, 0, 1.0);
     raw_proving_connection(&r, 40000, 2.0);
     raw_finish(&r, &c);
-    CHECK_EQ_INT(c.tcp_connections, 2);
-    CHECK_EQ_INT(c.mqtt_connections, 1);
-    CHECK_EQ_INT(c.not_analysed[MQTTKA_NA_CLOSE_ONLY], 1);
+    CHECK_CLOSE_ONLY_COUNTS(c, 2, 1, 1);
 }
 
 static void test_ipv6_endpoints(void)
