@@ -99,10 +99,10 @@ static void run_reset(probe *p, size_t *buffered)
  * million segments of random binary. ASCII text cannot: its two length
  * bytes declare a name of 8224 bytes or more, which a Remaining Length of
  * ASCII bytes (127 at most) cannot hold; UTF-8 text in segments of over
- * 8 kB can open such a packet, and no more. For neither rule makes a
- * proof: the open packet must end exactly at a
- * later segment's end (SEEN_CLOSED, for but no proof) or be followed by
- * whole packets to one (a proof, as a segment of whole packets is): what
+ * 8 kB can open such a packet, and no more. Neither rule makes a proof:
+ * the open packet must end exactly at a later segment's end (SEEN_CLOSED:
+ * the run goes on, with no proof) or be followed by whole packets to one
+ * (a proof, as a segment of whole packets is): what
  * a declared length can fake is the one boundary it names, and the run
  * still needs as many proofs as before. A PUBLISH's body is counted, not
  * kept (the decoder reads none of it), so a length costs no memory. */
