@@ -2,13 +2,17 @@
 """relink.py - rewrite an Ethernet pcap into another link type or file format.
 
     relink.py IN.pcap OUT VARIANT
+    relink.py IN.pcap PREFIX VARIANT VARIANT...   (writes PREFIX.VARIANT each)
 
 VARIANT is one of: vlan (802.1ad + 802.1Q tags), null-le, null-be, loop, raw,
 ipv4, sll, sll2, pcap-be (big-endian pcap), pcap-ns (nanosecond pcap), pcapng.
 Every record keeps its timestamp, its IP datagram (Ethernet padding included,
 so that the reader must honour the IP length) and its place in the file, so
 mqttka must print the same connections, frames and times for every variant.
-Exits 3 when the variant cannot hold the capture (IPv6 in an IPV4 file).
+Exits 3 when the variant cannot hold the capture (IPv6 in an IPV4 file); with
+several variants, that one is not written and the others are. Several at once
+read the input once, in one Python start (the test runs all eleven on every
+sample).
 """
 import struct
 import sys
@@ -91,16 +95,28 @@ def write_pcapng(path, snaplen, records):
     open(path, "wb").write(b"".join(out))
 
 
+def write_variant(path, snaplen, records, variant):
+    """Writes the variant; False when it cannot hold the capture."""
+    if variant == "ipv4" and any(frame[12:14] == b"\x86\xdd" for _, _, frame, _ in records):
+        return False  # IPv6 has no place in an IPV4 file: not applicable
+    if variant == "pcapng":
+        write_pcapng(path, snaplen, records)
+    else:
+        write_pcap(path, snaplen, records, variant)
+    return True
+
+
 def main():
-    if len(sys.argv) != 4 or sys.argv[3] not in LINKTYPE:
+    variants = sys.argv[3:]
+    if len(sys.argv) < 4 or any(v not in LINKTYPE for v in variants):
         sys.exit(__doc__)
     snaplen, records = read_pcap(sys.argv[1])
-    if sys.argv[3] == "ipv4" and any(frame[12:14] == b"\x86\xdd" for _, _, frame, _ in records):
-        sys.exit(3)  # IPv6 has no place in an IPV4 file: not applicable
-    if sys.argv[3] == "pcapng":
-        write_pcapng(sys.argv[2], snaplen, records)
-    else:
-        write_pcap(sys.argv[2], snaplen, records, sys.argv[3])
+    if len(variants) == 1:
+        if not write_variant(sys.argv[2], snaplen, records, variants[0]):
+            sys.exit(3)
+        return
+    for v in variants:
+        write_variant(sys.argv[2] + "." + v, snaplen, records, v)
 
 
 main()
