@@ -4,9 +4,11 @@
 # 10 000-connection bench capture (bench/gen_capture.c):
 #   - the page is valid HTML to a strict parser (python3-html5lib) and
 #     fetches nothing (check_report.py valid);
-#   - headless Chromium renders it, and the rendered DOM (--dump-dom) holds
-#     every connection, ping pair, unanswered PINGREQ, finding, close and
-#     verdict of `mqttka --json` on the same capture (check_report.py dom);
+#   - headless Chromium renders it (six samples, the hole and the bench; the
+#     other samples' markup stands for their DOM), and the rendered DOM
+#     (--dump-dom) holds every connection, ping pair, unanswered PINGREQ,
+#     finding, close and verdict of `mqttka --json` on the same capture
+#     (check_report.py dom);
 #   - the report leaves the text output as it was;
 #   - the bench page stays under a size bound, and the report's memory
 #     under a bound (peak RSS with the report minus without);
@@ -86,10 +88,18 @@ check_capture() {
         fail "$name: the rendered page does not draw what the JSON says"
 }
 
-# Every sample.
+# Every sample. Chromium renders a few that between them draw every part of
+# the page (no connection, several, the rules between connections, a
+# takeover, permessage-deflate, the screenshot's); the others' own markup is
+# checked as their DOM (the page has no script): each Chromium start costs
+# seconds, and every page passes the strict parser either way.
+RENDERED="http-plain ws-broker-frozen ws-multi ws-refused-storm ws-takeover-5 ws-deflate-takeover"
 for capture in $(all_samples); do
     name=$(basename "$capture" .pcap)
-    check_capture "$name" "$capture"
+    case " $RENDERED " in
+    *" $name "*) check_capture "$name" "$capture" ;;
+    *) RENDER=no check_capture "$name" "$capture" ;;
+    esac
 done
 if ! grep -q 'No MQTT connection was found' "$TMP/http-plain.html" 2>/dev/null; then
     fail "http-plain: the page does not say that no connection was found"
