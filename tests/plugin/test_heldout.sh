@@ -39,6 +39,18 @@ for f in frozen-client-s1 ws-client-frozen exit-paho-ws-ka3-s1 stall-paho-ws-s1;
     cp "$SOURCE/tests/heldout/derived/$f--cut.pcap" "$WORK/derived/"
 done
 rm -f "$WORK"/derived/nonmqtt-tls-*.pcap
+# MQTTKA_DERIVED_SCENARIOS (trixie.sh's Wireshark 4.4 run): only the derived
+# captures of these scenarios, in every class above. What differs between
+# Wireshark releases is the plugin's way into epan (passes, fields, the
+# statistics tree), which these exercise as well as the whole set does.
+if [ -n "${MQTTKA_DERIVED_SCENARIOS:-}" ]; then
+    for f in "$WORK"/derived/*.pcap; do
+        case " $MQTTKA_DERIVED_SCENARIOS " in
+        *" $(basename "${f%%--*}") "*) ;;
+        *) rm -f "$f" ;;
+        esac
+    done
+fi
 chmod -R a+rX "$WORK/derived"
 python3 "$SOURCE/tests/plugin/check_plugin.py" derived "$WORK/tshark-with" "$CLI" "$WORK"/derived/*.pcap || status=1
 exit $status
