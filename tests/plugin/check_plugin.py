@@ -90,9 +90,23 @@ FIELDS = ["frame.number", "mqtt.msgtype", "mqtt.kalive", "mqttka.finding", "mqtt
 EXPERT_SEVERITY = {"info": "4194304", "warn": "6291456", "error": "8388608"}
 
 
+def info_in_fields():
+    """Whether the fields run can give the Info column as tshark prints it:
+    before Wireshark 4.2 the field _ws.col.Info is the printed column, whole;
+    from 4.2 on the field _ws.col.info is taken before the postdissectors
+    run (it lacks what they append), so the column needs a run of its own
+    (each tshark start costs most of a second: four a capture, or two)."""
+    try:
+        major, minor = (int(x) for x in os.environ["MQTTKA_WS_VERSION"].split(".")[:2])
+    except (KeyError, ValueError):
+        return False
+    return (major, minor) < (4, 2)
+
+
 def tshark_pass(tshark, pcap, two_pass):
     """tshark -2 or single pass: a run with the fields and the statistics
-    tree, one that prints the Info column; returns (rows, findings, tree):
+    tree, and the Info column in it or in a run of its own (info_in_fields);
+    returns (rows, findings, tree):
       rows: frame -> {field: [values]}, and "info": the Info column, whole;
       findings: frame -> ([(kind, severity, detail)], [value],
                           [(expert message, severity)]), frames with findings;
@@ -100,7 +114,9 @@ def tshark_pass(tshark, pcap, two_pass):
     cmd = [tshark, "-n", "-r", pcap] + (["-2"] if two_pass else [])
     cmd_fields = cmd + ["-z", "mqttka,tree", "-T", "fields", "-E", "separator=" + SEP,
                         "-E", "occurrence=a", "-E", "aggregator=" + AGG]
-    for f in FIELDS:
+    info_field = info_in_fields()
+    fields = FIELDS + (["_ws.col.Info"] if info_field else [])
+    for f in fields:
         cmd_fields += ["-e", f]
     lines = run(cmd_fields).split("\n")  # (splitlines() splits at SEP too)
     rows, findings = {}, {}
@@ -110,9 +126,9 @@ def tshark_pass(tshark, pcap, two_pass):
         i += 1
         if not line:
             continue
-        cols = (line.split(SEP) + [""] * len(FIELDS))[:len(FIELDS)]
+        cols = (line.split(SEP) + [""] * len(fields))[:len(fields)]
         row = {f: c.split(AGG) if c else [] for f, c in zip(FIELDS, cols)}
-        row["info"] = ""
+        row["info"] = cols[-1] if info_field else ""
         n = int(cols[0])
         rows[n] = row
         kind, sev, detail = row["mqttka.finding"], row["mqttka.severity"], row["mqttka.detail"]
@@ -123,9 +139,8 @@ def tshark_pass(tshark, pcap, two_pass):
             findings[n] = (list(zip(kind, sev, detail)), [float(v) for v in row["mqttka.value"]],
                            list(zip(row["_ws.expert.message"], row["_ws.expert.severity"])))
     tree = stats_tree(pcap, lines[i:])
-    # The Info column as tshark prints it: from 4.2 on, the field
-    # _ws.col.info is taken before the postdissectors run (it lacks what
-    # they append), the printed column is not.
+    if info_field:
+        return rows, findings, tree
     for line in run(cmd + ["-o", 'gui.column.format:"No.","%m","Info","%i"']).split("\n"):
         m = re.match(r"^ *(\d+) (.*)$", line)
         if m and int(m.group(1)) in rows:

@@ -66,7 +66,9 @@ tshark_without() {
         WIRESHARK_PLUGIN_DIR="$WORK/without" tshark "$@"
 }
 
-# The Python checks call tshark through this wrapper.
+# The Python checks call tshark through this wrapper, and are told the
+# release (check_plugin.py reads the Info column in the fields run before 4.2).
+export MQTTKA_WS_VERSION="$WS_VERSION"
 cat > "$WORK/tshark-with" <<EOF
 #!/bin/sh
 exec $AS_USER env -i PATH="$PATH" HOME="$WORK/home" LC_ALL=C.UTF-8 WIRESHARK_PLUGIN_DIR="$WORK/with" tshark "\$@"
