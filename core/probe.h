@@ -24,7 +24,10 @@
  * The open packet may be the segment's first and of any length when it is
  * a PUBLISH with a plausible topic name (probe.c, open_followed): its body
  * is counted, not kept, so that a PUBLISH larger than KEPT_BYTES is
- * decoded and counted once the run proves. A segment of SUBSCRIBEs alone is
+ * decoded and counted once the run proves. A segment that ends inside a
+ * fixed header (boundary_mqtt_split) is followed likewise: the header's
+ * bytes so far are read as the start of the side's next segment, and the
+ * two joined must prove as one segment. A segment of SUBSCRIBEs alone is
  * neither for nor against (a WebSocket binary frame reads the same), but is
  * kept ahead of a run over TCP, so that its packets are not lost.
  *

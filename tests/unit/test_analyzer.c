@@ -767,6 +767,80 @@ static void test_late_big_publish(void)
     CHECK(counts.mqtt_connections == 0);
 }
 
+/* suricata-verify's mqtt-midstream-split (tests/mqtt-midstream-split,
+ * 10a45e4b), joined late: the broker sends its CONNACK's first byte alone
+ * (1), then the rest of it (2: MQTT 5, an assigned client id), bytes
+ * copied from the capture; the client a PUBLISH over segments 3-5 (this
+ * one of big_publish, a segment of the capture holds at most 4 kB; the
+ * last ends exactly at its end), then its DISCONNECT (6). A segment that
+ * ends inside a fixed header is read on into the side's next one, and 1-2
+ * make one proof as the CONNACK whole would: with the DISCONNECT, one from
+ * each side on port 1883, the connection is MQTT and all three packets
+ * are decoded (nothing was before: 1 broke the run, 2 reads as no packet).
+ * Not so when 2 does not end where the joined header says. */
+static void test_late_split_fixed_header(void)
+{
+    static script sc;
+    static const uint8_t connack_head[] = {0x20};
+    static const uint8_t connack_rest[] = {
+        0x32, 0x00, 0x00, 0x2f, 0x22, 0x00, 0x0a, 0x12, 0x00, 0x29, 'a', 'u', 't',
+        'o',  '-',  '1',  'B',  '4',  '3',  'E',  '8',  '0',  '0',  '-',  '0', '8',
+        'E',  '3',  '-',  '3',  'B',  'A',  '1',  '-',  '2',  'E',  '9',  '7', '-',
+        'E',  '9',  'A',  '0',  'B',  '4',  '0',  '6',  '4',  'B',  'F',  '5'};
+    static const uint8_t name[] = {'t', 'o', 'p', 'i', 'c', 'X'};
+    size_t n = big_publish(name, sizeof name);
+    late_script(&sc, 1883);
+    script_add(&sc, S, 0.0, connack_head, sizeof connack_head);   /* 1 */
+    script_add(&sc, S, 0.0001, connack_rest, sizeof connack_rest); /* 2 */
+    script_add(&sc, C, 0.0002, big_pub, 4000);                    /* 3 */
+    script_add(&sc, C, 0.0003, big_pub + 4000, 4000);             /* 4 */
+    script_add(&sc, C, 0.0004, big_pub + 8000, n - 8000);         /* 5 */
+    script_add(&sc, C, 0.0005, disconnect, sizeof disconnect);    /* 6 */
+    CHECK(script_run_all_ways("late_split_header", &sc, &lg, NULL));
+    LOG_HAS(lg, "[2] #1 S>C CONNACK");
+    LOG_HAS(lg, "[5] #1 C>S PUBLISH");
+    LOG_HAS(lg, "[6] #1 C>S DISCONNECT");
+    LOG_LACKS(lg, "capture_gap");
+    LOG_LACKS(lg, "malformed");
+    mqttka_counts counts;
+    CHECK(script_counts(&sc, NULL, &counts));
+    CHECK(counts.mqtt_connections == 1);
+
+    /* A PUBLISH's header cut after its first byte and again inside its
+     * Remaining Length (1, 2: 200 bytes, two length bytes): the head grows
+     * over a segment, 3 finishes it and the packet, then the server's
+     * PUBACK, a proof from each side. */
+    static const uint8_t puback[] = {0x40, 0x02, 0x00, 0x01};
+    uint8_t publish[203] = {0x32, 0xc8, 0x01, 0x00, 0x06, 't', 'o', 'p', 'i', 'c', 'X', 0x00, 0x01};
+    memset(publish + 13, 0xab, sizeof publish - 13);
+    late_script(&sc, 1883);
+    script_add(&sc, C, 0.0, publish, 1);                          /* 1 */
+    script_add(&sc, C, 0.0001, publish + 1, 1);                   /* 2 */
+    script_add(&sc, C, 0.0002, publish + 2, sizeof publish - 2);  /* 3 */
+    script_add(&sc, S, 0.0003, puback, sizeof puback);            /* 4 */
+    script_add(&sc, C, 5.0, pingreq, sizeof pingreq);             /* 5 */
+    script_add(&sc, S, 5.001, pingresp, sizeof pingresp);         /* 6 */
+    CHECK(script_run_all_ways("late_split_header_length", &sc, &lg, NULL));
+    LOG_HAS(lg, "[3] #1 C>S PUBLISH");
+    LOG_HAS(lg, "[4] #1 S>C PUBACK");
+    LOG_HAS(lg, "[6] #1 S>C PINGRESP");
+    LOG_LACKS(lg, "capture_gap");
+
+    /* Must not: 2 one byte short of what the joined header declares (the
+     * capture's 1 glued to a segment that is no CONNACK's rest): no proof
+     * from the server, the client's DISCONNECT alone is not MQTT. */
+    late_script(&sc, 1883);
+    script_add(&sc, S, 0.0, connack_head, sizeof connack_head);       /* 1 */
+    script_add(&sc, S, 0.0001, connack_rest, sizeof connack_rest - 1); /* 2 */
+    script_add(&sc, C, 0.0002, big_pub, 4000);                        /* 3 */
+    script_add(&sc, C, 0.0003, big_pub + 4000, 4000);                 /* 4 */
+    script_add(&sc, C, 0.0004, big_pub + 8000, n - 8000);             /* 5 */
+    script_add(&sc, C, 0.0005, disconnect, sizeof disconnect);        /* 6 */
+    CHECK(script_run_all_ways("late_split_header_short", &sc, &lg, NULL));
+    CHECK(script_counts(&sc, NULL, &counts));
+    CHECK(counts.mqtt_connections == 0);
+}
+
 /* A client joined late whose first segment is a SUBSCRIBE, which proves
  * nothing (a WebSocket binary frame looks the same): kept ahead of the run
  * that proves MQTT over TCP, and decoded with it. */
@@ -1576,6 +1650,7 @@ int main(void)
     test_late_websocket_binary_not_subscribe();
     test_late_chain_across_segments();
     test_late_big_publish();
+    test_late_split_fixed_header();
     test_late_subscribe_first();
     test_late_mqtt_port_request_answer();
     test_late_skippable_in_run();
