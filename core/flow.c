@@ -962,7 +962,8 @@ static void adopt_closed(const push_ctx *pc)
 
 /* A late-joined flow too short for the probe, that ends as a client ends:
  * its one segment with data, in all, is the client's PINGREQ or DISCONNECT
- * (probe_lone_packet), the server acknowledged it and sent nothing, and the
+ * (or its last is a DISCONNECT after a run of the client's segments:
+ * probe_lone_packet), the server acknowledged it and sent nothing, and the
  * client closed (the flow's first close), with no byte between. A PINGREQ
  * is the client of a frozen broker, which closes when it will; a
  * DISCONNECT is followed at once by the client's FIN (MQTT-3.14.4-1), no
@@ -1000,12 +1001,14 @@ static void prove_lone_packet(const push_ctx *pc)
         (!tcp_stream_data_end(&f->tcp[server], &server_end) || !(f->acked & (1u << client)) ||
          f->last_ack[client] - server_end > 1u))
         return;
+    /* the lone packet: the run's last segment (its only one, but for a
+     * DISCONNECT after a run of its side: probe_lone_packet) */
     const kept_segments *kept = probe_kept(f->probe);
+    const kept_segment *lone = &kept->seg[kept->n - 1];
     if (type == MQTTKA_MQTT_DISCONNECT &&
-        (f->first_close > 2 ||
-         f->rare->first_close_ts - kept->seg[0].ts > INFERRED_DISCONNECT_WINDOW))
+        (f->first_close > 2 || f->rare->first_close_ts - lone->ts > INFERRED_DISCONNECT_WINDOW))
         return;
-    push_ctx at = push_ctx_then(pc, client, kept->seg[0].ts, kept->seg[0].tag);
+    push_ctx at = push_ctx_then(pc, client, lone->ts, lone->tag);
     start_proved(&at, &d, NULL, 0);
     if (!f->sess)
         return;

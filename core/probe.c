@@ -25,8 +25,15 @@ struct probe {
     bool skipped_kept;    /* the run holds a segment of malformed packets (SEEN_SKIPPED) */
     bool gapped;          /* bytes of a side were lost (probe_gap) */
     int8_t lone;          /* the first segment's side when it is, whole, one PINGREQ
-                             or DISCONNECT (lone_packet.h, probe_lone_packet), else -1 */
+                             or DISCONNECT (lone_packet.h, probe_lone_packet), or the
+                             last segment's when it is a DISCONNECT over TCP at a
+                             packet boundary of its side; else -1 */
     uint8_t lone_type;    /* which of the two */
+    uint32_t lone_at;     /* its number among the segments with data */
+    uint8_t data_sides;   /* bit per side: it sent a segment with data */
+    uint32_t in_run;      /* segments with data the run holds (kept, or counted as
+                             body of a PUBLISH it keeps): all of them when this is
+                             `segments` */
     mqttka_transport lone_transport;
     bool lone_ack_known;  /* the lone packet's sender's ACK then (probe_lone_ack) */
     uint32_t lone_ack;
@@ -79,6 +86,7 @@ static void run_reset(probe *p, size_t *buffered)
     p->owed_types[0] = p->owed_types[1] = 0;
     p->owed_unkept[0] = p->owed_unkept[1] = false;
     p->head[0].len = p->head[1].len = 0;
+    p->in_run = 0;
     p->proved_sides = 0;
     p->skipped_kept = false;
     p->proof_len[0] = p->proof_len[1] = 0;
@@ -345,8 +353,24 @@ probe_result probe_push(probe **pp, int side, int client_side, int port_side, co
         p->client_side = -1;
         p->lone = -1;
     }
-    if (p->segments == 0 && (p->lone_type = lone_packet(bytes, len, &p->lone_transport)))
+    /* A lone packet: the flow's first segment, or a DISCONNECT over TCP
+     * that starts at a boundary of its side (no chain left open) after
+     * segments all in the run (probe_lone_packet says which count). */
+    mqttka_transport lone_transport;
+    uint8_t lone_type = lone_packet(bytes, len, &lone_transport);
+    if (lone_type && (p->segments == 0 ||
+                      (lone_type == MQTTKA_MQTT_DISCONNECT &&
+                       lone_transport == MQTTKA_TRANSPORT_TCP && !p->owed[side] &&
+                       !p->head[side].len))) {
         p->lone = (int8_t)side;
+        p->lone_type = lone_type;
+        p->lone_transport = lone_transport;
+        p->lone_at = p->segments + 1;
+        p->lone_ack_known = false;
+    } else {
+        p->lone = -1;
+    }
+    p->data_sides |= (uint8_t)(1u << side);
     if (p->segments == 0 && boundary_looks_like_tls(bytes, len))
         p->tls = true;
     if (p->tls || ++p->segments > PROBE_MAX_SEGMENTS)
@@ -375,6 +399,8 @@ probe_result probe_push(probe **pp, int side, int client_side, int port_side, co
     if (transport == SEEN_OPEN || transport == SEEN_CLOSED) {
         if (!keep_chain(p, side, port_side, ts, tag, bytes, len, &layout, buffered, max_buffered))
             run_reset(p, buffered);
+        else
+            p->in_run++;
         return PROBE_WAIT;
     }
     if (transport == SEEN_SKIPPED) {
@@ -388,6 +414,7 @@ probe_result probe_push(probe **pp, int side, int client_side, int port_side, co
             p->kept.n + (PROBE_RUN_TCP - 1u - p->run) < KEPT_SEGMENTS &&
             kept_segments_add(&p->kept, side, ts, tag, bytes, len, buffered, max_buffered)) {
             p->skipped_kept = true;
+            p->in_run++;
             return PROBE_WAIT;
         }
         run_reset(p, buffered); /* against, as any segment that is not MQTT */
@@ -401,8 +428,9 @@ probe_result probe_push(probe **pp, int side, int client_side, int port_side, co
             run_reset(p, buffered);
             p->transport = 1 + MQTTKA_TRANSPORT_TCP;
         }
-        if (p->kept.n + 1u + (PROBE_RUN_TCP - 1u) <= KEPT_SEGMENTS)
-            (void)kept_segments_add(&p->kept, side, ts, tag, bytes, len, buffered, max_buffered);
+        if (p->kept.n + 1u + (PROBE_RUN_TCP - 1u) <= KEPT_SEGMENTS &&
+            kept_segments_add(&p->kept, side, ts, tag, bytes, len, buffered, max_buffered))
+            p->in_run++;
         return PROBE_WAIT;
     }
     if (transport == SEEN_NEUTRAL || transport == SEEN_NEUTRAL_TCP) {
@@ -412,9 +440,9 @@ probe_result probe_push(probe **pp, int side, int client_side, int port_side, co
         if (p->run) {
             unsigned needed = p->transport == 1 + MQTTKA_TRANSPORT_WEBSOCKET ? PROBE_RUN_WEBSOCKET
                                                                              : PROBE_RUN_TCP;
-            if (p->kept.n + (needed - 1u - p->run) < KEPT_SEGMENTS)
-                (void)kept_segments_add(&p->kept, side, ts, tag, bytes, len, buffered,
-                                        max_buffered);
+            if (p->kept.n + (needed - 1u - p->run) < KEPT_SEGMENTS &&
+                kept_segments_add(&p->kept, side, ts, tag, bytes, len, buffered, max_buffered))
+                p->in_run++;
         }
         return PROBE_WAIT;
     }
@@ -439,9 +467,11 @@ probe_result probe_push(probe **pp, int side, int client_side, int port_side, co
         /* (a chain's last segment: the end of a PUBLISH body counted
          * first; if it does not fit, that end still is, so that the
          * side's stream goes on at a packet boundary) */
-        if (!kept_segments_add_skipping(&p->kept, side, ts, tag, bytes, len, layout.skip_before,
-                                        layout.kept_len, buffered, max_buffered) &&
-            layout.skip_before && !kept_segments_skip_more(&p->kept, side, layout.skip_before))
+        if (kept_segments_add_skipping(&p->kept, side, ts, tag, bytes, len, layout.skip_before,
+                                       layout.kept_len, buffered, max_buffered))
+            p->in_run++;
+        else if (layout.skip_before &&
+                 !kept_segments_skip_more(&p->kept, side, layout.skip_before))
             run_reset(p, buffered);
         return PROBE_WAIT;
     }
@@ -461,7 +491,7 @@ bool probe_partial(const probe *p, probe_decision *out)
 
 void probe_lone_ack(probe *p, int side, uint32_t ack)
 {
-    if (p && p->segments == 1 && p->lone == side && !p->lone_ack_known) {
+    if (p && p->lone == side && p->lone_at == p->segments && !p->lone_ack_known) {
         p->lone_ack = ack;
         p->lone_ack_known = true;
     }
@@ -469,8 +499,19 @@ void probe_lone_ack(probe *p, int side, uint32_t ack)
 
 uint8_t probe_lone_packet(const probe *p, int port_side, probe_decision *out, uint32_t *client_ack)
 {
-    if (!p || p->tls || p->gapped || p->segments != 1 || p->lone < 0 || p->kept.n != 1 ||
-        !p->lone_ack_known)
+    if (!p || p->tls || p->gapped || p->lone < 0 || p->lone_at != p->segments ||
+        !p->lone_ack_known || !p->kept.n)
+        return 0;
+    /* The one segment with data, in all; or a DISCONNECT after segments of
+     * its side alone, every one held by the run up to it (a client that
+     * published, then said goodbye: suricata-verify's mqtt-midstream-split
+     * cut after its CONNACK). What came before is MQTT's shape, never
+     * against it, so the DISCONNECT is no weaker evidence than alone. */
+    bool alone = p->segments == 1 && p->kept.n == 1;
+    bool after_run = p->lone_type == MQTTKA_MQTT_DISCONNECT &&
+                     p->data_sides == 1u << p->lone && p->in_run == p->segments &&
+                     p->kept.seg[p->kept.n - 1].side == p->lone;
+    if (!alone && !after_run)
         return 0;
     /* Over TCP only the port says which side is the client (an MQTT 5
      * server sends DISCONNECT too); over WebSocket the mask did. */

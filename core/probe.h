@@ -90,7 +90,9 @@ probe_result probe_push(probe **p, int side, int client_side, int port_side, con
 bool probe_partial(const probe *p, probe_decision *out);
 
 /* Whether the flow's one segment with data, in all, was a client's lone
- * PINGREQ or DISCONNECT (lone_packet.h): in one masked WebSocket frame, or
+ * PINGREQ or DISCONNECT (lone_packet.h), or its last was a DISCONNECT over
+ * TCP after segments of the same side that the run holds every one of (a
+ * PUBLISH, then goodbye): in one masked WebSocket frame, or
  * bare over TCP from the side whose peer is on PROBE_MQTT_PORT
  * (`port_side`), with no byte of either side lost since. If so, returns
  * its type (MQTTKA_MQTT_PINGREQ or MQTTKA_MQTT_DISCONNECT), *out says its

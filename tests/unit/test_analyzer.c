@@ -841,6 +841,50 @@ static void test_late_split_fixed_header(void)
     CHECK(counts.mqtt_connections == 0);
 }
 
+/* suricata-verify's mqtt-midstream-split cut after the CONNACK: the
+ * client's PUBLISH over segments 1-3 (big_publish: the capture's holds a
+ * JPEG, 35767 bytes), its DISCONNECT with its FIN (5), the server's ACKs
+ * (4, 6) and FIN (7), and no byte of the server's. The probe's run is one
+ * proof short, but a client's DISCONNECT and FIN after segments of its side
+ * that are all the run's (a PUBLISH followed to its end) are a client's
+ * last words no less than the DISCONNECT alone (test_late_lone_disconnect):
+ * MQTT, both packets decoded. Not so when a segment before it is not the
+ * run's (bytes that start no packet), nor when the server sent data. */
+static void test_late_disconnect_after_run(void)
+{
+    static script sc;
+    static const uint8_t name[] = {'t', 'o', 'p', 'i', 'c', 'X'};
+    static const uint8_t other[] = {'o', 'k'};
+    size_t n = big_publish(name, sizeof name);
+    for (int k = 0; k < 3; k++) {
+        late_script(&sc, 1883);
+        script_add(&sc, C, 0.0, big_pub, 4000);                        /* 1 */
+        script_add(&sc, C, 0.00001, big_pub + 4000, 4000);             /* 2 */
+        script_add(&sc, C, 0.00002, big_pub + 8000, n - 8000);         /* 3 */
+        script_add_flags(&sc, S, 0.00003, 0);                          /* 4 */
+        if (k == 1)
+            script_add(&sc, C, 0.000035, other, sizeof other);         /* 4b: not the run's */
+        if (k == 2)
+            script_add(&sc, S, 0.000035, other, sizeof other);         /* 4b: the server's */
+        script_add(&sc, C, 0.00004, disconnect, sizeof disconnect);    /* 5 */
+        sc.m[sc.n - 1].flags = MQTTKA_TCP_FIN;
+        script_add_flags(&sc, S, 0.00005, 0);                          /* 6 */
+        script_add_flags(&sc, S, 0.00006, MQTTKA_TCP_FIN);             /* 7 */
+        script_add_flags(&sc, C, 0.00007, 0);                          /* 8 */
+        CHECK(script_run_all_ways(k == 0   ? "late_disconnect_after_run"
+                                  : k == 1 ? "late_disconnect_after_other"
+                                           : "late_disconnect_server_sends",
+                                  &sc, &lg, NULL));
+        if (k == 0) {
+            LOG_HAS(lg, "[3] #1 C>S PUBLISH");
+            LOG_HAS(lg, "[5] #1 C>S DISCONNECT");
+            LOG_HAS(lg, "close=client/mqtt_disconnect start_seen=0 verdict=mqtt_disconnect");
+        } else {
+            LOG_LACKS(lg, "#1");
+        }
+    }
+}
+
 /* A client joined late whose first segment is a SUBSCRIBE, which proves
  * nothing (a WebSocket binary frame looks the same): kept ahead of the run
  * that proves MQTT over TCP, and decoded with it. */
@@ -1651,6 +1695,7 @@ int main(void)
     test_late_chain_across_segments();
     test_late_big_publish();
     test_late_split_fixed_header();
+    test_late_disconnect_after_run();
     test_late_subscribe_first();
     test_late_mqtt_port_request_answer();
     test_late_skippable_in_run();
