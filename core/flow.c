@@ -679,6 +679,17 @@ static void detect(const push_ctx *pc, const uint8_t *bytes, size_t len)
         if (upgraded_answer_alone(pc, &view, bytes, len))
             return;
         start_probe(pc);
+        /* A capture of the server's side only, from its SYN-ACK: these are
+         * its stream's first bytes (no gap came before them, or the flow
+         * would be probed already), sent after the client's first bytes,
+         * as many as a CONNECT at least (MQTT_CONNECT_MIN_BYTES), which the
+         * capture does not hold. */
+        if (!view.held && f->rare && f->rare->client_start_known && f->client_side >= 0 &&
+            pc->side != f->client_side && !(f->sides_seen & (1u << f->client_side)) &&
+            (f->acked & (1u << pc->side)) &&
+            f->last_ack[pc->side] - f->rare->client_start >= MQTT_CONNECT_MIN_BYTES &&
+            f->last_ack[pc->side] - f->rare->client_start <= MQTT_CONNECT_MAX_FIRST_BYTES)
+            probe_opens_answer(&f->probe, pc->side);
         if (view.held) /* bytes held from before: looked at as a segment of their own */
             probe_bytes(pc, view.bytes, view.held);
         if (f->proto == PROTO_PROBE)

@@ -22,6 +22,8 @@ struct probe {
     boundary_head head[2]; /* by side: the fixed header its last segment ended inside
                               (MQTT over TCP; len 0 none), owed_types the chain's types */
     uint8_t proved_sides; /* bit per side: a proof of the run from it that is no echo */
+    int8_t opening;       /* the side whose first segment opens its stream after a
+                             CONNECT the capture missed (probe_opens_answer), else -1 */
     bool skipped_kept;    /* the run holds a segment of malformed packets (SEEN_SKIPPED) */
     bool gapped;          /* bytes of a side were lost (probe_gap) */
     int8_t lone;          /* the first segment's side when it is, whole, one PINGREQ
@@ -340,19 +342,38 @@ static unsigned run_needed(const probe *p, mqttka_transport t, int port_side, in
     return PROBE_RUN_TCP;
 }
 
+/* The flow's probe, made at its first use; NULL when out of memory. */
+static probe *probe_of(probe **pp)
+{
+    probe *p = *pp;
+    if (!p) {
+        if (!(p = *pp = calloc(1, sizeof *p)))
+            return NULL;
+        p->client_side = -1;
+        p->lone = -1;
+        p->opening = -1;
+    }
+    return p;
+}
+
+void probe_opens_answer(probe **pp, int side)
+{
+    probe *p = probe_of(pp);
+    if (p && p->segments == 0)
+        p->opening = (int8_t)side;
+}
+
 probe_result probe_push(probe **pp, int side, int client_side, int port_side, const uint8_t *bytes,
                         size_t len, mqttka_time ts, uint64_t tag, size_t *buffered,
                         size_t max_buffered, probe_decision *out)
 {
     if (!len)
         return PROBE_WAIT;
-    probe *p = *pp;
-    if (!p) {
-        if (!(p = *pp = calloc(1, sizeof *p)))
-            return PROBE_NOT_MQTT;
-        p->client_side = -1;
-        p->lone = -1;
-    }
+    probe *p = probe_of(pp);
+    if (!p)
+        return PROBE_NOT_MQTT;
+    bool opening = p->opening == side && p->segments == 0;
+    p->opening = -1;
     /* A lone packet: the flow's first segment, or a DISCONNECT over TCP
      * that starts at a boundary of its side (no chain left open) after
      * segments all in the run (probe_lone_packet says which count). */
@@ -462,6 +483,14 @@ probe_result probe_push(probe **pp, int side, int client_side, int port_side, co
     mqttka_transport t = (mqttka_transport)(transport - 1);
     if (t == MQTTKA_TRANSPORT_TCP && port_side >= 0)
         note_proof(p, side, bytes, len);
+    /* A server's stream that opens, from its first byte, with a CONNACK
+     * (MQTT-3.2.0-1: the first packet a server sends), after a CONNECT's
+     * worth of client bytes the capture missed (probe_opens_answer): the
+     * answer and what it answers, a proof of each side on the MQTT port,
+     * as a request and its answer are (run_needed). */
+    if (opening && t == MQTTKA_TRANSPORT_TCP && port_side == side &&
+        bytes[0] == MQTTKA_MQTT_CONNACK << 4)
+        p->proved_sides = 3u;
     unsigned needed = run_needed(p, t, port_side, client_side);
     if (p->run < needed) {
         /* (a chain's last segment: the end of a PUBLISH body counted

@@ -89,6 +89,15 @@ probe_result probe_push(probe **p, int side, int client_side, int port_side, con
  * carry MQTT (proven_servers.h). */
 bool probe_partial(const probe *p, probe_decision *out);
 
+/* The next segment of `side` (the first of the flow with data) holds the
+ * first bytes of that side's stream, known from its SYN-ACK, which the
+ * client's CONNECT went before: the capture holds none of the client's
+ * side, and that side's ACK covers at least a CONNECT's 14 bytes of it
+ * (flow.c). If that segment is whole packets starting with a CONNACK, sent
+ * from PROBE_MQTT_PORT, it counts as a proof of each side. Makes the probe
+ * if there is none (out of memory: nothing done). */
+void probe_opens_answer(probe **pp, int side);
+
 /* Whether the flow's one segment with data, in all, was a client's lone
  * PINGREQ or DISCONNECT (lone_packet.h), or its last was a DISCONNECT over
  * TCP after segments of the same side that the run holds every one of (a

@@ -928,6 +928,50 @@ static void test_syn_ack_only_connect_lost(void)
     CHECK(counts.mqtt_connections == 1);
 }
 
+/* A capture of the server's side only (tests/heldout pingdisc
+ * onesided-s2c, paho-python and MQTT.js to mosquitto): its SYN-ACK (1),
+ * the client's CONNECT, not captured (2), which the CONNACK's ACK covers
+ * (3), the client's PINGREQ, not captured (4), and the PINGRESP (5). The
+ * server's stream opens, from its first byte, with a CONNACK after a
+ * CONNECT's worth of client bytes: the answer and what it answers, one
+ * proof of each side on port 1883, and with the PINGRESP the run is made
+ * (it was never, the client's side having no segment). Not so on another
+ * port, nor when the stream opens with another packet, nor when the client
+ * sent fewer bytes than any CONNECT before it, nor without the SYN-ACK. */
+static void test_server_side_opens_with_connack(void)
+{
+    static script sc;
+    static const uint8_t puback[] = {0x40, 0x02, 0x00, 0x01};
+    for (int k = 0; k < 5; k++) {
+        late_script(&sc, k == 1 ? 1882 : 1883);
+        if (k != 4)
+            script_add_flags(&sc, S, 0.0, MQTTKA_TCP_SYN | MQTTKA_TCP_ACK); /* 1 */
+        if (k == 3)
+            script_add(&sc, C, 0.001, pingreq, sizeof pingreq);      /* 2: 2 bytes */
+        else
+            script_add(&sc, C, 0.001, seed_connect, sizeof seed_connect); /* 2 */
+        sc.m[sc.n - 1].lost = true;
+        if (k == 2)
+            script_add(&sc, S, 0.002, puback, sizeof puback);        /* 3 */
+        else
+            script_add(&sc, S, 0.002, connack_ok, sizeof connack_ok); /* 3 */
+        script_add(&sc, C, 3.0, pingreq, sizeof pingreq);            /* 4 */
+        sc.m[sc.n - 1].lost = true;
+        script_add(&sc, S, 3.001, pingresp, sizeof pingresp);        /* 5 */
+        static const char *const names[] = {
+            "server_side_connack", "server_side_connack_1882", "server_side_puback_first",
+            "server_side_connack_after_2_bytes", "server_side_connack_no_syn_ack"};
+        CHECK(script_run_all_ways(names[k], &sc, &lg, NULL));
+        if (k == 0) {
+            LOG_HAS(lg, "#1 S>C CONNACK");
+            LOG_HAS(lg, "#1 S>C PINGRESP");
+            LOG_HAS(lg, "#1 summary 127.0.0.1:50000 -> 127.0.0.1:1883 tcp");
+        } else {
+            LOG_LACKS(lg, "#1");
+        }
+    }
+}
+
 /* A connection to port 1883 joined late of which only a request and its
  * answer are left (suricata-verify's captures cut after their PUBLISH: a
  * PUBACK, then the client's DISCONNECT): two proofs, one from each side,
@@ -1696,6 +1740,7 @@ int main(void)
     test_late_big_publish();
     test_late_split_fixed_header();
     test_late_disconnect_after_run();
+    test_server_side_opens_with_connack();
     test_late_subscribe_first();
     test_late_mqtt_port_request_answer();
     test_late_skippable_in_run();
