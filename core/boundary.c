@@ -6,15 +6,23 @@
 #include "mqttka.h"
 
 /* The bytes of a unit: the segment's own, or a WebSocket payload unmasked
- * as it is read (only headers are read, so nothing is copied). */
+ * as it is read (only headers are read, so nothing is copied). Over MQTT,
+ * a few bytes may stand before the segment's: a fixed header the side's
+ * last segment ended inside (boundary_mqtt_split), read as if the segment
+ * began with them, so that nothing is copied either. */
 typedef struct byte_view {
     const uint8_t *bytes;
-    size_t len;
+    size_t len;          /* pre_len + the segment's bytes */
     const uint8_t *mask; /* 4 bytes, or NULL */
+    const uint8_t *pre;  /* pre_len bytes before `bytes` (never with a mask), or NULL */
+    size_t pre_len;
 } byte_view;
 
 static uint8_t view_at(const byte_view *v, size_t i)
 {
+    if (i < v->pre_len)
+        return v->pre[i];
+    i -= v->pre_len;
     return v->mask ? (uint8_t)(v->bytes[i] ^ v->mask[i & 3]) : v->bytes[i];
 }
 
@@ -65,11 +73,15 @@ static bool first_byte_skippable(uint8_t b)
 
 /* Walks MQTT packets over the view; true when they end exactly at its end,
  * or, when `owed` is not NULL, when the last one's fixed header is whole in
- * the view and its body runs past the end by *owed bytes. With `skipped`
- * not NULL, packets of first_byte_skippable are let through too, and
- * counted there. */
+ * the view and its body runs past the end by *owed bytes, or, when
+ * `head_at` is not NULL, when the view ends inside the last one's fixed
+ * header (its first byte valid, every length byte so far with the
+ * continuation bit, fewer than 4 of them), which starts at *head_at (not
+ * counted in *proof: nothing of it but its first byte is known). With
+ * `skipped` not NULL, packets of first_byte_skippable are let through too,
+ * and counted there. */
 static bool mqtt_chain(const byte_view *v, uint8_t level, boundary_proof *proof, uint32_t *owed,
-                       uint32_t *skipped)
+                       uint32_t *skipped, size_t *head_at)
 {
     size_t pos = 0;
     if (!v->len)
@@ -85,8 +97,14 @@ static bool mqtt_chain(const byte_view *v, uint8_t level, boundary_proof *proof,
         uint32_t remaining = 0;
         size_t at = pos + 1;
         for (unsigned i = 0;; i++) {
-            if (i == 4 || at >= v->len)
+            if (i == 4)
                 return false;
+            if (at >= v->len) {
+                if (!head_at)
+                    return false;
+                *head_at = pos;
+                return true;
+            }
             uint8_t c = view_at(v, at++);
             remaining |= (uint32_t)(c & 0x7f) << (7 * i);
             if (!(c & 0x80)) {
@@ -116,13 +134,46 @@ static bool mqtt_chain(const byte_view *v, uint8_t level, boundary_proof *proof,
     return true;
 }
 
+/* The segment's bytes after `pre_len` bytes `pre` (a fixed header begun
+ * in the side's last segment; 0 and NULL: none), as one view. */
+static byte_view joined_view(const uint8_t *pre, size_t pre_len, const uint8_t *bytes,
+                             size_t len)
+{
+    return (byte_view){bytes, pre_len + len, NULL, pre_len ? pre : NULL, pre_len};
+}
+
 bool boundary_mqtt(const uint8_t *bytes, size_t len, uint8_t level, boundary_proof *proof)
 {
+    return boundary_mqtt_after(NULL, 0, bytes, len, level, proof);
+}
+
+bool boundary_mqtt_after(const uint8_t *pre, size_t pre_len, const uint8_t *bytes, size_t len,
+                         uint8_t level, boundary_proof *proof)
+{
     boundary_proof p = {0};
-    byte_view v = {bytes, len, NULL};
-    if (!len || !mqtt_chain(&v, level, &p, NULL, NULL))
+    byte_view v = joined_view(pre, pre_len, bytes, len);
+    if (!len || pre_len > BOUNDARY_HEAD_MAX || !mqtt_chain(&v, level, &p, NULL, NULL, NULL))
         return false;
     *proof = p;
+    return true;
+}
+
+bool boundary_mqtt_split(const uint8_t *pre, size_t pre_len, const uint8_t *bytes, size_t len,
+                         uint8_t level, boundary_proof *proof, boundary_head *head)
+{
+    boundary_proof p = {0};
+    byte_view v = joined_view(pre, pre_len, bytes, len);
+    size_t at = SIZE_MAX;
+    if (!len || pre_len > BOUNDARY_HEAD_MAX || !mqtt_chain(&v, level, &p, NULL, NULL, &at) ||
+        at == SIZE_MAX)
+        return false;
+    /* mqtt_chain stops inside the header only: at most BOUNDARY_HEAD_MAX
+     * bytes from `at` to the end */
+    boundary_head h = {{0}, (uint8_t)(v.len - at)};
+    for (size_t i = 0; i < h.len; i++)
+        h.bytes[i] = view_at(&v, at + i);
+    *proof = p;
+    *head = h;
     return true;
 }
 
@@ -177,10 +228,18 @@ static bool topic_name_plausible(const uint8_t *s, size_t len)
 bool boundary_mqtt_open_packet(const uint8_t *bytes, size_t len, uint8_t level,
                                boundary_proof *proof, boundary_open *open)
 {
+    return boundary_mqtt_open_packet_after(NULL, 0, bytes, len, level, proof, open);
+}
+
+bool boundary_mqtt_open_packet_after(const uint8_t *pre, size_t pre_len, const uint8_t *bytes,
+                                     size_t len, uint8_t level, boundary_proof *proof,
+                                     boundary_open *open)
+{
     boundary_proof p = {0};
-    byte_view v = {bytes, len, NULL};
+    byte_view v = joined_view(pre, pre_len, bytes, len);
     uint32_t left = 0;
-    if (!len || !mqtt_chain(&v, level, &p, &left, NULL) || !left)
+    if (!len || pre_len > BOUNDARY_HEAD_MAX || !mqtt_chain(&v, level, &p, &left, NULL, NULL) ||
+        !left)
         return false;
     /* The open packet's header: walk the chain again to its start (the
      * walk above proved every header on the way well formed). */
@@ -188,10 +247,10 @@ bool boundary_mqtt_open_packet(const uint8_t *bytes, size_t len, uint8_t level,
     uint8_t first = 0;
     uint32_t remaining = 0;
     for (uint32_t k = 0; k < p.packets; k++) {
-        first = bytes[pos++];
+        first = view_at(&v, pos++);
         remaining = 0;
         for (unsigned i = 0;; i++) {
-            uint8_t c = bytes[pos++];
+            uint8_t c = view_at(&v, pos++);
             remaining |= (uint32_t)(c & 0x7f) << (7 * i);
             if (!(c & 0x80))
                 break;
@@ -199,6 +258,11 @@ bool boundary_mqtt_open_packet(const uint8_t *bytes, size_t len, uint8_t level,
         if (k + 1 < p.packets)
             pos += remaining;
     }
+    /* `pre` is a header begun, never a whole one: the body starts in the
+     * segment's own bytes. */
+    if (pos < pre_len || pos - pre_len > len)
+        return false;
+    pos -= pre_len;
     boundary_open o = {left, pos, first, false};
     if (first >> 4 == MQTTKA_MQTT_PUBLISH && len - pos >= 2) {
         size_t topic_len = (size_t)bytes[pos] << 8 | bytes[pos + 1];
@@ -214,9 +278,9 @@ bool boundary_mqtt_open_packet(const uint8_t *bytes, size_t len, uint8_t level,
 bool boundary_mqtt_skippable(const uint8_t *bytes, size_t len, boundary_proof *proof)
 {
     boundary_proof p = {0};
-    byte_view v = {bytes, len, NULL};
+    byte_view v = joined_view(NULL, 0, bytes, len);
     uint32_t skipped = 0;
-    if (!len || !mqtt_chain(&v, 0, &p, NULL, &skipped) || !skipped)
+    if (!len || !mqtt_chain(&v, 0, &p, NULL, &skipped, NULL) || !skipped)
         return false;
     *proof = p;
     return true;
@@ -277,10 +341,10 @@ bool boundary_websocket(const uint8_t *bytes, size_t len, int masked, bool rsv1_
             } else {
                 /* A fragmented message may split a packet between its
                  * frames: only a whole message is checked. */
-                byte_view v = {bytes + at, (size_t)plen, mask};
+                byte_view v = {bytes + at, (size_t)plen, mask, NULL, 0};
                 if (!fin)
                     return false;
-                if (whole_packets ? !mqtt_chain(&v, level, &p, NULL, NULL)
+                if (whole_packets ? !mqtt_chain(&v, level, &p, NULL, NULL, NULL)
                                   : !plen || !first_byte_valid(view_at(&v, 0), level))
                     return false;
                 if (!whole_packets)

@@ -74,6 +74,42 @@ typedef struct boundary_open {
 bool boundary_mqtt_open_packet(const uint8_t *bytes, size_t len, uint8_t level,
                                boundary_proof *proof, boundary_open *open);
 
+/* A fixed header a segment ends inside (boundary_mqtt_split): its first
+ * byte and the length bytes sent so far, each with the continuation bit;
+ * at most 1 + 3 bytes (a Remaining Length has at most 4, §2.2.3). */
+#define BOUNDARY_HEAD_MAX 4
+typedef struct boundary_head {
+    uint8_t bytes[BOUNDARY_HEAD_MAX];
+    uint8_t len; /* 1..BOUNDARY_HEAD_MAX */
+} boundary_head;
+
+/* Do `len` bytes (after `pre_len` bytes `pre`: a boundary_head the side's
+ * last segment ended inside, read as if the segment began with them; 0 and
+ * NULL: none) start with zero or more whole MQTT packets and end inside one
+ * more's fixed header, whose bytes so far are valid: a first byte of a
+ * valid type and flags, and length bytes that each announce one more (a
+ * sender that fills its segments cuts a header too, suricata-verify's
+ * mqtt-midstream-split a CONNACK after its first byte)? Fills *proof with
+ * the whole packets before it and *head with the header's bytes so far when
+ * they do. Nothing is proved: the side's next segment must finish the
+ * header and chain on (boundary_mqtt_after). Never more than
+ * BOUNDARY_HEAD_MAX bytes of `pre`; nothing is copied but the head. */
+bool boundary_mqtt_split(const uint8_t *pre, size_t pre_len, const uint8_t *bytes, size_t len,
+                         uint8_t level, boundary_proof *proof, boundary_head *head);
+
+/* boundary_mqtt over `pre` (pre_len bytes of a boundary_head, at most
+ * BOUNDARY_HEAD_MAX) followed by the segment's `len` bytes: the packet the
+ * head began is the first one, and counts in *proof. */
+bool boundary_mqtt_after(const uint8_t *pre, size_t pre_len, const uint8_t *bytes, size_t len,
+                         uint8_t level, boundary_proof *proof);
+
+/* boundary_mqtt_open_packet over `pre` then the segment, likewise;
+ * open->body_at is counted in the segment's own bytes (the head is never a
+ * whole header, so the body starts there). */
+bool boundary_mqtt_open_packet_after(const uint8_t *pre, size_t pre_len, const uint8_t *bytes,
+                                     size_t len, uint8_t level, boundary_proof *proof,
+                                     boundary_open *open);
+
 /* Are `len` bytes exactly whole MQTT packets (level not known) of which at
  * least one is malformed in a way the decoder reports and skips by its
  * length, decoding the packets after it: a reserved type 0, a PUBLISH of

@@ -679,6 +679,17 @@ static void detect(const push_ctx *pc, const uint8_t *bytes, size_t len)
         if (upgraded_answer_alone(pc, &view, bytes, len))
             return;
         start_probe(pc);
+        /* A capture of the server's side only, from its SYN-ACK: these are
+         * its stream's first bytes (no gap came before them, or the flow
+         * would be probed already), sent after the client's first bytes,
+         * as many as a CONNECT at least (MQTT_CONNECT_MIN_BYTES), which the
+         * capture does not hold. */
+        if (!view.held && f->rare && f->rare->client_start_known && f->client_side >= 0 &&
+            pc->side != f->client_side && !(f->sides_seen & (1u << f->client_side)) &&
+            (f->acked & (1u << pc->side)) &&
+            f->last_ack[pc->side] - f->rare->client_start >= MQTT_CONNECT_MIN_BYTES &&
+            f->last_ack[pc->side] - f->rare->client_start <= MQTT_CONNECT_MAX_FIRST_BYTES)
+            probe_opens_answer(&f->probe, pc->side);
         if (view.held) /* bytes held from before: looked at as a segment of their own */
             probe_bytes(pc, view.bytes, view.held);
         if (f->proto == PROTO_PROBE)
@@ -962,7 +973,8 @@ static void adopt_closed(const push_ctx *pc)
 
 /* A late-joined flow too short for the probe, that ends as a client ends:
  * its one segment with data, in all, is the client's PINGREQ or DISCONNECT
- * (probe_lone_packet), the server acknowledged it and sent nothing, and the
+ * (or its last is a DISCONNECT after a run of the client's segments:
+ * probe_lone_packet), the server acknowledged it and sent nothing, and the
  * client closed (the flow's first close), with no byte between. A PINGREQ
  * is the client of a frozen broker, which closes when it will; a
  * DISCONNECT is followed at once by the client's FIN (MQTT-3.14.4-1), no
@@ -1000,12 +1012,14 @@ static void prove_lone_packet(const push_ctx *pc)
         (!tcp_stream_data_end(&f->tcp[server], &server_end) || !(f->acked & (1u << client)) ||
          f->last_ack[client] - server_end > 1u))
         return;
+    /* the lone packet: the run's last segment (its only one, but for a
+     * DISCONNECT after a run of its side: probe_lone_packet) */
     const kept_segments *kept = probe_kept(f->probe);
+    const kept_segment *lone = &kept->seg[kept->n - 1];
     if (type == MQTTKA_MQTT_DISCONNECT &&
-        (f->first_close > 2 ||
-         f->rare->first_close_ts - kept->seg[0].ts > INFERRED_DISCONNECT_WINDOW))
+        (f->first_close > 2 || f->rare->first_close_ts - lone->ts > INFERRED_DISCONNECT_WINDOW))
         return;
-    push_ctx at = push_ctx_then(pc, client, kept->seg[0].ts, kept->seg[0].tag);
+    push_ctx at = push_ctx_then(pc, client, lone->ts, lone->tag);
     start_proved(&at, &d, NULL, 0);
     if (!f->sess)
         return;

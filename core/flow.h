@@ -149,6 +149,15 @@ _Static_assert(offsetof(struct flow, ack_waits) < 2 * 64, "the packet path's par
  * a ping-sized step by chance. */
 #define INFERRED_DISCONNECT_WINDOW 200000 /* microseconds */
 
+/* The client bytes a server's ACK must cover before its stream opens with
+ * a CONNACK, for a capture of the server's side only to count the CONNECT
+ * it answers (probe_opens_answer): the least CONNECT (a 2-byte fixed
+ * header, 12 bytes of variable header and an empty client id), and at most
+ * what no client sends before its CONNACK comes (a CONNECT and a few
+ * packets; more is a sequence number that wrapped or lies). */
+#define MQTT_CONNECT_MIN_BYTES 14u
+#define MQTT_CONNECT_MAX_FIRST_BYTES (1u << 20)
+
 /* What every flow's pipeline shares: owned by the analyzer, lent to each
  * segment. */
 typedef struct flow_env {

@@ -19,12 +19,23 @@ struct probe {
     uint16_t owed_types[2]; /* the types of the packets that chain began */
     bool owed_unkept[2];  /* by side: the open packet is a PUBLISH, whose body is
                              counted, not kept (kept_segment's skipped bytes) */
+    boundary_head head[2]; /* by side: the fixed header its last segment ended inside
+                              (MQTT over TCP; len 0 none), owed_types the chain's types */
     uint8_t proved_sides; /* bit per side: a proof of the run from it that is no echo */
+    int8_t opening;       /* the side whose first segment opens its stream after a
+                             CONNECT the capture missed (probe_opens_answer), else -1 */
     bool skipped_kept;    /* the run holds a segment of malformed packets (SEEN_SKIPPED) */
     bool gapped;          /* bytes of a side were lost (probe_gap) */
     int8_t lone;          /* the first segment's side when it is, whole, one PINGREQ
-                             or DISCONNECT (lone_packet.h, probe_lone_packet), else -1 */
+                             or DISCONNECT (lone_packet.h, probe_lone_packet), or the
+                             last segment's when it is a DISCONNECT over TCP at a
+                             packet boundary of its side; else -1 */
     uint8_t lone_type;    /* which of the two */
+    uint32_t lone_at;     /* its number among the segments with data */
+    uint8_t data_sides;   /* bit per side: it sent a segment with data */
+    uint32_t in_run;      /* segments with data the run holds (kept, or counted as
+                             body of a PUBLISH it keeps): all of them when this is
+                             `segments` */
     mqttka_transport lone_transport;
     bool lone_ack_known;  /* the lone packet's sender's ACK then (probe_lone_ack) */
     uint32_t lone_ack;
@@ -76,6 +87,8 @@ static void run_reset(probe *p, size_t *buffered)
     p->owed[0] = p->owed[1] = 0;
     p->owed_types[0] = p->owed_types[1] = 0;
     p->owed_unkept[0] = p->owed_unkept[1] = false;
+    p->head[0].len = p->head[1].len = 0;
+    p->in_run = 0;
     p->proved_sides = 0;
     p->skipped_kept = false;
     p->proof_len[0] = p->proof_len[1] = 0;
@@ -121,9 +134,10 @@ static bool open_followed(const boundary_proof *proof, const boundary_open *open
 
 /* Tries the segment as both transports: the one it proves (WebSocket
  * first, whose proof is the stronger), or a SEEN_ value; SEEN_OPEN sets
- * *owed, *unkept and *layout. */
+ * *owed, *unkept and *layout, or *head (owed 0) when the segment ends
+ * inside a fixed header. */
 static int prove(const uint8_t *bytes, size_t len, boundary_proof *proof, uint32_t *owed,
-                 bool *unkept, seg_layout *layout)
+                 bool *unkept, seg_layout *layout, boundary_head *head)
 {
     *layout = (seg_layout){0, len, false}; /* kept whole, unless it leaves a PUBLISH open */
     if (boundary_websocket(bytes, len, -1, true, true, 0, proof) && proof->packets)
@@ -153,23 +167,70 @@ static int prove(const uint8_t *bytes, size_t len, boundary_proof *proof, uint32
         *unkept = open.first_byte >> 4 == MQTTKA_MQTT_PUBLISH;
         return SEEN_OPEN;
     }
+    /* A segment that ends inside a fixed header, after whole packets or
+     * as all of it (a CONNACK's first byte alone: suricata-verify's
+     * mqtt-midstream-split): no evidence by itself, at most four bytes of
+     * it; the side's next segment is read as if they began it, and must
+     * make a proof of the two joined as strong as one of a segment. */
+    if (boundary_mqtt_split(NULL, 0, bytes, len, 0, proof, head))
+        return SEEN_OPEN;
+    return SEEN_NOTHING;
+}
+
+/* The rest of a chain, from `at` in the segment on (after `pre_len`
+ * bytes `pre`: the fixed header the side's last segment ended inside, when
+ * any): whole packets to the segment's end (a proof of MQTT over TCP, with
+ * the chain's `types`; `finished`: one more packet, before `at`, which the
+ * segment finished), or whole packets up to one more left open, body or
+ * header (SEEN_OPEN: the side's next segment goes on with it). Anything
+ * else: SEEN_NOTHING. */
+static int chain_rest(probe *p, int side, const uint8_t *pre, size_t pre_len, const uint8_t *bytes,
+                      size_t at, size_t len, uint16_t types, bool finished, boundary_proof *proof,
+                      seg_layout *layout)
+{
+    boundary_proof rest;
+    boundary_open open;
+    boundary_head head;
+    if (boundary_mqtt_after(pre, pre_len, bytes + at, len - at, 0, &rest)) {
+        *proof = rest;
+        proof->types |= types;
+        if (finished)
+            proof->packets++;
+        return 1 + MQTTKA_TRANSPORT_TCP;
+    }
+    if (boundary_mqtt_open_packet_after(pre, pre_len, bytes + at, len - at, 0, &rest, &open) &&
+        open_followed(&rest, &open, at, layout)) {
+        p->owed[side] = open.owed;
+        p->owed_types[side] = (uint16_t)(types | rest.types);
+        p->owed_unkept[side] = open.first_byte >> 4 == MQTTKA_MQTT_PUBLISH;
+        return SEEN_OPEN;
+    }
+    if (boundary_mqtt_split(pre, pre_len, bytes + at, len - at, 0, &rest, &head)) {
+        p->head[side] = head;
+        p->owed_types[side] = (uint16_t)(types | rest.types);
+        return SEEN_OPEN;
+    }
     return SEEN_NOTHING;
 }
 
 /* A segment of a side whose previous segment left a packet open: its first
- * bytes finish that packet, and the rest must chain on to its end (a proof
- * of MQTT over TCP, with the types of the whole chain), or leave another
- * packet open. Anything else: SEEN_NOTHING. */
+ * bytes finish that packet, or the fixed header it began, and the rest must
+ * chain on (chain_rest). Anything else: SEEN_NOTHING. */
 static int continue_chain(probe *p, int side, const uint8_t *bytes, size_t len,
                           boundary_proof *proof, seg_layout *layout)
 {
     uint32_t owed = p->owed[side];
     uint16_t types = p->owed_types[side];
     bool unkept = p->owed_unkept[side];
+    boundary_head head = p->head[side];
     p->owed[side] = 0;
     p->owed_types[side] = 0;
     p->owed_unkept[side] = false;
+    p->head[side].len = 0;
     *layout = (seg_layout){0, len, false};
+    if (head.len)
+        return chain_rest(p, side, head.bytes, head.len, bytes, 0, len, types, false, proof,
+                          layout);
     if (len < owed) {
         /* Whole packets by itself: the chain was misread (its start was
          * the middle of a packet); the caller starts over with this one. */
@@ -186,47 +247,42 @@ static int continue_chain(probe *p, int side, const uint8_t *bytes, size_t len,
         *layout = (seg_layout){owed, len - owed, false};
     if (len == owed)
         return SEEN_CLOSED;
-    boundary_proof rest;
-    boundary_open open;
-    if (boundary_mqtt(bytes + owed, len - owed, 0, &rest)) {
-        *proof = rest;
-        proof->types |= types;
-        proof->packets++;
-        return 1 + MQTTKA_TRANSPORT_TCP;
-    }
-    if (boundary_mqtt_open_packet(bytes + owed, len - owed, 0, &rest, &open) &&
-        open_followed(&rest, &open, owed, layout)) {
-        p->owed[side] = open.owed;
-        p->owed_types[side] = (uint16_t)(types | rest.types);
-        p->owed_unkept[side] = open.first_byte >> 4 == MQTTKA_MQTT_PUBLISH;
-        return SEEN_OPEN;
-    }
-    return SEEN_NOTHING;
+    return chain_rest(p, side, NULL, 0, bytes, owed, len, types, true, proof, layout);
 }
 
 /* Keeps a segment of an unfinished chain (SEEN_OPEN, SEEN_CLOSED), if room
  * is left for it and the proofs still to come; false (the run given up)
- * when not: an unfinished chain that is not kept cannot be decoded. */
-static bool keep_chain(probe *p, int side, mqttka_time ts, uint64_t tag, const uint8_t *bytes,
-                       size_t len, const seg_layout *layout, size_t *buffered,
-                       size_t max_buffered)
+ * when not: an unfinished chain that is not kept cannot be decoded. On the
+ * MQTT port (`port_side` >= 0), the proofs still to come are counted as
+ * PROBE_RUN_TCP_MQTT_PORT asks when this side's next proof would give the
+ * run both sides' (the other side has one): if the run turns out to need
+ * PROBE_RUN_TCP after all, the proof that finds no room gives it up then,
+ * as this segment would have now. */
+static bool keep_chain(probe *p, int side, int port_side, mqttka_time ts, uint64_t tag,
+                       const uint8_t *bytes, size_t len, const seg_layout *layout,
+                       size_t *buffered, size_t max_buffered)
 {
     if (p->transport != 1 + MQTTKA_TRANSPORT_TCP) {
         uint32_t owed = p->owed[side];
         uint16_t types = p->owed_types[side];
         bool unkept = p->owed_unkept[side];
+        boundary_head head = p->head[side];
         run_reset(p, buffered);
         p->transport = 1 + MQTTKA_TRANSPORT_TCP;
         p->owed[side] = owed;
         p->owed_types[side] = types;
         p->owed_unkept[side] = unkept;
+        p->head[side] = head;
     }
     /* All body of the PUBLISH the side's last kept segment left open:
      * counted after it, in no place of its own (a PUBLISH of any size
      * spans two places: the segment it starts in, the one it ends in). */
     if (layout->all_skipped)
         return kept_segments_skip_more(&p->kept, side, len);
-    unsigned still = PROBE_RUN_TCP - 1u - p->run; /* proofs to keep after it */
+    unsigned needed = port_side >= 0 && (p->proved_sides | 1u << side) == 3u
+                          ? PROBE_RUN_TCP_MQTT_PORT
+                          : PROBE_RUN_TCP;
+    unsigned still = needed > 1u + p->run ? needed - 1u - p->run : 0; /* proofs to keep after it */
     if (p->kept.n + 1u + still > KEPT_SEGMENTS ||
         !kept_segments_add_skipping(&p->kept, side, ts, tag, bytes, len, layout->skip_before,
                                     layout->kept_len, buffered, max_buffered))
@@ -286,21 +342,56 @@ static unsigned run_needed(const probe *p, mqttka_transport t, int port_side, in
     return PROBE_RUN_TCP;
 }
 
+/* The flow's probe, made at its first use; NULL when out of memory. */
+static probe *probe_of(probe **pp)
+{
+    probe *p = *pp;
+    if (!p) {
+        if (!(p = *pp = calloc(1, sizeof *p)))
+            return NULL;
+        p->client_side = -1;
+        p->lone = -1;
+        p->opening = -1;
+    }
+    return p;
+}
+
+void probe_opens_answer(probe **pp, int side)
+{
+    probe *p = probe_of(pp);
+    if (p && p->segments == 0)
+        p->opening = (int8_t)side;
+}
+
 probe_result probe_push(probe **pp, int side, int client_side, int port_side, const uint8_t *bytes,
                         size_t len, mqttka_time ts, uint64_t tag, size_t *buffered,
                         size_t max_buffered, probe_decision *out)
 {
     if (!len)
         return PROBE_WAIT;
-    probe *p = *pp;
-    if (!p) {
-        if (!(p = *pp = calloc(1, sizeof *p)))
-            return PROBE_NOT_MQTT;
-        p->client_side = -1;
+    probe *p = probe_of(pp);
+    if (!p)
+        return PROBE_NOT_MQTT;
+    bool opening = p->opening == side && p->segments == 0;
+    p->opening = -1;
+    /* A lone packet: the flow's first segment, or a DISCONNECT over TCP
+     * that starts at a boundary of its side (no chain left open) after
+     * segments all in the run (probe_lone_packet says which count). */
+    mqttka_transport lone_transport;
+    uint8_t lone_type = lone_packet(bytes, len, &lone_transport);
+    if (lone_type && (p->segments == 0 ||
+                      (lone_type == MQTTKA_MQTT_DISCONNECT &&
+                       lone_transport == MQTTKA_TRANSPORT_TCP && !p->owed[side] &&
+                       !p->head[side].len))) {
+        p->lone = (int8_t)side;
+        p->lone_type = lone_type;
+        p->lone_transport = lone_transport;
+        p->lone_at = p->segments + 1;
+        p->lone_ack_known = false;
+    } else {
         p->lone = -1;
     }
-    if (p->segments == 0 && (p->lone_type = lone_packet(bytes, len, &p->lone_transport)))
-        p->lone = (int8_t)side;
+    p->data_sides |= (uint8_t)(1u << side);
     if (p->segments == 0 && boundary_looks_like_tls(bytes, len))
         p->tls = true;
     if (p->tls || ++p->segments > PROBE_MAX_SEGMENTS)
@@ -311,22 +402,26 @@ probe_result probe_push(probe **pp, int side, int client_side, int port_side, co
     bool unkept = false;
     seg_layout layout = {0, len, false};
     int transport = SEEN_NOTHING;
-    if (p->owed[side]) {
+    if (p->owed[side] || p->head[side].len) {
         transport = continue_chain(p, side, bytes, len, &proof, &layout);
         if (transport == SEEN_NOTHING)
             run_reset(p, buffered); /* the chain broke: this segment on its own */
     }
     if (transport == SEEN_NOTHING) {
-        transport = prove(bytes, len, &proof, &owed, &unkept, &layout);
+        boundary_head head = {{0}, 0};
+        transport = prove(bytes, len, &proof, &owed, &unkept, &layout, &head);
         if (transport == SEEN_OPEN) {
             p->owed[side] = owed;
             p->owed_types[side] = proof.types;
             p->owed_unkept[side] = unkept;
+            p->head[side] = head;
         }
     }
     if (transport == SEEN_OPEN || transport == SEEN_CLOSED) {
-        if (!keep_chain(p, side, ts, tag, bytes, len, &layout, buffered, max_buffered))
+        if (!keep_chain(p, side, port_side, ts, tag, bytes, len, &layout, buffered, max_buffered))
             run_reset(p, buffered);
+        else
+            p->in_run++;
         return PROBE_WAIT;
     }
     if (transport == SEEN_SKIPPED) {
@@ -340,6 +435,7 @@ probe_result probe_push(probe **pp, int side, int client_side, int port_side, co
             p->kept.n + (PROBE_RUN_TCP - 1u - p->run) < KEPT_SEGMENTS &&
             kept_segments_add(&p->kept, side, ts, tag, bytes, len, buffered, max_buffered)) {
             p->skipped_kept = true;
+            p->in_run++;
             return PROBE_WAIT;
         }
         run_reset(p, buffered); /* against, as any segment that is not MQTT */
@@ -353,8 +449,9 @@ probe_result probe_push(probe **pp, int side, int client_side, int port_side, co
             run_reset(p, buffered);
             p->transport = 1 + MQTTKA_TRANSPORT_TCP;
         }
-        if (p->kept.n + 1u + (PROBE_RUN_TCP - 1u) <= KEPT_SEGMENTS)
-            (void)kept_segments_add(&p->kept, side, ts, tag, bytes, len, buffered, max_buffered);
+        if (p->kept.n + 1u + (PROBE_RUN_TCP - 1u) <= KEPT_SEGMENTS &&
+            kept_segments_add(&p->kept, side, ts, tag, bytes, len, buffered, max_buffered))
+            p->in_run++;
         return PROBE_WAIT;
     }
     if (transport == SEEN_NEUTRAL || transport == SEEN_NEUTRAL_TCP) {
@@ -364,9 +461,9 @@ probe_result probe_push(probe **pp, int side, int client_side, int port_side, co
         if (p->run) {
             unsigned needed = p->transport == 1 + MQTTKA_TRANSPORT_WEBSOCKET ? PROBE_RUN_WEBSOCKET
                                                                              : PROBE_RUN_TCP;
-            if (p->kept.n + (needed - 1u - p->run) < KEPT_SEGMENTS)
-                (void)kept_segments_add(&p->kept, side, ts, tag, bytes, len, buffered,
-                                        max_buffered);
+            if (p->kept.n + (needed - 1u - p->run) < KEPT_SEGMENTS &&
+                kept_segments_add(&p->kept, side, ts, tag, bytes, len, buffered, max_buffered))
+                p->in_run++;
         }
         return PROBE_WAIT;
     }
@@ -386,14 +483,24 @@ probe_result probe_push(probe **pp, int side, int client_side, int port_side, co
     mqttka_transport t = (mqttka_transport)(transport - 1);
     if (t == MQTTKA_TRANSPORT_TCP && port_side >= 0)
         note_proof(p, side, bytes, len);
+    /* A server's stream that opens, from its first byte, with a CONNACK
+     * (MQTT-3.2.0-1: the first packet a server sends), after a CONNECT's
+     * worth of client bytes the capture missed (probe_opens_answer): the
+     * answer and what it answers, a proof of each side on the MQTT port,
+     * as a request and its answer are (run_needed). */
+    if (opening && t == MQTTKA_TRANSPORT_TCP && port_side == side &&
+        bytes[0] == MQTTKA_MQTT_CONNACK << 4)
+        p->proved_sides = 3u;
     unsigned needed = run_needed(p, t, port_side, client_side);
     if (p->run < needed) {
         /* (a chain's last segment: the end of a PUBLISH body counted
          * first; if it does not fit, that end still is, so that the
          * side's stream goes on at a packet boundary) */
-        if (!kept_segments_add_skipping(&p->kept, side, ts, tag, bytes, len, layout.skip_before,
-                                        layout.kept_len, buffered, max_buffered) &&
-            layout.skip_before && !kept_segments_skip_more(&p->kept, side, layout.skip_before))
+        if (kept_segments_add_skipping(&p->kept, side, ts, tag, bytes, len, layout.skip_before,
+                                       layout.kept_len, buffered, max_buffered))
+            p->in_run++;
+        else if (layout.skip_before &&
+                 !kept_segments_skip_more(&p->kept, side, layout.skip_before))
             run_reset(p, buffered);
         return PROBE_WAIT;
     }
@@ -413,7 +520,7 @@ bool probe_partial(const probe *p, probe_decision *out)
 
 void probe_lone_ack(probe *p, int side, uint32_t ack)
 {
-    if (p && p->segments == 1 && p->lone == side && !p->lone_ack_known) {
+    if (p && p->lone == side && p->lone_at == p->segments && !p->lone_ack_known) {
         p->lone_ack = ack;
         p->lone_ack_known = true;
     }
@@ -421,8 +528,19 @@ void probe_lone_ack(probe *p, int side, uint32_t ack)
 
 uint8_t probe_lone_packet(const probe *p, int port_side, probe_decision *out, uint32_t *client_ack)
 {
-    if (!p || p->tls || p->gapped || p->segments != 1 || p->lone < 0 || p->kept.n != 1 ||
-        !p->lone_ack_known)
+    if (!p || p->tls || p->gapped || p->lone < 0 || p->lone_at != p->segments ||
+        !p->lone_ack_known || !p->kept.n)
+        return 0;
+    /* The one segment with data, in all; or a DISCONNECT after segments of
+     * its side alone, every one held by the run up to it (a client that
+     * published, then said goodbye: suricata-verify's mqtt-midstream-split
+     * cut after its CONNACK). What came before is MQTT's shape, never
+     * against it, so the DISCONNECT is no weaker evidence than alone. */
+    bool alone = p->segments == 1 && p->kept.n == 1;
+    bool after_run = p->lone_type == MQTTKA_MQTT_DISCONNECT &&
+                     p->data_sides == 1u << p->lone && p->in_run == p->segments &&
+                     p->kept.seg[p->kept.n - 1].side == p->lone;
+    if (!alone && !after_run)
         return 0;
     /* Over TCP only the port says which side is the client (an MQTT 5
      * server sends DISCONNECT too); over WebSocket the mask did. */
@@ -438,9 +556,9 @@ void probe_gap(probe *p, int side, size_t *buffered)
 {
     if (p)
         p->gapped = true;
-    /* The bytes that were to finish the open packet are lost: what the
-     * chain kept can no longer be decoded. */
-    if (p && p->owed[side])
+    /* The bytes that were to finish the open packet (or its header) are
+     * lost: what the chain kept can no longer be decoded. */
+    if (p && (p->owed[side] || p->head[side].len))
         run_reset(p, buffered);
 }
 

@@ -24,7 +24,10 @@
  * The open packet may be the segment's first and of any length when it is
  * a PUBLISH with a plausible topic name (probe.c, open_followed): its body
  * is counted, not kept, so that a PUBLISH larger than KEPT_BYTES is
- * decoded and counted once the run proves. A segment of SUBSCRIBEs alone is
+ * decoded and counted once the run proves. A segment that ends inside a
+ * fixed header (boundary_mqtt_split) is followed likewise: the header's
+ * bytes so far are read as the start of the side's next segment, and the
+ * two joined must prove as one segment. A segment of SUBSCRIBEs alone is
  * neither for nor against (a WebSocket binary frame reads the same), but is
  * kept ahead of a run over TCP, so that its packets are not lost.
  *
@@ -86,8 +89,19 @@ probe_result probe_push(probe **p, int side, int client_side, int port_side, con
  * carry MQTT (proven_servers.h). */
 bool probe_partial(const probe *p, probe_decision *out);
 
+/* The next segment of `side` (the first of the flow with data) holds the
+ * first bytes of that side's stream, known from its SYN-ACK, which the
+ * client's CONNECT went before: the capture holds none of the client's
+ * side, and that side's ACK covers at least a CONNECT's 14 bytes of it
+ * (flow.c). If that segment is whole packets starting with a CONNACK, sent
+ * from PROBE_MQTT_PORT, it counts as a proof of each side. Makes the probe
+ * if there is none (out of memory: nothing done). */
+void probe_opens_answer(probe **pp, int side);
+
 /* Whether the flow's one segment with data, in all, was a client's lone
- * PINGREQ or DISCONNECT (lone_packet.h): in one masked WebSocket frame, or
+ * PINGREQ or DISCONNECT (lone_packet.h), or its last was a DISCONNECT over
+ * TCP after segments of the same side that the run holds every one of (a
+ * PUBLISH, then goodbye): in one masked WebSocket frame, or
  * bare over TCP from the side whose peer is on PROBE_MQTT_PORT
  * (`port_side`), with no byte of either side lost since. If so, returns
  * its type (MQTTKA_MQTT_PINGREQ or MQTTKA_MQTT_DISCONNECT), *out says its

@@ -27,7 +27,12 @@
  * - boundary_mqtt_skippable answers only where boundary_mqtt does not, and
  *   about whole packets (check_skippable);
  * - boundary_looks_like_tls reads at most 5 bytes (it is given the first 5
- *   alone and must answer the same).
+ *   alone and must answer the same);
+ * - a segment cut at its first SPLIT_TRIES offsets: where the first part
+ *   ends inside a fixed header (boundary_mqtt_split), the head is its last
+ *   bytes, and the second part read after the head (boundary_mqtt_after,
+ *   boundary_mqtt_open_packet_after, boundary_mqtt_split) answers as the
+ *   same bytes read in one piece from the head's start (check_split).
  */
 #include <string.h>
 
@@ -244,6 +249,77 @@ static void check_skippable(const uint8_t *seg, size_t len)
     }
 }
 
+/* Cut points tried by check_split: the first few, where a sender's segment
+ * of small packets ends inside a header as often as anywhere. */
+#define SPLIT_TRIES 8
+
+/* The segment cut at `k`: what the first part's head and the second part
+ * say, read apart, must be what the bytes from the head's start say, read
+ * in one piece (every part in an exact-size copy). */
+static void check_split_at(const uint8_t *seg, size_t len, size_t k, uint8_t level)
+{
+    boundary_proof p, q, r;
+    boundary_head head;
+    memset(&head, 0x5A, sizeof head);
+    boundary_head before = head;
+    uint8_t *first = fuzz_exact_copy(seg, k);
+    bool split = boundary_mqtt_split(NULL, 0, first, k, level, &p, &head);
+    free(first);
+    if (!split) {
+        FUZZ_ASSERT(memcmp(&head, &before, sizeof head) == 0);
+        return;
+    }
+    FUZZ_ASSERT(head.len >= 1 && head.len <= BOUNDARY_HEAD_MAX && head.len <= k);
+    FUZZ_ASSERT(memcmp(head.bytes, seg + k - head.len, head.len) == 0);
+    /* the packets before the head are whole */
+    if (k > head.len) {
+        FUZZ_ASSERT(prove_mqtt(seg, k - head.len, level, &q));
+        FUZZ_ASSERT(q.packets == p.packets && q.types == p.types);
+    } else {
+        FUZZ_ASSERT(p.packets == 0);
+    }
+    if (k == len)
+        return;
+    const uint8_t *from = seg + k - head.len; /* the head's start, in one piece */
+    size_t whole_len = len - k + head.len;
+    uint8_t *rest = fuzz_exact_copy(seg + k, len - k);
+    uint8_t *joined = fuzz_exact_copy(from, whole_len);
+
+    bool a = boundary_mqtt_after(head.bytes, head.len, rest, len - k, level, &q);
+    bool b = boundary_mqtt(joined, whole_len, level, &r);
+    FUZZ_ASSERT(a == b);
+    if (a)
+        FUZZ_ASSERT(q.packets == r.packets && q.types == r.types);
+
+    boundary_open o1, o2;
+    a = boundary_mqtt_open_packet_after(head.bytes, head.len, rest, len - k, level, &q, &o1);
+    b = boundary_mqtt_open_packet(joined, whole_len, level, &r, &o2);
+    FUZZ_ASSERT(a == b);
+    if (a) {
+        FUZZ_ASSERT(q.packets == r.packets && q.types == r.types);
+        FUZZ_ASSERT(o1.owed == o2.owed && o1.first_byte == o2.first_byte &&
+                    o1.named == o2.named);
+        FUZZ_ASSERT(o2.body_at > head.len && o1.body_at == o2.body_at - head.len);
+    }
+
+    boundary_head h1, h2;
+    a = boundary_mqtt_split(head.bytes, head.len, rest, len - k, level, &q, &h1);
+    b = boundary_mqtt_split(NULL, 0, joined, whole_len, level, &r, &h2);
+    FUZZ_ASSERT(a == b);
+    if (a) {
+        FUZZ_ASSERT(q.packets == r.packets && q.types == r.types);
+        FUZZ_ASSERT(h1.len == h2.len && memcmp(h1.bytes, h2.bytes, h1.len) == 0);
+    }
+    free(rest);
+    free(joined);
+}
+
+static void check_split(const uint8_t *seg, size_t len, uint8_t level)
+{
+    for (size_t k = 1; k <= len && k <= SPLIT_TRIES; k++)
+        check_split_at(seg, len, k, level);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
@@ -260,6 +336,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_mqtt(seg, len, level);
     check_websocket(seg, len, masked, rsv1, whole, level);
     check_skippable(seg, len);
+    check_split(seg, len, level);
 
     /* The TLS check reads a record header and nothing past it. */
     bool tls = false;

@@ -355,6 +355,10 @@ def synthetic_boundary_seeds():
         "ws-ping-pong-close": bytes([0]) + b"\x89\x01x\x8a\x00\x88\x02\x03\xe8",
         "ws-fragmented": bytes([0]) + b"\x02\x02\xc0\x00\x80\x02\xd0\x00",
         "ws-deflate": bytes([1 | BOUNDARY_RSV1]) + b"\xc2\x83\x00\x00\x00\x00\x01\x02\x03",
+        # a PUBACK, then a PUBLISH of 200 bytes whose two length bytes the
+        # first cut points of check_split fall between (a head of 1-3 bytes)
+        "mqtt-split-header": bytes([either]) + b"\x40\x02\x00\x01\x32\xc8\x01\x00\x01t\x00\x01"
+        + b"\xab" * 195,
     }
 
 

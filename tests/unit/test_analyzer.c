@@ -767,6 +767,124 @@ static void test_late_big_publish(void)
     CHECK(counts.mqtt_connections == 0);
 }
 
+/* suricata-verify's mqtt-midstream-split (tests/mqtt-midstream-split,
+ * 10a45e4b), joined late: the broker sends its CONNACK's first byte alone
+ * (1), then the rest of it (2: MQTT 5, an assigned client id), bytes
+ * copied from the capture; the client a PUBLISH over segments 3-5 (this
+ * one of big_publish, a segment of the capture holds at most 4 kB; the
+ * last ends exactly at its end), then its DISCONNECT (6). A segment that
+ * ends inside a fixed header is read on into the side's next one, and 1-2
+ * make one proof as the CONNACK whole would: with the DISCONNECT, one from
+ * each side on port 1883, the connection is MQTT and all three packets
+ * are decoded (nothing was before: 1 broke the run, 2 reads as no packet).
+ * Not so when 2 does not end where the joined header says. */
+static void test_late_split_fixed_header(void)
+{
+    static script sc;
+    static const uint8_t connack_head[] = {0x20};
+    static const uint8_t connack_rest[] = {
+        0x32, 0x00, 0x00, 0x2f, 0x22, 0x00, 0x0a, 0x12, 0x00, 0x29, 'a', 'u', 't',
+        'o',  '-',  '1',  'B',  '4',  '3',  'E',  '8',  '0',  '0',  '-',  '0', '8',
+        'E',  '3',  '-',  '3',  'B',  'A',  '1',  '-',  '2',  'E',  '9',  '7', '-',
+        'E',  '9',  'A',  '0',  'B',  '4',  '0',  '6',  '4',  'B',  'F',  '5'};
+    static const uint8_t name[] = {'t', 'o', 'p', 'i', 'c', 'X'};
+    size_t n = big_publish(name, sizeof name);
+    late_script(&sc, 1883);
+    script_add(&sc, S, 0.0, connack_head, sizeof connack_head);   /* 1 */
+    script_add(&sc, S, 0.0001, connack_rest, sizeof connack_rest); /* 2 */
+    script_add(&sc, C, 0.0002, big_pub, 4000);                    /* 3 */
+    script_add(&sc, C, 0.0003, big_pub + 4000, 4000);             /* 4 */
+    script_add(&sc, C, 0.0004, big_pub + 8000, n - 8000);         /* 5 */
+    script_add(&sc, C, 0.0005, disconnect, sizeof disconnect);    /* 6 */
+    CHECK(script_run_all_ways("late_split_header", &sc, &lg, NULL));
+    LOG_HAS(lg, "[2] #1 S>C CONNACK");
+    LOG_HAS(lg, "[5] #1 C>S PUBLISH");
+    LOG_HAS(lg, "[6] #1 C>S DISCONNECT");
+    LOG_LACKS(lg, "capture_gap");
+    LOG_LACKS(lg, "malformed");
+    mqttka_counts counts;
+    CHECK(script_counts(&sc, NULL, &counts));
+    CHECK(counts.mqtt_connections == 1);
+
+    /* A PUBLISH's header cut after its first byte and again inside its
+     * Remaining Length (1, 2: 200 bytes, two length bytes): the head grows
+     * over a segment, 3 finishes it and the packet, then the server's
+     * PUBACK, a proof from each side. */
+    static const uint8_t puback[] = {0x40, 0x02, 0x00, 0x01};
+    uint8_t publish[203] = {0x32, 0xc8, 0x01, 0x00, 0x06, 't', 'o', 'p', 'i', 'c', 'X', 0x00, 0x01};
+    memset(publish + 13, 0xab, sizeof publish - 13);
+    late_script(&sc, 1883);
+    script_add(&sc, C, 0.0, publish, 1);                          /* 1 */
+    script_add(&sc, C, 0.0001, publish + 1, 1);                   /* 2 */
+    script_add(&sc, C, 0.0002, publish + 2, sizeof publish - 2);  /* 3 */
+    script_add(&sc, S, 0.0003, puback, sizeof puback);            /* 4 */
+    script_add(&sc, C, 5.0, pingreq, sizeof pingreq);             /* 5 */
+    script_add(&sc, S, 5.001, pingresp, sizeof pingresp);         /* 6 */
+    CHECK(script_run_all_ways("late_split_header_length", &sc, &lg, NULL));
+    LOG_HAS(lg, "[3] #1 C>S PUBLISH");
+    LOG_HAS(lg, "[4] #1 S>C PUBACK");
+    LOG_HAS(lg, "[6] #1 S>C PINGRESP");
+    LOG_LACKS(lg, "capture_gap");
+
+    /* Must not: 2 one byte short of what the joined header declares (the
+     * capture's 1 glued to a segment that is no CONNACK's rest): no proof
+     * from the server, the client's DISCONNECT alone is not MQTT. */
+    late_script(&sc, 1883);
+    script_add(&sc, S, 0.0, connack_head, sizeof connack_head);       /* 1 */
+    script_add(&sc, S, 0.0001, connack_rest, sizeof connack_rest - 1); /* 2 */
+    script_add(&sc, C, 0.0002, big_pub, 4000);                        /* 3 */
+    script_add(&sc, C, 0.0003, big_pub + 4000, 4000);                 /* 4 */
+    script_add(&sc, C, 0.0004, big_pub + 8000, n - 8000);             /* 5 */
+    script_add(&sc, C, 0.0005, disconnect, sizeof disconnect);        /* 6 */
+    CHECK(script_run_all_ways("late_split_header_short", &sc, &lg, NULL));
+    CHECK(script_counts(&sc, NULL, &counts));
+    CHECK(counts.mqtt_connections == 0);
+}
+
+/* suricata-verify's mqtt-midstream-split cut after the CONNACK: the
+ * client's PUBLISH over segments 1-3 (big_publish: the capture's holds a
+ * JPEG, 35767 bytes), its DISCONNECT with its FIN (5), the server's ACKs
+ * (4, 6) and FIN (7), and no byte of the server's. The probe's run is one
+ * proof short, but a client's DISCONNECT and FIN after segments of its side
+ * that are all the run's (a PUBLISH followed to its end) are a client's
+ * last words no less than the DISCONNECT alone (test_late_lone_disconnect):
+ * MQTT, both packets decoded. Not so when a segment before it is not the
+ * run's (bytes that start no packet), nor when the server sent data. */
+static void test_late_disconnect_after_run(void)
+{
+    static script sc;
+    static const uint8_t name[] = {'t', 'o', 'p', 'i', 'c', 'X'};
+    static const uint8_t other[] = {'o', 'k'};
+    size_t n = big_publish(name, sizeof name);
+    for (int k = 0; k < 3; k++) {
+        late_script(&sc, 1883);
+        script_add(&sc, C, 0.0, big_pub, 4000);                        /* 1 */
+        script_add(&sc, C, 0.00001, big_pub + 4000, 4000);             /* 2 */
+        script_add(&sc, C, 0.00002, big_pub + 8000, n - 8000);         /* 3 */
+        script_add_flags(&sc, S, 0.00003, 0);                          /* 4 */
+        if (k == 1)
+            script_add(&sc, C, 0.000035, other, sizeof other);         /* 4b: not the run's */
+        if (k == 2)
+            script_add(&sc, S, 0.000035, other, sizeof other);         /* 4b: the server's */
+        script_add(&sc, C, 0.00004, disconnect, sizeof disconnect);    /* 5 */
+        sc.m[sc.n - 1].flags = MQTTKA_TCP_FIN;
+        script_add_flags(&sc, S, 0.00005, 0);                          /* 6 */
+        script_add_flags(&sc, S, 0.00006, MQTTKA_TCP_FIN);             /* 7 */
+        script_add_flags(&sc, C, 0.00007, 0);                          /* 8 */
+        CHECK(script_run_all_ways(k == 0   ? "late_disconnect_after_run"
+                                  : k == 1 ? "late_disconnect_after_other"
+                                           : "late_disconnect_server_sends",
+                                  &sc, &lg, NULL));
+        if (k == 0) {
+            LOG_HAS(lg, "[3] #1 C>S PUBLISH");
+            LOG_HAS(lg, "[5] #1 C>S DISCONNECT");
+            LOG_HAS(lg, "close=client/mqtt_disconnect start_seen=0 verdict=mqtt_disconnect");
+        } else {
+            LOG_LACKS(lg, "#1");
+        }
+    }
+}
+
 /* A client joined late whose first segment is a SUBSCRIBE, which proves
  * nothing (a WebSocket binary frame looks the same): kept ahead of the run
  * that proves MQTT over TCP, and decoded with it. */
@@ -808,6 +926,50 @@ static void test_syn_ack_only_connect_lost(void)
     mqttka_counts counts;
     CHECK(script_counts(&sc, NULL, &counts));
     CHECK(counts.mqtt_connections == 1);
+}
+
+/* A capture of the server's side only (tests/heldout pingdisc
+ * onesided-s2c, paho-python and MQTT.js to mosquitto): its SYN-ACK (1),
+ * the client's CONNECT, not captured (2), which the CONNACK's ACK covers
+ * (3), the client's PINGREQ, not captured (4), and the PINGRESP (5). The
+ * server's stream opens, from its first byte, with a CONNACK after a
+ * CONNECT's worth of client bytes: the answer and what it answers, one
+ * proof of each side on port 1883, and with the PINGRESP the run is made
+ * (it was never, the client's side having no segment). Not so on another
+ * port, nor when the stream opens with another packet, nor when the client
+ * sent fewer bytes than any CONNECT before it, nor without the SYN-ACK. */
+static void test_server_side_opens_with_connack(void)
+{
+    static script sc;
+    static const uint8_t puback[] = {0x40, 0x02, 0x00, 0x01};
+    for (int k = 0; k < 5; k++) {
+        late_script(&sc, k == 1 ? 1882 : 1883);
+        if (k != 4)
+            script_add_flags(&sc, S, 0.0, MQTTKA_TCP_SYN | MQTTKA_TCP_ACK); /* 1 */
+        if (k == 3)
+            script_add(&sc, C, 0.001, pingreq, sizeof pingreq);      /* 2: 2 bytes */
+        else
+            script_add(&sc, C, 0.001, seed_connect, sizeof seed_connect); /* 2 */
+        sc.m[sc.n - 1].lost = true;
+        if (k == 2)
+            script_add(&sc, S, 0.002, puback, sizeof puback);        /* 3 */
+        else
+            script_add(&sc, S, 0.002, connack_ok, sizeof connack_ok); /* 3 */
+        script_add(&sc, C, 3.0, pingreq, sizeof pingreq);            /* 4 */
+        sc.m[sc.n - 1].lost = true;
+        script_add(&sc, S, 3.001, pingresp, sizeof pingresp);        /* 5 */
+        static const char *const names[] = {
+            "server_side_connack", "server_side_connack_1882", "server_side_puback_first",
+            "server_side_connack_after_2_bytes", "server_side_connack_no_syn_ack"};
+        CHECK(script_run_all_ways(names[k], &sc, &lg, NULL));
+        if (k == 0) {
+            LOG_HAS(lg, "#1 S>C CONNACK");
+            LOG_HAS(lg, "#1 S>C PINGRESP");
+            LOG_HAS(lg, "#1 summary 127.0.0.1:50000 -> 127.0.0.1:1883 tcp");
+        } else {
+            LOG_LACKS(lg, "#1");
+        }
+    }
 }
 
 /* A connection to port 1883 joined late of which only a request and its
@@ -1576,6 +1738,9 @@ int main(void)
     test_late_websocket_binary_not_subscribe();
     test_late_chain_across_segments();
     test_late_big_publish();
+    test_late_split_fixed_header();
+    test_late_disconnect_after_run();
+    test_server_side_opens_with_connack();
     test_late_subscribe_first();
     test_late_mqtt_port_request_answer();
     test_late_skippable_in_run();
