@@ -353,10 +353,21 @@ static bool load_keylog(mqttka_analyzer *a, const char *path)
     return ok;
 }
 
+/* Whether anything of the run uses the pingresp_rtt findings: not a text
+ * run without -v that writes nothing else, where analysis_on_event would
+ * only count their severity, info, which reaches no --fail-on threshold. */
+static bool pair_findings_used(const cli_options *opts)
+{
+    return opts->format != OUTPUT_TEXT || opts->verbose || opts->metrics_listen ||
+           opts->write_flagged || opts->report_path;
+}
+
 mqttka_analyzer *analysis_start(const cli_options *opts, output_state *out)
 {
     mqttka_analyzer *analyzer = NULL;
-    mqttka_status st = mqttka_new(&analyzer, &opts->config, analysis_on_event, out);
+    mqttka_config config = opts->config;
+    config.per_pair_findings = pair_findings_used(opts);
+    mqttka_status st = mqttka_new(&analyzer, &config, analysis_on_event, out);
     if (st != MQTTKA_OK) {
         fprintf(stderr, "mqttka: cannot start the analyzer: %s\n",
                 st == MQTTKA_ERR_NOMEM ? "out of memory" : "invalid configuration");

@@ -148,6 +148,11 @@ static capture_file *file_open(const char *path, char *err, size_t err_size)
         return f;
     }
     if (f->in.regular && f->in.compression == INPUT_PLAIN && pcap_reader_recognises(f->in.magic)) {
+        /* The reader's own buffer is the buffer: through stdio's as well,
+         * every byte was copied twice. Nothing was read from the stream
+         * yet (input_open looked with pread), so its buffering may still
+         * change. */
+        setvbuf(f->in.fp, NULL, _IONBF, 0);
         pcap_reader_status st = pcap_reader_open(&f->own, f->in.fp, why, sizeof why);
         if (st != PCAP_READER_RECORD) {
             char stream_err[CAPTURE_ERROR_MAX];

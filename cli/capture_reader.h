@@ -209,13 +209,13 @@ capture_status capture_reader_read(capture_reader *r, capture_record *rec, char 
                                    size_t err_size);
 
 /*
- * capture_reader_read, with its commonest case inline: one classic pcap
- * file, no filter, a record whole in the reader's buffer, after the first
- * (which noted the link type and the capture's first time). A record of the
- * small-packet benchmark costs less than the call it saves (BENCHMARKS.md).
+ * capture_reader_next's inline case alone: true with the next record when
+ * it lies whole in the own reader's buffer, false (nothing read) when
+ * capture_reader_read must read on. The record's bytes stay where they are
+ * until that next capture_reader_read (which may refill the buffer), not
+ * only until the next record: a batch may queue them uncopied.
  */
-static inline capture_status capture_reader_next(capture_reader *r, capture_record *rec,
-                                                 char *err, size_t err_size)
+static inline bool capture_reader_next_lent(capture_reader *r, capture_record *rec)
 {
     pcap_reader_record pr;
     if (r->own && r->records && !r->filters && pcap_reader_next_whole(r->own, &pr)) {
@@ -226,8 +226,22 @@ static inline capture_status capture_reader_next(capture_reader *r, capture_reco
         rec->linktype = r->own_linktype;
         rec->frame = ++r->records;
         r->last_ts = rec->ts;
-        return CAPTURE_RECORD;
+        return true;
     }
+    return false;
+}
+
+/*
+ * capture_reader_read, with its commonest case inline: one classic pcap
+ * file, no filter, a record whole in the reader's buffer, after the first
+ * (which noted the link type and the capture's first time). A record of the
+ * small-packet benchmark costs less than the call it saves (BENCHMARKS.md).
+ */
+static inline capture_status capture_reader_next(capture_reader *r, capture_record *rec,
+                                                 char *err, size_t err_size)
+{
+    if (capture_reader_next_lent(r, rec))
+        return CAPTURE_RECORD;
     return capture_reader_read(r, rec, err, err_size);
 }
 

@@ -103,7 +103,17 @@ static int analyse(const cli_options *opts)
     capture_record rec;
     segment_batch batch;
     segment_batch_init(&batch, analyzer);
-    while ((cs = capture_reader_next(&reader, &rec, err, sizeof err)) == CAPTURE_RECORD) {
+    for (;;) {
+        /* A record lent in place stays valid until the reader reads on:
+         * the batch keeps the payloads it holds uncopied until then. */
+        bool lent = capture_reader_next_lent(&reader, &rec);
+        if (lent) {
+            cs = CAPTURE_RECORD;
+        } else {
+            segment_batch_keep(&batch);
+            if ((cs = capture_reader_read(&reader, &rec, err, sizeof err)) != CAPTURE_RECORD)
+                break;
+        }
         if (out.capture_start == MQTTKA_TIME_NONE)
             out.capture_start = reader.first_ts;
         if (flagged) {
@@ -116,7 +126,7 @@ static int analyse(const cli_options *opts)
                 (void)mqttka_push(analyzer, &seg); /* NOMEM: a resource_limit finding */
             flagged_writer_after_push(flagged);
         } else {
-            segment_batch_add(&batch, rec.linktype, &rec, &stats);
+            segment_batch_add(&batch, rec.linktype, &rec, lent, &stats);
         }
         if (opts->count && stats.matched >= opts->count)
             break;

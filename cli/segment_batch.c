@@ -14,6 +14,7 @@ void segment_batch_init(segment_batch *b, mqttka_analyzer *a)
     b->n = 0;
     b->current = 0;
     b->arena_used = 0;
+    b->lent = 0;
     /* Without them every segment is pushed alone, as live capture does. */
     b->arena[0] = malloc(SEGMENT_BATCH_ARENA);
     b->arena[1] = b->arena[0] ? malloc(SEGMENT_BATCH_ARENA) : NULL;
@@ -30,6 +31,7 @@ void segment_batch_flush(segment_batch *b)
         (void)mqttka_push_batch(b->analyzer, b->segs, b->n);
     b->n = 0;
     b->arena_used = 0; /* nothing waits: both arenas are free */
+    b->lent = 0;
 }
 
 /* A full batch: the first SEGMENT_BATCH_PUSH go, the rest stay as the next
@@ -41,11 +43,14 @@ static void push_full(segment_batch *b)
                                   SEGMENT_BATCH_AHEAD);
     memmove(b->segs, b->segs + SEGMENT_BATCH_PUSH, SEGMENT_BATCH_AHEAD * sizeof b->segs[0]);
     b->n = SEGMENT_BATCH_AHEAD;
+    b->lent >>= SEGMENT_BATCH_PUSH;
     b->current ^= 1u;
     b->arena_used = 0;
 }
 
-void segment_batch_add(segment_batch *b, int linktype, const capture_record *rec,
+_Static_assert(SEGMENT_BATCH_PUSH + SEGMENT_BATCH_AHEAD <= 64, "a bit of `lent` per segment");
+
+void segment_batch_add(segment_batch *b, int linktype, const capture_record *rec, bool lent,
                        capture_stats *stats)
 {
     /* Parsed in place: the core reads it from here when the batch goes. */
@@ -54,7 +59,10 @@ void segment_batch_add(segment_batch *b, int linktype, const capture_record *rec
         return;
 
     size_t len = seg->captured_len;
-    if (len && (!b->arena[0] || len > SEGMENT_BATCH_ARENA - b->arena_used)) {
+    if (lent) {
+        if (len)
+            b->lent |= UINT64_C(1) << b->n;
+    } else if (len && (!b->arena[0] || len > SEGMENT_BATCH_ARENA - b->arena_used)) {
         mqttka_segment now = *seg;
         segment_batch_flush(b);
         if (!b->arena[0] || len > SEGMENT_BATCH_ARENA) {
@@ -65,7 +73,7 @@ void segment_batch_add(segment_batch *b, int linktype, const capture_record *rec
         b->segs[0] = now;
         seg = &b->segs[0];
     }
-    if (len) {
+    if (len && !lent) {
         uint8_t *to = b->arena[b->current] + b->arena_used;
         memcpy(to, seg->payload, len);
         seg->payload = to;
@@ -73,6 +81,30 @@ void segment_batch_add(segment_batch *b, int linktype, const capture_record *rec
     }
     if (++b->n == SEGMENT_BATCH_PUSH + SEGMENT_BATCH_AHEAD)
         push_full(b);
+}
+
+void segment_batch_keep(segment_batch *b)
+{
+    if (!b->lent)
+        return;
+    size_t need = 0;
+    for (size_t i = 0; i < b->n; i++)
+        if (b->lent & (UINT64_C(1) << i))
+            need += b->segs[i].captured_len;
+    if (!b->arena[0] || need > SEGMENT_BATCH_ARENA - b->arena_used) {
+        segment_batch_flush(b); /* pushed while their bytes are still there */
+        return;
+    }
+    for (size_t i = 0; i < b->n; i++) {
+        if (!(b->lent & (UINT64_C(1) << i)))
+            continue;
+        mqttka_segment *seg = &b->segs[i];
+        uint8_t *to = b->arena[b->current] + b->arena_used;
+        memcpy(to, seg->payload, seg->captured_len);
+        seg->payload = to;
+        b->arena_used += seg->captured_len;
+    }
+    b->lent = 0;
 }
 
 void segment_batch_free(segment_batch *b)

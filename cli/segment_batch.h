@@ -16,11 +16,16 @@
  * into the next batch keep their bytes in the arena of the batch before.
  * When an arena fills early, everything queued is pushed (without
  * look-ahead); a payload larger than an arena is pushed on its own,
- * uncopied. Live capture does not batch: it reports as packets arrive.
+ * uncopied. The own pcap reader's records in place ("lent") stay valid
+ * until it reads on: they are queued uncopied, and copied then
+ * (segment_batch_keep), which on a capture of small packets happens once
+ * in thousands of records. Live capture does not batch: it reports as
+ * packets arrive.
  */
 #ifndef MQTTKA_CLI_SEGMENT_BATCH_H
 #define MQTTKA_CLI_SEGMENT_BATCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,13 +44,19 @@ typedef struct segment_batch {
     uint8_t *arena[2]; /* SEGMENT_BATCH_ARENA bytes each; NULL if not had */
     size_t arena_used; /* of arena[current] */
     unsigned current;
+    uint64_t lent;     /* bit i: segs[i]'s payload still in the reader's buffer */
 } segment_batch;
 
 void segment_batch_init(segment_batch *b, mqttka_analyzer *a);
 /* Counts what became of one record and, for TCP, queues its segment; a
- * full batch is pushed. */
-void segment_batch_add(segment_batch *b, int linktype, const capture_record *rec,
+ * full batch is pushed. `lent`: the record's bytes stay valid until
+ * segment_batch_keep is called (capture_reader_next_lent), so they are not
+ * copied. */
+void segment_batch_add(segment_batch *b, int linktype, const capture_record *rec, bool lent,
                        capture_stats *stats);
+/* The reader is about to read on: the lent payloads still queued are
+ * copied (or, without room for them, everything queued is pushed). */
+void segment_batch_keep(segment_batch *b);
 /* Pushes everything queued (before mqttka_finish, and at the end). */
 void segment_batch_flush(segment_batch *b);
 /* Flushes, then frees the arenas. */

@@ -84,6 +84,7 @@ void mqttka_config_default(mqttka_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->max_flows = 1u << 20;
+    cfg->per_pair_findings = true;
     cfg->max_ooo_segments = 64;
     cfg->max_ooo_bytes = 256 * 1024;
     cfg->max_total_buffered_bytes = 64u * 1024 * 1024;

@@ -303,6 +303,8 @@ static void emit_rtt_finding(const rule_ctx *at, session *s, mqttka_direction di
                            DECIMAL_U64_MAX_DIGITS <= MQTTKA_DETAIL_MAX,
                    "the RTT detail fits a finding's");
     mqttka_finding f;
+    if (!at->cfg->per_pair_findings)
+        return;
     if (!emit_finding_begin(at, s, MQTTKA_F_PINGRESP_RTT, dir, 0, true, us_to_s(rtt_us), &f))
         return;
     char *detail = f.detail;

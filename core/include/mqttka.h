@@ -186,6 +186,13 @@ typedef struct mqttka_config {
      * refusal, no takeover) within mass_close_window of the first. */
     uint32_t mass_close_connections;
     mqttka_time mass_close_window;
+
+    /* Whether the findings made for every ping pair (pingresp_rtt) are
+     * emitted. A front end that never shows them says false, and the core
+     * spares building and dispatching one after every PINGRESP. Nothing
+     * else depends on them (they are not kept for the summary). Default
+     * true. */
+    bool per_pair_findings;
 } mqttka_config;
 
 /* Fills *cfg with the safe defaults documented in mqttka.1. */

@@ -1699,6 +1699,55 @@ static void test_ipv6_endpoints(void)
     LOG_HAS(lg, "#1 summary [::1]:50000 -> [::1]:1882 websocket");
 }
 
+/* per_pair_findings off (a front end that never shows them): no
+ * pingresp_rtt finding, and every other event as with it on. */
+static void test_per_pair_findings(void)
+{
+    static raw_run on, off;
+    mqttka_config cfg;
+    mqttka_config_default(&cfg);
+    CHECK(cfg.per_pair_findings);
+    raw_start(&on, &cfg);
+    cfg.per_pair_findings = false;
+    raw_start(&off, &cfg);
+    raw_run *runs[] = {&on, &off};
+    for (size_t i = 0; i < 2; i++) {
+        raw_run *r = runs[i];
+        event_log_reset(&r->log, true);
+        raw_proving_connection(r, 40000, 1.0);
+        uint32_t c_seq = 100 + sizeof seed_connect, s_seq = 500 + sizeof connack_ok;
+        for (int ping = 0; ping < 2; ping++) {
+            raw_push(r, 40000, C, A, c_seq, s_seq, pingreq, sizeof pingreq, 6.0 + 5 * ping);
+            c_seq += sizeof pingreq;
+            raw_push(r, 40000, S, A, s_seq, c_seq, pingresp, sizeof pingresp, 6.0015 + 5 * ping);
+            s_seq += sizeof pingresp;
+        }
+        mqttka_counts c;
+        raw_finish(r, &c);
+        CHECK(!r->log.overflow);
+    }
+    LOG_HAS(on.log, "finding pingresp_rtt info about=6 value=0.002 \"PINGRESP ");
+    LOG_LACKS(off.log, "pingresp_rtt");
+    /* The log with them, their lines taken out. */
+    static char expected[EVENT_LOG_MAX];
+    size_t n = 0, rtt_lines = 0;
+    for (const char *line = on.log.text; *line;) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) + 1 : strlen(line);
+        const char *rtt = strstr(line, " finding pingresp_rtt ");
+        if (rtt && rtt < line + len) {
+            rtt_lines++;
+        } else {
+            memcpy(expected + n, line, len);
+            n += len;
+        }
+        line += len;
+    }
+    expected[n] = '\0';
+    CHECK_EQ_INT(rtt_lines, 2);
+    CHECK_EQ_STR(off.log.text, expected);
+}
+
 static void test_api_errors(void)
 {
     mqttka_analyzer *a = NULL;
@@ -1755,6 +1804,7 @@ int main(void)
     test_close_only_table_full();
     test_close_only_kept_until_proof();
     test_ipv6_endpoints();
+    test_per_pair_findings();
     test_api_errors();
     return th_report();
 }
