@@ -104,16 +104,10 @@ static int analyse(const cli_options *opts)
     segment_batch batch;
     segment_batch_init(&batch, analyzer);
     for (;;) {
-        /* A record lent in place stays valid until the reader reads on:
-         * the batch keeps the payloads it holds uncopied until then. */
-        bool lent = capture_reader_next_lent(&reader, &rec);
-        if (lent) {
-            cs = CAPTURE_RECORD;
-        } else {
-            segment_batch_keep(&batch);
-            if ((cs = capture_reader_read(&reader, &rec, err, sizeof err)) != CAPTURE_RECORD)
-                break;
-        }
+        bool lent;
+        if ((cs = segment_batch_next(&batch, &reader, &rec, &lent, err, sizeof err)) !=
+            CAPTURE_RECORD)
+            break;
         if (out.capture_start == MQTTKA_TIME_NONE)
             out.capture_start = reader.first_ts;
         if (flagged) {

@@ -25,6 +25,16 @@ void segment_batch_init(segment_batch *b, mqttka_analyzer *a)
 }
 
 /* NOMEM drops a segment; the core reports it as resource_limit. */
+capture_status segment_batch_next(segment_batch *b, capture_reader *reader, capture_record *rec,
+                                  bool *lent, char *err, size_t errlen)
+{
+    *lent = capture_reader_next_lent(reader, rec);
+    if (*lent)
+        return CAPTURE_RECORD;
+    segment_batch_keep(b);
+    return capture_reader_read(reader, rec, err, errlen);
+}
+
 void segment_batch_flush(segment_batch *b)
 {
     if (b->n)

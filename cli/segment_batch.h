@@ -57,6 +57,11 @@ void segment_batch_add(segment_batch *b, int linktype, const capture_record *rec
 /* The reader is about to read on: the lent payloads still queued are
  * copied (or, without room for them, everything queued is pushed). */
 void segment_batch_keep(segment_batch *b);
+/* The reader's next record: lent in place (*lent) while the reader's
+ * buffer holds one, else, once the lent payloads queued are kept
+ * (segment_batch_keep), read on: capture_reader_read's status. */
+capture_status segment_batch_next(segment_batch *b, capture_reader *reader, capture_record *rec,
+                                  bool *lent, char *err, size_t errlen);
 /* Pushes everything queued (before mqttka_finish, and at the end). */
 void segment_batch_flush(segment_batch *b);
 /* Flushes, then frees the arenas. */

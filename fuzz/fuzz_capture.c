@@ -86,14 +86,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* As cli/main.c reads: records lent in place, queued uncopied
          * until the reader reads on (a use after the refill is what the
          * sanitizers would catch here). */
-        bool lent = capture_reader_next_lent(&reader, &rec);
-        if (lent) {
-            cs = CAPTURE_RECORD;
-        } else {
-            segment_batch_keep(&batch);
-            if ((cs = capture_reader_read(&reader, &rec, err, sizeof err)) != CAPTURE_RECORD)
-                break;
-        }
+        bool lent;
+        if ((cs = segment_batch_next(&batch, &reader, &rec, &lent, err, sizeof err)) !=
+            CAPTURE_RECORD)
+            break;
         FUZZ_ASSERT(rec.frame == last_frame + 1);
         last_frame = rec.frame;
         if (out.capture_start == MQTTKA_TIME_NONE)
