@@ -6,7 +6,7 @@
 # libFuzzer (clang, ASan+UBSan) and runs their fuzz-regress suite there too.
 # Last, the plugin suite again with Wireshark 4.4, in a Debian 13 chroot that
 # tests/plugin/trixie.sh makes (with debootstrap, from the mirror apt uses
-# here) while the host builds run. .ci/run calls exactly this.
+# here) while the host installs the rest and builds. .ci/run calls exactly this.
 #
 #   bash tests/run-all.sh
 #
@@ -32,25 +32,32 @@ packages=(
   debootstrap                                    # the Wireshark 4.4 chroot
   python3-html5lib chromium                      # report: strict HTML parser, rendering
 )
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
+# apt_install PACKAGE...: those not installed yet, with apt.
+apt_updated=false
+apt_install() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -gt 0 ] || return 0
   echo "installing: ${missing[*]}"
-  apt-get update -qq
+  $apt_updated || { apt-get update -qq; apt_updated=true; }
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+}
 
-rm -rf build-test build-asan build-fuzz build-trixie
 # The Debian 13 chroot for the Wireshark 4.4 run is made (downloads, dpkg)
-# while the host builds use the CPUs; its log is shown if it fails.
-# In a process group of its own (setsid), so that a failed host build, which
-# ends this script, ends it too.
+# while the host installs the rest and builds: debootstrap first. Its log is
+# shown if it fails. In a process group of its own (setsid), so that a
+# failed host build, which ends this script, ends it too.
+apt_install debootstrap
+rm -rf build-trixie
 mkdir -p build-trixie
 setsid bash tests/plugin/trixie.sh --prepare >build-trixie/prepare.log 2>&1 &
 trixie_prepare=$!
 trap 'kill -- -$trixie_prepare 2>/dev/null || true' EXIT
+
+apt_install "${packages[@]}"
+rm -rf build-test build-asan build-fuzz
 
 # Compressed captures are read when the libraries are there; here they must be.
 compressed=(-Dgzip=enabled -Dzstd=enabled -Dlz4=enabled)
