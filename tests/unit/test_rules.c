@@ -1118,6 +1118,26 @@ static void s_s2c_ws_two_pings_close(script *sc)
     s2c_ws_pings(sc, 2);
 }
 
+/* Pings at 4 and 8 s, then an 8-byte step at 10 s (10, lost) that got no
+ * PINGRESP, only a bare ACK (11): not a PINGREQ (a Close with a status
+ * code, say), so the cadence starts over; the pings at 12 and 16 s make
+ * one interval, not enough (taking 10 for nothing would make 8 to 12 s a
+ * second interval of 4 s). 16 the server's FIN 7 s after the last. */
+static void s_s2c_ws_unanswered_step_breaks_cadence(script *sc)
+{
+    s2c_ws_pings(sc, 2);
+    sc->n--; /* its FIN */
+    script_ws(sc, C, 10.0, pingreq, sizeof pingreq);
+    sc->m[sc->n - 1].lost = true;
+    script_add(sc, S, 10.001, NULL, 0);
+    for (int i = 3; i <= 4; i++) {
+        script_ws(sc, C, 4.0 * i, pingreq, sizeof pingreq);
+        sc->m[sc->n - 1].lost = true;
+        script_ws(sc, S, 4.0 * i + 0.001, pingresp, sizeof pingresp);
+    }
+    script_add_flags(sc, S, 23.001, MQTTKA_TCP_FIN);
+}
+
 /* Both sides: 5 a PINGREQ at 5.010 s, 6 its PINGRESP; 7 the next PINGREQ
  * at 10.010 s, lost; 8 the server's bare ACK of it (the hole, 2 bytes,
  * begins between packets); then `server_msg` at 12 s when given; 9 (or
@@ -2031,6 +2051,16 @@ static const rule_row rows[] = {
      s_s2c_ws_two_pings_close, NULL,
      S2C_WS_PINGS2 "[0] #1 C>S finding one_sided info about=0\n"
      "[0] #1 summary " WS_CONN " v=null ka=-1 ska=-1 kae=-1 pingreq=0 pingresp=2 unanswered=0 "
+     "close=server/fin start_seen=0 verdict=server_closed id=\"\" sub=\"mqtt\" ext=\"\"\n",
+     NULL},
+    {"server's side only, WebSocket: a ping-sized step no PINGRESP followed breaks the cadence",
+     s_s2c_ws_unanswered_step_breaks_cadence, NULL,
+     S2C_WS_PINGS2 "[13] #1 S>C PINGRESP\n"
+     "[13] #1 S>C finding pingresp_unsolicited info about=13\n"
+     "[15] #1 S>C PINGRESP\n"
+     "[15] #1 S>C finding pingresp_unsolicited info about=15\n"
+     "[0] #1 C>S finding one_sided info about=0\n"
+     "[0] #1 summary " WS_CONN " v=null ka=-1 ska=-1 kae=-1 pingreq=0 pingresp=4 unanswered=0 "
      "close=server/fin start_seen=0 verdict=server_closed id=\"\" sub=\"mqtt\" ext=\"\"\n",
      NULL},
     {"lossy: the client's last PINGREQ lost, told by the server's ACK, a late FIN",
