@@ -177,13 +177,13 @@ static void infer_keepalive(const rule_ctx *at, session *s, mqttka_time interval
     int32_t ka = (int32_t)((r->cadence_min + SECOND / 2) / SECOND);
     s->conn.keepalive_inferred = ka;
     if (by_acks) {
+        /* at most 217 characters: Wireshark's expert info keeps 240 */
         emit_finding(at, s, MQTTKA_F_KEEPALIVE_INFERRED, MQTTKA_C2S, 0, true, ka,
                      "keepalive about %d s, inferred from %u PINGREQs %.3f to %.3f s apart, "
                      "told by the server's ACKs (client's side not captured): steps of %u "
-                     "bytes (a PINGREQ%s), each followed by a PINGRESP, none other between",
+                     "bytes (a PINGREQ), each answered by a PINGRESP, none other between",
                      ka, (unsigned)r->cadence_pings + 1, us_to_s(r->cadence_min),
-                     us_to_s(r->cadence_max), acked_ping_bytes(s),
-                     s->conn.transport == MQTTKA_TRANSPORT_WEBSOCKET ? " in a masked frame" : "");
+                     us_to_s(r->cadence_max), acked_ping_bytes(s));
         return;
     }
     emit_finding(at, s, MQTTKA_F_KEEPALIVE_INFERRED, MQTTKA_C2S, 0, true, ka,
