@@ -353,12 +353,12 @@ static void decide(const rule_ctx *at, const session *s, mqttka_summary *out)
         end->at_close.acked_silence >= ka15 - l.tol && end->at_close.acked_silence <= ka15 + l.grace) {
         out->verdict = MQTTKA_V_SERVER_CLOSED_KEEPALIVE;
         text_format(detail, dsz,
-                    "server closed (%s) %.3f s after it last acknowledged bytes from the client "
-                    "(frame %llu; the client's side was not captured, so its silence is told by "
-                    "the server's ACKs): keepalive %d s%s x 1.5 = %.1f s",
+                    "server closed (%s) %.3f s after its ACK last moved, in frame %llu (the "
+                    "client's side was not captured: its silence is told by the server's ACKs): "
+                    "keepalive %d s%s x 1.5 = %.1f s",
                     how, us_to_s(end->at_close.acked_silence),
                     (unsigned long long)end->at_close.acked_silence_tag, kae,
-                    s->conn.effective_keepalive < 0 ? " (inferred from its PINGREQs the server "
+                    s->conn.effective_keepalive < 0 ? " (inferred from the PINGREQs it "
                                                       "acknowledged)"
                                                     : "",
                     us_to_s(ka15));
