@@ -1211,7 +1211,8 @@ bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
             }
         }
         /* Where the client's side is not captured, the server's ACKs tell
-         * how much the client sent (infer_disconnect). */
+         * how much the client sent (infer_disconnect) and when it pinged
+         * (keepalive_on_client_bytes_acked). */
         if (s && f->client_side >= 0 && side != f->client_side &&
             !(f->sides_seen & (1u << f->client_side))) {
             session_rare *r = had_ack && prev_ack != seg->ack ? session_rare_of(s) : NULL;
@@ -1221,6 +1222,8 @@ bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
                 r->server_ack_step_tag = pc->at.tag;
                 r->server_sent_since_step = false;
                 r->server_ack_known = true;
+                if (s->confirmed)
+                    keepalive_on_client_bytes_acked(&pc->at, s, r->server_ack_step);
             }
         }
     }

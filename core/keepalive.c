@@ -129,6 +129,13 @@ static void judge_silence(const rule_ctx *at, session *s, mqttka_time silence,
 
 /* ------------------------------------------------------------ cadence -- */
 
+/* The bytes of a PINGREQ on the wire: 2 (MQTT §3.12), or 8 in a masked
+ * WebSocket frame (RFC 6455 §5.2: 2 bytes of header, 4 of mask). */
+static uint32_t acked_ping_bytes(const session *s)
+{
+    return s->conn.transport == MQTTKA_TRANSPORT_WEBSOCKET ? 8u : 2u;
+}
+
 /* Clients ping when they have sent nothing for their keepalive
  * (libmosquitto, paho python, MQTT.js, paho C) or check every KA/4 and ping
  * once KA has passed (paho.mqtt.golang): between successive PINGREQs with
@@ -143,7 +150,7 @@ static void judge_silence(const rule_ctx *at, session *s, mqttka_time silence,
  * below far from overflowing (timestamps may lie 2^61 us apart). */
 #define CADENCE_MAX_INTERVAL ((mqttka_time)65535 * 2 * SECOND)
 
-static void infer_keepalive(const rule_ctx *at, session *s, mqttka_time interval)
+static void infer_keepalive(const rule_ctx *at, session *s, mqttka_time interval, bool by_acks)
 {
     if (s->connect_seen || s->conn.keepalive_inferred > 0 || interval < SECOND / 2)
         return;
@@ -169,12 +176,62 @@ static void infer_keepalive(const rule_ctx *at, session *s, mqttka_time interval
         return;
     int32_t ka = (int32_t)((r->cadence_min + SECOND / 2) / SECOND);
     s->conn.keepalive_inferred = ka;
+    if (by_acks) {
+        /* at most 217 characters: Wireshark's expert info keeps 240 */
+        emit_finding(at, s, MQTTKA_F_KEEPALIVE_INFERRED, MQTTKA_C2S, 0, true, ka,
+                     "keepalive about %d s, inferred from %u PINGREQs %.3f to %.3f s apart, "
+                     "told by the server's ACKs (client's side not captured): steps of %u "
+                     "bytes (a PINGREQ), each answered by a PINGRESP, none other between",
+                     ka, (unsigned)r->cadence_pings + 1, us_to_s(r->cadence_min),
+                     us_to_s(r->cadence_max), acked_ping_bytes(s));
+        return;
+    }
     emit_finding(at, s, MQTTKA_F_KEEPALIVE_INFERRED, MQTTKA_C2S, 0, true, ka,
                  "keepalive about %d s, inferred from %u PINGREQs %.3f to %.3f s apart with "
                  "nothing else from the client between them (the capture missed the CONNECT); "
                  "timing findings from here use it",
                  ka, (unsigned)r->cadence_pings + 1, us_to_s(r->cadence_min),
                  us_to_s(r->cadence_max));
+}
+
+/* A capture of the server's side only: the client's PINGREQ cadence from
+ * the server's ACKs. Each step forward is what the client sent since the
+ * last: a PINGREQ is 2 bytes (MQTT §3.12), 8 in a masked WebSocket frame
+ * (2 + 4 + 2, RFC 6455 §5.2), which no two frames make. A step of that
+ * size that a PINGRESP follows before the next step is a PINGREQ (the
+ * other 2-byte client packets, DISCONNECT and AUTH, and an 8-byte Pong or
+ * Close get no PINGRESP); any other step is something else from the
+ * client, and the cadence starts over. The ACK's time bounds when the
+ * PINGREQ had come. */
+void keepalive_on_client_bytes_acked(const rule_ctx *at, session *s, uint32_t bytes)
+{
+    session_rare *r = session_rare_of(s);
+    if (!r)
+        return;
+    if (r->acked_ping_waiting || bytes != acked_ping_bytes(s) || s->ws_deflate) {
+        /* the step before got no PINGRESP, or this one is not a PINGREQ */
+        r->acked_ping_waiting = false;
+        r->acked_ping_last_known = false;
+        r->cadence_pings = 0;
+        if (bytes != acked_ping_bytes(s) || s->ws_deflate)
+            return;
+    }
+    r->acked_ping_waiting = true;
+    r->acked_ping_ts = at->ts;
+}
+
+/* A PINGRESP on a capture of the server's side only: the step of a
+ * PINGREQ's size waiting, if any, was a PINGREQ (above). */
+static void acked_ping_answered(const rule_ctx *at, session *s)
+{
+    session_rare *r = s->rare;
+    if (!r || !r->acked_ping_waiting)
+        return;
+    r->acked_ping_waiting = false;
+    if (r->acked_ping_last_known)
+        infer_keepalive(at, s, r->acked_ping_ts - r->acked_ping_last_ts, true);
+    r->acked_ping_last_ts = r->acked_ping_ts;
+    r->acked_ping_last_known = true;
 }
 
 /* -------------------------------------------------------------- Pings -- */
@@ -419,7 +476,7 @@ void keepalive_on_packet(const rule_ctx *at, session *s, mqttka_direction dir,
         if (p->type == MQTTKA_MQTT_PINGREQ) {
             on_pingreq(at, s);
             if (ping_after_ping && silence != MQTTKA_TIME_NONE)
-                infer_keepalive(at, s, silence);
+                infer_keepalive(at, s, silence, false);
         } else if (p->type == MQTTKA_MQTT_PINGRESP) {
             emit_finding(at, s, MQTTKA_F_PINGRESP_UNSOLICITED, dir, 0, false, 0,
                          "the client sent a PINGRESP; only servers answer pings");
@@ -428,6 +485,8 @@ void keepalive_on_packet(const rule_ctx *at, session *s, mqttka_direction dir,
         emit_finding(at, s, MQTTKA_F_PINGREQ_FROM_SERVER, dir, 0, false, 0,
                      "the server sent a PINGREQ; only clients send them (MQTT 3.12)");
     } else if (p->type == MQTTKA_MQTT_PINGRESP) {
+        if (!seen(s, MQTTKA_C2S))
+            acked_ping_answered(at, s);
         if (!paired) {
             on_unpaired_pingresp(at, s, dir);
         } else {
@@ -557,6 +616,7 @@ void keepalive_on_close(const rule_ctx *at, session *s, mqttka_side side,
         .no_server_bytes_since_ping = s->rare && s->rare->ping_ack_known &&
                                       s->rare->client_ack_known &&
                                       s->rare->client_ack == s->rare->ping_ack,
+        .acked_silence = MQTTKA_TIME_NONE,
     };
     if (first && s->pingq_len) {
         facts.oldest_ping_ts = ping_ts(&s->pingq[0]);
@@ -597,6 +657,17 @@ void keepalive_on_close(const rule_ctx *at, session *s, mqttka_side side,
         s->rare->client_undecoded && timing_applies(s)) {
         facts.silence_min = time_since(s->rare->client_undecoded_ts, at->ts);
         facts.silence_max = time_since(s->last_client_ts, at->ts);
+    }
+    /* The client's side not captured: the server's own close, after its ACK
+     * last moved, with every byte of its stream captured (an ACK that
+     * moved in a segment the capture missed would be told later than it
+     * moved, and the time would say less). */
+    const session_rare *r = s->rare;
+    if (side == MQTTKA_SIDE_SERVER && !seen(s, MQTTKA_C2S) && seen(s, MQTTKA_S2C) && r &&
+        r->server_ack_known && r->hole[MQTTKA_S2C].holes == 0 && !r->hole[MQTTKA_S2C].open &&
+        !s->dirs[MQTTKA_S2C].lost && timing_applies(s) && at->ts >= r->server_ack_step_ts) {
+        facts.acked_silence = at->ts - r->server_ack_step_ts;
+        facts.acked_silence_tag = r->server_ack_step_tag;
     }
     verdict_note_facts(s, &facts);
     verdict_close_hypotheses(at, s, rules_keepalive(s));

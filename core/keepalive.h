@@ -43,6 +43,13 @@ void keepalive_on_gap(const rule_ctx *at, session *s, mqttka_direction dir);
  * neither paired nor unanswered. */
 void keepalive_on_server_bytes(session *s);
 
+/* A capture of the server's side only: the server's ACK moved forward by
+ * `bytes` of the client's stream (flow.c), before this segment's data is
+ * decoded. A step of a PINGREQ's size that a PINGRESP follows before the
+ * next step is a PINGREQ of the client's: their cadence gives the
+ * keepalive (keepalive_inferred), as the client's own PINGREQs would. */
+void keepalive_on_client_bytes_acked(const rule_ctx *at, session *s, uint32_t bytes);
+
 /* Bytes of direction `dir` went by that were not decoded (a hole noticed,
  * bytes skipped while looking for a packet boundary). */
 void keepalive_on_undecoded(const rule_ctx *at, session *s, mqttka_direction dir);

@@ -128,6 +128,13 @@ typedef struct session_rare {
     /* keepalive inference from the client's PINGREQ cadence (keepalive.c) */
     uint8_t cadence_pings;
     mqttka_time cadence_min, cadence_max;
+    /* a capture of the server's side only: the client's PINGREQs told by
+     * the server's ACKs (keepalive.c, keepalive_on_client_bytes_acked): a
+     * step of a PINGREQ's size waiting for its PINGRESP (when), and the
+     * last such step that one followed (known: one since the cadence last
+     * broke) */
+    bool acked_ping_waiting, acked_ping_last_known;
+    mqttka_time acked_ping_ts, acked_ping_last_ts;
 } session_rare;
 
 /* A finding kept for the connection's summary: a mqttka_finding is 304

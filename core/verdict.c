@@ -339,6 +339,31 @@ static void decide(const rule_ctx *at, const session *s, mqttka_summary *out)
                  how, us_to_s(end->at_close.silence), kae, inferred, us_to_s(ka15));
         return;
     }
+    /* The same on a capture of the server's side only: the client's
+     * silence is the time the server's ACK stood still before its close
+     * (keepalive.c). It lasted at least that long: the client's last bytes
+     * had come by the ACK. Not where the server's stream missed bytes, even
+     * those told only after the close (its FIN beyond them): an ACK may
+     * have moved in them. */
+    const session_rare *rare = s->rare;
+    bool server_whole = !s->dirs[MQTTKA_S2C].lost &&
+                        !(rare && (rare->hole[MQTTKA_S2C].holes || rare->hole[MQTTKA_S2C].open));
+    if (fc->side == MQTTKA_SIDE_SERVER && unseen == MQTTKA_SIDE_CLIENT && kae > 0 && server_whole &&
+        end->at_close.acked_silence != MQTTKA_TIME_NONE &&
+        end->at_close.acked_silence >= ka15 - l.tol && end->at_close.acked_silence <= ka15 + l.grace) {
+        out->verdict = MQTTKA_V_SERVER_CLOSED_KEEPALIVE;
+        text_format(detail, dsz,
+                    "server closed (%s) %.3f s after its ACK last moved, in frame %llu (the "
+                    "client's side was not captured: its silence is told by the server's ACKs): "
+                    "keepalive %d s%s x 1.5 = %.1f s",
+                    how, us_to_s(end->at_close.acked_silence),
+                    (unsigned long long)end->at_close.acked_silence_tag, kae,
+                    s->conn.effective_keepalive < 0 ? " (inferred from the PINGREQs it "
+                                                      "acknowledged)"
+                                                    : "",
+                    us_to_s(ka15));
+        return;
+    }
     /* The same where the silence held a hole: when all it can have lasted
      * fits, the verdict stands; it says how little is known. */
     if (fc->side == MQTTKA_SIDE_SERVER && kae > 0 && end->at_close.silence_min != MQTTKA_TIME_NONE &&

@@ -39,6 +39,12 @@ typedef struct close_facts {
     bool any_stream_lost;         /* either stream was not being decoded */
     bool no_server_bytes_since_ping; /* server's side not captured, but the client's ACKs
                                         show it sent nothing after the oldest PINGREQ waiting */
+    /* client's side not captured: the server's own close came this long
+     * after its ACK last moved (the client's last bytes it received), in
+     * frame acked_silence_tag, with no byte of the server's stream missed;
+     * NONE otherwise */
+    mqttka_time acked_silence;
+    uint64_t acked_silence_tag;
 } close_facts;
 
 /* How a connection ended, kept apart from the session: most connections of

@@ -1023,6 +1023,121 @@ static void s_s2c_other_size_then_client_fin(script *sc)
     s2c_only(sc, puback_1, sizeof puback_1, false, false, 4.0, true);
 }
 
+/* The server keeps the keepalive of a client whose side was not captured
+ * (keepalive.c, keepalive_on_client_bytes_acked; verdict.c). */
+
+/* The server's side only, plain TCP: 1 the SYN-ACK, 3 the CONNACK (the
+ * CONNECT, 2, lost), then `pings` PINGREQs of the client's every 5 s from
+ * 5 s (lost), each answered 1 ms later by a PINGRESP that acknowledges it
+ * (5, 7, ..., 13); the server's FIN at `fin_at` (none: 0). The probe
+ * proves the connection at 7, whose ACK step came before the session: the
+ * steps are followed from 9 on, and the three PINGREQs acknowledged at 9,
+ * 11 and 13 give the keepalive. */
+static void s2c_pings(script *sc, int pings, double fin_at)
+{
+    sc->segment_starts_matter = true;
+    script_add_flags(sc, S, 0.0001, MQTTKA_TCP_SYN | MQTTKA_TCP_ACK);
+    script_add(sc, C, 0.010, connect_ka5, sizeof connect_ka5)->lost = true;
+    script_add(sc, S, 0.011, connack_ok, sizeof connack_ok);
+    for (int i = 1; i <= pings; i++) {
+        script_add(sc, C, 5.0 * i, pingreq, sizeof pingreq)->lost = true;
+        script_add(sc, S, 5.0 * i + 0.001, pingresp, sizeof pingresp);
+    }
+    if (fin_at > 0)
+        script_add_flags(sc, S, fin_at, MQTTKA_TCP_FIN);
+}
+
+/* Three pings 5 s apart give the keepalive, 5 s; 14 the server's FIN 8 s
+ * after it last acknowledged a byte (1.5 x 5 = 7.5 s, plus the broker's
+ * grace): it closed for the keepalive. */
+static void s_s2c_keepalive_close(script *sc)
+{
+    s2c_pings(sc, 5, 33.001);
+}
+
+/* The same, but the client sent 4 bytes (lost, 14) at 29 s, which the
+ * server acknowledged (15): the FIN (16) 4 s after them is no keepalive
+ * close. */
+static void s_s2c_keepalive_close_after_client_bytes(script *sc)
+{
+    s2c_pings(sc, 5, 0);
+    script_add(sc, C, 29.0, puback_1, sizeof puback_1)->lost = true;
+    script_add(sc, S, 29.0001, NULL, 0);
+    script_add_flags(sc, S, 33.001, MQTTKA_TCP_FIN);
+}
+
+/* The pings, then the FIN 20 s after the last: past 1.5 x 5 s + the
+ * grace (7 s); not the keepalive. */
+static void s_s2c_keepalive_close_too_late(script *sc)
+{
+    s2c_pings(sc, 5, 45.001);
+}
+
+/* The pings, then a segment of the server's (14, a PUBLISH at 27 s) the
+ * capture missed, and 15 its FIN at 33 s: a hole in the server's stream,
+ * where an ACK may have moved; nothing claimed. */
+static void s_s2c_keepalive_close_server_hole(script *sc)
+{
+    s2c_pings(sc, 5, 0);
+    script_add(sc, S, 27.0, publish_t, sizeof publish_t)->lost = true;
+    script_add_flags(sc, S, 33.001, MQTTKA_TCP_FIN);
+}
+
+/* WebSocket, the server's side only: 1 the SYN-ACK, 3 the 101 (its
+ * request, 2, lost), 5 the CONNACK (the CONNECT, 4, lost), then `pings`
+ * masked PINGREQ frames (8 bytes each, lost) every 4 s from 4 s, each
+ * answered by a PINGRESP; the server's FIN 7 s after the last (1.5 x 4 =
+ * 6 s). The 101 proves the connection: every ACK step is followed. */
+static void s2c_ws_pings(script *sc, int pings)
+{
+    sc->segment_starts_matter = true;
+    script_add_flags(sc, S, 0.0001, MQTTKA_TCP_SYN | MQTTKA_TCP_ACK);
+    script_add(sc, C, 0.001, script_request, strlen(script_request))->lost = true;
+    script_add(sc, S, 0.002, script_response_101, strlen(script_response_101));
+    uint8_t buf[64];
+    size_t n = script_ws_frame(buf, 0x82, true, connect_ka5, sizeof connect_ka5);
+    script_add(sc, C, 0.010, buf, n)->lost = true;
+    script_ws(sc, S, 0.011, connack_ok, sizeof connack_ok);
+    for (int i = 1; i <= pings; i++) {
+        script_ws(sc, C, 4.0 * i, pingreq, sizeof pingreq);
+        sc->m[sc->n - 1].lost = true;
+        script_ws(sc, S, 4.0 * i + 0.001, pingresp, sizeof pingresp);
+    }
+    script_add_flags(sc, S, 4.0 * pings + 7.001, MQTTKA_TCP_FIN);
+}
+
+/* Three pings: the keepalive (4 s), and a keepalive close. */
+static void s_s2c_ws_keepalive_close(script *sc)
+{
+    s2c_ws_pings(sc, 3);
+}
+
+/* Two pings only: one interval, no keepalive inferred, nothing claimed. */
+static void s_s2c_ws_two_pings_close(script *sc)
+{
+    s2c_ws_pings(sc, 2);
+}
+
+/* Pings at 4 and 8 s, then an 8-byte step at 10 s (10, lost) that got no
+ * PINGRESP, only a bare ACK (11): not a PINGREQ (a Close with a status
+ * code, say), so the cadence starts over; the pings at 12 and 16 s make
+ * one interval, not enough (taking 10 for nothing would make 8 to 12 s a
+ * second interval of 4 s). 16 the server's FIN 7 s after the last. */
+static void s_s2c_ws_unanswered_step_breaks_cadence(script *sc)
+{
+    s2c_ws_pings(sc, 2);
+    sc->n--; /* its FIN */
+    script_ws(sc, C, 10.0, pingreq, sizeof pingreq);
+    sc->m[sc->n - 1].lost = true;
+    script_add(sc, S, 10.001, NULL, 0);
+    for (int i = 3; i <= 4; i++) {
+        script_ws(sc, C, 4.0 * i, pingreq, sizeof pingreq);
+        sc->m[sc->n - 1].lost = true;
+        script_ws(sc, S, 4.0 * i + 0.001, pingresp, sizeof pingresp);
+    }
+    script_add_flags(sc, S, 23.001, MQTTKA_TCP_FIN);
+}
+
 /* Both sides: 5 a PINGREQ at 5.010 s, 6 its PINGRESP; 7 the next PINGREQ
  * at 10.010 s, lost; 8 the server's bare ACK of it (the hole, 2 bytes,
  * begins between packets); then `server_msg` at 12 s when given; 9 (or
@@ -1386,6 +1501,26 @@ static void configure_mass3(mqttka_config *cfg) { cfg->mass_close_connections = 
 #define S2C_SUMMARY(at, pingresp, close)                                                    \
     "[" at "] #1 summary " TCP_CONN " v=null ka=-1 ska=-1 kae=-1 pingreq=0 pingresp=" pingresp \
     " unanswered=0 close=" close " start_seen=0 verdict="
+/* s2c_pings with 5 pings: the keepalive inferred at the third PINGREQ the
+ * session follows (13). */
+#define S2C_PINGS5                                                                          \
+    S2C_ONLY "[9] #1 S>C PINGRESP\n"                                                        \
+    "[9] #1 S>C finding pingresp_unsolicited info about=9\n"                                 \
+    "[11] #1 S>C PINGRESP\n"                                                                \
+    "[11] #1 S>C finding pingresp_unsolicited info about=11\n"                               \
+    "[13] #1 S>C PINGRESP\n"                                                                \
+    "[13] #1 C>S finding keepalive_inferred info about=13 value=5.000\n"                     \
+    "[13] #1 S>C finding pingresp_unsolicited info about=13\n"                               \
+    "[0] #1 C>S finding one_sided info about=0\n"                                           \
+    "[0] #1 summary " TCP_CONN " v=null ka=-1 ska=-1 kae=-1 pingreq=0 pingresp=5 "             \
+    "unanswered=0 close=server/fin start_seen=0 ka_inferred=5 verdict="
+/* s2c_ws_pings: the CONNACK and the first two PINGRESPs. */
+#define S2C_WS_PINGS2                                                                       \
+    "[5] #1 S>C CONNACK code=0 ska=-1\n"                                                     \
+    "[7] #1 S>C PINGRESP\n"                                                                 \
+    "[7] #1 S>C finding pingresp_unsolicited info about=7\n"                                 \
+    "[9] #1 S>C PINGRESP\n"                                                                 \
+    "[9] #1 S>C finding pingresp_unsolicited info about=9\n"
 /* A second connection, on client port 50001 (script_on(sc, 1)). */
 #define LATE_CONN "127.0.0.1:50001 -> 127.0.0.1:1882 tcp"
 
@@ -1879,6 +2014,55 @@ static const rule_row rows[] = {
      S2C_ONLY "[10] #1 C>S finding one_sided info about=10\n"
          S2C_SUMMARY("10", "2", "client/fin")
          "client_closed id=\"\" sub=\"\" ext=\"\"\n", NULL},
+    {"server's side only: three acknowledged pings give the keepalive; the server's FIN "
+     "1.5 x it after its ACK last moved is a keepalive close",
+     s_s2c_keepalive_close, NULL,
+     S2C_PINGS5 "server_closed_keepalive id=\"\" sub=\"\" ext=\"\"\n", NULL},
+    {"server's side only: client bytes acknowledged 4 s before the FIN: no keepalive close",
+     s_s2c_keepalive_close_after_client_bytes, NULL,
+     S2C_PINGS5 "server_closed id=\"\" sub=\"\" ext=\"\"\n", NULL},
+    {"server's side only: a FIN long past 1.5 x the keepalive + grace is no keepalive close",
+     s_s2c_keepalive_close_too_late, NULL,
+     S2C_PINGS5 "server_closed id=\"\" sub=\"\" ext=\"\"\n", NULL},
+    {"server's side only: a hole in the server's stream before its FIN: nothing claimed",
+     s_s2c_keepalive_close_server_hole, NULL,
+     S2C_ONLY "[9] #1 S>C PINGRESP\n"
+     "[9] #1 S>C finding pingresp_unsolicited info about=9\n"
+     "[11] #1 S>C PINGRESP\n"
+     "[11] #1 S>C finding pingresp_unsolicited info about=11\n"
+     "[13] #1 S>C PINGRESP\n"
+     "[13] #1 C>S finding keepalive_inferred info about=13 value=5.000\n"
+     "[13] #1 S>C finding pingresp_unsolicited info about=13\n"
+     "[0] #1 S>C finding capture_gap info about=0 value=5.000\n"
+     "[0] #1 C>S finding one_sided info about=0\n"
+     "[0] #1 summary " TCP_CONN " v=null ka=-1 ska=-1 kae=-1 pingreq=0 pingresp=5 "
+     "unanswered=0 close=server/fin start_seen=0 ka_inferred=5 verdict=server_closed id=\"\" "
+     "sub=\"\" ext=\"\"\n", NULL},
+    {"server's side only, WebSocket: 8-byte steps answered by PINGRESPs, then the FIN",
+     s_s2c_ws_keepalive_close, NULL,
+     S2C_WS_PINGS2 "[11] #1 S>C PINGRESP\n"
+     "[11] #1 C>S finding keepalive_inferred info about=11 value=4.000\n"
+     "[11] #1 S>C finding pingresp_unsolicited info about=11\n"
+     "[0] #1 C>S finding one_sided info about=0\n"
+     "[0] #1 summary " WS_CONN " v=null ka=-1 ska=-1 kae=-1 pingreq=0 pingresp=3 unanswered=0 "
+     "close=server/fin start_seen=0 ka_inferred=4 verdict=server_closed_keepalive id=\"\" "
+     "sub=\"mqtt\" ext=\"\"\n", NULL},
+    {"server's side only, WebSocket: two pings infer no keepalive, claim no keepalive close",
+     s_s2c_ws_two_pings_close, NULL,
+     S2C_WS_PINGS2 "[0] #1 C>S finding one_sided info about=0\n"
+     "[0] #1 summary " WS_CONN " v=null ka=-1 ska=-1 kae=-1 pingreq=0 pingresp=2 unanswered=0 "
+     "close=server/fin start_seen=0 verdict=server_closed id=\"\" sub=\"mqtt\" ext=\"\"\n",
+     NULL},
+    {"server's side only, WebSocket: a ping-sized step no PINGRESP followed breaks the cadence",
+     s_s2c_ws_unanswered_step_breaks_cadence, NULL,
+     S2C_WS_PINGS2 "[13] #1 S>C PINGRESP\n"
+     "[13] #1 S>C finding pingresp_unsolicited info about=13\n"
+     "[15] #1 S>C PINGRESP\n"
+     "[15] #1 S>C finding pingresp_unsolicited info about=15\n"
+     "[0] #1 C>S finding one_sided info about=0\n"
+     "[0] #1 summary " WS_CONN " v=null ka=-1 ska=-1 kae=-1 pingreq=0 pingresp=4 unanswered=0 "
+     "close=server/fin start_seen=0 verdict=server_closed id=\"\" sub=\"mqtt\" ext=\"\"\n",
+     NULL},
     {"lossy: the client's last PINGREQ lost, told by the server's ACK, a late FIN",
      s_lossy_pingreq_inferred, NULL,
      TCP_KA5 "[5] #1 C>S PINGREQ silence=5.000\n"
