@@ -694,7 +694,8 @@ void keepalive_on_end(const rule_ctx *at, session *s, bool end_of_input, uint64_
                      client ? "server" : "client",
                      client ? "the server's answers and close are told only from the "
                               "client's ACKs"
-                            : "nothing is said of the client's silences or pings");
+                            : "the client's silences and pings are told only from the "
+                              "server's ACKs");
     }
     /* PINGREQs the server's close did not settle: unanswered, unless the
      * capture ended, the connection still open, before an answer was due. */
