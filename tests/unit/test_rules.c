@@ -894,11 +894,9 @@ static void s_s2c_close_long_after(script *sc)
     s2c_only(sc, disconnect, sizeof disconnect, false, false, 1.0, false);
 }
 
-/* A WebSocket capture of the server's side only: 1 the SYN-ACK, 3 the 101
- * choosing "mqtt" (its request, 2, lost), 5 the CONNACK in a frame (the
- * CONNECT, 4, lost), 6 the server's FIN. The 101 proves the connection a
- * WebSocket MQTT one; the CONNACK behind it is decoded. */
-static void s_s2c_ws_upgrade(script *sc)
+/* Segments 1 to 5 of the server's side of a WebSocket MQTT connection (the
+ * client's 2 and 4 lost): see s_s2c_ws_upgrade. */
+static void s2c_ws_open(script *sc)
 {
     sc->segment_starts_matter = true;
     script_add_flags(sc, S, 0.0001, MQTTKA_TCP_SYN | MQTTKA_TCP_ACK);
@@ -908,6 +906,15 @@ static void s_s2c_ws_upgrade(script *sc)
     size_t n = script_ws_frame(buf, 0x82, true, connect_ka5, sizeof connect_ka5);
     script_add(sc, C, 0.010, buf, n)->lost = true;
     script_ws(sc, S, 0.011, connack_ok, sizeof connack_ok);
+}
+
+/* A WebSocket capture of the server's side only: 1 the SYN-ACK, 3 the 101
+ * choosing "mqtt" (its request, 2, lost), 5 the CONNACK in a frame (the
+ * CONNECT, 4, lost), 6 the server's FIN. The 101 proves the connection a
+ * WebSocket MQTT one; the CONNACK behind it is decoded. */
+static void s_s2c_ws_upgrade(script *sc)
+{
+    s2c_ws_open(sc);
     script_add_flags(sc, S, 1.0, MQTTKA_TCP_FIN);
 }
 
@@ -1090,14 +1097,7 @@ static void s_s2c_keepalive_close_server_hole(script *sc)
  * 6 s). The 101 proves the connection: every ACK step is followed. */
 static void s2c_ws_pings(script *sc, int pings)
 {
-    sc->segment_starts_matter = true;
-    script_add_flags(sc, S, 0.0001, MQTTKA_TCP_SYN | MQTTKA_TCP_ACK);
-    script_add(sc, C, 0.001, script_request, strlen(script_request))->lost = true;
-    script_add(sc, S, 0.002, script_response_101, strlen(script_response_101));
-    uint8_t buf[64];
-    size_t n = script_ws_frame(buf, 0x82, true, connect_ka5, sizeof connect_ka5);
-    script_add(sc, C, 0.010, buf, n)->lost = true;
-    script_ws(sc, S, 0.011, connack_ok, sizeof connack_ok);
+    s2c_ws_open(sc);
     for (int i = 1; i <= pings; i++) {
         script_ws(sc, C, 4.0 * i, pingreq, sizeof pingreq);
         sc->m[sc->n - 1].lost = true;
