@@ -208,14 +208,15 @@ void keepalive_on_client_bytes_acked(const rule_ctx *at, session *s, uint32_t by
     session_rare *r = session_rare_of(s);
     if (!r)
         return;
-    if (r->acked_ping_waiting || bytes != acked_ping_bytes(s) || s->ws_deflate) {
+    bool ping_sized = bytes == acked_ping_bytes(s) && !s->ws_deflate;
+    if (r->acked_ping_waiting || !ping_sized) {
         /* the step before got no PINGRESP, or this one is not a PINGREQ */
         r->acked_ping_waiting = false;
         r->acked_ping_last_known = false;
         r->cadence_pings = 0;
-        if (bytes != acked_ping_bytes(s) || s->ws_deflate)
-            return;
     }
+    if (!ping_sized)
+        return;
     r->acked_ping_waiting = true;
     r->acked_ping_ts = at->ts;
 }
