@@ -373,6 +373,8 @@ static void start_probe(const push_ctx *pc)
     http_forget(pc->env, f);
     detect_prefix_free(&f->prefix);
     f->proto = PROTO_PROBE;
+    if (f->syn_seen)
+        probe_handshake_seen(&f->probe);
 }
 
 /* The probe proved MQTT: the session starts here, and the proving run's

@@ -24,6 +24,7 @@ struct probe {
     uint8_t proved_sides; /* bit per side: a proof of the run from it that is no echo */
     int8_t opening;       /* the side whose first segment opens its stream after a
                              CONNECT the capture missed (probe_opens_answer), else -1 */
+    bool handshake_seen;  /* the flow's SYN or SYN-ACK was seen (probe_handshake_seen) */
     bool skipped_kept;    /* the run holds a segment of malformed packets (SEEN_SKIPPED) */
     bool gapped;          /* bytes of a side were lost (probe_gap) */
     int8_t lone;          /* the first segment's side when it is, whole, one PINGREQ
@@ -297,6 +298,41 @@ int probe_mqtt_port_side(uint16_t port0, uint16_t port1)
     return port0 == PROBE_MQTT_PORT ? 0 : 1;
 }
 
+/* MQTT packet types that either side sends (PUBLISH, PUBACK, PUBREC,
+ * PUBREL, PUBCOMP, DISCONNECT, AUTH: MQTT 5.0 §2.1.2's direction of
+ * flow), as bit masks of 1 << type; with BOUNDARY_CLIENT_TYPES or
+ * BOUNDARY_SERVER_TYPES, all that a client or a server may send. */
+#define BOTH_SIDES_TYPES 0xC0F8u
+
+/* Does one segment prove a flow on the MQTT port by itself, as the
+ * dissectors that decode the port by its number (Wireshark, Zeek) take it?
+ * Only over TCP, with one endpoint on PROBE_MQTT_PORT and the other not
+ * (`port_side`), for the first segment with data the probe sees from
+ * `side` (`first_of_side`: a long flow of something else on the port gets
+ * one such chance a direction, not one a segment), whole packets to its
+ * end (boundary_mqtt: valid flags for each type), each of a type its
+ * direction may send: a client's toward the port, a server's from it.
+ * MQTT servers never speak first: when the flow's handshake was seen, the
+ * server's first segment counts only after bytes of the client's, seen
+ * (`client_seen`) or acknowledged by it as a CONNECT's worth
+ * (`opening`, probe_opens_answer), and then only as a CONNACK
+ * (MQTT-3.2.0-1: a server's first packet). `known`: the client side the
+ * flow or the run already says, -1 none; it must be the other endpoint. */
+static bool one_segment_proves(const probe *p, int side, int port_side, bool first_of_side,
+                               bool client_seen, bool opening, int known, const uint8_t *bytes,
+                               const boundary_proof *proof)
+{
+    if (port_side < 0 || !first_of_side || (known >= 0 && known != 1 - port_side))
+        return false;
+    if (side != port_side)
+        return (proof->types & ~(BOUNDARY_CLIENT_TYPES | BOTH_SIDES_TYPES)) == 0;
+    if ((proof->types & ~(BOUNDARY_SERVER_TYPES | BOTH_SIDES_TYPES)) != 0)
+        return false;
+    if (opening)
+        return bytes[0] == MQTTKA_MQTT_CONNACK << 4;
+    return !p->handshake_seen || client_seen;
+}
+
 /* FNV-1a over a segment: tells a proof from the other side's echo of it.
  * Not a defence against a collision made on purpose: who can choose both
  * sides' bytes can as well send MQTT. */
@@ -356,6 +392,13 @@ static probe *probe_of(probe **pp)
     return p;
 }
 
+void probe_handshake_seen(probe **pp)
+{
+    probe *p = probe_of(pp);
+    if (p)
+        p->handshake_seen = true;
+}
+
 void probe_opens_answer(probe **pp, int side)
 {
     probe *p = probe_of(pp);
@@ -374,6 +417,8 @@ probe_result probe_push(probe **pp, int side, int client_side, int port_side, co
         return PROBE_NOT_MQTT;
     bool opening = p->opening == side && p->segments == 0;
     p->opening = -1;
+    bool first_of_side = !(p->data_sides & (1u << side));
+    bool client_seen = port_side >= 0 && (p->data_sides & (1u << (1 - port_side)));
     /* A lone packet: the flow's first segment, or a DISCONNECT over TCP
      * that starts at a boundary of its side (no chain left open) after
      * segments all in the run (probe_lone_packet says which count). */
@@ -477,10 +522,15 @@ probe_result probe_push(probe **pp, int side, int client_side, int port_side, co
         run_reset(p, buffered);
         p->transport = (uint8_t)transport;
     }
+    mqttka_transport t = (mqttka_transport)(transport - 1);
+    bool alone = t == MQTTKA_TRANSPORT_TCP &&
+                 one_segment_proves(p, side, port_side, first_of_side, client_seen, opening, known,
+                                    bytes, &proof);
+    if (alone)
+        says = 1 - port_side; /* the port says, and the types agree */
     if (says >= 0)
         p->client_side = (int8_t)says;
     p->run++;
-    mqttka_transport t = (mqttka_transport)(transport - 1);
     if (t == MQTTKA_TRANSPORT_TCP && port_side >= 0)
         note_proof(p, side, bytes, len);
     /* A server's stream that opens, from its first byte, with a CONNACK
@@ -491,7 +541,7 @@ probe_result probe_push(probe **pp, int side, int client_side, int port_side, co
     if (opening && t == MQTTKA_TRANSPORT_TCP && port_side == side &&
         bytes[0] == MQTTKA_MQTT_CONNACK << 4)
         p->proved_sides = 3u;
-    unsigned needed = run_needed(p, t, port_side, client_side);
+    unsigned needed = alone ? 1u : run_needed(p, t, port_side, client_side);
     if (p->run < needed) {
         /* (a chain's last segment: the end of a PUBLISH body counted
          * first; if it does not fit, that end still is, so that the

@@ -9,7 +9,15 @@
  * WebSocket segments (masked or unmasked as their direction requires, each
  * frame a whole message of whole MQTT packets), or three MQTT-over-TCP
  * segments (two on port 1883, one from each side and neither an echo:
- * PROBE_RUN_TCP_MQTT_PORT). Within a run, one segment of whole packets of
+ * PROBE_RUN_TCP_MQTT_PORT). On port 1883 over TCP one segment suffices, as
+ * for the dissectors that decode the port by its number, when it is the
+ * first with data the probe sees from its side (one chance a direction),
+ * is whole packets to its end, each of a type its direction may send (a
+ * client's toward 1883, a server's from it), and is not a server speaking
+ * first: with the handshake seen (probe_handshake_seen), the server's
+ * first segment counts only after the client's bytes, and after a CONNECT
+ * the capture missed (probe_opens_answer) only as a CONNACK. Within a run,
+ * one segment of whole packets of
  * which some are malformed as the decoder skips them (a reserved type, a
  * PUBLISH of QoS 3) is neither for nor against. Which side is the client
  * comes from the masks (RFC 6455 §5.3: only a client masks) or from packet
@@ -88,6 +96,13 @@ probe_result probe_push(probe **p, int side, int client_side, int port_side, con
  * client_side -1 when it does not say). For a flow whose server is known to
  * carry MQTT (proven_servers.h). */
 bool probe_partial(const probe *p, probe_decision *out);
+
+/* The flow's SYN or SYN-ACK was seen: a server's first segment before any
+ * of its client's bytes is a server that speaks first, which no MQTT
+ * server does, and proves nothing alone on PROBE_MQTT_PORT (probe.c,
+ * one_segment_proves). Makes the probe if there is none (out of memory:
+ * nothing done). */
+void probe_handshake_seen(probe **pp);
 
 /* The next segment of `side` (the first of the flow with data) holds the
  * first bytes of that side's stream, known from its SYN-ACK, which the

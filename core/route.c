@@ -83,6 +83,7 @@ static void direction_resync(const rule_ctx *at, session *s, mqttka_direction di
     session_direction *d = &s->dirs[dir];
     d->lost = true;
     d->resync = true;
+    d->joined = false;
     d->mqtt_resync = false;
     mqtt_stream_skip(&d->mqtt);
     hole_open(at, s, dir, missing);
@@ -101,6 +102,14 @@ static bool resume(const rule_ctx *at, session *s, mqttka_direction dir, const u
     bool proved = websocket ? boundary_websocket(bytes, len, dir == MQTTKA_C2S, s->ws_deflate,
                                                  false, s->conn.mqtt_level, &proof)
                             : boundary_mqtt(bytes, len, s->conn.mqtt_level, &proof);
+    /* A stream joined late over TCP may resume at whole packets of which
+     * some are malformed as the decoder reports and skips (a reserved type
+     * 0, a PUBLISH of QoS 3), as the probe keeps one in its run: a
+     * client's first segment after the server's proved the flow alone on
+     * port 1883 (probe.h). Not after a hole, where a packet's middle that
+     * reads so must not be taken for its start. */
+    if (!proved && !websocket && d->joined)
+        proved = boundary_mqtt_skippable(bytes, len, &proof);
     if (!proved) {
         if (s->rare)
             s->rare->hole[dir].skipped += len;
@@ -109,6 +118,7 @@ static bool resume(const rule_ctx *at, session *s, mqttka_direction dir, const u
     }
     d->lost = false;
     d->resync = false;
+    d->joined = false;
     d->mqtt_resync = false;
     d->msg_compressed = false;
     mqtt_stream_restart(&d->mqtt);
@@ -144,6 +154,7 @@ void route_resync(session *s, mqttka_direction dir)
     /* Not a hole: the capture joined the stream here. */
     s->dirs[dir].lost = true;
     s->dirs[dir].resync = true;
+    s->dirs[dir].joined = true;
     mqtt_stream_skip(&s->dirs[dir].mqtt);
 }
 

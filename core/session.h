@@ -169,6 +169,8 @@ typedef struct session_direction {
     bool inflate_lost : 1;    /* lost to inflation (frames still decoded): a
                                  message with a fresh context may resume it */
     bool resuming : 1;        /* ... this one, if its first byte can start a packet */
+    bool joined : 1;          /* lost since the session began: the capture joined the
+                                 stream after its start (route_resync), no hole */
 } session_direction;
 _Static_assert(sizeof(session_direction) <= 64, "a session direction is one cache line");
 

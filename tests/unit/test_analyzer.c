@@ -937,7 +937,10 @@ static void test_syn_ack_only_connect_lost(void)
  * proof of each side on port 1883, and with the PINGRESP the run is made
  * (it was never, the client's side having no segment). Not so on another
  * port, nor when the stream opens with another packet, nor when the client
- * sent fewer bytes than any CONNECT before it, nor without the SYN-ACK. */
+ * sent fewer bytes than any CONNECT before it (a server that speaks first).
+ * Without the SYN-ACK the CONNACK is the first segment of the port-1883
+ * side the probe sees, which proves the flow alone
+ * (test_late_one_segment_on_mqtt_port). */
 static void test_server_side_opens_with_connack(void)
 {
     static script sc;
@@ -962,7 +965,7 @@ static void test_server_side_opens_with_connack(void)
             "server_side_connack", "server_side_connack_1882", "server_side_puback_first",
             "server_side_connack_after_2_bytes", "server_side_connack_no_syn_ack"};
         CHECK(script_run_all_ways(names[k], &sc, &lg, NULL));
-        if (k == 0) {
+        if (k == 0 || k == 4) {
             LOG_HAS(lg, "#1 S>C CONNACK");
             LOG_HAS(lg, "#1 S>C PINGRESP");
             LOG_HAS(lg, "#1 summary 127.0.0.1:50000 -> 127.0.0.1:1883 tcp");
@@ -972,25 +975,137 @@ static void test_server_side_opens_with_connack(void)
     }
 }
 
+/* On port 1883, over TCP, one segment proves a flow joined late, as
+ * Wireshark and Zeek decode the port by its number (suricata-verify's
+ * mqtt-ping cut to its PINGRESP, its mqtt-events-unintroduced cut to its
+ * DISCONNECT; mqttka asked for two before): the first segment with data of
+ * its side, whole packets, each of a type its direction may send. Not so
+ * on another port, for a side's second segment, for a type the other side
+ * sends, nor for a server that speaks first after a handshake the capture
+ * holds (MQTT servers never do); after a CONNECT the capture missed, the
+ * server's first segment must be a CONNACK. */
+static void test_late_one_segment_on_mqtt_port(void)
+{
+    static script sc;
+    static const uint8_t other[] = {'o', 'k'};
+    static const uint8_t puback[] = {0x40, 0x02, 0x00, 0x01};
+    static const uint8_t publish_bye[] = {0x30, 0x0a, 0x00, 0x05, 't', 'o', 'p',
+                                          'i',  'c',  'a',  'b',  'c', 0xe0, 0x00};
+    static const struct {
+        const char *name;
+        int from;
+        const uint8_t *bytes;
+        size_t len;
+        const char *decoded; /* NULL: must not be MQTT */
+    } one[] = {
+        {"one_segment_pingreq", C, pingreq, sizeof pingreq, "[1] #1 C>S PINGREQ\n"},
+        {"one_segment_pingresp", S, pingresp, sizeof pingresp, "[1] #1 S>C PINGRESP\n"},
+        {"one_segment_puback", S, puback, sizeof puback, "[1] #1 S>C PUBACK"},
+        {"one_segment_publish_bye", C, publish_bye, sizeof publish_bye,
+         "[1] #1 C>S DISCONNECT"},
+        /* a type of the other side's */
+        {"one_segment_pingresp_to_1883", C, pingresp, sizeof pingresp, NULL},
+        {"one_segment_pingreq_from_1883", S, pingreq, sizeof pingreq, NULL},
+        {"one_segment_connack_to_1883", C, connack_ok, sizeof connack_ok, NULL},
+        {"one_segment_suback_to_1883", C, suback, sizeof suback, NULL},
+        /* not whole packets: a byte after one */
+        {"one_segment_trailing", C, publish_bye, sizeof publish_bye - 1, NULL},
+    };
+    for (size_t i = 0; i < sizeof one / sizeof one[0]; i++) {
+        late_script(&sc, 1883);
+        script_add(&sc, one[i].from, 0.0, one[i].bytes, one[i].len);
+        CHECK(script_run_all_ways(one[i].name, &sc, &lg, NULL));
+        if (one[i].decoded) {
+            LOG_HAS(lg, one[i].decoded);
+            LOG_HAS(lg, "#1 summary 127.0.0.1:50000 -> 127.0.0.1:1883 tcp ");
+            /* the same on another port: not MQTT */
+            sc.server_port = 1882;
+            CHECK(script_run_all_ways(one[i].name, &sc, &lg, NULL));
+        }
+        LOG_LACKS(lg, "#1");
+    }
+
+    /* The side's second segment: its first was no packet. */
+    for (int from = C; from <= S; from++) {
+        late_script(&sc, 1883);
+        script_add(&sc, from, 0.0, other, sizeof other);
+        script_add(&sc, from, 1.0, from == C ? pingreq : pingresp, 2);
+        CHECK(script_run_all_ways("one_segment_second", &sc, &lg, NULL));
+        LOG_LACKS(lg, "#1");
+    }
+
+    /* The handshake seen, the CONNECT lost: the client's first segment
+     * after the hole proves the flow (a capture without its CONNECT). */
+    late_script(&sc, 1883);
+    script_tcp_open(&sc);
+    script_add(&sc, C, 0.001, seed_connect, sizeof seed_connect);
+    sc.m[sc.n - 1].lost = true;
+    script_add(&sc, C, 5.0, pingreq, sizeof pingreq);
+    CHECK(script_run_all_ways("one_segment_after_lost_connect", &sc, &lg, NULL));
+    LOG_HAS(lg, "#1 C>S PINGREQ\n");
+    LOG_HAS(lg, "#1 summary 127.0.0.1:50000 -> 127.0.0.1:1883 tcp ");
+
+    /* ... and, of a capture of the server's side from its SYN-ACK, its
+     * CONNACK, which its ACK says answers a CONNECT's worth of client bytes
+     * (probe_opens_answer); not a PUBACK there. With the client's SYN in
+     * the capture too, the CONNACK is a server's first segment before any
+     * client byte the capture shows: not taken alone (the client's next
+     * segment may prove the flow). */
+    static const char *const names[] = {"one_segment_connack_first", "one_segment_puback_first",
+                                        "one_segment_connack_after_syn"};
+    for (int k = 0; k < 3; k++) {
+        late_script(&sc, 1883);
+        if (k == 2)
+            script_tcp_open(&sc);
+        else
+            script_add_flags(&sc, S, 0.0, MQTTKA_TCP_SYN | MQTTKA_TCP_ACK);
+        script_add(&sc, C, 0.001, seed_connect, sizeof seed_connect);
+        sc.m[sc.n - 1].lost = true;
+        script_add(&sc, S, 0.002, k == 1 ? puback : connack_ok, 4);
+        CHECK(script_run_all_ways(names[k], &sc, &lg, NULL));
+        if (k == 0)
+            LOG_HAS(lg, "#1 S>C CONNACK");
+        else
+            LOG_LACKS(lg, "#1");
+    }
+
+    /* A server that speaks first after the handshake: whatever it sends. */
+    static const uint8_t *const first[] = {connack_ok, puback, pingresp};
+    static const size_t first_len[] = {sizeof connack_ok, sizeof puback, sizeof pingresp};
+    for (size_t i = 0; i < sizeof first_len / sizeof first_len[0]; i++) {
+        late_script(&sc, 1883);
+        script_tcp_open(&sc);
+        script_add_flags(&sc, C, 0.0002, MQTTKA_TCP_ACK);
+        script_add(&sc, S, 0.001, first[i], first_len[i]);
+        CHECK(script_run_all_ways("one_segment_server_speaks_first", &sc, &lg, NULL));
+        LOG_LACKS(lg, "#1");
+    }
+}
+
 /* A connection to port 1883 joined late of which only a request and its
  * answer are left (suricata-verify's captures cut after their PUBLISH: a
  * PUBACK, then the client's DISCONNECT): two proofs, one from each side,
  * on the port IANA assigned to MQTT, make it MQTT, and both packets are
  * decoded. Not so on another port, nor when the answer is the request's
  * echo, nor with two proofs from one side, nor when the packet types make
- * the port-1883 side the client. */
+ * the port-1883 side the client. The PUBACK alone would prove the flow
+ * (test_late_one_segment_on_mqtt_port): here each side's first segment
+ * is bytes that are no packet, so that the pair must prove it. */
 static void test_late_mqtt_port_request_answer(void)
 {
     static script sc;
     static const uint8_t puback[] = {0x40, 0x02, 0x00, 0x01};
     static const uint8_t publish[] = {0x30, 0x0a, 0x00, 0x05, 't', 'o',
                                       'p',  'i',  'c',  'a',  'b', 'c'};
+    static const uint8_t other[] = {'o', 'k'};
     late_script(&sc, 1883);
-    script_add(&sc, S, 0.0, puback, sizeof puback);               /* 1 */
-    script_add(&sc, C, 0.001, disconnect, sizeof disconnect);     /* 2 */
+    script_add(&sc, S, 0.0, other, sizeof other);                 /* 1: no packet */
+    script_add(&sc, C, 0.0001, other, sizeof other);              /* 2: no packet */
+    script_add(&sc, S, 0.0002, puback, sizeof puback);            /* 3 */
+    script_add(&sc, C, 0.001, disconnect, sizeof disconnect);     /* 4 */
     CHECK(script_run_all_ways("late_mqtt_port_pair", &sc, &lg, NULL));
-    LOG_HAS(lg, "[1] #1 S>C PUBACK");
-    LOG_HAS(lg, "[2] #1 C>S DISCONNECT");
+    LOG_HAS(lg, "[3] #1 S>C PUBACK");
+    LOG_HAS(lg, "[4] #1 C>S DISCONNECT");
     LOG_HAS(lg, "#1 summary 127.0.0.1:50000 -> 127.0.0.1:1883 tcp");
     mqttka_counts counts;
     CHECK(script_counts(&sc, NULL, &counts));
@@ -1020,6 +1135,8 @@ static void test_late_mqtt_port_request_answer(void)
     };
     for (size_t i = 0; i < sizeof not_proof / sizeof not_proof[0]; i++) {
         late_script(&sc, 1883);
+        script_add(&sc, S, 0.0, other, sizeof other);
+        script_add(&sc, C, 0.0, other, sizeof other);
         for (int k = 0; k < 2; k++)
             script_add(&sc, not_proof[i].from[k], 0.001 * k, not_proof[i].bytes[k],
                        not_proof[i].len[k]);
@@ -1176,11 +1293,15 @@ static void last_words_script(script *sc, uint16_t port, int from, const uint8_t
  * DISCONNECT and the close (MQTT 3.1.1 and 5.0, its FIN in the same
  * segment or the next, a reason code, properties; c0 00 bare to port 1883
  * or in a masked WebSocket frame): MQTT, the DISCONNECT decoded, the
- * verdict mqtt_disconnect. Not so when the DISCONNECT comes from the
- * port-1883 side or unmasked (a server's), when no FIN follows, or it
- * comes later than a client closes after a DISCONNECT, or is a RST, when
- * either side sends more, on another port over TCP, or with bytes that are
- * not a client's DISCONNECT to the byte. */
+ * verdict mqtt_disconnect. Not so when the DISCONNECT comes unmasked (a
+ * server's), when no FIN follows, or it comes later than a client closes
+ * after a DISCONNECT, or is a RST, when either side sends more, on another
+ * port over TCP, or with bytes that are not a client's DISCONNECT to the
+ * byte. On port 1883 over TCP, the DISCONNECT is the first segment of its
+ * side, which proves the flow alone whatever follows
+ * (test_late_one_segment_on_mqtt_port): the rules of the lone DISCONNECT
+ * are tested there only where they take it, elsewhere in a masked
+ * WebSocket frame on port 1882. */
 static void test_late_lone_disconnect(void)
 {
     static script sc;
@@ -1229,32 +1350,54 @@ static void test_late_lone_disconnect(void)
                 "verdict=mqtt_disconnect");
 
     /* Not MQTT, as far as the capture can tell: */
+    uint8_t ws_disconnect[16];
+    size_t ws_len = script_ws_frame(ws_disconnect, 0x82, true, disconnect, sizeof disconnect);
     static const struct {
         const char *name;
-        uint16_t port;
-        int from;
+        bool ws;
         double fin_after;
         uint8_t close;
     } not_taken[] = {
-        /* the port-1883 side's: an MQTT 5 server's, or not MQTT */
-        {"late_lone_disconnect_from_1883", 1883, S, 0.0, MQTTKA_TCP_FIN},
-        {"late_lone_disconnect_no_close", 1883, C, 0.0, 0},
+        {"late_lone_disconnect_no_close", true, 0.0, 0},
         /* a client closes at once after its DISCONNECT */
-        {"late_lone_disconnect_fin_late", 1883, C, 1.0, MQTTKA_TCP_FIN},
-        {"late_lone_disconnect_rst", 1883, C, 0.001, MQTTKA_TCP_RST},
-        {"late_lone_disconnect_other_port", 1882, C, 0.0, MQTTKA_TCP_FIN},
+        {"late_lone_disconnect_fin_late", true, 1.0, MQTTKA_TCP_FIN},
+        {"late_lone_disconnect_rst", true, 0.001, MQTTKA_TCP_RST},
+        {"late_lone_disconnect_other_port", false, 0.0, MQTTKA_TCP_FIN},
     };
     for (size_t i = 0; i < sizeof not_taken / sizeof not_taken[0]; i++) {
-        last_words_script(&sc, not_taken[i].port, not_taken[i].from, disconnect,
-                          sizeof disconnect, not_taken[i].fin_after, not_taken[i].close);
+        last_words_script(&sc, 1882, C, not_taken[i].ws ? ws_disconnect : disconnect,
+                          not_taken[i].ws ? ws_len : sizeof disconnect, not_taken[i].fin_after,
+                          not_taken[i].close);
         CHECK(script_run_all_ways(not_taken[i].name, &sc, &lg, NULL));
         LOG_LACKS(lg, "#1");
+    }
+
+    /* The same on port 1883 over TCP, and the port-1883 side's (an MQTT 5
+     * server's): the first segment of a side, MQTT. */
+    static const struct {
+        const char *name;
+        int from;
+        double fin_after;
+        uint8_t close;
+    } taken_on_1883[] = {
+        {"late_1883_disconnect_from_server", S, 0.0, MQTTKA_TCP_FIN},
+        {"late_1883_disconnect_no_close", C, 0.0, 0},
+        {"late_1883_disconnect_fin_late", C, 1.0, MQTTKA_TCP_FIN},
+        {"late_1883_disconnect_rst", C, 0.001, MQTTKA_TCP_RST},
+    };
+    for (size_t i = 0; i < sizeof taken_on_1883 / sizeof taken_on_1883[0]; i++) {
+        last_words_script(&sc, 1883, taken_on_1883[i].from, disconnect, sizeof disconnect,
+                          taken_on_1883[i].fin_after, taken_on_1883[i].close);
+        CHECK(script_run_all_ways(taken_on_1883[i].name, &sc, &lg, NULL));
+        LOG_HAS(lg, taken_on_1883[i].from == C ? "[1] #1 C>S DISCONNECT\n"
+                                               : "[1] #1 S>C DISCONNECT\n");
+        LOG_HAS(lg, "#1 summary 127.0.0.1:50000 -> 127.0.0.1:1883 tcp ");
     }
 
     /* more from either side after it */
     static const uint8_t other[] = {'o', 'k'};
     for (int from = C; from <= S; from++) {
-        last_words_script(&sc, 1883, C, disconnect, sizeof disconnect, 0.001, MQTTKA_TCP_FIN);
+        last_words_script(&sc, 1882, C, ws_disconnect, ws_len, 0.001, MQTTKA_TCP_FIN);
         script_msg *m = &sc.m[1]; /* 2, the server's ACK, becomes data */
         if (from == C) {
             memcpy(m, &sc.m[0], sizeof *m); /* a second client segment */
@@ -1277,7 +1420,9 @@ static void test_late_lone_disconnect(void)
     CHECK(script_run_all_ways("late_lone_disconnect_ws_unmasked", &sc, &lg, NULL));
     LOG_LACKS(lg, "#1");
 
-    /* bytes that are not a client's DISCONNECT to the byte */
+    /* bytes that are not a client's DISCONNECT to the byte, in a masked
+     * frame (bare to port 1883, those that are whole packets prove the
+     * flow as its first segment) */
     static const uint8_t not_disconnect[][16] = {
         {0xe0, 0x01, 0x8e},                   /* Session taken over: a server's reason */
         {0xe0, 0x03, 0x00, 0x02, 0x11},       /* properties longer than the packet */
@@ -1291,14 +1436,15 @@ static void test_late_lone_disconnect(void)
     };
     static const size_t not_len[] = {3, 5, 6, 7, 14, 3, 2, 3};
     for (size_t i = 0; i < sizeof not_len / sizeof not_len[0]; i++) {
-        last_words_script(&sc, 1883, C, not_disconnect[i], not_len[i], 0.0, MQTTKA_TCP_FIN);
+        n = script_ws_frame(frame, 0x82, true, not_disconnect[i], not_len[i]);
+        last_words_script(&sc, 1882, C, frame, n, 0.0, MQTTKA_TCP_FIN);
         CHECK(script_run_all_ways("late_lone_not_disconnect", &sc, &lg, NULL));
         LOG_LACKS(lg, "#1");
     }
 
     /* The server's side never captured: nothing acknowledged it. */
-    late_script(&sc, 1883);
-    script_add(&sc, C, 0.0, disconnect, sizeof disconnect);
+    late_script(&sc, 1882);
+    script_add(&sc, C, 0.0, ws_disconnect, ws_len);
     sc.m[0].flags = MQTTKA_TCP_FIN;
     CHECK(script_run_all_ways("late_lone_disconnect_no_ack", &sc, &lg, NULL));
     LOG_LACKS(lg, "#1");
@@ -1331,8 +1477,13 @@ static void test_late_skippable_in_run(void)
         LOG_HAS(lg, "[3] #1 C>S DISCONNECT");
     }
 
-    /* Two such segments in the run: it starts over at the second. */
+    /* Two such segments in the run: it starts over at the second. (The
+     * server's first segment is no packet: the CONNACK after it is not the
+     * first of its side, which would prove the flow alone,
+     * test_late_one_segment_on_mqtt_port.) */
+    static const uint8_t other[] = {'o', 'k'};
     late_script(&sc, 1883);
+    script_add(&sc, S, 0.0, other, sizeof other);
     script_add(&sc, S, 0.0, connack_ok, sizeof connack_ok);
     script_add(&sc, C, 0.001, publish_qos3, sizeof publish_qos3);
     script_add(&sc, C, 0.002, type0, sizeof type0);
@@ -1792,6 +1943,7 @@ int main(void)
     test_server_side_opens_with_connack();
     test_late_subscribe_first();
     test_late_mqtt_port_request_answer();
+    test_late_one_segment_on_mqtt_port();
     test_late_skippable_in_run();
     test_late_lone_pingreq();
     test_late_lone_disconnect();
