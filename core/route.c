@@ -7,6 +7,7 @@
 #include "compiler.h"
 #include "handshake.h"
 #include "keepalive.h"
+#include "kept_segments.h"
 #include "mqtt_decoder.h"
 #include "ws_decoder.h"
 #include "ws_inflate.h"
@@ -89,6 +90,22 @@ static void direction_resync(const rule_ctx *at, session *s, mqttka_direction di
     hole_open(at, s, dir, missing);
 }
 
+/* Does a segment of a stream joined late over TCP start with what the
+ * probe takes for the start of a chain (probe.c, open_followed): a PUBLISH
+ * whose topic name reads as one, of any length, or whole packets and one
+ * more of which at most KEPT_BYTES are still to come? A client's first
+ * segment after the server's proved the flow alone on port 1883
+ * (probe.h) may open a PUBLISH larger than a segment (suricata-verify's
+ * mqtt-connect-rules cut after its CONNACK); the probe would have followed
+ * it to its end, the decoder follows its length. */
+static bool joined_open_start(const uint8_t *bytes, size_t len, uint8_t level)
+{
+    boundary_proof proof;
+    boundary_open open;
+    return boundary_mqtt_open_packet(bytes, len, level, &proof, &open) &&
+           (open.named || (proof.packets >= 2 && open.owed <= KEPT_BYTES));
+}
+
 /* A direction waiting for a packet boundary: does this segment start at
  * one? Then its decoders start over there, and decoding resumes. */
 static bool resume(const rule_ctx *at, session *s, mqttka_direction dir, const uint8_t *bytes,
@@ -104,12 +121,14 @@ static bool resume(const rule_ctx *at, session *s, mqttka_direction dir, const u
                             : boundary_mqtt(bytes, len, s->conn.mqtt_level, &proof);
     /* A stream joined late over TCP may resume at whole packets of which
      * some are malformed as the decoder reports and skips (a reserved type
-     * 0, a PUBLISH of QoS 3), as the probe keeps one in its run: a
+     * 0, a PUBLISH of QoS 3), as the probe keeps one in its run, or at a
+     * packet left open as the probe follows one (joined_open_start): a
      * client's first segment after the server's proved the flow alone on
      * port 1883 (probe.h). Not after a hole, where a packet's middle that
      * reads so must not be taken for its start. */
     if (!proved && !websocket && d->joined)
-        proved = boundary_mqtt_skippable(bytes, len, &proof);
+        proved = boundary_mqtt_skippable(bytes, len, &proof) ||
+                 joined_open_start(bytes, len, s->conn.mqtt_level);
     if (!proved) {
         if (s->rare)
             s->rare->hole[dir].skipped += len;

@@ -1025,6 +1025,24 @@ static void test_late_one_segment_on_mqtt_port(void)
         LOG_LACKS(lg, "#1");
     }
 
+    /* The server's CONNACK proves the flow; the client's first segment
+     * after it opens a PUBLISH larger than a segment (suricata-verify's
+     * mqtt-connect-rules cut after its CONNECT): decoded from there, as
+     * the probe's run followed it when two proofs were needed. */
+    static const uint8_t name[] = {'t', 'o', 'p', 'i', 'c'};
+    size_t n = big_publish(name, sizeof name);
+    late_script(&sc, 1883);
+    script_add(&sc, S, 0.0, connack_ok, sizeof connack_ok);       /* 1 */
+    script_add(&sc, C, 0.001, big_pub, 4000);                     /* 2 */
+    script_add(&sc, C, 0.002, big_pub + 4000, 4000);              /* 3 */
+    script_add(&sc, C, 0.003, big_pub + 8000, n - 8000);          /* 4 */
+    script_add(&sc, C, 0.004, disconnect, sizeof disconnect);     /* 5 */
+    CHECK(script_run_all_ways("one_segment_then_big_publish", &sc, &lg, NULL));
+    LOG_HAS(lg, "[1] #1 S>C CONNACK");
+    LOG_HAS(lg, "[4] #1 C>S PUBLISH");
+    LOG_HAS(lg, "[5] #1 C>S DISCONNECT");
+    LOG_LACKS(lg, "malformed");
+
     /* The side's second segment: its first was no packet. */
     for (int from = C; from <= S; from++) {
         late_script(&sc, 1883);
