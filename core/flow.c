@@ -786,6 +786,14 @@ static void on_stream_gap(void *ctx, uint64_t missing)
         }
         if (!f->sess) {
             start_probe(pc);
+            /* A capture that holds the handshake but not the client's
+             * first bytes (its CONNECT lost, or deleted), which the server
+             * acknowledged, as many as a CONNECT: the server's first
+             * segment with data answers them (probe_opens_answer), it
+             * does not speak first (probe_handshake_seen). */
+            if (f->syn_seen && pc->side == f->client_side && !f->had_data &&
+                missing >= MQTT_CONNECT_MIN_BYTES && missing <= MQTT_CONNECT_MAX_FIRST_BYTES)
+                probe_opens_answer(&f->probe, 1 - pc->side);
             return;
         }
     }

@@ -604,8 +604,11 @@ uint8_t probe_lone_packet(const probe *p, int port_side, probe_decision *out, ui
 
 void probe_gap(probe *p, int side, size_t *buffered)
 {
-    if (p)
+    if (p) {
         p->gapped = true;
+        if (p->opening == side) /* its next segment is not its stream's first bytes */
+            p->opening = -1;
+    }
     /* The bytes that were to finish the open packet (or its header) are
      * lost: what the chain kept can no longer be decoded. */
     if (p && (p->owed[side] || p->head[side].len))

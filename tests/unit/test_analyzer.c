@@ -1063,25 +1063,28 @@ static void test_late_one_segment_on_mqtt_port(void)
     LOG_HAS(lg, "#1 C>S PINGREQ\n");
     LOG_HAS(lg, "#1 summary 127.0.0.1:50000 -> 127.0.0.1:1883 tcp ");
 
-    /* ... and, of a capture of the server's side from its SYN-ACK, its
-     * CONNACK, which its ACK says answers a CONNECT's worth of client bytes
-     * (probe_opens_answer); not a PUBACK there. With the client's SYN in
-     * the capture too, the CONNACK is a server's first segment before any
-     * client byte the capture shows: not taken alone (the client's next
-     * segment may prove the flow). */
-    static const char *const names[] = {"one_segment_connack_first", "one_segment_puback_first",
-                                        "one_segment_connack_after_syn"};
-    for (int k = 0; k < 3; k++) {
+    /* ... and the server's CONNACK, which its ACK says answers a
+     * CONNECT's worth of client bytes (probe_opens_answer), the client's
+     * SYN captured or not; not a PUBACK there, nor after fewer client bytes
+     * than a CONNECT (a server that speaks first). */
+    static const char *const names[] = {
+        "one_segment_connack_first",         "one_segment_puback_first",
+        "one_segment_connack_after_syn",     "one_segment_puback_after_syn",
+        "one_segment_connack_after_2_bytes"};
+    for (int k = 0; k < 5; k++) {
         late_script(&sc, 1883);
-        if (k == 2)
+        if (k >= 2)
             script_tcp_open(&sc);
         else
             script_add_flags(&sc, S, 0.0, MQTTKA_TCP_SYN | MQTTKA_TCP_ACK);
-        script_add(&sc, C, 0.001, seed_connect, sizeof seed_connect);
+        if (k == 4)
+            script_add(&sc, C, 0.001, pingreq, sizeof pingreq);
+        else
+            script_add(&sc, C, 0.001, seed_connect, sizeof seed_connect);
         sc.m[sc.n - 1].lost = true;
-        script_add(&sc, S, 0.002, k == 1 ? puback : connack_ok, 4);
+        script_add(&sc, S, 0.002, k == 1 || k == 3 ? puback : connack_ok, 4);
         CHECK(script_run_all_ways(names[k], &sc, &lg, NULL));
-        if (k == 0)
+        if (k == 0 || k == 2)
             LOG_HAS(lg, "#1 S>C CONNACK");
         else
             LOG_LACKS(lg, "#1");
