@@ -107,10 +107,12 @@ void probe_handshake_seen(probe **pp);
 /* The next segment of `side` (the first of the flow with data) holds the
  * first bytes of that side's stream, known from its SYN-ACK, which the
  * client's CONNECT went before: the capture holds none of the client's
- * side, and that side's ACK covers at least a CONNECT's 14 bytes of it
- * (flow.c). If that segment is whole packets starting with a CONNACK, sent
- * from PROBE_MQTT_PORT, it counts as a proof of each side. Makes the probe
- * if there is none (out of memory: nothing done). */
+ * data (none of its side, or its SYN only, its first bytes lost), and
+ * that side's ACK covers at least a CONNECT's 14 bytes of it (flow.c). If
+ * that segment is whole packets starting with a CONNACK, sent from
+ * PROBE_MQTT_PORT, it counts as a proof of each side, and proves the flow
+ * alone (probe_push). A gap before it (probe_gap) cancels this. Makes the
+ * probe if there is none (out of memory: nothing done). */
 void probe_opens_answer(probe **pp, int side);
 
 /* Whether the flow's one segment with data, in all, was a client's lone
