@@ -34,20 +34,23 @@
  * right-aligned, at `p`; returns p + 11. Writes 16 bytes (the column's
  * copy), so `p` needs that much room. Lines come many to a second: the
  * columns up to the point are kept from the line before while its whole
- * seconds hold, and only the six decimals are written (right to left
+ * seconds hold (told by a subtraction, not a division), and only the six
+ * decimals are written (right to left
  * straight into the columns: formatted apart and copied, the time was read
  * back in wide loads from narrow stores, which stall).
  */
 static inline char *packet_line_time_column(char *p, output_state *o, uint64_t micros)
 {
-    uint64_t whole = micros / 1000000;
-    if (whole != o->time_column_whole) {
+    uint64_t into = micros - o->time_column_from; /* modulo 2^64: huge when before */
+    if (into >= 1000000) {
+        uint64_t from = micros / 1000000 * 1000000;
         memset(o->time_column, ' ', sizeof o->time_column);
-        format_put_seconds_before(o->time_column + 11, whole * 1000000);
-        o->time_column_whole = whole;
+        format_put_seconds_before(o->time_column + 11, from);
+        o->time_column_from = from;
+        into = micros - from;
     }
     memcpy(p, o->time_column, sizeof o->time_column);
-    format_inline_six_digits(p + 5, (uint32_t)(micros - whole * 1000000));
+    format_inline_six_digits(p + 5, (uint32_t)into);
     return p + 11;
 }
 
