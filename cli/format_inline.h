@@ -104,11 +104,26 @@ static ALWAYS_INLINE char *format_inline_uint(char *at, uint64_t v)
     return format_put_uint(at, v);
 }
 
-/* A count of thousandths, not negative, with its three decimals: "1.633". */
+/* For v < 10^4: ceil(2^32 / 1000) errs by under 0.71 a unit, 7 040 in
+ * all, and 10^3 * 7 040 < 2^32. */
+#define FORMAT_FRACTION_1E3 UINT64_C(4294968)
+
+/* A count of thousandths, not negative, with its three decimals: "1.633".
+ * Silences and RTTs are nearly all under 10 s: one digit, the point and
+ * three more from one multiplication. */
 static ALWAYS_INLINE char *format_inline_thousandths(char *at, uint64_t magnitude)
 {
+    if (magnitude < 10000) {
+        uint64_t y = magnitude * FORMAT_FRACTION_1E3;
+        at[0] = (char)('0' + (y >> 32));
+        at[1] = '.';
+        y = (y & 0xffffffffu) * 10;
+        at[2] = (char)('0' + (y >> 32));
+        format_inline_next_pair(at + 3, y);
+        return at + 5;
+    }
     uint64_t whole = magnitude / 1000, fraction = magnitude - whole * 1000;
-    at = whole < 10 ? (*at = (char)('0' + whole), at + 1) : format_inline_uint(at, whole);
+    at = format_inline_uint(at, whole);
     uint32_t hundreds = (uint32_t)fraction / 100;
     at[0] = '.';
     at[1] = (char)('0' + hundreds);
@@ -117,18 +132,26 @@ static ALWAYS_INLINE char *format_inline_thousandths(char *at, uint64_t magnitud
 }
 
 /* Microseconds, not negative, as seconds to the millisecond, rounded half
- * up: "5.012". */
+ * up: "5.012". (micros + 500) / 1000 is the quotient plus one when the
+ * remainder is 500 or more; micros < 2^63, so the sum cannot wrap. */
 static ALWAYS_INLINE char *format_inline_seconds3(char *at, uint64_t micros)
 {
-    uint64_t q = micros / 1000, r = micros - q * 1000;
-    return format_inline_thousandths(at, q + (r >= 500));
+    return format_inline_thousandths(at, (micros + 500) / 1000);
 }
 
-/* A count of hundredths, not negative, with its two decimals: "1.00". */
+/* A count of hundredths, not negative, with its two decimals: "1.00".
+ * Keepalive ratios are nearly all under 10: from one multiplication. */
 static ALWAYS_INLINE char *format_inline_hundredths(char *at, uint64_t value)
 {
+    if (value < 1000) {
+        uint64_t y = value * FORMAT_FRACTION_1E2;
+        at[0] = (char)('0' + (y >> 32));
+        at[1] = '.';
+        format_inline_next_pair(at + 2, y);
+        return at + 4;
+    }
     uint64_t whole = value / 100, fraction = value - whole * 100;
-    at = whole < 10 ? (*at = (char)('0' + whole), at + 1) : format_inline_uint(at, whole);
+    at = format_inline_uint(at, whole);
     at[0] = '.';
     memcpy(at + 1, format_digit_pairs + 2 * fraction, 2);
     return at + 3;

@@ -124,6 +124,21 @@ static void test_digits_against_printf(void)
         snprintf(want, sizeof want, "%u", (unsigned)v);
         CHECK_EQ_STR(buf, want);
     }
+    /* Silences and RTTs to the millisecond, and keepalive ratios, through
+     * their one-multiplication paths (below 10 s, below 10 KA) and past. */
+    for (int64_t micros = 0; micros < 10010000; micros += 3) {
+        reference_scaled(want, sizeof want, micros, 6, 3);
+        *format_put_seconds3(buf, micros) = '\0';
+        CHECK_EQ_STR(buf, want);
+    }
+    for (int64_t v = 0; v < 20000; v++) {
+        reference_scaled(want, sizeof want, v, 3, 3);
+        *format_put_thousandths(buf, v) = '\0';
+        CHECK_EQ_STR(buf, want);
+        reference_scaled(want, sizeof want, v, 2, 2);
+        *format_put_hundredths(buf, v) = '\0';
+        CHECK_EQ_STR(buf, want);
+    }
     uint64_t x = 88172645463325252u; /* xorshift64 */
     for (int i = 0; i < 20000; i++) {
         x ^= x << 13;
