@@ -32,15 +32,15 @@ static ALWAYS_INLINE char *format_inline_under_100(char *at, uint32_t v)
 }
 
 /*
- * Digits by multiplication (J. Jeaiii's method): y = v * ceil(2^32 / 10^k)
- * puts v / 10^k in y's high 32 bits and the rest as a binary fraction in
- * its low 32; each pair after the first is then the high word of the
- * fraction times 100. The rounded-up multiplier adds an error to the
- * fraction; while 10^k times that error stays under 2^32, it never reaches
- * a digit (tests/cli/test_format.c also tries every value below 10^6 and
- * each size's ends). A pair costs a multiply and a shift, where
- * a division by a constant costs a multiply, a shift, a multiply-back and a
- * subtraction.
+ * Digits by multiplication (James Anhalt's "jeaiii" method):
+ * y = v * ceil(2^32 / 10^k) puts v / 10^k in y's high 32 bits and the rest
+ * as a binary fraction in its low 32; each pair after the first is then the
+ * high word of the fraction times 100. The rounded-up multiplier adds an
+ * error to the fraction; while 10^k times that error stays under 2^32, it
+ * never reaches a digit (tests/cli/test_format.c also tries every value
+ * below 10^6 and each size's ends). A pair costs a multiply and a shift,
+ * where a division by a constant costs a multiply, a shift, a multiply-back
+ * and a subtraction.
  */
 
 /* For v < 10^4: ceil(2^32 / 100) errs by under 0.04 a unit, 400 in all,
