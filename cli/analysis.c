@@ -183,7 +183,7 @@ void output_start(output_state *o, FILE *out, bool flush_each_event, const cli_o
     fleet_init(&o->fleet, opts->max_clients);
     o->client_rows = opts->client_rows;
     o->metrics = NULL;
-    o->time_column_whole = UINT64_MAX;
+    o->time_column_from = OUTPUT_TIME_COLUMN_NONE;
     for (uint8_t t = 0; t < MQTTKA_MQTT_TYPES; t++) {
         const char *name = mqttka_mqtt_type_name(t);
         size_t len = name ? strlen(name) : SIZE_MAX;

@@ -3,6 +3,7 @@
  * outputs, written by hand (see format.h for why).
  */
 #include "format.h"
+#include "format_inline.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -76,52 +77,10 @@ static unsigned decimal_digits(uint64_t v)
     return digits;
 }
 
-/* `v` < 100: one digit or two. */
-static inline char *put_under_100(char *at, uint32_t v)
-{
-    if (v < 10) {
-        *at = (char)('0' + v);
-        return at + 1;
-    }
-    memcpy(at, format_digit_pairs + 2 * v, 2);
-    return at + 2;
-}
-
-/* `v` < 10 000 as exactly four digits, zero-padded. */
-static inline char *put_four_digits(char *at, uint32_t v)
-{
-    uint32_t high = v / 100;
-    memcpy(at, format_digit_pairs + 2 * high, 2);
-    memcpy(at + 2, format_digit_pairs + 2 * (v - high * 100), 2);
-    return at + 4;
-}
-
 char *format_put_uint(char *at, uint64_t v)
 {
-    /* Connection numbers, frame numbers, sizes: nearly all under 10^8, and
-     * written on every line. Straight-line code by size, in 32 bits, costs
-     * a third of counting the digits and then looping over them. */
-    if (v < 100)
-        return put_under_100(at, (uint32_t)v);
-    if (v < 100000000) {
-        uint32_t x = (uint32_t)v;
-        if (x < 10000) {
-            uint32_t high = x / 100;
-            at = put_under_100(at, high);
-            memcpy(at, format_digit_pairs + 2 * (x - high * 100), 2);
-            return at + 2;
-        }
-        uint32_t high = x / 10000;
-        if (high < 100) {
-            at = put_under_100(at, high);
-        } else {
-            uint32_t top = high / 100;
-            at = put_under_100(at, top);
-            memcpy(at, format_digit_pairs + 2 * (high - top * 100), 2);
-            at += 2;
-        }
-        return put_four_digits(at, x - high * 10000);
-    }
+    if (v < 100000000)
+        return format_inline_uint_below_1e8(at, (uint32_t)v);
     return put_fixed_digits(at, v, decimal_digits(v));
 }
 
@@ -220,42 +179,25 @@ char *format_put_padded_uint(char *at, uint64_t v, unsigned min_digits)
     return put_fixed_digits(at, v, min_digits);
 }
 
-/* A count of thousandths, not negative, with its three decimals. */
-static char *put_thousandths(char *at, uint64_t magnitude)
-{
-    uint64_t whole = magnitude / 1000, fraction = magnitude - whole * 1000;
-    at = whole < 10 ? (*at = (char)('0' + whole), at + 1) : format_put_uint(at, whole);
-    uint32_t hundreds = (uint32_t)fraction / 100;
-    at[0] = '.';
-    at[1] = (char)('0' + hundreds);
-    memcpy(at + 2, format_digit_pairs + 2 * ((uint32_t)fraction - hundreds * 100), 2);
-    return at + 4;
-}
-
 char *format_put_thousandths(char *at, int64_t value)
 {
     if (value < 0)
         return format_put_scaled(at, value, 3, 3);
-    return put_thousandths(at, (uint64_t)value);
+    return format_inline_thousandths(at, (uint64_t)value);
 }
 
 char *format_put_seconds3(char *at, int64_t micros)
 {
     if (micros < 0)
         return format_put_scaled(at, micros, 6, 3);
-    uint64_t m = (uint64_t)micros, q = m / 1000, r = m - q * 1000;
-    return put_thousandths(at, q + (r >= 500));
+    return format_inline_seconds3(at, (uint64_t)micros);
 }
 
 char *format_put_hundredths(char *at, int64_t value)
 {
     if (value < 0)
         return format_put_scaled(at, value, 2, 2);
-    uint64_t whole = (uint64_t)value / 100, fraction = (uint64_t)value - whole * 100;
-    at = whole < 10 ? (*at = (char)('0' + whole), at + 1) : format_put_uint(at, whole);
-    at[0] = '.';
-    memcpy(at + 1, format_digit_pairs + 2 * fraction, 2);
-    return at + 3;
+    return format_inline_hundredths(at, (uint64_t)value);
 }
 
 char *format_put_scaled(char *at, int64_t value, unsigned scale_digits, unsigned shown_digits)

@@ -29,19 +29,6 @@ char *format_put_int(char *at, int64_t v);
  * so that it ends just before `end`; returns where it starts (at most 28
  * bytes before `end`). For text right-aligned in a column. */
 char *format_put_seconds_before(char *end, uint64_t micros);
-/* "00" to "99", each pair at 2 * its value. */
-extern const char format_digit_pairs[201];
-
-/* Exactly six decimal digits of `v` (< 10^6), zero-padded, at `at`: the
- * microseconds of a time. Inline: every text line has one. */
-static inline void format_put_six_digits(char *at, uint32_t v)
-{
-    uint32_t high = v / 10000, low = v - high * 10000, mid = low / 100;
-    memcpy(at, format_digit_pairs + 2 * high, 2);
-    memcpy(at + 2, format_digit_pairs + 2 * mid, 2);
-    memcpy(at + 4, format_digit_pairs + 2 * (low - mid * 100), 2);
-}
-
 /* `v` in decimal with at least `min_digits` digits (<= 9), zero-padded, as
  * "%0*llu" would: at most 20 bytes. */
 char *format_put_padded_uint(char *at, uint64_t v, unsigned min_digits);

@@ -64,6 +64,11 @@ typedef struct fail_tally {
     size_t n_kinds;
 } fail_tally;
 
+/* output_state.time_column_from before any column: far enough from every
+ * time the column takes (under 10^10 microseconds) that none is less than
+ * a second after it, the difference taken modulo 2^64. */
+#define OUTPUT_TIME_COLUMN_NONE (UINT64_C(1) << 63)
+
 /* Room for an MQTT packet type's name ("UNSUBSCRIBE", the longest, 11). */
 #define OUTPUT_TYPE_NAME_ROOM 16
 
@@ -107,11 +112,12 @@ typedef struct output_state {
         size_t len;
     } mqtt_type_names[MQTTKA_MQTT_TYPES];
     /* The text output's relative time column ("   12.345678") of the last
-     * line written with one, and its whole seconds (UINT64_MAX: none yet):
-     * a line in the same second rewrites only the decimals. 16 bytes, so
-     * that it is copied as one; the 11 columns are its first. */
+     * line written with one, and the microseconds of its whole seconds
+     * (OUTPUT_TIME_COLUMN_NONE: none yet): a line within the second after
+     * rewrites only the decimals. 16 bytes, so that it is copied as one;
+     * the 11 columns are its first. */
     char time_column[16];
-    uint64_t time_column_whole;
+    uint64_t time_column_from;
 } output_state;
 
 /* What the run knows of an event's connection beyond the event. */

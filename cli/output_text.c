@@ -18,13 +18,13 @@
 #include "output.h"
 
 #include <stdio.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "format.h"
 #include "line_buffer.h"
+#include "packet_line.h"
 
 const char *output_dir_text(mqttka_direction d)
 {
@@ -165,22 +165,9 @@ static char *put_head(char *p, output_state *o, mqttka_time t, const mqttka_conn
 {
     mqttka_time start = o->capture_start == MQTTKA_TIME_NONE ? 0 : o->capture_start;
     if (o->time_format == TIME_RELATIVE && t != MQTTKA_TIME_NONE && t >= start &&
-        t - start < (mqttka_time)10000 * 1000000) {
-        /* The usual time, under 10 000 s, in its 11 columns. Lines come
-         * many to a second: the columns up to the point are kept from the
-         * line before while its whole seconds hold, and only the six
-         * decimals are written (right to left straight into the columns:
-         * formatted apart and copied, the time was read back in wide loads
-         * from narrow stores, which stall). */
-        uint64_t micros = (uint64_t)(t - start), whole = micros / 1000000;
-        if (whole != o->time_column_whole) {
-            memset(o->time_column, ' ', sizeof o->time_column);
-            format_put_seconds_before(o->time_column + 11, whole * 1000000);
-            o->time_column_whole = whole;
-        }
-        memcpy(p, o->time_column, sizeof o->time_column);
-        format_put_six_digits(p + 5, (uint32_t)(micros - whole * 1000000));
-        p += 11;
+        t - start < PACKET_LINE_COLUMN_LIMIT) {
+        /* The usual time, under 10 000 s, in its 11 columns. */
+        p = packet_line_time_column(p, o, (uint64_t)(t - start));
     } else {
         char when[FORMAT_NUMBER_MAX];
         size_t len = (size_t)(put_relative(when, o, t) - when);
@@ -325,6 +312,9 @@ static char *put_short_name(char *p, const char *name)
 
 static void text_mqtt(line_buffer *line, output_state *o, const mqttka_event *ev)
 {
+    /* Nearly every line: in one pass. */
+    if (packet_line_write(o, ev))
+        return;
     const mqttka_mqtt_packet *p = &ev->u.mqtt;
     char *at = line_buffer_room(line, HEAD_MAX + CORE_NAME_MAX);
     at = put_head(at, o, ev->ts, ev->conn, ev->dir);

@@ -145,6 +145,7 @@ mqttka_status mqttka_new(mqttka_analyzer **out, const mqttka_config *cfg,
     if (!a)
         return MQTTKA_ERR_NOMEM;
     a->env.cfg = c;
+    flow_env_set_stream_limits(&a->env);
     text_pool_init(&a->env.texts);
     a->env.sink = (event_sink){fn, user_data, &a->env.texts, &a->env.sessions, 1, {0, c.max_inflate_memory_bytes},
                                {0, {0}, {{0}}}};

@@ -27,6 +27,15 @@
 #define OUT_OF_LINE
 #endif
 
+/* A function inlined wherever it is called, where the compiler's own
+ * estimate would call it: a small writer on the packet path whose call and
+ * the spills around it cost as much as its body. */
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
 /* A cache hint: start loading the line at p. Never faults, changes nothing.
  * With MQTTKA_PREFETCH_AS_LOAD, for a cache simulator (which ignores
  * prefetches), a real load in its place makes the misses that remain on the

@@ -47,11 +47,11 @@ void flow_prefetch_session(const struct flow *f, int side)
         PREFETCH(&((const ws_session *)(const void *)s)->ws[dir]);
 }
 
-static tcp_stream_limits stream_limits(flow_env *env)
+void flow_env_set_stream_limits(flow_env *env)
 {
-    tcp_stream_limits lim = {env->cfg.max_ooo_segments, env->cfg.max_ooo_bytes,
-                             env->cfg.max_total_buffered_bytes, &env->total_buffered};
-    return lim;
+    env->stream_limits = (tcp_stream_limits){env->cfg.max_ooo_segments, env->cfg.max_ooo_bytes,
+                                             env->cfg.max_total_buffered_bytes,
+                                             &env->total_buffered};
 }
 
 /* The handshake is over (or abandoned): its state and what it kept go. */
@@ -84,9 +84,8 @@ static struct tls_decrypt *flow_tls_dec(const struct flow *f)
 
 void flow_free_contents(flow_env *env, struct flow *f)
 {
-    tcp_stream_limits lim = stream_limits(env);
-    tcp_stream_free(&f->tcp[0], &lim);
-    tcp_stream_free(&f->tcp[1], &lim);
+    tcp_stream_free(&f->tcp[0], &env->stream_limits);
+    tcp_stream_free(&f->tcp[1], &env->stream_limits);
     http_forget(env, f);
     detect_prefix_free(&f->prefix);
     probe_free(&f->probe, &env->total_buffered);
@@ -1239,7 +1238,6 @@ bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
     }
 
     if (f->proto != PROTO_NONE) {
-        tcp_stream_limits lim = stream_limits(pc->env);
         /* Bare ACKs that ran ahead of the data: their data had its time, or
          * this segment ends the connection, or is data that does not
          * continue its stream where it stands. */
@@ -1271,7 +1269,7 @@ bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
             pc->side = side;
         }
         if (f->proto != PROTO_NONE) {
-            tcp_push_result r = tcp_stream_push(&f->tcp[side], &lim, seg->seq,
+            tcp_push_result r = tcp_stream_push(&f->tcp[side], &pc->env->stream_limits, seg->seq,
                                                 (flags & MQTTKA_TCP_SYN) != 0,
                                                 (flags & MQTTKA_TCP_FIN) != 0, seg->payload,
                                                 seg->captured_len, seg->wire_len, &stream_sink,
@@ -1375,7 +1373,6 @@ static void emit_tls_inference(const push_ctx *pc)
 void flow_end(const push_ctx *pc)
 {
     struct flow *f = pc->f;
-    tcp_stream_limits lim = stream_limits(pc->env);
     if (f->ack_waits) {
         push_ctx p = *pc;
         resolve_acks(&p, 3);
@@ -1385,7 +1382,7 @@ void flow_end(const push_ctx *pc)
             break;
         push_ctx p = *pc;
         p.side = side;
-        tcp_stream_flush(&f->tcp[side], &stream_sink, &p, &lim);
+        tcp_stream_flush(&f->tcp[side], &stream_sink, &p, &pc->env->stream_limits);
     }
     /* Never proved by its end: a late-joined connection of a server proven
      * since, too quiet to prove itself, gets its first close as it came.

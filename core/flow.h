@@ -166,6 +166,9 @@ typedef struct flow_env {
     text_pool texts;        /* the sink's: finding details, WebSocket choices */
     session_pools sessions;
     size_t total_buffered;  /* out-of-order bytes queued in every flow */
+    /* The TCP streams' caps from cfg, with &total_buffered: made once
+     * (flow_env_set_stream_limits), not for every segment pushed. */
+    tcp_stream_limits stream_limits;
     id_table clients;   /* client ids across connections (between.h) */
     tls_log_budget tls_budget; /* the TLS record logs' bytes, all flows (tls_infer.h) */
     tls_keylog keylog;         /* secrets for decrypting TLS (mqttka_set_tls_keylog) */
@@ -201,6 +204,10 @@ static inline push_ctx push_ctx_then(const push_ctx *pc, int side, mqttka_time t
     then.at.now_tag = pc->at.now_tag;
     return then;
 }
+
+/* Fills env->stream_limits from env->cfg: once cfg is set, before the
+ * first segment. env must not move afterwards (the limits point into it). */
+void flow_env_set_stream_limits(flow_env *env);
 
 /* Makes *f a new flow between src (side 0) and dst, nothing seen yet. */
 void flow_init(struct flow *f, const mqttka_endpoint *src, const mqttka_endpoint *dst);

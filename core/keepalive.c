@@ -248,8 +248,11 @@ static bool acks_show_no_answer(const session *s)
 
 static void pingq_pop(session *s)
 {
-    memmove(&s->pingq[0], &s->pingq[1], (s->pingq_len - 1) * sizeof s->pingq[0]);
     s->pingq_len--;
+    /* Most often the one ping in flight went: nothing to move, and no
+     * library call for it. */
+    if (s->pingq_len)
+        memmove(&s->pingq[0], &s->pingq[1], s->pingq_len * sizeof s->pingq[0]);
 }
 
 static void on_pingreq(const rule_ctx *at, session *s)

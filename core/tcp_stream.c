@@ -322,7 +322,8 @@ tcp_push_result tcp_stream_push(tcp_stream *s, const tcp_stream_limits *lim,
             if (s->ooo && seq_lt(s->ooo->seq, data_seq + (uint32_t)wire))
                 now = seq_dist(data_seq, s->ooo->seq);
             deliver(s, payload, min_size(captured, now), now, sink, ctx);
-            drain(s, sink, ctx);
+            if (s->ooo) /* nearly always empty: no call then */
+                drain(s, sink, ctx);
             continue; /* the part after the queued data, if any */
         }
 

@@ -11,6 +11,7 @@
 
 #include "../unit/test_harness.h"
 #include "format.h"
+#include "format_inline.h"
 #include "json_writer.h"
 
 static void test_scaled(void)
@@ -63,7 +64,7 @@ static void check_against_printf(uint64_t v)
              (unsigned long long)(v % 1000000));
     CHECK_EQ_STR(from, want);
     /* The six decimals alone, as the text output's time column writes them. */
-    format_put_six_digits(column, (uint32_t)(v % 1000000));
+    format_inline_six_digits(column, (uint32_t)(v % 1000000));
     column[6] = '\0';
     snprintf(want, sizeof want, "%06llu", (unsigned long long)(v % 1000000));
     CHECK_EQ_STR(column, want);
@@ -106,6 +107,38 @@ static void test_digits_against_printf(void)
         check_against_printf(v);
     for (uint64_t v = 99990000; v < 100010000; v++)
         check_against_printf(v);
+    /* The digits by multiplication (format_inline.h): every value their
+     * multipliers take, and the sizes beyond. */
+    char buf[FORMAT_NUMBER_MAX], want[32];
+    for (uint32_t v = 0; v < 1000000; v++) {
+        format_inline_six_digits(buf, v);
+        buf[6] = '\0';
+        snprintf(want, sizeof want, "%06u", (unsigned)v);
+        CHECK_EQ_STR(buf, want);
+        *format_inline_uint(buf, v) = '\0';
+        snprintf(want, sizeof want, "%u", (unsigned)v);
+        CHECK_EQ_STR(buf, want);
+    }
+    for (uint32_t v = 1000000; v < 100000000; v += 997) {
+        *format_inline_uint(buf, v) = '\0';
+        snprintf(want, sizeof want, "%u", (unsigned)v);
+        CHECK_EQ_STR(buf, want);
+    }
+    /* Silences and RTTs to the millisecond, and keepalive ratios, through
+     * their one-multiplication paths (below 10 s, below 10 KA) and past. */
+    for (int64_t micros = 0; micros < 10010000; micros += 3) {
+        reference_scaled(want, sizeof want, micros, 6, 3);
+        *format_put_seconds3(buf, micros) = '\0';
+        CHECK_EQ_STR(buf, want);
+    }
+    for (int64_t v = 0; v < 20000; v++) {
+        reference_scaled(want, sizeof want, v, 3, 3);
+        *format_put_thousandths(buf, v) = '\0';
+        CHECK_EQ_STR(buf, want);
+        reference_scaled(want, sizeof want, v, 2, 2);
+        *format_put_hundredths(buf, v) = '\0';
+        CHECK_EQ_STR(buf, want);
+    }
     uint64_t x = 88172645463325252u; /* xorshift64 */
     for (int i = 0; i < 20000; i++) {
         x ^= x << 13;
