@@ -36,12 +36,6 @@ static uint64_t divide_by_power_of_ten(uint64_t v, unsigned digits, uint64_t *re
     return q;
 }
 
-/* "00" to "99": two digits per division halves the divisions. */
-const char format_digit_pairs[201] =
-    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-    "8081828384858687888990919293949596979899";
-
 /* Exactly `digits` decimal digits of `v` (< 10^digits), zero-padded,
  * written from the last. */
 static char *put_fixed_digits(char *at, uint64_t v, unsigned digits)
@@ -57,31 +51,9 @@ static char *put_fixed_digits(char *at, uint64_t v, unsigned digits)
     return at + digits;
 }
 
-/* How many decimal digits `v` has (1 for 0): frame numbers, ids and sizes
- * are short, and a few comparisons beat a loop over the powers of ten. */
-static unsigned decimal_digits(uint64_t v)
-{
-    if (v < 10000) {
-        if (v < 100)
-            return v < 10 ? 1 : 2;
-        return v < 1000 ? 3 : 4;
-    }
-    if (v < 100000000) {
-        if (v < 1000000)
-            return v < 100000 ? 5 : 6;
-        return v < 10000000 ? 7 : 8;
-    }
-    unsigned digits = 9;
-    for (uint64_t bound = 1000000000; digits < 20 && v >= bound; bound *= 10)
-        digits++;
-    return digits;
-}
-
 char *format_put_uint(char *at, uint64_t v)
 {
-    if (v < 100000000)
-        return format_inline_uint_below_1e8(at, (uint32_t)v);
-    return put_fixed_digits(at, v, decimal_digits(v));
+    return format_inline_uint(at, v);
 }
 
 /* The six digits of `fraction` (< 10^6), zero-padded, as three pairs. */

@@ -15,10 +15,15 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../core/compiler.h" /* ALWAYS_INLINE */
+#include "../core/compiler.h" /* ALWAYS_INLINE, RARE_INLINE */
 
-/* "00" to "99", each pair at 2 * its value (format.c). */
-extern const char format_digit_pairs[201];
+/* "00" to "99", each pair at 2 * its value. Here, not in format.c, so that
+ * this header needs nothing of the file that includes it: 201 bytes in each
+ * file that uses them. */
+static const char format_digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
 
 /* `v` < 100: one digit or two. */
 static ALWAYS_INLINE char *format_inline_under_100(char *at, uint32_t v)
@@ -93,15 +98,42 @@ static ALWAYS_INLINE char *format_inline_uint_below_1e8(char *at, uint32_t x)
     return at + 6;
 }
 
-/* format_put_uint (format.h): the same digits, out of line. */
-char *format_put_uint(char *at, uint64_t v);
+/* `v` < 10^8 as exactly eight digits, zero-padded: two halves of four. */
+static inline void format_inline_eight_digits(char *at, uint32_t v)
+{
+    uint32_t high = v / 10000;
+    uint64_t y = high * FORMAT_FRACTION_1E2;
+    memcpy(at, format_digit_pairs + 2 * (y >> 32), 2);
+    format_inline_next_pair(at + 2, y);
+    y = (v - high * 10000) * FORMAT_FRACTION_1E2;
+    memcpy(at + 4, format_digit_pairs + 2 * (y >> 32), 2);
+    format_inline_next_pair(at + 6, y);
+}
 
-/* format_put_uint, inline below 10^8. */
+/* `v` >= 10^8 in decimal: rare (byte totals, hostile lengths), so out of
+ * line, as the most significant part and groups of eight digits. */
+static RARE_INLINE char *format_inline_uint_wide(char *at, uint64_t v)
+{
+    uint64_t high = v / 100000000;
+    uint32_t low = (uint32_t)(v - high * 100000000);
+    if (high < 100000000) {
+        at = format_inline_uint_below_1e8(at, (uint32_t)high);
+    } else {
+        uint64_t top = high / 100000000; /* below 1 845: 2^64 < 1.85 * 10^19 */
+        at = format_inline_uint_below_1e8(at, (uint32_t)top);
+        format_inline_eight_digits(at, (uint32_t)(high - top * 100000000));
+        at += 8;
+    }
+    format_inline_eight_digits(at, low);
+    return at + 8;
+}
+
+/* `v` in decimal, as "%" PRIu64 would: at most 20 bytes; inline below 10^8. */
 static ALWAYS_INLINE char *format_inline_uint(char *at, uint64_t v)
 {
     if (v < 100000000)
         return format_inline_uint_below_1e8(at, (uint32_t)v);
-    return format_put_uint(at, v);
+    return format_inline_uint_wide(at, v);
 }
 
 /* For v < 10^4: ceil(2^32 / 1000) errs by under 0.71 a unit, 7 040 in

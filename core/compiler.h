@@ -27,6 +27,16 @@
 #define OUT_OF_LINE
 #endif
 
+/* A static function defined in a header, kept out of line for its rare
+ * cases: inline (so a file that includes the header and does not call it
+ * gets no unused-function warning) and cold (so it is not inlined into the
+ * packet path, and is laid out away from it). */
+#if defined(__GNUC__)
+#define RARE_INLINE inline __attribute__((cold))
+#else
+#define RARE_INLINE inline
+#endif
+
 /* A function inlined wherever it is called, where the compiler's own
  * estimate would call it: a small writer on the packet path whose call and
  * the spills around it cost as much as its body. */

@@ -124,6 +124,22 @@ static void test_digits_against_printf(void)
         snprintf(want, sizeof want, "%u", (unsigned)v);
         CHECK_EQ_STR(buf, want);
     }
+    /* From 10^8 up, the wide path's eight-digit groups: a run of values at
+     * every size to 2^64 - 1 (and pseudo-random ones, below). */
+    for (uint64_t v = 100000000; v < UINT64_MAX / 2; v += v / 3 + 7) {
+        for (uint64_t w = v; w < v + 200; w++) {
+            *format_inline_uint(buf, w) = '\0';
+            snprintf(want, sizeof want, "%llu", (unsigned long long)w);
+            CHECK_EQ_STR(buf, want);
+        }
+    }
+    static const uint64_t wide[] = {100000000, 100000001, 199999999, 10000000000000000,
+                                    9999999999999999, 10000000099999999, 18446744073709551615u};
+    for (size_t i = 0; i < sizeof wide / sizeof wide[0]; i++) {
+        *format_inline_uint(buf, wide[i]) = '\0';
+        snprintf(want, sizeof want, "%llu", (unsigned long long)wide[i]);
+        CHECK_EQ_STR(buf, want);
+    }
     /* Silences and RTTs to the millisecond, and keepalive ratios, through
      * their one-multiplication paths (below 10 s, below 10 KA) and past. */
     for (int64_t micros = 0; micros < 10010000; micros += 3) {
