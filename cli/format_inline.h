@@ -64,7 +64,7 @@ static inline uint64_t format_inline_next_pair(char *at, uint64_t y)
 }
 
 /* `v` < 10^6 as exactly six digits, zero-padded: the microseconds of a time. */
-static inline void format_inline_six_digits(char *at, uint32_t v)
+static ALWAYS_INLINE void format_inline_six_digits(char *at, uint32_t v)
 {
     uint64_t y = v * FORMAT_FRACTION_1E4;
     memcpy(at, format_digit_pairs + 2 * (y >> 32), 2);
