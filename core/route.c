@@ -96,7 +96,7 @@ static void direction_resync(const rule_ctx *at, session *s, mqttka_direction di
  * more of which at most KEPT_BYTES are still to come? A client's first
  * segment after the server's proved the flow alone on port 1883
  * (probe.h) may open a PUBLISH larger than a segment (suricata-verify's
- * mqtt-connect-rules cut after its CONNACK); the probe would have followed
+ * mqtt-connect-rules cut after its CONNECT); the probe would have followed
  * it to its end, the decoder follows its length. */
 static bool joined_open_start(const uint8_t *bytes, size_t len, uint8_t level)
 {
