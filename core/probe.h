@@ -5,7 +5,8 @@
  *
  * Each segment is tried as a packet boundary (boundary.h), as MQTT over
  * TCP and as MQTT over WebSocket. A flow is taken for MQTT only after
- * several proofs in a row, so that other binary traffic is not: two
+ * several proofs in a row (but for one case on port 1883, below), so that
+ * other binary traffic is not: two
  * WebSocket segments (masked or unmasked as their direction requires, each
  * frame a whole message of whole MQTT packets), or three MQTT-over-TCP
  * segments (two on port 1883, one from each side and neither an echo:

@@ -96,7 +96,7 @@ static void direction_resync(const rule_ctx *at, session *s, mqttka_direction di
  * more of which at most KEPT_BYTES are still to come? A client's first
  * segment after the server's proved the flow alone on port 1883
  * (probe.h) may open a PUBLISH larger than a segment (suricata-verify's
- * mqtt-connect-rules cut after its CONNACK); the probe would have followed
+ * mqtt-connect-rules cut after its CONNECT); the probe would have followed
  * it to its end, the decoder follows its length. */
 static bool joined_open_start(const uint8_t *bytes, size_t len, uint8_t level)
 {
@@ -124,11 +124,15 @@ static bool resume(const rule_ctx *at, session *s, mqttka_direction dir, const u
      * 0, a PUBLISH of QoS 3), as the probe keeps one in its run, or at a
      * packet left open as the probe follows one (joined_open_start): a
      * client's first segment after the server's proved the flow alone on
-     * port 1883 (probe.h). Not after a hole, where a packet's middle that
-     * reads so must not be taken for its start. */
+     * port 1883 (probe.h). Only at the stream's first segment: one that
+     * was no boundary puts the stream in a packet's middle, as a hole
+     * does, where a packet's middle that reads so must not be taken for
+     * its start. */
     if (!proved && !websocket && d->joined)
         proved = boundary_mqtt_skippable(bytes, len, &proof) ||
                  joined_open_start(bytes, len, s->conn.mqtt_level);
+    if (len)
+        d->joined = false;
     if (!proved) {
         if (s->rare)
             s->rare->hole[dir].skipped += len;

@@ -170,7 +170,8 @@ typedef struct session_direction {
                                  message with a fresh context may resume it */
     bool resuming : 1;        /* ... this one, if its first byte can start a packet */
     bool joined : 1;          /* lost since the session began: the capture joined the
-                                 stream after its start (route_resync), no hole */
+                                 stream after its start (route_resync), no hole; until
+                                 the stream's first segment (route.c, resume) */
 } session_direction;
 _Static_assert(sizeof(session_direction) <= 64, "a session direction is one cache line");
 

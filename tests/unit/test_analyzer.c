@@ -1043,6 +1043,23 @@ static void test_late_one_segment_on_mqtt_port(void)
     LOG_HAS(lg, "[5] #1 C>S DISCONNECT");
     LOG_LACKS(lg, "malformed");
 
+    /* Only the joined stream's first segment is read so: once one was no
+     * packet boundary, the stream is in a packet's middle, as after a
+     * hole, and a later segment that merely opens a PUBLISH (here bytes
+     * of a payload that read as one) must not swallow the packets after
+     * it; decoding resumes at whole packets. */
+    late_script(&sc, 1883);
+    script_add(&sc, S, 0.0, connack_ok, sizeof connack_ok);       /* 1 */
+    script_add(&sc, C, 0.001, other, sizeof other);               /* 2: no boundary */
+    script_add(&sc, C, 0.002, big_pub, 4000);                     /* 3: reads as an open PUBLISH */
+    script_add(&sc, C, 0.003, pingreq, sizeof pingreq);           /* 4 */
+    script_add(&sc, C, 0.004, disconnect, sizeof disconnect);     /* 5 */
+    CHECK(script_run_all_ways("one_segment_then_mid_stream_publish", &sc, &lg, NULL));
+    LOG_HAS(lg, "[1] #1 S>C CONNACK");
+    LOG_HAS(lg, "[4] #1 C>S PINGREQ");
+    LOG_HAS(lg, "[5] #1 C>S DISCONNECT");
+    LOG_LACKS(lg, "C>S PUBLISH");
+
     /* The side's second segment: its first was no packet. */
     for (int from = C; from <= S; from++) {
         late_script(&sc, 1883);
