@@ -58,6 +58,15 @@ static bool seen(const session *s, mqttka_direction dir)
     return (s->dirs_seen & (1u << dir)) != 0;
 }
 
+/* Bytes the size of a PINGREQ: 2, or over WebSocket a masked frame of 2
+ * (2 + 4 + 2), which no two frames make and a compressed one may not be
+ * (flow.c, infer_pingreq, says the same). */
+static bool ping_sized(const session *s, uint32_t bytes)
+{
+    return s->conn.transport == MQTTKA_TRANSPORT_WEBSOCKET ? bytes == 8 && !s->ws_deflate
+                                                            : bytes == 2;
+}
+
 /* The longest client silence the capture saw whole, keepalive or not. */
 static void note_silence(session *s, mqttka_time silence)
 {
@@ -394,6 +403,8 @@ static void on_unpaired_pingresp(const rule_ctx *at, session *s, mqttka_directio
         return;
     }
     if (s->client_hole_unpaired || !seen(s, MQTTKA_C2S)) {
+        if (s->rare && s->rare->ping_hole && s->gap_in_silence)
+            s->rare->ping_hole_answered = true;
         emit_finding_lesser(at, s, MQTTKA_F_PINGRESP_UNSOLICITED, dir, 0, false, 0,
                             "PINGRESP with no PINGREQ outstanding; its PINGREQ may be in what "
                             "the capture missed of the client's stream");
@@ -571,10 +582,22 @@ void keepalive_on_gap(const rule_ctx *at, session *s, mqttka_direction dir)
     (void)at;
     if (dir == MQTTKA_C2S) {
         /* The interval of silence that holds the hole cannot be judged, and
-         * the hole may hold PINGREQs. */
+         * the hole may hold PINGREQs. Unless it is the silence's one hole,
+         * the size of a PINGREQ, that began between packets and the server
+         * acknowledged (flow.c, note_tail_hole): a PINGRESP after it would
+         * say it was one, and when it had come (keepalive_on_close). */
+        session_rare *r = s->rare;
+        bool ping = !s->gap_in_silence && r && r->client_tail_hole &&
+                    ping_sized(s, r->client_tail_hole_bytes);
         s->gap_in_silence = true;
         s->client_hole_unpaired = true;
         keepalive_on_undecoded(at, s, dir);
+        if (ping) {
+            r->ping_hole = true;
+            r->ping_hole_bytes = r->client_tail_hole_bytes;
+            r->ping_hole_ts = r->client_tail_hole_ts;
+            r->ping_hole_tag = r->client_tail_hole_tag;
+        }
         return;
     }
     /* The answers of the PINGREQs waiting now may be in the hole: neither
@@ -595,6 +618,7 @@ void keepalive_on_undecoded(const rule_ctx *at, session *s, mqttka_direction dir
     if (dir == MQTTKA_C2S && (r = session_rare_of(s))) {
         r->client_undecoded_ts = at->ts;
         r->client_undecoded = true;
+        r->ping_hole = r->ping_hole_answered = false; /* bytes after it */
     }
 }
 
@@ -621,6 +645,7 @@ void keepalive_on_close(const rule_ctx *at, session *s, mqttka_side side,
                                       s->rare->client_ack_known &&
                                       s->rare->client_ack == s->rare->ping_ack,
         .acked_silence = MQTTKA_TIME_NONE,
+        .ping_hole_silence = MQTTKA_TIME_NONE,
     };
     if (first && s->pingq_len) {
         facts.oldest_ping_ts = ping_ts(&s->pingq[0]);
@@ -672,6 +697,16 @@ void keepalive_on_close(const rule_ctx *at, session *s, mqttka_side side,
         !s->dirs[MQTTKA_S2C].lost && timing_applies(s) && at->ts >= r->server_ack_step_ts) {
         facts.acked_silence = at->ts - r->server_ack_step_ts;
         facts.acked_silence_tag = r->server_ack_step_tag;
+    }
+    /* The server closes a silence whose one hole was a PINGREQ it
+     * answered (keepalive_on_gap): the client's last bytes had come by the
+     * server's ACK of them, so the silence lasted at least since then, and
+     * more by no more than the time they took to reach the server. */
+    if (side == MQTTKA_SIDE_SERVER && !seen_whole && r && r->ping_hole &&
+        r->ping_hole_answered && timing_applies(s) && at->ts >= r->ping_hole_ts) {
+        facts.ping_hole_silence = at->ts - r->ping_hole_ts;
+        facts.ping_hole_bytes = r->ping_hole_bytes;
+        facts.ping_hole_tag = r->ping_hole_tag;
     }
     verdict_note_facts(s, &facts);
     verdict_close_hypotheses(at, s, rules_keepalive(s));

@@ -125,6 +125,15 @@ typedef struct session_rare {
     uint32_t client_tail_hole_bytes;
     mqttka_time client_tail_hole_ts;
     uint64_t client_tail_hole_tag;
+    /* the one hole in the client's silence since its last decoded packet
+     * was such a hole (client_tail_hole when told), the size of a PINGREQ,
+     * told by the server's ACK at ping_hole_ts in frame ping_hole_tag; and
+     * a PINGRESP that paired with nothing came after it (answered):
+     * keepalive.c, the silence before the server's close */
+    bool ping_hole, ping_hole_answered;
+    uint32_t ping_hole_bytes;
+    mqttka_time ping_hole_ts;
+    uint64_t ping_hole_tag;
     /* keepalive inference from the client's PINGREQ cadence (keepalive.c) */
     uint8_t cadence_pings;
     mqttka_time cadence_min, cadence_max;

@@ -30,6 +30,7 @@ static const close_record record_none = {
         .silence_max = MQTTKA_TIME_NONE,
         .oldest_ping_ts = MQTTKA_TIME_NONE,
         .last_data_ts = MQTTKA_TIME_NONE,
+        .ping_hole_silence = MQTTKA_TIME_NONE,
     },
     .oldest_ping_answer_ts = MQTTKA_TIME_NONE,
     .taker_connect_ts = MQTTKA_TIME_NONE,
@@ -374,6 +375,23 @@ static void decide(const rule_ctx *at, const session *s, mqttka_summary *out)
                     "missed part of the client's stream in it): keepalive %d s%s x 1.5 = %.1f s",
                     how, us_to_s(end->at_close.silence_min), us_to_s(end->at_close.silence_max),
                     kae, inferred, us_to_s(ka15));
+        return;
+    }
+    /* The same where the silence's one hole was a PINGREQ the server
+     * acknowledged and answered (keepalive.c): the silence lasted at least
+     * since that ACK, and longer only by the PINGREQ's way to the server. */
+    if (fc->side == MQTTKA_SIDE_SERVER && kae > 0 &&
+        end->at_close.ping_hole_silence != MQTTKA_TIME_NONE &&
+        end->at_close.ping_hole_silence >= ka15 - l.tol &&
+        end->at_close.ping_hole_silence <= ka15 + l.grace) {
+        out->verdict = MQTTKA_V_SERVER_CLOSED_KEEPALIVE;
+        text_format(detail, dsz,
+                    "server closed (%s) after %.3f s of client silence, since its ACK in "
+                    "frame %llu of a PINGREQ inferred (%u bytes missed, then a PINGRESP): "
+                    "keepalive %d s%s x 1.5 = %.1f s",
+                    how, us_to_s(end->at_close.ping_hole_silence),
+                    (unsigned long long)end->at_close.ping_hole_tag,
+                    (unsigned)end->at_close.ping_hole_bytes, kae, inferred, us_to_s(ka15));
         return;
     }
 

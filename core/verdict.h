@@ -45,10 +45,16 @@ typedef struct close_facts {
      * NONE otherwise */
     mqttka_time acked_silence;
     uint64_t acked_silence_tag;
+    /* the server closed and the silence's one hole was a PINGREQ it
+     * answered (keepalive.c): this long since its ACK of those
+     * ping_hole_bytes, in frame ping_hole_tag; NONE otherwise */
+    mqttka_time ping_hole_silence;
+    uint32_t ping_hole_bytes;
+    uint64_t ping_hole_tag;
 } close_facts;
 
 /* How a connection ended, kept apart from the session: most connections of
- * a busy capture are open at any moment, and this is 296 bytes. Made by the
+ * a busy capture are open at any moment, and this is 336 bytes. Made by the
  * first FIN, RST, DISCONNECT or WebSocket Close. */
 typedef struct close_record {
     close_event first_close;

@@ -1197,6 +1197,72 @@ static void s_lossy_pingreq_prompt_close(script *sc)
     lossy_last_pingreq(sc, false, NULL, 0, 10.11);
 }
 
+/* Both sides, keepalive 5 s: a PINGREQ at 5.010 s and its PINGRESP; then
+ * `lost` at 10.010 s (one segment), lost; the server's PINGRESP at
+ * 10.0101 s acknowledges it (the hole begins between packets); when
+ * `then_lost`, a PUBLISH of the client's at 12 s, lost too, and the
+ * server's bare ACK of it; the server's FIN at 20.0101 s, 10 s (1.5 KA +
+ * 2.5 s, in G) after that PINGRESP and 15 s (over 1.5 KA + G) after the
+ * last packet decoded; the client's FIN after. */
+static void lossy_then_server_close(script *sc, bool websocket, const uint8_t *lost,
+                                    size_t lost_len, bool then_lost)
+{
+    if (websocket)
+        WS_SESSION(sc, connect_ka5);
+    else
+        TCP_SESSION(sc, connect_ka5, connack_ok);
+    sc->segment_starts_matter = true;
+    if (websocket) {
+        script_ws(sc, C, 5.010, pingreq, sizeof pingreq);
+        script_ws(sc, S, 5.011, pingresp, sizeof pingresp);
+        script_ws(sc, C, 10.010, lost, lost_len);
+    } else {
+        script_add(sc, C, 5.010, pingreq, sizeof pingreq);
+        script_add(sc, S, 5.011, pingresp, sizeof pingresp);
+        script_add(sc, C, 10.010, lost, lost_len);
+    }
+    sc->m[sc->n - 1].lost = true;
+    if (websocket)
+        script_ws(sc, S, 10.0101, pingresp, sizeof pingresp);
+    else
+        script_add(sc, S, 10.0101, pingresp, sizeof pingresp);
+    if (then_lost) {
+        script_add(sc, C, 12.0, publish_t, sizeof publish_t);
+        sc->m[sc->n - 1].lost = true;
+        script_add(sc, S, 12.0001, NULL, 0);
+    }
+    fin(sc, S, 20.0101);
+    fin(sc, C, 20.0111);
+}
+
+/* The client's last PINGREQ lost, answered: its silence is measured from
+ * the server's ACK of it, and the server's close is its keepalive's. */
+static void s_lossy_pingreq_keepalive_close(script *sc)
+{
+    lossy_then_server_close(sc, false, pingreq, sizeof pingreq, false);
+}
+
+/* The same over WebSocket: a masked frame of 8 bytes. */
+static void s_lossy_ws_pingreq_keepalive_close(script *sc)
+{
+    lossy_then_server_close(sc, true, pingreq, sizeof pingreq, false);
+}
+
+/* The lost segment held a PUBLISH and the PINGREQ (7 bytes): not the size
+ * of a PINGREQ; the silence is not known well enough. */
+static void s_lossy_other_size_server_close(script *sc)
+{
+    static const uint8_t publish_then_ping[] = {0x30, 0x03, 0x00, 0x01, 't', 0xc0, 0x00};
+    lossy_then_server_close(sc, false, publish_then_ping, sizeof publish_then_ping, false);
+}
+
+/* The PINGREQ lost and answered, then a second hole (a PUBLISH at 12 s):
+ * the client's last bytes are not the PINGREQ's; nothing told. */
+static void s_lossy_pingreq_then_hole_server_close(script *sc)
+{
+    lossy_then_server_close(sc, false, pingreq, sizeof pingreq, true);
+}
+
 /* 4 a 101 over the header cap of 256 bytes (configure_header_cap). */
 static void s_header_cap(script *sc)
 {
@@ -2090,6 +2156,50 @@ static const rule_row rows[] = {
              "[11] #1 C>S finding capture_gap info about=8 value=2.000\n"
              "[11] #1 summary " TCP_CONN " " KA5 " pingreq=1 pingresp=1 unanswered=0 "
              "close=client/fin verdict=client_closed id=\"\" sub=\"\" ext=\"\"\n", NULL},
+    {"lossy: the client's last PINGREQ lost and answered, the server's keepalive close",
+     s_lossy_pingreq_keepalive_close, NULL,
+     TCP_KA5 "[5] #1 C>S PINGREQ silence=5.000\n"
+             "[6] #1 S>C PINGRESP rtt=0.001 pair=5\n"
+             "[6] #1 S>C finding pingresp_rtt info about=6 value=0.001\n"
+             "[8] #1 S>C PINGRESP\n"
+             "[8] #1 S>C finding pingresp_unsolicited info about=8\n"
+             "[10] #1 C>S finding capture_gap info about=8 value=2.000\n"
+             "[10] #1 summary " TCP_CONN " " KA5 " pingreq=1 pingresp=2 unanswered=0 "
+             "close=server/fin verdict=server_closed_keepalive id=\"\" sub=\"\" ext=\"\"\n",
+     NULL},
+    {"lossy, WebSocket: the client's last PINGREQ frame lost and answered, a keepalive close",
+     s_lossy_ws_pingreq_keepalive_close, NULL,
+     WS_KA5 "[7] #1 C>S PINGREQ silence=5.000\n"
+            "[8] #1 S>C PINGRESP rtt=0.001 pair=7\n"
+            "[8] #1 S>C finding pingresp_rtt info about=8 value=0.001\n"
+            "[10] #1 S>C PINGRESP\n"
+            "[10] #1 S>C finding pingresp_unsolicited info about=10\n"
+            "[12] #1 C>S finding capture_gap info about=10 value=8.000\n"
+            "[12] #1 summary " WS_CONN " " KA5 " pingreq=1 pingresp=2 unanswered=0 "
+            "close=server/fin verdict=server_closed_keepalive id=\"\" sub=\"mqtt\" ext=\"\"\n",
+     NULL},
+    {"lossy: a hole not the size of a PINGREQ, answered, then the server's close: not told",
+     s_lossy_other_size_server_close, NULL,
+     TCP_KA5 "[5] #1 C>S PINGREQ silence=5.000\n"
+             "[6] #1 S>C PINGRESP rtt=0.001 pair=5\n"
+             "[6] #1 S>C finding pingresp_rtt info about=6 value=0.001\n"
+             "[8] #1 S>C PINGRESP\n"
+             "[8] #1 S>C finding pingresp_unsolicited info about=8\n"
+             "[10] #1 C>S finding capture_gap info about=8 value=7.000\n"
+             "[10] #1 summary " TCP_CONN " " KA5 " pingreq=1 pingresp=2 unanswered=0 "
+             "close=server/fin verdict=server_closed id=\"\" sub=\"\" ext=\"\"\n",
+     NULL},
+    {"lossy: a PINGREQ lost and answered, then a second hole, the server's close: not told",
+     s_lossy_pingreq_then_hole_server_close, NULL,
+     TCP_KA5 "[5] #1 C>S PINGREQ silence=5.000\n"
+             "[6] #1 S>C PINGRESP rtt=0.001 pair=5\n"
+             "[6] #1 S>C finding pingresp_rtt info about=6 value=0.001\n"
+             "[8] #1 S>C PINGRESP\n"
+             "[8] #1 S>C finding pingresp_unsolicited info about=8\n"
+             "[12] #1 C>S finding capture_gap info about=8 value=7.000\n"
+             "[12] #1 summary " TCP_CONN " " KA5 " pingreq=1 pingresp=2 unanswered=0 "
+             "close=server/fin verdict=server_closed id=\"\" sub=\"\" ext=\"\"\n",
+     NULL},
     {"lossy: a client FIN right after the ACK of the lost bytes: nothing inferred",
      s_lossy_pingreq_prompt_close, NULL,
      TCP_KA5 "[5] #1 C>S PINGREQ silence=5.000\n"
