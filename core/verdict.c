@@ -240,6 +240,15 @@ mqttka_side verdict_side_not_captured(const session *s)
 
 static const char *side_word(mqttka_side s) { return s == MQTTKA_SIDE_SERVER ? "server" : "client"; }
 
+/* Whether a client silence that lasted at least `least` and at most `most`
+ * is a server enforcing the keepalive: 1.5 x KAe, less the tolerance, plus
+ * the broker's grace. */
+static bool is_keepalive_close(mqttka_time least, mqttka_time most, mqttka_time ka15,
+                               keepalive_limits l)
+{
+    return least != MQTTKA_TIME_NONE && least >= ka15 - l.tol && most <= ka15 + l.grace;
+}
+
 static void decide(const rule_ctx *at, const session *s, mqttka_summary *out)
 {
     const close_record *end = verdict_record_of(s);
@@ -331,8 +340,8 @@ static void decide(const rule_ctx *at, const session *s, mqttka_summary *out)
     mqttka_time ka15 = (mqttka_time)kae * SECOND * 3 / 2;
 
     /* 2. the server enforced the keepalive */
-    if (fc->side == MQTTKA_SIDE_SERVER && timed && end->at_close.silence >= ka15 - l.tol &&
-        end->at_close.silence <= ka15 + l.grace) {
+    if (fc->side == MQTTKA_SIDE_SERVER && timed &&
+        is_keepalive_close(end->at_close.silence, end->at_close.silence, ka15, l)) {
         out->verdict = MQTTKA_V_SERVER_CLOSED_KEEPALIVE;
         text_format(detail, dsz,
                  "server closed (%s) after %.3f s of client silence: keepalive %d s%s x 1.5 = "
@@ -350,8 +359,7 @@ static void decide(const rule_ctx *at, const session *s, mqttka_summary *out)
     bool server_whole = !s->dirs[MQTTKA_S2C].lost &&
                         !(rare && (rare->hole[MQTTKA_S2C].holes || rare->hole[MQTTKA_S2C].open));
     if (fc->side == MQTTKA_SIDE_SERVER && unseen == MQTTKA_SIDE_CLIENT && kae > 0 && server_whole &&
-        end->at_close.acked_silence != MQTTKA_TIME_NONE &&
-        end->at_close.acked_silence >= ka15 - l.tol && end->at_close.acked_silence <= ka15 + l.grace) {
+        is_keepalive_close(end->at_close.acked_silence, end->at_close.acked_silence, ka15, l)) {
         out->verdict = MQTTKA_V_SERVER_CLOSED_KEEPALIVE;
         text_format(detail, dsz,
                     "server closed (%s) %.3f s after its ACK last moved, in frame %llu (the "
@@ -367,8 +375,8 @@ static void decide(const rule_ctx *at, const session *s, mqttka_summary *out)
     }
     /* The same where the silence held a hole: when all it can have lasted
      * fits, the verdict stands; it says how little is known. */
-    if (fc->side == MQTTKA_SIDE_SERVER && kae > 0 && end->at_close.silence_min != MQTTKA_TIME_NONE &&
-        end->at_close.silence_min >= ka15 - l.tol && end->at_close.silence_max <= ka15 + l.grace) {
+    if (fc->side == MQTTKA_SIDE_SERVER && kae > 0 &&
+        is_keepalive_close(end->at_close.silence_min, end->at_close.silence_max, ka15, l)) {
         out->verdict = MQTTKA_V_SERVER_CLOSED_KEEPALIVE;
         text_format(detail, dsz,
                     "server closed (%s) after %.3f to %.3f s of client silence (the capture "
@@ -381,9 +389,8 @@ static void decide(const rule_ctx *at, const session *s, mqttka_summary *out)
      * acknowledged and answered (keepalive.c): the silence lasted at least
      * since that ACK, and longer only by the PINGREQ's way to the server. */
     if (fc->side == MQTTKA_SIDE_SERVER && kae > 0 &&
-        end->at_close.ping_hole_silence != MQTTKA_TIME_NONE &&
-        end->at_close.ping_hole_silence >= ka15 - l.tol &&
-        end->at_close.ping_hole_silence <= ka15 + l.grace) {
+        is_keepalive_close(end->at_close.ping_hole_silence, end->at_close.ping_hole_silence, ka15,
+                           l)) {
         out->verdict = MQTTKA_V_SERVER_CLOSED_KEEPALIVE;
         text_format(detail, dsz,
                     "server closed (%s) after %.3f s of client silence, since its ACK in "
