@@ -890,9 +890,7 @@ static void infer_disconnect(const push_ctx *pc)
 static void infer_pingreq(const push_ctx *pc, session *s, bool first, uint32_t bytes,
                           mqttka_time ack_ts, uint64_t ack_tag)
 {
-    bool websocket = s->conn.transport == MQTTKA_TRANSPORT_WEBSOCKET;
-    bool shaped = websocket ? bytes == 8 && !s->ws_deflate : bytes == 2;
-    if (!first || !shaped || !s->confirmed || pc->at.ts - ack_ts <= INFERRED_DISCONNECT_WINDOW ||
+    if (!first || !session_pingreq_sized(s, bytes) || !s->confirmed || pc->at.ts - ack_ts <= INFERRED_DISCONNECT_WINDOW ||
         (s->rare && s->rare->ws_ping[MQTTKA_S2C].outstanding))
         return;
     verdict_note_inferred_ping(s, bytes, ack_ts, ack_tag);

@@ -58,15 +58,6 @@ static bool seen(const session *s, mqttka_direction dir)
     return (s->dirs_seen & (1u << dir)) != 0;
 }
 
-/* Bytes the size of a PINGREQ: 2, or over WebSocket a masked frame of 2
- * (2 + 4 + 2), which no two frames make and a compressed one may not be
- * (flow.c, infer_pingreq, says the same). */
-static bool ping_sized(const session *s, uint32_t bytes)
-{
-    return s->conn.transport == MQTTKA_TRANSPORT_WEBSOCKET ? bytes == 8 && !s->ws_deflate
-                                                            : bytes == 2;
-}
-
 /* The longest client silence the capture saw whole, keepalive or not. */
 static void note_silence(session *s, mqttka_time silence)
 {
@@ -138,13 +129,6 @@ static void judge_silence(const rule_ctx *at, session *s, mqttka_time silence,
 
 /* ------------------------------------------------------------ cadence -- */
 
-/* The bytes of a PINGREQ on the wire: 2 (MQTT §3.12), or 8 in a masked
- * WebSocket frame (RFC 6455 §5.2: 2 bytes of header, 4 of mask). */
-static uint32_t acked_ping_bytes(const session *s)
-{
-    return s->conn.transport == MQTTKA_TRANSPORT_WEBSOCKET ? 8u : 2u;
-}
-
 /* Clients ping when they have sent nothing for their keepalive
  * (libmosquitto, paho python, MQTT.js, paho C) or check every KA/4 and ping
  * once KA has passed (paho.mqtt.golang): between successive PINGREQs with
@@ -192,7 +176,7 @@ static void infer_keepalive(const rule_ctx *at, session *s, mqttka_time interval
                      "told by the server's ACKs (client's side not captured): steps of %u "
                      "bytes (a PINGREQ), each answered by a PINGRESP, none other between",
                      ka, (unsigned)r->cadence_pings + 1, us_to_s(r->cadence_min),
-                     us_to_s(r->cadence_max), acked_ping_bytes(s));
+                     us_to_s(r->cadence_max), session_pingreq_wire_bytes(s));
         return;
     }
     emit_finding(at, s, MQTTKA_F_KEEPALIVE_INFERRED, MQTTKA_C2S, 0, true, ka,
@@ -217,7 +201,7 @@ void keepalive_on_client_bytes_acked(const rule_ctx *at, session *s, uint32_t by
     session_rare *r = session_rare_of(s);
     if (!r)
         return;
-    bool ping_sized = bytes == acked_ping_bytes(s) && !s->ws_deflate;
+    bool ping_sized = session_pingreq_sized(s, bytes);
     if (r->acked_ping_waiting || !ping_sized) {
         /* the step before got no PINGRESP, or this one is not a PINGREQ */
         r->acked_ping_waiting = false;
@@ -588,7 +572,7 @@ void keepalive_on_gap(const rule_ctx *at, session *s, mqttka_direction dir)
          * say it was one, and when it had come (keepalive_on_close). */
         session_rare *r = s->rare;
         bool ping = !s->gap_in_silence && r && r->client_tail_hole &&
-                    ping_sized(s, r->client_tail_hole_bytes);
+                    session_pingreq_sized(s, r->client_tail_hole_bytes);
         s->gap_in_silence = true;
         s->client_hole_unpaired = true;
         keepalive_on_undecoded(at, s, dir);

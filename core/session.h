@@ -301,6 +301,21 @@ static inline struct ws_pending **session_pending(session *s)
                                                : &s->ws_slot.pending;
 }
 
+/* The bytes of a PINGREQ on the wire: 2 (MQTT §3.12), or 8 in a masked
+ * WebSocket frame (RFC 6455 §5.2: 2 bytes of header, 4 of mask). */
+static inline uint32_t session_pingreq_wire_bytes(const session *s)
+{
+    return s->conn.transport == MQTTKA_TRANSPORT_WEBSOCKET ? 8u : 2u;
+}
+
+/* Whether `bytes` the capture missed or only saw acknowledged are a
+ * PINGREQ's size: no two frames make 8 bytes, and a compressed frame may
+ * be any size, so never under permessage-deflate. */
+static inline bool session_pingreq_sized(const session *s, uint64_t bytes)
+{
+    return bytes == session_pingreq_wire_bytes(s) && !s->ws_deflate;
+}
+
 /* Whether a session's compressed messages are inflated: permessage-deflate
  * in a 101 that was captured. (A session joined after its 101 allows RSV1
  * with no state at all: ws_deflate and a NULL ws_slot.deflate.) */
