@@ -10,7 +10,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -20,6 +19,7 @@
 #include <sys/socket.h>
 
 #include "format.h"
+#include "microhttpd_loader.h"
 
 /* The RTT histogram's upper bounds, in microseconds (0.1 ms to 10 s; the
  * +Inf bucket follows). */
@@ -53,6 +53,7 @@ typedef struct metrics_counters {
 
 struct metrics {
     pthread_mutex_t lock;
+    const microhttpd_api *mhd;
     struct MHD_Daemon *daemon;
     metrics_counters c;       /* under lock */
     metrics_client *clients;  /* under lock; max_clients of them */
@@ -381,28 +382,29 @@ static void render(page *p, const metrics_counters *c, const metrics_client *cli
 
 /* --------------------------------------------------------------- HTTP -- */
 
-static enum MHD_Result answer(struct MHD_Connection *conn, unsigned status, const char *type,
-                              char *body, size_t len)
+static enum MHD_Result answer(const microhttpd_api *mhd, struct MHD_Connection *conn,
+                              unsigned status, const char *type, char *body, size_t len)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *r = mhd->create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
     if (!r) {
         free(body);
         return MHD_NO;
     }
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-    enum MHD_Result ret = MHD_queue_response(conn, status, r);
-    MHD_destroy_response(r);
+    mhd->add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    enum MHD_Result ret = mhd->queue_response(conn, status, r);
+    mhd->destroy_response(r);
     return ret;
 }
 
-static enum MHD_Result answer_text(struct MHD_Connection *conn, unsigned status, const char *text)
+static enum MHD_Result answer_text(const microhttpd_api *mhd, struct MHD_Connection *conn,
+                                   unsigned status, const char *text)
 {
     size_t n = strlen(text);
     char *body = malloc(n + 1);
     if (!body)
         return MHD_NO;
     memcpy(body, text, n + 1);
-    return answer(conn, status, "text/plain; charset=utf-8", body, n);
+    return answer(mhd, conn, status, "text/plain; charset=utf-8", body, n);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -414,7 +416,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)upload_data;
     metrics *m = cls;
     if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-        return answer_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "GET /metrics\n");
+        return answer_text(m->mhd, conn, MHD_HTTP_METHOD_NOT_ALLOWED, "GET /metrics\n");
     /* A GET has no body; the first call is the whole request. */
     if (*upload_data_size != 0) {
         *upload_data_size = 0;
@@ -422,7 +424,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     (void)req_cls;
     if (strcmp(url, "/metrics") != 0)
-        return answer_text(conn, MHD_HTTP_NOT_FOUND, "mqttka serves /metrics\n");
+        return answer_text(m->mhd, conn, MHD_HTTP_NOT_FOUND, "mqttka serves /metrics\n");
 
     metrics_counters c;
     metrics_client *clients = NULL;
@@ -442,9 +444,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     free(clients);
     if (p.failed) {
         free(p.buf);
-        return answer_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+        return answer_text(m->mhd, conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
     }
-    return answer(conn, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", p.buf, p.len);
+    return answer(m->mhd, conn, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", p.buf, p.len);
 }
 
 /* "ADDR:PORT" or "[ADDR6]:PORT", numeric. */
@@ -495,27 +497,31 @@ metrics *metrics_start(const char *listen, unsigned max_clients, char *err, size
         snprintf(err, err_size, "not a numeric ADDR:PORT (127.0.0.1:9464, [::1]:9464)");
         return NULL;
     }
+    const microhttpd_api *mhd = microhttpd_load(err, err_size);
+    if (!mhd)
+        return NULL;
     metrics *m = calloc(1, sizeof *m);
     if (!m || (max_clients && !(m->clients = calloc(max_clients, sizeof *m->clients)))) {
         free(m);
         snprintf(err, err_size, "out of memory");
         return NULL;
     }
+    m->mhd = mhd;
     m->max_clients = max_clients;
     pthread_mutex_init(&m->lock, NULL);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | (v6 ? MHD_USE_IPv6 : 0);
     errno = 0;
-    m->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, m, MHD_OPTION_SOCK_ADDR,
-                                 (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
-                                 (unsigned)METRICS_HTTP_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
-                                 (unsigned)METRICS_HTTP_TIMEOUT_S, MHD_OPTION_END);
+    m->daemon = mhd->start_daemon(flags, 0, NULL, NULL, on_request, m, MHD_OPTION_SOCK_ADDR,
+                                  (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
+                                  (unsigned)METRICS_HTTP_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
+                                  (unsigned)METRICS_HTTP_TIMEOUT_S, MHD_OPTION_END);
     if (!m->daemon) {
         snprintf(err, err_size, "cannot serve there%s%s", errno ? ": " : "",
                  errno ? strerror(errno) : "");
         metrics_stop(&m);
         return NULL;
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(m->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    const union MHD_DaemonInfo *info = mhd->get_daemon_info(m->daemon, MHD_DAEMON_INFO_BIND_PORT);
     unsigned port = info ? info->port : 0;
     char host[INET6_ADDRSTRLEN];
     if (v6)
@@ -533,7 +539,7 @@ void metrics_stop(metrics **pm)
     if (!m)
         return;
     if (m->daemon)
-        MHD_stop_daemon(m->daemon);
+        m->mhd->stop_daemon(m->daemon);
     pthread_mutex_destroy(&m->lock);
     free(m->clients);
     free(m->seen);
