@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "format.h"
+#include "format_inline.h"
 #include "line_buffer.h"
 #include "packet_line.h"
 
@@ -91,6 +92,19 @@ static void put_name(line_buffer *line, const char *name)
     line_buffer_str(line, name ? name : "(null)");
 }
 
+/* `micros` as seconds with six decimals, as format_put_scaled(.., 6, 6)
+ * writes them; the usual, not negative, inline. */
+static char *put_seconds6(char *p, mqttka_time micros)
+{
+    if (micros < 0)
+        return format_put_scaled(p, micros, 6, 6);
+    uint64_t whole = (uint64_t)micros / 1000000;
+    p = format_inline_uint(p, whole);
+    *p++ = '.';
+    format_inline_six_digits(p, (uint32_t)((uint64_t)micros - whole * 1000000));
+    return p + 6;
+}
+
 /* "2026-11-26T10:51:02.123456Z" (27 bytes); "?" when gmtime cannot say. At
  * most FORMAT_NUMBER_MAX - 1 bytes. */
 static char *put_utc_at(char *at, mqttka_time t)
@@ -115,9 +129,9 @@ static char *put_utc_at(char *at, mqttka_time t)
         p = at + len;
     }
     *p++ = '.';
-    p = format_put_padded_uint(p, (uint64_t)micros, 6);
-    *p++ = 'Z';
-    return p;
+    format_inline_six_digits(p, (uint32_t)micros);
+    p[6] = 'Z';
+    return p + 7;
 }
 
 /* `t` as --time-format asks: seconds since the capture's first record (the
@@ -131,11 +145,11 @@ static char *put_relative(char *at, const output_state *o, mqttka_time t)
     }
     switch (o->time_format) {
     case TIME_UTC: return put_utc_at(at, t);
-    case TIME_EPOCH: return format_put_scaled(at, t, 6, 6);
+    case TIME_EPOCH: return put_seconds6(at, t);
     case TIME_RELATIVE: break;
     }
     mqttka_time start = o->capture_start == MQTTKA_TIME_NONE ? 0 : o->capture_start;
-    return format_put_scaled(at, t - start, 6, 6);
+    return put_seconds6(at, t - start);
 }
 
 static void line_relative(line_buffer *line, const output_state *o, mqttka_time t)
@@ -226,13 +240,6 @@ static char *put_keepalive_ratio(char *p, const mqttka_connection *c, mqttka_tim
         p = put_literal(p, " KA)");
     }
     return p;
-}
-
-static void line_keepalive_ratio(line_buffer *line, const mqttka_connection *c,
-                                 mqttka_time silence)
-{
-    line_buffer_commit(line,
-                       put_keepalive_ratio(line_buffer_room(line, KEEPALIVE_RATIO_MAX), c, silence));
 }
 
 static void put_connect(line_buffer *line, const mqttka_connect_info *c)
@@ -469,10 +476,11 @@ static char *put_finding_tail(char *p, const mqttka_finding *f)
     return put_literal(p, ")\n");
 }
 
-/* "! warn  kind: detail (frame N)" without the line head. */
+/* "     ! warn  kind: detail (frame N)": a finding under a summary. */
 static void put_finding(line_buffer *line, const mqttka_finding *f)
 {
-    line_buffer_commit(line, put_finding_head(line_buffer_room(line, FINDING_HEAD_MAX), f));
+    char *at = put_literal(line_buffer_room(line, 5 + FINDING_HEAD_MAX), "     ");
+    line_buffer_commit(line, put_finding_head(at, f));
     put_array_str(line, f->detail, sizeof f->detail, false);
     line_buffer_commit(line, put_finding_tail(line_buffer_room(line, FINDING_TAIL_MAX), f));
 }
@@ -492,100 +500,150 @@ static void text_finding(line_buffer *line, output_state *o, const mqttka_event 
     line_buffer_commit(line, put_finding_tail(line_buffer_room(line, FINDING_TAIL_MAX), f));
 }
 
-/* "2026-11-26T10:51:02.123456Z"; "?" when gmtime cannot say. */
-static void put_utc(line_buffer *line, mqttka_time t)
-{
-    line_buffer_commit(line, put_utc_at(line_buffer_room(line, FORMAT_NUMBER_MAX), t));
-}
+/*
+ * The summary block is written as packet lines are (packet_line.c): each
+ * stretch of bounded parts by pointer into one reservation of the line
+ * buffer, numbers inline. Only strings that can be long (a client id, a
+ * detail, a close reason) and rare parts go through the buffer's calls, each
+ * after the stretch before it is committed. Each *_MAX is what its stretch
+ * writes at most.
+ */
 
-static void put_keepalive_value(line_buffer *line, int32_t v)
+/* An IPv4 address's "255.255.255.255:65535", or an IPv6 "[...]:port" as
+ * mqttka_endpoint_format writes it, which gets this room and a NUL. */
+#define ENDPOINT_MAX 64
+
+/* `e` at `p` as mqttka_endpoint_format writes it; IPv4 (nearly all) here,
+ * without its snprintf and the copy out of its buffer. */
+static char *put_endpoint(char *p, const mqttka_endpoint *e)
 {
-    if (v < 0) {
-        line_buffer_str(line, "unknown");
-    } else {
-        line_buffer_int(line, v);
-        line_buffer_str(line, " s");
+    if (e->family == 6) {
+        mqttka_endpoint_format(e, p, ENDPOINT_MAX);
+        return p + strnlen(p, ENDPOINT_MAX);
     }
+    for (int i = 0; i < 4; i++) {
+        p = format_inline_uint_below_1e8(p, e->addr[i]);
+        *p++ = i < 3 ? '.' : ':';
+    }
+    return format_inline_uint_below_1e8(p, e->port);
 }
 
-static void put_packet_counts(line_buffer *line, const uint32_t counts[])
+/* A name of the core's (shorter than CORE_NAME_MAX), or `unknown` for NULL. */
+static char *put_name_or(char *p, const char *name, const char *unknown)
+{
+    return put_short_name(p, name ? name : unknown);
+}
+
+/* An RTT's microseconds as milliseconds with three decimals. */
+static char *put_millis3(char *p, mqttka_time micros)
+{
+    return micros >= 0 ? format_inline_thousandths(p, (uint64_t)micros)
+                       : format_put_thousandths(p, micros);
+}
+
+/* "unknown", or 10 digits and " s". */
+#define KEEPALIVE_VALUE_MAX 12
+
+static char *put_keepalive_value(char *p, int32_t v)
+{
+    if (v < 0)
+        return put_literal(p, "unknown");
+    return put_literal(format_inline_uint(p, (uint64_t)v), " s");
+}
+
+/* ", " and a packet type's name, a space and a count. */
+#define PACKET_COUNT_MAX (2 + CORE_NAME_MAX + 1 + 10)
+
+/* "CONNECT 1, PINGREQ 2" or "none", then the newline. */
+static void put_packet_counts(line_buffer *line, const output_state *o, const uint32_t counts[])
 {
     bool any = false;
     for (uint8_t t = 0; t < MQTTKA_MQTT_TYPES; t++) {
         if (!counts[t])
             continue;
+        char *at = line_buffer_room(line, PACKET_COUNT_MAX);
         if (any)
-            line_buffer_str(line, ", ");
-        put_name(line, mqttka_mqtt_type_name(t));
-        line_buffer_char(line, ' ');
-        line_buffer_uint(line, counts[t]);
+            at = put_literal(at, ", ");
+        /* The names measured once (output.h); one longer than their room is
+         * written the long way. */
+        if (o->mqtt_type_names[t].len <= OUTPUT_TYPE_NAME_ROOM) {
+            memcpy(at, o->mqtt_type_names[t].text, OUTPUT_TYPE_NAME_ROOM);
+            at += o->mqtt_type_names[t].len;
+        } else {
+            at = put_short_name(at, mqttka_mqtt_type_name(t));
+        }
+        *at++ = ' ';
+        line_buffer_commit(line, format_inline_uint(at, counts[t]));
         any = true;
     }
     if (!any)
-        line_buffer_str(line, "none");
-    line_buffer_char(line, '\n');
+        line_buffer_bytes(line, "none\n", 5);
+    else
+        line_buffer_char(line, '\n');
 }
+
+/* put_summary_time's line. */
+#define SUMMARY_TIME_MAX (16 + 4 + 2 + 13 + 14 + 20 + 1 + 4 * FORMAT_NUMBER_MAX)
 
 /* "   time         0.000000 .. 9.500000 (9.500000 s), started <UTC>, first frame N" */
-static void put_summary_time(line_buffer *line, const output_state *o,
-                             const mqttka_connection *c)
+static char *put_summary_time(char *p, const output_state *o, const mqttka_connection *c)
 {
-    line_buffer_str(line, "   time         ");
-    line_relative(line, o, c->start);
-    line_buffer_str(line, " .. ");
-    line_relative(line, o, c->end);
-    line_buffer_str(line, " (");
+    p = put_relative(put_literal(p, "   time         "), o, c->start);
+    p = put_relative(put_literal(p, " .. "), o, c->end);
+    p = put_literal(p, " (");
     if (c->start != MQTTKA_TIME_NONE && c->end != MQTTKA_TIME_NONE)
-        line_buffer_scaled(line, c->end - c->start, 6, 6);
+        p = put_seconds6(p, c->end - c->start);
     else
-        line_buffer_char(line, '?');
-    line_buffer_str(line, " s), started ");
+        *p++ = '?';
+    p = put_literal(p, " s), started ");
     if (c->start != MQTTKA_TIME_NONE)
-        put_utc(line, c->start);
+        p = put_utc_at(p, c->start);
     else
-        line_buffer_char(line, '?');
-    if (c->first_tag) {
-        line_buffer_labeled_uint(line, ", first frame ", c->first_tag);
-    }
-    line_buffer_char(line, '\n');
+        *p++ = '?';
+    if (c->first_tag)
+        p = format_inline_uint(put_literal(p, ", first frame "), c->first_tag);
+    *p++ = '\n';
+    return p;
 }
 
-static void put_summary_rtt(line_buffer *line, const mqttka_summary *s)
+/* put_summary_rtt's line. */
+#define SUMMARY_RTT_MAX (20 + 12 + 9 + 9 + 5 + 20 + 8 + 4 * FORMAT_NUMBER_MAX)
+
+static char *put_summary_rtt(char *p, const mqttka_summary *s)
 {
-    if (!s->rtt_count) {
-        line_buffer_str(line, "   rtt          none\n");
-        return;
-    }
-    line_buffer_str(line, "   rtt          min ");
-    line_buffer_scaled(line, s->rtt_min, 3, 3);
-    line_buffer_str(line, " ms, median ");
-    line_buffer_scaled(line, s->rtt_median, 3, 3);
-    line_buffer_str(line, " ms, p95 ");
-    line_buffer_scaled(line, s->rtt_p95, 3, 3);
-    line_buffer_str(line, " ms, max ");
-    line_buffer_scaled(line, s->rtt_max, 3, 3);
-    line_buffer_labeled_uint(line, " ms (", s->rtt_count);
-    line_buffer_str(line, s->rtt_count == 1 ? " pair)\n" : " pairs)\n");
+    if (!s->rtt_count)
+        return put_literal(p, "   rtt          none\n");
+    p = put_millis3(put_literal(p, "   rtt          min "), s->rtt_min);
+    p = put_millis3(put_literal(p, " ms, median "), s->rtt_median);
+    p = put_millis3(put_literal(p, " ms, p95 "), s->rtt_p95);
+    p = put_millis3(put_literal(p, " ms, max "), s->rtt_max);
+    p = format_inline_uint(put_literal(p, " ms ("), s->rtt_count);
+    return s->rtt_count == 1 ? put_literal(p, " pair)\n") : put_literal(p, " pairs)\n");
 }
+
+/* put_summary_close's parts before the close reason, and after it. */
+#define SUMMARY_CLOSE_HEAD_MAX (16 + 36 + CORE_NAME_MAX + 21 + 4 + CORE_NAME_MAX + 7 + 20)
+#define SUMMARY_CLOSE_TAIL_MAX (4 + FORMAT_NUMBER_MAX + 8 + 20 + 2)
 
 static void put_summary_close(line_buffer *line, const output_state *o,
                               const mqttka_summary *s)
 {
-    line_buffer_str(line, "   close        ");
+    char *at = put_literal(line_buffer_room(line, SUMMARY_CLOSE_HEAD_MAX + SUMMARY_CLOSE_TAIL_MAX),
+                           "   close        ");
     const char *mechanism = mqttka_close_mechanism_name(s->close_mechanism);
-    const char *initiator = mqttka_side_name(s->close_initiator);
     if (!mechanism && s->close_ts == MQTTKA_TIME_NONE) {
-        line_buffer_str(line, "still open at the end of the capture");
-    } else {
-        line_buffer_str(line, mechanism ? mechanism : "unknown");
-        if (s->close_inferred)
-            line_buffer_str(line, " (inferred, not seen)");
-        line_buffer_str(line, " by ");
-        line_buffer_str(line, initiator ? initiator : "unknown side");
-        if (s->ws_close_code >= 0) {
-            line_buffer_str(line, ", code ");
-            line_buffer_int(line, s->ws_close_code);
-        }
+        line_buffer_commit(line, put_literal(at, "still open at the end of the capture\n"));
+        return;
+    }
+    at = put_name_or(at, mechanism, "unknown");
+    if (s->close_inferred)
+        at = put_literal(at, " (inferred, not seen)");
+    at = put_name_or(put_literal(at, " by "), mqttka_side_name(s->close_initiator),
+                     "unknown side");
+    if (s->ws_close_code >= 0)
+        at = format_put_int(put_literal(at, ", code "), s->ws_close_code);
+    if (s->ws_close_reason[0] || s->disconnect_reason >= 0) {
+        line_buffer_commit(line, at);
         if (s->ws_close_reason[0]) {
             line_buffer_char(line, ' ');
             put_array_str(line, s->ws_close_reason, sizeof s->ws_close_reason, true);
@@ -594,16 +652,16 @@ static void put_summary_close(line_buffer *line, const output_state *o,
             line_buffer_str(line, ", reason");
             put_reason_v5(line, MQTTKA_MQTT_DISCONNECT, (unsigned)s->disconnect_reason);
         }
-        if (s->close_ts != MQTTKA_TIME_NONE) {
-            line_buffer_str(line, " at ");
-            line_relative(line, o, s->close_ts);
-        }
-        if (s->close_tag) {
-            line_buffer_labeled_uint(line, " (frame ", s->close_tag);
-            line_buffer_char(line, ')');
-        }
+        at = line_buffer_room(line, SUMMARY_CLOSE_TAIL_MAX);
     }
-    line_buffer_char(line, '\n');
+    if (s->close_ts != MQTTKA_TIME_NONE)
+        at = put_relative(put_literal(at, " at "), o, s->close_ts);
+    if (s->close_tag) {
+        at = format_inline_uint(put_literal(at, " (frame "), s->close_tag);
+        *at++ = ')';
+    }
+    *at++ = '\n';
+    line_buffer_commit(line, at);
 }
 
 /* A finding value as the kind means it: seconds with 3 decimals, a
@@ -670,43 +728,56 @@ static bool first_of_cause(const mqttka_summary *s, size_t i)
     return true;
 }
 
+/* text_summary's stretches: the head, ids, one-sided and transport lines;
+ * the keepalive and time lines; pings, rtt and silence. */
+#define SUMMARY_HEAD_MAX \
+    (4 + 20 + 1 + ENDPOINT_MAX + 4 + ENDPOINT_MAX + 58 + 1 + 20 + FLOW_UID_LEN + 15 + \
+     COMMUNITY_ID_LEN + 1 + 53 + 25)
+#define SUMMARY_KEEPALIVE_MAX (19 + 6 + 6 + 11 + 24 + 1 + 4 * KEEPALIVE_VALUE_MAX)
+#define SUMMARY_PINGS_MAX \
+    (24 + 11 + 13 + 64 + 1 + 3 * 20 + SUMMARY_RTT_MAX + 16 + 7 + 2 + KEEPALIVE_RATIO_MAX + 1 + \
+     FORMAT_NUMBER_MAX)
+/* "   mqtt         " and a version; "   VERDICT      " and a verdict's name;
+ * "   findings     N (and N more not kept)". */
+#define SUMMARY_NAME_LINE_MAX (16 + CORE_NAME_MAX + 12)
+#define SUMMARY_FINDINGS_MAX (2 + 16 + 20 + 6 + 20 + 16)
+
 static void text_summary(line_buffer *line, const output_state *o, const mqttka_event *ev,
                          const event_extra *x)
 {
     const mqttka_summary *s = ev->u.summary;
     const mqttka_connection *c = s->conn ? s->conn : ev->conn;
     const conn_entry *e = x ? x->conn : NULL;
-    char client[64], server[64];
-    mqttka_endpoint_format(&c->client, client, sizeof client);
-    mqttka_endpoint_format(&c->server, server, sizeof server);
 
-    line_buffer_labeled_uint(line, "== #", c->id);
-    line_buffer_char(line, ' ');
-    line_buffer_bytes(line, client, strnlen(client, sizeof client));
-    line_buffer_str(line, " -> ");
-    line_buffer_bytes(line, server, strnlen(server, sizeof server));
+    char *at = line_buffer_room(line, SUMMARY_HEAD_MAX);
+    at = format_inline_uint(put_literal(at, "== #"), c->id);
+    *at++ = ' ';
+    at = put_endpoint(at, &c->client);
+    at = put_endpoint(put_literal(at, " -> "), &c->server);
     if (!c->start_seen)
-        line_buffer_str(line, "  (joined after start: the capture began after it opened)");
-    line_buffer_char(line, '\n');
+        at = put_literal(at, "  (joined after start: the capture began after it opened)");
+    *at++ = '\n';
     const conn_ids *ids = x ? x->ids : NULL;
     if (ids) {
-        line_buffer_str(line, "   ids          uid ");
-        line_buffer_bytes(line, ids->uid, FLOW_UID_LEN);
-        line_buffer_str(line, ", community_id ");
-        line_buffer_bytes(line, ids->community_id, COMMUNITY_ID_LEN);
-        line_buffer_char(line, '\n');
+        at = put_fixed(put_literal(at, "   ids          uid "), ids->uid, FLOW_UID_LEN);
+        at = put_fixed(put_literal(at, ", community_id "), ids->community_id, COMMUNITY_ID_LEN);
+        *at++ = '\n';
     }
-    if (s->side_not_captured != MQTTKA_SIDE_NONE)
-        line_buffer_str(line, s->side_not_captured == MQTTKA_SIDE_SERVER
-                                  ? "   one-sided    the server's side was not captured\n"
-                                  : "   one-sided    the client's side was not captured\n");
-
-    line_buffer_str(line, c->transport == MQTTKA_TRANSPORT_WEBSOCKET
-                              ? "   transport    websocket"
-                              : "   transport    tcp");
-    if (c->transport == MQTTKA_TRANSPORT_WEBSOCKET || c->ws_upgraded)
+    if (s->side_not_captured == MQTTKA_SIDE_SERVER)
+        at = put_literal(at, "   one-sided    the server's side was not captured\n");
+    else if (s->side_not_captured != MQTTKA_SIDE_NONE)
+        at = put_literal(at, "   one-sided    the client's side was not captured\n");
+    if (c->transport == MQTTKA_TRANSPORT_WEBSOCKET)
+        at = put_literal(at, "   transport    websocket");
+    else
+        at = put_literal(at, "   transport    tcp");
+    if (c->transport == MQTTKA_TRANSPORT_WEBSOCKET || c->ws_upgraded) {
+        line_buffer_commit(line, at);
         put_websocket_choices(line, c);
-    line_buffer_char(line, '\n');
+        at = line_buffer_room(line, 1);
+    }
+    *at++ = '\n';
+    line_buffer_commit(line, at);
     if (s->tls) {
         /* inside TLS decrypted with --tls-keylog (issue 17) */
         char buf[160];
@@ -724,68 +795,70 @@ static void text_summary(line_buffer *line, const output_state *o, const mqttka_
         line_buffer_char(line, '\n');
     }
 
-    const char *version = mqttka_mqtt_version_name(c->mqtt_level);
-    line_buffer_str(line, "   mqtt         ");
-    line_buffer_str(line, version ? version : "unknown");
+    at = line_buffer_room(line, SUMMARY_NAME_LINE_MAX + SUMMARY_KEEPALIVE_MAX + SUMMARY_TIME_MAX);
+    at = put_name_or(put_literal(at, "   mqtt         "), mqttka_mqtt_version_name(c->mqtt_level),
+                     "unknown");
     if (c->mqtt_level) {
-        line_buffer_str(line, ", client id ");
+        line_buffer_commit(line, put_literal(at, ", client id "));
         put_str(line, c->client_id, true);
+        at = line_buffer_room(line, 1 + SUMMARY_KEEPALIVE_MAX + SUMMARY_TIME_MAX);
     }
-    line_buffer_char(line, '\n');
-
-    line_buffer_str(line, "   keepalive    KA ");
-    put_keepalive_value(line, c->keepalive);
-    line_buffer_str(line, ", SKA ");
+    *at++ = '\n';
+    at = put_keepalive_value(put_literal(at, "   keepalive    KA "), c->keepalive);
+    at = put_literal(at, ", SKA ");
     if (c->server_keepalive < 0)
-        line_buffer_str(line, "none");
+        at = put_literal(at, "none");
     else
-        put_keepalive_value(line, c->server_keepalive);
-    line_buffer_str(line, ", KAe ");
-    put_keepalive_value(line, c->effective_keepalive);
+        at = put_keepalive_value(at, c->server_keepalive);
+    at = put_keepalive_value(put_literal(at, ", KAe "), c->effective_keepalive);
     if (c->keepalive_inferred >= 0) {
-        line_buffer_str(line, "; inferred ");
-        put_keepalive_value(line, c->keepalive_inferred);
-        line_buffer_str(line, " from the client's pings");
+        at = put_keepalive_value(put_literal(at, "; inferred "), c->keepalive_inferred);
+        at = put_literal(at, " from the client's pings");
     }
-    line_buffer_char(line, '\n');
+    *at++ = '\n';
+    at = put_summary_time(at, o, c);
+    line_buffer_commit(line, at);
 
-    put_summary_time(line, o, c);
-    line_buffer_str(line, "   packets C>S  ");
-    put_packet_counts(line, s->packets[MQTTKA_C2S]);
-    line_buffer_str(line, "   packets S>C  ");
-    put_packet_counts(line, s->packets[MQTTKA_S2C]);
-    line_buffer_labeled_uint(line, "   pings        PINGREQ ", s->pingreq);
-    line_buffer_labeled_uint(line, ", PINGRESP ", s->pingresp);
-    line_buffer_labeled_uint(line, ", unanswered ", s->pingreq_unanswered);
+    line_buffer_bytes(line, "   packets C>S  ", 16);
+    put_packet_counts(line, o, s->packets[MQTTKA_C2S]);
+    line_buffer_bytes(line, "   packets S>C  ", 16);
+    put_packet_counts(line, o, s->packets[MQTTKA_S2C]);
+
+    at = line_buffer_room(line, SUMMARY_PINGS_MAX);
+    at = format_inline_uint(put_literal(at, "   pings        PINGREQ "), s->pingreq);
+    at = format_inline_uint(put_literal(at, ", PINGRESP "), s->pingresp);
+    at = format_inline_uint(put_literal(at, ", unanswered "), s->pingreq_unanswered);
     if (s->pingreq_inferred)
-        line_buffer_str(line, "; and 1 PINGREQ unanswered inferred, not seen (see the verdict)");
-    line_buffer_char(line, '\n');
-    put_summary_rtt(line, s);
-
-    line_buffer_str(line, "   max silence  ");
+        at = put_literal(at, "; and 1 PINGREQ unanswered inferred, not seen (see the verdict)");
+    *at++ = '\n';
+    at = put_summary_rtt(at, s);
+    at = put_literal(at, "   max silence  ");
     if (s->max_client_silence == MQTTKA_TIME_NONE) {
-        line_buffer_str(line, "unknown");
+        at = put_literal(at, "unknown");
     } else {
-        line_buffer_scaled(line, s->max_client_silence, 6, 3);
-        line_buffer_str(line, " s");
-        line_keepalive_ratio(line, c, s->max_client_silence);
+        at = s->max_client_silence >= 0
+                 ? format_inline_seconds3(at, (uint64_t)s->max_client_silence)
+                 : format_put_seconds3(at, s->max_client_silence);
+        at = put_keepalive_ratio(put_literal(at, " s"), c, s->max_client_silence);
     }
-    line_buffer_char(line, '\n');
+    *at++ = '\n';
+    line_buffer_commit(line, at);
     put_summary_close(line, o, s);
 
-    line_buffer_str(line, "   VERDICT      ");
-    put_name(line, mqttka_verdict_name(s->verdict));
+    at = line_buffer_room(line, SUMMARY_NAME_LINE_MAX + SUMMARY_FINDINGS_MAX);
+    at = put_short_name(put_literal(at, "   VERDICT      "), mqttka_verdict_name(s->verdict));
     if (s->verdict_detail[0]) {
-        line_buffer_str(line, ": ");
+        line_buffer_commit(line, put_literal(at, ": "));
         put_array_str(line, s->verdict_detail, sizeof s->verdict_detail, false);
+        at = line_buffer_room(line, SUMMARY_FINDINGS_MAX);
     }
-    line_buffer_char(line, '\n');
-    line_buffer_labeled_uint(line, "   findings     ", s->n_findings);
+    at = format_inline_uint(put_literal(at, "\n   findings     "), s->n_findings);
     if (s->findings_omitted) {
-        line_buffer_labeled_uint(line, " (and ", s->findings_omitted);
-        line_buffer_str(line, " more not kept)");
+        at = format_inline_uint(put_literal(at, " (and "), s->findings_omitted);
+        at = put_literal(at, " more not kept)");
     }
-    line_buffer_char(line, '\n');
+    *at++ = '\n';
+    line_buffer_commit(line, at);
     /* A cause told in full once, with its count and range (-v: all). */
     for (size_t i = 0; s->findings && i < s->n_findings; i++) {
         const mqttka_finding *f = &s->findings[i];
@@ -794,7 +867,6 @@ static void text_summary(line_buffer *line, const output_state *o, const mqttka_
         bool first = !g || g->count < 2 || first_of_cause(s, i);
         if (!first && !o->verbose)
             continue;
-        line_buffer_str(line, "     ");
         put_finding(line, f);
         if (g && g->count > 1 && first)
             put_group_line(line, g);
@@ -850,7 +922,6 @@ static void text_tls_inference(line_buffer *line, const mqttka_event *ev)
                  : (t->close_mechanism == MQTTKA_CLOSE_RST ? "server rst" : "server fin"));
     line_buffer_str(line, buf);
     for (size_t i = 0; i < t->n_findings; i++) {
-        line_buffer_str(line, "     ");
         put_finding(line, &t->findings[i]);
     }
     line_buffer_char(line, '\n');
