@@ -136,8 +136,7 @@ void analysis_on_event(void *user_data, const mqttka_event *ev)
      * its RTT counted and its line written, which on_any_event does too,
      * after a dozen tests and with a large function's register saves around
      * them (BENCHMARKS.md, "Small packets"). */
-    bool plain_timeline = o->format == OUTPUT_TEXT && !every_event_needs_entry(o) &&
-                          !o->flagged && !o->report;
+    bool plain_timeline = o->plain_timeline;
     if (ev->type == MQTTKA_EV_MQTT_PACKET && plain_timeline) {
         if (ev->u.mqtt.rtt != MQTTKA_TIME_NONE)
             fleet_note_rtt(&o->fleet, ev->u.mqtt.rtt);
@@ -183,6 +182,7 @@ void output_start(output_state *o, FILE *out, bool flush_each_event, const cli_o
     fleet_init(&o->fleet, opts->max_clients);
     o->client_rows = opts->client_rows;
     o->metrics = NULL;
+    o->plain_timeline = false;
     o->time_column_from = OUTPUT_TIME_COLUMN_NONE;
     for (uint8_t t = 0; t < MQTTKA_MQTT_TYPES; t++) {
         const char *name = mqttka_mqtt_type_name(t);
@@ -367,6 +367,10 @@ mqttka_analyzer *analysis_start(const cli_options *opts, output_state *out)
     mqttka_analyzer *analyzer = NULL;
     mqttka_config config = opts->config;
     config.per_pair_findings = pair_findings_used(opts);
+    /* Every output and consumer is known by now (flagged, report, metrics
+     * are set before the analyzer starts), and none changes until it ends. */
+    out->plain_timeline = out->format == OUTPUT_TEXT && !every_event_needs_entry(out) &&
+                          !out->flagged && !out->report;
     mqttka_status st = mqttka_new(&analyzer, &config, analysis_on_event, out);
     if (st != MQTTKA_OK) {
         fprintf(stderr, "mqttka: cannot start the analyzer: %s\n",

@@ -103,6 +103,11 @@ typedef struct output_state {
     /* --write-flagged: told of every finding and connection end. */
     flagged_writer *flagged;
     report *report;          /* --report: gets every event too; NULL without */
+    /* A text timeline and nothing else fed (no entry kept for every event,
+     * no --write-flagged, --report or --metrics): analysis_on_event's short
+     * ways apply. Said once by analysis_start, not tested on every event;
+     * false (the general way, always right) until then. */
+    bool plain_timeline;
     /* The MQTT packet types' names for the text output's lines, measured
      * once: each padded to OUTPUT_TYPE_NAME_ROOM bytes so that a line copies
      * a constant size and moves on by `len` (more than the room: written
