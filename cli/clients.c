@@ -202,15 +202,16 @@ size_t client_table_sorted(const client_table *t, const client_rec ***out)
     return n;
 }
 
-size_t client_table_worst(const client_table *t, const client_rec **out, size_t max)
+/* A bounded selection: keep the `max` worst seen so far, sorted. */
+static size_t select_worst(const client_table *t, const client_rec **out, size_t max,
+                           bool troubled_only)
 {
     if (max == 0)
         return 0;
-    /* A bounded selection: keep the `max` worst seen so far, sorted. */
     size_t n = 0;
     for (size_t i = 0; i < t->n; i++) {
         const client_rec *c = &t->rows[i];
-        if (!client_rec_troubled(c))
+        if (troubled_only && !client_rec_troubled(c))
             continue;
         if (n == max && client_rec_compare(c, out[n - 1]) >= 0)
             continue;
@@ -224,4 +225,14 @@ size_t client_table_worst(const client_table *t, const client_rec **out, size_t 
         }
     }
     return n;
+}
+
+size_t client_table_worst(const client_table *t, const client_rec **out, size_t max)
+{
+    return select_worst(t, out, max, true);
+}
+
+size_t client_table_first(const client_table *t, const client_rec **out, size_t max)
+{
+    return select_worst(t, out, max, false);
 }

@@ -84,4 +84,14 @@ size_t client_table_sorted(const client_table *t, const client_rec ***out);
 /* The `max` worst troubled rows into `out`, worst first. Returns how many. */
 size_t client_table_worst(const client_table *t, const client_rec **out, size_t max);
 
+/* The first `max` rows of client_table_sorted's order into `out` (the same
+ * rows in the same order: keys are unique, the order total), without
+ * sorting the rest: each row is compared with the last kept, but one that
+ * gets in moves up to `max` others, so this is for a few rows
+ * (CLIENT_ROWS_SELECT_MAX). Returns how many. */
+size_t client_table_first(const client_table *t, const client_rec **out, size_t max);
+/* The most rows client_table_first is used for: the text table by default
+ * shows CLIENT_ROWS_DEFAULT. */
+#define CLIENT_ROWS_SELECT_MAX 64
+
 #endif

@@ -1013,12 +1013,21 @@ void output_text_clients(output_state *o)
     const client_table *t = &o->fleet.clients;
     if (!t->n && !t->untracked_connections)
         return;
-    const client_rec **rows;
-    size_t n = client_table_sorted(t, &rows);
+    /* A table of a few rows picks them out of the rest; a long one sorts
+     * them all. */
+    const client_rec *few[CLIENT_ROWS_SELECT_MAX];
+    const client_rec **rows = few, **sorted = NULL;
+    size_t n = t->n, shown;
+    if (o->client_rows <= CLIENT_ROWS_SELECT_MAX) {
+        shown = client_table_first(t, few, o->client_rows);
+    } else {
+        n = client_table_sorted(t, &sorted);
+        rows = sorted;
+        shown = n < o->client_rows ? n : o->client_rows;
+    }
     line_buffer_str(line, "== clients: ");
     line_buffer_uint(line, t->n);
     line_buffer_str(line, ", worst first\n");
-    size_t shown = n < o->client_rows ? n : o->client_rows;
     char label[MQTTKA_CLIENT_ID_SIZE + 16];
     size_t width = 6; /* "CLIENT" */
     for (size_t i = 0; i < shown; i++) {
@@ -1076,7 +1085,7 @@ void output_text_clients(output_state *o)
         line_buffer_labeled_uint(line, "   and ", t->untracked_connections);
         line_buffer_str(line, " connections of clients past --max-clients, not kept\n");
     }
-    free(rows);
+    free(sorted);
     if (o->flush_each_event)
         line_buffer_flush(line);
 }
