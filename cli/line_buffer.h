@@ -32,10 +32,11 @@
 
 #include "format.h"
 
-/* A timeline line is under 300 bytes even with a long detail or path; a
- * summary block or a JSON connection object, findings included, rarely
- * passes 4 KiB. Longer output is written in more than one piece. */
-#define LINE_BUFFER_SIZE 4096
+/* One write(2) of a file read into a file or a pipe: main.c leaves stdout
+ * unbuffered then, so that the bytes go from here to the system, not
+ * first copied into stdio's buffer (and stdio locked) every few lines.
+ * Longer output is written in more than one piece. */
+#define LINE_BUFFER_SIZE 65536
 
 typedef struct line_buffer {
     FILE *out;       /* borrowed */

@@ -231,12 +231,13 @@ int main(int argc, char **argv)
     default:
         /* Live, or to a terminal: line by line, so that a pipe (`mqttka -i lo
          * --json | jq`) sees each event as it comes. Reading a file into a
-         * file or a pipe: full buffers, one write(2) per 64 KiB instead of
-         * one per line (a system call per line costs more than the line). */
+         * file or a pipe: the output's line buffer (LINE_BUFFER_SIZE) is
+         * the only buffer, one write(2) per 64 KiB instead of one per line
+         * (a system call per line costs more than the line). */
         if (opts.interface || isatty(STDOUT_FILENO))
             setvbuf(stdout, NULL, _IOLBF, 0);
         else
-            setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+            setvbuf(stdout, NULL, _IONBF, 0);
         status = opts.interface ? live_run(&opts) : analyse(&opts);
         break;
     }
