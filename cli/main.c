@@ -66,7 +66,7 @@ static int analyse(const cli_options *opts)
     }
 
     output_state out;
-    memset(&out, 0, sizeof out);
+    memset(&out, 0, OUTPUT_STATE_ZEROED);
     /* Line by line to a terminal, as stdout is (see main). */
     output_start(&out, stdout, isatty(STDOUT_FILENO), opts);
     out.files = reader.n_files > 1 ? &reader : NULL;

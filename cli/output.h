@@ -12,6 +12,7 @@
 #define MQTTKA_CLI_OUTPUT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -79,11 +80,6 @@ typedef struct output_state {
     bool verbose;            /* -v: every finding in full, pingresp_rtt too */
     fail_threshold fail_on;
     time_format time_format; /* text: how points in time are written */
-    /* Events are written here, and reach `out` when it fills, after every
-     * event when `flush_each_event` (live, or to a terminal: each line as it
-     * comes), and at output_flush: stdio locks and copies on every call,
-     * and a line is put together from many pieces. */
-    line_buffer line;
     bool flush_each_event;
     /* The first record's time: text times count from it. Set before the
      * first segment is pushed. */
@@ -123,7 +119,18 @@ typedef struct output_state {
      * the 11 columns are its first. */
     char time_column[16];
     uint64_t time_column_from;
+    /* Events are written here, and reach `out` when it fills, after every
+     * event when `flush_each_event` (live, or to a terminal: each line as it
+     * comes), and at output_flush: stdio locks and copies on every call,
+     * and a line is put together from many pieces. Last, so that a caller
+     * can zero the state without its 64 KiB of bytes, which output_start
+     * makes empty without zeroing them (memset up to OUTPUT_STATE_ZEROED). */
+    line_buffer line;
 } output_state;
+
+/* The bytes of an output_state to zero before output_start: all but the
+ * line buffer. */
+#define OUTPUT_STATE_ZEROED offsetof(output_state, line)
 
 /* What the run knows of an event's connection beyond the event. */
 typedef struct event_extra {
