@@ -265,22 +265,25 @@ static void count_close_only(mqttka_analyzer *a, const mqttka_segment *seg)
     a->counts.not_analysed[MQTTKA_NA_CLOSE_ONLY]++;
 }
 
+/* a and seg are not NULL (the entry points check them). */
 static mqttka_status push_one(mqttka_analyzer *a, const mqttka_segment *seg,
                               const flow_hint *hint)
 {
-    if (!a || !seg || (seg->captured_len && !seg->payload))
+    if (seg->captured_len && !seg->payload)
         return MQTTKA_ERR_INVALID;
     /* Copied only when it must be mended: a copy of the whole segment on
      * every push costs more than these two checks. */
     mqttka_segment mended;
-    if (seg->ts != time_clamp(seg->ts) || seg->wire_len < seg->captured_len) {
+    if (!time_in_range(seg->ts) || seg->wire_len < seg->captured_len) {
         mended = *seg;
         mended.ts = time_clamp(mended.ts);
         if (mended.wire_len < mended.captured_len)
             mended.wire_len = mended.captured_len;
         seg = &mended;
     }
-    if (a->now == MQTTKA_TIME_NONE || seg->ts > a->now)
+    /* (A clamped time is above MQTTKA_TIME_NONE, INT64_MIN: no test for
+     * "no time yet" is needed.) */
+    if (seg->ts > a->now)
         a->now = seg->ts;
 
     int side = 0;
@@ -341,6 +344,8 @@ static mqttka_status push_one(mqttka_analyzer *a, const mqttka_segment *seg,
 
 ENTRY_POINT mqttka_status mqttka_push(mqttka_analyzer *a, const mqttka_segment *seg)
 {
+    if (!a || !seg)
+        return MQTTKA_ERR_INVALID;
     return push_one(a, seg, NULL);
 }
 
