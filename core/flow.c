@@ -1201,15 +1201,23 @@ void flow_acks_due(push_ctx *pc, mqttka_time now)
  * delivered: the peer's for the ACK, then this one's again. (Changed in
  * place, not copied: a copy is read back in wide loads right after its
  * narrow stores, which stalls on store forwarding.) */
+static OUT_OF_LINE void deliver_acked(push_ctx *pc, int side, uint32_t ack);
+
 static inline void deliver_ack(push_ctx *pc, int side, uint32_t ack)
 {
     struct flow *f = pc->f;
     if (f->ack_waits & (1u << (1 - side)))
         resolve_acks(pc, (uint8_t)(1u << (1 - side)));
     /* An ACK of nothing new (most are) leaves the stream as it is: tested
-     * here, before the context is changed for a delivery. */
-    if (!tcp_stream_ack_ahead(&f->tcp[1 - side], ack))
-        return;
+     * here, inline; a delivery, with the context changed for it, out of
+     * line. */
+    if (tcp_stream_ack_ahead(&f->tcp[1 - side], ack))
+        deliver_acked(pc, side, ack);
+}
+
+static void deliver_acked(push_ctx *pc, int side, uint32_t ack)
+{
+    struct flow *f = pc->f;
     pc->side = 1 - side;
     pc->ack_ts = pc->at.ts;
     tcp_stream_acked(&f->tcp[1 - side], ack, &stream_sink, pc);
