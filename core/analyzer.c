@@ -288,7 +288,7 @@ static mqttka_status push_one(mqttka_analyzer *a, const mqttka_segment *seg,
 
     int side = 0;
     struct flow *f;
-    if (hint && hint->known && hint->generation == a->flows.generation) {
+    if (hint && hint->generation == a->flows.generation) {
         f = hint->flow;
         side = hint->side;
     } else {
