@@ -46,6 +46,10 @@ struct mqttka_analyzer {
     uint64_t ended[ENDED_FLOWS_REMEMBERED]; /* a ring, by ended_next */
     uint32_t ended_next, ended_held;
     uint32_t parked;       /* ended flows kept in the table (PARKED_FLOWS_MAX) */
+    /* The context of the segment being pushed: its pointers into env made
+     * once (mqttka_new), the segment's own fields set by each push (a
+     * context built whole on every push costs twice the stores). */
+    push_ctx pushing;
 };
 
 static void remember_pair(mqttka_analyzer *a, const mqttka_endpoint *x, const mqttka_endpoint *y)
@@ -154,6 +158,7 @@ mqttka_status mqttka_new(mqttka_analyzer **out, const mqttka_config *cfg,
     a->env.tls_budget = (tls_log_budget){0, c.max_tls_memory_bytes, c.max_tls_records};
     a->env.tls_decrypt_budget = (tls_log_budget){0, c.max_tls_decrypt_memory_bytes, 0};
     a->now = MQTTKA_TIME_NONE;
+    a->pushing = push_ctx_make(&a->env, NULL, 0, MQTTKA_TIME_NONE, 0);
     if (!flow_table_init(&a->flows)) {
         free(a);
         return MQTTKA_ERR_NOMEM;
@@ -330,13 +335,20 @@ static mqttka_status push_one(mqttka_analyzer *a, const mqttka_segment *seg,
     f->last_ts = seg->ts;
     f->last_tag = seg->tag;
 
-    push_ctx pc = push_ctx_make(&a->env, f, side, seg->ts, seg->tag);
-    if (flow_push_segment(&pc, seg)) {
+    /* push_ctx_make's fields, but for those made once */
+    push_ctx *pc = &a->pushing;
+    pc->at.ts = seg->ts;
+    pc->at.tag = seg->tag;
+    pc->at.now_tag = seg->tag;
+    pc->f = f;
+    pc->side = side;
+    pc->ack_ts = MQTTKA_TIME_NONE;
+    if (flow_push_segment(pc, seg)) {
         if (a->parked < PARKED_FLOWS_MAX && flow_adoptable_later(&a->env, f)) {
             a->parked++;
             return MQTTKA_OK;
         }
-        flow_end(&pc);
+        flow_end(pc);
         flow_account(a, f, false);
     }
     return MQTTKA_OK;
