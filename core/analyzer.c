@@ -46,6 +46,10 @@ struct mqttka_analyzer {
     uint64_t ended[ENDED_FLOWS_REMEMBERED]; /* a ring, by ended_next */
     uint32_t ended_next, ended_held;
     uint32_t parked;       /* ended flows kept in the table (PARKED_FLOWS_MAX) */
+    /* The context of the segment being pushed: its pointers into env made
+     * once (mqttka_new), the segment's own fields set by each push (a
+     * context built whole on every push costs twice the stores). */
+    push_ctx pushing;
 };
 
 static void remember_pair(mqttka_analyzer *a, const mqttka_endpoint *x, const mqttka_endpoint *y)
@@ -154,6 +158,7 @@ mqttka_status mqttka_new(mqttka_analyzer **out, const mqttka_config *cfg,
     a->env.tls_budget = (tls_log_budget){0, c.max_tls_memory_bytes, c.max_tls_records};
     a->env.tls_decrypt_budget = (tls_log_budget){0, c.max_tls_decrypt_memory_bytes, 0};
     a->now = MQTTKA_TIME_NONE;
+    a->pushing = push_ctx_make(&a->env, NULL, 0, MQTTKA_TIME_NONE, 0);
     if (!flow_table_init(&a->flows)) {
         free(a);
         return MQTTKA_ERR_NOMEM;
@@ -265,27 +270,30 @@ static void count_close_only(mqttka_analyzer *a, const mqttka_segment *seg)
     a->counts.not_analysed[MQTTKA_NA_CLOSE_ONLY]++;
 }
 
+/* a and seg are not NULL (the entry points check them). */
 static mqttka_status push_one(mqttka_analyzer *a, const mqttka_segment *seg,
                               const flow_hint *hint)
 {
-    if (!a || !seg || (seg->captured_len && !seg->payload))
+    if (seg->captured_len && !seg->payload)
         return MQTTKA_ERR_INVALID;
     /* Copied only when it must be mended: a copy of the whole segment on
      * every push costs more than these two checks. */
     mqttka_segment mended;
-    if (seg->ts != time_clamp(seg->ts) || seg->wire_len < seg->captured_len) {
+    if (!time_in_range(seg->ts) || seg->wire_len < seg->captured_len) {
         mended = *seg;
         mended.ts = time_clamp(mended.ts);
         if (mended.wire_len < mended.captured_len)
             mended.wire_len = mended.captured_len;
         seg = &mended;
     }
-    if (a->now == MQTTKA_TIME_NONE || seg->ts > a->now)
+    /* (A clamped time is above MQTTKA_TIME_NONE, INT64_MIN: no test for
+     * "no time yet" is needed.) */
+    if (seg->ts > a->now)
         a->now = seg->ts;
 
     int side = 0;
     struct flow *f;
-    if (hint && hint->known && hint->generation == a->flows.generation) {
+    if (hint && hint->generation == a->flows.generation) {
         f = hint->flow;
         side = hint->side;
     } else {
@@ -327,13 +335,20 @@ static mqttka_status push_one(mqttka_analyzer *a, const mqttka_segment *seg,
     f->last_ts = seg->ts;
     f->last_tag = seg->tag;
 
-    push_ctx pc = push_ctx_make(&a->env, f, side, seg->ts, seg->tag);
-    if (flow_push_segment(&pc, seg)) {
+    /* push_ctx_make's fields, but for those made once */
+    push_ctx *pc = &a->pushing;
+    pc->at.ts = seg->ts;
+    pc->at.tag = seg->tag;
+    pc->at.now_tag = seg->tag;
+    pc->f = f;
+    pc->side = side;
+    pc->ack_ts = MQTTKA_TIME_NONE;
+    if (flow_push_segment(pc, seg)) {
         if (a->parked < PARKED_FLOWS_MAX && flow_adoptable_later(&a->env, f)) {
             a->parked++;
             return MQTTKA_OK;
         }
-        flow_end(&pc);
+        flow_end(pc);
         flow_account(a, f, false);
     }
     return MQTTKA_OK;
@@ -341,6 +356,8 @@ static mqttka_status push_one(mqttka_analyzer *a, const mqttka_segment *seg,
 
 ENTRY_POINT mqttka_status mqttka_push(mqttka_analyzer *a, const mqttka_segment *seg)
 {
+    if (!a || !seg)
+        return MQTTKA_ERR_INVALID;
     return push_one(a, seg, NULL);
 }
 

@@ -5,6 +5,9 @@
 #ifndef MQTTKA_CORE_TIME_H
 #define MQTTKA_CORE_TIME_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "mqttka.h"
 
 #define SECOND ((mqttka_time)1000000)
@@ -22,6 +25,13 @@
 static inline mqttka_time time_clamp(mqttka_time t)
 {
     return t > TIME_LIMIT ? TIME_LIMIT : t < -TIME_LIMIT ? -TIME_LIMIT : t;
+}
+
+/* Whether time_clamp(t) is t: one comparison, the range shifted to start
+ * at 0 (unsigned, so that the shift cannot overflow). */
+static inline bool time_in_range(mqttka_time t)
+{
+    return (uint64_t)t + (uint64_t)TIME_LIMIT <= 2 * (uint64_t)TIME_LIMIT;
 }
 
 static inline mqttka_time time_max(mqttka_time a, mqttka_time b) { return a > b ? a : b; }

@@ -819,10 +819,10 @@ static const tcp_stream_sink stream_sink = {on_stream_data, on_stream_gap};
 
 /* -------------------------------------------------------- the segment -- */
 
-static void note_limit(const push_ctx *pc, tcp_push_result r)
+static OUT_OF_LINE void report_limit(const push_ctx *pc, tcp_push_result r)
 {
     struct flow *f = pc->f;
-    if (r == TCP_PUSH_OK || !f->sess || f->limit_reported)
+    if (!f->sess || f->limit_reported)
         return;
     f->limit_reported = true;
     const mqttka_config *cfg = pc->at.cfg;
@@ -833,6 +833,14 @@ static void note_limit(const push_ctx *pc, tcp_push_result r)
                      : "out-of-order queue full (max %zu segments, %zu bytes per direction, "
                        "%zu in all); treated as a gap",
                  cfg->max_ooo_segments, cfg->max_ooo_bytes, cfg->max_total_buffered_bytes);
+}
+
+/* A cap the push hit, reported once per flow (out of line: nearly every
+ * push returns TCP_PUSH_OK). */
+static inline void note_limit(const push_ctx *pc, tcp_push_result r)
+{
+    if (r != TCP_PUSH_OK)
+        report_limit(pc, r);
 }
 
 /* The client's DISCONNECT, on a capture of the server's side only: the
@@ -1040,7 +1048,12 @@ static void prove_lone_packet(const push_ctx *pc)
  * stream seen whole, or, when it was never captured, past what this side
  * acknowledged before). No MQTT or WebSocket segment is one byte long, so a
  * step of one is the FIN. The peer closed before this segment. */
-static void fin_by_ack(push_ctx *pc, const mqttka_segment *seg)
+/* (The test inline, the FIN it finds out of line, as in note_bare_ack and
+ * note_limit: every ACK takes the test, so it is part of the packet path;
+ * what it rarely finds would make that path's function larger.) */
+static OUT_OF_LINE void fin_acked(push_ctx *pc, const mqttka_segment *seg, uint32_t end);
+
+static inline void fin_by_ack(push_ctx *pc, const mqttka_segment *seg)
 {
     struct flow *f = pc->f;
     int side = pc->side, peer = 1 - side;
@@ -1057,8 +1070,15 @@ static void fin_by_ack(push_ctx *pc, const mqttka_segment *seg)
     } else {
         return;
     }
-    if (seg->ack != end + 1)
-        return;
+    if (seg->ack == end + 1)
+        fin_acked(pc, seg, end);
+}
+
+/* fin_by_ack's FIN, at `end` of the peer's stream. */
+static void fin_acked(push_ctx *pc, const mqttka_segment *seg, uint32_t end)
+{
+    struct flow *f = pc->f;
+    int peer = 1 - pc->side;
     f->fin[peer] = true;
     tcp_stream_fin_at(&f->tcp[peer], end);
     if (peer == f->client_side) {
@@ -1134,14 +1154,23 @@ static void resolve_acks(push_ctx *pc, uint8_t sides)
  * ACKs waited). (Not delivered here: a third call of tcp_stream_acked
  * keeps the compiler from inlining it into the packet path, 10
  * instructions a packet.) */
-static bool note_bare_ack(push_ctx *pc, int stream_side, uint32_t ack)
+static OUT_OF_LINE bool wait_bare_ack(push_ctx *pc, int stream_side, uint32_t ack);
+
+static inline bool note_bare_ack(push_ctx *pc, int stream_side, uint32_t ack)
+{
+    struct flow *f = pc->f;
+    if (!tcp_stream_ack_ahead(&f->tcp[stream_side], ack)) {
+        f->ack_waits &= (uint8_t)~(1u << stream_side); /* the data has caught up */
+        return true;
+    }
+    return wait_bare_ack(pc, stream_side, ack);
+}
+
+/* note_bare_ack's ACK that runs ahead of its data. */
+static bool wait_bare_ack(push_ctx *pc, int stream_side, uint32_t ack)
 {
     struct flow *f = pc->f;
     uint8_t bit = (uint8_t)(1u << stream_side);
-    if (!tcp_stream_ack_ahead(&f->tcp[stream_side], ack)) {
-        f->ack_waits &= (uint8_t)~bit; /* the data has caught up */
-        return true;
-    }
     flow_rare *r = flow_rare_of(f);
     if (!r)
         return false;
@@ -1167,7 +1196,101 @@ void flow_acks_due(push_ctx *pc, mqttka_time now)
         resolve_acks(pc, 3);
 }
 
+/* The peer's acknowledgment of `side`'s segment delivers the peer's stream
+ * up to it (or the gap it reveals). The context names the side being
+ * delivered: the peer's for the ACK, then this one's again. (Changed in
+ * place, not copied: a copy is read back in wide loads right after its
+ * narrow stores, which stalls on store forwarding.) */
+static OUT_OF_LINE void deliver_acked(push_ctx *pc, int side, uint32_t ack);
+
+static inline void deliver_ack(push_ctx *pc, int side, uint32_t ack)
+{
+    struct flow *f = pc->f;
+    if (f->ack_waits & (1u << (1 - side)))
+        resolve_acks(pc, (uint8_t)(1u << (1 - side)));
+    /* An ACK of nothing new (most are) leaves the stream as it is: tested
+     * here, inline; a delivery, with the context changed for it, out of
+     * line. */
+    if (tcp_stream_ack_ahead(&f->tcp[1 - side], ack))
+        deliver_acked(pc, side, ack);
+}
+
+static void deliver_acked(push_ctx *pc, int side, uint32_t ack)
+{
+    struct flow *f = pc->f;
+    pc->side = 1 - side;
+    pc->ack_ts = pc->at.ts;
+    tcp_stream_acked(&f->tcp[1 - side], ack, &stream_sink, pc);
+    pc->ack_ts = MQTTKA_TIME_NONE;
+    pc->side = side;
+}
+
+/* The peer acknowledging the first close of a flow with no session
+ * (first_close): an open connection's FIN, adopted if its server is
+ * proven. (sess and syn_seen are tested first: first_close lies on a
+ * line the packet path does not otherwise touch.) */
+static void first_close_acked(push_ctx *pc, const mqttka_segment *seg, int side)
+{
+    struct flow *f = pc->f;
+    uint8_t flags = seg->tcp_flags;
+    if (!f->sess && !f->syn_seen && f->first_close && !f->rare->first_close_acked &&
+        side != ((f->first_close - 1) & 1) && (flags & MQTTKA_TCP_ACK) &&
+        !(flags & MQTTKA_TCP_RST) && seg->ack == f->rare->first_close_seq + 1) {
+        f->rare->first_close_acked = true;
+        if (pc->env->sink.servers.n)
+            adopt_closed(pc);
+    }
+}
+
+/* What flow_push_segment does with the commonest segment: an ACK, with or
+ * without data, with no SYN, FIN or RST, on a flow both of whose sides the
+ * capture holds and where no bare ACK waits for its data. Its other steps
+ * need a flag such a segment lacks, a side not captured or a wait; these
+ * are the ones left, in the same order. A bare ACK pushes nothing into its
+ * own stream: tcp_stream_push does nothing with no byte, SYN or FIN. */
+static bool push_steady(push_ctx *pc, const mqttka_segment *seg, int side)
+{
+    struct flow *f = pc->f;
+    fin_by_ack(pc, seg);
+    f->last_ack[side] = seg->ack;
+    f->acked |= (uint8_t)(1u << side);
+    if (f->proto != PROTO_NONE) {
+        if (!seg->wire_len) {
+            if (!note_bare_ack(pc, 1 - side, seg->ack))
+                deliver_ack(pc, side, seg->ack);
+        } else {
+            deliver_ack(pc, side, seg->ack);
+            if (f->proto != PROTO_NONE) {
+                tcp_push_result r = tcp_stream_push(&f->tcp[side], &pc->env->stream_limits,
+                                                    seg->seq, false, false, seg->payload,
+                                                    seg->captured_len, seg->wire_len,
+                                                    &stream_sink, pc);
+                note_limit(pc, r);
+                if ((f->ack_waits & (1u << side)) &&
+                    !tcp_stream_ack_ahead(&f->tcp[side], f->rare->ack_pending[side]))
+                    f->ack_waits &= (uint8_t)~(1u << side); /* its data came */
+            }
+        }
+    }
+    first_close_acked(pc, seg, side);
+    return f->fin[0] && f->fin[1];
+}
+
+static bool push_any(push_ctx *pc, const mqttka_segment *seg);
+
 bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
+{
+    struct flow *f = pc->f;
+    int side = pc->side & 1;
+    if ((seg->tcp_flags & (MQTTKA_TCP_SYN | MQTTKA_TCP_FIN | MQTTKA_TCP_RST | MQTTKA_TCP_ACK)) ==
+            MQTTKA_TCP_ACK &&
+        f->sides_seen == 3 && !f->ack_waits)
+        return push_steady(pc, seg, side);
+    return push_any(pc, seg);
+}
+
+/* flow_push_segment for any segment. */
+static OUT_OF_LINE bool push_any(push_ctx *pc, const mqttka_segment *seg)
 {
     struct flow *f = pc->f;
     /* 0 or 1; said so, since the sanitizers' shift checks leave GCC 12
@@ -1254,17 +1377,7 @@ bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
             !(flags & (MQTTKA_TCP_FIN | MQTTKA_TCP_RST)) && note_bare_ack(pc, 1 - side, seg->ack)) {
             /* it waits, or its data has come */
         } else if (flags & MQTTKA_TCP_ACK) {
-            /* The context names the side being delivered: the peer's for
-             * the ACK, then this one's again. (Changed in place, not
-             * copied: a copy is read back in wide loads right after its
-             * narrow stores, which stalls on store forwarding.) */
-            if (f->ack_waits & (1u << (1 - side)))
-                resolve_acks(pc, (uint8_t)(1u << (1 - side)));
-            pc->side = 1 - side;
-            pc->ack_ts = pc->at.ts;
-            tcp_stream_acked(&f->tcp[1 - side], seg->ack, &stream_sink, pc);
-            pc->ack_ts = MQTTKA_TIME_NONE;
-            pc->side = side;
+            deliver_ack(pc, side, seg->ack);
         }
         if (f->proto != PROTO_NONE) {
             tcp_push_result r = tcp_stream_push(&f->tcp[side], &pc->env->stream_limits, seg->seq,
@@ -1279,17 +1392,7 @@ bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
         }
     }
 
-    /* The peer acknowledging the first close of a flow with no session
-     * (first_close): an open connection's FIN, adopted if its server is
-     * proven. (sess and syn_seen are tested first: first_close lies on a
-     * line the packet path does not otherwise touch.) */
-    if (!f->sess && !f->syn_seen && f->first_close && !f->rare->first_close_acked &&
-        side != ((f->first_close - 1) & 1) && (flags & MQTTKA_TCP_ACK) &&
-        !(flags & MQTTKA_TCP_RST) && seg->ack == f->rare->first_close_seq + 1) {
-        f->rare->first_close_acked = true;
-        if (pc->env->sink.servers.n)
-            adopt_closed(pc);
-    }
+    first_close_acked(pc, seg, side);
     /* The flow's first close, before anything proved it MQTT: it may be a
      * late-joined connection of a proven server, whose close is then told
      * like any other's. */

@@ -3,8 +3,6 @@
  */
 #include "lookahead.h"
 
-#include <string.h>
-
 /* A segment that carries nothing and closes nothing touches only the flow. */
 static bool touches_session(const mqttka_segment *seg)
 {
@@ -15,8 +13,12 @@ void lookahead_start(lookahead *la, const mqttka_segment *segs, size_t seen)
 {
     la->segs = segs;
     la->seen = seen;
-    memset(la->hint, 0, sizeof la->hint);
-    memset(la->found_known, 0, sizeof la->found_known);
+    /* Only the first segments are read before they are looked up: their
+     * hints, and the prefetches of the first ones looked up. */
+    for (size_t i = 0; i < LOOKAHEAD_SESSION; i++)
+        la->hint[i].generation = LOOKAHEAD_NONE;
+    for (size_t i = LOOKAHEAD_SESSION; i < LOOKAHEAD_FLOW; i++)
+        la->found_generation[i] = LOOKAHEAD_NONE;
     for (size_t i = 0; i < seen && i < LOOKAHEAD_SLOT; i++)
         la->hash[i] = flow_table_hash(&segs[i].src, &segs[i].dst);
 }
@@ -35,25 +37,24 @@ const flow_hint *lookahead_step(lookahead *la, flow_table *t, size_t i)
         size_t r = mid % LOOKAHEAD_RING;
         la->found[r] = flow_table_prefetch_flow(t, la->hash[r]);
         la->found_generation[r] = t->generation;
-        la->found_known[r] = true;
     }
     size_t near = i + LOOKAHEAD_SESSION;
     if (near < la->seen) {
         flow_hint *h = &la->hint[near % LOOKAHEAD_RING];
         const mqttka_segment *next = &segs[near];
-        h->known = true;
         h->generation = t->generation;
         h->side = 0;
         size_t r = near % LOOKAHEAD_RING;
-        if (la->found_known[r] && la->found_generation[r] == t->generation &&
+        /* (Each slot of found was written two steps before, but for the
+         * first segments': LOOKAHEAD_NONE, which no generation equals.) */
+        if (la->found_generation[r] == t->generation &&
             (!la->found[r] || flow_table_match(la->found[r], &next->src, &next->dst, &h->side)))
             h->flow = la->found[r];
         else
             h->flow = flow_table_find_hashed(t, la->hash[r], &next->src, &next->dst, &h->side);
-        la->found_known[r] = false;
         if (h->flow && touches_session(next))
             flow_prefetch_session(h->flow, h->side);
     }
-    /* The first segments had no lookup ahead: their hints are zero. */
+    /* The first segments had no lookup ahead: their hints say so. */
     return &la->hint[i % LOOKAHEAD_RING];
 }

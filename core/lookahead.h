@@ -26,10 +26,16 @@
 #define LOOKAHEAD_SESSION 2
 #define LOOKAHEAD_RING 8 /* a power of two above LOOKAHEAD_SLOT */
 
+/* A generation no flow table reaches (it counts insertions and removals
+ * from 0): what the look-ahead has not looked up is marked with it, so
+ * that the one comparison with the table's generation also says whether
+ * there is a lookup at all. */
+#define LOOKAHEAD_NONE UINT64_MAX
+
 /* What the look-ahead found of a segment's flow: the lookup stands while
- * the table has not changed since (its generation). */
+ * the table has not changed since (its generation; LOOKAHEAD_NONE when
+ * there was no lookup). */
 typedef struct flow_hint {
-    bool known;
     struct flow *flow; /* NULL: no flow had this address pair */
     int side;
     uint64_t generation;
@@ -41,11 +47,10 @@ typedef struct lookahead {
     uint64_t hash[LOOKAHEAD_RING];
     flow_hint hint[LOOKAHEAD_RING];
     /* what the flow's prefetch found (flow_table_prefetch_flow), and the
-     * table's generation then: the lookup does not walk the probe run again
-     * while it holds */
+     * table's generation then (LOOKAHEAD_NONE: not prefetched): the lookup
+     * does not walk the probe run again while it holds */
     struct flow *found[LOOKAHEAD_RING];
     uint64_t found_generation[LOOKAHEAD_RING];
-    bool found_known[LOOKAHEAD_RING];
 } lookahead;
 
 /* Starts over segs[0 .. seen). */

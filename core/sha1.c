@@ -27,39 +27,71 @@ static uint32_t sha1_load_be32(const uint8_t *p)
     return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
 
-/* FIPS 180-4 §6.1.2 steps 1-4 for one block. */
+/* The message schedule (§6.1.2 step 1) kept as a ring of its last 16 words:
+ * W[t] needs only W[t-3], W[t-8], W[t-14] and W[t-16], and W[t-16] is the
+ * slot W[t] replaces. */
+#define SHA1_W(t) w[(t) & 15]
+#define SHA1_SCHEDULE(t)                                                                \
+    (SHA1_W(t) = sha1_rotl(SHA1_W((t) + 13) ^ SHA1_W((t) + 8) ^ SHA1_W((t) + 2) ^ SHA1_W(t), 1))
+
+/* The round functions of §4.1.1, each in its fewest operations (Ch and Maj
+ * rewritten by the identities (b & c) ^ (~b & d) = d ^ (b & (c ^ d)) and
+ * Maj(b, c, d) = (b & c) + (d & (b ^ c)), the two terms never sharing a
+ * bit). */
+#define SHA1_CH(b, c, d) ((d) ^ ((b) & ((c) ^ (d))))
+#define SHA1_PARITY(b, c, d) ((b) ^ (c) ^ (d))
+#define SHA1_MAJ(b, c, d) (((b) & (c)) + ((d) & ((b) ^ (c))))
+
+/* One round, §6.1.2 step 4, with the five working variables renamed from
+ * round to round instead of moved: the caller passes them rotated, so
+ * "e = d, d = c, c = ROTL30(b), b = a, a = T" becomes two assignments. */
+#define SHA1_ROUND(a, b, c, d, e, f, k, wt)                                           \
+    do {                                                                               \
+        (e) += sha1_rotl((a), 5) + f((b), (c), (d)) + (k) + (wt);                     \
+        (b) = sha1_rotl((b), 30);                                                      \
+    } while (0)
+
+#define SHA1_FIVE(t, f, k, wt)                                                         \
+    do {                                                                               \
+        SHA1_ROUND(a, b, c, d, e, f, k, wt(t));                                        \
+        SHA1_ROUND(e, a, b, c, d, f, k, wt((t) + 1));                                  \
+        SHA1_ROUND(d, e, a, b, c, f, k, wt((t) + 2));                                  \
+        SHA1_ROUND(c, d, e, a, b, f, k, wt((t) + 3));                                  \
+        SHA1_ROUND(b, c, d, e, a, f, k, wt((t) + 4));                                  \
+    } while (0)
+
+#define SHA1_LOADED(t) (SHA1_W(t) = sha1_load_be32(block + 4 * (t)))
+
+/* FIPS 180-4 §6.1.2 steps 1-4 for one block, its 80 rounds written out:
+ * no loop counter, no index arithmetic, no moves between rounds. */
 static void sha1_compress(uint32_t state[5], const uint8_t block[SHA1_BLOCK_LEN])
 {
-    uint32_t w[80];
-
-    for (size_t t = 0; t < 16; t++)
-        w[t] = sha1_load_be32(block + 4 * t);
-    for (size_t t = 16; t < 80; t++)
-        w[t] = sha1_rotl(w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16], 1);
-
+    uint32_t w[16];
     uint32_t a = state[0], b = state[1], c = state[2], d = state[3], e = state[4];
 
-    /* Four loops of twenty rounds, one function each: no test of t inside a
-     * round. */
-#define SHA1_ROUND(f, k)                                                       \
-    do {                                                                       \
-        uint32_t temp = sha1_rotl(a, 5) + (f) + e + (k) + w[t];                \
-        e = d;                                                                 \
-        d = c;                                                                 \
-        c = sha1_rotl(b, 30);                                                  \
-        b = a;                                                                 \
-        a = temp;                                                              \
-    } while (0)
-    size_t t = 0;
-    for (; t < 20; t++)
-        SHA1_ROUND((b & c) ^ (~b & d), 0x5a827999u); /* Ch */
-    for (; t < 40; t++)
-        SHA1_ROUND(b ^ c ^ d, 0x6ed9eba1u); /* Parity */
-    for (; t < 60; t++)
-        SHA1_ROUND((b & c) ^ (b & d) ^ (c & d), 0x8f1bbcdcu); /* Maj */
-    for (; t < 80; t++)
-        SHA1_ROUND(b ^ c ^ d, 0xca62c1d6u); /* Parity */
-#undef SHA1_ROUND
+    SHA1_FIVE(0, SHA1_CH, 0x5a827999u, SHA1_LOADED);
+    SHA1_FIVE(5, SHA1_CH, 0x5a827999u, SHA1_LOADED);
+    SHA1_FIVE(10, SHA1_CH, 0x5a827999u, SHA1_LOADED);
+    SHA1_ROUND(a, b, c, d, e, SHA1_CH, 0x5a827999u, SHA1_LOADED(15));
+    SHA1_ROUND(e, a, b, c, d, SHA1_CH, 0x5a827999u, SHA1_SCHEDULE(16));
+    SHA1_ROUND(d, e, a, b, c, SHA1_CH, 0x5a827999u, SHA1_SCHEDULE(17));
+    SHA1_ROUND(c, d, e, a, b, SHA1_CH, 0x5a827999u, SHA1_SCHEDULE(18));
+    SHA1_ROUND(b, c, d, e, a, SHA1_CH, 0x5a827999u, SHA1_SCHEDULE(19));
+
+    SHA1_FIVE(20, SHA1_PARITY, 0x6ed9eba1u, SHA1_SCHEDULE);
+    SHA1_FIVE(25, SHA1_PARITY, 0x6ed9eba1u, SHA1_SCHEDULE);
+    SHA1_FIVE(30, SHA1_PARITY, 0x6ed9eba1u, SHA1_SCHEDULE);
+    SHA1_FIVE(35, SHA1_PARITY, 0x6ed9eba1u, SHA1_SCHEDULE);
+
+    SHA1_FIVE(40, SHA1_MAJ, 0x8f1bbcdcu, SHA1_SCHEDULE);
+    SHA1_FIVE(45, SHA1_MAJ, 0x8f1bbcdcu, SHA1_SCHEDULE);
+    SHA1_FIVE(50, SHA1_MAJ, 0x8f1bbcdcu, SHA1_SCHEDULE);
+    SHA1_FIVE(55, SHA1_MAJ, 0x8f1bbcdcu, SHA1_SCHEDULE);
+
+    SHA1_FIVE(60, SHA1_PARITY, 0xca62c1d6u, SHA1_SCHEDULE);
+    SHA1_FIVE(65, SHA1_PARITY, 0xca62c1d6u, SHA1_SCHEDULE);
+    SHA1_FIVE(70, SHA1_PARITY, 0xca62c1d6u, SHA1_SCHEDULE);
+    SHA1_FIVE(75, SHA1_PARITY, 0xca62c1d6u, SHA1_SCHEDULE);
 
     state[0] += a;
     state[1] += b;
@@ -67,6 +99,15 @@ static void sha1_compress(uint32_t state[5], const uint8_t block[SHA1_BLOCK_LEN]
     state[3] += d;
     state[4] += e;
 }
+
+#undef SHA1_LOADED
+#undef SHA1_FIVE
+#undef SHA1_ROUND
+#undef SHA1_MAJ
+#undef SHA1_PARITY
+#undef SHA1_CH
+#undef SHA1_SCHEDULE
+#undef SHA1_W
 
 void sha1_init(sha1_ctx *c)
 {

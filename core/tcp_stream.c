@@ -38,6 +38,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compiler.h"
+
 /* Longest distance ahead of next_seq that we believe, in sequence numbers.
  * The largest window TCP can advertise is 2^30 bytes (RFC 7323 §2.3), so a
  * sender never has more than that in flight: a segment or ACK further
@@ -258,10 +260,34 @@ void tcp_stream_expect(tcp_stream *s, uint32_t seq)
     s->next_seq = seq;
 }
 
+static tcp_push_result push_any(tcp_stream *s, const tcp_stream_limits *lim, uint32_t seq,
+                                bool syn, bool fin, const uint8_t *payload, size_t captured,
+                                size_t wire, const tcp_stream_sink *sink, void *ctx);
+
 tcp_push_result tcp_stream_push(tcp_stream *s, const tcp_stream_limits *lim,
                                 uint32_t seq, bool syn, bool fin,
                                 const uint8_t *payload, size_t captured, size_t wire,
                                 const tcp_stream_sink *sink, void *ctx)
+{
+    /* The commonest segment: the next bytes of a started stream, nothing
+     * queued, no SYN or FIN, none known. push_any would deliver it whole
+     * from the caller's buffer too, after the tests this shape passes. */
+    if (seq == s->next_seq && s->started && !s->ooo && !s->fin_seen && !syn && !fin &&
+        wire < TCP_SEQ_MAX_AHEAD) {
+        deliver(s, payload, min_size(captured, wire), wire, sink, ctx);
+        if (s->ooo)
+            drain(s, sink, ctx);
+        return TCP_PUSH_OK;
+    }
+    return push_any(s, lim, seq, syn, fin, payload, captured, wire, sink, ctx);
+}
+
+/* tcp_stream_push for any segment (out of line: its queueing makes it a
+ * large function, with a large prologue, that few segments need). */
+static OUT_OF_LINE tcp_push_result push_any(tcp_stream *s, const tcp_stream_limits *lim,
+                                            uint32_t seq, bool syn, bool fin,
+                                            const uint8_t *payload, size_t captured, size_t wire,
+                                            const tcp_stream_sink *sink, void *ctx)
 {
     tcp_push_result result = TCP_PUSH_OK;
 
