@@ -513,19 +513,11 @@ static void text_finding(line_buffer *line, output_state *o, const mqttka_event 
  * mqttka_endpoint_format writes it, which gets this room and a NUL. */
 #define ENDPOINT_MAX 64
 
-/* `e` at `p` as mqttka_endpoint_format writes it; IPv4 (nearly all) here,
- * without its snprintf and the copy out of its buffer. */
+/* `e` at `p`, as mqttka_endpoint_format writes it, in the reservation. */
 static char *put_endpoint(char *p, const mqttka_endpoint *e)
 {
-    if (e->family == 6) {
-        mqttka_endpoint_format(e, p, ENDPOINT_MAX);
-        return p + strnlen(p, ENDPOINT_MAX);
-    }
-    for (int i = 0; i < 4; i++) {
-        p = format_inline_uint_below_1e8(p, e->addr[i]);
-        *p++ = i < 3 ? '.' : ':';
-    }
-    return format_inline_uint_below_1e8(p, e->port);
+    mqttka_endpoint_format(e, p, ENDPOINT_MAX);
+    return p + strnlen(p, ENDPOINT_MAX);
 }
 
 /* A name of the core's (shorter than CORE_NAME_MAX), or `unknown` for NULL. */

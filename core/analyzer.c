@@ -47,8 +47,7 @@ struct mqttka_analyzer {
     uint32_t ended_next, ended_held;
     uint32_t parked;       /* ended flows kept in the table (PARKED_FLOWS_MAX) */
     /* The context of the segment being pushed: its pointers into env made
-     * once (mqttka_new), the segment's own fields set by each push (a
-     * context built whole on every push costs twice the stores). */
+     * once (mqttka_new), aimed at each segment (push_ctx_aim). */
     push_ctx pushing;
 };
 
@@ -335,14 +334,8 @@ static mqttka_status push_one(mqttka_analyzer *a, const mqttka_segment *seg,
     f->last_ts = seg->ts;
     f->last_tag = seg->tag;
 
-    /* push_ctx_make's fields, but for those made once */
     push_ctx *pc = &a->pushing;
-    pc->at.ts = seg->ts;
-    pc->at.tag = seg->tag;
-    pc->at.now_tag = seg->tag;
-    pc->f = f;
-    pc->side = side;
-    pc->ack_ts = MQTTKA_TIME_NONE;
+    push_ctx_aim(pc, f, side, seg->ts, seg->tag);
     if (flow_push_segment(pc, seg)) {
         if (a->parked < PARKED_FLOWS_MAX && flow_adoptable_later(&a->env, f)) {
             a->parked++;

@@ -1043,16 +1043,16 @@ static void prove_lone_packet(const push_ctx *pc)
                        f->first_close > 2 ? MQTTKA_CLOSE_RST : MQTTKA_CLOSE_FIN);
 }
 
+static OUT_OF_LINE void fin_acked(push_ctx *pc, const mqttka_segment *seg, uint32_t end);
+
 /* A FIN of the peer that the capture missed, told by this side's ACK: it
  * covers exactly one sequence number past all the data the peer sent (its
  * stream seen whole, or, when it was never captured, past what this side
  * acknowledged before). No MQTT or WebSocket segment is one byte long, so a
- * step of one is the FIN. The peer closed before this segment. */
-/* (The test inline, the FIN it finds out of line, as in note_bare_ack and
- * note_limit: every ACK takes the test, so it is part of the packet path;
- * what it rarely finds would make that path's function larger.) */
-static OUT_OF_LINE void fin_acked(push_ctx *pc, const mqttka_segment *seg, uint32_t end);
-
+ * step of one is the FIN. The peer closed before this segment. The test is
+ * inline and the FIN it finds out of line (fin_acked), as in note_bare_ack
+ * and note_limit: every ACK takes the test, so it is part of the packet
+ * path; what it rarely finds would make that path's function larger. */
 static inline void fin_by_ack(push_ctx *pc, const mqttka_segment *seg)
 {
     struct flow *f = pc->f;

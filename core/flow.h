@@ -187,11 +187,25 @@ typedef struct push_ctx {
     mqttka_time ack_ts;
 } push_ctx;
 
+/* Points `pc`, whose environment is set, at a segment of flow `f`'s `side`
+ * (the analyzer keeps one context and aims it at each segment pushed:
+ * building one whole every time costs twice the stores). */
+static inline void push_ctx_aim(push_ctx *pc, struct flow *f, int side, mqttka_time ts,
+                                uint64_t tag)
+{
+    pc->at.ts = ts;
+    pc->at.tag = tag;
+    pc->at.now_tag = tag;
+    pc->f = f;
+    pc->side = side;
+    pc->ack_ts = MQTTKA_TIME_NONE;
+}
+
 static inline push_ctx push_ctx_make(flow_env *env, struct flow *f, int side, mqttka_time ts,
                                      uint64_t tag)
 {
-    push_ctx pc = {{&env->cfg, &env->sink, &env->clients, ts, tag, tag}, env, f, side,
-                   MQTTKA_TIME_NONE};
+    push_ctx pc = {{&env->cfg, &env->sink, &env->clients, 0, 0, 0}, env, NULL, 0, 0};
+    push_ctx_aim(&pc, f, side, ts, tag);
     return pc;
 }
 
