@@ -36,15 +36,19 @@ void flow_prefetch_session(const struct flow *f, int side)
     const session *s = f->sess;
     if (!s)
         return;
-    mqttka_direction dir = flow_direction(f, side);
-    PREFETCH(s);
-    PREFETCH(&s->conn);
-    PREFETCH(&s->dirs[dir]);
-    PREFETCH(&s->packets[dir]);
+    /* Every line of it: a segment with bytes reads or writes in most of
+     * them (times and counters, the direction's decoder, the pending
+     * PINGREQs, the RTT figures and the pointer to the rare part, the
+     * finding caps when the PINGRESP's RTT is reported), and a line that
+     * is not loaded here is a wait on the packet path (BENCHMARKS.md,
+     * "Small packets"). The session is 64-byte aligned (block_pool.h). */
+    const char *p = (const char *)s;
+    for (size_t at = 0; at < sizeof(session); at += 64)
+        PREFETCH(p + at);
     /* The flow is in cache by now; the session is not: its kind is read
      * from the flow. (Address arithmetic only: nothing of s is loaded.) */
     if (f->proto == PROTO_WEBSOCKET)
-        PREFETCH(&((const ws_session *)(const void *)s)->ws[dir]);
+        PREFETCH(&((const ws_session *)(const void *)s)->ws[flow_direction(f, side)]);
 }
 
 void flow_env_set_stream_limits(flow_env *env)
