@@ -14,6 +14,7 @@
 #include "analysis.h"
 #include "capture_reader.h"
 #include "flagged_writer.h"
+#include "heap_pages.h"
 #include "input_stream.h"
 #include "live.h"
 #include "mqttka.h"
@@ -47,6 +48,9 @@ static bool report_damaged_files(const capture_reader *reader)
  * Returns the exit status. */
 static int analyse(const cli_options *opts)
 {
+    /* Before the reader's and the analyzer's memory: theirs goes in it. */
+    heap_pages pages;
+    heap_pages_start(&pages);
     char err[CAPTURE_ERROR_MAX];
     capture_reader reader;
     const char *bad_path = NULL;
@@ -103,7 +107,9 @@ static int analyse(const cli_options *opts)
     capture_record rec;
     segment_batch batch;
     segment_batch_init(&batch, analyzer);
-    for (;;) {
+    for (uint32_t n = 1;; n++) {
+        if (n % HEAP_PAGES_EVERY == 0)
+            heap_pages_follow(&pages);
         bool lent;
         if ((cs = segment_batch_next(&batch, &reader, &rec, &lent, err, sizeof err)) !=
             CAPTURE_RECORD)

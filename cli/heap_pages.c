@@ -1,0 +1,61 @@
+/*
+ * heap_pages.c - the heap in transparent huge pages (heap_pages.h).
+ */
+#include "heap_pages.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+#define HUGE_PAGE ((uintptr_t)2 << 20)
+
+/* Only whole huge pages inside the heap can be huge: the stretch asked for
+ * runs between huge-page boundaries. */
+static uintptr_t huge_page_floor(uintptr_t a)
+{
+    return a & ~(HUGE_PAGE - 1);
+}
+
+static uintptr_t heap_end(void)
+{
+    /* sbrk(0) only reads the break glibc keeps (no system call). */
+    return (uintptr_t)sbrk(0);
+}
+
+void heap_pages_start(heap_pages *h)
+{
+    h->start = h->advised_end = 0;
+    h->off = true;
+#if defined(__GLIBC__) && defined(MADV_HUGEPAGE)
+    /* Each growth of the heap a large stretch, so that the heap grows
+     * seldom and each new stretch is asked for before most of it is
+     * touched. Address space only: pages are given when first touched. */
+    if (mallopt(M_TOP_PAD, (int)HEAP_PAGES_STEP) != 1)
+        return;
+    h->off = false;
+    /* From the first boundary past what the heap holds now (the heap's
+     * start is not one). */
+    h->start = h->advised_end = huge_page_floor(heap_end() + HUGE_PAGE - 1);
+    heap_pages_follow(h);
+#endif
+}
+
+void heap_pages_follow(heap_pages *h)
+{
+    if (h->off)
+        return;
+    uintptr_t end = huge_page_floor(heap_end());
+    if (end < h->start)
+        return; /* no whole huge page in the heap yet */
+    if (end > h->advised_end &&
+        madvise((void *)h->advised_end, end - h->advised_end, MADV_HUGEPAGE) != 0) {
+        h->off = true; /* no transparent huge pages here: as without */
+        return;
+    }
+    /* Lower when the heap gave memory back: what grows again is asked for
+     * again (the kernel forgot it with the pages). */
+    h->advised_end = end;
+}
