@@ -107,8 +107,8 @@ static int analyse(const cli_options *opts)
     capture_record rec;
     segment_batch batch;
     segment_batch_init(&batch, analyzer);
-    for (uint32_t n = 1;; n++) {
-        if (n % HEAP_PAGES_EVERY == 0)
+    for (uint32_t records = 0;; records++) {
+        if (records % HEAP_PAGES_EVERY == 0)
             heap_pages_follow(&pages);
         bool lent;
         if ((cs = segment_batch_next(&batch, &reader, &rec, &lent, err, sizeof err)) !=
