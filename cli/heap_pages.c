@@ -55,7 +55,7 @@ void heap_pages_follow(heap_pages *h)
         h->off = true; /* no transparent huge pages here: as without */
         return;
     }
-    /* Lower when the heap gave memory back: what grows again is asked for
-     * again (the kernel forgot it with the pages). */
+    /* Lower when the heap gave memory back: the stretch it grows by again
+     * is a new mapping, without the advice, and is asked for again. */
     h->advised_end = end;
 }

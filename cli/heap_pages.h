@@ -5,11 +5,12 @@
  * A capture with tens of thousands of connections open at once keeps their
  * state (about a kilobyte each: flow, session, the CLI's entry) spread over
  * the heap, and each packet reads lines of one connection's. In 4 KiB pages
- * most such reads also miss the TLB, and on a virtual machine the walk of
- * the page tables costs more than the load itself: a random read in 16 MiB
- * takes about three times as long in 4 KiB pages as in 2 MiB pages, where
- * the TLB covers it all (BENCHMARKS.md, "Small packets"). The look-ahead
- * (core/lookahead.h) starts those loads early; it cannot hide that much.
+ * those reads also miss the TLB, whose refill walks the page tables (two
+ * levels of them on a virtual machine), and the heap grows by a page fault
+ * every 4 KiB. In 2 MiB pages the TLB covers the whole state and the heap
+ * faults once per 2 MiB (BENCHMARKS.md, "Small packets", has what that
+ * saves). The look-ahead (core/lookahead.h) starts the loads early; it
+ * cannot hide the walks as well.
  *
  * Linux backs memory with huge pages where the process asks for them
  * (madvise MADV_HUGEPAGE) when /sys/kernel/mm/transparent_hugepage/enabled
