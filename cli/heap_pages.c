@@ -6,9 +6,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#if defined(__GLIBC__)
+#if defined(__GLIBC__) && defined(MADV_HUGEPAGE)
 #include <malloc.h>
-#endif
 
 #define HUGE_PAGE ((uintptr_t)2 << 20)
 
@@ -29,7 +28,6 @@ void heap_pages_start(heap_pages *h)
 {
     h->start = h->advised_end = 0;
     h->off = true;
-#if defined(__GLIBC__) && defined(MADV_HUGEPAGE)
     /* Each growth of the heap a large stretch, so that the heap grows
      * seldom and each new stretch is asked for before most of it is
      * touched. Address space only: pages are given when first touched. */
@@ -40,7 +38,6 @@ void heap_pages_start(heap_pages *h)
      * start is not one). */
     h->start = h->advised_end = huge_page_floor(heap_end() + HUGE_PAGE - 1);
     heap_pages_follow(h);
-#endif
 }
 
 void heap_pages_follow(heap_pages *h)
@@ -59,3 +56,18 @@ void heap_pages_follow(heap_pages *h)
      * is a new mapping, without the advice, and is asked for again. */
     h->advised_end = end;
 }
+
+#else /* not glibc's malloc, or no transparent huge pages: nothing to ask */
+
+void heap_pages_start(heap_pages *h)
+{
+    h->start = h->advised_end = 0;
+    h->off = true;
+}
+
+void heap_pages_follow(heap_pages *h)
+{
+    (void)h;
+}
+
+#endif

@@ -21,9 +21,9 @@
  * HEAP_PAGES_STEP, and heap_pages_follow, called as records are read, asks
  * for each new stretch as soon as the heap has grown, before most of it is
  * touched (a page is made huge when it is first touched). The cost in
- * memory: the resident size rounds up to whole 2 MiB pages, at most a few
- * MiB for a whole run. Where the kernel or the C library does not have it,
- * nothing changes.
+ * memory: the resident size rounds up to whole 2 MiB pages (in the runs
+ * measured, up to 3 MiB more). Where the kernel or the C library does not
+ * have it, nothing changes.
  */
 #ifndef MQTTKA_CLI_HEAP_PAGES_H
 #define MQTTKA_CLI_HEAP_PAGES_H
