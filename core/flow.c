@@ -1286,7 +1286,8 @@ bool flow_push_segment(push_ctx *pc, const mqttka_segment *seg)
 {
     struct flow *f = pc->f;
     int side = pc->side & 1;
-    if ((seg->tcp_flags & (MQTTKA_TCP_SYN | MQTTKA_TCP_FIN | MQTTKA_TCP_RST | MQTTKA_TCP_ACK)) ==
+    if (FAST_PATHS &&
+        (seg->tcp_flags & (MQTTKA_TCP_SYN | MQTTKA_TCP_FIN | MQTTKA_TCP_RST | MQTTKA_TCP_ACK)) ==
             MQTTKA_TCP_ACK &&
         f->sides_seen == 3 && !f->ack_waits)
         return push_steady(pc, seg, side);

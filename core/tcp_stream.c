@@ -272,7 +272,7 @@ tcp_push_result tcp_stream_push(tcp_stream *s, const tcp_stream_limits *lim,
     /* The commonest segment: the next bytes of a started stream, nothing
      * queued, no SYN or FIN, none known. push_any would deliver it whole
      * from the caller's buffer too, after the tests this shape passes. */
-    if (seq == s->next_seq && s->started && !s->ooo && !s->fin_seen && !syn && !fin &&
+    if (FAST_PATHS && seq == s->next_seq && s->started && !s->ooo && !s->fin_seen && !syn && !fin &&
         wire < TCP_SEQ_MAX_AHEAD) {
         deliver(s, payload, min_size(captured, wire), wire, sink, ctx);
         if (s->ooo)
