@@ -59,13 +59,13 @@
 #endif
 
 /* FAST_PATHS: whether the packet path's fast paths are taken. They
- * (flow.c's push_steady, tcp_stream.c's next bytes of a started stream) take, for the commonest segments, a subset of
- * their general path's steps in the same order. Built with
- * MQTTKA_GENERAL_PATHS_ONLY, every segment takes the general path: the test
- * `general_paths` (tests/cli) runs that build and the ordinary one over
- * every capture the tests hold and demands the same output, so that a
- * change made to one path and not the other shows. Never for a product
- * build. */
+ * (flow.c's push_steady, tcp_stream.c's next bytes of a started stream)
+ * take, for the commonest segments, a subset of their general path's steps
+ * in the same order. Built with MQTTKA_GENERAL_PATHS_ONLY, every segment
+ * takes the general path: the test `general_paths` (tests/cli, suite
+ * `paths`) runs that build and the ordinary one over every capture the
+ * tests hold and demands the same output, so that a change made to one
+ * path and not the other shows. Never for a product build. */
 #if defined(MQTTKA_GENERAL_PATHS_ONLY)
 #define FAST_PATHS 0
 #else

@@ -41,9 +41,9 @@ void flow_prefetch_session(const struct flow *f, int side)
      * PINGREQs, the RTT figures and the pointer to the rare part, the
      * finding caps when the PINGRESP's RTT is reported), and a line that
      * is not loaded here is a wait on the packet path (BENCHMARKS.md,
-     * "Small packets"). The session is 64-byte aligned (block_pool.h). */
+     * "Small packets"). */
     const char *p = (const char *)s;
-    for (size_t at = 0; at < sizeof(session); at += 64)
+    for (size_t at = 0; at < sizeof(session); at += SESSION_ALIGN)
         PREFETCH(p + at);
     /* The flow is in cache by now; the session is not: its kind is read
      * from the flow. (Address arithmetic only: nothing of s is loaded.) */

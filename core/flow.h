@@ -269,7 +269,8 @@ static inline bool flow_ended(const struct flow *f)
 
 mqttka_direction flow_direction(const struct flow *f, int side);
 
-/* Cache hint: the session lines a segment of `side` will touch. */
+/* Cache hint: the lines of the session a segment of `side` will touch (all
+ * of them; a WebSocket session's frame decoder of that side too). */
 void flow_prefetch_session(const struct flow *f, int side);
 
 #endif

@@ -207,9 +207,10 @@ typedef struct ws_deflate_state {
  * the public view whose id every event shows, the MQTT decoders, the packet
  * counters); what only the handshake, pings, closes and the summary need
  * comes after, and a WebSocket session's frame decoders last (ws_session).
- * The look-ahead (lookahead.c) prefetches exactly these lines (see
- * flow_prefetch_session), so the session is allocated 64-byte aligned (from
- * block pools) and its parts start on line boundaries. What few connections
+ * The look-ahead (lookahead.c) prefetches every line of it (see
+ * flow_prefetch_session: a segment with bytes touches most of them), so the
+ * session is allocated 64-byte aligned (from block pools), nine whole
+ * lines, and its parts start on line boundaries. What few connections
  * need (WebSocket pings, RTT samples past the first, packet counts past
  * 65535, a close) is allocated when it is first needed. */
 #define SESSION_ALIGN 64
