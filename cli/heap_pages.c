@@ -45,8 +45,10 @@ void heap_pages_follow(heap_pages *h)
     if (h->off)
         return;
     uintptr_t end = huge_page_floor(heap_end());
-    if (end < h->start)
-        return; /* no whole huge page in the heap yet */
+    if (end < h->start) {
+        h->advised_end = h->start; /* no whole huge page in the heap (now) */
+        return;
+    }
     if (end > h->advised_end &&
         madvise((void *)h->advised_end, end - h->advised_end, MADV_HUGEPAGE) != 0) {
         h->off = true; /* no transparent huge pages here: as without */

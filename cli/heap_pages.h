@@ -8,8 +8,8 @@
  * those reads also miss the TLB, whose refill walks the page tables (two
  * levels of them on a virtual machine), and the heap grows by a page fault
  * every 4 KiB. In 2 MiB pages the TLB covers the whole state and the heap
- * faults once per 2 MiB (BENCHMARKS.md, "Small packets", has what that
- * saves). The look-ahead (core/lookahead.h) starts the loads early; it
+ * faults once per 2 MiB (BENCHMARKS.md, "Under 2 x in CPU time", has what
+ * that saves). The look-ahead (core/lookahead.h) starts the loads early; it
  * cannot hide the walks as well.
  *
  * Linux backs memory with huge pages where the process asks for them
@@ -21,9 +21,12 @@
  * HEAP_PAGES_STEP, and heap_pages_follow, called as records are read, asks
  * for each new stretch as soon as the heap has grown, before most of it is
  * touched (a page is made huge when it is first touched). The cost in
- * memory: the resident size rounds up to whole 2 MiB pages (in the runs
- * measured, up to 3 MiB more). Where the kernel or the C library does not
- * have it, nothing changes.
+ * memory: the resident size rounds up to whole 2 MiB pages, at most one
+ * partly used page per stretch of the heap. The step, once set, stays for
+ * the rest of the process; setting it also fixes glibc's threshold for
+ * taking a block from mmap instead of the heap at its default (128 KiB),
+ * where freeing such blocks would otherwise raise it. Where the kernel or
+ * the C library does not have it, nothing changes.
  */
 #ifndef MQTTKA_CLI_HEAP_PAGES_H
 #define MQTTKA_CLI_HEAP_PAGES_H
