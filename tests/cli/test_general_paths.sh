@@ -16,7 +16,7 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 runs=0 differ=0
 for f in "$root"/samples/*.pcap* "$root"/tests/heldout/*.pcap* \
-         "$root"/tests/heldout/derived/* "$root"/fuzz/corpus/capture/*; do
+         "$root"/tests/heldout/derived/*.pcap* "$root"/fuzz/corpus/capture/*; do
     [ -f "$f" ] || continue
     "$mqttka" --json -v -r "$f" >"$TMP/a.out" 2>"$TMP/a.err"; a=$?
     "$general" --json -v -r "$f" >"$TMP/b.out" 2>"$TMP/b.err"; b=$?
