@@ -8,8 +8,8 @@
  * those reads also miss the TLB, whose refill walks the page tables (two
  * levels of them on a virtual machine), and the heap grows by a page fault
  * every 4 KiB. In 2 MiB pages the TLB covers the whole state and the heap
- * faults once per 2 MiB (BENCHMARKS.md, "Under 2 x in CPU time", has what
- * that saves). The look-ahead (core/lookahead.h) starts the loads early; it
+ * faults once per 2 MiB (BENCHMARKS.md, "Small packets", has what that
+ * saves). The look-ahead (core/lookahead.h) starts the loads early; it
  * cannot hide the walks as well.
  *
  * Linux backs memory with huge pages where the process asks for them
